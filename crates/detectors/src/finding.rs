@@ -1,12 +1,8 @@
 //! What a detector emits: a located observation about one file.
 
-use syntax::Span;
+use syntax::{FileId, Span};
 
 use crate::meta::{Confidence, DetectorMeta, Severity};
-
-/// Index of a source file in the analysed set (the order the caller gave).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub u32);
 
 /// A span in one file, with a label saying why it matters.
 #[derive(Clone, Debug, PartialEq, Eq)]

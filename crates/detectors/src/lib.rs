@@ -3,5 +3,6 @@
 mod finding;
 mod meta;
 
-pub use finding::{FileId, Finding, Label};
+pub use finding::{Finding, Label};
+pub use syntax::FileId;
 pub use meta::{Confidence, DetectorMeta, Severity, UnknownLevel};

@@ -13,6 +13,10 @@ mod span;
 pub use line_index::{LineCol, LineIndex};
 pub use span::Span;
 
+/// Index of a source file in one analysed set (assigned by the `project` crate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
 /// One import directive, as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportDirective {
