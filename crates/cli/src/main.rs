@@ -1,1 +1,28 @@
-fn main() {}
+//! `web3audit`: the one binary. Argument parsing and wiring only.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod scan;
+
+/// Solidity static analyzer and self-hostable audit service.
+#[derive(Debug, Parser)]
+#[command(name = "web3audit", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan Solidity files, folders, Foundry or Hardhat projects.
+    Scan(scan::ScanArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+    }
+}
