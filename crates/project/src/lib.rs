@@ -1,1 +1,230 @@
-//! project crate.
+//! The project loader: from paths given by the user (a `.sol` file, a folder,
+//! a Foundry, Hardhat or Truffle project) or from in-memory sources to the
+//! set of parsed source files to analyse, plus diagnostics.
+//!
+//! This is the only analysis crate that touches the file system, and it
+//! does so through one internal `Store` interface, so that in-memory sources
+//! go through the same detection, resolution and scoping code as a checkout
+//! on disk.
+//!
+//! Invariants:
+//! - Every file is read and parsed exactly once (deduplicated by canonical
+//!   path); import cycles are fine.
+//! - Loading never stops at a broken file: unresolved imports, unreadable,
+//!   oversized or non-UTF-8 files are [`ProjectDiagnostic`]s. Only a missing
+//!   input or no `.sol` file at all is a [`ProjectError`].
+//! - Output is deterministic: [`Project::files`] is ordered by display path
+//!   and [`SourceFile::id`] is the index into it.
+//! - Every loaded file is analysed; [`SourceFile::reported`] says whether its
+//!   findings are shown (dependencies, tests and scripts are not, by default).
+
+mod diagnostic;
+mod error;
+mod layout;
+mod loader;
+mod options;
+mod remapping;
+mod resolve;
+mod scope;
+mod store;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use diagnostic::{DiagnosticKind, DiagnosticLevel, ProjectDiagnostic};
+pub use error::ProjectError;
+pub use layout::ProjectKind;
+pub use options::LoadOptions;
+pub use remapping::{Remapping, RemappingError};
+use syntax::FileId;
+
+use crate::layout::{Layout, find_root};
+use crate::loader::{RootFile, discover, is_solidity, load_graph, normalize_sources};
+use crate::scope::Origin;
+use crate::store::{DiskStore, MemoryStore, Store, slash_path};
+
+/// A loaded set of Solidity sources: the compilation unit to analyse.
+#[derive(Debug)]
+pub struct Project {
+    /// The project root: the folder holding `foundry.toml` (or the Hardhat or
+    /// Truffle config) found at or above the first input, else the input
+    /// folder (or the folder of an input file). Canonical for projects on
+    /// disk; the empty path for in-memory sources.
+    pub root: PathBuf,
+    pub kind: ProjectKind,
+    /// Every loaded file, ordered by display path; `files[i].id == FileId(i)`.
+    pub files: Vec<SourceFile>,
+    /// Loading problems, ordered by file and position.
+    pub diagnostics: Vec<ProjectDiagnostic>,
+}
+
+/// One loaded and parsed source file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Index of this file in [`Project::files`].
+    pub id: FileId,
+    /// Canonical path on disk, or the normalized virtual path in memory.
+    pub path: PathBuf,
+    /// Path relative to the project root with forward slashes; for a file
+    /// outside the root, the path as given (inputs) or its absolute path.
+    pub display_path: String,
+    /// The text (lossily converted when the file is not valid UTF-8).
+    pub text: Arc<str>,
+    pub parse: syntax::Parse,
+    /// Whether findings in this file are reported (see [`LoadOptions`]).
+    pub reported: bool,
+    pub line_index: syntax::LineIndex,
+    /// The file each import of [`Self::parse`] resolved to, index for index
+    /// with `parse.imports()`; `None` when unresolved or not loadable.
+    pub imports: Vec<Option<FileId>>,
+}
+
+impl Project {
+    /// Loads the given paths: `.sol` files, folders or project roots.
+    ///
+    /// The project root and kind come from the first input; the other
+    /// inputs are loaded as part of that project. A folder contributes every
+    /// `.sol` file below it, skipping `.git`, `node_modules`, `out`, `cache`,
+    /// `artifacts` and Foundry library folders (those load only when
+    /// imported). Imports are then followed transitively.
+    pub fn load(inputs: &[PathBuf], options: &LoadOptions) -> Result<Project, ProjectError> {
+        let store = DiskStore;
+        let mut canonical_inputs = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            match std::fs::metadata(input) {
+                Ok(metadata) => {
+                    canonical_inputs.push((input, store.canonical(input), metadata.is_dir()))
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(ProjectError::InputNotFound(input.clone()));
+                }
+                Err(source) => {
+                    return Err(ProjectError::InputUnreadable {
+                        path: input.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        let Some((_, first, first_is_dir)) = canonical_inputs.first() else {
+            return Err(ProjectError::NoSolidityFiles(Vec::new()));
+        };
+        let start = if *first_is_dir {
+            first.as_path()
+        } else {
+            first.parent().unwrap_or(first)
+        };
+        let (root, kind) = find_root(&store, start).unwrap_or_else(|| {
+            let kind = if *first_is_dir {
+                ProjectKind::Folder
+            } else {
+                ProjectKind::File
+            };
+            (start.to_path_buf(), kind)
+        });
+        let layout = Layout::read(&store, root, kind, &options.remappings);
+
+        let mut diagnostics = Vec::new();
+        let skip: Vec<PathBuf> = if kind == ProjectKind::Foundry {
+            layout
+                .libs
+                .iter()
+                .map(|lib| layout.root.join(lib))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut roots = Vec::new();
+        for (given, path, is_dir) in canonical_inputs {
+            if is_dir {
+                let found = discover(&store, &path, &skip, &mut diagnostics);
+                roots.extend(found.into_iter().map(|path| RootFile {
+                    path,
+                    origin: Origin::Discovered,
+                    given: None,
+                }));
+            } else if is_solidity(&path) || is_solidity(given) {
+                roots.push(RootFile {
+                    path,
+                    origin: Origin::Explicit,
+                    given: Some(slash_path(given)),
+                });
+            } else {
+                diagnostics.push(ProjectDiagnostic {
+                    file: None,
+                    path: Some(slash_path(given)),
+                    span: None,
+                    severity: DiagnosticLevel::Warning,
+                    message: format!("ignored input `{}`: not a .sol file", slash_path(given)),
+                    kind: DiagnosticKind::Config,
+                });
+            }
+        }
+        if roots.is_empty() {
+            return Err(ProjectError::NoSolidityFiles(inputs.to_vec()));
+        }
+        Ok(load_graph(&store, layout, roots, options, diagnostics))
+    }
+
+    /// Loads in-memory sources keyed by virtual path (`src/Token.sol`), as the
+    /// audit service receives them. Paths are normalized (`./`, a leading `/`
+    /// and `..` folded); a path or relative import that climbs above the
+    /// virtual root is rejected with a diagnostic, never resolved outside.
+    ///
+    /// Every `.sol` source is loaded; other entries (`remappings.txt`,
+    /// `foundry.toml`, `package.json`) only configure resolution. Reporting
+    /// follows the same rules as a folder on disk.
+    pub fn from_sources(sources: BTreeMap<String, String>, options: &LoadOptions) -> Project {
+        let mut diagnostics = Vec::new();
+        let store = MemoryStore::new(normalize_sources(sources, &mut diagnostics));
+        let mut layout = Layout::read(
+            &store,
+            PathBuf::new(),
+            ProjectKind::InMemory,
+            &options.remappings,
+        );
+        layout.kind = ProjectKind::InMemory;
+        let roots: Vec<RootFile> = store
+            .paths()
+            .filter(|path| is_solidity(path))
+            .map(|path| RootFile {
+                path: path.to_path_buf(),
+                origin: Origin::Discovered,
+                given: None,
+            })
+            .collect();
+        if roots.is_empty() {
+            diagnostics.push(ProjectDiagnostic {
+                file: None,
+                path: None,
+                span: None,
+                severity: DiagnosticLevel::Warning,
+                message: "no .sol sources given".to_owned(),
+                kind: DiagnosticKind::Config,
+            });
+        }
+        load_graph(&store, layout, roots, options, diagnostics)
+    }
+
+    /// The file with this id.
+    ///
+    /// # Panics
+    /// When `id` does not come from this project.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The file with this display path (relative to the root, forward slashes).
+    pub fn file_by_display_path(&self, display_path: &str) -> Option<&SourceFile> {
+        self.files
+            .binary_search_by(|file| file.display_path.as_str().cmp(display_path))
+            .ok()
+            .map(|index| &self.files[index])
+    }
+
+    /// The files whose findings are reported, in id order.
+    pub fn reported_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter().filter(|file| file.reported)
+    }
+}
