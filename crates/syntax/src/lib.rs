@@ -22,6 +22,7 @@
 
 pub mod ast;
 mod comments;
+pub mod dump;
 mod line_index;
 mod lower;
 pub mod pragma;

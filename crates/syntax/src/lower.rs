@@ -1072,9 +1072,62 @@ impl<'s, 't> Lowerer<'s, 't> {
         if !self.enter(node) {
             return self.push_expr(ExprKind::Error, span);
         }
+        if node.kind() == "binary_expression" {
+            let id = self.binary(node, span);
+            self.leave();
+            return id;
+        }
         let kind = self.expr_kind(node);
         self.leave();
-        self.push_expr(kind, span)
+        self.push_postfix_aware(kind, span)
+    }
+
+    /// Pushes an expression, repairing tree-sitter-solidity's precedence for
+    /// postfix operations.
+    ///
+    /// The grammar sometimes attaches a member access, index, slice, call, call
+    /// options or postfix `++`/`--` to a whole unparenthesized binary, prefix
+    /// unary, ternary or assignment expression: `a + b.c()` comes out as
+    /// `(a + b).c()` and `-a.b()` as `(-a).b()`. Postfix operations bind tightest
+    /// in Solidity, so the operation is moved down onto the rightmost operand.
+    fn push_postfix_aware(&mut self, mut kind: ExprKind, span: Span) -> ExprId {
+        let Some(base) = postfix_base(&kind) else { return self.push_expr(kind, span) };
+        if !self.is_loose(base) {
+            return self.push_expr(kind, span);
+        }
+        // Walk down the right spine of loose expressions to the operand the
+        // postfix operation really applies to.
+        let mut path = vec![base];
+        let mut cur = base;
+        while let Some(next) = loose_right_child(&self.ast.exprs[cur.index()].kind) {
+            if !self.is_loose(next) {
+                break;
+            }
+            path.push(next);
+            cur = next;
+        }
+        let Some(operand) = loose_right_child(&self.ast.exprs[cur.index()].kind) else {
+            return self.push_expr(kind, span);
+        };
+        let operand_lo = self.ast.exprs[operand.index()].span.lo;
+        set_postfix_base(&mut kind, operand);
+        let fixed = self.push_expr(kind, Span::new(operand_lo, span.hi));
+        if let Some(slot) = loose_right_child_mut(&mut self.ast.exprs[cur.index()].kind) {
+            *slot = fixed;
+        }
+        for id in path {
+            let e = &mut self.ast.exprs[id.index()];
+            e.span.hi = e.span.hi.max(span.hi);
+        }
+        base
+    }
+
+    fn is_loose(&self, id: ExprId) -> bool {
+        match &self.ast.exprs[id.index()].kind {
+            ExprKind::Binary { .. } | ExprKind::Ternary { .. } | ExprKind::Assign { .. } => true,
+            ExprKind::Unary { op, .. } => !matches!(op, UnaryOp::PostInc | UnaryOp::PostDec),
+            _ => false,
+        }
     }
 
     fn expr_kind(&mut self, node: Node<'t>) -> ExprKind {
@@ -1092,7 +1145,6 @@ impl<'s, 't> Lowerer<'s, 't> {
                 };
             }
             "user_defined_type" => return self.path_expr(node),
-            "binary_expression" => return self.binary(node),
             _ => {}
         }
         let kids = self.kids(node);
@@ -1289,53 +1341,46 @@ impl<'s, 't> Lowerer<'s, 't> {
         kind
     }
 
-    fn binary(&mut self, node: Node<'t>) -> ExprKind {
-        let Some((lhs, op, rhs)) = self.binary_parts(node) else { return ExprKind::Error };
-        if op != BinaryOp::Pow {
-            return ExprKind::Binary { op, lhs: self.expr(lhs), rhs: self.expr(rhs) };
+    /// Lowers `lhs op rhs`, repairing precedence when the left operand is an
+    /// unparenthesized expression that binds more loosely than `op` (which
+    /// happens after [`Self::push_postfix_aware`] moved a postfix operation), and
+    /// making `**` right-associative: tree-sitter-solidity parses `a ** b ** c`
+    /// as `(a ** b) ** c`, Solidity (0.8+) as `a ** (b ** c)`.
+    fn binary(&mut self, node: Node<'t>, span: Span) -> ExprId {
+        let Some((l, op, r)) = self.binary_parts(node) else { return self.push_expr(ExprKind::Error, span) };
+        let lhs = self.expr(l);
+        let rhs = self.expr(r);
+        let power = binding_power(op);
+        let needs_rotation = |kind: &ExprKind| match op_power(kind) {
+            Some(p) => p < power || (p == power && op == BinaryOp::Pow),
+            None => false,
+        };
+        if !needs_rotation(&self.ast.exprs[lhs.index()].kind) {
+            return self.push_expr(ExprKind::Binary { op, lhs, rhs }, span);
         }
-        // tree-sitter-solidity makes `**` left-associative; Solidity (0.8+) reads
-        // `a ** b ** c` as `a ** (b ** c)`. Collect the left spine of unparenthesized
-        // `**` operations and rebuild it right-nested.
-        let mut operands = vec![rhs];
-        let mut left = lhs;
-        let mut steps = 0;
-        loop {
-            let inner = unwrap_expression(left);
-            if inner.kind() != "binary_expression" || steps >= MAX_NESTING {
+        // Walk down the right spine of `lhs` while it binds more loosely than `op`.
+        let mut path = vec![lhs];
+        let mut cur = lhs;
+        while let Some(next) = loose_right_child(&self.ast.exprs[cur.index()].kind) {
+            if !needs_rotation(&self.ast.exprs[next.index()].kind) {
                 break;
             }
-            match self.binary_parts(inner) {
-                Some((l, BinaryOp::Pow, r)) => {
-                    operands.push(r);
-                    left = l;
-                    steps += 1;
-                }
-                _ => break,
-            }
+            path.push(next);
+            cur = next;
         }
-        operands.push(left);
-        operands.reverse();
-        // operands = [a, b, c, d] for ((a ** b) ** c) ** d; build a ** (b ** (c ** d)).
-        let Some(last) = operands.pop() else { return ExprKind::Error };
-        let first = operands.remove(0);
-        let mut rhs_id = self.expr(last);
-        // The innermost pairs are nested one level each: count them against the limit.
-        let mut entered = 0;
-        for &op_node in operands.iter().rev() {
-            if !self.enter(op_node) {
-                rhs_id = self.push_expr(ExprKind::Error, span_of(op_node));
-                break;
-            }
-            entered += 1;
-            let l = self.expr(op_node);
-            let span = self.ast.exprs[l.index()].span.cover(self.ast.exprs[rhs_id.index()].span);
-            rhs_id = self.push_expr(ExprKind::Binary { op: BinaryOp::Pow, lhs: l, rhs: rhs_id }, span);
+        let Some(operand) = loose_right_child(&self.ast.exprs[cur.index()].kind) else {
+            return self.push_expr(ExprKind::Binary { op, lhs, rhs }, span);
+        };
+        let lo = self.ast.exprs[operand.index()].span.lo;
+        let inner = self.push_expr(ExprKind::Binary { op, lhs: operand, rhs }, Span::new(lo, span.hi));
+        if let Some(slot) = loose_right_child_mut(&mut self.ast.exprs[cur.index()].kind) {
+            *slot = inner;
         }
-        for _ in 0..entered {
-            self.leave();
+        for id in path {
+            let e = &mut self.ast.exprs[id.index()];
+            e.span.hi = e.span.hi.max(span.hi);
         }
-        ExprKind::Binary { op: BinaryOp::Pow, lhs: self.expr(first), rhs: rhs_id }
+        lhs
     }
 
     fn binary_parts(&mut self, node: Node<'t>) -> Option<(Node<'t>, BinaryOp, Node<'t>)> {
@@ -1648,6 +1693,72 @@ impl<'s, 't> Lowerer<'s, 't> {
         };
         self.leave();
         self.push_yul_expr(kind, span)
+    }
+}
+
+/// How tightly a binary operator binds (higher binds tighter).
+fn binding_power(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or => 1,
+        BinaryOp::And => 2,
+        BinaryOp::Eq | BinaryOp::Ne => 3,
+        BinaryOp::Lt | BinaryOp::Gt | BinaryOp::Le | BinaryOp::Ge => 4,
+        BinaryOp::BitOr => 5,
+        BinaryOp::BitXor => 6,
+        BinaryOp::BitAnd => 7,
+        BinaryOp::Shl | BinaryOp::Shr => 8,
+        BinaryOp::Add | BinaryOp::Sub => 9,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 10,
+        BinaryOp::Pow => 11,
+    }
+}
+
+/// The binding power of an expression that can take a right operand:
+/// ternaries and assignments bind loosest; operands (and unary expressions,
+/// which bind tighter than every binary operator) have none.
+fn op_power(kind: &ExprKind) -> Option<u8> {
+    match kind {
+        ExprKind::Binary { op, .. } => Some(binding_power(*op)),
+        ExprKind::Ternary { .. } | ExprKind::Assign { .. } => Some(0),
+        _ => None,
+    }
+}
+
+/// The base of a postfix operation.
+fn postfix_base(kind: &ExprKind) -> Option<ExprId> {
+    match kind {
+        ExprKind::Member { base, .. } | ExprKind::Index { base, .. } | ExprKind::Slice { base, .. } => Some(*base),
+        ExprKind::Call { callee, .. } | ExprKind::CallOptions { callee, .. } => Some(*callee),
+        ExprKind::Unary { op: UnaryOp::PostInc | UnaryOp::PostDec, operand } => Some(*operand),
+        _ => None,
+    }
+}
+
+fn set_postfix_base(kind: &mut ExprKind, new: ExprId) {
+    match kind {
+        ExprKind::Member { base, .. } | ExprKind::Index { base, .. } | ExprKind::Slice { base, .. } => *base = new,
+        ExprKind::Call { callee, .. } | ExprKind::CallOptions { callee, .. } => *callee = new,
+        ExprKind::Unary { op: UnaryOp::PostInc | UnaryOp::PostDec, operand } => *operand = new,
+        _ => {}
+    }
+}
+
+/// The operand a postfix operation written after a loose expression belongs to.
+fn loose_right_child(kind: &ExprKind) -> Option<ExprId> {
+    match kind {
+        ExprKind::Binary { rhs, .. } | ExprKind::Assign { rhs, .. } => Some(*rhs),
+        ExprKind::Ternary { else_expr, .. } => Some(*else_expr),
+        ExprKind::Unary { op, operand } if !matches!(op, UnaryOp::PostInc | UnaryOp::PostDec) => Some(*operand),
+        _ => None,
+    }
+}
+
+fn loose_right_child_mut(kind: &mut ExprKind) -> Option<&mut ExprId> {
+    match kind {
+        ExprKind::Binary { rhs, .. } | ExprKind::Assign { rhs, .. } => Some(rhs),
+        ExprKind::Ternary { else_expr, .. } => Some(else_expr),
+        ExprKind::Unary { op, operand } if !matches!(op, UnaryOp::PostInc | UnaryOp::PostDec) => Some(operand),
+        _ => None,
     }
 }
 
