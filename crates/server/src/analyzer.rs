@@ -1,0 +1,54 @@
+//! The boundary between the service and the analysis pipeline. The binary implements
+//! [`Analyzer`] with the real parse → detectors → report pipeline; the service only needs
+//! "scan these sources".
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Runs an analysis. Implementations must be deterministic for a given `version()`:
+/// results are cached under a key that includes it.
+pub trait Analyzer: Send + Sync + 'static {
+    /// Analyzer version and detector-set identity, part of the cache key.
+    fn version(&self) -> String;
+    /// Runs on a blocking thread. Must not panic on user input (the service catches
+    /// panics all the same and fails the audit).
+    fn analyze(&self, request: &AnalysisRequest) -> Result<AnalysisOutput, AnalysisError>;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisRequest {
+    /// Path inside the submission → UTF-8 source text.
+    pub sources: BTreeMap<String, String>,
+    pub include_detectors: Vec<String>,
+    pub exclude_detectors: Vec<String>,
+    /// `critical|high|medium|low|informational`.
+    pub min_severity: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisOutput {
+    pub findings: Vec<AnalyzedFinding>,
+    /// Rendered reports by format: `json`, `sarif`, `markdown`.
+    pub reports: BTreeMap<String, String>,
+}
+
+pub type AnalyzedFinding = store::FindingData;
+
+/// An analysis that could not produce findings; the message is shown to the submitter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AnalysisError {
+    pub message: String,
+}
+
+impl AnalysisError {
+    pub fn new(message: impl Into<String>) -> Self {
+        AnalysisError {
+            message: message.into(),
+        }
+    }
+}
+
+/// Severities, most severe first.
+pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informational"];

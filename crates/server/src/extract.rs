@@ -1,0 +1,262 @@
+//! Extractors: the authenticated principal (API key or JWT, then rate limits), and JSON
+//! and query extractors whose rejections are problem documents.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Who is calling, in which tenant, with which role.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant_id: String,
+    pub role: Role,
+    /// `user:ID` or `api_key:ID`, as recorded in the audit trail.
+    pub actor: String,
+    pub user_id: Option<String>,
+}
+
+impl FromRequestParts<Arc<AppState>> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let principal = authenticate(parts, state).await?;
+        if let Err(retry) = state.key_limiter.check(&principal.actor) {
+            return Err(rate_limited(state, &principal, "credential", retry).await);
+        }
+        if let Err(retry) = state.tenant_limiter.check(&principal.tenant_id) {
+            return Err(rate_limited(state, &principal, "tenant", retry).await);
+        }
+        Ok(principal)
+    }
+}
+
+async fn rate_limited(
+    state: &AppState,
+    principal: &Principal,
+    scope: &str,
+    retry: u64,
+) -> ApiError {
+    state
+        .record_denial(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "rate_limited",
+            None,
+            serde_json::json!({ "scope": scope, "retry_after_secs": retry }),
+        )
+        .await;
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many requests",
+        format!("the {scope} request rate limit is exceeded; retry after {retry} s"),
+    )
+    .with_retry_after(retry)
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    if let Some(key) = parts.headers.get("x-api-key") {
+        let key = key
+            .to_str()
+            .map_err(|_| ApiError::unauthenticated("the API key is not valid"))?;
+        return authenticate_key(state, key.trim()).await;
+    }
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().unwrap_or("");
+        let token = value.strip_prefix("Bearer ").ok_or_else(|| {
+            ApiError::unauthenticated("the Authorization header must be `Bearer TOKEN`")
+        })?;
+        return authenticate_jwt(state, token.trim()).await;
+    }
+    Err(ApiError::unauthenticated(
+        "send an `X-API-Key` header or `Authorization: Bearer TOKEN`",
+    ))
+}
+
+async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid-api-key",
+            "Invalid API key",
+            "the API key is not valid",
+        )
+    };
+    let (prefix, secret) = auth::split_api_key(key).ok_or_else(invalid)?;
+    let stored = state.store.find_api_key_by_prefix(prefix).await?;
+    let Some(stored) = stored.filter(|k| auth::api_key_matches(secret, &k.secret_hash)) else {
+        state
+            .record_denial(
+                None,
+                &format!("api_key_prefix:{prefix}"),
+                "auth.failed",
+                None,
+                serde_json::json!({ "credential": "api_key" }),
+            )
+            .await;
+        return Err(invalid());
+    };
+    if stored.revoked_at.is_some() {
+        state
+            .record_denial(
+                Some(&stored.tenant_id),
+                &format!("api_key:{}", stored.id),
+                "auth.failed",
+                None,
+                serde_json::json!({ "credential": "api_key", "reason": "revoked" }),
+            )
+            .await;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "api-key-revoked",
+            "API key revoked",
+            "this API key has been revoked",
+        ));
+    }
+    let role = Role::parse(&stored.role)
+        .ok_or_else(|| ApiError::internal("stored API key has an unknown role"))?;
+    Ok(Principal {
+        tenant_id: stored.tenant_id,
+        role,
+        actor: format!("api_key:{}", stored.id),
+        user_id: stored.user_id,
+    })
+}
+
+async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let claims = match auth::verify_jwt(&state.secret, &state.settings.jwt_issuer, token) {
+        Ok(claims) => claims,
+        Err(reason) => {
+            state
+                .record_denial(
+                    None,
+                    "bearer",
+                    "auth.failed",
+                    None,
+                    serde_json::json!({ "credential": "jwt", "reason": reason }),
+                )
+                .await;
+            return Err(ApiError::invalid_token(reason));
+        }
+    };
+    let user = state.store.get_user(&claims.tid, &claims.sub).await?;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        return Err(ApiError::invalid_token(
+            "the token's user does not exist or is disabled",
+        ));
+    };
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| ApiError::internal("stored user has an unknown role"))?;
+    Ok(Principal {
+        tenant_id: user.tenant_id,
+        role,
+        actor: format!("user:{}", user.id),
+        user_id: Some(user.id),
+    })
+}
+
+/// Parses JSON with precise problems: invalid UTF-8, syntax, unknown fields, wrong types.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(ApiError::bad_request(
+            "invalid-utf8",
+            "Invalid UTF-8",
+            format!(
+                "the request body is not valid UTF-8 (at byte {})",
+                e.valid_up_to()
+            ),
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let message = e.to_string();
+        match e.classify() {
+            serde_json::error::Category::Data if message.starts_with("unknown field") => {
+                ApiError::bad_request("unknown-field", "Unknown field", message)
+            }
+            serde_json::error::Category::Data => {
+                ApiError::unprocessable("invalid-request", "Invalid request", message)
+            }
+            _ => ApiError::bad_request("malformed-json", "Malformed JSON", message),
+        }
+    })
+}
+
+pub(crate) fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|ct| {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        mime == "application/json" || mime.ends_with("+json")
+    })
+}
+
+/// JSON body; rejections are problems.
+#[derive(Debug)]
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if !is_json(content_type.as_deref()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "send the body as `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body-too-large",
+                    "Request body too large",
+                    rejection.body_text(),
+                )
+            } else {
+                ApiError::bad_request("invalid-body", "Unreadable body", rejection.body_text())
+            }
+        })?;
+        Ok(ApiJson(parse_json(&bytes)?))
+    }
+}
+
+/// Query string; rejections are problems.
+#[derive(Debug)]
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| {
+                ApiError::bad_request(
+                    "invalid-parameter",
+                    "Invalid query parameter",
+                    e.body_text(),
+                )
+            })
+    }
+}

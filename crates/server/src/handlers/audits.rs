@@ -1,0 +1,602 @@
+//! Audits: submit, list, get, cancel, findings, report.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{audit_view, decode_cursor, encode_cursor, finding_view, new_id, page_limit};
+use crate::analyzer::SEVERITIES;
+use crate::auth::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiQuery, Principal, is_json, parse_json};
+use crate::state::AppState;
+use crate::submission::{self, Limits};
+use crate::timestamp::now_ms;
+
+/// JSON submission.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubmitJson {
+    sources: BTreeMap<String, String>,
+    #[serde(default)]
+    include_detectors: Vec<String>,
+    #[serde(default)]
+    exclude_detectors: Vec<String>,
+    min_severity: Option<String>,
+    timeout_secs: Option<u64>,
+}
+
+/// Options of an archive submission, in the query string.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubmitQuery {
+    include_detectors: Option<String>,
+    exclude_detectors: Option<String>,
+    min_severity: Option<String>,
+    timeout_secs: Option<u64>,
+}
+
+fn split_list(value: Option<String>) -> Vec<String> {
+    value
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn sha256_hex(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn check_detector_ids(ids: &[String]) -> ApiResult<()> {
+    if let Some(bad) = ids.iter().find(|id| {
+        id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!("`{}` is not a detector id", bad.escape_debug()),
+        ));
+    }
+    Ok(())
+}
+
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> ApiResult<axum::body::Bytes> {
+    if let Some(length) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && length > limit as u64
+    {
+        return Err(ApiError::body_too_large(limit));
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::body_too_large(limit))
+}
+
+pub(crate) async fn submit(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<SubmitQuery>,
+    body: Body,
+) -> ApiResult<Response> {
+    state
+        .require(&principal, Role::Auditor, "submit audits")
+        .await?;
+    let settings = &state.settings;
+    let limits = Limits {
+        allowed_extensions: settings.allowed_extensions.clone(),
+        max_files: settings.max_files,
+        max_unpacked_bytes: settings.max_unpacked_bytes,
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let bytes = read_body(body, &headers, settings.max_body_bytes).await?;
+
+    let (sources, total, include, exclude, min_severity, timeout) = if is_json(Some(&content_type))
+    {
+        let has_archive_options = query.include_detectors.is_some()
+            || query.exclude_detectors.is_some()
+            || query.min_severity.is_some()
+            || query.timeout_secs.is_some();
+        if has_archive_options {
+            return Err(ApiError::bad_request(
+                "invalid-parameter",
+                "Invalid query parameter",
+                "options of a JSON submission go in the body, not in the query string",
+            ));
+        }
+        let submission: SubmitJson = parse_json(&bytes)?;
+        let total = submission::check_sources(&submission.sources, &limits)?;
+        (
+            submission.sources,
+            total,
+            submission.include_detectors,
+            submission.exclude_detectors,
+            submission.min_severity,
+            submission.timeout_secs,
+        )
+    } else {
+        let unpack: fn(&[u8], &Limits) -> ApiResult<submission::Unpacked> = match mime.as_str() {
+            "application/zip" | "application/x-zip-compressed" => submission::unpack_zip,
+            "application/gzip"
+            | "application/x-gzip"
+            | "application/tar+gzip"
+            | "application/x-tar+gzip"
+            | "application/x-gtar" => submission::unpack_tar_gz,
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    "submit `application/json` sources, an `application/zip` or an `application/gzip` (tar.gz) archive",
+                ));
+            }
+        };
+        let (sources, total) = tokio::task::spawn_blocking(move || unpack(&bytes, &limits))
+            .await
+            .map_err(ApiError::internal)??;
+        (
+            sources,
+            total,
+            split_list(query.include_detectors),
+            split_list(query.exclude_detectors),
+            query.min_severity,
+            query.timeout_secs,
+        )
+    };
+
+    check_detector_ids(&include)?;
+    check_detector_ids(&exclude)?;
+    if let Some(severity) = &min_severity
+        && !SEVERITIES.contains(&severity.as_str())
+    {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!(
+                "min_severity `{}` is not one of {}",
+                severity.escape_debug(),
+                SEVERITIES.join(", ")
+            ),
+        ));
+    }
+    let timeout_secs = timeout.unwrap_or(settings.default_audit_timeout_secs);
+    if timeout_secs == 0 || timeout_secs > settings.max_audit_timeout_secs {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!(
+                "timeout_secs must be between 1 and {}",
+                settings.max_audit_timeout_secs
+            ),
+        ));
+    }
+    let idempotency_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v
+                .to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid-idempotency-key",
+                        "Invalid Idempotency-Key",
+                        "the key must be 1 to 200 visible ASCII characters",
+                    )
+                })?;
+            Some(key.to_string())
+        }
+    };
+
+    // Quotas of the tenant's plan.
+    let tenant = state
+        .store
+        .get_tenant(&principal.tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant of a credential is missing"))?;
+    if let Some(quota) = settings.plans.get(&tenant.plan) {
+        if let Some(per_day) = quota.audits_per_day {
+            let used = state
+                .store
+                .count_audits_since(&tenant.id, now_ms() - 86_400_000)
+                .await?;
+            if used as u64 >= per_day {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "quota-exceeded",
+                    "Plan quota exceeded",
+                    format!("the `{}` plan allows {per_day} audits per day", tenant.plan),
+                )
+                .with_retry_after(3600));
+            }
+        }
+        if let Some(max_bytes) = quota.stored_bytes {
+            let used = state.store.stored_source_bytes(&tenant.id).await?;
+            if used as u64 + total > max_bytes {
+                return Err(ApiError::forbidden(format!(
+                    "the `{}` plan stores at most {max_bytes} bytes of sources; {used} are used",
+                    tenant.plan
+                ))
+                .with_slug("storage-quota-exceeded", "Storage quota exceeded"));
+            }
+        }
+    }
+
+    let options = store::AuditOptions {
+        include_detectors: include,
+        exclude_detectors: exclude,
+        min_severity,
+    };
+    let sources_json = serde_json::to_string(&sources).map_err(ApiError::internal)?;
+    let sources_hash = sha256_hex(&[&sources_json]);
+    let options_json = serde_json::to_string(&options).map_err(ApiError::internal)?;
+    let cache_key = sha256_hex(&[&state.analyzer_version, &options_json, &sources_hash]);
+    let request_hash = sha256_hex(&[&cache_key, &timeout_secs.to_string()]);
+    let cached = state.store.get_cached(&cache_key).await?;
+    let new = store::NewAudit {
+        id: new_id(),
+        tenant_id: principal.tenant_id.clone(),
+        sources_hash,
+        cache_key,
+        options,
+        timeout_secs: timeout_secs as i64,
+        source_bytes: total as i64,
+        file_count: sources.len() as i64,
+        idempotency_key,
+        request_hash,
+        created_by: principal.actor.clone(),
+        created_at: now_ms(),
+    };
+    let inserted = state
+        .store
+        .insert_audit(&new, &sources_json, cached.as_ref())
+        .await?;
+    let (audit, status) = match inserted {
+        store::InsertedAudit::Existing(existing) => {
+            if existing.request_hash != new.request_hash {
+                return Err(ApiError::unprocessable(
+                    "idempotency-key-reused",
+                    "Idempotency key reused",
+                    "this Idempotency-Key was used for a different submission",
+                ));
+            }
+            let mut response = (
+                StatusCode::OK,
+                Json(json!({ "id": existing.id, "status": existing.status })),
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return Ok(response);
+        }
+        store::InsertedAudit::Created(audit) => (audit.clone(), StatusCode::ACCEPTED),
+    };
+    if let Some(cached) = &cached {
+        state.metrics.cache_hits.inc();
+        state.metrics.completed(store::STATUS_SUCCEEDED);
+        for finding in &cached.findings {
+            state.metrics.finding(&finding.severity);
+        }
+    } else {
+        state.submitted.notify_one();
+    }
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "audit.submitted",
+            Some(&audit.id),
+            "success",
+            json!({ "files": audit.file_count, "bytes": audit.source_bytes, "from_cache": audit.from_cache }),
+        )
+        .await?;
+    let mut response = (
+        status,
+        Json(json!({ "id": audit.id, "status": audit.status })),
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/audits/{}", audit.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub(crate) async fn get(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let audit = state
+        .store
+        .get_audit(&principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("audit"))?;
+    Ok(Json(audit_view(&audit)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    status: Option<String>,
+    created_by: Option<String>,
+    created_after: Option<i64>,
+    created_before: Option<i64>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub(crate) async fn list(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    if let Some(status) = &query.status
+        && !store::STATUSES.contains(&status.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid-parameter",
+            "Invalid query parameter",
+            format!("status must be one of {}", store::STATUSES.join(", ")),
+        ));
+    }
+    let limit = page_limit(query.limit)?;
+    let filter = store::AuditFilter {
+        status: query.status,
+        created_by: query.created_by,
+        created_after: query.created_after,
+        created_before: query.created_before,
+        before_id: query.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit: limit + 1,
+    };
+    let mut audits = state
+        .store
+        .list_audits(&principal.tenant_id, &filter)
+        .await?;
+    let next = if audits.len() as i64 > limit {
+        audits.truncate(limit as usize);
+        audits.last().map(|a| encode_cursor(&a.id))
+    } else {
+        None
+    };
+    Ok(Json(
+        json!({ "items": audits.iter().map(audit_view).collect::<Vec<_>>(), "next_cursor": next }),
+    ))
+}
+
+pub(crate) async fn cancel(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    state
+        .require(&principal, Role::Auditor, "cancel audits")
+        .await?;
+    let before = state
+        .store
+        .get_audit(&principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("audit"))?;
+    if before.is_terminal() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "audit-already-finished",
+            "Audit already finished",
+            format!("the audit is {}", before.status),
+        ));
+    }
+    let audit = state
+        .store
+        .cancel_audit(&principal.tenant_id, &id, now_ms())
+        .await?
+        .ok_or_else(|| ApiError::not_found("audit"))?;
+    if audit.status != store::STATUS_CANCELLED {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "audit-already-finished",
+            "Audit already finished",
+            format!("the audit is {}", audit.status),
+        ));
+    }
+    if let Some(notify) = state
+        .cancels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&id)
+    {
+        notify.notify_one();
+    }
+    state.metrics.completed(store::STATUS_CANCELLED);
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "audit.cancelled",
+            Some(&id),
+            "success",
+            json!({ "was": before.status }),
+        )
+        .await?;
+    Ok(Json(audit_view(&audit)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FindingsQuery {
+    severity: Option<String>,
+    detector: Option<String>,
+    triage_state: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub(crate) async fn findings(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<FindingsQuery>,
+) -> ApiResult<Json<Value>> {
+    if let Some(s) = &query.severity
+        && !SEVERITIES.contains(&s.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid-parameter",
+            "Invalid query parameter",
+            format!("severity must be one of {}", SEVERITIES.join(", ")),
+        ));
+    }
+    if let Some(s) = &query.triage_state
+        && !store::TRIAGE_STATES.contains(&s.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid-parameter",
+            "Invalid query parameter",
+            format!(
+                "triage_state must be one of {}",
+                store::TRIAGE_STATES.join(", ")
+            ),
+        ));
+    }
+    state
+        .store
+        .get_audit(&principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("audit"))?;
+    let limit = page_limit(query.limit)?;
+    let after = match query.cursor.as_deref().map(decode_cursor).transpose()? {
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            ApiError::bad_request(
+                "invalid-cursor",
+                "Invalid cursor",
+                "the cursor was not issued by this API",
+            )
+        })?),
+        None => None,
+    };
+    let filter = store::FindingFilter {
+        severity: query.severity,
+        detector: query.detector,
+        triage_state: query.triage_state,
+        after_ordinal: after,
+        limit: limit + 1,
+    };
+    let mut items = state
+        .store
+        .list_findings(&principal.tenant_id, &id, &filter)
+        .await?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|f| encode_cursor(&f.ordinal.to_string()))
+    } else {
+        None
+    };
+    Ok(Json(
+        json!({ "items": items.iter().map(finding_view).collect::<Vec<_>>(), "next_cursor": next }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportQuery {
+    format: Option<String>,
+}
+
+pub(crate) async fn report(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
+) -> ApiResult<Response> {
+    let format = query.format.unwrap_or_else(|| "json".into());
+    let content_type = match format.as_str() {
+        "json" => "application/json",
+        "sarif" => "application/sarif+json",
+        "markdown" => "text/markdown; charset=utf-8",
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid-parameter",
+                "Invalid query parameter",
+                "format must be json, sarif or markdown",
+            ));
+        }
+    };
+    let audit = state
+        .store
+        .get_audit(&principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("audit"))?;
+    if audit.status != store::STATUS_SUCCEEDED {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "report-not-available",
+            "Report not available",
+            format!(
+                "the audit is {}; reports exist for succeeded audits",
+                audit.status
+            ),
+        ));
+    }
+    let body = if format == "json" {
+        // The service's own JSON report carries triage states.
+        let filter = store::FindingFilter {
+            limit: i64::MAX,
+            ..Default::default()
+        };
+        let findings = state
+            .store
+            .list_findings(&principal.tenant_id, &id, &filter)
+            .await?;
+        serde_json::to_string_pretty(&json!({
+            "audit": audit_view(&audit),
+            "analyzer_version": state.analyzer_version,
+            "findings": findings.iter().map(finding_view).collect::<Vec<_>>(),
+        }))
+        .map_err(ApiError::internal)?
+    } else {
+        let cached = state.store.get_cached(&audit.cache_key).await?;
+        cached
+            .and_then(|c| c.reports.get(&format).cloned())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "report-format-unavailable",
+                    "Report format unavailable",
+                    format!("the analyzer produced no {format} report for this audit"),
+                )
+            })?
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}

@@ -1,0 +1,95 @@
+//! One finding, its triage history, and triage.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{finding_view, new_id, triage_event_view};
+use crate::auth::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Principal};
+use crate::state::AppState;
+use crate::timestamp::now_ms;
+
+pub(crate) async fn get(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let finding = state
+        .store
+        .get_finding(&principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("finding"))?;
+    let history = state
+        .store
+        .list_triage_events(&principal.tenant_id, &finding.data.fingerprint)
+        .await?;
+    let mut view = finding_view(&finding);
+    view["history"] = history.iter().map(triage_event_view).collect();
+    Ok(Json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Triage {
+    state: String,
+    comment: Option<String>,
+}
+
+pub(crate) async fn triage(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Triage>,
+) -> ApiResult<Json<Value>> {
+    state
+        .require(&principal, Role::Auditor, "triage findings")
+        .await?;
+    if !store::TRIAGE_STATES.contains(&body.state.as_str()) {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!("state must be one of {}", store::TRIAGE_STATES.join(", ")),
+        ));
+    }
+    if body.comment.as_ref().is_some_and(|c| c.len() > 10_000) {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            "comment is longer than 10000 bytes",
+        ));
+    }
+    let event = store::NewTriageEvent {
+        id: new_id(),
+        to_state: body.state,
+        comment: body.comment,
+        actor: principal.actor.clone(),
+        created_at: now_ms(),
+    };
+    let (finding, stored) = state
+        .store
+        .triage_finding(&principal.tenant_id, &id, &event)
+        .await?
+        .ok_or_else(|| ApiError::not_found("finding"))?;
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "triage.changed",
+            Some(&finding.id),
+            "success",
+            json!({ "from": stored.from_state, "to": stored.to_state, "fingerprint": stored.fingerprint }),
+        )
+        .await?;
+    let history = state
+        .store
+        .list_triage_events(&principal.tenant_id, &finding.data.fingerprint)
+        .await?;
+    let mut view = finding_view(&finding);
+    view["history"] = history.iter().map(triage_event_view).collect();
+    Ok(Json(view))
+}

@@ -1,0 +1,250 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document, written by hand next to the
+//! router; a test checks that every route of the router is in it.
+
+use axum::Json;
+use serde_json::{Map, Value, json};
+
+fn problem_responses(codes: &[&str]) -> Map<String, Value> {
+    codes
+        .iter()
+        .map(|code| {
+            (
+                code.to_string(),
+                json!({ "description": "Problem", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }),
+            )
+        })
+        .collect()
+}
+
+fn op(
+    summary: &str,
+    role: Option<&str>,
+    params: Value,
+    body: Option<Value>,
+    ok: (&str, Value),
+    errors: &[&str],
+) -> Value {
+    let mut responses = problem_responses(errors);
+    responses.insert(
+        ok.0.to_string(),
+        json!({ "description": "Success", "content": { "application/json": { "schema": ok.1 } } }),
+    );
+    let mut operation = json!({
+        "summary": summary,
+        "parameters": params,
+        "responses": responses,
+    });
+    match role {
+        Some(role) => {
+            operation["description"] = json!(format!("Requires the {role} role or higher."));
+            operation["security"] = json!([{ "ApiKey": [] }, { "Bearer": [] }]);
+        }
+        None => operation["security"] = json!([]),
+    }
+    if let Some(body) = body {
+        operation["requestBody"] = body;
+    }
+    operation
+}
+
+fn json_body(schema: Value) -> Option<Value> {
+    Some(json!({ "required": true, "content": { "application/json": { "schema": schema } } }))
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn page(item: &str) -> Value {
+    json!({ "type": "object", "required": ["items", "next_cursor"], "properties": {
+        "items": { "type": "array", "items": r(item) },
+        "next_cursor": { "type": ["string", "null"], "description": "Pass as `cursor` for the next page" } } })
+}
+
+fn path_id(what: &str) -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": format!("{what} id") })
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description })
+}
+
+fn paging() -> [Value; 2] {
+    [
+        query(
+            "limit",
+            json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }),
+            "Page size",
+        ),
+        query(
+            "cursor",
+            json!({ "type": "string" }),
+            "`next_cursor` of the previous page",
+        ),
+    ]
+}
+
+/// The document as a value (also used by tests).
+pub fn openapi() -> Value {
+    let severities = json!(["critical", "high", "medium", "low", "informational"]);
+    let statuses = json!([
+        "queued",
+        "running",
+        "succeeded",
+        "failed",
+        "timed_out",
+        "cancelled"
+    ]);
+    let triage = json!([
+        "open",
+        "confirmed",
+        "false_positive",
+        "acknowledged",
+        "fixed"
+    ]);
+    let [limit, cursor] = paging();
+    let std_errors = ["401", "403", "429"];
+    let submit_body = json!({ "required": true, "content": {
+        "application/json": { "schema": r("SubmitAudit") },
+        "application/zip": { "schema": { "type": "string", "format": "binary" } },
+        "application/gzip": { "schema": { "type": "string", "format": "binary" }, "description": "tar.gz" } } });
+    let submit_params = json!([
+        { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 },
+          "description": "A retried submission with the same key answers the first audit" },
+        query("include_detectors", json!({ "type": "string" }), "Archives only: comma-separated detector ids"),
+        query("exclude_detectors", json!({ "type": "string" }), "Archives only: comma-separated detector ids"),
+        query("min_severity", json!({ "type": "string", "enum": severities }), "Archives only"),
+        query("timeout_secs", json!({ "type": "integer", "minimum": 1 }), "Archives only"),
+    ]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "web3audit audit service",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Submit Solidity sources for audit, follow the job, read and triage findings. Errors are RFC 7807 problem documents whose `type` is `urn:web3audit:problem:<slug>`."
+        },
+        "servers": [{ "url": "/" }],
+        "paths": {
+            "/api/v1/auth/login": { "post": op("Exchange email and password for a JWT", None, json!([]),
+                json_body(json!({ "type": "object", "required": ["email", "password"], "additionalProperties": false,
+                    "properties": { "email": { "type": "string" }, "password": { "type": "string" } } })),
+                ("200", json!({ "type": "object", "properties": { "token": { "type": "string" }, "token_type": { "const": "Bearer" }, "expires_in": { "type": "integer" } } })),
+                &["400", "401", "415", "429"]) },
+            "/api/v1/me": { "get": op("The calling credential", Some("viewer"), json!([]), None, ("200", json!({ "type": "object" })), &std_errors) },
+            "/api/v1/audits": {
+                "post": op("Submit an audit (JSON sources, zip or tar.gz)", Some("auditor"), submit_params, Some(submit_body),
+                    ("202", r("AuditCreated")), &["400", "401", "403", "413", "415", "422", "429"]),
+                "get": op("List audits, newest first", Some("viewer"), json!([
+                    query("status", json!({ "type": "string", "enum": statuses }), "Only audits in this state"),
+                    query("created_by", json!({ "type": "string" }), "Actor, e.g. `api_key:ID` or `user:ID`"),
+                    query("created_after", json!({ "type": "integer" }), "Unix milliseconds, inclusive"),
+                    query("created_before", json!({ "type": "integer" }), "Unix milliseconds, exclusive"),
+                    limit.clone(), cursor.clone()]), None, ("200", page("Audit")), &["400", "401", "429"]) },
+            "/api/v1/audits/{id}": { "get": op("One audit: status, timings, counts by severity", Some("viewer"), json!([path_id("audit")]), None, ("200", r("Audit")), &["401", "404", "429"]) },
+            "/api/v1/audits/{id}/cancel": { "post": op("Cancel a queued or running audit", Some("auditor"), json!([path_id("audit")]), None, ("200", r("Audit")), &["401", "403", "404", "409", "429"]) },
+            "/api/v1/audits/{id}/findings": { "get": op("Findings of an audit", Some("viewer"), json!([path_id("audit"),
+                    query("severity", json!({ "type": "string", "enum": severities }), "Only this severity"),
+                    query("detector", json!({ "type": "string" }), "Only this detector id"),
+                    query("triage_state", json!({ "type": "string", "enum": triage }), "Only this triage state"),
+                    limit.clone(), cursor.clone()]), None, ("200", page("Finding")), &["400", "401", "404", "429"]) },
+            "/api/v1/audits/{id}/report": { "get": op("Report of a succeeded audit", Some("viewer"), json!([path_id("audit"),
+                    query("format", json!({ "type": "string", "enum": ["json", "sarif", "markdown"], "default": "json" }), "Report format")]),
+                    None, ("200", json!({ "description": "JSON, SARIF 2.1.0 (application/sarif+json) or Markdown (text/markdown)" })), &["400", "401", "404", "409", "429"]) },
+            "/api/v1/findings/{id}": { "get": op("One finding with its triage history", Some("viewer"), json!([path_id("finding")]), None, ("200", r("Finding")), &["401", "404", "429"]) },
+            "/api/v1/findings/{id}/triage": { "post": op("Set the triage state of a finding (kept across re-scans by fingerprint)", Some("auditor"), json!([path_id("finding")]),
+                json_body(json!({ "type": "object", "required": ["state"], "additionalProperties": false,
+                    "properties": { "state": { "type": "string", "enum": triage }, "comment": { "type": "string", "maxLength": 10000 } } })),
+                ("200", r("Finding")), &["400", "401", "403", "404", "422", "429"]) },
+            "/api/v1/tenants": {
+                "get": op("Tenants (operator admins see all)", Some("admin"), json!([]), None, ("200", page("Tenant")), &std_errors),
+                "post": op("Create a tenant (operator admins)", Some("admin"), json!([]),
+                    json_body(json!({ "type": "object", "required": ["name"], "additionalProperties": false,
+                        "properties": { "name": { "type": "string" }, "plan": { "type": "string" } } })),
+                    ("201", r("Tenant")), &["400", "401", "403", "409", "422", "429"]) },
+            "/api/v1/tenants/{id}": {
+                "get": op("One tenant", Some("admin"), json!([path_id("tenant")]), None, ("200", r("Tenant")), &["401", "403", "404", "429"]),
+                "patch": op("Change a tenant's plan (operator admins)", Some("admin"), json!([path_id("tenant")]),
+                    json_body(json!({ "type": "object", "required": ["plan"], "additionalProperties": false, "properties": { "plan": { "type": "string" } } })),
+                    ("200", r("Tenant")), &["400", "401", "403", "404", "422", "429"]) },
+            "/api/v1/users": {
+                "get": op("Users of the tenant", Some("admin"), json!([]), None, ("200", page("User")), &std_errors),
+                "post": op("Create a user", Some("admin"), json!([]),
+                    json_body(json!({ "type": "object", "required": ["email", "password", "role"], "additionalProperties": false,
+                        "properties": { "email": { "type": "string" }, "password": { "type": "string", "minLength": 12 },
+                            "role": { "type": "string", "enum": ["admin", "auditor", "viewer"] },
+                            "tenant_id": { "type": "string", "description": "Operator admins only" } } })),
+                    ("201", r("User")), &["400", "401", "403", "404", "409", "422", "429"]) },
+            "/api/v1/users/{id}": { "patch": op("Change role, disable, or set the password of a user", Some("admin"), json!([path_id("user")]),
+                json_body(json!({ "type": "object", "additionalProperties": false, "properties": {
+                    "role": { "type": "string", "enum": ["admin", "auditor", "viewer"] }, "disabled": { "type": "boolean" }, "password": { "type": "string", "minLength": 12 } } })),
+                ("200", r("User")), &["400", "401", "403", "404", "422", "429"]) },
+            "/api/v1/api-keys": {
+                "get": op("API keys of the tenant (never the secret)", Some("admin"), json!([]), None, ("200", page("ApiKey")), &std_errors),
+                "post": op("Create an API key; the response shows the key once", Some("admin"), json!([]),
+                    json_body(json!({ "type": "object", "required": ["name", "role"], "additionalProperties": false,
+                        "properties": { "name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "auditor", "viewer"] },
+                            "tenant_id": { "type": "string", "description": "Operator admins only" } } })),
+                    ("201", json!({ "allOf": [r("ApiKey"), { "type": "object", "properties": { "api_key": { "type": "string" } } }] })),
+                    &["400", "401", "403", "404", "422", "429"]) },
+            "/api/v1/api-keys/{id}": { "delete": op("Revoke an API key", Some("admin"), json!([path_id("API key")]), None, ("200", r("ApiKey")), &["401", "403", "404", "429"]) },
+            "/api/v1/audit-log": { "get": op("Audit trail entries, newest first", Some("admin"), json!([
+                    query("action", json!({ "type": "string" }), "e.g. `login`, `audit.submitted`, `permission.denied`"),
+                    query("actor", json!({ "type": "string" }), "e.g. `user:ID`"),
+                    query("since", json!({ "type": "integer" }), "Unix milliseconds"),
+                    query("tenant_id", json!({ "type": "string" }), "Operator admins only"),
+                    limit, cursor]), None, ("200", page("AuditEvent")), &["400", "401", "403", "429"]) },
+            "/api/v1/openapi.json": { "get": op("This document", None, json!([]), None, ("200", json!({ "type": "object" })), &[]) },
+            "/health": { "get": op("Liveness", None, json!([]), None, ("200", json!({ "type": "object" })), &[]) },
+            "/health/live": { "get": op("Liveness", None, json!([]), None, ("200", json!({ "type": "object" })), &[]) },
+            "/health/ready": { "get": op("Readiness: database reachable and workers alive (503 otherwise)", None, json!([]), None, ("200", json!({ "type": "object" })), &["503"]) },
+            "/health/detailed": { "get": op("Components with status and latency, queue depth", None, json!([]), None, ("200", r("Health")), &["503"]) },
+            "/metrics": { "get": op("Prometheus metrics (OpenMetrics text)", None, json!([]), None, ("200", json!({ "type": "string" })), &[]) },
+        },
+        "components": {
+            "securitySchemes": {
+                "ApiKey": { "type": "apiKey", "in": "header", "name": "X-API-Key" },
+                "Bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }
+            },
+            "schemas": {
+                "Problem": { "type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+                    "type": { "type": "string", "example": "urn:web3audit:problem:malformed-json" },
+                    "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" } } },
+                "SubmitAudit": { "type": "object", "required": ["sources"], "additionalProperties": false, "properties": {
+                    "sources": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Relative path → source text" },
+                    "include_detectors": { "type": "array", "items": { "type": "string" } },
+                    "exclude_detectors": { "type": "array", "items": { "type": "string" } },
+                    "min_severity": { "type": "string", "enum": severities },
+                    "timeout_secs": { "type": "integer", "minimum": 1 } } },
+                "AuditCreated": { "type": "object", "required": ["id", "status"], "properties": {
+                    "id": { "type": "string" }, "status": { "type": "string", "enum": statuses } } },
+                "Audit": { "type": "object", "required": ["id", "status"], "properties": {
+                    "id": { "type": "string" }, "status": { "type": "string", "enum": statuses },
+                    "created_at": { "type": "string", "format": "date-time" },
+                    "started_at": { "type": ["string", "null"], "format": "date-time" },
+                    "finished_at": { "type": ["string", "null"], "format": "date-time" },
+                    "duration_ms": { "type": ["integer", "null"] }, "error": { "type": ["string", "null"] },
+                    "counts": { "type": ["object", "null"], "additionalProperties": { "type": "integer" } },
+                    "finding_count": { "type": ["integer", "null"] }, "file_count": { "type": "integer" },
+                    "source_bytes": { "type": "integer" }, "options": { "type": "object" }, "timeout_secs": { "type": "integer" },
+                    "from_cache": { "type": "boolean" }, "attempts": { "type": "integer" }, "created_by": { "type": "string" } } },
+                "Finding": { "type": "object", "required": ["id", "detector", "severity", "confidence", "file", "start_line", "end_line", "message", "fingerprint", "triage_state"], "properties": {
+                    "id": { "type": "string" }, "audit_id": { "type": "string" }, "detector": { "type": "string" }, "title": { "type": "string" },
+                    "severity": { "type": "string", "enum": severities }, "confidence": { "type": "string" },
+                    "file": { "type": "string" }, "start_line": { "type": "integer" }, "end_line": { "type": "integer" },
+                    "message": { "type": "string" }, "fingerprint": { "type": "string" },
+                    "category": { "type": ["string", "null"] }, "swc": { "type": ["string", "null"] },
+                    "triage_state": { "type": "string", "enum": triage },
+                    "history": { "type": "array", "items": { "type": "object" } } } },
+                "Tenant": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "plan": { "type": "string" }, "is_operator": { "type": "boolean" }, "created_at": { "type": "string" } } },
+                "User": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "email": { "type": "string" }, "role": { "type": "string" }, "disabled": { "type": "boolean" }, "created_at": { "type": "string" } } },
+                "ApiKey": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "name": { "type": "string" }, "role": { "type": "string" }, "prefix": { "type": "string" }, "created_at": { "type": "string" }, "revoked_at": { "type": ["string", "null"] } } },
+                "AuditEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "ts": { "type": "string" }, "tenant_id": { "type": ["string", "null"] }, "actor": { "type": "string" }, "action": { "type": "string" }, "target": { "type": ["string", "null"] }, "outcome": { "type": "string" }, "detail": { "type": "object" }, "hash": { "type": "string" } } },
+                "Health": { "type": "object", "properties": { "status": { "type": "string", "enum": ["healthy", "degraded", "unhealthy"] }, "components": { "type": "object" } } }
+            }
+        }
+    })
+}
+
+pub(crate) async fn document() -> Json<Value> {
+    Json(openapi())
+}

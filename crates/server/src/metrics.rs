@@ -1,0 +1,134 @@
+//! Prometheus metrics, with the names the operations documentation promises.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, String)>;
+
+fn duration_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0005, 2.0, 18))
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub audits_started: Counter,
+    pub audits_completed: Family<Labels, Counter>,
+    pub findings_discovered: Family<Labels, Counter>,
+    pub audit_duration: Histogram,
+    pub active_audits: Gauge,
+    pub queue_size: Gauge,
+    pub cache_hits: Counter,
+    pub http_requests: Family<Labels, Counter>,
+    pub http_duration: Family<Labels, Histogram, fn() -> Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let audits_started = Counter::default();
+        let audits_completed = Family::<Labels, Counter>::default();
+        let findings_discovered = Family::<Labels, Counter>::default();
+        let audit_duration = Histogram::new(exponential_buckets(0.001, 2.0, 18));
+        let active_audits = Gauge::default();
+        let queue_size = Gauge::default();
+        let cache_hits = Counter::default();
+        let http_requests = Family::<Labels, Counter>::default();
+        let http_duration = Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(
+            duration_histogram,
+        );
+        // Counters get the `_total` suffix from the encoder.
+        registry.register(
+            "web3audit_audits_started",
+            "Audits taken up by a worker",
+            audits_started.clone(),
+        );
+        registry.register(
+            "web3audit_audits_completed",
+            "Audits that reached a final state, by status",
+            audits_completed.clone(),
+        );
+        registry.register(
+            "web3audit_findings_discovered",
+            "Findings stored, by severity",
+            findings_discovered.clone(),
+        );
+        registry.register(
+            "web3audit_audit_duration_seconds",
+            "Time an audit spent in analysis",
+            audit_duration.clone(),
+        );
+        registry.register(
+            "web3audit_active_audits",
+            "Audits being analyzed now",
+            active_audits.clone(),
+        );
+        registry.register(
+            "web3audit_queue_size",
+            "Audits waiting in the queue",
+            queue_size.clone(),
+        );
+        registry.register(
+            "web3audit_cache_hits",
+            "Submissions answered from the analysis cache",
+            cache_hits.clone(),
+        );
+        registry.register(
+            "web3audit_http_requests",
+            "HTTP requests, by method, route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "web3audit_http_request_duration_seconds",
+            "HTTP request latency, by method, route and status",
+            http_duration.clone(),
+        );
+        Metrics {
+            registry,
+            audits_started,
+            audits_completed,
+            findings_discovered,
+            audit_duration,
+            active_audits,
+            queue_size,
+            cache_hits,
+            http_requests,
+            http_duration,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn completed(&self, status: &str) {
+        self.audits_completed
+            .get_or_create(&vec![("status", status.to_string())])
+            .inc();
+    }
+
+    pub fn finding(&self, severity: &str) {
+        self.findings_discovered
+            .get_or_create(&vec![("severity", severity.to_string())])
+            .inc();
+    }
+
+    pub fn http(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let labels = vec![
+            ("method", method.to_string()),
+            ("route", route.to_string()),
+            ("status", status.to_string()),
+        ];
+        self.http_requests.get_or_create(&labels).inc();
+        self.http_duration.get_or_create(&labels).observe(seconds);
+    }
+
+    /// OpenMetrics text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+}

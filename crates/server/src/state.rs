@@ -1,0 +1,168 @@
+//! Shared state of the running service.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use store::{NewAuditEvent, Store};
+use tokio::sync::{Notify, Semaphore};
+
+use crate::analyzer::Analyzer;
+use crate::auth::{Role, random_bytes};
+use crate::config::{Secret, Settings};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Principal;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::timestamp::now_ms;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub store: Arc<dyn Store>,
+    pub analyzer: Arc<dyn Analyzer>,
+    pub analyzer_version: String,
+    pub secret: Secret,
+    pub signer: store::trail::Signer,
+    pub metrics: Metrics,
+    pub key_limiter: RateLimiter,
+    pub tenant_limiter: RateLimiter,
+    /// Signalled on every submission so that an idle dispatcher wakes up.
+    pub submitted: Notify,
+    /// Running audits of this process, to stop waiting for a cancelled one.
+    pub cancels: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Lease owner name of this process.
+    pub owner: String,
+    pub slots: Arc<Semaphore>,
+    pub active: AtomicUsize,
+    pub workers_alive: AtomicBool,
+    /// When a noisy event (rate limited, failed authentication) was last recorded per
+    /// subject, so that an attack cannot flood the audit trail.
+    noisy_events: Mutex<HashMap<String, Instant>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        analyzer: Arc<dyn Analyzer>,
+        secret: Secret,
+    ) -> Self {
+        let signer = store::trail::Signer::new(secret.expose().as_bytes());
+        let limits = settings.rate_limits.clone();
+        AppState {
+            analyzer_version: analyzer.version(),
+            slots: Arc::new(Semaphore::new(settings.max_concurrent_audits)),
+            settings,
+            store,
+            analyzer,
+            secret,
+            signer,
+            metrics: Metrics::default(),
+            key_limiter: RateLimiter::new(limits.key_per_minute, limits.burst),
+            tenant_limiter: RateLimiter::new(
+                limits.tenant_per_minute,
+                limits.burst.saturating_mul(2),
+            ),
+            submitted: Notify::new(),
+            cancels: Mutex::new(HashMap::new()),
+            owner: format!(
+                "{}-{}",
+                std::process::id(),
+                hex::encode(random_bytes::<6>())
+            ),
+            active: AtomicUsize::new(0),
+            workers_alive: AtomicBool::new(false),
+            noisy_events: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Appends an event to the audit trail.
+    pub async fn record(
+        &self,
+        tenant_id: Option<&str>,
+        actor: &str,
+        action: &str,
+        target: Option<&str>,
+        outcome: &str,
+        detail: serde_json::Value,
+    ) -> ApiResult<()> {
+        let event = NewAuditEvent {
+            ts: now_ms(),
+            tenant_id: tenant_id.map(str::to_string),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.map(str::to_string),
+            outcome: outcome.to_string(),
+            detail,
+        };
+        self.store
+            .append_audit_event(&event, &self.signer)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(())
+    }
+
+    /// Records a denial; at most once a minute per `subject` and action, and never fails
+    /// the request it is about.
+    pub async fn record_denial(
+        &self,
+        tenant_id: Option<&str>,
+        actor: &str,
+        action: &str,
+        target: Option<&str>,
+        detail: serde_json::Value,
+    ) {
+        let key = format!("{action}\u{0}{actor}");
+        {
+            let mut seen = self.noisy_events.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            if seen.len() > 10_000 {
+                seen.retain(|_, t| now.duration_since(*t) < Duration::from_secs(60));
+            }
+            if seen
+                .get(&key)
+                .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(60))
+            {
+                return;
+            }
+            seen.insert(key, now);
+        }
+        if let Err(error) = self
+            .record(tenant_id, actor, action, target, "denied", detail)
+            .await
+        {
+            tracing::error!(error = ?error, "cannot record a denial in the audit trail");
+        }
+    }
+
+    /// Requires at least `role`; a refusal is answered 403 and recorded.
+    pub async fn require(&self, principal: &Principal, role: Role, action: &str) -> ApiResult<()> {
+        if principal.role >= role {
+            return Ok(());
+        }
+        self.record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "permission.denied",
+            None,
+            "denied",
+            serde_json::json!({ "attempted": action, "role": principal.role.as_str(), "required": role.as_str() }),
+        )
+        .await?;
+        Err(ApiError::forbidden(format!(
+            "`{action}` needs the {} role; this credential has {}",
+            role.as_str(),
+            principal.role.as_str()
+        )))
+    }
+}

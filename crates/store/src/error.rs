@@ -1,0 +1,26 @@
+/// Failures of the store. Database details stay in `Database` for logs; callers show a
+/// generic message to users.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    #[error("cannot prepare the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(error: serde_json::Error) -> Self {
+        StoreError::Corrupt(error.to_string())
+    }
+}

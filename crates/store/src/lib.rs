@@ -1,0 +1,151 @@
+//! Persistence for the web3audit service.
+//!
+//! One interface, [`Store`], that every backend implements: tenants, users, API keys,
+//! audits (which double as the persistent job queue, with leases), findings and their
+//! triage history, the analysis cache and the hash-chained audit trail. The backend is
+//! chosen by the scheme of the database URL ([`connect`]). SQLite is the embedded default;
+//! the PostgreSQL backend is a later issue and is refused with a clear error until then.
+//!
+//! Invariants:
+//! - every tenant-owned row is read and written through a `tenant_id` filter; a row of
+//!   another tenant is indistinguishable from a missing one;
+//! - migrations are per backend, numbered, applied in order once, and never edited;
+//! - a job completes only while its lease is held by the completing worker, so a job that
+//!   was re-queued and picked up again never records its findings twice.
+
+mod error;
+mod model;
+mod sqlite;
+pub mod trail;
+
+use std::sync::Arc;
+
+pub use error::StoreError;
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+/// Result alias of this crate.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Opens the store named by `url`, creating the database and applying migrations.
+///
+/// `sqlite://PATH` (relative or absolute) and `sqlite:PATH` select SQLite.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Err(StoreError::Unsupported(
+            "the PostgreSQL backend is not implemented yet; use a sqlite:// URL".into(),
+        ))
+    } else {
+        Err(StoreError::Unsupported(format!(
+            "unknown database URL scheme in {}; expected sqlite://PATH",
+            redact_url(url)
+        )))
+    }
+}
+
+/// A database URL with any password replaced by `***`, safe to log or print.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.split_once('@')
+    {
+        let user = userinfo.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_string()
+}
+
+/// The persistence interface of the service.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip to the database, for readiness probes.
+    async fn ping(&self) -> Result<()>;
+    /// Applied migration versions, ascending.
+    async fn migration_versions(&self) -> Result<Vec<i64>>;
+
+    // Tenants, users, API keys.
+    async fn create_tenant(&self, tenant: &Tenant) -> Result<()>;
+    async fn get_tenant(&self, id: &str) -> Result<Option<Tenant>>;
+    async fn list_tenants(&self) -> Result<Vec<Tenant>>;
+    async fn update_tenant_plan(&self, id: &str, plan: &str) -> Result<Option<Tenant>>;
+    async fn create_user(&self, user: &User) -> Result<()>;
+    async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>>;
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn list_users(&self, tenant_id: &str) -> Result<Vec<User>>;
+    async fn update_user(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &UserUpdate,
+    ) -> Result<Option<User>>;
+    async fn create_api_key(&self, key: &ApiKey) -> Result<()>;
+    async fn find_api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKey>>;
+    async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>>;
+    async fn revoke_api_key(&self, tenant_id: &str, id: &str, now: i64) -> Result<Option<ApiKey>>;
+
+    // Audits and the job queue.
+    /// Inserts an audit (queued, or already succeeded when `cached` is given) with its
+    /// sources. An audit with the same tenant and idempotency key is returned instead.
+    async fn insert_audit(
+        &self,
+        audit: &NewAudit,
+        sources_json: &str,
+        cached: Option<&CachedAnalysis>,
+    ) -> Result<InsertedAudit>;
+    async fn get_audit(&self, tenant_id: &str, id: &str) -> Result<Option<Audit>>;
+    async fn list_audits(&self, tenant_id: &str, filter: &AuditFilter) -> Result<Vec<Audit>>;
+    async fn count_audits_since(&self, tenant_id: &str, since: i64) -> Result<i64>;
+    async fn stored_source_bytes(&self, tenant_id: &str) -> Result<i64>;
+    /// Cancels a queued or running audit; returns the audit as it is afterwards.
+    async fn cancel_audit(&self, tenant_id: &str, id: &str, now: i64) -> Result<Option<Audit>>;
+    /// Takes the oldest queued audit under a lease for `owner`.
+    async fn claim_next(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Option<ClaimedJob>>;
+    /// Extends the lease; false when the lease was lost (cancelled, re-queued).
+    async fn heartbeat(&self, id: &str, owner: &str, lease_until: i64) -> Result<bool>;
+    /// Records the outcome while the lease is held; false (and nothing written) otherwise.
+    async fn complete(&self, id: &str, owner: &str, now: i64, outcome: &JobOutcome)
+    -> Result<bool>;
+    /// Puts running audits back in the queue: those of `owner`, or all when `None`.
+    async fn requeue_running(&self, owner: Option<&str>) -> Result<u64>;
+    /// Puts running audits whose lease expired before `now` back in the queue.
+    async fn requeue_expired(&self, now: i64) -> Result<u64>;
+    async fn queue_depth(&self) -> Result<i64>;
+    async fn get_cached(&self, cache_key: &str) -> Result<Option<CachedAnalysis>>;
+
+    // Findings and triage.
+    async fn list_findings(
+        &self,
+        tenant_id: &str,
+        audit_id: &str,
+        filter: &FindingFilter,
+    ) -> Result<Vec<Finding>>;
+    async fn get_finding(&self, tenant_id: &str, id: &str) -> Result<Option<Finding>>;
+    async fn triage_finding(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        event: &NewTriageEvent,
+    ) -> Result<Option<(Finding, TriageEvent)>>;
+    async fn list_triage_events(
+        &self,
+        tenant_id: &str,
+        fingerprint: &str,
+    ) -> Result<Vec<TriageEvent>>;
+
+    // Audit trail.
+    /// Appends one entry to the hash chain; returns it as stored.
+    async fn append_audit_event(
+        &self,
+        event: &NewAuditEvent,
+        signer: &trail::Signer,
+    ) -> Result<AuditEvent>;
+    async fn list_audit_events(&self, filter: &AuditEventFilter) -> Result<Vec<AuditEvent>>;
+    /// Every entry in `seq` order and the recorded head, for verification.
+    async fn audit_chain(&self) -> Result<(Vec<AuditEvent>, Option<trail::ChainHead>)>;
+}

@@ -1,0 +1,280 @@
+//! Rows as the service sees them. Times are Unix milliseconds.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub plan: String,
+    /// The operator tenant (the bootstrapped one) may manage other tenants.
+    pub is_operator: bool,
+    pub created_at: i64,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("email", &self.email)
+            .field("password_hash", &"<redacted>")
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    pub role: String,
+    /// Public lookup part of the key, stored in clear.
+    pub prefix: String,
+    /// SHA-256 of the secret part, hex.
+    pub secret_hash: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("prefix", &self.prefix)
+            .field("secret_hash", &"<redacted>")
+            .field("revoked_at", &self.revoked_at)
+            .finish()
+    }
+}
+
+/// Job states. Terminal: succeeded, failed, timed_out, cancelled.
+pub const STATUS_QUEUED: &str = "queued";
+pub const STATUS_RUNNING: &str = "running";
+pub const STATUS_SUCCEEDED: &str = "succeeded";
+pub const STATUS_FAILED: &str = "failed";
+pub const STATUS_TIMED_OUT: &str = "timed_out";
+pub const STATUS_CANCELLED: &str = "cancelled";
+pub const STATUSES: [&str; 6] = [
+    STATUS_QUEUED,
+    STATUS_RUNNING,
+    STATUS_SUCCEEDED,
+    STATUS_FAILED,
+    STATUS_TIMED_OUT,
+    STATUS_CANCELLED,
+];
+
+/// Options of an audit, part of its cache key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditOptions {
+    pub include_detectors: Vec<String>,
+    pub exclude_detectors: Vec<String>,
+    pub min_severity: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    pub id: String,
+    pub tenant_id: String,
+    pub sources_hash: String,
+    pub cache_key: String,
+    pub options: AuditOptions,
+    pub timeout_secs: i64,
+    pub source_bytes: i64,
+    pub file_count: i64,
+    pub idempotency_key: Option<String>,
+    /// Hash of the request, to tell a retried submission from a reused key.
+    pub request_hash: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audit {
+    pub id: String,
+    pub tenant_id: String,
+    pub status: String,
+    pub sources_hash: String,
+    pub cache_key: String,
+    pub options: AuditOptions,
+    pub timeout_secs: i64,
+    pub source_bytes: i64,
+    pub file_count: i64,
+    pub idempotency_key: Option<String>,
+    pub request_hash: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub error: Option<String>,
+    pub attempts: i64,
+    pub from_cache: bool,
+    /// Findings per severity once succeeded.
+    pub counts: Option<std::collections::BTreeMap<String, i64>>,
+}
+
+impl Audit {
+    pub fn is_terminal(&self) -> bool {
+        !matches!(self.status.as_str(), STATUS_QUEUED | STATUS_RUNNING)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum InsertedAudit {
+    Created(Audit),
+    /// The tenant already submitted with this idempotency key.
+    Existing(Audit),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub status: Option<String>,
+    pub created_by: Option<String>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    /// Return audits with an id below this one (ids grow with time).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub audit: Audit,
+    pub sources_json: String,
+}
+
+/// One finding as produced by the analyzer, before storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingData {
+    pub detector: String,
+    pub title: String,
+    pub severity: String,
+    pub confidence: String,
+    pub file: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub message: String,
+    pub fingerprint: String,
+    pub category: Option<String>,
+    pub swc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedAnalysis {
+    pub cache_key: String,
+    pub analyzer_version: String,
+    pub findings: Vec<FindingData>,
+    pub reports: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    Succeeded(CachedAnalysis),
+    Failed(String),
+    TimedOut(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub audit_id: String,
+    pub tenant_id: String,
+    pub ordinal: i64,
+    #[serde(flatten)]
+    pub data: FindingData,
+    pub triage_state: String,
+}
+
+pub const TRIAGE_STATES: [&str; 5] = [
+    "open",
+    "confirmed",
+    "false_positive",
+    "acknowledged",
+    "fixed",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    pub severity: Option<String>,
+    pub detector: Option<String>,
+    pub triage_state: Option<String>,
+    pub after_ordinal: Option<i64>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTriageEvent {
+    pub id: String,
+    pub to_state: String,
+    pub comment: Option<String>,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageEvent {
+    pub id: String,
+    pub finding_id: String,
+    pub fingerprint: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub comment: Option<String>,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+/// A security-relevant event to append to the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAuditEvent {
+    pub ts: i64,
+    pub tenant_id: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub event: NewAuditEvent,
+    pub prev_hash: String,
+    pub hash: String,
+    pub mac: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditEventFilter {
+    pub tenant_id: Option<String>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub since: Option<i64>,
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
