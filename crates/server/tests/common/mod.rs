@@ -1,0 +1,293 @@
+//! Shared harness: a real server on an ephemeral port, over SQLite in a temp dir, with a
+//! small deterministic analyzer (one finding per line that mentions `tx.origin`).
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::{
+    AnalysisError, AnalysisOutput, AnalysisRequest, AnalyzedFinding, Analyzer, Secret, Service,
+    Settings,
+};
+
+pub const SECRET: &str = "test-secret-key-0123456789abcdef-0123456789";
+
+/// One high finding per line containing `tx.origin`; a line `// sleep MS` sleeps; a line
+/// `// panic` panics; a line `// fail` returns an error.
+#[derive(Debug, Default)]
+pub struct TxOriginAnalyzer;
+
+impl Analyzer for TxOriginAnalyzer {
+    fn version(&self) -> String {
+        "tx-origin-test/1".into()
+    }
+
+    fn analyze(&self, request: &AnalysisRequest) -> Result<AnalysisOutput, AnalysisError> {
+        let mut findings = Vec::new();
+        for (file, text) in &request.sources {
+            for (index, line) in text.lines().enumerate() {
+                if let Some(ms) = line.trim().strip_prefix("// sleep ") {
+                    std::thread::sleep(Duration::from_millis(ms.trim().parse().unwrap_or(0)));
+                }
+                if line.trim() == "// panic" {
+                    panic!("test analyzer asked to panic");
+                }
+                if line.trim() == "// fail" {
+                    return Err(AnalysisError::new("test analyzer asked to fail"));
+                }
+                if line.contains("tx.origin") {
+                    findings.push(AnalyzedFinding {
+                        detector: "tx-origin".into(),
+                        title: "Authorization through tx.origin".into(),
+                        severity: "high".into(),
+                        confidence: "high".into(),
+                        file: file.clone(),
+                        start_line: index as u32 + 1,
+                        end_line: index as u32 + 1,
+                        message: "`tx.origin` used for authorization".into(),
+                        fingerprint: format!("tx-origin:{file}:{}", line.trim()),
+                        category: Some("access_control".into()),
+                        swc: Some("SWC-115".into()),
+                    });
+                }
+            }
+        }
+        let min = request.min_severity.as_deref();
+        if min == Some("critical") {
+            findings.clear();
+        }
+        let mut reports = BTreeMap::new();
+        reports.insert(
+            "sarif".to_string(),
+            json!({ "version": "2.1.0", "runs": [{ "results": findings.len() }] }).to_string(),
+        );
+        reports.insert(
+            "markdown".to_string(),
+            format!("# Audit report\n\n{} finding(s)\n", findings.len()),
+        );
+        Ok(AnalysisOutput { findings, reports })
+    }
+}
+
+pub const TOKEN_SOL: &str = "pragma solidity ^0.8.0;\ncontract Token {\n    address owner;\n    function withdraw() public {\n        require(tx.origin == owner);\n    }\n}\n";
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub dir: Arc<tempfile::TempDir>,
+    pub db_url: String,
+    pub tenant_id: String,
+    pub admin_key: String,
+    pub admin_email: String,
+    pub admin_password: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub fn settings_for(dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::default();
+    settings.database_url = format!("sqlite://{}/web3audit.db", dir.display());
+    settings.secret_key = Some(Secret::new(SECRET));
+    settings.max_concurrent_audits = 2;
+    settings.rate_limits.key_per_minute = 100_000;
+    settings.rate_limits.tenant_per_minute = 100_000;
+    settings.rate_limits.burst = 10_000;
+    settings.log_format = "text".into();
+    settings
+}
+
+pub async fn start(tweak: impl FnOnce(&mut Settings)) -> TestServer {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut settings = settings_for(dir.path());
+    tweak(&mut settings);
+    start_in(dir, settings, true).await
+}
+
+/// Starts a server over `dir`; bootstraps when asked (first start).
+pub async fn start_in(
+    dir: Arc<tempfile::TempDir>,
+    settings: Settings,
+    bootstrap: bool,
+) -> TestServer {
+    settings.validate().unwrap();
+    let store = store::connect(&settings.database_url).await.unwrap();
+    let signer = store::trail::Signer::new(SECRET.as_bytes());
+    let password = "correct horse battery staple".to_string();
+    let (tenant_id, admin_key) = if bootstrap {
+        let out = server::bootstrap(
+            store.as_ref(),
+            &signer,
+            "acme",
+            "admin@acme.test",
+            Some(password.clone()),
+        )
+        .await
+        .unwrap();
+        (out.tenant_id, out.api_key)
+    } else {
+        (String::new(), String::new())
+    };
+    let db_url = settings.database_url.clone();
+    let service = Service::start(
+        settings,
+        store,
+        Arc::new(TxOriginAnalyzer),
+        Secret::new(SECRET),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(service.run(listener, async move {
+        let _ = stopped.await;
+    }));
+    TestServer {
+        base,
+        client: reqwest::Client::new(),
+        dir,
+        db_url,
+        tenant_id,
+        admin_key,
+        admin_email: "admin@acme.test".into(),
+        admin_password: password,
+        stop: Some(stop),
+        handle: Some(handle),
+    }
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Graceful stop; returns the data directory for a restart.
+    pub async fn stop(mut self) -> Arc<tempfile::TempDir> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.unwrap().unwrap();
+        }
+        self.dir.clone()
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .unwrap();
+        split(response).await
+    }
+
+    pub async fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("x-api-key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        split(response).await
+    }
+
+    pub async fn submit(&self, key: &str, sources: &[(&str, &str)]) -> String {
+        let sources: BTreeMap<_, _> = sources
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (status, body) = self
+            .post(key, "/api/v1/audits", json!({ "sources": sources }))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn wait_final(&self, key: &str, id: &str) -> Value {
+        for _ in 0..400 {
+            let (status, audit) = self.get(key, &format!("/api/v1/audits/{id}")).await;
+            assert_eq!(status, StatusCode::OK, "{audit}");
+            if !matches!(audit["status"].as_str(), Some("queued" | "running")) {
+                return audit;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("audit {id} did not finish");
+    }
+
+    /// Creates a credential with `role` in this server's tenant.
+    pub async fn key_with_role(&self, role: &str) -> String {
+        let (status, body) = self
+            .post(
+                &self.admin_key,
+                "/api/v1/api-keys",
+                json!({ "name": role, "role": role }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["api_key"].as_str().unwrap().to_string()
+    }
+
+    /// Creates another tenant with an admin key.
+    pub async fn other_tenant(&self, name: &str) -> (String, String) {
+        let (status, tenant) = self
+            .post(
+                &self.admin_key,
+                "/api/v1/tenants",
+                json!({ "name": name, "plan": "pro" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{tenant}");
+        let tenant_id = tenant["id"].as_str().unwrap().to_string();
+        let (status, key) = self
+            .post(
+                &self.admin_key,
+                "/api/v1/api-keys",
+                json!({ "name": "admin", "role": "admin", "tenant_id": tenant_id }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{key}");
+        (tenant_id, key["api_key"].as_str().unwrap().to_string())
+    }
+
+    /// Rows in a table, read directly from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+        let n: (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n.0
+    }
+}
+
+pub async fn split(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// Asserts a problem document with the given status and `type` slug.
+pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, slug: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(
+        body["type"],
+        format!("{}{slug}", server::PROBLEM_TYPE_PREFIX),
+        "{body}"
+    );
+    assert_eq!(body["status"], expected.as_u16(), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+}
