@@ -974,7 +974,7 @@ impl<'s, 't> Lowerer<'s, 't> {
             "assembly_statement" => {
                 let mut evmasm = false;
                 let mut flags = Vec::new();
-                let mut body = Vec::new();
+                let mut body: Vec<Node<'t>> = Vec::new();
                 for k in &kids {
                     match k.kind() {
                         "\"evmasm\"" => evmasm = true,
@@ -989,10 +989,11 @@ impl<'s, 't> Lowerer<'s, 't> {
                             }
                             self.give(inner);
                         }
-                        _ if k.node.is_named() => body.push(self.yul_stmt(k.node)),
+                        _ if k.node.is_named() => body.push(k.node),
                         _ => {}
                     }
                 }
+                let body = self.yul_stmt_list(body);
                 StmtKind::Assembly { evmasm, flags, body }
             }
             "variable_declaration" => StmtKind::VarDecl {
@@ -1091,6 +1092,9 @@ impl<'s, 't> Lowerer<'s, 't> {
     /// `(a + b).c()` and `-a.b()` as `(-a).b()`. Postfix operations bind tightest
     /// in Solidity, so the operation is moved down onto the rightmost operand.
     fn push_postfix_aware(&mut self, mut kind: ExprKind, span: Span) -> ExprId {
+        if let ExprKind::Ternary { cond, then_expr, else_expr } = kind {
+            return self.push_ternary(cond, then_expr, else_expr, span);
+        }
         let Some(base) = postfix_base(&kind) else { return self.push_expr(kind, span) };
         if !self.is_loose(base) {
             return self.push_expr(kind, span);
@@ -1120,6 +1124,37 @@ impl<'s, 't> Lowerer<'s, 't> {
             e.span.hi = e.span.hi.max(span.hi);
         }
         base
+    }
+
+    /// Pushes `cond ? then_expr : else_expr`, making the conditional operator
+    /// right-associative: tree-sitter-solidity parses `a ? b : c ? d : e` as
+    /// `(a ? b : c) ? d : e`; Solidity reads `a ? b : (c ? d : e)`.
+    fn push_ternary(&mut self, cond: ExprId, then_expr: ExprId, else_expr: ExprId, span: Span) -> ExprId {
+        if !matches!(self.ast.exprs[cond.index()].kind, ExprKind::Ternary { .. }) {
+            return self.push_expr(ExprKind::Ternary { cond, then_expr, else_expr }, span);
+        }
+        let mut path = vec![cond];
+        let mut cur = cond;
+        while let ExprKind::Ternary { else_expr: next, .. } = self.ast.exprs[cur.index()].kind {
+            if !matches!(self.ast.exprs[next.index()].kind, ExprKind::Ternary { .. }) {
+                break;
+            }
+            path.push(next);
+            cur = next;
+        }
+        let ExprKind::Ternary { else_expr: last, .. } = self.ast.exprs[cur.index()].kind else {
+            return self.push_expr(ExprKind::Ternary { cond, then_expr, else_expr }, span);
+        };
+        let lo = self.ast.exprs[last.index()].span.lo;
+        let inner = self.push_expr(ExprKind::Ternary { cond: last, then_expr, else_expr }, Span::new(lo, span.hi));
+        if let ExprKind::Ternary { else_expr: slot, .. } = &mut self.ast.exprs[cur.index()].kind {
+            *slot = inner;
+        }
+        for id in path {
+            let e = &mut self.ast.exprs[id.index()];
+            e.span.hi = e.span.hi.max(span.hi);
+        }
+        cond
     }
 
     fn is_loose(&self, id: ExprId) -> bool {
@@ -1534,7 +1569,7 @@ impl<'s, 't> Lowerer<'s, 't> {
         let kind = match node.kind() {
             "yul_block" => {
                 let stmts = kids.iter().filter(|k| k.node.is_named()).map(|k| k.node).collect::<Vec<_>>();
-                YulStmtKind::Block(stmts.into_iter().map(|s| self.yul_stmt(s)).collect())
+                YulStmtKind::Block(self.yul_stmt_list(stmts))
             }
             "yul_label" => match kids.iter().find(|k| k.kind() == "identifier") {
                 Some(k) => YulStmtKind::Label(self.ident(k.node)),
@@ -1650,6 +1685,48 @@ impl<'s, 't> Lowerer<'s, 't> {
         };
         self.give(kids);
         kind
+    }
+
+    /// Lowers a list of Yul statements. tree-sitter-solidity splits
+    /// `let a, b := f()` into `let a,` and the assignment `b := f()`; the two are
+    /// merged back into one `let`.
+    fn yul_stmt_list(&mut self, nodes: Vec<Node<'t>>) -> Vec<YulStmtId> {
+        let mut out: Vec<YulStmtId> = Vec::with_capacity(nodes.len());
+        for n in nodes {
+            let id = self.yul_stmt(n);
+            if let Some(&prev) = out.last()
+                && self.merge_split_let(prev, id)
+            {
+                continue;
+            }
+            out.push(id);
+        }
+        out
+    }
+
+    fn merge_split_let(&mut self, prev: YulStmtId, next: YulStmtId) -> bool {
+        let prev_stmt = &self.ast.yul_stmts[prev.index()];
+        let open_let = matches!(prev_stmt.kind, YulStmtKind::Let { value: None, .. })
+            && prev_stmt.span.text(self.src).trim_end().ends_with(',');
+        // Only the node pushed last can be removed from the arena.
+        if !open_let || next.index() + 1 != self.ast.yul_stmts.len() {
+            return false;
+        }
+        let YulStmtKind::Assign { targets, value } = &self.ast.yul_stmts[next.index()].kind else { return false };
+        if targets.iter().any(|t| t.len() != 1) {
+            return false;
+        }
+        let names: Vec<Ident> = targets.iter().flatten().cloned().collect();
+        let value = *value;
+        let hi = self.ast.yul_stmts[next.index()].span.hi;
+        self.ast.yul_stmts.pop();
+        let prev_stmt = &mut self.ast.yul_stmts[prev.index()];
+        if let YulStmtKind::Let { names: existing, value: slot } = &mut prev_stmt.kind {
+            existing.extend(names);
+            *slot = value;
+        }
+        prev_stmt.span.hi = hi;
+        true
     }
 
     fn yul_path(&mut self, node: Node<'t>) -> Vec<Ident> {
