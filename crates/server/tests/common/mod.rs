@@ -89,15 +89,19 @@ pub struct TestServer {
 }
 
 pub fn settings_for(dir: &std::path::Path) -> Settings {
-    let mut settings = Settings::default();
-    settings.database_url = format!("sqlite://{}/web3audit.db", dir.display());
-    settings.secret_key = Some(Secret::new(SECRET));
-    settings.max_concurrent_audits = 2;
-    settings.rate_limits.key_per_minute = 100_000;
-    settings.rate_limits.tenant_per_minute = 100_000;
-    settings.rate_limits.burst = 10_000;
-    settings.log_format = "text".into();
-    settings
+    let defaults = Settings::default();
+    Settings {
+        database_url: format!("sqlite://{}/web3audit.db", dir.display()),
+        secret_key: Some(Secret::new(SECRET)),
+        max_concurrent_audits: 2,
+        rate_limits: server::config::RateLimits {
+            key_per_minute: 100_000,
+            tenant_per_minute: 100_000,
+            burst: 10_000,
+        },
+        log_format: "text".into(),
+        ..defaults
+    }
 }
 
 pub async fn start(tweak: impl FnOnce(&mut Settings)) -> TestServer {
