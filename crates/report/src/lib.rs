@@ -1,1 +1,55 @@
-//! report crate.
+//! Findings resolved for output, stable fingerprints, and renderers.
+//!
+//! Detectors emit [`detectors::Finding`]s with compact byte spans. This crate turns them,
+//! together with the source texts they point into, into a [`Report`]: every finding
+//! resolved to a path, 1-based lines and columns, the flagged source text and a
+//! content-based [fingerprint](fingerprint), sorted deterministically and counted by
+//! severity. The report is then rendered:
+//!
+//! - [`render_text`]: compiler-like output with code frames, for people;
+//! - [`render_json`]: the [`Report`] itself serialized (documented in `docs/json-output.md`);
+//! - [`render_sarif`]: SARIF 2.1.0 for GitHub code scanning (documented in `docs/sarif.md`).
+//!
+//! ```
+//! use detectors::{Confidence, DetectorMeta, FileId, Finding, Severity};
+//! use report::{Report, SourceView, ToolInfo};
+//! use syntax::{LineIndex, Span};
+//!
+//! static META: DetectorMeta = DetectorMeta {
+//!     id: "tx-origin-auth",
+//!     title: "Authorization through `tx.origin`",
+//!     severity: Severity::High,
+//!     confidence: Confidence::High,
+//!     swc: Some("SWC-115"),
+//!     category: "access_control",
+//!     description: "`tx.origin` is used for authorization",
+//!     recommendation: "Use `msg.sender` instead",
+//!     references: &[],
+//!     doc: "",
+//! };
+//!
+//! let text = "contract A { function f() public { require(tx.origin == owner); } }";
+//! let line_index = LineIndex::new(text);
+//! let files = [SourceView { id: FileId(0), path: "src/A.sol", text, line_index: &line_index }];
+//! let finding = Finding::new(&META, FileId(0), Span::new(43, 61), "authorization through `tx.origin`");
+//! let report = Report::build(&files, vec![finding], &[&META], ToolInfo::new("web3audit", "0.1.0"))
+//!     .expect("the finding's file is among `files`");
+//! assert_eq!(report.findings[0].location.start_line, 1);
+//! assert_eq!(report.findings[0].location.snippet, "tx.origin == owner");
+//! assert!(report::render_text(&report, &files, &report::TextOptions::default()).ends_with("1 finding: 1 high\n"));
+//! ```
+
+pub mod fingerprint;
+mod json;
+mod model;
+mod sarif;
+mod serde_level;
+mod text;
+
+pub use json::render_json;
+pub use model::{
+    BuildError, Location, REPORT_FORMAT_VERSION, Report, ReportFinding, RuleInfo,
+    SecondaryLocation, SourceView, Summary, ToolInfo,
+};
+pub use sarif::{SARIF_FINGERPRINT_KEY, SARIF_SCHEMA_URI, SarifOptions, render_sarif};
+pub use text::{TextOptions, render_text, summary_line};
