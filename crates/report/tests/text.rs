@@ -107,3 +107,33 @@ fn summary_lines() {
         "no findings\n"
     );
 }
+
+#[test]
+fn odd_spans_render_without_panicking() {
+    let text = "a = 1;\r\nb = é;\r\n\r\nc();";
+    let sources = Sources::new(&[("A.sol", text)]);
+    let len = text.len() as u32;
+    let findings = vec![
+        Finding::new(&PRAGMA, FileId(0), Span::new(0, 0), "empty at the start"),
+        Finding::new(&PRAGMA, FileId(0), Span::new(len, len), "empty at the end"),
+        Finding::new(&PRAGMA, FileId(0), Span::new(4, 10), "over a CRLF line end"),
+        Finding::new(&PRAGMA, FileId(0), Span::new(13, 14), "inside `é`"),
+        Finding::new(
+            &PRAGMA,
+            FileId(0),
+            Span::new(0, len + 10),
+            "the whole file and more",
+        ),
+        Finding::new(&PRAGMA, FileId(0), Span::new(17, 17), "on an empty line"),
+    ];
+    let report = Report::build(&sources.views(), findings, &[], tool()).unwrap();
+    let out = render_text(&report, &sources.views(), &TextOptions::default());
+    for finding in &report.findings {
+        let l = &finding.location;
+        assert!(
+            out.contains(&format!("--> A.sol:{}:{}", l.start_line, l.start_column)),
+            "{out}"
+        );
+    }
+    assert!(out.ends_with("6 findings: 6 informational\n"), "{out}");
+}
