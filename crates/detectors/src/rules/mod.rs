@@ -1,0 +1,5 @@
+//! One file per detector.
+
+pub(crate) mod deprecated_construct;
+pub(crate) mod floating_pragma;
+pub(crate) mod tx_origin_auth;

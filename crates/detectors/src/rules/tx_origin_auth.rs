@@ -1,0 +1,201 @@
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtId, StmtKind, UnaryOp};
+use syntax::visit::{self, VisitCx, Visitor};
+
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// `tx.origin` used to decide who may do something: in the condition of a
+    /// `require`, `assert`, `if`, loop or conditional expression, compared with an
+    /// address or used as the key of a permission mapping (`require(tx.origin == owner)`,
+    /// `if (tx.origin != admin) revert()`, `require(isAdmin[tx.origin])`).
+    ///
+    /// Comparing `tx.origin` with `msg.sender` (an "only externally owned accounts"
+    /// check) and with the zero address are not authorization and are not reported.
+    ///
+    /// ## Why it matters
+    /// `tx.origin` is the account that signed the transaction, not the caller. When the
+    /// owner calls any malicious contract (a phishing airdrop, a fake token), that
+    /// contract can call the victim: `tx.origin` is still the owner, so the check passes
+    /// and the attacker acts with the owner's rights, e.g. withdraws every balance.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function withdrawAll(address to) public {
+    ///     require(tx.origin == owner);   // reported: a contract the owner calls passes it
+    ///     to.transfer(address(this).balance);
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Authorize with `msg.sender`, e.g. `require(msg.sender == owner)`, or an
+    /// `onlyOwner`-style modifier built on it.
+    pub(crate) struct TxOriginAuth;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "tx-origin-auth",
+    title: "Authorization through `tx.origin`",
+    severity: Severity::High,
+    confidence: Confidence::High,
+    swc: Some("SWC-115"),
+    category: "access_control",
+    description: "`tx.origin` decides who may act, so any contract the authorized account calls can act \
+                  with its rights",
+    recommendation: "Authorize with `msg.sender` instead of `tx.origin`",
+    references: &[
+        "https://swcregistry.io/docs/SWC-115",
+        "https://docs.soliditylang.org/en/latest/security-considerations.html#tx-origin",
+    ],
+    doc: TxOriginAuth::DOC,
+};
+
+impl Detector for TxOriginAuth {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let ast = cx.parse.ast();
+        let mut walker = Walker { ast, file: cx, out };
+        walker.visit_source_unit(ast);
+    }
+}
+
+struct Walker<'a, 'c> {
+    ast: &'a Ast,
+    file: &'c FileContext<'c>,
+    out: &'c mut Vec<Finding>,
+}
+
+impl<'a> Walker<'a, '_> {
+    /// Reports every authorizing use of `tx.origin` inside the condition `cond`.
+    fn check_condition(&mut self, cx: VisitCx<'a>, cond: ExprId) {
+        let mut uses = Vec::new();
+        self.collect_auth_uses(cond, &mut uses);
+        for (at, other) in uses {
+            let message = match other {
+                Some(other) => {
+                    let text = self.ast.expr(other).span.text(self.file.text);
+                    format!("authorization through `tx.origin`: it is compared with `{text}`")
+                }
+                None => "authorization through `tx.origin`".to_owned(),
+            };
+            let contract = cx.contract_def().map(|c| c.name.as_str());
+            let function = cx.function_def().map(|f| f.name_str());
+            let span = self.ast.expr(at).span;
+            self.out.push(Finding::new(&META, self.file.file, span, message).with_context(contract, function));
+        }
+    }
+
+    /// Finds, in `id`, the smallest expressions that authorize with `tx.origin`: a
+    /// comparison (with the other operand) or a lookup keyed by it. The AST's nesting
+    /// is bounded by the parser, so this recursion is too.
+    fn collect_auth_uses(&self, id: ExprId, uses: &mut Vec<(ExprId, Option<ExprId>)>) {
+        let expr = self.ast.expr(id);
+        match &expr.kind {
+            ExprKind::Binary { op: BinaryOp::Eq | BinaryOp::Ne, lhs, rhs } => {
+                let (lhs, rhs) = (self.ast.skip_parens(*lhs), self.ast.skip_parens(*rhs));
+                let origin_side = if self.is_tx_origin(lhs) {
+                    Some(rhs)
+                } else if self.is_tx_origin(rhs) {
+                    Some(lhs)
+                } else {
+                    None
+                };
+                match origin_side {
+                    Some(other) if !self.is_benign_counterpart(other) => uses.push((id, Some(other))),
+                    Some(_) => {}
+                    None => {
+                        self.collect_auth_uses(lhs, uses);
+                        self.collect_auth_uses(rhs, uses);
+                    }
+                }
+            }
+            ExprKind::Index { index: Some(index), .. } if self.is_tx_origin(self.ast.skip_parens(*index)) => {
+                uses.push((id, None));
+            }
+            // Only boolean structure is followed: `balances[tx.origin] >= amount` reads a
+            // balance, it does not decide who may act.
+            ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, lhs, rhs } => {
+                self.collect_auth_uses(*lhs, uses);
+                self.collect_auth_uses(*rhs, uses);
+            }
+            ExprKind::Unary { op: UnaryOp::Not, operand } | ExprKind::Paren(operand) => {
+                self.collect_auth_uses(*operand, uses);
+            }
+            ExprKind::Call { callee, args } => {
+                // `hasRole(ROLE, tx.origin)`, `isOwner(tx.origin)`: a permission query.
+                let asks_about_origin =
+                    args.exprs().into_iter().any(|a| self.is_tx_origin(self.ast.skip_parens(a)));
+                if asks_about_origin && !self.is_conversion(*callee) {
+                    uses.push((id, None));
+                } else {
+                    for a in args.exprs() {
+                        self.collect_auth_uses(a, uses);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn is_tx_origin(&self, id: ExprId) -> bool {
+        self.ast.is_member_of(id, "tx", "origin")
+    }
+
+    /// `msg.sender` (only-EOA checks) and `address(0)` / `0` are not authorization.
+    fn is_benign_counterpart(&self, id: ExprId) -> bool {
+        if self.ast.is_member_of(id, "msg", "sender") {
+            return true;
+        }
+        let expr = self.ast.expr(id);
+        if let Some((callee, args)) = expr.as_call()
+            && matches!(self.ast.expr(callee).kind, ExprKind::ElementaryType(_))
+            && let [arg] = args.exprs().as_slice()
+        {
+            return self.is_zero(*arg);
+        }
+        self.is_zero(id)
+    }
+
+    fn is_zero(&self, id: ExprId) -> bool {
+        self.ast.expr(id).as_literal().and_then(|l| l.number_value()).is_some_and(|v| v == 0)
+    }
+
+    fn is_conversion(&self, callee: ExprId) -> bool {
+        matches!(self.ast.expr(callee).kind, ExprKind::ElementaryType(_))
+    }
+}
+
+impl<'a> Visitor<'a> for Walker<'a, '_> {
+    fn visit_stmt(&mut self, cx: VisitCx<'a>, id: StmtId) {
+        match &self.ast.stmt(id).kind {
+            StmtKind::If { cond, .. } | StmtKind::While { cond, .. } | StmtKind::DoWhile { cond, .. } => {
+                self.check_condition(cx, *cond);
+            }
+            StmtKind::For { cond: Some(cond), .. } => self.check_condition(cx, *cond),
+            _ => {}
+        }
+        visit::walk_stmt(self, cx, id);
+    }
+
+    fn visit_expr(&mut self, cx: VisitCx<'a>, id: ExprId) {
+        match &self.ast.expr(id).kind {
+            ExprKind::Call { callee, args } => {
+                let callee = self.ast.expr(*callee);
+                if callee.is_ident("require") || callee.is_ident("assert") {
+                    if let Some(&cond) = args.exprs().first() {
+                        self.check_condition(cx, cond);
+                    }
+                }
+            }
+            ExprKind::Ternary { cond, .. } => self.check_condition(cx, *cond),
+            _ => {}
+        }
+        visit::walk_expr(self, cx, id);
+    }
+}
