@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod scan;
+mod service;
 
 /// Solidity static analyzer and self-hostable audit service.
 #[derive(Debug, Parser)]
@@ -18,11 +19,14 @@ struct Cli {
 enum Command {
     /// Scan Solidity files, folders, Foundry or Hardhat projects.
     Scan(scan::ScanArgs),
+    #[command(flatten)]
+    Service(service::ServiceCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Service(cmd) => service::run(cmd),
     }
 }

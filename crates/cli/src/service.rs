@@ -1,0 +1,384 @@
+//! The service front end: `serve`, `admin bootstrap`, `config validate|show`,
+//! `audit-log verify`, `health`. Wiring only; the service lives in the `server` crate.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use server::{Analyzer, ConfigFile, Settings};
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ServiceCommand {
+    /// Run the audit service (HTTP API and job workers).
+    Serve(ServeArgs),
+    /// Administration of a service database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Check or print the resolved service configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// The tamper-evident audit trail.
+    #[command(subcommand, name = "audit-log")]
+    AuditLog(AuditLogCommand),
+    /// Ask a running service for its health; exit 0 healthy, 1 degraded, 2 unhealthy.
+    Health(HealthArgs),
+}
+
+/// Where the configuration comes from (defaults < file < WEB3AUDIT_* < flags).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ConfigArgs {
+    /// Configuration file, TOML (`.toml`) or YAML (`.yaml`, `.yml`).
+    #[arg(long, env = "WEB3AUDIT_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL, e.g. `sqlite://data/web3audit.db`.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Address to listen on, e.g. `127.0.0.1:8000`.
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<String>,
+    /// Testing aid: delay every analysis by this many milliseconds (restart tests use it
+    /// to kill the server while audits run).
+    #[arg(long, hide = true, default_value_t = 0)]
+    test_analysis_delay_ms: u64,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Create the first tenant, its admin user and an admin API key; prints JSON.
+    Bootstrap(BootstrapArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct BootstrapArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Name of the first (operator) tenant.
+    #[arg(long)]
+    tenant: String,
+    /// Email of its admin; the password comes from WEB3AUDIT_ADMIN_PASSWORD or is generated.
+    #[arg(long)]
+    admin_email: String,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Check the configuration; exit 1 with a precise message when it is invalid.
+    Validate(ConfigArgs),
+    /// Print the resolved configuration as TOML, secrets redacted.
+    Show(ConfigArgs),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum AuditLogCommand {
+    /// Verify the hash chain and HMACs; exit 1 at the first broken entry.
+    Verify {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct HealthArgs {
+    /// Base URL of the service; default from the configured bind address.
+    #[arg(long)]
+    url: Option<String>,
+    /// Print the detailed health document as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+pub(crate) fn run(command: ServiceCommand) -> ExitCode {
+    match command {
+        ServiceCommand::Serve(args) => serve(args),
+        ServiceCommand::Admin(AdminCommand::Bootstrap(args)) => bootstrap(args),
+        ServiceCommand::Config(ConfigCommand::Validate(args)) => match settings(&args, None) {
+            Ok(_) => {
+                println!("configuration is valid");
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        ServiceCommand::Config(ConfigCommand::Show(args)) => match settings(&args, None) {
+            Ok(settings) => {
+                print!("{}", settings.to_redacted_toml());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        ServiceCommand::AuditLog(AuditLogCommand::Verify { config, json }) => verify(config, json),
+        ServiceCommand::Health(args) => health(args),
+    }
+}
+
+/// Resolves the settings, printing a precise error (exit 1) when they are invalid.
+fn settings(args: &ConfigArgs, bind: Option<String>) -> Result<Settings, ExitCode> {
+    let env = ConfigFile::from_env(|name| std::env::var(name).ok());
+    let flags = ConfigFile {
+        database_url: args.database_url.clone(),
+        bind,
+        ..ConfigFile::default()
+    };
+    let sources = server::config::Sources {
+        file: args.config.clone(),
+        env: env.map_err(report_config)?,
+        flags,
+    };
+    Settings::resolve(sources).map_err(report_config)
+}
+
+fn report_config(error: server::ConfigError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(1)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let settings = match settings(&args.config, args.bind) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    server::init_logging(&settings.log_format, &settings.log_level);
+    let (secret, generated) = match server::resolve_secret(&settings, true) {
+        Ok(secret) => secret,
+        Err(error) => {
+            tracing::error!(%error, "cannot obtain the secret key");
+            return ExitCode::from(1);
+        }
+    };
+    if generated {
+        tracing::warn!(
+            path = %settings.data_dir().join("secret.key").display(),
+            "no secret key configured (WEB3AUDIT_SECRET_KEY); generated one and saved it; back it up: JWTs and the audit trail depend on it"
+        );
+    }
+    let mut analyzer = crate::scan::service_analyzer();
+    if args.test_analysis_delay_ms > 0 {
+        analyzer = Arc::new(DelayedAnalyzer {
+            inner: analyzer,
+            delay: Duration::from_millis(args.test_analysis_delay_ms),
+        });
+    }
+    let result = runtime().block_on(async move {
+        let store = store::connect(&settings.database_url).await?;
+        let bind = settings.bind.clone();
+        let listener = tokio::net::TcpListener::bind(&bind).await?;
+        tracing::info!(bind = %bind, database = %store::redact_url(&settings.database_url), "web3audit service listening");
+        let service = server::Service::start(settings, store, analyzer, secret).await?;
+        service.run(listener, shutdown_signal()).await?;
+        anyhow::Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %error, "the service stopped on an error");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested: finishing or re-queuing running audits");
+}
+
+/// Wraps an analyzer with a fixed delay (the hidden `--test-analysis-delay-ms`).
+struct DelayedAnalyzer {
+    inner: Arc<dyn Analyzer>,
+    delay: Duration,
+}
+
+impl Analyzer for DelayedAnalyzer {
+    fn version(&self) -> String {
+        self.inner.version()
+    }
+
+    fn analyze(
+        &self,
+        request: &server::AnalysisRequest,
+    ) -> Result<server::AnalysisOutput, server::AnalysisError> {
+        std::thread::sleep(self.delay);
+        self.inner.analyze(request)
+    }
+}
+
+fn bootstrap(args: BootstrapArgs) -> ExitCode {
+    let settings = match settings(&args.config, None) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let (secret, generated) = match server::resolve_secret(&settings, true) {
+        Ok(secret) => secret,
+        Err(error) => {
+            eprintln!("error: cannot obtain the secret key: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    if generated {
+        eprintln!(
+            "warning: no secret key configured; generated one in {}",
+            settings.data_dir().join("secret.key").display()
+        );
+    }
+    let password = std::env::var("WEB3AUDIT_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let result = runtime().block_on(async {
+        let store = store::connect(&settings.database_url).await?;
+        let signer = store::trail::Signer::new(secret.expose().as_bytes());
+        anyhow::Ok(
+            server::bootstrap(
+                store.as_ref(),
+                &signer,
+                &args.tenant,
+                &args.admin_email,
+                password,
+            )
+            .await?,
+        )
+    });
+    match result {
+        Ok(out) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).expect("bootstrap output serializes")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn verify(config: ConfigArgs, json: bool) -> ExitCode {
+    let settings = match settings(&config, None) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let secret = match server::resolve_secret(&settings, false) {
+        Ok((secret, _)) => secret,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime().block_on(async {
+        let store = store::connect(&settings.database_url).await?;
+        anyhow::Ok(server::verify_audit_log(store.as_ref(), &secret).await?)
+    });
+    let verification = match result {
+        Ok(v) => v,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&verification).expect("verification serializes")
+        );
+    } else {
+        match &verification.first_break {
+            None => println!(
+                "audit log intact: {} entries verified",
+                verification.entries
+            ),
+            Some(brk) => println!("audit log BROKEN at entry {}: {}", brk.seq, brk.reason),
+        }
+    }
+    if verification.first_break.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn health(args: HealthArgs) -> ExitCode {
+    let base = match args.url {
+        Some(url) => url,
+        None => match settings(&args.config, None) {
+            Ok(settings) => format!("http://{}", settings.bind),
+            Err(code) => return code,
+        },
+    };
+    let url = format!("{}/health/detailed", base.trim_end_matches('/'));
+    let result = runtime().block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?;
+        let response = client.get(&url).send().await?;
+        anyhow::Ok(response.json::<serde_json::Value>().await?)
+    });
+    let document = match result {
+        Ok(document) => document,
+        Err(error) => {
+            serde_json::json!({ "status": "unhealthy", "error": format!("cannot reach {url}: {error}") })
+        }
+    };
+    let status = document["status"]
+        .as_str()
+        .unwrap_or("unhealthy")
+        .to_string();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).expect("JSON value serializes")
+        );
+    } else {
+        println!("{status}");
+        if let Some(components) = document["components"].as_object() {
+            for (name, component) in components {
+                println!(
+                    "  {name}: {}",
+                    component["status"].as_str().unwrap_or("unknown")
+                );
+            }
+        }
+        if let Some(error) = document["error"].as_str() {
+            println!("  {error}");
+        }
+    }
+    match status.as_str() {
+        "healthy" => ExitCode::SUCCESS,
+        "degraded" => ExitCode::from(1),
+        _ => ExitCode::from(2),
+    }
+}

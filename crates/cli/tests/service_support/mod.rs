@@ -1,0 +1,115 @@
+//! Running the real `web3audit` binary as a service in a temporary directory.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const SECRET: &str = "service-test-secret-0123456789abcdef0123";
+
+pub fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_web3audit"));
+    command
+        .env_remove("WEB3AUDIT_CONFIG")
+        .env("WEB3AUDIT_SECRET_KEY", SECRET);
+    command
+}
+
+/// A fresh directory under the target's temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn db_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}/web3audit.db", dir.display())
+}
+
+pub fn bootstrap(dir: &std::path::Path) -> Value {
+    let output = bin()
+        .args([
+            "admin",
+            "bootstrap",
+            "--tenant",
+            "acme",
+            "--admin-email",
+            "admin@acme.test",
+            "--database-url",
+            &db_url(dir),
+        ])
+        .env("WEB3AUDIT_ADMIN_PASSWORD", "a long admin password")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `web3audit serve`; the log goes to `dir/server-PORT.log`.
+pub fn serve(dir: &std::path::Path, port: u16, delay_ms: u64, extra_env: &[(&str, &str)]) -> Child {
+    let log = std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap();
+    let mut command = bin();
+    command
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &db_url(dir),
+        ])
+        .args(["--test-analysis-delay-ms", &delay_ms.to_string()])
+        .env("WEB3AUDIT_MAX_CONCURRENT_AUDITS", "2")
+        .env("WEB3AUDIT_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(log);
+    for (name, value) in extra_env {
+        command.env(name, value);
+    }
+    command.spawn().unwrap()
+}
+
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{base}/health/ready")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server at {base} did not become ready");
+}
+
+pub async fn get(client: &reqwest::Client, key: &str, url: &str) -> Value {
+    let response = client
+        .get(url)
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+pub const FINAL: [&str; 4] = ["succeeded", "failed", "timed_out", "cancelled"];
