@@ -1,18 +1,199 @@
-//! `web3audit scan`.
+//! `web3audit scan`: load, analyse, render, gate.
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use detectors::{Selection, Severity};
+use project::{LoadOptions, Project};
+use report::{Report, SarifOptions, TextOptions};
+
+use crate::analysis::{self, AnalysisOptions};
+
+/// Output formats of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// When to colour text output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Color {
+    Auto,
+    Always,
+    Never,
+}
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScanArgs {
-    /// Files or folders to scan.
-    #[arg(required = true)]
+    /// Files, folders, or Foundry / Hardhat / Truffle projects to scan.
+    #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Exit with 1 when a reported finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+
+    /// Hide findings below this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    min_severity: Option<Severity>,
+
+    /// Run only these detectors (comma-separated ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    detectors: Vec<String>,
+
+    /// Do not run these detectors (comma-separated ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    exclude_detectors: Vec<String>,
+
+    /// Report findings in files matching this glob, even if excluded by default (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+
+    /// Do not report findings in files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
+    /// Extra import remapping `PREFIX=TARGET` (repeatable).
+    #[arg(long, value_name = "PREFIX=TARGET")]
+    remap: Vec<String>,
+
+    /// Worker threads for parsing and analysis (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Colour text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not one of critical, high, medium, low, informational"))
 }
 
 pub(crate) fn run(args: ScanArgs) -> ExitCode {
-    eprintln!("scan of {} path(s) is not wired yet", args.paths.len());
-    ExitCode::from(2)
+    match scan(&args) {
+        Ok(report) => {
+            let failed = args
+                .fail_on
+                .is_some_and(|threshold| report.findings.iter().any(|f| f.severity >= threshold));
+            ExitCode::from(u8::from(failed))
+        }
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn scan(args: &ScanArgs) -> Result<Report> {
+    if let Some(jobs) = args.jobs {
+        if jobs == 0 {
+            bail!("--jobs must be at least 1");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
+    let selection = Selection {
+        only: args.detectors.clone(),
+        exclude: args.exclude_detectors.clone(),
+    };
+    if let [first, ..] = selection.unknown_ids().as_slice() {
+        bail!("unknown detector `{first}` (see `web3audit detectors`)");
+    }
+
+    let started = Instant::now();
+    let load = LoadOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        remappings: args.remap.clone(),
+        ..LoadOptions::default()
+    };
+    let project = Project::load(&args.paths, &load)?;
+    let options = AnalysisOptions {
+        selection,
+        min_severity: args.min_severity,
+    };
+    let report = analysis::analyze(&project, &options, started)?;
+
+    let rendered = match args.format {
+        Format::Text => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    args.output.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let views = analysis::source_views(&project);
+            let mut text = String::new();
+            for line in analysis::diagnostic_lines(&report, 20) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            if !report.diagnostics.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&report::render_text(
+                &report,
+                &views,
+                &TextOptions { color },
+            ));
+            text
+        }
+        Format::Json => report::render_json(&report),
+        Format::Sarif => {
+            let root =
+                std::fs::canonicalize(&project.root).unwrap_or_else(|_| project.root.clone());
+            report::render_sarif(
+                &report,
+                &SarifOptions::with_src_root_dir(&root.to_string_lossy()),
+            )
+        }
+    };
+
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, rendered.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            if args.format != Format::Text {
+                for line in analysis::diagnostic_lines(&report, 20) {
+                    eprintln!("{line}");
+                }
+                eprintln!("{}", report::summary_line(&report).trim_end());
+            }
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(rendered.as_bytes())
+                .context("cannot write to standard output")?;
+            if !rendered.ends_with('\n') {
+                stdout
+                    .write_all(b"\n")
+                    .context("cannot write to standard output")?;
+            }
+            stdout.flush().context("cannot write to standard output")?;
+        }
+    }
+    Ok(report)
 }
 
 /// The analyzer behind `web3audit serve`. Temporary until the lead wires the real
@@ -28,7 +209,10 @@ impl server::Analyzer for UnwiredAnalyzer {
         "unwired".into()
     }
 
-    fn analyze(&self, _request: &server::AnalysisRequest) -> Result<server::AnalysisOutput, server::AnalysisError> {
+    fn analyze(
+        &self,
+        _request: &server::AnalysisRequest,
+    ) -> Result<server::AnalysisOutput, server::AnalysisError> {
         Err(server::AnalysisError::new("analyzer not wired"))
     }
 }

@@ -31,12 +31,21 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(detector: &'static DetectorMeta, file: FileId, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        detector: &'static DetectorMeta,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             detector,
             severity: detector.severity,
             confidence: detector.confidence,
-            primary: Label { file, span, message: message.into() },
+            primary: Label {
+                file,
+                span,
+                message: message.into(),
+            },
             secondary: Vec::new(),
             contract: None,
             function: None,
@@ -50,7 +59,11 @@ impl Finding {
     }
 
     pub fn with_secondary(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
-        self.secondary.push(Label { file, span, message: message.into() });
+        self.secondary.push(Label {
+            file,
+            span,
+            message: message.into(),
+        });
         self
     }
 

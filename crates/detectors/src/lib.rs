@@ -45,7 +45,8 @@ impl Selection {
         registry::all()
             .filter(|d| {
                 let id = d.meta().id;
-                (self.only.is_empty() || self.only.iter().any(|o| o == id)) && !self.exclude.iter().any(|e| e == id)
+                (self.only.is_empty() || self.only.iter().any(|o| o == id))
+                    && !self.exclude.iter().any(|e| e == id)
             })
             .collect()
     }

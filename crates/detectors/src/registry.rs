@@ -41,7 +41,9 @@ mod tests {
             assert!(
                 !id.is_empty()
                     && id.split('-').all(|part| !part.is_empty()
-                        && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
                 "`{id}` is not kebab-case"
             );
         }
@@ -50,11 +52,28 @@ mod tests {
     #[test]
     fn every_detector_documents_its_sections() {
         for meta in metas() {
-            for section in ["## What it detects", "## Why it matters", "## Example", "## Recommendation"] {
-                assert!(meta.doc.contains(section), "`{}` lacks the section `{section}`", meta.id);
+            for section in [
+                "## What it detects",
+                "## Why it matters",
+                "## Example",
+                "## Recommendation",
+            ] {
+                assert!(
+                    meta.doc.contains(section),
+                    "`{}` lacks the section `{section}`",
+                    meta.id
+                );
             }
-            assert!(!meta.title.is_empty() && !meta.description.is_empty() && !meta.recommendation.is_empty());
-            assert!(!meta.title.ends_with('.'), "`{}`: titles have no trailing period", meta.id);
+            assert!(
+                !meta.title.is_empty()
+                    && !meta.description.is_empty()
+                    && !meta.recommendation.is_empty()
+            );
+            assert!(
+                !meta.title.ends_with('.'),
+                "`{}`: titles have no trailing period",
+                meta.id
+            );
         }
     }
 }

@@ -42,16 +42,32 @@ fn every_detector_matches_its_fixtures() {
             .filter(|p| p.extension().is_some_and(|x| x == "sol"))
             .collect();
         entries.sort();
-        let names: Vec<String> =
-            entries.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert!(names.iter().any(|n| n.starts_with("vulnerable")), "`{id}` needs a vulnerable*.sol fixture");
-        assert!(names.iter().any(|n| n.starts_with("safe")), "`{id}` needs a safe*.sol fixture");
+        let names: Vec<String> = entries
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.starts_with("vulnerable")),
+            "`{id}` needs a vulnerable*.sol fixture"
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("safe")),
+            "`{id}` needs a safe*.sol fixture"
+        );
 
         for (path, name) in entries.iter().zip(&names) {
             let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
             let parse = syntax::parse(&text);
-            assert!(parse.diagnostics().is_empty(), "{name}: syntax errors {:?}", parse.diagnostics());
-            let cx = FileContext { file: FileId(0), text: &text, parse: &parse };
+            assert!(
+                parse.diagnostics().is_empty(),
+                "{name}: syntax errors {:?}",
+                parse.diagnostics()
+            );
+            let cx = FileContext {
+                file: FileId(0),
+                text: &text,
+                parse: &parse,
+            };
             let findings = detectors::run(&[cx], &[detector]);
             let index = LineIndex::new(&text);
 
@@ -59,18 +75,25 @@ fn every_detector_matches_its_fixtures() {
             let mut snapshot = String::new();
             for f in &findings {
                 let at = index.line_col(&text, f.primary.span.lo);
-                actual.entry(at.line).or_default().push(f.detector.id.to_owned());
+                actual
+                    .entry(at.line)
+                    .or_default()
+                    .push(f.detector.id.to_owned());
                 writeln!(snapshot, "{}:{}: {}", at.line, at.col, f.message()).unwrap();
             }
             actual.values_mut().for_each(|ids| ids.sort());
             let expected = expectations(&text);
             if name.starts_with("safe") && !findings.is_empty() {
-                failures.push(format!("{id}/{name}: safe fixture has findings:\n{snapshot}"));
+                failures.push(format!(
+                    "{id}/{name}: safe fixture has findings:\n{snapshot}"
+                ));
             } else if name.starts_with("vulnerable") && findings.is_empty() {
                 failures.push(format!("{id}/{name}: vulnerable fixture has no finding"));
             }
             if actual != expected {
-                failures.push(format!("{id}/{name}: expected {expected:?}\n   got {actual:?}\n{snapshot}"));
+                failures.push(format!(
+                    "{id}/{name}: expected {expected:?}\n   got {actual:?}\n{snapshot}"
+                ));
             }
             let snapshot_name = format!("{id}__{}", name.trim_end_matches(".sol"));
             insta::assert_snapshot!(snapshot_name, snapshot);

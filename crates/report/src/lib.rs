@@ -48,8 +48,8 @@ mod text;
 
 pub use json::render_json;
 pub use model::{
-    BuildError, Location, REPORT_FORMAT_VERSION, Report, ReportFinding, RuleInfo,
-    SecondaryLocation, SourceView, Summary, ToolInfo,
+    BuildError, InputDiagnostic, Location, REPORT_FORMAT_VERSION, Report, ReportFinding, RuleInfo,
+    ScanStats, SecondaryLocation, SourceView, Summary, ToolInfo,
 };
 pub use sarif::{SARIF_FINGERPRINT_KEY, SARIF_SCHEMA_URI, SarifOptions, render_sarif};
 pub use text::{TextOptions, render_text, summary_line};

@@ -70,6 +70,41 @@ pub struct Report {
     pub findings: Vec<ReportFinding>,
     /// The rules that ran, plus any rule a finding came from; sorted by id.
     pub rules: Vec<RuleInfo>,
+    /// What was analysed. Filled in by the caller (the loader knows it).
+    #[serde(default)]
+    pub stats: ScanStats,
+    /// Problems with the input that are not findings: syntax errors, unresolved
+    /// imports, unreadable files. Filled in by the caller; sorted by file and line.
+    #[serde(default)]
+    pub diagnostics: Vec<InputDiagnostic>,
+}
+
+/// What one analysis covered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanStats {
+    /// Source files loaded (inputs and everything they import).
+    pub files_loaded: usize,
+    /// Files whose findings are reported (dependencies, tests and scripts are not, by default).
+    pub files_reported: usize,
+    /// Bytes of source loaded.
+    pub bytes: u64,
+    /// Wall time of the analysis, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// A problem with the input: it did not stop the analysis, but parts of it may be missing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputDiagnostic {
+    /// `syntax`, `unresolved-import`, `io`, `invalid-utf8`, `too-large` or `config`.
+    pub kind: String,
+    /// `error` or `warning`.
+    pub level: String,
+    /// The file's display path, when the problem is in one file.
+    pub file: Option<String>,
+    /// 1-based line and column, when the problem has a position.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
 }
 
 /// Finding counts by severity.
@@ -245,6 +280,8 @@ impl Report {
             summary,
             findings,
             rules: rules.into_iter().map(RuleInfo::from).collect(),
+            stats: ScanStats::default(),
+            diagnostics: Vec::new(),
         })
     }
 }

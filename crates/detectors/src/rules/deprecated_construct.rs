@@ -1,7 +1,10 @@
 use std::collections::HashSet;
 
 use syntax::Span;
-use syntax::ast::{Ast, ExprId, ExprKind, FunctionKind, ItemId, ItemKind, Literal, Mutability, NumberUnit, StmtId, StmtKind, TypeKind};
+use syntax::ast::{
+    Ast, ExprId, ExprKind, FunctionKind, ItemId, ItemKind, Literal, Mutability, NumberUnit, StmtId,
+    StmtKind, TypeKind,
+};
 use syntax::pragma::Version;
 use syntax::visit::{self, VisitCx, Visitor};
 
@@ -92,7 +95,8 @@ impl Detector for DeprecatedConstruct {
         let ast = cx.parse.ast();
         let reqs: Vec<_> = cx.parse.version_reqs().collect();
         let admits_from = |since: Version| {
-            reqs.iter().all(|req| req.ranges.iter().any(|r| r.hi.is_none_or(|hi| hi > since)))
+            reqs.iter()
+                .all(|req| req.ranges.iter().any(|r| r.hi.is_none_or(|hi| hi > since)))
         };
         let mut declared = HashSet::new();
         let mut events = HashSet::new();
@@ -112,7 +116,14 @@ impl Detector for DeprecatedConstruct {
                 declared.insert(v.name.as_str());
             }
         }
-        let mut walker = Walker { ast, file: cx, admits_from: &admits_from, declared, events, out };
+        let mut walker = Walker {
+            ast,
+            file: cx,
+            admits_from: &admits_from,
+            declared,
+            events,
+            out,
+        };
         walker.visit_source_unit(ast);
     }
 }
@@ -128,31 +139,81 @@ const fn v(minor: u32, patch: u32) -> Version {
     Version::new(0, minor, patch)
 }
 
-const SUICIDE: Deprecation = Deprecation { what: "`suicide`", since: v(4, 0), instead: "`selfdestruct`" };
-const SHA3: Deprecation = Deprecation { what: "`sha3`", since: v(4, 0), instead: "`keccak256`" };
-const CALLCODE: Deprecation = Deprecation { what: "`callcode`", since: v(4, 12), instead: "`delegatecall`" };
-const THROW: Deprecation = Deprecation { what: "`throw`", since: v(4, 13), instead: "`revert()` or `require(...)`" };
-const CONSTANT_FN: Deprecation =
-    Deprecation { what: "`constant` on a function", since: v(4, 17), instead: "`view`" };
-const VAR: Deprecation = Deprecation { what: "`var`", since: v(4, 20), instead: "an explicit type" };
-const MSG_GAS: Deprecation = Deprecation { what: "`msg.gas`", since: v(4, 21), instead: "`gasleft()`" };
-const EMITLESS_EVENT: Deprecation =
-    Deprecation { what: "an event invoked without `emit`", since: v(4, 21), instead: "`emit`" };
-const BLOCK_BLOCKHASH: Deprecation =
-    Deprecation { what: "`block.blockhash`", since: v(4, 22), instead: "`blockhash(n)`" };
+const SUICIDE: Deprecation = Deprecation {
+    what: "`suicide`",
+    since: v(4, 0),
+    instead: "`selfdestruct`",
+};
+const SHA3: Deprecation = Deprecation {
+    what: "`sha3`",
+    since: v(4, 0),
+    instead: "`keccak256`",
+};
+const CALLCODE: Deprecation = Deprecation {
+    what: "`callcode`",
+    since: v(4, 12),
+    instead: "`delegatecall`",
+};
+const THROW: Deprecation = Deprecation {
+    what: "`throw`",
+    since: v(4, 13),
+    instead: "`revert()` or `require(...)`",
+};
+const CONSTANT_FN: Deprecation = Deprecation {
+    what: "`constant` on a function",
+    since: v(4, 17),
+    instead: "`view`",
+};
+const VAR: Deprecation = Deprecation {
+    what: "`var`",
+    since: v(4, 20),
+    instead: "an explicit type",
+};
+const MSG_GAS: Deprecation = Deprecation {
+    what: "`msg.gas`",
+    since: v(4, 21),
+    instead: "`gasleft()`",
+};
+const EMITLESS_EVENT: Deprecation = Deprecation {
+    what: "an event invoked without `emit`",
+    since: v(4, 21),
+    instead: "`emit`",
+};
+const BLOCK_BLOCKHASH: Deprecation = Deprecation {
+    what: "`block.blockhash`",
+    since: v(4, 22),
+    instead: "`blockhash(n)`",
+};
 const NAMED_CONSTRUCTOR: Deprecation = Deprecation {
     what: "a constructor named after its contract",
     since: v(4, 22),
     instead: "`constructor(...)`",
 };
-const YEARS: Deprecation = Deprecation { what: "the `years` unit", since: v(4, 24), instead: "a number of days" };
-const UNNAMED_FALLBACK: Deprecation =
-    Deprecation { what: "the unnamed fallback `function()`", since: v(6, 0), instead: "`fallback()` or `receive()`" };
-const VALUE_GAS_CALL: Deprecation =
-    Deprecation { what: "the `.value(...)`/`.gas(...)` call syntax", since: v(6, 2), instead: "`{value: ..., gas: ...}`" };
-const NOW: Deprecation = Deprecation { what: "`now`", since: v(7, 0), instead: "`block.timestamp`" };
-const DIFFICULTY: Deprecation =
-    Deprecation { what: "`block.difficulty`", since: v(8, 18), instead: "`block.prevrandao`" };
+const YEARS: Deprecation = Deprecation {
+    what: "the `years` unit",
+    since: v(4, 24),
+    instead: "a number of days",
+};
+const UNNAMED_FALLBACK: Deprecation = Deprecation {
+    what: "the unnamed fallback `function()`",
+    since: v(6, 0),
+    instead: "`fallback()` or `receive()`",
+};
+const VALUE_GAS_CALL: Deprecation = Deprecation {
+    what: "the `.value(...)`/`.gas(...)` call syntax",
+    since: v(6, 2),
+    instead: "`{value: ..., gas: ...}`",
+};
+const NOW: Deprecation = Deprecation {
+    what: "`now`",
+    since: v(7, 0),
+    instead: "`block.timestamp`",
+};
+const DIFFICULTY: Deprecation = Deprecation {
+    what: "`block.difficulty`",
+    since: v(8, 18),
+    instead: "`block.prevrandao`",
+};
 const SELFDESTRUCT: Deprecation = Deprecation {
     what: "`selfdestruct`",
     since: v(8, 18),
@@ -174,10 +235,15 @@ impl<'a, F: Fn(Version) -> bool> Walker<'a, '_, F> {
         if !(self.admits_from)(d.since) {
             return;
         }
-        let message = format!("{} is deprecated since Solidity {}; use {}", d.what, d.since, d.instead);
+        let message = format!(
+            "{} is deprecated since Solidity {}; use {}",
+            d.what, d.since, d.instead
+        );
         let contract = cx.contract_def().map(|c| c.name.as_str());
         let function = cx.function_def().map(|f| f.name_str());
-        self.out.push(Finding::new(&META, self.file.file, span, message).with_context(contract, function));
+        self.out.push(
+            Finding::new(&META, self.file.file, span, message).with_context(contract, function),
+        );
     }
 
     fn is_builtin(&self, name: &str) -> bool {
@@ -188,7 +254,9 @@ impl<'a, F: Fn(Version) -> bool> Walker<'a, '_, F> {
         let callee_expr = self.ast.expr(callee);
         match &callee_expr.kind {
             ExprKind::Ident(name) => match name.as_str() {
-                "suicide" if self.is_builtin("suicide") => self.report(cx, callee_expr.span, &SUICIDE),
+                "suicide" if self.is_builtin("suicide") => {
+                    self.report(cx, callee_expr.span, &SUICIDE)
+                }
                 "sha3" if self.is_builtin("sha3") => self.report(cx, callee_expr.span, &SHA3),
                 "selfdestruct" if self.is_builtin("selfdestruct") => {
                     self.report(cx, callee_expr.span, &SELFDESTRUCT);
@@ -250,7 +318,10 @@ impl<'a, F: Fn(Version) -> bool> Visitor<'a> for Walker<'a, '_, F> {
         match &stmt.kind {
             StmtKind::Throw => self.report(cx, stmt.span, &THROW),
             StmtKind::VarDecl { decls, .. } => {
-                let uses_var = decls.iter().flatten().any(|d| matches!(self.ast.ty(d.ty).kind, TypeKind::Var));
+                let uses_var = decls
+                    .iter()
+                    .flatten()
+                    .any(|d| matches!(self.ast.ty(d.ty).kind, TypeKind::Var));
                 if uses_var {
                     self.report(cx, stmt.span, &VAR);
                 }
@@ -267,7 +338,9 @@ impl<'a, F: Fn(Version) -> bool> Visitor<'a> for Walker<'a, '_, F> {
             ExprKind::Member { base, member } => {
                 let base = self.ast.expr(*base);
                 match (base.as_ident().map(|i| i.as_str()), member.as_str()) {
-                    (Some("msg"), "gas") if self.is_builtin("msg") => self.report(cx, expr.span, &MSG_GAS),
+                    (Some("msg"), "gas") if self.is_builtin("msg") => {
+                        self.report(cx, expr.span, &MSG_GAS)
+                    }
                     (Some("block"), "blockhash") if self.is_builtin("block") => {
                         self.report(cx, expr.span, &BLOCK_BLOCKHASH);
                     }
@@ -280,7 +353,10 @@ impl<'a, F: Fn(Version) -> bool> Visitor<'a> for Walker<'a, '_, F> {
             ExprKind::Ident(name) if name.as_str() == "now" && self.is_builtin("now") => {
                 self.report(cx, expr.span, &NOW);
             }
-            ExprKind::Literal(Literal::Number { unit: Some(NumberUnit::Years), .. }) => {
+            ExprKind::Literal(Literal::Number {
+                unit: Some(NumberUnit::Years),
+                ..
+            }) => {
                 self.report(cx, expr.span, &YEARS);
             }
             _ => {}

@@ -52,13 +52,20 @@ impl Detector for FloatingPragma {
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let ast = cx.parse.ast();
-        let deployable = ast.contracts().any(|(_, c)| c.kind == ContractKind::Contract);
+        let deployable = ast
+            .contracts()
+            .any(|(_, c)| c.kind == ContractKind::Contract);
         if !deployable {
             return;
         }
         for &id in &cx.parse.source_unit().items {
             let item = ast.item(id);
-            let ItemKind::Pragma(Pragma::Solidity { req: Some(req), text, .. }) = &item.kind else {
+            let ItemKind::Pragma(Pragma::Solidity {
+                req: Some(req),
+                text,
+                ..
+            }) = &item.kind
+            else {
                 continue;
             };
             if req.is_floating() {

@@ -87,7 +87,9 @@ impl<'a> Walker<'a, '_> {
             let contract = cx.contract_def().map(|c| c.name.as_str());
             let function = cx.function_def().map(|f| f.name_str());
             let span = self.ast.expr(at).span;
-            self.out.push(Finding::new(&META, self.file.file, span, message).with_context(contract, function));
+            self.out.push(
+                Finding::new(&META, self.file.file, span, message).with_context(contract, function),
+            );
         }
     }
 
@@ -97,7 +99,11 @@ impl<'a> Walker<'a, '_> {
     fn collect_auth_uses(&self, id: ExprId, uses: &mut Vec<(ExprId, Option<ExprId>)>) {
         let expr = self.ast.expr(id);
         match &expr.kind {
-            ExprKind::Binary { op: BinaryOp::Eq | BinaryOp::Ne, lhs, rhs } => {
+            ExprKind::Binary {
+                op: BinaryOp::Eq | BinaryOp::Ne,
+                lhs,
+                rhs,
+            } => {
                 let (lhs, rhs) = (self.ast.skip_parens(*lhs), self.ast.skip_parens(*rhs));
                 let origin_side = if self.is_tx_origin(lhs) {
                     Some(rhs)
@@ -107,7 +113,9 @@ impl<'a> Walker<'a, '_> {
                     None
                 };
                 match origin_side {
-                    Some(other) if !self.is_benign_counterpart(other) => uses.push((id, Some(other))),
+                    Some(other) if !self.is_benign_counterpart(other) => {
+                        uses.push((id, Some(other)))
+                    }
                     Some(_) => {}
                     None => {
                         self.collect_auth_uses(lhs, uses);
@@ -115,22 +123,34 @@ impl<'a> Walker<'a, '_> {
                     }
                 }
             }
-            ExprKind::Index { index: Some(index), .. } if self.is_tx_origin(self.ast.skip_parens(*index)) => {
+            ExprKind::Index {
+                index: Some(index), ..
+            } if self.is_tx_origin(self.ast.skip_parens(*index)) => {
                 uses.push((id, None));
             }
             // Only boolean structure is followed: `balances[tx.origin] >= amount` reads a
             // balance, it does not decide who may act.
-            ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, lhs, rhs } => {
+            ExprKind::Binary {
+                op: BinaryOp::And | BinaryOp::Or,
+                lhs,
+                rhs,
+            } => {
                 self.collect_auth_uses(*lhs, uses);
                 self.collect_auth_uses(*rhs, uses);
             }
-            ExprKind::Unary { op: UnaryOp::Not, operand } | ExprKind::Paren(operand) => {
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            }
+            | ExprKind::Paren(operand) => {
                 self.collect_auth_uses(*operand, uses);
             }
             ExprKind::Call { callee, args } => {
                 // `hasRole(ROLE, tx.origin)`, `isOwner(tx.origin)`: a permission query.
-                let asks_about_origin =
-                    args.exprs().into_iter().any(|a| self.is_tx_origin(self.ast.skip_parens(a)));
+                let asks_about_origin = args
+                    .exprs()
+                    .into_iter()
+                    .any(|a| self.is_tx_origin(self.ast.skip_parens(a)));
                 if asks_about_origin && !self.is_conversion(*callee) {
                     uses.push((id, None));
                 } else {
@@ -163,7 +183,11 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn is_zero(&self, id: ExprId) -> bool {
-        self.ast.expr(id).as_literal().and_then(|l| l.number_value()).is_some_and(|v| v == 0)
+        self.ast
+            .expr(id)
+            .as_literal()
+            .and_then(|l| l.number_value())
+            .is_some_and(|v| v == 0)
     }
 
     fn is_conversion(&self, callee: ExprId) -> bool {
@@ -174,10 +198,14 @@ impl<'a> Walker<'a, '_> {
 impl<'a> Visitor<'a> for Walker<'a, '_> {
     fn visit_stmt(&mut self, cx: VisitCx<'a>, id: StmtId) {
         match &self.ast.stmt(id).kind {
-            StmtKind::If { cond, .. } | StmtKind::While { cond, .. } | StmtKind::DoWhile { cond, .. } => {
+            StmtKind::If { cond, .. }
+            | StmtKind::While { cond, .. }
+            | StmtKind::DoWhile { cond, .. } => {
                 self.check_condition(cx, *cond);
             }
-            StmtKind::For { cond: Some(cond), .. } => self.check_condition(cx, *cond),
+            StmtKind::For {
+                cond: Some(cond), ..
+            } => self.check_condition(cx, *cond),
             _ => {}
         }
         visit::walk_stmt(self, cx, id);

@@ -1,0 +1,138 @@
+//! The analysis pipeline shared by `scan` and the audit service: a loaded project in,
+//! a report out.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use detectors::{FileContext, Selection, Severity};
+use project::{DiagnosticKind, DiagnosticLevel, Project};
+use report::{InputDiagnostic, Report, ScanStats, SourceView, ToolInfo};
+
+/// What to run and what to keep.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AnalysisOptions {
+    pub(crate) selection: Selection,
+    pub(crate) min_severity: Option<Severity>,
+}
+
+/// The tool as reports name it.
+pub(crate) fn tool_info() -> ToolInfo {
+    ToolInfo::new("web3audit", env!("CARGO_PKG_VERSION"))
+}
+
+/// Every loaded file as the report crate sees it.
+pub(crate) fn source_views(project: &Project) -> Vec<SourceView<'_>> {
+    project
+        .files
+        .iter()
+        .map(|f| SourceView {
+            id: f.id,
+            path: &f.display_path,
+            text: &f.text,
+            line_index: &f.line_index,
+        })
+        .collect()
+}
+
+/// Runs the selected detectors over the reported files of `project` and builds the report.
+pub(crate) fn analyze(
+    project: &Project,
+    options: &AnalysisOptions,
+    started: Instant,
+) -> Result<Report> {
+    let detectors = options.selection.detectors();
+    let contexts: Vec<FileContext<'_>> = project
+        .reported_files()
+        .map(|f| FileContext {
+            file: f.id,
+            text: &f.text,
+            parse: &f.parse,
+        })
+        .collect();
+    let mut findings = detectors::run(&contexts, &detectors);
+    if let Some(min) = options.min_severity {
+        findings.retain(|f| f.severity >= min);
+    }
+    let metas: Vec<_> = detectors.iter().map(|d| d.meta()).collect();
+    let views = source_views(project);
+    let mut report = Report::build(&views, findings, &metas, tool_info())?;
+    report.diagnostics = input_diagnostics(project);
+    report.stats = ScanStats {
+        files_loaded: project.files.len(),
+        files_reported: contexts.len(),
+        bytes: project.files.iter().map(|f| f.text.len() as u64).sum(),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    };
+    Ok(report)
+}
+
+/// Syntax errors of every loaded file and the loader's diagnostics, sorted.
+fn input_diagnostics(project: &Project) -> Vec<InputDiagnostic> {
+    let mut out = Vec::new();
+    for file in &project.files {
+        for d in file.parse.diagnostics() {
+            let at = file.line_index.line_col(&file.text, d.span.lo);
+            out.push(InputDiagnostic {
+                kind: "syntax".to_owned(),
+                level: "error".to_owned(),
+                file: Some(file.display_path.clone()),
+                line: Some(at.line),
+                column: Some(at.col),
+                message: d.message.clone(),
+            });
+        }
+    }
+    for d in &project.diagnostics {
+        let file = d.file.map(|id| project.file(id));
+        let at = file
+            .zip(d.span)
+            .map(|(f, span)| f.line_index.line_col(&f.text, span.lo));
+        out.push(InputDiagnostic {
+            kind: match d.kind {
+                DiagnosticKind::UnresolvedImport => "unresolved-import",
+                DiagnosticKind::Io => "io",
+                DiagnosticKind::InvalidUtf8 => "invalid-utf8",
+                DiagnosticKind::TooLarge => "too-large",
+                DiagnosticKind::Config => "config",
+            }
+            .to_owned(),
+            level: match d.severity {
+                DiagnosticLevel::Error => "error",
+                DiagnosticLevel::Warning => "warning",
+            }
+            .to_owned(),
+            file: file
+                .map(|f| f.display_path.clone())
+                .or_else(|| d.path.clone()),
+            line: at.map(|a| a.line),
+            column: at.map(|a| a.col),
+            message: d.message.clone(),
+        });
+    }
+    out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    out
+}
+
+/// Up to `limit` one-line descriptions of the report's input diagnostics, then a count of the rest.
+pub(crate) fn diagnostic_lines(report: &Report, limit: usize) -> Vec<String> {
+    let mut lines: Vec<String> = report
+        .diagnostics
+        .iter()
+        .take(limit)
+        .map(|d| {
+            let at = match (&d.file, d.line, d.column) {
+                (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
+                (Some(f), _, _) => format!("{f}: "),
+                _ => String::new(),
+            };
+            format!("{}[{}]: {at}{}", d.level, d.kind, d.message)
+        })
+        .collect();
+    if report.diagnostics.len() > limit {
+        lines.push(format!(
+            "... and {} more input diagnostics",
+            report.diagnostics.len() - limit
+        ));
+    }
+    lines
+}
