@@ -172,28 +172,39 @@ impl Ast {
 
     /// Every item (at any depth) with its id, in creation order.
     pub fn items(&self) -> impl Iterator<Item = (ItemId, &Item)> {
-        self.items.iter().enumerate().map(|(i, it)| (ItemId(i as u32), it))
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (ItemId(i as u32), it))
     }
 
     /// Every expression with its id (in no particular order).
     pub fn exprs(&self) -> impl Iterator<Item = (ExprId, &Expr)> {
-        self.exprs.iter().enumerate().map(|(i, e)| (ExprId(i as u32), e))
+        self.exprs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (ExprId(i as u32), e))
     }
 
     /// Every statement with its id (in no particular order).
     pub fn stmts(&self) -> impl Iterator<Item = (StmtId, &Stmt)> {
-        self.stmts.iter().enumerate().map(|(i, s)| (StmtId(i as u32), s))
+        self.stmts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (StmtId(i as u32), s))
     }
 
     /// Every contract, interface and library of the file.
     pub fn contracts(&self) -> impl Iterator<Item = (ItemId, &ContractDef)> {
-        self.items().filter_map(|(id, it)| it.as_contract().map(|c| (id, c)))
+        self.items()
+            .filter_map(|(id, it)| it.as_contract().map(|c| (id, c)))
     }
 
     /// Every function-like item (functions, constructors, fallback, receive and
     /// modifiers), free or in a contract.
     pub fn functions(&self) -> impl Iterator<Item = (ItemId, &FunctionDef)> {
-        self.items().filter_map(|(id, it)| it.as_function().map(|f| (id, f)))
+        self.items()
+            .filter_map(|(id, it)| it.as_function().map(|f| (id, f)))
     }
 
     /// The contract that declares item `id`, if any.
@@ -204,10 +215,13 @@ impl Ast {
 
     /// The top-level pragmas of the file.
     pub fn pragmas(&self) -> impl Iterator<Item = &Pragma> {
-        self.source_unit.items.iter().filter_map(|&id| match &self.item(id).kind {
-            ItemKind::Pragma(p) => Some(p),
-            _ => None,
-        })
+        self.source_unit
+            .items
+            .iter()
+            .filter_map(|&id| match &self.item(id).kind {
+                ItemKind::Pragma(p) => Some(p),
+                _ => None,
+            })
     }
 
     /// True when `id` is the member access `base.member` on a plain identifier,
@@ -222,7 +236,9 @@ impl Ast {
     /// The name a call's callee ends with: `f` for `f(x)`, `transfer` for
     /// `a.b.transfer{value: 1}(x)`, `None` for other callees.
     pub fn callee_name(&self, call: ExprId) -> Option<&Ident> {
-        let ExprKind::Call { callee, .. } = &self.expr(call).kind else { return None };
+        let ExprKind::Call { callee, .. } = &self.expr(call).kind else {
+            return None;
+        };
         let mut callee = *callee;
         loop {
             match &self.expr(callee).kind {
@@ -498,7 +514,10 @@ impl FunctionDef {
 
     /// True when declared `view`, `pure` or legacy `constant`.
     pub fn is_read_only(&self) -> bool {
-        matches!(self.mutability, Some(Mutability::View | Mutability::Pure | Mutability::Constant))
+        matches!(
+            self.mutability,
+            Some(Mutability::View | Mutability::Pure | Mutability::Constant)
+        )
     }
 
     /// The name as a string, `""` when the function is unnamed.
@@ -1021,7 +1040,10 @@ impl UnaryOp {
 
     /// True for `++`/`--` (pre or post).
     pub fn is_update(self) -> bool {
-        matches!(self, UnaryOp::PreInc | UnaryOp::PreDec | UnaryOp::PostInc | UnaryOp::PostDec)
+        matches!(
+            self,
+            UnaryOp::PreInc | UnaryOp::PreDec | UnaryOp::PostInc | UnaryOp::PostDec
+        )
     }
 }
 
@@ -1124,7 +1146,12 @@ impl BinaryOp {
     pub fn is_arithmetic(self) -> bool {
         matches!(
             self,
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem | BinaryOp::Pow
+            BinaryOp::Add
+                | BinaryOp::Sub
+                | BinaryOp::Mul
+                | BinaryOp::Div
+                | BinaryOp::Rem
+                | BinaryOp::Pow
         )
     }
 
@@ -1239,7 +1266,9 @@ impl Literal {
     /// (decimal, hex, `_` separators, `e` exponents; fractions only when the
     /// result is integral).
     pub fn number_value(&self) -> Option<u128> {
-        let Literal::Number { text, is_hex, unit } = self else { return None };
+        let Literal::Number { text, is_hex, unit } = self else {
+            return None;
+        };
         let digits: String = text.chars().filter(|&c| c != '_').collect();
         let base = if *is_hex {
             u128::from_str_radix(digits.get(2..)?, 16).ok()?
@@ -1257,7 +1286,7 @@ impl Literal {
                 v = v.checked_mul(10u128.checked_pow(u32::try_from(exp).ok()?)?)?;
             } else {
                 let d = 10u128.checked_pow(u32::try_from(-exp).ok()?)?;
-                if v % d != 0 {
+                if !v.is_multiple_of(d) {
                     return None;
                 }
                 v /= d;
@@ -1357,7 +1386,7 @@ impl ElementaryType {
                 return Some(256);
             }
             let n: u16 = rest.parse().ok()?;
-            (n % 8 == 0 && (8..=256).contains(&n)).then_some(n)
+            (n.is_multiple_of(8) && (8..=256).contains(&n)).then_some(n)
         }
         fn fixed(rest: &str) -> Option<(u16, u8)> {
             if rest.is_empty() {

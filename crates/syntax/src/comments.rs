@@ -72,11 +72,22 @@ pub(crate) fn scan(source: &str) -> Vec<Comment> {
         match bytes.get(i + 1) {
             Some(b'/') => {
                 let start = i;
-                let end = bytes[i..].iter().position(|&c| c == b'\n').map_or(bytes.len(), |p| i + p);
-                let end = if end > start && bytes.get(end - 1) == Some(&b'\r') { end - 1 } else { end };
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(bytes.len(), |p| i + p);
+                let end = if end > start && bytes.get(end - 1) == Some(&b'\r') {
+                    end - 1
+                } else {
+                    end
+                };
                 let doc = bytes.get(i + 2) == Some(&b'/') && bytes.get(i + 3) != Some(&b'/');
                 out.push(Comment {
-                    kind: if doc { CommentKind::DocLine } else { CommentKind::Line },
+                    kind: if doc {
+                        CommentKind::DocLine
+                    } else {
+                        CommentKind::Line
+                    },
                     span: span(start, end),
                 });
                 i = end;
@@ -84,9 +95,14 @@ pub(crate) fn scan(source: &str) -> Vec<Comment> {
             Some(b'*') => {
                 let start = i;
                 let end = find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |p| i + 2 + p + 2);
-                let doc = bytes.get(i + 2) == Some(&b'*') && !matches!(bytes.get(i + 3), Some(b'*' | b'/'));
+                let doc = bytes.get(i + 2) == Some(&b'*')
+                    && !matches!(bytes.get(i + 3), Some(b'*' | b'/'));
                 out.push(Comment {
-                    kind: if doc { CommentKind::DocBlock } else { CommentKind::Block },
+                    kind: if doc {
+                        CommentKind::DocBlock
+                    } else {
+                        CommentKind::Block
+                    },
                     span: span(start, end),
                 });
                 i = end;
@@ -98,7 +114,10 @@ pub(crate) fn scan(source: &str) -> Vec<Comment> {
 }
 
 fn span(lo: usize, hi: usize) -> Span {
-    Span::new(u32::try_from(lo).unwrap_or(u32::MAX), u32::try_from(hi).unwrap_or(u32::MAX))
+    Span::new(
+        u32::try_from(lo).unwrap_or(u32::MAX),
+        u32::try_from(hi).unwrap_or(u32::MAX),
+    )
 }
 
 fn memchr3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {

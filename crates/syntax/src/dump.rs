@@ -9,7 +9,11 @@ use crate::ast::*;
 
 /// Renders the whole AST of a file.
 pub fn dump(ast: &Ast) -> String {
-    let mut d = Dumper { ast, out: String::new(), indent: 0 };
+    let mut d = Dumper {
+        ast,
+        out: String::new(),
+        indent: 0,
+    };
     d.line(format_args!("SourceUnit {}", sp(ast.source_unit().span)));
     d.indent += 1;
     for &id in &ast.source_unit().items {
@@ -75,11 +79,19 @@ impl Dumper<'_> {
                 self.line(format_args!("Pragma {} {value:?} {s}", ident(name)));
             }
             ItemKind::Import(i) => {
-                let alias = i.alias.as_ref().map(|a| format!(" as {}", ident(a))).unwrap_or_default();
+                let alias = i
+                    .alias
+                    .as_ref()
+                    .map(|a| format!(" as {}", ident(a)))
+                    .unwrap_or_default();
                 self.line(format_args!("Import {:?}{alias} {s}", i.path));
                 self.nested(|d| {
                     for sym in &i.symbols {
-                        let alias = sym.alias.as_ref().map(|a| format!(" as {}", ident(a))).unwrap_or_default();
+                        let alias = sym
+                            .alias
+                            .as_ref()
+                            .map(|a| format!(" as {}", ident(a)))
+                            .unwrap_or_default();
                         d.line(format_args!("Symbol {}{alias}", ident(&sym.name)));
                     }
                 });
@@ -122,13 +134,21 @@ impl Dumper<'_> {
                     flags.push("no_body".into());
                 }
                 let name = f.name.as_ref().map(ident).unwrap_or_else(|| "_".into());
-                self.line(format_args!("Function {:?} {name} [{}] {s}", f.kind, flags.join(" ")));
+                self.line(format_args!(
+                    "Function {:?} {name} [{}] {s}",
+                    f.kind,
+                    flags.join(" ")
+                ));
                 self.nested(|d| {
                     d.decls("params", &f.params);
                     d.decls("returns", &f.returns);
                     if let Some(o) = &f.overrides {
                         let bases: Vec<_> = o.bases.iter().map(path).collect();
-                        d.line(format_args!("Override [{}] {}", bases.join(", "), sp(o.span)));
+                        d.line(format_args!(
+                            "Override [{}] {}",
+                            bases.join(", "),
+                            sp(o.span)
+                        ));
                     }
                     for m in &f.modifiers {
                         d.line(format_args!("Modifier {} {}", path(&m.path), sp(m.span)));
@@ -146,14 +166,20 @@ impl Dumper<'_> {
                 if let Some(vis) = v.visibility {
                     flags.push(format!("{vis:?}"));
                 }
-                for (on, name) in
-                    [(v.is_constant, "constant"), (v.is_immutable, "immutable"), (v.is_transient, "transient")]
-                {
+                for (on, name) in [
+                    (v.is_constant, "constant"),
+                    (v.is_immutable, "immutable"),
+                    (v.is_transient, "transient"),
+                ] {
                     if on {
                         flags.push(name.into());
                     }
                 }
-                self.line(format_args!("Variable {} [{}] {s}", ident(&v.name), flags.join(" ")));
+                self.line(format_args!(
+                    "Variable {} [{}] {s}",
+                    ident(&v.name),
+                    flags.join(" ")
+                ));
                 self.nested(|d| {
                     d.ty(v.ty);
                     if let Some(o) = &v.overrides {
@@ -171,7 +197,11 @@ impl Dumper<'_> {
             }
             ItemKind::Enum(e) => {
                 let vs: Vec<_> = e.variants.iter().map(ident).collect();
-                self.line(format_args!("Enum {} [{}] {s}", ident(&e.name), vs.join(", ")));
+                self.line(format_args!(
+                    "Enum {} [{}] {s}",
+                    ident(&e.name),
+                    vs.join(", ")
+                ));
             }
             ItemKind::Event(e) => {
                 let anon = if e.is_anonymous { " anonymous" } else { "" };
@@ -187,12 +217,20 @@ impl Dumper<'_> {
                 self.nested(|d| d.ty(t.underlying));
             }
             ItemKind::Using(u) => {
-                let lib = u.library.as_ref().map(|p| format!(" {}", path(p))).unwrap_or_default();
+                let lib = u
+                    .library
+                    .as_ref()
+                    .map(|p| format!(" {}", path(p)))
+                    .unwrap_or_default();
                 let global = if u.is_global { " global" } else { "" };
                 self.line(format_args!("Using{lib}{global} {s}"));
                 self.nested(|d| {
                     for f in &u.functions {
-                        let op = f.operator.as_ref().map(|o| format!(" as {o:?}")).unwrap_or_default();
+                        let op = f
+                            .operator
+                            .as_ref()
+                            .map(|o| format!(" as {o:?}"))
+                            .unwrap_or_default();
                         d.line(format_args!("Function {}{op}", path(&f.path)));
                     }
                     match u.target {
@@ -251,15 +289,25 @@ impl Dumper<'_> {
         let s = sp(st.span);
         match &st.kind {
             StmtKind::Block { stmts, unchecked } => {
-                self.line(format_args!("Block{} {s}", if *unchecked { " unchecked" } else { "" }));
+                self.line(format_args!(
+                    "Block{} {s}",
+                    if *unchecked { " unchecked" } else { "" }
+                ));
                 self.nested(|d| {
                     for &x in stmts {
                         d.stmt(x);
                     }
                 });
             }
-            StmtKind::VarDecl { decls, is_tuple, value } => {
-                self.line(format_args!("VarDecl{} {s}", if *is_tuple { " tuple" } else { "" }));
+            StmtKind::VarDecl {
+                decls,
+                is_tuple,
+                value,
+            } => {
+                self.line(format_args!(
+                    "VarDecl{} {s}",
+                    if *is_tuple { " tuple" } else { "" }
+                ));
                 self.nested(|d| {
                     for decl in decls {
                         match decl {
@@ -276,7 +324,11 @@ impl Dumper<'_> {
                 self.line(format_args!("ExprStmt {s}"));
                 self.nested(|d| d.expr(*e));
             }
-            StmtKind::If { cond, then_branch, else_branch } => {
+            StmtKind::If {
+                cond,
+                then_branch,
+                else_branch,
+            } => {
                 self.line(format_args!("If {s}"));
                 self.nested(|d| {
                     d.expr(*cond);
@@ -286,7 +338,12 @@ impl Dumper<'_> {
                     }
                 });
             }
-            StmtKind::For { init, cond, update, body } => {
+            StmtKind::For {
+                init,
+                cond,
+                update,
+                body,
+            } => {
                 self.line(format_args!("For {s}"));
                 self.nested(|d| {
                     if let Some(i) = init {
@@ -341,7 +398,12 @@ impl Dumper<'_> {
                     d.labeled("args", |d| d.call_args(args));
                 });
             }
-            StmtKind::Try { call, returns, body, catches } => {
+            StmtKind::Try {
+                call,
+                returns,
+                body,
+                catches,
+            } => {
                 self.line(format_args!("Try {s}"));
                 self.nested(|d| {
                     d.expr(*call);
@@ -357,7 +419,11 @@ impl Dumper<'_> {
                     }
                 });
             }
-            StmtKind::Assembly { evmasm, flags, body } => {
+            StmtKind::Assembly {
+                evmasm,
+                flags,
+                body,
+            } => {
                 let e = if *evmasm { " evmasm" } else { "" };
                 self.line(format_args!("Assembly{e} flags={flags:?} {s}"));
                 self.nested(|d| {
@@ -383,9 +449,13 @@ impl Dumper<'_> {
                     let unit = unit.map(|u| format!(" {u:?}")).unwrap_or_default();
                     self.line(format_args!("Number {text:?}{hex}{unit} {s}"));
                 }
-                Literal::String { kind, value } => self.line(format_args!("String {kind:?} {value:?} {s}")),
+                Literal::String { kind, value } => {
+                    self.line(format_args!("String {kind:?} {value:?} {s}"))
+                }
             },
-            ExprKind::ElementaryType(t) => self.line(format_args!("ElementaryType {} {s}", t.canonical())),
+            ExprKind::ElementaryType(t) => {
+                self.line(format_args!("ElementaryType {} {s}", t.canonical()))
+            }
             ExprKind::Member { base, member } => {
                 self.line(format_args!("Member {} {s}", ident(member)));
                 self.nested(|d| d.expr(*base));
@@ -463,7 +533,11 @@ impl Dumper<'_> {
                     d.expr(*rhs);
                 });
             }
-            ExprKind::Ternary { cond, then_expr, else_expr } => {
+            ExprKind::Ternary {
+                cond,
+                then_expr,
+                else_expr,
+            } => {
                 self.line(format_args!("Ternary {s}"));
                 self.nested(|d| {
                     d.expr(*cond);
@@ -499,7 +573,12 @@ impl Dumper<'_> {
             TypeKind::Elementary(e) => self.line(format_args!("Type {} {s}", e.canonical())),
             TypeKind::Var => self.line(format_args!("Type var {s}")),
             TypeKind::UserDefined(p) => self.line(format_args!("Type {} {s}", path(p))),
-            TypeKind::Mapping { key, key_name, value, value_name } => {
+            TypeKind::Mapping {
+                key,
+                key_name,
+                value,
+                value_name,
+            } => {
                 self.line(format_args!("Mapping {s}"));
                 self.nested(|d| {
                     d.ty(*key);
@@ -521,8 +600,15 @@ impl Dumper<'_> {
                     }
                 });
             }
-            TypeKind::Function { params, returns, visibility, mutability } => {
-                self.line(format_args!("FunctionType {visibility:?} {mutability:?} {s}"));
+            TypeKind::Function {
+                params,
+                returns,
+                visibility,
+                mutability,
+            } => {
+                self.line(format_args!(
+                    "FunctionType {visibility:?} {mutability:?} {s}"
+                ));
                 self.nested(|d| {
                     d.decls("params", params);
                     d.decls("returns", returns);
@@ -555,7 +641,12 @@ impl Dumper<'_> {
             YulStmtKind::Assign { targets, value } => {
                 let t: Vec<String> = targets
                     .iter()
-                    .map(|p| p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."))
+                    .map(|p| {
+                        p.iter()
+                            .map(|i| i.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
                     .collect();
                 self.line(format_args!("YulAssign {t:?} {s}"));
                 if let Some(v) = value {
@@ -573,7 +664,12 @@ impl Dumper<'_> {
                     d.yul_stmt(*body);
                 });
             }
-            YulStmtKind::For { init, cond, post, body } => {
+            YulStmtKind::For {
+                init,
+                cond,
+                post,
+                body,
+            } => {
                 self.line(format_args!("YulFor {s}"));
                 self.nested(|d| {
                     d.yul_stmt(*init);
@@ -603,10 +699,18 @@ impl Dumper<'_> {
                     }
                 });
             }
-            YulStmtKind::FunctionDef { name, params, returns, body } => {
+            YulStmtKind::FunctionDef {
+                name,
+                params,
+                returns,
+                body,
+            } => {
                 let p: Vec<_> = params.iter().map(|i| i.name.as_str()).collect();
                 let r: Vec<_> = returns.iter().map(|i| i.name.as_str()).collect();
-                self.line(format_args!("YulFunction {} {p:?} -> {r:?} {s}", ident(name)));
+                self.line(format_args!(
+                    "YulFunction {} {p:?} -> {r:?} {s}",
+                    ident(name)
+                ));
                 self.nested(|d| d.yul_stmt(*body));
             }
             YulStmtKind::Leave => self.line(format_args!("YulLeave {s}")),
@@ -626,7 +730,11 @@ impl Dumper<'_> {
                 let p: Vec<_> = p.iter().map(|i| i.name.as_str()).collect();
                 self.line(format_args!("YulPath {:?} {s}", p.join(".")));
             }
-            YulExprKind::Call { function, builtin, args } => {
+            YulExprKind::Call {
+                function,
+                builtin,
+                args,
+            } => {
                 let b = if *builtin { " builtin" } else { "" };
                 self.line(format_args!("YulCall {}{b} {s}", ident(function)));
                 self.nested(|d| {

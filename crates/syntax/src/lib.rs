@@ -128,8 +128,9 @@ impl Parse {
         })
     }
 
-    /// The lowest compiler version admitted by every `pragma solidity` of the
-    /// file; `None` without a (parsable, satisfiable) solidity pragma.
+    /// The lowest compiler version the file's `pragma solidity` directives admit
+    /// (with several pragmas, the highest of their lowest versions); `None`
+    /// without a parsable, satisfiable solidity pragma.
     pub fn lowest_solidity_version(&self) -> Option<Version> {
         let mut lowest = None;
         for req in self.version_reqs() {

@@ -21,7 +21,10 @@ impl LineIndex {
                 line_starts.push(i as u32 + 1);
             }
         }
-        Self { line_starts, len: text.len() as u32 }
+        Self {
+            line_starts,
+            len: text.len() as u32,
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -42,8 +45,13 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_starts[line] as usize;
         let end = (offset.min(self.len) as usize).max(start);
-        let col = text.get(start..end).map_or(end - start, |s| s.chars().count());
-        LineCol { line: line as u32 + 1, col: col as u32 + 1 }
+        let col = text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count());
+        LineCol {
+            line: line as u32 + 1,
+            col: col as u32 + 1,
+        }
     }
 
     /// Byte range of the 1-based `line`, without its line terminator.

@@ -19,9 +19,16 @@ pub(crate) struct Lowered {
 }
 
 pub(crate) fn lower(text: &str) -> Lowered {
-    let empty = || Lowered { ast: Ast::default(), imports: Vec::new(), diagnostics: Vec::new() };
+    let empty = || Lowered {
+        ast: Ast::default(),
+        imports: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let mut parser = Parser::new();
-    if parser.set_language(&tree_sitter_solidity::LANGUAGE.into()).is_err() {
+    if parser
+        .set_language(&tree_sitter_solidity::LANGUAGE.into())
+        .is_err()
+    {
         let mut l = empty();
         l.diagnostics.push(SyntaxDiagnostic {
             span: Span::default(),
@@ -52,12 +59,19 @@ pub(crate) fn lower(text: &str) -> Lowered {
     lowerer.source_file(root);
     diagnostics.append(&mut lowerer.diagnostics);
     diagnostics.sort_by_key(|d| (d.span.lo, d.span.hi));
-    Lowered { ast: lowerer.ast, imports: lowerer.imports, diagnostics }
+    Lowered {
+        ast: lowerer.ast,
+        imports: lowerer.imports,
+        diagnostics,
+    }
 }
 
 fn span_of(node: Node<'_>) -> Span {
     let r = node.byte_range();
-    Span::new(u32::try_from(r.start).unwrap_or(u32::MAX), u32::try_from(r.end).unwrap_or(u32::MAX))
+    Span::new(
+        u32::try_from(r.start).unwrap_or(u32::MAX),
+        u32::try_from(r.end).unwrap_or(u32::MAX),
+    )
 }
 
 /// Turns tree-sitter `ERROR` and `MISSING` nodes into diagnostics, walking
@@ -77,8 +91,15 @@ fn collect_errors(tree: &Tree, src: &str) -> Vec<SyntaxDiagnostic> {
             out.push(error_diagnostic(node, src));
         } else if node.is_missing() {
             descend = false;
-            let what = if node.is_named() { node.kind().replace('_', " ") } else { format!("`{}`", node.kind()) };
-            out.push(SyntaxDiagnostic { span: span_of(node), message: format!("expected {what}") });
+            let what = if node.is_named() {
+                node.kind().replace('_', " ")
+            } else {
+                format!("`{}`", node.kind())
+            };
+            out.push(SyntaxDiagnostic {
+                span: span_of(node),
+                message: format!("expected {what}"),
+            });
         }
         if descend && cursor.goto_first_child() {
             continue;
@@ -108,7 +129,10 @@ fn error_diagnostic(node: Node<'_>, src: &str) -> SyntaxDiagnostic {
         let ellipsis = if shown.len() < token.len() { "…" } else { "" };
         format!("unexpected `{shown}{ellipsis}`")
     };
-    SyntaxDiagnostic { span: span_of(node), message }
+    SyntaxDiagnostic {
+        span: span_of(node),
+        message,
+    }
 }
 
 /// A child of a CST node with its field name.
@@ -150,7 +174,10 @@ impl<'s, 't> Lowerer<'s, 't> {
             loop {
                 let n = self.cursor.node();
                 if n.kind() != "comment" {
-                    buf.push(Kid { node: n, field: self.cursor.field_name() });
+                    buf.push(Kid {
+                        node: n,
+                        field: self.cursor.field_name(),
+                    });
                 }
                 if !self.cursor.goto_next_sibling() {
                     break;
@@ -169,7 +196,10 @@ impl<'s, 't> Lowerer<'s, 't> {
     }
 
     fn ident(&self, node: Node<'_>) -> Ident {
-        Ident { name: CompactString::from(self.text(node)), span: span_of(node) }
+        Ident {
+            name: CompactString::from(self.text(node)),
+            span: span_of(node),
+        }
     }
 
     /// Enters one nesting level; false (with a diagnostic) when too deep.
@@ -228,9 +258,16 @@ impl<'s, 't> Lowerer<'s, 't> {
     /// A path from the `identifier` children of `node` (e.g. `user_defined_type`).
     fn path(&mut self, node: Node<'t>) -> Path {
         let kids = self.kids(node);
-        let segments = kids.iter().filter(|k| k.kind() == "identifier").map(|k| self.ident(k.node)).collect();
+        let segments = kids
+            .iter()
+            .filter(|k| k.kind() == "identifier")
+            .map(|k| self.ident(k.node))
+            .collect();
         self.give(kids);
-        Path { segments, span: span_of(node) }
+        Path {
+            segments,
+            span: span_of(node),
+        }
     }
 
     // ----- source unit and items ---------------------------------------
@@ -244,7 +281,10 @@ impl<'s, 't> Lowerer<'s, 't> {
             }
         }
         self.give(kids);
-        self.ast.source_unit = SourceUnit { items, span: span_of(root) };
+        self.ast.source_unit = SourceUnit {
+            items,
+            span: span_of(root),
+        };
     }
 
     fn item(&mut self, node: Node<'t>, parent: Option<ItemId>) -> Option<ItemId> {
@@ -270,7 +310,11 @@ impl<'s, 't> Lowerer<'s, 't> {
             "enum_declaration" => ItemKind::Enum(self.enum_def(node)),
             "event_definition" => {
                 let (name, params, anonymous) = self.event_or_error(node);
-                ItemKind::Event(EventDef { name, params, is_anonymous: anonymous })
+                ItemKind::Event(EventDef {
+                    name,
+                    params,
+                    is_anonymous: anonymous,
+                })
             }
             "error_declaration" => {
                 let (name, params, _) = self.event_or_error(node);
@@ -292,7 +336,10 @@ impl<'s, 't> Lowerer<'s, 't> {
                 "solidity_pragma_token" => {
                     // Take everything after `solidity` up to the end of the directive,
                     // so that text tree-sitter could not split (`0.8.x`) is kept.
-                    let keyword_end = k.node.child(0).map_or(k.node.start_byte(), |c| c.end_byte());
+                    let keyword_end = k
+                        .node
+                        .child(0)
+                        .map_or(k.node.start_byte(), |c| c.end_byte());
                     let end = node.end_byte();
                     let raw = self.src.get(keyword_end..end).unwrap_or("");
                     let raw = raw.trim_end().strip_suffix(';').unwrap_or(raw);
@@ -308,14 +355,20 @@ impl<'s, 't> Lowerer<'s, 't> {
                 }
                 "any_pragma_token" => {
                     let inner = self.kids(k.node);
-                    let name = inner.iter().find(|c| c.kind() == "identifier").map(|c| self.ident(c.node));
+                    let name = inner
+                        .iter()
+                        .find(|c| c.kind() == "identifier")
+                        .map(|c| self.ident(c.node));
                     let value = inner
                         .iter()
                         .find(|c| c.kind() == "pragma_value")
                         .map(|c| CompactString::from(self.text(c.node).trim()))
                         .unwrap_or_default();
                     self.give(inner);
-                    let name = name.unwrap_or(Ident { name: CompactString::default(), span: span_of(k.node) });
+                    let name = name.unwrap_or(Ident {
+                        name: CompactString::default(),
+                        span: span_of(k.node),
+                    });
                     result = Some(Pragma::Other { name, value });
                 }
                 _ => {}
@@ -323,7 +376,10 @@ impl<'s, 't> Lowerer<'s, 't> {
         }
         self.give(kids);
         result.unwrap_or_else(|| Pragma::Other {
-            name: Ident { name: CompactString::default(), span: span_of(node) },
+            name: Ident {
+                name: CompactString::default(),
+                span: span_of(node),
+            },
             value: CompactString::default(),
         })
     }
@@ -346,7 +402,10 @@ impl<'s, 't> Lowerer<'s, 't> {
                     let unquoted = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
                     path = Some((unquoted.to_string(), span_of(k.node)));
                 }
-                (_, Some("import_name")) => symbols.push(ImportSymbol { name: self.ident(k.node), alias: None }),
+                (_, Some("import_name")) => symbols.push(ImportSymbol {
+                    name: self.ident(k.node),
+                    alias: None,
+                }),
                 (_, Some("alias")) => {
                     let a = self.ident(k.node);
                     if glob || seen_source || (!braces && symbols.is_empty()) {
@@ -360,7 +419,13 @@ impl<'s, 't> Lowerer<'s, 't> {
         }
         self.give(kids);
         let (path, path_span) = path?;
-        Some(ImportDirective { path, path_span, span: span_of(node), alias, symbols })
+        Some(ImportDirective {
+            path,
+            path_span,
+            span: span_of(node),
+            alias,
+            symbols,
+        })
     }
 
     fn contract(&mut self, node: Node<'t>, parent: Option<ItemId>) -> ItemId {
@@ -393,7 +458,10 @@ impl<'s, 't> Lowerer<'s, 't> {
             }
         }
         self.give(kids);
-        let name = name.unwrap_or(Ident { name: CompactString::default(), span });
+        let name = name.unwrap_or(Ident {
+            name: CompactString::default(),
+            span,
+        });
         let outer_name = self.contract_name.replace(name.name.clone());
         let mut members = Vec::new();
         if let Some(body) = body {
@@ -406,7 +474,13 @@ impl<'s, 't> Lowerer<'s, 't> {
             self.give(kids);
         }
         self.contract_name = outer_name;
-        self.ast.items[id.index()].kind = ItemKind::Contract(ContractDef { kind, name, bases, layout, members });
+        self.ast.items[id.index()].kind = ItemKind::Contract(ContractDef {
+            kind,
+            name,
+            bases,
+            layout,
+            members,
+        });
         id
     }
 
@@ -421,7 +495,14 @@ impl<'s, 't> Lowerer<'s, 't> {
         self.give(kids);
         let args = self.call_args(node);
         let span = span_of(node);
-        InheritanceSpecifier { path: path.unwrap_or(Path { segments: Vec::new(), span }), args, span }
+        InheritanceSpecifier {
+            path: path.unwrap_or(Path {
+                segments: Vec::new(),
+                span,
+            }),
+            args,
+            span,
+        }
     }
 
     /// The arguments among the children of `node`: `call_argument`s after a `(`
@@ -460,7 +541,9 @@ impl<'s, 't> Lowerer<'s, 't> {
             let args = named.into_iter().map(|n| self.named_arg(n)).collect();
             Some(CallArgs::Named(args))
         } else {
-            Some(CallArgs::Positional(positional.into_iter().map(|n| self.expr(n)).collect()))
+            Some(CallArgs::Positional(
+                positional.into_iter().map(|n| self.expr(n)).collect(),
+            ))
         }
     }
 
@@ -482,7 +565,14 @@ impl<'s, 't> Lowerer<'s, 't> {
             Some(v) => self.expr(v),
             None => self.push_expr(ExprKind::Error, span),
         };
-        NamedArg { name: name.unwrap_or(Ident { name: CompactString::default(), span }), value, span }
+        NamedArg {
+            name: name.unwrap_or(Ident {
+                name: CompactString::default(),
+                span,
+            }),
+            value,
+            span,
+        }
     }
 
     fn function(&mut self, node: Node<'t>) -> FunctionDef {
@@ -515,7 +605,11 @@ impl<'s, 't> Lowerer<'s, 't> {
                 "returns" => after_returns = true,
                 "parameter" => {
                     let p = self.var_decl(k.node);
-                    if after_returns { returns.push(p) } else { params.push(p) }
+                    if after_returns {
+                        returns.push(p)
+                    } else {
+                        params.push(p)
+                    }
                 }
                 "return_type_definition" => {
                     let inner = self.kids(k.node);
@@ -570,16 +664,26 @@ impl<'s, 't> Lowerer<'s, 't> {
 
     fn override_spec(&mut self, node: Node<'t>) -> OverrideSpecifier {
         let kids = self.kids(node);
-        let nodes: Vec<Node<'t>> =
-            kids.iter().filter(|k| k.kind() == "user_defined_type").map(|k| k.node).collect();
+        let nodes: Vec<Node<'t>> = kids
+            .iter()
+            .filter(|k| k.kind() == "user_defined_type")
+            .map(|k| k.node)
+            .collect();
         self.give(kids);
         let bases = nodes.into_iter().map(|n| self.path(n)).collect();
-        OverrideSpecifier { bases, span: span_of(node) }
+        OverrideSpecifier {
+            bases,
+            span: span_of(node),
+        }
     }
 
     fn modifier_invocation(&mut self, node: Node<'t>) -> ModifierInvocation {
         let kids = self.kids(node);
-        let idents: Vec<Ident> = kids.iter().filter(|k| k.kind() == "identifier").map(|k| self.ident(k.node)).collect();
+        let idents: Vec<Ident> = kids
+            .iter()
+            .filter(|k| k.kind() == "identifier")
+            .map(|k| self.ident(k.node))
+            .collect();
         self.give(kids);
         let span = span_of(node);
         let path_span = match (idents.first(), idents.last()) {
@@ -587,7 +691,14 @@ impl<'s, 't> Lowerer<'s, 't> {
             _ => span,
         };
         let args = self.call_args(node);
-        ModifierInvocation { path: Path { segments: idents, span: path_span }, args, span }
+        ModifierInvocation {
+            path: Path {
+                segments: idents,
+                span: path_span,
+            },
+            args,
+            span,
+        }
     }
 
     /// `parameter`, `return_parameter`, `event_parameter`, `error_parameter`,
@@ -615,7 +726,13 @@ impl<'s, 't> Lowerer<'s, 't> {
             Some(t) => self.ty(t),
             None => self.push_type(TypeKind::Error, span),
         };
-        VarDecl { ty, location, name, indexed, span }
+        VarDecl {
+            ty,
+            location,
+            name,
+            indexed,
+            span,
+        }
     }
 
     fn variable(&mut self, node: Node<'t>) -> VariableDef {
@@ -650,7 +767,10 @@ impl<'s, 't> Lowerer<'s, 't> {
         let value = value.map(|v| self.expr(v));
         VariableDef {
             ty,
-            name: name.unwrap_or(Ident { name: CompactString::default(), span }),
+            name: name.unwrap_or(Ident {
+                name: CompactString::default(),
+                span,
+            }),
             visibility,
             is_constant,
             is_immutable,
@@ -675,13 +795,22 @@ impl<'s, 't> Lowerer<'s, 't> {
         let mut fields = Vec::new();
         if let Some(body) = body {
             let kids = self.kids(body);
-            let members: Vec<Node<'t>> =
-                kids.iter().filter(|k| k.kind() == "struct_member").map(|k| k.node).collect();
+            let members: Vec<Node<'t>> = kids
+                .iter()
+                .filter(|k| k.kind() == "struct_member")
+                .map(|k| k.node)
+                .collect();
             self.give(kids);
             fields = members.into_iter().map(|m| self.var_decl(m)).collect();
         }
         let span = span_of(node);
-        StructDef { name: name.unwrap_or(Ident { name: CompactString::default(), span }), fields }
+        StructDef {
+            name: name.unwrap_or(Ident {
+                name: CompactString::default(),
+                span,
+            }),
+            fields,
+        }
     }
 
     fn enum_def(&mut self, node: Node<'t>) -> EnumDef {
@@ -693,7 +822,11 @@ impl<'s, 't> Lowerer<'s, 't> {
                 "identifier" => name = Some(self.ident(k.node)),
                 "enum_body" => {
                     let inner = self.kids(k.node);
-                    variants = inner.iter().filter(|c| c.kind() == "enum_value").map(|c| self.ident(c.node)).collect();
+                    variants = inner
+                        .iter()
+                        .filter(|c| c.kind() == "enum_value")
+                        .map(|c| self.ident(c.node))
+                        .collect();
                     self.give(inner);
                 }
                 _ => {}
@@ -701,7 +834,13 @@ impl<'s, 't> Lowerer<'s, 't> {
         }
         self.give(kids);
         let span = span_of(node);
-        EnumDef { name: name.unwrap_or(Ident { name: CompactString::default(), span }), variants }
+        EnumDef {
+            name: name.unwrap_or(Ident {
+                name: CompactString::default(),
+                span,
+            }),
+            variants,
+        }
     }
 
     fn event_or_error(&mut self, node: Node<'t>) -> (Ident, Vec<VarDecl>, bool) {
@@ -720,7 +859,14 @@ impl<'s, 't> Lowerer<'s, 't> {
         self.give(kids);
         let params = param_nodes.into_iter().map(|p| self.var_decl(p)).collect();
         let span = span_of(node);
-        (name.unwrap_or(Ident { name: CompactString::default(), span }), params, anonymous)
+        (
+            name.unwrap_or(Ident {
+                name: CompactString::default(),
+                span,
+            }),
+            params,
+            anonymous,
+        )
     }
 
     fn udvt(&mut self, node: Node<'t>) -> UserDefinedValueTypeDef {
@@ -740,7 +886,13 @@ impl<'s, 't> Lowerer<'s, 't> {
             Some(t) => self.ty(t),
             None => self.push_type(TypeKind::Error, span),
         };
-        UserDefinedValueTypeDef { name: name.unwrap_or(Ident { name: CompactString::default(), span }), underlying }
+        UserDefinedValueTypeDef {
+            name: name.unwrap_or(Ident {
+                name: CompactString::default(),
+                span,
+            }),
+            underlying,
+        }
     }
 
     fn using(&mut self, node: Node<'t>) -> UsingDirective {
@@ -759,14 +911,26 @@ impl<'s, 't> Lowerer<'s, 't> {
                     for c in &inner {
                         match c.kind() {
                             "user_defined_type" => path = Some(c.node),
-                            "user_definable_operator" => operator = Some(CompactString::from(self.text(c.node))),
+                            "user_definable_operator" => {
+                                operator = Some(CompactString::from(self.text(c.node)))
+                            }
                             _ => {}
                         }
                     }
                     self.give(inner);
                     let span = span_of(k.node);
-                    let path = path.map_or(Path { segments: Vec::new(), span }, |p| self.path(p));
-                    functions.push(UsingFunction { path, operator, span });
+                    let path = path.map_or(
+                        Path {
+                            segments: Vec::new(),
+                            span,
+                        },
+                        |p| self.path(p),
+                    );
+                    functions.push(UsingFunction {
+                        path,
+                        operator,
+                        span,
+                    });
                 }
                 "global" => is_global = true,
                 _ if k.field == Some("source") => target_node = Some(k.node),
@@ -779,7 +943,12 @@ impl<'s, 't> Lowerer<'s, 't> {
             Some(t) => Some(self.ty(t)),
             None => None,
         };
-        UsingDirective { library, functions, target, is_global }
+        UsingDirective {
+            library,
+            functions,
+            target,
+            is_global,
+        }
     }
 
     // ----- statements ---------------------------------------------------
@@ -806,7 +975,11 @@ impl<'s, 't> Lowerer<'s, 't> {
 
     fn stmt(&mut self, node: Node<'t>) -> StmtId {
         // Unwrap the `statement` wrapper.
-        let node = if node.kind() == "statement" { first_named(node).unwrap_or(node) } else { node };
+        let node = if node.kind() == "statement" {
+            first_named(node).unwrap_or(node)
+        } else {
+            node
+        };
         let span = span_of(node);
         match node.kind() {
             "block_statement" | "function_body" => return self.block(node, false),
@@ -827,7 +1000,11 @@ impl<'s, 't> Lowerer<'s, 't> {
             "expression_statement" => match kids.iter().find(|k| k.node.is_named()) {
                 Some(k) => {
                     let e = k.node;
-                    let inner = if e.kind() == "expression" { first_named(e).unwrap_or(e) } else { e };
+                    let inner = if e.kind() == "expression" {
+                        first_named(e).unwrap_or(e)
+                    } else {
+                        e
+                    };
                     if inner.kind() == "identifier" && self.text(inner) == "throw" {
                         StmtKind::Throw
                     } else if inner.kind() == "identifier" && self.text(inner) == "_" {
@@ -853,7 +1030,11 @@ impl<'s, 't> Lowerer<'s, 't> {
                         _ => {}
                     }
                 }
-                StmtKind::VarDecl { decls, is_tuple, value }
+                StmtKind::VarDecl {
+                    decls,
+                    is_tuple,
+                    value,
+                }
             }
             "if_statement" => {
                 let mut cond = None;
@@ -864,13 +1045,18 @@ impl<'s, 't> Lowerer<'s, 't> {
                         cond = Some(self.expr(k.node));
                     } else if k.kind() == "statement" || k.kind() == "ERROR" {
                         let s = self.stmt(k.node);
-                        if then_branch.is_none() { then_branch = Some(s) } else { else_branch = Some(s) }
+                        if then_branch.is_none() {
+                            then_branch = Some(s)
+                        } else {
+                            else_branch = Some(s)
+                        }
                     }
                 }
                 let span = span_of(node);
                 StmtKind::If {
                     cond: cond.unwrap_or_else(|| self.push_expr(ExprKind::Error, span)),
-                    then_branch: then_branch.unwrap_or_else(|| self.push_stmt(StmtKind::Error, span)),
+                    then_branch: then_branch
+                        .unwrap_or_else(|| self.push_stmt(StmtKind::Error, span)),
                     else_branch,
                 }
             }
@@ -918,10 +1104,15 @@ impl<'s, 't> Lowerer<'s, 't> {
             "break_statement" => StmtKind::Break,
             "return_statement" => {
                 let e = kids.iter().find(|k| k.node.is_named()).map(|k| k.node);
-                StmtKind::Return { value: e.map(|e| self.expr(e)) }
+                StmtKind::Return {
+                    value: e.map(|e| self.expr(e)),
+                }
             }
             "emit_statement" => {
-                let e = kids.iter().find(|k| k.field == Some("name")).map(|k| k.node);
+                let e = kids
+                    .iter()
+                    .find(|k| k.field == Some("name"))
+                    .map(|k| k.node);
                 let span = span_of(node);
                 let event = match e {
                     Some(e) => self.expr(e),
@@ -931,22 +1122,44 @@ impl<'s, 't> Lowerer<'s, 't> {
                 StmtKind::Emit { event, args }
             }
             "revert_statement" => {
-                let e = kids.iter().find(|k| k.field == Some("error")).map(|k| k.node);
-                let args_node = kids.iter().find(|k| k.kind() == "revert_arguments").map(|k| k.node);
+                let e = kids
+                    .iter()
+                    .find(|k| k.field == Some("error"))
+                    .map(|k| k.node);
+                let args_node = kids
+                    .iter()
+                    .find(|k| k.kind() == "revert_arguments")
+                    .map(|k| k.node);
                 let args = args_node.and_then(|a| self.call_args(a));
                 match (e, args) {
-                    (Some(e), Some(args)) => StmtKind::Revert { error: Some(self.expr(e)), args },
+                    (Some(e), Some(args)) => StmtKind::Revert {
+                        error: Some(self.expr(e)),
+                        args,
+                    },
                     // `revert("message");` and `revert (x);` parse as a parenthesized error.
                     (Some(e), None) => {
-                        let inner = if e.kind() == "expression" { first_named(e).unwrap_or(e) } else { e };
+                        let inner = if e.kind() == "expression" {
+                            first_named(e).unwrap_or(e)
+                        } else {
+                            e
+                        };
                         if inner.kind() == "parenthesized_expression" {
                             let arg = first_named(inner).map(|a| self.expr(a));
-                            StmtKind::Revert { error: None, args: CallArgs::Positional(arg.into_iter().collect()) }
+                            StmtKind::Revert {
+                                error: None,
+                                args: CallArgs::Positional(arg.into_iter().collect()),
+                            }
                         } else {
-                            StmtKind::Revert { error: Some(self.expr(e)), args: CallArgs::default() }
+                            StmtKind::Revert {
+                                error: Some(self.expr(e)),
+                                args: CallArgs::default(),
+                            }
                         }
                     }
-                    (None, args) => StmtKind::Revert { error: None, args: args.unwrap_or_default() },
+                    (None, args) => StmtKind::Revert {
+                        error: None,
+                        args: args.unwrap_or_default(),
+                    },
                 }
             }
             "try_statement" => {
@@ -983,7 +1196,8 @@ impl<'s, 't> Lowerer<'s, 't> {
                             for c in &inner {
                                 if c.kind() == "string" {
                                     let raw = self.text(c.node);
-                                    let unquoted = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+                                    let unquoted =
+                                        raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
                                     flags.push(CompactString::from(unquoted));
                                 }
                             }
@@ -994,7 +1208,11 @@ impl<'s, 't> Lowerer<'s, 't> {
                     }
                 }
                 let body = self.yul_stmt_list(body);
-                StmtKind::Assembly { evmasm, flags, body }
+                StmtKind::Assembly {
+                    evmasm,
+                    flags,
+                    body,
+                }
             }
             "variable_declaration" => StmtKind::VarDecl {
                 decls: vec![Some(self.var_decl(node))],
@@ -1037,7 +1255,13 @@ impl<'s, 't> Lowerer<'s, 't> {
                 if n.kind() == "identifier" {
                     let span = span_of(n);
                     let ty = self.push_type(TypeKind::Var, var_span.unwrap_or(span));
-                    VarDecl { ty, location: None, name: Some(self.ident(n)), indexed: false, span }
+                    VarDecl {
+                        ty,
+                        location: None,
+                        name: Some(self.ident(n)),
+                        indexed: false,
+                        span,
+                    }
                 } else {
                     self.var_decl(n)
                 }
@@ -1062,7 +1286,12 @@ impl<'s, 't> Lowerer<'s, 't> {
         self.give(kids);
         let span = span_of(node);
         let body = body.unwrap_or_else(|| self.push_stmt(StmtKind::Error, span));
-        CatchClause { name, params, body, span }
+        CatchClause {
+            name,
+            params,
+            body,
+            span,
+        }
     }
 
     // ----- expressions --------------------------------------------------
@@ -1092,10 +1321,17 @@ impl<'s, 't> Lowerer<'s, 't> {
     /// `(a + b).c()` and `-a.b()` as `(-a).b()`. Postfix operations bind tightest
     /// in Solidity, so the operation is moved down onto the rightmost operand.
     fn push_postfix_aware(&mut self, mut kind: ExprKind, span: Span) -> ExprId {
-        if let ExprKind::Ternary { cond, then_expr, else_expr } = kind {
+        if let ExprKind::Ternary {
+            cond,
+            then_expr,
+            else_expr,
+        } = kind
+        {
             return self.push_ternary(cond, then_expr, else_expr, span);
         }
-        let Some(base) = postfix_base(&kind) else { return self.push_expr(kind, span) };
+        let Some(base) = postfix_base(&kind) else {
+            return self.push_expr(kind, span);
+        };
         if !self.is_loose(base) {
             return self.push_expr(kind, span);
         }
@@ -1129,25 +1365,61 @@ impl<'s, 't> Lowerer<'s, 't> {
     /// Pushes `cond ? then_expr : else_expr`, making the conditional operator
     /// right-associative: tree-sitter-solidity parses `a ? b : c ? d : e` as
     /// `(a ? b : c) ? d : e`; Solidity reads `a ? b : (c ? d : e)`.
-    fn push_ternary(&mut self, cond: ExprId, then_expr: ExprId, else_expr: ExprId, span: Span) -> ExprId {
+    fn push_ternary(
+        &mut self,
+        cond: ExprId,
+        then_expr: ExprId,
+        else_expr: ExprId,
+        span: Span,
+    ) -> ExprId {
         if !matches!(self.ast.exprs[cond.index()].kind, ExprKind::Ternary { .. }) {
-            return self.push_expr(ExprKind::Ternary { cond, then_expr, else_expr }, span);
+            return self.push_expr(
+                ExprKind::Ternary {
+                    cond,
+                    then_expr,
+                    else_expr,
+                },
+                span,
+            );
         }
         let mut path = vec![cond];
         let mut cur = cond;
-        while let ExprKind::Ternary { else_expr: next, .. } = self.ast.exprs[cur.index()].kind {
+        while let ExprKind::Ternary {
+            else_expr: next, ..
+        } = self.ast.exprs[cur.index()].kind
+        {
             if !matches!(self.ast.exprs[next.index()].kind, ExprKind::Ternary { .. }) {
                 break;
             }
             path.push(next);
             cur = next;
         }
-        let ExprKind::Ternary { else_expr: last, .. } = self.ast.exprs[cur.index()].kind else {
-            return self.push_expr(ExprKind::Ternary { cond, then_expr, else_expr }, span);
+        let ExprKind::Ternary {
+            else_expr: last, ..
+        } = self.ast.exprs[cur.index()].kind
+        else {
+            return self.push_expr(
+                ExprKind::Ternary {
+                    cond,
+                    then_expr,
+                    else_expr,
+                },
+                span,
+            );
         };
         let lo = self.ast.exprs[last.index()].span.lo;
-        let inner = self.push_expr(ExprKind::Ternary { cond: last, then_expr, else_expr }, Span::new(lo, span.hi));
-        if let ExprKind::Ternary { else_expr: slot, .. } = &mut self.ast.exprs[cur.index()].kind {
+        let inner = self.push_expr(
+            ExprKind::Ternary {
+                cond: last,
+                then_expr,
+                else_expr,
+            },
+            Span::new(lo, span.hi),
+        );
+        if let ExprKind::Ternary {
+            else_expr: slot, ..
+        } = &mut self.ast.exprs[cur.index()].kind
+        {
             *slot = inner;
         }
         for id in path {
@@ -1168,7 +1440,10 @@ impl<'s, 't> Lowerer<'s, 't> {
     fn expr_kind(&mut self, node: Node<'t>) -> ExprKind {
         match node.kind() {
             "identifier" => return ExprKind::Ident(self.ident(node)),
-            "number_literal" | "string_literal" | "boolean_literal" | "hex_string_literal"
+            "number_literal"
+            | "string_literal"
+            | "boolean_literal"
+            | "hex_string_literal"
             | "unicode_string_literal" => return ExprKind::Literal(self.literal(node)),
             "primitive_type" => {
                 return match ElementaryType::from_keyword(&normalize_ws(self.text(node))) {
@@ -1183,31 +1458,54 @@ impl<'s, 't> Lowerer<'s, 't> {
             _ => {}
         }
         let kids = self.kids(node);
-        let named: Vec<Kid<'t>> = kids.iter().copied().filter(|k| k.node.is_named()).collect();
         let kind = match node.kind() {
-            "parenthesized_expression" => match named.first() {
+            "parenthesized_expression" => match kids.iter().find(|k| k.node.is_named()) {
                 Some(k) => ExprKind::Paren(self.expr(k.node)),
                 None => ExprKind::Error,
             },
             "member_expression" => {
-                let base = kids.iter().find(|k| k.field == Some("object")).map(|k| k.node);
-                let member = kids.iter().find(|k| k.field == Some("property")).map(|k| self.ident(k.node));
+                let base = kids
+                    .iter()
+                    .find(|k| k.field == Some("object"))
+                    .map(|k| k.node);
+                let member = kids
+                    .iter()
+                    .find(|k| k.field == Some("property"))
+                    .map(|k| self.ident(k.node));
                 match (base, member) {
-                    (Some(b), Some(member)) => ExprKind::Member { base: self.expr(b), member },
+                    (Some(b), Some(member)) => ExprKind::Member {
+                        base: self.expr(b),
+                        member,
+                    },
                     _ => ExprKind::Error,
                 }
             }
             "array_access" => {
-                let base = kids.iter().find(|k| k.field == Some("base")).map(|k| k.node);
-                let index = kids.iter().find(|k| k.field == Some("index")).map(|k| k.node);
+                let base = kids
+                    .iter()
+                    .find(|k| k.field == Some("base"))
+                    .map(|k| k.node);
+                let index = kids
+                    .iter()
+                    .find(|k| k.field == Some("index"))
+                    .map(|k| k.node);
                 match base {
-                    Some(b) => ExprKind::Index { base: self.expr(b), index: index.map(|i| self.expr(i)) },
+                    Some(b) => ExprKind::Index {
+                        base: self.expr(b),
+                        index: index.map(|i| self.expr(i)),
+                    },
                     None => ExprKind::Error,
                 }
             }
             "slice_access" => {
-                let base = kids.iter().find(|k| k.field == Some("base")).map(|k| k.node);
-                let from = kids.iter().find(|k| k.field == Some("from")).map(|k| k.node);
+                let base = kids
+                    .iter()
+                    .find(|k| k.field == Some("base"))
+                    .map(|k| k.node);
+                let from = kids
+                    .iter()
+                    .find(|k| k.field == Some("from"))
+                    .map(|k| k.node);
                 let to = kids.iter().find(|k| k.field == Some("to")).map(|k| k.node);
                 match base {
                     Some(b) => ExprKind::Slice {
@@ -1219,12 +1517,25 @@ impl<'s, 't> Lowerer<'s, 't> {
                 }
             }
             "assignment_expression" | "augmented_assignment_expression" => {
-                let lhs = kids.iter().find(|k| k.field == Some("left")).map(|k| k.node);
-                let rhs = kids.iter().find(|k| k.field == Some("right")).map(|k| k.node);
-                let op_text = kids.iter().find(|k| !k.node.is_named()).map_or("=", |k| k.kind());
+                let lhs = kids
+                    .iter()
+                    .find(|k| k.field == Some("left"))
+                    .map(|k| k.node);
+                let rhs = kids
+                    .iter()
+                    .find(|k| k.field == Some("right"))
+                    .map(|k| k.node);
+                let op_text = kids
+                    .iter()
+                    .find(|k| !k.node.is_named())
+                    .map_or("=", |k| k.kind());
                 let op = op_text.strip_suffix('=').and_then(BinaryOp::from_str_op);
                 match (lhs, rhs) {
-                    (Some(l), Some(r)) => ExprKind::Assign { op, lhs: self.expr(l), rhs: self.expr(r) },
+                    (Some(l), Some(r)) => ExprKind::Assign {
+                        op,
+                        lhs: self.expr(l),
+                        rhs: self.expr(r),
+                    },
                     _ => ExprKind::Error,
                 }
             }
@@ -1248,11 +1559,18 @@ impl<'s, 't> Lowerer<'s, 't> {
                 }
                 ExprKind::Tuple { elements }
             }
-            "inline_array_expression" => {
-                ExprKind::InlineArray { elements: named.iter().map(|k| self.expr(k.node)).collect() }
-            }
+            "inline_array_expression" => ExprKind::InlineArray {
+                elements: kids
+                    .iter()
+                    .filter(|k| k.node.is_named())
+                    .map(|k| self.expr(k.node))
+                    .collect(),
+            },
             "new_expression" => {
-                let ty_node = kids.iter().find(|k| k.field == Some("name")).map(|k| k.node);
+                let ty_node = kids
+                    .iter()
+                    .find(|k| k.field == Some("name"))
+                    .map(|k| k.node);
                 let span = span_of(node);
                 let ty = match ty_node {
                     Some(t) => self.ty(t),
@@ -1268,7 +1586,10 @@ impl<'s, 't> Lowerer<'s, 't> {
                 }
             }
             "unary_expression" => {
-                let op = kids.iter().find(|k| k.field == Some("operator")).map_or("", |k| k.kind());
+                let op = kids
+                    .iter()
+                    .find(|k| k.field == Some("operator"))
+                    .map_or("", |k| k.kind());
                 let op = match op {
                     "-" => Some(UnaryOp::Neg),
                     "!" => Some(UnaryOp::Not),
@@ -1276,15 +1597,24 @@ impl<'s, 't> Lowerer<'s, 't> {
                     "delete" => Some(UnaryOp::Delete),
                     _ => None,
                 };
-                let arg = kids.iter().find(|k| k.field == Some("argument")).map(|k| k.node);
+                let arg = kids
+                    .iter()
+                    .find(|k| k.field == Some("argument"))
+                    .map(|k| k.node);
                 match (op, arg) {
-                    (Some(op), Some(a)) => ExprKind::Unary { op, operand: self.expr(a) },
+                    (Some(op), Some(a)) => ExprKind::Unary {
+                        op,
+                        operand: self.expr(a),
+                    },
                     _ => ExprKind::Error,
                 }
             }
             "update_expression" => {
                 let prefix = kids.first().is_some_and(|k| k.field == Some("operator"));
-                let op = kids.iter().find(|k| k.field == Some("operator")).map_or("", |k| k.kind());
+                let op = kids
+                    .iter()
+                    .find(|k| k.field == Some("operator"))
+                    .map_or("", |k| k.kind());
                 let op = match (op, prefix) {
                     ("++", true) => Some(UnaryOp::PreInc),
                     ("--", true) => Some(UnaryOp::PreDec),
@@ -1292,14 +1622,23 @@ impl<'s, 't> Lowerer<'s, 't> {
                     ("--", false) => Some(UnaryOp::PostDec),
                     _ => None,
                 };
-                let arg = kids.iter().find(|k| k.field == Some("argument")).map(|k| k.node);
+                let arg = kids
+                    .iter()
+                    .find(|k| k.field == Some("argument"))
+                    .map(|k| k.node);
                 match (op, arg) {
-                    (Some(op), Some(a)) => ExprKind::Unary { op, operand: self.expr(a) },
+                    (Some(op), Some(a)) => ExprKind::Unary {
+                        op,
+                        operand: self.expr(a),
+                    },
                     _ => ExprKind::Error,
                 }
             }
             "call_expression" => {
-                let callee = kids.iter().find(|k| k.field == Some("function")).map(|k| k.node);
+                let callee = kids
+                    .iter()
+                    .find(|k| k.field == Some("function"))
+                    .map(|k| k.node);
                 match callee {
                     Some(c) => {
                         let callee = self.expr(c);
@@ -1310,9 +1649,15 @@ impl<'s, 't> Lowerer<'s, 't> {
                 }
             }
             "struct_expression" => {
-                let callee = kids.iter().find(|k| k.field == Some("type")).map(|k| k.node);
-                let fields: Vec<Node<'t>> =
-                    kids.iter().filter(|k| k.kind() == "struct_field_assignment").map(|k| k.node).collect();
+                let callee = kids
+                    .iter()
+                    .find(|k| k.field == Some("type"))
+                    .map(|k| k.node);
+                let fields: Vec<Node<'t>> = kids
+                    .iter()
+                    .filter(|k| k.kind() == "struct_field_assignment")
+                    .map(|k| k.node)
+                    .collect();
                 match callee {
                     Some(c) => {
                         let callee = self.expr(c);
@@ -1322,16 +1667,22 @@ impl<'s, 't> Lowerer<'s, 't> {
                     None => ExprKind::Error,
                 }
             }
-            "ternary_expression" => match named.as_slice() {
-                [c, t, e] => ExprKind::Ternary {
-                    cond: self.expr(c.node),
-                    then_expr: self.expr(t.node),
-                    else_expr: self.expr(e.node),
-                },
-                _ => ExprKind::Error,
-            },
+            "ternary_expression" => {
+                let mut named = kids.iter().filter(|k| k.node.is_named());
+                match (named.next(), named.next(), named.next(), named.next()) {
+                    (Some(c), Some(t), Some(e), None) => ExprKind::Ternary {
+                        cond: self.expr(c.node),
+                        then_expr: self.expr(t.node),
+                        else_expr: self.expr(e.node),
+                    },
+                    _ => ExprKind::Error,
+                }
+            }
             "type_cast_expression" => {
-                let ty = kids.iter().find(|k| k.kind() == "primitive_type").map(|k| k.node);
+                let ty = kids
+                    .iter()
+                    .find(|k| k.kind() == "primitive_type")
+                    .map(|k| k.node);
                 match ty {
                     Some(t) => {
                         let callee = self.expr(t);
@@ -1342,13 +1693,21 @@ impl<'s, 't> Lowerer<'s, 't> {
                 }
             }
             "payable_conversion_expression" => {
-                let kw = kids.iter().find(|k| k.kind() == "payable").map_or(span_of(node), |k| span_of(k.node));
-                let callee = self.push_expr(ExprKind::ElementaryType(ElementaryType::Address { payable: true }), kw);
+                let kw = kids
+                    .iter()
+                    .find(|k| k.kind() == "payable")
+                    .map_or(span_of(node), |k| span_of(k.node));
+                let callee = self.push_expr(
+                    ExprKind::ElementaryType(ElementaryType::Address { payable: true }),
+                    kw,
+                );
                 let args = self.call_args(node).unwrap_or_default();
                 ExprKind::Call { callee, args }
             }
-            "meta_type_expression" => match named.first() {
-                Some(t) => ExprKind::TypeOf { ty: self.ty(t.node) },
+            "meta_type_expression" => match kids.iter().find(|k| k.node.is_named()) {
+                Some(t) => ExprKind::TypeOf {
+                    ty: self.ty(t.node),
+                },
                 None => ExprKind::Error,
             },
             "type_name" => ExprKind::Type(self.ty(node)),
@@ -1363,13 +1722,22 @@ impl<'s, 't> Lowerer<'s, 't> {
     fn path_expr(&mut self, node: Node<'t>) -> ExprKind {
         let path = self.path(node);
         let mut segs = path.segments.into_iter();
-        let Some(first) = segs.next() else { return ExprKind::Error };
+        let Some(first) = segs.next() else {
+            return ExprKind::Error;
+        };
         let lo = first.span.lo;
         let mut kind = ExprKind::Ident(first);
         let mut span = Span::new(lo, lo);
         for seg in segs {
             let prev_span = Span::new(lo, span.hi.max(lo));
-            let base = self.push_expr(kind, if span.hi == lo { Span::new(lo, prev_span.hi) } else { prev_span });
+            let base = self.push_expr(
+                kind,
+                if span.hi == lo {
+                    Span::new(lo, prev_span.hi)
+                } else {
+                    prev_span
+                },
+            );
             span = Span::new(lo, seg.span.hi);
             kind = ExprKind::Member { base, member: seg };
         }
@@ -1382,7 +1750,9 @@ impl<'s, 't> Lowerer<'s, 't> {
     /// making `**` right-associative: tree-sitter-solidity parses `a ** b ** c`
     /// as `(a ** b) ** c`, Solidity (0.8+) as `a ** (b ** c)`.
     fn binary(&mut self, node: Node<'t>, span: Span) -> ExprId {
-        let Some((l, op, r)) = self.binary_parts(node) else { return self.push_expr(ExprKind::Error, span) };
+        let Some((l, op, r)) = self.binary_parts(node) else {
+            return self.push_expr(ExprKind::Error, span);
+        };
         let lhs = self.expr(l);
         let rhs = self.expr(r);
         let power = binding_power(op);
@@ -1407,7 +1777,14 @@ impl<'s, 't> Lowerer<'s, 't> {
             return self.push_expr(ExprKind::Binary { op, lhs, rhs }, span);
         };
         let lo = self.ast.exprs[operand.index()].span.lo;
-        let inner = self.push_expr(ExprKind::Binary { op, lhs: operand, rhs }, Span::new(lo, span.hi));
+        let inner = self.push_expr(
+            ExprKind::Binary {
+                op,
+                lhs: operand,
+                rhs,
+            },
+            Span::new(lo, span.hi),
+        );
         if let Some(slot) = loose_right_child_mut(&mut self.ast.exprs[cur.index()].kind) {
             *slot = inner;
         }
@@ -1420,9 +1797,18 @@ impl<'s, 't> Lowerer<'s, 't> {
 
     fn binary_parts(&mut self, node: Node<'t>) -> Option<(Node<'t>, BinaryOp, Node<'t>)> {
         let kids = self.kids(node);
-        let lhs = kids.iter().find(|k| k.field == Some("left")).map(|k| k.node);
-        let rhs = kids.iter().find(|k| k.field == Some("right")).map(|k| k.node);
-        let op = kids.iter().find(|k| k.field == Some("operator")).and_then(|k| BinaryOp::from_str_op(k.kind()));
+        let lhs = kids
+            .iter()
+            .find(|k| k.field == Some("left"))
+            .map(|k| k.node);
+        let rhs = kids
+            .iter()
+            .find(|k| k.field == Some("right"))
+            .map(|k| k.node);
+        let op = kids
+            .iter()
+            .find(|k| k.field == Some("operator"))
+            .and_then(|k| BinaryOp::from_str_op(k.kind()));
         self.give(kids);
         Some((lhs?, op?, rhs?))
     }
@@ -1436,11 +1822,22 @@ impl<'s, 't> Lowerer<'s, 't> {
                     .iter()
                     .find(|k| k.kind() == "number_unit")
                     .and_then(|k| NumberUnit::from_keyword(self.text(k.node).trim()));
-                let digits_end = kids.iter().find(|k| k.kind() == "number_unit").map(|k| k.node.start_byte());
+                let digits_end = kids
+                    .iter()
+                    .find(|k| k.kind() == "number_unit")
+                    .map(|k| k.node.start_byte());
                 self.give(kids);
-                let text = self.src.get(node.start_byte()..digits_end.unwrap_or(node.end_byte())).unwrap_or("").trim();
+                let text = self
+                    .src
+                    .get(node.start_byte()..digits_end.unwrap_or(node.end_byte()))
+                    .unwrap_or("")
+                    .trim();
                 let is_hex = text.starts_with("0x") || text.starts_with("0X");
-                Literal::Number { text: CompactString::from(text), is_hex, unit }
+                Literal::Number {
+                    text: CompactString::from(text),
+                    is_hex,
+                    unit,
+                }
             }
             kind => {
                 let string_kind = match kind {
@@ -1448,7 +1845,10 @@ impl<'s, 't> Lowerer<'s, 't> {
                     "unicode_string_literal" => StringKind::Unicode,
                     _ => StringKind::Plain,
                 };
-                Literal::String { kind: string_kind, value: string_value(self.text(node)) }
+                Literal::String {
+                    kind: string_kind,
+                    value: string_value(self.text(node)),
+                }
             }
         }
     }
@@ -1479,7 +1879,8 @@ impl<'s, 't> Lowerer<'s, 't> {
                 if text == "var" {
                     return TypeKind::Var;
                 }
-                return ElementaryType::from_keyword(&text).map_or(TypeKind::Error, TypeKind::Elementary);
+                return ElementaryType::from_keyword(&text)
+                    .map_or(TypeKind::Error, TypeKind::Elementary);
             }
             "user_defined_type" | "type_alias" => return TypeKind::UserDefined(self.path(node)),
             "type_name" => {}
@@ -1505,7 +1906,12 @@ impl<'s, 't> Lowerer<'s, 't> {
                 let span = span_of(node);
                 let key = self.opt_ty(key, span);
                 let value = self.opt_ty(value, span);
-                TypeKind::Mapping { key, key_name, value, value_name }
+                TypeKind::Mapping {
+                    key,
+                    key_name,
+                    value,
+                    value_name,
+                }
             }
             Some("function") => {
                 let mut params = Vec::new();
@@ -1521,14 +1927,26 @@ impl<'s, 't> Lowerer<'s, 't> {
                         _ => {}
                     }
                 }
-                TypeKind::Function { params, returns, visibility, mutability }
+                TypeKind::Function {
+                    params,
+                    returns,
+                    visibility,
+                    mutability,
+                }
             }
             _ if kids.iter().any(|k| k.kind() == "[") => {
                 let element = kids.first().map(|k| k.node);
-                let size = kids.iter().skip(1).find(|k| k.node.is_named()).map(|k| k.node);
+                let size = kids
+                    .iter()
+                    .skip(1)
+                    .find(|k| k.node.is_named())
+                    .map(|k| k.node);
                 let span = span_of(node);
                 let element = self.opt_ty(element, span);
-                TypeKind::Array { element, size: size.map(|s| self.expr(s)) }
+                TypeKind::Array {
+                    element,
+                    size: size.map(|s| self.expr(s)),
+                }
             }
             _ => match kids.iter().find(|k| k.node.is_named()) {
                 Some(k) => {
@@ -1559,8 +1977,13 @@ impl<'s, 't> Lowerer<'s, 't> {
             "yul_leave" => return YulStmtKind::Leave,
             "yul_break" => return YulStmtKind::Break,
             "yul_continue" => return YulStmtKind::Continue,
-            "yul_function_call" | "yul_decimal_number" | "yul_string_literal" | "yul_hex_number"
-            | "yul_boolean" | "yul_hex_string_literal" | "yul_path" => {
+            "yul_function_call"
+            | "yul_decimal_number"
+            | "yul_string_literal"
+            | "yul_hex_number"
+            | "yul_boolean"
+            | "yul_hex_string_literal"
+            | "yul_path" => {
                 return YulStmtKind::Expr(self.yul_expr(node));
             }
             _ => {}
@@ -1568,7 +1991,11 @@ impl<'s, 't> Lowerer<'s, 't> {
         let kids = self.kids(node);
         let kind = match node.kind() {
             "yul_block" => {
-                let stmts = kids.iter().filter(|k| k.node.is_named()).map(|k| k.node).collect::<Vec<_>>();
+                let stmts = kids
+                    .iter()
+                    .filter(|k| k.node.is_named())
+                    .map(|k| k.node)
+                    .collect::<Vec<_>>();
                 YulStmtKind::Block(self.yul_stmt_list(stmts))
             }
             "yul_label" => match kids.iter().find(|k| k.kind() == "identifier") {
@@ -1580,7 +2007,9 @@ impl<'s, 't> Lowerer<'s, 't> {
                 let mut value = None;
                 for k in &kids {
                     match k.field {
-                        Some("left") if k.kind() == "yul_identifier" => names.push(self.ident(k.node)),
+                        Some("left") if k.kind() == "yul_identifier" => {
+                            names.push(self.ident(k.node))
+                        }
                         Some("right") => value = Some(self.yul_expr(k.node)),
                         _ => {}
                     }
@@ -1602,14 +2031,25 @@ impl<'s, 't> Lowerer<'s, 't> {
                 YulStmtKind::Assign { targets, value }
             }
             "yul_if_statement" => {
-                let named: Vec<Node<'t>> = kids.iter().filter(|k| k.node.is_named()).map(|k| k.node).collect();
+                let named: Vec<Node<'t>> = kids
+                    .iter()
+                    .filter(|k| k.node.is_named())
+                    .map(|k| k.node)
+                    .collect();
                 match named.as_slice() {
-                    [c, b] => YulStmtKind::If { cond: self.yul_expr(*c), body: self.yul_stmt(*b) },
+                    [c, b] => YulStmtKind::If {
+                        cond: self.yul_expr(*c),
+                        body: self.yul_stmt(*b),
+                    },
                     _ => YulStmtKind::Error,
                 }
             }
             "yul_for_statement" => {
-                let named: Vec<Node<'t>> = kids.iter().filter(|k| k.node.is_named()).map(|k| k.node).collect();
+                let named: Vec<Node<'t>> = kids
+                    .iter()
+                    .filter(|k| k.node.is_named())
+                    .map(|k| k.node)
+                    .collect();
                 match named.as_slice() {
                     [i, c, p, b] => YulStmtKind::For {
                         init: self.yul_stmt(*i),
@@ -1634,7 +2074,11 @@ impl<'s, 't> Lowerer<'s, 't> {
                             let body = self.yul_stmt(k.node);
                             let lo = case_start.map_or(k.node.start_byte() as u32, |c| c.0);
                             let span = Span::new(lo, k.node.end_byte() as u32);
-                            let value = if case_start.is_some_and(|c| c.1) { None } else { value.take() };
+                            let value = if case_start.is_some_and(|c| c.1) {
+                                None
+                            } else {
+                                value.take()
+                            };
                             cases.push(YulCase { value, body, span });
                             case_start = None;
                         }
@@ -1677,7 +2121,12 @@ impl<'s, 't> Lowerer<'s, 't> {
                     }
                 }
                 match (name, body) {
-                    (Some(name), Some(body)) => YulStmtKind::FunctionDef { name, params, returns, body },
+                    (Some(name), Some(body)) => YulStmtKind::FunctionDef {
+                        name,
+                        params,
+                        returns,
+                        body,
+                    },
                     _ => YulStmtKind::Error,
                 }
             }
@@ -1712,7 +2161,9 @@ impl<'s, 't> Lowerer<'s, 't> {
         if !open_let || next.index() + 1 != self.ast.yul_stmts.len() {
             return false;
         }
-        let YulStmtKind::Assign { targets, value } = &self.ast.yul_stmts[next.index()].kind else { return false };
+        let YulStmtKind::Assign { targets, value } = &self.ast.yul_stmts[next.index()].kind else {
+            return false;
+        };
         if targets.iter().any(|t| t.len() != 1) {
             return false;
         }
@@ -1721,7 +2172,11 @@ impl<'s, 't> Lowerer<'s, 't> {
         let hi = self.ast.yul_stmts[next.index()].span.hi;
         self.ast.yul_stmts.pop();
         let prev_stmt = &mut self.ast.yul_stmts[prev.index()];
-        if let YulStmtKind::Let { names: existing, value: slot } = &mut prev_stmt.kind {
+        if let YulStmtKind::Let {
+            names: existing,
+            value: slot,
+        } = &mut prev_stmt.kind
+        {
             existing.extend(names);
             *slot = value;
         }
@@ -1731,7 +2186,11 @@ impl<'s, 't> Lowerer<'s, 't> {
 
     fn yul_path(&mut self, node: Node<'t>) -> Vec<Ident> {
         let kids = self.kids(node);
-        let segs = kids.iter().filter(|k| k.node.is_named()).map(|k| self.ident(k.node)).collect();
+        let segs = kids
+            .iter()
+            .filter(|k| k.node.is_named())
+            .map(|k| self.ident(k.node))
+            .collect();
         self.give(kids);
         segs
     }
@@ -1744,8 +2203,13 @@ impl<'s, 't> Lowerer<'s, 't> {
         let kind = match node.kind() {
             "yul_path" => YulExprKind::Path(self.yul_path(node)),
             "yul_identifier" => YulExprKind::Path(vec![self.ident(node)]),
-            "yul_decimal_number" | "yul_string_literal" | "yul_hex_number" | "yul_boolean"
-            | "yul_hex_string_literal" => YulExprKind::Literal(CompactString::from(self.text(node))),
+            "yul_decimal_number"
+            | "yul_string_literal"
+            | "yul_hex_number"
+            | "yul_boolean"
+            | "yul_hex_string_literal" => {
+                YulExprKind::Literal(CompactString::from(self.text(node)))
+            }
             "yul_function_call" => {
                 let kids = self.kids(node);
                 let mut function = None;
@@ -1762,7 +2226,11 @@ impl<'s, 't> Lowerer<'s, 't> {
                 self.give(kids);
                 let args = args.into_iter().map(|a| self.yul_expr(a)).collect();
                 match function {
-                    Some(function) => YulExprKind::Call { function, builtin, args },
+                    Some(function) => YulExprKind::Call {
+                        function,
+                        builtin,
+                        args,
+                    },
                     None => YulExprKind::Error,
                 }
             }
@@ -1804,18 +2272,28 @@ fn op_power(kind: &ExprKind) -> Option<u8> {
 /// The base of a postfix operation.
 fn postfix_base(kind: &ExprKind) -> Option<ExprId> {
     match kind {
-        ExprKind::Member { base, .. } | ExprKind::Index { base, .. } | ExprKind::Slice { base, .. } => Some(*base),
+        ExprKind::Member { base, .. }
+        | ExprKind::Index { base, .. }
+        | ExprKind::Slice { base, .. } => Some(*base),
         ExprKind::Call { callee, .. } | ExprKind::CallOptions { callee, .. } => Some(*callee),
-        ExprKind::Unary { op: UnaryOp::PostInc | UnaryOp::PostDec, operand } => Some(*operand),
+        ExprKind::Unary {
+            op: UnaryOp::PostInc | UnaryOp::PostDec,
+            operand,
+        } => Some(*operand),
         _ => None,
     }
 }
 
 fn set_postfix_base(kind: &mut ExprKind, new: ExprId) {
     match kind {
-        ExprKind::Member { base, .. } | ExprKind::Index { base, .. } | ExprKind::Slice { base, .. } => *base = new,
+        ExprKind::Member { base, .. }
+        | ExprKind::Index { base, .. }
+        | ExprKind::Slice { base, .. } => *base = new,
         ExprKind::Call { callee, .. } | ExprKind::CallOptions { callee, .. } => *callee = new,
-        ExprKind::Unary { op: UnaryOp::PostInc | UnaryOp::PostDec, operand } => *operand = new,
+        ExprKind::Unary {
+            op: UnaryOp::PostInc | UnaryOp::PostDec,
+            operand,
+        } => *operand = new,
         _ => {}
     }
 }
@@ -1825,7 +2303,9 @@ fn loose_right_child(kind: &ExprKind) -> Option<ExprId> {
     match kind {
         ExprKind::Binary { rhs, .. } | ExprKind::Assign { rhs, .. } => Some(*rhs),
         ExprKind::Ternary { else_expr, .. } => Some(*else_expr),
-        ExprKind::Unary { op, operand } if !matches!(op, UnaryOp::PostInc | UnaryOp::PostDec) => Some(*operand),
+        ExprKind::Unary { op, operand } if !matches!(op, UnaryOp::PostInc | UnaryOp::PostDec) => {
+            Some(*operand)
+        }
         _ => None,
     }
 }
@@ -1834,7 +2314,9 @@ fn loose_right_child_mut(kind: &mut ExprKind) -> Option<&mut ExprId> {
     match kind {
         ExprKind::Binary { rhs, .. } | ExprKind::Assign { rhs, .. } => Some(rhs),
         ExprKind::Ternary { else_expr, .. } => Some(else_expr),
-        ExprKind::Unary { op, operand } if !matches!(op, UnaryOp::PostInc | UnaryOp::PostDec) => Some(operand),
+        ExprKind::Unary { op, operand } if !matches!(op, UnaryOp::PostInc | UnaryOp::PostDec) => {
+            Some(operand)
+        }
         _ => None,
     }
 }
@@ -1855,6 +2337,12 @@ fn unwrap_expression(mut node: Node<'_>) -> Node<'_> {
 }
 
 fn first_named(node: Node<'_>) -> Option<Node<'_>> {
+    // Fast path without a heap-allocated cursor; comments are named extras.
+    match node.named_child(0) {
+        Some(n) if n.kind() != "comment" => return Some(n),
+        None => return None,
+        Some(_) => {}
+    }
     let mut cursor = node.walk();
     if !cursor.goto_first_child() {
         return None;

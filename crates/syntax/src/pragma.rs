@@ -20,7 +20,11 @@ pub struct Version {
 impl Version {
     /// `major.minor.patch`.
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        Version { major, minor, patch }
+        Version {
+            major,
+            minor,
+            patch,
+        }
     }
 
     fn next_patch(self) -> Version {
@@ -44,7 +48,10 @@ pub struct VersionRange {
 }
 
 impl VersionRange {
-    const ALL: VersionRange = VersionRange { lo: Version::new(0, 0, 0), hi: None };
+    const ALL: VersionRange = VersionRange {
+        lo: Version::new(0, 0, 0),
+        hi: None,
+    };
 
     /// True when no version is admitted.
     pub fn is_empty(&self) -> bool {
@@ -61,7 +68,10 @@ impl VersionRange {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        VersionRange { lo: self.lo.max(other.lo), hi }
+        VersionRange {
+            lo: self.lo.max(other.lo),
+            hi,
+        }
     }
 
     /// True when exactly one version is admitted.
@@ -122,7 +132,11 @@ struct Partial {
 
 impl Partial {
     fn floor(self) -> Version {
-        Version::new(self.major.unwrap_or(0), self.minor.unwrap_or(0), self.patch.unwrap_or(0))
+        Version::new(
+            self.major.unwrap_or(0),
+            self.minor.unwrap_or(0),
+            self.patch.unwrap_or(0),
+        )
     }
 
     /// The first version after everything this partial version names.
@@ -157,7 +171,11 @@ fn parse_partial(s: &str) -> Option<Partial> {
         }
         parts[i] = Some(comp.parse().ok()?);
     }
-    Some(Partial { major: parts[0], minor: parts[1], patch: parts[2] })
+    Some(Partial {
+        major: parts[0],
+        minor: parts[1],
+        patch: parts[2],
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -176,11 +194,20 @@ fn comparator_range(op: Op, p: Partial) -> Option<VersionRange> {
     Some(match op {
         Op::Eq => VersionRange { lo, hi: p.ceil() },
         Op::Ge => VersionRange { lo, hi: None },
-        Op::Lt => VersionRange { lo: Version::new(0, 0, 0), hi: Some(lo) },
-        Op::Le => VersionRange { lo: Version::new(0, 0, 0), hi: p.ceil() },
+        Op::Lt => VersionRange {
+            lo: Version::new(0, 0, 0),
+            hi: Some(lo),
+        },
+        Op::Le => VersionRange {
+            lo: Version::new(0, 0, 0),
+            hi: p.ceil(),
+        },
         Op::Gt => match p.ceil() {
             Some(c) => VersionRange { lo: c, hi: None },
-            None => VersionRange { lo: Version::new(u32::MAX, 0, 0), hi: Some(Version::new(0, 0, 0)) },
+            None => VersionRange {
+                lo: Version::new(u32::MAX, 0, 0),
+                hi: Some(Version::new(0, 0, 0)),
+            },
         },
         Op::Tilde => {
             let hi = match (p.major, p.minor) {
@@ -239,7 +266,10 @@ fn parse_intersection(s: &str) -> Option<VersionRange> {
         if toks.get(i + 1).map(String::as_str) == Some("-") {
             let a = parse_partial(tok)?;
             let b = parse_partial(toks.get(i + 2)?)?;
-            range = range.intersect(VersionRange { lo: a.floor(), hi: b.ceil() });
+            range = range.intersect(VersionRange {
+                lo: a.floor(),
+                hi: b.ceil(),
+            });
             i += 3;
             continue;
         }
@@ -272,7 +302,9 @@ mod tests {
     use super::*;
 
     fn lowest(s: &str) -> Option<String> {
-        VersionReq::parse(s).and_then(|r| r.lowest()).map(|v| v.to_string())
+        VersionReq::parse(s)
+            .and_then(|r| r.lowest())
+            .map(|v| v.to_string())
     }
 
     fn floating(s: &str) -> bool {

@@ -47,7 +47,11 @@ pub struct VisitCx<'a> {
 impl<'a> VisitCx<'a> {
     /// A context at the top level of `ast`.
     pub fn new(ast: &'a Ast) -> Self {
-        VisitCx { ast, contract: None, function: None }
+        VisitCx {
+            ast,
+            contract: None,
+            function: None,
+        }
     }
 
     /// The enclosing contract definition, if any.
@@ -65,51 +69,43 @@ impl<'a> VisitCx<'a> {
 /// `walk_*` function, which visits the node's children.
 pub trait Visitor<'a> {
     /// Walks the whole file.
-    fn visit_source_unit(&mut self, ast: &'a Ast)
-    {
+    fn visit_source_unit(&mut self, ast: &'a Ast) {
         walk_source_unit(self, ast);
     }
 
     /// An item (top-level or contract member). The context's `contract` and
     /// `function` are those around the item, not the item itself.
-    fn visit_item(&mut self, cx: VisitCx<'a>, id: ItemId)
-    {
+    fn visit_item(&mut self, cx: VisitCx<'a>, id: ItemId) {
         walk_item(self, cx, id);
     }
 
     /// A statement.
-    fn visit_stmt(&mut self, cx: VisitCx<'a>, id: StmtId)
-    {
+    fn visit_stmt(&mut self, cx: VisitCx<'a>, id: StmtId) {
         walk_stmt(self, cx, id);
     }
 
     /// An expression.
-    fn visit_expr(&mut self, cx: VisitCx<'a>, id: ExprId)
-    {
+    fn visit_expr(&mut self, cx: VisitCx<'a>, id: ExprId) {
         walk_expr(self, cx, id);
     }
 
     /// A type name.
-    fn visit_type(&mut self, cx: VisitCx<'a>, id: TypeId)
-    {
+    fn visit_type(&mut self, cx: VisitCx<'a>, id: TypeId) {
         walk_type(self, cx, id);
     }
 
     /// A variable declaration (parameter, local, field).
-    fn visit_var_decl(&mut self, cx: VisitCx<'a>, decl: &'a VarDecl)
-    {
+    fn visit_var_decl(&mut self, cx: VisitCx<'a>, decl: &'a VarDecl) {
         walk_var_decl(self, cx, decl);
     }
 
     /// A Yul statement.
-    fn visit_yul_stmt(&mut self, cx: VisitCx<'a>, id: YulStmtId)
-    {
+    fn visit_yul_stmt(&mut self, cx: VisitCx<'a>, id: YulStmtId) {
         walk_yul_stmt(self, cx, id);
     }
 
     /// A Yul expression.
-    fn visit_yul_expr(&mut self, cx: VisitCx<'a>, id: YulExprId)
-    {
+    fn visit_yul_expr(&mut self, cx: VisitCx<'a>, id: YulExprId) {
         walk_yul_expr(self, cx, id);
     }
 }
@@ -150,7 +146,11 @@ pub fn walk_item<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: It
     match &ast.item(id).kind {
         ItemKind::Pragma(_) | ItemKind::Import(_) | ItemKind::Error => {}
         ItemKind::Contract(c) => {
-            let inner = VisitCx { contract: Some(id), function: None, ..cx };
+            let inner = VisitCx {
+                contract: Some(id),
+                function: None,
+                ..cx
+            };
             for base in &c.bases {
                 if let Some(args) = &base.args {
                     walk_call_args(v, inner, args);
@@ -164,7 +164,10 @@ pub fn walk_item<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: It
             }
         }
         ItemKind::Function(f) => {
-            let inner = VisitCx { function: Some(id), ..cx };
+            let inner = VisitCx {
+                function: Some(id),
+                ..cx
+            };
             walk_var_decls(v, inner, &f.params);
             walk_var_decls(v, inner, &f.returns);
             for m in &f.modifiers {
@@ -217,14 +220,23 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: St
             }
         }
         StmtKind::Expr(e) => v.visit_expr(cx, *e),
-        StmtKind::If { cond, then_branch, else_branch } => {
+        StmtKind::If {
+            cond,
+            then_branch,
+            else_branch,
+        } => {
             v.visit_expr(cx, *cond);
             v.visit_stmt(cx, *then_branch);
             if let Some(e) = else_branch {
                 v.visit_stmt(cx, *e);
             }
         }
-        StmtKind::For { init, cond, update, body } => {
+        StmtKind::For {
+            init,
+            cond,
+            update,
+            body,
+        } => {
             if let Some(s) = init {
                 v.visit_stmt(cx, *s);
             }
@@ -264,7 +276,12 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: St
             }
             walk_call_args(v, cx, args);
         }
-        StmtKind::Try { call, returns, body, catches } => {
+        StmtKind::Try {
+            call,
+            returns,
+            body,
+            catches,
+        } => {
             v.visit_expr(cx, *call);
             walk_var_decls(v, cx, returns);
             v.visit_stmt(cx, *body);
@@ -284,7 +301,10 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: St
 /// Visits the children of an expression.
 pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: ExprId) {
     match &cx.ast.expr(id).kind {
-        ExprKind::Ident(_) | ExprKind::Literal(_) | ExprKind::ElementaryType(_) | ExprKind::Error => {}
+        ExprKind::Ident(_)
+        | ExprKind::Literal(_)
+        | ExprKind::ElementaryType(_)
+        | ExprKind::Error => {}
         ExprKind::Member { base, .. } => v.visit_expr(cx, *base),
         ExprKind::Index { base, index } => {
             v.visit_expr(cx, *base);
@@ -308,7 +328,9 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: Ex
                 v.visit_expr(cx, o.value);
             }
         }
-        ExprKind::New { ty } | ExprKind::TypeOf { ty } | ExprKind::Type(ty) => v.visit_type(cx, *ty),
+        ExprKind::New { ty } | ExprKind::TypeOf { ty } | ExprKind::Type(ty) => {
+            v.visit_type(cx, *ty)
+        }
         ExprKind::Paren(e) => v.visit_expr(cx, *e),
         ExprKind::Tuple { elements } => {
             for e in elements.iter().flatten() {
@@ -325,7 +347,11 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: Ex
             v.visit_expr(cx, *lhs);
             v.visit_expr(cx, *rhs);
         }
-        ExprKind::Ternary { cond, then_expr, else_expr } => {
+        ExprKind::Ternary {
+            cond,
+            then_expr,
+            else_expr,
+        } => {
             v.visit_expr(cx, *cond);
             v.visit_expr(cx, *then_expr);
             v.visit_expr(cx, *else_expr);
@@ -347,7 +373,9 @@ pub fn walk_type<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id: Ty
                 v.visit_expr(cx, *s);
             }
         }
-        TypeKind::Function { params, returns, .. } => {
+        TypeKind::Function {
+            params, returns, ..
+        } => {
             walk_var_decls(v, cx, params);
             walk_var_decls(v, cx, returns);
         }
@@ -372,7 +400,12 @@ pub fn walk_yul_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, cx: VisitCx<'a>, id
             v.visit_yul_expr(cx, *cond);
             v.visit_yul_stmt(cx, *body);
         }
-        YulStmtKind::For { init, cond, post, body } => {
+        YulStmtKind::For {
+            init,
+            cond,
+            post,
+            body,
+        } => {
             v.visit_yul_stmt(cx, *init);
             v.visit_yul_expr(cx, *cond);
             v.visit_yul_stmt(cx, *post);

@@ -39,7 +39,11 @@ fn parse_on_small_stack(source: String) -> Vec<String> {
             let mut count = Count::default();
             count.visit_source_unit(parse.ast());
             let _ = syntax::dump::dump(parse.ast());
-            parse.diagnostics().iter().map(|d| d.message.clone()).collect()
+            parse
+                .diagnostics()
+                .iter()
+                .map(|d| d.message.clone())
+                .collect()
         })
         .expect("spawn")
         .join()
@@ -56,21 +60,30 @@ const DEEP: usize = 10_000;
 fn deeply_parenthesized_expression_is_a_diagnostic() {
     let expr = format!("{}1{}", "(".repeat(DEEP), ")".repeat(DEEP));
     let diags = parse_on_small_stack(in_function(&format!("x = {expr};")));
-    assert!(diags.iter().any(|m| m.contains("nesting too deep")), "{diags:?}");
+    assert!(
+        diags.iter().any(|m| m.contains("nesting too deep")),
+        "{diags:?}"
+    );
 }
 
 #[test]
 fn deeply_nested_blocks_are_a_diagnostic() {
     let blocks = format!("{}{}", "{".repeat(DEEP), "}".repeat(DEEP));
     let diags = parse_on_small_stack(in_function(&blocks));
-    assert!(diags.iter().any(|m| m.contains("nesting too deep")), "{diags:?}");
+    assert!(
+        diags.iter().any(|m| m.contains("nesting too deep")),
+        "{diags:?}"
+    );
 }
 
 #[test]
 fn long_left_nested_binary_chain_is_a_diagnostic() {
     let chain = vec!["1"; DEEP].join("+");
     let diags = parse_on_small_stack(in_function(&format!("x = {chain};")));
-    assert!(diags.iter().any(|m| m.contains("nesting too deep")), "{diags:?}");
+    assert!(
+        diags.iter().any(|m| m.contains("nesting too deep")),
+        "{diags:?}"
+    );
 }
 
 #[test]
@@ -87,9 +100,21 @@ fn other_deep_shapes_do_not_crash() {
         in_function(&format!("x = {}1;", "y = ".repeat(n))),
         in_function(&format!("{}x = 1;", "if (a) ".repeat(n))),
         in_function(&format!("{}x = 1;", "while (a) ".repeat(n))),
-        in_function(&format!("assembly {{ {}{} }}", "{".repeat(n), "}".repeat(n))),
-        in_function(&format!("assembly {{ pop({}1{}) }}", "add(".repeat(n), ", 1)".repeat(n))),
-        format!("contract C {{ {}uint{} x; }}", "mapping(uint => ".repeat(n), ")".repeat(n)),
+        in_function(&format!(
+            "assembly {{ {}{} }}",
+            "{".repeat(n),
+            "}".repeat(n)
+        )),
+        in_function(&format!(
+            "assembly {{ pop({}1{}) }}",
+            "add(".repeat(n),
+            ", 1)".repeat(n)
+        )),
+        format!(
+            "contract C {{ {}uint{} x; }}",
+            "mapping(uint => ".repeat(n),
+            ")".repeat(n)
+        ),
         format!("contract C {{ uint{} x; }}", "[]".repeat(n)),
         format!("contract C {{ {} }}", "contract D {".repeat(n)),
         "{".repeat(n),
@@ -120,11 +145,20 @@ fn five_megabyte_file_parses_without_diagnostics() {
     let mut i = 0;
     while source.len() < 5 * 1024 * 1024 {
         // Rename the declarations so that the file stays meaningful.
-        source.push_str(&unit[body_start..].replace("Vault", &format!("Vault{i}")).replace("Lib", &format!("Lib{i}")).replace("contract Base", &format!("contract Base{i}")));
+        source.push_str(
+            &unit[body_start..]
+                .replace("Vault", &format!("Vault{i}"))
+                .replace("Lib", &format!("Lib{i}"))
+                .replace("contract Base", &format!("contract Base{i}")),
+        );
         i += 1;
     }
     let parse = syntax::parse(&source);
-    assert!(parse.diagnostics().is_empty(), "{:?}", &parse.diagnostics()[..parse.diagnostics().len().min(5)]);
+    assert!(
+        parse.diagnostics().is_empty(),
+        "{:?}",
+        &parse.diagnostics()[..parse.diagnostics().len().min(5)]
+    );
     assert!(parse.ast().contracts().count() >= 4 * i);
     let mut count = Count::default();
     count.visit_source_unit(parse.ast());
@@ -134,13 +168,33 @@ fn five_megabyte_file_parses_without_diagnostics() {
 #[test]
 fn arbitrary_garbage_never_panics() {
     let samples = [
-        "", "\0", "contract", "contract {", "function", "pragma solidity", "pragma solidity ;",
-        "import", "import \"", "contract C { function f() { assembly { let } } }",
-        "contract C { function f() { x = ; } }", "}}}}", "/*", "\"unterminated", "hex\"zz\"",
-        "contract C is { }", "using for;", "type T is;", "error E(;", "event E(uint indexed indexed);",
-        "contract C { modifier m { _ } }", "contract C { function f() { try } }",
-        "contract C { function f() { revert; emit; } }", "contract C { uint[ x; }",
-        "contract C { mapping(=> ) m; }", "\u{feff}contract C {}", "contract Ü { function é() {} }",
+        "",
+        "\0",
+        "contract",
+        "contract {",
+        "function",
+        "pragma solidity",
+        "pragma solidity ;",
+        "import",
+        "import \"",
+        "contract C { function f() { assembly { let } } }",
+        "contract C { function f() { x = ; } }",
+        "}}}}",
+        "/*",
+        "\"unterminated",
+        "hex\"zz\"",
+        "contract C is { }",
+        "using for;",
+        "type T is;",
+        "error E(;",
+        "event E(uint indexed indexed);",
+        "contract C { modifier m { _ } }",
+        "contract C { function f() { try } }",
+        "contract C { function f() { revert; emit; } }",
+        "contract C { uint[ x; }",
+        "contract C { mapping(=> ) m; }",
+        "\u{feff}contract C {}",
+        "contract Ü { function é() {} }",
     ];
     for s in samples {
         let _ = parse_on_small_stack(s.to_string());

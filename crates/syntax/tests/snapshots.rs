@@ -2,11 +2,21 @@
 
 fn check(name: &str, source: &str) {
     let parse = syntax::parse(source);
-    assert!(parse.diagnostics().is_empty(), "{name}: unexpected diagnostics {:?}", parse.diagnostics());
+    assert!(
+        parse.diagnostics().is_empty(),
+        "{name}: unexpected diagnostics {:?}",
+        parse.diagnostics()
+    );
     let mut out = syntax::dump::dump(parse.ast());
     out.push_str("comments:\n");
     for c in parse.comments() {
-        out.push_str(&format!("  {:?} {:?} @{}..{}\n", c.kind, c.span.text(source), c.span.lo, c.span.hi));
+        out.push_str(&format!(
+            "  {:?} {:?} @{}..{}\n",
+            c.kind,
+            c.span.text(source),
+            c.span.lo,
+            c.span.hi
+        ));
     }
     insta::assert_snapshot!(name, out);
 }
@@ -27,7 +37,13 @@ fn errors_recover() {
     let parse = syntax::parse(source);
     let mut out = String::new();
     for d in parse.diagnostics() {
-        out.push_str(&format!("{:?} @{}..{}: {}\n", d.span.text(source), d.span.lo, d.span.hi, d.message));
+        out.push_str(&format!(
+            "{:?} @{}..{}: {}\n",
+            d.span.text(source),
+            d.span.lo,
+            d.span.hi,
+            d.message
+        ));
     }
     out.push_str(&syntax::dump::dump(parse.ast()));
     insta::assert_snapshot!("errors", out);
