@@ -40,8 +40,9 @@ use ast::{Ast, Ident, Pragma, SourceUnit};
 /// subtree is replaced by an `Error` node with a "nesting too deep" diagnostic.
 ///
 /// Chosen so that lowering and visiting stay well within a 2 MiB thread stack
-/// in debug builds (see the `deep_nesting` tests).
-pub const MAX_NESTING: u32 = 256;
+/// in debug builds: the robustness tests (lowering, visitor and dump on a
+/// 2 MiB thread) pass at 256 and overflow at 384 in debug, so 200 keeps a margin.
+pub const MAX_NESTING: u32 = 200;
 
 /// Index of a source file in one analysed set (assigned by the `project` crate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
