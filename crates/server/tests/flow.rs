@@ -166,12 +166,16 @@ async fn login_gives_a_jwt_that_works_and_failures_are_recorded() {
     let response = server
         .client
         .post(server.url("/api/v1/auth/login"))
-        .json(&json!({ "email": server.admin_email, "password": server.admin_password }))
+        .json(&json!({ "email": " Admin@ACME.test", "password": server.admin_password }))
         .send()
         .await
         .unwrap();
     let (status, body) = split(response).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "emails compare case-insensitively: {body}"
+    );
     let token = body["token"].as_str().unwrap();
     let response = server
         .client

@@ -22,8 +22,10 @@ pub(crate) struct Login {
 
 pub(crate) async fn login(
     State(state): State<Arc<AppState>>,
-    ApiJson(body): ApiJson<Login>,
+    ApiJson(mut body): ApiJson<Login>,
 ) -> ApiResult<Json<Value>> {
+    // Emails are stored lower-cased.
+    body.email = body.email.trim().to_ascii_lowercase();
     if let Err(retry) = state.key_limiter.check(&format!("login:{}", body.email)) {
         return Err(ApiError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
