@@ -523,3 +523,44 @@ async fn plan_quotas_answer_clear_problems() {
     assert_eq!(server.count("audits").await, 2);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_tenant_limit_covers_all_its_keys() {
+    let server = start(|s| {
+        s.rate_limits.key_per_minute = 6000;
+        s.rate_limits.tenant_per_minute = 60;
+        s.rate_limits.burst = 2; // the tenant bucket holds twice the burst: 4
+    })
+    .await;
+    let keys = [
+        server.admin_key.clone(),
+        server.key_with_role("viewer").await,
+        server.key_with_role("viewer").await,
+    ];
+    // Let the admin key's own bucket (2 tokens at 100/s) refill; the tenant's (1/s) cannot.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let mut statuses = Vec::new();
+    let mut last = Value::Null;
+    for key in keys.iter().cycle().take(6) {
+        let response = server
+            .client
+            .get(server.url("/api/v1/audits"))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        if status == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+            last = split(response).await.1;
+        }
+        statuses.push(status);
+    }
+    // The two key creations above used two tenant tokens already.
+    assert_eq!(statuses, [200, 200, 429, 429, 429, 429], "{last}");
+    assert!(
+        last["detail"].as_str().unwrap().contains("tenant"),
+        "{last}"
+    );
+    server.stop().await;
+}
