@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use server::{AnalysisError, AnalysisOutput, AnalysisRequest, AnalyzedFinding, Analyzer, Secret, Settings};
+use server::{
+    AnalysisError, AnalysisOutput, AnalysisRequest, AnalyzedFinding, Analyzer, Secret, Settings,
+};
 
 struct Options {
     url: Option<String>,
@@ -26,7 +28,13 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut o = Options { url: None, api_key: None, clients: 100, audits: 3000, workers: 2 };
+    let mut o = Options {
+        url: None,
+        api_key: None,
+        clients: 100,
+        audits: 3000,
+        workers: 2,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -71,7 +79,10 @@ impl Analyzer for LineScanAnalyzer {
                 }
             }
         }
-        Ok(AnalysisOutput { findings, reports: BTreeMap::new() })
+        Ok(AnalysisOutput {
+            findings,
+            reports: BTreeMap::new(),
+        })
     }
 }
 
@@ -112,10 +123,18 @@ async fn main() {
             };
             server::init_logging("json", "warn");
             let store = store::connect(&settings.database_url).await.unwrap();
-            let signer = store::trail::Signer::new(settings.secret_key.as_ref().unwrap().expose().as_bytes());
-            let boot = server::bootstrap(store.as_ref(), &signer, "bench", "bench@example.test", None).await.unwrap();
+            let signer = store::trail::Signer::new(
+                settings.secret_key.as_ref().unwrap().expose().as_bytes(),
+            );
+            let boot =
+                server::bootstrap(store.as_ref(), &signer, "bench", "bench@example.test", None)
+                    .await
+                    .unwrap();
             let secret = settings.secret_key.clone().unwrap();
-            let service = server::Service::start(settings, store, Arc::new(LineScanAnalyzer), secret).await.unwrap();
+            let service =
+                server::Service::start(settings, store, Arc::new(LineScanAnalyzer), secret)
+                    .await
+                    .unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             tokio::spawn(service.run(listener, std::future::pending()));
@@ -125,7 +144,10 @@ async fn main() {
         _ => panic!("give both --url and --api-key, or neither"),
     };
 
-    let client = reqwest::Client::builder().pool_max_idle_per_host(o.clients).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(o.clients)
+        .build()
+        .unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -148,7 +170,10 @@ async fn main() {
                     .send()
                     .await;
                 let id = match response {
-                    Ok(r) if r.status().as_u16() == 202 => r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string(),
+                    Ok(r) if r.status().as_u16() == 202 => r.json::<Value>().await.unwrap()["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
                     _ => {
                         errors += 1;
                         continue;
@@ -157,7 +182,11 @@ async fn main() {
                 loop {
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     let t = Instant::now();
-                    let response = client.get(format!("{base}/api/v1/audits/{id}")).header("x-api-key", &key).send().await;
+                    let response = client
+                        .get(format!("{base}/api/v1/audits/{id}"))
+                        .header("x-api-key", &key)
+                        .send()
+                        .await;
                     let body = match response {
                         Ok(r) if r.status().is_success() => r.json::<Value>().await.ok(),
                         _ => None,
@@ -192,19 +221,49 @@ async fn main() {
         errors += e;
         completed.extend(c);
     }
-    let elapsed = completed.iter().max().copied().unwrap_or_else(|| started.elapsed());
+    let elapsed = completed
+        .iter()
+        .max()
+        .copied()
+        .unwrap_or_else(|| started.elapsed());
     latencies.sort();
     println!("web3audit service load benchmark");
-    println!("  mode:               {}", if o.url.is_some() { "external server" } else { "in-process, line-scan analyzer" });
+    println!(
+        "  mode:               {}",
+        if o.url.is_some() {
+            "external server"
+        } else {
+            "in-process, line-scan analyzer"
+        }
+    );
     println!("  clients:            {}", o.clients);
-    println!("  worker slots:       {}", if o.url.is_some() { "server setting".to_string() } else { o.workers.to_string() });
+    println!(
+        "  worker slots:       {}",
+        if o.url.is_some() {
+            "server setting".to_string()
+        } else {
+            o.workers.to_string()
+        }
+    );
     println!("  audits completed:   {} of {}", completed.len(), o.audits);
     println!("  wall time:          {:.2} s", elapsed.as_secs_f64());
-    println!("  completed audits/s: {:.1}", completed.len() as f64 / elapsed.as_secs_f64());
+    println!(
+        "  completed audits/s: {:.1}",
+        completed.len() as f64 / elapsed.as_secs_f64()
+    );
     println!("  GET /api/v1/audits/{{id}}: {} requests", latencies.len());
-    println!("    p50 {:.2} ms", percentile(&latencies, 0.50).as_secs_f64() * 1000.0);
-    println!("    p95 {:.2} ms", percentile(&latencies, 0.95).as_secs_f64() * 1000.0);
-    println!("    p99 {:.2} ms", percentile(&latencies, 0.99).as_secs_f64() * 1000.0);
+    println!(
+        "    p50 {:.2} ms",
+        percentile(&latencies, 0.50).as_secs_f64() * 1000.0
+    );
+    println!(
+        "    p95 {:.2} ms",
+        percentile(&latencies, 0.95).as_secs_f64() * 1000.0
+    );
+    println!(
+        "    p99 {:.2} ms",
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0
+    );
     println!("  errors:             {errors}");
     if errors > 0 {
         std::process::exit(1);
