@@ -136,3 +136,84 @@ pub(crate) fn diagnostic_lines(report: &Report, limit: usize) -> Vec<String> {
     }
     lines
 }
+
+/// The analyzer behind `web3audit serve`: the same pipeline as `scan`, over in-memory sources.
+pub(crate) fn service_analyzer() -> std::sync::Arc<dyn server::Analyzer> {
+    std::sync::Arc::new(PipelineAnalyzer)
+}
+
+struct PipelineAnalyzer;
+
+impl server::Analyzer for PipelineAnalyzer {
+    fn version(&self) -> String {
+        // The detector set is part of the identity: a cached result from another set is stale.
+        let ids: Vec<&str> = detectors::registry::metas().map(|m| m.id).collect();
+        format!(
+            "web3audit {} [{}]",
+            env!("CARGO_PKG_VERSION"),
+            ids.join(",")
+        )
+    }
+
+    fn analyze(
+        &self,
+        request: &server::AnalysisRequest,
+    ) -> Result<server::AnalysisOutput, server::AnalysisError> {
+        let started = Instant::now();
+        let selection = Selection {
+            only: request.include_detectors.clone(),
+            exclude: request.exclude_detectors.clone(),
+        };
+        if let [first, ..] = selection.unknown_ids().as_slice() {
+            return Err(server::AnalysisError::new(format!(
+                "unknown detector `{first}`"
+            )));
+        }
+        let min_severity = request
+            .min_severity
+            .as_deref()
+            .map(str::parse::<Severity>)
+            .transpose()
+            .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+        let project =
+            Project::from_sources(request.sources.clone(), &project::LoadOptions::default());
+        let report = analyze(
+            &project,
+            &AnalysisOptions {
+                selection,
+                min_severity,
+            },
+            started,
+        )
+        .map_err(|e| server::AnalysisError::new(format!("analysis failed: {e}")))?;
+
+        let findings = report
+            .findings
+            .iter()
+            .map(|f| server::AnalyzedFinding {
+                detector: f.rule_id.clone(),
+                title: f.title.clone(),
+                severity: f.severity.as_str().to_owned(),
+                confidence: f.confidence.as_str().to_owned(),
+                file: f.location.file.clone(),
+                start_line: f.location.start_line,
+                end_line: f.location.end_line,
+                message: f.message.clone(),
+                fingerprint: f.fingerprint.clone(),
+                category: Some(f.category.clone()),
+                swc: f.swc.clone(),
+            })
+            .collect();
+        let reports = [
+            ("json".to_owned(), report::render_json(&report)),
+            (
+                "sarif".to_owned(),
+                report::render_sarif(&report, &report::SarifOptions::default()),
+            ),
+            ("markdown".to_owned(), report::render_markdown(&report)),
+        ]
+        .into_iter()
+        .collect();
+        Ok(server::AnalysisOutput { findings, reports })
+    }
+}

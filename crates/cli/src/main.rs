@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod analysis;
+mod catalog;
 mod scan;
 mod service;
 
@@ -19,6 +21,10 @@ struct Cli {
 enum Command {
     /// Scan Solidity files, folders, Foundry or Hardhat projects.
     Scan(scan::ScanArgs),
+    /// List the detectors.
+    Detectors(catalog::DetectorsArgs),
+    /// Print the documentation of one detector.
+    Explain(catalog::ExplainArgs),
     #[command(flatten)]
     Service(service::ServiceCommand),
 }
@@ -27,6 +33,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Detectors(args) => catalog::list(&args),
+        Command::Explain(args) => catalog::explain(&args),
         Command::Service(cmd) => service::run(cmd),
     }
 }

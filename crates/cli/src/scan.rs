@@ -196,23 +196,5 @@ fn scan(args: &ScanArgs) -> Result<Report> {
     Ok(report)
 }
 
-/// The analyzer behind `web3audit serve`. Temporary until the lead wires the real
-/// pipeline here: every audit fails with the reason "analyzer not wired".
-pub(crate) fn service_analyzer() -> std::sync::Arc<dyn server::Analyzer> {
-    std::sync::Arc::new(UnwiredAnalyzer)
-}
-
-struct UnwiredAnalyzer;
-
-impl server::Analyzer for UnwiredAnalyzer {
-    fn version(&self) -> String {
-        "unwired".into()
-    }
-
-    fn analyze(
-        &self,
-        _request: &server::AnalysisRequest,
-    ) -> Result<server::AnalysisOutput, server::AnalysisError> {
-        Err(server::AnalysisError::new("analyzer not wired"))
-    }
-}
+/// The analyzer behind `web3audit serve`.
+pub(crate) use crate::analysis::service_analyzer;

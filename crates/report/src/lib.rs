@@ -41,12 +41,14 @@
 
 pub mod fingerprint;
 mod json;
+mod markdown;
 mod model;
 mod sarif;
 mod serde_level;
 mod text;
 
 pub use json::render_json;
+pub use markdown::render_markdown;
 pub use model::{
     BuildError, InputDiagnostic, Location, REPORT_FORMAT_VERSION, Report, ReportFinding, RuleInfo,
     ScanStats, SecondaryLocation, SourceView, Summary, ToolInfo,
