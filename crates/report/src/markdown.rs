@@ -14,7 +14,7 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(out, "# {} report\n", report.tool.name);
     let _ = writeln!(
         out,
-        "{} {} · {} files analysed, {} reported\n",
+        "{} {} · files analysed: {} · reported: {}\n",
         report.tool.name,
         report.tool.version,
         report.stats.files_loaded,

@@ -173,7 +173,7 @@ impl From<&DetectorMeta> for RuleInfo {
             description: meta.description.to_owned(),
             recommendation: meta.recommendation.to_owned(),
             references: meta.references.iter().map(|r| (*r).to_owned()).collect(),
-            doc: meta.doc.to_owned(),
+            doc: detectors::doc_markdown(meta.doc),
         }
     }
 }
