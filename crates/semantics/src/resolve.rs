@@ -8,7 +8,7 @@ use syntax::{FileId, Version};
 
 use crate::calls::{CallKind, CallSite, LowLevelKind};
 use crate::ids::{ContractId, FunctionId, ItemRef, VarId};
-use crate::symbols::Tables;
+use crate::symbols::{Tables, UsingSet};
 use crate::types::{Magic, Type};
 use crate::{Builtin, Declaration, FileResults, Model, VarInfo};
 
@@ -809,19 +809,36 @@ impl<'a> Resolver<'_, 'a> {
     }
 
     fn attached_function(&self, name: &str, arity: Option<usize>) -> Option<ItemRef> {
-        let mut libs: Vec<ContractId> = Vec::new();
+        let mut sets: Vec<&UsingSet> = Vec::new();
         if let Some(c) = self.contract {
             // `using` was inherited before 0.7.
             let lin = &self.t.contracts[c.index()].linearization;
             let n = if self.at_least(7) { 1 } else { lin.len() };
             for &b in lin.iter().take(n) {
-                libs.extend(&self.t.contracts[b.index()].using_libraries);
+                sets.push(&self.t.contracts[b.index()].using);
             }
         }
-        libs.extend(&self.t.file_using[self.fi]);
-        for l in libs {
-            let cands = self.t.function_candidates(l, name, 0);
-            if let Some(f) = self.pick_arity(&cands, arity.unwrap_or(0), 1) {
+        sets.push(&self.t.file_using[self.fi]);
+        sets.push(&self.t.global_using);
+        for set in sets {
+            for &l in &set.libraries {
+                let cands = self.t.function_candidates(l, name, 0);
+                if let Some(f) = self.pick_arity(&cands, arity.unwrap_or(0), 1) {
+                    return Some(f);
+                }
+            }
+            let named: Vec<ItemRef> = set
+                .functions
+                .iter()
+                .copied()
+                .filter(|f| {
+                    self.t
+                        .function_of_item
+                        .get(f)
+                        .is_some_and(|&id| self.t.functions[id.index()].name == name)
+                })
+                .collect();
+            if let Some(f) = self.pick_arity(&named, arity.unwrap_or(0), 1) {
                 return Some(f);
             }
         }

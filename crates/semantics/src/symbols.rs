@@ -39,8 +39,17 @@ pub struct ContractInfo {
     pub linearization: Vec<ContractId>,
     /// Own members by name (functions with overloads keep every definition).
     pub(crate) members: FxHashMap<CompactString, Vec<Declaration>>,
-    /// Libraries attached by `using L for ...` in this contract (`None` for unknown libraries).
-    pub(crate) using_libraries: Vec<ContractId>,
+    /// Libraries and functions attached by `using ... for ...` in this contract.
+    pub(crate) using: UsingSet,
+}
+
+/// What `using ... for ...` directives attach.
+#[derive(Debug, Default)]
+pub(crate) struct UsingSet {
+    /// `using L for T`.
+    pub(crate) libraries: Vec<ContractId>,
+    /// `using {f, L.g} for T`.
+    pub(crate) functions: Vec<ItemRef>,
 }
 
 /// A function-like definition known to the model.
@@ -65,8 +74,10 @@ pub(crate) struct Tables<'a> {
     pub(crate) contract_of_item: FxHashMap<ItemRef, ContractId>,
     pub(crate) functions: Vec<FunctionInfo>,
     pub(crate) function_of_item: FxHashMap<ItemRef, FunctionId>,
-    /// Libraries attached by file-level `using ... for` directives, per file.
-    pub(crate) file_using: Vec<Vec<ContractId>>,
+    /// Attached by file-level `using ... for` directives, per file.
+    pub(crate) file_using: Vec<UsingSet>,
+    /// Attached by `using ... for T global` anywhere: visible wherever `T` is.
+    pub(crate) global_using: UsingSet,
     pub(crate) diagnostics: Vec<SemanticDiagnostic>,
 }
 
@@ -80,6 +91,7 @@ impl<'a> Tables<'a> {
             functions: Vec::new(),
             function_of_item: FxHashMap::default(),
             file_using: Vec::new(),
+            global_using: UsingSet::default(),
             diagnostics: Vec::new(),
         };
         for input in inputs {
@@ -136,7 +148,7 @@ impl<'a> Tables<'a> {
                             bases: Vec::new(),
                             linearization: vec![cid],
                             members,
-                            using_libraries: Vec::new(),
+                            using: UsingSet::default(),
                         });
                     }
                     ItemKind::Function(f) => {
@@ -420,7 +432,7 @@ impl<'a> Tables<'a> {
     fn collect_using(&mut self) {
         let mut per_contract = Vec::with_capacity(self.contracts.len());
         for (ci, c) in self.contracts.iter().enumerate() {
-            let mut libs = Vec::new();
+            let mut libs = UsingSet::default();
             if let Some(f) = self.file(c.item.file) {
                 let ast = f.parse.ast();
                 if let Some(def) = ast.item(c.item.item).as_contract() {
@@ -439,20 +451,23 @@ impl<'a> Tables<'a> {
             per_contract.push(libs);
         }
         for (c, libs) in self.contracts.iter_mut().zip(per_contract) {
-            c.using_libraries = libs;
+            c.using = libs;
         }
         let mut file_using = Vec::with_capacity(self.files.len());
+        let mut global = UsingSet::default();
         for f in &self.files {
-            let mut libs = Vec::new();
+            let mut libs = UsingSet::default();
             let ast = f.parse.ast();
             for &id in &ast.source_unit().items {
                 if let ItemKind::Using(u) = &ast.item(id).kind {
-                    self.using_targets(f.id, None, u, &mut libs);
+                    let target = if u.is_global { &mut global } else { &mut libs };
+                    self.using_targets(f.id, None, u, target);
                 }
             }
             file_using.push(libs);
         }
         self.file_using = file_using;
+        self.global_using = global;
     }
 
     fn using_targets(
@@ -460,23 +475,16 @@ impl<'a> Tables<'a> {
         file: FileId,
         contract: Option<ContractId>,
         u: &syntax::ast::UsingDirective,
-        out: &mut Vec<ContractId>,
+        out: &mut UsingSet,
     ) {
         if let Some(lib) = &u.library
             && let Some(Declaration::Contract(l)) = self.resolve_path(file, contract, lib)
         {
-            out.push(l);
+            out.libraries.push(l);
         }
         for f in &u.functions {
-            // `using {L.f} for T`: attach the library holding it.
-            if f.path.segments.len() > 1 {
-                let lib = Path {
-                    segments: f.path.segments[..f.path.segments.len() - 1].to_vec(),
-                    span: f.path.span,
-                };
-                if let Some(Declaration::Contract(l)) = self.resolve_path(file, contract, &lib) {
-                    out.push(l);
-                }
+            if let Some(Declaration::Function(r)) = self.resolve_path(file, contract, &f.path) {
+                out.functions.push(r);
             }
         }
     }
