@@ -388,7 +388,11 @@ impl<'a> Resolver<'_, 'a> {
             ExprKind::Call { callee, args } => {
                 self.call_args(args);
                 let ct = self.expr(*callee, Some(args.len()));
-                let ty = self.call_result(&ct, args);
+                // Legacy `f.value(v)` / `f.gas(g)` yield `f` again, still to be called.
+                let ty = match self.decl_of(*callee) {
+                    Some(Declaration::Builtin(Builtin::FunctionValue | Builtin::FunctionGas)) => ct,
+                    _ => self.call_result(&ct, args),
+                };
                 if let Some(kind) = self.classify_call(*callee, args)
                     && let Some(f) = self.function
                 {
