@@ -134,6 +134,18 @@ fn main() {
         mb / sema.as_secs_f64(),
         mb / (load + sema).as_secs_f64()
     );
+    let t2 = Instant::now();
+    let (mut entries, mut guarded, mut mutexed, mut external) = (0, 0, 0, 0);
+    for f in model.entry_points().collect::<Vec<_>>() {
+        entries += 1;
+        guarded += usize::from(model.is_guarded(f));
+        mutexed += usize::from(model.has_reentrancy_mutex(f));
+        external += usize::from(!model.summary(None, f).external_calls.is_empty());
+    }
+    println!(
+        "entry points: {entries}; guarded {guarded}; with reentrancy mutex {mutexed}; making external calls {external} (summaries {:.3}s)",
+        t2.elapsed().as_secs_f64()
+    );
     if show > 0 {
         let mut v: Vec<_> = misses.into_iter().collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

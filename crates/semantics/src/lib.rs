@@ -18,12 +18,14 @@ mod builtin;
 mod calls;
 mod ids;
 mod resolve;
+mod summary;
 mod symbols;
 mod types;
 
 pub use builtin::Builtin;
 pub use calls::{CallKind, CallSite, LowLevelKind};
 pub use ids::{ContractId, ExprRef, FunctionId, ItemRef, VarId};
+pub use summary::{FunctionSummary, Guard};
 pub use symbols::{ContractInfo, FunctionInfo};
 pub use types::{Magic, Type};
 
@@ -138,6 +140,15 @@ pub(crate) struct FileResults {
     pub(crate) types: Vec<Type>,
 }
 
+/// A read or write of a state variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StateAccess {
+    /// The state variable.
+    pub var: ItemRef,
+    /// The expression reading it, or the assigned place (`balances[to]` in `balances[to] = 1`).
+    pub expr: ExprId,
+}
+
 /// The semantic model of a set of files.
 pub struct Model<'a> {
     pub(crate) tables: Tables<'a>,
@@ -147,6 +158,9 @@ pub struct Model<'a> {
     pub(crate) calls: Vec<Vec<CallSite>>,
     /// Indexed by `FunctionId`: the parameters and returns of each function.
     pub(crate) signatures: Vec<(Vec<VarId>, Vec<VarId>)>,
+    pub(crate) reads: Vec<Vec<StateAccess>>,
+    pub(crate) writes: Vec<Vec<StateAccess>>,
+    pub(crate) storage_alias: rustc_hash::FxHashMap<VarId, ItemRef>,
 }
 
 impl<'a> Model<'a> {
@@ -267,6 +281,23 @@ impl<'a> Model<'a> {
     /// included), in source order.
     pub fn calls(&self, f: FunctionId) -> &[CallSite] {
         &self.calls[f.index()]
+    }
+
+    /// The state variables a function's own body and header read, in source order
+    /// (not through calls; see [`Model::summary`]).
+    pub fn state_reads(&self, f: FunctionId) -> &[StateAccess] {
+        &self.reads[f.index()]
+    }
+
+    /// The state variables a function's own body writes (assignments, `++`, `delete`,
+    /// `push`/`pop`, also through local `storage` pointers), in source order.
+    pub fn state_writes(&self, f: FunctionId) -> &[StateAccess] {
+        &self.writes[f.index()]
+    }
+
+    /// The state variable a local `storage` pointer was initialised from.
+    pub fn storage_alias(&self, v: VarId) -> Option<ItemRef> {
+        self.storage_alias.get(&v).copied()
     }
 
     /// The definition a call of `function` reaches when the most-derived contract is

@@ -10,7 +10,8 @@ use crate::calls::{CallKind, CallSite, LowLevelKind};
 use crate::ids::{ContractId, FunctionId, ItemRef, VarId};
 use crate::symbols::{Tables, UsingSet};
 use crate::types::{Magic, Type};
-use crate::{Builtin, Declaration, FileResults, Model, VarInfo};
+use crate::{Builtin, Declaration, FileResults, Model, StateAccess, VarInfo};
+use rustc_hash::FxHashMap;
 
 pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
     let nfn = tables.functions.len();
@@ -19,6 +20,9 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         vars: Vec::new(),
         calls: vec![Vec::new(); nfn],
         signatures: vec![(Vec::new(), Vec::new()); nfn],
+        reads: vec![Vec::new(); nfn],
+        writes: vec![Vec::new(); nfn],
+        storage_alias: FxHashMap::default(),
     };
     for fi in 0..tables.files.len() {
         let f = &tables.files[fi];
@@ -50,6 +54,11 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
                 .copied();
             match &ast.item(id).kind {
                 ItemKind::Contract(c) => {
+                    for b in &c.bases {
+                        if let Some(args) = &b.args {
+                            r.call_args(args);
+                        }
+                    }
                     for &m in &c.members {
                         r.item(m);
                     }
@@ -64,6 +73,9 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         vars: out.vars,
         calls: out.calls,
         signatures: out.signatures,
+        reads: out.reads,
+        writes: out.writes,
+        storage_alias: out.storage_alias,
     }
 }
 
@@ -72,6 +84,12 @@ struct Outputs {
     vars: Vec<VarInfo>,
     calls: Vec<Vec<CallSite>>,
     signatures: Vec<(Vec<VarId>, Vec<VarId>)>,
+    /// Indexed by `FunctionId`.
+    reads: Vec<Vec<StateAccess>>,
+    /// Indexed by `FunctionId`.
+    writes: Vec<Vec<StateAccess>>,
+    /// Local `storage` pointers initialised from a state variable.
+    storage_alias: FxHashMap<VarId, ItemRef>,
 }
 
 struct Resolver<'t, 'a> {
@@ -230,7 +248,13 @@ impl<'a> Resolver<'_, 'a> {
                     } else {
                         self.decl_type(d)
                     };
-                    self.declare(d, ty, Declaration::Local);
+                    let v = self.declare(d, ty, Declaration::Local);
+                    if let (Some(v), Some(value), true) = (v, value, single)
+                        && d.location == Some(syntax::ast::DataLocation::Storage)
+                        && let Some((var, _)) = self.root_state_var(*value)
+                    {
+                        self.out.storage_alias.insert(v, var);
+                    }
                 }
             }
             StmtKind::Expr(e) => {
@@ -340,6 +364,9 @@ impl<'a> Resolver<'_, 'a> {
         match &ast.expr(id).kind {
             ExprKind::Ident(name) => {
                 let decl = self.lookup(&name.name, arity);
+                if let (Declaration::StateVar(var), Some(f)) = (decl, self.function) {
+                    self.out.reads[f.index()].push(StateAccess { var, expr: id });
+                }
                 let ty = self.decl_value_type(decl);
                 self.record(id, Some(decl), ty)
             }
@@ -388,6 +415,12 @@ impl<'a> Resolver<'_, 'a> {
             ExprKind::Call { callee, args } => {
                 self.call_args(args);
                 let ct = self.expr(*callee, Some(args.len()));
+                if let Some(Declaration::Builtin(Builtin::ArrayPush | Builtin::ArrayPop)) =
+                    self.decl_of(*callee)
+                    && let Some((base, _)) = ast.expr(*callee).as_member_access()
+                {
+                    self.written(base, false);
+                }
                 // Legacy `f.value(v)` / `f.gas(g)` yield `f` again, still to be called.
                 let ty = match self.decl_of(*callee) {
                     Some(Declaration::Builtin(Builtin::FunctionValue | Builtin::FunctionGas)) => ct,
@@ -445,6 +478,9 @@ impl<'a> Resolver<'_, 'a> {
             }
             ExprKind::Unary { op, operand } => {
                 let t = self.expr(*operand, None);
+                if op.is_update() || *op == UnaryOp::Delete {
+                    self.written(*operand, *op == UnaryOp::Delete);
+                }
                 let ty = match op {
                     UnaryOp::Not => Type::BOOL,
                     UnaryOp::Delete => Type::Tuple(Vec::new()),
@@ -488,9 +524,10 @@ impl<'a> Resolver<'_, 'a> {
                 };
                 self.record(id, None, ty)
             }
-            ExprKind::Assign { lhs, rhs, .. } => {
+            ExprKind::Assign { lhs, rhs, op } => {
                 let l = self.expr(*lhs, None);
                 self.expr(*rhs, None);
+                self.written(*lhs, op.is_none());
                 self.record(id, None, l)
             }
             ExprKind::TypeOf { ty } => {
@@ -952,6 +989,52 @@ impl<'a> Resolver<'_, 'a> {
             },
             _ => Type::Unknown,
         }
+    }
+
+    /// The state variable an assignable expression lives in: `x`, `x[i].f`, or a
+    /// local storage pointer to it; with the expression naming it.
+    fn root_state_var(&self, mut e: ExprId) -> Option<(ItemRef, ExprId)> {
+        let ast = self.ast;
+        loop {
+            match &ast.expr(e).kind {
+                ExprKind::Paren(x) => e = *x,
+                ExprKind::Index { base, .. } | ExprKind::Slice { base, .. } => e = *base,
+                ExprKind::Member { base, .. } => match self.decl_of(e) {
+                    Some(Declaration::StateVar(v)) => return Some((v, e)),
+                    _ => e = *base,
+                },
+                ExprKind::Ident(_) => {
+                    return match self.decl_of(e)? {
+                        Declaration::StateVar(v) => Some((v, e)),
+                        Declaration::Local(l) => self.out.storage_alias.get(&l).map(|&v| (v, e)),
+                        _ => None,
+                    };
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Records the write of the place `lhs`; `pure_write` drops the read its root name
+    /// recorded (`x = 1` and `m[k] = 1` do not read `x` or `m`; `x += 1` does).
+    fn written(&mut self, lhs: ExprId, pure_write: bool) {
+        let Some(f) = self.function else { return };
+        if let ExprKind::Tuple { elements } = &self.ast.expr(lhs).kind {
+            for &e in elements.iter().flatten() {
+                self.written(e, pure_write);
+            }
+            return;
+        }
+        let Some((var, expr)) = self.root_state_var(lhs) else {
+            return;
+        };
+        if pure_write {
+            let reads = &mut self.out.reads[f.index()];
+            if let Some(pos) = reads.iter().rposition(|a| a.expr == expr) {
+                reads.remove(pos);
+            }
+        }
+        self.out.writes[f.index()].push(StateAccess { var, expr: lhs });
     }
 
     fn decl_of(&self, e: ExprId) -> Option<Declaration> {

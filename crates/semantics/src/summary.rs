@@ -1,0 +1,469 @@
+//! Function summaries over the call graph: state accesses, external calls, guards
+//! and reentrancy mutexes.
+
+use rustc_hash::FxHashSet;
+use syntax::Span;
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtId, StmtKind, UnaryOp};
+
+use crate::calls::{CallKind, CallSite};
+use crate::ids::{ContractId, FunctionId, ItemRef, VarId};
+use crate::types::Type;
+use crate::{Builtin, Declaration, Model};
+
+/// What a function does, including everything it calls internally (modifiers,
+/// internal and library functions, resolved for one most-derived contract).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FunctionSummary {
+    /// State variables read, sorted and without duplicates.
+    pub reads: Vec<ItemRef>,
+    /// State variables written, sorted and without duplicates.
+    pub writes: Vec<ItemRef>,
+    /// External calls (high-level, low-level, creations) with the function making them.
+    pub external_calls: Vec<(FunctionId, CallSite)>,
+    /// Some external call may send ether (`value` given, `send`, `transfer`).
+    pub sends_value: bool,
+    /// Every function reached internally (the function itself excluded).
+    pub callees: Vec<FunctionId>,
+}
+
+/// Why a function can only succeed for a privileged caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guard {
+    /// The function, modifier or internal callee holding the check.
+    pub function: FunctionId,
+    /// The checked condition (`msg.sender == owner`, `hasRole(R, msg.sender)`, ...).
+    pub span: Span,
+}
+
+/// How deep guard detection follows internal calls (`onlyOwner` → `_checkOwner` → `owner`).
+const GUARD_DEPTH: u32 = 4;
+
+impl Model<'_> {
+    fn ast_of(&self, f: FunctionId) -> Option<&Ast> {
+        self.tables
+            .file(self.function(f).item.file)
+            .map(|file| file.parse.ast())
+    }
+
+    fn body_stmts(&self, f: FunctionId) -> &[StmtId] {
+        let info = self.function(f);
+        let Some(ast) = self.ast_of(f) else {
+            return &[];
+        };
+        let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+            return &[];
+        };
+        match &ast.stmt(body).kind {
+            StmtKind::Block { stmts, .. } => stmts,
+            _ => &[],
+        }
+    }
+
+    /// The internal targets of one call site for `most_derived` (virtual dispatch and
+    /// `super` resolved); `None` for external calls.
+    fn internal_target(
+        &self,
+        most_derived: Option<ContractId>,
+        from: FunctionId,
+        call: &CallSite,
+    ) -> Option<FunctionId> {
+        let target = match call.kind {
+            CallKind::Internal {
+                function,
+                via_super: false,
+            } => match most_derived {
+                Some(md) => self.dispatch(md, function),
+                None => function,
+            },
+            CallKind::Internal {
+                function,
+                via_super: true,
+            } => {
+                let info = self.function(self.function_of_item(function)?);
+                match (most_derived, self.function(from).contract) {
+                    (Some(md), Some(c)) => self
+                        .super_function(md, c, &info.name, info.arity)
+                        .unwrap_or(function),
+                    _ => function,
+                }
+            }
+            CallKind::Modifier { modifier } => modifier,
+            CallKind::Library { function, .. } => function,
+            _ => return None,
+        };
+        self.function_of_item(target)
+    }
+
+    /// The functions `f` calls internally (modifiers included), resolved for
+    /// `most_derived` (the declaring contract when `None`).
+    pub fn internal_callees(
+        &self,
+        most_derived: Option<ContractId>,
+        f: FunctionId,
+    ) -> Vec<FunctionId> {
+        let md = most_derived.or(self.function(f).contract);
+        let mut out: Vec<FunctionId> = self
+            .calls(f)
+            .iter()
+            .filter_map(|c| self.internal_target(md, f, c))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The transitive summary of `f` when the most-derived contract is `most_derived`
+    /// (the declaring contract when `None`).
+    pub fn summary(&self, most_derived: Option<ContractId>, f: FunctionId) -> FunctionSummary {
+        let md = most_derived.or(self.function(f).contract);
+        let mut seen: FxHashSet<FunctionId> = FxHashSet::default();
+        let mut stack = vec![f];
+        seen.insert(f);
+        let mut s = FunctionSummary::default();
+        while let Some(g) = stack.pop() {
+            if g != f {
+                s.callees.push(g);
+            }
+            s.reads.extend(self.state_reads(g).iter().map(|a| a.var));
+            s.writes.extend(self.state_writes(g).iter().map(|a| a.var));
+            for c in self.calls(g) {
+                if c.kind.is_external() {
+                    s.sends_value |= matches!(
+                        c.kind,
+                        CallKind::LowLevel { value: Some(_), .. }
+                            | CallKind::HighLevel { value: Some(_), .. }
+                            | CallKind::Creation { value: Some(_), .. }
+                    );
+                    s.external_calls.push((g, *c));
+                } else if let Some(t) = self.internal_target(md, g, c)
+                    && seen.insert(t)
+                {
+                    stack.push(t);
+                }
+            }
+        }
+        for v in [&mut s.reads, &mut s.writes] {
+            v.sort();
+            v.dedup();
+        }
+        s.callees.sort();
+        s
+    }
+
+    /// The access check that makes `f` succeed only for a privileged caller, if any:
+    /// a `require`/`assert` or an `if (...) revert` comparing `msg.sender` (or
+    /// `tx.origin`) with state, looking the caller up in a state mapping of flags, or
+    /// passing it to a state-reading check (`hasRole(R, msg.sender)`); in the body,
+    /// in an invoked modifier, or in an internal function called at the top level of
+    /// either (`_checkOwner()`). Recognised by behaviour, not by name.
+    pub fn guard(&self, f: FunctionId) -> Option<Guard> {
+        let mut visited = FxHashSet::default();
+        self.guard_in(f, GUARD_DEPTH, &mut visited, &[])
+    }
+
+    /// True when [`Model::guard`] finds a check.
+    pub fn is_guarded(&self, f: FunctionId) -> bool {
+        self.guard(f).is_some()
+    }
+
+    fn guard_in(
+        &self,
+        f: FunctionId,
+        depth: u32,
+        visited: &mut FxHashSet<FunctionId>,
+        senders: &[VarId],
+    ) -> Option<Guard> {
+        if depth == 0 || !visited.insert(f) {
+            return None;
+        }
+        for c in self.calls(f) {
+            if let CallKind::Modifier { modifier } = c.kind
+                && let Some(m) = self.function_of_item(modifier)
+                && let Some(g) = self.guard_in(m, depth - 1, visited, &[])
+            {
+                return Some(g);
+            }
+        }
+        let ast = self.ast_of(f)?;
+        for &s in self.body_stmts(f) {
+            match &ast.stmt(s).kind {
+                StmtKind::Expr(e) => {
+                    let e = ast.skip_parens(*e);
+                    let ExprKind::Call { callee, args } = &ast.expr(e).kind else {
+                        continue;
+                    };
+                    let file = self.function(f).item.file;
+                    match self.declaration(file, ast.skip_parens(*callee)) {
+                        Some(Declaration::Builtin(Builtin::Require | Builtin::Assert)) => {
+                            if let Some(&cond) = args.exprs().first()
+                                && self.is_sender_condition(f, cond, depth, senders)
+                            {
+                                return Some(Guard {
+                                    function: f,
+                                    span: ast.expr(cond).span,
+                                });
+                            }
+                        }
+                        _ => {
+                            let site = self.calls(f).iter().find(|c| c.expr == Some(e));
+                            if let Some(site) = site
+                                && let Some(t) = self.internal_target(None, f, site)
+                            {
+                                // Parameters receiving the sender count as the sender.
+                                let bound: Vec<VarId> = args
+                                    .exprs()
+                                    .iter()
+                                    .zip(self.params(t))
+                                    .filter(|(a, _)| self.is_sender_expr(f, **a, depth, senders))
+                                    .map(|(_, &p)| p)
+                                    .collect();
+                                if let Some(g) = self.guard_in(t, depth - 1, visited, &bound) {
+                                    return Some(g);
+                                }
+                            }
+                        }
+                    }
+                }
+                StmtKind::If {
+                    cond,
+                    then_branch,
+                    else_branch: None,
+                } if self.reverts(f, ast, *then_branch)
+                    && self.is_sender_condition(f, *cond, depth, senders) =>
+                {
+                    return Some(Guard {
+                        function: f,
+                        span: ast.expr(*cond).span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// True when the statement always reverts: `revert ...`, `throw`, `revert(...)`,
+    /// `require(false)`, or a block starting with one.
+    fn reverts(&self, f: FunctionId, ast: &Ast, s: StmtId) -> bool {
+        match &ast.stmt(s).kind {
+            StmtKind::Revert { .. } | StmtKind::Throw => true,
+            StmtKind::Block { stmts, .. } => {
+                stmts.first().is_some_and(|&s| self.reverts(f, ast, s))
+            }
+            StmtKind::Expr(e) => match &ast.expr(ast.skip_parens(*e)).kind {
+                ExprKind::Call { callee, .. } => matches!(
+                    self.declaration(self.function(f).item.file, *callee),
+                    Some(Declaration::Builtin(Builtin::Revert))
+                ),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// `msg.sender`, `tx.origin`, or a call of an internal function returning one (`_msgSender()`).
+    fn is_sender_expr(&self, f: FunctionId, e: ExprId, depth: u32, senders: &[VarId]) -> bool {
+        let file = self.function(f).item.file;
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        let e = ast.skip_parens(e);
+        match &ast.expr(e).kind {
+            ExprKind::Member { .. } => matches!(
+                self.declaration(file, e),
+                Some(Declaration::Builtin(Builtin::MsgSender | Builtin::TxOrigin))
+            ),
+            // A parameter bound to the sender by the caller (`_checkRole(role, _msgSender())`).
+            ExprKind::Ident(_) => match self.declaration(file, e) {
+                Some(Declaration::Param(v)) => senders.contains(&v),
+                _ => false,
+            },
+            // `address(msg.sender)`, `payable(msg.sender)`, `_msgSender()`.
+            ExprKind::Call { callee, args } => {
+                if matches!(self.type_of(file, *callee), Type::TypeType(_)) && args.len() == 1 {
+                    return args
+                        .exprs()
+                        .first()
+                        .is_some_and(|&a| self.is_sender_expr(f, a, depth, senders));
+                }
+                depth > 0
+                    && self.callee_returns(f, e, |g, r| self.is_sender_expr(g, r, depth - 1, &[]))
+            }
+            _ => false,
+        }
+    }
+
+    /// True when `call` is an internal call of a function one of whose `return`
+    /// values satisfies `pred`.
+    fn callee_returns(
+        &self,
+        f: FunctionId,
+        call: ExprId,
+        pred: impl Fn(FunctionId, ExprId) -> bool,
+    ) -> bool {
+        let Some(site) = self.calls(f).iter().find(|c| c.expr == Some(call)) else {
+            return false;
+        };
+        let Some(g) = self.internal_target(None, f, site) else {
+            return false;
+        };
+        let Some(ast) = self.ast_of(g) else {
+            return false;
+        };
+        self.body_stmts(g).iter().any(|&s| match &ast.stmt(s).kind {
+            StmtKind::Return { value: Some(v) } => pred(g, *v),
+            _ => false,
+        })
+    }
+
+    /// True when the expression reads contract state: a state variable, or a call
+    /// of a function (internal or external) that reads state.
+    fn reads_state(&self, f: FunctionId, e: ExprId) -> bool {
+        let file = self.function(f).item.file;
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        let e = ast.skip_parens(e);
+        match &ast.expr(e).kind {
+            ExprKind::Ident(_) => matches!(
+                self.declaration(file, e),
+                Some(Declaration::StateVar(_) | Declaration::FileConstant(_))
+            ),
+            ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
+                self.reads_state(f, *base)
+            }
+            ExprKind::Call { .. } => match self.calls(f).iter().find(|c| c.expr == Some(e)) {
+                Some(site) if site.kind.is_external() => true,
+                Some(site) => self
+                    .internal_target(None, f, site)
+                    .is_some_and(|g| !self.summary(None, g).reads.is_empty()),
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn is_sender_condition(
+        &self,
+        f: FunctionId,
+        cond: ExprId,
+        depth: u32,
+        senders: &[VarId],
+    ) -> bool {
+        let file = self.function(f).item.file;
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        let cond = ast.skip_parens(cond);
+        match &ast.expr(cond).kind {
+            ExprKind::Binary {
+                op: BinaryOp::Or,
+                lhs,
+                rhs,
+            } => {
+                self.is_sender_condition(f, *lhs, depth, senders)
+                    && self.is_sender_condition(f, *rhs, depth, senders)
+            }
+            ExprKind::Binary {
+                op: BinaryOp::And,
+                lhs,
+                rhs,
+            } => {
+                self.is_sender_condition(f, *lhs, depth, senders)
+                    || self.is_sender_condition(f, *rhs, depth, senders)
+            }
+            ExprKind::Binary {
+                op: BinaryOp::Eq | BinaryOp::Ne,
+                lhs,
+                rhs,
+            } => {
+                (self.is_sender_expr(f, *lhs, depth, senders) && self.reads_state(f, *rhs))
+                    || (self.is_sender_expr(f, *rhs, depth, senders) && self.reads_state(f, *lhs))
+            }
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => self.is_sender_condition(f, *operand, depth, senders),
+            // `admins[msg.sender]`, `roles[r][msg.sender]`.
+            ExprKind::Index {
+                base,
+                index: Some(index),
+            } => {
+                *self.type_of(file, cond) == Type::BOOL
+                    && (self.is_sender_expr(f, *index, depth, senders)
+                        || self.is_sender_condition(f, *base, depth, senders))
+                    && self.reads_state(f, *base)
+            }
+            // `hasRole(R, msg.sender)`, `registry.isAdmin(msg.sender)`, `isOwner()`.
+            ExprKind::Call { args, .. } => {
+                let passes_sender = args
+                    .exprs()
+                    .iter()
+                    .any(|&a| self.is_sender_expr(f, a, depth, senders));
+                (passes_sender
+                    && *self.type_of(file, cond) == Type::BOOL
+                    && self.reads_state(f, cond))
+                    || (depth > 0
+                        && self.callee_returns(f, cond, |g, r| {
+                            self.is_sender_condition(g, r, depth - 1, &[])
+                        }))
+            }
+            _ => false,
+        }
+    }
+
+    /// True when a modifier of `f` is a reentrancy mutex: before `_` it reads a state
+    /// variable and writes it, and after `_` it writes it again (directly or through
+    /// internal calls, e.g. `_nonReentrantBefore()`).
+    pub fn has_reentrancy_mutex(&self, f: FunctionId) -> bool {
+        self.calls(f).iter().any(|c| match c.kind {
+            CallKind::Modifier { modifier } => self
+                .function_of_item(modifier)
+                .is_some_and(|m| self.is_mutex_modifier(m)),
+            _ => false,
+        })
+    }
+
+    fn is_mutex_modifier(&self, m: FunctionId) -> bool {
+        let Some(ast) = self.ast_of(m) else {
+            return false;
+        };
+        let stmts = self.body_stmts(m);
+        let Some(p) = stmts
+            .iter()
+            .position(|&s| matches!(ast.stmt(s).kind, StmtKind::Placeholder))
+        else {
+            return false;
+        };
+        let placeholder = ast.stmt(stmts[p]).span;
+        let (mut before_r, mut before_w, mut after_w) = (Vec::new(), Vec::new(), Vec::new());
+        for a in self.state_reads(m) {
+            if ast.expr(a.expr).span.hi <= placeholder.lo {
+                before_r.push(a.var);
+            }
+        }
+        for a in self.state_writes(m) {
+            let span = ast.expr(a.expr).span;
+            if span.hi <= placeholder.lo {
+                before_w.push(a.var);
+            } else if span.lo >= placeholder.hi {
+                after_w.push(a.var);
+            }
+        }
+        for c in self.calls(m) {
+            let Some(t) = self.internal_target(None, m, c) else {
+                continue;
+            };
+            let s = self.summary(None, t);
+            if c.span.hi <= placeholder.lo {
+                before_r.extend(s.reads);
+                before_w.extend(s.writes);
+            } else if c.span.lo >= placeholder.hi {
+                after_w.extend(s.writes);
+            }
+        }
+        before_w
+            .iter()
+            .any(|v| before_r.contains(v) && after_w.contains(v))
+    }
+}

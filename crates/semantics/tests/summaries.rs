@@ -1,0 +1,167 @@
+//! Item 5 (partly): state accesses, transitive summaries, guards and mutexes.
+
+mod common;
+
+use common::Fixture;
+
+fn names(fx: &Fixture, v: &[semantics::ItemRef]) -> Vec<String> {
+    let mut out: Vec<String> = v.iter().map(|&r| fx.item_name(r)).collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn state_reads_and_writes() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+contract C {
+    struct P { uint a; }
+    mapping(address => uint) balances;
+    mapping(uint => P) ps;
+    uint[] list;
+    uint total;
+    uint counter;
+    uint limit;
+    function f(uint x) external {
+        balances[msg.sender] = x;
+        total += x;
+        counter++;
+        list.push(x);
+        P storage p = ps[x];
+        p.a = 1;
+        require(x < limit);
+        delete total;
+    }
+}
+"#,
+    );
+    let m = fx.model();
+    let f = fx.function(&m, "C", "f");
+    let writes: Vec<_> = m.state_writes(f).iter().map(|a| a.var).collect();
+    assert_eq!(
+        names(&fx, &writes),
+        [
+            "C.balances",
+            "C.counter",
+            "C.list",
+            "C.ps",
+            "C.total",
+            "C.total"
+        ]
+    );
+    let reads: Vec<_> = m.state_reads(f).iter().map(|a| a.var).collect();
+    // `balances[...] = x` does not read balances; `+=`, `++`, `push` and the storage
+    // pointer's initialiser do read.
+    assert_eq!(
+        names(&fx, &reads),
+        ["C.counter", "C.limit", "C.list", "C.ps", "C.total"]
+    );
+}
+
+#[test]
+fn summaries_follow_internal_calls_and_virtual_dispatch() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+contract Base {
+    uint a;
+    uint b;
+    function entry() external { _hook(); }
+    function _hook() internal virtual { a = 1; }
+}
+contract Derived is Base {
+    function _hook() internal override { b = 2; super._hook(); payable(msg.sender).transfer(1); }
+}
+"#,
+    );
+    let m = fx.model();
+    let entry = fx.function(&m, "Base", "entry");
+    let base = fx.contract(&m, "Base");
+    let derived = fx.contract(&m, "Derived");
+    let s = m.summary(Some(base), entry);
+    assert_eq!(names(&fx, &s.writes), ["Base.a"]);
+    assert!(s.external_calls.is_empty());
+    let s = m.summary(Some(derived), entry);
+    assert_eq!(names(&fx, &s.writes), ["Base.a", "Base.b"]);
+    assert_eq!(s.external_calls.len(), 1);
+    assert!(s.sends_value);
+    assert_eq!(s.callees.len(), 2);
+}
+
+#[test]
+fn guards_are_recognised_by_behaviour() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+contract Ctx { function _msgSender() internal view returns (address) { return msg.sender; } }
+contract Own is Ctx {
+    address private _owner;
+    function owner() public view returns (address) { return _owner; }
+    modifier onlyOwner() { _checkOwner(); _; }
+    function _checkOwner() internal view { if (owner() != _msgSender()) { revert("not owner"); } }
+}
+contract Roles is Ctx {
+    mapping(bytes32 => mapping(address => bool)) _roles;
+    function hasRole(bytes32 r, address a) public view returns (bool) { return _roles[r][a]; }
+    modifier onlyRole(bytes32 r) { _checkRole(r); _; }
+    function _checkRole(bytes32 r) internal view { _checkRole(r, _msgSender()); }
+    function _checkRole(bytes32 r, address a) internal view { if (!hasRole(r, a)) revert(); }
+}
+contract C is Own, Roles {
+    address admin;
+    mapping(address => bool) whitelist;
+    mapping(address => uint) balances;
+    function a() external onlyOwner {}
+    function b() external onlyRole(0x00) {}
+    function c() external { require(msg.sender == admin, "admin"); }
+    function d() external { require(whitelist[msg.sender]); }
+    function e(uint n) external { require(balances[msg.sender] >= n); }
+    function f() external { require(msg.sender != address(0)); }
+    function g() external { if (tx.origin != admin) throw_(); }
+    function throw_() internal pure {}
+}
+"#,
+    );
+    let m = fx.model();
+    let guarded = |name: &str| m.is_guarded(fx.function(&m, "C", name));
+    assert!(guarded("a"), "Ownable-style modifier");
+    assert!(guarded("b"), "AccessControl-style modifier");
+    assert!(guarded("c"), "require(msg.sender == admin)");
+    assert!(guarded("d"), "whitelist mapping");
+    assert!(!guarded("e"), "a balance check is not access control");
+    assert!(!guarded("f"), "a zero-address check is not access control");
+    assert!(!guarded("g"), "the branch does not revert");
+    let g = m.guard(fx.function(&m, "C", "a")).expect("guard");
+    assert_eq!(m.function(g.function).name, "_checkOwner");
+}
+
+#[test]
+fn reentrancy_mutexes() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+contract Guard4 {
+    uint256 private _status = 1;
+    modifier nonReentrant() { require(_status != 2, "reentrant"); _status = 2; _; _status = 1; }
+}
+contract Guard5 {
+    uint256 private _s;
+    modifier nonReentrant() { _before(); _; _after(); }
+    function _before() private { if (_s == 2) revert(); _s = 2; }
+    function _after() private { _s = 1; }
+}
+contract Counter {
+    uint256 n;
+    modifier counted() { n += 1; _; }
+}
+contract A is Guard4 { function f() external nonReentrant {} }
+contract B is Guard5 { function f() external nonReentrant {} }
+contract D is Counter { function f() external counted {} }
+"#,
+    );
+    let m = fx.model();
+    assert!(m.has_reentrancy_mutex(fx.function(&m, "A", "f")));
+    assert!(m.has_reentrancy_mutex(fx.function(&m, "B", "f")));
+    assert!(!m.has_reentrancy_mutex(fx.function(&m, "D", "f")));
+}
