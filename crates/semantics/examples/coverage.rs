@@ -142,6 +142,16 @@ fn main() {
         mutexed += usize::from(model.has_reentrancy_mutex(f));
         external += usize::from(!model.summary(None, f).external_calls.is_empty());
     }
+    let t3 = Instant::now();
+    let cfg_nodes: usize = model
+        .functions()
+        .filter_map(|(f, _)| model.cfg(f))
+        .map(|c| c.nodes.len())
+        .sum();
+    println!(
+        "CFGs of every function: {cfg_nodes} nodes in {:.3}s",
+        t3.elapsed().as_secs_f64()
+    );
     println!(
         "entry points: {entries}; guarded {guarded}; with reentrancy mutex {mutexed}; making external calls {external} (summaries {:.3}s)",
         t2.elapsed().as_secs_f64()

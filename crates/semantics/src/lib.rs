@@ -16,6 +16,7 @@
 
 mod builtin;
 mod calls;
+mod cfg;
 mod ids;
 mod resolve;
 mod summary;
@@ -24,6 +25,7 @@ mod types;
 
 pub use builtin::Builtin;
 pub use calls::{CallKind, CallSite, LowLevelKind};
+pub use cfg::{Analysis, Cfg, CfgNode, EdgeKind, NodeId, NodeKind, solve};
 pub use ids::{ContractId, ExprRef, FunctionId, ItemRef, VarId};
 pub use summary::{FunctionSummary, Guard};
 pub use symbols::{ContractInfo, FunctionInfo};
