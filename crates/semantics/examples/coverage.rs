@@ -152,6 +152,12 @@ fn main() {
         "CFGs of every function: {cfg_nodes} nodes in {:.3}s",
         t3.elapsed().as_secs_f64()
     );
+    let t4 = Instant::now();
+    let _taint = model.taint();
+    println!(
+        "taint over the whole model: {:.3}s",
+        t4.elapsed().as_secs_f64()
+    );
     println!(
         "entry points: {entries}; guarded {guarded}; with reentrancy mutex {mutexed}; making external calls {external} (summaries {:.3}s)",
         t2.elapsed().as_secs_f64()

@@ -21,6 +21,7 @@ mod ids;
 mod resolve;
 mod summary;
 mod symbols;
+mod taint;
 mod types;
 
 pub use builtin::Builtin;
@@ -29,6 +30,7 @@ pub use cfg::{Analysis, Cfg, CfgNode, EdgeKind, NodeId, NodeKind, solve};
 pub use ids::{ContractId, ExprRef, FunctionId, ItemRef, VarId};
 pub use summary::{FunctionSummary, Guard};
 pub use symbols::{ContractInfo, FunctionInfo};
+pub use taint::{Taint, TaintSources};
 pub use types::{Magic, Type};
 
 use syntax::ast::{CompactString, ContractKind, ExprId, FunctionKind, Visibility};
@@ -163,6 +165,7 @@ pub struct Model<'a> {
     pub(crate) reads: Vec<Vec<StateAccess>>,
     pub(crate) writes: Vec<Vec<StateAccess>>,
     pub(crate) storage_alias: rustc_hash::FxHashMap<VarId, ItemRef>,
+    pub(crate) flows: Vec<Vec<taint::Flow>>,
 }
 
 impl<'a> Model<'a> {

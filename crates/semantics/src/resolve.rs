@@ -9,6 +9,7 @@ use syntax::{FileId, Version};
 use crate::calls::{CallKind, CallSite, LowLevelKind};
 use crate::ids::{ContractId, FunctionId, ItemRef, VarId};
 use crate::symbols::{Tables, UsingSet};
+use crate::taint::{Flow, FlowTarget};
 use crate::types::{Magic, Type};
 use crate::{Builtin, Declaration, FileResults, Model, StateAccess, VarInfo};
 use rustc_hash::FxHashMap;
@@ -23,6 +24,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         reads: vec![Vec::new(); nfn],
         writes: vec![Vec::new(); nfn],
         storage_alias: FxHashMap::default(),
+        flows: vec![Vec::new(); nfn],
     };
     for fi in 0..tables.files.len() {
         let f = &tables.files[fi];
@@ -76,6 +78,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         reads: out.reads,
         writes: out.writes,
         storage_alias: out.storage_alias,
+        flows: out.flows,
     }
 }
 
@@ -90,6 +93,8 @@ struct Outputs {
     writes: Vec<Vec<StateAccess>>,
     /// Local `storage` pointers initialised from a state variable.
     storage_alias: FxHashMap<VarId, ItemRef>,
+    /// Indexed by `FunctionId`.
+    flows: Vec<Vec<Flow>>,
 }
 
 struct Resolver<'t, 'a> {
@@ -249,6 +254,12 @@ impl<'a> Resolver<'_, 'a> {
                         self.decl_type(d)
                     };
                     let v = self.declare(d, ty, Declaration::Local);
+                    if let (Some(v), Some(value)) = (v, value) {
+                        self.flow(Flow::Def {
+                            target: FlowTarget::Var(v),
+                            value: *value,
+                        });
+                    }
                     if let (Some(v), Some(value), true) = (v, value, single)
                         && d.location == Some(syntax::ast::DataLocation::Storage)
                         && let Some((var, _)) = self.root_state_var(*value)
@@ -297,6 +308,7 @@ impl<'a> Resolver<'_, 'a> {
             StmtKind::Return { value } => {
                 if let Some(v) = value {
                     self.expr(*v, None);
+                    self.flow(Flow::Return { value: *v });
                 }
             }
             StmtKind::Emit { event, args } => {
@@ -429,6 +441,7 @@ impl<'a> Resolver<'_, 'a> {
                 if let Some(kind) = self.classify_call(*callee, args)
                     && let Some(f) = self.function
                 {
+                    self.argument_flows(*callee, &kind, args);
                     self.out.calls[f.index()].push(CallSite {
                         expr: Some(id),
                         span: ast.expr(id).span,
@@ -527,6 +540,7 @@ impl<'a> Resolver<'_, 'a> {
             ExprKind::Assign { lhs, rhs, op } => {
                 let l = self.expr(*lhs, None);
                 self.expr(*rhs, None);
+                self.assign_flows(*lhs, *rhs);
                 self.written(*lhs, op.is_none());
                 self.record(id, None, l)
             }
@@ -1035,6 +1049,92 @@ impl<'a> Resolver<'_, 'a> {
             }
         }
         self.out.writes[f.index()].push(StateAccess { var, expr: lhs });
+    }
+
+    fn flow(&mut self, flow: Flow) {
+        if let Some(f) = self.function {
+            self.out.flows[f.index()].push(flow);
+        }
+    }
+
+    /// The variable or state variable an assigned place belongs to.
+    fn flow_target(&self, mut e: ExprId) -> Option<FlowTarget> {
+        let ast = self.ast;
+        if let Some((var, _)) = self.root_state_var(e) {
+            return Some(FlowTarget::State(var));
+        }
+        loop {
+            match &ast.expr(e).kind {
+                ExprKind::Paren(x) => e = *x,
+                ExprKind::Index { base, .. }
+                | ExprKind::Slice { base, .. }
+                | ExprKind::Member { base, .. } => e = *base,
+                ExprKind::Ident(_) => {
+                    return match self.decl_of(e)? {
+                        Declaration::Local(v) | Declaration::Param(v) | Declaration::Return(v) => {
+                            Some(FlowTarget::Var(v))
+                        }
+                        _ => None,
+                    };
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn assign_flows(&mut self, lhs: ExprId, rhs: ExprId) {
+        let ast = self.ast;
+        match (&ast.expr(lhs).kind, &ast.expr(rhs).kind) {
+            (ExprKind::Tuple { elements: l }, ExprKind::Tuple { elements: r })
+                if l.len() == r.len() =>
+            {
+                for (a, b) in l.iter().zip(r) {
+                    if let (Some(a), Some(b)) = (a, b) {
+                        self.assign_flows(*a, *b);
+                    }
+                }
+            }
+            (ExprKind::Tuple { elements }, _) => {
+                for a in elements.iter().flatten() {
+                    self.assign_flows(*a, rhs);
+                }
+            }
+            _ => {
+                if let Some(target) = self.flow_target(lhs) {
+                    self.flow(Flow::Def { target, value: rhs });
+                }
+            }
+        }
+    }
+
+    /// Arguments flow into the parameters of internally called functions.
+    fn argument_flows(&mut self, callee: ExprId, kind: &CallKind, args: &CallArgs) {
+        let function = match *kind {
+            CallKind::Internal { function, .. } | CallKind::Library { function, .. } => function,
+            _ => return,
+        };
+        let CallArgs::Positional(args) = args else {
+            return;
+        };
+        // `x.f(a)` through `using L for T`: `x` is the first argument.
+        let mut all = Vec::with_capacity(args.len() + 1);
+        if let CallKind::Library { .. } = kind
+            && let Some((base, _)) = self
+                .ast
+                .expr(self.ast.skip_parens(callee))
+                .as_member_access()
+            && !matches!(self.type_of(base), Type::TypeType(_))
+        {
+            all.push(base);
+        }
+        all.extend(args.iter().copied());
+        for (index, value) in all.into_iter().enumerate() {
+            self.flow(Flow::Arg {
+                function,
+                index: index as u32,
+                value,
+            });
+        }
     }
 
     fn decl_of(&self, e: ExprId) -> Option<Declaration> {
