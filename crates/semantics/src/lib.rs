@@ -142,6 +142,8 @@ pub(crate) struct FileResults {
     pub(crate) decls: Vec<Option<Declaration>>,
     /// Indexed by `ExprId`.
     pub(crate) types: Vec<Type>,
+    /// Bitset over `ExprId`: inside an `unchecked { }` block.
+    pub(crate) unchecked: Vec<u64>,
 }
 
 /// A read or write of a state variable.
@@ -166,6 +168,7 @@ pub struct Model<'a> {
     pub(crate) writes: Vec<Vec<StateAccess>>,
     pub(crate) storage_alias: rustc_hash::FxHashMap<VarId, ItemRef>,
     pub(crate) flows: Vec<Vec<taint::Flow>>,
+    pub(crate) events: Vec<Vec<ItemRef>>,
 }
 
 impl<'a> Model<'a> {
@@ -288,6 +291,46 @@ impl<'a> Model<'a> {
         &self.calls[f.index()]
     }
 
+    /// True when arithmetic at `expr` reverts on overflow: Solidity 0.8 or later
+    /// (by the file's lowest admitted version; files without a pragma count as
+    /// 0.8) and not inside `unchecked { }`.
+    pub fn is_checked_arithmetic(&self, file: FileId, expr: ExprId) -> bool {
+        let Some(&fi) = self.tables.file_index.get(&file) else {
+            return false;
+        };
+        let in_unchecked = self.results[fi]
+            .unchecked
+            .get(expr.index() / 64)
+            .is_some_and(|w| w & (1 << (expr.index() % 64)) != 0);
+        let checked_version = self
+            .version(file)
+            .is_none_or(|v| v >= Version::new(0, 8, 0));
+        checked_version && !in_unchecked
+    }
+
+    /// True for constructors: `constructor(...)`, and before 0.5 a function named
+    /// after its contract.
+    pub fn is_constructor(&self, f: FunctionId) -> bool {
+        let info = self.function(f);
+        if info.kind == FunctionKind::Constructor {
+            return true;
+        }
+        let legacy = self
+            .tables
+            .file(info.item.file)
+            .and_then(|file| file.parse.ast().item(info.item.item).as_function())
+            .is_some_and(|d| d.is_legacy_constructor);
+        legacy
+            && self
+                .version(info.item.file)
+                .is_none_or(|v| v < Version::new(0, 5, 0))
+    }
+
+    /// The events a function's own body emits, in source order.
+    pub fn events_emitted(&self, f: FunctionId) -> &[ItemRef] {
+        &self.events[f.index()]
+    }
+
     /// The state variables a function's own body and header read, in source order
     /// (not through calls; see [`Model::summary`]).
     pub fn state_reads(&self, f: FunctionId) -> &[StateAccess] {
@@ -368,7 +411,7 @@ impl<'a> Model<'a> {
             FunctionKind::Modifier => false,
             FunctionKind::Constructor | FunctionKind::Fallback | FunctionKind::Receive => true,
             FunctionKind::Function => {
-                def.is_legacy_constructor
+                self.is_constructor(f)
                     || matches!(
                         def.visibility,
                         Some(Visibility::Public | Visibility::External) | None

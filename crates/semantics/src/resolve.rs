@@ -25,6 +25,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         writes: vec![Vec::new(); nfn],
         storage_alias: FxHashMap::default(),
         flows: vec![Vec::new(); nfn],
+        events: vec![Vec::new(); nfn],
     };
     for fi in 0..tables.files.len() {
         let f = &tables.files[fi];
@@ -33,6 +34,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         out.results.push(FileResults {
             decls: vec![None; n],
             types: vec![Type::Unknown; n],
+            unchecked: vec![0; n.div_ceil(64)],
         });
         let mut r = Resolver {
             t: &tables,
@@ -45,6 +47,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
             function: None,
             scopes: Vec::new(),
             function_locals: Vec::new(),
+            unchecked: 0,
         };
         for &id in &ast.source_unit().items {
             r.contract = tables
@@ -79,6 +82,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         writes: out.writes,
         storage_alias: out.storage_alias,
         flows: out.flows,
+        events: out.events,
     }
 }
 
@@ -95,6 +99,8 @@ struct Outputs {
     storage_alias: FxHashMap<VarId, ItemRef>,
     /// Indexed by `FunctionId`.
     flows: Vec<Vec<Flow>>,
+    /// Indexed by `FunctionId`: events emitted.
+    events: Vec<Vec<ItemRef>>,
 }
 
 struct Resolver<'t, 'a> {
@@ -111,6 +117,8 @@ struct Resolver<'t, 'a> {
     /// Every local of the current function: before 0.5 a local is visible in the
     /// whole function, whatever block declares it.
     function_locals: Vec<(CompactString, Declaration)>,
+    /// Depth of `unchecked { }` blocks around the current node.
+    unchecked: u32,
 }
 
 impl<'a> Resolver<'_, 'a> {
@@ -230,11 +238,13 @@ impl<'a> Resolver<'_, 'a> {
     fn stmt(&mut self, id: StmtId) {
         let ast = self.ast;
         match &ast.stmt(id).kind {
-            StmtKind::Block { stmts, .. } => {
+            StmtKind::Block { stmts, unchecked } => {
                 self.scopes.push(Vec::new());
+                self.unchecked += u32::from(*unchecked);
                 for &s in stmts {
                     self.stmt(s);
                 }
+                self.unchecked -= u32::from(*unchecked);
                 self.scopes.pop();
             }
             StmtKind::VarDecl { decls, value, .. } => {
@@ -313,6 +323,11 @@ impl<'a> Resolver<'_, 'a> {
             }
             StmtKind::Emit { event, args } => {
                 self.expr(*event, Some(args.len()));
+                if let (Some(Declaration::Event(e)), Some(f)) =
+                    (self.decl_of(*event), self.function)
+                {
+                    self.out.events[f.index()].push(e);
+                }
                 self.call_args(args);
             }
             StmtKind::Revert { error, args } => {
@@ -365,6 +380,9 @@ impl<'a> Resolver<'_, 'a> {
         let res = &mut self.out.results[self.fi];
         if let Some(d) = decl {
             res.decls[id.index()] = Some(d);
+        }
+        if self.unchecked > 0 {
+            res.unchecked[id.index() / 64] |= 1 << (id.index() % 64);
         }
         res.types[id.index()] = ty.clone();
         ty

@@ -24,6 +24,8 @@ pub struct FunctionSummary {
     pub sends_value: bool,
     /// Every function reached internally (the function itself excluded).
     pub callees: Vec<FunctionId>,
+    /// Events emitted, sorted and without duplicates.
+    pub events: Vec<ItemRef>,
 }
 
 /// Why a function can only succeed for a privileged caller.
@@ -126,6 +128,7 @@ impl Model<'_> {
             }
             s.reads.extend(self.state_reads(g).iter().map(|a| a.var));
             s.writes.extend(self.state_writes(g).iter().map(|a| a.var));
+            s.events.extend(self.events_emitted(g));
             for c in self.calls(g) {
                 if c.kind.is_external() {
                     s.sends_value |= matches!(
@@ -142,7 +145,7 @@ impl Model<'_> {
                 }
             }
         }
-        for v in [&mut s.reads, &mut s.writes] {
+        for v in [&mut s.reads, &mut s.writes, &mut s.events] {
             v.sort();
             v.dedup();
         }

@@ -1,0 +1,46 @@
+//! Item 7: version awareness.
+
+mod common;
+
+use common::Fixture;
+use syntax::FileId;
+
+#[test]
+fn checked_arithmetic_depends_on_version_and_unchecked_blocks() {
+    let fx = Fixture::one(
+        "pragma solidity ^0.8.4;\ncontract C { function f(uint a) public pure returns (uint) { unchecked { a + 1; } return a * 2; } }\n",
+    );
+    let m = fx.model();
+    assert!(!m.is_checked_arithmetic(FileId(0), fx.expr(0, "a + 1", 0)));
+    assert!(m.is_checked_arithmetic(FileId(0), fx.expr(0, "a * 2", 0)));
+    let fx = Fixture::one(
+        "pragma solidity ^0.7.6;\ncontract C { function f(uint a) public pure returns (uint) { return a * 2; } }\n",
+    );
+    let m = fx.model();
+    assert!(!m.is_checked_arithmetic(FileId(0), fx.expr(0, "a * 2", 0)));
+}
+
+#[test]
+fn constructors_by_name_before_0_5() {
+    let fx = Fixture::one(
+        "pragma solidity ^0.4.18;\ncontract Bank { function Bank() public {} function other() public {} }\n",
+    );
+    let m = fx.model();
+    assert!(m.is_constructor(fx.function(&m, "Bank", "Bank")));
+    assert!(!m.is_constructor(fx.function(&m, "Bank", "other")));
+    let fx = Fixture::one("pragma solidity ^0.8.0;\ncontract Bank { constructor() {} }\n");
+    let m = fx.model();
+    let (ctor, _) = m.functions().next().expect("constructor");
+    assert!(m.is_constructor(ctor));
+}
+
+#[test]
+fn summaries_list_emitted_events() {
+    let fx = Fixture::one(
+        "pragma solidity ^0.8.0;\ncontract C { event A(); event B(uint); function f() external { emit A(); g(); } function g() internal { emit B(1); } }\n",
+    );
+    let m = fx.model();
+    let s = m.summary(None, fx.function(&m, "C", "f"));
+    let names: Vec<String> = s.events.iter().map(|&e| fx.item_name(e)).collect();
+    assert_eq!(names, ["C.A", "C.B"]);
+}
