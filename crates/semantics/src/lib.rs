@@ -350,7 +350,7 @@ impl<'a> Model<'a> {
 
     /// The definition a call of `function` reaches when the most-derived contract is
     /// `most_derived` (virtual dispatch): the first function along the linearization
-    /// with the same name and number of parameters.
+    /// with the same name and parameter types.
     pub fn dispatch(&self, most_derived: ContractId, function: ItemRef) -> ItemRef {
         let Some(&fid) = self.tables.function_of_item.get(&function) else {
             return function;
@@ -359,12 +359,11 @@ impl<'a> Model<'a> {
         if info.contract.is_none() || info.kind != FunctionKind::Function {
             return function;
         }
+        let sig = self.tables.param_types_of(function);
         self.tables
             .function_candidates(most_derived, &info.name, 0)
             .into_iter()
-            .find(|f| {
-                self.function_of_item(*f).map(|id| self.function(id).arity) == Some(info.arity)
-            })
+            .find(|f| self.tables.param_types_of(*f) == sig)
             .unwrap_or(function)
     }
 

@@ -48,6 +48,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
             scopes: Vec::new(),
             function_locals: Vec::new(),
             unchecked: 0,
+            call_args_types: Vec::new(),
         };
         for &id in &ast.source_unit().items {
             r.contract = tables
@@ -119,6 +120,8 @@ struct Resolver<'t, 'a> {
     function_locals: Vec<(CompactString, Declaration)>,
     /// Depth of `unchecked { }` blocks around the current node.
     unchecked: u32,
+    /// The argument types of the calls whose callee is being resolved, innermost last.
+    call_args_types: Vec<Vec<Type>>,
 }
 
 impl<'a> Resolver<'_, 'a> {
@@ -444,7 +447,15 @@ impl<'a> Resolver<'_, 'a> {
             }
             ExprKind::Call { callee, args } => {
                 self.call_args(args);
+                let arg_types = match args {
+                    CallArgs::Positional(v) => {
+                        Some(v.iter().map(|&a| self.type_of(a).clone()).collect())
+                    }
+                    CallArgs::Named(_) => None,
+                };
+                self.call_args_types.push(arg_types.unwrap_or_default());
                 let ct = self.expr(*callee, Some(args.len()));
+                self.call_args_types.pop();
                 if let Some(Declaration::Builtin(Builtin::ArrayPush | Builtin::ArrayPop)) =
                     self.decl_of(*callee)
                     && let Some((base, _)) = ast.expr(*callee).as_member_access()
@@ -605,18 +616,35 @@ impl<'a> Resolver<'_, 'a> {
         Declaration::Unresolved
     }
 
-    /// Picks the candidate with `n + bound` parameters, else the first.
+    /// Picks the candidate with `n + bound` parameters whose parameter types best
+    /// fit the arguments of the call being resolved; else the first candidate.
     fn pick_arity(&self, cands: &[ItemRef], n: usize, bound: usize) -> Option<ItemRef> {
-        cands
-            .iter()
-            .copied()
-            .find(|f| {
-                self.t
-                    .function_of_item
-                    .get(f)
-                    .is_some_and(|&id| self.t.functions[id.index()].arity == n + bound)
-            })
-            .or_else(|| cands.first().copied())
+        let args = self.call_args_types.last();
+        let mut best: Option<(usize, ItemRef)> = None;
+        for &f in cands {
+            let params = self.t.param_types_of(f);
+            if params.len() != n + bound {
+                continue;
+            }
+            let score = match args {
+                Some(args) if args.len() == n => {
+                    let fits = params[bound..]
+                        .iter()
+                        .zip(args)
+                        .map(|(p, a)| fits(a, p))
+                        .collect::<Option<Vec<usize>>>();
+                    match fits {
+                        Some(v) => v.iter().sum::<usize>() + 1,
+                        None => 0,
+                    }
+                }
+                _ => 1,
+            };
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, f));
+            }
+        }
+        best.map(|(_, f)| f).or_else(|| cands.first().copied())
     }
 
     fn var_type(&self, r: ItemRef) -> Type {
@@ -1290,6 +1318,36 @@ impl<'a> Resolver<'_, 'a> {
             },
             _ => None,
         }
+    }
+}
+
+/// How well an argument of type `arg` fits a parameter of type `param`: `None`
+/// when it cannot, 2 for the same type, 1 for an implicit conversion or an unknown.
+fn fits(arg: &Type, param: &Type) -> Option<usize> {
+    use ElementaryType as E;
+    if arg == param {
+        return Some(2);
+    }
+    match (arg, param) {
+        (Type::Unknown, _) | (_, Type::Unknown) => Some(1),
+        (Type::NumberLiteral, Type::Elementary(E::Uint(_) | E::Int(_) | E::FixedBytes(_)))
+        | (Type::NumberLiteral, Type::Enum(_)) => Some(1),
+        (Type::StringLiteral, Type::Elementary(E::String | E::Bytes | E::FixedBytes(_))) => Some(1),
+        (Type::Elementary(E::Uint(a)), Type::Elementary(E::Uint(b)))
+        | (Type::Elementary(E::Int(a)), Type::Elementary(E::Int(b))) => (a <= b).then_some(1),
+        (Type::Elementary(E::Uint(a)), Type::Elementary(E::Int(b))) => (a < b).then_some(1),
+        (Type::Elementary(E::Address { .. }), Type::Elementary(E::Address { payable: false }))
+        | (Type::Contract(_), Type::Elementary(E::Address { .. }) | Type::Contract(_)) => Some(1),
+        (Type::Elementary(E::Address { .. }), Type::Elementary(E::Address { payable: true })) => {
+            Some(1)
+        }
+        (Type::Array { .. }, Type::Array { .. }) | (Type::Struct(_), Type::Struct(_)) => Some(1),
+        (Type::Tuple(_), _) | (_, Type::Tuple(_)) => Some(1),
+        (Type::Function(_) | Type::FunctionPointer(_), Type::FunctionPointer(_)) => Some(1),
+        (Type::Elementary(E::FixedBytes(a)), Type::Elementary(E::FixedBytes(b))) => {
+            (a <= b).then_some(1)
+        }
+        _ => None,
     }
 }
 

@@ -79,6 +79,8 @@ pub(crate) struct Tables<'a> {
     /// Attached by `using ... for T global` anywhere: visible wherever `T` is.
     pub(crate) global_using: UsingSet,
     pub(crate) diagnostics: Vec<SemanticDiagnostic>,
+    /// Indexed by `FunctionId`: the parameter types.
+    pub(crate) param_types: Vec<Vec<Type>>,
 }
 
 impl<'a> Tables<'a> {
@@ -93,6 +95,7 @@ impl<'a> Tables<'a> {
             file_using: Vec::new(),
             global_using: UsingSet::default(),
             diagnostics: Vec::new(),
+            param_types: Vec::new(),
         };
         for input in inputs {
             if t.file_index.contains_key(&input.file) {
@@ -113,6 +116,7 @@ impl<'a> Tables<'a> {
         t.resolve_bases();
         t.linearize_all();
         t.collect_using();
+        t.compute_param_types();
         t
     }
 
@@ -501,8 +505,33 @@ impl<'a> Tables<'a> {
         None
     }
 
-    /// Every function named `name` visible in `c`, most derived first, one per arity
-    /// (an override hides the base definition with the same number of parameters).
+    /// The parameter types of a function.
+    pub(crate) fn param_types_of(&self, f: ItemRef) -> &[Type] {
+        self.function_of_item
+            .get(&f)
+            .map_or(&[], |&id| &self.param_types[id.index()])
+    }
+
+    fn compute_param_types(&mut self) {
+        let mut all = Vec::with_capacity(self.functions.len());
+        for f in &self.functions {
+            let types = self
+                .file(f.item.file)
+                .and_then(|file| file.parse.ast().item(f.item.item).as_function())
+                .map(|d| {
+                    d.params
+                        .iter()
+                        .map(|p| self.type_of_typename(f.item.file, f.contract, p.ty))
+                        .collect()
+                })
+                .unwrap_or_default();
+            all.push(types);
+        }
+        self.param_types = all;
+    }
+
+    /// Every function named `name` visible in `c`, most derived first, one per
+    /// signature (an override hides the base definition with the same parameter types).
     pub(crate) fn function_candidates(
         &self,
         c: ContractId,
@@ -510,19 +539,16 @@ impl<'a> Tables<'a> {
         skip: usize,
     ) -> Vec<ItemRef> {
         let mut out: Vec<ItemRef> = Vec::new();
-        let mut arities: Vec<usize> = Vec::new();
+        let mut seen: Vec<&[Type]> = Vec::new();
         for &b in self.contracts[c.index()].linearization.iter().skip(skip) {
             let Some(ds) = self.contracts[b.index()].members.get(name) else {
                 continue;
             };
             for d in ds {
                 if let Declaration::Function(f) = *d {
-                    let arity = self
-                        .function_of_item
-                        .get(&f)
-                        .map_or(0, |&id| self.functions[id.index()].arity);
-                    if !arities.contains(&arity) {
-                        arities.push(arity);
+                    let sig = self.param_types_of(f);
+                    if !seen.contains(&sig) {
+                        seen.push(sig);
                         out.push(f);
                     }
                 }

@@ -122,6 +122,38 @@ contract C {
 }
 
 #[test]
+fn overloads_with_the_same_arity_are_chosen_by_argument_types() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+contract C {
+    function g(uint256 a) internal pure returns (uint) { return a; }
+    function g(address a) internal pure returns (address) { return a; }
+    function g(bytes memory a) internal pure returns (bytes memory) { return a; }
+    function h(uint8 small, bytes calldata data) public view {
+        g(msg.sender);
+        g(small);
+        g(7);
+        g(data);
+    }
+}
+"#,
+    );
+    let m = fx.model();
+    let param = |nth: usize| match fx.decl(&m, "g", nth) {
+        semantics::Declaration::Function(f) => {
+            let id = m.function_of_item(f).expect("function");
+            format!("{:?}", m.var(m.params(id)[0]).ty)
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(param(0), "Elementary(Address { payable: false })");
+    assert_eq!(param(1), "Elementary(Uint(256))");
+    assert_eq!(param(2), "Elementary(Uint(256))");
+    assert_eq!(param(3), "Elementary(Bytes)");
+}
+
+#[test]
 fn imports_aliases_and_libraries() {
     let fx = Fixture::new(&[
         (
