@@ -152,6 +152,16 @@ fn main() {
         "CFGs of every function: {cfg_nodes} nodes in {:.3}s",
         t3.elapsed().as_secs_f64()
     );
+    let t5 = Instant::now();
+    let chains: usize = model
+        .functions()
+        .filter_map(|(f, _)| model.def_use(f))
+        .map(|d| d.uses.len())
+        .sum();
+    println!(
+        "def-use chains of every function: {chains} uses in {:.3}s",
+        t5.elapsed().as_secs_f64()
+    );
     let t4 = Instant::now();
     let _taint = model.taint();
     println!(

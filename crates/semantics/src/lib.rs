@@ -17,6 +17,7 @@
 mod builtin;
 mod calls;
 mod cfg;
+mod defuse;
 mod ids;
 mod resolve;
 mod summary;
@@ -27,6 +28,7 @@ mod types;
 pub use builtin::Builtin;
 pub use calls::{CallKind, CallSite, LowLevelKind};
 pub use cfg::{Analysis, Cfg, CfgNode, EdgeKind, NodeId, NodeKind, solve};
+pub use defuse::{DefUse, Use};
 pub use ids::{ContractId, ExprRef, FunctionId, ItemRef, VarId};
 pub use summary::{FunctionSummary, Guard};
 pub use symbols::{ContractInfo, FunctionInfo};
@@ -169,6 +171,7 @@ pub struct Model<'a> {
     pub(crate) storage_alias: rustc_hash::FxHashMap<VarId, ItemRef>,
     pub(crate) flows: Vec<Vec<taint::Flow>>,
     pub(crate) events: Vec<Vec<ItemRef>>,
+    pub(crate) var_at: rustc_hash::FxHashMap<(FileId, u32), VarId>,
 }
 
 impl<'a> Model<'a> {

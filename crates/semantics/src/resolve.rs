@@ -26,6 +26,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         storage_alias: FxHashMap::default(),
         flows: vec![Vec::new(); nfn],
         events: vec![Vec::new(); nfn],
+        var_at: FxHashMap::default(),
     };
     for fi in 0..tables.files.len() {
         let f = &tables.files[fi];
@@ -84,6 +85,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         storage_alias: out.storage_alias,
         flows: out.flows,
         events: out.events,
+        var_at: out.var_at,
     }
 }
 
@@ -102,6 +104,8 @@ struct Outputs {
     flows: Vec<Vec<Flow>>,
     /// Indexed by `FunctionId`: events emitted.
     events: Vec<Vec<ItemRef>>,
+    /// Variables by the position of their name.
+    var_at: FxHashMap<(FileId, u32), VarId>,
 }
 
 struct Resolver<'t, 'a> {
@@ -155,6 +159,7 @@ impl<'a> Resolver<'_, 'a> {
     fn new_var(&mut self, decl: &VarDecl, ty: Type) -> Option<VarId> {
         let name = decl.name.as_ref()?;
         let id = VarId(self.out.vars.len() as u32);
+        self.out.var_at.insert((self.file, name.span.lo), id);
         self.out.vars.push(VarInfo {
             name: name.name.clone(),
             span: name.span,

@@ -165,3 +165,46 @@ fn worklist_solver_forward_and_backward() {
         ["revert"]
     );
 }
+
+#[test]
+fn def_use_chains_from_reaching_definitions() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+contract C {
+    function f(uint p, bool c) external pure returns (uint) {
+        uint a = 1;
+        if (c) { a = p; }
+        uint b = a + 1;
+        a = 5;
+        return a + b;
+    }
+}
+"#,
+    );
+    let m = fx.model();
+    let du = m.def_use(fx.function(&m, "C", "f")).expect("def-use");
+    let cfg = &du.cfg;
+    let at = |text: &str| node(&fx, cfg, text);
+    let defs_of_use = |expr_text: &str, nth: usize| {
+        let e = fx.expr(0, expr_text, nth);
+        let mut d: Vec<NodeId> = du
+            .uses
+            .iter()
+            .find(|u| u.expr == e)
+            .expect("use")
+            .defs
+            .clone();
+        d.sort();
+        d
+    };
+    // `a` in `a + 1` may come from `uint a = 1;` or `a = p;`.
+    let mut expect = vec![at("uint a = 1;"), at("a = p;")];
+    expect.sort();
+    assert_eq!(defs_of_use("a", 1), expect);
+    // `p` comes from the entry.
+    assert_eq!(defs_of_use("p", 0), [Cfg::ENTRY]);
+    // `a` in `return a + b` only from `a = 5;` (the earlier ones are killed).
+    assert_eq!(defs_of_use("a", 3), [at("a = 5;")]);
+    assert_eq!(defs_of_use("b", 0), [at("uint b = a + 1;")]);
+}

@@ -32,6 +32,8 @@ fn deep_nesting_on_a_small_stack() {
                 let t = m.taint();
                 for (f, _) in m.functions() {
                     let _ = m.cfg(f);
+                    let _ = m.def_use(f);
+                    let _ = m.def_use(f);
                     let _ = m.guard(f);
                     let _ = m.summary(None, f);
                     let _ = m.has_reentrancy_mutex(f);
@@ -64,6 +66,7 @@ fn broken_and_odd_input() {
         let t = m.taint();
         for (f, _) in m.functions() {
             let _ = m.cfg(f);
+            let _ = m.def_use(f);
             let _ = m.guard(f);
             let _ = m.summary(None, f);
             for &p in m.params(f) {
