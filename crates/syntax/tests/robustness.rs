@@ -200,3 +200,19 @@ fn arbitrary_garbage_never_panics() {
         let _ = parse_on_small_stack(s.to_string());
     }
 }
+
+/// Found by fuzzing: tree-sitter's error recovery on this 2.7 KB input ran for minutes
+/// and grew to gigabytes. The parse is now abandoned when it exceeds its operation
+/// budget, which gives a diagnostic instead.
+#[test]
+fn pathological_error_recovery_is_abandoned_with_a_diagnostic() {
+    let bytes = include_bytes!("fixtures/pathological_error_recovery.bin");
+    let source = String::from_utf8_lossy(bytes).into_owned();
+    let messages = parse_on_small_stack(source);
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("too malformed to parse")),
+        "{messages:?}"
+    );
+}
