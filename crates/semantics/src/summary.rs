@@ -3,7 +3,9 @@
 
 use rustc_hash::FxHashSet;
 use syntax::Span;
-use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtId, StmtKind, UnaryOp};
+use syntax::ast::{
+    Ast, BinaryOp, ExprId, ExprKind, FunctionKind, Literal, StmtId, StmtKind, UnaryOp,
+};
 
 use crate::calls::{CallKind, CallSite};
 use crate::ids::{ContractId, FunctionId, ItemRef, VarId};
@@ -35,6 +37,15 @@ pub struct Guard {
     pub function: FunctionId,
     /// The checked condition (`msg.sender == owner`, `hasRole(R, msg.sender)`, ...).
     pub span: Span,
+}
+
+/// True when the statement is or directly contains (through blocks) the modifier placeholder `_`.
+fn contains_placeholder(ast: &Ast, s: StmtId) -> bool {
+    match &ast.stmt(s).kind {
+        StmtKind::Placeholder => true,
+        StmtKind::Block { stmts, .. } => stmts.iter().any(|&x| contains_placeholder(ast, x)),
+        _ => false,
+    }
 }
 
 /// How deep guard detection follows internal calls (`onlyOwner` → `_checkOwner` → `owner`).
@@ -161,7 +172,8 @@ impl Model<'_> {
     /// either (`_checkOwner()`). Recognised by behaviour, not by name.
     pub fn guard(&self, f: FunctionId) -> Option<Guard> {
         let mut visited = FxHashSet::default();
-        self.guard_in(f, GUARD_DEPTH, &mut visited, &[])
+        let md = self.function(f).contract;
+        self.guard_in(md, f, GUARD_DEPTH, &mut visited, &[])
     }
 
     /// True when [`Model::guard`] finds a check.
@@ -171,6 +183,7 @@ impl Model<'_> {
 
     fn guard_in(
         &self,
+        md: Option<ContractId>,
         f: FunctionId,
         depth: u32,
         visited: &mut FxHashSet<FunctionId>,
@@ -182,7 +195,7 @@ impl Model<'_> {
         for c in self.calls(f) {
             if let CallKind::Modifier { modifier } = c.kind
                 && let Some(m) = self.function_of_item(modifier)
-                && let Some(g) = self.guard_in(m, depth - 1, visited, &[])
+                && let Some(g) = self.guard_in(md, m, depth - 1, visited, &[])
             {
                 return Some(g);
             }
@@ -199,7 +212,7 @@ impl Model<'_> {
                     match self.declaration(file, ast.skip_parens(*callee)) {
                         Some(Declaration::Builtin(Builtin::Require | Builtin::Assert)) => {
                             if let Some(&cond) = args.exprs().first()
-                                && self.is_sender_condition(f, cond, depth, senders)
+                                && self.is_sender_condition(md, f, cond, true, depth, senders)
                             {
                                 return Some(Guard {
                                     function: f,
@@ -210,29 +223,36 @@ impl Model<'_> {
                         _ => {
                             let site = self.calls(f).iter().find(|c| c.expr == Some(e));
                             if let Some(site) = site
-                                && let Some(t) = self.internal_target(None, f, site)
+                                && let Some(t) = self.internal_target(md, f, site)
                             {
                                 // Parameters receiving the sender count as the sender.
                                 let bound: Vec<VarId> = args
                                     .exprs()
                                     .iter()
                                     .zip(self.params(t))
-                                    .filter(|(a, _)| self.is_sender_expr(f, **a, depth, senders))
+                                    .filter(|(a, _)| {
+                                        self.is_sender_expr(md, f, **a, depth, senders)
+                                    })
                                     .map(|(_, &p)| p)
                                     .collect();
-                                if let Some(g) = self.guard_in(t, depth - 1, visited, &bound) {
+                                if let Some(g) = self.guard_in(md, t, depth - 1, visited, &bound) {
                                     return Some(g);
                                 }
                             }
                         }
                     }
                 }
+                // `if (!privileged) revert(...) [else ...]`, or in a modifier `if (privileged) _;`.
                 StmtKind::If {
                     cond,
                     then_branch,
-                    else_branch: None,
-                } if self.reverts(f, ast, *then_branch)
-                    && self.is_sender_condition(f, *cond, depth, senders) =>
+                    else_branch,
+                } if (self.reverts(f, ast, *then_branch)
+                    && self.is_sender_condition(md, f, *cond, false, depth, senders))
+                    || (else_branch.is_none()
+                        && self.function(f).kind == FunctionKind::Modifier
+                        && contains_placeholder(ast, *then_branch)
+                        && self.is_sender_condition(md, f, *cond, true, depth, senders)) =>
                 {
                     return Some(Guard {
                         function: f,
@@ -265,7 +285,14 @@ impl Model<'_> {
     }
 
     /// `msg.sender`, `tx.origin`, or a call of an internal function returning one (`_msgSender()`).
-    fn is_sender_expr(&self, f: FunctionId, e: ExprId, depth: u32, senders: &[VarId]) -> bool {
+    fn is_sender_expr(
+        &self,
+        md: Option<ContractId>,
+        f: FunctionId,
+        e: ExprId,
+        depth: u32,
+        senders: &[VarId],
+    ) -> bool {
         let file = self.function(f).item.file;
         let Some(ast) = self.ast_of(f) else {
             return false;
@@ -287,10 +314,12 @@ impl Model<'_> {
                     return args
                         .exprs()
                         .first()
-                        .is_some_and(|&a| self.is_sender_expr(f, a, depth, senders));
+                        .is_some_and(|&a| self.is_sender_expr(md, f, a, depth, senders));
                 }
                 depth > 0
-                    && self.callee_returns(f, e, |g, r| self.is_sender_expr(g, r, depth - 1, &[]))
+                    && self.callee_returns(md, f, e, |g, r| {
+                        self.is_sender_expr(md, g, r, depth - 1, &[])
+                    })
             }
             _ => false,
         }
@@ -300,6 +329,7 @@ impl Model<'_> {
     /// values satisfies `pred`.
     fn callee_returns(
         &self,
+        md: Option<ContractId>,
         f: FunctionId,
         call: ExprId,
         pred: impl Fn(FunctionId, ExprId) -> bool,
@@ -307,7 +337,7 @@ impl Model<'_> {
         let Some(site) = self.calls(f).iter().find(|c| c.expr == Some(call)) else {
             return false;
         };
-        let Some(g) = self.internal_target(None, f, site) else {
+        let Some(g) = self.internal_target(md, f, site) else {
             return false;
         };
         let Some(ast) = self.ast_of(g) else {
@@ -321,7 +351,7 @@ impl Model<'_> {
 
     /// True when the expression reads contract state: a state variable, or a call
     /// of a function (internal or external) that reads state.
-    fn reads_state(&self, f: FunctionId, e: ExprId) -> bool {
+    fn reads_state(&self, md: Option<ContractId>, f: FunctionId, e: ExprId) -> bool {
         let file = self.function(f).item.file;
         let Some(ast) = self.ast_of(f) else {
             return false;
@@ -333,23 +363,36 @@ impl Model<'_> {
                 Some(Declaration::StateVar(_) | Declaration::FileConstant(_))
             ),
             ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
-                self.reads_state(f, *base)
+                self.reads_state(md, f, *base)
             }
-            ExprKind::Call { .. } => match self.calls(f).iter().find(|c| c.expr == Some(e)) {
-                Some(site) if site.kind.is_external() => true,
-                Some(site) => self
-                    .internal_target(None, f, site)
-                    .is_some_and(|g| !self.summary(None, g).reads.is_empty()),
-                None => false,
-            },
+            ExprKind::Call { callee, args } => {
+                match self.calls(f).iter().find(|c| c.expr == Some(e)) {
+                    Some(site) if site.kind.is_external() => true,
+                    Some(site) => self
+                        .internal_target(md, f, site)
+                        .is_some_and(|g| !self.summary(md, g).reads.is_empty()),
+                    // Conversions: `address(token)`.
+                    None => {
+                        matches!(self.type_of(file, *callee), Type::TypeType(_))
+                            && args.exprs().iter().any(|&a| self.reads_state(md, f, a))
+                    }
+                }
+            }
             _ => false,
         }
     }
 
+    /// True when `cond` restricts the caller to a privileged set: with `holds`, the
+    /// call proceeds only when `cond` is true (`require(cond)`, `if (cond) _;`);
+    /// without, only when it is false (`if (cond) revert()`). Deny-lists
+    /// (`require(!frozen[msg.sender])`) and exclusions (`require(msg.sender != x)`)
+    /// are not privileges.
     fn is_sender_condition(
         &self,
+        md: Option<ContractId>,
         f: FunctionId,
         cond: ExprId,
+        holds: bool,
         depth: u32,
         senders: &[VarId],
     ) -> bool {
@@ -358,57 +401,76 @@ impl Model<'_> {
             return false;
         };
         let cond = ast.skip_parens(cond);
+        let sub =
+            |e: ExprId, holds: bool| self.is_sender_condition(md, f, e, holds, depth, senders);
         match &ast.expr(cond).kind {
+            // `a || b` must hold: both must be privileges; `a && b` must hold: one suffices.
             ExprKind::Binary {
-                op: BinaryOp::Or,
+                op: op @ (BinaryOp::Or | BinaryOp::And),
                 lhs,
                 rhs,
             } => {
-                self.is_sender_condition(f, *lhs, depth, senders)
-                    && self.is_sender_condition(f, *rhs, depth, senders)
+                if (*op == BinaryOp::Or) == holds {
+                    sub(*lhs, holds) && sub(*rhs, holds)
+                } else {
+                    sub(*lhs, holds) || sub(*rhs, holds)
+                }
             }
             ExprKind::Binary {
-                op: BinaryOp::And,
+                op: op @ (BinaryOp::Eq | BinaryOp::Ne),
                 lhs,
                 rhs,
             } => {
-                self.is_sender_condition(f, *lhs, depth, senders)
-                    || self.is_sender_condition(f, *rhs, depth, senders)
-            }
-            ExprKind::Binary {
-                op: BinaryOp::Eq | BinaryOp::Ne,
-                lhs,
-                rhs,
-            } => {
-                (self.is_sender_expr(f, *lhs, depth, senders) && self.reads_state(f, *rhs))
-                    || (self.is_sender_expr(f, *rhs, depth, senders) && self.reads_state(f, *lhs))
+                let bool_literal = |e: ExprId| match ast.expr(ast.skip_parens(e)).kind {
+                    ExprKind::Literal(Literal::Bool(b)) => Some(b),
+                    _ => None,
+                };
+                let is_eq = *op == BinaryOp::Eq;
+                // `owners[msg.sender] == true`, `blacklist[msg.sender] == false`.
+                if let Some(b) = bool_literal(*rhs) {
+                    return sub(*lhs, holds == (b == is_eq));
+                }
+                if let Some(b) = bool_literal(*lhs) {
+                    return sub(*rhs, holds == (b == is_eq));
+                }
+                is_eq == holds
+                    && ((self.is_sender_expr(md, f, *lhs, depth, senders)
+                        && self.reads_state(md, f, *rhs))
+                        || (self.is_sender_expr(md, f, *rhs, depth, senders)
+                            && self.reads_state(md, f, *lhs)))
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,
                 operand,
-            } => self.is_sender_condition(f, *operand, depth, senders),
+            } => sub(*operand, !holds),
             // `admins[msg.sender]`, `roles[r][msg.sender]`.
             ExprKind::Index {
                 base,
                 index: Some(index),
             } => {
-                *self.type_of(file, cond) == Type::BOOL
-                    && (self.is_sender_expr(f, *index, depth, senders)
-                        || self.is_sender_condition(f, *base, depth, senders))
-                    && self.reads_state(f, *base)
+                holds
+                    && *self.type_of(file, cond) == Type::BOOL
+                    && (self.is_sender_expr(md, f, *index, depth, senders) || sub(*base, holds))
+                    && self.reads_state(md, f, *base)
             }
             // `hasRole(R, msg.sender)`, `registry.isAdmin(msg.sender)`, `isOwner()`.
             ExprKind::Call { args, .. } => {
+                let low_level = self
+                    .calls(f)
+                    .iter()
+                    .any(|c| c.expr == Some(cond) && matches!(c.kind, CallKind::LowLevel { .. }));
                 let passes_sender = args
                     .exprs()
                     .iter()
-                    .any(|&a| self.is_sender_expr(f, a, depth, senders));
-                (passes_sender
+                    .any(|&a| self.is_sender_expr(md, f, a, depth, senders));
+                (holds
+                    && !low_level
+                    && passes_sender
                     && *self.type_of(file, cond) == Type::BOOL
-                    && self.reads_state(f, cond))
+                    && self.reads_state(md, f, cond))
                     || (depth > 0
-                        && self.callee_returns(f, cond, |g, r| {
-                            self.is_sender_condition(g, r, depth - 1, &[])
+                        && self.callee_returns(md, f, cond, |g, r| {
+                            self.is_sender_condition(md, g, r, holds, depth - 1, &[])
                         }))
             }
             _ => false,

@@ -119,6 +119,13 @@ contract C is Own, Roles {
     function e(uint n) external { require(balances[msg.sender] >= n); }
     function f() external { require(msg.sender != address(0)); }
     function g() external { if (tx.origin != admin) throw_(); }
+    modifier onlyAdminSilently() { if (msg.sender == admin) _; }
+    function h() external onlyAdminSilently {}
+    function i() external { require(whitelist[msg.sender] == true); }
+    function j() external { require(!whitelist[msg.sender]); }
+    function k() external { require(msg.sender != admin); }
+    function l() external { if (msg.sender != admin) { revert(); } }
+    function n(address to) external { (bool ok, ) = to.call(abi.encode(msg.sender)); require(ok); }
     function throw_() internal pure {}
 }
 "#,
@@ -132,6 +139,12 @@ contract C is Own, Roles {
     assert!(!guarded("e"), "a balance check is not access control");
     assert!(!guarded("f"), "a zero-address check is not access control");
     assert!(!guarded("g"), "the branch does not revert");
+    assert!(guarded("h"), "if (msg.sender == admin) _;");
+    assert!(guarded("i"), "whitelist[msg.sender] == true");
+    assert!(!guarded("j"), "a deny-list is not a privilege");
+    assert!(!guarded("k"), "excluding one address is not a privilege");
+    assert!(guarded("l"), "if (msg.sender != admin) revert");
+    assert!(!guarded("n"), "a low-level call is not a check");
     let g = m.guard(fx.function(&m, "C", "a")).expect("guard");
     assert_eq!(m.function(g.function).name, "_checkOwner");
 }
