@@ -1,18 +1,33 @@
-//! The semantic model of a Solidity project: symbols, inheritance, types and calls.
+//! The semantic model of a Solidity project: symbols, inheritance, types, calls,
+//! control flow, data flow, summaries and taint.
 //!
 //! Build it with [`Model::build`] from parsed files and their resolved import edges
 //! ([`SourceInput`]); then ask it:
-//! - what an identifier or member access refers to: [`Model::declaration`];
+//! - what a name or member access refers to: [`Model::declaration`] (a
+//!   [`Declaration`]; `Unresolved` is explicit, and [`Model::is_missing_source`]
+//!   tells whether a missing import may explain it);
 //! - what type an expression has: [`Model::type_of`] ([`Type::Unknown`] when the
 //!   source does not say);
-//! - which calls a function makes and how they are classified: [`Model::calls`];
-//! - the inheritance order of a contract: [`Model::linearization`], and which
-//!   definition a virtual call reaches for the most-derived contract:
-//!   [`Model::dispatch`] and [`Model::super_function`].
+//! - inheritance: [`Model::linearization`] (C3), [`Model::lookup_member`],
+//!   [`Model::function_overloads`], [`Model::dispatch`] (virtual dispatch for the
+//!   most-derived contract) and [`Model::super_function`];
+//! - calls: [`Model::calls`] (classified [`CallKind`]s: internal, modifier, library,
+//!   high-level, low-level with value and gas, creation), [`Model::internal_callees`],
+//!   [`Model::entry_points`];
+//! - control and data flow: [`Model::cfg`] (modifiers expanded), [`solve`] with an
+//!   [`Analysis`], [`Model::def_use`];
+//! - effects: [`Model::state_reads`], [`Model::state_writes`],
+//!   [`Model::events_emitted`], and transitively [`Model::summary`];
+//! - access control: [`Model::guard`] / [`Model::is_guarded`],
+//!   [`Model::has_reentrancy_mutex`];
+//! - taint: [`Model::taint`] then [`Taint::expr`], [`Taint::var`], [`Taint::state_var`];
+//! - version-dependent facts: [`Model::version`], [`Model::is_checked_arithmetic`],
+//!   [`Model::is_constructor`], [`Model::is_entry_point`].
 //!
 //! Invariants: building never panics and never fails; broken or impossible input
 //! (unknown bases, inheritance cycles, impossible linearizations) yields
-//! [`SemanticDiagnostic`]s and `Unknown`/`Unresolved` answers. This crate does no IO.
+//! [`SemanticDiagnostic`]s and `Unknown`/`Unresolved` answers. Every recursive walk is
+//! bounded by the parser's nesting cap. This crate does no IO (`clippy.toml`).
 
 mod builtin;
 mod calls;
