@@ -53,4 +53,18 @@ PY
 check smartbugs-curated "$shared/benchmarks/smartbugs-curated/dataset" 0
 check modern "$shared/corpus/modern" 0
 check wild-sample "$shared/corpus/wild-sample" 1
+
+# Through semantics: the model, CFGs, def-use, taint and summaries of every file
+# (the coverage program panics, and so fails here, on any internal error).
+cargo build --release --locked -p semantics --example coverage >/dev/null 2>&1 \
+    || cargo build --release --locked -p semantics --example coverage
+for dir in "$shared/benchmarks/smartbugs-curated/dataset" "$shared/corpus/modern" "$shared/corpus/wild-sample"; do
+    if ! timeout 600 target/release/examples/coverage "$dir" >"$tmp/semantics.out" 2>&1; then
+        echo "FAIL semantics over $dir"
+        tail -n 20 "$tmp/semantics.out"
+        status=1
+    else
+        echo "ok   semantics over ${dir#"$shared"/}: $(grep -m1 -i 'identifiers' "$tmp/semantics.out")"
+    fi
+done
 exit $status

@@ -56,7 +56,17 @@ pub(crate) fn analyze(
     let metas: Vec<_> = detectors.iter().map(|d| d.meta()).collect();
     let views = source_views(project);
     let mut report = Report::build(&views, findings, &metas, tool_info())?;
-    report.diagnostics = input_diagnostics(project);
+    let inputs: Vec<semantics::SourceInput<'_>> = project
+        .files
+        .iter()
+        .map(|f| semantics::SourceInput {
+            file: f.id,
+            parse: &f.parse,
+            imports: &f.imports,
+        })
+        .collect();
+    let model = semantics::Model::build(&inputs);
+    report.diagnostics = input_diagnostics(project, &model);
     report.stats = ScanStats {
         files_loaded: project.files.len(),
         files_reported: contexts.len(),
@@ -66,9 +76,22 @@ pub(crate) fn analyze(
     Ok(report)
 }
 
-/// Syntax errors of every loaded file and the loader's diagnostics, sorted.
-fn input_diagnostics(project: &Project) -> Vec<InputDiagnostic> {
+/// Syntax errors of every loaded file, the loader's diagnostics and the semantic
+/// model's (e.g. an impossible inheritance hierarchy), sorted.
+fn input_diagnostics(project: &Project, model: &semantics::Model<'_>) -> Vec<InputDiagnostic> {
     let mut out = Vec::new();
+    for d in model.diagnostics() {
+        let file = project.file(d.file);
+        let at = file.line_index.line_col(&file.text, d.span.lo);
+        out.push(InputDiagnostic {
+            kind: "semantic".to_owned(),
+            level: "warning".to_owned(),
+            file: Some(file.display_path.clone()),
+            line: Some(at.line),
+            column: Some(at.col),
+            message: d.message.clone(),
+        });
+    }
     for file in &project.files {
         for d in file.parse.diagnostics() {
             let at = file.line_index.line_col(&file.text, d.span.lo);

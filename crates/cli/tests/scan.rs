@@ -262,3 +262,21 @@ fn explain_and_detectors_list_the_registry() {
     );
     assert_eq!(web3audit(&["explain", "nope"]).status.code(), Some(2));
 }
+
+#[test]
+fn an_impossible_inheritance_hierarchy_is_a_semantic_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Diamond.sol");
+    // Bases go from most base-like to most derived: `C is B, A` asks for A to be more
+    // derived than B, which already derives from A, so no C3 order exists.
+    let src = "pragma solidity 0.8.24;\ncontract A {}\ncontract B is A {}\ncontract C is B, A {}\n";
+    std::fs::write(&file, src).unwrap();
+    let report = json_scan(&[file.to_str().unwrap()]);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["kind"] == "semantic" && d["file"] == "Diamond.sol" && d["line"] == 4),
+        "{diagnostics:?}"
+    );
+}
