@@ -215,10 +215,10 @@ impl<'a> Visitor<'a> for Walker<'a, '_> {
         match &self.ast.expr(id).kind {
             ExprKind::Call { callee, args } => {
                 let callee = self.ast.expr(*callee);
-                if callee.is_ident("require") || callee.is_ident("assert") {
-                    if let Some(&cond) = args.exprs().first() {
-                        self.check_condition(cx, cond);
-                    }
+                if (callee.is_ident("require") || callee.is_ident("assert"))
+                    && let Some(&cond) = args.exprs().first()
+                {
+                    self.check_condition(cx, cond);
                 }
             }
             ExprKind::Ternary { cond, .. } => self.check_condition(cx, *cond),
