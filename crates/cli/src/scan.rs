@@ -1,7 +1,7 @@
 //! `web3audit scan`: load, analyse, render, gate.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -11,6 +11,7 @@ use project::{LoadOptions, Project};
 use report::{Report, SarifOptions, TextOptions};
 
 use crate::analysis::{self, AnalysisOptions};
+use crate::dump::DumpKind;
 
 /// Output formats of `scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -77,6 +78,11 @@ pub(crate) struct ScanArgs {
     /// Colour text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+
+    /// Print a view of the semantic model instead of findings: control-flow graphs or
+    /// the call graph (Graphviz DOT), or the symbols (text).
+    #[arg(long, value_enum, value_name = "VIEW")]
+    dump: Option<DumpKind>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -86,7 +92,8 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 pub(crate) fn run(args: ScanArgs) -> ExitCode {
     match scan(&args) {
-        Ok(report) => {
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(report)) => {
             let failed = args
                 .fail_on
                 .is_some_and(|threshold| report.findings.iter().any(|f| f.severity >= threshold));
@@ -99,7 +106,8 @@ pub(crate) fn run(args: ScanArgs) -> ExitCode {
     }
 }
 
-fn scan(args: &ScanArgs) -> Result<Report> {
+/// Runs the scan; `None` when `--dump` printed a view of the model instead of a report.
+fn scan(args: &ScanArgs) -> Result<Option<Report>> {
     if let Some(jobs) = args.jobs {
         if jobs == 0 {
             bail!("--jobs must be at least 1");
@@ -125,6 +133,11 @@ fn scan(args: &ScanArgs) -> Result<Report> {
         ..LoadOptions::default()
     };
     let project = Project::load(&args.paths, &load)?;
+    if let Some(kind) = args.dump {
+        let text = crate::dump::dump(&project, kind);
+        write_output(args.output.as_deref(), &text)?;
+        return Ok(None);
+    }
     let options = AnalysisOptions {
         selection,
         min_severity: args.min_severity,
@@ -169,31 +182,34 @@ fn scan(args: &ScanArgs) -> Result<Report> {
         }
     };
 
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, rendered.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            if args.format != Format::Text {
-                for line in analysis::diagnostic_lines(&report, 20) {
-                    eprintln!("{line}");
-                }
-                eprintln!("{}", report::summary_line(&report).trim_end());
-            }
+    write_output(args.output.as_deref(), &rendered)?;
+    if args.output.is_some() && args.format != Format::Text {
+        for line in analysis::diagnostic_lines(&report, 20) {
+            eprintln!("{line}");
         }
+        eprintln!("{}", report::summary_line(&report).trim_end());
+    }
+    Ok(Some(report))
+}
+
+/// Writes `text` to `path`, or to standard output (ending with a newline) without one.
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display())),
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout
-                .write_all(rendered.as_bytes())
+                .write_all(text.as_bytes())
                 .context("cannot write to standard output")?;
-            if !rendered.ends_with('\n') {
+            if !text.ends_with('\n') {
                 stdout
                     .write_all(b"\n")
                     .context("cannot write to standard output")?;
             }
-            stdout.flush().context("cannot write to standard output")?;
+            stdout.flush().context("cannot write to standard output")
         }
     }
-    Ok(report)
 }
 
 /// The analyzer behind `web3audit serve`.

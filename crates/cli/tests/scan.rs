@@ -280,3 +280,68 @@ fn an_impossible_inheritance_hierarchy_is_a_semantic_diagnostic() {
         "{diagnostics:?}"
     );
 }
+
+#[test]
+fn dump_shows_the_semantic_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Bank.sol");
+    let src = "pragma solidity 0.8.24;\n\
+               contract Owned {\n    address owner;\n    modifier onlyOwner() { require(msg.sender == owner); _; }\n}\n\
+               contract Bank is Owned {\n    mapping(address => uint256) balances;\n\
+               \x20   function withdraw(uint256 amount) external {\n\
+               \x20       if (balances[msg.sender] >= amount) {\n            balances[msg.sender] -= amount;\n            payable(msg.sender).transfer(amount);\n        }\n    }\n\
+               \x20   function sweep() external onlyOwner { _pay(owner); }\n\
+               \x20   function _pay(address to) internal { payable(to).transfer(address(this).balance); }\n}\n";
+    std::fs::write(&file, src).unwrap();
+    let path = file.to_str().unwrap();
+    let run = |view: &str| {
+        let out = web3audit(&["scan", path, "--dump", view]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let symbols = run("symbols");
+    assert!(
+        symbols.contains("Contract Bank (Bank.sol:6)\n  linearization: Bank -> Owned"),
+        "{symbols}"
+    );
+    assert!(symbols.contains("sweep: function, 0 params, entry point, guarded by `msg.sender == owner` in Owned.onlyOwner"));
+    assert!(
+        symbols.contains("_pay: function, 1 params\n"),
+        "internal functions are not entry points: {symbols}"
+    );
+
+    let calls = run("callgraph");
+    assert!(calls.starts_with("digraph callgraph {"));
+    assert!(
+        calls.contains("\"Bank.sweep\" -> \"Owned.onlyOwner\" [label=\"modifier\"];"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("\"Bank.sweep\" -> \"Bank._pay\" [label=\"\"];"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains(
+            "\"Bank._pay\" -> \"<transfer>\" [label=\"low-level, value\", style=dashed];"
+        ),
+        "{calls}"
+    );
+
+    let cfg = run("cfg");
+    assert!(cfg.starts_with("digraph cfg {") && cfg.contains("label=\"Bank.withdraw\";"));
+    assert!(
+        cfg.contains("Bank.sol:9  balances[msg.sender] >= amount?"),
+        "{cfg}"
+    );
+    assert!(cfg.contains("[label=\"true\"]") && cfg.contains("[label=\"false\"]"));
+    assert!(
+        cfg.contains("[label=\"revert\", style=dashed]"),
+        "the modifier's require can revert: {cfg}"
+    );
+}
