@@ -13,6 +13,8 @@ use report::{InputDiagnostic, Report, ScanStats, SourceView, ToolInfo};
 pub(crate) struct AnalysisOptions {
     pub(crate) selection: Selection,
     pub(crate) min_severity: Option<Severity>,
+    /// Overrides the version the pragmas admit (`--solc-version`).
+    pub(crate) solc_version: Option<syntax::Version>,
 }
 
 /// The tool as reports name it.
@@ -56,6 +58,22 @@ pub(crate) fn analyze(
     let metas: Vec<_> = detectors.iter().map(|d| d.meta()).collect();
     let views = source_views(project);
     let mut report = Report::build(&views, findings, &metas, tool_info())?;
+    let model = build_model(project, options.solc_version);
+    report.diagnostics = input_diagnostics(project, &model);
+    report.stats = ScanStats {
+        files_loaded: project.files.len(),
+        files_reported: contexts.len(),
+        bytes: project.files.iter().map(|f| f.text.len() as u64).sum(),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    };
+    Ok(report)
+}
+
+/// The semantic model of every loaded file.
+pub(crate) fn build_model(
+    project: &Project,
+    version: Option<syntax::Version>,
+) -> semantics::Model<'_> {
     let inputs: Vec<semantics::SourceInput<'_>> = project
         .files
         .iter()
@@ -65,15 +83,7 @@ pub(crate) fn analyze(
             imports: &f.imports,
         })
         .collect();
-    let model = semantics::Model::build(&inputs);
-    report.diagnostics = input_diagnostics(project, &model);
-    report.stats = ScanStats {
-        files_loaded: project.files.len(),
-        files_reported: contexts.len(),
-        bytes: project.files.iter().map(|f| f.text.len() as u64).sum(),
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    };
-    Ok(report)
+    semantics::Model::build_with(&inputs, &semantics::BuildOptions { version })
 }
 
 /// Syntax errors of every loaded file, the loader's diagnostics and the semantic
@@ -205,6 +215,7 @@ impl server::Analyzer for PipelineAnalyzer {
             &AnalysisOptions {
                 selection,
                 min_severity,
+                solc_version: None,
             },
             started,
         )

@@ -19,17 +19,8 @@ pub(crate) enum DumpKind {
 }
 
 /// Builds the model of `project` and renders the requested view of its reported files.
-pub(crate) fn dump(project: &Project, kind: DumpKind) -> String {
-    let inputs: Vec<semantics::SourceInput<'_>> = project
-        .files
-        .iter()
-        .map(|f| semantics::SourceInput {
-            file: f.id,
-            parse: &f.parse,
-            imports: &f.imports,
-        })
-        .collect();
-    let model = Model::build(&inputs);
+pub(crate) fn dump(project: &Project, kind: DumpKind, version: Option<syntax::Version>) -> String {
+    let model = crate::analysis::build_model(project, version);
     let dumper = Dumper {
         project,
         model: &model,
@@ -257,10 +248,12 @@ impl Dumper<'_, '_> {
                 .filter(|&f| self.model.function(f).contract == self.model.contract_of_item(c.item))
             {
                 let info = self.model.function(f);
-                let mut facts = vec![
-                    format!("{:?}", info.kind).to_lowercase(),
-                    format!("{} params", info.arity),
-                ];
+                let kind = if self.model.is_constructor(f) {
+                    "constructor".to_owned()
+                } else {
+                    format!("{:?}", info.kind).to_lowercase()
+                };
+                let mut facts = vec![kind, format!("{} params", info.arity)];
                 if self.model.is_entry_point(f) {
                     facts.push("entry point".to_owned());
                 }

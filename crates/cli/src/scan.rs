@@ -79,10 +79,23 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
 
+    /// Assume this compiler version (e.g. `0.8.19`) for every file instead of the lowest
+    /// one its pragma admits: it decides checked arithmetic, constructors by name, ...
+    #[arg(long, value_name = "X.Y.Z", value_parser = parse_version)]
+    solc_version: Option<syntax::Version>,
+
     /// Print a view of the semantic model instead of findings: control-flow graphs or
     /// the call graph (Graphviz DOT), or the symbols (text).
     #[arg(long, value_enum, value_name = "VIEW")]
     dump: Option<DumpKind>,
+}
+
+fn parse_version(s: &str) -> Result<syntax::Version, String> {
+    let parts: Vec<Option<u32>> = s.split('.').map(|p| p.parse().ok()).collect();
+    match parts.as_slice() {
+        [Some(major), Some(minor), Some(patch)] => Ok(syntax::Version::new(*major, *minor, *patch)),
+        _ => Err(format!("`{s}` is not a version like 0.8.19")),
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -134,13 +147,14 @@ fn scan(args: &ScanArgs) -> Result<Option<Report>> {
     };
     let project = Project::load(&args.paths, &load)?;
     if let Some(kind) = args.dump {
-        let text = crate::dump::dump(&project, kind);
+        let text = crate::dump::dump(&project, kind, args.solc_version);
         write_output(args.output.as_deref(), &text)?;
         return Ok(None);
     }
     let options = AnalysisOptions {
         selection,
         min_severity: args.min_severity,
+        solc_version: args.solc_version,
     };
     let report = analysis::analyze(&project, &options, started)?;
 

@@ -345,3 +345,37 @@ fn dump_shows_the_semantic_model() {
         "the modifier's require can revert: {cfg}"
     );
 }
+
+#[test]
+fn solc_version_overrides_the_pragma_in_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Bank.sol");
+    std::fs::write(
+        &file,
+        "pragma solidity >=0.4.0 <0.9.0;\ncontract Bank {\n    function Bank() public {}\n}\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let symbols = |extra: &[&str]| {
+        let mut args = vec!["scan", path, "--dump", "symbols"];
+        args.extend_from_slice(extra);
+        let out = web3audit(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The pragma admits 0.4.0: a function named after its contract is its constructor.
+    assert!(symbols(&[]).contains("  Bank: constructor, 0 params"));
+    // From 0.5 on it is an ordinary function.
+    assert!(symbols(&["--solc-version", "0.5.0"]).contains("  Bank: function, 0 params"));
+    assert_eq!(
+        web3audit(&["scan", path, "--solc-version", "0.8"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

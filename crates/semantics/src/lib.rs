@@ -67,6 +67,14 @@ pub struct SourceInput<'a> {
     pub imports: &'a [Option<FileId>],
 }
 
+/// How to build a [`Model`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// The compiler version to assume for every file instead of the lowest version its
+    /// pragma admits (what `web3audit scan --solc-version` sets).
+    pub version: Option<Version>,
+}
+
 /// What a name or member access refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Declaration {
@@ -192,7 +200,15 @@ pub struct Model<'a> {
 impl<'a> Model<'a> {
     /// Builds the model. Never fails; problems become [`Model::diagnostics`].
     pub fn build(inputs: &[SourceInput<'a>]) -> Model<'a> {
-        let tables = Tables::build(inputs);
+        Self::build_with(inputs, &BuildOptions::default())
+    }
+
+    /// Builds the model with options (e.g. a compiler version that overrides the pragmas).
+    pub fn build_with(inputs: &[SourceInput<'a>], options: &BuildOptions) -> Model<'a> {
+        let mut tables = Tables::build(inputs);
+        if let Some(version) = options.version {
+            tables.override_version(version);
+        }
         resolve::resolve(tables)
     }
 
@@ -223,7 +239,8 @@ impl<'a> Model<'a> {
         self.tables.file(file).is_some_and(|f| f.missing_imports)
     }
 
-    /// The lowest compiler version the file's pragma admits.
+    /// The compiler version the model assumes for `file`: the lowest its pragma admits,
+    /// unless [`BuildOptions::version`] overrides it.
     pub fn version(&self, file: FileId) -> Option<Version> {
         self.tables.file(file).and_then(|f| f.version)
     }

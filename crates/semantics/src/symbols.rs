@@ -84,6 +84,14 @@ pub(crate) struct Tables<'a> {
 }
 
 impl<'a> Tables<'a> {
+    /// Assumes `version` for every file, whatever its pragma says. Runs before
+    /// resolution, which is where versions take effect.
+    pub(crate) fn override_version(&mut self, version: Version) {
+        for file in &mut self.files {
+            file.version = Some(version);
+        }
+    }
+
     pub(crate) fn build(inputs: &[SourceInput<'a>]) -> Tables<'a> {
         let mut t = Tables {
             files: Vec::with_capacity(inputs.len()),

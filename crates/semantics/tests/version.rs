@@ -3,7 +3,8 @@
 mod common;
 
 use common::Fixture;
-use syntax::FileId;
+use semantics::BuildOptions;
+use syntax::{FileId, Version};
 
 #[test]
 fn checked_arithmetic_depends_on_version_and_unchecked_blocks() {
@@ -43,4 +44,31 @@ fn summaries_list_emitted_events() {
     let s = m.summary(None, fx.function(&m, "C", "f"));
     let names: Vec<String> = s.events.iter().map(|&e| fx.item_name(e)).collect();
     assert_eq!(names, ["C.A", "C.B"]);
+}
+
+#[test]
+fn a_version_override_replaces_the_pragma() {
+    let fx = Fixture::one(
+        "pragma solidity >=0.7.0 <0.9.0;\ncontract Bank { function Bank() public {} function f(uint a) public pure returns (uint) { return a * 2; } }\n",
+    );
+    // The pragma admits 0.7.0 first: unchecked arithmetic, constructors by keyword.
+    let m = fx.model();
+    assert_eq!(m.version(FileId(0)), Some(Version::new(0, 7, 0)));
+    assert!(!m.is_checked_arithmetic(FileId(0), fx.expr(0, "a * 2", 0)));
+    assert!(!m.is_constructor(fx.function(&m, "Bank", "Bank")));
+
+    let m = fx.model_with(&BuildOptions {
+        version: Some(Version::new(0, 8, 19)),
+    });
+    assert_eq!(m.version(FileId(0)), Some(Version::new(0, 8, 19)));
+    assert!(m.is_checked_arithmetic(FileId(0), fx.expr(0, "a * 2", 0)));
+
+    let m = fx.model_with(&BuildOptions {
+        version: Some(Version::new(0, 4, 18)),
+    });
+    assert!(!m.is_checked_arithmetic(FileId(0), fx.expr(0, "a * 2", 0)));
+    assert!(
+        m.is_constructor(fx.function(&m, "Bank", "Bank")),
+        "a constructor by name under 0.4.18"
+    );
 }

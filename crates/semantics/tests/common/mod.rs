@@ -47,6 +47,12 @@ impl Fixture {
     }
 
     pub fn model(&self) -> Model<'_> {
+        self.model_with(&semantics::BuildOptions::default())
+    }
+
+    /// The model built with `options`.
+    #[allow(dead_code)]
+    pub fn model_with(&self, options: &semantics::BuildOptions) -> Model<'_> {
         let inputs: Vec<_> = self
             .parses
             .iter()
@@ -57,7 +63,7 @@ impl Fixture {
                 imports: &self.imports[i],
             })
             .collect();
-        Model::build(&inputs)
+        Model::build_with(&inputs, options)
     }
 
     /// The `nth` expression (in source order) of file `file` whose text is `text`.
