@@ -2,36 +2,14 @@
 //! the import directives of each file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use project::{
     DiagnosticKind, DiagnosticLevel, LoadOptions, Project, ProjectDiagnostic, SourceFile,
 };
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+mod common;
 
-fn load(paths: &[PathBuf], options: &LoadOptions) -> Project {
-    Project::load(paths, options).unwrap_or_else(|e| panic!("loading {paths:?}: {e}"))
-}
-
-fn displayed(project: &Project) -> Vec<&str> {
-    project
-        .files
-        .iter()
-        .map(|f| f.display_path.as_str())
-        .collect()
-}
-
-fn reported(project: &Project) -> Vec<&str> {
-    project
-        .reported_files()
-        .map(|f| f.display_path.as_str())
-        .collect()
-}
+use common::{displayed, fixture, load, reported};
 
 fn file<'a>(project: &'a Project, display_path: &str) -> &'a SourceFile {
     project

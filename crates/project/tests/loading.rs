@@ -3,34 +3,13 @@
 //! (Import following is tested in `imports.rs`.)
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use project::{DiagnosticKind, LoadOptions, Project, ProjectError, ProjectKind};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+mod common;
 
-fn load(paths: &[PathBuf], options: &LoadOptions) -> Project {
-    Project::load(paths, options).unwrap_or_else(|e| panic!("loading {paths:?}: {e}"))
-}
-
-fn displayed(project: &Project) -> Vec<&str> {
-    project
-        .files
-        .iter()
-        .map(|f| f.display_path.as_str())
-        .collect()
-}
-
-fn reported(project: &Project) -> Vec<&str> {
-    project
-        .reported_files()
-        .map(|f| f.display_path.as_str())
-        .collect()
-}
+use common::{displayed, fixture, load, reported};
 
 fn options_with(f: impl FnOnce(&mut LoadOptions)) -> LoadOptions {
     let mut options = LoadOptions::default();
