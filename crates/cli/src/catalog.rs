@@ -92,12 +92,11 @@ fn references(m: &DetectorMeta) -> String {
 
 fn explain_text(m: &DetectorMeta) -> String {
     format!(
-        "# {} ({})\n\n{}\n{}\n{}{}",
+        "# {} ({})\n\n{}\n{}\n{}",
         m.title,
         m.id,
         facts(m),
         detectors::doc_markdown(m.doc).trim_end(),
-        "",
         references(m)
     )
 }

@@ -225,6 +225,3 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
         }
     }
 }
-
-/// The analyzer behind `web3audit serve`.
-pub(crate) use crate::analysis::service_analyzer;

@@ -169,7 +169,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             "no secret key configured (WEB3AUDIT_SECRET_KEY); generated one and saved it; back it up: JWTs and the audit trail depend on it"
         );
     }
-    let mut analyzer = crate::scan::service_analyzer();
+    let mut analyzer = crate::analysis::service_analyzer();
     if args.test_analysis_delay_ms > 0 {
         analyzer = Arc::new(DelayedAnalyzer {
             inner: analyzer,

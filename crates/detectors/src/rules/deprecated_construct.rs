@@ -108,12 +108,10 @@ impl Detector for DeprecatedConstruct {
                 ItemKind::Function(f) => {
                     declared.insert(f.name_str());
                 }
+                ItemKind::Variable(v) => {
+                    declared.insert(v.name.as_str());
+                }
                 _ => {}
-            }
-        }
-        for (_, item) in ast.items() {
-            if let ItemKind::Variable(v) = &item.kind {
-                declared.insert(v.name.as_str());
             }
         }
         let mut walker = Walker {
