@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use detectors::{FileContext, Selection, Severity};
+use detectors::{FileContext, ProjectContext, Selection, Severity};
 use project::{DiagnosticKind, DiagnosticLevel, Project};
 use report::{InputDiagnostic, Report, ScanStats, SourceView, ToolInfo};
 
@@ -43,12 +43,15 @@ pub(crate) fn analyze(
     started: Instant,
 ) -> Result<Report> {
     let detectors = options.selection.detectors();
+    let model = build_model(project, options.solc_version);
+    let shared = ProjectContext::new(&model);
     let contexts: Vec<FileContext<'_>> = project
         .reported_files()
         .map(|f| FileContext {
             file: f.id,
             text: &f.text,
             parse: &f.parse,
+            project: &shared,
         })
         .collect();
     let mut findings = detectors::run(&contexts, &detectors);
@@ -58,7 +61,6 @@ pub(crate) fn analyze(
     let metas: Vec<_> = detectors.iter().map(|d| d.meta()).collect();
     let views = source_views(project);
     let mut report = Report::build(&views, findings, &metas, tool_info())?;
-    let model = build_model(project, options.solc_version);
     report.diagnostics = input_diagnostics(project, &model);
     report.stats = ScanStats {
         files_loaded: project.files.len(),

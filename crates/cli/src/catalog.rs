@@ -8,8 +8,12 @@ use detectors::{DetectorMeta, registry};
 #[derive(Debug, clap::Args)]
 pub(crate) struct DetectorsArgs {
     /// Print the full catalog as Markdown (this is `docs/detectors.md`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     markdown: bool,
+
+    /// Print the catalog as JSON: one object per detector with its metadata.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -21,6 +25,8 @@ pub(crate) struct ExplainArgs {
 pub(crate) fn list(args: &DetectorsArgs) -> ExitCode {
     let out = if args.markdown {
         catalog_markdown()
+    } else if args.json {
+        catalog_json()
     } else {
         catalog_table()
     };
@@ -42,6 +48,27 @@ pub(crate) fn explain(args: &ExplainArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn catalog_json() -> String {
+    let items: Vec<serde_json::Value> = registry::metas()
+        .map(|m| {
+            serde_json::json!({
+                "id": m.id,
+                "title": m.title,
+                "severity": m.severity.as_str(),
+                "confidence": m.confidence.as_str(),
+                "category": m.category,
+                "swc": m.swc,
+                "description": m.description,
+                "recommendation": m.recommendation,
+                "references": m.references,
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&items).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
 fn catalog_table() -> String {

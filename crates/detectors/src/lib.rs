@@ -15,7 +15,7 @@ mod rules;
 use rayon::prelude::*;
 
 pub use declare::doc_markdown;
-pub use detector::{Detector, FileContext};
+pub use detector::{Detector, FileContext, ProjectContext};
 pub use finding::{Finding, Label};
 pub use meta::{Confidence, DetectorMeta, Severity, UnknownLevel};
 pub use syntax::FileId;

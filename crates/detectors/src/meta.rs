@@ -116,7 +116,8 @@ pub struct DetectorMeta {
     pub confidence: Confidence,
     /// SWC registry id, e.g. `SWC-115`.
     pub swc: Option<&'static str>,
-    /// DASP-style category, e.g. `access_control`.
+    /// DASP-style category, e.g. `access_control` (the benchmarks' classes), or a modern one
+    /// (`signature_replay`, `best_practice`, ...).
     pub category: &'static str,
     /// One or two sentences: what is wrong.
     pub description: &'static str,

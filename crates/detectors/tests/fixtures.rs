@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use detectors::{FileContext, FileId, registry};
+use detectors::{FileContext, FileId, ProjectContext, registry};
 use syntax::LineIndex;
 
 fn fixtures_dir() -> PathBuf {
@@ -63,10 +63,17 @@ fn every_detector_matches_its_fixtures() {
                 "{name}: syntax errors {:?}",
                 parse.diagnostics()
             );
+            let model = semantics::Model::build(&[semantics::SourceInput {
+                file: FileId(0),
+                parse: &parse,
+                imports: &[],
+            }]);
+            let project = ProjectContext::new(&model);
             let cx = FileContext {
                 file: FileId(0),
                 text: &text,
                 parse: &parse,
+                project: &project,
             };
             let findings = detectors::run(&[cx], &[detector]);
             let index = LineIndex::new(&text);

@@ -75,7 +75,7 @@ static META: DetectorMeta = DetectorMeta {
     severity: Severity::Informational,
     confidence: Confidence::High,
     swc: Some("SWC-111"),
-    category: "other",
+    category: "best_practice",
     description: "A language construct that the admitted compiler versions deprecate or removed is used",
     recommendation: "Replace it with its current form (e.g. `revert()` for `throw`, `keccak256` for `sha3`, \
                      `view` for `constant`) and move to a maintained compiler",

@@ -37,7 +37,7 @@ static META: DetectorMeta = DetectorMeta {
     severity: Severity::Informational,
     confidence: Confidence::High,
     swc: Some("SWC-103"),
-    category: "other",
+    category: "best_practice",
     description: "The `pragma solidity` admits several compiler versions, so the deployed bytecode may \
                   come from a compiler other than the one that was tested",
     recommendation: "Lock the pragma to one version, e.g. `pragma solidity 0.8.24;`",

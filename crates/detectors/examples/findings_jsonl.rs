@@ -1,0 +1,106 @@
+//! Runs detectors over files or folders and prints one JSON line per finding, in the
+//! JSON-lines input format of the benchmark scorer (`file`, `start_line`, `end_line`,
+//! `rule`, `severity`). A light loop for detector work: it needs neither the report
+//! renderers nor the service, so it builds in seconds. Whole-scan figures come from
+//! `web3audit scan` (see `bench/smartbugs.sh`).
+//!
+//! ```text
+//! cargo run --release -p detectors --example findings_jsonl -- [--detectors ID,ID] PATH... > out.jsonl
+//! cargo run --release -p detectors --example findings_jsonl -- --mapping > mapping.json
+//! ```
+//! `--mapping` prints the scorer's mapping from detector ids to benchmark categories:
+//! each detector's own category, when it is one of SmartBugs' categories.
+
+use std::path::PathBuf;
+
+use detectors::{FileContext, ProjectContext, Selection};
+
+fn main() {
+    let mut selection = Selection::default();
+    let mut paths = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--mapping" {
+            print_mapping();
+            return;
+        } else if arg == "--detectors" {
+            let ids = args.next().unwrap_or_default();
+            selection.only = ids.split(',').map(str::to_owned).collect();
+        } else {
+            paths.push(PathBuf::from(arg));
+        }
+    }
+    if paths.is_empty() {
+        eprintln!("usage: findings_jsonl [--detectors ID,ID] PATH...");
+        std::process::exit(2);
+    }
+    if let [first, ..] = selection.unknown_ids().as_slice() {
+        eprintln!("unknown detector `{first}`");
+        std::process::exit(2);
+    }
+    let project = match project::Project::load(&paths, &project::LoadOptions::default()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let inputs: Vec<semantics::SourceInput<'_>> = project
+        .files
+        .iter()
+        .map(|f| semantics::SourceInput {
+            file: f.id,
+            parse: &f.parse,
+            imports: &f.imports,
+        })
+        .collect();
+    let model = semantics::Model::build(&inputs);
+    let shared = ProjectContext::new(&model);
+    let contexts: Vec<FileContext<'_>> = project
+        .reported_files()
+        .map(|f| FileContext {
+            file: f.id,
+            text: &f.text,
+            parse: &f.parse,
+            project: &shared,
+        })
+        .collect();
+    let findings = detectors::run(&contexts, &selection.detectors());
+    for f in &findings {
+        let file = project.file(f.primary.file);
+        let start = file.line_index.line_col(&file.text, f.primary.span.lo);
+        let end = file.line_index.line_col(&file.text, f.primary.span.hi);
+        let line = serde_json::json!({
+            "file": file.path.display().to_string(),
+            "start_line": start.line,
+            "end_line": end.line,
+            "rule": f.detector.id,
+            "severity": f.severity.as_str(),
+            "message": f.message(),
+        });
+        println!("{line}");
+    }
+}
+
+/// The benchmark's categories.
+const SMARTBUGS: [&str; 10] = [
+    "access_control",
+    "arithmetic",
+    "bad_randomness",
+    "denial_of_service",
+    "front_running",
+    "reentrancy",
+    "short_addresses",
+    "time_manipulation",
+    "unchecked_low_level_calls",
+    "other",
+];
+
+fn print_mapping() {
+    let mapping: serde_json::Map<String, serde_json::Value> = detectors::registry::metas()
+        .filter(|m| SMARTBUGS.contains(&m.category))
+        .map(|m| (m.id.to_owned(), serde_json::json!([m.category])))
+        .collect();
+    let doc = serde_json::json!({"tool": "web3audit", "smartbugs": mapping});
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}
