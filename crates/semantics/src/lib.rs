@@ -192,6 +192,7 @@ pub struct Model<'a> {
     pub(crate) reads: Vec<Vec<StateAccess>>,
     pub(crate) writes: Vec<Vec<StateAccess>>,
     pub(crate) storage_alias: rustc_hash::FxHashMap<VarId, ItemRef>,
+    pub(crate) default_storage_pointers: rustc_hash::FxHashSet<VarId>,
     pub(crate) flows: Vec<Vec<taint::Flow>>,
     pub(crate) events: Vec<Vec<ItemRef>>,
     pub(crate) var_at: rustc_hash::FxHashMap<(FileId, u32), VarId>,
@@ -378,9 +379,19 @@ impl<'a> Model<'a> {
         &self.writes[f.index()]
     }
 
-    /// The state variable a local `storage` pointer was initialised from.
+    /// The state variable a local `storage` pointer was initialised from; for an
+    /// uninitialised storage pointer before 0.5 (see
+    /// [`Model::is_uninitialized_storage_pointer`]), the variable in slot 0.
     pub fn storage_alias(&self, v: VarId) -> Option<ItemRef> {
         self.storage_alias.get(&v).copied()
+    }
+
+    /// True for a local of struct, array or mapping type declared without a data
+    /// location and without a value in a file compiled before 0.5: it defaults to a
+    /// storage pointer at slot 0, so writes through it overwrite the first state
+    /// variables (they are recorded as writes of the slot-0 variable).
+    pub fn is_uninitialized_storage_pointer(&self, v: VarId) -> bool {
+        self.default_storage_pointers.contains(&v)
     }
 
     /// The definition a call of `function` reaches when the most-derived contract is

@@ -12,7 +12,7 @@ use crate::symbols::{Tables, UsingSet};
 use crate::taint::{Flow, FlowTarget};
 use crate::types::{Magic, Type};
 use crate::{Builtin, Declaration, FileResults, Model, StateAccess, VarInfo};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
     let nfn = tables.functions.len();
@@ -24,6 +24,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         reads: vec![Vec::new(); nfn],
         writes: vec![Vec::new(); nfn],
         storage_alias: FxHashMap::default(),
+        default_storage_pointers: FxHashSet::default(),
         flows: vec![Vec::new(); nfn],
         events: vec![Vec::new(); nfn],
         var_at: FxHashMap::default(),
@@ -83,6 +84,7 @@ pub(crate) fn resolve(tables: Tables<'_>) -> Model<'_> {
         reads: out.reads,
         writes: out.writes,
         storage_alias: out.storage_alias,
+        default_storage_pointers: out.default_storage_pointers,
         flows: out.flows,
         events: out.events,
         var_at: out.var_at,
@@ -100,6 +102,8 @@ struct Outputs {
     writes: Vec<Vec<StateAccess>>,
     /// Local `storage` pointers initialised from a state variable.
     storage_alias: FxHashMap<VarId, ItemRef>,
+    /// Uninitialised local storage pointers (before 0.5), which point at slot 0.
+    default_storage_pointers: FxHashSet<VarId>,
     /// Indexed by `FunctionId`.
     flows: Vec<Vec<Flow>>,
     /// Indexed by `FunctionId`: events emitted.
@@ -184,6 +188,43 @@ impl<'a> Resolver<'_, 'a> {
             s.push((name, d));
         }
         Some(v)
+    }
+
+    /// Before 0.5, a local of reference type declared without a data location and
+    /// without a value is a storage pointer to slot 0: writes through it overwrite
+    /// whatever state lives there.
+    fn is_default_storage_pointer(&self, decl: &VarDecl) -> bool {
+        if self.at_least(5) || decl.location.is_some() || self.function.is_none() {
+            return false;
+        }
+        matches!(
+            self.decl_type(decl),
+            Type::Struct(_) | Type::Array { .. } | Type::Mapping(..)
+        )
+    }
+
+    /// The state variable in storage slot 0 of the current contract: the first
+    /// non-constant state variable of the most basic contract that declares one.
+    fn slot_zero_var(&self) -> Option<ItemRef> {
+        let c = self.contract?;
+        let info = &self.t.contracts[c.index()];
+        info.linearization.iter().rev().find_map(|&base| {
+            let item = self.t.contracts[base.index()].item;
+            let ast = self.t.file(item.file)?.parse.ast();
+            ast.item(item.item)
+                .as_contract()?
+                .members
+                .iter()
+                .find(|&&m| {
+                    ast.item(m)
+                        .as_variable()
+                        .is_some_and(|v| !v.is_constant && !v.is_immutable && !v.is_transient)
+                })
+                .map(|&m| ItemRef {
+                    file: item.file,
+                    item: m,
+                })
+        })
     }
 
     fn decl_type(&self, decl: &VarDecl) -> Type {
@@ -283,6 +324,14 @@ impl<'a> Resolver<'_, 'a> {
                         && let Some((var, _)) = self.root_state_var(*value)
                     {
                         self.out.storage_alias.insert(v, var);
+                    }
+                    if let (Some(v), None) = (v, value)
+                        && self.is_default_storage_pointer(d)
+                    {
+                        self.out.default_storage_pointers.insert(v);
+                        if let Some(slot_zero) = self.slot_zero_var() {
+                            self.out.storage_alias.insert(v, slot_zero);
+                        }
                     }
                 }
             }

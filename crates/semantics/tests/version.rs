@@ -3,7 +3,7 @@
 mod common;
 
 use common::Fixture;
-use semantics::BuildOptions;
+use semantics::{BuildOptions, Declaration};
 use syntax::{FileId, Version};
 
 #[test]
@@ -71,4 +71,56 @@ fn a_version_override_replaces_the_pragma() {
         m.is_constructor(fx.function(&m, "Bank", "Bank")),
         "a constructor by name under 0.4.18"
     );
+}
+
+#[test]
+fn uninitialized_storage_pointers_default_to_slot_zero_before_0_5() {
+    let src = r#"
+pragma solidity ^0.4.24;
+contract Base { bool public unlocked = false; }
+contract Registrar is Base {
+    struct Record { bytes32 name; address owner; }
+    uint constant FEE = 1;
+    mapping(bytes32 => address) public owners;
+    function register(bytes32 name, address owner) public {
+        Record record;
+        Record memory copy;
+        record.name = name;
+        record.owner = owner;
+        copy.owner = owner;
+    }
+}
+"#;
+    let fx = Fixture::one(src);
+    let m = fx.model();
+    let register = fx.function(&m, "Registrar", "register");
+    let Declaration::Local(record) = fx.decl(&m, "record", 0) else {
+        panic!("`record` is a local");
+    };
+    let Declaration::Local(copy) = fx.decl(&m, "copy", 0) else {
+        panic!("`copy` is a local");
+    };
+    assert!(m.is_uninitialized_storage_pointer(record));
+    assert!(
+        !m.is_uninitialized_storage_pointer(copy),
+        "declared `memory`"
+    );
+    // Slot 0 is the most basic contract's first non-constant state variable.
+    let slot_zero = m.storage_alias(record).expect("points at slot 0");
+    assert_eq!(fx.item_name(slot_zero), "Base.unlocked");
+    let writes: Vec<String> = m
+        .state_writes(register)
+        .iter()
+        .map(|a| fx.item_name(a.var))
+        .collect();
+    assert_eq!(writes, ["Base.unlocked", "Base.unlocked"]);
+
+    // From 0.5 on the same declaration is a compile error, not a pointer: no alias.
+    let fx = Fixture::one(Box::leak(src.replace("^0.4.24", "^0.5.0").into_boxed_str()));
+    let m = fx.model();
+    let Declaration::Local(record) = fx.decl(&m, "record", 0) else {
+        panic!("`record` is a local");
+    };
+    assert!(!m.is_uninitialized_storage_pointer(record));
+    assert_eq!(m.storage_alias(record), None);
 }
