@@ -18,8 +18,10 @@
 //!   [`Analysis`], [`Model::def_use`];
 //! - effects: [`Model::state_reads`], [`Model::state_writes`],
 //!   [`Model::events_emitted`], and transitively [`Model::summary`];
+//! - storage addressed by slot (`StorageSlot`, transient storage):
+//!   [`Model::slot_accesses`], and with state variables [`Model::locations`];
 //! - access control: [`Model::guard`] / [`Model::is_guarded`],
-//!   [`Model::has_reentrancy_mutex`];
+//!   [`Model::has_reentrancy_mutex`] (state or slot mutexes);
 //! - taint: [`Model::taint`] then [`Taint::expr`], [`Taint::var`], [`Taint::state_var`];
 //! - version-dependent facts: [`Model::version`], [`Model::is_checked_arithmetic`],
 //!   [`Model::is_constructor`], [`Model::is_entry_point`].
@@ -35,6 +37,7 @@ mod cfg;
 mod defuse;
 mod ids;
 mod resolve;
+mod slots;
 mod summary;
 mod symbols;
 mod taint;
@@ -45,6 +48,7 @@ pub use calls::{CallKind, CallSite, LowLevelKind};
 pub use cfg::{Analysis, Cfg, CfgNode, EdgeKind, NodeId, NodeKind, solve};
 pub use defuse::{DefUse, Use};
 pub use ids::{ContractId, ExprRef, FunctionId, ItemRef, VarId};
+pub use slots::{Location, SlotAccess, SlotAccesses};
 pub use summary::{FunctionSummary, Guard};
 pub use symbols::{ContractInfo, FunctionInfo};
 pub use taint::{Taint, TaintSources};

@@ -9,6 +9,7 @@ use syntax::ast::{
 
 use crate::calls::{CallKind, CallSite};
 use crate::ids::{ContractId, FunctionId, ItemRef, VarId};
+use crate::slots::Location;
 use crate::types::Type;
 use crate::{Builtin, Declaration, Model};
 
@@ -74,7 +75,7 @@ impl Model<'_> {
 
     /// The internal targets of one call site for `most_derived` (virtual dispatch and
     /// `super` resolved); `None` for external calls.
-    fn internal_target(
+    pub(crate) fn internal_target(
         &self,
         most_derived: Option<ContractId>,
         from: FunctionId,
@@ -226,8 +227,8 @@ impl Model<'_> {
                                 && let Some(t) = self.internal_target(md, f, site)
                             {
                                 // Parameters receiving the sender count as the sender.
-                                let bound: Vec<VarId> = args
-                                    .exprs()
+                                let bound: Vec<VarId> = self
+                                    .bound_args(f, e)
                                     .iter()
                                     .zip(self.params(t))
                                     .filter(|(a, _)| {
@@ -358,19 +359,31 @@ impl Model<'_> {
         };
         let e = ast.skip_parens(e);
         match &ast.expr(e).kind {
-            ExprKind::Ident(_) => matches!(
-                self.declaration(file, e),
-                Some(Declaration::StateVar(_) | Declaration::FileConstant(_))
-            ),
+            ExprKind::Ident(_) => match self.declaration(file, e) {
+                Some(Declaration::StateVar(_) | Declaration::FileConstant(_)) => true,
+                // A `storage` parameter (a library's `Role storage role`) is the
+                // caller's state.
+                Some(Declaration::Param(v)) => self.is_storage_param(v),
+                _ => false,
+            },
             ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
                 self.reads_state(md, f, *base)
             }
             ExprKind::Call { callee, args } => {
                 match self.calls(f).iter().find(|c| c.expr == Some(e)) {
                     Some(site) if site.kind.is_external() => true,
-                    Some(site) => self
-                        .internal_target(md, f, site)
-                        .is_some_and(|g| !self.summary(md, g).reads.is_empty()),
+                    // State read by the callee, or passed to it (`role.has(who)`, a
+                    // library reading the caller's storage through its parameter).
+                    Some(site) => {
+                        self.internal_target(md, f, site)
+                            .is_some_and(|g| !self.summary(md, g).reads.is_empty())
+                            || args.exprs().iter().any(|&a| self.reads_state(md, f, a))
+                            || matches!(
+                                (&site.kind, &ast.expr(ast.skip_parens(*callee)).kind),
+                                (CallKind::Library { .. }, ExprKind::Member { base, .. })
+                                    if self.reads_state(md, f, *base)
+                            )
+                    }
                     // Conversions: `address(token)`.
                     None => {
                         matches!(self.type_of(file, *callee), Type::TypeType(_))
@@ -380,6 +393,47 @@ impl Model<'_> {
             }
             _ => false,
         }
+    }
+
+    /// True when `v` is a parameter declared with the `storage` data location.
+    fn is_storage_param(&self, v: VarId) -> bool {
+        let Some(f) = self.var(v).function else {
+            return false;
+        };
+        let Some(i) = self.params(f).iter().position(|&p| p == v) else {
+            return false;
+        };
+        self.ast_of(f)
+            .and_then(|ast| ast.item(self.function(f).item.item).as_function())
+            .and_then(|d| d.params.get(i))
+            .is_some_and(|p| p.location == Some(syntax::ast::DataLocation::Storage))
+    }
+
+    /// The arguments of a call in the order of the callee's parameters: for a library
+    /// function bound with `using ... for` (`x.f(a)`), the receiver `x` comes first.
+    fn bound_args(&self, f: FunctionId, call: ExprId) -> Vec<ExprId> {
+        let Some(ast) = self.ast_of(f) else {
+            return Vec::new();
+        };
+        let ExprKind::Call { callee, args } = &ast.expr(call).kind else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let bound = self
+            .calls(f)
+            .iter()
+            .any(|c| c.expr == Some(call) && matches!(c.kind, CallKind::Library { .. }));
+        if bound
+            && let ExprKind::Member { base, .. } = &ast.expr(ast.skip_parens(*callee)).kind
+            && !matches!(
+                self.declaration(self.function(f).item.file, ast.skip_parens(*base)),
+                Some(Declaration::Contract(_) | Declaration::Module(_))
+            )
+        {
+            out.push(*base);
+        }
+        out.extend(args.exprs());
+        out
     }
 
     /// True when `cond` restricts the caller to a privileged set: with `holds`, the
@@ -477,9 +531,10 @@ impl Model<'_> {
         }
     }
 
-    /// True when a modifier of `f` is a reentrancy mutex: before `_` it reads a state
-    /// variable and writes it, and after `_` it writes it again (directly or through
-    /// internal calls, e.g. `_nonReentrantBefore()`).
+    /// True when a modifier of `f` is a reentrancy mutex: before `_` it reads a storage
+    /// location and writes it, and after `_` it writes it again (directly or through
+    /// internal calls, e.g. `_nonReentrantBefore()`). A location is a state variable or
+    /// a slot reached through a slot accessor or transient storage (see [`Location`]).
     pub fn has_reentrancy_mutex(&self, f: FunctionId) -> bool {
         self.calls(f).iter().any(|c| match c.kind {
             CallKind::Modifier { modifier } => self
@@ -501,34 +556,76 @@ impl Model<'_> {
             return false;
         };
         let placeholder = ast.stmt(stmts[p]).span;
+        let before = |span: Span| span.hi <= placeholder.lo;
+        let after = |span: Span| span.lo >= placeholder.hi;
         let (mut before_r, mut before_w, mut after_w) = (Vec::new(), Vec::new(), Vec::new());
         for a in self.state_reads(m) {
-            if ast.expr(a.expr).span.hi <= placeholder.lo {
-                before_r.push(a.var);
+            if before(ast.expr(a.expr).span) {
+                before_r.push(Location::State(a.var));
             }
         }
         for a in self.state_writes(m) {
             let span = ast.expr(a.expr).span;
-            if span.hi <= placeholder.lo {
-                before_w.push(a.var);
-            } else if span.lo >= placeholder.hi {
-                after_w.push(a.var);
+            if before(span) {
+                before_w.push(Location::State(a.var));
+            } else if after(span) {
+                after_w.push(Location::State(a.var));
+            }
+        }
+        let slots = self.slot_accesses(None, m);
+        for a in &slots.reads {
+            if before(a.span) {
+                before_r.push(Location::Slot(a.key));
+            }
+        }
+        for a in &slots.writes {
+            if before(a.span) {
+                before_w.push(Location::Slot(a.key));
+            } else if after(a.span) {
+                after_w.push(Location::Slot(a.key));
             }
         }
         for c in self.calls(m) {
             let Some(t) = self.internal_target(None, m, c) else {
                 continue;
             };
-            let s = self.summary(None, t);
-            if c.span.hi <= placeholder.lo {
-                before_r.extend(s.reads);
-                before_w.extend(s.writes);
-            } else if c.span.lo >= placeholder.hi {
-                after_w.extend(s.writes);
+            let (reads, writes) = self.locations(None, t);
+            if before(c.span) {
+                before_r.extend(reads);
+                before_w.extend(writes);
+            } else if after(c.span) {
+                after_w.extend(writes);
             }
         }
+        // The counter form: `n += 1; uint c = n; _; require(c == n);`: a re-entered
+        // call bumps the counter, so the outer call's check after `_` fails.
+        let file = self.function(m).item.file;
+        let checked_after: Vec<Location> = stmts[p + 1..]
+            .iter()
+            .filter(|&&s| match &ast.stmt(s).kind {
+                StmtKind::Expr(e) => match &ast.expr(ast.skip_parens(*e)).kind {
+                    ExprKind::Call { callee, .. } => matches!(
+                        self.declaration(file, ast.skip_parens(*callee)),
+                        Some(Declaration::Builtin(Builtin::Require | Builtin::Assert))
+                    ),
+                    _ => false,
+                },
+                StmtKind::If { then_branch, .. } => self.reverts(m, ast, *then_branch),
+                _ => false,
+            })
+            .flat_map(|&s| {
+                let span = ast.stmt(s).span;
+                self.state_reads(m)
+                    .iter()
+                    .filter(move |a| {
+                        let at = ast.expr(a.expr).span;
+                        at.lo >= span.lo && at.hi <= span.hi
+                    })
+                    .map(|a| Location::State(a.var))
+            })
+            .collect();
         before_w
             .iter()
-            .any(|v| before_r.contains(v) && after_w.contains(v))
+            .any(|v| before_r.contains(v) && (after_w.contains(v) || checked_after.contains(v)))
     }
 }

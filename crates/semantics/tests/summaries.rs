@@ -166,9 +166,20 @@ contract Guard5 {
 }
 contract Counter {
     uint256 n;
-    modifier counted() { n += 1; _; }
+    event Count(uint256 n);
+    modifier counted() { n += 1; _; emit Count(n); }
+}
+contract CounterGuard {
+    uint256 private _guardCounter;
+    modifier nonReentrant() {
+        _guardCounter += 1;
+        uint256 localCounter = _guardCounter;
+        _;
+        require(localCounter == _guardCounter);
+    }
 }
 contract A is Guard4 { function f() external nonReentrant {} }
+contract E is CounterGuard { function f() external nonReentrant {} }
 contract B is Guard5 { function f() external nonReentrant {} }
 contract D is Counter { function f() external counted {} }
 "#,
@@ -177,4 +188,114 @@ contract D is Counter { function f() external counted {} }
     assert!(m.has_reentrancy_mutex(fx.function(&m, "A", "f")));
     assert!(m.has_reentrancy_mutex(fx.function(&m, "B", "f")));
     assert!(!m.has_reentrancy_mutex(fx.function(&m, "D", "f")));
+    assert!(
+        m.has_reentrancy_mutex(fx.function(&m, "E", "f")),
+        "a counter checked after `_`"
+    );
+}
+
+#[test]
+fn reentrancy_mutexes_in_storage_slots_and_transient_storage() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.24;
+library Slots {
+    struct Word { uint256 value; }
+    type Flag is bytes32;
+    function word(bytes32 slot) internal pure returns (Word storage r) {
+        assembly { r.slot := slot }
+    }
+    function flag(bytes32 slot) internal pure returns (Flag) { return Flag.wrap(slot); }
+    function load(Flag slot) internal view returns (bool v) { assembly { v := tload(slot) } }
+    function store(Flag slot, bool v) internal { assembly { tstore(slot, v) } }
+}
+abstract contract SlotGuard {
+    using Slots for bytes32;
+    bytes32 private constant LOCK = 0x01;
+    modifier locked() { _enter(); _; _leave(); }
+    function _enter() private {
+        if (_lockSlot().word().value == 2) revert();
+        _lockSlot().word().value = 2;
+    }
+    function _leave() private { _lockSlot().word().value = 1; }
+    function _lockSlot() internal pure virtual returns (bytes32) { return LOCK; }
+}
+abstract contract TransientGuard {
+    using Slots for *;
+    bytes32 private constant LOCK = 0x02;
+    modifier locked() {
+        if (LOCK.flag().load()) revert();
+        LOCK.flag().store(true);
+        _;
+        LOCK.flag().store(false);
+    }
+}
+abstract contract Marker {
+    using Slots for bytes32;
+    bytes32 private constant SEEN = 0x03;
+    // Writes a slot before `_` but never reads it: a marker, not a mutex.
+    modifier marks() { SEEN.word().value = 1; _; SEEN.word().value = 2; }
+}
+contract A is SlotGuard { function f() external locked {} }
+contract B is TransientGuard { function f() external locked {} }
+contract C is Marker { function f() external marks {} }
+"#,
+    );
+    let m = fx.model();
+    assert!(
+        m.has_reentrancy_mutex(fx.function(&m, "A", "f")),
+        "a slot accessor guard (StorageSlot style)"
+    );
+    assert!(
+        m.has_reentrancy_mutex(fx.function(&m, "B", "f")),
+        "a transient-storage guard"
+    );
+    assert!(!m.has_reentrancy_mutex(fx.function(&m, "C", "f")));
+
+    let enter = fx.function(&m, "SlotGuard", "_enter");
+    let slots = m.slot_accesses(None, enter);
+    assert_eq!(slots.reads.len(), 1);
+    assert_eq!(slots.writes.len(), 1);
+    assert_eq!(fx.item_name(slots.writes[0].key), "SlotGuard.LOCK");
+}
+
+#[test]
+fn role_checks_through_library_storage_parameters_are_guards() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.4.24;
+library Roles {
+    struct Role { mapping(address => bool) bearer; }
+    function has(Role storage role, address account) internal view returns (bool) {
+        return role.bearer[account];
+    }
+    function check(Role storage role, address account) internal view {
+        require(has(role, account));
+    }
+}
+contract Minters {
+    using Roles for Roles.Role;
+    Roles.Role private minters;
+    Roles.Role private pausers;
+    mapping(address => uint256) balances;
+    modifier onlyMinter() { require(minters.has(msg.sender)); _; }
+    function mint() external onlyMinter {}
+    function pause() external { pausers.check(msg.sender); }
+    function unguarded(address who) external view returns (bool) { return minters.has(who); }
+    function spend(uint256 n) external { require(balances[msg.sender] >= n); }
+}
+"#,
+    );
+    let m = fx.model();
+    let guarded = |name: &str| m.is_guarded(fx.function(&m, "Minters", name));
+    assert!(
+        guarded("mint"),
+        "require(role.has(msg.sender)) in a modifier"
+    );
+    assert!(
+        guarded("pause"),
+        "role.check(msg.sender) reverting in the library"
+    );
+    assert!(!guarded("unguarded"));
+    assert!(!guarded("spend"));
 }

@@ -186,6 +186,22 @@ impl Ast {
             .map(|(i, e)| (ExprId(i as u32), e))
     }
 
+    /// Every Yul statement with its id (in no particular order).
+    pub fn yul_stmts(&self) -> impl Iterator<Item = (YulStmtId, &YulStmt)> {
+        self.yul_stmts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (YulStmtId(i as u32), s))
+    }
+
+    /// Every Yul expression with its id (in no particular order).
+    pub fn yul_exprs(&self) -> impl Iterator<Item = (YulExprId, &YulExpr)> {
+        self.yul_exprs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (YulExprId(i as u32), e))
+    }
+
     /// Every statement with its id (in no particular order).
     pub fn stmts(&self) -> impl Iterator<Item = (StmtId, &Stmt)> {
         self.stmts
