@@ -3,7 +3,7 @@
 # no timeout; files with syntax errors are counted per corpus.
 #   bench/corpus-check.sh [SHARED_DIR]     (default: ../shared)
 # Limits: 0 files with syntax errors in SmartBugs-curated and the modern corpus, at most 1%
-# in wild-sample. Exit 1 when a limit is exceeded or a scan crashes or times out.
+# in wild-sample; 0 critical or high findings on the modern corpus (OpenZeppelin, Uniswap v4). Exit 1 when a limit is exceeded or a scan crashes or times out.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 shared=${1:-../shared}
@@ -46,6 +46,16 @@ print(f"{'ok  ' if ok else 'FAIL'} {name}: {files} files, {len(bad)} with syntax
       f"{stats['bytes'] / 1e6:.1f} MB in {end - start:.2f} s, {len(report['findings'])} findings")
 for f in bad[:10]:
     print(f"       syntax errors: {f}")
+if name == "modern":
+    # The false-alarm check: audited, production code must get no critical or high finding.
+    severe = [f for f in report["findings"] if f["severity"] in ("critical", "high")]
+    for f in severe[:20]:
+        print(f"FAIL modern: {f['severity']} {f['rule_id']} at {f['file']}:{f['start_line']}: {f['message']}")
+    if severe:
+        print(f"FAIL modern: {len(severe)} critical/high findings (limit 0)")
+        ok = False
+    else:
+        print("ok   modern: 0 critical/high findings")
 sys.exit(0 if ok else 1)
 PY
 }
