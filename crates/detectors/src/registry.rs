@@ -8,7 +8,9 @@ use crate::rules;
 pub static REGISTRY: &[&dyn Detector] = &[
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
+    &rules::integer_overflow::IntegerOverflow,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::unchecked_arithmetic::UncheckedArithmetic,
 ];
 
 /// All detectors in id order.
