@@ -11,6 +11,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::integer_overflow::IntegerOverflow,
     &rules::tx_origin_auth::TxOriginAuth,
     &rules::unchecked_arithmetic::UncheckedArithmetic,
+    &rules::weak_randomness::WeakRandomness,
 ];
 
 /// All detectors in id order.

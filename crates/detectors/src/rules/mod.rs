@@ -5,3 +5,4 @@ pub(crate) mod floating_pragma;
 pub(crate) mod tx_origin_auth;
 pub(crate) mod integer_overflow;
 pub(crate) mod unchecked_arithmetic;
+pub(crate) mod weak_randomness;
