@@ -9,6 +9,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
     &rules::integer_overflow::IntegerOverflow,
+    &rules::timestamp_dependence::TimestampDependence,
     &rules::tx_origin_auth::TxOriginAuth,
     &rules::unchecked_arithmetic::UncheckedArithmetic,
     &rules::weak_randomness::WeakRandomness,

@@ -6,3 +6,4 @@ pub(crate) mod tx_origin_auth;
 pub(crate) mod integer_overflow;
 pub(crate) mod unchecked_arithmetic;
 pub(crate) mod weak_randomness;
+pub(crate) mod timestamp_dependence;
