@@ -7,3 +7,5 @@ pub(crate) mod integer_overflow;
 pub(crate) mod unchecked_arithmetic;
 pub(crate) mod weak_randomness;
 pub(crate) mod timestamp_dependence;
+pub(crate) mod erc20_approve_race;
+pub(crate) mod tx_order_dependence;
