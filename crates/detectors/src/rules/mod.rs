@@ -9,3 +9,5 @@ pub(crate) mod weak_randomness;
 pub(crate) mod timestamp_dependence;
 pub(crate) mod erc20_approve_race;
 pub(crate) mod tx_order_dependence;
+pub(crate) mod divide_before_multiply;
+pub(crate) mod unsafe_downcast;
