@@ -64,7 +64,7 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
             let Some(amount) = caller_operand(cx, &body, &chosen, op, a, b, compound) else {
                 continue;
             };
-            if guarded(cx, &body, e, op, a, b) || in_equality(&body, e) {
+            if guarded(cx, &body, e, op, a, b, amount) || in_equality(&body, e) {
                 continue;
             }
             let op_key = key(body.ast, cx.text, e);
@@ -137,7 +137,12 @@ fn caller_operand(
         return None;
     }
     // `x + 1`: a caller would have to pass nearly `2**256` to wrap it.
-    let literal = |e: ExprId| body.ast.expr(body.ast.skip_parens(e)).as_literal().is_some();
+    let literal = |e: ExprId| {
+        body.ast
+            .expr(body.ast.skip_parens(e))
+            .as_literal()
+            .is_some()
+    };
     if op == BinaryOp::Add && (literal(a) || literal(b)) {
         return None;
     }
@@ -202,7 +207,12 @@ fn chosen_names(cx: &FileContext<'_>, body: &Body<'_>) -> HashSet<String> {
 /// True when the value of `e` is computed from a chosen parameter or local: through
 /// operators, conversions and member reads, not through array lengths, mapping keys
 /// or function calls.
-fn derives_from(cx: &FileContext<'_>, body: &Body<'_>, chosen: &HashSet<String>, e: ExprId) -> bool {
+fn derives_from(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    chosen: &HashSet<String>,
+    e: ExprId,
+) -> bool {
     let ast = body.ast;
     match &ast.expr(e).kind {
         ExprKind::Ident(id) => {
@@ -225,7 +235,9 @@ fn derives_from(cx: &FileContext<'_>, body: &Body<'_>, chosen: &HashSet<String>,
             then_expr,
             else_expr,
             ..
-        } => derives_from(cx, body, chosen, *then_expr) || derives_from(cx, body, chosen, *else_expr),
+        } => {
+            derives_from(cx, body, chosen, *then_expr) || derives_from(cx, body, chosen, *else_expr)
+        }
         ExprKind::Call { callee, args } => {
             matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_))
                 && args
@@ -243,19 +255,17 @@ fn is_constant(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
     let e = ast.skip_parens(e);
     match &ast.expr(e).kind {
         ExprKind::Literal(_) => true,
-        ExprKind::Ident(_) | ExprKind::Member { .. } => {
-            match cx.model().declaration(cx.file, e) {
-                Some(Declaration::StateVar(r) | Declaration::FileConstant(r)) => {
-                    r.file == cx.file
-                        && ast
-                            .item(r.item)
-                            .as_variable()
-                            .is_some_and(|v| v.is_constant || v.is_immutable)
-                }
-                _ => matches!(ast.expr(e).kind, ExprKind::Member { base, .. }
-                    if matches!(ast.expr(ast.skip_parens(base)).kind, ExprKind::TypeOf { .. })),
+        ExprKind::Ident(_) | ExprKind::Member { .. } => match cx.model().declaration(cx.file, e) {
+            Some(Declaration::StateVar(r) | Declaration::FileConstant(r)) => {
+                r.file == cx.file
+                    && ast
+                        .item(r.item)
+                        .as_variable()
+                        .is_some_and(|v| v.is_constant || v.is_immutable)
             }
-        }
+            _ => matches!(ast.expr(e).kind, ExprKind::Member { base, .. }
+                    if matches!(ast.expr(ast.skip_parens(base)).kind, ExprKind::TypeOf { .. })),
+        },
         ExprKind::Binary { lhs, rhs, .. } => {
             is_constant(cx, body, *lhs) && is_constant(cx, body, *rhs)
         }
@@ -272,7 +282,7 @@ fn is_constant(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
 /// `a` with `b`; for `a + b` a comparison of the sum (or the variable holding it)
 /// with an operand; for `a * b` a division of the product by an operand compared
 /// for equality; for any operation an upper bound of the caller's operand by a
-/// constant.
+/// constant. Comparisons with zero bound nothing.
 fn guarded(
     cx: &FileContext<'_>,
     body: &Body<'_>,
@@ -280,10 +290,12 @@ fn guarded(
     op: BinaryOp,
     a: ExprId,
     b: ExprId,
+    amount: ExprId,
 ) -> bool {
     let ast = body.ast;
     let text = cx.text;
     let (ka, kb) = (key(ast, text, a), key(ast, text, b));
+    let kamount = key(ast, text, amount);
     let ke = key(ast, text, e);
     // The variable the result is stored in: `uint c = a + b;` or `c = a + b;`.
     let mut holders = vec![ke.clone()];
@@ -295,19 +307,17 @@ fn guarded(
     {
         holders.push(name.as_str().to_owned());
     }
-    if let ExprKind::Assign { op: Some(_), lhs, .. } = &ast.expr(e).kind {
+    if let ExprKind::Assign {
+        op: Some(_), lhs, ..
+    } = &ast.expr(e).kind
+    {
         holders.push(key(ast, text, *lhs));
     }
     for &c in &body.exprs {
         if !body.in_condition(c) {
             continue;
         }
-        let ExprKind::Binary {
-            op: cop,
-            lhs,
-            rhs,
-        } = &ast.expr(c).kind
-        else {
+        let ExprKind::Binary { op: cop, lhs, rhs } = &ast.expr(c).kind else {
             continue;
         };
         if !crate::analysis::value_flow::is_comparison(*cop) {
@@ -321,17 +331,20 @@ fn guarded(
         // In `require(l < r)` the smaller side is `l`; an `if` may be either way round.
         let smaller_is_lhs = matches!(cop, BinaryOp::Lt | BinaryOp::Le);
         for (i, (this, other, other_id)) in sides.into_iter().enumerate() {
-            // An operand bounded from above by a non-zero constant.
-            let this_smaller = (i == 0) == smaller_is_lhs;
+            // A comparison with zero bounds nothing that can wrap.
             let zero = ast
                 .expr(other_id)
                 .as_literal()
                 .and_then(|l| l.number_value())
                 == Some(0);
+            if zero {
+                continue;
+            }
+            // The caller's operand bounded from above by a constant.
+            let this_smaller = (i == 0) == smaller_is_lhs;
             if ordering
-                && (this == &ka || this == &kb)
+                && this == &kamount
                 && is_constant(cx, body, other_id)
-                && !zero
                 && (this_smaller || !asserted)
             {
                 return true;
@@ -345,10 +358,16 @@ fn guarded(
                 BinaryOp::Sub if ordering && this == &ka && other == &kb => {
                     return true;
                 }
-                BinaryOp::Add if ordering && holders.contains(this) && (other == &ka || other == &kb) => {
+                BinaryOp::Add
+                    if ordering && holders.contains(this) && (other == &ka || other == &kb) =>
+                {
                     return true;
                 }
-                BinaryOp::Add if ordering && is_same_sum(cx, body, this, &ka, &kb) && (other == &ka || other == &kb) => {
+                BinaryOp::Add
+                    if ordering
+                        && is_same_sum(cx, body, this, &ka, &kb)
+                        && (other == &ka || other == &kb) =>
+                {
                     return true;
                 }
                 BinaryOp::Mul if !ordering => {
@@ -382,7 +401,13 @@ fn is_same_sum(_cx: &FileContext<'_>, _body: &Body<'_>, k: &str, ka: &str, kb: &
 /// such as `require(total == a + b)`), where a wrapped sum only makes the check fail.
 fn in_equality(body: &Body<'_>, e: ExprId) -> bool {
     let ast = body.ast;
-    if !matches!(ast.expr(e).kind, ExprKind::Binary { op: BinaryOp::Add, .. }) {
+    if !matches!(
+        ast.expr(e).kind,
+        ExprKind::Binary {
+            op: BinaryOp::Add,
+            ..
+        }
+    ) {
         return false;
     }
     body.exprs.iter().any(|&c| match &ast.expr(c).kind {

@@ -22,7 +22,6 @@ pub(crate) struct Anchor {
 /// One function or modifier body of the file.
 pub(crate) struct Body<'a> {
     pub ast: &'a Ast,
-    pub file: FileId,
     pub function: FunctionId,
     pub item: ItemId,
     pub def: &'a FunctionDef,
@@ -61,7 +60,6 @@ pub(crate) fn bodies<'a>(cx: &FileContext<'a>) -> Vec<Body<'a>> {
         c.visit_stmt(vcx, body);
         out.push(Body {
             ast,
-            file: cx.file,
             function: fid,
             item: info.item.item,
             def,

@@ -90,7 +90,12 @@ impl Detector for DivideBeforeMultiply {
                         cx.snippet(ast.expr(e).span),
                         cx.snippet(ast.expr(div).span)
                     );
-                    let mut f = cx.finding(&META, Some(body.function), body.report_span(cx.text, e), message);
+                    let mut f = cx.finding(
+                        &META,
+                        Some(body.function),
+                        body.report_span(cx.text, e),
+                        message,
+                    );
                     if div != ast.skip_parens(side) {
                         f = f.with_secondary(cx.file, ast.expr(div).span, "the division");
                     }
@@ -139,7 +144,7 @@ fn division_of(body: &Body<'_>, e: ExprId) -> Option<ExprId> {
     }
     // Reassigned later: no longer (only) the quotient.
     let reassigned = body.exprs.iter().any(|&x| match &ast.expr(x).kind {
-        ExprKind::Assign { lhs, .. } => ast.expr(*lhs).is_ident(name.as_str()),
+        ExprKind::Assign { op: None, lhs, .. } => ast.expr(*lhs).is_ident(name.as_str()),
         _ => false,
     });
     if reassigned { None } else { found }

@@ -63,8 +63,7 @@ impl Detector for Erc20ApproveRace {
         let mut found = Vec::new();
         for body in &all {
             let info = model.function(body.function);
-            if info.name != "approve" || info.arity != 2 || !model.is_entry_point(body.function)
-            {
+            if info.name != "approve" || info.arity != 2 || !model.is_entry_point(body.function) {
                 continue;
             }
             let params = model.params(body.function);
@@ -117,7 +116,12 @@ impl Detector for Erc20ApproveRace {
 }
 
 /// Reports `state[a][b] = value` in `body` where `value` is one of `values`.
-fn report_write(cx: &FileContext<'_>, body: &Body<'_>, values: &[&str], out: &mut Vec<Finding>) -> bool {
+fn report_write(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    values: &[&str],
+    out: &mut Vec<Finding>,
+) -> bool {
     let model = cx.model();
     let ast = body.ast;
     let mut found = false;
@@ -144,7 +148,12 @@ fn report_write(cx: &FileContext<'_>, body: &Body<'_>, values: &[&str], out: &mu
                 "`{}` replaces the allowance without requiring it to be zero first",
                 cx.snippet(ast.expr(e).span)
             );
-            out.push(cx.finding(&META, Some(body.function), body.report_span(cx.text, e), message));
+            out.push(cx.finding(
+                &META,
+                Some(body.function),
+                body.report_span(cx.text, e),
+                message,
+            ));
             found = true;
         }
     }
@@ -156,14 +165,17 @@ fn report_write(cx: &FileContext<'_>, body: &Body<'_>, values: &[&str], out: &mu
 fn checks_zero(cx: &FileContext<'_>, body: &Body<'_>) -> bool {
     let ast = body.ast;
     body.conditions.iter().any(|&c| {
-        subexprs(ast, c).into_iter().any(|x| match &ast.expr(x).kind {
-            ExprKind::Binary {
-                op: BinaryOp::Eq,
-                lhs,
-                rhs,
-            } => [*lhs, *rhs].into_iter().any(|s| key(ast, cx.text, s) == "0"),
-            _ => false,
-        })
+        subexprs(ast, c)
+            .into_iter()
+            .any(|x| match &ast.expr(x).kind {
+                ExprKind::Binary {
+                    op: BinaryOp::Eq,
+                    lhs,
+                    rhs,
+                } => [*lhs, *rhs]
+                    .into_iter()
+                    .any(|s| key(ast, cx.text, s) == "0"),
+                _ => false,
+            })
     })
 }
-

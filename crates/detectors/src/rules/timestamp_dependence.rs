@@ -4,7 +4,9 @@ use semantics::{CallKind, Declaration};
 use syntax::Span;
 use syntax::ast::{BinaryOp, ExprId, ExprKind, StmtKind};
 
-use crate::analysis::value_flow::{Body, bodies, is_comparison, is_hash_call, is_time_read, subexprs};
+use crate::analysis::value_flow::{
+    Body, bodies, is_comparison, is_hash_call, is_time_read, subexprs,
+};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -136,7 +138,10 @@ impl Detector for TimestampDependence {
                             && let Some(id) = ast.expr(*lhs).as_ident()
                             && compared.contains(id.as_str())
                             && contains_time_read(cx, *rhs)
-                            && !matches!(ast.expr(ast.skip_parens(*rhs)).kind, ExprKind::Call { .. })
+                            && !matches!(
+                                ast.expr(ast.skip_parens(*rhs)).kind,
+                                ExprKind::Call { .. }
+                            )
                         {
                             let message = format!(
                                 "the block timestamp stored in `{}` decides a later comparison",
@@ -197,16 +202,20 @@ fn is_timed_comparison(
         return false;
     }
     let entry = model.is_entry_point(body.function);
-    subexprs(ast, e).into_iter().all(|x| match &ast.expr(x).kind {
-        ExprKind::Index { .. } | ExprKind::Call { .. } => false,
-        ExprKind::Member { .. } => is_time_read(model, cx.file, x)
-            || matches!(model.declaration(cx.file, x), Some(Declaration::Builtin(_))),
-        ExprKind::Ident(_) => !matches!(
-            model.declaration(cx.file, x),
-            Some(Declaration::Param(_)) if entry
-        ),
-        _ => true,
-    })
+    subexprs(ast, e)
+        .into_iter()
+        .all(|x| match &ast.expr(x).kind {
+            ExprKind::Index { .. } | ExprKind::Call { .. } => false,
+            ExprKind::Member { .. } => {
+                is_time_read(model, cx.file, x)
+                    || matches!(model.declaration(cx.file, x), Some(Declaration::Builtin(_)))
+            }
+            ExprKind::Ident(_) => !matches!(
+                model.declaration(cx.file, x),
+                Some(Declaration::Param(_)) if entry
+            ),
+            _ => true,
+        })
 }
 
 /// True when the body sends ether.
@@ -266,7 +275,11 @@ fn draws(cx: &FileContext<'_>, e: ExprId) -> bool {
 }
 
 /// Locals of the body holding the block time (or a value computed from it).
-fn time_local_names(cx: &FileContext<'_>, body: &Body<'_>, state: &HashSet<String>) -> HashSet<String> {
+fn time_local_names(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    state: &HashSet<String>,
+) -> HashSet<String> {
     let ast = body.ast;
     let mut names = HashSet::new();
     for _ in 0..4 {
@@ -304,26 +317,34 @@ fn is_time_derived(
     let ast = cx.ast();
     subexprs(ast, e).into_iter().any(|x| {
         is_time_read(cx.model(), cx.file, x)
-            || ast.expr(x).as_ident().is_some_and(|id| {
-                match cx.model().declaration(cx.file, x) {
+            || ast
+                .expr(x)
+                .as_ident()
+                .is_some_and(|id| match cx.model().declaration(cx.file, x) {
                     Some(Declaration::Local(_)) => locals.contains(id.as_str()),
                     Some(Declaration::StateVar(_)) => state.contains(id.as_str()),
                     _ => false,
-                }
-            })
+                })
     })
 }
 
 /// True when the comparison draws a random value from the time (`now % 15 == 0`, a
 /// hash of it): `weak-randomness` reports those.
-fn is_randomness(cx: &FileContext<'_>, locals: &HashSet<String>, state: &HashSet<String>, e: ExprId) -> bool {
+fn is_randomness(
+    cx: &FileContext<'_>,
+    locals: &HashSet<String>,
+    state: &HashSet<String>,
+    e: ExprId,
+) -> bool {
     let ast = cx.ast();
-    subexprs(ast, e).into_iter().any(|x| match &ast.expr(x).kind {
-        ExprKind::Binary {
-            op: BinaryOp::Rem,
-            lhs,
-            ..
-        } => is_time_derived(cx, locals, state, *lhs),
-        _ => is_hash_call(cx.model(), ast, cx.file, x),
-    })
+    subexprs(ast, e)
+        .into_iter()
+        .any(|x| match &ast.expr(x).kind {
+            ExprKind::Binary {
+                op: BinaryOp::Rem,
+                lhs,
+                ..
+            } => is_time_derived(cx, locals, state, *lhs),
+            _ => is_hash_call(cx.model(), ast, cx.file, x),
+        })
 }

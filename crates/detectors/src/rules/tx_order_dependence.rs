@@ -82,9 +82,8 @@ fn value_calls(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(ExprId, ExprId)> {
         .calls(body.function)
         .iter()
         .filter_map(|c| match c.kind {
-            CallKind::LowLevel { value: Some(v), .. } | CallKind::HighLevel { value: Some(v), .. } => {
-                c.expr.map(|e| (e, v))
-            }
+            CallKind::LowLevel { value: Some(v), .. }
+            | CallKind::HighLevel { value: Some(v), .. } => c.expr.map(|e| (e, v)),
             _ => None,
         })
         .collect()
@@ -130,7 +129,12 @@ fn answer_races(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>) 
                          with a higher fee wins",
                         cx.snippet(ast.expr(x).span)
                     );
-                    out.push(cx.finding(&META, Some(body.function), body.report_span(cx.text, x), message));
+                    out.push(cx.finding(
+                        &META,
+                        Some(body.function),
+                        body.report_span(cx.text, x),
+                        message,
+                    ));
                 }
             }
         }
@@ -186,7 +190,12 @@ fn settable_amounts(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Findin
                     "sends `{}`, which a pending transaction can change first",
                     cx.snippet(ast.expr(amount).span)
                 );
-                out.push(cx.finding(&META, Some(body.function), body.report_span(cx.text, call), message));
+                out.push(cx.finding(
+                    &META,
+                    Some(body.function),
+                    body.report_span(cx.text, call),
+                    message,
+                ));
             }
         }
     }
@@ -270,7 +279,12 @@ fn visible_moves(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>)
                      choosing theirs",
                     cx.snippet(ast.expr(e).span)
                 );
-                out.push(cx.finding(&META, Some(body.function), body.report_span(cx.text, e), message));
+                out.push(cx.finding(
+                    &META,
+                    Some(body.function),
+                    body.report_span(cx.text, e),
+                    message,
+                ));
             }
         }
     }

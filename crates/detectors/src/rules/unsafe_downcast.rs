@@ -117,12 +117,14 @@ impl Detector for UnsafeDowncast {
                 }
                 let k = key(ast, cx.text, arg);
                 let bounded = body.conditions.iter().any(|&c| {
-                    subexprs(ast, c).into_iter().any(|x| match &ast.expr(x).kind {
-                        ExprKind::Binary { op, lhs, rhs } if is_comparison(*op) => {
-                            key(ast, cx.text, *lhs) == k || key(ast, cx.text, *rhs) == k
-                        }
-                        _ => false,
-                    })
+                    subexprs(ast, c)
+                        .into_iter()
+                        .any(|x| match &ast.expr(x).kind {
+                            ExprKind::Binary { op, lhs, rhs } if is_comparison(*op) => {
+                                key(ast, cx.text, *lhs) == k || key(ast, cx.text, *rhs) == k
+                            }
+                            _ => false,
+                        })
                 });
                 // A packed word split into parts: the same value is also shifted right.
                 let inner = match &ast.expr(arg).kind {
@@ -152,7 +154,12 @@ impl Detector for UnsafeDowncast {
                     cx.snippet(ast.expr(arg).span),
                     to.1
                 );
-                out.push(cx.finding(&META, Some(body.function), body.report_span(cx.text, e), message));
+                out.push(cx.finding(
+                    &META,
+                    Some(body.function),
+                    body.report_span(cx.text, e),
+                    message,
+                ));
             }
         }
     }

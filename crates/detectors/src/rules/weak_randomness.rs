@@ -97,7 +97,9 @@ impl Detector for WeakRandomness {
         // Seeds written from block values: initialisers, and assignments elsewhere.
         let ast = cx.ast();
         for (item, it) in ast.items() {
-            let Some(var) = it.as_variable() else { continue };
+            let Some(var) = it.as_variable() else {
+                continue;
+            };
             let r = ItemRef {
                 file: cx.file,
                 item,
@@ -282,7 +284,12 @@ fn contains_block_read(cx: &FileContext<'_>, e: ExprId) -> bool {
 }
 
 /// True when `e` contains a block read or a local or state variable written from one.
-fn is_block_derived(cx: &FileContext<'_>, body: &Body<'_>, names: &HashSet<String>, e: ExprId) -> bool {
+fn is_block_derived(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    names: &HashSet<String>,
+    e: ExprId,
+) -> bool {
     let ast = body.ast;
     subexprs(ast, e).into_iter().any(|x| {
         is_block_read(cx.model(), ast, cx.file, x)
@@ -297,7 +304,12 @@ fn is_block_derived(cx: &FileContext<'_>, body: &Body<'_>, names: &HashSet<Strin
 }
 
 /// True when `e` is a block hash or a hash of block values (or a local holding one).
-fn is_hash_derived(cx: &FileContext<'_>, body: &Body<'_>, names: &HashSet<String>, e: ExprId) -> bool {
+fn is_hash_derived(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    names: &HashSet<String>,
+    e: ExprId,
+) -> bool {
     let ast = body.ast;
     let model = cx.model();
     let e = ast.skip_parens(e);
