@@ -17,19 +17,22 @@ declare_detector! {
     /// Block values used as a source of randomness. A function computes randomness when
     /// it has a *random sink* fed by a block value (`block.timestamp`/`now`,
     /// `block.number`, `block.difficulty`/`prevrandao`, `block.coinbase`,
-    /// `block.gaslimit`, `blockhash(...)`), directly or through variables and state:
-    /// - a hash (`keccak256`, `sha3`, `sha256`) of a block value;
-    /// - a block value reduced with `%` (a modulo by `2**k` written as a power is a
-    ///   truncation, not a draw, and is not a sink);
-    /// - any `blockhash(...)` (the classic entropy source);
-    /// - a block value compared for equality with a value the caller chose (a guess).
+    /// `block.gaslimit`, `blockhash(...)`), directly or through local variables and
+    /// state variables written from block values:
+    /// - a hash (`keccak256`, `sha3`, `sha256`) of block values taken as a number
+    ///   (`uint(keccak256(...))`); a hash used as an identifier is not a sink;
+    /// - a block hash taken as a number (`uint(blockhash(n))`);
+    /// - a block value reduced with `%` (not a truncation by a power written `2**k`,
+    ///   and not a rounding `x - x % n` or `n - x % n`);
+    /// - a block hash (or a hash of block values) compared for equality with a value
+    ///   the caller chose (a guess).
     ///
-    /// In such a function, every statement that reads a block value into the
-    /// computation (not a `require`/`if` that only checks timing) is reported, and so is
-    /// a sink fed only through variables. In the same function, `%` over `msg.sender`
-    /// (an address as a "seed") is a sink too. A state variable initialised or assigned
-    /// from a block value and read by such a function is reported where it is written:
-    /// it is a seed anyone can read.
+    /// In such a function each block value read inside a sink, or stored in a variable
+    /// the sinks read (directly or through other variables), is reported on its own
+    /// line; a `require`/`if` that only checks timing is not. In the same function, `%`
+    /// over `msg.sender` (an address used as a seed) is reported too. A state variable
+    /// initialised or assigned from a block value and read by such a function is
+    /// reported where it is written: it is a seed anyone can read.
     ///
     /// `timestamp-dependence` reports uses of the block time in conditions; a use that
     /// feeds randomness is reported only here.
