@@ -40,8 +40,12 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
     let mut out = Vec::new();
     for body in bodies(cx) {
         let mut seen_stmts = Vec::new();
-        // Privileged callers and read-only functions do not corrupt state by wrapping.
-        if model.is_guarded(body.function) || body.def.is_read_only() {
+        // Privileged callers (and the deployer) and read-only functions do not corrupt
+        // state by wrapping.
+        if model.is_guarded(body.function)
+            || body.def.is_read_only()
+            || model.is_constructor(body.function)
+        {
             continue;
         }
         let chosen = chosen_names(cx, &body);
@@ -313,10 +317,9 @@ fn guarded(
     {
         holders.push(key(ast, text, *lhs));
     }
+    // Every comparison counts: in a condition, or kept in a flag
+    // (`bool ok = balance >= amount; if (ok) ...`).
     for &c in &body.exprs {
-        if !body.in_condition(c) {
-            continue;
-        }
         let ExprKind::Binary { op: cop, lhs, rhs } = &ast.expr(c).kind else {
             continue;
         };

@@ -23,8 +23,8 @@ declare_detector! {
     ///   `msg.sender.transfer(reward);`): the owner's transaction and a claim race.
     ///   Each transfer of that amount is reported.
     /// - **a visible move**: a payable function stores the move a player submits in a
-    ///   public array or mapping, and the contract later pays a player chosen by a
-    ///   condition on those stored moves (an odds-and-evens game): the second player
+    ///   public array or mapping, and the contract later pays one of several stored
+    ///   players, chosen by a condition on those stored moves (an odds-and-evens game): the second player
     ///   reads the first move from the chain. The store is reported.
     ///
     /// ## Why it matters
@@ -238,13 +238,20 @@ fn visible_moves(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>)
                 in_conditions.extend(reads(e));
             }
         }
+        // Several payments whose payee reads the same state: the condition chooses
+        // between players.
+        let mut payees: Vec<ItemRef> = Vec::new();
         for (call, _) in calls {
             if let ExprKind::Call { callee, .. } = &ast.expr(call).kind {
-                for r in reads(*callee) {
-                    if in_conditions.contains(&r) {
-                        decides_payee.insert(r);
-                    }
-                }
+                let mut read = reads(*callee);
+                read.sort_unstable_by_key(|r| (r.file.0, r.item.index()));
+                read.dedup();
+                payees.extend(read.into_iter().filter(|r| in_conditions.contains(r)));
+            }
+        }
+        for r in &payees {
+            if payees.iter().filter(|x| *x == r).count() >= 2 {
+                decides_payee.insert(*r);
             }
         }
     }
