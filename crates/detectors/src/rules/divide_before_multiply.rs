@@ -80,7 +80,7 @@ impl Detector for DivideBeforeMultiply {
                         continue;
                     }
                     // `n / 4 * 3`: a change of unit between two fixed scales.
-                    let literal = |x: ExprId| ast.expr(ast.skip_parens(x)).as_literal().is_some();
+                    let literal = |x: ExprId| is_literal(ast, x);
                     if literal(*divisor) && literal(other) {
                         continue;
                     }
@@ -148,4 +148,15 @@ fn division_of(body: &Body<'_>, e: ExprId) -> Option<ExprId> {
         _ => false,
     });
     if reassigned { None } else { found }
+}
+
+/// Literals and operators over literals (`2**128`, `1 days`, `10 ** 18`).
+fn is_literal(ast: &syntax::ast::Ast, e: ExprId) -> bool {
+    let e = ast.skip_parens(e);
+    match &ast.expr(e).kind {
+        ExprKind::Literal(_) => true,
+        ExprKind::Binary { lhs, rhs, .. } => is_literal(ast, *lhs) && is_literal(ast, *rhs),
+        ExprKind::Unary { operand, .. } => is_literal(ast, *operand),
+        _ => false,
+    }
 }

@@ -201,6 +201,19 @@ fn is_timed_comparison(
     if !timed || is_randomness(cx, locals, state, e) {
         return false;
     }
+    // `require(finalisedAt != 0)`: whether a time was recorded, not when.
+    let zero = |s: ExprId| {
+        ast.expr(ast.skip_parens(s))
+            .as_literal()
+            .and_then(|l| l.number_value())
+            == Some(0)
+    };
+    let reads_time = subexprs(ast, e)
+        .into_iter()
+        .any(|x| is_time_read(model, cx.file, x));
+    if !reads_time && (zero(*lhs) || zero(*rhs)) {
+        return false;
+    }
     let entry = model.is_entry_point(body.function);
     subexprs(ast, e)
         .into_iter()

@@ -352,15 +352,23 @@ fn rounding_remainders(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<ExprId> {
     let ast = body.ast;
     let mut out = Vec::new();
     for &e in &body.exprs {
-        let ExprKind::Binary {
-            op: BinaryOp::Sub,
-            lhs,
-            rhs,
-        } = &ast.expr(e).kind
-        else {
-            continue;
+        // `a - b`, or `a.sub(b)` through a SafeMath-style library.
+        let (lhs, rhs) = match &ast.expr(e).kind {
+            ExprKind::Binary {
+                op: BinaryOp::Sub,
+                lhs,
+                rhs,
+            } => (*lhs, *rhs),
+            ExprKind::Call { callee, args } => match (&ast.expr(*callee).kind, &args.exprs()[..]) {
+                (ExprKind::Member { base, member }, [arg]) if member.as_str() == "sub" => {
+                    (*base, *arg)
+                }
+                _ => continue,
+            },
+            _ => continue,
         };
-        let rem = ast.skip_parens(*rhs);
+        let lhs = &lhs;
+        let rem = ast.skip_parens(rhs);
         if let ExprKind::Binary {
             op: BinaryOp::Rem,
             lhs: x,
