@@ -29,8 +29,9 @@ declare_detector! {
     ///
     /// In such a function each block value read inside a sink, or stored in a variable
     /// the sinks read (directly or through other variables), is reported on its own
-    /// line; a `require`/`if` that only checks timing is not. In the same function, `%`
-    /// over `msg.sender` (an address used as a seed) is reported too. A state variable
+    /// line; a `require`/`if` that only checks timing is not. A sink in a `return`
+    /// statement (the random value the function hands out) is reported too, and so is
+    /// `%` over `msg.sender` in the same function (an address used as a seed). A state variable
     /// initialised or assigned from a block value and read by such a function is
     /// reported where it is written: it is a seed anyone can read.
     ///
@@ -445,15 +446,27 @@ fn report_body(
         push(span, message, out);
     }
     for &(s, alone) in sinks {
-        if !alone {
+        if alone {
+            let span = own_line_span(cx, body, s);
+            let message = format!(
+                "`{}` is a predictable seed of a random value",
+                cx.snippet(ast.expr(s).span)
+            );
+            push(span, message, out);
             continue;
         }
-        let span = own_line_span(cx, body, s);
-        let message = format!(
-            "`{}` is a predictable seed of a random value",
-            cx.snippet(ast.expr(s).span)
-        );
-        push(span, message, out);
+        // The random value the function hands out: `return uint(h / f) % max;`.
+        let returned = body
+            .stmt_of(s)
+            .is_some_and(|st| matches!(ast.stmt(st).kind, StmtKind::Return { .. }));
+        if returned {
+            let span = own_line_span(cx, body, s);
+            let message = format!(
+                "`{}` returns a random value computed from block values: it is predictable",
+                cx.snippet(ast.expr(s).span)
+            );
+            push(span, message, out);
+        }
     }
 }
 
