@@ -7,8 +7,16 @@ use crate::rules;
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
     &rules::deprecated_construct::DeprecatedConstruct,
+    &rules::divide_before_multiply::DivideBeforeMultiply,
+    &rules::erc20_approve_race::Erc20ApproveRace,
     &rules::floating_pragma::FloatingPragma,
+    &rules::integer_overflow::IntegerOverflow,
+    &rules::timestamp_dependence::TimestampDependence,
+    &rules::tx_order_dependence::TxOrderDependence,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::unchecked_arithmetic::UncheckedArithmetic,
+    &rules::unsafe_downcast::UnsafeDowncast,
+    &rules::weak_randomness::WeakRandomness,
 ];
 
 /// All detectors in id order.

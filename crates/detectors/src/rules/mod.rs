@@ -1,5 +1,13 @@
 //! One file per detector.
 
 pub(crate) mod deprecated_construct;
+pub(crate) mod divide_before_multiply;
+pub(crate) mod erc20_approve_race;
 pub(crate) mod floating_pragma;
+pub(crate) mod integer_overflow;
+pub(crate) mod timestamp_dependence;
+pub(crate) mod tx_order_dependence;
 pub(crate) mod tx_origin_auth;
+pub(crate) mod unchecked_arithmetic;
+pub(crate) mod unsafe_downcast;
+pub(crate) mod weak_randomness;

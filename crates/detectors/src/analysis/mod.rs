@@ -1,0 +1,4 @@
+//! Detector-side analyses shared by several rules.
+
+pub(crate) mod overflow;
+pub(crate) mod value_flow;

@@ -1,0 +1,424 @@
+//! Raw `+`, `-`, `*` (and `+=`, `-=`, `*=`) that can wrap: not checked by the compiler,
+//! an operand the caller chooses, and no check in the same body that bounds the
+//! operation. Shared by `integer-overflow` (before 0.8) and `unchecked-arithmetic`
+//! (`unchecked { }` blocks from 0.8).
+
+use std::collections::HashSet;
+
+use semantics::Declaration;
+use syntax::Span;
+use syntax::ast::{BinaryOp, ExprId, ExprKind, StmtId, StmtKind};
+
+use crate::analysis::value_flow::{Body, bodies, key};
+use crate::detector::FileContext;
+
+/// Which arithmetic to look at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Before 0.8: every arithmetic operation wraps.
+    Legacy,
+    /// From 0.8: only operations inside `unchecked { }` wrap.
+    Unchecked,
+}
+
+/// One operation that can wrap.
+pub(crate) struct Wrap {
+    pub function: semantics::FunctionId,
+    pub span: Span,
+    pub message: String,
+}
+
+/// The operations of the file of `cx` that can wrap, at most one per statement.
+pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
+    let model = cx.model();
+    let version_legacy = model
+        .version(cx.file)
+        .is_some_and(|v| v < syntax::Version::new(0, 8, 0));
+    if (mode == Mode::Legacy) != version_legacy {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for body in bodies(cx) {
+        let mut seen_stmts = Vec::new();
+        // Privileged callers (and the deployer) and read-only functions do not corrupt
+        // state by wrapping.
+        if model.is_guarded(body.function)
+            || body.def.is_read_only()
+            || model.is_constructor(body.function)
+        {
+            continue;
+        }
+        let chosen = chosen_names(cx, &body);
+        if chosen.is_empty() {
+            continue;
+        }
+        let mut seen_ops: Vec<String> = Vec::new();
+        for &e in &body.exprs {
+            let Some((op, a, b, compound)) = operation(&body, e) else {
+                continue;
+            };
+            if model.is_checked_arithmetic(cx.file, e) {
+                continue;
+            }
+            if let Some(s) = body.stmt_of(e)
+                && seen_stmts.contains(&s)
+            {
+                continue;
+            }
+            let Some(amount) = caller_operand(cx, &body, &chosen, op, a, b, compound) else {
+                continue;
+            };
+            if guarded(cx, &body, e, op, a, b, amount) || in_equality(&body, e) {
+                continue;
+            }
+            let op_key = key(body.ast, cx.text, e);
+            if seen_ops.contains(&op_key) {
+                continue;
+            }
+            seen_ops.push(op_key);
+            if let Some(s) = body.stmt_of(e) {
+                seen_stmts.push(s);
+            }
+            let text = cx.text;
+            let what = match op {
+                BinaryOp::Sub => "underflow",
+                _ => "overflow",
+            };
+            let op_text = cx.snippet(body.ast.expr(e).span);
+            let amount_text = cx.snippet(body.ast.expr(amount).span);
+            let message = format!(
+                "`{op_text}` can {what}: `{amount_text}` is chosen by the caller and nothing bounds the result"
+            );
+            out.push(Wrap {
+                function: body.function,
+                span: body.report_span(text, e),
+                message,
+            });
+        }
+    }
+    out
+}
+
+/// `(op, lhs, rhs, compound)` for `+ - *` and `+= -= *=`.
+fn operation(body: &Body<'_>, e: ExprId) -> Option<(BinaryOp, ExprId, ExprId, bool)> {
+    match &body.ast.expr(e).kind {
+        ExprKind::Binary { op, lhs, rhs } if is_wrapping(*op) => Some((*op, *lhs, *rhs, false)),
+        ExprKind::Assign {
+            op: Some(op),
+            lhs,
+            rhs,
+        } if is_wrapping(*op) => Some((*op, *lhs, *rhs, true)),
+        _ => None,
+    }
+}
+
+fn is_wrapping(op: BinaryOp) -> bool {
+    matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul)
+}
+
+/// The operand the caller chooses that makes the operation wrap, if any: the
+/// subtrahend of `-`, the added amount of `+=`, either side of `+` and `*`, when it is
+/// computed from the parameters of the public function it is written in (array
+/// lengths aside: they are bounded by the calldata).
+fn caller_operand(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    chosen: &HashSet<String>,
+    op: BinaryOp,
+    a: ExprId,
+    b: ExprId,
+    compound: bool,
+) -> Option<ExprId> {
+    let model = cx.model();
+    let is_integer = |e: ExprId| {
+        let ty = model.type_of(cx.file, e);
+        ty.is_unknown() || ty.is_integer()
+    };
+    if !is_integer(a) || !is_integer(b) {
+        return None;
+    }
+    if is_constant(cx, body, a) && is_constant(cx, body, b) {
+        return None;
+    }
+    // `x + 1`: a caller would have to pass nearly `2**256` to wrap it.
+    let literal = |e: ExprId| {
+        body.ast
+            .expr(body.ast.skip_parens(e))
+            .as_literal()
+            .is_some()
+    };
+    if op == BinaryOp::Add && (literal(a) || literal(b)) {
+        return None;
+    }
+    let candidates: &[ExprId] = match (op, compound) {
+        (BinaryOp::Sub, _) | (BinaryOp::Add, true) => &[b],
+        _ => &[b, a],
+    };
+    candidates
+        .iter()
+        .copied()
+        .find(|&e| derives_from(cx, body, chosen, e))
+}
+
+/// The names of the parameters of the body's function, when it is a public entry
+/// point, and of the locals assigned from them.
+fn chosen_names(cx: &FileContext<'_>, body: &Body<'_>) -> HashSet<String> {
+    let model = cx.model();
+    let mut chosen = HashSet::new();
+    if !model.is_entry_point(body.function) {
+        return chosen;
+    }
+    for &p in model.params(body.function) {
+        chosen.insert(model.var(p).name.to_string());
+    }
+    let ast = body.ast;
+    let mut stmts: Vec<StmtId> = body.anchor.values().map(|a| a.stmt).collect();
+    stmts.sort_unstable_by_key(|s| s.index());
+    stmts.dedup();
+    for _ in 0..4 {
+        let before = chosen.len();
+        for &s in &stmts {
+            if let StmtKind::VarDecl {
+                decls,
+                value: Some(v),
+                ..
+            } = &ast.stmt(s).kind
+                && derives_from(cx, body, &chosen, *v)
+            {
+                for d in decls.iter().flatten() {
+                    if let Some(n) = &d.name {
+                        chosen.insert(n.as_str().to_owned());
+                    }
+                }
+            }
+        }
+        for &e in &body.exprs {
+            if let ExprKind::Assign { lhs, rhs, .. } = &ast.expr(e).kind
+                && let Some(Declaration::Local(_)) = model.declaration(cx.file, *lhs)
+                && derives_from(cx, body, &chosen, *rhs)
+                && let Some(id) = ast.expr(*lhs).as_ident()
+            {
+                chosen.insert(id.as_str().to_owned());
+            }
+        }
+        if chosen.len() == before {
+            break;
+        }
+    }
+    chosen
+}
+
+/// True when the value of `e` is computed from a chosen parameter or local: through
+/// operators, conversions and member reads, not through array lengths, mapping keys
+/// or function calls.
+fn derives_from(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    chosen: &HashSet<String>,
+    e: ExprId,
+) -> bool {
+    let ast = body.ast;
+    match &ast.expr(e).kind {
+        ExprKind::Ident(id) => {
+            matches!(
+                cx.model().declaration(cx.file, e),
+                Some(Declaration::Param(_) | Declaration::Local(_))
+            ) && chosen.contains(id.as_str())
+        }
+        ExprKind::Member { base, member } => {
+            member.as_str() != "length" && derives_from(cx, body, chosen, *base)
+        }
+        ExprKind::Index { base, .. } => derives_from(cx, body, chosen, *base),
+        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => {
+            derives_from(cx, body, chosen, *x)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            derives_from(cx, body, chosen, *lhs) || derives_from(cx, body, chosen, *rhs)
+        }
+        ExprKind::Ternary {
+            then_expr,
+            else_expr,
+            ..
+        } => {
+            derives_from(cx, body, chosen, *then_expr) || derives_from(cx, body, chosen, *else_expr)
+        }
+        ExprKind::Call { callee, args } => {
+            matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_))
+                && args
+                    .exprs()
+                    .iter()
+                    .any(|&x| derives_from(cx, body, chosen, x))
+        }
+        _ => false,
+    }
+}
+
+/// Literals, constants, `type(T).max`-style values and expressions of them.
+fn is_constant(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
+    let ast = body.ast;
+    let e = ast.skip_parens(e);
+    match &ast.expr(e).kind {
+        ExprKind::Literal(_) => true,
+        ExprKind::Ident(_) | ExprKind::Member { .. } => match cx.model().declaration(cx.file, e) {
+            Some(Declaration::StateVar(r) | Declaration::FileConstant(r)) => {
+                r.file == cx.file
+                    && ast
+                        .item(r.item)
+                        .as_variable()
+                        .is_some_and(|v| v.is_constant || v.is_immutable)
+            }
+            _ => matches!(ast.expr(e).kind, ExprKind::Member { base, .. }
+                    if matches!(ast.expr(ast.skip_parens(base)).kind, ExprKind::TypeOf { .. })),
+        },
+        ExprKind::Binary { lhs, rhs, .. } => {
+            is_constant(cx, body, *lhs) && is_constant(cx, body, *rhs)
+        }
+        ExprKind::Unary { operand, .. } => is_constant(cx, body, *operand),
+        ExprKind::Call { callee, args } => {
+            matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_))
+                && args.exprs().iter().all(|&x| is_constant(cx, body, x))
+        }
+        _ => false,
+    }
+}
+
+/// True when a check in the body bounds the operation: for `a - b` a comparison of
+/// `a` with `b`; for `a + b` a comparison of the sum (or the variable holding it)
+/// with an operand; for `a * b` a division of the product by an operand compared
+/// for equality; for any operation an upper bound of the caller's operand by a
+/// constant. Comparisons with zero bound nothing.
+fn guarded(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    e: ExprId,
+    op: BinaryOp,
+    a: ExprId,
+    b: ExprId,
+    amount: ExprId,
+) -> bool {
+    let ast = body.ast;
+    let text = cx.text;
+    let (ka, kb) = (key(ast, text, a), key(ast, text, b));
+    let kamount = key(ast, text, amount);
+    let ke = key(ast, text, e);
+    // The variable the result is stored in: `uint c = a + b;` or `c = a + b;`.
+    let mut holders = vec![ke.clone()];
+    if let Some(s) = body.stmt_of(e)
+        && let StmtKind::VarDecl { decls, value, .. } = &ast.stmt(s).kind
+        && value.map(|v| ast.skip_parens(v)) == Some(e)
+        && let [Some(d)] = decls.as_slice()
+        && let Some(name) = &d.name
+    {
+        holders.push(name.as_str().to_owned());
+    }
+    if let ExprKind::Assign {
+        op: Some(_), lhs, ..
+    } = &ast.expr(e).kind
+    {
+        holders.push(key(ast, text, *lhs));
+    }
+    // Every comparison counts: in a condition, or kept in a flag
+    // (`bool ok = balance >= amount; if (ok) ...`).
+    for &c in &body.exprs {
+        let ExprKind::Binary { op: cop, lhs, rhs } = &ast.expr(c).kind else {
+            continue;
+        };
+        if !crate::analysis::value_flow::is_comparison(*cop) {
+            continue;
+        }
+        let (l, r) = (ast.skip_parens(*lhs), ast.skip_parens(*rhs));
+        let (kl, kr) = (key(ast, text, l), key(ast, text, r));
+        let sides = [(&kl, &kr, r), (&kr, &kl, l)];
+        let ordering = *cop != BinaryOp::Eq && *cop != BinaryOp::Ne;
+        let asserted = body.in_asserted(c);
+        // In `require(l < r)` the smaller side is `l`; an `if` may be either way round.
+        let smaller_is_lhs = matches!(cop, BinaryOp::Lt | BinaryOp::Le);
+        for (i, (this, other, other_id)) in sides.into_iter().enumerate() {
+            // A comparison with zero bounds nothing that can wrap.
+            let zero = ast
+                .expr(other_id)
+                .as_literal()
+                .and_then(|l| l.number_value())
+                == Some(0);
+            if zero {
+                continue;
+            }
+            // The caller's operand bounded from above by a constant.
+            let this_smaller = (i == 0) == smaller_is_lhs;
+            if ordering
+                && this == &kamount
+                && is_constant(cx, body, other_id)
+                && (this_smaller || !asserted)
+            {
+                return true;
+            }
+            match op {
+                // The amount was compared with something (a balance it is taken from):
+                // it moves existing value, which cannot exceed the supply.
+                BinaryOp::Sub | BinaryOp::Add if ordering && this == &kb => {
+                    return true;
+                }
+                BinaryOp::Sub if ordering && this == &ka && other == &kb => {
+                    return true;
+                }
+                BinaryOp::Add
+                    if ordering && holders.contains(this) && (other == &ka || other == &kb) =>
+                {
+                    return true;
+                }
+                BinaryOp::Add
+                    if ordering
+                        && is_same_sum(cx, body, this, &ka, &kb)
+                        && (other == &ka || other == &kb) =>
+                {
+                    return true;
+                }
+                BinaryOp::Mul if !ordering => {
+                    let side = if this == &kl { l } else { r };
+                    if let ExprKind::Binary {
+                        op: BinaryOp::Div,
+                        lhs: num,
+                        rhs: den,
+                    } = &ast.expr(side).kind
+                    {
+                        let kd = key(ast, text, *den);
+                        let kn = key(ast, text, *num);
+                        if (kd == ka || kd == kb) && (holders.contains(&kn) || kn == ke) {
+                            return true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// True when `k` is the text of `a + b` or `b + a`.
+fn is_same_sum(_cx: &FileContext<'_>, _body: &Body<'_>, k: &str, ka: &str, kb: &str) -> bool {
+    k == format!("{ka}+{kb}") || k == format!("{kb}+{ka}")
+}
+
+/// True when the sum `e` is a side of an `==` / `!=` comparison (a conservation check
+/// such as `require(total == a + b)`), where a wrapped sum only makes the check fail.
+fn in_equality(body: &Body<'_>, e: ExprId) -> bool {
+    let ast = body.ast;
+    if !matches!(
+        ast.expr(e).kind,
+        ExprKind::Binary {
+            op: BinaryOp::Add,
+            ..
+        }
+    ) {
+        return false;
+    }
+    body.exprs.iter().any(|&c| match &ast.expr(c).kind {
+        ExprKind::Binary {
+            op: BinaryOp::Eq | BinaryOp::Ne,
+            lhs,
+            rhs,
+        } => ast.skip_parens(*lhs) == e || ast.skip_parens(*rhs) == e,
+        _ => false,
+    })
+}
