@@ -271,6 +271,7 @@ impl<'a> Resolver<'_, 'a> {
                     } else {
                         self.decl_type(d)
                     };
+                    let pointer = self.is_storage_pointer(d, &ty);
                     let v = self.declare(d, ty, Declaration::Local);
                     if let (Some(v), Some(value)) = (v, value) {
                         self.flow(Flow::Def {
@@ -279,7 +280,7 @@ impl<'a> Resolver<'_, 'a> {
                         });
                     }
                     if let (Some(v), Some(value), true) = (v, value, single)
-                        && d.location == Some(syntax::ast::DataLocation::Storage)
+                        && pointer
                         && let Some((var, _)) = self.root_state_var(*value)
                     {
                         self.out.storage_alias.insert(v, var);
@@ -1058,6 +1059,28 @@ impl<'a> Resolver<'_, 'a> {
 
     /// The state variable an assignable expression lives in: `x`, `x[i].f`, or a
     /// local storage pointer to it; with the expression naming it.
+    /// True when the local `d` of type `ty` refers to storage: declared `storage`, or
+    /// before 0.5 a local of reference type without a location (`var a = accounts[x];`,
+    /// `Holder h = holders[x];`), whose default location was storage.
+    fn is_storage_pointer(&self, d: &syntax::ast::VarDecl, ty: &Type) -> bool {
+        match d.location {
+            Some(loc) => loc == syntax::ast::DataLocation::Storage,
+            None => {
+                self.version.is_some_and(|v| v < Version::new(0, 5, 0))
+                    && matches!(
+                        ty,
+                        Type::Struct(_)
+                            | Type::Array { .. }
+                            | Type::Mapping(..)
+                            | Type::Elementary(
+                                syntax::ast::ElementaryType::Bytes
+                                    | syntax::ast::ElementaryType::String
+                            )
+                    )
+            }
+        }
+    }
+
     fn root_state_var(&self, mut e: ExprId) -> Option<(ItemRef, ExprId)> {
         let ast = self.ast;
         loop {
