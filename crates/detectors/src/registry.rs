@@ -8,6 +8,11 @@ use crate::rules;
 pub static REGISTRY: &[&dyn Detector] = &[
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
+    &rules::reentrancy_benign::ReentrancyBenign,
+    &rules::reentrancy_eth::ReentrancyEth,
+    &rules::reentrancy_events::ReentrancyEvents,
+    &rules::reentrancy_no_eth::ReentrancyNoEth,
+    &rules::reentrancy_read_only::ReentrancyReadOnly,
     &rules::tx_origin_auth::TxOriginAuth,
 ];
 

@@ -2,4 +2,9 @@
 
 pub(crate) mod deprecated_construct;
 pub(crate) mod floating_pragma;
+pub(crate) mod reentrancy_benign;
+pub(crate) mod reentrancy_eth;
+pub(crate) mod reentrancy_events;
+pub(crate) mod reentrancy_no_eth;
+pub(crate) mod reentrancy_read_only;
 pub(crate) mod tx_origin_auth;
