@@ -7,12 +7,16 @@ use crate::rules;
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
     &rules::deprecated_construct::DeprecatedConstruct,
+    &rules::encode_packed_collision::EncodePackedCollision,
     &rules::floating_pragma::FloatingPragma,
+    &rules::locked_ether::LockedEther,
     &rules::reentrancy_benign::ReentrancyBenign,
     &rules::reentrancy_eth::ReentrancyEth,
     &rules::reentrancy_events::ReentrancyEvents,
     &rules::reentrancy_no_eth::ReentrancyNoEth,
     &rules::reentrancy_read_only::ReentrancyReadOnly,
+    &rules::short_address::ShortAddress,
+    &rules::state_variable_shadowing::StateVariableShadowing,
     &rules::tx_origin_auth::TxOriginAuth,
 ];
 

@@ -8,7 +8,10 @@ use syntax::FileId;
 #[test]
 fn file_ast_reaches_items_of_other_files() {
     let fx = Fixture::new(&[
-        ("A.sol", "import \"./B.sol\";\ncontract A is B { function f() public { x = 1; } }"),
+        (
+            "A.sol",
+            "import \"./B.sol\";\ncontract A is B { function f() public { x = 1; } }",
+        ),
         ("B.sol", "contract B { uint x; }"),
     ]);
     let m = fx.model();

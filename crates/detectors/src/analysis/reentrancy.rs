@@ -17,11 +17,11 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use std::collections::HashMap;
 use semantics::{
     Analysis, Builtin, CallKind, CallSite, Cfg, ContractId, Declaration, FunctionId,
     FunctionSummary, ItemRef, LowLevelKind, Model, NodeId, NodeKind, Taint, solve,
 };
+use std::collections::HashMap;
 use syntax::ast::{Ast, ContractKind, ExprId, ExprKind, FunctionKind, StmtKind};
 use syntax::{FileId, Span, Version};
 
@@ -172,7 +172,10 @@ impl Analysis for MayHaveCalled<'_> {
 impl<'m, 'a> Analyzer<'m, 'a> {
     fn def(&self, f: FunctionId) -> Option<&'a syntax::ast::FunctionDef> {
         let item = self.model.function(f).item;
-        self.model.file_ast(item.file)?.item(item.item).as_function()
+        self.model
+            .file_ast(item.file)?
+            .item(item.item)
+            .as_function()
     }
 
     /// Functions whose body may write state after a call: not constructors, modifiers,
@@ -307,10 +310,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
                     break;
                 };
                 let entries = self.entries(c);
-                if entries
-                    .iter()
-                    .any(|e| e.callees.contains(&g) && !e.guarded)
-                {
+                if entries.iter().any(|e| e.callees.contains(&g) && !e.guarded) {
                     trusted = false;
                     break;
                 }
@@ -335,10 +335,9 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             match &ast.expr(e).kind {
                 // Conversions: `IToken(addr)`, `address(x)`.
                 ExprKind::Call { callee, args } if args.len() == 1 => {
-                    let conversion = matches!(
-                        m.type_of(file, *callee),
-                        semantics::Type::TypeType(_)
-                    ) || matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_));
+                    let conversion =
+                        matches!(m.type_of(file, *callee), semantics::Type::TypeType(_))
+                            || matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_));
                     match args.exprs().first() {
                         Some(&a) if conversion => e = a,
                         _ => return false,
@@ -352,9 +351,9 @@ impl<'m, 'a> Analyzer<'m, 'a> {
                 ExprKind::Ident(_) => {
                     return match m.declaration(file, e) {
                         Some(Declaration::StateVar(v)) => self.is_configured(v),
-                        Some(Declaration::Local(l)) => m
-                            .storage_alias(l)
-                            .is_some_and(|v| self.is_configured(v)),
+                        Some(Declaration::Local(l)) => {
+                            m.storage_alias(l).is_some_and(|v| self.is_configured(v))
+                        }
                         _ => false,
                     };
                 }
@@ -380,10 +379,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         if callers.is_empty() {
             return (false, false);
         }
-        (
-            callers.iter().all(|c| c.0),
-            callers.iter().all(|c| c.1),
-        )
+        (callers.iter().all(|c| c.0), callers.iter().all(|c| c.1))
     }
 
     /// `Some(sends_value)` when `site`, written in `file`, can re-enter.
@@ -407,10 +403,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             _ => return None,
         };
         let ast = m.file_ast(file)?;
-        if site
-            .expr
-            .is_some_and(|e| self.targets_this(file, ast, e))
-        {
+        if site.expr.is_some_and(|e| self.targets_this(file, ast, e)) {
             return None;
         }
         Some(value.is_some_and(|v| !is_zero(ast, v)))
@@ -430,10 +423,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         };
         args.exprs().first().is_some_and(|&a| {
             ast.expr(ast.skip_parens(a)).as_literal().is_none()
-                && self
-                    .taint
-                    .expr(self.model, file, a)
-                    .is_caller_controlled()
+                && self.taint.expr(self.model, file, a).is_caller_controlled()
         })
     }
 
@@ -503,7 +493,12 @@ impl<'m, 'a> Analyzer<'m, 'a> {
     }
 
     /// The function an internal call site reaches for `md`.
-    fn internal_target(&self, md: ContractId, from: FunctionId, site: &CallSite) -> Option<FunctionId> {
+    fn internal_target(
+        &self,
+        md: ContractId,
+        from: FunctionId,
+        site: &CallSite,
+    ) -> Option<FunctionId> {
         let m = self.model;
         let item = match site.kind {
             CallKind::Internal {
@@ -651,7 +646,12 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             return;
         }
 
-        let before = solve(&cfg, &MayHaveCalled { calls_at: &calls_at });
+        let before = solve(
+            &cfg,
+            &MayHaveCalled {
+                calls_at: &calls_at,
+            },
+        );
         let completes = completing_nodes(&cfg);
 
         let (guarded, mutex) = self.protection(f, md);
@@ -665,9 +665,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
 
         for (pi, p) in points.iter().enumerate() {
             let after = |e: &Effect| {
-                before
-                    .get(e.node.index())
-                    .is_some_and(|b| b.contains(&pi))
+                before.get(e.node.index()).is_some_and(|b| b.contains(&pi))
                     && completes[e.node.index()]
             };
             // Distinct variables written after the call, first write of each.
@@ -703,10 +701,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
 
             let call_text = self.text(p.site_file, p.site_span, p.site_expr);
             let call_desc = match p.via {
-                Some(g) => format!(
-                    "the external call {call_text} in `{}`",
-                    m.function(g).name
-                ),
+                Some(g) => format!("the external call {call_text} in `{}`", m.function(g).name),
                 None => format!("the external call {call_text}"),
             };
             let mut secondary = Vec::new();
@@ -747,7 +742,9 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             let write_place = |w: &Effect, what: &str| -> Place {
                 let name = w.var.map(|v| self.var_name(v)).unwrap_or_default();
                 let message = match w.via {
-                    Some(g) => format!("`{name}` {what} by `{}` after the call", m.function(g).name),
+                    Some(g) => {
+                        format!("`{name}` {what} by `{}` after the call", m.function(g).name)
+                    }
                     None => format!("`{name}` {what} after the call"),
                 };
                 Place {
@@ -809,7 +806,11 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             }
 
             let (kind, list): (Kind, Vec<&Effect>) = if !dangerous.is_empty() {
-                let kind = if p.sends_value { Kind::Eth } else { Kind::NoEth };
+                let kind = if p.sends_value {
+                    Kind::Eth
+                } else {
+                    Kind::NoEth
+                };
                 (kind, dangerous.iter().map(|d| d.0).collect())
             } else if guarded {
                 // Re-entering is blocked; nothing else reads what is written.
@@ -842,7 +843,11 @@ impl<'m, 'a> Analyzer<'m, 'a> {
                             acc
                         });
                     let only_cross = dangerous.iter().all(|d| !d.1.is_empty());
-                    let sends = if kind == Kind::Eth { " sends ether and" } else { "" };
+                    let sends = if kind == Kind::Eth {
+                        " sends ether and"
+                    } else {
+                        ""
+                    };
                     let mut msg = format!(
                         "reentrancy: {call_desc}{sends} can re-enter before {} {} written",
                         names.join(", "),
