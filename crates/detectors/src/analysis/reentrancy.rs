@@ -7,21 +7,30 @@
 //! - A call can re-enter when it hands control to code we do not know with enough gas:
 //!   low-level `call`/`callcode` and high-level calls, except calls to the contract itself,
 //!   `transfer`/`send` (2300 gas), `staticcall`, creations, and calls of `view`/`pure`
-//!   functions from 0.5 on (compiled to `STATICCALL`).
+//!   functions from 0.5 on (compiled to `STATICCALL`). Calls to a target only the
+//!   deployer or a privileged caller configures (a constant or immutable, or state written
+//!   only by constructors and guarded functions) are trusted and not reported.
 //! - A node of the CFG (modifiers expanded) makes the calls written in it and those its
 //!   internal callees make (through their summaries); it writes what it writes and what
 //!   its internal callees write.
 //! - A forward data flow gives, at each node, the calls that may have run before it.
 //!   Writes in nodes from which the function can only revert do not count.
+//! - A state variable written after a call is dangerous when the function itself or
+//!   another non-`view` entry point reads it other than to update it in place
+//!   (`x += 1`): re-entering sees the stale value. Read only by `view` entry points, it
+//!   is read-only reentrancy; read by nothing, benign.
+//! - Protection: a mutex modifier on the function (or on every entry point reaching an
+//!   internal function), or an inline lock (a `bool` flag set before the call and reset
+//!   after it), leaves only read-only reentrancy. In functions only a privileged caller
+//!   can run, only readers among the other, unrestricted entry points count.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use semantics::{
     Analysis, Builtin, CallKind, CallSite, Cfg, ContractId, Declaration, FunctionId,
     FunctionSummary, ItemRef, LowLevelKind, Model, NodeId, NodeKind, Taint, solve,
 };
-use std::collections::HashMap;
 use syntax::ast::{Ast, ContractKind, ExprId, ExprKind, FunctionKind, StmtKind};
 use syntax::{FileId, Span, Version};
 
@@ -36,7 +45,8 @@ pub(crate) enum Kind {
     Eth,
     /// The same without ether.
     NoEth,
-    /// A mutex blocks re-entering, but a `view` function reads state written after the call.
+    /// A `view` entry point reads state written after the call (with a mutex, or when
+    /// nothing else reads it).
     ReadOnly,
     /// Only state nobody reads is written after the call.
     Benign,

@@ -14,13 +14,20 @@ declare_detector! {
     /// flow, modifiers included, and a write or call inside an internal function counts
     /// where that function is called.
     ///
-    /// Not reported: functions whose every path is guarded by a reentrancy mutex
-    /// (`nonReentrant`-style modifiers), `transfer` and `send` (they forward only a
-    /// 2300-gas stipend, too little to call back), calls to the contract itself,
-    /// functions that update state before the call (checks-effects-interactions), and
-    /// writes on paths that always revert. In functions only a privileged caller can run
-    /// (`onlyOwner`), only state read by other, unrestricted entry points counts, and the
-    /// finding has low confidence.
+    /// Not reported: functions guarded by a reentrancy mutex (`nonReentrant`-style
+    /// modifiers, or a `bool` lock set before the call and cleared after it), `transfer`
+    /// and `send` (they forward only a 2300-gas stipend, too little to call back), calls
+    /// to the contract itself, calls to a target only the deployer or a privileged caller
+    /// sets (a constant, an immutable, or state written only by constructors and guarded
+    /// functions), functions that update state before the call
+    /// (checks-effects-interactions), in-place updates (`x -= amount` reads the current
+    /// value, so only reads elsewhere make a write dangerous), and writes on paths that
+    /// always revert. In functions only a privileged caller can run (`onlyOwner`), only
+    /// state read by other, unrestricted entry points counts, and the finding has low
+    /// confidence. A call forwarding a payload the caller chooses (a multisig or timelock
+    /// executing arbitrary transactions) is reported with medium severity and low
+    /// confidence: such functions are reentrant by design and their access control, which
+    /// may be beyond what the analysis recognises, decides the impact.
     ///
     /// ## Why it matters
     /// The receiving contract runs its fallback with the remaining gas and can call back

@@ -13,10 +13,13 @@ declare_detector! {
     /// said in the message). The control flow decides what comes after the call,
     /// modifiers expanded and internal calls followed.
     ///
-    /// Not reported: functions guarded by a reentrancy mutex, calls to the contract
-    /// itself, `staticcall`, calls of `view`/`pure` functions from Solidity 0.5 on (they
-    /// compile to `STATICCALL` and cannot change state), `transfer`/`send`, and writes on
-    /// paths that always revert. In functions only a privileged caller can run, only state
+    /// Not reported: functions guarded by a reentrancy mutex or an inline lock flag,
+    /// calls to the contract itself, calls to a target only the deployer or a privileged
+    /// caller sets (a token fixed at deployment, an oracle set by the owner),
+    /// `staticcall`, calls of `view`/`pure` functions from Solidity 0.5 on (they compile
+    /// to `STATICCALL` and cannot change state; before 0.5 they were ordinary calls and
+    /// are reported), `transfer`/`send`, in-place updates read nowhere else, and writes
+    /// on paths that always revert. In functions only a privileged caller can run, only state
     /// read by other, unrestricted entry points counts, with low confidence.
     ///
     /// ## Why it matters

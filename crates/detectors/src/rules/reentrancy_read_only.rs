@@ -6,10 +6,11 @@ use crate::meta::{Confidence, DetectorMeta, Severity};
 
 declare_detector! {
     /// ## What it detects
-    /// A function protected by a reentrancy mutex makes an external call that can run
-    /// foreign code and updates state only after it, while a public `view` function (not
-    /// covered by the mutex) reads that state. During the call the view returns stale
-    /// values.
+    /// A function makes an external call that can run foreign code and updates state only
+    /// after it, while a public `view` function reads that state: either the function is
+    /// protected by a reentrancy mutex (which does not cover views), or only views read
+    /// the state. During the call the view returns stale values. Functions only a
+    /// privileged caller can run and calls to trusted targets are not reported.
     ///
     /// ## Why it matters
     /// Other protocols call such views (share prices, balances, reserves) to value
