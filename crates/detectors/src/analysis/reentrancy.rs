@@ -292,6 +292,8 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         if let Some(&t) = self.trusted.get(&v) {
             return t;
         }
+        // Pessimistic while deciding: a cycle through `v` does not make it trusted.
+        self.trusted.insert(v, false);
         let m = self.model;
         let fixed = m
             .file_ast(v.file)
@@ -305,7 +307,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
                 .map(|(g, _)| g)
                 .collect();
             for g in writers {
-                if m.is_constructor(g) {
+                if m.is_constructor(g) || self.writes_only_trusted_values(g, v) {
                     continue;
                 }
                 if m.is_entry_point(g) {
@@ -330,6 +332,48 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         trusted
     }
 
+    /// True when every write of `v` in `g` assigns a constant address (`C(0x12..)`) or
+    /// the result of a call to a trusted target (`oracle = OracleI(resolver.get())`).
+    fn writes_only_trusted_values(&mut self, g: FunctionId, v: ItemRef) -> bool {
+        let m = self.model;
+        let file = m.function(g).item.file;
+        let Some(ast) = m.file_ast(file) else {
+            return false;
+        };
+        let places: Vec<ExprId> = m
+            .state_writes(g)
+            .iter()
+            .filter(|w| w.var == v)
+            .map(|w| w.expr)
+            .collect();
+        let mut values = Vec::new();
+        for place in places {
+            let assigned = ast.exprs().find_map(|(_, e)| match e.kind {
+                ExprKind::Assign {
+                    op: None, lhs, rhs, ..
+                } if lhs == place => Some(rhs),
+                _ => None,
+            });
+            match assigned {
+                Some(rhs) => values.push(rhs),
+                None => return false,
+            }
+        }
+        values.into_iter().all(|rhs| {
+            let rhs = strip_conversions(m, file, ast, rhs);
+            match &ast.expr(rhs).kind {
+                ExprKind::Literal(_) => true,
+                ExprKind::Call { .. } => {
+                    let external = m.calls(g).iter().any(|c| {
+                        c.expr == Some(rhs) && matches!(c.kind, CallKind::HighLevel { .. })
+                    });
+                    external && self.trusted_target(file, Some(rhs))
+                }
+                _ => false,
+            }
+        })
+    }
+
     /// True when the call's target is a contract or address only the deployer or a
     /// privileged caller configured (see [`Analyzer::is_configured`]).
     fn trusted_target(&mut self, file: FileId, call: Option<ExprId>) -> bool {
@@ -344,14 +388,12 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             e = ast.skip_parens(e);
             match &ast.expr(e).kind {
                 // Conversions: `IToken(addr)`, `address(x)`.
-                ExprKind::Call { callee, args } if args.len() == 1 => {
-                    let conversion =
-                        matches!(m.type_of(file, *callee), semantics::Type::TypeType(_))
-                            || matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_));
-                    match args.exprs().first() {
-                        Some(&a) if conversion => e = a,
-                        _ => return false,
+                ExprKind::Call { .. } => {
+                    let inner = strip_conversions(m, file, ast, e);
+                    if inner == e {
+                        return false;
                     }
+                    e = inner;
                 }
                 ExprKind::Member { base, .. } => match m.declaration(file, e) {
                     Some(Declaration::StateVar(v)) => return self.is_configured(v),
@@ -1057,4 +1099,21 @@ fn is_bool_var(m: &Model<'_>, v: ItemRef) -> bool {
             )
         })
     })
+}
+
+/// `e` without type conversions around it (`IToken(address(x))` is `x`).
+fn strip_conversions(m: &Model<'_>, file: FileId, ast: &Ast, mut e: ExprId) -> ExprId {
+    for _ in 0..8 {
+        e = ast.skip_parens(e);
+        let ExprKind::Call { callee, args } = &ast.expr(e).kind else {
+            return e;
+        };
+        let conversion = matches!(m.type_of(file, *callee), semantics::Type::TypeType(_))
+            || matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_));
+        match args.exprs().as_slice() {
+            [inner] if conversion => e = *inner,
+            _ => return e,
+        }
+    }
+    e
 }

@@ -11,10 +11,10 @@ declare_detector! {
     /// ## What it detects
     /// In code compiled before Solidity 0.5, a public or external transfer-style function
     /// that does not check `msg.data.length`, in its body or its modifiers: an `address`
-    /// parameter followed by an integer amount, and the amount written into a state entry
-    /// keyed by an address parameter (`balances[to] += amount`,
-    /// `allowed[msg.sender][spender] = amount`). Functions only a privileged caller can
-    /// run are not reported. From 0.5.0 on the ABI decoder rejects short calldata,
+    /// parameter followed by an integer amount, and the amount moved between state
+    /// entries, one of them keyed by an address parameter (`balances[msg.sender] -= amount;
+    /// balances[to] += amount`). Functions only a privileged caller can run are not
+    /// reported. From 0.5.0 on the ABI decoder rejects short calldata,
     /// so newer code is not reported.
     ///
     /// ## Why it matters
@@ -117,8 +117,8 @@ impl Detector for ShortAddress {
     }
 }
 
-/// True when an amount parameter flows into a state entry keyed by an address parameter
-/// (`balances[to] += amount`, `allowed[msg.sender][spender] = amount`).
+/// True when the function moves an amount parameter between state entries, one of them
+/// keyed by an address parameter (`balances[msg.sender] -= amount; balances[to] += amount`).
 fn moves_amount(
     cx: &FileContext<'_>,
     f: FunctionId,
@@ -142,20 +142,28 @@ fn moves_amount(
     let amount_uses = param_uses(amounts);
     let address_uses = param_uses(addresses);
     let within = |inner: Span, outer: Span| inner.lo >= outer.lo && inner.hi <= outer.hi;
-    // State entries keyed by an address parameter.
-    let keyed: Vec<Span> = model
+    let places: Vec<Span> = model
         .state_writes(f)
         .iter()
         .map(|w| ast.expr(w.expr).span)
-        .filter(|&p| address_uses.iter().any(|&u| within(u, p)))
         .collect();
-    ast.exprs().any(|(_, e)| {
-        let ExprKind::Assign { lhs, rhs, .. } = &e.kind else {
-            return false;
-        };
-        let (l, r) = (ast.expr(*lhs).span, ast.expr(*rhs).span);
-        keyed.iter().any(|&p| within(p, l)) && amount_uses.iter().any(|&u| within(u, r))
-    })
+    // Assignments of the amount into state: (keyed by an address parameter).
+    let moves: Vec<bool> = ast
+        .exprs()
+        .filter_map(|(_, e)| {
+            let ExprKind::Assign { lhs, rhs, .. } = &e.kind else {
+                return None;
+            };
+            let (l, r) = (ast.expr(*lhs).span, ast.expr(*rhs).span);
+            let place = places.iter().copied().find(|&p| within(p, l))?;
+            amount_uses
+                .iter()
+                .any(|&u| within(u, r))
+                .then(|| address_uses.iter().any(|&u| within(u, place)))
+        })
+        .collect();
+    // A debit and a credit, one of them for an address parameter.
+    moves.len() >= 2 && moves.iter().any(|&keyed| keyed)
 }
 
 /// True when `f` or one of its modifiers reads `msg.data.length`.
