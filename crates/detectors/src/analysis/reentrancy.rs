@@ -101,6 +101,9 @@ pub(crate) fn reports(cx: &FileContext<'_>) -> Vec<Report> {
     out
 }
 
+/// The gas `transfer` and `send` forward: too little to make a call back.
+const STIPEND: u128 = 2300;
+
 /// One entry point of a contract, as the cross-function check needs it.
 struct Entry {
     function: FunctionId,
@@ -437,20 +440,23 @@ impl<'m, 'a> Analyzer<'m, 'a> {
     /// `Some(sends_value)` when `site`, written in `file`, can re-enter.
     fn reentrant(&self, file: FileId, site: &CallSite) -> Option<bool> {
         let m = self.model;
-        let value = match site.kind {
+        let (value, gas) = match site.kind {
             CallKind::LowLevel {
                 kind: LowLevelKind::Call | LowLevelKind::CallCode,
                 value,
-                ..
-            } => value,
+                gas,
+            } => (value, gas),
             CallKind::HighLevel {
-                function, value, ..
+                function,
+                value,
+                gas,
+                ..
             } => {
                 let static_call = m.version(file).is_none_or(|v| v >= Version::new(0, 5, 0));
                 if static_call && function.is_some_and(|f| self.is_read_only_item(f)) {
                     return None;
                 }
-                value
+                (value, gas)
             }
             _ => return None,
         };
@@ -458,7 +464,31 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         if site.expr.is_some_and(|e| self.targets_this(file, ast, e)) {
             return None;
         }
+        // A stipend like `transfer`'s (`.gas(2300)`) is too little to call back.
+        if gas.is_some_and(|g| {
+            self.constant_value(file, ast, g)
+                .is_some_and(|v| v <= STIPEND)
+        }) {
+            return None;
+        }
         Some(value.is_some_and(|v| !is_zero(ast, v)))
+    }
+
+    /// The value of a number literal, or of a constant state variable initialised with one.
+    fn constant_value(&self, file: FileId, ast: &Ast, e: ExprId) -> Option<u128> {
+        let e = ast.skip_parens(e);
+        if let Some(v) = ast.expr(e).as_literal().and_then(|l| l.number_value()) {
+            return Some(v);
+        }
+        let Some(Declaration::StateVar(var)) = self.model.declaration(file, e) else {
+            return None;
+        };
+        let vast = self.model.file_ast(var.file)?;
+        let def = vast.item(var.item).as_variable()?;
+        let init = def.value.filter(|_| def.is_constant)?;
+        vast.expr(vast.skip_parens(init))
+            .as_literal()
+            .and_then(|l| l.number_value())
     }
 
     /// True for a low-level call whose payload the caller chooses (not a literal): the
