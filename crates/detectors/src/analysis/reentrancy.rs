@@ -604,6 +604,14 @@ impl<'m, 'a> Analyzer<'m, 'a> {
 
     fn function(&mut self, f: FunctionId, md: ContractId, out: &mut Vec<Report>) {
         let m = self.model;
+        // Nothing to do unless some call, here or in a callee or modifier, can re-enter.
+        let calls = self.summary(md, f).external_calls.clone();
+        if !calls
+            .iter()
+            .any(|(h, c)| self.reentrant(m.function(*h).item.file, c).is_some())
+        {
+            return;
+        }
         let Some(cfg) = m.cfg(f) else { return };
         let n = cfg.nodes.len();
 
