@@ -23,6 +23,7 @@
 //! - access control: [`Model::guard`] / [`Model::is_guarded`],
 //!   [`Model::has_reentrancy_mutex`] (state or slot mutexes);
 //! - taint: [`Model::taint`] then [`Taint::expr`], [`Taint::var`], [`Taint::state_var`];
+//! - the syntax tree of any file of the model: [`Model::file_ast`];
 //! - version-dependent facts: [`Model::version`], [`Model::is_checked_arithmetic`],
 //!   [`Model::is_constructor`], [`Model::is_entry_point`].
 //!
@@ -35,6 +36,7 @@ mod builtin;
 mod calls;
 mod cfg;
 mod defuse;
+mod file_ast;
 mod ids;
 mod resolve;
 mod slots;

@@ -190,19 +190,6 @@ impl<'a> Resolver<'_, 'a> {
         Some(v)
     }
 
-    /// Before 0.5, a local of reference type declared without a data location and
-    /// without a value is a storage pointer to slot 0: writes through it overwrite
-    /// whatever state lives there.
-    fn is_default_storage_pointer(&self, decl: &VarDecl) -> bool {
-        if self.at_least(5) || decl.location.is_some() || self.function.is_none() {
-            return false;
-        }
-        matches!(
-            self.decl_type(decl),
-            Type::Struct(_) | Type::Array { .. } | Type::Mapping(..)
-        )
-    }
-
     /// The state variable in storage slot 0 of the current contract: the first
     /// non-constant state variable of the most basic contract that declares one.
     fn slot_zero_var(&self) -> Option<ItemRef> {
@@ -312,6 +299,7 @@ impl<'a> Resolver<'_, 'a> {
                     } else {
                         self.decl_type(d)
                     };
+                    let pointer = self.is_storage_pointer(d, &ty);
                     let v = self.declare(d, ty, Declaration::Local);
                     if let (Some(v), Some(value)) = (v, value) {
                         self.flow(Flow::Def {
@@ -320,13 +308,17 @@ impl<'a> Resolver<'_, 'a> {
                         });
                     }
                     if let (Some(v), Some(value), true) = (v, value, single)
-                        && d.location == Some(syntax::ast::DataLocation::Storage)
+                        && pointer
                         && let Some((var, _)) = self.root_state_var(*value)
                     {
                         self.out.storage_alias.insert(v, var);
                     }
+                    // Before 0.5, an uninitialised one points at slot 0: writes through
+                    // it overwrite whatever state lives there.
                     if let (Some(v), None) = (v, value)
-                        && self.is_default_storage_pointer(d)
+                        && pointer
+                        && d.location.is_none()
+                        && self.function.is_some()
                     {
                         self.out.default_storage_pointers.insert(v);
                         if let Some(slot_zero) = self.slot_zero_var() {
@@ -1107,6 +1099,28 @@ impl<'a> Resolver<'_, 'a> {
 
     /// The state variable an assignable expression lives in: `x`, `x[i].f`, or a
     /// local storage pointer to it; with the expression naming it.
+    /// True when the local `d` of type `ty` refers to storage: declared `storage`, or
+    /// before 0.5 a local of reference type without a location (`var a = accounts[x];`,
+    /// `Holder h = holders[x];`), whose default location was storage.
+    fn is_storage_pointer(&self, d: &syntax::ast::VarDecl, ty: &Type) -> bool {
+        match d.location {
+            Some(loc) => loc == syntax::ast::DataLocation::Storage,
+            None => {
+                self.version.is_some_and(|v| v < Version::new(0, 5, 0))
+                    && matches!(
+                        ty,
+                        Type::Struct(_)
+                            | Type::Array { .. }
+                            | Type::Mapping(..)
+                            | Type::Elementary(
+                                syntax::ast::ElementaryType::Bytes
+                                    | syntax::ast::ElementaryType::String
+                            )
+                    )
+            }
+        }
+    }
+
     fn root_state_var(&self, mut e: ExprId) -> Option<(ItemRef, ExprId)> {
         let ast = self.ast;
         loop {

@@ -1,0 +1,179 @@
+use semantics::{Builtin, CallKind, ContractId, Declaration, FunctionId, LowLevelKind, Model};
+use syntax::Span;
+use syntax::ast::{ContractKind, ExprKind, FunctionKind, StmtKind};
+
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// A deployable contract that can receive ether (a `payable` function, `receive`, a
+    /// payable fallback) while nothing in it or its bases can send ether out: no call
+    /// with value, no `transfer` or `send`, no `selfdestruct`, no `delegatecall` (which
+    /// runs code that could), no inline assembly. Contracts inherited by another contract
+    /// of the project are judged through the most derived one.
+    ///
+    /// ## Why it matters
+    /// Every wei sent to the contract stays there forever: there is no code path that can
+    /// move it, and contracts cannot be patched.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// contract Presale {
+    ///     mapping(address => uint) public paid;
+    ///     function buy() external payable { paid[msg.sender] += msg.value; }   // reported
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Add a (guarded) way to withdraw the ether, or remove `payable` where the contract is
+    /// not meant to hold ether.
+    pub(crate) struct LockedEther;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "locked-ether",
+    title: "Contract receives ether but cannot send it",
+    severity: Severity::Medium,
+    confidence: Confidence::High,
+    swc: None,
+    category: "other",
+    description: "The contract accepts ether but no code path can move it out, so it is locked \
+                  forever",
+    recommendation: "Add a guarded withdrawal, or do not accept ether",
+    references: &["https://dasp.co/#item-10"],
+    doc: LockedEther::DOC,
+};
+
+impl Detector for LockedEther {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        for c in cx.contracts() {
+            let info = model.contract(c);
+            if info.kind != ContractKind::Contract || is_inherited(model, c) {
+                continue;
+            }
+            let Some(def) = cx.ast().item(info.item.item).as_contract() else {
+                continue;
+            };
+            let Some((payable, payable_span)) = payable_entry(model, c) else {
+                continue;
+            };
+            if can_send(model, c) {
+                continue;
+            }
+            let what = match model.function(payable).kind {
+                FunctionKind::Receive => "`receive`".to_owned(),
+                FunctionKind::Fallback => "a payable fallback".to_owned(),
+                FunctionKind::Constructor => "a payable constructor".to_owned(),
+                _ => format!("the payable function `{}`", model.function(payable).name),
+            };
+            let mut finding = cx.finding(
+                &META,
+                None,
+                def.name.span,
+                format!(
+                    "contract `{}` receives ether through {what} but no code can send it out",
+                    info.name
+                ),
+            );
+            finding.contract = Some(info.name.to_string());
+            out.push(finding.with_secondary(
+                model.function(payable).item.file,
+                payable_span,
+                "ether comes in here",
+            ));
+        }
+    }
+}
+
+/// True when another contract of the project inherits from `c`.
+fn is_inherited(model: &Model<'_>, c: ContractId) -> bool {
+    model
+        .contracts()
+        .any(|(d, _)| d != c && model.linearization(d).contains(&c))
+}
+
+/// A payable function of `c` or its bases, with its header span.
+fn payable_entry(model: &Model<'_>, c: ContractId) -> Option<(FunctionId, Span)> {
+    let lin = model.linearization(c);
+    model.functions().find_map(|(f, info)| {
+        let owner = info.contract?;
+        if !lin.contains(&owner) || !model.is_entry_point(f) {
+            return None;
+        }
+        let def = model
+            .file_ast(info.item.file)?
+            .item(info.item.item)
+            .as_function()?;
+        (def.is_payable() || def.kind == FunctionKind::Receive).then_some((f, def.header_span))
+    })
+}
+
+/// True when some function of `c`'s hierarchy, or a library function they call, may move
+/// ether: a call with value, `transfer`/`send`, `delegatecall`/`callcode`,
+/// `selfdestruct`, or inline assembly (not analysed).
+fn can_send(model: &Model<'_>, c: ContractId) -> bool {
+    let lin = model.linearization(c);
+    let mut functions: Vec<FunctionId> = model
+        .functions()
+        .filter(|(_, info)| info.contract.is_some_and(|o| lin.contains(&o)))
+        .map(|(f, _)| f)
+        .collect();
+    let own = functions.clone();
+    for f in own {
+        for g in model.summary(Some(c), f).callees {
+            if !functions.contains(&g) {
+                functions.push(g);
+            }
+        }
+    }
+    functions.iter().any(|&f| {
+        model.calls(f).iter().any(|call| {
+            matches!(
+                call.kind,
+                CallKind::LowLevel {
+                    kind: LowLevelKind::Transfer
+                        | LowLevelKind::Send
+                        | LowLevelKind::DelegateCall
+                        | LowLevelKind::CallCode,
+                    ..
+                } | CallKind::LowLevel { value: Some(_), .. }
+                    | CallKind::HighLevel { value: Some(_), .. }
+                    | CallKind::Creation { value: Some(_), .. }
+            )
+        }) || body_destroys_or_uses_assembly(model, f)
+    })
+}
+
+fn body_destroys_or_uses_assembly(model: &Model<'_>, f: FunctionId) -> bool {
+    let info = model.function(f);
+    let Some(ast) = model.file_ast(info.item.file) else {
+        return false;
+    };
+    let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+        return false;
+    };
+    let span = ast.stmt(body).span;
+    let inside = |s: Span| s.lo >= span.lo && s.hi <= span.hi;
+    let assembly = ast
+        .stmts()
+        .any(|(_, s)| matches!(s.kind, StmtKind::Assembly { .. }) && inside(s.span));
+    assembly
+        || ast.exprs().any(|(id, e)| {
+            inside(e.span)
+                && matches!(e.kind, ExprKind::Ident(_))
+                && matches!(
+                    model.declaration(info.item.file, id),
+                    Some(Declaration::Builtin(
+                        Builtin::Selfdestruct | Builtin::Suicide
+                    ))
+                )
+        })
+}
