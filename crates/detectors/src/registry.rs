@@ -9,6 +9,8 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::unchecked_low_level_call::UncheckedLowLevelCall,
+    &rules::unchecked_send::UncheckedSend,
 ];
 
 /// All detectors in id order.

@@ -3,3 +3,5 @@
 pub(crate) mod deprecated_construct;
 pub(crate) mod floating_pragma;
 pub(crate) mod tx_origin_auth;
+pub(crate) mod unchecked_low_level_call;
+pub(crate) mod unchecked_send;

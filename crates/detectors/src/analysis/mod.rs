@@ -1,0 +1,3 @@
+//! Analyses shared by several detectors, built on the semantic model.
+
+pub(crate) mod call_results;
