@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use semantics::{Declaration, DefUse, FunctionId, Model, NodeId};
+use semantics::{
+    CallKind, CallSite, Cfg, Declaration, DefUse, FunctionId, LowLevelKind, Model, NodeId, NodeKind,
+};
 use syntax::FileId;
 use syntax::Span;
 use syntax::ast::{
@@ -24,6 +26,8 @@ pub(crate) struct StoredIn {
     pub(crate) span: Span,
     /// Some read of this definition follows (also: a read in inline assembly).
     pub(crate) read: bool,
+    /// The CFG nodes reading this definition.
+    pub(crate) read_at: Vec<NodeId>,
 }
 
 /// What becomes of the value of one call.
@@ -76,6 +80,10 @@ impl ResultUse {
 /// statement holding each; every other call's value is [`ResultUse::Used`].
 pub(crate) struct CallResults {
     by_call: HashMap<ExprId, (StmtId, ResultUse)>,
+    /// The def-use chains of the function (and its CFG), when it has a body.
+    du: Option<DefUse>,
+    /// The calls tried by `try` statements.
+    tried: Vec<ExprId>,
 }
 
 impl CallResults {
@@ -86,14 +94,20 @@ impl CallResults {
         let info = model.function(f);
         let file = info.item.file;
         let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
-            return CallResults { by_call };
+            return CallResults {
+                by_call,
+                du: None,
+                tried: Vec::new(),
+            };
         };
         let mut stores = Vec::new();
+        let mut tried = Vec::new();
         walk_stmts(
             ast,
             body,
             &mut Vec::new(),
             &mut |s, _| match &ast.stmt(s).kind {
+                StmtKind::Try { call, .. } => tried.push(ast.skip_parens(*call)),
                 StmtKind::Expr(e) => {
                     let e = ast.skip_parens(*e);
                     match &ast.expr(e).kind {
@@ -118,8 +132,8 @@ impl CallResults {
                 _ => {}
             },
         );
+        let du = model.def_use(f);
         if !stores.is_empty() {
-            let du = model.def_use(f);
             let in_assembly = assembly_names(ast, body);
             let cx = StoreCx {
                 model,
@@ -132,7 +146,7 @@ impl CallResults {
                 by_call.insert(call, (s, cx.stored(s, store)));
             }
         }
-        CallResults { by_call }
+        CallResults { by_call, du, tried }
     }
 
     /// The use of the value of `call`, and the statement holding the call when it is
@@ -143,6 +157,68 @@ impl CallResults {
             None => (None, &ResultUse::Used),
         }
     }
+
+    /// True when a failure of the call `site` (in this function, of `file`) makes the
+    /// transaction revert: `transfer`, high-level calls and creations (unless tried with
+    /// `try`), and low-level calls and `send` whose flag decides a revert
+    /// (`require(ok)`, `if (!to.send(v)) throw;`), by the CFG.
+    pub(crate) fn failure_reverts(&self, ast: &Ast, file: FileId, site: &CallSite) -> bool {
+        let Some(call) = site.expr else { return false };
+        if self.tried.contains(&call) {
+            return false;
+        }
+        match site.kind {
+            CallKind::LowLevel {
+                kind: LowLevelKind::Transfer,
+                ..
+            }
+            | CallKind::HighLevel { .. }
+            | CallKind::Creation { .. } => return true,
+            CallKind::LowLevel { .. } => {}
+            _ => return false,
+        }
+        let Some(du) = &self.du else { return false };
+        let cfg = &du.cfg;
+        let decides_revert = |n: NodeId| {
+            let node = cfg.node(n);
+            node.succs.iter().any(|&(s, _)| s == Cfg::REVERT)
+                || (matches!(node.kind, NodeKind::Condition { .. })
+                    && node.succs.iter().any(|&(s, _)| {
+                        let succs = &cfg.node(s).succs;
+                        !succs.is_empty() && succs.iter().all(|&(t, _)| t == Cfg::REVERT)
+                    }))
+        };
+        match self.get(call).1 {
+            ResultUse::Dropped => false,
+            ResultUse::Stored(parts) => parts
+                .first()
+                .and_then(Option::as_ref)
+                .is_some_and(|s| s.read_at.iter().any(|&n| decides_revert(n))),
+            ResultUse::Used => {
+                node_of(ast, file, cfg, ast.expr(call).span).is_some_and(decides_revert)
+            }
+        }
+    }
+}
+
+/// The smallest statement, condition or update node of `cfg` (in `file`) whose source
+/// covers `span`.
+pub(crate) fn node_of(ast: &Ast, file: FileId, cfg: &Cfg, span: Span) -> Option<NodeId> {
+    cfg.node_ids()
+        .filter_map(|n| {
+            let at = match cfg.node(n).kind {
+                NodeKind::Stmt { file: f, stmt } if f == file => ast.stmt(stmt).span,
+                NodeKind::Condition { file: f, expr } | NodeKind::Update { file: f, expr }
+                    if f == file =>
+                {
+                    ast.expr(expr).span
+                }
+                _ => return None,
+            };
+            (at.lo <= span.lo && span.hi <= at.hi).then_some((at.len(), n))
+        })
+        .min()
+        .map(|(_, n)| n)
 }
 
 enum Store {
@@ -177,15 +253,20 @@ impl StoreCx<'_, '_> {
                     .iter()
                     .map(|d| {
                         let name = d.as_ref()?.name.as_ref()?;
-                        let read = self.in_assembly.contains(&name.name)
-                            || du.uses.iter().any(|u| {
+                        let read_at: Vec<NodeId> = du
+                            .uses
+                            .iter()
+                            .filter(|u| {
                                 let v = self.model.var(u.var);
                                 v.span == name.span && v.file == self.file && reached(u, node)
-                            });
+                            })
+                            .map(|u| u.node)
+                            .collect();
                         Some(StoredIn {
                             name: name.name.clone(),
                             span: name.span,
-                            read,
+                            read: !read_at.is_empty() || self.in_assembly.contains(&name.name),
+                            read_at,
                         })
                     })
                     .collect();
@@ -219,12 +300,17 @@ impl StoreCx<'_, '_> {
         else {
             return None;
         };
-        let read = self.in_assembly.contains(&ident.name)
-            || du.uses.iter().any(|u| u.var == var && reached(u, node));
+        let read_at: Vec<NodeId> = du
+            .uses
+            .iter()
+            .filter(|u| u.var == var && reached(u, node))
+            .map(|u| u.node)
+            .collect();
         Some(StoredIn {
             name: ident.name.clone(),
             span: self.ast.expr(target).span,
-            read,
+            read: !read_at.is_empty() || self.in_assembly.contains(&ident.name),
+            read_at,
         })
     }
 }

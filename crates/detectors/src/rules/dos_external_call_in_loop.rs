@@ -1,0 +1,155 @@
+use std::collections::HashMap;
+
+use semantics::{CallKind, CallSite, LowLevelKind};
+use syntax::ast::{ExprId, ExprKind};
+
+use crate::analysis::call_results::{CallResults, own_exprs, walk_expr, walk_stmts};
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// An external call inside a loop whose failure reverts the whole transaction:
+    /// `transfer`, a `send` or low-level `call` whose result decides a revert
+    /// (`require(to.send(v))`, `if (!ok) revert()`, by the control-flow graph), or a
+    /// high-level call on a contract taken from an array (`hooks[i].notify()`).
+    ///
+    /// Calls whose failure is tolerated (the flag is ignored, or handled without
+    /// reverting, or the call is in a `try`) are not reported here.
+    ///
+    /// ## Why it matters
+    /// One recipient that reverts (a contract without a payable fallback, or one that
+    /// reverts on purpose) makes every iteration revert with it: refunds, payouts or
+    /// distributions to everybody else are blocked, for as long as that recipient stays
+    /// in the list.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function refundAll() public {
+    ///     for (uint256 i = 0; i < refundees.length; i++) {
+    ///         payable(refundees[i]).transfer(refunds[i]);   // reported
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Let each recipient withdraw their own funds (pull payments), or record failed
+    /// payments and carry on instead of reverting.
+    pub(crate) struct DosExternalCallInLoop;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "dos-external-call-in-loop",
+    title: "External call that must succeed inside a loop",
+    severity: Severity::Medium,
+    confidence: Confidence::Medium,
+    swc: Some("SWC-113"),
+    category: "denial_of_service",
+    description: "A call inside a loop reverts the whole transaction when it fails, so one failing \
+                  recipient blocks every other one",
+    recommendation: "Use pull payments, or record failed calls and continue instead of reverting",
+    references: &[
+        "https://swcregistry.io/docs/SWC-113",
+        "https://consensys.github.io/smart-contract-best-practices/attacks/denial-of-service/",
+    ],
+    doc: DosExternalCallInLoop::DOC,
+};
+
+impl Detector for DosExternalCallInLoop {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        let ast = cx.ast();
+        for (f, info) in cx.functions() {
+            let sites: HashMap<ExprId, &CallSite> = model
+                .calls(f)
+                .iter()
+                .filter(|c| c.kind.is_external())
+                .filter_map(|c| Some((c.expr?, c)))
+                .collect();
+            if sites.is_empty() {
+                continue;
+            }
+            let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+                continue;
+            };
+            let results = CallResults::of(model, ast, f);
+            walk_stmts(ast, body, &mut Vec::new(), &mut |s, loops| {
+                let Some(&outer) = loops.first() else { return };
+                for e in own_exprs(ast, s) {
+                    walk_expr(ast, e, &mut |x| {
+                        let Some(site) = sites.get(&x) else { return };
+                        if !in_scope(cx, site) || !results.failure_reverts(ast, cx.file, site) {
+                            return;
+                        }
+                        let what = match site.kind {
+                            CallKind::LowLevel {
+                                kind: LowLevelKind::Transfer,
+                                ..
+                            } => "`transfer` reverts",
+                            CallKind::LowLevel { .. } => "the call's failure reverts",
+                            _ => "the call reverts",
+                        };
+                        let loop_at = ast.stmt(outer).span;
+                        out.push(
+                            cx.finding(
+                                &META,
+                                Some(f),
+                                site.span,
+                                format!("{what} inside a loop: one failing recipient blocks the whole loop"),
+                            )
+                            .with_secondary(
+                                cx.file,
+                                syntax::Span::new(loop_at.lo, loop_at.lo),
+                                "the loop",
+                            ),
+                        );
+                    });
+                }
+            });
+        }
+    }
+}
+
+/// Payments and low-level calls, and high-level calls on a contract read from an array
+/// (a different callee each iteration; a fixed callee failing is not one recipient
+/// blocking the others).
+fn in_scope(cx: &FileContext<'_>, site: &CallSite) -> bool {
+    match site.kind {
+        CallKind::LowLevel { .. } => true,
+        CallKind::HighLevel { .. } => site.expr.is_some_and(|e| callee_is_element(cx, e)),
+        _ => false,
+    }
+}
+
+/// `a[i].f(...)`, `C(a[i]).f(...)`: the called contract comes from an array or mapping.
+fn callee_is_element(cx: &FileContext<'_>, call: ExprId) -> bool {
+    let ast = cx.ast();
+    let Some((callee, _)) = ast.expr(call).as_call() else {
+        return false;
+    };
+    let mut c = ast.skip_parens(callee);
+    if let ExprKind::CallOptions { callee, .. } = &ast.expr(c).kind {
+        c = ast.skip_parens(*callee);
+    }
+    let Some((mut base, _)) = ast.expr(c).as_member_access() else {
+        return false;
+    };
+    // Through conversions: `IHook(hooks[i])`.
+    loop {
+        base = ast.skip_parens(base);
+        match &ast.expr(base).kind {
+            ExprKind::Index { .. } => return true,
+            ExprKind::Call { args, .. } if args.len() == 1 => match args.exprs().first() {
+                Some(&a) => base = a,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+}
