@@ -6,12 +6,15 @@ use crate::rules;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
+    &rules::delegatecall_in_loop::DelegatecallInLoop,
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::dos_array_reset::DosArrayReset,
     &rules::dos_external_call_in_loop::DosExternalCallInLoop,
     &rules::dos_failed_payment::DosFailedPayment,
     &rules::dos_unbounded_loop::DosUnboundedLoop,
     &rules::floating_pragma::FloatingPragma,
+    &rules::msg_value_in_loop::MsgValueInLoop,
+    &rules::strict_balance_equality::StrictBalanceEquality,
     &rules::tx_origin_auth::TxOriginAuth,
     &rules::unchecked_low_level_call::UncheckedLowLevelCall,
     &rules::unchecked_send::UncheckedSend,
