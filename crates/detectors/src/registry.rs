@@ -16,8 +16,10 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::msg_value_in_loop::MsgValueInLoop,
     &rules::strict_balance_equality::StrictBalanceEquality,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::unchecked_erc20_transfer::UncheckedErc20Transfer,
     &rules::unchecked_low_level_call::UncheckedLowLevelCall,
     &rules::unchecked_send::UncheckedSend,
+    &rules::unused_return::UnusedReturn,
 ];
 
 /// All detectors in id order.

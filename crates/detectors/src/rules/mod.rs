@@ -10,5 +10,7 @@ pub(crate) mod floating_pragma;
 pub(crate) mod msg_value_in_loop;
 pub(crate) mod strict_balance_equality;
 pub(crate) mod tx_origin_auth;
+pub(crate) mod unchecked_erc20_transfer;
 pub(crate) mod unchecked_low_level_call;
 pub(crate) mod unchecked_send;
+pub(crate) mod unused_return;
