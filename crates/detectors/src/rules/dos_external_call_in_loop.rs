@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use semantics::{CallKind, CallSite, LowLevelKind};
+use semantics::{CallKind, CallSite, ItemRef, LowLevelKind};
 use syntax::ast::{ExprId, ExprKind};
 
 use crate::analysis::call_results::{CallResults, own_exprs, walk_expr, walk_stmts};
@@ -14,7 +14,8 @@ declare_detector! {
     /// An external call inside a loop whose failure reverts the whole transaction:
     /// `transfer`, a `send` or low-level `call` whose result decides a revert
     /// (`require(to.send(v))`, `if (!ok) revert()`, by the control-flow graph), or a
-    /// high-level call on a contract taken from an array (`hooks[i].notify()`).
+    /// high-level call of a state-changing function on a contract taken from an array
+    /// (`hooks[i].notify()`). `view` and `pure` functions and calls are not reported.
     ///
     /// Calls whose failure is tolerated (the flag is ignored, or handled without
     /// reverting, or the call is in a `try`) are not reported here.
@@ -75,7 +76,11 @@ impl Detector for DosExternalCallInLoop {
             if sites.is_empty() {
                 continue;
             }
-            let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+            let Some(def) = ast.item(info.item.item).as_function() else {
+                continue;
+            };
+            // Read-only functions move no funds and are mostly read off-chain.
+            let Some(body) = def.body.filter(|_| !def.is_read_only()) else {
                 continue;
             };
             let results = CallResults::of(model, ast, f);
@@ -122,9 +127,22 @@ impl Detector for DosExternalCallInLoop {
 fn in_scope(cx: &FileContext<'_>, site: &CallSite) -> bool {
     match site.kind {
         CallKind::LowLevel { .. } => true,
-        CallKind::HighLevel { .. } => site.expr.is_some_and(|e| callee_is_element(cx, e)),
+        CallKind::HighLevel { function, .. } => {
+            !function.is_some_and(|f| is_read_only(cx, f))
+                && site.expr.is_some_and(|e| callee_is_element(cx, e))
+        }
         _ => false,
     }
+}
+
+/// True when `f` is declared `view` or `pure` (in this file; elsewhere unknown, false).
+fn is_read_only(cx: &FileContext<'_>, f: ItemRef) -> bool {
+    f.file == cx.file
+        && cx
+            .ast()
+            .item(f.item)
+            .as_function()
+            .is_some_and(|d| d.is_read_only())
 }
 
 /// `a[i].f(...)`, `C(a[i]).f(...)`: the called contract comes from an array or mapping.

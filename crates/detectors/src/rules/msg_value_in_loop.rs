@@ -1,5 +1,5 @@
 use semantics::{Builtin, Declaration};
-use syntax::ast::{Ast, ExprId, ExprKind};
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtId, StmtKind};
 
 use crate::analysis::call_results::{own_exprs, walk_expr, walk_stmts};
 use crate::declare::declare_detector;
@@ -9,8 +9,10 @@ use crate::meta::{Confidence, DetectorMeta, Severity};
 
 declare_detector! {
     /// ## What it detects
-    /// `msg.value` read inside the body of a loop for anything other than a comparison:
-    /// credited, added, passed on or sent once per iteration.
+    /// `msg.value` read inside the body of a loop for anything other than a comparison or
+    /// a share (`msg.value / n`, `msg.value * w / total`): credited, added, passed on or
+    /// sent once per iteration. Loops that stop at the first match (`break`, `return`)
+    /// are not reported.
     ///
     /// ## Why it matters
     /// `msg.value` is the ether of the whole call, not of one iteration. A loop that
@@ -58,17 +60,22 @@ impl Detector for MsgValueInLoop {
                 continue;
             };
             walk_stmts(ast, body, &mut Vec::new(), &mut |s, loops| {
+                // Loops that stop at the first match (`break`, `return`) use it once.
                 let Some(&outer) = loops.first() else { return };
+                if loops.iter().any(|&l| exits_early(ast, l)) {
+                    return;
+                }
                 for e in own_exprs(ast, s) {
-                    let mut compared = Vec::new();
+                    let mut exempt = Vec::new();
                     walk_expr(ast, e, &mut |x| {
+                        // Compared, or scaled to a share (`msg.value / n`, `msg.value * w / 1e18`).
                         if let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind
-                            && op.is_comparison()
+                            && (op.is_comparison() || matches!(op, BinaryOp::Mul | BinaryOp::Div))
                         {
-                            compared.push(ast.skip_parens(*lhs));
-                            compared.push(ast.skip_parens(*rhs));
+                            exempt.push(ast.skip_parens(*lhs));
+                            exempt.push(ast.skip_parens(*rhs));
                         }
-                        if is_msg_value(cx, ast, x) && !compared.contains(&x) {
+                        if is_msg_value(cx, ast, x) && !exempt.contains(&x) {
                             let loop_at = ast.stmt(outer).span;
                             out.push(
                                 cx.finding(
@@ -94,4 +101,27 @@ impl Detector for MsgValueInLoop {
 fn is_msg_value(cx: &FileContext<'_>, ast: &Ast, e: ExprId) -> bool {
     ast.expr(e).as_member_access().is_some()
         && cx.model().declaration(cx.file, e) == Some(Declaration::Builtin(Builtin::MsgValue))
+}
+
+/// True when the body of loop `l` holds a `break` or `return` (outside nested loops for
+/// `break`).
+fn exits_early(ast: &Ast, l: StmtId) -> bool {
+    let body = match &ast.stmt(l).kind {
+        StmtKind::For { body, .. }
+        | StmtKind::While { body, .. }
+        | StmtKind::DoWhile { body, .. } => *body,
+        _ => return false,
+    };
+    let mut exits = false;
+    walk_stmts(
+        ast,
+        body,
+        &mut Vec::new(),
+        &mut |s, loops| match ast.stmt(s).kind {
+            StmtKind::Return { .. } => exits = true,
+            StmtKind::Break if loops.is_empty() => exits = true,
+            _ => {}
+        },
+    );
+    exits
 }

@@ -11,7 +11,8 @@ declare_detector! {
     /// ## What it detects
     /// A condition (of `require`, `assert`, `if`, a loop or `?:`) that compares the
     /// contract's own ether balance (`this.balance`, `address(this).balance`) with `==` or
-    /// `!=`.
+    /// `!=`. Against zero, only a required emptiness (`require(address(this).balance == 0)`)
+    /// is reported: forced ether can only make the balance non-zero.
     ///
     /// ## Why it matters
     /// Anyone can add ether to a contract without calling it: `selfdestruct` towards it
@@ -59,15 +60,16 @@ impl Detector for StrictBalanceEquality {
             let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
                 continue;
             };
-            let mut conditions = Vec::new();
+            // (condition, inside `require`/`assert`)
+            let mut conditions: Vec<(ExprId, bool)> = Vec::new();
             walk_stmts(ast, body, &mut Vec::new(), &mut |s, _| {
                 match &ast.stmt(s).kind {
                     StmtKind::If { cond, .. }
                     | StmtKind::While { cond, .. }
-                    | StmtKind::DoWhile { cond, .. } => conditions.push(*cond),
+                    | StmtKind::DoWhile { cond, .. } => conditions.push((*cond, false)),
                     StmtKind::For {
                         cond: Some(cond), ..
-                    } => conditions.push(*cond),
+                    } => conditions.push((*cond, false)),
                     _ => {}
                 }
                 for e in crate::analysis::call_results::own_exprs(ast, s) {
@@ -78,24 +80,33 @@ impl Detector for StrictBalanceEquality {
                                 Some(Declaration::Builtin(Builtin::Require | Builtin::Assert))
                             ) && let Some(&c) = args.exprs().first()
                             {
-                                conditions.push(c);
+                                conditions.push((c, true));
                             }
                         }
-                        ExprKind::Ternary { cond, .. } => conditions.push(*cond),
+                        ExprKind::Ternary { cond, .. } => conditions.push((*cond, false)),
                         _ => {}
                     });
                 }
             });
             conditions.sort();
             conditions.dedup();
-            for cond in conditions {
+            for (cond, required) in conditions {
                 walk_expr(ast, cond, &mut |x| {
                     if let ExprKind::Binary {
                         op: op @ (BinaryOp::Eq | BinaryOp::Ne),
                         lhs,
                         rhs,
                     } = &ast.expr(x).kind
-                        && (own_balance(cx, ast, *lhs) || own_balance(cx, ast, *rhs))
+                        && let Some(other) = if own_balance(cx, ast, *lhs) {
+                            Some(*rhs)
+                        } else if own_balance(cx, ast, *rhs) {
+                            Some(*lhs)
+                        } else {
+                            None
+                        }
+                        // Forced ether only makes the balance non-zero: against zero, only a
+                        // required emptiness (`require(balance == 0)`) can be blocked.
+                        && (!is_zero(ast, other) || (required && *op == BinaryOp::Eq))
                     {
                         out.push(cx.finding(
                             &META,
@@ -130,4 +141,11 @@ fn own_balance(cx: &FileContext<'_>, ast: &Ast, e: ExprId) -> bool {
         base = ast.skip_parens(*arg);
     }
     cx.model().declaration(cx.file, base) == Some(Declaration::Builtin(Builtin::This))
+}
+
+fn is_zero(ast: &Ast, e: ExprId) -> bool {
+    ast.expr(ast.skip_parens(e))
+        .as_literal()
+        .and_then(|l| l.number_value())
+        .is_some_and(|v| v == 0)
 }
