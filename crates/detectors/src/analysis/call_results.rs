@@ -201,6 +201,71 @@ impl CallResults {
     }
 }
 
+/// Why the first value of a call (a success flag) is not acted on.
+#[derive(Clone, Debug)]
+pub(crate) enum Unchecked {
+    /// The call is an expression statement.
+    Dropped,
+    /// Stored in a local that nothing reads; the local's name and declaration.
+    Unread(CompactString, Span),
+    /// Only tested by conditions whose outcomes all run the same code (`if (ok) {}`).
+    DecidesNothing(Span),
+}
+
+impl CallResults {
+    /// Whether the first value of `call` (a success flag) is acted on; when it is not,
+    /// where to report (the statement, or the call for a test that decides nothing) and why.
+    pub(crate) fn unchecked_flag(
+        &self,
+        ast: &Ast,
+        file: FileId,
+        call: ExprId,
+    ) -> Option<(Span, Unchecked)> {
+        let (stmt, used) = self.get(call);
+        if !used.first_is_used() {
+            let span = ast.stmt(stmt?).span;
+            return Some(match used.unread_first() {
+                Some(local) => (span, Unchecked::Unread(local.name.clone(), local.span)),
+                None => (span, Unchecked::Dropped),
+            });
+        }
+        let cfg = &self.du.as_ref()?.cfg;
+        let idle = |n: NodeId| idle_condition(ast, file, cfg, n);
+        match used {
+            ResultUse::Used => {
+                let n = node_of(ast, file, cfg, ast.expr(call).span)?;
+                let cond = idle(n)?;
+                Some((ast.expr(call).span, Unchecked::DecidesNothing(cond)))
+            }
+            ResultUse::Stored(parts) => {
+                let local = parts.first()?.as_ref()?;
+                if local.read_at.is_empty() {
+                    return None;
+                }
+                let conds: Vec<Span> = local
+                    .read_at
+                    .iter()
+                    .map(|&n| idle(n))
+                    .collect::<Option<_>>()?;
+                let span = ast.stmt(stmt?).span;
+                Some((span, Unchecked::DecidesNothing(*conds.first()?)))
+            }
+            ResultUse::Dropped => None,
+        }
+    }
+}
+
+/// The source of condition node `n` when all its outcomes go to the same node (`if (ok) {}`).
+fn idle_condition(ast: &Ast, file: FileId, cfg: &Cfg, n: NodeId) -> Option<Span> {
+    let node = cfg.node(n);
+    let NodeKind::Condition { file: f, expr } = node.kind else {
+        return None;
+    };
+    let (first, _) = *node.succs.first()?;
+    (f == file && node.succs.len() >= 2 && node.succs.iter().all(|&(s, _)| s == first))
+        .then(|| ast.expr(expr).span)
+}
+
 /// The smallest statement, condition or update node of `cfg` (in `file`) whose source
 /// covers `span`.
 pub(crate) fn node_of(ast: &Ast, file: FileId, cfg: &Cfg, span: Span) -> Option<NodeId> {

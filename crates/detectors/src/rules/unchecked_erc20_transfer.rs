@@ -7,7 +7,7 @@ use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
 use crate::meta::{Confidence, DetectorMeta, Severity};
-use crate::rules::unchecked_low_level_call::call_target_text;
+use crate::rules::unchecked_low_level_call::{call_target_text, unchecked_finding};
 
 declare_detector! {
     /// ## What it detects
@@ -74,35 +74,15 @@ impl Detector for UncheckedErc20Transfer {
                 };
                 let Some(call) = site.expr else { continue };
                 let args = ast.expr(call).as_call().map_or(0, |(_, a)| a.len());
-                let Some(name) = erc20_bool_function(model, cx.file, call, args, function) else {
+                if erc20_bool_function(model, cx.file, call, args, function).is_none() {
                     continue;
-                };
+                }
                 let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
-                let (stmt, used) = results.get(call);
-                let Some(stmt) = stmt.filter(|_| !used.first_is_used()) else {
+                let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
                     continue;
                 };
-                let target = call_target_text(cx, ast, call);
-                let span = ast.stmt(stmt).span;
-                out.push(match used.unread_first() {
-                    Some(local) => cx
-                        .finding(
-                            &META,
-                            Some(f),
-                            span,
-                            format!(
-                                "the boolean `{target}` returns is stored in `{}` but never checked",
-                                local.name
-                            ),
-                        )
-                        .with_secondary(cx.file, local.span, format!("`{}` is never read", local.name)),
-                    None => cx.finding(
-                        &META,
-                        Some(f),
-                        span,
-                        format!("the boolean `{target}` returns is ignored: a token may signal a failed `{name}` with `false`"),
-                    ),
-                });
+                let what = format!("the boolean `{}` returns", call_target_text(cx, ast, call));
+                out.push(unchecked_finding(cx, &META, f, span, &what, why));
             }
         }
     }

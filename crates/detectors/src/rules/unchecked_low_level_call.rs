@@ -1,7 +1,8 @@
-use semantics::{Builtin, CallKind, Declaration, LowLevelKind};
+use semantics::{Builtin, CallKind, Declaration, FunctionId, LowLevelKind};
+use syntax::Span;
 use syntax::ast::{Ast, ExprId, ExprKind, StmtKind};
 
-use crate::analysis::call_results::{CallResults, walk_stmts};
+use crate::analysis::call_results::{CallResults, Unchecked, walk_stmts};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -74,31 +75,11 @@ impl Detector for UncheckedLowLevelCall {
                     continue;
                 }
                 let Some(call) = site.expr else { continue };
-                let (stmt, used) = results.get(call);
-                if used.first_is_used() {
+                let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
                     continue;
-                }
-                let Some(stmt) = stmt else { continue };
-                let target = call_target_text(cx, ast, call);
-                let finding = match used.unread_first() {
-                    Some(local) => cx
-                        .finding(
-                            &META,
-                            Some(f),
-                            ast.stmt(stmt).span,
-                            format!(
-                                "the success flag of `{target}` is stored in `{}` but never checked",
-                                local.name
-                            ),
-                        )
-                        .with_secondary(cx.file, local.span, format!("`{}` is never read", local.name)),
-                    None => cx.finding(
-                        &META,
-                        Some(f),
-                        ast.stmt(stmt).span,
-                        format!("the success flag of `{target}` is not checked"),
-                    ),
                 };
+                let what = format!("the success flag of `{}`", call_target_text(cx, ast, call));
+                let finding = unchecked_finding(cx, &META, f, span, &what, why);
                 out.push(finding);
             }
             // `to.call.value(v);`: the call is prepared, never made.
@@ -119,6 +100,36 @@ impl Detector for UncheckedLowLevelCall {
                 }
             });
         }
+    }
+}
+
+/// A finding for a result that is not acted on; `what` names it ("the result of `x.send`").
+pub(crate) fn unchecked_finding(
+    cx: &FileContext<'_>,
+    meta: &'static DetectorMeta,
+    f: FunctionId,
+    span: Span,
+    what: &str,
+    why: Unchecked,
+) -> Finding {
+    match why {
+        Unchecked::Dropped => cx.finding(meta, Some(f), span, format!("{what} is not checked")),
+        Unchecked::Unread(name, at) => cx
+            .finding(
+                meta,
+                Some(f),
+                span,
+                format!("{what} is stored in `{name}` but never checked"),
+            )
+            .with_secondary(cx.file, at, format!("`{name}` is never read")),
+        Unchecked::DecidesNothing(cond) => cx
+            .finding(
+                meta,
+                Some(f),
+                span,
+                format!("{what} is tested, but every outcome runs the same code"),
+            )
+            .with_secondary(cx.file, cond, "this test decides nothing"),
     }
 }
 

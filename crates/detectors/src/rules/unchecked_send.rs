@@ -5,7 +5,7 @@ use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
 use crate::meta::{Confidence, DetectorMeta, Severity};
-use crate::rules::unchecked_low_level_call::call_target_text;
+use crate::rules::unchecked_low_level_call::{call_target_text, unchecked_finding};
 
 declare_detector! {
     /// ## What it detects
@@ -68,35 +68,11 @@ impl Detector for UncheckedSend {
                     continue;
                 };
                 let Some(call) = site.expr else { continue };
-                let (stmt, used) = results.get(call);
-                let Some(stmt) = stmt.filter(|_| !used.first_is_used()) else {
+                let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
                     continue;
                 };
-                let target = call_target_text(cx, ast, call);
-                let span = ast.stmt(stmt).span;
-                out.push(match used.unread_first() {
-                    Some(local) => cx
-                        .finding(
-                            &META,
-                            Some(f),
-                            span,
-                            format!(
-                                "the result of `{target}` is stored in `{}` but never checked",
-                                local.name
-                            ),
-                        )
-                        .with_secondary(
-                            cx.file,
-                            local.span,
-                            format!("`{}` is never read", local.name),
-                        ),
-                    None => cx.finding(
-                        &META,
-                        Some(f),
-                        span,
-                        format!("the result of `{target}` is not checked"),
-                    ),
-                });
+                let what = format!("the result of `{}`", call_target_text(cx, ast, call));
+                out.push(unchecked_finding(cx, &META, f, span, &what, why));
             }
         }
     }
