@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
-use semantics::{CallKind, CallSite, ItemRef, LowLevelKind};
+use semantics::{CallKind, CallSite, FunctionId, ItemRef, LowLevelKind};
+use syntax::Span;
 use syntax::ast::{ExprId, ExprKind};
 
 use crate::analysis::call_results::{CallResults, own_exprs, walk_expr, walk_stmts};
@@ -16,6 +17,9 @@ declare_detector! {
     /// (`require(to.send(v))`, `if (!ok) revert()`, by the control-flow graph), or a
     /// high-level call of a state-changing function on a contract taken from an array
     /// (`hooks[i].notify()`). `view` and `pure` functions and calls are not reported.
+    ///
+    /// A call of an internal function of the same file that makes such a call is
+    /// reported at the call in the loop.
     ///
     /// Calls whose failure is tolerated (the flag is ignored, or handled without
     /// reverting, or the call is in a `try`) are not reported here.
@@ -66,16 +70,9 @@ impl Detector for DosExternalCallInLoop {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
         let ast = cx.ast();
+        // Per function of this file: its calls that must succeed (computed on demand).
+        let mut must_succeed: HashMap<FunctionId, Vec<(Span, &'static str)>> = HashMap::new();
         for (f, info) in cx.functions() {
-            let sites: HashMap<ExprId, &CallSite> = model
-                .calls(f)
-                .iter()
-                .filter(|c| c.kind.is_external())
-                .filter_map(|c| Some((c.expr?, c)))
-                .collect();
-            if sites.is_empty() {
-                continue;
-            }
             let Some(def) = ast.item(info.item.item).as_function() else {
                 continue;
             };
@@ -83,42 +80,104 @@ impl Detector for DosExternalCallInLoop {
             let Some(body) = def.body.filter(|_| !def.is_read_only()) else {
                 continue;
             };
-            let results = CallResults::of(model, ast, f);
+            let sites: HashMap<ExprId, &CallSite> = model
+                .calls(f)
+                .iter()
+                .filter_map(|c| Some((c.expr?, c)))
+                .collect();
+            if sites.is_empty() {
+                continue;
+            }
             walk_stmts(ast, body, &mut Vec::new(), &mut |s, loops| {
                 let Some(&outer) = loops.first() else { return };
+                let loop_at = ast.stmt(outer).span;
                 for e in own_exprs(ast, s) {
                     walk_expr(ast, e, &mut |x| {
                         let Some(site) = sites.get(&x) else { return };
-                        if !in_scope(cx, site) || !results.failure_reverts(ast, cx.file, site) {
-                            return;
-                        }
-                        let what = match site.kind {
-                            CallKind::LowLevel {
-                                kind: LowLevelKind::Transfer,
-                                ..
-                            } => "`transfer` reverts",
-                            CallKind::LowLevel { .. } => "the call's failure reverts",
-                            _ => "the call reverts",
-                        };
-                        let loop_at = ast.stmt(outer).span;
-                        out.push(
+                        let direct = calls_that_must_succeed(cx, f, &mut must_succeed)
+                            .iter()
+                            .find(|(at, _)| *at == site.span)
+                            .copied();
+                        let finding = if let Some((_, what)) = direct {
                             cx.finding(
                                 &META,
                                 Some(f),
                                 site.span,
                                 format!("{what} inside a loop: one failing recipient blocks the whole loop"),
                             )
-                            .with_secondary(
-                                cx.file,
-                                syntax::Span::new(loop_at.lo, loop_at.lo),
-                                "the loop",
-                            ),
-                        );
+                        } else if let Some(g) = internal_target(cx, site) {
+                            // One level into internal functions of this file: `pay(i)`.
+                            let Some(&(at, what)) =
+                                calls_that_must_succeed(cx, g, &mut must_succeed).first()
+                            else {
+                                return;
+                            };
+                            cx.finding(
+                                &META,
+                                Some(f),
+                                site.span,
+                                format!(
+                                    "this call, inside a loop, makes a payment or call that must succeed: one failing recipient blocks the whole loop ({what})"
+                                ),
+                            )
+                            .with_secondary(cx.file, at, "the call that must succeed")
+                        } else {
+                            return;
+                        };
+                        out.push(finding.with_secondary(
+                            cx.file,
+                            Span::new(loop_at.lo, loop_at.lo),
+                            "the loop",
+                        ));
                     });
                 }
             });
         }
     }
+}
+
+/// The calls of `f` (a function of this file) in scope whose failure reverts, with a
+/// description; cached in `cache`.
+fn calls_that_must_succeed<'c>(
+    cx: &FileContext<'_>,
+    f: FunctionId,
+    cache: &'c mut HashMap<FunctionId, Vec<(Span, &'static str)>>,
+) -> &'c [(Span, &'static str)] {
+    cache.entry(f).or_insert_with(|| {
+        let model = cx.model();
+        let ast = cx.ast();
+        if model.function(f).item.file != cx.file {
+            return Vec::new();
+        }
+        let results = CallResults::of(model, ast, f);
+        model
+            .calls(f)
+            .iter()
+            .filter(|site| in_scope(cx, site) && results.failure_reverts(ast, cx.file, site))
+            .map(|site| {
+                let what = match site.kind {
+                    CallKind::LowLevel {
+                        kind: LowLevelKind::Transfer,
+                        ..
+                    } => "`transfer` reverts",
+                    CallKind::LowLevel { .. } => "the call's failure reverts",
+                    _ => "the call reverts",
+                };
+                (site.span, what)
+            })
+            .collect()
+    })
+}
+
+/// The function of this file an internal or library call reaches (not through `super`
+/// or virtual dispatch to another file).
+fn internal_target(cx: &FileContext<'_>, site: &CallSite) -> Option<FunctionId> {
+    let function = match site.kind {
+        CallKind::Internal { function, .. } | CallKind::Library { function, .. } => function,
+        _ => return None,
+    };
+    let g = cx.model().function_of_item(function)?;
+    (function.file == cx.file).then_some(g)
 }
 
 /// Payments and low-level calls, and high-level calls on a contract read from an array
