@@ -58,12 +58,14 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
         let Some(body) = def.body else { continue };
         // Functions that change nothing are read off-chain; constructors run once, on
         // an empty contract.
-        let read_only = def.is_read_only() || {
-            let summary = model.summary(None, f);
-            summary.writes.is_empty() && summary.external_calls.is_empty()
+        let read_only = || {
+            def.is_read_only() || {
+                let summary = model.summary(None, f);
+                summary.writes.is_empty() && summary.external_calls.is_empty()
+            }
         };
         let constructor = model.is_constructor(f);
-        let open = is_open(model, f);
+        let mut open = None;
         walk_stmts(ast, body, &mut Vec::new(), &mut |s, loops| {
             let stmt = ast.stmt(s);
             if let StmtKind::Expr(e) = &stmt.kind
@@ -85,7 +87,8 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
                 _ => None,
             };
             if let Some(cond) = cond
-                && !read_only
+                && has_storage_length(model, cx.file, ast, cond)
+                && !read_only()
             {
                 let header = Span::new(stmt.span.lo, ast.expr(cond).span.hi.max(stmt.span.lo));
                 let header = if matches!(stmt.kind, StmtKind::DoWhile { .. }) {
@@ -111,7 +114,8 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
             }
             // Growth inside a loop whose trip count the caller picks (no state in its
             // condition): reported at the outermost such loop.
-            if open
+            if !loops.is_empty()
+                && *open.get_or_insert_with(|| is_open(model, f))
                 && let Some(&outer) = loops
                     .iter()
                     .find(|&&l| !condition_reads_state(model, cx.file, ast, l))
@@ -166,6 +170,15 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
             Some((o, g.clone()))
         })
         .collect()
+}
+
+/// True when `cond` reads the length of a dynamic storage array.
+fn has_storage_length(model: &Model<'_>, file: FileId, ast: &Ast, cond: ExprId) -> bool {
+    let mut found = false;
+    walk_expr(ast, cond, &mut |x| {
+        found |= length_of(model, file, ast, x).is_some();
+    });
+    found
 }
 
 /// True when the condition of loop `s` reads a state variable (a stored bound).

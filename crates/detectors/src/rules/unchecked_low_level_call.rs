@@ -66,7 +66,7 @@ impl Detector for UncheckedLowLevelCall {
         let model = cx.model();
         let ast = cx.ast();
         for (f, info) in cx.functions() {
-            let results = CallResults::of(model, ast, f);
+            let mut results = None;
             for site in model.calls(f) {
                 let CallKind::LowLevel { kind, .. } = site.kind else {
                     continue;
@@ -75,6 +75,7 @@ impl Detector for UncheckedLowLevelCall {
                     continue;
                 }
                 let Some(call) = site.expr else { continue };
+                let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
                 let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
                     continue;
                 };

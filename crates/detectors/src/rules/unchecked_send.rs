@@ -58,7 +58,7 @@ impl Detector for UncheckedSend {
         let model = cx.model();
         let ast = cx.ast();
         for (f, _) in cx.functions() {
-            let results = CallResults::of(model, ast, f);
+            let mut results = None;
             for site in model.calls(f) {
                 let CallKind::LowLevel {
                     kind: LowLevelKind::Send,
@@ -68,6 +68,7 @@ impl Detector for UncheckedSend {
                     continue;
                 };
                 let Some(call) = site.expr else { continue };
+                let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
                 let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
                     continue;
                 };
