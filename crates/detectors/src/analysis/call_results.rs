@@ -30,14 +30,41 @@ pub(crate) struct StoredIn {
     pub(crate) read_at: Vec<NodeId>,
 }
 
+/// Where one component of a call's value goes in `(a, , b) = call()`.
+#[derive(Clone, Debug)]
+pub(crate) enum Part {
+    /// A skipped tuple position: the component is dropped.
+    Skipped,
+    /// A local variable (or parameter).
+    Local(StoredIn),
+    /// A state variable, a named return, an array element...: kept, so used.
+    Elsewhere,
+}
+
+impl Part {
+    fn is_used(&self) -> bool {
+        match self {
+            Part::Skipped => false,
+            Part::Local(s) => s.read,
+            Part::Elsewhere => true,
+        }
+    }
+
+    fn local(&self) -> Option<&StoredIn> {
+        match self {
+            Part::Local(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 /// What becomes of the value of one call.
 #[derive(Clone, Debug)]
 pub(crate) enum ResultUse {
     /// The call is an expression statement: its value is dropped.
     Dropped,
-    /// The value was stored in locals, one entry per component (`None` for skipped
-    /// tuple positions and components stored elsewhere than in a local, which count as used).
-    Stored(Vec<Option<StoredIn>>),
+    /// The value was stored by a declaration or an assignment, one entry per component.
+    Stored(Vec<Part>),
     /// Used directly, or stored in state or in a named return variable.
     Used,
 }
@@ -48,12 +75,8 @@ impl ResultUse {
     pub(crate) fn first_is_used(&self) -> bool {
         match self {
             ResultUse::Dropped => false,
-            ResultUse::Stored(parts) => match parts.first() {
-                Some(Some(s)) => s.read,
-                // `(, bytes memory data) = a.call(...)`: the flag is skipped.
-                Some(None) => parts.len() <= 1,
-                None => false,
-            },
+            // `(, bytes memory data) = a.call(...)`: the flag is skipped.
+            ResultUse::Stored(parts) => parts.first().is_some_and(Part::is_used),
             ResultUse::Used => true,
         }
     }
@@ -62,7 +85,7 @@ impl ResultUse {
     pub(crate) fn any_is_used(&self) -> bool {
         match self {
             ResultUse::Dropped => false,
-            ResultUse::Stored(parts) => parts.iter().any(|p| p.as_ref().is_none_or(|s| s.read)),
+            ResultUse::Stored(parts) => parts.iter().any(Part::is_used),
             ResultUse::Used => true,
         }
     }
@@ -70,7 +93,7 @@ impl ResultUse {
     /// The local holding the first component, when it is stored and never read.
     pub(crate) fn unread_first(&self) -> Option<&StoredIn> {
         match self {
-            ResultUse::Stored(parts) => parts.first()?.as_ref().filter(|s| !s.read),
+            ResultUse::Stored(parts) => parts.first()?.local().filter(|s| !s.read),
             _ => None,
         }
     }
@@ -192,7 +215,7 @@ impl CallResults {
             ResultUse::Dropped => false,
             ResultUse::Stored(parts) => parts
                 .first()
-                .and_then(Option::as_ref)
+                .and_then(Part::local)
                 .is_some_and(|s| s.read_at.iter().any(|&n| decides_revert(n))),
             ResultUse::Used => {
                 node_of(ast, file, cfg, ast.expr(call).span).is_some_and(decides_revert)
@@ -238,7 +261,7 @@ impl CallResults {
                 Some((ast.expr(call).span, Unchecked::DecidesNothing(cond)))
             }
             ResultUse::Stored(parts) => {
-                let local = parts.first()?.as_ref()?;
+                let local = parts.first()?.local()?;
                 if local.read_at.is_empty() {
                     return None;
                 }
@@ -317,7 +340,9 @@ impl StoreCx<'_, '_> {
                 let parts = decls
                     .iter()
                     .map(|d| {
-                        let name = d.as_ref()?.name.as_ref()?;
+                        let Some(name) = d.as_ref().and_then(|d| d.name.as_ref()) else {
+                            return Part::Skipped;
+                        };
                         let read_at: Vec<NodeId> = du
                             .uses
                             .iter()
@@ -327,7 +352,7 @@ impl StoreCx<'_, '_> {
                             })
                             .map(|u| u.node)
                             .collect();
-                        Some(StoredIn {
+                        Part::Local(StoredIn {
                             name: name.name.clone(),
                             span: name.span,
                             read: !read_at.is_empty() || self.in_assembly.contains(&name.name),
@@ -343,15 +368,16 @@ impl StoreCx<'_, '_> {
                     ExprKind::Tuple { elements } => elements.clone(),
                     _ => vec![Some(lhs)],
                 };
-                let parts: Vec<Option<StoredIn>> = targets
+                let parts = targets
                     .into_iter()
-                    .map(|t| self.assigned(du, node, t?))
+                    .map(|t| match t {
+                        None => Part::Skipped,
+                        Some(t) => self
+                            .assigned(du, node, t)
+                            .map_or(Part::Elsewhere, Part::Local),
+                    })
                     .collect();
-                if parts.iter().all(Option::is_none) {
-                    ResultUse::Used
-                } else {
-                    ResultUse::Stored(parts)
-                }
+                ResultUse::Stored(parts)
             }
         }
     }
