@@ -6,13 +6,19 @@ use crate::rules;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
+    &rules::delegatecall_in_loop::DelegatecallInLoop,
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::divide_before_multiply::DivideBeforeMultiply,
+    &rules::dos_array_reset::DosArrayReset,
+    &rules::dos_external_call_in_loop::DosExternalCallInLoop,
+    &rules::dos_failed_payment::DosFailedPayment,
+    &rules::dos_unbounded_loop::DosUnboundedLoop,
     &rules::encode_packed_collision::EncodePackedCollision,
     &rules::erc20_approve_race::Erc20ApproveRace,
     &rules::floating_pragma::FloatingPragma,
     &rules::integer_overflow::IntegerOverflow,
     &rules::locked_ether::LockedEther,
+    &rules::msg_value_in_loop::MsgValueInLoop,
     &rules::reentrancy_benign::ReentrancyBenign,
     &rules::reentrancy_eth::ReentrancyEth,
     &rules::reentrancy_events::ReentrancyEvents,
@@ -20,11 +26,16 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::reentrancy_read_only::ReentrancyReadOnly,
     &rules::short_address::ShortAddress,
     &rules::state_variable_shadowing::StateVariableShadowing,
+    &rules::strict_balance_equality::StrictBalanceEquality,
     &rules::timestamp_dependence::TimestampDependence,
     &rules::tx_order_dependence::TxOrderDependence,
     &rules::tx_origin_auth::TxOriginAuth,
     &rules::unchecked_arithmetic::UncheckedArithmetic,
+    &rules::unchecked_erc20_transfer::UncheckedErc20Transfer,
+    &rules::unchecked_low_level_call::UncheckedLowLevelCall,
+    &rules::unchecked_send::UncheckedSend,
     &rules::unsafe_downcast::UnsafeDowncast,
+    &rules::unused_return::UnusedReturn,
     &rules::weak_randomness::WeakRandomness,
 ];
 

@@ -1,5 +1,7 @@
 //! Detector-side analyses shared by several rules.
 
+pub(crate) mod call_results;
 pub(crate) mod overflow;
 pub(crate) mod reentrancy;
+pub(crate) mod storage_arrays;
 pub(crate) mod value_flow;

@@ -1,0 +1,127 @@
+use semantics::{Builtin, Declaration};
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtId, StmtKind};
+
+use crate::analysis::call_results::{own_exprs, walk_expr, walk_stmts};
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// `msg.value` read inside the body of a loop for anything other than a comparison or
+    /// a share (`msg.value / n`, `msg.value * w / total`): credited, added, passed on or
+    /// sent once per iteration. Loops that stop at the first match (`break`, `return`)
+    /// are not reported.
+    ///
+    /// ## Why it matters
+    /// `msg.value` is the ether of the whole call, not of one iteration. A loop that
+    /// credits or forwards it once per item counts the same ether several times: a
+    /// caller paying for one item is credited for all of them, and the contract pays
+    /// out ether it never received.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function buyFor(address[] calldata buyers) external payable {
+    ///     for (uint256 i = 0; i < buyers.length; i++) {
+    ///         credit[buyers[i]] += msg.value;   // reported: counted once per buyer
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Read `msg.value` once before the loop into a budget, subtract what each iteration
+    /// spends, and require the budget to cover the total.
+    pub(crate) struct MsgValueInLoop;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "msg-value-in-loop",
+    title: "`msg.value` used inside a loop",
+    severity: Severity::High,
+    confidence: Confidence::Medium,
+    swc: None,
+    category: "msg_value_reuse",
+    description: "`msg.value` is read once per iteration, so the same ether is counted several times",
+    recommendation: "Track a budget from `msg.value` before the loop and subtract each iteration's spending",
+    references: &["https://github.com/Uniswap/v3-periphery/issues/52"],
+    doc: MsgValueInLoop::DOC,
+};
+
+impl Detector for MsgValueInLoop {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let ast = cx.ast();
+        for (f, info) in cx.functions() {
+            let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+                continue;
+            };
+            walk_stmts(ast, body, &mut Vec::new(), &mut |s, loops| {
+                // Loops that stop at the first match (`break`, `return`) use it once.
+                let Some(&outer) = loops.first() else { return };
+                if loops.iter().any(|&l| exits_early(ast, l)) {
+                    return;
+                }
+                for e in own_exprs(ast, s) {
+                    let mut exempt = Vec::new();
+                    walk_expr(ast, e, &mut |x| {
+                        // Compared, or scaled to a share (`msg.value / n`, `msg.value * w / 1e18`).
+                        if let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind
+                            && (op.is_comparison() || matches!(op, BinaryOp::Mul | BinaryOp::Div))
+                        {
+                            exempt.push(ast.skip_parens(*lhs));
+                            exempt.push(ast.skip_parens(*rhs));
+                        }
+                        if is_msg_value(cx, ast, x) && !exempt.contains(&x) {
+                            let loop_at = ast.stmt(outer).span;
+                            out.push(
+                                cx.finding(
+                                    &META,
+                                    Some(f),
+                                    ast.expr(x).span,
+                                    "`msg.value` is used once per iteration of the loop: the same ether counts several times",
+                                )
+                                .with_secondary(
+                                    cx.file,
+                                    syntax::Span::new(loop_at.lo, loop_at.lo),
+                                    "the loop",
+                                ),
+                            );
+                        }
+                    });
+                }
+            });
+        }
+    }
+}
+
+fn is_msg_value(cx: &FileContext<'_>, ast: &Ast, e: ExprId) -> bool {
+    ast.expr(e).as_member_access().is_some()
+        && cx.model().declaration(cx.file, e) == Some(Declaration::Builtin(Builtin::MsgValue))
+}
+
+/// True when the body of loop `l` holds a `break` or `return` (outside nested loops for
+/// `break`).
+fn exits_early(ast: &Ast, l: StmtId) -> bool {
+    let body = match &ast.stmt(l).kind {
+        StmtKind::For { body, .. }
+        | StmtKind::While { body, .. }
+        | StmtKind::DoWhile { body, .. } => *body,
+        _ => return false,
+    };
+    let mut exits = false;
+    walk_stmts(
+        ast,
+        body,
+        &mut Vec::new(),
+        &mut |s, loops| match ast.stmt(s).kind {
+            StmtKind::Return { .. } => exits = true,
+            StmtKind::Break if loops.is_empty() => exits = true,
+            _ => {}
+        },
+    );
+    exits
+}

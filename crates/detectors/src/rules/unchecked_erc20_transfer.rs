@@ -1,0 +1,140 @@
+use semantics::{CallKind, ItemRef, Model, Type};
+use syntax::FileId;
+use syntax::ast::{ElementaryType, ExprId};
+
+use crate::analysis::call_results::CallResults;
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+use crate::rules::unchecked_low_level_call::{call_target_text, unchecked_finding};
+
+declare_detector! {
+    /// ## What it detects
+    /// A call of an ERC20 `transfer(address,uint256)`, `transferFrom(address,address,uint256)`
+    /// or `approve(address,uint256)`, declared (by the interface or contract it is called
+    /// through) to return `bool`, whose result is dropped or stored in a local variable
+    /// that nothing reads afterwards.
+    ///
+    /// ## Why it matters
+    /// ERC20 lets a token signal failure by returning `false` instead of reverting, and
+    /// several deployed tokens do. Ignoring the result credits a deposit that never
+    /// arrived or records a payment that never left: the contract's books drift from its
+    /// real token balance, usually in the attacker's favour.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function deposit(uint256 amount) external {
+    ///     token.transferFrom(msg.sender, address(this), amount);   // reported
+    ///     balances[msg.sender] += amount;
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Use OpenZeppelin's `SafeERC20` (`token.safeTransfer`, `safeTransferFrom`,
+    /// `forceApprove`), which also handles tokens that return nothing, or
+    /// `require(token.transfer(to, amount))`.
+    pub(crate) struct UncheckedErc20Transfer;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "unchecked-erc20-transfer",
+    title: "Unchecked ERC20 `transfer`, `transferFrom` or `approve`",
+    severity: Severity::Medium,
+    confidence: Confidence::High,
+    swc: Some("SWC-104"),
+    category: "erc20",
+    description: "The boolean an ERC20 `transfer`, `transferFrom` or `approve` returns is ignored, so a \
+                  token that signals failure with `false` goes unnoticed",
+    recommendation: "Use `SafeERC20` (`safeTransfer`, `safeTransferFrom`, `forceApprove`) or check the result",
+    references: &[
+        "https://eips.ethereum.org/EIPS/eip-20",
+        "https://docs.openzeppelin.com/contracts/5.x/api/token/erc20#SafeERC20",
+    ],
+    doc: UncheckedErc20Transfer::DOC,
+};
+
+impl Detector for UncheckedErc20Transfer {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        let ast = cx.ast();
+        for (f, _) in cx.functions() {
+            let mut results = None;
+            for site in model.calls(f) {
+                let CallKind::HighLevel {
+                    function: Some(function),
+                    ..
+                } = site.kind
+                else {
+                    continue;
+                };
+                let Some(call) = site.expr else { continue };
+                let args = ast.expr(call).as_call().map_or(0, |(_, a)| a.len());
+                if erc20_bool_function(model, cx.file, call, args, function).is_none() {
+                    continue;
+                }
+                let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
+                let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
+                    continue;
+                };
+                let what = format!("the boolean `{}` returns", call_target_text(cx, ast, call));
+                out.push(unchecked_finding(cx, &META, f, span, &what, why));
+            }
+        }
+    }
+}
+
+/// `transfer`, `transferFrom` or `approve` with the ERC20 parameter types (as far as
+/// the declaration names them), whose call `call` (in `file`, with `args` arguments)
+/// yields one `bool`.
+pub(crate) fn erc20_bool_function(
+    model: &Model<'_>,
+    file: FileId,
+    call: ExprId,
+    args: usize,
+    function: ItemRef,
+) -> Option<&'static str> {
+    let f = model.function_of_item(function)?;
+    let info = model.function(f);
+    let (name, params): (&'static str, &[Type]) = match info.name.as_str() {
+        "transfer" => ("transfer", &[Type::ADDRESS, Type::UINT256]),
+        "transferFrom" => (
+            "transferFrom",
+            &[Type::ADDRESS, Type::ADDRESS, Type::UINT256],
+        ),
+        "approve" => ("approve", &[Type::ADDRESS, Type::UINT256]),
+        _ => return None,
+    };
+    if info.arity != params.len()
+        || args != params.len()
+        || *model.type_of(file, call) != Type::BOOL
+    {
+        return None;
+    }
+    // Named parameters must have the ERC20 types (unnamed ones are not in the model).
+    let named = model.params(f);
+    if named.len() == params.len()
+        && !named
+            .iter()
+            .zip(params)
+            .all(|(&v, p)| same_abi_type(&model.var(v).ty, p))
+    {
+        return None;
+    }
+    Some(name)
+}
+
+/// Address types match regardless of `payable`; `uint` is `uint256`.
+fn same_abi_type(declared: &Type, expected: &Type) -> bool {
+    match (declared, expected) {
+        (
+            Type::Elementary(ElementaryType::Address { .. }),
+            Type::Elementary(ElementaryType::Address { .. }),
+        ) => true,
+        _ => declared == expected,
+    }
+}
