@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use semantics::{CallKind, Declaration, ItemRef, TaintSources};
+use semantics::{CallKind, Declaration, ItemRef, TaintSources, VarId};
 use syntax::ast::{BinaryOp, ExprId, ExprKind};
 
 use crate::analysis::value_flow::{Body, bodies, is_hash_call, subexprs};
@@ -25,7 +25,9 @@ declare_detector! {
     /// - **a visible move**: a payable function stores the move a player submits in a
     ///   public array or mapping, and the contract later pays one of several stored
     ///   players, chosen by a condition on those stored moves (an odds-and-evens game): the second player
-    ///   reads the first move from the chain. The store is reported.
+    ///   reads the first move from the chain, or from the first player's pending
+    ///   transaction. The store is reported, and the parameter that carries the move
+    ///   in clear calldata.
     ///
     /// ## Why it matters
     /// Pending transactions are public. Anyone can copy a correct answer with a higher
@@ -267,6 +269,7 @@ fn visible_moves(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>)
             continue;
         }
         let ast = body.ast;
+        let mut sent_in_clear: Vec<VarId> = Vec::new();
         for &e in &body.exprs {
             let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(e).kind else {
                 continue;
@@ -277,10 +280,30 @@ fn visible_moves(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>)
             let Some(Declaration::StateVar(r)) = model.declaration(cx.file, *base) else {
                 continue;
             };
-            let passes_param = subexprs(ast, *rhs).into_iter().any(|x| {
-                matches!(model.declaration(cx.file, x), Some(Declaration::Param(p)) if params.contains(&p))
-            });
-            if passes_param && decides_payee.contains(&r) {
+            let moved: Vec<_> = subexprs(ast, *rhs)
+                .into_iter()
+                .filter_map(|x| match model.declaration(cx.file, x) {
+                    Some(Declaration::Param(p)) if params.contains(&p) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            if !moved.is_empty() && decides_payee.contains(&r) {
+                // The move travels in clear calldata first: pending, it is public.
+                for p in moved {
+                    if !sent_in_clear.contains(&p) && model.var(p).file == cx.file {
+                        sent_in_clear.push(p);
+                        let name = &model.var(p).name;
+                        out.push(cx.finding(
+                            &META,
+                            Some(body.function),
+                            model.var(p).span,
+                            format!(
+                                "the move `{name}` is sent in clear: while the transaction is \
+                                 pending anyone can read it and answer it"
+                            ),
+                        ));
+                    }
+                }
                 let message = format!(
                     "`{}` stores a move on chain where the next player can read it before \
                      choosing theirs",
