@@ -312,12 +312,14 @@ impl<'a> Model<'a> {
         self.tables.function_of_item.get(&item).copied()
     }
 
-    /// The parameters of a function.
+    /// The parameters of a function, one per declared parameter in order (unnamed
+    /// ones included, with an empty name).
     pub fn params(&self, f: FunctionId) -> &[VarId] {
         &self.signatures[f.index()].0
     }
 
-    /// The return variables of a function.
+    /// The return variables of a function, one per declared return in order (unnamed
+    /// ones included, with an empty name).
     pub fn returns(&self, f: FunctionId) -> &[VarId] {
         &self.signatures[f.index()].1
     }

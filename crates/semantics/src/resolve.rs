@@ -160,6 +160,19 @@ impl<'a> Resolver<'_, 'a> {
         }
     }
 
+    /// A variable for an unnamed parameter or return: positional, never in scope.
+    fn unnamed_var(&mut self, decl: &VarDecl, ty: Type) -> Option<VarId> {
+        let id = VarId(self.out.vars.len() as u32);
+        self.out.vars.push(VarInfo {
+            name: CompactString::default(),
+            span: decl.span,
+            file: self.file,
+            ty,
+            function: self.function,
+        });
+        Some(id)
+    }
+
     fn new_var(&mut self, decl: &VarDecl, ty: Type) -> Option<VarId> {
         let name = decl.name.as_ref()?;
         let id = VarId(self.out.vars.len() as u32);
@@ -225,13 +238,21 @@ impl<'a> Resolver<'_, 'a> {
         self.scopes.push(Vec::new());
         let mut params = Vec::new();
         let mut returns = Vec::new();
+        // Unnamed parameters and returns get a variable too (named `""`, spanning the
+        // declaration, not in scope), so that positions line up with arguments.
         for p in &f.params {
             let ty = self.decl_type(p);
-            params.extend(self.declare(p, ty, Declaration::Param));
+            params.extend(
+                self.declare(p, ty.clone(), Declaration::Param)
+                    .or_else(|| self.unnamed_var(p, ty)),
+            );
         }
         for p in &f.returns {
             let ty = self.decl_type(p);
-            returns.extend(self.declare(p, ty, Declaration::Return));
+            returns.extend(
+                self.declare(p, ty.clone(), Declaration::Return)
+                    .or_else(|| self.unnamed_var(p, ty)),
+            );
         }
         if let Some(fid) = fid {
             self.out.signatures[fid.index()] = (params, returns);

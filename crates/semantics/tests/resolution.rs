@@ -273,3 +273,26 @@ contract Y is X {}
         fx.contract(&m, "Bad")
     );
 }
+
+#[test]
+fn unnamed_parameters_and_returns_keep_their_positions() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+contract C {
+    function f(uint256, address who) external pure returns (bool, uint256 n) {
+        n = 1;
+        return (who != address(0), n);
+    }
+}
+"#,
+    );
+    let m = fx.model();
+    let f = fx.function(&m, "C", "f");
+    let names = |vs: &[semantics::VarId]| -> Vec<String> {
+        vs.iter().map(|&v| m.var(v).name.to_string()).collect()
+    };
+    assert_eq!(names(m.params(f)), ["", "who"]);
+    assert_eq!(names(m.returns(f)), ["", "n"]);
+    assert_eq!(fx.describe(&m, fx.decl(&m, "who", 0)), "Param who");
+}
