@@ -395,6 +395,25 @@ impl Model<'_> {
         }
     }
 
+    /// `this` or `address(this)`.
+    fn is_this(&self, f: FunctionId, e: ExprId) -> bool {
+        let file = self.function(f).item.file;
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        let e = ast.skip_parens(e);
+        match &ast.expr(e).kind {
+            ExprKind::Ident(_) => {
+                self.declaration(file, e) == Some(Declaration::Builtin(Builtin::This))
+            }
+            ExprKind::Call { callee, args } => {
+                matches!(self.type_of(file, *callee), Type::TypeType(_))
+                    && matches!(args.exprs().as_slice(), [a] if self.is_this(f, *a))
+            }
+            _ => false,
+        }
+    }
+
     /// True when `v` is a parameter declared with the `storage` data location.
     fn is_storage_param(&self, v: VarId) -> bool {
         let Some(f) = self.var(v).function else {
@@ -487,11 +506,13 @@ impl Model<'_> {
                 if let Some(b) = bool_literal(*lhs) {
                     return sub(*rhs, holds == (b == is_eq));
                 }
+                // The sender compared with state, or with the contract itself (a
+                // function only the contract's own calls reach, e.g. a wallet's
+                // `require(msg.sender == address(this))`).
+                let privileged = |e: ExprId| self.reads_state(md, f, e) || self.is_this(f, e);
                 is_eq == holds
-                    && ((self.is_sender_expr(md, f, *lhs, depth, senders)
-                        && self.reads_state(md, f, *rhs))
-                        || (self.is_sender_expr(md, f, *rhs, depth, senders)
-                            && self.reads_state(md, f, *lhs)))
+                    && ((self.is_sender_expr(md, f, *lhs, depth, senders) && privileged(*rhs))
+                        || (self.is_sender_expr(md, f, *rhs, depth, senders) && privileged(*lhs)))
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,

@@ -127,6 +127,7 @@ contract C is Own, Roles {
     function l() external { if (msg.sender != admin) { revert(); } }
     function n(address to) external { (bool ok, ) = to.call(abi.encode(msg.sender)); require(ok); }
     function throw_() internal pure {}
+    function o() external { require(msg.sender == address(this)); }
 }
 "#,
     );
@@ -145,6 +146,7 @@ contract C is Own, Roles {
     assert!(!guarded("k"), "excluding one address is not a privilege");
     assert!(guarded("l"), "if (msg.sender != admin) revert");
     assert!(!guarded("n"), "a low-level call is not a check");
+    assert!(guarded("o"), "only the contract's own calls reach it");
     let g = m.guard(fx.function(&m, "C", "a")).expect("guard");
     assert_eq!(m.function(g.function).name, "_checkOwner");
 }
