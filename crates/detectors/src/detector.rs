@@ -1,6 +1,8 @@
 //! The `Detector` trait and what a detector sees.
 
-use std::sync::OnceLock;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use semantics::{ContractId, FunctionId, FunctionInfo, Model, Taint};
 use syntax::ast::Ast;
@@ -9,11 +11,16 @@ use syntax::{FileId, Parse, Span};
 use crate::finding::Finding;
 use crate::meta::DetectorMeta;
 
+/// A per-file analysis result shared by several detectors.
+type CachedAnalysis = Arc<dyn Any + Send + Sync>;
+
 /// What every detector shares: the semantic model of the whole project, and
-/// whole-project analyses computed at most once, on first use.
+/// analyses computed at most once, on first use: whole-project ones (taint) and
+/// per-file ones that several detectors read ([`ProjectContext::per_file`]).
 pub struct ProjectContext<'a> {
     model: &'a Model<'a>,
     taint: OnceLock<Taint>,
+    per_file: Mutex<HashMap<(TypeId, FileId), CachedAnalysis>>,
 }
 
 impl<'a> ProjectContext<'a> {
@@ -21,7 +28,34 @@ impl<'a> ProjectContext<'a> {
         Self {
             model,
             taint: OnceLock::new(),
+            per_file: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The analysis of type `T` of `file`, computed by `compute` on first use and
+    /// shared by every detector that asks for it. (Detectors of one file run in one
+    /// task, so a result is computed once; the lock is not held while computing.)
+    pub fn per_file<T: Any + Send + Sync>(
+        &self,
+        file: FileId,
+        compute: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let key = (TypeId::of::<T>(), file);
+        let cached = self
+            .per_file
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(found) = cached.and_then(|c| c.downcast::<T>().ok()) {
+            return found;
+        }
+        let value = Arc::new(compute());
+        self.per_file
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, value.clone());
+        value
     }
 
     pub fn model(&self) -> &'a Model<'a> {

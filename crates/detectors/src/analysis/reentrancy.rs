@@ -78,8 +78,17 @@ pub(crate) struct Report {
     pub(crate) executor: bool,
 }
 
-/// Every reentrancy report of the functions declared in `cx`'s file.
-pub(crate) fn reports(cx: &FileContext<'_>) -> Vec<Report> {
+/// The reentrancy reports of one file, computed once for the five detectors that share them.
+pub(crate) struct FileReports(pub(crate) Vec<Report>);
+
+/// Every reentrancy report of the functions declared in `cx`'s file (computed once
+/// per file and shared).
+pub(crate) fn reports(cx: &FileContext<'_>) -> std::sync::Arc<FileReports> {
+    cx.project
+        .per_file(cx.file, || FileReports(compute_reports(cx)))
+}
+
+fn compute_reports(cx: &FileContext<'_>) -> Vec<Report> {
     let model = cx.model();
     let mut an = Analyzer {
         model,
@@ -1109,8 +1118,8 @@ pub(crate) fn emit(
     kind: Kind,
     out: &mut Vec<Finding>,
 ) {
-    for r in reports(cx).into_iter().filter(|r| r.kind == kind) {
-        let mut finding = cx.finding(meta, Some(r.function), r.span, r.message);
+    for r in reports(cx).0.iter().filter(|r| r.kind == kind) {
+        let mut finding = cx.finding(meta, Some(r.function), r.span, r.message.clone());
         if r.guarded {
             finding.confidence = Confidence::Low;
         }
@@ -1120,8 +1129,8 @@ pub(crate) fn emit(
             finding.severity = Severity::Medium;
             finding.confidence = Confidence::Low;
         }
-        for p in r.secondary {
-            finding = finding.with_secondary(p.file, p.span, p.message);
+        for p in &r.secondary {
+            finding = finding.with_secondary(p.file, p.span, p.message.clone());
         }
         out.push(finding);
     }
