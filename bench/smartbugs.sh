@@ -4,7 +4,8 @@
 # Scans every benchmark file to SARIF with the release binary (timed: wall time of the whole
 # scan), checks that bench/categories.json is the mapping the detectors' metadata gives
 # (each detector's own category), and prints the scorer's tables with --max-span 3.
-# Extra scorer arguments may follow after `--`, e.g. `-- --json target/smartbugs-score.json`.
+# Fails when recall or false alarms fall past the floor stated at the end. The scorer's JSON
+# goes to target/smartbugs-score.json; extra scorer arguments may follow after `--`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${1:-../shared}
@@ -35,4 +36,29 @@ python3 -c "import sys; print(f'scan of SmartBugs-curated: {float(sys.argv[2]) -
 python3 "$shared/bench/score.py" smartbugs --findings target/smartbugs.sarif \
     --mapping bench/categories.json \
     --labels "$shared/benchmarks/smartbugs-curated/vulnerabilities.json" \
-    --max-span 3 --title web3audit "$@"
+    --max-span 3 --title web3audit --json target/smartbugs-score.json "$@"
+
+# The floor the detector suite holds (a regression gate): recall at least 90% overall and
+# 75% in every category with four or more labels, and fewer false-alarm proxies in total
+# than there are labelled vulnerabilities.
+python3 - target/smartbugs-score.json <<'PY'
+import json, sys
+score = json.load(open(sys.argv[1]))
+cats = score["categories"]
+labelled = sum(c["labelled"] for c in cats.values())
+detected = sum(c["detected"] for c in cats.values())
+fp = sum(c["fp_proxy"] for c in cats.values())
+failures = []
+if detected < 0.90 * labelled:
+    failures.append(f"overall recall {detected}/{labelled} is below 90%")
+for name, c in sorted(cats.items()):
+    if c["labelled"] >= 4 and c["detected"] < 0.75 * c["labelled"]:
+        failures.append(f"{name}: recall {c['detected']}/{c['labelled']} is below 75%")
+if fp >= labelled:
+    failures.append(f"{fp} false-alarm proxies, not fewer than the {labelled} labels")
+for f in failures:
+    print(f"FAIL smartbugs: {f}")
+if failures:
+    sys.exit(1)
+print(f"ok   smartbugs: recall {detected}/{labelled} ({100 * detected / labelled:.1f}%), {fp} false-alarm proxies")
+PY
