@@ -10,6 +10,7 @@ mod detector;
 mod finding;
 mod meta;
 pub mod registry;
+mod analysis;
 mod rules;
 
 use rayon::prelude::*;

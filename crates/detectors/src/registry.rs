@@ -6,9 +6,11 @@ use crate::rules;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
+    &rules::controlled_delegatecall::ControlledDelegatecall,
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::unprotected_selfdestruct::UnprotectedSelfdestruct,
 ];
 
 /// All detectors in id order.

@@ -1,5 +1,7 @@
 //! One file per detector.
 
+pub(crate) mod controlled_delegatecall;
 pub(crate) mod deprecated_construct;
 pub(crate) mod floating_pragma;
 pub(crate) mod tx_origin_auth;
+pub(crate) mod unprotected_selfdestruct;
