@@ -9,8 +9,11 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::controlled_delegatecall::ControlledDelegatecall,
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
+    &rules::misnamed_constructor::MisnamedConstructor,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::unprotected_initializer::UnprotectedInitializer,
     &rules::unprotected_selfdestruct::UnprotectedSelfdestruct,
+    &rules::unprotected_state_write::UnprotectedStateWrite,
 ];
 
 /// All detectors in id order.

@@ -39,7 +39,90 @@ pub(crate) fn is_open_entry(model: &Model<'_>, ast: &Ast, f: FunctionId) -> bool
     if !model.is_entry_point(f) || model.is_constructor(f) || model.is_guarded(f) {
         return false;
     }
-    def_of(ast, model, f).is_some_and(|d| !d.is_read_only() && d.kind != FunctionKind::Modifier)
+    let Some(def) = def_of(ast, model, f) else {
+        return false;
+    };
+    if def.is_read_only() || def.kind == FunctionKind::Modifier {
+        return false;
+    }
+    // A modifier the model cannot resolve (its source is missing) may be a guard.
+    let resolved = model
+        .calls(f)
+        .iter()
+        .filter(|c| matches!(c.kind, semantics::CallKind::Modifier { .. }))
+        .count();
+    if def.modifiers.len() > resolved {
+        return false;
+    }
+    // A modifier declared in another file: its body is not in this AST, so checks
+    // the model's guard misses cannot be seen; it may be one unless it is a mutex.
+    let foreign_modifier = model.calls(f).iter().any(|c| match c.kind {
+        semantics::CallKind::Modifier { modifier } => modifier.file != model.function(f).item.file,
+        _ => false,
+    });
+    if foreign_modifier && !model.has_reentrancy_mutex(f) {
+        return false;
+    }
+    !has_own_check(model, ast, f, 2)
+}
+
+/// True when `f`, one of its modifiers, or an internal function called at the top
+/// of either checks the caller at its top level (`require(msg.sender == address(this))`,
+/// `if (msg.sender != owner()) revert ...`): checks the model's guard does not count
+/// (the contract itself, getters) in functions of this file.
+fn has_own_check(model: &Model<'_>, ast: &Ast, f: FunctionId, depth: u32) -> bool {
+    use syntax::ast::StmtKind;
+    let file = model.function(f).item.file;
+    let Some(def) = def_of(ast, model, f) else {
+        return false;
+    };
+    let Some(body) = def.body else { return false };
+    let StmtKind::Block { stmts, .. } = &ast.stmt(body).kind else {
+        return false;
+    };
+    for &s in stmts {
+        match &ast.stmt(s).kind {
+            StmtKind::Expr(e) => {
+                let Some((callee, args)) = ast.expr(ast.skip_parens(*e)).as_call() else {
+                    continue;
+                };
+                if (ast.expr(callee).is_ident("require") || ast.expr(callee).is_ident("assert"))
+                    && let Some(&c) = args.exprs().first()
+                    && is_sender_check(model, ast, file, c, true)
+                {
+                    return true;
+                }
+            }
+            StmtKind::If {
+                cond,
+                then_branch,
+                else_branch: None,
+            } if exits(ast, *then_branch) && is_sender_check(model, ast, file, *cond, false) => {
+                return true;
+            }
+            // A modifier running its body only for the privileged: `if (check) _;`.
+            StmtKind::If {
+                cond,
+                then_branch,
+                else_branch: None,
+            } if def.kind == FunctionKind::Modifier
+                && matches!(ast.stmt(*then_branch).kind, StmtKind::Placeholder)
+                && is_sender_check(model, ast, file, *cond, true) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    depth > 0
+        && model.internal_callees(model.function(f).contract, f).into_iter().any(|g| {
+            model.function(g).item.file == file
+                && (model.function(g).kind == FunctionKind::Modifier
+                    || model.calls(f).iter().any(|c| {
+                        stmts.iter().any(|&s| ast.stmt(s).span.lo == c.span.lo)
+                    }))
+                && has_own_check(model, ast, g, depth - 1)
+        })
 }
 
 /// The functions an open entry point reaches through internal calls (itself first),
@@ -99,12 +182,13 @@ pub(crate) fn privileged_state(
     }
     for (gf, lo, hi) in guards {
         let inside = |s: Span| s.lo >= lo && s.hi <= hi;
+        let records = record_vars(model, ast, file, Span::new(lo, hi));
         // Guards in other files: their expressions are not in this AST.
         if model.function(gf).item.file != file {
             continue;
         }
         for a in model.state_reads(gf) {
-            if inside(ast.expr(a.expr).span) {
+            if inside(ast.expr(a.expr).span) && !records.contains(&a.var) {
                 out.insert(a.var);
             }
         }
@@ -235,6 +319,7 @@ pub(crate) struct CallerChoice<'m, 'a> {
     pub(crate) reach: &'m [FunctionId],
     /// State variables written by open entry points (and what they reach).
     pub(crate) open_written: &'m BTreeSet<ItemRef>,
+    pub(crate) taint: &'m semantics::Taint,
 }
 
 impl CallerChoice<'_, '_> {
@@ -260,7 +345,9 @@ impl CallerChoice<'_, '_> {
                     | semantics::Builtin::MsgData
                     | semantics::Builtin::TxOrigin
             ),
-            Some(Declaration::StateVar(r)) => self.open_written.contains(&r),
+            Some(Declaration::StateVar(r)) => {
+                self.open_written.contains(&r) && self.taint.state_var(r).is_caller_controlled()
+            }
             Some(Declaration::Param(v)) => {
                 let Some(f) = self.model.var(v).function else {
                     return false;
@@ -395,6 +482,22 @@ pub(crate) fn is_sender_check(
                 sub(*lhs, holds) || sub(*rhs, holds)
             }
         }
+        // `owners[msg.sender] != 0` (an address-valued mapping).
+        ExprKind::Binary {
+            op: BinaryOp::Ne,
+            lhs,
+            rhs,
+        } if holds
+            && ast
+                .expr(ast.skip_parens(*rhs))
+                .as_literal()
+                .and_then(|l| l.number_value())
+                == Some(0) =>
+        {
+            model.type_of(file, ast.skip_parens(*lhs)).is_address()
+                && matches!(&ast.expr(ast.skip_parens(*lhs)).kind, ExprKind::Index { base, index: Some(i) }
+                if is_msg_sender(model, ast, file, *i) && root_state_var(model, ast, file, *base).is_some())
+        }
         ExprKind::Binary {
             op: op @ (BinaryOp::Eq | BinaryOp::Ne),
             lhs,
@@ -408,7 +511,14 @@ pub(crate) fn is_sender_check(
                         Some(Declaration::Builtin(semantics::Builtin::TxOrigin))
                     )
             };
-            let state = |e: ExprId| root_state_var(model, ast, file, e).is_some();
+            let state = |e: ExprId| {
+                let e = ast.skip_parens(e);
+                root_state_var(model, ast, file, e).is_some()
+                    || is_this(model, ast, file, e)
+                    || matches!(&ast.expr(e).kind, ExprKind::Call { callee, .. }
+                        if !matches!(ast.expr(ast.skip_parens(*callee)).kind, ExprKind::ElementaryType(_))
+                            && !matches!(model.declaration(file, ast.skip_parens(*callee)), Some(Declaration::Builtin(_))))
+            };
             (is_eq == holds) && ((sender(*lhs) && state(*rhs)) || (sender(*rhs) && state(*lhs)))
         }
         ExprKind::Unary {
@@ -420,11 +530,13 @@ pub(crate) fn is_sender_check(
             index: Some(index),
         } => {
             holds
+                && *model.type_of(file, cond) == semantics::Type::BOOL
                 && is_msg_sender(model, ast, file, *index)
                 && root_state_var(model, ast, file, *base).is_some()
         }
         ExprKind::Call { callee, args } => {
-            holds
+            (holds && looks_up_caller(model, ast, file, *callee))
+                || holds
                 && args
                     .exprs()
                     .iter()
@@ -522,4 +634,269 @@ pub(crate) fn checked_in_body(model: &Model<'_>, ast: &Ast, file: syntax::FileId
     def_of(ast, model, g)
         .and_then(|d| d.body)
         .is_some_and(|b| sender_checked_at(model, ast, file, b, target))
+}
+
+/// The state variables the file compares the caller with in a check of its own
+/// (`require(msg.sender == owner)`, `if (msg.sender == creator) _;`,
+/// `require(owners[msg.sender] != 0)`), besides those of the model's guards.
+pub(crate) fn checked_state(model: &Model<'_>, ast: &Ast, file: syntax::FileId) -> BTreeSet<ItemRef> {
+    use syntax::ast::StmtKind;
+    let mut conds = Vec::new();
+    for (_, stmt) in ast.stmts() {
+        if let StmtKind::If { cond, .. } = &stmt.kind {
+            conds.push(*cond);
+        }
+    }
+    for (_, e) in ast.exprs() {
+        if let Some((callee, args)) = e.as_call()
+            && (ast.expr(callee).is_ident("require") || ast.expr(callee).is_ident("assert"))
+            && let Some(&c) = args.exprs().first()
+        {
+            conds.push(c);
+        }
+    }
+    let mut out = BTreeSet::new();
+    for c in conds {
+        if is_sender_check(model, ast, file, c, true) || is_sender_check(model, ast, file, c, false) {
+            let span = ast.expr(c).span;
+            let records = record_vars(model, ast, file, span);
+            for x in exprs_within(ast, span) {
+                if let Some(Declaration::StateVar(r)) = model.declaration(file, x)
+                    && !records.contains(&r)
+                {
+                    out.insert(r);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How an open entry point changes privileged state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GrantKind {
+    /// The caller records itself: `owner = msg.sender`, `admins[msg.sender] = true`.
+    SelfGrant,
+    /// The caller chooses the value or the key: `owner = _newOwner`, `owners[_o] = x`.
+    CallerChosen,
+}
+
+/// A write of privileged state reachable from an open entry point.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PrivilegedWrite {
+    pub(crate) entry: FunctionId,
+    /// The assignment (or `delete`, `push`).
+    pub(crate) span: Span,
+    pub(crate) var: ItemRef,
+    pub(crate) kind: GrantKind,
+}
+
+/// Every write of privileged state (compared with the caller by a guard or check of
+/// the contract family) that an open entry point of the file reaches without an
+/// access check, when the caller records itself or chooses what is written.
+pub(crate) fn privileged_writes(
+    model: &Model<'_>,
+    taint: &semantics::Taint,
+    ast: &Ast,
+    file: syntax::FileId,
+) -> Vec<PrivilegedWrite> {
+    let contracts: Vec<ContractId> = model
+        .contracts()
+        .filter(|(_, c)| c.item.file == file)
+        .map(|(id, _)| id)
+        .collect();
+    let fam = family(model, &contracts);
+    let mut privileged = privileged_state(model, file, ast, &fam);
+    privileged.extend(checked_state(model, ast, file));
+    let entries = open_entries(model, file, ast);
+    let open_written = written_by(model, &entries);
+    let mut out = Vec::new();
+    for (entry, reach) in &entries {
+        let choice = CallerChoice {
+            model,
+            ast,
+            file,
+            entry: *entry,
+            reach,
+            open_written: &open_written,
+            taint,
+        };
+        for &g in reach {
+            let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+                continue;
+            };
+            for x in exprs_within(ast, body) {
+                let (place, value) = match &ast.expr(x).kind {
+                    ExprKind::Assign { lhs, rhs, .. } => (*lhs, Some(*rhs)),
+                    _ => continue,
+                };
+                let Some(var) = root_state_var(model, ast, file, place) else {
+                    continue;
+                };
+                if !privileged.contains(&var) {
+                    continue;
+                }
+                let span = ast.expr(x).span;
+                if checked_in_body(model, ast, file, g, span) {
+                    continue;
+                }
+                let keys = index_keys(ast, place);
+                let self_key = keys.iter().any(|&k| is_msg_sender(model, ast, file, k));
+                let self_value = value.is_some_and(|v| is_msg_sender(model, ast, file, v));
+                let zero_value = value.is_some_and(|v| is_zero_like(ast, v));
+                // Revoking (`= 0`, `= false`) and the caller's own entry
+                // (`members[msg.sender] = true`) are not takeovers.
+                if zero_value || self_key {
+                    continue;
+                }
+                let kind = if self_value && keys.is_empty() {
+                    GrantKind::SelfGrant
+                } else if (keys.is_empty() && value.is_some_and(|v| choice.any_leaf(v, 3)))
+                    || keys.iter().any(|&k| choice.any_leaf(k, 3))
+                {
+                    // With keys, the caller must choose whose entry changes.
+                    GrantKind::CallerChosen
+                } else {
+                    continue;
+                };
+                out.push(PrivilegedWrite {
+                    entry: *entry,
+                    span,
+                    var,
+                    kind,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The index expressions along an assigned place: `k` and `j` in `m[k].f[j]`.
+fn index_keys(ast: &Ast, place: ExprId) -> Vec<ExprId> {
+    let mut out = Vec::new();
+    let mut e = ast.skip_parens(place);
+    for _ in 0..32 {
+        match &ast.expr(e).kind {
+            ExprKind::Index { base, index } => {
+                out.extend(*index);
+                e = ast.skip_parens(*base);
+            }
+            ExprKind::Member { base, .. } => e = ast.skip_parens(*base),
+            _ => break,
+        }
+    }
+    out
+}
+
+/// `0`, `false`, `address(0)`.
+fn is_zero_like(ast: &Ast, e: ExprId) -> bool {
+    let e = ast.skip_parens(e);
+    let x = ast.expr(e);
+    if let Some(l) = x.as_literal() {
+        return l.number_value() == Some(0) || matches!(l, syntax::ast::Literal::Bool(false));
+    }
+    if let Some((callee, args)) = x.as_call()
+        && matches!(ast.expr(callee).kind, ExprKind::ElementaryType(_))
+        && let [a] = args.exprs().as_slice()
+    {
+        return is_zero_like(ast, *a);
+    }
+    false
+}
+
+/// True for a function that reads, in a check that reverts or returns early, a state
+/// variable it writes: a run-once guard (`if (initialized) throw; ... initialized = true`).
+pub(crate) fn has_once_check(model: &Model<'_>, entry: FunctionId) -> bool {
+    let writes = model.summary(None, entry).writes;
+    model.calls(entry).iter().any(|c| match c.kind {
+        semantics::CallKind::Modifier { modifier } => model
+            .function_of_item(modifier)
+            .is_some_and(|m| model.state_reads(m).iter().any(|a| writes.contains(&a.var))),
+        _ => false,
+    })
+}
+
+/// True for a function meant as a constructor whose name does not make it one: before
+/// 0.5, a non-constructor named like its contract up to letter case, or named
+/// `constructor` in any case but the keyword's.
+pub(crate) fn is_misnamed_constructor(model: &Model<'_>, f: FunctionId) -> bool {
+    let info = model.function(f);
+    if info.kind != FunctionKind::Function || model.is_constructor(f) || info.name.is_empty() {
+        return false;
+    }
+    let Some(c) = info.contract else {
+        return false;
+    };
+    let before_05 = model
+        .version(info.item.file)
+        .is_some_and(|v| v < syntax::Version::new(0, 5, 0));
+    let contract = model.contract(c).name.as_str();
+    let name = info.name.as_str();
+    before_05
+        && ((name.eq_ignore_ascii_case(contract) && name != contract)
+            || name.eq_ignore_ascii_case("constructor"))
+}
+
+/// `this`, `address(this)`.
+pub(crate) fn is_this(model: &Model<'_>, ast: &Ast, file: syntax::FileId, e: ExprId) -> bool {
+    let e = ast.skip_parens(e);
+    match &ast.expr(e).kind {
+        ExprKind::Ident(_) => matches!(
+            model.declaration(file, e),
+            Some(Declaration::Builtin(semantics::Builtin::This))
+        ),
+        ExprKind::Call { callee, args } => {
+            matches!(ast.expr(ast.skip_parens(*callee)).kind, ExprKind::ElementaryType(_))
+                && args.len() == 1
+                && args.exprs().first().is_some_and(|&a| is_this(model, ast, file, a))
+        }
+        _ => false,
+    }
+}
+
+/// The state variables indexed, inside `span`, by a key the caller picks
+/// (`channels[id].partyA == msg.sender`): per-record ownership, not a privilege of
+/// the contract. Keys that are the sender or constants do not count.
+fn record_vars(model: &Model<'_>, ast: &Ast, file: syntax::FileId, span: Span) -> BTreeSet<ItemRef> {
+    let mut out = BTreeSet::new();
+    for x in exprs_within(ast, span) {
+        if let ExprKind::Index {
+            base,
+            index: Some(index),
+        } = &ast.expr(x).kind
+            && !is_msg_sender(model, ast, file, *index)
+            && exprs_within(ast, ast.expr(*index).span).any(|k| {
+                matches!(
+                    model.declaration(file, k),
+                    Some(Declaration::Param(_) | Declaration::Local(_) | Declaration::Return(_))
+                )
+            })
+            && let Some(r) = root_state_var(model, ast, file, *base)
+        {
+            out.insert(r);
+        }
+    }
+    out
+}
+
+/// True when `callee` names an internal function of this file whose body looks the
+/// caller up in state (`m_ownerIndex[uint(msg.sender)]`): a check of who calls, such
+/// as a multi-signature confirmation.
+fn looks_up_caller(model: &Model<'_>, ast: &Ast, file: syntax::FileId, callee: ExprId) -> bool {
+    let Some(Declaration::Function(item)) = model.declaration(file, ast.skip_parens(callee)) else {
+        return false;
+    };
+    if item.file != file {
+        return false;
+    }
+    let Some(g) = model.function_of_item(item) else {
+        return false;
+    };
+    let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+        return false;
+    };
+    exprs_within(ast, body).any(|x| {
+        matches!(&ast.expr(x).kind, ExprKind::Index { base, index: Some(i) }
+            if is_msg_sender(model, ast, file, *i) && root_state_var(model, ast, file, *base).is_some())
+    })
 }

@@ -70,6 +70,7 @@ impl Detector for ControlledDelegatecall {
                 entry: *entry,
                 reach,
                 open_written: &open_written,
+                taint: cx.taint(),
             };
             for &g in reach {
                 for site in model.calls(g) {

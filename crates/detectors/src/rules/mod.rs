@@ -3,5 +3,8 @@
 pub(crate) mod controlled_delegatecall;
 pub(crate) mod deprecated_construct;
 pub(crate) mod floating_pragma;
+pub(crate) mod misnamed_constructor;
 pub(crate) mod tx_origin_auth;
+pub(crate) mod unprotected_initializer;
 pub(crate) mod unprotected_selfdestruct;
+pub(crate) mod unprotected_state_write;
