@@ -6,6 +6,7 @@ use crate::rules;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
+    &rules::arbitrary_send_eth::ArbitrarySendEth,
     &rules::controlled_delegatecall::ControlledDelegatecall,
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,

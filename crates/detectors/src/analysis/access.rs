@@ -258,6 +258,12 @@ pub(crate) fn is_msg_sender(model: &Model<'_>, ast: &Ast, file: syntax::FileId, 
             model.declaration(file, e),
             Some(Declaration::Builtin(semantics::Builtin::MsgSender))
         ),
+        // `_msgSender()`: OpenZeppelin's `Context` and ERC-2771, a standard name.
+        ExprKind::Call { callee, args }
+            if args.is_empty() && ast.expr(ast.skip_parens(*callee)).is_ident("_msgSender") =>
+        {
+            true
+        }
         ExprKind::Call { callee, args } => {
             matches!(
                 ast.expr(ast.skip_parens(*callee)).kind,

@@ -1,5 +1,6 @@
 //! One file per detector.
 
+pub(crate) mod arbitrary_send_eth;
 pub(crate) mod controlled_delegatecall;
 pub(crate) mod deprecated_construct;
 pub(crate) mod floating_pragma;
