@@ -7,11 +7,13 @@ use crate::rules;
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
     &rules::arbitrary_send_eth::ArbitrarySendEth,
+    &rules::arbitrary_storage_write::ArbitraryStorageWrite,
     &rules::controlled_delegatecall::ControlledDelegatecall,
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
     &rules::misnamed_constructor::MisnamedConstructor,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::uninitialized_storage_pointer::UninitializedStoragePointer,
     &rules::unprotected_initializer::UnprotectedInitializer,
     &rules::unprotected_selfdestruct::UnprotectedSelfdestruct,
     &rules::unprotected_state_write::UnprotectedStateWrite,
