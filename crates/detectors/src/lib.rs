@@ -5,12 +5,12 @@
 //! metadata is a `static` [`DetectorMeta`], and it implements [`Detector`]. The
 //! [`registry`] lists every detector sorted by id.
 
+mod analysis;
 mod declare;
 mod detector;
 mod finding;
 mod meta;
 pub mod registry;
-mod analysis;
 mod rules;
 
 use rayon::prelude::*;

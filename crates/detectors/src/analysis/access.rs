@@ -9,7 +9,11 @@ use syntax::Span;
 use syntax::ast::{Ast, ExprId, ExprKind, FunctionDef, FunctionKind};
 
 /// The syntax definition of a function of the model.
-pub(crate) fn def_of<'a>(ast: &'a Ast, model: &Model<'_>, f: FunctionId) -> Option<&'a FunctionDef> {
+pub(crate) fn def_of<'a>(
+    ast: &'a Ast,
+    model: &Model<'_>,
+    f: FunctionId,
+) -> Option<&'a FunctionDef> {
     ast.item(model.function(f).item.item).as_function()
 }
 
@@ -115,14 +119,18 @@ fn has_own_check(model: &Model<'_>, ast: &Ast, f: FunctionId, depth: u32) -> boo
         }
     }
     depth > 0
-        && model.internal_callees(model.function(f).contract, f).into_iter().any(|g| {
-            model.function(g).item.file == file
-                && (model.function(g).kind == FunctionKind::Modifier
-                    || model.calls(f).iter().any(|c| {
-                        stmts.iter().any(|&s| ast.stmt(s).span.lo == c.span.lo)
-                    }))
-                && has_own_check(model, ast, g, depth - 1)
-        })
+        && model
+            .internal_callees(model.function(f).contract, f)
+            .into_iter()
+            .any(|g| {
+                model.function(g).item.file == file
+                    && (model.function(g).kind == FunctionKind::Modifier
+                        || model
+                            .calls(f)
+                            .iter()
+                            .any(|c| stmts.iter().any(|&s| ast.stmt(s).span.lo == c.span.lo)))
+                    && has_own_check(model, ast, g, depth - 1)
+            })
 }
 
 /// The functions an open entry point reaches through internal calls (itself first),
@@ -210,7 +218,12 @@ pub(crate) fn privileged_state(
     out
 }
 
-fn callee_is(model: &Model<'_>, from: FunctionId, site: &semantics::CallSite, g: FunctionId) -> bool {
+fn callee_is(
+    model: &Model<'_>,
+    from: FunctionId,
+    site: &semantics::CallSite,
+    g: FunctionId,
+) -> bool {
     let target = match site.kind {
         semantics::CallKind::Internal { function, .. } => Some(function),
         semantics::CallKind::Library { function, .. } => Some(function),
@@ -376,7 +389,11 @@ impl CallerChoice<'_, '_> {
                 let Some(f) = self.model.var(v).function else {
                     return false;
                 };
-                depth > 0 && self.assigned_values(f, v).into_iter().any(|a| self.any_leaf(a, depth - 1))
+                depth > 0
+                    && self
+                        .assigned_values(f, v)
+                        .into_iter()
+                        .any(|a| self.any_leaf(a, depth - 1))
             }
             _ => false,
         }
@@ -402,7 +419,11 @@ impl CallerChoice<'_, '_> {
                     let args = args.exprs();
                     // `x.f(a)` through `using L for T`: `x` is the first parameter.
                     let bound = args.len() < self.model.params(f).len();
-                    let i = if bound { index.checked_sub(1) } else { Some(index) };
+                    let i = if bound {
+                        index.checked_sub(1)
+                    } else {
+                        Some(index)
+                    };
                     match i {
                         Some(i) => out.extend(args.get(i).copied()),
                         None => {
@@ -422,7 +443,8 @@ impl CallerChoice<'_, '_> {
     /// The values stored in the local `v` of `f`: its initialiser and assignments.
     pub(crate) fn assigned_values(&self, f: FunctionId, v: semantics::VarId) -> Vec<ExprId> {
         let mut out = Vec::new();
-        let Some(body) = def_of(self.ast, self.model, f).and_then(|d| body_span(self.ast, d)) else {
+        let Some(body) = def_of(self.ast, self.model, f).and_then(|d| body_span(self.ast, d))
+        else {
             return out;
         };
         let decl_span = self.model.var(v).span;
@@ -444,7 +466,9 @@ impl CallerChoice<'_, '_> {
         }
         for x in exprs_within(self.ast, body) {
             if let ExprKind::Assign { lhs, rhs, .. } = &self.ast.expr(x).kind
-                && self.model.declaration(self.file, self.ast.skip_parens(*lhs))
+                && self
+                    .model
+                    .declaration(self.file, self.ast.skip_parens(*lhs))
                     == Some(Declaration::Local(v))
             {
                 out.push(*rhs);
@@ -455,7 +479,10 @@ impl CallerChoice<'_, '_> {
 }
 
 /// The state variables written by the functions of `reaches` (own writes).
-pub(crate) fn written_by(model: &Model<'_>, reaches: &[(FunctionId, Vec<FunctionId>)]) -> BTreeSet<ItemRef> {
+pub(crate) fn written_by(
+    model: &Model<'_>,
+    reaches: &[(FunctionId, Vec<FunctionId>)],
+) -> BTreeSet<ItemRef> {
     reaches
         .iter()
         .flat_map(|(_, r)| r.iter())
@@ -543,15 +570,15 @@ pub(crate) fn is_sender_check(
         ExprKind::Call { callee, args } => {
             (holds && looks_up_caller(model, ast, file, *callee))
                 || holds
-                && args
-                    .exprs()
-                    .iter()
-                    .any(|&a| is_msg_sender(model, ast, file, a))
-                && *model.type_of(file, cond) == semantics::Type::BOOL
-                && !matches!(
-                    model.declaration(file, ast.skip_parens(*callee)),
-                    Some(Declaration::Builtin(_))
-                )
+                    && args
+                        .exprs()
+                        .iter()
+                        .any(|&a| is_msg_sender(model, ast, file, a))
+                    && *model.type_of(file, cond) == semantics::Type::BOOL
+                    && !matches!(
+                        model.declaration(file, ast.skip_parens(*callee)),
+                        Some(Declaration::Builtin(_))
+                    )
         }
         _ => false,
     }
@@ -612,9 +639,9 @@ pub(crate) fn sender_checked_at(
                 false
             }
         }
-        StmtKind::While { body, .. } | StmtKind::DoWhile { body, .. } | StmtKind::For { body, .. } => {
-            sender_checked_at(model, ast, file, *body, target)
-        }
+        StmtKind::While { body, .. }
+        | StmtKind::DoWhile { body, .. }
+        | StmtKind::For { body, .. } => sender_checked_at(model, ast, file, *body, target),
         _ => false,
     }
 }
@@ -636,7 +663,13 @@ fn exits(ast: &Ast, s: syntax::ast::StmtId) -> bool {
 
 /// True when the operation at `target` in function `g` runs only for a privileged
 /// caller by a check inside the body ([`sender_checked_at`]).
-pub(crate) fn checked_in_body(model: &Model<'_>, ast: &Ast, file: syntax::FileId, g: FunctionId, target: Span) -> bool {
+pub(crate) fn checked_in_body(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    g: FunctionId,
+    target: Span,
+) -> bool {
     def_of(ast, model, g)
         .and_then(|d| d.body)
         .is_some_and(|b| sender_checked_at(model, ast, file, b, target))
@@ -645,7 +678,11 @@ pub(crate) fn checked_in_body(model: &Model<'_>, ast: &Ast, file: syntax::FileId
 /// The state variables the file compares the caller with in a check of its own
 /// (`require(msg.sender == owner)`, `if (msg.sender == creator) _;`,
 /// `require(owners[msg.sender] != 0)`), besides those of the model's guards.
-pub(crate) fn checked_state(model: &Model<'_>, ast: &Ast, file: syntax::FileId) -> BTreeSet<ItemRef> {
+pub(crate) fn checked_state(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+) -> BTreeSet<ItemRef> {
     use syntax::ast::StmtKind;
     let mut conds = Vec::new();
     for (_, stmt) in ast.stmts() {
@@ -663,7 +700,8 @@ pub(crate) fn checked_state(model: &Model<'_>, ast: &Ast, file: syntax::FileId) 
     }
     let mut out = BTreeSet::new();
     for c in conds {
-        if is_sender_check(model, ast, file, c, true) || is_sender_check(model, ast, file, c, false) {
+        if is_sender_check(model, ast, file, c, true) || is_sender_check(model, ast, file, c, false)
+        {
             let span = ast.expr(c).span;
             let records = record_vars(model, ast, file, span);
             for x in exprs_within(ast, span) {
@@ -852,9 +890,14 @@ pub(crate) fn is_this(model: &Model<'_>, ast: &Ast, file: syntax::FileId, e: Exp
             Some(Declaration::Builtin(semantics::Builtin::This))
         ),
         ExprKind::Call { callee, args } => {
-            matches!(ast.expr(ast.skip_parens(*callee)).kind, ExprKind::ElementaryType(_))
-                && args.len() == 1
-                && args.exprs().first().is_some_and(|&a| is_this(model, ast, file, a))
+            matches!(
+                ast.expr(ast.skip_parens(*callee)).kind,
+                ExprKind::ElementaryType(_)
+            ) && args.len() == 1
+                && args
+                    .exprs()
+                    .first()
+                    .is_some_and(|&a| is_this(model, ast, file, a))
         }
         _ => false,
     }
@@ -863,7 +906,12 @@ pub(crate) fn is_this(model: &Model<'_>, ast: &Ast, file: syntax::FileId, e: Exp
 /// The state variables indexed, inside `span`, by a key the caller picks
 /// (`channels[id].partyA == msg.sender`): per-record ownership, not a privilege of
 /// the contract. Keys that are the sender or constants do not count.
-fn record_vars(model: &Model<'_>, ast: &Ast, file: syntax::FileId, span: Span) -> BTreeSet<ItemRef> {
+fn record_vars(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    span: Span,
+) -> BTreeSet<ItemRef> {
     let mut out = BTreeSet::new();
     for x in exprs_within(ast, span) {
         if let ExprKind::Index {

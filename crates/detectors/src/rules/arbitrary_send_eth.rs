@@ -284,9 +284,7 @@ fn own_balance_in(
             base,
             index: Some(i),
         } if is_msg_sender(model, ast, file, *i)
-            || key.is_some_and(|d| {
-                model.declaration(file, ast.skip_parens(*i)) == Some(d)
-            }) =>
+            || key.is_some_and(|d| model.declaration(file, ast.skip_parens(*i)) == Some(d)) =>
         {
             root_state_var(model, ast, file, *base)
         }
@@ -416,14 +414,10 @@ fn debits(choice: &CallerChoice<'_, '_>) -> Vec<ItemRef> {
         for x in exprs_within(ast, body) {
             let place = match &ast.expr(x).kind {
                 ExprKind::Assign { lhs, .. } => *lhs,
-                ExprKind::Unary { op, operand }
-                    if matches!(
-                        op,
-                        UnaryOp::Delete | UnaryOp::PostDec | UnaryOp::PreDec
-                    ) =>
-                {
-                    *operand
-                }
+                ExprKind::Unary {
+                    op: UnaryOp::Delete | UnaryOp::PostDec | UnaryOp::PreDec,
+                    operand,
+                } => *operand,
                 _ => continue,
             };
             if let Some(r) = root_state_var(model, ast, file, place) {

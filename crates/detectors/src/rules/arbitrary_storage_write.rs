@@ -92,7 +92,9 @@ impl Detector for ArbitraryStorageWrite {
                     continue;
                 };
                 for x in exprs_within(ast, body) {
-                    if seen.contains(&x) || checked_in_body(model, ast, cx.file, g, ast.expr(x).span) {
+                    if seen.contains(&x)
+                        || checked_in_body(model, ast, cx.file, g, ast.expr(x).span)
+                    {
                         continue;
                     }
                     // `a.length--`, `--a.length`, `a.length -= n`.

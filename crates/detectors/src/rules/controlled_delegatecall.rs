@@ -107,11 +107,27 @@ impl Detector for ControlledDelegatecall {
                     );
                     let target_text = cx.snippet(ast.expr(target).span);
                     let (message, confidence, severity) = if target_controlled {
-                        (format!("the caller chooses the delegatecall target `{target_text}`"), Confidence::High, Severity::High)
+                        (
+                            format!("the caller chooses the delegatecall target `{target_text}`"),
+                            Confidence::High,
+                            Severity::High,
+                        )
                     } else if data_controlled {
-                        (format!("the caller chooses the data delegated to `{target_text}`: every function of that code runs as this contract"), Confidence::Medium, Severity::High)
+                        (
+                            format!(
+                                "the caller chooses the data delegated to `{target_text}`: every function of that code runs as this contract"
+                            ),
+                            Confidence::Medium,
+                            Severity::High,
+                        )
                     } else if stored_target {
-                        (format!("anyone can trigger a delegatecall into the code at `{target_text}`, which runs with this contract's storage"), Confidence::Low, Severity::Medium)
+                        (
+                            format!(
+                                "anyone can trigger a delegatecall into the code at `{target_text}`, which runs with this contract's storage"
+                            ),
+                            Confidence::Low,
+                            Severity::Medium,
+                        )
                     } else {
                         continue;
                     };
@@ -179,35 +195,37 @@ fn selector_chosen(choice: &CallerChoice<'_, '_>, ast: &Ast, data: ExprId, depth
     let data = ast.skip_parens(data);
     let model = choice.model;
     match &ast.expr(data).kind {
-        ExprKind::Ident(_) | ExprKind::Member { .. } => match model.declaration(choice.file, data) {
-            Some(Declaration::Param(v)) => {
-                let Some(f) = model.var(v).function else {
-                    return false;
-                };
-                if f == choice.entry {
-                    return true;
+        ExprKind::Ident(_) | ExprKind::Member { .. } => {
+            match model.declaration(choice.file, data) {
+                Some(Declaration::Param(v)) => {
+                    let Some(f) = model.var(v).function else {
+                        return false;
+                    };
+                    if f == choice.entry {
+                        return true;
+                    }
+                    let Some(i) = model.params(f).iter().position(|&p| p == v) else {
+                        return false;
+                    };
+                    depth > 0
+                        && choice
+                            .args_to(f, i)
+                            .into_iter()
+                            .any(|a| selector_chosen(choice, ast, a, depth - 1))
                 }
-                let Some(i) = model.params(f).iter().position(|&p| p == v) else {
-                    return false;
-                };
-                depth > 0
-                    && choice
-                        .args_to(f, i)
-                        .into_iter()
-                        .any(|a| selector_chosen(choice, ast, a, depth - 1))
+                Some(Declaration::Local(v)) => {
+                    let Some(f) = model.var(v).function else {
+                        return false;
+                    };
+                    depth > 0
+                        && choice
+                            .assigned_values(f, v)
+                            .into_iter()
+                            .any(|a| selector_chosen(choice, ast, a, depth - 1))
+                }
+                _ => choice.leaf(data, depth),
             }
-            Some(Declaration::Local(v)) => {
-                let Some(f) = model.var(v).function else {
-                    return false;
-                };
-                depth > 0
-                    && choice
-                        .assigned_values(f, v)
-                        .into_iter()
-                        .any(|a| selector_chosen(choice, ast, a, depth - 1))
-            }
-            _ => choice.leaf(data, depth),
-        },
+        }
         ExprKind::Call { callee, args } => {
             let callee = ast.skip_parens(*callee);
             let encodes_call = ast.expr(callee).as_member_access().is_some_and(|(_, m)| {
@@ -218,10 +236,7 @@ fn selector_chosen(choice: &CallerChoice<'_, '_>, ast: &Ast, data: ExprId, depth
             });
             let conversion = matches!(ast.expr(callee).kind, ExprKind::ElementaryType(_));
             (encodes_call || conversion)
-                && args
-                    .exprs()
-                    .first()
-                    .is_some_and(|&a| choice.any_leaf(a, 3))
+                && args.exprs().first().is_some_and(|&a| choice.any_leaf(a, 3))
         }
         _ => false,
     }

@@ -82,9 +82,7 @@ impl Detector for UninitializedStoragePointer {
             };
             for (_, stmt) in ast.stmts() {
                 let StmtKind::VarDecl {
-                    decls,
-                    value: None,
-                    ..
+                    decls, value: None, ..
                 } = &stmt.kind
                 else {
                     continue;

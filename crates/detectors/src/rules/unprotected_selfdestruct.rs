@@ -68,7 +68,11 @@ impl Detector for UnprotectedSelfdestruct {
                 continue;
             };
             let name = model.function(entry).name.as_str();
-            let shown = if name.is_empty() { "the fallback function" } else { name };
+            let shown = if name.is_empty() {
+                "the fallback function"
+            } else {
+                name
+            };
             let call = ast.expr(kill).span;
             out.push(
                 cx.finding(
@@ -104,7 +108,8 @@ impl Detector for UnprotectedSelfdestruct {
                     .into_iter()
                     .filter(|&g| model.function(g).item.file == cx.file),
             );
-            let (Some(def), Some(kill)) = (def_of(ast, model, f), find_kill(cx, ast, &reach, false))
+            let (Some(def), Some(kill)) =
+                (def_of(ast, model, f), find_kill(cx, ast, &reach, false))
             else {
                 continue;
             };
@@ -142,11 +147,10 @@ fn find_kill(
         let body = body_span(ast, def_of(ast, model, g)?)?;
         exprs_within(ast, body).find(|&e| {
             matches!(&ast.expr(e).kind, ExprKind::Call { callee, .. }
-                if matches!(
-                    model.declaration(cx.file, ast.skip_parens(*callee)),
-                    Some(Declaration::Builtin(Builtin::Selfdestruct | Builtin::Suicide))
-                ))
-                && (!unchecked_only || !checked_in_body(model, ast, cx.file, g, ast.expr(e).span))
+            if matches!(
+                model.declaration(cx.file, ast.skip_parens(*callee)),
+                Some(Declaration::Builtin(Builtin::Selfdestruct | Builtin::Suicide))
+            )) && (!unchecked_only || !checked_in_body(model, ast, cx.file, g, ast.expr(e).span))
         })
     })
 }
