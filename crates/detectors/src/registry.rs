@@ -8,7 +8,9 @@ use crate::rules;
 pub static REGISTRY: &[&dyn Detector] = &[
     &rules::arbitrary_send_eth::ArbitrarySendEth,
     &rules::arbitrary_storage_write::ArbitraryStorageWrite,
+    &rules::arbitrary_transfer_from::ArbitraryTransferFrom,
     &rules::controlled_delegatecall::ControlledDelegatecall,
+    &rules::default_visibility::DefaultVisibility,
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
     &rules::misnamed_constructor::MisnamedConstructor,

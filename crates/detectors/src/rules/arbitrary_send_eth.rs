@@ -377,7 +377,7 @@ fn var_text(cx: &FileContext<'_>, r: ItemRef) -> String {
 
 /// True when a parameter of the entry point chooses the address, directly or passed
 /// on as a parameter of internal calls (not when the caller passes `msg.sender`).
-fn param_chosen(choice: &CallerChoice<'_, '_>, dest: ExprId, depth: u32) -> bool {
+pub(crate) fn param_chosen(choice: &CallerChoice<'_, '_>, dest: ExprId, depth: u32) -> bool {
     let (model, ast) = (choice.model, choice.ast);
     exprs_within(ast, ast.expr(dest).span).any(|x| {
         let Some(Declaration::Param(v)) = model.declaration(choice.file, x) else {

@@ -2,7 +2,9 @@
 
 pub(crate) mod arbitrary_send_eth;
 pub(crate) mod arbitrary_storage_write;
+pub(crate) mod arbitrary_transfer_from;
 pub(crate) mod controlled_delegatecall;
+pub(crate) mod default_visibility;
 pub(crate) mod deprecated_construct;
 pub(crate) mod floating_pragma;
 pub(crate) mod misnamed_constructor;
