@@ -83,12 +83,31 @@ impl Detector for ArbitraryTransferFrom {
                         continue;
                     };
                     let args = args.exprs();
-                    let from = match (member.name.as_str(), site.kind, args.len()) {
-                        ("transferFrom", CallKind::HighLevel { .. }, 3) => args[0],
-                        ("safeTransferFrom", CallKind::Library { .. }, 4) => args[1],
-                        ("safeTransferFrom", CallKind::Library { .. }, 3) => args[0],
+                    // ERC-20 `transferFrom(from, to, amount)`, ERC-721
+                    // `safeTransferFrom(from, to, id[, data])`, SafeERC20
+                    // `token.safeTransferFrom(from, to, amount)` and
+                    // `SafeERC20.safeTransferFrom(token, from, to, amount)`.
+                    let library = matches!(site.kind, CallKind::Library { .. });
+                    let bound = ast
+                        .expr(ast.skip_parens(callee))
+                        .as_member_access()
+                        .is_some_and(|(base, _)| {
+                            !model.type_of(cx.file, base).is_unknown()
+                                && !matches!(
+                                    model.type_of(cx.file, base),
+                                    semantics::Type::TypeType(_)
+                                )
+                        });
+                    let from = match (member.name.as_str(), args.len()) {
+                        ("transferFrom", 3) if site.kind.is_external() => args[0],
+                        ("safeTransferFrom", 3) => args[0],
+                        ("safeTransferFrom", 4) if library && !bound => args[1],
+                        ("safeTransferFrom", 4) => args[0],
                         _ => continue,
                     };
+                    if matches!(site.kind, CallKind::Internal { .. }) {
+                        continue;
+                    }
                     if seen.contains(&call)
                         || checked_in_body(model, ast, cx.file, g, site.span)
                         || is_msg_sender(model, ast, cx.file, from)
@@ -137,9 +156,7 @@ fn related_to_caller(cx: &FileContext<'_>, choice: &CallerChoice<'_, '_>, from: 
                 inner
                     .iter()
                     .any(|&y| model.declaration(cx.file, y) == Some(decl))
-                    && inner
-                        .iter()
-                        .any(|&y| is_msg_sender(model, ast, cx.file, y))
+                    && inner.iter().any(|&y| is_msg_sender(model, ast, cx.file, y))
                     && !is_transfer_call(ast, x)
             }
         })
