@@ -9,8 +9,8 @@ declare_detector! {
     /// Before Solidity 0.5, a constructor was the function named exactly like its
     /// contract. This detector reports a public function whose name matches the
     /// contract's only when letter case is ignored (`function owned()` in
-    /// `contract Owned`), or that is named `Constructor`: it was meant as the
-    /// constructor but is an ordinary function.
+    /// `contract Owned`), or that is named `Constructor`, and that writes state as a
+    /// constructor does: it was meant as the constructor but is an ordinary function.
     ///
     /// ## Why it matters
     /// The intended constructor never runs at deployment and stays callable by anyone
@@ -55,7 +55,12 @@ impl Detector for MisnamedConstructor {
         let model = cx.model();
         let ast = cx.ast();
         for (f, info) in cx.functions() {
-            if !is_misnamed_constructor(model, f) || !model.is_entry_point(f) {
+            // A constructor initialises state: a function that writes none (a
+            // forwarder named `proxy` in `Proxy`) merely shares the name.
+            if !is_misnamed_constructor(model, f)
+                || !model.is_entry_point(f)
+                || model.summary(None, f).writes.is_empty()
+            {
                 continue;
             }
             let Some(def) = def_of(ast, model, f) else {
