@@ -104,14 +104,19 @@ fn has_own_check(model: &Model<'_>, ast: &Ast, f: FunctionId, depth: u32) -> boo
             } if exits(ast, *then_branch) && is_sender_check(model, ast, file, *cond, false) => {
                 return true;
             }
-            // A modifier running its body only for the privileged: `if (check) _;`.
+            // A modifier running its body only for the privileged: `if (check) _;`,
+            // `if (check) { _; } else { throw; }`, `if (!check) throw; else _;`.
             StmtKind::If {
                 cond,
                 then_branch,
-                else_branch: None,
+                else_branch,
             } if def.kind == FunctionKind::Modifier
-                && matches!(ast.stmt(*then_branch).kind, StmtKind::Placeholder)
-                && is_sender_check(model, ast, file, *cond, true) =>
+                && ((has_placeholder(ast, *then_branch)
+                    && else_branch.is_none_or(|e| exits(ast, e))
+                    && is_sender_check(model, ast, file, *cond, true))
+                    || (exits(ast, *then_branch)
+                        && else_branch.is_some_and(|e| has_placeholder(ast, e))
+                        && is_sender_check(model, ast, file, *cond, false))) =>
             {
                 return true;
             }
@@ -190,16 +195,11 @@ pub(crate) fn privileged_state(
     }
     for (gf, lo, hi) in guards {
         let inside = |s: Span| s.lo >= lo && s.hi <= hi;
-        let records = record_vars(model, ast, file, Span::new(lo, hi));
         // Guards in other files: their expressions are not in this AST.
         if model.function(gf).item.file != file {
             continue;
         }
-        for a in model.state_reads(gf) {
-            if inside(ast.expr(a.expr).span) && !records.contains(&a.var) {
-                out.insert(a.var);
-            }
-        }
+        out.extend(sender_compared_vars(model, ast, file, Span::new(lo, hi)));
         for c in model.calls(gf) {
             if !inside(c.span) || c.kind.is_external() {
                 continue;
@@ -684,10 +684,14 @@ pub(crate) fn checked_state(
     file: syntax::FileId,
 ) -> BTreeSet<ItemRef> {
     use syntax::ast::StmtKind;
+    // Each condition with the truth value under which the code goes on.
     let mut conds = Vec::new();
     for (_, stmt) in ast.stmts() {
-        if let StmtKind::If { cond, .. } = &stmt.kind {
-            conds.push(*cond);
+        if let StmtKind::If {
+            cond, then_branch, ..
+        } = &stmt.kind
+        {
+            conds.push((*cond, !exits(ast, *then_branch)));
         }
     }
     for (_, e) in ast.exprs() {
@@ -695,24 +699,69 @@ pub(crate) fn checked_state(
             && (ast.expr(callee).is_ident("require") || ast.expr(callee).is_ident("assert"))
             && let Some(&c) = args.exprs().first()
         {
-            conds.push(c);
+            conds.push((c, true));
         }
     }
     let mut out = BTreeSet::new();
-    for c in conds {
-        if is_sender_check(model, ast, file, c, true) || is_sender_check(model, ast, file, c, false)
-        {
-            let span = ast.expr(c).span;
-            let records = record_vars(model, ast, file, span);
-            for x in exprs_within(ast, span) {
-                if let Some(Declaration::StateVar(r)) = model.declaration(file, x)
-                    && !records.contains(&r)
-                {
-                    out.insert(r);
-                }
-            }
+    for (c, holds) in conds {
+        if is_sender_check(model, ast, file, c, holds) {
+            out.extend(sender_compared_vars(model, ast, file, ast.expr(c).span));
         }
     }
+    out
+}
+
+/// The state variables compared with the caller inside `span`: `owner` in
+/// `msg.sender == owner`, `admins` in `admins[msg.sender]` (a flag) and in
+/// `owners[msg.sender] != 0`. Per-record owners (`channels[id].party == msg.sender`)
+/// are left out.
+fn sender_compared_vars(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    span: Span,
+) -> BTreeSet<ItemRef> {
+    use syntax::ast::BinaryOp;
+    let records = record_vars(model, ast, file, span);
+    let mut out = BTreeSet::new();
+    for x in exprs_within(ast, span) {
+        match &ast.expr(x).kind {
+            ExprKind::Binary {
+                op: BinaryOp::Eq | BinaryOp::Ne,
+                lhs,
+                rhs,
+            } => {
+                for (a, b) in [(*lhs, *rhs), (*rhs, *lhs)] {
+                    if is_msg_sender(model, ast, file, a)
+                        && let Some(r) = root_state_var(model, ast, file, b)
+                    {
+                        out.insert(r);
+                    }
+                    // `owners[msg.sender] != 0`.
+                    if let ExprKind::Index {
+                        base,
+                        index: Some(i),
+                    } = &ast.expr(ast.skip_parens(a)).kind
+                        && is_msg_sender(model, ast, file, *i)
+                        && is_zero_like(ast, b)
+                        && let Some(r) = root_state_var(model, ast, file, *base)
+                    {
+                        out.insert(r);
+                    }
+                }
+            }
+            ExprKind::Index {
+                base,
+                index: Some(i),
+            } if *model.type_of(file, x) == semantics::Type::BOOL
+                && is_msg_sender(model, ast, file, *i) =>
+            {
+                out.extend(root_state_var(model, ast, file, *base));
+            }
+            _ => {}
+        }
+    }
+    out.retain(|r| !records.contains(r));
     out
 }
 
@@ -953,4 +1002,15 @@ fn looks_up_caller(model: &Model<'_>, ast: &Ast, file: syntax::FileId, callee: E
         matches!(&ast.expr(x).kind, ExprKind::Index { base, index: Some(i) }
             if is_msg_sender(model, ast, file, *i) && root_state_var(model, ast, file, *base).is_some())
     })
+}
+
+/// The statement is the modifier placeholder `_` or a block holding one.
+fn has_placeholder(ast: &Ast, s: syntax::ast::StmtId) -> bool {
+    use syntax::ast::StmtKind;
+    match &ast.stmt(s).kind {
+        StmtKind::Placeholder => true,
+        StmtKind::Block { stmts, .. } => stmts.iter().any(|&x| has_placeholder(ast, x)),
+        StmtKind::Expr(e) => ast.expr(*e).is_ident("_"),
+        _ => false,
+    }
 }

@@ -196,13 +196,17 @@ fn judge_amount(
         return Amount::Unbounded;
     };
     let amount = ast.skip_parens(value);
+    // Only a named amount (a parameter or local) can be checked against the balance.
     let amount_decl = model.declaration(cx.file, amount);
-    if amount_decl.is_none() {
+    if !matches!(
+        amount_decl,
+        Some(Declaration::Param(_) | Declaration::Local(_))
+    ) {
         return Amount::Unbounded;
     }
     let same_amount = |e: ExprId| model.declaration(cx.file, ast.skip_parens(e)) == amount_decl;
     let mut wrong = None;
-    for cond in conditions(ast, body) {
+    for (cond, holds) in conditions(ast, body) {
         for x in exprs_within(ast, ast.expr(cond).span) {
             let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind else {
                 continue;
@@ -217,6 +221,7 @@ fn judge_amount(
             let Some(var) = balance else { continue };
             // Normalised to `amount OP balance`.
             let op = if amount_left { *op } else { flip(*op) };
+            let op = if holds { op } else { negate(op) };
             match op {
                 BinaryOp::Le | BinaryOp::Lt => {
                     return if debited.contains(&var) {
@@ -246,15 +251,20 @@ fn flip(op: BinaryOp) -> BinaryOp {
     }
 }
 
-/// The conditions of `require`/`assert` calls and `if`/loop statements inside `body`.
-fn conditions(ast: &Ast, body: Span) -> Vec<ExprId> {
+/// The conditions of `require`/`assert` calls and `if`/loop statements inside `body`,
+/// each with the truth value under which execution goes on (`false` for
+/// `if (c) revert();`).
+fn conditions(ast: &Ast, body: Span) -> Vec<(ExprId, bool)> {
     let mut out = Vec::new();
     for (_, stmt) in ast.stmts() {
         if stmt.span.lo < body.lo || stmt.span.hi > body.hi {
             continue;
         }
         match &stmt.kind {
-            StmtKind::If { cond, .. } | StmtKind::While { cond, .. } => out.push(*cond),
+            StmtKind::If {
+                cond, then_branch, ..
+            } => out.push((*cond, !exits(ast, *then_branch))),
+            StmtKind::While { cond, .. } => out.push((*cond, true)),
             _ => {}
         }
     }
@@ -263,10 +273,35 @@ fn conditions(ast: &Ast, body: Span) -> Vec<ExprId> {
             && (ast.expr(callee).is_ident("require") || ast.expr(callee).is_ident("assert"))
             && let Some(&c) = args.exprs().first()
         {
-            out.push(c);
+            out.push((c, true));
         }
     }
     out
+}
+
+/// A statement that leaves the function: `revert`, `throw`, `return`, or a block
+/// starting with one.
+fn exits(ast: &Ast, s: syntax::ast::StmtId) -> bool {
+    match &ast.stmt(s).kind {
+        StmtKind::Return { .. } | StmtKind::Revert { .. } | StmtKind::Throw => true,
+        StmtKind::Block { stmts, .. } => stmts.first().is_some_and(|&x| exits(ast, x)),
+        StmtKind::Expr(e) => ast
+            .expr(ast.skip_parens(*e))
+            .as_call()
+            .is_some_and(|(c, _)| ast.expr(c).is_ident("revert")),
+        _ => false,
+    }
+}
+
+/// The comparison that holds when `op` does not.
+fn negate(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Le => BinaryOp::Gt,
+        BinaryOp::Lt => BinaryOp::Ge,
+        BinaryOp::Ge => BinaryOp::Lt,
+        BinaryOp::Gt => BinaryOp::Le,
+        other => other,
+    }
 }
 
 /// The state variable `M` of a `M[msg.sender]` read inside `e`, also through locals
