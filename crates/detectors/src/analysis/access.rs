@@ -204,13 +204,31 @@ pub(crate) fn privileged_state(
             if !inside(c.span) || c.kind.is_external() {
                 continue;
             }
+            let Some(call) = c.expr else { continue };
+            // A check about one record (`_owns(msg.sender, tokenId)`) is per-record
+            // ownership, not a privilege of the contract.
+            let per_record = ast.expr(call).as_call().is_some_and(|(_, args)| {
+                args.exprs().into_iter().any(|a| {
+                    !is_msg_sender(model, ast, file, a)
+                        && exprs_within(ast, ast.expr(a).span).any(|y| {
+                            matches!(
+                                model.declaration(file, y),
+                                Some(Declaration::Param(_) | Declaration::Local(_))
+                            )
+                        })
+                })
+            });
+            if per_record {
+                continue;
+            }
             for g in model.internal_callees(model.function(gf).contract, gf) {
-                if model
-                    .calls(gf)
-                    .iter()
-                    .any(|s| inside(s.span) && s.expr.is_some() && callee_is(model, gf, s, g))
-                {
-                    out.extend(model.summary(None, g).reads);
+                if callee_is(model, gf, c, g) {
+                    // A check reads; a call that also writes (`transferFrom(from, msg.sender, v)`
+                    // inside an `assert`) is an action, not a lookup of the caller.
+                    let summary = model.summary(None, g);
+                    if summary.writes.is_empty() {
+                        out.extend(summary.reads);
+                    }
                 }
             }
         }
