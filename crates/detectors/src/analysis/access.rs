@@ -576,6 +576,29 @@ pub(crate) fn is_sender_check(
             op: UnaryOp::Not,
             operand,
         } => sub(*operand, !holds),
+        // `bool isAdmin = admins[msg.sender]; require(isAdmin);`
+        ExprKind::Ident(_) => match model.declaration(file, cond) {
+            Some(Declaration::Local(v)) => {
+                let name = model.var(v).span;
+                ast.stmts().any(|(_, stmt)| match &stmt.kind {
+                    syntax::ast::StmtKind::VarDecl {
+                        decls,
+                        value: Some(value),
+                        ..
+                    } => {
+                        decls
+                            .iter()
+                            .flatten()
+                            .any(|d| d.name.as_ref().is_some_and(|n| n.span == name))
+                            && ast.expr(*value).span.lo > name.hi
+                            && !matches!(ast.expr(ast.skip_parens(*value)).kind, ExprKind::Ident(_))
+                            && sub(*value, holds)
+                    }
+                    _ => false,
+                })
+            }
+            _ => false,
+        },
         ExprKind::Index {
             base,
             index: Some(index),

@@ -205,6 +205,37 @@ fn judge_amount(
         return Amount::Unbounded;
     }
     let same_amount = |e: ExprId| model.declaration(cx.file, ast.skip_parens(e)) == amount_decl;
+    // A debit that reverts when the amount exceeds the balance:
+    // `balances[msg.sender] = balances[msg.sender].sub(amount)`, or `-= amount` with
+    // checked arithmetic.
+    for &h in choice.reach {
+        let Some(hbody) = def_of(ast, model, h).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        for x in exprs_within(ast, hbody) {
+            let ExprKind::Assign { op, lhs, rhs } = &ast.expr(x).kind else {
+                continue;
+            };
+            let Some(var) = own_balance_in(choice, h, *lhs, 0, None) else {
+                continue;
+            };
+            let subtracts = match op {
+                Some(BinaryOp::Sub) => same_amount(*rhs) && model.is_checked_arithmetic(cx.file, x),
+                None => exprs_within(ast, ast.expr(*rhs).span).any(|y| {
+                    ast.expr(y).as_call().is_some_and(|(callee, args)| {
+                        ast.expr(ast.skip_parens(callee))
+                            .as_member_access()
+                            .is_some_and(|(_, m)| m.name == "sub")
+                            && args.exprs().into_iter().any(&same_amount)
+                    })
+                }),
+                _ => false,
+            };
+            if subtracts && debited.contains(&var) {
+                return Amount::OwnBalanceDebited;
+            }
+        }
+    }
     let mut wrong = None;
     for (cond, holds) in conditions(ast, body) {
         for x in exprs_within(ast, ast.expr(cond).span) {

@@ -20,6 +20,11 @@ declare_detector! {
     /// (`_useNonce(owner)` inside the hashed data, `_useCheckedNonce(signer, nonce)`,
     /// `used[digest] = true`).
     ///
+    /// Reported with high severity when the function moves value (sends ether or
+    /// calls a token `transfer`), medium otherwise: signed allow-list entries are
+    /// often meant to be reusable. Confidence is low: the detector cannot tell a
+    /// one-time authorisation from a reusable one.
+    ///
     /// ## Why it matters
     /// Anyone who sees the signature once (it is public on chain) can submit it again:
     /// repeat a withdrawal, a transfer or a vote as often as the action allows.
@@ -44,7 +49,7 @@ static META: DetectorMeta = DetectorMeta {
     id: "signature-replay",
     title: "Signature can be replayed",
     severity: Severity::High,
-    confidence: Confidence::Medium,
+    confidence: Confidence::Low,
     swc: Some("SWC-121"),
     category: "signature_replay",
     description: "A signature authorises an action, but nothing records that the signed message was used, so it \
@@ -65,14 +70,34 @@ impl Detector for SignatureReplay {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
         let ast = cx.ast();
+        let mut seen: Vec<Span> = Vec::new();
         for (entry, reach) in open_entries(model, cx.file, ast) {
             let Some(recover) = reach.iter().find_map(|&g| recover_call(cx, ast, g)) else {
                 continue;
             };
-            if consumes_message(cx, ast, entry, &reach) {
+            // One finding per recovery (a helper shared by several entry points).
+            if seen.contains(&recover) || consumes_message(cx, ast, entry, &reach) {
                 continue;
             }
-            out.push(cx.finding(
+            seen.push(recover);
+            // Replaying a payout or a token transfer loses funds; replaying other
+            // authorisations (an allow-list entry) is often harmless by design.
+            let summary = model.summary(None, entry);
+            let moves_value = summary.sends_value
+                || summary.external_calls.iter().any(|(_, c)| {
+                    c.expr
+                        .and_then(|e| ast.expr(e).as_call())
+                        .and_then(|(callee, _)| {
+                            ast.expr(ast.skip_parens(callee)).as_member_access()
+                        })
+                        .is_some_and(|(_, m)| {
+                            matches!(
+                                m.name.as_str(),
+                                "transfer" | "transferFrom" | "safeTransfer" | "safeTransferFrom"
+                            )
+                        })
+                });
+            let mut finding = cx.finding(
                 &META,
                 Some(entry),
                 recover,
@@ -80,7 +105,11 @@ impl Detector for SignatureReplay {
                     "`{}` authorises the call, but nothing marks the signed message as used: the signature can be replayed",
                     cx.snippet(recover)
                 ),
-            ));
+            );
+            if !moves_value {
+                finding.severity = Severity::Medium;
+            }
+            out.push(finding);
         }
     }
 }
@@ -233,9 +262,24 @@ fn consumes_message(
                 ExprKind::Unary { op, operand } if op.is_update() => *operand,
                 _ => continue,
             };
-            let Some(var) = root_state_var(model, ast, cx.file, place) else {
-                continue;
+            let var = root_state_var(model, ast, cx.file, place);
+            // Library state passed as a `storage` parameter (`self.nonces[from]++`).
+            let storage_param = match model.declaration(cx.file, root_name(ast, place)) {
+                Some(d @ Declaration::Param(p))
+                    if matches!(
+                        model.var(p).ty,
+                        semantics::Type::Struct(_)
+                            | semantics::Type::Mapping(..)
+                            | semantics::Type::Array { .. }
+                    ) =>
+                {
+                    Some(d)
+                }
+                _ => None,
             };
+            if var.is_none() && storage_param.is_none() {
+                continue;
+            }
             // The place, and the initialiser of a local storage pointer at its root
             // (`Bet storage bet = bets[ticketId]; bet.player = msg.sender;`).
             let mut spans = vec![ast.expr(place).span];
@@ -248,8 +292,10 @@ fn consumes_message(
                 })
             });
             let read_in_message = hashed_spans.iter().any(|h| {
-                exprs_within(ast, *h).any(|y| {
-                    matches!(model.declaration(cx.file, y), Some(Declaration::StateVar(r)) if r == var)
+                exprs_within(ast, *h).any(|y| match model.declaration(cx.file, y) {
+                    Some(Declaration::StateVar(r)) => Some(r) == var,
+                    d @ Some(Declaration::Param(_)) => d == storage_param,
+                    _ => false,
                 })
             });
             if keyed || read_in_message {
@@ -305,4 +351,18 @@ fn pointer_init(
         }
         _ => None,
     })
+}
+
+/// The name at the root of an assigned place: `self` in `self.nonces[from]`.
+fn root_name(ast: &Ast, place: syntax::ast::ExprId) -> syntax::ast::ExprId {
+    let mut e = ast.skip_parens(place);
+    for _ in 0..32 {
+        match &ast.expr(e).kind {
+            ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
+                e = ast.skip_parens(*base)
+            }
+            _ => break,
+        }
+    }
+    e
 }
