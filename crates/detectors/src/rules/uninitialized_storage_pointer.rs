@@ -17,6 +17,10 @@ declare_detector! {
     /// writes through it, medium otherwise. Files whose pragma admits only 0.5 or later
     /// are not concerned (the compiler rejects the declaration).
     ///
+    /// Its category is `other`: the DASP taxonomy has no class for storage layout
+    /// errors, so they fall under its "unknown unknowns", which SmartBugs names
+    /// `other`; the flaw is a compiler default, not a missing access check.
+    ///
     /// ## Why it matters
     /// Writing a field of the local overwrites the first state variables instead of a
     /// fresh record: an owner, a secret number, a lock. Honeypots use it on purpose
