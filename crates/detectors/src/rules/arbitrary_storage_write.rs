@@ -116,7 +116,9 @@ impl Detector for ArbitraryStorageWrite {
                             continue;
                         };
                         let checks = length_checks(cx, ast, g, var);
-                        if checks.iter().any(|&(_, holds)| !holds) {
+                        if checks.iter().any(|&(_, holds)| !holds)
+                            || indexed_before(cx, ast, body, array, ast.expr(x).span.lo)
+                        {
                             continue;
                         }
                         let at = ast.expr(x).span;
@@ -149,7 +151,7 @@ impl Detector for ArbitraryStorageWrite {
                     // `a.length = chosen`, then `a[chosen] = v`.
                     if let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(x).kind
                         && let Some(array) = length_of(ast, *lhs)
-                        && choice.any_leaf(*rhs, 3)
+                        && param_leaf(&choice, *rhs)
                         && let Some(var) = root_state_var(model, ast, cx.file, array)
                     {
                         seen.push(x);
@@ -160,7 +162,7 @@ impl Detector for ArbitraryStorageWrite {
                                     if matches!(&ast.expr(ast.skip_parens(*lhs)).kind,
                                         ExprKind::Index { base, index: Some(i) }
                                             if root_state_var(model, ast, cx.file, *base) == Some(var)
-                                                && choice.any_leaf(*i, 3)))
+                                                && param_leaf(&choice, *i)))
                             })
                         });
                         let length_span = ast.expr(x).span;
@@ -233,4 +235,34 @@ fn length_checks(
         out.push((x, always));
     }
     out
+}
+
+/// True when `e` holds a parameter the caller chooses (directly or passed on through
+/// internal calls), not only state.
+fn param_leaf(choice: &CallerChoice<'_, '_>, e: ExprId) -> bool {
+    let ast = choice.ast;
+    exprs_within(ast, ast.expr(e).span).any(|y| {
+        matches!(
+            choice.model.declaration(choice.file, y),
+            Some(semantics::Declaration::Param(_) | semantics::Declaration::Local(_))
+        ) && choice.leaf(y, 3)
+    })
+}
+
+/// True when the function indexes the same array before `before`
+/// (`arr[arr.length - 1]` in a swap-and-pop): the bounds check of that access already
+/// reverts on an empty array.
+fn indexed_before(
+    cx: &FileContext<'_>,
+    ast: &Ast,
+    body: syntax::Span,
+    array: ExprId,
+    before: u32,
+) -> bool {
+    let text = cx.snippet(ast.expr(array).span);
+    exprs_within(ast, body).any(|y| {
+        ast.expr(y).span.lo < before
+            && matches!(&ast.expr(y).kind, ExprKind::Index { base, index: Some(_) }
+                if cx.snippet(ast.expr(*base).span) == text)
+    })
 }
