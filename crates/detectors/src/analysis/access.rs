@@ -105,16 +105,16 @@ fn has_own_check(model: &Model<'_>, ast: &Ast, f: FunctionId, depth: u32) -> boo
                 return true;
             }
             // A modifier running its body only for the privileged: `if (check) _;`,
-            // `if (check) { _; } else { throw; }`, `if (!check) throw; else _;`.
+            // `if (check) { _; } else { throw; }`, `if (isAdmin) { _; } else { _fallback(); }`.
             StmtKind::If {
                 cond,
                 then_branch,
                 else_branch,
             } if def.kind == FunctionKind::Modifier
                 && ((has_placeholder(ast, *then_branch)
-                    && else_branch.is_none_or(|e| exits(ast, e))
+                    && else_branch.is_none_or(|e| !has_placeholder(ast, e))
                     && is_sender_check(model, ast, file, *cond, true))
-                    || (exits(ast, *then_branch)
+                    || (!has_placeholder(ast, *then_branch)
                         && else_branch.is_some_and(|e| has_placeholder(ast, e))
                         && is_sender_check(model, ast, file, *cond, false))) =>
             {

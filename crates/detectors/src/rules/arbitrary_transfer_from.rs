@@ -112,6 +112,7 @@ impl Detector for ArbitraryTransferFrom {
                         || checked_in_body(model, ast, cx.file, g, site.span)
                         || is_msg_sender(model, ast, cx.file, from)
                         || is_this(model, ast, cx.file, from)
+                        || !names_param(cx, from)
                         || !param_chosen(&choice, from, 3)
                         || related_to_caller(cx, &choice, from)
                     {
@@ -170,4 +171,31 @@ fn is_transfer_call(ast: &syntax::ast::Ast, x: ExprId) -> bool {
             .as_member_access()
             .is_some_and(|(_, m)| m.name == "transferFrom" || m.name == "safeTransferFrom")
     })
+}
+
+/// `from` is a parameter or local itself (possibly converted), not a lookup keyed by
+/// one (`wallets[reserve]` names an account the contract recorded).
+fn names_param(cx: &FileContext<'_>, from: ExprId) -> bool {
+    let ast = cx.ast();
+    let mut e = ast.skip_parens(from);
+    for _ in 0..4 {
+        match ast.expr(e).as_call() {
+            Some((callee, args))
+                if matches!(
+                    ast.expr(ast.skip_parens(callee)).kind,
+                    ExprKind::ElementaryType(_)
+                ) && args.len() == 1 =>
+            {
+                match args.exprs().first() {
+                    Some(&a) => e = ast.skip_parens(a),
+                    None => return false,
+                }
+            }
+            _ => break,
+        }
+    }
+    matches!(
+        cx.model().declaration(cx.file, e),
+        Some(Declaration::Param(_) | Declaration::Local(_))
+    )
 }

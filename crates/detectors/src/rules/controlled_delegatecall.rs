@@ -96,7 +96,12 @@ impl Detector for ControlledDelegatecall {
                     {
                         continue;
                     }
-                    let target_controlled = choice.any_leaf(target, 3);
+                    // The target itself (not an address looked up with a chosen key,
+                    // which a registry vouches for).
+                    let target_controlled = matches!(
+                        ast.expr(ast.skip_parens(target)).kind,
+                        ExprKind::Ident(_) | ExprKind::Member { .. }
+                    ) && choice.leaf(target, 3);
                     let data_controlled = args
                         .exprs()
                         .first()
