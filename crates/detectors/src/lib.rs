@@ -5,7 +5,7 @@
 //! metadata is a `static` [`DetectorMeta`], and it implements [`Detector`]. The
 //! [`registry`] lists every detector sorted by id.
 
-pub(crate) mod analysis;
+mod analysis;
 mod declare;
 mod detector;
 mod finding;

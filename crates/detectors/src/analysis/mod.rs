@@ -1,5 +1,6 @@
-//! Detector-side analyses shared by several rules.
+//! Detector-side analyses shared by several rules, one module per topic.
 
+pub(crate) mod access;
 pub(crate) mod call_results;
 pub(crate) mod overflow;
 pub(crate) mod reentrancy;

@@ -1,0 +1,521 @@
+use semantics::{Builtin, CallKind, Declaration, FunctionId, ItemRef, LowLevelKind};
+use syntax::Span;
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtKind, UnaryOp};
+
+use crate::analysis::access::{
+    CallerChoice, body_span, checked_in_body, def_of, exprs_within, is_msg_sender, open_entries,
+    root_state_var, written_by,
+};
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// Ether sent (`transfer`, `send`, `call{value: ...}`) from a function anyone can
+    /// call (no access check on the way) to an address the caller chooses
+    /// (`msg.sender` or a parameter), when the amount is not the caller's own recorded
+    /// balance: the usual withdrawal, where the amount is read from or checked against
+    /// `balances[msg.sender]` and that balance is debited, is not reported, nor is
+    /// returning `msg.value`.
+    ///
+    /// Two shapes are reported where they go wrong: the balance is read but never
+    /// debited (`msg.sender.transfer(balances[msg.sender])` with no reset, so the
+    /// caller can repeat it), and the check against the balance points the wrong way
+    /// (`require(amount >= balances[msg.sender])`, reported at the check).
+    ///
+    /// ## Why it matters
+    /// Any account can take ether that is not its own: drain the contract in one
+    /// call, or repeat a refund until nothing is left.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function refund() public {
+    ///     msg.sender.transfer(balances[msg.sender]);   // reported: never debited
+    /// }
+    /// function withdraw(uint256 amount) public {
+    ///     require(amount >= balances[msg.sender]);     // reported: wrong direction
+    ///     msg.sender.transfer(amount);
+    ///     balances[msg.sender] -= amount;
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Send only what the caller is owed: check `amount <= balances[msg.sender]`,
+    /// debit the balance before sending, or restrict the function to a privileged
+    /// caller.
+    pub(crate) struct ArbitrarySendEth;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "arbitrary-send-eth",
+    title: "Anyone can withdraw ether that is not theirs",
+    severity: Severity::High,
+    confidence: Confidence::Medium,
+    swc: Some("SWC-105"),
+    category: "access_control",
+    description: "A function anyone can call sends ether to an address the caller chooses, and the amount is not \
+                  bounded by the caller's own debited balance",
+    recommendation: "Bound the amount by the caller's recorded balance and debit it first, or restrict the caller",
+    references: &["https://swcregistry.io/docs/SWC-105"],
+    doc: ArbitrarySendEth::DOC,
+};
+
+impl Detector for ArbitrarySendEth {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        let ast = cx.ast();
+        let entries = open_entries(model, cx.file, ast);
+        let open_written = written_by(model, &entries);
+        let mut seen: Vec<ExprId> = Vec::new();
+        for (entry, reach) in &entries {
+            let choice = CallerChoice {
+                model,
+                ast,
+                file: cx.file,
+                entry: *entry,
+                reach,
+                open_written: &open_written,
+                taint: cx.taint(),
+            };
+            let debited = debits(&choice);
+            for &g in reach {
+                for site in model.calls(g) {
+                    let value = match site.kind {
+                        CallKind::LowLevel {
+                            kind: LowLevelKind::Transfer | LowLevelKind::Send | LowLevelKind::Call,
+                            value: Some(v),
+                            ..
+                        }
+                        | CallKind::HighLevel { value: Some(v), .. } => v,
+                        _ => continue,
+                    };
+                    let Some(call) = site.expr else { continue };
+                    if seen.contains(&call) || checked_in_body(model, ast, cx.file, g, site.span) {
+                        continue;
+                    }
+                    let Some(dest) = destination(ast, call) else {
+                        continue;
+                    };
+                    let to_caller =
+                        is_msg_sender(model, ast, cx.file, dest) || is_origin(cx, ast, dest);
+                    let to_chosen = !to_caller && param_chosen(&choice, dest, 3);
+                    if !(to_caller || to_chosen)
+                        || is_zero(ast, value)
+                        || only_msg_value(&choice, g, value, 2)
+                    {
+                        continue;
+                    }
+                    // The destination's own entry (`rewards[to]` sent to `to`) is theirs.
+                    let dest_key = match model.declaration(cx.file, ast.skip_parens(dest)) {
+                        Some(d @ (Declaration::Param(_) | Declaration::Local(_))) => Some(d),
+                        _ => None,
+                    };
+                    let verdict = match judge_amount(cx, &choice, g, value, &debited, dest_key) {
+                        // Payouts to the caller computed by the contract's own logic
+                        // (prizes, refunds) are not judged here; nor are sends to
+                        // parameters committed by a hash (proposals, operations).
+                        Amount::Unbounded if to_caller || hashes_params(&choice) => continue,
+                        v => v,
+                    };
+                    seen.push(call);
+                    let call_span = ast.expr(call).span;
+                    let amount = cx.snippet(ast.expr(value).span);
+                    let finding = match verdict {
+                        Amount::OwnBalanceDebited => continue,
+                        Amount::WrongCheck(check) => cx
+                            .finding(
+                                &META,
+                                Some(*entry),
+                                check,
+                                format!(
+                                    "`{}` lets the caller take more than its balance: `{amount}` is sent",
+                                    cx.snippet(check)
+                                ),
+                            )
+                            .with_secondary(cx.file, call_span, "the ether is sent here"),
+                        Amount::OwnBalanceNotDebited(var) => cx.finding(
+                            &META,
+                            Some(*entry),
+                            call_span,
+                            format!(
+                                "the caller's balance in `{var}` is sent but never debited: any caller can repeat it",
+                                var = var_text(cx, var)
+                            ),
+                        ),
+                        Amount::Unbounded => cx.finding(
+                            &META,
+                            Some(*entry),
+                            call_span,
+                            format!(
+                                "any caller can have `{amount}` sent to `{}`, which it chooses",
+                                cx.snippet(ast.expr(dest).span)
+                            ),
+                        ),
+                    };
+                    out.push(finding);
+                }
+            }
+        }
+    }
+}
+
+enum Amount {
+    OwnBalanceDebited,
+    OwnBalanceNotDebited(ItemRef),
+    WrongCheck(Span),
+    Unbounded,
+}
+
+/// How the amount relates to the caller's own recorded balance in function `g`.
+fn judge_amount(
+    cx: &FileContext<'_>,
+    choice: &CallerChoice<'_, '_>,
+    g: FunctionId,
+    value: ExprId,
+    debited: &[ItemRef],
+    key: Option<Declaration>,
+) -> Amount {
+    let model = cx.model();
+    let ast = choice.ast;
+    // The amount reads the caller's balance: `balances[msg.sender]`.
+    if let Some(var) = own_balance_in(choice, g, value, 2, key) {
+        return if debited.contains(&var) {
+            Amount::OwnBalanceDebited
+        } else {
+            Amount::OwnBalanceNotDebited(var)
+        };
+    }
+    // A check relating the amount with the caller's balance.
+    let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+        return Amount::Unbounded;
+    };
+    let amount = ast.skip_parens(value);
+    // Only a named amount (a parameter or local) can be checked against the balance.
+    let amount_decl = model.declaration(cx.file, amount);
+    if !matches!(
+        amount_decl,
+        Some(Declaration::Param(_) | Declaration::Local(_))
+    ) {
+        return Amount::Unbounded;
+    }
+    let same_amount = |e: ExprId| model.declaration(cx.file, ast.skip_parens(e)) == amount_decl;
+    // A debit that reverts when the amount exceeds the balance:
+    // `balances[msg.sender] = balances[msg.sender].sub(amount)`, or `-= amount` with
+    // checked arithmetic.
+    for &h in choice.reach {
+        let Some(hbody) = def_of(ast, model, h).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        for x in exprs_within(ast, hbody) {
+            let ExprKind::Assign { op, lhs, rhs } = &ast.expr(x).kind else {
+                continue;
+            };
+            let Some(var) = own_balance_in(choice, h, *lhs, 0, None) else {
+                continue;
+            };
+            let subtracts = match op {
+                Some(BinaryOp::Sub) => same_amount(*rhs) && model.is_checked_arithmetic(cx.file, x),
+                None => exprs_within(ast, ast.expr(*rhs).span).any(|y| {
+                    ast.expr(y).as_call().is_some_and(|(callee, args)| {
+                        ast.expr(ast.skip_parens(callee))
+                            .as_member_access()
+                            .is_some_and(|(_, m)| m.name == "sub")
+                            && args.exprs().into_iter().any(&same_amount)
+                    })
+                }),
+                _ => false,
+            };
+            if subtracts && debited.contains(&var) {
+                return Amount::OwnBalanceDebited;
+            }
+        }
+    }
+    let mut wrong = None;
+    for (cond, holds) in conditions(ast, body) {
+        for x in exprs_within(ast, ast.expr(cond).span) {
+            let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind else {
+                continue;
+            };
+            let (amount_left, balance) = if same_amount(*lhs) {
+                (true, own_balance_in(choice, g, *rhs, 2, key))
+            } else if same_amount(*rhs) {
+                (false, own_balance_in(choice, g, *lhs, 2, key))
+            } else {
+                continue;
+            };
+            let Some(var) = balance else { continue };
+            // Normalised to `amount OP balance`.
+            let op = if amount_left { *op } else { flip(*op) };
+            let op = if holds { op } else { negate(op) };
+            match op {
+                BinaryOp::Le | BinaryOp::Lt => {
+                    return if debited.contains(&var) {
+                        Amount::OwnBalanceDebited
+                    } else {
+                        Amount::OwnBalanceNotDebited(var)
+                    };
+                }
+                BinaryOp::Ge | BinaryOp::Gt => wrong = Some(ast.expr(x).span),
+                _ => {}
+            }
+        }
+    }
+    match wrong {
+        Some(check) => Amount::WrongCheck(check),
+        None => Amount::Unbounded,
+    }
+}
+
+fn flip(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Le => BinaryOp::Ge,
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::Ge => BinaryOp::Le,
+        BinaryOp::Gt => BinaryOp::Lt,
+        other => other,
+    }
+}
+
+/// The conditions of `require`/`assert` calls and `if`/loop statements inside `body`,
+/// each with the truth value under which execution goes on (`false` for
+/// `if (c) revert();`).
+fn conditions(ast: &Ast, body: Span) -> Vec<(ExprId, bool)> {
+    let mut out = Vec::new();
+    for (_, stmt) in ast.stmts() {
+        if stmt.span.lo < body.lo || stmt.span.hi > body.hi {
+            continue;
+        }
+        match &stmt.kind {
+            StmtKind::If {
+                cond, then_branch, ..
+            } => out.push((*cond, !exits(ast, *then_branch))),
+            StmtKind::While { cond, .. } => out.push((*cond, true)),
+            _ => {}
+        }
+    }
+    for x in exprs_within(ast, body) {
+        if let Some((callee, args)) = ast.expr(x).as_call()
+            && (ast.expr(callee).is_ident("require") || ast.expr(callee).is_ident("assert"))
+            && let Some(&c) = args.exprs().first()
+        {
+            out.push((c, true));
+        }
+    }
+    out
+}
+
+/// A statement that leaves the function: `revert`, `throw`, `return`, or a block
+/// starting with one.
+fn exits(ast: &Ast, s: syntax::ast::StmtId) -> bool {
+    match &ast.stmt(s).kind {
+        StmtKind::Return { .. } | StmtKind::Revert { .. } | StmtKind::Throw => true,
+        StmtKind::Block { stmts, .. } => stmts.first().is_some_and(|&x| exits(ast, x)),
+        StmtKind::Expr(e) => ast
+            .expr(ast.skip_parens(*e))
+            .as_call()
+            .is_some_and(|(c, _)| ast.expr(c).is_ident("revert")),
+        _ => false,
+    }
+}
+
+/// The comparison that holds when `op` does not.
+fn negate(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Le => BinaryOp::Gt,
+        BinaryOp::Lt => BinaryOp::Ge,
+        BinaryOp::Ge => BinaryOp::Lt,
+        BinaryOp::Gt => BinaryOp::Le,
+        other => other,
+    }
+}
+
+/// The state variable `M` of a `M[msg.sender]` read inside `e`, also through locals
+/// assigned from one (`uint a = balances[msg.sender]`, `var acc = accounts[msg.sender]`).
+fn own_balance_in(
+    choice: &CallerChoice<'_, '_>,
+    g: FunctionId,
+    e: ExprId,
+    depth: u32,
+    key: Option<Declaration>,
+) -> Option<ItemRef> {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    exprs_within(ast, ast.expr(e).span).find_map(|x| match &ast.expr(x).kind {
+        ExprKind::Index {
+            base,
+            index: Some(i),
+        } if is_msg_sender(model, ast, file, *i)
+            || key.is_some_and(|d| model.declaration(file, ast.skip_parens(*i)) == Some(d)) =>
+        {
+            root_state_var(model, ast, file, *base)
+        }
+        ExprKind::Ident(_) if depth > 0 => match model.declaration(file, x) {
+            Some(Declaration::Local(v)) => choice
+                .assigned_values(g, v)
+                .into_iter()
+                .find_map(|a| own_balance_in(choice, g, a, depth - 1, key)),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The address ether goes to: `a` in `a.transfer(v)`, `a.send(v)`,
+/// `a.call.value(v)()`, `a.call{value: v}("")`, `C(a).f{value: v}()`.
+fn destination(ast: &Ast, call: ExprId) -> Option<ExprId> {
+    let (mut e, _) = ast.expr(call).as_call()?;
+    for _ in 0..8 {
+        e = ast.skip_parens(e);
+        match &ast.expr(e).kind {
+            ExprKind::CallOptions { callee, .. } => e = *callee,
+            ExprKind::Call { callee, .. } => e = *callee,
+            ExprKind::Member { base, member } => {
+                if matches!(member.name.as_str(), "value" | "gas") {
+                    e = *base;
+                    continue;
+                }
+                return Some(*base);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn is_origin(cx: &FileContext<'_>, ast: &Ast, e: ExprId) -> bool {
+    matches!(
+        cx.model().declaration(cx.file, ast.skip_parens(e)),
+        Some(Declaration::Builtin(Builtin::TxOrigin))
+    )
+}
+
+fn is_zero(ast: &Ast, e: ExprId) -> bool {
+    ast.expr(ast.skip_parens(e))
+        .as_literal()
+        .and_then(|l| l.number_value())
+        == Some(0)
+}
+
+/// The amount is made of `msg.value` (returning or sharing the caller's own
+/// payment), constants and locals holding such values.
+fn only_msg_value(choice: &CallerChoice<'_, '_>, g: FunctionId, e: ExprId, depth: u32) -> bool {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    let mut saw = false;
+    for x in exprs_within(ast, ast.expr(e).span) {
+        match model.declaration(file, x) {
+            Some(Declaration::Builtin(Builtin::MsgValue)) => saw = true,
+            Some(Declaration::Builtin(_)) | None => {}
+            Some(Declaration::Local(v)) if depth > 0 => {
+                let values = choice.assigned_values(g, v);
+                if values.is_empty()
+                    || !values
+                        .into_iter()
+                        .all(|a| only_msg_value(choice, g, a, depth - 1))
+                {
+                    return false;
+                }
+                saw = true;
+            }
+            Some(Declaration::StateVar(r)) if is_constant_var(choice, r) => {}
+            Some(_) => return false,
+        }
+    }
+    saw
+}
+
+fn is_constant_var(choice: &CallerChoice<'_, '_>, r: ItemRef) -> bool {
+    r.file == choice.file
+        && choice
+            .ast
+            .item(r.item)
+            .as_variable()
+            .is_some_and(|v| v.is_constant || v.is_immutable)
+}
+
+fn var_text(cx: &FileContext<'_>, r: ItemRef) -> String {
+    crate::rules::unprotected_initializer::var_name(cx, r)
+}
+
+/// True when a parameter of the entry point chooses the address, directly or passed
+/// on as a parameter of internal calls (not when the caller passes `msg.sender`).
+pub(crate) fn param_chosen(choice: &CallerChoice<'_, '_>, dest: ExprId, depth: u32) -> bool {
+    let (model, ast) = (choice.model, choice.ast);
+    exprs_within(ast, ast.expr(dest).span).any(|x| {
+        let Some(Declaration::Param(v)) = model.declaration(choice.file, x) else {
+            return false;
+        };
+        let Some(f) = model.var(v).function else {
+            return false;
+        };
+        if f == choice.entry {
+            return true;
+        }
+        let Some(i) = model.params(f).iter().position(|&p| p == v) else {
+            return false;
+        };
+        depth > 0
+            && choice.args_to(f, i).into_iter().any(|a| {
+                matches!(ast.expr(ast.skip_parens(a)).kind, ExprKind::Ident(_))
+                    && param_chosen(choice, a, depth - 1)
+            })
+    })
+}
+
+/// The state variables the functions of `reach` debit or reset: assigned (also
+/// through local storage pointers such as `var acc = accounts[msg.sender]`), deleted
+/// or decremented.
+fn debits(choice: &CallerChoice<'_, '_>) -> Vec<ItemRef> {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    let mut out = Vec::new();
+    for &g in choice.reach {
+        out.extend(model.state_writes(g).iter().map(|a| a.var));
+        let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        for x in exprs_within(ast, body) {
+            let place = match &ast.expr(x).kind {
+                ExprKind::Assign { lhs, .. } => *lhs,
+                ExprKind::Unary {
+                    op: UnaryOp::Delete | UnaryOp::PostDec | UnaryOp::PreDec,
+                    operand,
+                } => *operand,
+                _ => continue,
+            };
+            if let Some(r) = root_state_var(model, ast, file, place) {
+                out.push(r);
+            } else if let Some(r) = own_balance_in(choice, g, place, 2, None) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// True when some function of the reach hashes one of its parameters
+/// (`keccak256(abi.encode(targets, values, ...))`): the call is authorised by a
+/// commitment to its arguments, not by who calls.
+fn hashes_params(choice: &CallerChoice<'_, '_>) -> bool {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    choice.reach.iter().any(|&g| {
+        let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+            return false;
+        };
+        exprs_within(ast, body).any(|x| {
+            let Some((callee, args)) = ast.expr(x).as_call() else {
+                return false;
+            };
+            matches!(
+                model.declaration(file, ast.skip_parens(callee)),
+                Some(Declaration::Builtin(Builtin::Keccak256 | Builtin::Sha3))
+            ) && args.exprs().iter().any(|&a| {
+                exprs_within(ast, ast.expr(a).span)
+                    .any(|y| matches!(model.declaration(file, y), Some(Declaration::Param(_))))
+            })
+        })
+    })
+}

@@ -1,0 +1,181 @@
+use semantics::{Builtin, Declaration};
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtKind};
+
+use crate::analysis::access::{body_span, def_of, exprs_within, is_msg_sender};
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// The address returned by the `ecrecover` precompile compared for equality with a
+    /// stored or passed-in address (`require(ecrecover(h, v, r, s) == signer)`), when
+    /// the function never checks that the recovered address, or the address it is
+    /// compared with, is not zero. Comparisons with `msg.sender` are not reported
+    /// (it is never zero), nor are `ECDSA.recover`-style helpers, which revert on
+    /// invalid signatures.
+    ///
+    /// ## Why it matters
+    /// `ecrecover` returns `address(0)` for an invalid signature instead of failing.
+    /// When the expected signer is zero (an unset `signer` variable, a mapping entry
+    /// never written, a `from` parameter the caller sets to zero), any garbage
+    /// signature "verifies" and authorises the action.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function claim(uint256 amount, uint8 v, bytes32 r, bytes32 s) external {
+    ///     bytes32 h = keccak256(abi.encodePacked(msg.sender, amount));
+    ///     require(ecrecover(h, v, r, s) == signer);   // reported: `signer` may be 0
+    ///     ...
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Check `recovered != address(0)`, or use a vetted library such as OpenZeppelin's
+    /// `ECDSA.recover`, which reverts on invalid signatures.
+    pub(crate) struct EcrecoverZero;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "ecrecover-zero",
+    title: "`ecrecover` result not checked against the zero address",
+    severity: Severity::Medium,
+    confidence: Confidence::Medium,
+    swc: Some("SWC-117"),
+    category: "signature_validation",
+    description: "`ecrecover` returns the zero address for invalid signatures; comparing its result with an address \
+                  that may be zero lets any signature pass",
+    recommendation: "Require the recovered address to be non-zero, or use `ECDSA.recover`",
+    references: &[
+        "https://swcregistry.io/docs/SWC-117",
+        "https://docs.soliditylang.org/en/latest/units-and-global-variables.html#mathematical-and-cryptographic-functions",
+    ],
+    doc: EcrecoverZero::DOC,
+};
+
+impl Detector for EcrecoverZero {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        let ast = cx.ast();
+        for (f, _) in cx.functions() {
+            let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
+                continue;
+            };
+            let recovers: Vec<ExprId> = exprs_within(ast, body)
+                .filter(|&x| is_ecrecover(cx, ast, x))
+                .collect();
+            if recovers.is_empty() {
+                continue;
+            }
+            // Names holding a recovered address: `address signer = ecrecover(...)`.
+            let mut holders: Vec<Declaration> = Vec::new();
+            for (_, stmt) in ast.stmts() {
+                if let StmtKind::VarDecl {
+                    decls,
+                    value: Some(v),
+                    ..
+                } = &stmt.kind
+                    && stmt.span.lo >= body.lo
+                    && stmt.span.hi <= body.hi
+                    && recovers.contains(&ast.skip_parens(*v))
+                    && let Some(Some(d)) = decls.first()
+                    && let Some(name) = &d.name
+                {
+                    // The declared local, through one of its uses.
+                    for x in exprs_within(ast, body) {
+                        if let Some(decl @ Declaration::Local(l)) = model.declaration(cx.file, x)
+                            && model.var(l).span == name.span
+                        {
+                            holders.push(decl);
+                            break;
+                        }
+                    }
+                }
+            }
+            for x in exprs_within(ast, body) {
+                if let ExprKind::Assign { lhs, rhs, .. } = &ast.expr(x).kind
+                    && recovers.contains(&ast.skip_parens(*rhs))
+                    && let Some(d) = model.declaration(cx.file, ast.skip_parens(*lhs))
+                {
+                    holders.push(d);
+                }
+            }
+            let is_recovered = |e: ExprId| {
+                let e = ast.skip_parens(e);
+                recovers.contains(&e)
+                    || model
+                        .declaration(cx.file, e)
+                        .is_some_and(|d| holders.contains(&d))
+            };
+            for x in exprs_within(ast, body) {
+                let ExprKind::Binary {
+                    op: BinaryOp::Eq | BinaryOp::Ne,
+                    lhs,
+                    rhs,
+                } = &ast.expr(x).kind
+                else {
+                    continue;
+                };
+                let other = if is_recovered(*lhs) {
+                    *rhs
+                } else if is_recovered(*rhs) {
+                    *lhs
+                } else {
+                    continue;
+                };
+                if is_zero_address(ast, other) || is_msg_sender(model, ast, cx.file, other) {
+                    continue;
+                }
+                let other_decl = model.declaration(cx.file, ast.skip_parens(other));
+                let zero_checked = exprs_within(ast, body).any(|y| {
+                    matches!(&ast.expr(y).kind, ExprKind::Binary { op: BinaryOp::Eq | BinaryOp::Ne, lhs, rhs }
+                        if (is_zero_address(ast, *rhs) && (is_recovered(*lhs) || (other_decl.is_some() && model.declaration(cx.file, ast.skip_parens(*lhs)) == other_decl)))
+                            || (is_zero_address(ast, *lhs) && (is_recovered(*rhs) || (other_decl.is_some() && model.declaration(cx.file, ast.skip_parens(*rhs)) == other_decl))))
+                });
+                if zero_checked {
+                    continue;
+                }
+                out.push(cx.finding(
+                    &META,
+                    Some(f),
+                    ast.expr(x).span,
+                    format!(
+                        "the recovered signer is compared with `{}` without excluding the zero address that `ecrecover` returns for invalid signatures",
+                        cx.snippet(ast.expr(other).span)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// A call of the `ecrecover` builtin.
+fn is_ecrecover(cx: &FileContext<'_>, ast: &Ast, x: ExprId) -> bool {
+    ast.expr(x).as_call().is_some_and(|(callee, _)| {
+        matches!(
+            cx.model().declaration(cx.file, ast.skip_parens(callee)),
+            Some(Declaration::Builtin(Builtin::Ecrecover))
+        )
+    })
+}
+
+/// `0`, `address(0)`, `address(0x0)`.
+fn is_zero_address(ast: &Ast, e: ExprId) -> bool {
+    let e = ast.skip_parens(e);
+    let x = ast.expr(e);
+    if let Some(l) = x.as_literal() {
+        return l.number_value() == Some(0);
+    }
+    if let Some((callee, args)) = x.as_call()
+        && matches!(ast.expr(callee).kind, ExprKind::ElementaryType(_))
+        && let [a] = args.exprs().as_slice()
+    {
+        return is_zero_address(ast, *a);
+    }
+    false
+}

@@ -1,0 +1,368 @@
+use std::collections::HashSet;
+
+use semantics::{Builtin, CallKind, Declaration, FunctionId};
+use syntax::Span;
+use syntax::ast::{Ast, ExprKind};
+
+use crate::analysis::access::{body_span, def_of, exprs_within, open_entries, root_state_var};
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// A function anyone can call that authorises an action with a signature
+    /// (`ecrecover`, or `ECDSA.recover` / `tryRecover`) but never records that the
+    /// signed message was used: no nonce read into the message and advanced, no
+    /// "used" flag written for the digest, the signature or a nonce that is part of
+    /// the message. Looking for such a record, the detector follows internal calls
+    /// (`_useNonce(owner)` inside the hashed data, `_useCheckedNonce(signer, nonce)`,
+    /// `used[digest] = true`).
+    ///
+    /// Reported with high severity when the function moves value (sends ether or
+    /// calls a token `transfer`), medium otherwise: signed allow-list entries are
+    /// often meant to be reusable. Confidence is low: the detector cannot tell a
+    /// one-time authorisation from a reusable one.
+    ///
+    /// ## Why it matters
+    /// Anyone who sees the signature once (it is public on chain) can submit it again:
+    /// repeat a withdrawal, a transfer or a vote as often as the action allows.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function claim(uint256 amount, uint8 v, bytes32 r, bytes32 s) external {
+    ///     bytes32 h = keccak256(abi.encodePacked(msg.sender, amount));
+    ///     require(ecrecover(h, v, r, s) == signer);   // reported: replayable
+    ///     payable(msg.sender).transfer(amount);
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Include a per-signer nonce in the signed message and advance it (or mark the
+    /// digest as used), and bind the message to the chain and contract with EIP-712
+    /// (`block.chainid`, `address(this)`) and a deadline.
+    pub(crate) struct SignatureReplay;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "signature-replay",
+    title: "Signature can be replayed",
+    severity: Severity::High,
+    confidence: Confidence::Low,
+    swc: Some("SWC-121"),
+    category: "signature_replay",
+    description: "A signature authorises an action, but nothing records that the signed message was used, so it \
+                  can be submitted again",
+    recommendation: "Sign a nonce that is consumed (or mark the digest used), with EIP-712 domain and deadline",
+    references: &[
+        "https://swcregistry.io/docs/SWC-121",
+        "https://eips.ethereum.org/EIPS/eip-712",
+    ],
+    doc: SignatureReplay::DOC,
+};
+
+impl Detector for SignatureReplay {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        let ast = cx.ast();
+        let mut seen: Vec<Span> = Vec::new();
+        for (entry, reach) in open_entries(model, cx.file, ast) {
+            let Some(recover) = reach.iter().find_map(|&g| recover_call(cx, ast, g)) else {
+                continue;
+            };
+            // One finding per recovery (a helper shared by several entry points).
+            if seen.contains(&recover) || consumes_message(cx, ast, entry, &reach) {
+                continue;
+            }
+            seen.push(recover);
+            // Replaying a payout or a token transfer loses funds; replaying other
+            // authorisations (an allow-list entry) is often harmless by design.
+            let summary = model.summary(None, entry);
+            let moves_value = summary.sends_value
+                || summary.external_calls.iter().any(|(_, c)| {
+                    c.expr
+                        .and_then(|e| ast.expr(e).as_call())
+                        .and_then(|(callee, _)| {
+                            ast.expr(ast.skip_parens(callee)).as_member_access()
+                        })
+                        .is_some_and(|(_, m)| {
+                            matches!(
+                                m.name.as_str(),
+                                "transfer" | "transferFrom" | "safeTransfer" | "safeTransferFrom"
+                            )
+                        })
+                });
+            let mut finding = cx.finding(
+                &META,
+                Some(entry),
+                recover,
+                format!(
+                    "`{}` authorises the call, but nothing marks the signed message as used: the signature can be replayed",
+                    cx.snippet(recover)
+                ),
+            );
+            if !moves_value {
+                finding.severity = Severity::Medium;
+            }
+            out.push(finding);
+        }
+    }
+}
+
+/// The span of a signature recovery in `g`: the `ecrecover` builtin, or a library
+/// `recover`/`tryRecover` (OpenZeppelin's `ECDSA`, a standard name).
+fn recover_call(cx: &FileContext<'_>, ast: &Ast, g: FunctionId) -> Option<Span> {
+    let model = cx.model();
+    let body = def_of(ast, model, g).and_then(|d| body_span(ast, d))?;
+    for x in exprs_within(ast, body) {
+        let Some((callee, _)) = ast.expr(x).as_call() else {
+            continue;
+        };
+        if matches!(
+            model.declaration(cx.file, ast.skip_parens(callee)),
+            Some(Declaration::Builtin(Builtin::Ecrecover))
+        ) {
+            return Some(ast.expr(x).span);
+        }
+    }
+    model.calls(g).iter().find_map(|site| match site.kind {
+        CallKind::Library { function, .. } => {
+            let f = model.function_of_item(function)?;
+            matches!(model.function(f).name.as_str(), "recover" | "tryRecover").then_some(site.span)
+        }
+        _ => None,
+    })
+}
+
+/// True when the reach of `entry` records the signed message as used.
+fn consumes_message(
+    cx: &FileContext<'_>,
+    ast: &Ast,
+    entry: FunctionId,
+    reach: &[FunctionId],
+) -> bool {
+    let model = cx.model();
+    // Names in the signed data: everything inside `keccak256(...)` / `sha3(...)` and
+    // the locals assigned from them.
+    let mut message: HashSet<Declaration> = HashSet::new();
+    let mut hashed_spans = Vec::new();
+    for &g in reach {
+        let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        for x in exprs_within(ast, body) {
+            let Some((callee, _)) = ast.expr(x).as_call() else {
+                continue;
+            };
+            let hashes = matches!(
+                model.declaration(cx.file, ast.skip_parens(callee)),
+                Some(Declaration::Builtin(Builtin::Keccak256 | Builtin::Sha3))
+            ) || ast
+                .expr(ast.skip_parens(callee))
+                .as_ident()
+                .is_some_and(|i| {
+                    // EIP-712 helpers of OpenZeppelin's `EIP712`, standard names.
+                    i.name == "_hashTypedDataV4"
+                });
+            if !hashes {
+                continue;
+            }
+            hashed_spans.push(ast.expr(x).span);
+            for y in exprs_within(ast, ast.expr(x).span) {
+                if let Some(d @ (Declaration::Param(_) | Declaration::Local(_))) =
+                    model.declaration(cx.file, y)
+                {
+                    message.insert(d);
+                }
+            }
+        }
+    }
+    // The locals holding a digest: `bytes32 h = keccak256(...)`, `h = ...`.
+    let holds_hash = |value: syntax::ast::ExprId| {
+        let v = ast.expr(value).span;
+        hashed_spans.iter().any(|h| v.lo <= h.lo && h.hi <= v.hi)
+    };
+    for (_, stmt) in ast.stmts() {
+        if let syntax::ast::StmtKind::VarDecl {
+            decls,
+            value: Some(value),
+            ..
+        } = &stmt.kind
+            && holds_hash(*value)
+        {
+            for d in decls.iter().flatten() {
+                let Some(name) = &d.name else { continue };
+                for &g in reach {
+                    let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+                        continue;
+                    };
+                    for y in exprs_within(ast, body) {
+                        if let Some(decl @ Declaration::Local(l)) = model.declaration(cx.file, y)
+                            && model.var(l).span == name.span
+                        {
+                            message.insert(decl);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // (1) A call inside the hashed data that writes state: `_useNonce(owner)`.
+    let md = model.function(entry).contract;
+    let writes_state = |site: &semantics::CallSite| match site.kind {
+        CallKind::Internal { function, .. } | CallKind::Library { function, .. } => {
+            let function = md.map_or(function, |md| model.dispatch(md, function));
+            model
+                .function_of_item(function)
+                .is_some_and(|f| !model.summary(md, f).writes.is_empty())
+        }
+        _ => false,
+    };
+    for &g in reach {
+        for site in model.calls(g) {
+            let inside_hash = hashed_spans
+                .iter()
+                .any(|h| h.lo <= site.span.lo && site.span.hi <= h.hi);
+            if inside_hash && writes_state(site) {
+                return true;
+            }
+            // (2) A state-writing call given part of the message: `_useCheckedNonce(signer, nonce)`.
+            if !inside_hash
+                && writes_state(site)
+                && let Some(call) = site.expr
+                && let Some((_, args)) = ast.expr(call).as_call()
+                && args.exprs().iter().any(|&a| {
+                    exprs_within(ast, ast.expr(a).span).any(|y| {
+                        model
+                            .declaration(cx.file, y)
+                            .is_some_and(|d| message.contains(&d))
+                    })
+                })
+                && model
+                    .calls(g)
+                    .iter()
+                    .all(|s| s.expr != Some(call) || !is_recover_site(model, s))
+            {
+                return true;
+            }
+        }
+        // (3) A state write keyed by part of the message: `used[digest] = true`,
+        // `nonces[signer]++` where the nonce is read into the message.
+        let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        for x in exprs_within(ast, body) {
+            let place = match &ast.expr(x).kind {
+                ExprKind::Assign { lhs, .. } => *lhs,
+                ExprKind::Unary { op, operand } if op.is_update() => *operand,
+                _ => continue,
+            };
+            let var = root_state_var(model, ast, cx.file, place);
+            // Library state passed as a `storage` parameter (`self.nonces[from]++`).
+            let storage_param = match model.declaration(cx.file, root_name(ast, place)) {
+                Some(d @ Declaration::Param(p))
+                    if matches!(
+                        model.var(p).ty,
+                        semantics::Type::Struct(_)
+                            | semantics::Type::Mapping(..)
+                            | semantics::Type::Array { .. }
+                    ) =>
+                {
+                    Some(d)
+                }
+                _ => None,
+            };
+            if var.is_none() && storage_param.is_none() {
+                continue;
+            }
+            // The place, and the initialiser of a local storage pointer at its root
+            // (`Bet storage bet = bets[ticketId]; bet.player = msg.sender;`).
+            let mut spans = vec![ast.expr(place).span];
+            spans.extend(pointer_init(cx, ast, body, place));
+            let keyed = spans.iter().any(|&sp| {
+                exprs_within(ast, sp).any(|y| {
+                    model
+                        .declaration(cx.file, y)
+                        .is_some_and(|d| message.contains(&d))
+                })
+            });
+            let read_in_message = hashed_spans.iter().any(|h| {
+                exprs_within(ast, *h).any(|y| match model.declaration(cx.file, y) {
+                    Some(Declaration::StateVar(r)) => Some(r) == var,
+                    d @ Some(Declaration::Param(_)) => d == storage_param,
+                    _ => false,
+                })
+            });
+            if keyed || read_in_message {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn is_recover_site(model: &semantics::Model<'_>, site: &semantics::CallSite) -> bool {
+    match site.kind {
+        CallKind::Library { function, .. } => model
+            .function_of_item(function)
+            .is_some_and(|f| matches!(model.function(f).name.as_str(), "recover" | "tryRecover")),
+        _ => false,
+    }
+}
+
+/// The initialiser span of the local storage pointer at the root of `place`.
+fn pointer_init(
+    cx: &FileContext<'_>,
+    ast: &Ast,
+    body: Span,
+    place: syntax::ast::ExprId,
+) -> Option<Span> {
+    let mut e = ast.skip_parens(place);
+    for _ in 0..32 {
+        match &ast.expr(e).kind {
+            ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
+                e = ast.skip_parens(*base)
+            }
+            _ => break,
+        }
+    }
+    let Some(Declaration::Local(v)) = cx.model().declaration(cx.file, e) else {
+        return None;
+    };
+    let name = cx.model().var(v).span;
+    ast.stmts().find_map(|(_, stmt)| match &stmt.kind {
+        syntax::ast::StmtKind::VarDecl {
+            decls,
+            value: Some(value),
+            ..
+        } if stmt.span.lo >= body.lo
+            && stmt.span.hi <= body.hi
+            && decls
+                .iter()
+                .flatten()
+                .any(|d| d.name.as_ref().is_some_and(|n| n.span == name)) =>
+        {
+            Some(ast.expr(*value).span)
+        }
+        _ => None,
+    })
+}
+
+/// The name at the root of an assigned place: `self` in `self.nonces[from]`.
+fn root_name(ast: &Ast, place: syntax::ast::ExprId) -> syntax::ast::ExprId {
+    let mut e = ast.skip_parens(place);
+    for _ in 0..32 {
+        match &ast.expr(e).kind {
+            ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
+                e = ast.skip_parens(*base)
+            }
+            _ => break,
+        }
+    }
+    e
+}

@@ -1,0 +1,116 @@
+use crate::analysis::access::{
+    GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes,
+};
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+
+declare_detector! {
+    /// ## What it detects
+    /// A function anyone can call (public or external, no access check) that records
+    /// its caller in privileged state: state that the contract's guards compare
+    /// `msg.sender` with, such as `owner = msg.sender` where another function checks
+    /// `require(msg.sender == owner)`, or `admins[msg.sender] = true` where another
+    /// checks `admins[msg.sender]`. This is the shape of a lost constructor (a renamed
+    /// contract, an `init` function meant to run once at deployment) and of an
+    /// initializer left open. Privilege is recognised by how the state is used in
+    /// checks, not by its name.
+    ///
+    /// A function that can run only once (a modifier reverting once the state it
+    /// sets is written) is reported with medium severity: whoever calls it first,
+    /// possibly a front-runner, takes the privilege.
+    ///
+    /// ## Why it matters
+    /// Any account can make itself the owner and then call every owner-only function:
+    /// withdraw the funds, change fees, destroy the contract (Rubixi, the Parity
+    /// multisig library).
+    ///
+    /// ## Example
+    /// ```solidity
+    /// function initWallet() public {   // reported: anyone becomes `creator`
+    ///     creator = msg.sender;
+    /// }
+    /// function migrateTo(address to) public {
+    ///     require(creator == msg.sender);
+    ///     to.transfer(address(this).balance);
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Set privileged roles in the constructor (`constructor() { owner = msg.sender; }`),
+    /// or guard the function, and make initializers callable once by the deployer
+    /// only (and disable them on implementation contracts).
+    pub(crate) struct UnprotectedInitializer;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "unprotected-initializer",
+    title: "Anyone can make themselves privileged",
+    severity: Severity::High,
+    confidence: Confidence::Medium,
+    swc: Some("SWC-105"),
+    category: "access_control",
+    description: "A function anyone can call records its caller in state that access checks rely on, so any \
+                  account can take the owner's rights",
+    recommendation: "Set privileged roles in the constructor or restrict the function to the deployer, callable once",
+    references: &[
+        "https://swcregistry.io/docs/SWC-105",
+        "https://swcregistry.io/docs/SWC-118",
+    ],
+    doc: UnprotectedInitializer::DOC,
+};
+
+impl Detector for UnprotectedInitializer {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        let ast = cx.ast();
+        let mut done = Vec::new();
+        for w in privileged_writes(model, cx.taint(), ast, cx.file) {
+            if w.kind != GrantKind::SelfGrant
+                || done.contains(&w.entry)
+                || is_misnamed_constructor(model, w.entry)
+            {
+                continue;
+            }
+            let Some(def) = def_of(ast, model, w.entry) else {
+                continue;
+            };
+            done.push(w.entry);
+            let name = model.function(w.entry).name.as_str();
+            let var = var_name(cx, w.var);
+            let once = has_once_check(model, w.entry);
+            let mut finding = cx
+                .finding(
+                    &META,
+                    Some(w.entry),
+                    header_span(cx.text, def),
+                    if once {
+                        format!("the first caller of `{name}` records itself in `{var}`, which access checks rely on")
+                    } else {
+                        format!("any caller of `{name}` records itself in `{var}`, which access checks rely on")
+                    },
+                )
+                .with_secondary(cx.file, w.span, format!("the caller is written to `{var}` here"));
+            if once {
+                finding.severity = Severity::Medium;
+            }
+            out.push(finding);
+        }
+    }
+}
+
+/// The name of a state variable.
+pub(crate) fn var_name(cx: &FileContext<'_>, r: semantics::ItemRef) -> String {
+    if r.file != cx.file {
+        return "state".to_owned();
+    }
+    cx.ast()
+        .item(r.item)
+        .as_variable()
+        .map_or_else(|| "state".to_owned(), |v| v.name.name.to_string())
+}

@@ -1,0 +1,93 @@
+use crate::analysis::access::{
+    GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes,
+};
+use crate::declare::declare_detector;
+use crate::detector::{Detector, FileContext};
+use crate::finding::Finding;
+use crate::meta::{Confidence, DetectorMeta, Severity};
+use crate::rules::unprotected_initializer::var_name;
+
+declare_detector! {
+    /// ## What it detects
+    /// A function anyone can call (public or external, no access check) that writes a
+    /// value or key of the caller's choosing into privileged state: state that the
+    /// contract's guards compare `msg.sender` with (`owner`, an owners or admins
+    /// mapping). For example `changeOwner(address o) public { owner = o; }` next to an
+    /// `onlyOwner` modifier reading `owner`, or `owners[_o] = msg.sender` where
+    /// `onlyOwner` checks `owners[msg.sender]`. Privilege is recognised by how the
+    /// state is used in checks, not by its name. Functions where the caller records
+    /// only itself are `unprotected-initializer`'s.
+    ///
+    /// ## Why it matters
+    /// Whoever calls the function decides who is privileged: an attacker installs
+    /// their own address and then uses every owner-only function.
+    ///
+    /// ## Example
+    /// ```solidity
+    /// modifier onlyOwner { require(msg.sender == owner); _; }
+    /// function changeOwner(address newOwner) public {   // reported: no `onlyOwner`
+    ///     owner = newOwner;
+    /// }
+    /// ```
+    ///
+    /// ## Recommendation
+    /// Guard the function with the same check as the functions the state protects
+    /// (`onlyOwner`), or make it `internal` when only the contract itself should call it.
+    pub(crate) struct UnprotectedStateWrite;
+}
+
+static META: DetectorMeta = DetectorMeta {
+    id: "unprotected-state-write",
+    title: "Anyone can change privileged state",
+    severity: Severity::High,
+    confidence: Confidence::Medium,
+    swc: Some("SWC-105"),
+    category: "access_control",
+    description: "A function anyone can call writes caller-chosen values into state that access checks rely on",
+    recommendation: "Guard the function like the functions the state protects, or make it internal",
+    references: &["https://swcregistry.io/docs/SWC-105"],
+    doc: UnprotectedStateWrite::DOC,
+};
+
+impl Detector for UnprotectedStateWrite {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model();
+        let ast = cx.ast();
+        let writes = privileged_writes(model, cx.taint(), ast, cx.file);
+        let mut done = Vec::new();
+        for w in &writes {
+            let self_grant = writes
+                .iter()
+                .any(|o| o.entry == w.entry && o.kind == GrantKind::SelfGrant);
+            if w.kind != GrantKind::CallerChosen
+                || self_grant
+                || done.contains(&w.entry)
+                || is_misnamed_constructor(model, w.entry)
+            {
+                continue;
+            }
+            let Some(def) = def_of(ast, model, w.entry) else {
+                continue;
+            };
+            done.push(w.entry);
+            let name = model.function(w.entry).name.as_str();
+            let var = var_name(cx, w.var);
+            let mut finding = cx
+                .finding(
+                    &META,
+                    Some(w.entry),
+                    header_span(cx.text, def),
+                    format!("any caller of `{name}` chooses what is written to `{var}`, which access checks rely on"),
+                )
+                .with_secondary(cx.file, w.span, format!("`{var}` is written here"));
+            if has_once_check(model, w.entry) {
+                finding.severity = Severity::Medium;
+            }
+            out.push(finding);
+        }
+    }
+}
