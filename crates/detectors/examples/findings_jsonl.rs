@@ -8,6 +8,8 @@
 //! cargo run --release -p detectors --example findings_jsonl -- [--detectors ID,ID] PATH... > out.jsonl
 //! cargo run --release -p detectors --example findings_jsonl -- --mapping > mapping.json
 //! ```
+//! `--timings` prints, instead of findings, the time each detector takes over all files
+//! (one detector at a time, after the shared taint analysis), slowest first.
 //! `--mapping` prints the scorer's mapping from detector ids to benchmark categories:
 //! each detector's own category, when it is one of SmartBugs' categories.
 
@@ -18,11 +20,14 @@ use detectors::{FileContext, ProjectContext, Selection};
 fn main() {
     let mut selection = Selection::default();
     let mut paths = Vec::new();
+    let mut timings = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--mapping" {
             print_mapping();
             return;
+        } else if arg == "--timings" {
+            timings = true;
         } else if arg == "--detectors" {
             let ids = args.next().unwrap_or_default();
             selection.only = ids.split(',').map(str::to_owned).collect();
@@ -65,6 +70,10 @@ fn main() {
             project: &shared,
         })
         .collect();
+    if timings {
+        print_timings(&shared, &contexts, &selection);
+        return;
+    }
     let findings = detectors::run(&contexts, &selection.detectors());
     for f in &findings {
         let file = project.file(f.primary.file);
@@ -103,4 +112,23 @@ fn print_mapping() {
         .collect();
     let doc = serde_json::json!({"tool": "web3audit", "smartbugs": mapping});
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}
+
+fn print_timings(shared: &ProjectContext<'_>, contexts: &[FileContext<'_>], selection: &Selection) {
+    let started = std::time::Instant::now();
+    shared.taint();
+    println!("taint: {:.3} s", started.elapsed().as_secs_f64());
+    let mut rows: Vec<(f64, &str, usize)> = selection
+        .detectors()
+        .into_iter()
+        .map(|d| {
+            let started = std::time::Instant::now();
+            let n = detectors::run(contexts, &[d]).len();
+            (started.elapsed().as_secs_f64(), d.meta().id, n)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (secs, id, n) in rows {
+        println!("{secs:8.3} s  {id:32} {n} findings");
+    }
 }

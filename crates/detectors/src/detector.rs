@@ -32,6 +32,12 @@ impl<'a> ProjectContext<'a> {
         }
     }
 
+    /// The whole-project analysis of type `T`, computed by `compute` on first use and
+    /// shared by every detector and file.
+    pub fn project_wide<T: Any + Send + Sync>(&self, compute: impl FnOnce() -> T) -> Arc<T> {
+        self.per_file(FileId(u32::MAX), compute)
+    }
+
     /// The analysis of type `T` of `file`, computed by `compute` on first use and
     /// shared by every detector that asks for it. (Detectors of one file run in one
     /// task, so a result is computed once; the lock is not held while computing.)

@@ -2,11 +2,13 @@
 //! anyone can call, what they reach without passing a guard, which state the guards
 //! protect, and where to point at a function.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use semantics::{ContractId, Declaration, FunctionId, ItemRef, Model};
 use syntax::Span;
 use syntax::ast::{Ast, ExprId, ExprKind, FunctionDef, FunctionKind};
+
+use crate::analysis::contracts::ContractIndex;
 
 /// The syntax definition of a function of the model.
 pub(crate) fn def_of<'a>(
@@ -161,15 +163,17 @@ pub(crate) fn open_reach(model: &Model<'_>, entry: FunctionId) -> Vec<FunctionId
 
 /// The contracts whose functions may guard the state of the contracts of this file:
 /// every contract along their linearizations.
-pub(crate) fn family(model: &Model<'_>, contracts: &[ContractId]) -> BTreeSet<ContractId> {
+pub(crate) fn family(
+    model: &Model<'_>,
+    index: &ContractIndex,
+    contracts: &[ContractId],
+) -> BTreeSet<ContractId> {
     let mut out = BTreeSet::new();
     for &c in contracts {
         out.extend(model.linearization(c).iter().copied());
         // Derived contracts may guard inherited state too.
-        for (d, _) in model.contracts() {
-            if model.linearization(d).contains(&c) {
-                out.extend(model.linearization(d).iter().copied());
-            }
+        for &d in index.derived(c) {
+            out.extend(model.linearization(d).iter().copied());
         }
     }
     out
@@ -180,17 +184,18 @@ pub(crate) fn family(model: &Model<'_>, contracts: &[ContractId]) -> BTreeSet<Co
 /// condition calls (`isOwner(msg.sender)` reads `owners`).
 pub(crate) fn privileged_state(
     model: &Model<'_>,
+    index: &ContractIndex,
     file: syntax::FileId,
     ast: &Ast,
     contracts: &BTreeSet<ContractId>,
 ) -> BTreeSet<ItemRef> {
     let mut out = BTreeSet::new();
     let mut guards = BTreeSet::new();
-    for (f, info) in model.functions() {
-        if info.contract.is_some_and(|c| contracts.contains(&c))
-            && let Some(g) = model.guard(f)
-        {
-            guards.insert((g.function, g.span.lo, g.span.hi));
+    for &c in contracts {
+        for &f in index.declared(c) {
+            if let Some(g) = model.guard(f) {
+                guards.insert((g.function, g.span.lo, g.span.hi));
+            }
         }
     }
     for (gf, lo, hi) in guards {
@@ -825,11 +830,31 @@ pub(crate) struct PrivilegedWrite {
     pub(crate) kind: GrantKind,
 }
 
+/// The privileged writes of `cx`'s file ([`privileged_writes`]), computed once per file
+/// for the detectors that share them.
+pub(crate) fn privileged_writes_of(cx: &crate::detector::FileContext<'_>) -> Vec<PrivilegedWrite> {
+    struct FileWrites(Vec<PrivilegedWrite>);
+    cx.project
+        .per_file(cx.file, || {
+            let index = ContractIndex::of(cx);
+            FileWrites(privileged_writes(
+                cx.model(),
+                &index,
+                cx.taint(),
+                cx.ast(),
+                cx.file,
+            ))
+        })
+        .0
+        .clone()
+}
+
 /// Every write of privileged state (compared with the caller by a guard or check of
 /// the contract family) that an open entry point of the file reaches without an
 /// access check, when the caller records itself or chooses what is written.
 pub(crate) fn privileged_writes(
     model: &Model<'_>,
+    index: &ContractIndex,
     taint: &semantics::Taint,
     ast: &Ast,
     file: syntax::FileId,
@@ -839,11 +864,25 @@ pub(crate) fn privileged_writes(
         .filter(|(_, c)| c.item.file == file)
         .map(|(id, _)| id)
         .collect();
-    let fam = family(model, &contracts);
-    let mut privileged = privileged_state(model, file, ast, &fam);
+    let fam = family(model, index, &contracts);
+    let mut privileged = privileged_state(model, index, file, ast, &fam);
     privileged.extend(checked_state(model, ast, file));
     let entries = open_entries(model, file, ast);
     let open_written = written_by(model, &entries);
+    // The assignments of each reached function, found once (reach sets overlap).
+    let mut assignments: HashMap<FunctionId, Vec<ExprId>> = HashMap::new();
+    for &g in entries.iter().flat_map(|(_, reach)| reach) {
+        assignments.entry(g).or_insert_with(|| {
+            def_of(ast, model, g)
+                .and_then(|d| body_span(ast, d))
+                .map(|body| {
+                    exprs_within(ast, body)
+                        .filter(|&x| matches!(ast.expr(x).kind, ExprKind::Assign { .. }))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+    }
     let mut out = Vec::new();
     for (entry, reach) in &entries {
         let choice = CallerChoice {
@@ -856,10 +895,7 @@ pub(crate) fn privileged_writes(
             taint,
         };
         for &g in reach {
-            let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
-                continue;
-            };
-            for x in exprs_within(ast, body) {
+            for &x in assignments.get(&g).map_or(&[][..], Vec::as_slice) {
                 let (place, value) = match &ast.expr(x).kind {
                     ExprKind::Assign { lhs, rhs, .. } => (*lhs, Some(*rhs)),
                     _ => continue,

@@ -2,6 +2,7 @@
 
 pub(crate) mod access;
 pub(crate) mod call_results;
+pub(crate) mod contracts;
 pub(crate) mod overflow;
 pub(crate) mod reentrancy;
 pub(crate) mod storage_arrays;

@@ -26,6 +26,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use semantics::{
     Analysis, Builtin, CallKind, CallSite, Cfg, ContractId, Declaration, FunctionId,
@@ -34,6 +35,7 @@ use semantics::{
 use syntax::ast::{Ast, ContractKind, ExprId, ExprKind, FunctionKind, StmtKind};
 use syntax::{FileId, Span, Version};
 
+use crate::analysis::contracts::ContractIndex;
 use crate::detector::FileContext;
 use crate::finding::Finding;
 use crate::meta::{Confidence, DetectorMeta, Severity};
@@ -95,6 +97,7 @@ fn compute_reports(cx: &FileContext<'_>) -> Vec<Report> {
         file: cx.file,
         text: cx.text,
         taint: cx.taint(),
+        index: ContractIndex::of(cx),
         summaries: HashMap::new(),
         contracts: HashMap::new(),
         trusted: HashMap::new(),
@@ -128,6 +131,7 @@ struct Analyzer<'m, 'a> {
     file: FileId,
     text: &'m str,
     taint: &'m Taint,
+    index: Arc<ContractIndex>,
     summaries: HashMap<(ContractId, FunctionId), FunctionSummary>,
     contracts: HashMap<ContractId, Rc<Vec<Entry>>>,
     trusted: HashMap<ItemRef, bool>,
@@ -232,22 +236,28 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             return Rc::clone(e);
         }
         let m = self.model;
-        let derived: Vec<ContractId> = m
-            .contracts()
-            .filter(|(d, info)| {
-                info.kind != ContractKind::Interface
-                    && info.kind != ContractKind::Library
-                    && m.linearization(*d).contains(&c)
+        let index = Arc::clone(&self.index);
+        let derived: Vec<ContractId> = index
+            .derived(c)
+            .iter()
+            .copied()
+            .filter(|&d| {
+                let kind = m.contract(d).kind;
+                kind != ContractKind::Interface && kind != ContractKind::Library
             })
-            .map(|(d, _)| d)
             .collect();
         let mut list: Vec<Entry> = Vec::new();
         for d in derived {
-            let lin = m.linearization(d).to_vec();
-            for (g, info) in m.functions() {
-                let Some(gc) = info.contract else { continue };
-                if !lin.contains(&gc)
-                    || list.iter().any(|e| e.function == g)
+            // The functions of `d`'s hierarchy, in the model's order.
+            let mut functions: Vec<FunctionId> = m
+                .linearization(d)
+                .iter()
+                .flat_map(|&b| index.declared(b).iter().copied())
+                .collect();
+            functions.sort_unstable();
+            for g in functions {
+                let info = m.function(g);
+                if list.iter().any(|e| e.function == g)
                     || !m.is_entry_point(g)
                     || m.is_constructor(g)
                     || m.dispatch(d, info.item) != info.item

@@ -6,7 +6,7 @@ use syntax::ast::ExprKind;
 
 use crate::analysis::access::{
     GrantKind, body_span, def_of, exprs_within, header_span, is_msg_sender, is_open_entry,
-    privileged_writes, root_state_var,
+    privileged_writes_of, root_state_var,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -72,7 +72,7 @@ impl Detector for DefaultVisibility {
         }
         let functions: Vec<FunctionId> = cx.functions().map(|(f, _)| f).collect();
         // Functions that the privileged-state detectors already report.
-        let reported: Vec<FunctionId> = privileged_writes(model, cx.taint(), ast, cx.file)
+        let reported: Vec<FunctionId> = privileged_writes_of(cx)
             .into_iter()
             .filter(|w| matches!(w.kind, GrantKind::SelfGrant | GrantKind::CallerChosen))
             .map(|w| w.entry)

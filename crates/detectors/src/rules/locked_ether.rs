@@ -2,6 +2,7 @@ use semantics::{Builtin, CallKind, ContractId, Declaration, FunctionId, LowLevel
 use syntax::Span;
 use syntax::ast::{ContractKind, ExprKind, FunctionKind, StmtKind};
 
+use crate::analysis::contracts::ContractIndex;
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -54,18 +55,19 @@ impl Detector for LockedEther {
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
+        let index = ContractIndex::of(cx);
         for c in cx.contracts() {
             let info = model.contract(c);
-            if info.kind != ContractKind::Contract || is_inherited(model, c) {
+            if info.kind != ContractKind::Contract || index.is_inherited(c) {
                 continue;
             }
             let Some(def) = cx.ast().item(info.item.item).as_contract() else {
                 continue;
             };
-            let Some((payable, payable_span)) = payable_entry(model, c) else {
+            let Some((payable, payable_span)) = payable_entry(model, &index, c) else {
                 continue;
             };
-            if can_send(model, c) {
+            if can_send(model, &index, c) {
                 continue;
             }
             let what = match model.function(payable).kind {
@@ -94,18 +96,16 @@ impl Detector for LockedEther {
 }
 
 /// True when another contract of the project inherits from `c`.
-fn is_inherited(model: &Model<'_>, c: ContractId) -> bool {
-    model
-        .contracts()
-        .any(|(d, _)| d != c && model.linearization(d).contains(&c))
-}
-
 /// A payable function of `c` or its bases, with its header span.
-fn payable_entry(model: &Model<'_>, c: ContractId) -> Option<(FunctionId, Span)> {
+fn payable_entry(
+    model: &Model<'_>,
+    index: &ContractIndex,
+    c: ContractId,
+) -> Option<(FunctionId, Span)> {
     let lin = model.linearization(c);
-    model.functions().find_map(|(f, info)| {
-        let owner = info.contract?;
-        if !lin.contains(&owner) || !model.is_entry_point(f) {
+    lin.iter().flat_map(|&b| index.declared(b)).find_map(|&f| {
+        let info = model.function(f);
+        if !model.is_entry_point(f) {
             return None;
         }
         let def = model
@@ -119,12 +119,11 @@ fn payable_entry(model: &Model<'_>, c: ContractId) -> Option<(FunctionId, Span)>
 /// True when some function of `c`'s hierarchy, or a library function they call, may move
 /// ether: a call with value, `transfer`/`send`, `delegatecall`/`callcode`,
 /// `selfdestruct`, or inline assembly (not analysed).
-fn can_send(model: &Model<'_>, c: ContractId) -> bool {
+fn can_send(model: &Model<'_>, index: &ContractIndex, c: ContractId) -> bool {
     let lin = model.linearization(c);
-    let mut functions: Vec<FunctionId> = model
-        .functions()
-        .filter(|(_, info)| info.contract.is_some_and(|o| lin.contains(&o)))
-        .map(|(f, _)| f)
+    let mut functions: Vec<FunctionId> = lin
+        .iter()
+        .flat_map(|&b| index.declared(b).iter().copied())
         .collect();
     let own = functions.clone();
     for f in own {

@@ -1,5 +1,5 @@
 use crate::analysis::access::{
-    GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes,
+    GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes_of,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -70,7 +70,7 @@ impl Detector for UnprotectedInitializer {
         let model = cx.model();
         let ast = cx.ast();
         let mut done = Vec::new();
-        for w in privileged_writes(model, cx.taint(), ast, cx.file) {
+        for w in privileged_writes_of(cx) {
             if w.kind != GrantKind::SelfGrant
                 || done.contains(&w.entry)
                 || is_misnamed_constructor(model, w.entry)

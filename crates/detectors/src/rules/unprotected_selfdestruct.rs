@@ -6,7 +6,7 @@ use syntax::ast::Ast;
 
 use crate::analysis::access::{
     body_span, checked_in_body, def_of, exprs_within, header_span, is_open_entry, open_entries,
-    privileged_writes,
+    privileged_writes_of,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -88,7 +88,7 @@ impl Detector for UnprotectedSelfdestruct {
             );
         }
         // Guarded, but by state that anyone can rewrite: the guard is no protection.
-        let rewrites = privileged_writes(model, cx.taint(), ast, cx.file);
+        let rewrites = privileged_writes_of(cx);
         let Some(open) = rewrites.first() else {
             return;
         };

@@ -1,5 +1,5 @@
 use crate::analysis::access::{
-    GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes,
+    GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes_of,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -57,7 +57,7 @@ impl Detector for UnprotectedStateWrite {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
         let ast = cx.ast();
-        let writes = privileged_writes(model, cx.taint(), ast, cx.file);
+        let writes = privileged_writes_of(cx);
         let mut done = Vec::new();
         for w in &writes {
             let self_grant = writes
