@@ -9,6 +9,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::deprecated_construct::DeprecatedConstruct,
     &rules::floating_pragma::FloatingPragma,
     &rules::tx_origin_auth::TxOriginAuth,
+    &rules::unused_suppression::UnusedSuppression,
 ];
 
 /// All detectors in id order.

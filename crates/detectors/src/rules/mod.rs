@@ -3,3 +3,4 @@
 pub(crate) mod deprecated_construct;
 pub(crate) mod floating_pragma;
 pub(crate) mod tx_origin_auth;
+pub(crate) mod unused_suppression;
