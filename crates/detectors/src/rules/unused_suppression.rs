@@ -26,9 +26,12 @@ declare_detector! {
     ///
     /// ## Example
     /// ```solidity
-    /// // web3audit-disable-next-line tx-origin-auth   (reported: nothing to hide below)
+    /// // reported: no `tx-origin-auth` finding on the next line
+    /// // web3audit-disable-next-line tx-origin-auth
     /// require(msg.sender == owner);
-    /// // web3audit-disable-next-line tx-orign-auth    (reported: no such detector)
+    ///
+    /// // reported: `tx-orign-auth` is not a detector (and the finding below stays)
+    /// // web3audit-disable-next-line tx-orign-auth
     /// require(tx.origin == owner);
     /// ```
     ///
