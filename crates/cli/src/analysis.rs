@@ -1,6 +1,7 @@
 //! The analysis pipeline shared by `scan` and the audit service: a loaded project in,
 //! a report out.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -15,6 +16,9 @@ pub(crate) struct AnalysisOptions {
     pub(crate) min_severity: Option<Severity>,
     /// Overrides the version the pragmas admit (`--solc-version`).
     pub(crate) solc_version: Option<syntax::Version>,
+    /// Severity per detector id, replacing the detector's (`[severity]` of the
+    /// configuration file). Applies to findings and to the rules in the report.
+    pub(crate) severity: BTreeMap<String, Severity>,
 }
 
 /// The tool as reports name it.
@@ -55,12 +59,22 @@ pub(crate) fn analyze(
         })
         .collect();
     let mut findings = detectors::run(&contexts, &detectors);
+    for finding in &mut findings {
+        if let Some(&severity) = options.severity.get(finding.detector.id) {
+            finding.severity = severity;
+        }
+    }
     if let Some(min) = options.min_severity {
         findings.retain(|f| f.severity >= min);
     }
     let metas: Vec<_> = detectors.iter().map(|d| d.meta()).collect();
     let views = source_views(project);
     let mut report = Report::build(&views, findings, &metas, tool_info())?;
+    for rule in &mut report.rules {
+        if let Some(&severity) = options.severity.get(&rule.id) {
+            rule.severity = severity;
+        }
+    }
     report.diagnostics = input_diagnostics(project, &model);
     report.stats = ScanStats {
         files_loaded: project.files.len(),
@@ -218,6 +232,7 @@ impl server::Analyzer for PipelineAnalyzer {
                 selection,
                 min_severity,
                 solc_version: None,
+                severity: BTreeMap::new(),
             },
             started,
         )

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod analysis;
 mod catalog;
+mod config;
 mod dump;
 mod scan;
 mod service;

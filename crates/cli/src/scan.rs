@@ -1,5 +1,6 @@
 //! `web3audit scan`: load, analyse, render, gate.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,9 +9,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use detectors::{Selection, Severity};
 use project::{LoadOptions, Project};
-use report::{Report, SarifOptions, TextOptions};
+use report::{Baseline, Report, SarifOptions, TextOptions};
 
 use crate::analysis::{self, AnalysisOptions};
+use crate::config::{self, ConfigFile};
 use crate::dump::DumpKind;
 
 /// Output formats of `scan`.
@@ -46,6 +48,24 @@ pub(crate) struct ScanArgs {
     /// Exit with 1 when a reported finding is at or above this severity.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     fail_on: Option<Severity>,
+
+    /// Read the configuration from FILE instead of the `web3audit.toml` found in the
+    /// first PATH's folder or the nearest ancestor that has one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+
+    /// Ignore every `web3audit.toml`.
+    #[arg(long)]
+    no_config: bool,
+
+    /// Report only findings whose fingerprint is not in this baseline (written by
+    /// `--write-baseline`); `--fail-on` then gates on the new findings only.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Write the fingerprints of every finding of this scan to FILE, as a baseline.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 
     /// Hide findings below this severity.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
@@ -103,12 +123,89 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
         .map_err(|_| format!("`{s}` is not one of critical, high, medium, low, informational"))
 }
 
+/// The scan's settings: defaults < configuration file < flags, resolved once.
+#[derive(Debug)]
+struct ScanSettings {
+    selection: Selection,
+    fail_on: Option<Severity>,
+    min_severity: Option<Severity>,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    severity: BTreeMap<String, Severity>,
+}
+
+impl ScanSettings {
+    /// `--fail-on` and `--min-severity` replace the file's values; `--include` and
+    /// `--exclude` add to its globs; `--detectors` replaces its `enable` list and runs
+    /// the ids it names even when the file disables them; `--exclude-detectors` adds to
+    /// its `disable` list.
+    fn resolve(args: &ScanArgs, file: ConfigFile) -> Self {
+        let ids = |list: Vec<config::DetectorId>| -> Vec<String> {
+            list.into_iter().map(|id| id.0).collect()
+        };
+        let only = if args.detectors.is_empty() {
+            ids(file.detectors.enable)
+        } else {
+            args.detectors.clone()
+        };
+        let mut exclude_detectors: Vec<String> = ids(file.detectors.disable)
+            .into_iter()
+            .filter(|id| !args.detectors.contains(id))
+            .collect();
+        exclude_detectors.extend(args.exclude_detectors.iter().cloned());
+        Self {
+            selection: Selection {
+                only,
+                exclude: exclude_detectors,
+            },
+            fail_on: args.fail_on.or(file.fail_on.map(|l| l.0)),
+            min_severity: args.min_severity.or(file.min_severity.map(|l| l.0)),
+            include: file
+                .include
+                .into_iter()
+                .chain(args.include.iter().cloned())
+                .collect(),
+            exclude: file
+                .exclude
+                .into_iter()
+                .chain(args.exclude.iter().cloned())
+                .collect(),
+            severity: file
+                .severity
+                .into_iter()
+                .map(|(id, level)| (id.0, level.0))
+                .collect(),
+        }
+    }
+}
+
+/// The configuration file a scan uses, read and checked: `--config`, else the nearest
+/// `web3audit.toml`, unless `--no-config`.
+fn config_file(args: &ScanArgs) -> Result<ConfigFile> {
+    if args.no_config {
+        return Ok(ConfigFile::default());
+    }
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => args.paths.first().and_then(|p| config::discover(p)),
+    };
+    match path {
+        Some(path) => ConfigFile::load(&path),
+        None => Ok(ConfigFile::default()),
+    }
+}
+
+fn read_baseline(path: &Path) -> Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    Baseline::from_json(&text).with_context(|| format!("invalid baseline {}", path.display()))
+}
+
 pub(crate) fn run(args: ScanArgs) -> ExitCode {
     match scan(&args) {
         Ok(None) => ExitCode::SUCCESS,
-        Ok(Some(report)) => {
-            let failed = args
-                .fail_on
+        Ok(Some((report, fail_on))) => {
+            let failed = fail_on
                 .is_some_and(|threshold| report.findings.iter().any(|f| f.severity >= threshold));
             ExitCode::from(u8::from(failed))
         }
@@ -119,8 +216,9 @@ pub(crate) fn run(args: ScanArgs) -> ExitCode {
     }
 }
 
-/// Runs the scan; `None` when `--dump` printed a view of the model instead of a report.
-fn scan(args: &ScanArgs) -> Result<Option<Report>> {
+/// Runs the scan and returns the report with the `--fail-on` threshold that applies;
+/// `None` when `--dump` printed a view of the model instead of a report.
+fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
     if let Some(jobs) = args.jobs {
         if jobs == 0 {
             bail!("--jobs must be at least 1");
@@ -130,18 +228,16 @@ fn scan(args: &ScanArgs) -> Result<Option<Report>> {
             .build_global()
             .context("cannot start the worker threads")?;
     }
-    let selection = Selection {
-        only: args.detectors.clone(),
-        exclude: args.exclude_detectors.clone(),
-    };
-    if let [first, ..] = selection.unknown_ids().as_slice() {
+    let settings = ScanSettings::resolve(args, config_file(args)?);
+    if let [first, ..] = settings.selection.unknown_ids().as_slice() {
         bail!("unknown detector `{first}` (see `web3audit detectors`)");
     }
+    let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
 
     let started = Instant::now();
     let load = LoadOptions {
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
+        include: settings.include.clone(),
+        exclude: settings.exclude.clone(),
         remappings: args.remap.clone(),
         ..LoadOptions::default()
     };
@@ -152,11 +248,19 @@ fn scan(args: &ScanArgs) -> Result<Option<Report>> {
         return Ok(None);
     }
     let options = AnalysisOptions {
-        selection,
-        min_severity: args.min_severity,
+        selection: settings.selection,
+        min_severity: settings.min_severity,
         solc_version: args.solc_version,
+        severity: settings.severity,
     };
-    let report = analysis::analyze(&project, &options, started)?;
+    let mut report = analysis::analyze(&project, &options, started)?;
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, Baseline::from_report(&report).to_json())
+            .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+    }
+    if let Some(baseline) = &baseline {
+        report.apply_baseline(baseline);
+    }
 
     let rendered = match args.format {
         Format::Text => {
@@ -203,7 +307,7 @@ fn scan(args: &ScanArgs) -> Result<Option<Report>> {
         }
         eprintln!("{}", report::summary_line(&report).trim_end());
     }
-    Ok(Some(report))
+    Ok(Some((report, settings.fail_on)))
 }
 
 /// Writes `text` to `path`, or to standard output (ending with a newline) without one.

@@ -379,3 +379,366 @@ fn solc_version_overrides_the_pragma_in_the_model() {
         Some(2)
     );
 }
+
+// CI ergonomics: inline suppressions, `web3audit.toml`, baselines.
+
+/// Writes `files` (path, text) under `root`, creating folders.
+fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+const SUPPRESSED: &str = "\
+pragma solidity 0.8.24;
+
+contract Suppressed {
+    address public owner;
+
+    function nextLine() external view {
+        // web3audit-disable-next-line tx-origin-auth -- owner is an EOA by design
+        require(tx.origin == owner);
+    }
+
+    function sameLine() external view {
+        require(tx.origin == owner); // web3audit-disable-line tx-origin-auth
+    }
+
+    // web3audit-disable-start tx-origin-auth
+    function range() external view {
+        if (tx.origin != owner) revert();
+    }
+    // web3audit-disable-end tx-origin-auth
+
+    function migrated() external view {
+        // slither-disable-next-line tx-origin
+        require(tx.origin == owner);
+        require(tx.origin == owner); // aderyn-ignore-next-line(some-aderyn-id)
+        require(tx.origin == owner); // aderyn-ignore
+    }
+
+    function stale() external view {
+        // web3audit-disable-next-line tx-origin-auth
+        require(msg.sender == owner);
+    }
+}
+";
+
+#[test]
+fn suppression_comments_hide_findings_and_unused_ones_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("Suppressed.sol", SUPPRESSED),
+            (
+                "Legacy.sol",
+                "// web3audit-disable-file tx-origin-auth\npragma solidity 0.8.24;\ncontract Legacy {\n    address owner;\n    function f() external view { require(tx.origin == owner); }\n}\n",
+            ),
+        ],
+    );
+    let root = dir.path().to_str().unwrap();
+    let report = json_scan(&[
+        root,
+        "--no-config",
+        "--detectors",
+        "tx-origin-auth,unused-suppression",
+    ]);
+    assert_eq!(
+        rules_at(&report),
+        vec![
+            // The Aderyn comment names only an id of Aderyn's: it hides nothing of ours.
+            ("tx-origin-auth".into(), "Suppressed.sol".into(), 24),
+            ("unused-suppression".into(), "Suppressed.sol".into(), 29),
+        ]
+    );
+    let unused = &report["findings"][1];
+    assert_eq!(unused["severity"], "low");
+    assert_eq!(
+        unused["message"],
+        "unused suppression: no `tx-origin-auth` finding on the next line"
+    );
+
+    // Without `unused-suppression`, suppressions still apply and nothing is said about them.
+    let report = json_scan(&[root, "--no-config", "--detectors", "tx-origin-auth"]);
+    assert_eq!(
+        rules_at(&report),
+        vec![("tx-origin-auth".into(), "Suppressed.sol".into(), 24)]
+    );
+
+    // An unknown id in our own comment is reported, in text output too.
+    write_tree(
+        dir.path(),
+        &[(
+            "Typo.sol",
+            "pragma solidity 0.8.24;\ncontract T {\n    address owner;\n    // web3audit-disable-next-line tx-orign-auth\n    function f() external view { require(msg.sender == owner); }\n}\n",
+        )],
+    );
+    let out = web3audit(&["scan", root, "--no-config", "--color", "never"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "low[unused-suppression]: suppression names unknown detector `tx-orign-auth`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("--> Typo.sol:4:36"), "{text}");
+}
+
+const PROJECT_CONFIG: &str = r#"
+fail-on = "critical"
+exclude = ["src/legacy/**"]
+
+[detectors]
+disable = ["floating-pragma"]
+
+[severity]
+tx-origin-auth = "critical"
+"#;
+
+const WALLET: &str = "pragma solidity ^0.8.0;\ncontract Wallet {\n    address owner;\n    function take() external view {\n        require(tx.origin == owner);\n    }\n}\n";
+
+fn configured_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("web3audit.toml", PROJECT_CONFIG),
+            ("foundry.toml", "[profile.default]\nsrc = \"src\"\n"),
+            ("src/Wallet.sol", WALLET),
+            ("src/legacy/Old.sol", WALLET),
+        ],
+    );
+    dir
+}
+
+#[test]
+fn the_configuration_file_is_found_upwards_and_applies_to_every_format() {
+    let dir = configured_project();
+    let src = dir.path().join("src");
+    let src = src.to_str().unwrap();
+
+    // From a subfolder: the file at the project root applies.
+    let out = web3audit(&["scan", src, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "fail-on = critical from the file"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rules_at(&report),
+        vec![("tx-origin-auth".into(), "src/Wallet.sol".into(), 5)],
+        "floating-pragma disabled, src/legacy excluded"
+    );
+    assert_eq!(report["findings"][0]["severity"], "critical");
+    let rule = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "tx-origin-auth")
+        .unwrap();
+    assert_eq!(rule["severity"], "critical");
+    assert_eq!(report["summary"]["critical"], 1);
+
+    let out = web3audit(&["scan", src, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(run["results"][0]["properties"]["severity"], "critical");
+    let rule = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "tx-origin-auth")
+        .unwrap();
+    assert_eq!(rule["properties"]["security-severity"], "9.5");
+
+    let out = web3audit(&["scan", src, "--color", "never"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("critical[tx-origin-auth]"), "{text}");
+
+    // Flags win over the file.
+    let out = web3audit(&[
+        "scan",
+        src,
+        "--fail-on",
+        "informational",
+        "--detectors",
+        "floating-pragma",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("informational[floating-pragma]"), "{text}");
+
+    // --no-config: the defaults.
+    let report = json_scan(&[src, "--no-config"]);
+    let found = rules_at(&report);
+    assert!(found.contains(&("floating-pragma".into(), "src/Wallet.sol".into(), 1)));
+    assert!(found.contains(&("tx-origin-auth".into(), "src/legacy/Old.sol".into(), 5)));
+    assert_eq!(report["findings"][0]["severity"], "informational");
+    assert_eq!(
+        web3audit(&["scan", src, "--no-config"]).status.code(),
+        Some(0)
+    );
+
+    // --config names another file.
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, "[detectors]\nenable = [\"floating-pragma\"]\n").unwrap();
+    let report = json_scan(&[src, "--config", other.to_str().unwrap()]);
+    let found = rules_at(&report);
+    assert!(!found.is_empty());
+    assert!(
+        found.iter().all(|(rule, _, _)| rule == "floating-pragma"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn configuration_errors_are_precise_and_exit_2() {
+    let dir = configured_project();
+    let root = dir.path().to_str().unwrap();
+    let config = dir.path().join("web3audit.toml");
+    for (text, expected) in [
+        ("fail_on = \"high\"\n", "unknown field `fail_on`"),
+        (
+            "[detectors]\ndisable = [\"no-such-detector\"]\n",
+            "unknown detector `no-such-detector`",
+        ),
+        (
+            "[severity]\ntx-origin-auth = \"severe\"\n",
+            "`severe` is not one of",
+        ),
+        ("[detector]\n", "unknown field `detector`"),
+    ] {
+        std::fs::write(&config, text).unwrap();
+        let out = web3audit(&["scan", root]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("web3audit.toml")
+                && stderr.contains(expected)
+                && stderr.contains("line"),
+            "{text}: {stderr}"
+        );
+    }
+    let out = web3audit(&["scan", root, "--config", "/definitely/not/here.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the configuration"));
+}
+
+#[test]
+fn a_baseline_hides_known_findings_and_gates_only_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Bank.sol");
+    let baseline = dir.path().join("baseline.json");
+    let (file_s, baseline_s) = (file.to_str().unwrap(), baseline.to_str().unwrap());
+    let known = "pragma solidity 0.8.24;\ncontract Bank {\n    address owner;\n    function take() external view {\n        require(tx.origin == owner);\n    }\n";
+    std::fs::write(&file, format!("{known}}}\n")).unwrap();
+
+    let out = web3audit(&[
+        "scan",
+        file_s,
+        "--no-config",
+        "--write-baseline",
+        baseline_s,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(written["version"], 1);
+    assert_eq!(written["tool"]["name"], "web3audit");
+    let entries = written["findings"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["rule_id"], "tx-origin-auth");
+    assert_eq!(entries[0]["file"], "Bank.sol");
+    assert_eq!(entries[0]["line"], 5);
+    assert!(
+        entries[0]["fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.contains(':'))
+    );
+
+    // Nothing new: nothing reported, nothing to fail on.
+    let out = web3audit(&[
+        "scan",
+        file_s,
+        "--no-config",
+        "--baseline",
+        baseline_s,
+        "--fail-on",
+        "high",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.trim_end()
+            .ends_with("no new findings; 1 hidden by the baseline"),
+        "{text}"
+    );
+
+    // A pull request adds a vulnerability (and moves the old one down).
+    std::fs::write(
+        &file,
+        format!("// a comment moves everything down\n{known}    function give() external view {{\n        if (tx.origin != owner) revert();\n    }}\n}}\n"),
+    )
+    .unwrap();
+    let out = web3audit(&[
+        "scan",
+        file_s,
+        "--no-config",
+        "--baseline",
+        baseline_s,
+        "--fail-on",
+        "high",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the new finding fails the gate");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rules_at(&report),
+        vec![("tx-origin-auth".into(), "Bank.sol".into(), 9)]
+    );
+    assert_eq!(report["baseline"]["hidden"], 1);
+    assert_eq!(report["summary"]["total"], 1);
+
+    let out = web3audit(&[
+        "scan",
+        file_s,
+        "--no-config",
+        "--baseline",
+        baseline_s,
+        "--format",
+        "sarif",
+    ]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 1);
+    assert_eq!(run["results"][0]["baselineState"], "new");
+    assert_eq!(run["properties"]["hiddenByBaseline"], 1);
+
+    // The gate ignores what the baseline holds: below the new finding's severity, no failure.
+    let out = web3audit(&[
+        "scan",
+        file_s,
+        "--no-config",
+        "--baseline",
+        baseline_s,
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+
+    // A missing or malformed baseline is an error.
+    let missing = web3audit(&["scan", file_s, "--baseline", "/definitely/not/here.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read the baseline"));
+    std::fs::write(&baseline, "{\"findings\": 3}").unwrap();
+    let malformed = web3audit(&["scan", file_s, "--baseline", baseline_s]);
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&malformed.stderr).contains("invalid baseline"));
+}

@@ -4,6 +4,10 @@
 //! (sections *What it detects / Why it matters / Example / Recommendation*), its
 //! metadata is a `static` [`DetectorMeta`], and it implements [`Detector`]. The
 //! [`registry`] lists every detector sorted by id.
+//!
+//! [`run`] also applies the inline suppression comments of each file
+//! ([`suppression`]) and reports the ones that hid nothing through the
+//! `unused-suppression` detector.
 
 mod analysis;
 mod declare;
@@ -12,6 +16,7 @@ mod finding;
 mod meta;
 pub mod registry;
 mod rules;
+pub mod suppression;
 
 use rayon::prelude::*;
 
@@ -54,14 +59,34 @@ impl Selection {
 }
 
 /// Runs `detectors` over `files` (in parallel, on the current rayon pool) and returns
-/// every finding, ordered by file and then as the detectors emitted them.
+/// every finding that no suppression comment of its file hides, ordered by file and
+/// then as the detectors emitted them. When `unused-suppression` is among `detectors`,
+/// each file's suppression comments that hid nothing (or are invalid) follow its
+/// findings.
 pub fn run(files: &[FileContext<'_>], detectors: &[&'static dyn Detector]) -> Vec<Finding> {
+    let ran = |id: &str| detectors.iter().any(|d| d.meta().id == id);
+    let report_unused = ran(rules::unused_suppression::ID);
+    let all_ran = registry::all().all(|d| ran(d.meta().id));
     files
         .par_iter()
         .flat_map_iter(|file| {
             let mut out = Vec::new();
             for detector in detectors {
                 detector.check_file(file, &mut out);
+            }
+            let mut suppressions = suppression::Suppressions::new(file.text, file.parse.comments());
+            if suppressions.is_empty() {
+                return out;
+            }
+            out.retain(|f| {
+                f.primary.file != file.file
+                    || !suppressions.suppresses(f.detector.id, f.primary.span.lo)
+            });
+            if report_unused {
+                let mut problems =
+                    rules::unused_suppression::findings(file, &suppressions, ran, all_ran);
+                problems.retain(|f| !suppressions.suppresses(f.detector.id, f.primary.span.lo));
+                out.extend(problems);
             }
             out
         })

@@ -48,6 +48,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::unprotected_state_write::UnprotectedStateWrite,
     &rules::unsafe_downcast::UnsafeDowncast,
     &rules::unused_return::UnusedReturn,
+    &rules::unused_suppression::UnusedSuppression,
     &rules::weak_randomness::WeakRandomness,
 ];
 

@@ -5,6 +5,11 @@
 //! files named `vulnerable*.sol` at least one. Only the fixture's own detector runs, and
 //! the exact set of (line, id) pairs must match. A snapshot of the findings (line,
 //! column, message) is kept per fixture.
+//!
+//! A fixture may ask for more detectors with a line `// also-run: ID [ID ...]`: the
+//! `unused-suppression` fixtures need a detector whose findings their suppression
+//! comments hide. Their findings count like the others'. Fixtures go through
+//! `detectors::run`, so suppression comments apply as they do in a scan.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,6 +20,15 @@ use syntax::LineIndex;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The detectors named by `// also-run:` lines.
+fn also_run(text: &str) -> Vec<&'static dyn detectors::Detector> {
+    text.lines()
+        .filter_map(|line| line.split_once("// also-run:"))
+        .flat_map(|(_, ids)| ids.split_whitespace())
+        .map(|id| registry::find(id).unwrap_or_else(|| panic!("also-run: unknown detector `{id}`")))
+        .collect()
 }
 
 /// Expected (line → ids) from the `// expect:` markers.
@@ -75,7 +89,9 @@ fn every_detector_matches_its_fixtures() {
                 parse: &parse,
                 project: &project,
             };
-            let findings = detectors::run(&[cx], &[detector]);
+            let mut run = vec![detector];
+            run.extend(also_run(&text));
+            let findings = detectors::run(&[cx], &run);
             let index = LineIndex::new(&text);
 
             let mut actual: BTreeMap<u32, Vec<String>> = BTreeMap::new();

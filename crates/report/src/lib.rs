@@ -39,6 +39,7 @@
 //! assert!(report::render_text(&report, &files, &report::TextOptions::default()).ends_with("1 finding: 1 high\n"));
 //! ```
 
+mod baseline;
 pub mod fingerprint;
 mod json;
 mod markdown;
@@ -47,6 +48,9 @@ mod sarif;
 mod serde_level;
 mod text;
 
+pub use baseline::{
+    BASELINE_FORMAT_VERSION, Baseline, BaselineEntry, BaselineError, BaselineSummary,
+};
 pub use json::render_json;
 pub use markdown::render_markdown;
 pub use model::{

@@ -7,6 +7,7 @@ use detectors::{Confidence, DetectorMeta, FileId, Finding, Label, Severity};
 use serde::{Deserialize, Serialize};
 use syntax::{LineIndex, Span};
 
+use crate::baseline::BaselineSummary;
 use crate::fingerprint;
 
 /// Version of the JSON report format, written as the report's `version` field. Bumped
@@ -77,6 +78,10 @@ pub struct Report {
     /// imports, unreadable files. Filled in by the caller; sorted by file and line.
     #[serde(default)]
     pub diagnostics: Vec<InputDiagnostic>,
+    /// Present when findings were compared with a baseline (`scan --baseline`): then
+    /// `findings` and `summary` hold only the findings the baseline does not have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
 }
 
 /// What one analysis covered.
@@ -119,6 +124,15 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts of findings of these severities.
+    pub fn of(severities: impl IntoIterator<Item = Severity>) -> Self {
+        let mut summary = Summary::default();
+        for severity in severities {
+            summary.add(severity);
+        }
+        summary
+    }
+
     pub fn count(&self, severity: Severity) -> usize {
         match severity {
             Severity::Critical => self.critical,
@@ -282,6 +296,7 @@ impl Report {
             rules: rules.into_iter().map(RuleInfo::from).collect(),
             stats: ScanStats::default(),
             diagnostics: Vec::new(),
+            baseline: None,
         })
     }
 }

@@ -87,8 +87,16 @@ fn sarif_log<'a>(report: &'a Report, options: &SarifOptions) -> SarifLog<'a> {
             results: report
                 .findings
                 .iter()
-                .map(|f| result(f, rule_index[f.rule_id.as_str()]))
+                .map(|f| {
+                    let mut r = result(f, rule_index[f.rule_id.as_str()]);
+                    // Compared with a baseline, every reported result is a new one.
+                    r.baseline_state = report.baseline.map(|_| "new");
+                    r
+                })
                 .collect(),
+            properties: report.baseline.map(|b| RunProperties {
+                hidden_by_baseline: b.hidden,
+            }),
         }],
     }
 }
@@ -169,6 +177,7 @@ fn result(finding: &ReportFinding, rule_index: usize) -> SarifResult<'_> {
             SARIF_FINGERPRINT_KEY,
             finding.fingerprint.as_str(),
         )]),
+        baseline_state: None,
         properties: ResultProperties {
             severity: finding.severity.as_str(),
             confidence: finding.confidence.as_str(),
@@ -329,6 +338,15 @@ struct Run<'a> {
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<RunProperties>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunProperties {
+    /// Findings not reported because the baseline has them.
+    hidden_by_baseline: usize,
 }
 
 #[derive(Serialize)]
@@ -395,6 +413,8 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation<'a>>,
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     properties: ResultProperties<'a>,
 }
 

@@ -55,23 +55,34 @@ pub fn render_text(report: &Report, files: &[SourceView<'_>], options: &TextOpti
     out
 }
 
-/// `3 findings: 1 high, 2 low`, `1 finding: 1 critical` or `no findings`.
+/// `3 findings: 1 high, 2 low`, `1 finding: 1 critical` or `no findings`; after a
+/// baseline, `1 new finding: 1 high; 4 hidden by the baseline`.
 pub fn summary_line(report: &Report) -> String {
     let summary = &report.summary;
-    if summary.total == 0 {
-        return "no findings".to_owned();
-    }
-    let noun = if summary.total == 1 {
-        "finding"
+    let new = if report.baseline.is_some() {
+        "new "
     } else {
-        "findings"
+        ""
     };
-    let counts: Vec<String> = Severity::ALL
-        .iter()
-        .filter(|&&severity| summary.count(severity) > 0)
-        .map(|&severity| format!("{} {severity}", summary.count(severity)))
-        .collect();
-    format!("{} {noun}: {}", summary.total, counts.join(", "))
+    let mut line = if summary.total == 0 {
+        format!("no {new}findings")
+    } else {
+        let noun = if summary.total == 1 {
+            "finding"
+        } else {
+            "findings"
+        };
+        let counts: Vec<String> = Severity::ALL
+            .iter()
+            .filter(|&&severity| summary.count(severity) > 0)
+            .map(|&severity| format!("{} {severity}", summary.count(severity)))
+            .collect();
+        format!("{} {new}{noun}: {}", summary.total, counts.join(", "))
+    };
+    if let Some(baseline) = &report.baseline {
+        line.push_str(&format!("; {} hidden by the baseline", baseline.hidden));
+    }
+    line
 }
 
 /// A location to underline, with its label (`None` for the primary location).

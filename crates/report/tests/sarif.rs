@@ -56,6 +56,28 @@ fn output_is_valid_against_the_sarif_schema() {
 }
 
 #[test]
+fn a_baseline_marks_results_new_and_counts_the_hidden_ones() {
+    let sources = bank_and_token();
+    let mut report = sample_report(&sources);
+    let total = report.findings.len();
+    // A baseline holding the first finding only.
+    let mut baseline = report::Baseline::from_report(&report);
+    baseline.findings.truncate(1);
+    assert_eq!(report.apply_baseline(&baseline), 1);
+    let log: Value =
+        serde_json::from_str(&render_sarif(&report, &SarifOptions::default())).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), total - 1);
+    assert!(results.iter().all(|r| r["baselineState"] == "new"));
+    assert_eq!(log["runs"][0]["properties"]["hiddenByBaseline"], 1);
+    assert_eq!(schema_errors(&log), Vec::<String>::new());
+    // Without a baseline, neither appears.
+    let log = sample_sarif(&SarifOptions::default());
+    assert_eq!(log["runs"][0].get("properties"), None);
+    assert_eq!(log["runs"][0]["results"][0].get("baselineState"), None);
+}
+
+#[test]
 fn empty_report_is_valid_too() {
     let sources = bank_and_token();
     let report = Report::build(

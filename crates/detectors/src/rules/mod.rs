@@ -42,4 +42,5 @@ pub(crate) mod unprotected_selfdestruct;
 pub(crate) mod unprotected_state_write;
 pub(crate) mod unsafe_downcast;
 pub(crate) mod unused_return;
+pub(crate) mod unused_suppression;
 pub(crate) mod weak_randomness;
