@@ -166,7 +166,8 @@ impl Model<'_> {
         }
     }
 
-    fn var_declared_at(&self, file: FileId, span: syntax::Span) -> Option<VarId> {
+    /// The variable whose name is declared at `span` (the name's span) in `file`.
+    pub fn var_declared_at(&self, file: FileId, span: syntax::Span) -> Option<VarId> {
         self.var_at.get(&(file, span.lo)).copied()
     }
 

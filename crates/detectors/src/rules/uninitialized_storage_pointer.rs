@@ -1,8 +1,6 @@
-use semantics::{Declaration, Type};
-use syntax::Version;
-use syntax::ast::{ExprKind, StmtKind};
+use semantics::{Declaration, VarId};
+use syntax::ast::{ExprId, ExprKind, StmtKind};
 
-use crate::analysis::access::exprs_within;
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -69,88 +67,70 @@ impl Detector for UninitializedStoragePointer {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
         let ast = cx.ast();
-        if model
-            .version(cx.file)
-            .is_none_or(|v| v >= Version::new(0, 5, 0))
-        {
-            return;
-        }
-        for (f, _) in cx.functions() {
-            let Some(body) = ast
-                .item(model.function(f).item.item)
-                .as_function()
-                .and_then(|d| d.body)
-                .map(|b| ast.stmt(b).span)
+        for (_, stmt) in ast.stmts() {
+            let StmtKind::VarDecl {
+                decls, value: None, ..
+            } = &stmt.kind
             else {
                 continue;
             };
-            for (_, stmt) in ast.stmts() {
-                let StmtKind::VarDecl {
-                    decls, value: None, ..
-                } = &stmt.kind
-                else {
+            for decl in decls.iter().flatten() {
+                let Some(name) = &decl.name else { continue };
+                let Some(v) = model.var_declared_at(cx.file, name.span) else {
                     continue;
                 };
-                if stmt.span.lo < body.lo || stmt.span.hi > body.hi {
+                // The model knows the version rule (before 0.5, reference types).
+                if !model.is_uninitialized_storage_pointer(v) {
                     continue;
                 }
-                for decl in decls.iter().flatten() {
-                    let Some(name) = &decl.name else { continue };
-                    if decl.location.is_some() {
-                        continue;
+                let Some(f) = model.var(v).function else {
+                    continue;
+                };
+                // A write through the pointer, which the model records as a write of
+                // the slot-0 state variable: `r.f = ...`, `r[i] = ...`, `r.push(...)`.
+                let write = model
+                    .state_writes(f)
+                    .iter()
+                    .find(|a| through_local(cx, a.expr) == Some(v));
+                let text = name.name.as_str();
+                let mut finding = cx.finding(
+                    &META,
+                    Some(f),
+                    stmt.span,
+                    format!(
+                        "`{text}` is an uninitialised storage pointer: it points at storage slot 0, the first state variables"
+                    ),
+                );
+                match write {
+                    Some(w) => {
+                        finding = finding.with_secondary(
+                            cx.file,
+                            ast.expr(w.expr).span,
+                            "this write overwrites state at slot 0",
+                        );
                     }
-                    // The local, found through its uses.
-                    let uses: Vec<_> = exprs_within(ast, body)
-                        .filter(|&x| match model.declaration(cx.file, x) {
-                            Some(Declaration::Local(v)) => model.var(v).span == name.span,
-                            _ => false,
-                        })
-                        .collect();
-                    let Some(&first) = uses.first() else { continue };
-                    let Some(Declaration::Local(v)) = model.declaration(cx.file, first) else {
-                        continue;
-                    };
-                    if !matches!(
-                        model.var(v).ty,
-                        Type::Struct(_) | Type::Array { .. } | Type::Mapping(..)
-                    ) {
-                        continue;
-                    }
-                    // A write through the pointer: `r.f = ...`, `r[i] = ...`, `r.push(...)`.
-                    let write = exprs_within(ast, body).find(|&x| match &ast.expr(x).kind {
-                        ExprKind::Assign { lhs, .. } => {
-                            let lhs = ast.skip_parens(*lhs);
-                            lhs != ast.skip_parens(first)
-                                && uses.iter().any(|&u| {
-                                    let s = ast.expr(u).span;
-                                    let l = ast.expr(lhs).span;
-                                    s.lo == l.lo && s.hi < l.hi
-                                })
-                        }
-                        _ => false,
-                    });
-                    let text = name.name.as_str();
-                    let mut finding = cx.finding(
-                        &META,
-                        Some(f),
-                        stmt.span,
-                        format!(
-                            "`{text}` is an uninitialised storage pointer: it points at storage slot 0, the first state variables"
-                        ),
-                    );
-                    match write {
-                        Some(w) => {
-                            finding = finding.with_secondary(
-                                cx.file,
-                                ast.expr(w).span,
-                                "this write overwrites state at slot 0",
-                            );
-                        }
-                        None => finding.severity = Severity::Medium,
-                    }
-                    out.push(finding);
+                    None => finding.severity = Severity::Medium,
                 }
+                out.push(finding);
             }
+        }
+    }
+}
+
+/// The local a place is reached through: `r` in `r.f`, `r[i].g`, `r`.
+fn through_local(cx: &FileContext<'_>, mut e: ExprId) -> Option<VarId> {
+    let ast = cx.ast();
+    loop {
+        match &ast.expr(e).kind {
+            ExprKind::Paren(x) => e = *x,
+            ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => e = *base,
+            ExprKind::Ident(_) => {
+                return match cx.model().declaration(cx.file, e)? {
+                    Declaration::Local(v) => Some(v),
+                    _ => None,
+                };
+            }
+            _ => return None,
         }
     }
 }
