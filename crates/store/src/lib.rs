@@ -3,18 +3,22 @@
 //! One interface, [`Store`], that every backend implements: tenants, users, API keys,
 //! audits (which double as the persistent job queue, with leases), findings and their
 //! triage history, the analysis cache and the hash-chained audit trail. The backend is
-//! chosen by the scheme of the database URL ([`connect`]). SQLite is the embedded default;
-//! the PostgreSQL backend is a later issue and is refused with a clear error until then.
+//! chosen by the scheme of the database URL ([`connect`]): SQLite, the embedded default
+//! owned by one process, or PostgreSQL, shared by any number of `serve` and `worker`
+//! processes. Both run one conformance suite (`tests/conformance.rs`).
 //!
 //! Invariants:
 //! - every tenant-owned row is read and written through a `tenant_id` filter; a row of
 //!   another tenant is indistinguishable from a missing one;
 //! - migrations are per backend, numbered, applied in order once, and never edited;
 //! - a job completes only while its lease is held by the completing worker, so a job that
-//!   was re-queued and picked up again never records its findings twice.
+//!   was re-queued and picked up again never records its findings twice;
+//! - audit-trail appends are serialized across every process using the database, so the
+//!   trail stays one chain.
 
 mod error;
 mod model;
+mod postgres;
 mod sqlite;
 pub mod trail;
 
@@ -22,6 +26,7 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use model::*;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Result alias of this crate.
@@ -29,17 +34,16 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Opens the store named by `url`, creating the database and applying migrations.
 ///
-/// `sqlite://PATH` (relative or absolute) and `sqlite:PATH` select SQLite.
+/// `sqlite://PATH` (relative or absolute) and `sqlite:PATH` select SQLite;
+/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (or `postgresql://`) selects PostgreSQL.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Err(StoreError::Unsupported(
-            "the PostgreSQL backend is not implemented yet; use a sqlite:// URL".into(),
-        ))
+        Ok(Arc::new(PostgresStore::open(url).await?))
     } else {
         Err(StoreError::Unsupported(format!(
-            "unknown database URL scheme in {}; expected sqlite://PATH",
+            "unknown database URL scheme in {}; expected sqlite://PATH or postgres://HOST/DATABASE",
             redact_url(url)
         )))
     }
@@ -59,6 +63,10 @@ pub fn redact_url(url: &str) -> String {
 /// The persistence interface of the service.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Whether other processes may use the same database at once (PostgreSQL). When
+    /// false (SQLite) this process owns the database, so at start every audit left
+    /// running belongs to a dead process; when true, only expired leases say so.
+    fn is_shared(&self) -> bool;
     /// Cheap round trip to the database, for readiness probes.
     async fn ping(&self) -> Result<()>;
     /// Applied migration versions, ascending.
