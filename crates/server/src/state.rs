@@ -36,6 +36,8 @@ pub struct AppState {
     pub slots: Arc<Semaphore>,
     pub active: AtomicUsize,
     pub workers_alive: AtomicBool,
+    /// What this process does (API, workers or both).
+    pub role: crate::NodeRole,
     /// When a noisy event (rate limited, failed authentication) was last recorded per
     /// subject, so that an attack cannot flood the audit trail.
     noisy_events: Mutex<HashMap<String, Instant>>,
@@ -82,6 +84,7 @@ impl AppState {
             ),
             active: AtomicUsize::new(0),
             workers_alive: AtomicBool::new(false),
+            role: crate::NodeRole::Combined,
             noisy_events: Mutex::new(HashMap::new()),
         }
     }

@@ -18,6 +18,9 @@ use crate::timestamp::now_ms;
 /// (other processes, re-queued leases).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
+/// The longest a running audit goes without checking (and renewing) its lease.
+const LEASE_CHECK: Duration = Duration::from_secs(1);
+
 pub(crate) async fn dispatcher(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     state.workers_alive.store(true, Ordering::SeqCst);
     loop {
@@ -199,11 +202,13 @@ async fn analyze(
     })
 }
 
-/// Extends the lease every third of its length; returns only when the lease is lost.
+/// Extends the lease every third of its length, and at least every
+/// [`LEASE_CHECK`]; returns only when the lease is lost. A cancellation made through
+/// another node ends the lease, so the worker running the audit sees it within that time.
 async fn heartbeat(state: &Arc<AppState>, id: &str) {
     let lease = Duration::from_secs(state.settings.lease_secs);
     loop {
-        tokio::time::sleep(lease / 3).await;
+        tokio::time::sleep((lease / 3).min(LEASE_CHECK)).await;
         let until = now_ms() + lease.as_millis() as i64;
         match state.store.heartbeat(id, &state.owner, until).await {
             Ok(true) => {}

@@ -27,9 +27,9 @@ const POSTGRES_ENV: &str = "WEB3AUDIT_TEST_POSTGRES_URL";
 /// why) when no test database is configured.
 async fn postgres_schema_url(test: &str) -> Option<(String, String)> {
     let Ok(base) = std::env::var(POSTGRES_ENV) else {
-        eprintln!(
+        skip_notice(format!(
             "skipped {test} on PostgreSQL: {POSTGRES_ENV} is not set (.ci/run sets it to a throw-away database)"
-        );
+        ));
         return None;
     };
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -560,4 +560,11 @@ async fn concurrent_trail_appends_form_one_verifiable_chain(store: Arc<dyn Store
         .unwrap();
     assert_eq!(newest.len(), 5);
     assert!(newest.windows(2).all(|w| w[0].seq > w[1].seq));
+}
+
+/// Says that a test was skipped, on standard error directly, so that it shows even when
+/// the test harness captures the test's output.
+fn skip_notice(message: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
