@@ -1,7 +1,8 @@
 //! Several processes on one PostgreSQL database: an API node (`serve --no-workers`) and
 //! two `web3audit worker` processes. SIGKILL one worker in the middle of 200 audits:
 //! every audit still reaches exactly one final state with its findings stored once.
-//! Concurrent audit-trail appends from two API processes still form one verifiable chain.
+//! Concurrent audit-trail appends from two API processes still form one verifiable chain,
+//! and a rate limit holds across the nodes.
 //!
 //! Needs `WEB3AUDIT_TEST_POSTGRES_URL` (a throw-away database; `.ci/run` creates one);
 //! each test works in a schema of its own. Without the variable the tests say that they
@@ -22,6 +23,17 @@ const LEASE_SECS: &str = "3";
 /// A node of the given kind (`["serve", "--no-workers"]` or `["worker"]`) on `url`,
 /// logging to `dir/NAME.log`.
 fn node(dir: &std::path::Path, name: &str, kind: &[&str], url: &str, port: u16) -> Child {
+    node_with(dir, name, kind, url, port, &[])
+}
+
+fn node_with(
+    dir: &std::path::Path,
+    name: &str,
+    kind: &[&str],
+    url: &str,
+    port: u16,
+    extra_env: &[(&str, &str)],
+) -> Child {
     let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
     let mut command = bin();
     command
@@ -42,6 +54,9 @@ fn node(dir: &std::path::Path, name: &str, kind: &[&str], url: &str, port: u16) 
         .env("WEB3AUDIT_LOG_LEVEL", "info")
         .stdout(Stdio::null())
         .stderr(log);
+    for (name, value) in extra_env {
+        command.env(name, value);
+    }
     command.spawn().unwrap()
 }
 
@@ -316,4 +331,49 @@ async fn trail_appends_from_two_processes_form_one_chain_and_tampering_is_caught
     let stdout = String::from_utf8_lossy(&tampered.stdout);
     assert_eq!(tampered.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("BROKEN at entry 40"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limit_holds_across_api_nodes() {
+    let Some(url) = postgres_schema_url("multinode_rate").await else {
+        return;
+    };
+    let dir = temp_dir("service-multinode-rate");
+    let key = bootstrap_at(&url)["api_key"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let mut processes = Processes::default();
+    let ports = [free_port(), free_port()];
+    // Five requests at once, then one a minute, per credential.
+    let limits = [
+        ("WEB3AUDIT_RATE_LIMIT_KEY_PER_MINUTE", "1"),
+        ("WEB3AUDIT_RATE_LIMIT_BURST", "5"),
+    ];
+    for (i, port) in ports.iter().enumerate() {
+        processes.push(node_with(
+            &dir,
+            &format!("api-{i}"),
+            &["serve", "--no-workers"],
+            &url,
+            *port,
+            &limits,
+        ));
+    }
+    for port in ports {
+        wait_ready(&client, &format!("http://127.0.0.1:{port}")).await;
+    }
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let port = ports[i % 2];
+        let response = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/me"))
+            .header("x-api-key", &key)
+            .send()
+            .await
+            .unwrap();
+        if response.status().as_u16() == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
 }

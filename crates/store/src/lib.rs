@@ -124,6 +124,13 @@ pub trait Store: Send + Sync + 'static {
     /// Puts running audits whose lease expired before `now` back in the queue.
     async fn requeue_expired(&self, now: i64) -> Result<u64>;
     async fn queue_depth(&self) -> Result<i64>;
+
+    // Rate limits shared by every process using the database.
+    /// Takes one token from the bucket `key`; `None` when taken, else the seconds until
+    /// one is available (nothing taken).
+    async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>>;
+    /// Deletes buckets untouched since `idle_before` (a missing bucket is a full one).
+    async fn prune_rate_buckets(&self, idle_before: i64) -> Result<u64>;
     async fn get_cached(&self, cache_key: &str) -> Result<Option<CachedAnalysis>>;
 
     // Findings and triage.

@@ -780,6 +780,37 @@ impl Store for PostgresStore {
         )
     }
 
+    async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>> {
+        // One statement: concurrent requests on any node queue on the bucket's row lock.
+        let row = sqlx::query(
+            "INSERT INTO rate_limit_buckets AS b (key, tokens, taken, updated_at) VALUES ($1, $2 - 1, TRUE, $3) \
+             ON CONFLICT (key) DO UPDATE SET \
+             tokens = LEAST($2, b.tokens + GREATEST(0, $3 - b.updated_at) / 1000.0 * $4) \
+                 - CASE WHEN LEAST($2, b.tokens + GREATEST(0, $3 - b.updated_at) / 1000.0 * $4) >= 1 THEN 1 ELSE 0 END, \
+             taken = LEAST($2, b.tokens + GREATEST(0, $3 - b.updated_at) / 1000.0 * $4) >= 1, \
+             updated_at = GREATEST($3, b.updated_at) \
+             RETURNING tokens, taken",
+        )
+        .bind(key)
+        .bind(rate.capacity)
+        .bind(now)
+        .bind(rate.per_second)
+        .fetch_one(&self.pool)
+        .await?;
+        let taken: bool = row.try_get(1)?;
+        Ok((!taken).then(|| rate.retry_after(row.try_get(0).unwrap_or(0.0))))
+    }
+
+    async fn prune_rate_buckets(&self, idle_before: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM rate_limit_buckets WHERE updated_at < $1")
+                .bind(idle_before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
     async fn get_cached(&self, cache_key: &str) -> Result<Option<CachedAnalysis>> {
         let row = sqlx::query("SELECT * FROM analysis_cache WHERE cache_key = $1")
             .bind(cache_key)

@@ -99,6 +99,7 @@ conformance!(
     users_keys_and_tenants_round_trip,
     concurrent_trail_appends_form_one_verifiable_chain,
     quota_figures_count_the_tenant_only,
+    rate_limit_buckets_refuse_after_the_burst_and_refill,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> String {
@@ -159,11 +160,11 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/db.sqlite", dir.path().display());
     let first = connect(&url).await.unwrap();
-    assert_eq!(first.migration_versions().await.unwrap(), [1]);
+    assert_eq!(first.migration_versions().await.unwrap(), [1, 2]);
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1]);
+    assert_eq!(again.migration_versions().await.unwrap(), [1, 2]);
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
         redact_url("postgres://user:pw@host/db"),
@@ -567,4 +568,58 @@ async fn concurrent_trail_appends_form_one_verifiable_chain(store: Arc<dyn Store
 fn skip_notice(message: String) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+async fn rate_limit_buckets_refuse_after_the_burst_and_refill(store: Arc<dyn Store>) {
+    // 60 a minute (one a second), three at once.
+    let rate = TokenRate::per_minute(60, 3);
+    for _ in 0..3 {
+        assert_eq!(
+            store.take_token("key:a", &rate, 10_000).await.unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        store.take_token("key:a", &rate, 10_000).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.take_token("key:a", &rate, 10_500).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.take_token("key:b", &rate, 10_500).await.unwrap(),
+        None
+    );
+    // Refusals take nothing: a second after the last take, one token is back.
+    assert_eq!(
+        store.take_token("key:a", &rate, 11_000).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.take_token("key:a", &rate, 11_000).await.unwrap(),
+        Some(1)
+    );
+    // Concurrent takes never hand out more than the bucket holds.
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .take_token("key:c", &rate, 20_000)
+                .await
+                .unwrap()
+                .is_none()
+        }));
+    }
+    let mut taken = 0;
+    for task in tasks {
+        taken += usize::from(task.await.unwrap());
+    }
+    assert_eq!(taken, 3);
+    assert_eq!(store.prune_rate_buckets(15_000).await.unwrap(), 2);
+    assert_eq!(
+        store.take_token("key:a", &rate, 20_000).await.unwrap(),
+        None
+    );
 }

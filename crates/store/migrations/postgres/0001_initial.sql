@@ -137,3 +137,13 @@ CREATE TABLE audit_log_head (
     hash TEXT NOT NULL,
     mac  TEXT NOT NULL
 );
+
+-- Token buckets of the rate limits, shared by every node; an idle bucket is deleted (a
+-- missing bucket is a full one).
+CREATE TABLE rate_limit_buckets (
+    key        TEXT PRIMARY KEY,
+    tokens     DOUBLE PRECISION NOT NULL,
+    -- whether the last request took a token
+    taken      BOOLEAN NOT NULL,
+    updated_at BIGINT NOT NULL
+);
