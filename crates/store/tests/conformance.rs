@@ -170,6 +170,11 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
         redact_url("postgres://user:pw@host/db"),
         "postgres://user:***@host/db"
     );
+    assert_eq!(
+        redact_url("postgres://user@host/db?sslmode=require&password=pw"),
+        "postgres://user:***@host/db?sslmode=require&password=***"
+    );
+    assert_eq!(redact_url("sqlite://data/w.db"), "sqlite://data/w.db");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
