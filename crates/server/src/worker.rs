@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::timestamp::now_ms;
 
 /// How often an idle dispatcher looks at the queue even without a submission signal
-/// (other processes, re-queued leases).
+/// (of this process, or from other processes through `Store::wait_for_work`).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
 /// How often a node deletes the shared rate-limit buckets idle for [`RATE_BUCKET_IDLE`].
@@ -48,7 +48,7 @@ pub(crate) async fn dispatcher(state: Arc<AppState>, mut stop: watch::Receiver<b
                 drop(permit);
                 tokio::select! {
                     _ = state.submitted.notified() => {}
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = state.store.wait_for_work(IDLE_POLL) => {}
                     _ = stop.changed() => break,
                 }
             }

@@ -144,6 +144,12 @@ pub trait Store: Send + Sync + 'static {
     /// Puts running audits whose lease expired before `now` back in the queue.
     async fn requeue_expired(&self, now: i64) -> Result<u64>;
     async fn queue_depth(&self) -> Result<i64>;
+    /// Waits until work may have been queued by any process sharing the database (a
+    /// submission, a re-queued lease), or `timeout` passes. Backends without such
+    /// notifications just wait out the timeout.
+    async fn wait_for_work(&self, timeout: std::time::Duration) {
+        tokio::time::sleep(timeout).await;
+    }
 
     // Rate limits shared by every process using the database.
     /// Takes one token from the bucket `key`; `None` when taken, else the seconds until

@@ -8,12 +8,15 @@
 //! - Migrations run under a session advisory lock, so processes that start together
 //!   apply each migration once.
 //! - Rate-limit token buckets live in a table, so that limits hold across nodes.
+//! - Submissions and re-queues `NOTIFY` the channel [`JOBS_CHANNEL`]; idle dispatchers of
+//!   every process `LISTEN` to it, so a worker process starts an audit submitted through
+//!   an API process at once instead of at its next poll.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 
 use crate::trail::{self, ChainHead, Signer};
@@ -25,6 +28,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
     "initial",
     include_str!("../migrations/postgres/0001_initial.sql"),
 )];
+
+/// Notification channel for "work may be queued".
+pub(crate) const JOBS_CHANNEL: &str = "web3audit_jobs";
 
 /// Key of the advisory lock held while migrations run ("w3a-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7733_612d_6d69_6772;
@@ -44,6 +50,8 @@ const AUDIT_EVENT_COLUMNS: &str =
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The `LISTEN` connection of this process's dispatcher, opened on first use.
+    listener: std::sync::Arc<tokio::sync::Mutex<Option<PgListener>>>,
 }
 
 impl PostgresStore {
@@ -57,7 +65,10 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        let store = PostgresStore { pool };
+        let store = PostgresStore {
+            pool,
+            listener: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -109,6 +120,21 @@ impl PostgresStore {
         }
         Ok(())
     }
+}
+
+/// Tells listening dispatchers that work may be queued (delivered at commit).
+async fn notify_jobs(conn: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(JOBS_CHANNEL)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn listen(pool: &PgPool) -> Result<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(JOBS_CHANNEL).await?;
+    Ok(listener)
 }
 
 fn audit_from_row(row: &PgRow) -> Result<Audit> {
@@ -576,6 +602,8 @@ impl Store for PostgresStore {
         }
         if let Some(c) = cached {
             insert_findings(&mut tx, &audit.id, &audit.tenant_id, &c.findings).await?;
+        } else {
+            notify_jobs(&mut *tx).await?;
         }
         let row = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1"))
             .bind(&audit.id)
@@ -757,18 +785,50 @@ impl Store for PostgresStore {
         if let Some(owner) = owner {
             q.push(" AND lease_owner = ").push_bind(owner);
         }
-        Ok(q.build().execute(&self.pool).await?.rows_affected())
+        let requeued = q.build().execute(&self.pool).await?.rows_affected();
+        if requeued > 0 {
+            notify_jobs(&mut *self.pool.acquire().await?).await?;
+        }
+        Ok(requeued)
     }
 
     async fn requeue_expired(&self, now: i64) -> Result<u64> {
-        Ok(sqlx::query(
+        let requeued = sqlx::query(
             "UPDATE audits SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, started_at = NULL \
              WHERE status = 'running' AND lease_expires_at < $1",
         )
         .bind(now)
         .execute(&self.pool)
         .await?
-        .rows_affected())
+        .rows_affected();
+        if requeued > 0 {
+            notify_jobs(&mut *self.pool.acquire().await?).await?;
+        }
+        Ok(requeued)
+    }
+
+    async fn wait_for_work(&self, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut slot = self.listener.lock().await;
+        if slot.is_none() {
+            match listen(&self.pool).await {
+                Ok(listener) => *slot = Some(listener),
+                Err(_) => {
+                    // Polling still works; the next call tries again.
+                    tokio::time::sleep_until(deadline).await;
+                    return;
+                }
+            }
+        }
+        if let Some(listener) = slot.as_mut() {
+            match tokio::time::timeout_at(deadline, listener.recv()).await {
+                Ok(Ok(_)) | Err(_) => {}
+                Ok(Err(_)) => {
+                    *slot = None;
+                    tokio::time::sleep_until(deadline).await;
+                }
+            }
+        }
     }
 
     async fn queue_depth(&self) -> Result<i64> {

@@ -628,3 +628,35 @@ async fn rate_limit_buckets_refuse_after_the_burst_and_refill(store: Arc<dyn Sto
         None
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_wakes_an_idle_dispatcher_of_another_process_on_submission() {
+    let Some((url, _schema)) = postgres_schema_url("postgres_wakes_an_idle_dispatcher").await
+    else {
+        return;
+    };
+    // Two stores stand for two processes: a worker waiting, an API node submitting.
+    let worker = connect(&url).await.unwrap();
+    let api = connect(&url).await.unwrap();
+    let t = tenant(api.as_ref(), "a").await;
+    // The first wait opens the LISTEN connection; let it time out once.
+    worker
+        .wait_for_work(std::time::Duration::from_millis(100))
+        .await;
+    let submit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        api.insert_audit(&new_audit("n1", &t, None), "{}", None)
+            .await
+            .unwrap();
+    };
+    let started = std::time::Instant::now();
+    tokio::join!(
+        worker.wait_for_work(std::time::Duration::from_secs(30)),
+        submit
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the waiting dispatcher was not woken by the submission"
+    );
+    assert!(worker.claim_next("w", 1, 2).await.unwrap().is_some());
+}
