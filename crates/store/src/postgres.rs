@@ -841,7 +841,13 @@ impl Store for PostgresStore {
     }
 
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>> {
-        // One statement: concurrent requests on any node queue on the bucket's row lock.
+        // One statement: concurrent requests on any node queue on the bucket's row lock,
+        // held until commit. A bucket is not worth a disk flush (a crash forgets a few
+        // requests), so the commit does not wait for one: the lock is released sooner.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await?;
         let row = sqlx::query(
             "INSERT INTO rate_limit_buckets AS b (key, tokens, taken, updated_at) VALUES ($1, $2 - 1, TRUE, $3) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -855,8 +861,9 @@ impl Store for PostgresStore {
         .bind(rate.capacity)
         .bind(now)
         .bind(rate.per_second)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         let taken: bool = row.try_get(1)?;
         Ok((!taken).then(|| rate.retry_after(row.try_get(0).unwrap_or(0.0))))
     }
