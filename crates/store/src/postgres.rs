@@ -603,7 +603,7 @@ impl Store for PostgresStore {
         if let Some(c) = cached {
             insert_findings(&mut tx, &audit.id, &audit.tenant_id, &c.findings).await?;
         } else {
-            notify_jobs(&mut *tx).await?;
+            notify_jobs(&mut tx).await?;
         }
         let row = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1"))
             .bind(&audit.id)
