@@ -1,4 +1,4 @@
-//! The service front end: `serve`, `admin bootstrap`, `config validate|show`,
+//! The service front end: `serve`, `worker`, `admin bootstrap`, `config validate|show`,
 //! `audit-log verify`, `health`. Wiring only; the service lives in the `server` crate.
 
 use std::path::PathBuf;
@@ -12,6 +12,9 @@ use server::{Analyzer, ConfigFile, Settings};
 pub(crate) enum ServiceCommand {
     /// Run the audit service (HTTP API and job workers).
     Serve(ServeArgs),
+    /// Run job workers only (HTTP for health and metrics), against a PostgreSQL database
+    /// shared with `serve --no-workers` nodes.
+    Worker(WorkerArgs),
     /// Administration of a service database.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -43,8 +46,23 @@ pub(crate) struct ServeArgs {
     /// Address to listen on, e.g. `127.0.0.1:8000`.
     #[arg(long, value_name = "ADDR")]
     bind: Option<String>,
+    /// Serve the API only and leave audits to `web3audit worker` processes (PostgreSQL).
+    #[arg(long)]
+    no_workers: bool,
     /// Testing aid: delay every analysis by this many milliseconds (restart tests use it
     /// to kill the server while audits run).
+    #[arg(long, hide = true, default_value_t = 0)]
+    test_analysis_delay_ms: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WorkerArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Address of the health and metrics endpoints, e.g. `127.0.0.1:9000`.
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<String>,
+    /// Testing aid: delay every analysis by this many milliseconds.
     #[arg(long, hide = true, default_value_t = 0)]
     test_analysis_delay_ms: u64,
 }
@@ -101,7 +119,20 @@ pub(crate) struct HealthArgs {
 
 pub(crate) fn run(command: ServiceCommand) -> ExitCode {
     match command {
-        ServiceCommand::Serve(args) => serve(args),
+        ServiceCommand::Serve(args) => {
+            let role = if args.no_workers {
+                server::NodeRole::Api
+            } else {
+                server::NodeRole::Combined
+            };
+            run_node(role, &args.config, args.bind, args.test_analysis_delay_ms)
+        }
+        ServiceCommand::Worker(args) => run_node(
+            server::NodeRole::Worker,
+            &args.config,
+            args.bind,
+            args.test_analysis_delay_ms,
+        ),
         ServiceCommand::Admin(AdminCommand::Bootstrap(args)) => bootstrap(args),
         ServiceCommand::Config(ConfigCommand::Validate(args)) => match settings(&args, None) {
             Ok(_) => {
@@ -150,11 +181,23 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("the tokio runtime starts")
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
-    let settings = match settings(&args.config, args.bind) {
+/// `serve` (API and workers, or `--no-workers`) and `worker`.
+fn run_node(
+    role: server::NodeRole,
+    config: &ConfigArgs,
+    bind: Option<String>,
+    test_analysis_delay_ms: u64,
+) -> ExitCode {
+    let settings = match settings(config, bind) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
+    if role != server::NodeRole::Combined && settings.database_url.starts_with("sqlite:") {
+        eprintln!(
+            "error: `web3audit worker` and `serve --no-workers` split the service over several processes, which needs a PostgreSQL database (postgres://…); with SQLite, `web3audit serve` runs the API and the workers in one process"
+        );
+        return ExitCode::from(2);
+    }
     server::init_logging(&settings.log_format, &settings.log_level);
     let (secret, generated) = match server::resolve_secret(&settings, true) {
         Ok(secret) => secret,
@@ -170,18 +213,18 @@ fn serve(args: ServeArgs) -> ExitCode {
         );
     }
     let mut analyzer = crate::analysis::service_analyzer();
-    if args.test_analysis_delay_ms > 0 {
+    if test_analysis_delay_ms > 0 {
         analyzer = Arc::new(DelayedAnalyzer {
             inner: analyzer,
-            delay: Duration::from_millis(args.test_analysis_delay_ms),
+            delay: Duration::from_millis(test_analysis_delay_ms),
         });
     }
     let result = runtime().block_on(async move {
         let store = store::connect(&settings.database_url).await?;
         let bind = settings.bind.clone();
         let listener = tokio::net::TcpListener::bind(&bind).await?;
-        tracing::info!(bind = %bind, database = %store::redact_url(&settings.database_url), "web3audit service listening");
-        let service = server::Service::start(settings, store, analyzer, secret).await?;
+        tracing::info!(bind = %bind, role = ?role, database = %store::redact_url(&settings.database_url), "web3audit service listening");
+        let service = server::Service::start_node(role, settings, store, analyzer, secret).await?;
         service.run(listener, shutdown_signal()).await?;
         anyhow::Ok(())
     });

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Role};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Limit};
 
 /// Who is calling, in which tenant, with which role.
 #[derive(Debug, Clone)]
@@ -31,10 +31,10 @@ impl FromRequestParts<Arc<AppState>> for Principal {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let principal = authenticate(parts, state).await?;
-        if let Err(retry) = state.key_limiter.check(&principal.actor) {
+        if let Err(retry) = state.check_rate(Limit::Credential, &principal.actor).await {
             return Err(rate_limited(state, &principal, "credential", retry).await);
         }
-        if let Err(retry) = state.tenant_limiter.check(&principal.tenant_id) {
+        if let Err(retry) = state.check_rate(Limit::Tenant, &principal.tenant_id).await {
             return Err(rate_limited(state, &principal, "tenant", retry).await);
         }
         Ok(principal)

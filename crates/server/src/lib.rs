@@ -40,6 +40,29 @@ use store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// What one process of the service does. Any number of processes of each kind may share a
+/// PostgreSQL database; a SQLite database has one `Combined` process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NodeRole {
+    /// The HTTP API and the job workers (`web3audit serve`).
+    #[default]
+    Combined,
+    /// The HTTP API only; audits are run by worker processes (`web3audit serve --no-workers`).
+    Api,
+    /// Job workers only, with health and metrics over HTTP (`web3audit worker`).
+    Worker,
+}
+
+impl NodeRole {
+    pub fn runs_api(self) -> bool {
+        self != NodeRole::Worker
+    }
+
+    pub fn runs_workers(self) -> bool {
+        self != NodeRole::Api
+    }
+}
+
 /// A started service: workers running, ready to serve HTTP.
 #[derive(Debug)]
 pub struct Service {
@@ -49,29 +72,50 @@ pub struct Service {
 }
 
 impl Service {
-    /// Recovers interrupted audits and starts the workers.
-    ///
-    /// With the embedded SQLite backend one process owns the database, so every audit
-    /// left `running` by a previous process (crash, SIGKILL) is put back in the queue.
+    /// Recovers interrupted audits and starts the workers: [`Service::start_node`] with
+    /// [`NodeRole::Combined`].
     pub async fn start(
         settings: Settings,
         store: Arc<dyn Store>,
         analyzer: Arc<dyn Analyzer>,
         secret: Secret,
     ) -> Result<Self, store::StoreError> {
-        let recovered = store.requeue_running(None).await?;
-        if recovered > 0 {
-            tracing::warn!(
-                count = recovered,
-                "re-queued audits interrupted by the previous shutdown or crash"
-            );
+        Self::start_node(NodeRole::Combined, settings, store, analyzer, secret).await
+    }
+
+    /// Starts one process of the service in the given role.
+    ///
+    /// With the embedded SQLite backend one process owns the database, so every audit
+    /// left `running` by a previous process (crash, SIGKILL) is put back in the queue at
+    /// once. A shared (PostgreSQL) database may have audits running in other processes:
+    /// there, the lease reaper of any node re-queues only audits whose lease expired.
+    pub async fn start_node(
+        role: NodeRole,
+        settings: Settings,
+        store: Arc<dyn Store>,
+        analyzer: Arc<dyn Analyzer>,
+        secret: Secret,
+    ) -> Result<Self, store::StoreError> {
+        if !store.is_shared() {
+            let recovered = store.requeue_running(None).await?;
+            if recovered > 0 {
+                tracing::warn!(
+                    count = recovered,
+                    "re-queued audits interrupted by the previous shutdown or crash"
+                );
+            }
         }
-        let state = Arc::new(AppState::new(settings, store, analyzer, secret));
+        let mut state = AppState::new(settings, store, analyzer, secret);
+        state.role = role;
+        let state = Arc::new(state);
         let (stop, stop_rx) = watch::channel(false);
-        let tasks = vec![
-            tokio::spawn(worker::dispatcher(state.clone(), stop_rx.clone())),
-            tokio::spawn(worker::lease_reaper(state.clone(), stop_rx)),
-        ];
+        let mut tasks = vec![tokio::spawn(worker::lease_reaper(
+            state.clone(),
+            stop_rx.clone(),
+        ))];
+        if role.runs_workers() {
+            tasks.push(tokio::spawn(worker::dispatcher(state.clone(), stop_rx)));
+        }
         Ok(Service { state, stop, tasks })
     }
 

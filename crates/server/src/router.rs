@@ -20,44 +20,19 @@ use crate::state::AppState;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
-    let api = Router::new()
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/me", get(admin::me))
-        .route("/api/v1/audits", post(audits::submit).get(audits::list))
-        .route("/api/v1/audits/{id}", get(audits::get))
-        .route("/api/v1/audits/{id}/cancel", post(audits::cancel))
-        .route("/api/v1/audits/{id}/findings", get(audits::findings))
-        .route("/api/v1/audits/{id}/report", get(audits::report))
-        .route("/api/v1/findings/{id}", get(findings::get))
-        .route("/api/v1/findings/{id}/triage", post(findings::triage))
-        .route(
-            "/api/v1/tenants",
-            get(admin::list_tenants).post(admin::create_tenant),
-        )
-        .route(
-            "/api/v1/tenants/{id}",
-            get(admin::get_tenant).patch(admin::update_tenant),
-        )
-        .route(
-            "/api/v1/users",
-            get(admin::list_users).post(admin::create_user),
-        )
-        .route("/api/v1/users/{id}", patch(admin::update_user))
-        .route(
-            "/api/v1/api-keys",
-            get(admin::list_api_keys).post(admin::create_api_key),
-        )
-        .route(
-            "/api/v1/api-keys/{id}",
-            axum::routing::delete(admin::revoke_api_key),
-        )
-        .route("/api/v1/audit-log", get(admin::audit_log))
+    let operations = Router::new()
         .route("/health", get(health::live))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/health/detailed", get(health::detailed))
-        .route("/metrics", get(health::metrics))
+        .route("/metrics", get(health::metrics));
+    // A worker node answers health and metrics only.
+    let routes = if state.role.runs_api() {
+        api_routes().merge(operations)
+    } else {
+        operations
+    };
+    let api = routes
         .route_layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -99,6 +74,43 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The `/api/v1` routes, served by API nodes.
+fn api_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/me", get(admin::me))
+        .route("/api/v1/audits", post(audits::submit).get(audits::list))
+        .route("/api/v1/audits/{id}", get(audits::get))
+        .route("/api/v1/audits/{id}/cancel", post(audits::cancel))
+        .route("/api/v1/audits/{id}/findings", get(audits::findings))
+        .route("/api/v1/audits/{id}/report", get(audits::report))
+        .route("/api/v1/findings/{id}", get(findings::get))
+        .route("/api/v1/findings/{id}/triage", post(findings::triage))
+        .route(
+            "/api/v1/tenants",
+            get(admin::list_tenants).post(admin::create_tenant),
+        )
+        .route(
+            "/api/v1/tenants/{id}",
+            get(admin::get_tenant).patch(admin::update_tenant),
+        )
+        .route(
+            "/api/v1/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route("/api/v1/users/{id}", patch(admin::update_user))
+        .route(
+            "/api/v1/api-keys",
+            get(admin::list_api_keys).post(admin::create_api_key),
+        )
+        .route(
+            "/api/v1/api-keys/{id}",
+            axum::routing::delete(admin::revoke_api_key),
+        )
+        .route("/api/v1/audit-log", get(admin::audit_log))
 }
 
 async fn track_metrics(

@@ -17,6 +17,15 @@ use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::timestamp::now_ms;
 
+/// The rate limits a request counts against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Limit {
+    /// One API key, user or login email.
+    Credential,
+    /// A whole tenant.
+    Tenant,
+}
+
 pub struct AppState {
     pub settings: Settings,
     pub store: Arc<dyn Store>,
@@ -36,6 +45,8 @@ pub struct AppState {
     pub slots: Arc<Semaphore>,
     pub active: AtomicUsize,
     pub workers_alive: AtomicBool,
+    /// What this process does (API, workers or both).
+    pub role: crate::NodeRole,
     /// When a noisy event (rate limited, failed authentication) was last recorded per
     /// subject, so that an attack cannot flood the audit trail.
     noisy_events: Mutex<HashMap<String, Instant>>,
@@ -82,7 +93,47 @@ impl AppState {
             ),
             active: AtomicUsize::new(0),
             workers_alive: AtomicBool::new(false),
+            role: crate::NodeRole::Combined,
             noisy_events: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request from a rate limit; on refusal, the seconds until one is allowed.
+    ///
+    /// A database owned by this process (SQLite) keeps the buckets in memory; a shared
+    /// one (PostgreSQL) keeps them in the database, so that limits hold across nodes. If
+    /// the shared buckets cannot be reached, the request is allowed and the error logged.
+    pub(crate) async fn check_rate(&self, limit: Limit, subject: &str) -> Result<(), u64> {
+        let limits = &self.settings.rate_limits;
+        let (memory, rate, prefix) = match limit {
+            Limit::Credential => (
+                &self.key_limiter,
+                store::TokenRate::per_minute(limits.key_per_minute, limits.burst),
+                "key",
+            ),
+            Limit::Tenant => (
+                &self.tenant_limiter,
+                store::TokenRate::per_minute(
+                    limits.tenant_per_minute,
+                    limits.burst.saturating_mul(2),
+                ),
+                "tenant",
+            ),
+        };
+        if !self.store.is_shared() {
+            return memory.check(subject);
+        }
+        match self
+            .store
+            .take_token(&format!("{prefix}:{subject}"), &rate, now_ms())
+            .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(retry)) => Err(retry),
+            Err(error) => {
+                tracing::error!(%error, "cannot reach the shared rate limits; request allowed");
+                Ok(())
+            }
         }
     }
 

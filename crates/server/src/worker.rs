@@ -15,8 +15,15 @@ use crate::state::AppState;
 use crate::timestamp::now_ms;
 
 /// How often an idle dispatcher looks at the queue even without a submission signal
-/// (other processes, re-queued leases).
+/// (of this process, or from other processes through `Store::wait_for_work`).
 const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// How often a node deletes the shared rate-limit buckets idle for [`RATE_BUCKET_IDLE`].
+const RATE_BUCKET_PRUNE_EVERY: Duration = Duration::from_secs(60);
+const RATE_BUCKET_IDLE: Duration = Duration::from_secs(3600);
+
+/// The longest a running audit goes without checking (and renewing) its lease.
+const LEASE_CHECK: Duration = Duration::from_secs(1);
 
 pub(crate) async fn dispatcher(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     state.workers_alive.store(true, Ordering::SeqCst);
@@ -41,7 +48,7 @@ pub(crate) async fn dispatcher(state: Arc<AppState>, mut stop: watch::Receiver<b
                 drop(permit);
                 tokio::select! {
                     _ = state.submitted.notified() => {}
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = state.store.wait_for_work(IDLE_POLL) => {}
                     _ = stop.changed() => break,
                 }
             }
@@ -56,13 +63,22 @@ pub(crate) async fn dispatcher(state: Arc<AppState>, mut stop: watch::Receiver<b
 }
 
 /// Re-queues audits whose lease ran out (a worker that died without a restart of this
-/// process, or another process sharing the database).
+/// process, or another process sharing the database), and deletes idle shared rate-limit
+/// buckets.
 pub(crate) async fn lease_reaper(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     let period = Duration::from_secs(state.settings.lease_secs.max(3) / 3);
+    let mut pruned = Instant::now();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
             _ = stop.changed() => return,
+        }
+        if state.store.is_shared() && pruned.elapsed() >= RATE_BUCKET_PRUNE_EVERY {
+            pruned = Instant::now();
+            let idle_before = now_ms() - RATE_BUCKET_IDLE.as_millis() as i64;
+            if let Err(error) = state.store.prune_rate_buckets(idle_before).await {
+                tracing::warn!(%error, "cannot prune idle rate-limit buckets");
+            }
         }
         match state.store.requeue_expired(now_ms()).await {
             Ok(0) => {}
@@ -199,11 +215,13 @@ async fn analyze(
     })
 }
 
-/// Extends the lease every third of its length; returns only when the lease is lost.
+/// Extends the lease every third of its length, and at least every
+/// [`LEASE_CHECK`]; returns only when the lease is lost. A cancellation made through
+/// another node ends the lease, so the worker running the audit sees it within that time.
 async fn heartbeat(state: &Arc<AppState>, id: &str) {
     let lease = Duration::from_secs(state.settings.lease_secs);
     loop {
-        tokio::time::sleep(lease / 3).await;
+        tokio::time::sleep((lease / 3).min(LEASE_CHECK)).await;
         let until = now_ms() + lease.as_millis() as i64;
         match state.store.heartbeat(id, &state.owner, until).await {
             Ok(true) => {}

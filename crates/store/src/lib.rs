@@ -3,18 +3,22 @@
 //! One interface, [`Store`], that every backend implements: tenants, users, API keys,
 //! audits (which double as the persistent job queue, with leases), findings and their
 //! triage history, the analysis cache and the hash-chained audit trail. The backend is
-//! chosen by the scheme of the database URL ([`connect`]). SQLite is the embedded default;
-//! the PostgreSQL backend is a later issue and is refused with a clear error until then.
+//! chosen by the scheme of the database URL ([`connect`]): SQLite, the embedded default
+//! owned by one process, or PostgreSQL, shared by any number of `serve` and `worker`
+//! processes. Both run one conformance suite (`tests/conformance.rs`).
 //!
 //! Invariants:
 //! - every tenant-owned row is read and written through a `tenant_id` filter; a row of
 //!   another tenant is indistinguishable from a missing one;
 //! - migrations are per backend, numbered, applied in order once, and never edited;
 //! - a job completes only while its lease is held by the completing worker, so a job that
-//!   was re-queued and picked up again never records its findings twice.
+//!   was re-queued and picked up again never records its findings twice;
+//! - audit-trail appends are serialized across every process using the database, so the
+//!   trail stays one chain.
 
 mod error;
 mod model;
+mod postgres;
 mod sqlite;
 pub mod trail;
 
@@ -22,6 +26,7 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use model::*;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Result alias of this crate.
@@ -29,36 +34,59 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Opens the store named by `url`, creating the database and applying migrations.
 ///
-/// `sqlite://PATH` (relative or absolute) and `sqlite:PATH` select SQLite.
+/// `sqlite://PATH` (relative or absolute) and `sqlite:PATH` select SQLite;
+/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (or `postgresql://`) selects PostgreSQL.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Err(StoreError::Unsupported(
-            "the PostgreSQL backend is not implemented yet; use a sqlite:// URL".into(),
-        ))
+        Ok(Arc::new(PostgresStore::open(url).await?))
     } else {
         Err(StoreError::Unsupported(format!(
-            "unknown database URL scheme in {}; expected sqlite://PATH",
+            "unknown database URL scheme in {}; expected sqlite://PATH or postgres://HOST/DATABASE",
             redact_url(url)
         )))
     }
 }
 
-/// A database URL with any password replaced by `***`, safe to log or print.
+/// A database URL with any password (in the user part or a `password=` parameter)
+/// replaced by `***`, safe to log or print.
 pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://")
-        && let Some((userinfo, host)) = rest.split_once('@')
-    {
-        let user = userinfo.split(':').next().unwrap_or("");
-        return format!("{scheme}://{user}:***@{host}");
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => base.to_string(),
+        },
+        None => base.to_string(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+                _ => param.to_string(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&params.join("&"));
     }
-    url.to_string()
+    redacted
 }
 
 /// The persistence interface of the service.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Whether other processes may use the same database at once (PostgreSQL). When
+    /// false (SQLite) this process owns the database, so at start every audit left
+    /// running belongs to a dead process; when true, only expired leases say so.
+    fn is_shared(&self) -> bool;
     /// Cheap round trip to the database, for readiness probes.
     async fn ping(&self) -> Result<()>;
     /// Applied migration versions, ascending.
@@ -116,6 +144,19 @@ pub trait Store: Send + Sync + 'static {
     /// Puts running audits whose lease expired before `now` back in the queue.
     async fn requeue_expired(&self, now: i64) -> Result<u64>;
     async fn queue_depth(&self) -> Result<i64>;
+    /// Waits until work may have been queued by any process sharing the database (a
+    /// submission, a re-queued lease), or `timeout` passes. Backends without such
+    /// notifications just wait out the timeout.
+    async fn wait_for_work(&self, timeout: std::time::Duration) {
+        tokio::time::sleep(timeout).await;
+    }
+
+    // Rate limits shared by every process using the database.
+    /// Takes one token from the bucket `key`; `None` when taken, else the seconds until
+    /// one is available (nothing taken).
+    async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>>;
+    /// Deletes buckets untouched since `idle_before` (a missing bucket is a full one).
+    async fn prune_rate_buckets(&self, idle_before: i64) -> Result<u64>;
     async fn get_cached(&self, cache_key: &str) -> Result<Option<CachedAnalysis>>;
 
     // Findings and triage.

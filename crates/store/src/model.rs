@@ -278,3 +278,24 @@ pub struct AuditEventFilter {
     pub before_seq: Option<i64>,
     pub limit: i64,
 }
+
+/// A token bucket's refill rate and size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenRate {
+    pub per_second: f64,
+    pub capacity: f64,
+}
+
+impl TokenRate {
+    pub fn per_minute(per_minute: u32, burst: u32) -> Self {
+        TokenRate {
+            per_second: f64::from(per_minute.max(1)) / 60.0,
+            capacity: f64::from(burst.max(1)),
+        }
+    }
+
+    /// The whole seconds until a bucket holding `tokens` (fewer than one) has one.
+    pub fn retry_after(&self, tokens: f64) -> u64 {
+        ((1.0 - tokens) / self.per_second).ceil().max(1.0) as u64
+    }
+}

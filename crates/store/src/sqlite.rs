@@ -16,11 +16,18 @@ use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "rate_limits",
+        include_str!("../migrations/sqlite/0002_rate_limits.sql"),
+    ),
+];
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, \
      source_bytes, file_count, idempotency_key, request_hash, created_by, created_at, started_at, \
@@ -308,6 +315,10 @@ async fn upsert_cache(
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
@@ -762,6 +773,36 @@ impl Store for SqliteStore {
                 .fetch_one(&self.reader)
                 .await?
                 .try_get(0)?,
+        )
+    }
+
+    async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>> {
+        let row = sqlx::query(
+            "INSERT INTO rate_limit_buckets (key, tokens, taken, updated_at) VALUES (?1, ?2 - 1, 1, ?3) \
+             ON CONFLICT (key) DO UPDATE SET \
+             tokens = MIN(?2, tokens + MAX(0, ?3 - updated_at) / 1000.0 * ?4) \
+                 - (MIN(?2, tokens + MAX(0, ?3 - updated_at) / 1000.0 * ?4) >= 1), \
+             taken = (MIN(?2, tokens + MAX(0, ?3 - updated_at) / 1000.0 * ?4) >= 1), \
+             updated_at = MAX(?3, updated_at) \
+             RETURNING tokens, taken",
+        )
+        .bind(key)
+        .bind(rate.capacity)
+        .bind(now)
+        .bind(rate.per_second)
+        .fetch_one(&self.writer)
+        .await?;
+        let taken: bool = row.try_get(1)?;
+        Ok((!taken).then(|| rate.retry_after(row.try_get(0).unwrap_or(0.0))))
+    }
+
+    async fn prune_rate_buckets(&self, idle_before: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM rate_limit_buckets WHERE updated_at < ?")
+                .bind(idle_before)
+                .execute(&self.writer)
+                .await?
+                .rows_affected(),
         )
     }
 

@@ -1,17 +1,106 @@
-//! Behaviour every backend must show; run against SQLite here (PostgreSQL will run the
-//! same functions).
+//! Behaviour every backend must show: each test below runs against SQLite and against
+//! PostgreSQL (in a schema of its own, in the database named by
+//! `WEB3AUDIT_TEST_POSTGRES_URL`; skipped, saying so, when that variable is unset).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use store::*;
 
-async fn sqlite() -> (tempfile::TempDir, Arc<dyn Store>) {
+/// Keeps a backend's database alive for the length of a test.
+#[allow(dead_code)]
+enum Guard {
+    Dir(tempfile::TempDir),
+    Schema(String),
+}
+
+async fn sqlite() -> (Guard, Arc<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/nested/db.sqlite", dir.path().display());
     let store = connect(&url).await.unwrap();
-    (dir, store)
+    (Guard::Dir(dir), store)
 }
+
+const POSTGRES_ENV: &str = "WEB3AUDIT_TEST_POSTGRES_URL";
+
+/// A URL of the test database whose search path is a fresh schema; `None` (after saying
+/// why) when no test database is configured.
+async fn postgres_schema_url(test: &str) -> Option<(String, String)> {
+    let Ok(base) = std::env::var(POSTGRES_ENV) else {
+        skip_notice(format!(
+            "skipped {test} on PostgreSQL: {POSTGRES_ENV} is not set (.ci/run sets it to a throw-away database)"
+        ));
+        return None;
+    };
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!(
+        "conformance_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    let admin = sqlx::PgPool::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but the database is unreachable: {e}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some((
+        format!("{base}{separator}options[search_path]={schema}"),
+        schema,
+    ))
+}
+
+async fn postgres(test: &str) -> Option<(Guard, Arc<dyn Store>)> {
+    let (url, schema) = postgres_schema_url(test).await?;
+    let store = connect(&url).await.unwrap();
+    Some((Guard::Schema(schema), store))
+}
+
+/// Runs one behavioural test (an `async fn(Arc<dyn Store>)`) against every backend.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (_guard, store) = super::sqlite().await;
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some((_guard, store)) = super::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    queue_leases_guard_completion_and_findings_are_written_once,
+    concurrent_claims_never_share_a_job,
+    cancellation_ends_the_lease,
+    tenants_are_isolated_and_idempotency_keys_are_per_tenant,
+    triage_follows_the_fingerprint_into_later_audits,
+    users_keys_and_tenants_round_trip,
+    concurrent_trail_appends_form_one_verifiable_chain,
+    quota_figures_count_the_tenant_only,
+    rate_limit_buckets_refuse_after_the_burst_and_refill,
+);
 
 async fn tenant(store: &dyn Store, name: &str) -> String {
     let t = Tenant {
@@ -67,24 +156,43 @@ fn analysis(key: &str, n: usize) -> CachedAnalysis {
 }
 
 #[tokio::test]
-async fn migrations_apply_once_and_reopen_cleanly() {
+async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/db.sqlite", dir.path().display());
     let first = connect(&url).await.unwrap();
-    assert_eq!(first.migration_versions().await.unwrap(), [1]);
+    assert_eq!(first.migration_versions().await.unwrap(), [1, 2]);
+    assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1]);
-    assert!(connect("postgres://user:pw@host/db").await.is_err());
+    assert_eq!(again.migration_versions().await.unwrap(), [1, 2]);
+    assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
         redact_url("postgres://user:pw@host/db"),
         "postgres://user:***@host/db"
     );
+    assert_eq!(
+        redact_url("postgres://user@host/db?sslmode=require&password=pw"),
+        "postgres://user:***@host/db?sslmode=require&password=***"
+    );
+    assert_eq!(redact_url("sqlite://data/w.db"), "sqlite://data/w.db");
 }
 
-#[tokio::test]
-async fn queue_leases_guard_completion_and_findings_are_written_once() {
-    let (_dir, store) = sqlite().await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migrations_apply_once_even_when_processes_start_together() {
+    let Some((url, _schema)) = postgres_schema_url("postgres_migrations_apply_once").await else {
+        return;
+    };
+    let (a, b) = tokio::join!(connect(&url), connect(&url));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.migration_versions().await.unwrap(), [1]);
+    assert_eq!(b.migration_versions().await.unwrap(), [1]);
+    assert!(a.is_shared());
+    drop((a, b));
+    let again = connect(&url).await.unwrap();
+    assert_eq!(again.migration_versions().await.unwrap(), [1]);
+}
+
+async fn queue_leases_guard_completion_and_findings_are_written_once(store: Arc<dyn Store>) {
     let t = tenant(store.as_ref(), "a").await;
     for id in ["a1", "a2"] {
         store
@@ -165,9 +273,7 @@ async fn queue_leases_guard_completion_and_findings_are_written_once() {
     assert_eq!(store.queue_depth().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn tenants_are_isolated_and_idempotency_keys_are_per_tenant() {
-    let (_dir, store) = sqlite().await;
+async fn tenants_are_isolated_and_idempotency_keys_are_per_tenant(store: Arc<dyn Store>) {
     let a = tenant(store.as_ref(), "a").await;
     let b = tenant(store.as_ref(), "b").await;
     let first = store
@@ -207,9 +313,7 @@ async fn tenants_are_isolated_and_idempotency_keys_are_per_tenant() {
     );
 }
 
-#[tokio::test]
-async fn triage_follows_the_fingerprint_into_later_audits() {
-    let (_dir, store) = sqlite().await;
+async fn triage_follows_the_fingerprint_into_later_audits(store: Arc<dyn Store>) {
     let t = tenant(store.as_ref(), "a").await;
     store
         .insert_audit(&new_audit("a1", &t, None), "{}", Some(&analysis("c", 2)))
@@ -249,4 +353,310 @@ async fn triage_follows_the_fingerprint_into_later_audits() {
     let states: Vec<&str> = later.iter().map(|f| f.triage_state.as_str()).collect();
     assert_eq!(states, ["open", "false_positive"]);
     assert_eq!(store.list_triage_events(&t, "fp1").await.unwrap().len(), 1);
+}
+
+async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "a").await;
+    for i in 0..40 {
+        store
+            .insert_audit(&new_audit(&format!("j{i:02}"), &t, None), "{}", None)
+            .await
+            .unwrap();
+    }
+    // Eight dispatchers at once, each taking jobs until the queue is empty.
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("w{w}");
+            let mut taken = Vec::new();
+            while let Some(job) = store.claim_next(&owner, 2000, 60_000).await.unwrap() {
+                taken.push(job.audit.id);
+            }
+            taken
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort();
+    let expected: Vec<String> = (0..40).map(|i| format!("j{i:02}")).collect();
+    assert_eq!(all, expected, "every job taken exactly once");
+    assert_eq!(store.queue_depth().await.unwrap(), 0);
+}
+
+async fn cancellation_ends_the_lease(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "a").await;
+    store
+        .insert_audit(&new_audit("c1", &t, None), "{}", None)
+        .await
+        .unwrap();
+    let job = store.claim_next("w1", 2000, 60_000).await.unwrap().unwrap();
+    assert_eq!(job.audit.status, STATUS_RUNNING);
+    let cancelled = store.cancel_audit(&t, "c1", 2500).await.unwrap().unwrap();
+    assert_eq!(cancelled.status, STATUS_CANCELLED);
+    // The worker running it learns at its next heartbeat and may not record a result.
+    assert!(!store.heartbeat("c1", "w1", 70_000).await.unwrap());
+    assert!(
+        !store
+            .complete("c1", "w1", 3000, &JobOutcome::Succeeded(analysis("k", 2)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.requeue_expired(1_000_000).await.unwrap(), 0);
+    let audit = store.get_audit(&t, "c1").await.unwrap().unwrap();
+    assert_eq!(audit.status, STATUS_CANCELLED);
+    let findings = store
+        .list_findings(
+            &t,
+            "c1",
+            &FindingFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(findings.is_empty());
+}
+
+async fn users_keys_and_tenants_round_trip(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "a").await;
+    let other = tenant(store.as_ref(), "b").await;
+    assert!(matches!(
+        store
+            .create_tenant(&Tenant {
+                id: "t-dup".into(),
+                name: "a".into(),
+                plan: "free".into(),
+                is_operator: false,
+                created_at: 2,
+            })
+            .await,
+        Err(StoreError::Conflict("tenant"))
+    ));
+    let user = User {
+        id: "u1".into(),
+        tenant_id: t.clone(),
+        email: "a@example.test".into(),
+        password_hash: "h".into(),
+        role: "viewer".into(),
+        disabled: false,
+        created_at: 3,
+    };
+    store.create_user(&user).await.unwrap();
+    assert!(matches!(
+        store
+            .create_user(&User {
+                id: "u2".into(),
+                ..user.clone()
+            })
+            .await,
+        Err(StoreError::Conflict("user"))
+    ));
+    assert_eq!(
+        store.find_user_by_email("a@example.test").await.unwrap(),
+        Some(user.clone())
+    );
+    assert!(store.get_user(&other, "u1").await.unwrap().is_none());
+    let updated = store
+        .update_user(
+            &t,
+            "u1",
+            &UserUpdate {
+                role: Some("admin".into()),
+                disabled: Some(true),
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((updated.role.as_str(), updated.disabled), ("admin", true));
+    let key = ApiKey {
+        id: "k1".into(),
+        tenant_id: t.clone(),
+        user_id: Some("u1".into()),
+        name: "ci".into(),
+        role: "auditor".into(),
+        prefix: "w3a_0011".into(),
+        secret_hash: "s".into(),
+        created_at: 4,
+        revoked_at: None,
+    };
+    store.create_api_key(&key).await.unwrap();
+    assert_eq!(
+        store.find_api_key_by_prefix("w3a_0011").await.unwrap(),
+        Some(key.clone())
+    );
+    assert!(
+        store
+            .revoke_api_key(&other, "k1", 9)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let revoked = store.revoke_api_key(&t, "k1", 9).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(9));
+    assert_eq!(store.list_api_keys(&t).await.unwrap().len(), 1);
+    assert!(store.list_api_keys(&other).await.unwrap().is_empty());
+    let plan = store.update_tenant_plan(&t, "pro").await.unwrap().unwrap();
+    assert_eq!(plan.plan, "pro");
+    assert_eq!(store.list_tenants().await.unwrap().len(), 2);
+    store.ping().await.unwrap();
+}
+
+async fn quota_figures_count_the_tenant_only(store: Arc<dyn Store>) {
+    let a = tenant(store.as_ref(), "a").await;
+    let b = tenant(store.as_ref(), "b").await;
+    for (id, t) in [("q1", &a), ("q2", &a), ("q3", &b)] {
+        store
+            .insert_audit(&new_audit(id, t, None), "{}", None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.count_audits_since(&a, 0).await.unwrap(), 2);
+    assert_eq!(store.count_audits_since(&a, 1001).await.unwrap(), 0);
+    assert_eq!(store.stored_source_bytes(&a).await.unwrap(), 20);
+    assert_eq!(store.stored_source_bytes(&b).await.unwrap(), 10);
+}
+
+async fn concurrent_trail_appends_form_one_verifiable_chain(store: Arc<dyn Store>) {
+    let signer = trail::Signer::new(b"conformance-secret");
+    let mut tasks = Vec::new();
+    for writer in 0..4 {
+        let store = store.clone();
+        let signer = signer.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..25 {
+                let event = NewAuditEvent {
+                    ts: i,
+                    tenant_id: None,
+                    actor: format!("writer{writer}"),
+                    action: "test.appended".into(),
+                    target: Some(format!("{i}")),
+                    outcome: "success".into(),
+                    detail: serde_json::json!({ "writer": writer, "i": i }),
+                };
+                store.append_audit_event(&event, &signer).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let (entries, head) = store.audit_chain().await.unwrap();
+    assert_eq!(entries.len(), 100);
+    let verification = trail::verify(&entries, head.as_ref(), &signer);
+    assert_eq!(verification.first_break, None);
+    assert_eq!(
+        trail::verify(&entries, head.as_ref(), &trail::Signer::new(b"other key"))
+            .first_break
+            .map(|b| b.seq),
+        Some(1)
+    );
+    let newest = store
+        .list_audit_events(&AuditEventFilter {
+            actor: Some("writer2".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(newest.len(), 5);
+    assert!(newest.windows(2).all(|w| w[0].seq > w[1].seq));
+}
+
+/// Says that a test was skipped, on standard error directly, so that it shows even when
+/// the test harness captures the test's output.
+fn skip_notice(message: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+async fn rate_limit_buckets_refuse_after_the_burst_and_refill(store: Arc<dyn Store>) {
+    // 60 a minute (one a second), three at once.
+    let rate = TokenRate::per_minute(60, 3);
+    for _ in 0..3 {
+        assert_eq!(
+            store.take_token("key:a", &rate, 10_000).await.unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        store.take_token("key:a", &rate, 10_000).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.take_token("key:a", &rate, 10_500).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.take_token("key:b", &rate, 10_500).await.unwrap(),
+        None
+    );
+    // Refusals take nothing: a second after the last take, one token is back.
+    assert_eq!(
+        store.take_token("key:a", &rate, 11_000).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.take_token("key:a", &rate, 11_000).await.unwrap(),
+        Some(1)
+    );
+    // Concurrent takes never hand out more than the bucket holds.
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .take_token("key:c", &rate, 20_000)
+                .await
+                .unwrap()
+                .is_none()
+        }));
+    }
+    let mut taken = 0;
+    for task in tasks {
+        taken += usize::from(task.await.unwrap());
+    }
+    assert_eq!(taken, 3);
+    assert_eq!(store.prune_rate_buckets(15_000).await.unwrap(), 2);
+    assert_eq!(
+        store.take_token("key:a", &rate, 20_000).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_wakes_an_idle_dispatcher_of_another_process_on_submission() {
+    let Some((url, _schema)) = postgres_schema_url("postgres_wakes_an_idle_dispatcher").await
+    else {
+        return;
+    };
+    // Two stores stand for two processes: a worker waiting, an API node submitting.
+    let worker = connect(&url).await.unwrap();
+    let api = connect(&url).await.unwrap();
+    let t = tenant(api.as_ref(), "a").await;
+    // The first wait opens the LISTEN connection; let it time out once.
+    worker
+        .wait_for_work(std::time::Duration::from_millis(100))
+        .await;
+    let submit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        api.insert_audit(&new_audit("n1", &t, None), "{}", None)
+            .await
+            .unwrap();
+    };
+    let started = std::time::Instant::now();
+    tokio::join!(
+        worker.wait_for_work(std::time::Duration::from_secs(30)),
+        submit
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the waiting dispatcher was not woken by the submission"
+    );
+    assert!(worker.claim_next("w", 1, 2).await.unwrap().is_some());
 }

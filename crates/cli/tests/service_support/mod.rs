@@ -32,6 +32,11 @@ pub fn db_url(dir: &std::path::Path) -> String {
 }
 
 pub fn bootstrap(dir: &std::path::Path) -> Value {
+    bootstrap_at(&db_url(dir))
+}
+
+/// `admin bootstrap` on the database at `url`; the output as JSON.
+pub fn bootstrap_at(url: &str) -> Value {
     let output = bin()
         .args([
             "admin",
@@ -41,7 +46,7 @@ pub fn bootstrap(dir: &std::path::Path) -> Value {
             "--admin-email",
             "admin@acme.test",
             "--database-url",
-            &db_url(dir),
+            url,
         ])
         .env("WEB3AUDIT_ADMIN_PASSWORD", "a long admin password")
         .output()
@@ -113,3 +118,58 @@ pub async fn get(client: &reqwest::Client, key: &str, url: &str) -> Value {
 }
 
 pub const FINAL: [&str; 4] = ["succeeded", "failed", "timed_out", "cancelled"];
+
+pub const POSTGRES_ENV: &str = "WEB3AUDIT_TEST_POSTGRES_URL";
+
+/// A URL of the PostgreSQL test database whose search path is a fresh schema, so that
+/// tests run side by side; `None`, after saying why, when no test database is configured.
+pub async fn postgres_schema_url(test: &str) -> Option<String> {
+    let Ok(base) = std::env::var(POSTGRES_ENV) else {
+        skip_notice(format!(
+            "skipped {test}: {POSTGRES_ENV} is not set (it names a throw-away PostgreSQL database; .ci/run creates one)"
+        ));
+        return None;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!("{test}_{}_{nanos}", std::process::id());
+    let admin = sqlx::PgPool::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but the database is unreachable: {e}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{separator}options[search_path]={schema}"))
+}
+
+/// Child processes killed (SIGKILL) when the test ends, also when it fails.
+#[derive(Default)]
+pub struct Processes(pub Vec<Child>);
+
+impl Processes {
+    pub fn push(&mut self, child: Child) -> usize {
+        self.0.push(child);
+        self.0.len() - 1
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Says that a test was skipped, on standard error directly, so that it shows even when
+/// the test harness captures the test's output.
+fn skip_notice(message: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::auth::{Claims, dummy_password_hash, issue_jwt, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::state::AppState;
+use crate::state::{AppState, Limit};
 use crate::timestamp::now_ms;
 
 #[derive(Deserialize)]
@@ -26,7 +26,10 @@ pub(crate) async fn login(
 ) -> ApiResult<Json<Value>> {
     // Emails are stored lower-cased.
     body.email = body.email.trim().to_ascii_lowercase();
-    if let Err(retry) = state.key_limiter.check(&format!("login:{}", body.email)) {
+    if let Err(retry) = state
+        .check_rate(Limit::Credential, &format!("login:{}", body.email))
+        .await
+    {
         return Err(ApiError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
             "rate-limited",

@@ -21,7 +21,8 @@ pub(crate) async fn live() -> Json<Value> {
 
 pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Response {
     let database = state.store.ping().await.is_ok();
-    let workers = state.workers_alive.load(Ordering::SeqCst);
+    // An API-only node has no workers to wait for.
+    let workers = !state.role.runs_workers() || state.workers_alive.load(Ordering::SeqCst);
     let status = if database && workers {
         StatusCode::OK
     } else {
@@ -42,7 +43,11 @@ pub(crate) async fn detailed(State(state): State<Arc<AppState>>) -> Response {
     let depth = state.store.queue_depth().await;
     let queue_latency = started.elapsed().as_secs_f64() * 1000.0;
     let workers_alive = state.workers_alive.load(Ordering::SeqCst);
-    let capacity = state.settings.max_concurrent_audits as i64;
+    let capacity = if state.role.runs_workers() {
+        state.settings.max_concurrent_audits as i64
+    } else {
+        0
+    };
 
     let db_status = match &database {
         Ok(()) if db_latency > 1000.0 => "degraded",
@@ -50,11 +55,13 @@ pub(crate) async fn detailed(State(state): State<Arc<AppState>>) -> Response {
         Err(_) => "unhealthy",
     };
     let queue_status = match &depth {
-        Ok(d) if *d > DEGRADED_QUEUE_PER_SLOT * capacity => "degraded",
+        Ok(d) if capacity > 0 && *d > DEGRADED_QUEUE_PER_SLOT * capacity => "degraded",
         Ok(_) => "healthy",
         Err(_) => "unhealthy",
     };
-    let worker_status = if workers_alive {
+    let worker_status = if !state.role.runs_workers() {
+        "disabled"
+    } else if workers_alive {
         "healthy"
     } else {
         "unhealthy"
