@@ -74,6 +74,28 @@ impl<'a> ProjectContext<'a> {
     }
 }
 
+/// The functions and contracts of the model by the file declaring them.
+struct FileIndex {
+    functions: HashMap<FileId, Vec<FunctionId>>,
+    contracts: HashMap<FileId, Vec<ContractId>>,
+}
+
+impl FileIndex {
+    fn build(model: &Model<'_>) -> FileIndex {
+        let mut index = FileIndex {
+            functions: HashMap::new(),
+            contracts: HashMap::new(),
+        };
+        for (f, info) in model.functions() {
+            index.functions.entry(info.item.file).or_default().push(f);
+        }
+        for (c, info) in model.contracts() {
+            index.contracts.entry(info.item.file).or_default().push(c);
+        }
+        index
+    }
+}
+
 /// One source file as a detector sees it, with the project around it.
 #[derive(Clone, Copy)]
 pub struct FileContext<'a> {
@@ -101,21 +123,25 @@ impl<'a> FileContext<'a> {
         span.text(self.text)
     }
 
-    /// The functions and modifiers declared in this file, with their ids.
+    /// The functions and modifiers declared in this file, with their ids, in the
+    /// model's order (from a per-project index: no scan of the whole model).
     pub fn functions(&self) -> impl Iterator<Item = (FunctionId, &'a FunctionInfo)> + 'a {
-        let file = self.file;
-        self.model()
-            .functions()
-            .filter(move |(_, f)| f.item.file == file)
+        let model = self.model();
+        let index = self.project.project_wide(|| FileIndex::build(model));
+        let ids = index.functions.get(&self.file).cloned().unwrap_or_default();
+        ids.into_iter().map(move |f| (f, model.function(f)))
     }
 
     /// The contracts, interfaces and libraries declared in this file.
     pub fn contracts(&self) -> impl Iterator<Item = ContractId> + 'a {
-        let file = self.file;
-        self.model()
-            .contracts()
-            .filter(move |(_, c)| c.item.file == file)
-            .map(|(id, _)| id)
+        let model = self.model();
+        let index = self.project.project_wide(|| FileIndex::build(model));
+        index
+            .contracts
+            .get(&self.file)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
     }
 
     /// A finding of `meta` at `span` in this file, with the contract and function of

@@ -329,14 +329,30 @@ pub(crate) fn body_span(ast: &Ast, def: &FunctionDef) -> Option<Span> {
 /// Every open entry point of this file ([`is_open_entry`]) with the functions of this
 /// file it reaches without passing a guard ([`open_reach`]).
 pub(crate) fn open_entries(
-    model: &Model<'_>,
-    file: syntax::FileId,
-    ast: &Ast,
+    cx: &crate::detector::FileContext<'_>,
 ) -> Vec<(FunctionId, Vec<FunctionId>)> {
-    model
-        .functions()
-        .filter(|(_, info)| info.item.file == file)
-        .map(|(f, _)| f)
+    struct Entries(Vec<(FunctionId, Vec<FunctionId>)>);
+    let (model, ast, file) = (cx.model(), cx.ast(), cx.file);
+    cx.project
+        .per_file(file, || {
+            Entries(open_entries_among(
+                model,
+                ast,
+                file,
+                cx.functions().map(|(f, _)| f),
+            ))
+        })
+        .0
+        .clone()
+}
+
+fn open_entries_among(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    functions: impl Iterator<Item = FunctionId>,
+) -> Vec<(FunctionId, Vec<FunctionId>)> {
+    functions
         .filter(|&f| is_open_entry(model, ast, f))
         .map(|f| {
             let reach = open_reach(model, f)
@@ -843,6 +859,7 @@ pub(crate) fn privileged_writes_of(cx: &crate::detector::FileContext<'_>) -> Vec
                 cx.taint(),
                 cx.ast(),
                 cx.file,
+                open_entries(cx),
             ))
         })
         .0
@@ -858,6 +875,7 @@ pub(crate) fn privileged_writes(
     taint: &semantics::Taint,
     ast: &Ast,
     file: syntax::FileId,
+    entries: Vec<(FunctionId, Vec<FunctionId>)>,
 ) -> Vec<PrivilegedWrite> {
     let contracts: Vec<ContractId> = model
         .contracts()
@@ -867,7 +885,6 @@ pub(crate) fn privileged_writes(
     let fam = family(model, index, &contracts);
     let mut privileged = privileged_state(model, index, file, ast, &fam);
     privileged.extend(checked_state(model, ast, file));
-    let entries = open_entries(model, file, ast);
     let open_written = written_by(model, &entries);
     // The assignments of each reached function, found once (reach sets overlap).
     let mut assignments: HashMap<FunctionId, Vec<ExprId>> = HashMap::new();

@@ -323,10 +323,29 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             .is_some_and(|d| d.is_constant || d.is_immutable);
         let mut trusted = true;
         if !fixed {
-            let writers: Vec<FunctionId> = m
-                .functions()
-                .filter(|(g, _)| m.state_writes(*g).iter().any(|a| a.var == v))
-                .map(|(g, _)| g)
+            // Only the hierarchies that contain the variable's contract can write it.
+            let mut candidates: Vec<FunctionId> = Vec::new();
+            let owner = m
+                .file_ast(v.file)
+                .and_then(|ast| ast.parent_contract(v.item))
+                .and_then(|(c, _)| {
+                    m.contract_of_item(ItemRef {
+                        file: v.file,
+                        item: c,
+                    })
+                });
+            if let Some(owner) = owner {
+                for &d in self.index.derived(owner) {
+                    for &b in m.linearization(d) {
+                        candidates.extend(self.index.declared(b));
+                    }
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let writers: Vec<FunctionId> = candidates
+                .into_iter()
+                .filter(|&g| m.state_writes(g).iter().any(|a| a.var == v))
                 .collect();
             for g in writers {
                 if m.is_constructor(g) || self.writes_only_trusted_values(g, v) {

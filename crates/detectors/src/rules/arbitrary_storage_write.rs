@@ -74,7 +74,7 @@ impl Detector for ArbitraryStorageWrite {
         {
             return;
         }
-        let entries = open_entries(model, cx.file, ast);
+        let entries = open_entries(cx);
         let open_written = written_by(model, &entries);
         let mut seen = Vec::new();
         for (entry, reach) in &entries {

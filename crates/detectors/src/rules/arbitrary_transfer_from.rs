@@ -59,7 +59,7 @@ impl Detector for ArbitraryTransferFrom {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
         let ast = cx.ast();
-        let entries = open_entries(model, cx.file, ast);
+        let entries = open_entries(cx);
         let open_written = written_by(model, &entries);
         let mut seen: Vec<ExprId> = Vec::new();
         for (entry, reach) in &entries {

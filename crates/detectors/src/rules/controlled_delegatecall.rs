@@ -60,7 +60,7 @@ impl Detector for ControlledDelegatecall {
         let model = cx.model();
         let ast = cx.ast();
         let mut seen = Vec::new();
-        let entries = open_entries(model, cx.file, ast);
+        let entries = open_entries(cx);
         let open_written = written_by(model, &entries);
         for (entry, reach) in &entries {
             let choice = CallerChoice {

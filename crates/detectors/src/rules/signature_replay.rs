@@ -71,7 +71,7 @@ impl Detector for SignatureReplay {
         let model = cx.model();
         let ast = cx.ast();
         let mut seen: Vec<Span> = Vec::new();
-        for (entry, reach) in open_entries(model, cx.file, ast) {
+        for (entry, reach) in open_entries(cx) {
             let Some(recover) = reach.iter().find_map(|&g| recover_call(cx, ast, g)) else {
                 continue;
             };

@@ -60,7 +60,7 @@ impl Detector for UnprotectedSelfdestruct {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
         let ast = cx.ast();
-        for (entry, reach) in open_entries(model, cx.file, ast) {
+        for (entry, reach) in open_entries(cx) {
             let Some(entry_def) = def_of(ast, model, entry) else {
                 continue;
             };
