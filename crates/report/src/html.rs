@@ -22,6 +22,10 @@ const MAX_FLAGGED_LINES: u32 = 30;
 /// Longer source lines are cut (with an ellipsis) in excerpts.
 const MAX_LINE_CHARS: usize = 400;
 
+/// The key under which the audit service stores a report's excerpts (a JSON map from
+/// fingerprint to [`Excerpt`]) next to its rendered reports.
+pub const EXCERPTS_KEY: &str = "excerpts";
+
 /// Source lines around one finding: `lines[0]` is line `first_line` of the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Excerpt {

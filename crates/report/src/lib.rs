@@ -52,7 +52,9 @@ mod sarif;
 mod serde_level;
 mod text;
 
-pub use html::{Excerpt, HtmlOptions, TriageComment, TriageNote, excerpts, render_html};
+pub use html::{
+    EXCERPTS_KEY, Excerpt, HtmlOptions, TriageComment, TriageNote, excerpts, render_html,
+};
 pub use json::render_json;
 pub use markdown::render_markdown;
 pub use model::{

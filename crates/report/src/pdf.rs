@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use detectors::Severity;
 
-use crate::html::{Excerpt, HtmlOptions, by_severity, capitalized};
+use crate::html::{Excerpt, HtmlOptions, by_severity};
 use crate::model::{Report, ReportFinding};
 
 /// What the PDF shows beyond the report, and how many findings go on one page.
