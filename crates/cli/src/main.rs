@@ -9,6 +9,7 @@ mod catalog;
 mod dump;
 mod scan;
 mod service;
+mod top;
 
 /// Solidity static analyzer and self-hostable audit service.
 #[derive(Debug, Parser)]
@@ -26,6 +27,9 @@ enum Command {
     Detectors(catalog::DetectorsArgs),
     /// Print the documentation of one detector.
     Explain(catalog::ExplainArgs),
+    /// Watch a running service: queue depth, active audits, audits/min, error rate, alerts.
+    #[command(alias = "monitor")]
+    Top(top::TopArgs),
     #[command(flatten)]
     Service(service::ServiceCommand),
 }
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Detectors(args) => catalog::list(&args),
         Command::Explain(args) => catalog::explain(&args),
+        Command::Top(args) => top::run(&args),
         Command::Service(cmd) => service::run(cmd),
     }
 }
