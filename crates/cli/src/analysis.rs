@@ -262,6 +262,13 @@ impl server::Analyzer for PipelineAnalyzer {
                 report::render_sarif(&report, &report::SarifOptions::default()),
             ),
             ("markdown".to_owned(), report::render_markdown(&report)),
+            // The code around each finding, so that the service can render HTML and PDF
+            // reports (with the triage it keeps) without the analyzer.
+            (
+                report::EXCERPTS_KEY.to_owned(),
+                serde_json::to_string(&report::excerpts(&report, &source_views(&project)))
+                    .map_err(|e| server::AnalysisError::new(format!("excerpts: {e}")))?,
+            ),
         ]
         .into_iter()
         .collect();

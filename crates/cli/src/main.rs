@@ -10,6 +10,7 @@ mod config;
 mod dump;
 mod scan;
 mod service;
+mod top;
 
 /// Solidity static analyzer and self-hostable audit service.
 #[derive(Debug, Parser)]
@@ -27,6 +28,9 @@ enum Command {
     Detectors(catalog::DetectorsArgs),
     /// Print the documentation of one detector.
     Explain(catalog::ExplainArgs),
+    /// Watch a running service: queue depth, active audits, audits/min, error rate, alerts.
+    #[command(alias = "monitor")]
+    Top(top::TopArgs),
     #[command(flatten)]
     Service(service::ServiceCommand),
 }
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Detectors(args) => catalog::list(&args),
         Command::Explain(args) => catalog::explain(&args),
+        Command::Top(args) => top::run(&args),
         Command::Service(cmd) => service::run(cmd),
     }
 }

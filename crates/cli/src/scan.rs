@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use detectors::{Selection, Severity};
 use project::{LoadOptions, Project};
-use report::{Baseline, Report, SarifOptions, TextOptions};
+use report::{Baseline, HtmlOptions, PdfOptions, Report, SarifOptions, TextOptions};
 
 use crate::analysis::{self, AnalysisOptions};
 use crate::config::{self, ConfigFile};
@@ -21,6 +21,11 @@ pub(crate) enum Format {
     Text,
     Json,
     Sarif,
+    Markdown,
+    /// One self-contained page (inline CSS and SVG, no script).
+    Html,
+    /// Written in-process; binary, so best with `--output`.
+    Pdf,
 }
 
 /// When to colour text output.
@@ -244,7 +249,7 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
     let project = Project::load(&args.paths, &load)?;
     if let Some(kind) = args.dump {
         let text = crate::dump::dump(&project, kind, args.solc_version);
-        write_output(args.output.as_deref(), &text)?;
+        write_output(args.output.as_deref(), text.as_bytes())?;
         return Ok(None);
     }
     let options = AnalysisOptions {
@@ -262,7 +267,7 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
         report.apply_baseline(baseline);
     }
 
-    let rendered = match args.format {
+    let rendered: Vec<u8> = match args.format {
         Format::Text => {
             let color = match args.color {
                 Color::Always => true,
@@ -287,9 +292,9 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
                 &views,
                 &TextOptions { color },
             ));
-            text
+            text.into_bytes()
         }
-        Format::Json => report::render_json(&report),
+        Format::Json => report::render_json(&report).into_bytes(),
         Format::Sarif => {
             let root =
                 std::fs::canonicalize(&project.root).unwrap_or_else(|_| project.root.clone());
@@ -297,7 +302,17 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
                 &report,
                 &SarifOptions::with_src_root_dir(&root.to_string_lossy()),
             )
+            .into_bytes()
         }
+        Format::Markdown => report::render_markdown(&report).into_bytes(),
+        Format::Html => report::render_html(&report, &page_options(&project, &report)).into_bytes(),
+        Format::Pdf => report::render_pdf(
+            &report,
+            &PdfOptions {
+                content: page_options(&project, &report),
+                ..PdfOptions::default()
+            },
+        ),
     };
 
     write_output(args.output.as_deref(), &rendered)?;
@@ -310,17 +325,46 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
     Ok(Some((report, settings.fail_on)))
 }
 
+/// What the HTML and PDF reports of a scan show beyond the report: the excerpts. A
+/// command-line scan has no triage, and its report says so.
+fn page_options(project: &Project, report: &Report) -> HtmlOptions {
+    let views = analysis::source_views(project);
+    let inputs: Vec<String> = project
+        .files
+        .iter()
+        .filter(|f| f.reported)
+        .take(3)
+        .map(|f| f.display_path.clone())
+        .collect();
+    let mut facts = Vec::new();
+    if !inputs.is_empty() {
+        let more = report.stats.files_reported.saturating_sub(inputs.len());
+        let mut files = inputs.join(", ");
+        if more > 0 {
+            files.push_str(&format!(" and {more} more"));
+        }
+        facts.push(("files".to_owned(), files));
+    }
+    HtmlOptions {
+        title: None,
+        facts,
+        excerpts: report::excerpts(report, &views),
+        triage: None,
+    }
+}
+
 /// Writes `text` to `path`, or to standard output (ending with a newline) without one.
-fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+fn write_output(path: Option<&Path>, text: &[u8]) -> Result<()> {
     match path {
-        Some(path) => std::fs::write(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout
-                .write_all(text.as_bytes())
+                .write_all(text)
                 .context("cannot write to standard output")?;
-            if !text.ends_with('\n') {
+            if !text.ends_with(b"\n") && !text.starts_with(b"%PDF") {
                 stdout
                     .write_all(b"\n")
                     .context("cannot write to standard output")?;

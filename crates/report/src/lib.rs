@@ -8,7 +8,10 @@
 //!
 //! - [`render_text`]: compiler-like output with code frames, for people;
 //! - [`render_json`]: the [`Report`] itself serialized (documented in `docs/json-output.md`);
-//! - [`render_sarif`]: SARIF 2.1.0 for GitHub code scanning (documented in `docs/sarif.md`).
+//! - [`render_sarif`]: SARIF 2.1.0 for GitHub code scanning (documented in `docs/sarif.md`);
+//! - [`render_markdown`]: Markdown for pull requests and tickets;
+//! - [`render_html`]: one self-contained HTML page (inline CSS and SVG, no script);
+//! - [`render_pdf`]: a paginated PDF written in-process.
 //!
 //! ```
 //! use detectors::{Confidence, DetectorMeta, FileId, Finding, Severity};
@@ -41,9 +44,11 @@
 
 mod baseline;
 pub mod fingerprint;
+mod html;
 mod json;
 mod markdown;
 mod model;
+mod pdf;
 mod sarif;
 mod serde_level;
 mod text;
@@ -51,11 +56,15 @@ mod text;
 pub use baseline::{
     BASELINE_FORMAT_VERSION, Baseline, BaselineEntry, BaselineError, BaselineSummary,
 };
+pub use html::{
+    EXCERPTS_KEY, Excerpt, HtmlOptions, TriageComment, TriageNote, excerpts, render_html,
+};
 pub use json::render_json;
 pub use markdown::render_markdown;
 pub use model::{
     BuildError, InputDiagnostic, Location, REPORT_FORMAT_VERSION, Report, ReportFinding, RuleInfo,
     ScanStats, SecondaryLocation, SourceView, Summary, ToolInfo,
 };
+pub use pdf::{DEFAULT_FINDINGS_PER_PAGE, PdfOptions, pdf_page_count, render_pdf};
 pub use sarif::{SARIF_FINGERPRINT_KEY, SARIF_SCHEMA_URI, SarifOptions, render_sarif};
 pub use text::{TextOptions, render_text, summary_line};

@@ -42,10 +42,6 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     let security_headers = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        ),
         (header::REFERRER_POLICY, "no-referrer"),
         (
             header::STRICT_TRANSPORT_SECURITY,
@@ -63,6 +59,11 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             HeaderValue::from_static(value),
         ));
     }
+    // A handler may set a narrower policy of its own (HTML reports allow inline styles).
+    app = app.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    ));
     app.layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

@@ -545,11 +545,13 @@ pub(crate) async fn report(
         "json" => "application/json",
         "sarif" => "application/sarif+json",
         "markdown" => "text/markdown; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "pdf" => "application/pdf",
         _ => {
             return Err(ApiError::bad_request(
                 "invalid-parameter",
                 "Invalid query parameter",
-                "format must be json, sarif or markdown",
+                "format must be json, sarif, markdown, html or pdf",
             ));
         }
     };
@@ -568,6 +570,34 @@ pub(crate) async fn report(
                 audit.status
             ),
         ));
+    }
+    if format == "html" || format == "pdf" {
+        let page = page_report(&state, &principal.tenant_id, &audit).await?;
+        return Ok(if format == "html" {
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    // The page styles itself inline and runs no script.
+                    (header::CONTENT_SECURITY_POLICY, REPORT_CSP),
+                ],
+                report::render_html(&page.0, &page.1),
+            )
+                .into_response()
+        } else {
+            let options = report::PdfOptions {
+                content: page.1,
+                ..report::PdfOptions::default()
+            };
+            let disposition = format!("attachment; filename=\"audit-{}.pdf\"", audit.id);
+            (
+                [
+                    (header::CONTENT_TYPE, content_type.to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                report::render_pdf(&page.0, &options),
+            )
+                .into_response()
+        });
     }
     let body = if format == "json" {
         // The service's own JSON report carries triage states.
@@ -599,4 +629,88 @@ pub(crate) async fn report(
             })?
     };
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// The content security policy of an HTML report: inline styles, nothing else.
+pub(crate) const REPORT_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'";
+
+/// The analyzer's report of a succeeded audit, with the excerpts it stored and the
+/// triage states and comments the service keeps, ready for the HTML or PDF renderer.
+pub(crate) async fn page_report(
+    state: &AppState,
+    tenant_id: &str,
+    audit: &store::Audit,
+) -> ApiResult<(report::Report, report::HtmlOptions)> {
+    let unavailable = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "report-format-unavailable",
+            "Report format unavailable",
+            "the analyzer produced no report this format can be made from",
+        )
+    };
+    let cached = state
+        .store
+        .get_cached(&audit.cache_key)
+        .await?
+        .ok_or_else(unavailable)?;
+    let report: report::Report = cached
+        .reports
+        .get("json")
+        .and_then(|json| serde_json::from_str(json).ok())
+        .ok_or_else(unavailable)?;
+    let excerpts = cached
+        .reports
+        .get(report::EXCERPTS_KEY)
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    let filter = store::FindingFilter {
+        limit: i64::MAX,
+        ..Default::default()
+    };
+    let findings = state
+        .store
+        .list_findings(tenant_id, &audit.id, &filter)
+        .await?;
+    let mut triage = BTreeMap::new();
+    for f in &findings {
+        // Triage history is kept by fingerprint, so it follows the finding across re-scans.
+        let events = state
+            .store
+            .list_triage_events(tenant_id, &f.data.fingerprint)
+            .await?;
+        let comments = events
+            .iter()
+            .map(|e| report::TriageComment {
+                author: e.actor.clone(),
+                at: crate::timestamp::rfc3339(e.created_at),
+                from_state: e.from_state.clone(),
+                to_state: e.to_state.clone(),
+                text: e.comment.clone(),
+            })
+            .collect();
+        triage.insert(
+            f.data.fingerprint.clone(),
+            report::TriageNote {
+                state: f.triage_state.clone(),
+                comments,
+            },
+        );
+    }
+    let options = report::HtmlOptions {
+        title: Some(format!("Audit report {}", audit.id)),
+        facts: vec![
+            ("audit".to_owned(), audit.id.clone()),
+            (
+                "submitted".to_owned(),
+                crate::timestamp::rfc3339(audit.created_at),
+            ),
+            ("by".to_owned(), audit.created_by.clone()),
+            ("files".to_owned(), audit.file_count.to_string()),
+        ],
+        excerpts,
+        triage: Some(triage),
+    };
+    Ok((report, options))
 }

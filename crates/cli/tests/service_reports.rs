@@ -1,0 +1,137 @@
+//! Reports from the running service: `GET /api/v1/audits/{id}/report?format=html|pdf`
+//! with the real analyzer, enriched with the triage the service keeps.
+
+mod service_support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use service_support::*;
+
+const EVIL: &str = "pragma solidity ^0.8.0;\n\
+// </script><script>alert(1)</script>\n\
+contract Wallet {\n    address owner;\n    string note = \"</script><script>alert(1)</script>\";\n\
+    function withdraw() public {\n        require(tx.origin == owner);\n        payable(msg.sender).transfer(address(this).balance);\n    }\n}\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn html_and_pdf_reports_carry_excerpts_and_triage() {
+    let dir = temp_dir("service-reports");
+    let key = bootstrap(&dir)["api_key"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&dir, port, 0, &[]);
+    wait_ready(&client, &base).await;
+
+    let response = client
+        .post(format!("{base}/api/v1/audits"))
+        .header("x-api-key", &key)
+        .json(&json!({ "sources": { "src/<b>Wallet</b>.sol": EVIL } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut status = String::new();
+    for _ in 0..200 {
+        status = get(&client, &key, &format!("{base}/api/v1/audits/{id}")).await["status"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if FINAL.contains(&status.as_str()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "succeeded");
+
+    let findings = get(
+        &client,
+        &key,
+        &format!("{base}/api/v1/audits/{id}/findings"),
+    )
+    .await;
+    let finding = findings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["detector"] == "tx-origin-auth")
+        .expect("a tx.origin finding")
+        .clone();
+    let response = client
+        .post(format!(
+            "{base}/api/v1/findings/{}/triage",
+            finding["id"].as_str().unwrap()
+        ))
+        .header("x-api-key", &key)
+        .json(&json!({ "state": "confirmed", "comment": "<script>alert(2)</script> real issue" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+
+    let response = client
+        .get(format!("{base}/api/v1/audits/{id}/report?format=html"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let headers = response.headers().clone();
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'unsafe-inline'"));
+    assert!(!csp.contains("script-src"), "no script may run: {csp}");
+    let html = response.text().await.unwrap();
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<b>Wallet"), "{html}");
+    let html = html.replace("&#x2f;", "/");
+    assert!(html.contains("<span class=\"line flagged\"><span class=\"ln\" aria-hidden=\"true\">7</span>        require(tx.origin == owner);"), "{html}");
+    assert!(html.contains("<span class=\"triage triage-confirmed\">confirmed</span>"));
+    assert!(html.contains("&lt;script&gt;alert(2)&lt;/script&gt; real issue"));
+    assert!(html.contains(&format!("Audit report {id}")));
+
+    let response = client
+        .get(format!("{base}/api/v1/audits/{id}/report?format=pdf"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.4"));
+    let pages = pdf
+        .windows(b"/Type /Page ".len())
+        .filter(|w| w == b"/Type /Page ")
+        .count();
+    let n = findings["items"].as_array().unwrap().len();
+    assert_eq!(pages, 1 + n.div_ceil(report::DEFAULT_FINDINGS_PER_PAGE));
+
+    // Another audit id, or an unknown format, is refused.
+    let response = client
+        .get(format!("{base}/api/v1/audits/nope/report?format=html"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let response = client
+        .get(format!("{base}/api/v1/audits/{id}/report?format=docx"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
