@@ -120,24 +120,7 @@ impl Model<'_> {
     /// The slot argument of a library call: the receiver of `x.f()` (bound by
     /// `using ... for`), else the first argument of `L.f(x)`.
     fn slot_argument(&self, f: FunctionId, call: ExprId) -> Option<ExprId> {
-        let file = self.function(f).item.file;
-        let ast = self.tables.file(file)?.parse.ast();
-        let ExprKind::Call { callee, args } = &ast.expr(call).kind else {
-            return None;
-        };
-        let mut callee = ast.skip_parens(*callee);
-        if let ExprKind::CallOptions { callee: inner, .. } = &ast.expr(callee).kind {
-            callee = ast.skip_parens(*inner);
-        }
-        if let ExprKind::Member { base, .. } = &ast.expr(callee).kind
-            && !matches!(
-                self.declaration(file, ast.skip_parens(*base)),
-                Some(Declaration::Contract(_) | Declaration::Module(_))
-            )
-        {
-            return Some(*base);
-        }
-        args.exprs().first().copied()
+        self.bound_args(f, call).first().copied()
     }
 
     /// The constant naming the slot that `e` (in `f`) evaluates to, when known.

@@ -430,7 +430,7 @@ impl Model<'_> {
 
     /// The arguments of a call in the order of the callee's parameters: for a library
     /// function bound with `using ... for` (`x.f(a)`), the receiver `x` comes first.
-    fn bound_args(&self, f: FunctionId, call: ExprId) -> Vec<ExprId> {
+    pub(crate) fn bound_args(&self, f: FunctionId, call: ExprId) -> Vec<ExprId> {
         let Some(ast) = self.ast_of(f) else {
             return Vec::new();
         };
