@@ -12,7 +12,7 @@ if [ ! -d "$shared" ]; then
     exit 0
 fi
 
-cargo build --release --locked -p web3audit >/dev/null 2>&1 || { echo "build failed"; cargo build --release --locked -p web3audit; exit 1; }
+cargo build --release --locked -p web3audit --no-default-features >/dev/null 2>&1 || { echo "build failed"; cargo build --release --locked -p web3audit --no-default-features; exit 1; }
 bin=target/release/web3audit
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

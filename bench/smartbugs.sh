@@ -15,7 +15,7 @@ if [ ! -d "$shared/benchmarks/smartbugs-curated" ]; then
     echo "smartbugs benchmark skipped: $shared/benchmarks/smartbugs-curated is absent"
     exit 0
 fi
-cargo build --release --locked -p web3audit >/dev/null 2>&1 || cargo build --release --locked -p web3audit
+cargo build --release --locked -p web3audit --no-default-features >/dev/null 2>&1 || cargo build --release --locked -p web3audit --no-default-features
 bin=target/release/web3audit
 mkdir -p target
 

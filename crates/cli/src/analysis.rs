@@ -187,12 +187,15 @@ pub(crate) fn diagnostic_lines(report: &Report, limit: usize) -> Vec<String> {
 }
 
 /// The analyzer behind `web3audit serve`: the same pipeline as `scan`, over in-memory sources.
+#[cfg(feature = "service")]
 pub(crate) fn service_analyzer() -> std::sync::Arc<dyn server::Analyzer> {
     std::sync::Arc::new(PipelineAnalyzer)
 }
 
+#[cfg(feature = "service")]
 struct PipelineAnalyzer;
 
+#[cfg(feature = "service")]
 impl server::Analyzer for PipelineAnalyzer {
     fn version(&self) -> String {
         // The detector set is part of the identity: a cached result from another set is stale.

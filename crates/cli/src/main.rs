@@ -9,7 +9,9 @@ mod catalog;
 mod config;
 mod dump;
 mod scan;
+#[cfg(feature = "service")]
 mod service;
+#[cfg(feature = "service")]
 mod top;
 
 /// Solidity static analyzer and self-hostable audit service.
@@ -29,8 +31,10 @@ enum Command {
     /// Print the documentation of one detector.
     Explain(catalog::ExplainArgs),
     /// Watch a running service: queue depth, active audits, audits/min, error rate, alerts.
+    #[cfg(feature = "service")]
     #[command(alias = "monitor")]
     Top(top::TopArgs),
+    #[cfg(feature = "service")]
     #[command(flatten)]
     Service(service::ServiceCommand),
 }
@@ -41,7 +45,9 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Detectors(args) => catalog::list(&args),
         Command::Explain(args) => catalog::explain(&args),
+        #[cfg(feature = "service")]
         Command::Top(args) => top::run(&args),
+        #[cfg(feature = "service")]
         Command::Service(cmd) => service::run(cmd),
     }
 }
