@@ -8,6 +8,7 @@ mod analysis;
 mod catalog;
 mod config;
 mod dump;
+mod retention;
 mod scan;
 mod service;
 mod top;
@@ -33,6 +34,9 @@ enum Command {
     Top(top::TopArgs),
     #[command(flatten)]
     Service(service::ServiceCommand),
+    /// Data retention: delete what is older than the configured periods.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
 }
 
 fn main() -> ExitCode {
@@ -43,5 +47,6 @@ fn main() -> ExitCode {
         Command::Explain(args) => catalog::explain(&args),
         Command::Top(args) => top::run(&args),
         Command::Service(cmd) => service::run(cmd),
+        Command::Retention(cmd) => retention::run(cmd),
     }
 }

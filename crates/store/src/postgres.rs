@@ -1216,7 +1216,13 @@ impl Store for PostgresStore {
             *count = n as u64;
         }
         tx.commit().await?;
-        let [audits, findings, triage_events, source_blobs, analysis_cache] = counts;
+        let [
+            audits,
+            findings,
+            triage_events,
+            source_blobs,
+            analysis_cache,
+        ] = counts;
         Ok(PrunedAudits {
             audits,
             findings,

@@ -35,7 +35,8 @@ impl PrunedAudits {
 
 /// The condition on `audits` (aliased `a`) of an audit that may be pruned; one bound
 /// parameter, the cutoff (`?` for SQLite, rewritten for PostgreSQL).
-pub(crate) const PRUNABLE_AUDIT: &str = "a.finished_at IS NOT NULL AND a.finished_at < ? AND a.status NOT IN ('queued', 'running')";
+pub(crate) const PRUNABLE_AUDIT: &str =
+    "a.finished_at IS NOT NULL AND a.finished_at < ? AND a.status NOT IN ('queued', 'running')";
 
 /// Counting queries of a dry run, each with the cutoff as its only parameter.
 pub(crate) fn count_queries() -> [String; 5] {

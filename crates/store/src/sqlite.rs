@@ -350,14 +350,12 @@ async fn append_in(
     .bind(&mac)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
-        "INSERT OR REPLACE INTO audit_log_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)",
-    )
-    .bind(seq)
-    .bind(&hash)
-    .bind(signer.mac(&trail::head_message(seq, &hash)))
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("INSERT OR REPLACE INTO audit_log_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)")
+        .bind(seq)
+        .bind(&hash)
+        .bind(signer.mac(&trail::head_message(seq, &hash)))
+        .execute(&mut **tx)
+        .await?;
     Ok(AuditEvent {
         seq,
         event: event.clone(),
@@ -1125,7 +1123,13 @@ impl Store for SqliteStore {
             *count = n as u64;
         }
         tx.commit().await?;
-        let [audits, findings, triage_events, source_blobs, analysis_cache] = counts;
+        let [
+            audits,
+            findings,
+            triage_events,
+            source_blobs,
+            analysis_cache,
+        ] = counts;
         Ok(PrunedAudits {
             audits,
             findings,

@@ -277,7 +277,11 @@ fn checkpoint_break(checkpoints: &[Checkpoint], signer: &Signer) -> Option<Break
 }
 
 /// Walks the chain from `start`; the `(seq, hash)` of its last entry, or the first break.
-fn walk(entries: &[AuditEvent], start: (i64, &str), signer: &Signer) -> Result<(i64, String), Break> {
+fn walk(
+    entries: &[AuditEvent],
+    start: (i64, &str),
+    signer: &Signer,
+) -> Result<(i64, String), Break> {
     let (start_seq, start_hash) = start;
     if let Some(first) = entries.first()
         && first.seq != start_seq + 1

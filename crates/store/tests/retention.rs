@@ -28,8 +28,14 @@ enum Raw {
 impl Raw {
     async fn exec(&self, sql: &str) -> u64 {
         let done = match self {
-            Raw::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
-            Raw::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+            Raw::Sqlite(pool) => sqlx::query(sql)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+            Raw::Postgres(pool) => sqlx::query(sql)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
         };
         done.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
@@ -234,7 +240,11 @@ async fn old_finished_audits_go_and_unfinished_or_recent_ones_stay(backend: Back
         .insert_audit(&audit("a-done", &t, OLD), "{\"A.sol\":\"1\"}", None)
         .await
         .unwrap();
-    let job = store.claim_next("w", OLD, OLD + 60_000).await.unwrap().unwrap();
+    let job = store
+        .claim_next("w", OLD, OLD + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.audit.id, "a-done");
     assert!(
         store
@@ -259,14 +269,21 @@ async fn old_finished_audits_go_and_unfinished_or_recent_ones_stay(backend: Back
         .insert_audit(&audit("c-cancelled", &t, OLD), "{}", None)
         .await
         .unwrap();
-    store.cancel_audit(&t, "c-cancelled", OLD + 10).await.unwrap();
+    store
+        .cancel_audit(&t, "c-cancelled", OLD + 10)
+        .await
+        .unwrap();
     // Old but unfinished: one running, one queued. Recent and finished: one, sharing its
     // sources with the cancelled audit.
     store
         .insert_audit(&audit("d-running", &t, OLD), "{}", None)
         .await
         .unwrap();
-    let job = store.claim_next("w", OLD, NOW + DAY).await.unwrap().unwrap();
+    let job = store
+        .claim_next("w", OLD, NOW + DAY)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.audit.id, "d-running");
     store
         .insert_audit(&audit("e-queued", &t, OLD), "{}", None)
@@ -335,11 +352,14 @@ async fn old_finished_audits_go_and_unfinished_or_recent_ones_stay(backend: Back
         3,
         "blobs still referenced stay"
     );
-    assert_eq!(
-        db.raw.count("SELECT COUNT(*) FROM source_blobs").await,
-        3
+    assert_eq!(db.raw.count("SELECT COUNT(*) FROM source_blobs").await, 3);
+    assert!(
+        store
+            .list_triage_events(&t, "fp-b")
+            .await
+            .unwrap()
+            .is_empty()
     );
-    assert!(store.list_triage_events(&t, "fp-b").await.unwrap().is_empty());
 
     // The running audit still completes; the triage decision still applies to a later
     // audit with the same fingerprint.
@@ -469,7 +489,9 @@ async fn tampering_with_a_pruned_trail_is_detected(backend: Backend) {
         ),
         (
             "forge the latest checkpoint's hash",
-            &["UPDATE audit_log_checkpoints SET hash = (SELECT hash FROM audit_log WHERE seq = 12) WHERE seq = 10"],
+            &[
+                "UPDATE audit_log_checkpoints SET hash = (SELECT hash FROM audit_log WHERE seq = 12) WHERE seq = 10",
+            ],
             "checkpoint at entry 10 does not verify",
         ),
         (
