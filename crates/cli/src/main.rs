@@ -8,6 +8,7 @@ mod analysis;
 mod catalog;
 mod config;
 mod dump;
+mod retention;
 mod scan;
 #[cfg(feature = "service")]
 mod service;
@@ -37,6 +38,9 @@ enum Command {
     #[cfg(feature = "service")]
     #[command(flatten)]
     Service(service::ServiceCommand),
+    /// Data retention: delete what is older than the configured periods.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,5 +53,6 @@ fn main() -> ExitCode {
         Command::Top(args) => top::run(&args),
         #[cfg(feature = "service")]
         Command::Service(cmd) => service::run(cmd),
+        Command::Retention(cmd) => retention::run(cmd),
     }
 }

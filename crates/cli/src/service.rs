@@ -154,7 +154,7 @@ pub(crate) fn run(command: ServiceCommand) -> ExitCode {
 }
 
 /// Resolves the settings, printing a precise error (exit 1) when they are invalid.
-fn settings(args: &ConfigArgs, bind: Option<String>) -> Result<Settings, ExitCode> {
+pub(crate) fn settings(args: &ConfigArgs, bind: Option<String>) -> Result<Settings, ExitCode> {
     let env = ConfigFile::from_env(|name| std::env::var(name).ok());
     let flags = ConfigFile {
         database_url: args.database_url.clone(),
@@ -174,7 +174,7 @@ fn report_config(error: server::ConfigError) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -365,6 +365,16 @@ fn verify(config: ConfigArgs, json: bool) -> ExitCode {
                 verification.entries
             ),
             Some(brk) => println!("audit log BROKEN at entry {}: {}", brk.seq, brk.reason),
+        }
+        if let Some(start) = &verification.checkpoint {
+            println!(
+                "the chain starts at a checkpoint: entry {}, written {}, {} entries pruned in all ({} checkpoint{})",
+                start.seq,
+                server::rfc3339(start.created_at),
+                start.pruned,
+                start.checkpoints,
+                if start.checkpoints == 1 { "" } else { "s" }
+            );
         }
     }
     if verification.first_break.is_some() {

@@ -77,6 +77,7 @@ pub struct ConfigFile {
     pub shutdown_grace_secs: Option<u64>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
+    pub retention: Option<RetentionFile>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -110,6 +111,7 @@ pub struct Settings {
     pub shutdown_grace_secs: u64,
     pub log_format: String,
     pub log_level: String,
+    pub retention: Retention,
 }
 
 /// A configuration problem, with where it came from.
@@ -180,6 +182,7 @@ impl Default for Settings {
             shutdown_grace_secs: 30,
             log_format: "json".into(),
             log_level: "info".into(),
+            retention: Retention::default(),
         }
     }
 }
@@ -207,6 +210,11 @@ pub const ENV_VARS: &[&str] = &[
     "WEB3AUDIT_SHUTDOWN_GRACE_SECS",
     "WEB3AUDIT_LOG_FORMAT",
     "WEB3AUDIT_LOG_LEVEL",
+    "WEB3AUDIT_RETENTION_AUDITS_DAYS",
+    "WEB3AUDIT_RETENTION_DELIVERIES_DAYS",
+    "WEB3AUDIT_RETENTION_ALERTS_DAYS",
+    "WEB3AUDIT_RETENTION_AUDIT_LOG_DAYS",
+    "WEB3AUDIT_RETENTION_INTERVAL",
 ];
 
 impl ConfigFile {
@@ -308,6 +316,7 @@ impl ConfigFile {
             )?,
             log_format: get("WEB3AUDIT_LOG_FORMAT"),
             log_level: get("WEB3AUDIT_LOG_LEVEL"),
+            retention: RetentionFile::from_env(&get)?,
         })
     }
 
@@ -337,6 +346,9 @@ impl ConfigFile {
         );
         if let Some(secret) = self.secret_key {
             s.secret_key = Some(secret);
+        }
+        if let Some(r) = self.retention {
+            r.apply(&mut s.retention);
         }
         if let Some(r) = self.rate_limits {
             if let Some(v) = r.key_per_minute {
@@ -461,6 +473,7 @@ impl Settings {
         if !matches!(self.log_format.as_str(), "json" | "text") {
             return invalid("log_format", "must be `json` or `text`".into());
         }
+        self.retention.validate()?;
         Ok(())
     }
 
@@ -505,5 +518,187 @@ impl Settings {
             Some(_) => PathBuf::from("."),
             None => PathBuf::from("data"),
         }
+    }
+}
+
+// Retention: how long rows are kept, and how often the sweeper runs.
+
+/// Retention periods in days (0: keep forever) and the sweep interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    /// Finished audits with their findings, the triage events of those findings, and the
+    /// source blobs and cache rows no audit refers to any more.
+    pub audits_days: u32,
+    /// The webhook delivery log.
+    pub deliveries_days: u32,
+    /// The alert history.
+    pub alerts_days: u32,
+    /// The audit trail, pruned behind signed checkpoints.
+    pub audit_log_days: u32,
+    /// Seconds between two sweeps (the first runs when the service starts).
+    pub interval: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            audits_days: 0,
+            deliveries_days: 0,
+            alerts_days: 0,
+            audit_log_days: 0,
+            interval: 3600,
+        }
+    }
+}
+
+/// The longest retention period accepted, in days (100 years).
+const MAX_RETENTION_DAYS: u32 = 36_500;
+/// The longest sweep interval accepted, in seconds (7 days).
+const MAX_SWEEP_INTERVAL: u64 = 7 * 86_400;
+
+impl Retention {
+    /// Whether any kind has a retention period (else the sweeper does not run).
+    pub fn any(&self) -> bool {
+        self.audits_days > 0
+            || self.deliveries_days > 0
+            || self.alerts_days > 0
+            || self.audit_log_days > 0
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (field, days) in [
+            ("retention.audits_days", self.audits_days),
+            ("retention.deliveries_days", self.deliveries_days),
+            ("retention.alerts_days", self.alerts_days),
+            ("retention.audit_log_days", self.audit_log_days),
+        ] {
+            if days > MAX_RETENTION_DAYS {
+                return Err(ConfigError::Invalid {
+                    field,
+                    message: format!(
+                        "{days} days is over {MAX_RETENTION_DAYS}; use 0 to keep forever"
+                    ),
+                });
+            }
+        }
+        if self.interval == 0 || self.interval > MAX_SWEEP_INTERVAL {
+            return Err(ConfigError::Invalid {
+                field: "retention.interval",
+                message: format!(
+                    "must be between 1 second and 7 days, got {} s",
+                    self.interval
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The `[retention]` table of the file; `interval` is seconds or a string with a unit
+/// (`90s`, `15m`, `1h`, `1d`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionFile {
+    pub audits_days: Option<u32>,
+    pub deliveries_days: Option<u32>,
+    pub alerts_days: Option<u32>,
+    pub audit_log_days: Option<u32>,
+    #[serde(default, deserialize_with = "deserialize_interval")]
+    pub interval: Option<u64>,
+}
+
+impl RetentionFile {
+    fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let days = |name: &str| -> Result<Option<u32>, ConfigError> {
+            get(name)
+                .map(|v| {
+                    v.trim().parse::<u32>().map_err(|e| ConfigError::Env {
+                        name: name.to_string(),
+                        message: e.to_string(),
+                    })
+                })
+                .transpose()
+        };
+        let file = RetentionFile {
+            audits_days: days("WEB3AUDIT_RETENTION_AUDITS_DAYS")?,
+            deliveries_days: days("WEB3AUDIT_RETENTION_DELIVERIES_DAYS")?,
+            alerts_days: days("WEB3AUDIT_RETENTION_ALERTS_DAYS")?,
+            audit_log_days: days("WEB3AUDIT_RETENTION_AUDIT_LOG_DAYS")?,
+            interval: get("WEB3AUDIT_RETENTION_INTERVAL")
+                .map(|v| {
+                    parse_interval(&v).map_err(|message| ConfigError::Env {
+                        name: "WEB3AUDIT_RETENTION_INTERVAL".into(),
+                        message,
+                    })
+                })
+                .transpose()?,
+        };
+        let any = file.audits_days.is_some()
+            || file.deliveries_days.is_some()
+            || file.alerts_days.is_some()
+            || file.audit_log_days.is_some()
+            || file.interval.is_some();
+        Ok(any.then_some(file))
+    }
+
+    fn apply(self, r: &mut Retention) {
+        if let Some(v) = self.audits_days {
+            r.audits_days = v;
+        }
+        if let Some(v) = self.deliveries_days {
+            r.deliveries_days = v;
+        }
+        if let Some(v) = self.alerts_days {
+            r.alerts_days = v;
+        }
+        if let Some(v) = self.audit_log_days {
+            r.audit_log_days = v;
+        }
+        if let Some(v) = self.interval {
+            r.interval = v;
+        }
+    }
+}
+
+/// Seconds from `3600`, `90s`, `15m`, `1h` or `1d`.
+pub fn parse_interval(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a duration like 3600, 90s, 15m, 1h or 1d"
+            ));
+        }
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("`{text}` is not a duration like 3600, 90s, 15m, 1h or 1d"))
+}
+
+fn deserialize_interval<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Seconds(u64),
+        Text(String),
+    }
+    match Option::<Value>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Value::Seconds(n)) => Ok(Some(n)),
+        Some(Value::Text(text)) => parse_interval(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }

@@ -16,6 +16,7 @@ mod extract;
 mod handlers;
 mod metrics;
 mod ratelimit;
+pub mod retention;
 mod router;
 mod state;
 mod submission;
@@ -113,6 +114,10 @@ impl Service {
             state.clone(),
             stop_rx.clone(),
         ))];
+        tasks.push(tokio::spawn(retention::sweeper(
+            state.clone(),
+            stop_rx.clone(),
+        )));
         if role.runs_workers() {
             tasks.push(tokio::spawn(worker::dispatcher(state.clone(), stop_rx)));
         }
@@ -307,15 +312,20 @@ pub async fn bootstrap(
     })
 }
 
-/// Verifies the whole audit trail.
+/// Verifies the whole audit trail: the remaining entries from the latest checkpoint (or
+/// from the start when nothing was pruned), the head and every checkpoint.
 pub async fn verify_audit_log(
     store: &dyn Store,
     secret: &Secret,
 ) -> Result<store::trail::Verification, store::StoreError> {
-    let (entries, head) = store.audit_chain().await?;
-    Ok(store::trail::verify(
-        &entries,
-        head.as_ref(),
+    let snapshot = store.audit_trail().await?;
+    Ok(store::trail::verify_snapshot(
+        &snapshot,
         &store::trail::Signer::new(secret.expose().as_bytes()),
     ))
+}
+
+/// RFC 3339 (UTC) rendering of a Unix-millisecond time, as the service prints times.
+pub fn rfc3339(ms: i64) -> String {
+    timestamp::rfc3339(ms)
 }

@@ -25,6 +25,9 @@ pub struct Metrics {
     pub cache_hits: Counter,
     pub http_requests: Family<Labels, Counter>,
     pub http_duration: Family<Labels, Histogram, fn() -> Histogram>,
+    // Retention.
+    pub retention_pruned: Family<Labels, Counter>,
+    pub retention_failures: Counter,
 }
 
 impl Default for Metrics {
@@ -87,8 +90,23 @@ impl Default for Metrics {
             "HTTP request latency, by method, route and status",
             http_duration.clone(),
         );
+        // Retention.
+        let retention_pruned = Family::<Labels, Counter>::default();
+        let retention_failures = Counter::default();
+        registry.register(
+            "web3audit_retention_pruned",
+            "Rows deleted by retention sweeps, by kind",
+            retention_pruned.clone(),
+        );
+        registry.register(
+            "web3audit_retention_sweep_failures",
+            "Retention sweeps that stopped on an error",
+            retention_failures.clone(),
+        );
         Metrics {
             registry,
+            retention_pruned,
+            retention_failures,
             audits_started,
             audits_completed,
             findings_discovered,
@@ -123,6 +141,16 @@ impl Metrics {
         ];
         self.http_requests.get_or_create(&labels).inc();
         self.http_duration.get_or_create(&labels).observe(seconds);
+    }
+
+    pub fn retention_pruned(&self, kind: &str, rows: u64) {
+        self.retention_pruned
+            .get_or_create(&vec![("kind", kind.to_string())])
+            .inc_by(rows);
+    }
+
+    pub fn retention_failed(&self) {
+        self.retention_failures.inc();
     }
 
     /// OpenMetrics text.

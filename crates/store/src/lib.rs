@@ -19,6 +19,7 @@
 mod error;
 mod model;
 mod postgres;
+pub mod retention;
 mod sqlite;
 pub mod trail;
 
@@ -27,6 +28,7 @@ use std::sync::Arc;
 pub use error::StoreError;
 pub use model::*;
 pub use postgres::PostgresStore;
+pub use retention::PrunedAudits;
 pub use sqlite::SqliteStore;
 
 /// Result alias of this crate.
@@ -189,4 +191,34 @@ pub trait Store: Send + Sync + 'static {
     async fn list_audit_events(&self, filter: &AuditEventFilter) -> Result<Vec<AuditEvent>>;
     /// Every entry in `seq` order and the recorded head, for verification.
     async fn audit_chain(&self) -> Result<(Vec<AuditEvent>, Option<trail::ChainHead>)>;
+
+    // Retention: deleting old rows in bounded, idempotent batches (safe when several
+    // processes sweep at once), and pruning the audit trail behind signed checkpoints.
+    /// Deletes up to `limit` audits that reached a final state before `finished_before`
+    /// (never a queued or running one), with their findings and the triage events of
+    /// those findings; per-fingerprint triage states stay. Fewer than `limit` audits
+    /// deleted means none older is left.
+    async fn prune_audits(&self, finished_before: i64, limit: i64) -> Result<PrunedAudits>;
+    /// Deletes up to `limit` source blobs and up to `limit` analysis-cache rows that no
+    /// audit refers to any more.
+    async fn prune_unreferenced(&self, limit: i64) -> Result<PrunedAudits>;
+    /// What `prune_audits` then `prune_unreferenced` would delete for this cutoff.
+    async fn count_prunable_audits(&self, finished_before: i64) -> Result<PrunedAudits>;
+    /// Prunes the oldest trail entries written before `before`: at most `limit`, the run
+    /// of them at the start of the chain. In one transaction it checks that they verify
+    /// (pruning never hides tampering: a broken chain is an error and nothing is
+    /// deleted), deletes them, stores a signed checkpoint of the last one and appends an
+    /// `audit_log.pruned` entry by `actor`. `None` when nothing was old enough.
+    async fn prune_audit_log(
+        &self,
+        before: i64,
+        limit: i64,
+        now: i64,
+        actor: &str,
+        signer: &trail::Signer,
+    ) -> Result<Option<trail::Checkpoint>>;
+    /// How many entries `prune_audit_log` would delete for this cutoff, without a limit.
+    async fn count_prunable_audit_log(&self, before: i64) -> Result<u64>;
+    /// The remaining entries, the head and every checkpoint, from one snapshot.
+    async fn audit_trail(&self) -> Result<trail::TrailSnapshot>;
 }

@@ -23,11 +23,18 @@ use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        5,
+        "audit_log_checkpoints",
+        include_str!("../migrations/postgres/0005_audit_log_checkpoints.sql"),
+    ),
+];
 
 /// Notification channel for "work may be queued".
 pub(crate) const JOBS_CHANNEL: &str = "web3audit_jobs";
@@ -325,6 +332,62 @@ async fn upsert_cache(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Appends one entry to the hash chain inside `tx`, holding the chain lock until it
+/// commits.
+async fn append_in(
+    tx: &mut Transaction<'_, Postgres>,
+    event: &NewAuditEvent,
+    signer: &Signer,
+) -> Result<AuditEvent> {
+    // One chain for every process: appenders queue on this lock (it conflicts with
+    // itself, not with readers) until the transaction that holds it commits.
+    sqlx::query("LOCK TABLE audit_log_head IN EXCLUSIVE MODE")
+        .execute(&mut **tx)
+        .await?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_log_head WHERE id = 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (prev_seq, prev_hash) = match head {
+        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+        None => (0, trail::GENESIS.to_string()),
+    };
+    let seq = prev_seq + 1;
+    let hash = trail::link_hash(&prev_hash, seq, event);
+    let mac = signer.mac(&hash);
+    sqlx::query(&format!(
+        "INSERT INTO audit_log ({AUDIT_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(seq)
+    .bind(event.ts)
+    .bind(&event.tenant_id)
+    .bind(&event.actor)
+    .bind(&event.action)
+    .bind(&event.target)
+    .bind(&event.outcome)
+    .bind(event.detail.to_string())
+    .bind(&prev_hash)
+    .bind(&hash)
+    .bind(&mac)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO audit_log_head (id, seq, hash, mac) VALUES (1, $1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, mac = EXCLUDED.mac",
+    )
+    .bind(seq)
+    .bind(&hash)
+    .bind(signer.mac(&trail::head_message(seq, &hash)))
+    .execute(&mut **tx)
+    .await?;
+    Ok(AuditEvent {
+        seq,
+        event: event.clone(),
+        prev_hash,
+        hash,
+        mac,
+    })
 }
 
 #[async_trait::async_trait]
@@ -1016,54 +1079,9 @@ impl Store for PostgresStore {
         signer: &Signer,
     ) -> Result<AuditEvent> {
         let mut tx = self.pool.begin().await?;
-        // One chain for every process: appenders queue on this lock (it conflicts with
-        // itself, not with readers) until the transaction that holds it commits.
-        sqlx::query("LOCK TABLE audit_log_head IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
-        let head = sqlx::query("SELECT seq, hash FROM audit_log_head WHERE id = 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (prev_seq, prev_hash) = match head {
-            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-            None => (0, trail::GENESIS.to_string()),
-        };
-        let seq = prev_seq + 1;
-        let hash = trail::link_hash(&prev_hash, seq, event);
-        let mac = signer.mac(&hash);
-        sqlx::query(&format!(
-            "INSERT INTO audit_log ({AUDIT_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ))
-        .bind(seq)
-        .bind(event.ts)
-        .bind(&event.tenant_id)
-        .bind(&event.actor)
-        .bind(&event.action)
-        .bind(&event.target)
-        .bind(&event.outcome)
-        .bind(event.detail.to_string())
-        .bind(&prev_hash)
-        .bind(&hash)
-        .bind(&mac)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO audit_log_head (id, seq, hash, mac) VALUES (1, $1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, mac = EXCLUDED.mac",
-        )
-        .bind(seq)
-        .bind(&hash)
-        .bind(signer.mac(&trail::head_message(seq, &hash)))
-        .execute(&mut *tx)
-        .await?;
+        let appended = append_in(&mut tx, event, signer).await?;
         tx.commit().await?;
-        Ok(AuditEvent {
-            seq,
-            event: event.clone(),
-            prev_hash,
-            hash,
-            mac,
-        })
+        Ok(appended)
     }
 
     async fn list_audit_events(&self, filter: &AuditEventFilter) -> Result<Vec<AuditEvent>> {
@@ -1120,4 +1138,226 @@ impl Store for PostgresStore {
             .transpose()?;
         Ok((entries, head))
     }
+
+    // Retention. Batches are bounded by `limit`; two processes sweeping at once take
+    // disjoint audits (SKIP LOCKED) and serialize trail pruning on the chain lock.
+    async fn prune_audits(&self, finished_before: i64, limit: i64) -> Result<PrunedAudits> {
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<String> = sqlx::query_scalar(&retention::numbered(&format!(
+            "SELECT a.id FROM audits a WHERE {} ORDER BY a.finished_at, a.id LIMIT ? FOR UPDATE SKIP LOCKED",
+            retention::PRUNABLE_AUDIT
+        )))
+        .bind(finished_before)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            tx.rollback().await?;
+            return Ok(PrunedAudits::default());
+        }
+        let triage_events = sqlx::query(
+            "DELETE FROM triage_events WHERE finding_id IN (SELECT id FROM findings WHERE audit_id = ANY($1))",
+        )
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let findings = sqlx::query("DELETE FROM findings WHERE audit_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let audits = sqlx::query(
+            "DELETE FROM audits WHERE id = ANY($1) AND status NOT IN ('queued', 'running')",
+        )
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(PrunedAudits {
+            audits,
+            findings,
+            triage_events,
+            ..PrunedAudits::default()
+        })
+    }
+
+    async fn prune_unreferenced(&self, limit: i64) -> Result<PrunedAudits> {
+        let source_blobs = sqlx::query(&retention::numbered(retention::DELETE_UNREFERENCED_BLOBS))
+            .bind(limit)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let analysis_cache =
+            sqlx::query(&retention::numbered(retention::DELETE_UNREFERENCED_CACHE))
+                .bind(limit)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        Ok(PrunedAudits {
+            source_blobs,
+            analysis_cache,
+            ..PrunedAudits::default()
+        })
+    }
+
+    async fn count_prunable_audits(&self, finished_before: i64) -> Result<PrunedAudits> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let mut counts = [0u64; 5];
+        for (sql, count) in retention::count_queries().iter().zip(counts.iter_mut()) {
+            let n: i64 = sqlx::query_scalar(&retention::numbered(sql))
+                .bind(finished_before)
+                .fetch_one(&mut *tx)
+                .await?;
+            *count = n as u64;
+        }
+        tx.commit().await?;
+        let [
+            audits,
+            findings,
+            triage_events,
+            source_blobs,
+            analysis_cache,
+        ] = counts;
+        Ok(PrunedAudits {
+            audits,
+            findings,
+            triage_events,
+            source_blobs,
+            analysis_cache,
+        })
+    }
+
+    async fn prune_audit_log(
+        &self,
+        before: i64,
+        limit: i64,
+        now: i64,
+        actor: &str,
+        signer: &Signer,
+    ) -> Result<Option<trail::Checkpoint>> {
+        let mut tx = self.pool.begin().await?;
+        // The chain lock: appends and other prunings wait until this one commits.
+        sqlx::query("LOCK TABLE audit_log_head IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        let latest = sqlx::query(
+            "SELECT seq, hash, pruned, created_at, mac FROM audit_log_checkpoints ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(checkpoint_from_row)
+        .transpose()?;
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_EVENT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(latest.as_ref().map_or(0, |c| c.seq))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut old = Vec::new();
+        for row in &rows {
+            let entry = audit_event_from_row(row)?;
+            if entry.event.ts >= before {
+                break;
+            }
+            old.push(entry);
+        }
+        let Some(checkpoint) = trail::prepare_checkpoint(latest.as_ref(), &old, now, signer)?
+        else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+            .bind(checkpoint.seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO audit_log_checkpoints (seq, hash, pruned, created_at, mac) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(checkpoint.seq)
+        .bind(&checkpoint.hash)
+        .bind(checkpoint.pruned)
+        .bind(checkpoint.created_at)
+        .bind(&checkpoint.mac)
+        .execute(&mut *tx)
+        .await?;
+        append_in(
+            &mut tx,
+            &retention::pruned_event(&checkpoint, before, actor),
+            signer,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(checkpoint))
+    }
+
+    async fn count_prunable_audit_log(&self, before: i64) -> Result<u64> {
+        // The run of old entries at the start of the chain: up to the first newer one.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE seq < \
+             COALESCE((SELECT MIN(seq) FROM audit_log WHERE ts >= $1), (SELECT MAX(seq) + 1 FROM audit_log), 0)",
+        )
+        .bind(before)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u64)
+    }
+
+    async fn audit_trail(&self) -> Result<trail::TrailSnapshot> {
+        let mut tx = self.pool.begin().await?;
+        // Entries, head and checkpoints from one snapshot, even while other nodes append
+        // or prune.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_EVENT_COLUMNS} FROM audit_log ORDER BY seq"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        let head = sqlx::query("SELECT seq, hash, mac FROM audit_log_head WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let checkpoints = sqlx::query(
+            "SELECT seq, hash, pruned, created_at, mac FROM audit_log_checkpoints ORDER BY seq",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(trail::TrailSnapshot {
+            entries: rows
+                .iter()
+                .map(audit_event_from_row)
+                .collect::<Result<_>>()?,
+            head: head
+                .map(|r| -> Result<ChainHead> {
+                    Ok(ChainHead {
+                        seq: r.try_get(0)?,
+                        hash: r.try_get(1)?,
+                        mac: r.try_get(2)?,
+                    })
+                })
+                .transpose()?,
+            checkpoints: checkpoints
+                .iter()
+                .map(checkpoint_from_row)
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+fn checkpoint_from_row(row: &PgRow) -> Result<trail::Checkpoint> {
+    Ok(trail::Checkpoint {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+        pruned: row.try_get("pruned")?,
+        created_at: row.try_get("created_at")?,
+        mac: row.try_get("mac")?,
+    })
 }

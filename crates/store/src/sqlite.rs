@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limits",
         include_str!("../migrations/sqlite/0002_rate_limits.sql"),
     ),
+    (
+        5,
+        "audit_log_checkpoints",
+        include_str!("../migrations/sqlite/0005_audit_log_checkpoints.sql"),
+    ),
 ];
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, \
@@ -311,6 +316,53 @@ async fn upsert_cache(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Appends one entry to the hash chain inside `tx` (the writer serializes appends).
+async fn append_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    event: &NewAuditEvent,
+    signer: &Signer,
+) -> Result<AuditEvent> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_log_head WHERE id = 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (prev_seq, prev_hash) = match head {
+        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+        None => (0, trail::GENESIS.to_string()),
+    };
+    let seq = prev_seq + 1;
+    let hash = trail::link_hash(&prev_hash, seq, event);
+    let mac = signer.mac(&hash);
+    sqlx::query(&format!(
+        "INSERT INTO audit_log ({AUDIT_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(seq)
+    .bind(event.ts)
+    .bind(&event.tenant_id)
+    .bind(&event.actor)
+    .bind(&event.action)
+    .bind(&event.target)
+    .bind(&event.outcome)
+    .bind(event.detail.to_string())
+    .bind(&prev_hash)
+    .bind(&hash)
+    .bind(&mac)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("INSERT OR REPLACE INTO audit_log_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)")
+        .bind(seq)
+        .bind(&hash)
+        .bind(signer.mac(&trail::head_message(seq, &hash)))
+        .execute(&mut **tx)
+        .await?;
+    Ok(AuditEvent {
+        seq,
+        event: event.clone(),
+        prev_hash,
+        hash,
+        mac,
+    })
 }
 
 #[async_trait::async_trait]
@@ -941,48 +993,9 @@ impl Store for SqliteStore {
         signer: &Signer,
     ) -> Result<AuditEvent> {
         let mut tx = self.writer.begin().await?;
-        let head = sqlx::query("SELECT seq, hash FROM audit_log_head WHERE id = 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (prev_seq, prev_hash) = match head {
-            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-            None => (0, trail::GENESIS.to_string()),
-        };
-        let seq = prev_seq + 1;
-        let hash = trail::link_hash(&prev_hash, seq, event);
-        let mac = signer.mac(&hash);
-        sqlx::query(&format!(
-            "INSERT INTO audit_log ({AUDIT_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(seq)
-        .bind(event.ts)
-        .bind(&event.tenant_id)
-        .bind(&event.actor)
-        .bind(&event.action)
-        .bind(&event.target)
-        .bind(&event.outcome)
-        .bind(event.detail.to_string())
-        .bind(&prev_hash)
-        .bind(&hash)
-        .bind(&mac)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT OR REPLACE INTO audit_log_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)",
-        )
-        .bind(seq)
-        .bind(&hash)
-        .bind(signer.mac(&trail::head_message(seq, &hash)))
-        .execute(&mut *tx)
-        .await?;
+        let appended = append_in(&mut tx, event, signer).await?;
         tx.commit().await?;
-        Ok(AuditEvent {
-            seq,
-            event: event.clone(),
-            prev_hash,
-            hash,
-            mac,
-        })
+        Ok(appended)
     }
 
     async fn list_audit_events(&self, filter: &AuditEventFilter) -> Result<Vec<AuditEvent>> {
@@ -1035,4 +1048,214 @@ impl Store for SqliteStore {
             .transpose()?;
         Ok((entries, head))
     }
+
+    // Retention.
+    async fn prune_audits(&self, finished_before: i64, limit: i64) -> Result<PrunedAudits> {
+        let mut tx = self.writer.begin().await?;
+        let ids: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT a.id FROM audits a WHERE {} ORDER BY a.finished_at, a.id LIMIT ?",
+            retention::PRUNABLE_AUDIT
+        ))
+        .bind(finished_before)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            tx.rollback().await?;
+            return Ok(PrunedAudits::default());
+        }
+        let mut pruned = PrunedAudits::default();
+        for (prefix, suffix, count) in [
+            (
+                "DELETE FROM triage_events WHERE finding_id IN (SELECT id FROM findings WHERE audit_id IN (",
+                "))",
+                &mut pruned.triage_events,
+            ),
+            (
+                "DELETE FROM findings WHERE audit_id IN (",
+                ")",
+                &mut pruned.findings,
+            ),
+            (
+                "DELETE FROM audits WHERE status NOT IN ('queued', 'running') AND id IN (",
+                ")",
+                &mut pruned.audits,
+            ),
+        ] {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(prefix);
+            let mut list = q.separated(", ");
+            for id in &ids {
+                list.push_bind(id);
+            }
+            q.push(suffix);
+            *count = q.build().execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
+    async fn prune_unreferenced(&self, limit: i64) -> Result<PrunedAudits> {
+        let source_blobs = sqlx::query(retention::DELETE_UNREFERENCED_BLOBS)
+            .bind(limit)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        let analysis_cache = sqlx::query(retention::DELETE_UNREFERENCED_CACHE)
+            .bind(limit)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        Ok(PrunedAudits {
+            source_blobs,
+            analysis_cache,
+            ..PrunedAudits::default()
+        })
+    }
+
+    async fn count_prunable_audits(&self, finished_before: i64) -> Result<PrunedAudits> {
+        let mut tx = self.reader.begin().await?;
+        let mut counts = [0u64; 5];
+        for (sql, count) in retention::count_queries().iter().zip(counts.iter_mut()) {
+            let n: i64 = sqlx::query_scalar(sql)
+                .bind(finished_before)
+                .fetch_one(&mut *tx)
+                .await?;
+            *count = n as u64;
+        }
+        tx.commit().await?;
+        let [
+            audits,
+            findings,
+            triage_events,
+            source_blobs,
+            analysis_cache,
+        ] = counts;
+        Ok(PrunedAudits {
+            audits,
+            findings,
+            triage_events,
+            source_blobs,
+            analysis_cache,
+        })
+    }
+
+    async fn prune_audit_log(
+        &self,
+        before: i64,
+        limit: i64,
+        now: i64,
+        actor: &str,
+        signer: &Signer,
+    ) -> Result<Option<trail::Checkpoint>> {
+        let mut tx = self.writer.begin().await?;
+        let latest = sqlx::query(
+            "SELECT seq, hash, pruned, created_at, mac FROM audit_log_checkpoints ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(checkpoint_from_row)
+        .transpose()?;
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_EVENT_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(latest.as_ref().map_or(0, |c| c.seq))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut old = Vec::new();
+        for row in &rows {
+            let entry = audit_event_from_row(row)?;
+            if entry.event.ts >= before {
+                break;
+            }
+            old.push(entry);
+        }
+        let Some(checkpoint) = trail::prepare_checkpoint(latest.as_ref(), &old, now, signer)?
+        else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query("DELETE FROM audit_log WHERE seq <= ?")
+            .bind(checkpoint.seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO audit_log_checkpoints (seq, hash, pruned, created_at, mac) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(checkpoint.seq)
+        .bind(&checkpoint.hash)
+        .bind(checkpoint.pruned)
+        .bind(checkpoint.created_at)
+        .bind(&checkpoint.mac)
+        .execute(&mut *tx)
+        .await?;
+        append_in(
+            &mut tx,
+            &retention::pruned_event(&checkpoint, before, actor),
+            signer,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(checkpoint))
+    }
+
+    async fn count_prunable_audit_log(&self, before: i64) -> Result<u64> {
+        // The run of old entries at the start of the chain: up to the first newer one.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE seq < \
+             COALESCE((SELECT MIN(seq) FROM audit_log WHERE ts >= ?), (SELECT MAX(seq) + 1 FROM audit_log), 0)",
+        )
+        .bind(before)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(n as u64)
+    }
+
+    async fn audit_trail(&self) -> Result<trail::TrailSnapshot> {
+        let mut tx = self.reader.begin().await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_EVENT_COLUMNS} FROM audit_log ORDER BY seq"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        let head = sqlx::query("SELECT seq, hash, mac FROM audit_log_head WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let checkpoints = sqlx::query(
+            "SELECT seq, hash, pruned, created_at, mac FROM audit_log_checkpoints ORDER BY seq",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(trail::TrailSnapshot {
+            entries: rows
+                .iter()
+                .map(audit_event_from_row)
+                .collect::<Result<_>>()?,
+            head: head
+                .map(|r| -> Result<ChainHead> {
+                    Ok(ChainHead {
+                        seq: r.try_get(0)?,
+                        hash: r.try_get(1)?,
+                        mac: r.try_get(2)?,
+                    })
+                })
+                .transpose()?,
+            checkpoints: checkpoints
+                .iter()
+                .map(checkpoint_from_row)
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+fn checkpoint_from_row(row: &SqliteRow) -> Result<trail::Checkpoint> {
+    Ok(trail::Checkpoint {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+        pruned: row.try_get("pruned")?,
+        created_at: row.try_get("created_at")?,
+        mac: row.try_get("mac")?,
+    })
 }
