@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod analysis;
+mod backup;
 mod catalog;
 mod config;
 mod dump;
@@ -33,6 +34,12 @@ enum Command {
     Top(top::TopArgs),
     #[command(flatten)]
     Service(service::ServiceCommand),
+    /// Back up the service's database (online, one consistent snapshot), or list, clean
+    /// up, verify backups.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty database (of either backend), checked before it
+    /// commits.
+    Restore(backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,5 +50,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => catalog::explain(&args),
         Command::Top(args) => top::run(&args),
         Command::Service(cmd) => service::run(cmd),
+        Command::Backup(args) => backup::run_backup(args),
+        Command::Restore(args) => backup::run_restore(args),
     }
 }

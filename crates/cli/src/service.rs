@@ -33,10 +33,10 @@ pub(crate) enum ServiceCommand {
 pub(crate) struct ConfigArgs {
     /// Configuration file, TOML (`.toml`) or YAML (`.yaml`, `.yml`).
     #[arg(long, env = "WEB3AUDIT_CONFIG", value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Database URL, e.g. `sqlite://data/web3audit.db`.
     #[arg(long, value_name = "URL")]
-    database_url: Option<String>,
+    pub(crate) database_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -154,7 +154,7 @@ pub(crate) fn run(command: ServiceCommand) -> ExitCode {
 }
 
 /// Resolves the settings, printing a precise error (exit 1) when they are invalid.
-fn settings(args: &ConfigArgs, bind: Option<String>) -> Result<Settings, ExitCode> {
+pub(crate) fn settings(args: &ConfigArgs, bind: Option<String>) -> Result<Settings, ExitCode> {
     let env = ConfigFile::from_env(|name| std::env::var(name).ok());
     let flags = ConfigFile {
         database_url: args.database_url.clone(),
@@ -174,7 +174,7 @@ fn report_config(error: server::ConfigError) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

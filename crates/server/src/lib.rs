@@ -19,7 +19,7 @@ mod ratelimit;
 mod router;
 mod state;
 mod submission;
-mod timestamp;
+pub mod timestamp;
 mod worker;
 
 use std::future::Future;

@@ -140,7 +140,7 @@ async fn write_round(store: &dyn Store, round: usize) {
         timeout_secs: 60,
         source_bytes: 42,
         file_count: 1,
-        idempotency_key: (round % 2 == 0).then(|| format!("idem-{round}")),
+        idempotency_key: round.is_multiple_of(2).then(|| format!("idem-{round}")),
         request_hash: "r".into(),
         created_by: "user:u1".into(),
         created_at: 1_700_000_000_000 + round as i64,
