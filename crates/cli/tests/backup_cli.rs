@@ -315,7 +315,7 @@ async fn an_online_backup_restores_into_an_equal_database() {
     assert!(!first.exists() && second.exists());
 }
 
-/// A small service database: bootstrapped, with an audit submitted through the API.
+/// A small service database: bootstrapped (tenant, admin, API key, three trail entries).
 fn seeded_database(name: &str) -> (PathBuf, String) {
     let dir = temp_dir(name);
     bootstrap(&dir);
@@ -407,7 +407,7 @@ fn with_manifest(file: &Path, edit: impl Fn(&mut Value)) -> PathBuf {
 }
 
 #[test]
-fn newer_schemas_foreign_keys_and_missing_keys_are_refused_before_writing() {
+fn newer_schemas_and_missing_keys_are_refused_before_writing() {
     let (dir, url) = seeded_database("backup-refusals");
     let file = backup(&url, &dir.join("b.tar"), &[]);
     let target_dir = temp_dir("backup-refusals-target");
