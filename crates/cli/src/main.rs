@@ -5,9 +5,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod analysis;
+#[cfg(feature = "service")]
+mod backup;
 mod catalog;
 mod config;
 mod dump;
+#[cfg(feature = "service")]
 mod retention;
 mod scan;
 #[cfg(feature = "service")]
@@ -39,8 +42,17 @@ enum Command {
     #[command(flatten)]
     Service(service::ServiceCommand),
     /// Data retention: delete what is older than the configured periods.
+    #[cfg(feature = "service")]
     #[command(subcommand)]
     Retention(retention::RetentionCommand),
+    /// Back up the service's database (online, one consistent snapshot), or list, clean
+    /// up, verify backups.
+    #[cfg(feature = "service")]
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty database (of either backend), checked before it
+    /// commits.
+    #[cfg(feature = "service")]
+    Restore(backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +65,11 @@ fn main() -> ExitCode {
         Command::Top(args) => top::run(&args),
         #[cfg(feature = "service")]
         Command::Service(cmd) => service::run(cmd),
+        #[cfg(feature = "service")]
         Command::Retention(cmd) => retention::run(cmd),
+        #[cfg(feature = "service")]
+        Command::Backup(args) => backup::run_backup(args),
+        #[cfg(feature = "service")]
+        Command::Restore(args) => backup::run_restore(args),
     }
 }

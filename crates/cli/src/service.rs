@@ -33,10 +33,10 @@ pub(crate) enum ServiceCommand {
 pub(crate) struct ConfigArgs {
     /// Configuration file, TOML (`.toml`) or YAML (`.yaml`, `.yml`).
     #[arg(long, env = "WEB3AUDIT_CONFIG", value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Database URL, e.g. `sqlite://data/web3audit.db`.
     #[arg(long, value_name = "URL")]
-    database_url: Option<String>,
+    pub(crate) database_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -20,7 +20,7 @@ pub mod retention;
 mod router;
 mod state;
 mod submission;
-mod timestamp;
+pub mod timestamp;
 mod worker;
 
 use std::future::Future;

@@ -12,6 +12,12 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// A backup cannot be taken or restored as asked; nothing was written.
+    #[error("{0}")]
+    Backup(String),
+    /// A restore found rows in a target it was not allowed to empty.
+    #[error("the target database is not empty: {} hold rows", tables.join(", "))]
+    NotEmpty { tables: Vec<String> },
     #[error("cannot prepare the database directory {path}: {source}")]
     Directory {
         path: String,

@@ -16,6 +16,7 @@
 //! - audit-trail appends are serialized across every process using the database, so the
 //!   trail stays one chain.
 
+pub mod backup;
 mod error;
 mod model;
 mod postgres;
@@ -221,4 +222,23 @@ pub trait Store: Send + Sync + 'static {
     async fn count_prunable_audit_log(&self, before: i64) -> Result<u64>;
     /// The remaining entries, the head and every checkpoint, from one snapshot.
     async fn audit_trail(&self) -> Result<trail::TrailSnapshot>;
+    // Backup
+    /// Reads every table of the service (found in the catalog, but for the migrations
+    /// table and the ephemeral ones) in one read-only snapshot, in foreign-key order,
+    /// handing the rows to `sink`; returns the tables' row counts and content checksums.
+    async fn backup_export(&self, sink: &mut dyn backup::RowSink) -> Result<backup::Snapshot>;
+    /// Row counts and content checksums of the live database, from one snapshot.
+    async fn backup_checksums(&self) -> Result<backup::Snapshot> {
+        self.backup_export(&mut backup::Discard).await
+    }
+    /// Writes a backup into this database in one transaction: refuses a newer schema and,
+    /// unless `force` (which empties it first), a target holding rows; writes the tables
+    /// in foreign-key order, converting values to the columns' types; commits only when
+    /// every table's row count and checksum equal the backup's and the audit trail
+    /// verifies under the signer.
+    async fn backup_restore(
+        &self,
+        request: &backup::RestoreRequest<'_>,
+        source: &mut dyn backup::RowSource,
+    ) -> Result<backup::RestoreOutcome>;
 }

@@ -23,7 +23,7 @@ use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "initial",
@@ -1360,4 +1360,26 @@ fn checkpoint_from_row(row: &PgRow) -> Result<trail::Checkpoint> {
         created_at: row.try_get("created_at")?,
         mac: row.try_get("mac")?,
     })
+    // Backup
+    async fn backup_export(&self, sink: &mut dyn backup::RowSink) -> Result<backup::Snapshot> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let snapshot = backup::export(&mut backup::PostgresSnapshot(&mut tx), sink).await?;
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
+    async fn backup_restore(
+        &self,
+        request: &backup::RestoreRequest<'_>,
+        source: &mut dyn backup::RowSource,
+    ) -> Result<backup::RestoreOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let outcome =
+            backup::restore(&mut backup::PostgresSnapshot(&mut tx), request, source).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
 }

@@ -16,7 +16,7 @@ use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "initial",
@@ -1258,4 +1258,23 @@ fn checkpoint_from_row(row: &SqliteRow) -> Result<trail::Checkpoint> {
         created_at: row.try_get("created_at")?,
         mac: row.try_get("mac")?,
     })
+    // Backup
+    async fn backup_export(&self, sink: &mut dyn backup::RowSink) -> Result<backup::Snapshot> {
+        let mut tx = self.reader.begin().await?;
+        let snapshot = backup::export(&mut backup::SqliteSnapshot(&mut tx), sink).await?;
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
+    async fn backup_restore(
+        &self,
+        request: &backup::RestoreRequest<'_>,
+        source: &mut dyn backup::RowSource,
+    ) -> Result<backup::RestoreOutcome> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let outcome =
+            backup::restore(&mut backup::SqliteSnapshot(&mut tx), request, source).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
 }
