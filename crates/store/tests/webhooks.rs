@@ -211,7 +211,13 @@ async fn webhooks_are_tenant_scoped_and_round_trip(store: Arc<dyn Store>) {
     let d1 = store.get_webhook_delivery(&a, "d1").await.unwrap().unwrap();
     assert_eq!(d1.status, DELIVERY_FAILED);
     assert_eq!(d1.finished_at, Some(40));
-    assert!(store.claim_webhook_deliveries("o", 1000, 2000, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_webhook_deliveries("o", 1000, 2000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let on = store
         .update_webhook(
             &a,
@@ -230,7 +236,13 @@ async fn webhooks_are_tenant_scoped_and_round_trip(store: Arc<dyn Store>) {
 
     // Another tenant sees neither the delivery nor the log.
     assert_eq!(store.get_webhook_delivery(&b, "d1").await.unwrap(), None);
-    assert!(store.list_webhook_deliveries(&b, "w1", &all()).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_webhook_deliveries(&b, "w1", &all())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(store.delete_webhook(&a, "w1").await.unwrap());
     assert_eq!(store.get_webhook(&a, "w1").await.unwrap(), None);
     assert_eq!(store.get_webhook_delivery(&a, "d1").await.unwrap(), None);
@@ -250,11 +262,24 @@ async fn deliveries_are_leased_retried_and_finished_once(store: Arc<dyn Store>) 
         .unwrap();
     // Not due before its creation time.
     assert_eq!(
-        store.claim_webhook_deliveries("o1", 150, 10_000, 10).await.unwrap().len(),
+        store
+            .claim_webhook_deliveries("o1", 150, 10_000, 10)
+            .await
+            .unwrap()
+            .len(),
         2
     );
-    assert!(store.claim_webhook_deliveries("o2", 150, 10_000, 10).await.unwrap().is_empty());
-    let third = store.claim_webhook_deliveries("o2", 200, 10_000, 10).await.unwrap();
+    assert!(
+        store
+            .claim_webhook_deliveries("o2", 150, 10_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let third = store
+        .claim_webhook_deliveries("o2", 200, 10_000, 10)
+        .await
+        .unwrap();
     assert_eq!(third.len(), 1);
     assert_eq!(third[0].delivery.id, "d3");
     assert_eq!(third[0].url, w.url);
@@ -281,13 +306,27 @@ async fn deliveries_are_leased_retried_and_finished_once(store: Arc<dyn Store>) 
     );
     let d1 = store.get_webhook_delivery(&a, "d1").await.unwrap().unwrap();
     assert_eq!(
-        (d1.status.as_str(), d1.attempts, d1.next_attempt_at, d1.last_status_code),
+        (
+            d1.status.as_str(),
+            d1.attempts,
+            d1.next_attempt_at,
+            d1.last_status_code
+        ),
         (DELIVERY_PENDING, 1, Some(5_000), Some(500))
     );
     assert_eq!(d1.last_error.as_deref(), Some("HTTP 500"));
     assert_eq!(d1.finished_at, None);
-    assert!(store.claim_webhook_deliveries("o3", 4_999, 20_000, 10).await.unwrap().is_empty());
-    let again = store.claim_webhook_deliveries("o3", 5_000, 20_000, 10).await.unwrap();
+    assert!(
+        store
+            .claim_webhook_deliveries("o3", 4_999, 20_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store
+        .claim_webhook_deliveries("o3", 5_000, 20_000, 10)
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].delivery.attempts, 1);
     store
@@ -308,8 +347,17 @@ async fn deliveries_are_leased_retried_and_finished_once(store: Arc<dyn Store>) 
     );
 
     // d2's lease (o1, until 10 000) expires: another owner takes it.
-    assert!(store.claim_webhook_deliveries("o4", 9_999, 30_000, 10).await.unwrap().is_empty());
-    let expired = store.claim_webhook_deliveries("o4", 10_001, 30_000, 10).await.unwrap();
+    assert!(
+        store
+            .claim_webhook_deliveries("o4", 9_999, 30_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let expired = store
+        .claim_webhook_deliveries("o4", 10_001, 30_000, 10)
+        .await
+        .unwrap();
     let ids: Vec<_> = expired.iter().map(|c| c.delivery.id.as_str()).collect();
     assert_eq!(ids, ["d2", "d3"]);
     assert_eq!(
@@ -325,7 +373,10 @@ async fn deliveries_are_leased_retried_and_finished_once(store: Arc<dyn Store>) 
         .unwrap();
 
     // The log: newest first, paged by id, filtered by status.
-    let log = store.list_webhook_deliveries(&a, "w1", &all()).await.unwrap();
+    let log = store
+        .list_webhook_deliveries(&a, "w1", &all())
+        .await
+        .unwrap();
     let ids: Vec<_> = log.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids, ["d3", "d2", "d1"]);
     assert_eq!(log[0].status, DELIVERY_REFUSED);
@@ -366,9 +417,14 @@ async fn deliveries_are_leased_retried_and_finished_once(store: Arc<dyn Store>) 
         }])
         .await
         .unwrap();
-    let due = store.claim_webhook_deliveries("o5", 40_001, 60_000, 10).await.unwrap();
+    let due = store
+        .claim_webhook_deliveries("o5", 40_001, 60_000, 10)
+        .await
+        .unwrap();
     assert_eq!(
-        due.iter().map(|c| c.delivery.id.as_str()).collect::<Vec<_>>(),
+        due.iter()
+            .map(|c| c.delivery.id.as_str())
+            .collect::<Vec<_>>(),
         ["d2"]
     );
     store
@@ -376,7 +432,12 @@ async fn deliveries_are_leased_retried_and_finished_once(store: Arc<dyn Store>) 
         .await
         .unwrap();
     assert_eq!(
-        store.get_webhook_delivery(&a, "d4").await.unwrap().unwrap().status,
+        store
+            .get_webhook_delivery(&a, "d4")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         DELIVERY_SUCCEEDED
     );
 }
@@ -387,7 +448,10 @@ async fn consecutive_failures_disable_the_webhook(store: Arc<dyn Store>) {
     let ids = ["d1", "d2", "d3", "d4", "d5"];
     let news: Vec<_> = ids.iter().map(|id| delivery(id, &w, 100)).collect();
     store.insert_webhook_deliveries(&news).await.unwrap();
-    let claimed = store.claim_webhook_deliveries("o", 100, 10_000, 3).await.unwrap();
+    let claimed = store
+        .claim_webhook_deliveries("o", 100, 10_000, 3)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 3);
     let record = |id: &'static str, result: AttemptResult| {
         let store = store.clone();
@@ -404,16 +468,29 @@ async fn consecutive_failures_disable_the_webhook(store: Arc<dyn Store>) {
     };
     assert_eq!(record("d1", AttemptResult::Failed).await, not_disabled);
     assert_eq!(
-        store.get_webhook(&a, "w1").await.unwrap().unwrap().consecutive_failures,
+        store
+            .get_webhook(&a, "w1")
+            .await
+            .unwrap()
+            .unwrap()
+            .consecutive_failures,
         1
     );
     assert_eq!(record("d2", AttemptResult::Succeeded).await, not_disabled);
     assert_eq!(
-        store.get_webhook(&a, "w1").await.unwrap().unwrap().consecutive_failures,
+        store
+            .get_webhook(&a, "w1")
+            .await
+            .unwrap()
+            .unwrap()
+            .consecutive_failures,
         0
     );
     assert_eq!(record("d3", AttemptResult::Retry(150)).await, not_disabled);
-    let claimed = store.claim_webhook_deliveries("o", 200, 10_000, 10).await.unwrap();
+    let claimed = store
+        .claim_webhook_deliveries("o", 200, 10_000, 10)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 3, "d3 again, d4 and d5");
     assert_eq!(record("d3", AttemptResult::Refused).await, not_disabled);
     assert_eq!(
@@ -425,11 +502,18 @@ async fn consecutive_failures_disable_the_webhook(store: Arc<dyn Store>) {
     let hook = store.get_webhook(&a, "w1").await.unwrap().unwrap();
     assert!(!hook.enabled);
     assert_eq!(hook.consecutive_failures, 2);
-    assert!(hook.disabled_reason.unwrap().contains("2 consecutive failed"));
+    assert!(
+        hook.disabled_reason
+            .unwrap()
+            .contains("2 consecutive failed")
+    );
     // d5 was in flight: it is failed with the webhook, and its late outcome is dropped.
     let d5 = store.get_webhook_delivery(&a, "d5").await.unwrap().unwrap();
     assert_eq!(d5.status, DELIVERY_FAILED);
-    assert_eq!(record("d5", AttemptResult::Failed).await, AttemptRecorded::LeaseLost);
+    assert_eq!(
+        record("d5", AttemptResult::Failed).await,
+        AttemptRecorded::LeaseLost
+    );
 }
 
 async fn concurrent_claims_never_share_a_delivery(store: Arc<dyn Store>) {
@@ -478,7 +562,10 @@ async fn pruning_deletes_finished_deliveries_only(store: Arc<dyn Store>) {
         ])
         .await
         .unwrap();
-    store.claim_webhook_deliveries("o", 100, 10_000, 2).await.unwrap();
+    store
+        .claim_webhook_deliveries("o", 100, 10_000, 2)
+        .await
+        .unwrap();
     store
         .record_webhook_attempt("d1", "o", &attempt(AttemptResult::Succeeded, 1_000), 5)
         .await

@@ -150,7 +150,11 @@ async fn fail_pending(conn: &mut sqlx::PgConnection, webhook_id: &str, now: i64)
     Ok(())
 }
 
-pub(super) async fn delete_webhook(store: &PostgresStore, tenant_id: &str, id: &str) -> Result<bool> {
+pub(super) async fn delete_webhook(
+    store: &PostgresStore,
+    tenant_id: &str,
+    id: &str,
+) -> Result<bool> {
     let mut tx = store.pool.begin().await?;
     sqlx::query("DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2")
         .bind(tenant_id)
@@ -288,13 +292,15 @@ pub(super) async fn record_webhook_attempt(
                 let failures: i64 = row.try_get(0)?;
                 let enabled: bool = row.try_get(1)?;
                 if enabled && failures >= disable_after {
-                    sqlx::query("UPDATE webhooks SET enabled = FALSE, disabled_reason = $1 WHERE id = $2")
-                        .bind(format!(
-                            "disabled after {failures} consecutive failed deliveries"
-                        ))
-                        .bind(&webhook_id)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE webhooks SET enabled = FALSE, disabled_reason = $1 WHERE id = $2",
+                    )
+                    .bind(format!(
+                        "disabled after {failures} consecutive failed deliveries"
+                    ))
+                    .bind(&webhook_id)
+                    .execute(&mut *tx)
+                    .await?;
                     fail_pending(&mut tx, &webhook_id, attempt.at).await?;
                     webhook_disabled = true;
                 }

@@ -287,13 +287,15 @@ pub(super) async fn record_webhook_attempt(
                 let failures: i64 = row.try_get(0)?;
                 let enabled: bool = row.try_get(1)?;
                 if enabled && failures >= disable_after {
-                    sqlx::query("UPDATE webhooks SET enabled = 0, disabled_reason = ? WHERE id = ?")
-                        .bind(format!(
-                            "disabled after {failures} consecutive failed deliveries"
-                        ))
-                        .bind(&webhook_id)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE webhooks SET enabled = 0, disabled_reason = ? WHERE id = ?",
+                    )
+                    .bind(format!(
+                        "disabled after {failures} consecutive failed deliveries"
+                    ))
+                    .bind(&webhook_id)
+                    .execute(&mut *tx)
+                    .await?;
                     fail_pending(&mut tx, &webhook_id, attempt.at).await?;
                     webhook_disabled = true;
                 }
