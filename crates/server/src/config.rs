@@ -78,6 +78,55 @@ pub struct ConfigFile {
     pub log_format: Option<String>,
     pub log_level: Option<String>,
     pub retention: Option<RetentionFile>,
+    // Outbound HTTP and webhooks.
+    pub egress: Option<EgressFile>,
+    pub webhooks: Option<WebhooksFile>,
+}
+
+/// `[egress]`: where the service may send HTTP requests (webhooks, alert channels).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EgressFile {
+    pub allow_hosts: Option<Vec<String>>,
+}
+
+/// `[webhooks]`: delivery of webhook events.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksFile {
+    pub timeout_ms: Option<u64>,
+    pub max_attempts: Option<u32>,
+    pub retry_base_ms: Option<u64>,
+    pub retry_max_ms: Option<u64>,
+    pub disable_after_failures: Option<u32>,
+}
+
+/// Delivery of webhook events, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Limit of one attempt (connect, send, response head).
+    pub timeout_ms: u64,
+    /// Attempts of one delivery before it is failed.
+    pub max_attempts: u32,
+    /// Retry `n` waits a random time up to `retry_base_ms * 2^(n-1)` (full jitter) ...
+    pub retry_base_ms: u64,
+    /// ... and never more than this.
+    pub retry_max_ms: u64,
+    /// Consecutive failed deliveries after which a webhook is disabled.
+    pub disable_after_failures: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            timeout_ms: 10_000,
+            max_attempts: 8,
+            retry_base_ms: 2_000,
+            retry_max_ms: 3_600_000,
+            disable_after_failures: 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -112,6 +161,11 @@ pub struct Settings {
     pub log_format: String,
     pub log_level: String,
     pub retention: Retention,
+    // Outbound HTTP and webhooks.
+    /// Hosts the service may send HTTP requests to (`name`, `*.suffix` or an IP literal);
+    /// empty: none.
+    pub egress_allow_hosts: Vec<String>,
+    pub webhooks: WebhookSettings,
 }
 
 /// A configuration problem, with where it came from.
@@ -183,6 +237,8 @@ impl Default for Settings {
             log_format: "json".into(),
             log_level: "info".into(),
             retention: Retention::default(),
+            egress_allow_hosts: Vec::new(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -215,6 +271,12 @@ pub const ENV_VARS: &[&str] = &[
     "WEB3AUDIT_RETENTION_ALERTS_DAYS",
     "WEB3AUDIT_RETENTION_AUDIT_LOG_DAYS",
     "WEB3AUDIT_RETENTION_INTERVAL",
+    "WEB3AUDIT_EGRESS_ALLOW_HOSTS",
+    "WEB3AUDIT_WEBHOOKS_TIMEOUT_MS",
+    "WEB3AUDIT_WEBHOOKS_MAX_ATTEMPTS",
+    "WEB3AUDIT_WEBHOOKS_RETRY_BASE_MS",
+    "WEB3AUDIT_WEBHOOKS_RETRY_MAX_MS",
+    "WEB3AUDIT_WEBHOOKS_DISABLE_AFTER_FAILURES",
 ];
 
 impl ConfigFile {
@@ -272,6 +334,33 @@ impl ConfigFile {
                 get("WEB3AUDIT_RATE_LIMIT_BURST"),
             )?,
         };
+        let webhooks = WebhooksFile {
+            timeout_ms: num(
+                "WEB3AUDIT_WEBHOOKS_TIMEOUT_MS",
+                get("WEB3AUDIT_WEBHOOKS_TIMEOUT_MS"),
+            )?,
+            max_attempts: num(
+                "WEB3AUDIT_WEBHOOKS_MAX_ATTEMPTS",
+                get("WEB3AUDIT_WEBHOOKS_MAX_ATTEMPTS"),
+            )?,
+            retry_base_ms: num(
+                "WEB3AUDIT_WEBHOOKS_RETRY_BASE_MS",
+                get("WEB3AUDIT_WEBHOOKS_RETRY_BASE_MS"),
+            )?,
+            retry_max_ms: num(
+                "WEB3AUDIT_WEBHOOKS_RETRY_MAX_MS",
+                get("WEB3AUDIT_WEBHOOKS_RETRY_MAX_MS"),
+            )?,
+            disable_after_failures: num(
+                "WEB3AUDIT_WEBHOOKS_DISABLE_AFTER_FAILURES",
+                get("WEB3AUDIT_WEBHOOKS_DISABLE_AFTER_FAILURES"),
+            )?,
+        };
+        let any_webhooks = webhooks.timeout_ms.is_some()
+            || webhooks.max_attempts.is_some()
+            || webhooks.retry_base_ms.is_some()
+            || webhooks.retry_max_ms.is_some()
+            || webhooks.disable_after_failures.is_some();
         let any_rate = rate_limits.key_per_minute.is_some()
             || rate_limits.tenant_per_minute.is_some()
             || rate_limits.burst.is_some();
@@ -317,6 +406,15 @@ impl ConfigFile {
             log_format: get("WEB3AUDIT_LOG_FORMAT"),
             log_level: get("WEB3AUDIT_LOG_LEVEL"),
             retention: RetentionFile::from_env(&get)?,
+            egress: get("WEB3AUDIT_EGRESS_ALLOW_HOSTS").map(|v| EgressFile {
+                allow_hosts: Some(
+                    v.split(',')
+                        .map(|h| h.trim().to_string())
+                        .filter(|h| !h.is_empty())
+                        .collect(),
+                ),
+            }),
+            webhooks: any_webhooks.then_some(webhooks),
         })
     }
 
@@ -349,6 +447,16 @@ impl ConfigFile {
         }
         if let Some(r) = self.retention {
             r.apply(&mut s.retention);
+        if let Some(hosts) = self.egress.and_then(|e| e.allow_hosts) {
+            s.egress_allow_hosts = hosts;
+        }
+        if let Some(w) = self.webhooks {
+            let t = &mut s.webhooks;
+            t.timeout_ms = w.timeout_ms.unwrap_or(t.timeout_ms);
+            t.max_attempts = w.max_attempts.unwrap_or(t.max_attempts);
+            t.retry_base_ms = w.retry_base_ms.unwrap_or(t.retry_base_ms);
+            t.retry_max_ms = w.retry_max_ms.unwrap_or(t.retry_max_ms);
+            t.disable_after_failures = w.disable_after_failures.unwrap_or(t.disable_after_failures);
         }
         if let Some(r) = self.rate_limits {
             if let Some(v) = r.key_per_minute {
@@ -474,6 +582,29 @@ impl Settings {
             return invalid("log_format", "must be `json` or `text`".into());
         }
         self.retention.validate()?;
+        if let Some(bad) = self.egress_allow_hosts.iter().find(|h| {
+            let name = h.strip_prefix("*.").unwrap_or(h);
+            name.is_empty() || name.contains(['/', '@', ' ', '*'])
+        }) {
+            return invalid(
+                "egress.allow_hosts",
+                format!("`{bad}` must be a host name, `*.suffix` or an IP address"),
+            );
+        }
+        let w = &self.webhooks;
+        if w.timeout_ms < 10 || w.max_attempts == 0 || w.disable_after_failures == 0 {
+            return invalid(
+                "webhooks",
+                "timeout_ms must be at least 10; max_attempts and disable_after_failures at least 1"
+                    .into(),
+            );
+        }
+        if w.retry_base_ms == 0 || w.retry_base_ms > w.retry_max_ms {
+            return invalid(
+                "webhooks",
+                "retry_base_ms must be at least 1 and at most retry_max_ms".into(),
+            );
+        }
         Ok(())
     }
 
@@ -494,6 +625,10 @@ impl Settings {
                 "database_url".into(),
                 serde_json::Value::String(store::redact_url(&self.database_url)),
             );
+            // As in the file: `[egress] allow_hosts`.
+            if let Some(hosts) = obj.remove("egress_allow_hosts") {
+                obj.insert("egress".into(), serde_json::json!({ "allow_hosts": hosts }));
+            }
             // TOML has no null: an unlimited quota is left out.
             if let Some(plans) = obj.get_mut("plans").and_then(|p| p.as_object_mut()) {
                 for plan in plans.values_mut() {
@@ -700,5 +835,82 @@ fn deserialize_interval<'de, D: serde::Deserializer<'de>>(
         Some(Value::Text(text)) => parse_interval(&text)
             .map(Some)
             .map_err(serde::de::Error::custom),
+#[cfg(test)]
+mod egress_and_webhook_tests {
+    use super::*;
+
+    #[test]
+    fn egress_and_webhooks_come_from_file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("web3audit.toml");
+        std::fs::write(
+            &path,
+            "[egress]\nallow_hosts = [\"hooks.example.com\", \"*.example.org\"]\n\n[webhooks]\ntimeout_ms = 500\nmax_attempts = 3\n",
+        )
+        .unwrap();
+        let env = ConfigFile::from_env(|name| match name {
+            "WEB3AUDIT_EGRESS_ALLOW_HOSTS" => Some(" 127.0.0.1, ,hooks.example.com ".into()),
+            "WEB3AUDIT_WEBHOOKS_DISABLE_AFTER_FAILURES" => Some("4".into()),
+            _ => None,
+        })
+        .unwrap();
+        let settings = Settings::resolve(Sources {
+            file: Some(path),
+            env,
+            flags: ConfigFile::default(),
+        })
+        .unwrap();
+        assert_eq!(
+            settings.egress_allow_hosts,
+            ["127.0.0.1", "hooks.example.com"]
+        );
+        let w = &settings.webhooks;
+        assert_eq!((w.timeout_ms, w.max_attempts), (500, 3));
+        assert_eq!(w.disable_after_failures, 4);
+        assert_eq!(w.retry_base_ms, WebhookSettings::default().retry_base_ms);
+
+        // `config show` prints them as the file spells them.
+        let shown: ConfigFile = toml::from_str(&settings.to_redacted_toml()).unwrap();
+        assert_eq!(
+            shown.egress.and_then(|e| e.allow_hosts).unwrap(),
+            ["127.0.0.1", "hooks.example.com"]
+        );
+        assert_eq!(shown.webhooks.and_then(|w| w.timeout_ms), Some(500));
+    }
+
+    #[test]
+    fn bad_egress_and_webhook_settings_are_named() {
+        let env = |name: &'static str, value: &'static str| {
+            ConfigFile::from_env(move |n| (n == name).then(|| value.to_string()))
+        };
+        assert!(matches!(
+            env("WEB3AUDIT_WEBHOOKS_TIMEOUT_MS", "soon"),
+            Err(ConfigError::Env { .. })
+        ));
+        for (name, value, field) in [
+            (
+                "WEB3AUDIT_EGRESS_ALLOW_HOSTS",
+                "https://hooks.example.com/x",
+                "egress.allow_hosts",
+            ),
+            ("WEB3AUDIT_EGRESS_ALLOW_HOSTS", "*", "egress.allow_hosts"),
+            ("WEB3AUDIT_WEBHOOKS_MAX_ATTEMPTS", "0", "webhooks"),
+            (
+                "WEB3AUDIT_WEBHOOKS_RETRY_BASE_MS",
+                "99999999999",
+                "webhooks",
+            ),
+        ] {
+            let sources = Sources {
+                env: env(name, value).unwrap(),
+                ..Sources::default()
+            };
+            match Settings::resolve(sources) {
+                Err(ConfigError::Invalid { field: f, .. }) => {
+                    assert_eq!(f, field, "{name}={value}")
+                }
+                other => panic!("{name}={value}: {other:?}"),
+            }
+        }
     }
 }

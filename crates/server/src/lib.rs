@@ -11,10 +11,12 @@
 mod analyzer;
 mod auth;
 pub mod config;
+mod egress;
 mod error;
 mod extract;
 mod handlers;
 mod metrics;
+mod notify;
 mod ratelimit;
 pub mod retention;
 mod router;
@@ -119,7 +121,15 @@ impl Service {
             stop_rx.clone(),
         )));
         if role.runs_workers() {
-            tasks.push(tokio::spawn(worker::dispatcher(state.clone(), stop_rx)));
+            tasks.push(tokio::spawn(worker::dispatcher(
+                state.clone(),
+                stop_rx.clone(),
+            )));
+            // Webhooks: deliveries are sent by worker nodes.
+            tasks.push(tokio::spawn(notify::webhooks::delivery_worker(
+                state.clone(),
+                stop_rx,
+            )));
         }
         Ok(Service { state, stop, tasks })
     }

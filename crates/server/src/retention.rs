@@ -236,7 +236,7 @@ impl HistoryKind {
 
     fn unavailable(self) -> &'static str {
         match self {
-            HistoryKind::WebhookDeliveries => "not swept: this build has no webhook delivery log",
+            HistoryKind::WebhookDeliveries => "not swept",
             HistoryKind::AlertHistory => "not swept: this build has no alert history",
         }
     }
@@ -245,36 +245,26 @@ impl HistoryKind {
 /// What [`prune_history`] did for one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum History {
-    #[expect(
-        dead_code,
-        reason = "MERGE: built by `prune_history` once the webhook and alert stores are wired in"
-    )]
     Rows(u64),
     /// Not swept, and why.
     Skipped(&'static str),
 }
 
-/// The one place where the webhook delivery log and the alert history are pruned. This
-/// build has neither table, so both kinds are reported as not swept.
-///
-/// MERGE (webhooks, alerts): once `Store::prune_webhook_deliveries(before_ms) -> u64`
-/// and `Store::prune_alert_history(before_ms) -> u64` exist, the match becomes
-///
-/// ```text
-/// match kind {
-///     _ if dry_run => Ok(History::Skipped("not counted in a dry run")),
-///     HistoryKind::WebhookDeliveries => Ok(History::Rows(store.prune_webhook_deliveries(before).await?)),
-///     HistoryKind::AlertHistory => Ok(History::Rows(store.prune_alert_history(before).await?)),
-/// }
-/// ```
+/// The one place where the webhook delivery log and the alert history are pruned (a dry
+/// run does not count them).
 async fn prune_history(
     store: &dyn Store,
     kind: HistoryKind,
     before: i64,
     dry_run: bool,
 ) -> Result<History, StoreError> {
-    let _ = (store, before, dry_run);
-    Ok(History::Skipped(kind.unavailable()))
+    match kind {
+        _ if dry_run => Ok(History::Skipped("not counted in a dry run")),
+        HistoryKind::WebhookDeliveries => {
+            Ok(History::Rows(store.prune_webhook_deliveries(before).await?))
+        }
+        HistoryKind::AlertHistory => Ok(History::Skipped(kind.unavailable())),
+    }
 }
 
 /// The periodic sweeper of a service process: a sweep at start, then every

@@ -14,7 +14,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::error::ApiError;
-use crate::handlers::{admin, audits, auth, findings, health, openapi};
+use crate::handlers::{admin, audits, auth, findings, health, openapi, webhooks};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -112,6 +112,22 @@ fn api_routes() -> Router<Arc<AppState>> {
             axum::routing::delete(admin::revoke_api_key),
         )
         .route("/api/v1/audit-log", get(admin::audit_log))
+        // Webhooks.
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            get(webhooks::get)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/api/v1/webhooks/{id}/test", post(webhooks::test))
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
 }
 
 async fn track_metrics(

@@ -143,6 +143,7 @@ async fn run_job(state: Arc<AppState>, job: ClaimedJob, permit: OwnedSemaphorePe
                     }
                 }
                 tracing::info!(audit_id = %id, status, elapsed_ms = started.elapsed().as_millis() as u64, "audit finished");
+                crate::notify::webhooks::audit_finished(&state, &audit.tenant_id, &id).await;
             }
             Ok(false) => {
                 tracing::info!(audit_id = %id, "audit result discarded: the lease was lost (cancelled or re-queued)")

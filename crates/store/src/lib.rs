@@ -23,6 +23,7 @@ mod postgres;
 pub mod retention;
 mod sqlite;
 pub mod trail;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub use model::*;
 pub use postgres::PostgresStore;
 pub use retention::PrunedAudits;
 pub use sqlite::SqliteStore;
+pub use webhooks::*;
 
 /// Result alias of this crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -241,4 +243,52 @@ pub trait Store: Send + Sync + 'static {
         request: &backup::RestoreRequest<'_>,
         source: &mut dyn backup::RowSource,
     ) -> Result<backup::RestoreOutcome>;
+    // Webhooks: per-tenant subscriptions, and their deliveries (log and queue at once).
+    async fn create_webhook(&self, webhook: &Webhook) -> Result<()>;
+    async fn get_webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>>;
+    async fn list_webhooks(&self, tenant_id: &str) -> Result<Vec<Webhook>>;
+    async fn update_webhook(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &WebhookUpdate,
+    ) -> Result<Option<Webhook>>;
+    /// Deletes a webhook with its delivery log; false when there was none.
+    async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    /// Queues deliveries (pending, due at their creation unless inserted leased).
+    async fn insert_webhook_deliveries(&self, deliveries: &[NewWebhookDelivery]) -> Result<()>;
+    /// Takes up to `limit` due pending deliveries under a lease for `owner`; a delivery
+    /// whose lease expired is due again.
+    async fn claim_webhook_deliveries(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>>;
+    /// Records one attempt while `owner` holds the lease. A delivery that ends failed or
+    /// refused counts against its webhook, which is disabled (its pending deliveries
+    /// failed) when `disable_after` such deliveries follow each other; one that succeeds
+    /// resets the count.
+    async fn record_webhook_attempt(
+        &self,
+        id: &str,
+        owner: &str,
+        attempt: &DeliveryAttempt,
+        disable_after: i64,
+    ) -> Result<AttemptRecorded>;
+    async fn get_webhook_delivery(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<WebhookDelivery>>;
+    /// A webhook's deliveries, newest first.
+    async fn list_webhook_deliveries(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        filter: &DeliveryFilter,
+    ) -> Result<Vec<WebhookDelivery>>;
+    /// Deletes finished deliveries (not pending) that finished before `before`.
+    async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64>;
 }

@@ -22,12 +22,21 @@ use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
+mod webhooks;
+
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
+/// PostgreSQL has no version 2 (its version 1 holds the rate-limit table); numbers are
+/// shared with SQLite from 3 on.
 pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "initial",
         include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/postgres/0003_webhooks.sql"),
     ),
     (
         5,
@@ -1381,5 +1390,64 @@ fn checkpoint_from_row(row: &PgRow) -> Result<trail::Checkpoint> {
             backup::restore(&mut backup::PostgresSnapshot(&mut tx), request, source).await?;
         tx.commit().await?;
         Ok(outcome)
+    // Webhooks (implemented in the `webhooks` submodule).
+    async fn create_webhook(&self, webhook: &Webhook) -> Result<()> {
+        webhooks::create_webhook(self, webhook).await
+    }
+    async fn get_webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>> {
+        webhooks::get_webhook(self, tenant_id, id).await
+    }
+    async fn list_webhooks(&self, tenant_id: &str) -> Result<Vec<Webhook>> {
+        webhooks::list_webhooks(self, tenant_id).await
+    }
+    async fn update_webhook(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &WebhookUpdate,
+    ) -> Result<Option<Webhook>> {
+        webhooks::update_webhook(self, tenant_id, id, update).await
+    }
+    async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        webhooks::delete_webhook(self, tenant_id, id).await
+    }
+    async fn insert_webhook_deliveries(&self, deliveries: &[NewWebhookDelivery]) -> Result<()> {
+        webhooks::insert_webhook_deliveries(self, deliveries).await
+    }
+    async fn claim_webhook_deliveries(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        webhooks::claim_webhook_deliveries(self, owner, now, lease_until, limit).await
+    }
+    async fn record_webhook_attempt(
+        &self,
+        id: &str,
+        owner: &str,
+        attempt: &DeliveryAttempt,
+        disable_after: i64,
+    ) -> Result<AttemptRecorded> {
+        webhooks::record_webhook_attempt(self, id, owner, attempt, disable_after).await
+    }
+    async fn get_webhook_delivery(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<WebhookDelivery>> {
+        webhooks::get_webhook_delivery(self, tenant_id, id).await
+    }
+    async fn list_webhook_deliveries(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        filter: &DeliveryFilter,
+    ) -> Result<Vec<WebhookDelivery>> {
+        webhooks::list_webhook_deliveries(self, tenant_id, webhook_id, filter).await
+    }
+    async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64> {
+        webhooks::prune_webhook_deliveries(self, before).await
     }
 }

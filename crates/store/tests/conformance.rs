@@ -160,11 +160,11 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/db.sqlite", dir.path().display());
     let first = connect(&url).await.unwrap();
-    assert_eq!(first.migration_versions().await.unwrap(), [1, 2, 5]);
+    assert_eq!(first.migration_versions().await.unwrap(), [1, 2, 3, 5]);
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1, 2, 5]);
+    assert_eq!(again.migration_versions().await.unwrap(), [1, 2, 3, 5]);
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
         redact_url("postgres://user:pw@host/db"),
@@ -184,12 +184,12 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     };
     let (a, b) = tokio::join!(connect(&url), connect(&url));
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a.migration_versions().await.unwrap(), [1, 5]);
-    assert_eq!(b.migration_versions().await.unwrap(), [1, 5]);
+    assert_eq!(a.migration_versions().await.unwrap(), [1, 3, 5]);
+    assert_eq!(b.migration_versions().await.unwrap(), [1, 3, 5]);
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1, 5]);
+    assert_eq!(again.migration_versions().await.unwrap(), [1, 3, 5]);
 }
 
 async fn queue_leases_guard_completion_and_findings_are_written_once(store: Arc<dyn Store>) {

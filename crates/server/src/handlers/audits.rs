@@ -311,6 +311,8 @@ pub(crate) async fn submit(
         for finding in &cached.findings {
             state.metrics.finding(&finding.severity);
         }
+        // Webhooks: an audit answered from the cache is finished already.
+        crate::notify::webhooks::audit_finished(&state, &audit.tenant_id, &audit.id).await;
     } else {
         state.submitted.notify_one();
     }

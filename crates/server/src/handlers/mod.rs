@@ -6,6 +6,7 @@ pub(crate) mod auth;
 pub(crate) mod findings;
 pub(crate) mod health;
 pub(crate) mod openapi;
+pub(crate) mod webhooks;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

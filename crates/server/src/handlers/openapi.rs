@@ -102,6 +102,8 @@ pub fn openapi() -> Value {
         "acknowledged",
         "fixed"
     ]);
+    let webhook_events = json!(store::WEBHOOK_EVENTS);
+    let delivery_statuses = json!(["pending", "succeeded", "failed", "refused"]);
     let [limit, cursor] = paging();
     let std_errors = ["401", "403", "429"];
     let submit_body = json!({ "required": true, "content": {
@@ -192,7 +194,30 @@ pub fn openapi() -> Value {
                     query("actor", json!({ "type": "string" }), "e.g. `user:ID`"),
                     query("since", json!({ "type": "integer" }), "Unix milliseconds"),
                     query("tenant_id", json!({ "type": "string" }), "Operator admins only"),
-                    limit, cursor]), None, ("200", page("AuditEvent")), &["400", "401", "403", "429"]) },
+                    limit.clone(), cursor.clone()]), None, ("200", page("AuditEvent")), &["400", "401", "403", "429"]) },
+            // Webhooks.
+            "/api/v1/webhooks": {
+                "get": op("Webhooks of the tenant (never the secret)", Some("admin"), json!([]), None, ("200", page("Webhook")), &std_errors),
+                "post": op("Create a webhook; the response shows its signing secret once. The URL must pass the egress allow-list (422 with the reason)", Some("admin"), json!([]),
+                    json_body(json!({ "type": "object", "required": ["url", "events"], "additionalProperties": false, "properties": {
+                        "url": { "type": "string", "format": "uri", "maxLength": 2000 },
+                        "events": { "type": "array", "minItems": 1, "items": { "type": "string", "enum": webhook_events } },
+                        "description": { "type": "string", "maxLength": 500 } } })),
+                    ("201", json!({ "allOf": [r("Webhook"), { "type": "object", "properties": { "secret": { "type": "string", "description": "HMAC-SHA256 key of the signatures; shown only here" } } }] })),
+                    &["400", "401", "403", "409", "415", "422", "429"]) },
+            "/api/v1/webhooks/{id}": {
+                "get": op("One webhook", Some("admin"), json!([path_id("webhook")]), None, ("200", r("Webhook")), &["401", "403", "404", "429"]),
+                "patch": op("Change the URL, events or description, disable, or re-enable (which clears the failure count)", Some("admin"), json!([path_id("webhook")]),
+                    json_body(json!({ "type": "object", "additionalProperties": false, "properties": {
+                        "url": { "type": "string", "format": "uri", "maxLength": 2000 },
+                        "events": { "type": "array", "minItems": 1, "items": { "type": "string", "enum": webhook_events } },
+                        "description": { "type": "string", "maxLength": 500 }, "enabled": { "type": "boolean" } } })),
+                    ("200", r("Webhook")), &["400", "401", "403", "404", "415", "422", "429"]),
+                "delete": op("Delete a webhook and its delivery log", Some("admin"), json!([path_id("webhook")]), None, ("204", json!({})), &["401", "403", "404", "429"]) },
+            "/api/v1/webhooks/{id}/test": { "post": op("Send a `ping` delivery now and answer with its first attempt (a retryable failure stays queued)", Some("admin"), json!([path_id("webhook")]), None, ("200", r("WebhookDelivery")), &["401", "403", "404", "429"]) },
+            "/api/v1/webhooks/{id}/deliveries": { "get": op("The delivery log of a webhook, newest first", Some("admin"), json!([path_id("webhook"),
+                    query("status", json!({ "type": "string", "enum": delivery_statuses }), "Only deliveries in this state"),
+                    limit.clone(), cursor.clone()]), None, ("200", page("WebhookDelivery")), &["400", "401", "403", "404", "429"]) },
             "/api/v1/openapi.json": { "get": op("This document", None, json!([]), None, ("200", json!({ "type": "object" })), &[]) },
             "/health": { "get": op("Liveness", None, json!([]), None, ("200", json!({ "type": "object" })), &[]) },
             "/health/live": { "get": op("Liveness", None, json!([]), None, ("200", json!({ "type": "object" })), &[]) },
@@ -239,6 +264,15 @@ pub fn openapi() -> Value {
                 "User": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "email": { "type": "string" }, "role": { "type": "string" }, "disabled": { "type": "boolean" }, "created_at": { "type": "string" } } },
                 "ApiKey": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "name": { "type": "string" }, "role": { "type": "string" }, "prefix": { "type": "string" }, "created_at": { "type": "string" }, "revoked_at": { "type": ["string", "null"] } } },
                 "AuditEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "ts": { "type": "string" }, "tenant_id": { "type": ["string", "null"] }, "actor": { "type": "string" }, "action": { "type": "string" }, "target": { "type": ["string", "null"] }, "outcome": { "type": "string" }, "detail": { "type": "object" }, "hash": { "type": "string" } } },
+                "Webhook": { "type": "object", "properties": { "id": { "type": "string" }, "url": { "type": "string" },
+                    "events": { "type": "array", "items": { "type": "string", "enum": webhook_events } }, "description": { "type": "string" },
+                    "enabled": { "type": "boolean" }, "disabled_reason": { "type": ["string", "null"] }, "consecutive_failures": { "type": "integer" },
+                    "created_by": { "type": "string" }, "created_at": { "type": "string" }, "updated_at": { "type": "string" } } },
+                "WebhookDelivery": { "type": "object", "properties": { "id": { "type": "string", "description": "Also sent as `X-Web3audit-Delivery`" },
+                    "webhook_id": { "type": "string" }, "event": { "type": "string" }, "status": { "type": "string", "enum": delivery_statuses },
+                    "attempts": { "type": "integer" }, "last_status_code": { "type": ["integer", "null"] }, "last_error": { "type": ["string", "null"] },
+                    "created_at": { "type": "string" }, "last_attempt_at": { "type": ["string", "null"] }, "next_attempt_at": { "type": ["string", "null"] },
+                    "finished_at": { "type": ["string", "null"] }, "duration_ms": { "type": ["integer", "null"] }, "payload": { "type": "object" } } },
                 "Health": { "type": "object", "properties": { "status": { "type": "string", "enum": ["healthy", "degraded", "unhealthy"] }, "components": { "type": "object" } } }
             }
         }
