@@ -43,6 +43,7 @@ pub const EPHEMERAL_TABLES: &[&str] = &["rate_limit_buckets", "dashboard_session
 /// The audit-trail tables, verified after a restore.
 const TRAIL_TABLE: &str = "audit_log";
 const TRAIL_HEAD_TABLE: &str = "audit_log_head";
+const TRAIL_CHECKPOINTS_TABLE: &str = "audit_log_checkpoints";
 
 /// Rows per `INSERT` of a restore, at most (also bounded by bind parameters and bytes).
 const INSERT_BATCH_ROWS: usize = 500;
@@ -669,8 +670,8 @@ pub(crate) async fn restore(
     }
     let trail = match request.signer {
         Some(signer) => {
-            let (entries, head) = read_chain(conn, &tables).await?;
-            let verification = trail::verify(&entries, head.as_ref(), signer);
+            let snapshot = read_chain(conn, &tables).await?;
+            let verification = trail::verify_snapshot(&snapshot, signer);
             if let Some(brk) = &verification.first_break {
                 return Err(StoreError::Backup(format!(
                     "the restored audit trail does not verify at entry {}: {}; nothing was restored",
@@ -750,9 +751,10 @@ async fn copy_rows(
 async fn read_chain(
     conn: &mut dyn SnapshotConnection,
     tables: &[Table],
-) -> Result<(Vec<AuditEvent>, Option<ChainHead>)> {
+) -> Result<trail::TrailSnapshot> {
     let mut entries = Vec::new();
     let mut head = None;
+    let mut checkpoints = Vec::new();
     if let Some(table) = tables.iter().find(|t| t.name == TRAIL_TABLE) {
         let columns: Vec<&Column> = table.columns.iter().collect();
         let names = table.column_names();
@@ -776,7 +778,29 @@ async fn read_chain(
         })
         .await?;
     }
-    Ok((entries, head))
+    if let Some(table) = tables.iter().find(|t| t.name == TRAIL_CHECKPOINTS_TABLE) {
+        let columns: Vec<&Column> = table.columns.iter().collect();
+        let names = table.column_names();
+        conn.scan(table, &columns, &mut |row| {
+            let row = NamedRow::new(&names, row);
+            checkpoints.push(trail::Checkpoint {
+                seq: row.integer("seq")?,
+                hash: row.text("hash")?,
+                pruned: row.integer("pruned")?,
+                created_at: row.integer("created_at")?,
+                mac: row.text("mac")?,
+            });
+            Ok(())
+        })
+        .await?;
+    }
+    // Scanned in primary-key order; verification wants ascending `seq`.
+    checkpoints.sort_by_key(|c| c.seq);
+    Ok(trail::TrailSnapshot {
+        entries,
+        head,
+        checkpoints,
+    })
 }
 
 /// A row's values by column name, for the tables whose meaning this crate knows.

@@ -1255,16 +1255,7 @@ impl Store for SqliteStore {
                 .collect::<Result<_>>()?,
         })
     }
-}
 
-fn checkpoint_from_row(row: &SqliteRow) -> Result<trail::Checkpoint> {
-    Ok(trail::Checkpoint {
-        seq: row.try_get("seq")?,
-        hash: row.try_get("hash")?,
-        pruned: row.try_get("pruned")?,
-        created_at: row.try_get("created_at")?,
-        mac: row.try_get("mac")?,
-    })
     // Backup
     async fn backup_export(&self, sink: &mut dyn backup::RowSink) -> Result<backup::Snapshot> {
         let mut tx = self.reader.begin().await?;
@@ -1283,6 +1274,8 @@ fn checkpoint_from_row(row: &SqliteRow) -> Result<trail::Checkpoint> {
             backup::restore(&mut backup::SqliteSnapshot(&mut tx), request, source).await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+
     // Webhooks (implemented in the `webhooks` submodule).
     async fn create_webhook(&self, webhook: &Webhook) -> Result<()> {
         webhooks::create_webhook(self, webhook).await
@@ -1343,4 +1336,14 @@ fn checkpoint_from_row(row: &SqliteRow) -> Result<trail::Checkpoint> {
     async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64> {
         webhooks::prune_webhook_deliveries(self, before).await
     }
+}
+
+fn checkpoint_from_row(row: &SqliteRow) -> Result<trail::Checkpoint> {
+    Ok(trail::Checkpoint {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+        pruned: row.try_get("pruned")?,
+        created_at: row.try_get("created_at")?,
+        mac: row.try_get("mac")?,
+    })
 }
