@@ -447,6 +447,7 @@ impl ConfigFile {
         }
         if let Some(r) = self.retention {
             r.apply(&mut s.retention);
+        }
         if let Some(hosts) = self.egress.and_then(|e| e.allow_hosts) {
             s.egress_allow_hosts = hosts;
         }
@@ -835,6 +836,9 @@ fn deserialize_interval<'de, D: serde::Deserializer<'de>>(
         Some(Value::Text(text)) => parse_interval(&text)
             .map(Some)
             .map_err(serde::de::Error::custom),
+    }
+}
+
 #[cfg(test)]
 mod egress_and_webhook_tests {
     use super::*;
