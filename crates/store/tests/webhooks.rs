@@ -157,7 +157,10 @@ async fn webhooks_are_tenant_scoped_and_round_trip(store: Arc<dyn Store>) {
     webhook(store.as_ref(), &b, "w2").await;
     assert_eq!(store.get_webhook(&a, "w1").await.unwrap(), Some(w.clone()));
     assert_eq!(store.get_webhook(&b, "w1").await.unwrap(), None);
-    assert_eq!(store.list_webhooks(&a).await.unwrap(), std::slice::from_ref(&w));
+    assert_eq!(
+        store.list_webhooks(&a).await.unwrap(),
+        std::slice::from_ref(&w)
+    );
     assert!(
         store
             .update_webhook(&b, "w1", &WebhookUpdate::default())
