@@ -11,10 +11,12 @@
 mod analyzer;
 mod auth;
 pub mod config;
+mod egress;
 mod error;
 mod extract;
 mod handlers;
 mod metrics;
+mod notify;
 mod ratelimit;
 mod router;
 mod state;
@@ -113,6 +115,10 @@ impl Service {
             state.clone(),
             stop_rx.clone(),
         ))];
+        tasks.push(tokio::spawn(notify::alerts::evaluator(
+            state.clone(),
+            stop_rx.clone(),
+        )));
         if role.runs_workers() {
             tasks.push(tokio::spawn(worker::dispatcher(state.clone(), stop_rx)));
         }

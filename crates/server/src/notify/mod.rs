@@ -1,0 +1,3 @@
+//! Outbound notifications of the service.
+
+pub(crate) mod alerts;
