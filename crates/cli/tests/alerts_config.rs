@@ -45,22 +45,34 @@ fn the_documented_example_validates_and_mistakes_are_named() {
         // (what is wrong, replacement in the example, expected message parts)
         (
             "unknown level",
-            ("severity = \"high\"\nwindow", "severity = \"urgent\"\nwindow"),
+            (
+                "severity = \"high\"\nwindow",
+                "severity = \"urgent\"\nwindow",
+            ),
             vec!["unknown variant `urgent`", "critical"],
         ),
         (
             "parameter of another kind",
             ("threshold = 50", "threshold = 50\nwindow = \"5m\""),
-            vec!["rule `queue-backlog` (queue_depth)", "`window` does not apply"],
+            vec![
+                "rule `queue-backlog` (queue_depth)",
+                "`window` does not apply",
+            ],
         ),
         (
             "missing parameter",
             ("min_severity = \"critical\"", ""),
-            vec!["rule `critical-findings` (finding)", "`min_severity` is required"],
+            vec![
+                "rule `critical-findings` (finding)",
+                "`min_severity` is required",
+            ],
         ),
         (
             "unknown escalation channel",
-            ("escalate_to = [\"pager\"]\n\n[[alerts.rules]]\nname = \"high", "escalate_to = [\"pagr\"]\n\n[[alerts.rules]]\nname = \"high"),
+            (
+                "escalate_to = [\"pager\"]\n\n[[alerts.rules]]\nname = \"high",
+                "escalate_to = [\"pagr\"]\n\n[[alerts.rules]]\nname = \"high",
+            ),
             vec!["`escalate_to` names `pagr`"],
         ),
         (
@@ -80,12 +92,21 @@ fn the_documented_example_validates_and_mistakes_are_named() {
         ),
         (
             "bad recipient",
-            ("to = [\"security@example.com\"]", "to = [\"security team\"]"),
-            vec!["channel `security-team`", "`security team` is not an e-mail address"],
+            (
+                "to = [\"security@example.com\"]",
+                "to = [\"security team\"]",
+            ),
+            vec![
+                "channel `security-team`",
+                "`security team` is not an e-mail address",
+            ],
         ),
         (
             "plain SMTP with a password",
-            ("starttls = \"required\"", "starttls = \"none\"\npassword = \"hunter2-hunter2\""),
+            (
+                "starttls = \"required\"",
+                "starttls = \"none\"\npassword = \"hunter2-hunter2\"",
+            ),
             vec!["smtp", "never sent over an unencrypted connection"],
         ),
         (
@@ -95,7 +116,10 @@ fn the_documented_example_validates_and_mistakes_are_named() {
         ),
     ];
     for (what, (from, to), expected) in cases {
-        assert!(example.contains(from), "{what}: `{from}` is not in the example");
+        assert!(
+            example.contains(from),
+            "{what}: `{from}` is not in the example"
+        );
         let broken = example.replacen(from, to, 1);
         let (ok, stderr) = validate(&dir, "broken.toml", &broken);
         assert!(!ok, "{what}: accepted");
@@ -122,7 +146,10 @@ fn config_show_redacts_the_smtp_password_and_channel_secrets() {
     let output = bin()
         .args(["config", "show", "--config", path.to_str().unwrap()])
         .env("WEB3AUDIT_SMTP_PASSWORD", "smtp-password-from-env")
-        .env("WEB3AUDIT_EGRESS_ALLOW_HOSTS", "a.example.com, b.example.com")
+        .env(
+            "WEB3AUDIT_EGRESS_ALLOW_HOSTS",
+            "a.example.com, b.example.com",
+        )
         .output()
         .unwrap();
     let shown = String::from_utf8_lossy(&output.stdout);
@@ -132,7 +159,10 @@ fn config_show_redacts_the_smtp_password_and_channel_secrets() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(!shown.contains("smtp-password-from-env"), "{shown}");
-    assert!(!shown.contains("change-me-to-a-long-random-string"), "{shown}");
+    assert!(
+        !shown.contains("change-me-to-a-long-random-string"),
+        "{shown}"
+    );
     assert!(shown.contains("password = \"<redacted>\""), "{shown}");
     assert!(shown.contains("name = \"queue-backlog\""), "{shown}");
     assert!(shown.contains("cooldown = \"10m\""), "{shown}");

@@ -600,7 +600,12 @@ impl std::str::FromStr for Period {
 impl std::fmt::Display for Period {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ms = self.0.as_millis();
-        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+        for (unit, size) in [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+        ] {
             if ms >= size && ms % size == 0 {
                 return write!(f, "{}{unit}", ms / size);
             }
@@ -926,7 +931,10 @@ fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), Con
             return Err(channel_error(channel, "the name is empty".into()));
         }
         if !channel_names.insert(channel.name.as_str()) {
-            return Err(channel_error(channel, "another channel has this name".into()));
+            return Err(channel_error(
+                channel,
+                "another channel has this name".into(),
+            ));
         }
         if channel.levels.is_empty() {
             return Err(channel_error(
@@ -1069,7 +1077,10 @@ fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), Con
             if present && !takes.contains(&param) {
                 return Err(rule_error(
                     rule,
-                    format!("`{param}` does not apply to this kind (it takes {})", takes.join(", ")),
+                    format!(
+                        "`{param}` does not apply to this kind (it takes {})",
+                        takes.join(", ")
+                    ),
                 ));
             }
             if !present && requires.contains(&param) {
@@ -1109,7 +1120,9 @@ fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), Con
         match &smtp.from {
             None => return Err(smtp_error("`from` is required".into())),
             Some(from) if from.parse::<lettre::message::Mailbox>().is_err() => {
-                return Err(smtp_error(format!("`from` `{from}` is not an e-mail address")));
+                return Err(smtp_error(format!(
+                    "`from` `{from}` is not an e-mail address"
+                )));
             }
             Some(_) => {}
         }

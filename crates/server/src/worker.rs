@@ -141,8 +141,8 @@ async fn run_job(state: Arc<AppState>, job: ClaimedJob, permit: OwnedSemaphorePe
                     for finding in &analysis.findings {
                         state.metrics.finding(&finding.severity);
                     }
+                    crate::notify::alerts::findings_stored(&state, &audit, &analysis.findings);
                 }
-                crate::notify::alerts::audit_completed(&state, &audit, &outcome);
                 tracing::info!(audit_id = %id, status, elapsed_ms = started.elapsed().as_millis() as u64, "audit finished");
             }
             Ok(false) => {

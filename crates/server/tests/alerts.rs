@@ -124,12 +124,24 @@ impl Server {
 
     async fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let request = self.client.post(format!("{}{path}", self.base));
-        split(request.header("x-api-key", key).json(&body).send().await.unwrap()).await
+        split(
+            request
+                .header("x-api-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     async fn submit(&self, key: &str, source: &str) -> String {
         let (status, body) = self
-            .post(key, "/api/v1/audits", json!({ "sources": { "A.sol": source } }))
+            .post(
+                key,
+                "/api/v1/audits",
+                json!({ "sources": { "A.sol": source } }),
+            )
             .await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
         body["id"].as_str().unwrap().to_string()
@@ -274,7 +286,11 @@ async fn a_burst_of_critical_findings_sends_one_alert_per_cooldown_window() {
     }
     let list = server
         .wait_for(&key, "/api/v1/alerts", |b| {
-            items(b).iter().map(|a| a["occurrences"].as_i64().unwrap()).sum::<i64>() == 100
+            items(b)
+                .iter()
+                .map(|a| a["occurrences"].as_i64().unwrap())
+                .sum::<i64>()
+                == 100
         })
         .await;
     assert_eq!(items(&list).len(), 1, "{list}");
@@ -287,7 +303,9 @@ async fn a_burst_of_critical_findings_sends_one_alert_per_cooldown_window() {
 
     let path = format!("/api/v1/alerts/{}", alert["id"].as_str().unwrap());
     let one = server
-        .wait_for(&key, &path, |b| !b["notifications"].as_array().unwrap().is_empty())
+        .wait_for(&key, &path, |b| {
+            !b["notifications"].as_array().unwrap().is_empty()
+        })
         .await;
     let notifications = one["notifications"].as_array().unwrap();
     assert_eq!(notifications.len(), 1, "{one}");
@@ -305,8 +323,7 @@ async fn a_burst_of_critical_findings_sends_one_alert_per_cooldown_window() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_unacknowledged_alert_escalates_once_after_the_delay_and_an_acknowledged_one_never()
-{
+async fn an_unacknowledged_alert_escalates_once_after_the_delay_and_an_acknowledged_one_never() {
     let (hook_url, pager) = receiver().await;
     const PAGER_SECRET: &str = "pager-signing-secret-0123";
     let server = Server::start(NodeRole::Combined, |s| {
@@ -334,7 +351,11 @@ async fn an_unacknowledged_alert_escalates_once_after_the_delay_and_an_acknowled
         .await;
     let acked_id = items(&acked)[0]["id"].as_str().unwrap().to_string();
     let (status, body) = server
-        .post(&first_key, &format!("/api/v1/alerts/{acked_id}/ack"), json!({}))
+        .post(
+            &first_key,
+            &format!("/api/v1/alerts/{acked_id}/ack"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "acknowledged");
@@ -364,7 +385,10 @@ async fn an_unacknowledged_alert_escalates_once_after_the_delay_and_an_acknowled
         .get(&operator, &format!("/api/v1/alerts/{acked_id}"))
         .await;
     assert!(first["escalated_at"].is_null(), "{first}");
-    assert!(first["notifications"].as_array().unwrap().is_empty(), "{first}");
+    assert!(
+        first["notifications"].as_array().unwrap().is_empty(),
+        "{first}"
+    );
 
     // One signed delivery, for the second alert.
     let received = pager.lock().unwrap().clone();
@@ -418,7 +442,11 @@ async fn alerts_are_seen_and_acknowledged_by_the_admins_they_concern() {
         .await;
     common::assert_problem(status, &body, StatusCode::NOT_FOUND, "not-found");
     let (status, key) = server
-        .post(&key_a, "/api/v1/api-keys", json!({ "name": "v", "role": "viewer" }))
+        .post(
+            &key_a,
+            "/api/v1/api-keys",
+            json!({ "name": "v", "role": "viewer" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{key}");
     let viewer = key["api_key"].as_str().unwrap();
@@ -438,7 +466,12 @@ async fn alerts_are_seen_and_acknowledged_by_the_admins_they_concern() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "acknowledged");
-    assert!(body["acknowledged_by"].as_str().unwrap().starts_with("api_key:"));
+    assert!(
+        body["acknowledged_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("api_key:")
+    );
     assert!(body["acknowledged_at"].is_string());
     let (status, body) = server
         .post(&operator, &format!("/api/v1/alerts/{id}/ack"), json!({}))
@@ -544,10 +577,10 @@ async fn smtp_session<S: AsyncRead + AsyncWrite + Unpin>(
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
-        mail.lock().unwrap().commands.push(format!(
-            "{verb}{}",
-            if tls { "+tls" } else { "" }
-        ));
+        mail.lock()
+            .unwrap()
+            .commands
+            .push(format!("{verb}{}", if tls { "+tls" } else { "" }));
         let reply: &[u8] = match verb.as_str() {
             "EHLO" if tls => b"250-mail.test\r\n250 AUTH PLAIN\r\n",
             "EHLO" => b"250-mail.test\r\n250 STARTTLS\r\n",
@@ -629,7 +662,10 @@ async fn smtp_server(
         if let Next::Done = smtp_session(&mut plain, false, &record).await {
             return;
         }
-        assert!(plain.buffer().is_empty(), "data sent before the TLS handshake");
+        assert!(
+            plain.buffer().is_empty(),
+            "data sent before the TLS handshake"
+        );
         let tls = acceptor.accept(plain.into_inner()).await.unwrap();
         let mut secure = BufReader::new(tls);
         smtp_session(&mut secure, true, &record).await;
@@ -668,7 +704,11 @@ async fn an_email_channel_delivers_over_starttls_to_a_server_signed_by_a_private
         s.smtp.ca_file = Some(ca_file.clone());
         s.smtp.timeout = Period::from_secs(10);
         s.alerts.rules = vec![finding_rule("critical-findings")];
-        let mut email = channel("security-team", AlertChannelKind::Email, &[AlertLevel::Critical]);
+        let mut email = channel(
+            "security-team",
+            AlertChannelKind::Email,
+            &[AlertLevel::Critical],
+        );
         email.to = vec!["sec@example.test".into(), "oncall@example.test".into()];
         s.alerts.channels = vec![email];
     })
@@ -735,8 +775,16 @@ async fn an_email_channel_delivers_over_starttls_to_a_server_signed_by_a_private
         "{}",
         mail.data
     );
-    assert!(mail.data.contains(&format!("/api/v1/alerts/{id}/ack")), "{}", mail.data);
-    assert!(mail.commands.iter().all(|c| c == "EHLO" || c == "STARTTLS" || c.ends_with("+tls")));
+    assert!(
+        mail.data.contains(&format!("/api/v1/alerts/{id}/ack")),
+        "{}",
+        mail.data
+    );
+    assert!(
+        mail.commands
+            .iter()
+            .all(|c| c == "EHLO" || c == "STARTTLS" || c.ends_with("+tls"))
+    );
     server.stop().await;
 }
 
@@ -746,7 +794,11 @@ async fn a_failed_delivery_is_recorded_and_the_engine_goes_on() {
     let (hook_url, received) = receiver().await;
     let server = Server::start(NodeRole::Combined, |s| {
         s.alerts.rules = vec![finding_rule("critical-findings")];
-        let mut slack = channel("ops-slack", AlertChannelKind::Slack, &[AlertLevel::Critical]);
+        let mut slack = channel(
+            "ops-slack",
+            AlertChannelKind::Slack,
+            &[AlertLevel::Critical],
+        );
         slack.url = Some(hook_url);
         s.alerts.channels = vec![slack];
     })

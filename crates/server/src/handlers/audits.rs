@@ -311,6 +311,7 @@ pub(crate) async fn submit(
         for finding in &cached.findings {
             state.metrics.finding(&finding.severity);
         }
+        crate::notify::alerts::findings_stored(&state, &audit, &cached.findings);
     } else {
         state.submitted.notify_one();
     }

@@ -94,7 +94,8 @@ pub fn openapi() -> Value {
 /// Alerts: history, one alert with its notifications, acknowledgement.
 fn alert_operations(document: &mut Value) {
     let levels = json!(["critical", "high", "medium", "low"]);
-    let visibility = "Operator admins see every alert; other admins see the alerts of their tenant.";
+    let visibility =
+        "Operator admins see every alert; other admins see the alerts of their tenant.";
     let paths = &mut document["paths"];
     paths["/api/v1/alerts"] = json!({ "get": op(&format!("Alerts, latest first. {visibility}"), Some("admin"), json!([
             query("state", json!({ "type": "string", "enum": ["firing", "acknowledged", "resolved"] }), "Only alerts in this state"),

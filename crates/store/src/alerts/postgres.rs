@@ -11,7 +11,11 @@ use crate::*;
 pub(crate) async fn raise(writer: &PgPool, new: &NewAlert) -> Result<RaisedAlert> {
     let mut tx = writer.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(super::lock_key(&new.rule, new.tenant_id.as_deref(), &new.dedup_key))
+        .bind(super::lock_key(
+            &new.rule,
+            new.tenant_id.as_deref(),
+            &new.dedup_key,
+        ))
         .execute(&mut *tx)
         .await?;
     let open = sqlx::query(&format!(
@@ -165,10 +169,7 @@ pub(crate) async fn claim_escalation(writer: &PgPool, id: &str, now: i64) -> Res
         == 1)
 }
 
-pub(crate) async fn record_notification(
-    writer: &PgPool,
-    n: &AlertNotification,
-) -> Result<()> {
+pub(crate) async fn record_notification(writer: &PgPool, n: &AlertNotification) -> Result<()> {
     sqlx::query(
         "INSERT INTO alert_notifications (id, alert_id, channel, purpose, status, error, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -160,10 +160,7 @@ pub(crate) async fn claim_escalation(writer: &SqlitePool, id: &str, now: i64) ->
         == 1)
 }
 
-pub(crate) async fn record_notification(
-    writer: &SqlitePool,
-    n: &AlertNotification,
-) -> Result<()> {
+pub(crate) async fn record_notification(writer: &SqlitePool, n: &AlertNotification) -> Result<()> {
     sqlx::query(
         "INSERT INTO alert_notifications (id, alert_id, channel, purpose, status, error, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -184,12 +181,11 @@ pub(crate) async fn notifications(
     reader: &SqlitePool,
     alert_id: &str,
 ) -> Result<Vec<AlertNotification>> {
-    let rows = sqlx::query(
-        "SELECT * FROM alert_notifications WHERE alert_id = ? ORDER BY created_at, id",
-    )
-    .bind(alert_id)
-    .fetch_all(reader)
-    .await?;
+    let rows =
+        sqlx::query("SELECT * FROM alert_notifications WHERE alert_id = ? ORDER BY created_at, id")
+            .bind(alert_id)
+            .fetch_all(reader)
+            .await?;
     rows.iter().map(|row| notification_from_row!(row)).collect()
 }
 

@@ -160,10 +160,7 @@ async fn send_email(
     egress: &EgressPolicy,
     message: &Notice,
 ) -> Result<(), String> {
-    let host = smtp
-        .host
-        .as_deref()
-        .ok_or("no [smtp] host is configured")?;
+    let host = smtp.host.as_deref().ok_or("no [smtp] host is configured")?;
     // The egress guard checks SMTP hosts like HTTP ones: allow-listed, no forbidden
     // address; the connection goes to the address that was checked.
     let authority = if host.contains(':') {

@@ -1,8 +1,10 @@
 //! Alert rules at work.
 //!
-//! - `finding` rules are evaluated when a job completes ([`audit_completed`], called by
-//!   the worker): one firing per rule and audit, counting the findings at or above the
-//!   rule's `min_severity`, scoped to the audit's tenant.
+//! - `finding` rules are evaluated when an audit's findings are stored
+//!   ([`findings_stored`], called by the worker when a job completes and by the
+//!   submission handler for an audit answered from the analysis cache): one firing per
+//!   rule and audit, counting the findings at or above the rule's `min_severity`, scoped
+//!   to the audit's tenant.
 //! - `audit_failures`, `queue_depth` and `error_rate` rules, and escalations, are
 //!   evaluated every `alerts.evaluate_every` by [`evaluator`], which runs on every node.
 //!
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use store::{JobOutcome, NewAlert, RaisedAlert};
+use store::{NewAlert, RaisedAlert};
 use tokio::sync::watch;
 
 use crate::config::{AlertChannel, AlertRule, AlertRuleKind};
@@ -46,11 +48,13 @@ fn severity_rank(severity: &str) -> usize {
         .unwrap_or(crate::SEVERITIES.len())
 }
 
-/// Evaluates the `finding` rules on a completed job; deliveries run in the background.
-pub(crate) fn audit_completed(state: &Arc<AppState>, audit: &store::Audit, outcome: &JobOutcome) {
-    let JobOutcome::Succeeded(analysis) = outcome else {
-        return;
-    };
+/// Evaluates the `finding` rules on the findings stored for `audit`; deliveries run in
+/// the background.
+pub(crate) fn findings_stored(
+    state: &Arc<AppState>,
+    audit: &store::Audit,
+    findings: &[store::FindingData],
+) {
     for rule in &state.settings.alerts.rules {
         if rule.kind != AlertRuleKind::Finding
             || (!rule.tenants.is_empty() && !rule.tenants.contains(&audit.tenant_id))
@@ -58,8 +62,7 @@ pub(crate) fn audit_completed(state: &Arc<AppState>, audit: &store::Audit, outco
             continue;
         }
         let min = severity_rank(rule.min_severity.as_deref().unwrap_or("critical"));
-        let matching: Vec<&store::FindingData> = analysis
-            .findings
+        let matching: Vec<&store::FindingData> = findings
             .iter()
             .filter(|f| severity_rank(&f.severity) <= min)
             .collect();
@@ -91,7 +94,15 @@ pub(crate) fn audit_completed(state: &Arc<AppState>, audit: &store::Audit, outco
         let tenant = audit.tenant_id.clone();
         let occurrences = matching.len() as i64;
         tokio::spawn(async move {
-            raise(&state, &rule, Some(tenant), FINDINGS_KEY, occurrences, detail).await;
+            raise(
+                &state,
+                &rule,
+                Some(tenant),
+                FINDINGS_KEY,
+                occurrences,
+                detail,
+            )
+            .await;
         });
     }
 }
@@ -136,7 +147,12 @@ async fn raise(
 }
 
 /// Sends `alert` to each channel and records every attempt.
-async fn deliver(state: &AppState, alert: &store::Alert, channels: &[&AlertChannel], purpose: &'static str) {
+async fn deliver(
+    state: &AppState,
+    alert: &store::Alert,
+    channels: &[&AlertChannel],
+    purpose: &'static str,
+) {
     let egress = EgressPolicy::new(&state.settings.egress_allow_hosts);
     let notice = channels::Notice {
         alert: alert.clone(),
@@ -219,7 +235,11 @@ pub(crate) async fn evaluator(state: Arc<AppState>, mut stop: watch::Receiver<bo
     }
 }
 
-async fn evaluate(state: &AppState, rule: &AlertRule, memory: &mut Memory) -> Result<(), store::StoreError> {
+async fn evaluate(
+    state: &AppState,
+    rule: &AlertRule,
+    memory: &mut Memory,
+) -> Result<(), store::StoreError> {
     let now = now_ms();
     match rule.kind {
         AlertRuleKind::Finding => {}
@@ -233,15 +253,18 @@ async fn evaluate(state: &AppState, rule: &AlertRule, memory: &mut Memory) -> Re
                     .or_insert_with(Instant::now);
                 let sustained = rule.sustained.map_or(Duration::ZERO, |s| s.duration());
                 if since.elapsed() >= sustained {
-                    let summary = format!(
-                        "{depth} audits are queued, above the threshold of {threshold}"
-                    );
-                    let detail = json!({ "summary": summary, "queue_depth": depth, "threshold": threshold });
+                    let summary =
+                        format!("{depth} audits are queued, above the threshold of {threshold}");
+                    let detail =
+                        json!({ "summary": summary, "queue_depth": depth, "threshold": threshold });
                     raise(state, rule, None, SERVICE_KEY, 1, detail).await;
                 }
             } else {
                 memory.above_since.remove(&rule.name);
-                state.store.resolve_alerts(&rule.name, None, SERVICE_KEY, now).await?;
+                state
+                    .store
+                    .resolve_alerts(&rule.name, None, SERVICE_KEY, now)
+                    .await?;
             }
         }
         AlertRuleKind::AuditFailures => {
@@ -249,7 +272,11 @@ async fn evaluate(state: &AppState, rule: &AlertRule, memory: &mut Memory) -> Re
             let (finished, failed) = state.store.count_finished_audits(now - window).await?;
             let min = rule.min_count.unwrap_or(AUDIT_FAILURES_MIN_COUNT) as i64;
             let max = rule.max_share.map_or(1.0, |s| s.get());
-            let share = if finished > 0 { failed as f64 / finished as f64 } else { 0.0 };
+            let share = if finished > 0 {
+                failed as f64 / finished as f64
+            } else {
+                0.0
+            };
             if finished >= min && share > max {
                 let summary = format!(
                     "{failed} of {finished} audits finished in the last {} failed or timed out ({:.1} %, above {:.1} %)",
@@ -260,7 +287,10 @@ async fn evaluate(state: &AppState, rule: &AlertRule, memory: &mut Memory) -> Re
                 let detail = json!({ "summary": summary, "finished": finished, "failed": failed, "share": share });
                 raise(state, rule, None, SERVICE_KEY, 1, detail).await;
             } else {
-                state.store.resolve_alerts(&rule.name, None, SERVICE_KEY, now).await?;
+                state
+                    .store
+                    .resolve_alerts(&rule.name, None, SERVICE_KEY, now)
+                    .await?;
             }
         }
         AlertRuleKind::ErrorRate => {
@@ -280,7 +310,11 @@ async fn evaluate(state: &AppState, rule: &AlertRule, memory: &mut Memory) -> Re
             let errors = last_errors.saturating_sub(base_errors);
             let min = rule.min_count.unwrap_or(ERROR_RATE_MIN_COUNT);
             let max = rule.max_share.map_or(1.0, |s| s.get());
-            let share = if requests > 0 { errors as f64 / requests as f64 } else { 0.0 };
+            let share = if requests > 0 {
+                errors as f64 / requests as f64
+            } else {
+                0.0
+            };
             if requests >= min && share > max {
                 let summary = format!(
                     "{errors} of {requests} HTTP answers in the last {} were 5xx ({:.1} %, above {:.1} %)",
@@ -358,7 +392,9 @@ async fn escalate(state: &AppState) {
                     deliver(state, &alert, &channels, store::NOTIFICATION_ESCALATION).await;
                 }
                 Ok(false) => {}
-                Err(error) => tracing::warn!(%error, alert_id = %alert.id, "cannot escalate an alert"),
+                Err(error) => {
+                    tracing::warn!(%error, alert_id = %alert.id, "cannot escalate an alert")
+                }
             }
         }
     }
