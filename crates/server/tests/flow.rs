@@ -564,6 +564,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/api-keys", "post"),
     ("/api/v1/api-keys/{id}", "delete"),
     ("/api/v1/audit-log", "get"),
+    // Alerts
+    ("/api/v1/alerts", "get"),
+    ("/api/v1/alerts/{id}", "get"),
+    ("/api/v1/alerts/{id}/ack", "post"),
     ("/health", "get"),
     ("/health/live", "get"),
     ("/health/ready", "get"),
