@@ -81,6 +81,9 @@ pub struct ConfigFile {
     // Outbound HTTP and webhooks.
     pub egress: Option<EgressFile>,
     pub webhooks: Option<WebhooksFile>,
+    // Alert rules and channels, SMTP, egress.
+    pub alerts: Option<AlertsConfig>,
+    pub smtp: Option<SmtpFile>,
 }
 
 /// `[egress]`: where the service may send HTTP requests (webhooks, alert channels).
@@ -166,6 +169,9 @@ pub struct Settings {
     /// empty: none.
     pub egress_allow_hosts: Vec<String>,
     pub webhooks: WebhookSettings,
+    // Alert rules and channels, SMTP, egress.
+    pub alerts: AlertsConfig,
+    pub smtp: SmtpSettings,
 }
 
 /// A configuration problem, with where it came from.
@@ -239,6 +245,8 @@ impl Default for Settings {
             retention: Retention::default(),
             egress_allow_hosts: Vec::new(),
             webhooks: WebhookSettings::default(),
+            alerts: AlertsConfig::default(),
+            smtp: SmtpSettings::default(),
         }
     }
 }
@@ -277,6 +285,7 @@ pub const ENV_VARS: &[&str] = &[
     "WEB3AUDIT_WEBHOOKS_RETRY_BASE_MS",
     "WEB3AUDIT_WEBHOOKS_RETRY_MAX_MS",
     "WEB3AUDIT_WEBHOOKS_DISABLE_AFTER_FAILURES",
+    "WEB3AUDIT_SMTP_PASSWORD",
 ];
 
 impl ConfigFile {
@@ -406,6 +415,11 @@ impl ConfigFile {
             log_format: get("WEB3AUDIT_LOG_FORMAT"),
             log_level: get("WEB3AUDIT_LOG_LEVEL"),
             retention: RetentionFile::from_env(&get)?,
+            alerts: None,
+            smtp: get("WEB3AUDIT_SMTP_PASSWORD").map(|password| SmtpFile {
+                password: Some(Secret(password)),
+                ..SmtpFile::default()
+            }),
             egress: get("WEB3AUDIT_EGRESS_ALLOW_HOSTS").map(|v| EgressFile {
                 allow_hosts: Some(
                     v.split(',')
@@ -447,6 +461,12 @@ impl ConfigFile {
         }
         if let Some(r) = self.retention {
             r.apply(&mut s.retention);
+        }
+        if let Some(alerts) = self.alerts {
+            s.alerts = alerts;
+        }
+        if let Some(smtp) = self.smtp {
+            smtp.apply(&mut s.smtp);
         }
         if let Some(hosts) = self.egress.and_then(|e| e.allow_hosts) {
             s.egress_allow_hosts = hosts;
@@ -606,6 +626,7 @@ impl Settings {
                 "retry_base_ms must be at least 1 and at most retry_max_ms".into(),
             );
         }
+        validate_alerts(&self.alerts, &self.smtp)?;
         Ok(())
     }
 
@@ -796,6 +817,328 @@ impl RetentionFile {
     }
 }
 
+// Alert rules and channels, SMTP and egress. ---------------------------------------------
+
+/// A length of time written as a whole number and a unit: `500ms`, `30s`, `10m`, `2h`,
+/// `1d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Period(std::time::Duration);
+
+impl Period {
+    pub const fn from_millis(ms: u64) -> Self {
+        Period(std::time::Duration::from_millis(ms))
+    }
+    pub const fn from_secs(secs: u64) -> Self {
+        Period(std::time::Duration::from_secs(secs))
+    }
+    pub fn duration(self) -> std::time::Duration {
+        self.0
+    }
+    pub fn as_millis(self) -> i64 {
+        i64::try_from(self.0.as_millis()).unwrap_or(i64::MAX)
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number.parse().map_err(|_| {
+            format!("`{text}` is not a length of time like `30s`, `10m`, `2h` or `500ms`")
+        })?;
+        let ms_per_unit: u64 = match unit {
+            "ms" => 1,
+            "s" => 1000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => {
+                return Err(format!(
+                    "`{text}` has no known unit: write `ms`, `s`, `m`, `h` or `d` after the number"
+                ));
+            }
+        };
+        number
+            .checked_mul(ms_per_unit)
+            .map(Period::from_millis)
+            .ok_or_else(|| format!("`{text}` is too long"))
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.as_millis();
+        for (unit, size) in [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+        ] {
+            if ms >= size && ms.is_multiple_of(size) {
+                return write!(f, "{}{unit}", ms / size);
+            }
+        }
+        write!(f, "{ms}ms")
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A share between 0 and 1 (`0.05` is 5 %).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Share(f64);
+
+// Deserialization refuses NaN, so equality is total.
+impl Eq for Share {}
+
+impl Share {
+    pub fn new(value: f64) -> Option<Self> {
+        (0.0..=1.0).contains(&value).then_some(Share(value))
+    }
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl Serialize for Share {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Share {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        Share::new(value).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{value} is not a share between 0 and 1 (0.05 is 5 %)"
+            ))
+        })
+    }
+}
+
+/// Severity level of an alert, which decides the channels it reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertLevel {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl AlertLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertLevel::Critical => "critical",
+            AlertLevel::High => "high",
+            AlertLevel::Medium => "medium",
+            AlertLevel::Low => "low",
+        }
+    }
+}
+
+/// What a rule watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertRuleKind {
+    /// A finding at or above `min_severity` was stored (per tenant).
+    Finding,
+    /// The share of failed or timed-out audits among those finished in `window`.
+    AuditFailures,
+    /// Queued audits above `threshold` for `sustained`.
+    QueueDepth,
+    /// The share of HTTP 5xx answers of this process in `window`.
+    ErrorRate,
+}
+
+impl AlertRuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertRuleKind::Finding => "finding",
+            AlertRuleKind::AuditFailures => "audit_failures",
+            AlertRuleKind::QueueDepth => "queue_depth",
+            AlertRuleKind::ErrorRate => "error_rate",
+        }
+    }
+}
+
+fn default_cooldown() -> Period {
+    Period::from_secs(600)
+}
+
+fn default_evaluate_every() -> Period {
+    Period::from_secs(15)
+}
+
+/// `[[alerts.rules]]`: common fields, then the parameters of its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    pub name: String,
+    pub kind: AlertRuleKind,
+    /// The level of the alerts this rule raises.
+    pub severity: AlertLevel,
+    /// While an alert of this rule (and tenant) is open and younger than this, new
+    /// occurrences fold into it instead of sending another.
+    #[serde(default = "default_cooldown")]
+    pub cooldown: Period,
+    /// An alert still firing (not acknowledged) this long after it opened is sent once
+    /// more, to `escalate_to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_after: Option<Period>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalate_to: Vec<String>,
+    /// `finding`: the lowest finding severity that counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_severity: Option<String>,
+    /// `finding`: only these tenant ids (all tenants when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<String>,
+    /// `audit_failures`, `error_rate`: the window the share is measured over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Period>,
+    /// `audit_failures`, `error_rate`: the share above which the rule fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_share: Option<Share>,
+    /// `audit_failures`, `error_rate`: fewer audits (requests) than this in the window
+    /// never fire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_count: Option<u64>,
+    /// `queue_depth`: the depth above which the rule fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<u64>,
+    /// `queue_depth`: how long the depth must stay above the threshold (default: at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sustained: Option<Period>,
+}
+
+/// How a channel delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertChannelKind {
+    /// Signed JSON `POST` to `url`.
+    Webhook,
+    /// A Slack-compatible incoming webhook at `url`: JSON `{"text": ...}`.
+    Slack,
+    /// E-mail to `to` through `[smtp]`.
+    Email,
+}
+
+/// `[[alerts.channels]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertChannel {
+    pub name: String,
+    pub kind: AlertChannelKind,
+    /// The alert levels this channel receives.
+    pub levels: Vec<AlertLevel>,
+    /// `webhook`, `slack`: where to post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `webhook`: the HMAC-SHA256 signing key (at least 16 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Secret>,
+    /// `email`: recipients.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+}
+
+/// `[alerts]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// How often metric rules and escalations are evaluated.
+    #[serde(default = "default_evaluate_every")]
+    pub evaluate_every: Period,
+    #[serde(default)]
+    pub rules: Vec<AlertRule>,
+    #[serde(default)]
+    pub channels: Vec<AlertChannel>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            evaluate_every: default_evaluate_every(),
+            rules: Vec::new(),
+            channels: Vec::new(),
+        }
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartTls {
+    /// Upgrade with STARTTLS or fail.
+    #[default]
+    Required,
+    /// Upgrade when the server offers STARTTLS, else send in clear.
+    Opportunistic,
+    /// Never upgrade (a relay on the same host or network).
+    None,
+}
+
+/// `[smtp]` as written in the file (the password also from `WEB3AUDIT_SMTP_PASSWORD`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFile {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub starttls: Option<StartTls>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub from: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Option<Period>,
+}
+
+impl SmtpFile {
+    fn apply(self, s: &mut SmtpSettings) {
+        if self.host.is_some() {
+            s.host = self.host;
+        }
+        if let Some(port) = self.port {
+            s.port = port;
+        }
+        if let Some(starttls) = self.starttls {
+            s.starttls = starttls;
+        }
+        if self.username.is_some() {
+            s.username = self.username;
+        }
+        if self.password.is_some() {
+            s.password = self.password;
+        }
+        if self.from.is_some() {
+            s.from = self.from;
+        }
+        if self.ca_file.is_some() {
+            s.ca_file = self.ca_file;
+        }
+        if let Some(timeout) = self.timeout {
+            s.timeout = timeout;
+        }
+    }
+}
+
 /// Seconds from `3600`, `90s`, `15m`, `1h` or `1d`.
 pub fn parse_interval(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -917,4 +1260,288 @@ mod egress_and_webhook_tests {
             }
         }
     }
+}
+
+/// The SMTP server e-mail channels send through; unset `host`: no e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SmtpSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    pub port: u16,
+    pub starttls: StartTls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// PEM file of extra CA certificates to trust (a private CA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Period,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        SmtpSettings {
+            host: None,
+            port: 587,
+            starttls: StartTls::Required,
+            username: None,
+            password: None,
+            from: None,
+            ca_file: None,
+            timeout: Period::from_secs(30),
+        }
+    }
+}
+
+/// Severities of findings, most severe first (those of the analyzer).
+const FINDING_SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informational"];
+
+fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), ConfigError> {
+    let rule_error = |rule: &AlertRule, message: String| ConfigError::Invalid {
+        field: "alerts.rules",
+        message: format!("rule `{}` ({}): {message}", rule.name, rule.kind.as_str()),
+    };
+    let channel_error = |channel: &AlertChannel, message: String| ConfigError::Invalid {
+        field: "alerts.channels",
+        message: format!("channel `{}`: {message}", channel.name),
+    };
+    if alerts.evaluate_every < Period::from_millis(100) {
+        return Err(ConfigError::Invalid {
+            field: "alerts.evaluate_every",
+            message: "must be at least 100ms".into(),
+        });
+    }
+    let mut channel_names = std::collections::BTreeSet::new();
+    for channel in &alerts.channels {
+        if channel.name.trim().is_empty() {
+            return Err(channel_error(channel, "the name is empty".into()));
+        }
+        if !channel_names.insert(channel.name.as_str()) {
+            return Err(channel_error(
+                channel,
+                "another channel has this name".into(),
+            ));
+        }
+        if channel.levels.is_empty() {
+            return Err(channel_error(
+                channel,
+                "`levels` must name at least one of critical, high, medium, low".into(),
+            ));
+        }
+        let needs_url = matches!(
+            channel.kind,
+            AlertChannelKind::Webhook | AlertChannelKind::Slack
+        );
+        match (&channel.url, needs_url) {
+            (None, true) => return Err(channel_error(channel, "`url` is required".into())),
+            (Some(_), false) => {
+                return Err(channel_error(
+                    channel,
+                    "`url` does not apply to e-mail channels".into(),
+                ));
+            }
+            (Some(url), true) => {
+                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || url.contains(char::is_whitespace)
+                {
+                    return Err(channel_error(
+                        channel,
+                        format!("`{url}` is not an http:// or https:// URL"),
+                    ));
+                }
+            }
+            (None, false) => {}
+        }
+        match (channel.kind, &channel.secret) {
+            (AlertChannelKind::Webhook, None) => {
+                return Err(channel_error(
+                    channel,
+                    "`secret` is required: deliveries are signed with it".into(),
+                ));
+            }
+            (AlertChannelKind::Webhook, Some(secret)) if secret.expose().len() < 16 => {
+                return Err(channel_error(
+                    channel,
+                    "`secret` must be at least 16 characters".into(),
+                ));
+            }
+            (AlertChannelKind::Slack | AlertChannelKind::Email, Some(_)) => {
+                return Err(channel_error(
+                    channel,
+                    "`secret` applies to webhook channels only".into(),
+                ));
+            }
+            _ => {}
+        }
+        if channel.kind == AlertChannelKind::Email {
+            if channel.to.is_empty() {
+                return Err(channel_error(
+                    channel,
+                    "`to` must name at least one recipient".into(),
+                ));
+            }
+            for to in &channel.to {
+                if to.parse::<lettre::message::Mailbox>().is_err() {
+                    return Err(channel_error(
+                        channel,
+                        format!("`{to}` is not an e-mail address"),
+                    ));
+                }
+            }
+            if smtp.host.is_none() {
+                return Err(channel_error(
+                    channel,
+                    "e-mail channels need an [smtp] section with a host".into(),
+                ));
+            }
+        } else if !channel.to.is_empty() {
+            return Err(channel_error(
+                channel,
+                "`to` applies to e-mail channels only".into(),
+            ));
+        }
+    }
+
+    let mut rule_names = std::collections::BTreeSet::new();
+    for rule in &alerts.rules {
+        if rule.name.trim().is_empty() {
+            return Err(rule_error(rule, "the name is empty".into()));
+        }
+        if !rule_names.insert(rule.name.as_str()) {
+            return Err(rule_error(rule, "another rule has this name".into()));
+        }
+        if rule.cooldown < Period::from_secs(1) {
+            return Err(rule_error(rule, "`cooldown` must be at least 1s".into()));
+        }
+        match (&rule.escalate_after, rule.escalate_to.is_empty()) {
+            (Some(_), true) => {
+                return Err(rule_error(
+                    rule,
+                    "`escalate_after` needs `escalate_to` (channel names)".into(),
+                ));
+            }
+            (None, false) => {
+                return Err(rule_error(
+                    rule,
+                    "`escalate_to` needs `escalate_after`".into(),
+                ));
+            }
+            (Some(after), false) if after.duration().is_zero() => {
+                return Err(rule_error(rule, "`escalate_after` must be above 0".into()));
+            }
+            _ => {}
+        }
+        if let Some(unknown) = rule
+            .escalate_to
+            .iter()
+            .find(|name| !channel_names.contains(name.as_str()))
+        {
+            return Err(rule_error(
+                rule,
+                format!("`escalate_to` names `{unknown}`, which is not a channel"),
+            ));
+        }
+        // Which parameters the kind takes, and which it requires.
+        let given = [
+            ("min_severity", rule.min_severity.is_some()),
+            ("tenants", !rule.tenants.is_empty()),
+            ("window", rule.window.is_some()),
+            ("max_share", rule.max_share.is_some()),
+            ("min_count", rule.min_count.is_some()),
+            ("threshold", rule.threshold.is_some()),
+            ("sustained", rule.sustained.is_some()),
+        ];
+        let (takes, requires): (&[&str], &[&str]) = match rule.kind {
+            AlertRuleKind::Finding => (&["min_severity", "tenants"], &["min_severity"]),
+            AlertRuleKind::AuditFailures | AlertRuleKind::ErrorRate => (
+                &["window", "max_share", "min_count"],
+                &["window", "max_share"],
+            ),
+            AlertRuleKind::QueueDepth => (&["threshold", "sustained"], &["threshold"]),
+        };
+        for (param, present) in given {
+            if present && !takes.contains(&param) {
+                return Err(rule_error(
+                    rule,
+                    format!(
+                        "`{param}` does not apply to this kind (it takes {})",
+                        takes.join(", ")
+                    ),
+                ));
+            }
+            if !present && requires.contains(&param) {
+                return Err(rule_error(rule, format!("`{param}` is required")));
+            }
+        }
+        if let Some(min) = &rule.min_severity
+            && !FINDING_SEVERITIES.contains(&min.as_str())
+        {
+            return Err(rule_error(
+                rule,
+                format!(
+                    "`min_severity` `{min}` is not one of {}",
+                    FINDING_SEVERITIES.join(", ")
+                ),
+            ));
+        }
+        if rule.window.is_some_and(|w| w < Period::from_secs(1)) {
+            return Err(rule_error(rule, "`window` must be at least 1s".into()));
+        }
+        if rule.tenants.iter().any(|t| t.trim().is_empty()) {
+            return Err(rule_error(rule, "`tenants` holds an empty id".into()));
+        }
+    }
+
+    if let Some(host) = &smtp.host {
+        let smtp_error = |message: String| ConfigError::Invalid {
+            field: "smtp",
+            message,
+        };
+        if host.trim().is_empty() || host.contains(char::is_whitespace) {
+            return Err(smtp_error(format!("`{host}` is not a host name")));
+        }
+        if smtp.port == 0 {
+            return Err(smtp_error("`port` must be above 0".into()));
+        }
+        match &smtp.from {
+            None => return Err(smtp_error("`from` is required".into())),
+            Some(from) if from.parse::<lettre::message::Mailbox>().is_err() => {
+                return Err(smtp_error(format!(
+                    "`from` `{from}` is not an e-mail address"
+                )));
+            }
+            Some(_) => {}
+        }
+        if smtp.password.is_some() && smtp.username.is_none() {
+            return Err(smtp_error("`password` needs `username`".into()));
+        }
+        if smtp.password.is_some() && smtp.starttls == StartTls::None {
+            return Err(smtp_error(
+                "a password is never sent over an unencrypted connection: use starttls = \"required\""
+                    .into(),
+            ));
+        }
+        if let Some(path) = &smtp.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                smtp_error(format!("cannot read `ca_file` {}: {e}", path.display()))
+            })?;
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----")
+                || lettre::transport::smtp::client::Certificate::from_pem(&pem).is_err()
+            {
+                return Err(smtp_error(format!(
+                    "`ca_file` {} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+        }
+    } else if smtp.from.is_some() || smtp.username.is_some() || smtp.ca_file.is_some() {
+        return Err(ConfigError::Invalid {
+            field: "smtp",
+            message: "`host` is required".into(),
+        });
+    }
+    Ok(())
 }

@@ -120,6 +120,10 @@ impl Service {
             state.clone(),
             stop_rx.clone(),
         )));
+        tasks.push(tokio::spawn(notify::alerts::evaluator(
+            state.clone(),
+            stop_rx.clone(),
+        )));
         if role.runs_workers() {
             tasks.push(tokio::spawn(worker::dispatcher(
                 state.clone(),

@@ -233,13 +233,6 @@ impl HistoryKind {
             HistoryKind::AlertHistory => "alert_history",
         }
     }
-
-    fn unavailable(self) -> &'static str {
-        match self {
-            HistoryKind::WebhookDeliveries => "not swept",
-            HistoryKind::AlertHistory => "not swept: this build has no alert history",
-        }
-    }
 }
 
 /// What [`prune_history`] did for one kind.
@@ -263,7 +256,7 @@ async fn prune_history(
         HistoryKind::WebhookDeliveries => {
             Ok(History::Rows(store.prune_webhook_deliveries(before).await?))
         }
-        HistoryKind::AlertHistory => Ok(History::Skipped(kind.unavailable())),
+        HistoryKind::AlertHistory => Ok(History::Rows(store.prune_alert_history(before).await?)),
     }
 }
 

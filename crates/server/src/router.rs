@@ -14,7 +14,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::error::ApiError;
-use crate::handlers::{admin, audits, auth, findings, health, openapi, webhooks};
+use crate::handlers::{admin, alerts, audits, auth, findings, health, openapi, webhooks};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -128,6 +128,10 @@ fn api_routes() -> Router<Arc<AppState>> {
             "/api/v1/webhooks/{id}/deliveries",
             get(webhooks::deliveries),
         )
+        // Alerts
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/{id}", get(alerts::get))
+        .route("/api/v1/alerts/{id}/ack", post(alerts::acknowledge))
 }
 
 async fn track_metrics(

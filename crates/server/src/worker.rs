@@ -141,6 +141,7 @@ async fn run_job(state: Arc<AppState>, job: ClaimedJob, permit: OwnedSemaphorePe
                     for finding in &analysis.findings {
                         state.metrics.finding(&finding.severity);
                     }
+                    crate::notify::alerts::findings_stored(&state, &audit, &analysis.findings);
                 }
                 tracing::info!(audit_id = %id, status, elapsed_ms = started.elapsed().as_millis() as u64, "audit finished");
                 crate::notify::webhooks::audit_finished(&state, &audit.tenant_id, &id).await;

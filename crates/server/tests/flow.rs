@@ -572,6 +572,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/webhooks/{id}", "delete"),
     ("/api/v1/webhooks/{id}/test", "post"),
     ("/api/v1/webhooks/{id}/deliveries", "get"),
+    // Alerts
+    ("/api/v1/alerts", "get"),
+    ("/api/v1/alerts/{id}", "get"),
+    ("/api/v1/alerts/{id}/ack", "post"),
     ("/health", "get"),
     ("/health/live", "get"),
     ("/health/ready", "get"),

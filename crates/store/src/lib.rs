@@ -16,6 +16,7 @@
 //! - audit-trail appends are serialized across every process using the database, so the
 //!   trail stays one chain.
 
+mod alerts;
 pub mod backup;
 mod error;
 mod model;
@@ -27,6 +28,7 @@ mod webhooks;
 
 use std::sync::Arc;
 
+pub use alerts::*;
 pub use error::StoreError;
 pub use model::*;
 pub use postgres::PostgresStore;
@@ -291,4 +293,37 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<WebhookDelivery>>;
     /// Deletes finished deliveries (not pending) that finished before `before`.
     async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64>;
+
+    // Alerts
+    /// Records one firing of an alert rule: opens a new alert (`Opened`: to be sent)
+    /// unless the latest open alert of the same rule, tenant and dedup key was opened less
+    /// than `cooldown_ms` ago, in which case the occurrences fold into it (`Folded`). Open
+    /// alerts of the key older than the cooldown are resolved (superseded). Decided in one
+    /// transaction, serialized per key across every process sharing the database.
+    async fn raise_alert(&self, alert: &NewAlert) -> Result<RaisedAlert>;
+    async fn get_alert(&self, id: &str) -> Result<Option<Alert>>;
+    /// Alerts, latest first.
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>>;
+    /// Acknowledges a firing alert; returns the alert as it is afterwards (unchanged when
+    /// it was not firing), `None` when there is no such alert.
+    async fn acknowledge_alert(&self, id: &str, actor: &str, now: i64) -> Result<Option<Alert>>;
+    /// Resolves the open alerts of a key (its condition cleared); returns how many.
+    async fn resolve_alerts(
+        &self,
+        rule: &str,
+        tenant_id: Option<&str>,
+        dedup_key: &str,
+        now: i64,
+    ) -> Result<u64>;
+    /// Marks a firing, not yet escalated alert as escalated; false when it was
+    /// acknowledged, resolved or escalated meanwhile (by any process).
+    async fn claim_alert_escalation(&self, id: &str, now: i64) -> Result<bool>;
+    async fn record_alert_notification(&self, notification: &AlertNotification) -> Result<()>;
+    async fn list_alert_notifications(&self, alert_id: &str) -> Result<Vec<AlertNotification>>;
+    /// Audits of every tenant that reached succeeded, failed or timed_out at or after
+    /// `since`: `(finished, failed or timed out)`.
+    async fn count_finished_audits(&self, since: i64) -> Result<(i64, i64)>;
+    /// Deletes acknowledged and resolved alerts last seen before `before_ms`, with their
+    /// notifications (firing alerts are kept); returns the number of alerts deleted.
+    async fn prune_alert_history(&self, before_ms: i64) -> Result<u64>;
 }

@@ -39,6 +39,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/postgres/0003_webhooks.sql"),
     ),
     (
+        4,
+        "alerts",
+        include_str!("../migrations/postgres/0004_alerts.sql"),
+    ),
+    (
         5,
         "audit_log_checkpoints",
         include_str!("../migrations/postgres/0005_audit_log_checkpoints.sql"),
@@ -1442,6 +1447,53 @@ impl Store for PostgresStore {
     }
     async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64> {
         webhooks::prune_webhook_deliveries(self, before).await
+    }
+
+    // Alerts
+    async fn raise_alert(&self, alert: &NewAlert) -> Result<RaisedAlert> {
+        alerts::postgres::raise(&self.pool, alert).await
+    }
+
+    async fn get_alert(&self, id: &str) -> Result<Option<Alert>> {
+        alerts::postgres::get(&self.pool, id).await
+    }
+
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>> {
+        alerts::postgres::list(&self.pool, filter).await
+    }
+
+    async fn acknowledge_alert(&self, id: &str, actor: &str, now: i64) -> Result<Option<Alert>> {
+        alerts::postgres::acknowledge(&self.pool, id, actor, now).await
+    }
+
+    async fn resolve_alerts(
+        &self,
+        rule: &str,
+        tenant_id: Option<&str>,
+        dedup_key: &str,
+        now: i64,
+    ) -> Result<u64> {
+        alerts::postgres::resolve(&self.pool, rule, tenant_id, dedup_key, now).await
+    }
+
+    async fn claim_alert_escalation(&self, id: &str, now: i64) -> Result<bool> {
+        alerts::postgres::claim_escalation(&self.pool, id, now).await
+    }
+
+    async fn record_alert_notification(&self, notification: &AlertNotification) -> Result<()> {
+        alerts::postgres::record_notification(&self.pool, notification).await
+    }
+
+    async fn list_alert_notifications(&self, alert_id: &str) -> Result<Vec<AlertNotification>> {
+        alerts::postgres::notifications(&self.pool, alert_id).await
+    }
+
+    async fn count_finished_audits(&self, since: i64) -> Result<(i64, i64)> {
+        alerts::postgres::count_finished(&self.pool, since).await
+    }
+
+    async fn prune_alert_history(&self, before_ms: i64) -> Result<u64> {
+        alerts::postgres::prune(&self.pool, before_ms).await
     }
 }
 

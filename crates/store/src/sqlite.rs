@@ -35,6 +35,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_webhooks.sql"),
     ),
     (
+        4,
+        "alerts",
+        include_str!("../migrations/sqlite/0004_alerts.sql"),
+    ),
+    (
         5,
         "audit_log_checkpoints",
         include_str!("../migrations/sqlite/0005_audit_log_checkpoints.sql"),
@@ -1335,6 +1340,53 @@ impl Store for SqliteStore {
     }
     async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64> {
         webhooks::prune_webhook_deliveries(self, before).await
+    }
+
+    // Alerts
+    async fn raise_alert(&self, alert: &NewAlert) -> Result<RaisedAlert> {
+        alerts::sqlite::raise(&self.writer, alert).await
+    }
+
+    async fn get_alert(&self, id: &str) -> Result<Option<Alert>> {
+        alerts::sqlite::get(&self.reader, id).await
+    }
+
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>> {
+        alerts::sqlite::list(&self.reader, filter).await
+    }
+
+    async fn acknowledge_alert(&self, id: &str, actor: &str, now: i64) -> Result<Option<Alert>> {
+        alerts::sqlite::acknowledge(&self.writer, id, actor, now).await
+    }
+
+    async fn resolve_alerts(
+        &self,
+        rule: &str,
+        tenant_id: Option<&str>,
+        dedup_key: &str,
+        now: i64,
+    ) -> Result<u64> {
+        alerts::sqlite::resolve(&self.writer, rule, tenant_id, dedup_key, now).await
+    }
+
+    async fn claim_alert_escalation(&self, id: &str, now: i64) -> Result<bool> {
+        alerts::sqlite::claim_escalation(&self.writer, id, now).await
+    }
+
+    async fn record_alert_notification(&self, notification: &AlertNotification) -> Result<()> {
+        alerts::sqlite::record_notification(&self.writer, notification).await
+    }
+
+    async fn list_alert_notifications(&self, alert_id: &str) -> Result<Vec<AlertNotification>> {
+        alerts::sqlite::notifications(&self.reader, alert_id).await
+    }
+
+    async fn count_finished_audits(&self, since: i64) -> Result<(i64, i64)> {
+        alerts::sqlite::count_finished(&self.reader, since).await
+    }
+
+    async fn prune_alert_history(&self, before_ms: i64) -> Result<u64> {
+        alerts::sqlite::prune(&self.writer, before_ms).await
     }
 }
 

@@ -313,6 +313,7 @@ pub(crate) async fn submit(
         }
         // Webhooks: an audit answered from the cache is finished already.
         crate::notify::webhooks::audit_finished(&state, &audit.tenant_id, &audit.id).await;
+        crate::notify::alerts::findings_stored(&state, &audit, &cached.findings);
     } else {
         state.submitted.notify_one();
     }

@@ -1,6 +1,7 @@
 //! Handlers per resource, and the JSON views they answer with.
 
 pub(crate) mod admin;
+pub(crate) mod alerts;
 pub(crate) mod audits;
 pub(crate) mod auth;
 pub(crate) mod findings;

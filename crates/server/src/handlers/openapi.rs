@@ -86,6 +86,48 @@ fn paging() -> [Value; 2] {
 
 /// The document as a value (also used by tests).
 pub fn openapi() -> Value {
+    let mut document = core_document();
+    alert_operations(&mut document);
+    document
+}
+
+/// Alerts: history, one alert with its notifications, acknowledgement.
+fn alert_operations(document: &mut Value) {
+    let levels = json!(["critical", "high", "medium", "low"]);
+    let visibility =
+        "Operator admins see every alert; other admins see the alerts of their tenant.";
+    let paths = &mut document["paths"];
+    paths["/api/v1/alerts"] = json!({ "get": op(&format!("Alerts, latest first. {visibility}"), Some("admin"), json!([
+            query("state", json!({ "type": "string", "enum": ["firing", "acknowledged", "resolved"] }), "Only alerts in this state"),
+            query("severity", json!({ "type": "string", "enum": levels }), "Only alerts of this level"),
+            query("since", json!({ "type": "integer" }), "Unix milliseconds: alerts last seen at or after"),
+            query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "At most this many")]),
+        None, ("200", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Alert") } } })),
+        &["400", "401", "403", "429"]) });
+    paths["/api/v1/alerts/{id}"] = json!({ "get": op(&format!("One alert with its notifications. {visibility}"), Some("admin"),
+        json!([path_id("alert")]), None,
+        ("200", json!({ "allOf": [r("Alert"), { "type": "object", "properties": { "notifications": { "type": "array", "items": r("AlertNotification") } } }] })),
+        &["401", "403", "404", "429"]) });
+    paths["/api/v1/alerts/{id}/ack"] = json!({ "post": op("Acknowledge a firing alert (stops its escalation; recorded in the audit trail)", Some("admin"),
+        json!([path_id("alert")]), None, ("200", r("Alert")), &["401", "403", "404", "409", "429"]) });
+    let schemas = &mut document["components"]["schemas"];
+    schemas["Alert"] = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "rule": { "type": "string" }, "severity": { "type": "string", "enum": levels },
+        "state": { "type": "string", "enum": ["firing", "acknowledged", "resolved"] },
+        "tenant_id": { "type": ["string", "null"], "description": "null for a service-wide alert" },
+        "dedup_key": { "type": "string" },
+        "first_seen": { "type": "string", "format": "date-time" }, "last_seen": { "type": "string", "format": "date-time" },
+        "occurrences": { "type": "integer", "description": "Occurrences folded into this alert during its cooldown, the first included" },
+        "escalated_at": { "type": ["string", "null"], "format": "date-time" },
+        "acknowledged_by": { "type": ["string", "null"] }, "acknowledged_at": { "type": ["string", "null"], "format": "date-time" },
+        "resolved_at": { "type": ["string", "null"], "format": "date-time" }, "detail": { "type": "object" } } });
+    schemas["AlertNotification"] = json!({ "type": "object", "properties": {
+        "channel": { "type": "string" }, "purpose": { "type": "string", "enum": ["initial", "escalation"] },
+        "status": { "type": "string", "enum": ["sent", "failed"] }, "error": { "type": ["string", "null"] },
+        "created_at": { "type": "string", "format": "date-time" } } });
+}
+
+fn core_document() -> Value {
     let severities = json!(["critical", "high", "medium", "low", "informational"]);
     let statuses = json!([
         "queued",
