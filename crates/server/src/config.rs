@@ -77,6 +77,9 @@ pub struct ConfigFile {
     pub shutdown_grace_secs: Option<u64>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
+    // Dashboard
+    pub dashboard_cookie_secure: Option<bool>,
+    pub dashboard_session_ttl_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -110,6 +113,12 @@ pub struct Settings {
     pub shutdown_grace_secs: u64,
     pub log_format: String,
     pub log_level: String,
+    // Dashboard
+    /// Marks the dashboard cookies `Secure` (and names them `__Host-…`). Turn off only
+    /// to use the dashboard over plain HTTP on a host other than localhost.
+    pub dashboard_cookie_secure: bool,
+    /// How long a dashboard sign-in lasts.
+    pub dashboard_session_ttl_secs: u64,
 }
 
 /// A configuration problem, with where it came from.
@@ -180,6 +189,8 @@ impl Default for Settings {
             shutdown_grace_secs: 30,
             log_format: "json".into(),
             log_level: "info".into(),
+            dashboard_cookie_secure: true,
+            dashboard_session_ttl_secs: 8 * 3600,
         }
     }
 }
@@ -207,6 +218,8 @@ pub const ENV_VARS: &[&str] = &[
     "WEB3AUDIT_SHUTDOWN_GRACE_SECS",
     "WEB3AUDIT_LOG_FORMAT",
     "WEB3AUDIT_LOG_LEVEL",
+    "WEB3AUDIT_DASHBOARD_COOKIE_SECURE",
+    "WEB3AUDIT_DASHBOARD_SESSION_TTL_SECS",
 ];
 
 impl ConfigFile {
@@ -308,6 +321,14 @@ impl ConfigFile {
             )?,
             log_format: get("WEB3AUDIT_LOG_FORMAT"),
             log_level: get("WEB3AUDIT_LOG_LEVEL"),
+            dashboard_cookie_secure: num(
+                "WEB3AUDIT_DASHBOARD_COOKIE_SECURE",
+                get("WEB3AUDIT_DASHBOARD_COOKIE_SECURE"),
+            )?,
+            dashboard_session_ttl_secs: num(
+                "WEB3AUDIT_DASHBOARD_SESSION_TTL_SECS",
+                get("WEB3AUDIT_DASHBOARD_SESSION_TTL_SECS"),
+            )?,
         })
     }
 
@@ -333,7 +354,9 @@ impl ConfigFile {
             max_attempts,
             shutdown_grace_secs,
             log_format,
-            log_level
+            log_level,
+            dashboard_cookie_secure,
+            dashboard_session_ttl_secs
         );
         if let Some(secret) = self.secret_key {
             s.secret_key = Some(secret);
@@ -460,6 +483,12 @@ impl Settings {
         }
         if !matches!(self.log_format.as_str(), "json" | "text") {
             return invalid("log_format", "must be `json` or `text`".into());
+        }
+        if !(60..=30 * 86_400).contains(&self.dashboard_session_ttl_secs) {
+            return invalid(
+                "dashboard_session_ttl_secs",
+                "must be between 60 and 2592000 (30 days)".into(),
+            );
         }
         Ok(())
     }
