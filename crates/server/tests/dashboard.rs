@@ -266,8 +266,9 @@ async fn sign_in_sets_a_strict_session_cookie_and_sign_out_revokes_it() {
     assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'"));
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
     assert_eq!(list.headers[header::CACHE_CONTROL], "no-store");
-    let css_url = list.body.split("href=\"/assets/").nth(1).unwrap().split('"').next().unwrap();
-    let css = browser.get(&format!("/assets/{css_url}")).await;
+    // Attribute values are escaped (`/` as `&#x2f;`); the version is what matters.
+    let version = list.body.split("dashboard.css?v=").nth(1).unwrap().split('"').next().unwrap();
+    let css = browser.get(&format!("/assets/dashboard.css?v={version}")).await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
 
@@ -314,7 +315,9 @@ async fn posts_without_the_session_token_or_from_another_origin_are_refused() {
     browser.get("/audits").await;
     let csrf = browser.token();
     let response = browser
-        .post(&path)
+        .client
+        .post(server.url(&path))
+        .header(header::COOKIE, browser.cookie.clone().unwrap())
         .header(header::ORIGIN, "https://evil.example")
         .form(&[("csrf", csrf.as_str()), ("state", "confirmed")])
         .send()
