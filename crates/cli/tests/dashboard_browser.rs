@@ -88,7 +88,10 @@ async fn wait_for(client: &Client, what: &str, done: impl Fn(&str) -> bool) -> S
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    panic!("timed out waiting for {what}: {}", client.source().await.unwrap());
+    panic!(
+        "timed out waiting for {what}: {}",
+        client.source().await.unwrap()
+    );
 }
 
 async fn sign_in(client: &Client, base: &str, email: &str, password: &str) {
@@ -125,7 +128,10 @@ async fn sign_out(client: &Client) {
         .click()
         .await
         .unwrap();
-    wait_for(client, "the sign-in page", |s| s.contains("<h1>Sign in</h1>")).await;
+    wait_for(client, "the sign-in page", |s| {
+        s.contains("<h1>Sign in</h1>")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -168,7 +174,12 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     );
     let driver_url = format!("http://127.0.0.1:{driver_port}");
     for _ in 0..100 {
-        if http.get(format!("{driver_url}/status")).send().await.is_ok() {
+        if http
+            .get(format!("{driver_url}/status"))
+            .send()
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -202,7 +213,10 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         .click()
         .await
         .unwrap();
-    wait_for(&client, "the submit form", |s| s.contains("<h1>New audit</h1>")).await;
+    wait_for(&client, "the submit form", |s| {
+        s.contains("<h1>New audit</h1>")
+    })
+    .await;
     for (id, text) in [
         ("project", "wallet"),
         ("file_name", "Wallet.sol"),
@@ -245,8 +259,16 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     let url = client.current_url().await.unwrap();
     assert_eq!(url.fragment(), Some("L11"));
     let line = client.find(Locator::Id("L11")).await.unwrap();
-    assert_eq!(line.attr("class").await.unwrap().as_deref(), Some("line flagged"));
-    assert!(line.text().await.unwrap().contains("require(tx.origin == owner);"));
+    assert_eq!(
+        line.attr("class").await.unwrap().as_deref(),
+        Some("line flagged")
+    );
+    assert!(
+        line.text()
+            .await
+            .unwrap()
+            .contains("require(tx.origin == owner);")
+    );
     let visible = client
         .execute(
             "const r = document.getElementById('L11').getBoundingClientRect(); \
@@ -255,7 +277,11 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         )
         .await
         .unwrap();
-    assert_eq!(visible, Value::Bool(true), "the flagged line is scrolled into view");
+    assert_eq!(
+        visible,
+        Value::Bool(true),
+        "the flagged line is scrolled into view"
+    );
     screenshot(&client, "finding").await;
 
     client
@@ -287,7 +313,10 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     screenshot(&client, "finding-triaged").await;
 
     client.goto(&format!("{base}/security")).await.unwrap();
-    wait_for(&client, "the security page", |s| s.contains("<svg class=\"chart\"")).await;
+    wait_for(&client, "the security page", |s| {
+        s.contains("<svg class=\"chart\"")
+    })
+    .await;
     screenshot(&client, "security").await;
     client.goto(&format!("{base}/usage")).await.unwrap();
     wait_for(&client, "the usage page", |s| s.contains("Usage of acme")).await;
@@ -296,7 +325,10 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     screenshot(&client, "audits").await;
     sign_out(&client).await;
     client.goto(&format!("{base}/audits")).await.unwrap();
-    wait_for(&client, "the sign-in page", |s| s.contains("<h1>Sign in</h1>")).await;
+    wait_for(&client, "the sign-in page", |s| {
+        s.contains("<h1>Sign in</h1>")
+    })
+    .await;
 
     // A viewer: no submit form, and a forged submission is refused.
     sign_in(&client, &base, "viewer@acme.test", "a long viewer password").await;

@@ -187,13 +187,30 @@ async fn run(label: &str, url: &str) {
         .unwrap();
     // Sign in as a browser does.
     let form = client.get(format!("{base}/login")).send().await.unwrap();
-    let nonce = form.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let nonce = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let html = form.text().await.unwrap();
-    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let answer = client
         .post(format!("{base}/login"))
         .header("cookie", &nonce)
-        .form(&[("csrf", csrf.as_str()), ("email", "admin@bench.test"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "admin@bench.test"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -209,10 +226,17 @@ async fn run(label: &str, url: &str) {
     let middle = ids[ids.len() / 2].clone();
     let pages: Vec<(&str, Vec<String>)> = vec![
         ("audits (first page)", vec!["/audits".into()]),
-        ("audits (older page)", vec![format!("/audits?before={middle}")]),
+        (
+            "audits (older page)",
+            vec![format!("/audits?before={middle}")],
+        ),
         (
             "audit (50 findings, compared)",
-            ids.iter().rev().step_by(37).map(|id| format!("/audits/{id}")).collect(),
+            ids.iter()
+                .rev()
+                .step_by(37)
+                .map(|id| format!("/audits/{id}"))
+                .collect(),
         ),
         (
             "finding (400-line source)",
@@ -226,14 +250,25 @@ async fn run(label: &str, url: &str) {
         ("security", vec!["/security".into()]),
         ("usage", vec!["/usage".into()]),
     ];
-    println!("\n{label}: {AUDITS} audits, {} findings, {ROUNDS} requests per page", AUDITS * FINDINGS_PER_AUDIT);
-    println!("{:<32} {:>9} {:>9} {:>9}", "page", "p50 ms", "p95 ms", "max ms");
+    println!(
+        "\n{label}: {AUDITS} audits, {} findings, {ROUNDS} requests per page",
+        AUDITS * FINDINGS_PER_AUDIT
+    );
+    println!(
+        "{:<32} {:>9} {:>9} {:>9}",
+        "page", "p50 ms", "p95 ms", "max ms"
+    );
     let _ = newest;
     for (name, paths) in pages {
         let mut times = Vec::with_capacity(ROUNDS);
         // One warm-up request per path.
         for path in &paths {
-            client.get(format!("{base}{path}")).header("cookie", &session).send().await.unwrap();
+            client
+                .get(format!("{base}{path}"))
+                .header("cookie", &session)
+                .send()
+                .await
+                .unwrap();
         }
         for round in 0..ROUNDS {
             let path = &paths[round % paths.len()];
@@ -247,7 +282,11 @@ async fn run(label: &str, url: &str) {
             let status = response.status();
             let body = response.bytes().await.unwrap();
             times.push(started.elapsed());
-            assert!(status.is_success(), "{path}: {status}: {}", String::from_utf8_lossy(&body));
+            assert!(
+                status.is_success(),
+                "{path}: {status}: {}",
+                String::from_utf8_lossy(&body)
+            );
         }
         times.sort();
         println!(
@@ -272,13 +311,27 @@ async fn main() {
     if let Ok(base) = std::env::var("WEB3AUDIT_BENCH_POSTGRES_URL") {
         // A schema of its own, so that the database may be reused.
         let schema = format!("dashboard_bench_{}", std::process::id());
-        let admin = sqlx::PgPool::connect(&base).await.expect("the PostgreSQL database answers");
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
+        let admin = sqlx::PgPool::connect(&base)
+            .await
+            .expect("the PostgreSQL database answers");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .unwrap();
         let separator = if base.contains('?') { '&' } else { '?' };
-        run("PostgreSQL", &format!("{base}{separator}options[search_path]={schema}")).await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin).await.unwrap();
+        run(
+            "PostgreSQL",
+            &format!("{base}{separator}options[search_path]={schema}"),
+        )
+        .await;
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
         admin.close().await;
     } else {
-        eprintln!("PostgreSQL skipped: set WEB3AUDIT_BENCH_POSTGRES_URL to a database URL to measure it too");
+        eprintln!(
+            "PostgreSQL skipped: set WEB3AUDIT_BENCH_POSTGRES_URL to a database URL to measure it too"
+        );
     }
 }

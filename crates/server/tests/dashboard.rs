@@ -112,7 +112,11 @@ impl<'a> Browser<'a> {
         let boundary = "----dashboard-test-boundary-7f3a";
         let mut body = Vec::new();
         for (name, file_name, content) in parts {
-            write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").unwrap();
+            write!(
+                body,
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+            )
+            .unwrap();
             if let Some(file_name) = file_name {
                 write!(
                     body,
@@ -208,9 +212,7 @@ async fn create_user(server: &TestServer, email: &str, role: &str, tenant: Optio
     if let Some(tenant) = tenant {
         body["tenant_id"] = json!(tenant);
     }
-    let (status, created) = server
-        .post(&server.admin_key, "/api/v1/users", body)
-        .await;
+    let (status, created) = server.post(&server.admin_key, "/api/v1/users", body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
 }
 
@@ -262,15 +264,31 @@ async fn sign_in_sets_a_strict_session_cookie_and_sign_out_revokes_it() {
     }
     let list = browser.get("/audits").await;
     assert_eq!(list.status, StatusCode::OK);
-    let csp = list.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let csp = list.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'"));
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
     assert_eq!(list.headers[header::CACHE_CONTROL], "no-store");
     // Attribute values are escaped (`/` as `&#x2f;`); the version is what matters.
-    let version = list.body.split("dashboard.css?v=").nth(1).unwrap().split('"').next().unwrap();
-    let css = browser.get(&format!("/assets/dashboard.css?v={version}")).await;
+    let version = list
+        .body
+        .split("dashboard.css?v=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let css = browser
+        .get(&format!("/assets/dashboard.css?v={version}"))
+        .await;
     assert_eq!(css.status, StatusCode::OK);
-    assert!(css.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
+    assert!(
+        css.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
 
     // The store keeps a hash of the token, never the token.
     let pool = sqlx::SqlitePool::connect(&server.db_url).await.unwrap();
@@ -285,7 +303,11 @@ async fn sign_in_sets_a_strict_session_cookie_and_sign_out_revokes_it() {
     let csrf = browser.token();
     let out = browser.post_form("/logout", &[("csrf", &csrf)]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert!(set_cookies(&out.headers).iter().any(|(n, v, c)| n == &name && v.is_empty() && c.contains("Max-Age=0")));
+    assert!(
+        set_cookies(&out.headers)
+            .iter()
+            .any(|(n, v, c)| n == &name && v.is_empty() && c.contains("Max-Age=0"))
+    );
     // The old cookie is worth nothing now.
     let after = browser.get("/audits").await;
     assert_eq!(after.location(), "/login");
@@ -296,7 +318,9 @@ async fn sign_in_sets_a_strict_session_cookie_and_sign_out_revokes_it() {
 #[tokio::test]
 async fn posts_without_the_session_token_or_from_another_origin_are_refused() {
     let server = server().await;
-    let audit = server.submit(&server.admin_key, &[("Token.sol", TOKEN_SOL)]).await;
+    let audit = server
+        .submit(&server.admin_key, &[("Token.sol", TOKEN_SOL)])
+        .await;
     server.wait_final(&server.admin_key, &audit).await;
     let finding = format!("{audit}-f0");
     let mut browser =
@@ -332,16 +356,25 @@ async fn posts_without_the_session_token_or_from_another_origin_are_refused() {
     let answer = stranger
         .post_form(
             "/login",
-            &[("csrf", &csrf), ("email", &server.admin_email), ("password", &server.admin_password)],
+            &[
+                ("csrf", &csrf),
+                ("email", &server.admin_email),
+                ("password", &server.admin_password),
+            ],
         )
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
 
-    let (_, body) = server.get(&server.admin_key, &format!("/api/v1/findings/{finding}")).await;
+    let (_, body) = server
+        .get(&server.admin_key, &format!("/api/v1/findings/{finding}"))
+        .await;
     assert_eq!(body["triage_state"], "open", "nothing was changed");
     let rejected = trail_actions(&server, "csrf.rejected").await;
     assert!(!rejected.is_empty());
-    assert_eq!(rejected.last().unwrap()["detail"]["attempted"], "triage findings");
+    assert_eq!(
+        rejected.last().unwrap()["detail"]["attempted"],
+        "triage findings"
+    );
 
     // With the token and from this origin, the same post goes through.
     let csrf = csrf_of_session(&mut browser).await;
@@ -408,12 +441,21 @@ async fn another_tenants_audits_and_findings_are_not_found() {
     let mut browser =
         Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
     assert!(!browser.get("/audits").await.body.contains(&audit[..8]));
-    assert_eq!(browser.get(&format!("/audits/{audit}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        browser.get(&format!("/audits/{audit}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let finding = format!("{audit}-f0");
-    assert_eq!(browser.get(&format!("/findings/{finding}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        browser.get(&format!("/findings/{finding}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let csrf = csrf_of_session(&mut browser).await;
     let triage = browser
-        .post_form(&format!("/findings/{finding}/triage"), &[("csrf", &csrf), ("state", "fixed")])
+        .post_form(
+            &format!("/findings/{finding}/triage"),
+            &[("csrf", &csrf), ("state", "fixed")],
+        )
         .await;
     assert_eq!(triage.status, StatusCode::NOT_FOUND);
 
@@ -440,7 +482,13 @@ async fn a_finding_shows_its_flagged_line_and_triage_round_trips_with_history() 
 
     let finding = browser.get(&format!("/findings/{audit}-f0")).await;
     assert_eq!(finding.status, StatusCode::OK);
-    assert!(finding.body.contains("<div class=\"line flagged\" id=\"L5\">"), "{}", finding.body);
+    assert!(
+        finding
+            .body
+            .contains("<div class=\"line flagged\" id=\"L5\">"),
+        "{}",
+        finding.body
+    );
     assert!(finding.body.contains("<div class=\"line\" id=\"L4\">"));
     assert!(finding.body.contains("No triage yet"));
 
@@ -448,7 +496,11 @@ async fn a_finding_shows_its_flagged_line_and_triage_round_trips_with_history() 
     let answer = browser
         .post_form(
             &format!("/findings/{audit}-f0/triage"),
-            &[("csrf", &csrf), ("state", "confirmed"), ("comment", "exploitable by a phishing contract")],
+            &[
+                ("csrf", &csrf),
+                ("state", "confirmed"),
+                ("comment", "exploitable by a phishing contract"),
+            ],
         )
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
@@ -462,11 +514,17 @@ async fn a_finding_shows_its_flagged_line_and_triage_round_trips_with_history() 
         .get(&server.admin_key, &format!("/api/v1/findings/{audit}-f0"))
         .await;
     assert_eq!(api["triage_state"], "confirmed");
-    assert_eq!(api["history"][0]["comment"], "exploitable by a phishing contract");
+    assert_eq!(
+        api["history"][0]["comment"],
+        "exploitable by a phishing contract"
+    );
     assert_eq!(trail_actions(&server, "triage.changed").await.len(), 1);
 
     let invalid = browser
-        .post_form(&format!("/findings/{audit}-f0/triage"), &[("csrf", &csrf), ("state", "gone")])
+        .post_form(
+            &format!("/findings/{audit}-f0/triage"),
+            &[("csrf", &csrf), ("state", "gone")],
+        )
         .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     server.stop().await;
@@ -489,13 +547,37 @@ async fn findings_missing_from_the_previous_audit_of_the_project_are_marked_new(
     server.wait_final(&server.admin_key, &second).await;
 
     let page = browser.get(&format!("/audits/{second}")).await.body;
-    assert!(page.contains(&format!("href=\"/audits/{first}\"")), "{page}");
-    assert!(page.contains("<strong>1 new</strong>, <strong>1 fixed</strong>"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/audits/{first}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("<strong>1 new</strong>, <strong>1 fixed</strong>"),
+        "{page}"
+    );
     // The second finding (line 3, `c`) is the new one.
-    let new_item = page.split(&format!("/findings/{second}-f1#L3")).nth(1).unwrap();
-    assert!(new_item.split("</li>").next().unwrap().contains("badge new"));
-    let old_item = page.split(&format!("/findings/{second}-f0#L2")).nth(1).unwrap();
-    assert!(!old_item.split("</li>").next().unwrap().contains("badge new"));
+    let new_item = page
+        .split(&format!("/findings/{second}-f1#L3"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        new_item
+            .split("</li>")
+            .next()
+            .unwrap()
+            .contains("badge new")
+    );
+    let old_item = page
+        .split(&format!("/findings/{second}-f0#L2"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        !old_item
+            .split("</li>")
+            .next()
+            .unwrap()
+            .contains("badge new")
+    );
 
     // Without a project name, the same file names make the project.
     let third = browser.submit("", "V.sol", v1).await;
@@ -503,8 +585,13 @@ async fn findings_missing_from_the_previous_audit_of_the_project_are_marked_new(
     let fourth = browser.submit("", "V.sol", v2).await;
     server.wait_final(&server.admin_key, &fourth).await;
     let page = browser.get(&format!("/audits/{fourth}")).await.body;
-    assert!(page.contains(&format!("href=\"/audits/{third}\"")), "{page}");
-    let (_, api) = server.get(&server.admin_key, &format!("/api/v1/audits/{fourth}")).await;
+    assert!(
+        page.contains(&format!("href=\"/audits/{third}\"")),
+        "{page}"
+    );
+    let (_, api) = server
+        .get(&server.admin_key, &format!("/api/v1/audits/{fourth}"))
+        .await;
     assert_eq!(api["project"], "V.sol");
     server.stop().await;
 }
@@ -527,7 +614,11 @@ async fn hostile_source_and_names_are_shown_as_text() {
         let page = browser.get(&path).await;
         assert_eq!(page.status, StatusCode::OK);
         for markup in ["<script>", "<img", "<b onmouseover"] {
-            assert!(!page.body.contains(markup), "{path} carries {markup}: {}", page.body);
+            assert!(
+                !page.body.contains(markup),
+                "{path} carries {markup}: {}",
+                page.body
+            );
         }
     }
     let finding = browser.get(&format!("/findings/{audit}-f0")).await.body;
@@ -563,7 +654,11 @@ async fn uploaded_files_and_archives_are_audited_under_the_api_limits() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    let audit = answer.location().strip_prefix("/audits/").unwrap().to_string();
+    let audit = answer
+        .location()
+        .strip_prefix("/audits/")
+        .unwrap()
+        .to_string();
     let done = server.wait_final(&server.admin_key, &audit).await;
     assert_eq!(done["file_count"], 2);
     assert_eq!(done["finding_count"], 2);
@@ -594,7 +689,12 @@ async fn the_security_and_usage_pages_show_the_trail_keys_and_quotas() {
     admin.submit("", "Token.sol", TOKEN_SOL).await;
     let page = admin.get("/security").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("<span class=\"figure\">1</span> Failed sign-ins"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<span class=\"figure\">1</span> Failed sign-ins"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("bootstrap"), "the API keys are listed");
     assert!(page.body.contains("<svg class=\"chart\""));
     assert!(page.body.contains("audit.submitted"));

@@ -206,8 +206,11 @@ pub trait Store: Send + Sync + 'static {
     /// The distinct finding fingerprints of an audit.
     async fn audit_fingerprints(&self, tenant_id: &str, audit_id: &str) -> Result<Vec<String>>;
     /// Severity counts of the tenant's succeeded audits submitted since `since`, oldest first.
-    async fn severity_counts_since(&self, tenant_id: &str, since: i64)
-    -> Result<Vec<SeverityCounts>>;
+    async fn severity_counts_since(
+        &self,
+        tenant_id: &str,
+        since: i64,
+    ) -> Result<Vec<SeverityCounts>>;
     /// Trail entries since `since` per action and outcome: the tenant's, plus those that
     /// name no tenant when `untenanted` (unknown credentials; for the operator tenant).
     async fn audit_event_counts(

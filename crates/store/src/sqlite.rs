@@ -1133,14 +1133,21 @@ impl Store for SqliteStore {
     }
 
     async fn audit_fingerprints(&self, tenant_id: &str, audit_id: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT DISTINCT fingerprint FROM findings WHERE tenant_id = ? AND audit_id = ?",
-        )
-        .bind(tenant_id)
-        .bind(audit_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        let rows =
+            sqlx::query("SELECT fingerprint FROM findings WHERE tenant_id = ? AND audit_id = ?")
+                .bind(tenant_id)
+                .bind(audit_id)
+                .fetch_all(&self.reader)
+                .await?;
+        // Not `DISTINCT`: SQLite would walk the tenant's fingerprint index (every finding
+        // of the tenant) instead of the audit's findings.
+        let mut fingerprints = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        fingerprints.sort_unstable();
+        fingerprints.dedup();
+        Ok(fingerprints)
     }
 
     async fn severity_counts_since(

@@ -695,9 +695,18 @@ async fn dashboard_sessions_expire_and_are_revoked_once(store: Arc<dyn Store>) {
             .unwrap();
     }
     let live = store.get_dashboard_session("live").await.unwrap().unwrap();
-    assert_eq!((live.user_id.as_str(), live.tenant_id.as_str()), ("u1", t.as_str()));
+    assert_eq!(
+        (live.user_id.as_str(), live.tenant_id.as_str()),
+        ("u1", t.as_str())
+    );
     assert!(live.is_live(1_000) && !live.is_live(2_000));
-    assert!(store.get_dashboard_session("missing").await.unwrap().is_none());
+    assert!(
+        store
+            .get_dashboard_session("missing")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // An expired session cannot be revoked; a live one is, once.
     assert!(!store.revoke_dashboard_session("old", 1_000).await.unwrap());
@@ -707,7 +716,13 @@ async fn dashboard_sessions_expire_and_are_revoked_once(store: Arc<dyn Store>) {
     assert_eq!(revoked.revoked_at, Some(1_000));
     assert!(!revoked.is_live(1_500));
 
-    assert_eq!(store.delete_expired_dashboard_sessions(1_000).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .delete_expired_dashboard_sessions(1_000)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(store.get_dashboard_session("old").await.unwrap().is_none());
     assert!(store.get_dashboard_session("live").await.unwrap().is_some());
 }
@@ -724,11 +739,19 @@ async fn previous_audit_is_the_latest_succeeded_one_of_the_same_project(store: A
     let other = tenant(store.as_ref(), "b").await;
     // Ids grow with time: a1 < a2 < ... as the service's UUIDv7 ids do.
     store
-        .insert_audit(&project_audit("a1", &t, "vault"), r#"{"A.sol":"x"}"#, Some(&analysis("c1", 3)))
+        .insert_audit(
+            &project_audit("a1", &t, "vault"),
+            r#"{"A.sol":"x"}"#,
+            Some(&analysis("c1", 3)),
+        )
         .await
         .unwrap();
     store
-        .insert_audit(&project_audit("a2", &t, "token"), "{}", Some(&analysis("c2", 1)))
+        .insert_audit(
+            &project_audit("a2", &t, "token"),
+            "{}",
+            Some(&analysis("c2", 1)),
+        )
         .await
         .unwrap();
     // Queued (not succeeded): never a "previous" audit.
@@ -737,27 +760,57 @@ async fn previous_audit_is_the_latest_succeeded_one_of_the_same_project(store: A
         .await
         .unwrap();
     store
-        .insert_audit(&project_audit("a4", &other, "vault"), "{}", Some(&analysis("c3", 1)))
+        .insert_audit(
+            &project_audit("a4", &other, "vault"),
+            "{}",
+            Some(&analysis("c3", 1)),
+        )
         .await
         .unwrap();
     store
-        .insert_audit(&project_audit("a5", &t, "vault"), "{}", Some(&analysis("c4", 2)))
+        .insert_audit(
+            &project_audit("a5", &t, "vault"),
+            "{}",
+            Some(&analysis("c4", 2)),
+        )
         .await
         .unwrap();
 
     let a5 = store.get_audit(&t, "a5").await.unwrap().unwrap();
     assert_eq!(a5.project.as_deref(), Some("vault"));
-    let previous = store.previous_project_audit(&t, &a5).await.unwrap().unwrap();
+    let previous = store
+        .previous_project_audit(&t, &a5)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(previous.id, "a1");
     let a1 = store.get_audit(&t, "a1").await.unwrap().unwrap();
-    assert!(store.previous_project_audit(&t, &a1).await.unwrap().is_none());
+    assert!(
+        store
+            .previous_project_audit(&t, &a1)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let a4 = store.get_audit(&other, "a4").await.unwrap().unwrap();
-    assert!(store.previous_project_audit(&other, &a4).await.unwrap().is_none());
+    assert!(
+        store
+            .previous_project_audit(&other, &a4)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let mut fingerprints = store.audit_fingerprints(&t, "a1").await.unwrap();
     fingerprints.sort();
     assert_eq!(fingerprints, ["fp0", "fp1", "fp2"]);
-    assert!(store.audit_fingerprints(&other, "a1").await.unwrap().is_empty());
+    assert!(
+        store
+            .audit_fingerprints(&other, "a1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     assert_eq!(
         store.audit_sources(&t, "a1").await.unwrap().as_deref(),

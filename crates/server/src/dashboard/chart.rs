@@ -134,10 +134,19 @@ mod tests {
         counts.insert("high".to_string(), 3);
         counts.insert("low".to_string(), 1);
         let series = [
-            store::SeverityCounts { created_at: 40 * DAY_MS, counts: counts.clone() },
-            store::SeverityCounts { created_at: 40 * DAY_MS + 9, counts },
+            store::SeverityCounts {
+                created_at: 40 * DAY_MS,
+                counts: counts.clone(),
+            },
+            store::SeverityCounts {
+                created_at: 40 * DAY_MS + 9,
+                counts,
+            },
             // Before the window: left out.
-            store::SeverityCounts { created_at: 2 * DAY_MS, counts: BTreeMap::new() },
+            store::SeverityCounts {
+                created_at: 2 * DAY_MS,
+                counts: BTreeMap::new(),
+            },
         ];
         let chart = build(&series, now, 30);
         assert_eq!(chart.days.len(), 30);

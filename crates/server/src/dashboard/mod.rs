@@ -161,7 +161,11 @@ impl PageError {
     }
 
     fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Not found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("{what} not found"),
+        )
     }
 }
 

@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::session::{
-    self, LOGIN_PURPOSE, MaybeSignedIn, SignedIn, derived_token, forged,
-    same_origin, tokens_match,
+    self, LOGIN_PURPOSE, MaybeSignedIn, SignedIn, derived_token, forged, same_origin, tokens_match,
 };
 use super::{PageError, PageResult, chart, render, source, stylesheet_url};
 use crate::analyzer::SEVERITIES;
@@ -71,12 +70,7 @@ pub(crate) async fn home(MaybeSignedIn(signed_in): MaybeSignedIn) -> Redirect {
 
 // Sign-in and sign-out.
 
-fn login_page(
-    state: &AppState,
-    status: StatusCode,
-    email: &str,
-    error: Option<&str>,
-) -> Response {
+fn login_page(state: &AppState, status: StatusCode, email: &str, error: Option<&str>) -> Response {
     // A fresh nonce per form, in a cookie; the form carries a MAC of it, so that another
     // site cannot sign this browser into an account of its choosing.
     let nonce = session::new_token();
@@ -139,8 +133,8 @@ pub(crate) async fn login(
 ) -> PageResult {
     let Form(form) = form.map_err(bad_form)?;
     let nonce = session::cookie(&headers, session::login_cookie(&state.settings));
-    let genuine = nonce
-        .is_some_and(|n| tokens_match(&derived_token(&state, LOGIN_PURPOSE, n), &form.csrf));
+    let genuine =
+        nonce.is_some_and(|n| tokens_match(&derived_token(&state, LOGIN_PURPOSE, n), &form.csrf));
     if !same_origin(&headers) || !genuine {
         state
             .record_denial(
@@ -502,9 +496,8 @@ pub(crate) async fn submit(
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> PageResult {
-    let multipart = multipart.map_err(|e| {
-        PageError::new(StatusCode::BAD_REQUEST, "Unreadable form", e.body_text())
-    })?;
+    let multipart = multipart
+        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, "Unreadable form", e.body_text()))?;
     let form = read_submit_form(multipart).await?;
     signed_in
         .check_post(&state, &headers, &form.csrf, "submit audits")
@@ -612,7 +605,10 @@ pub(crate) async fn audit(
     // New since the previous succeeded audit of the same project: fingerprints it did not
     // have; fixed: fingerprints it had that this audit no longer has.
     let previous = if audit.status == store::STATUS_SUCCEEDED {
-        state.store.previous_project_audit(tenant_id, &audit).await?
+        state
+            .store
+            .previous_project_audit(tenant_id, &audit)
+            .await?
     } else {
         None
     };
@@ -920,10 +916,7 @@ fn mib(bytes: i64) -> String {
     format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-pub(crate) async fn usage(
-    State(state): State<Arc<AppState>>,
-    signed_in: SignedIn,
-) -> PageResult {
+pub(crate) async fn usage(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> PageResult {
     let tenant_id = &signed_in.principal.tenant_id;
     let tenant = state
         .store

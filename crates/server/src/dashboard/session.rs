@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::extract::FromRequestParts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -50,7 +50,12 @@ pub(crate) fn login_cookie(settings: &Settings) -> &'static str {
 
 /// A `Set-Cookie` value: host-only, whole site, not readable by script, never sent on
 /// cross-site requests; `max_age` 0 deletes it.
-pub(crate) fn set_cookie(settings: &Settings, name: &str, value: &str, max_age: u64) -> HeaderValue {
+pub(crate) fn set_cookie(
+    settings: &Settings,
+    name: &str,
+    value: &str,
+    max_age: u64,
+) -> HeaderValue {
     let secure = if settings.dashboard_cookie_secure {
         "; Secure"
     } else {
@@ -219,7 +224,9 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
                 return Err(PageError::Refused {
                     status: StatusCode::TOO_MANY_REQUESTS,
                     title: "Too many requests",
-                    message: format!("the {scope} request rate limit is exceeded; retry after {retry} s"),
+                    message: format!(
+                        "the {scope} request rate limit is exceeded; retry after {retry} s"
+                    ),
                     retry_after: Some(retry),
                 });
             }
@@ -275,7 +282,10 @@ mod tests {
             host.clone(),
             (header::ORIGIN, "https://evil.example")
         ])));
-        assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "null")])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "null")
+        ])));
         assert!(same_origin(&headers(&[
             host.clone(),
             (header::REFERER, "http://audit.example:8443/audits/new?x=1")

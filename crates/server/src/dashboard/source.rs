@@ -41,7 +41,11 @@ mod tests {
     #[test]
     fn flags_the_span_only() {
         let view = lines("a\n\tb\nc\nd", 2, 3);
-        let flagged: Vec<usize> = view.iter().filter(|l| l.flagged).map(|l| l.number).collect();
+        let flagged: Vec<usize> = view
+            .iter()
+            .filter(|l| l.flagged)
+            .map(|l| l.number)
+            .collect();
         assert_eq!(flagged, [2, 3]);
         assert_eq!(view[1].text, "    b");
         assert!(lines("a\nb", 9, 9).iter().all(|l| !l.flagged));

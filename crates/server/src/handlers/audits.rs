@@ -675,7 +675,9 @@ pub(crate) async fn create_audit(
             ),
         ));
     }
-    let timeout_secs = submission.timeout.unwrap_or(settings.default_audit_timeout_secs);
+    let timeout_secs = submission
+        .timeout
+        .unwrap_or(settings.default_audit_timeout_secs);
     if timeout_secs == 0 || timeout_secs > settings.max_audit_timeout_secs {
         return Err(ApiError::unprocessable(
             "invalid-request",

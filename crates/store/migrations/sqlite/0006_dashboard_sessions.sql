@@ -15,5 +15,5 @@ CREATE INDEX dashboard_sessions_expires ON dashboard_sessions(expires_at);
 ALTER TABLE audits ADD COLUMN project TEXT;
 CREATE INDEX audits_tenant_project ON audits(tenant_id, project, id);
 
--- The security page counts trail entries of a tenant over a time window.
-CREATE INDEX audit_log_tenant_ts ON audit_log(tenant_id, ts);
+-- The security page counts trail entries of a tenant over a time window (covering).
+CREATE INDEX audit_log_tenant_ts ON audit_log(tenant_id, ts, action, outcome);
