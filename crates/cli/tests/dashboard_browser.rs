@@ -309,7 +309,15 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         s.contains("reachable by any contract the owner calls")
     })
     .await;
-    assert!(after.contains("<option value=\"confirmed\" selected>"));
+    assert!(after.contains("triage-confirmed"));
+    let selected = client
+        .find(Locator::Css("#state option[selected]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap();
+    assert_eq!(selected.as_deref(), Some("confirmed"));
     screenshot(&client, "finding-triaged").await;
 
     client.goto(&format!("{base}/security")).await.unwrap();
