@@ -273,7 +273,7 @@ mod tests {
     #[test]
     fn origin_must_name_this_host() {
         let host = (header::HOST, "audit.example:8443");
-        assert!(same_origin(&headers(&[host.clone()])));
+        assert!(same_origin(&headers(std::slice::from_ref(&host))));
         assert!(same_origin(&headers(&[
             host.clone(),
             (header::ORIGIN, "https://audit.example:8443")
