@@ -30,6 +30,7 @@ fn audit(id: &str, tenant: &str, at: i64) -> store::NewAudit {
         request_hash: "r".into(),
         created_by: "user:u".into(),
         created_at: at,
+        project: None,
     }
 }
 

@@ -84,6 +84,9 @@ pub struct ConfigFile {
     // Alert rules and channels, SMTP, egress.
     pub alerts: Option<AlertsConfig>,
     pub smtp: Option<SmtpFile>,
+    // Dashboard
+    pub dashboard_cookie_secure: Option<bool>,
+    pub dashboard_session_ttl_secs: Option<u64>,
 }
 
 /// `[egress]`: where the service may send HTTP requests (webhooks, alert channels).
@@ -172,6 +175,12 @@ pub struct Settings {
     // Alert rules and channels, SMTP, egress.
     pub alerts: AlertsConfig,
     pub smtp: SmtpSettings,
+    // Dashboard
+    /// Marks the dashboard cookies `Secure` (and names them `__Host-…`). Turn off only
+    /// to use the dashboard over plain HTTP on a host other than localhost.
+    pub dashboard_cookie_secure: bool,
+    /// How long a dashboard sign-in lasts.
+    pub dashboard_session_ttl_secs: u64,
 }
 
 /// A configuration problem, with where it came from.
@@ -247,6 +256,8 @@ impl Default for Settings {
             webhooks: WebhookSettings::default(),
             alerts: AlertsConfig::default(),
             smtp: SmtpSettings::default(),
+            dashboard_cookie_secure: true,
+            dashboard_session_ttl_secs: 8 * 3600,
         }
     }
 }
@@ -286,6 +297,8 @@ pub const ENV_VARS: &[&str] = &[
     "WEB3AUDIT_WEBHOOKS_RETRY_MAX_MS",
     "WEB3AUDIT_WEBHOOKS_DISABLE_AFTER_FAILURES",
     "WEB3AUDIT_SMTP_PASSWORD",
+    "WEB3AUDIT_DASHBOARD_COOKIE_SECURE",
+    "WEB3AUDIT_DASHBOARD_SESSION_TTL_SECS",
 ];
 
 impl ConfigFile {
@@ -429,6 +442,14 @@ impl ConfigFile {
                 ),
             }),
             webhooks: any_webhooks.then_some(webhooks),
+            dashboard_cookie_secure: num(
+                "WEB3AUDIT_DASHBOARD_COOKIE_SECURE",
+                get("WEB3AUDIT_DASHBOARD_COOKIE_SECURE"),
+            )?,
+            dashboard_session_ttl_secs: num(
+                "WEB3AUDIT_DASHBOARD_SESSION_TTL_SECS",
+                get("WEB3AUDIT_DASHBOARD_SESSION_TTL_SECS"),
+            )?,
         })
     }
 
@@ -454,7 +475,9 @@ impl ConfigFile {
             max_attempts,
             shutdown_grace_secs,
             log_format,
-            log_level
+            log_level,
+            dashboard_cookie_secure,
+            dashboard_session_ttl_secs
         );
         if let Some(secret) = self.secret_key {
             s.secret_key = Some(secret);
@@ -627,6 +650,12 @@ impl Settings {
             );
         }
         validate_alerts(&self.alerts, &self.smtp)?;
+        if !(60..=30 * 86_400).contains(&self.dashboard_session_ttl_secs) {
+            return invalid(
+                "dashboard_session_ttl_secs",
+                "must be between 60 and 2592000 (30 days)".into(),
+            );
+        }
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 mod analyzer;
 mod auth;
 pub mod config;
+mod dashboard;
 mod egress;
 mod error;
 mod extract;

@@ -28,7 +28,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(health::metrics));
     // A worker node answers health and metrics only.
     let routes = if state.role.runs_api() {
-        api_routes().merge(operations)
+        api_routes()
+            .merge(operations)
+            // The web dashboard (pages at `/`).
+            .merge(crate::dashboard::routes())
     } else {
         operations
     };

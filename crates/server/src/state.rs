@@ -173,6 +173,21 @@ impl AppState {
         target: Option<&str>,
         detail: serde_json::Value,
     ) {
+        self.record_throttled(tenant_id, actor, action, target, "denied", detail)
+            .await;
+    }
+
+    /// Records a noisy event (one an attacker can cause at will) at most once a minute
+    /// per actor and action; never fails the request it is about.
+    pub async fn record_throttled(
+        &self,
+        tenant_id: Option<&str>,
+        actor: &str,
+        action: &str,
+        target: Option<&str>,
+        outcome: &str,
+        detail: serde_json::Value,
+    ) {
         let key = format!("{action}\u{0}{actor}");
         {
             let mut seen = self.noisy_events.lock().unwrap_or_else(|p| p.into_inner());
@@ -189,10 +204,10 @@ impl AppState {
             seen.insert(key, now);
         }
         if let Err(error) = self
-            .record(tenant_id, actor, action, target, "denied", detail)
+            .record(tenant_id, actor, action, target, outcome, detail)
             .await
         {
-            tracing::error!(error = ?error, "cannot record a denial in the audit trail");
+            tracing::error!(error = ?error, "cannot record an event in the audit trail");
         }
     }
 

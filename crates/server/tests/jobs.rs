@@ -30,6 +30,7 @@ async fn an_audit_interrupted_max_attempts_times_fails_with_the_reason() {
         request_hash: "r".into(),
         created_by: "user:u".into(),
         created_at: 1,
+        project: None,
     };
     store
         .insert_audit(&audit, r#"{"A.sol": "contract A {}"}"#, None)

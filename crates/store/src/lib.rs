@@ -326,4 +326,34 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes acknowledged and resolved alerts last seen before `before_ms`, with their
     /// notifications (firing alerts are kept); returns the number of alerts deleted.
     async fn prune_alert_history(&self, before_ms: i64) -> Result<u64>;
+
+    // Dashboard
+    async fn create_dashboard_session(&self, session: &DashboardSession) -> Result<()>;
+    /// The session with this token hash, live or not (the caller checks).
+    async fn get_dashboard_session(&self, token_hash: &str) -> Result<Option<DashboardSession>>;
+    /// Marks the session revoked; false when there is no such live session.
+    async fn revoke_dashboard_session(&self, token_hash: &str, now: i64) -> Result<bool>;
+    /// Deletes sessions that expired before `before`.
+    async fn delete_expired_dashboard_sessions(&self, before: i64) -> Result<u64>;
+    /// The submitted sources of an audit (a JSON object of path to text).
+    async fn audit_sources(&self, tenant_id: &str, audit_id: &str) -> Result<Option<String>>;
+    /// The latest succeeded audit of the same tenant and project submitted before `audit`.
+    async fn previous_project_audit(&self, tenant_id: &str, audit: &Audit)
+    -> Result<Option<Audit>>;
+    /// The distinct finding fingerprints of an audit.
+    async fn audit_fingerprints(&self, tenant_id: &str, audit_id: &str) -> Result<Vec<String>>;
+    /// Severity counts of the tenant's succeeded audits submitted since `since`, oldest first.
+    async fn severity_counts_since(
+        &self,
+        tenant_id: &str,
+        since: i64,
+    ) -> Result<Vec<SeverityCounts>>;
+    /// Trail entries since `since` per action and outcome: the tenant's, plus those that
+    /// name no tenant when `untenanted` (unknown credentials; for the operator tenant).
+    async fn audit_event_counts(
+        &self,
+        tenant_id: &str,
+        untenanted: bool,
+        since: i64,
+    ) -> Result<Vec<AuditEventCount>>;
 }

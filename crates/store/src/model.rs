@@ -111,6 +111,9 @@ pub struct NewAudit {
     pub request_hash: String,
     pub created_by: String,
     pub created_at: i64,
+    /// The project the audit belongs to: named at submission, or derived from the file
+    /// names. Audits of one project are compared ("new since the previous audit").
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +138,8 @@ pub struct Audit {
     pub from_cache: bool,
     /// Findings per severity once succeeded.
     pub counts: Option<std::collections::BTreeMap<String, i64>>,
+    /// See [`NewAudit::project`]; `None` for audits stored before projects existed.
+    pub project: Option<String>,
 }
 
 impl Audit {
@@ -298,4 +303,40 @@ impl TokenRate {
     pub fn retry_after(&self, tokens: f64) -> u64 {
         ((1.0 - tokens) / self.per_second).ceil().max(1.0) as u64
     }
+}
+
+// Dashboard
+
+/// A signed-in dashboard session. The token itself is only ever in the cookie; the store
+/// keeps its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DashboardSession {
+    pub token_hash: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl DashboardSession {
+    /// Neither revoked (logged out) nor expired at `now`.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// How many audit-trail entries have one action and outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEventCount {
+    pub action: String,
+    pub outcome: String,
+    pub count: i64,
+}
+
+/// Findings per severity of one succeeded audit, with when it was submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeverityCounts {
+    pub created_at: i64,
+    pub counts: std::collections::BTreeMap<String, i64>,
 }

@@ -48,6 +48,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_log_checkpoints",
         include_str!("../migrations/postgres/0005_audit_log_checkpoints.sql"),
     ),
+    (
+        6,
+        "dashboard_sessions",
+        include_str!("../migrations/postgres/0006_dashboard_sessions.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".
@@ -58,7 +63,7 @@ const MIGRATION_LOCK: i64 = 0x7733_612d_6d69_6772;
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, \
      source_bytes, file_count, idempotency_key, request_hash, created_by, created_at, started_at, \
-     finished_at, error, attempts, from_cache, counts_json";
+     finished_at, error, attempts, from_cache, counts_json, project";
 
 const FINDING_COLUMNS: &str = "id, audit_id, tenant_id, ordinal, detector, title, severity, confidence, file, \
      start_line, end_line, message, fingerprint, category, swc, triage_state";
@@ -181,6 +186,7 @@ fn audit_from_row(row: &PgRow) -> Result<Audit> {
         attempts: row.try_get("attempts")?,
         from_cache: row.try_get("from_cache")?,
         counts: counts.map(|c| serde_json::from_str(&c)).transpose()?,
+        project: row.try_get("project")?,
     })
 }
 
@@ -272,6 +278,17 @@ fn audit_event_from_row(row: &PgRow) -> Result<AuditEvent> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
         mac: row.try_get("mac")?,
+    })
+}
+
+fn dashboard_session_from_row(row: &PgRow) -> Result<DashboardSession> {
+    Ok(DashboardSession {
+        token_hash: row.try_get("token_hash")?,
+        tenant_id: row.try_get("tenant_id")?,
+        user_id: row.try_get("user_id")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
     })
 }
 
@@ -640,8 +657,8 @@ impl Store for PostgresStore {
         };
         let inserted = sqlx::query(
             "INSERT INTO audits (id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, source_bytes, \
-             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json, project) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(&audit.id)
         .bind(&audit.tenant_id)
@@ -660,6 +677,7 @@ impl Store for PostgresStore {
         .bind(finished)
         .bind(cached.is_some())
         .bind(counts)
+        .bind(&audit.project)
         .execute(&mut *tx)
         .await;
         if let Err(error) = inserted {
@@ -1494,6 +1512,150 @@ impl Store for PostgresStore {
 
     async fn prune_alert_history(&self, before_ms: i64) -> Result<u64> {
         alerts::postgres::prune(&self.pool, before_ms).await
+    }
+
+    // Dashboard
+
+    async fn create_dashboard_session(&self, session: &DashboardSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO dashboard_sessions (token_hash, tenant_id, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&session.token_hash)
+        .bind(&session.tenant_id)
+        .bind(&session.user_id)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .bind(session.revoked_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_dashboard_session(&self, token_hash: &str) -> Result<Option<DashboardSession>> {
+        let row = sqlx::query("SELECT * FROM dashboard_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(dashboard_session_from_row).transpose()
+    }
+
+    async fn revoke_dashboard_session(&self, token_hash: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE dashboard_sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL AND expires_at > $3",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_expired_dashboard_sessions(&self, before: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM dashboard_sessions WHERE expires_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn audit_sources(&self, tenant_id: &str, audit_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT b.content FROM audits a JOIN source_blobs b ON b.hash = a.sources_hash WHERE a.tenant_id = $1 AND a.id = $2",
+        )
+        .bind(tenant_id)
+        .bind(audit_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+    }
+
+    async fn previous_project_audit(
+        &self,
+        tenant_id: &str,
+        audit: &Audit,
+    ) -> Result<Option<Audit>> {
+        let Some(project) = &audit.project else {
+            return Ok(None);
+        };
+        let row = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audits WHERE tenant_id = $1 AND project = $2 AND id < $3 \
+             AND status = 'succeeded' ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(tenant_id)
+        .bind(project)
+        .bind(&audit.id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(audit_from_row).transpose()
+    }
+
+    async fn audit_fingerprints(&self, tenant_id: &str, audit_id: &str) -> Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT fingerprint FROM findings WHERE tenant_id = $1 AND audit_id = $2")
+                .bind(tenant_id)
+                .bind(audit_id)
+                .fetch_all(&self.pool)
+                .await?;
+        // Not `DISTINCT`: SQLite would walk the tenant's fingerprint index (every finding
+        // of the tenant) instead of the audit's findings.
+        let mut fingerprints = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        fingerprints.sort_unstable();
+        fingerprints.dedup();
+        Ok(fingerprints)
+    }
+
+    async fn severity_counts_since(
+        &self,
+        tenant_id: &str,
+        since: i64,
+    ) -> Result<Vec<SeverityCounts>> {
+        let rows = sqlx::query(
+            "SELECT created_at, counts_json FROM audits WHERE tenant_id = $1 AND created_at >= $2 AND counts_json IS NOT NULL ORDER BY created_at",
+        )
+        .bind(tenant_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let counts: String = r.try_get(1)?;
+                Ok(SeverityCounts {
+                    created_at: r.try_get(0)?,
+                    counts: serde_json::from_str(&counts)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_event_counts(
+        &self,
+        tenant_id: &str,
+        untenanted: bool,
+        since: i64,
+    ) -> Result<Vec<AuditEventCount>> {
+        let rows = sqlx::query(
+            "SELECT action, outcome, COUNT(*) FROM audit_log WHERE (tenant_id = $1 OR ($2 AND tenant_id IS NULL)) AND ts >= $3 GROUP BY action, outcome ORDER BY action, outcome",
+        )
+        .bind(tenant_id)
+        .bind(untenanted)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEventCount {
+                    action: r.try_get(0)?,
+                    outcome: r.try_get(1)?,
+                    count: r.try_get(2)?,
+                })
+            })
+            .collect()
     }
 }
 

@@ -44,11 +44,16 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_log_checkpoints",
         include_str!("../migrations/sqlite/0005_audit_log_checkpoints.sql"),
     ),
+    (
+        6,
+        "dashboard_sessions",
+        include_str!("../migrations/sqlite/0006_dashboard_sessions.sql"),
+    ),
 ];
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, \
      source_bytes, file_count, idempotency_key, request_hash, created_by, created_at, started_at, \
-     finished_at, error, attempts, from_cache, counts_json";
+     finished_at, error, attempts, from_cache, counts_json, project";
 
 const FINDING_COLUMNS: &str = "id, audit_id, tenant_id, ordinal, detector, title, severity, confidence, file, \
      start_line, end_line, message, fingerprint, category, swc, triage_state";
@@ -164,6 +169,7 @@ fn audit_from_row(row: &SqliteRow) -> Result<Audit> {
         attempts: row.try_get("attempts")?,
         from_cache: row.try_get("from_cache")?,
         counts: counts.map(|c| serde_json::from_str(&c)).transpose()?,
+        project: row.try_get("project")?,
     })
 }
 
@@ -255,6 +261,17 @@ fn audit_event_from_row(row: &SqliteRow) -> Result<AuditEvent> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
         mac: row.try_get("mac")?,
+    })
+}
+
+fn dashboard_session_from_row(row: &SqliteRow) -> Result<DashboardSession> {
+    Ok(DashboardSession {
+        token_hash: row.try_get("token_hash")?,
+        tenant_id: row.try_get("tenant_id")?,
+        user_id: row.try_get("user_id")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
     })
 }
 
@@ -613,8 +630,8 @@ impl Store for SqliteStore {
         };
         sqlx::query(
             "INSERT INTO audits (id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, source_bytes, \
-             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json, project) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&audit.id)
         .bind(&audit.tenant_id)
@@ -633,6 +650,7 @@ impl Store for SqliteStore {
         .bind(finished)
         .bind(cached.is_some())
         .bind(counts)
+        .bind(&audit.project)
         .execute(&mut *tx)
         .await?;
         if let Some(c) = cached {
@@ -1387,6 +1405,150 @@ impl Store for SqliteStore {
 
     async fn prune_alert_history(&self, before_ms: i64) -> Result<u64> {
         alerts::sqlite::prune(&self.writer, before_ms).await
+    }
+
+    // Dashboard
+
+    async fn create_dashboard_session(&self, session: &DashboardSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO dashboard_sessions (token_hash, tenant_id, user_id, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.token_hash)
+        .bind(&session.tenant_id)
+        .bind(&session.user_id)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .bind(session.revoked_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_dashboard_session(&self, token_hash: &str) -> Result<Option<DashboardSession>> {
+        let row = sqlx::query("SELECT * FROM dashboard_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(dashboard_session_from_row).transpose()
+    }
+
+    async fn revoke_dashboard_session(&self, token_hash: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE dashboard_sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_expired_dashboard_sessions(&self, before: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM dashboard_sessions WHERE expires_at < ?")
+                .bind(before)
+                .execute(&self.writer)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn audit_sources(&self, tenant_id: &str, audit_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT b.content FROM audits a JOIN source_blobs b ON b.hash = a.sources_hash WHERE a.tenant_id = ? AND a.id = ?",
+        )
+        .bind(tenant_id)
+        .bind(audit_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+    }
+
+    async fn previous_project_audit(
+        &self,
+        tenant_id: &str,
+        audit: &Audit,
+    ) -> Result<Option<Audit>> {
+        let Some(project) = &audit.project else {
+            return Ok(None);
+        };
+        let row = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audits WHERE tenant_id = ? AND project = ? AND id < ? \
+             AND status = 'succeeded' ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(tenant_id)
+        .bind(project)
+        .bind(&audit.id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(audit_from_row).transpose()
+    }
+
+    async fn audit_fingerprints(&self, tenant_id: &str, audit_id: &str) -> Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT fingerprint FROM findings WHERE tenant_id = ? AND audit_id = ?")
+                .bind(tenant_id)
+                .bind(audit_id)
+                .fetch_all(&self.reader)
+                .await?;
+        // Not `DISTINCT`: SQLite would walk the tenant's fingerprint index (every finding
+        // of the tenant) instead of the audit's findings.
+        let mut fingerprints = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        fingerprints.sort_unstable();
+        fingerprints.dedup();
+        Ok(fingerprints)
+    }
+
+    async fn severity_counts_since(
+        &self,
+        tenant_id: &str,
+        since: i64,
+    ) -> Result<Vec<SeverityCounts>> {
+        let rows = sqlx::query(
+            "SELECT created_at, counts_json FROM audits WHERE tenant_id = ? AND created_at >= ? AND counts_json IS NOT NULL ORDER BY created_at",
+        )
+        .bind(tenant_id)
+        .bind(since)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let counts: String = r.try_get(1)?;
+                Ok(SeverityCounts {
+                    created_at: r.try_get(0)?,
+                    counts: serde_json::from_str(&counts)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_event_counts(
+        &self,
+        tenant_id: &str,
+        untenanted: bool,
+        since: i64,
+    ) -> Result<Vec<AuditEventCount>> {
+        let rows = sqlx::query(
+            "SELECT action, outcome, COUNT(*) FROM audit_log WHERE (tenant_id = ? OR (? AND tenant_id IS NULL)) AND ts >= ? GROUP BY action, outcome ORDER BY action, outcome",
+        )
+        .bind(tenant_id)
+        .bind(untenanted)
+        .bind(since)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEventCount {
+                    action: r.try_get(0)?,
+                    outcome: r.try_get(1)?,
+                    count: r.try_get(2)?,
+                })
+            })
+            .collect()
     }
 }
 

@@ -380,6 +380,7 @@ async fn alerts_filter_resolve_and_prune(store: Arc<dyn Store>) {
             request_hash: "r".into(),
             created_by: "user:u".into(),
             created_at: 1,
+            project: None,
         };
         store.insert_audit(&audit, "{}", None).await.unwrap();
         let job = store.claim_next("w", 5, 100_000).await.unwrap().unwrap();
@@ -405,6 +406,7 @@ async fn alerts_filter_resolve_and_prune(store: Arc<dyn Store>) {
                 request_hash: "r".into(),
                 created_by: "user:u".into(),
                 created_at: 1,
+                project: None,
             },
             "{}",
             None,

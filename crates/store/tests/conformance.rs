@@ -100,6 +100,9 @@ conformance!(
     concurrent_trail_appends_form_one_verifiable_chain,
     quota_figures_count_the_tenant_only,
     rate_limit_buckets_refuse_after_the_burst_and_refill,
+    dashboard_sessions_expire_and_are_revoked_once,
+    previous_audit_is_the_latest_succeeded_one_of_the_same_project,
+    dashboard_figures_count_the_tenant_only,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> String {
@@ -128,6 +131,7 @@ fn new_audit(id: &str, tenant: &str, key: Option<&str>) -> NewAudit {
         request_hash: "r".into(),
         created_by: "user:u".into(),
         created_at: 1000,
+        project: None,
     }
 }
 
@@ -160,11 +164,11 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/db.sqlite", dir.path().display());
     let first = connect(&url).await.unwrap();
-    assert_eq!(first.migration_versions().await.unwrap(), [1, 2, 3, 5]);
+    assert_eq!(first.migration_versions().await.unwrap(), [1, 2, 3, 4, 5, 6]);
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1, 2, 3, 5]);
+    assert_eq!(again.migration_versions().await.unwrap(), [1, 2, 3, 4, 5, 6]);
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
         redact_url("postgres://user:pw@host/db"),
@@ -184,12 +188,12 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     };
     let (a, b) = tokio::join!(connect(&url), connect(&url));
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a.migration_versions().await.unwrap(), [1, 3, 5]);
-    assert_eq!(b.migration_versions().await.unwrap(), [1, 3, 5]);
+    assert_eq!(a.migration_versions().await.unwrap(), [1, 3, 4, 5, 6]);
+    assert_eq!(b.migration_versions().await.unwrap(), [1, 3, 4, 5, 6]);
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1, 3, 5]);
+    assert_eq!(again.migration_versions().await.unwrap(), [1, 3, 4, 5, 6]);
 }
 
 async fn queue_leases_guard_completion_and_findings_are_written_once(store: Arc<dyn Store>) {
@@ -659,4 +663,219 @@ async fn postgres_wakes_an_idle_dispatcher_of_another_process_on_submission() {
         "the waiting dispatcher was not woken by the submission"
     );
     assert!(worker.claim_next("w", 1, 2).await.unwrap().is_some());
+}
+
+// Dashboard
+
+async fn dashboard_sessions_expire_and_are_revoked_once(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "a").await;
+    store
+        .create_user(&User {
+            id: "u1".into(),
+            tenant_id: t.clone(),
+            email: "a@example.test".into(),
+            password_hash: "h".into(),
+            role: "viewer".into(),
+            disabled: false,
+            created_at: 1,
+        })
+        .await
+        .unwrap();
+    for (hash, expires_at) in [("live", 2_000), ("old", 500)] {
+        store
+            .create_dashboard_session(&DashboardSession {
+                token_hash: hash.into(),
+                tenant_id: t.clone(),
+                user_id: "u1".into(),
+                created_at: 100,
+                expires_at,
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+    }
+    let live = store.get_dashboard_session("live").await.unwrap().unwrap();
+    assert_eq!(
+        (live.user_id.as_str(), live.tenant_id.as_str()),
+        ("u1", t.as_str())
+    );
+    assert!(live.is_live(1_000) && !live.is_live(2_000));
+    assert!(
+        store
+            .get_dashboard_session("missing")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // An expired session cannot be revoked; a live one is, once.
+    assert!(!store.revoke_dashboard_session("old", 1_000).await.unwrap());
+    assert!(store.revoke_dashboard_session("live", 1_000).await.unwrap());
+    assert!(!store.revoke_dashboard_session("live", 1_001).await.unwrap());
+    let revoked = store.get_dashboard_session("live").await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(1_000));
+    assert!(!revoked.is_live(1_500));
+
+    assert_eq!(
+        store
+            .delete_expired_dashboard_sessions(1_000)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.get_dashboard_session("old").await.unwrap().is_none());
+    assert!(store.get_dashboard_session("live").await.unwrap().is_some());
+}
+
+fn project_audit(id: &str, tenant: &str, project: &str) -> NewAudit {
+    NewAudit {
+        project: Some(project.into()),
+        ..new_audit(id, tenant, None)
+    }
+}
+
+async fn previous_audit_is_the_latest_succeeded_one_of_the_same_project(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "a").await;
+    let other = tenant(store.as_ref(), "b").await;
+    // Ids grow with time: a1 < a2 < ... as the service's UUIDv7 ids do.
+    store
+        .insert_audit(
+            &project_audit("a1", &t, "vault"),
+            r#"{"A.sol":"x"}"#,
+            Some(&analysis("c1", 3)),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_audit(
+            &project_audit("a2", &t, "token"),
+            "{}",
+            Some(&analysis("c2", 1)),
+        )
+        .await
+        .unwrap();
+    // Queued (not succeeded): never a "previous" audit.
+    store
+        .insert_audit(&project_audit("a3", &t, "vault"), "{}", None)
+        .await
+        .unwrap();
+    store
+        .insert_audit(
+            &project_audit("a4", &other, "vault"),
+            "{}",
+            Some(&analysis("c3", 1)),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_audit(
+            &project_audit("a5", &t, "vault"),
+            "{}",
+            Some(&analysis("c4", 2)),
+        )
+        .await
+        .unwrap();
+
+    let a5 = store.get_audit(&t, "a5").await.unwrap().unwrap();
+    assert_eq!(a5.project.as_deref(), Some("vault"));
+    let previous = store
+        .previous_project_audit(&t, &a5)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(previous.id, "a1");
+    let a1 = store.get_audit(&t, "a1").await.unwrap().unwrap();
+    assert!(
+        store
+            .previous_project_audit(&t, &a1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let a4 = store.get_audit(&other, "a4").await.unwrap().unwrap();
+    assert!(
+        store
+            .previous_project_audit(&other, &a4)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let mut fingerprints = store.audit_fingerprints(&t, "a1").await.unwrap();
+    fingerprints.sort();
+    assert_eq!(fingerprints, ["fp0", "fp1", "fp2"]);
+    assert!(
+        store
+            .audit_fingerprints(&other, "a1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(
+        store.audit_sources(&t, "a1").await.unwrap().as_deref(),
+        Some(r#"{"A.sol":"x"}"#)
+    );
+    assert!(store.audit_sources(&other, "a1").await.unwrap().is_none());
+}
+
+async fn dashboard_figures_count_the_tenant_only(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "a").await;
+    let other = tenant(store.as_ref(), "b").await;
+    for (id, tenant_id, created_at) in [("a1", &t, 10), ("a2", &t, 2_000), ("a3", &other, 2_000)] {
+        let audit = NewAudit {
+            created_at,
+            ..new_audit(id, tenant_id, None)
+        };
+        store
+            .insert_audit(&audit, "{}", Some(&analysis(id, 2)))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_audit(&new_audit("queued", &t, None), "{}", None)
+        .await
+        .unwrap();
+    let series = store.severity_counts_since(&t, 1_000).await.unwrap();
+    assert_eq!(series.len(), 1);
+    assert_eq!(series[0].created_at, 2_000);
+    assert_eq!(series[0].counts.get("high"), Some(&2));
+
+    let signer = trail::Signer::new(b"key");
+    for (tenant_id, action, outcome, ts) in [
+        (Some(&t), "login", "failure", 1_500),
+        (Some(&t), "login", "failure", 1_600),
+        (Some(&t), "login", "success", 1_700),
+        (Some(&t), "login", "failure", 10),
+        (Some(&other), "login", "failure", 1_500),
+        (None, "auth.failed", "denied", 1_500),
+    ] {
+        let event = NewAuditEvent {
+            ts,
+            tenant_id: tenant_id.cloned(),
+            actor: "anonymous".into(),
+            action: action.into(),
+            target: None,
+            outcome: outcome.into(),
+            detail: serde_json::json!({}),
+        };
+        store.append_audit_event(&event, &signer).await.unwrap();
+    }
+    let count = |action: &str, outcome: &str, count: i64| AuditEventCount {
+        action: action.into(),
+        outcome: outcome.into(),
+        count,
+    };
+    assert_eq!(
+        store.audit_event_counts(&t, false, 1_000).await.unwrap(),
+        [count("login", "failure", 2), count("login", "success", 1)]
+    );
+    assert_eq!(
+        store.audit_event_counts(&t, true, 1_000).await.unwrap(),
+        [
+            count("auth.failed", "denied", 1),
+            count("login", "failure", 2),
+            count("login", "success", 1)
+        ]
+    );
 }

@@ -187,6 +187,7 @@ fn audit(id: &str, tenant: &str, at: i64) -> NewAudit {
         request_hash: "r".into(),
         created_by: "user:u".into(),
         created_at: at,
+        project: None,
     }
 }
 

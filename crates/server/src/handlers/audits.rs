@@ -32,6 +32,7 @@ pub(crate) struct SubmitJson {
     exclude_detectors: Vec<String>,
     min_severity: Option<String>,
     timeout_secs: Option<u64>,
+    project: Option<String>,
 }
 
 /// Options of an archive submission, in the query string.
@@ -42,6 +43,7 @@ pub(crate) struct SubmitQuery {
     exclude_detectors: Option<String>,
     min_severity: Option<String>,
     timeout_secs: Option<u64>,
+    project: Option<String>,
 }
 
 fn split_list(value: Option<String>) -> Vec<String> {
@@ -124,12 +126,14 @@ pub(crate) async fn submit(
         .to_ascii_lowercase();
     let bytes = read_body(body, &headers, settings.max_body_bytes).await?;
 
-    let (sources, total, include, exclude, min_severity, timeout) = if is_json(Some(&content_type))
-    {
+    let (sources, total, include, exclude, min_severity, timeout, project) = if is_json(Some(
+        &content_type,
+    )) {
         let has_archive_options = query.include_detectors.is_some()
             || query.exclude_detectors.is_some()
             || query.min_severity.is_some()
-            || query.timeout_secs.is_some();
+            || query.timeout_secs.is_some()
+            || query.project.is_some();
         if has_archive_options {
             return Err(ApiError::bad_request(
                 "invalid-parameter",
@@ -146,6 +150,7 @@ pub(crate) async fn submit(
             submission.exclude_detectors,
             submission.min_severity,
             submission.timeout_secs,
+            submission.project,
         )
     } else {
         let unpack: fn(&[u8], &Limits) -> ApiResult<submission::Unpacked> = match mime.as_str() {
@@ -174,125 +179,24 @@ pub(crate) async fn submit(
             split_list(query.exclude_detectors),
             query.min_severity,
             query.timeout_secs,
+            query.project,
         )
     };
 
-    check_detector_ids(&include)?;
-    check_detector_ids(&exclude)?;
-    if let Some(severity) = &min_severity
-        && !SEVERITIES.contains(&severity.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "invalid-request",
-            "Invalid request",
-            format!(
-                "min_severity `{}` is not one of {}",
-                severity.escape_debug(),
-                SEVERITIES.join(", ")
-            ),
-        ));
-    }
-    let timeout_secs = timeout.unwrap_or(settings.default_audit_timeout_secs);
-    if timeout_secs == 0 || timeout_secs > settings.max_audit_timeout_secs {
-        return Err(ApiError::unprocessable(
-            "invalid-request",
-            "Invalid request",
-            format!(
-                "timeout_secs must be between 1 and {}",
-                settings.max_audit_timeout_secs
-            ),
-        ));
-    }
-    let idempotency_key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let key = v
-                .to_str()
-                .ok()
-                .filter(|k| !k.is_empty() && k.len() <= 200)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid-idempotency-key",
-                        "Invalid Idempotency-Key",
-                        "the key must be 1 to 200 visible ASCII characters",
-                    )
-                })?;
-            Some(key.to_string())
-        }
-    };
-
-    // Quotas of the tenant's plan.
-    let tenant = state
-        .store
-        .get_tenant(&principal.tenant_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("tenant of a credential is missing"))?;
-    if let Some(quota) = settings.plans.get(&tenant.plan) {
-        if let Some(per_day) = quota.audits_per_day {
-            let used = state
-                .store
-                .count_audits_since(&tenant.id, now_ms() - 86_400_000)
-                .await?;
-            if used as u64 >= per_day {
-                return Err(ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "quota-exceeded",
-                    "Plan quota exceeded",
-                    format!("the `{}` plan allows {per_day} audits per day", tenant.plan),
-                )
-                .with_retry_after(3600));
-            }
-        }
-        if let Some(max_bytes) = quota.stored_bytes {
-            let used = state.store.stored_source_bytes(&tenant.id).await?;
-            if used as u64 + total > max_bytes {
-                return Err(ApiError::forbidden(format!(
-                    "the `{}` plan stores at most {max_bytes} bytes of sources; {used} are used",
-                    tenant.plan
-                ))
-                .with_slug("storage-quota-exceeded", "Storage quota exceeded"));
-            }
-        }
-    }
-
-    let options = store::AuditOptions {
-        include_detectors: include,
-        exclude_detectors: exclude,
+    let idempotency_key = idempotency_key(&headers)?;
+    let submission = Submission {
+        sources,
+        total,
+        include,
+        exclude,
         min_severity,
-    };
-    let sources_json = serde_json::to_string(&sources).map_err(ApiError::internal)?;
-    let sources_hash = sha256_hex(&[&sources_json]);
-    let options_json = serde_json::to_string(&options).map_err(ApiError::internal)?;
-    let cache_key = sha256_hex(&[&state.analyzer_version, &options_json, &sources_hash]);
-    let request_hash = sha256_hex(&[&cache_key, &timeout_secs.to_string()]);
-    let cached = state.store.get_cached(&cache_key).await?;
-    let new = store::NewAudit {
-        id: new_id(),
-        tenant_id: principal.tenant_id.clone(),
-        sources_hash,
-        cache_key,
-        options,
-        timeout_secs: timeout_secs as i64,
-        source_bytes: total as i64,
-        file_count: sources.len() as i64,
+        timeout,
+        project,
         idempotency_key,
-        request_hash,
-        created_by: principal.actor.clone(),
-        created_at: now_ms(),
     };
-    let inserted = state
-        .store
-        .insert_audit(&new, &sources_json, cached.as_ref())
-        .await?;
-    let (audit, status) = match inserted {
-        store::InsertedAudit::Existing(existing) => {
-            if existing.request_hash != new.request_hash {
-                return Err(ApiError::unprocessable(
-                    "idempotency-key-reused",
-                    "Idempotency key reused",
-                    "this Idempotency-Key was used for a different submission",
-                ));
-            }
+    let (audit, status) = match create_audit(&state, &principal, submission).await? {
+        Created::New(audit) => (audit, StatusCode::ACCEPTED),
+        Created::Replayed(existing) => {
             let mut response = (
                 StatusCode::OK,
                 Json(json!({ "id": existing.id, "status": existing.status })),
@@ -303,30 +207,7 @@ pub(crate) async fn submit(
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             return Ok(response);
         }
-        store::InsertedAudit::Created(audit) => (audit.clone(), StatusCode::ACCEPTED),
     };
-    if let Some(cached) = &cached {
-        state.metrics.cache_hits.inc();
-        state.metrics.completed(store::STATUS_SUCCEEDED);
-        for finding in &cached.findings {
-            state.metrics.finding(&finding.severity);
-        }
-        // Webhooks: an audit answered from the cache is finished already.
-        crate::notify::webhooks::audit_finished(&state, &audit.tenant_id, &audit.id).await;
-        crate::notify::alerts::findings_stored(&state, &audit, &cached.findings);
-    } else {
-        state.submitted.notify_one();
-    }
-    state
-        .record(
-            Some(&principal.tenant_id),
-            &principal.actor,
-            "audit.submitted",
-            Some(&audit.id),
-            "success",
-            json!({ "files": audit.file_count, "bytes": audit.source_bytes, "from_cache": audit.from_cache }),
-        )
-        .await?;
     let mut response = (
         status,
         Json(json!({ "id": audit.id, "status": audit.status })),
@@ -716,4 +597,215 @@ pub(crate) async fn page_report(
         triage: Some(triage),
     };
     Ok((report, options))
+}
+
+/// A checked submission, however it arrived (JSON, archive, dashboard form).
+pub(crate) struct Submission {
+    pub sources: BTreeMap<String, String>,
+    /// Total size of the sources in bytes.
+    pub total: u64,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub min_severity: Option<String>,
+    pub timeout: Option<u64>,
+    pub project: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// What [`create_audit`] did.
+pub(crate) enum Created {
+    New(store::Audit),
+    /// The tenant already submitted this with the same idempotency key.
+    Replayed(store::Audit),
+}
+
+/// The longest project name accepted.
+pub(crate) const MAX_PROJECT_LEN: usize = 100;
+
+/// The project of a submission: the name given, trimmed, or one derived from the file
+/// names, so that re-submitting the same files counts as a new audit of the same project.
+fn check_project(given: Option<&str>, sources: &BTreeMap<String, String>) -> ApiResult<String> {
+    if let Some(name) = given.map(str::trim).filter(|n| !n.is_empty()) {
+        if name.chars().count() > MAX_PROJECT_LEN || name.chars().any(char::is_control) {
+            return Err(ApiError::unprocessable(
+                "invalid-request",
+                "Invalid request",
+                format!(
+                    "project must be at most {MAX_PROJECT_LEN} characters, without control characters"
+                ),
+            ));
+        }
+        return Ok(name.to_string());
+    }
+    let names: Vec<&str> = sources.keys().map(String::as_str).collect();
+    let joined = names.join(", ");
+    if joined.chars().count() <= MAX_PROJECT_LEN {
+        return Ok(joined);
+    }
+    let digest = sha256_hex(&names);
+    Ok(format!(
+        "{} and {} more files ({})",
+        names[0].chars().take(40).collect::<String>(),
+        names.len() - 1,
+        &digest[..12]
+    ))
+}
+
+/// Checks options, quotas and the idempotency key, then stores the audit (answered from
+/// the cache when the same sources were analyzed with the same options) and records it.
+pub(crate) async fn create_audit(
+    state: &Arc<AppState>,
+    principal: &Principal,
+    submission: Submission,
+) -> ApiResult<Created> {
+    let settings = &state.settings;
+    check_detector_ids(&submission.include)?;
+    check_detector_ids(&submission.exclude)?;
+    let project = check_project(submission.project.as_deref(), &submission.sources)?;
+    if let Some(severity) = &submission.min_severity
+        && !SEVERITIES.contains(&severity.as_str())
+    {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!(
+                "min_severity `{}` is not one of {}",
+                severity.escape_debug(),
+                SEVERITIES.join(", ")
+            ),
+        ));
+    }
+    let timeout_secs = submission
+        .timeout
+        .unwrap_or(settings.default_audit_timeout_secs);
+    if timeout_secs == 0 || timeout_secs > settings.max_audit_timeout_secs {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!(
+                "timeout_secs must be between 1 and {}",
+                settings.max_audit_timeout_secs
+            ),
+        ));
+    }
+    // Quotas of the tenant's plan.
+    let tenant = state
+        .store
+        .get_tenant(&principal.tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant of a credential is missing"))?;
+    if let Some(quota) = settings.plans.get(&tenant.plan) {
+        if let Some(per_day) = quota.audits_per_day {
+            let used = state
+                .store
+                .count_audits_since(&tenant.id, now_ms() - 86_400_000)
+                .await?;
+            if used as u64 >= per_day {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "quota-exceeded",
+                    "Plan quota exceeded",
+                    format!("the `{}` plan allows {per_day} audits per day", tenant.plan),
+                )
+                .with_retry_after(3600));
+            }
+        }
+        if let Some(max_bytes) = quota.stored_bytes {
+            let used = state.store.stored_source_bytes(&tenant.id).await?;
+            if used as u64 + submission.total > max_bytes {
+                return Err(ApiError::forbidden(format!(
+                    "the `{}` plan stores at most {max_bytes} bytes of sources; {used} are used",
+                    tenant.plan
+                ))
+                .with_slug("storage-quota-exceeded", "Storage quota exceeded"));
+            }
+        }
+    }
+
+    let options = store::AuditOptions {
+        include_detectors: submission.include,
+        exclude_detectors: submission.exclude,
+        min_severity: submission.min_severity,
+    };
+    let sources_json = serde_json::to_string(&submission.sources).map_err(ApiError::internal)?;
+    let sources_hash = sha256_hex(&[&sources_json]);
+    let options_json = serde_json::to_string(&options).map_err(ApiError::internal)?;
+    let cache_key = sha256_hex(&[&state.analyzer_version, &options_json, &sources_hash]);
+    let request_hash = sha256_hex(&[&cache_key, &timeout_secs.to_string()]);
+    let cached = state.store.get_cached(&cache_key).await?;
+    let new = store::NewAudit {
+        id: new_id(),
+        tenant_id: principal.tenant_id.clone(),
+        sources_hash,
+        cache_key,
+        options,
+        timeout_secs: timeout_secs as i64,
+        source_bytes: submission.total as i64,
+        file_count: submission.sources.len() as i64,
+        idempotency_key: submission.idempotency_key,
+        request_hash,
+        created_by: principal.actor.clone(),
+        created_at: now_ms(),
+        project: Some(project),
+    };
+    let inserted = state
+        .store
+        .insert_audit(&new, &sources_json, cached.as_ref())
+        .await?;
+    let audit = match inserted {
+        store::InsertedAudit::Existing(existing) => {
+            if existing.request_hash != new.request_hash {
+                return Err(ApiError::unprocessable(
+                    "idempotency-key-reused",
+                    "Idempotency key reused",
+                    "this Idempotency-Key was used for a different submission",
+                ));
+            }
+            return Ok(Created::Replayed(existing));
+        }
+        store::InsertedAudit::Created(audit) => audit,
+    };
+    if let Some(cached) = &cached {
+        state.metrics.cache_hits.inc();
+        state.metrics.completed(store::STATUS_SUCCEEDED);
+        for finding in &cached.findings {
+            state.metrics.finding(&finding.severity);
+        }
+        // Webhooks and alerts: an audit answered from the cache is finished already.
+        crate::notify::webhooks::audit_finished(state, &audit.tenant_id, &audit.id).await;
+        crate::notify::alerts::findings_stored(state, &audit, &cached.findings);
+    } else {
+        state.submitted.notify_one();
+    }
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "audit.submitted",
+            Some(&audit.id),
+            "success",
+            json!({ "files": audit.file_count, "bytes": audit.source_bytes, "from_cache": audit.from_cache }),
+        )
+        .await?;
+    Ok(Created::New(audit))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    Ok(match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v
+                .to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid-idempotency-key",
+                        "Invalid Idempotency-Key",
+                        "the key must be 1 to 200 visible ASCII characters",
+                    )
+                })?;
+            Some(key.to_string())
+        }
+    })
 }

@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/login`: email and password for a JWT.
+//! `POST /api/v1/auth/login`: email and password for a JWT; the password check it shares
+//! with the dashboard's sign-in.
 
 use std::sync::Arc;
 
@@ -20,48 +21,110 @@ pub(crate) struct Login {
     password: String,
 }
 
-pub(crate) async fn login(
-    State(state): State<Arc<AppState>>,
-    ApiJson(mut body): ApiJson<Login>,
-) -> ApiResult<Json<Value>> {
+/// Why a password sign-in was refused.
+#[derive(Debug)]
+pub(crate) enum LoginRefused {
+    /// Too many attempts for this email; retry after this many seconds.
+    RateLimited(u64),
+    /// Wrong email or password, or a disabled user (not told apart).
+    InvalidCredentials,
+}
+
+/// Checks an email and password: the per-email rate limit (shared by the API and the
+/// dashboard), the argon2 verification (off the executor, against a dummy hash for an
+/// unknown email so that both cost the same) and the audit trail. A failure for a known
+/// user is recorded every time (bounded by the rate limit); one for an unknown email at
+/// most once a minute, so that guessing emails cannot flood the trail.
+pub(crate) async fn check_password(
+    state: &AppState,
+    email: &str,
+    password: String,
+    via: &str,
+) -> ApiResult<Result<store::User, LoginRefused>> {
     // Emails are stored lower-cased.
-    body.email = body.email.trim().to_ascii_lowercase();
+    let email = email.trim().to_ascii_lowercase();
     if let Err(retry) = state
-        .check_rate(Limit::Credential, &format!("login:{}", body.email))
+        .check_rate(Limit::Credential, &format!("login:{email}"))
         .await
     {
-        return Err(ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "Too many requests",
-            format!("too many login attempts; retry after {retry} s"),
-        )
-        .with_retry_after(retry));
+        state
+            .record_denial(
+                None,
+                &format!("login:{email}"),
+                "rate_limited",
+                None,
+                json!({ "scope": "login", "retry_after_secs": retry, "via": via }),
+            )
+            .await;
+        return Ok(Err(LoginRefused::RateLimited(retry)));
     }
-    let user = state.store.find_user_by_email(&body.email).await?;
+    let user = state.store.find_user_by_email(&email).await?;
     let hash = user.as_ref().map_or_else(
         || dummy_password_hash().to_string(),
         |u| u.password_hash.clone(),
     );
-    let password = body.password;
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(ApiError::internal)?;
-    let user = match user {
-        Some(user) if matches && !user.disabled => user,
-        other => {
+    match user {
+        Some(user) if matches && !user.disabled => {
             state
                 .record(
-                    other.as_ref().map(|u| u.tenant_id.as_str()),
-                    &other
-                        .as_ref()
-                        .map_or_else(|| "anonymous".to_string(), |u| format!("user:{}", u.id)),
+                    Some(&user.tenant_id),
+                    &format!("user:{}", user.id),
+                    "login",
+                    None,
+                    "success",
+                    json!({ "via": via }),
+                )
+                .await?;
+            Ok(Ok(user))
+        }
+        Some(user) => {
+            state
+                .record(
+                    Some(&user.tenant_id),
+                    &format!("user:{}", user.id),
                     "login",
                     None,
                     "failure",
-                    json!({ "email": body.email }),
+                    json!({ "email": email, "via": via }),
                 )
                 .await?;
+            Ok(Err(LoginRefused::InvalidCredentials))
+        }
+        None => {
+            state
+                .record_throttled(
+                    None,
+                    "anonymous",
+                    "login",
+                    None,
+                    "failure",
+                    json!({ "email": email, "via": via }),
+                )
+                .await;
+            Ok(Err(LoginRefused::InvalidCredentials))
+        }
+    }
+}
+
+pub(crate) async fn login(
+    State(state): State<Arc<AppState>>,
+    ApiJson(body): ApiJson<Login>,
+) -> ApiResult<Json<Value>> {
+    let user = match check_password(&state, &body.email, body.password, "api").await? {
+        Ok(user) => user,
+        Err(LoginRefused::RateLimited(retry)) => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!("too many login attempts; retry after {retry} s"),
+            )
+            .with_retry_after(retry));
+        }
+        Err(LoginRefused::InvalidCredentials) => {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "invalid-credentials",
@@ -79,16 +142,6 @@ pub(crate) async fn login(
         iat: now,
         exp: now + ttl,
     };
-    state
-        .record(
-            Some(&user.tenant_id),
-            &format!("user:{}", user.id),
-            "login",
-            None,
-            "success",
-            json!({}),
-        )
-        .await?;
     Ok(Json(
         json!({ "token": issue_jwt(&state.secret, &claims), "token_type": "Bearer", "expires_in": ttl }),
     ))

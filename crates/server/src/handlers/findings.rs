@@ -46,17 +46,36 @@ pub(crate) async fn triage(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Triage>,
 ) -> ApiResult<Json<Value>> {
-    state
-        .require(&principal, Role::Auditor, "triage findings")
+    let finding = apply_triage(&state, &principal, &id, body.state, body.comment).await?;
+    let history = state
+        .store
+        .list_triage_events(&principal.tenant_id, &finding.data.fingerprint)
         .await?;
-    if !store::TRIAGE_STATES.contains(&body.state.as_str()) {
+    let mut view = finding_view(&finding);
+    view["history"] = history.iter().map(triage_event_view).collect();
+    Ok(Json(view))
+}
+
+/// Moves a finding (and every finding with its fingerprint) to `to_state` with an
+/// optional comment: auditors and admins only; the change is recorded in the trail.
+pub(crate) async fn apply_triage(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    to_state: String,
+    comment: Option<String>,
+) -> ApiResult<store::Finding> {
+    state
+        .require(principal, Role::Auditor, "triage findings")
+        .await?;
+    if !store::TRIAGE_STATES.contains(&to_state.as_str()) {
         return Err(ApiError::unprocessable(
             "invalid-request",
             "Invalid request",
             format!("state must be one of {}", store::TRIAGE_STATES.join(", ")),
         ));
     }
-    if body.comment.as_ref().is_some_and(|c| c.len() > 10_000) {
+    if comment.as_ref().is_some_and(|c| c.len() > 10_000) {
         return Err(ApiError::unprocessable(
             "invalid-request",
             "Invalid request",
@@ -65,14 +84,14 @@ pub(crate) async fn triage(
     }
     let event = store::NewTriageEvent {
         id: new_id(),
-        to_state: body.state,
-        comment: body.comment,
+        to_state,
+        comment,
         actor: principal.actor.clone(),
         created_at: now_ms(),
     };
     let (finding, stored) = state
         .store
-        .triage_finding(&principal.tenant_id, &id, &event)
+        .triage_finding(&principal.tenant_id, id, &event)
         .await?
         .ok_or_else(|| ApiError::not_found("finding"))?;
     state
@@ -85,11 +104,5 @@ pub(crate) async fn triage(
             json!({ "from": stored.from_state, "to": stored.to_state, "fingerprint": stored.fingerprint }),
         )
         .await?;
-    let history = state
-        .store
-        .list_triage_events(&principal.tenant_id, &finding.data.fingerprint)
-        .await?;
-    let mut view = finding_view(&finding);
-    view["history"] = history.iter().map(triage_event_view).collect();
-    Ok(Json(view))
+    Ok(finding)
 }

@@ -75,6 +75,7 @@ pub(crate) fn audit_view(audit: &store::Audit) -> Value {
         "from_cache": audit.from_cache,
         "attempts": audit.attempts,
         "created_by": audit.created_by,
+        "project": audit.project,
     })
 }
 

@@ -159,6 +159,7 @@ fn core_document() -> Value {
         query("exclude_detectors", json!({ "type": "string" }), "Archives only: comma-separated detector ids"),
         query("min_severity", json!({ "type": "string", "enum": severities }), "Archives only"),
         query("timeout_secs", json!({ "type": "integer", "minimum": 1 }), "Archives only"),
+        query("project", json!({ "type": "string", "maxLength": 100 }), "Archives only: the project the audit belongs to"),
     ]);
     json!({
         "openapi": "3.1.0",
@@ -281,7 +282,8 @@ fn core_document() -> Value {
                     "include_detectors": { "type": "array", "items": { "type": "string" } },
                     "exclude_detectors": { "type": "array", "items": { "type": "string" } },
                     "min_severity": { "type": "string", "enum": severities },
-                    "timeout_secs": { "type": "integer", "minimum": 1 } } },
+                    "timeout_secs": { "type": "integer", "minimum": 1 },
+                    "project": { "type": "string", "maxLength": 100, "description": "The project the audit belongs to; default: derived from the file names" } } },
                 "AuditCreated": { "type": "object", "required": ["id", "status"], "properties": {
                     "id": { "type": "string" }, "status": { "type": "string", "enum": statuses } } },
                 "Audit": { "type": "object", "required": ["id", "status"], "properties": {
@@ -293,7 +295,8 @@ fn core_document() -> Value {
                     "counts": { "type": ["object", "null"], "additionalProperties": { "type": "integer" } },
                     "finding_count": { "type": ["integer", "null"] }, "file_count": { "type": "integer" },
                     "source_bytes": { "type": "integer" }, "options": { "type": "object" }, "timeout_secs": { "type": "integer" },
-                    "from_cache": { "type": "boolean" }, "attempts": { "type": "integer" }, "created_by": { "type": "string" } } },
+                    "from_cache": { "type": "boolean" }, "attempts": { "type": "integer" }, "created_by": { "type": "string" },
+                    "project": { "type": ["string", "null"] } } },
                 "Finding": { "type": "object", "required": ["id", "detector", "severity", "confidence", "file", "start_line", "end_line", "message", "fingerprint", "triage_state"], "properties": {
                     "id": { "type": "string" }, "audit_id": { "type": "string" }, "detector": { "type": "string" }, "title": { "type": "string" },
                     "severity": { "type": "string", "enum": severities }, "confidence": { "type": "string" },

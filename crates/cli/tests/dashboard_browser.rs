@@ -1,0 +1,402 @@
+//! The web dashboard of the real `web3audit serve`, driven in headless Chromium through
+//! chromedriver: sign in, submit a vulnerable contract, wait for the result, open a
+//! finding on its highlighted line, triage it, sign out; then a viewer, who gets no
+//! submit form and whose forged submission is refused. Screenshots of the pages are kept
+//! under `target/browser-artifacts/`.
+//!
+//! Skipped, with a message, when chromedriver or Chromium is missing (`cargo test` on a
+//! developer machine); `.ci/run` installs the Debian packages `chromium` and
+//! `chromium-driver` and sets `WEB3AUDIT_BROWSER_TESTS=required`, which turns the skip
+//! into a failure.
+
+mod service_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use service_support::*;
+
+const VULNERABLE: &str = "pragma solidity ^0.8.0;\n\
+\n\
+contract Wallet {\n\
+    address owner;\n\
+\n\
+    constructor() {\n\
+        owner = msg.sender;\n\
+    }\n\
+\n\
+    function withdraw(address payable to) public {\n\
+        require(tx.origin == owner);\n\
+        to.transfer(address(this).balance);\n\
+    }\n\
+}\n";
+
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let find = |var: &str, candidates: &[&str]| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .into_iter()
+            .chain(candidates.iter().map(PathBuf::from))
+            .find(|p| p.is_file())
+    };
+    let driver = find("WEB3AUDIT_CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+    let browser = find(
+        "WEB3AUDIT_CHROMIUM",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    );
+    match (driver, browser) {
+        (Some(driver), Some(browser)) => Some((driver, browser)),
+        _ => {
+            assert!(
+                std::env::var("WEB3AUDIT_BROWSER_TESTS").as_deref() != Ok("required"),
+                "WEB3AUDIT_BROWSER_TESTS=required but chromedriver or Chromium is missing"
+            );
+            eprintln!(
+                "skipped: chromedriver or Chromium not found (install the Debian packages \
+                 `chromium` and `chromium-driver`); .ci/run installs them and runs this test"
+            );
+            None
+        }
+    }
+}
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("browser-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::write(artifacts().join(format!("dashboard-{name}.png")), png).unwrap();
+}
+
+/// Waits until the page's source satisfies `done` (pages refresh themselves while an
+/// audit runs); returns the source.
+async fn wait_for(client: &Client, what: &str, done: impl Fn(&str) -> bool) -> String {
+    for _ in 0..240 {
+        let source = client.source().await.unwrap();
+        if done(&source) {
+            return source;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!(
+        "timed out waiting for {what}: {}",
+        client.source().await.unwrap()
+    );
+}
+
+async fn sign_in(client: &Client, base: &str, email: &str, password: &str) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "the audit list", |s| s.contains("<h1>Audits</h1>")).await;
+}
+
+async fn sign_out(client: &Client) {
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "the sign-in page", |s| {
+        s.contains("<h1>Sign in</h1>")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit() {
+    let Some((driver_path, browser_path)) = tools() else {
+        return;
+    };
+    let dir = temp_dir("dashboard-browser");
+    let key = bootstrap(&dir)["api_key"].as_str().unwrap().to_string();
+    let http = reqwest::Client::new();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut processes = Processes::default();
+    // Plain HTTP on loopback: cookies without `Secure` (see docs/dashboard.md).
+    processes.push(serve(
+        &dir,
+        port,
+        0,
+        &[("WEB3AUDIT_DASHBOARD_COOKIE_SECURE", "false")],
+    ));
+    wait_ready(&http, &base).await;
+    let response = http
+        .post(format!("{base}/api/v1/users"))
+        .header("x-api-key", &key)
+        .json(&json!({ "email": "viewer@acme.test", "password": "a long viewer password", "role": "viewer" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+
+    let driver_port = free_port();
+    let driver_log = std::fs::File::create(dir.join("chromedriver.log")).unwrap();
+    processes.push(
+        Command::new(&driver_path)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(driver_log)
+            .spawn()
+            .unwrap(),
+    );
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
+    for _ in 0..100 {
+        if http
+            .get(format!("{driver_url}/status"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": browser_path,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-dev-shm-usage", "--disable-extensions", "--no-first-run",
+                "--window-size=1366,768",
+                format!("--user-data-dir={}", dir.join("profile").display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver_url)
+        .await
+        .expect("chromedriver starts a headless Chromium session");
+
+    // An auditor's day: sign in, submit, read, triage.
+    sign_in(&client, &base, "admin@acme.test", "a long admin password").await;
+    screenshot(&client, "audits-empty").await;
+    client
+        .find(Locator::LinkText("New audit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "the submit form", |s| {
+        s.contains("<h1>New audit</h1>")
+    })
+    .await;
+    for (id, text) in [
+        ("project", "wallet"),
+        ("file_name", "Wallet.sol"),
+        ("source", VULNERABLE),
+    ] {
+        client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    screenshot(&client, "new-audit").await;
+    client
+        .find(Locator::Css("form[action='/audits'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let audit_page = wait_for(&client, "the audit's findings", |s| {
+        s.contains("status-succeeded") && s.contains("class=\"findings\"")
+    })
+    .await;
+    assert!(audit_page.contains("first succeeded audit of this project"));
+    screenshot(&client, "audit").await;
+
+    // The tx.origin finding, opened on its line.
+    let link = client
+        .find(Locator::XPath(
+            "//ul[@class='findings']//a[contains(., 'tx.origin')]",
+        ))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert!(href.ends_with("#L11"), "{href}");
+    link.click().await.unwrap();
+    wait_for(&client, "the finding page", |s| s.contains("id=\"triage\"")).await;
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("L11"));
+    let line = client.find(Locator::Id("L11")).await.unwrap();
+    assert_eq!(
+        line.attr("class").await.unwrap().as_deref(),
+        Some("line flagged")
+    );
+    assert!(
+        line.text()
+            .await
+            .unwrap()
+            .contains("require(tx.origin == owner);")
+    );
+    let visible = client
+        .execute(
+            "const r = document.getElementById('L11').getBoundingClientRect(); \
+             return r.top >= 0 && r.bottom <= window.innerHeight;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        visible,
+        Value::Bool(true),
+        "the flagged line is scrolled into view"
+    );
+    screenshot(&client, "finding").await;
+
+    client
+        .find(Locator::Css("#state option[value='confirmed']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("comment"))
+        .await
+        .unwrap()
+        .send_keys("reachable by any contract the owner calls")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#triage button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let after = wait_for(&client, "the triage history", |s| {
+        s.contains("reachable by any contract the owner calls")
+    })
+    .await;
+    assert!(after.contains("triage-confirmed"));
+    let selected = client
+        .find(Locator::Css("#state option[selected]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap();
+    assert_eq!(selected.as_deref(), Some("confirmed"));
+    screenshot(&client, "finding-triaged").await;
+
+    client.goto(&format!("{base}/security")).await.unwrap();
+    wait_for(&client, "the security page", |s| {
+        s.contains("<svg class=\"chart\"")
+    })
+    .await;
+    screenshot(&client, "security").await;
+    client.goto(&format!("{base}/usage")).await.unwrap();
+    wait_for(&client, "the usage page", |s| s.contains("Usage of acme")).await;
+    client.goto(&format!("{base}/audits")).await.unwrap();
+    wait_for(&client, "the audit list", |s| s.contains("wallet")).await;
+    screenshot(&client, "audits").await;
+    sign_out(&client).await;
+    client.goto(&format!("{base}/audits")).await.unwrap();
+    wait_for(&client, "the sign-in page", |s| {
+        s.contains("<h1>Sign in</h1>")
+    })
+    .await;
+
+    // A viewer: no submit form, and a forged submission is refused.
+    sign_in(&client, &base, "viewer@acme.test", "a long viewer password").await;
+    assert!(
+        client
+            .find_all(Locator::Css("a[href='/audits/new']"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    client.goto(&format!("{base}/audits/new")).await.unwrap();
+    let refused = wait_for(&client, "the refusal", |s| s.contains("Permission denied")).await;
+    assert!(!refused.contains("name=\"source\""));
+    screenshot(&client, "viewer-refused").await;
+
+    client.goto(&format!("{base}/audits")).await.unwrap();
+    let csrf = client
+        .find(Locator::Css("form[action='/logout'] input[name=csrf]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let session = client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name() == "web3audit_session")
+        .expect("the session cookie");
+    let boundary = "forged-7d1e";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file_name\"\r\n\r\nA.sol\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\n{VULNERABLE}\r\n\
+         --{boundary}--\r\n"
+    );
+    let forged = http
+        .post(format!("{base}/audits"))
+        .header("origin", &base)
+        .header("cookie", format!("web3audit_session={}", session.value()))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let audits = get(&http, &key, &format!("{base}/api/v1/audits")).await;
+    assert_eq!(audits["items"].as_array().unwrap().len(), 1);
+    let denied = get(
+        &http,
+        &key,
+        &format!("{base}/api/v1/audit-log?action=permission.denied"),
+    )
+    .await;
+    assert_eq!(denied["items"][0]["detail"]["attempted"], "submit audits");
+    sign_out(&client).await;
+    client.close().await.unwrap();
+}

@@ -1,0 +1,951 @@
+//! The dashboard's pages and form handlers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::session::{
+    self, LOGIN_PURPOSE, MaybeSignedIn, SignedIn, derived_token, forged, same_origin, tokens_match,
+};
+use super::{PageError, PageResult, chart, render, source, stylesheet_url};
+use crate::analyzer::SEVERITIES;
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::handlers::audits::{Created, MAX_PROJECT_LEN, Submission, create_audit};
+use crate::handlers::auth::{LoginRefused, check_password};
+use crate::handlers::findings::apply_triage;
+use crate::state::AppState;
+use crate::submission::{self, Limits};
+use crate::timestamp::{now_ms, rfc3339};
+
+/// Audits per page of the list.
+const PAGE_SIZE: i64 = 50;
+/// Findings shown on an audit page; the API pages through larger audits.
+const MAX_FINDINGS_SHOWN: i64 = 5_000;
+/// Length of the sign-in form's validity.
+const LOGIN_FORM_SECS: u64 = 3600;
+
+/// What every page's header needs to know about the signed-in user.
+#[derive(Serialize)]
+struct Me {
+    email: String,
+    role: &'static str,
+    csrf: String,
+    can_submit: bool,
+    is_admin: bool,
+}
+
+fn me(signed_in: &SignedIn) -> Me {
+    Me {
+        email: signed_in.user.email.clone(),
+        role: signed_in.role().as_str(),
+        csrf: signed_in.csrf.clone(),
+        can_submit: signed_in.role() >= Role::Auditor,
+        is_admin: signed_in.role() >= Role::Admin,
+    }
+}
+
+/// `2026-11-23 15:47 UTC`.
+fn when(ms: i64) -> String {
+    let text = rfc3339(ms);
+    format!("{} {} UTC", &text[..10], &text[11..16])
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+pub(crate) async fn home(MaybeSignedIn(signed_in): MaybeSignedIn) -> Redirect {
+    Redirect::to(if signed_in.is_some() {
+        "/audits"
+    } else {
+        "/login"
+    })
+}
+
+// Sign-in and sign-out.
+
+fn login_page(state: &AppState, status: StatusCode, email: &str, error: Option<&str>) -> Response {
+    // A fresh nonce per form, in a cookie; the form carries a MAC of it, so that another
+    // site cannot sign this browser into an account of its choosing.
+    let nonce = session::new_token();
+    let mut response = render(
+        status,
+        "login.html",
+        page! {
+            css => stylesheet_url(),
+            me => (),
+            nav => "login",
+            csrf => derived_token(state, LOGIN_PURPOSE, &nonce),
+            email => email,
+            error => error,
+        },
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(
+            &state.settings,
+            session::login_cookie(&state.settings),
+            &nonce,
+            LOGIN_FORM_SECS,
+        ),
+    );
+    response
+}
+
+pub(crate) async fn login_form(
+    State(state): State<Arc<AppState>>,
+    MaybeSignedIn(signed_in): MaybeSignedIn,
+) -> Response {
+    if signed_in.is_some() {
+        return Redirect::to("/audits").into_response();
+    }
+    login_page(&state, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn bad_form(rejection: FormRejection) -> PageError {
+    PageError::new(
+        StatusCode::BAD_REQUEST,
+        "Unreadable form",
+        rejection.body_text(),
+    )
+}
+
+pub(crate) async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    let nonce = session::cookie(&headers, session::login_cookie(&state.settings));
+    let genuine =
+        nonce.is_some_and(|n| tokens_match(&derived_token(&state, LOGIN_PURPOSE, n), &form.csrf));
+    if !same_origin(&headers) || !genuine {
+        state
+            .record_denial(
+                None,
+                "anonymous",
+                "csrf.rejected",
+                None,
+                serde_json::json!({ "attempted": "sign in" }),
+            )
+            .await;
+        return Err(forged());
+    }
+    let email = form.email.trim().to_ascii_lowercase();
+    let user = match check_password(&state, &email, form.password, "dashboard").await? {
+        Ok(user) => user,
+        Err(LoginRefused::RateLimited(retry)) => {
+            let mut response = login_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &email,
+                Some(&format!(
+                    "Too many sign-in attempts for this email; try again in {retry} seconds."
+                )),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry.into());
+            return Ok(response);
+        }
+        Err(LoginRefused::InvalidCredentials) => {
+            return Ok(login_page(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &email,
+                Some("The email or password is wrong, or the account is disabled."),
+            ));
+        }
+    };
+    let now = now_ms();
+    let ttl = state.settings.dashboard_session_ttl_secs;
+    let token = session::new_token();
+    state
+        .store
+        .create_dashboard_session(&store::DashboardSession {
+            token_hash: session::token_hash(&token),
+            tenant_id: user.tenant_id.clone(),
+            user_id: user.id.clone(),
+            created_at: now,
+            expires_at: now + ttl as i64 * 1000,
+            revoked_at: None,
+        })
+        .await?;
+    // Expired sessions are of no use to anyone: sweep them now and then.
+    if now % 16 == 0
+        && let Err(error) = state.store.delete_expired_dashboard_sessions(now).await
+    {
+        tracing::warn!(%error, "cannot delete expired dashboard sessions");
+    }
+    let mut response = Redirect::to("/audits").into_response();
+    let settings = &state.settings;
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        session::set_cookie(settings, session::session_cookie(settings), &token, ttl),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        session::set_cookie(settings, session::login_cookie(settings), "", 0),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) async fn logout(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    signed_in
+        .check_post(&state, &headers, &form.csrf, "sign out")
+        .await?;
+    state
+        .store
+        .revoke_dashboard_session(&signed_in.token_hash, now_ms())
+        .await?;
+    state
+        .record(
+            Some(&signed_in.principal.tenant_id),
+            &signed_in.principal.actor,
+            "logout",
+            None,
+            "success",
+            serde_json::json!({ "via": "dashboard" }),
+        )
+        .await?;
+    let mut response = Redirect::to("/login").into_response();
+    let settings = &state.settings;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(settings, session::session_cookie(settings), "", 0),
+    );
+    Ok(response)
+}
+
+// Audits.
+
+#[derive(Serialize)]
+struct AuditRow {
+    id: String,
+    short_id: String,
+    project: Option<String>,
+    status: String,
+    counts: Vec<i64>,
+    total: Option<i64>,
+    files: i64,
+    created: String,
+    created_by: String,
+}
+
+fn audit_row(audit: &store::Audit) -> AuditRow {
+    AuditRow {
+        id: audit.id.clone(),
+        short_id: short(&audit.id).to_string(),
+        project: audit.project.clone(),
+        status: audit.status.clone(),
+        counts: SEVERITIES
+            .iter()
+            .map(|s| {
+                audit
+                    .counts
+                    .as_ref()
+                    .and_then(|c| c.get(*s).copied())
+                    .unwrap_or(0)
+            })
+            .collect(),
+        total: audit.counts.as_ref().map(|c| c.values().sum()),
+        files: audit.file_count,
+        created: when(audit.created_at),
+        created_by: audit.created_by.clone(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AuditsQuery {
+    /// Show audits older than this id.
+    before: Option<String>,
+}
+
+pub(crate) async fn audits(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Query(query): Query<AuditsQuery>,
+) -> PageResult {
+    let filter = store::AuditFilter {
+        before_id: query.before.clone().filter(|b| !b.is_empty()),
+        limit: PAGE_SIZE + 1,
+        ..Default::default()
+    };
+    let mut audits = state
+        .store
+        .list_audits(&signed_in.principal.tenant_id, &filter)
+        .await?;
+    let older = if audits.len() as i64 > PAGE_SIZE {
+        audits.truncate(PAGE_SIZE as usize);
+        audits.last().map(|a| a.id.clone())
+    } else {
+        None
+    };
+    let rows: Vec<AuditRow> = audits.iter().map(audit_row).collect();
+    Ok(render(
+        StatusCode::OK,
+        "audits.html",
+        page! {
+            css => stylesheet_url(),
+            me => me(&signed_in),
+            nav => "audits",
+            audits => rows,
+            severities => SEVERITIES,
+            older => older,
+            paged => query.before.is_some(),
+        },
+    ))
+}
+
+#[derive(Default, Serialize)]
+struct SubmitFields {
+    project: String,
+    file_name: String,
+    source: String,
+}
+
+fn new_audit_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    fields: &SubmitFields,
+    error: Option<&str>,
+) -> Response {
+    let settings = &state.settings;
+    render(
+        status,
+        "new_audit.html",
+        page! {
+            css => stylesheet_url(),
+            me => me(signed_in),
+            nav => "new",
+            fields => fields,
+            error => error,
+            max_project => MAX_PROJECT_LEN,
+            extensions => settings.allowed_extensions.join(", "),
+            accept => accept_list(&settings.allowed_extensions),
+            max_body_mib => format!("{:.0}", settings.max_body_bytes as f64 / (1024.0 * 1024.0)),
+            max_files => settings.max_files,
+        },
+    )
+}
+
+fn accept_list(extensions: &[String]) -> String {
+    let mut accept: Vec<String> = extensions.to_vec();
+    accept.extend([".zip", ".tar.gz", ".tgz"].map(String::from));
+    accept.join(",")
+}
+
+pub(crate) async fn new_audit(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+) -> PageResult {
+    if signed_in.role() < Role::Auditor {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Permission denied",
+            "submitting audits needs the auditor role",
+        ));
+    }
+    Ok(new_audit_page(
+        &state,
+        &signed_in,
+        StatusCode::OK,
+        &SubmitFields::default(),
+        None,
+    ))
+}
+
+/// The parts of a submission form.
+#[derive(Default)]
+struct SubmitForm {
+    csrf: String,
+    fields: SubmitFields,
+    /// Uploaded files: `(file name, bytes)`.
+    uploads: Vec<(String, Vec<u8>)>,
+}
+
+async fn read_submit_form(mut multipart: Multipart) -> Result<SubmitForm, ApiError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "Request body too large",
+                e.body_text(),
+            )
+        } else {
+            ApiError::bad_request("invalid-body", "Unreadable form", e.body_text())
+        }
+    };
+    let mut form = SubmitForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "files" => {
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(unreadable)?;
+                // An empty file input still sends one nameless, empty part.
+                if !file_name.is_empty() || !bytes.is_empty() {
+                    form.uploads.push((file_name, bytes.to_vec()));
+                }
+            }
+            "csrf" | "project" | "file_name" | "source" => {
+                let text = field.text().await.map_err(unreadable)?;
+                match name.as_str() {
+                    "csrf" => form.csrf = text,
+                    "project" => form.fields.project = text,
+                    "file_name" => form.fields.file_name = text,
+                    _ => form.fields.source = text,
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+/// The sources of a submission form: the pasted text and every uploaded file, archives
+/// unpacked, under the same limits as the API.
+fn form_sources(form: &SubmitForm, limits: &Limits) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut sources = BTreeMap::new();
+    let mut add = |path: String, text: String| {
+        if sources.insert(path.clone(), text).is_some() {
+            return Err(ApiError::unprocessable(
+                "duplicate-path",
+                "Duplicate path",
+                format!("`{}` is submitted twice", path.escape_debug()),
+            ));
+        }
+        Ok(())
+    };
+    let pasted = form.fields.source.replace("\r\n", "\n");
+    if !pasted.trim().is_empty() {
+        let name = form.fields.file_name.trim();
+        if name.is_empty() {
+            return Err(ApiError::unprocessable(
+                "invalid-request",
+                "Invalid request",
+                "give a file name (such as `Vault.sol`) for the pasted source",
+            ));
+        }
+        add(name.to_string(), pasted)?;
+    }
+    for (file_name, bytes) in &form.uploads {
+        let lower = file_name.to_ascii_lowercase();
+        let unpacked = if lower.ends_with(".zip") {
+            Some(submission::unpack_zip(bytes, limits)?)
+        } else if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+            Some(submission::unpack_tar_gz(bytes, limits)?)
+        } else {
+            None
+        };
+        match unpacked {
+            Some((files, _)) => {
+                for (path, text) in files {
+                    add(path, text)?;
+                }
+            }
+            None => {
+                let text = String::from_utf8(bytes.clone()).map_err(|_| {
+                    ApiError::unprocessable(
+                        "invalid-utf8",
+                        "Invalid UTF-8",
+                        format!("`{}` is not valid UTF-8 text", file_name.escape_debug()),
+                    )
+                })?;
+                add(file_name.clone(), text)?;
+            }
+        }
+    }
+    Ok(sources)
+}
+
+pub(crate) async fn submit(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let multipart = multipart
+        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, "Unreadable form", e.body_text()))?;
+    let form = read_submit_form(multipart).await?;
+    signed_in
+        .check_post(&state, &headers, &form.csrf, "submit audits")
+        .await?;
+    // Whatever the page offered: the API's rule, refused and recorded the API's way.
+    state
+        .require(&signed_in.principal, Role::Auditor, "submit audits")
+        .await?;
+    let settings = &state.settings;
+    let limits = Limits {
+        allowed_extensions: settings.allowed_extensions.clone(),
+        max_files: settings.max_files,
+        max_unpacked_bytes: settings.max_unpacked_bytes,
+    };
+    let checked = form_sources(&form, &limits).and_then(|sources| {
+        if sources.is_empty() {
+            return Err(ApiError::unprocessable(
+                "empty-submission",
+                "No sources",
+                "paste a source or choose files to audit",
+            ));
+        }
+        let total = submission::check_sources(&sources, &limits)?;
+        Ok((sources, total))
+    });
+    let created = match checked {
+        Ok((sources, total)) => {
+            let project = form.fields.project.trim();
+            let submission = Submission {
+                sources,
+                total,
+                include: Vec::new(),
+                exclude: Vec::new(),
+                min_severity: None,
+                timeout: None,
+                project: (!project.is_empty()).then(|| project.to_string()),
+                idempotency_key: None,
+            };
+            create_audit(&state, &signed_in.principal, submission).await
+        }
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok(Created::New(audit) | Created::Replayed(audit)) => {
+            Ok(Redirect::to(&format!("/audits/{}", audit.id)).into_response())
+        }
+        Err(error) if error.status.is_client_error() => Ok(new_audit_page(
+            &state,
+            &signed_in,
+            error.status,
+            &form.fields,
+            Some(&error.detail),
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Serialize)]
+struct FindingRow {
+    id: String,
+    title: String,
+    detector: String,
+    confidence: String,
+    file: String,
+    start_line: u32,
+    end_line: u32,
+    triage_state: String,
+    is_new: bool,
+}
+
+#[derive(Serialize)]
+struct SeverityGroup {
+    severity: &'static str,
+    findings: Vec<FindingRow>,
+}
+
+#[derive(Serialize)]
+struct Comparison {
+    previous_id: String,
+    previous_short_id: String,
+    previous_created: String,
+    new: usize,
+    fixed: usize,
+}
+
+pub(crate) async fn audit(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let tenant_id = &signed_in.principal.tenant_id;
+    let audit = state
+        .store
+        .get_audit(tenant_id, &id)
+        .await?
+        .ok_or_else(|| PageError::not_found("audit"))?;
+    let filter = store::FindingFilter {
+        limit: MAX_FINDINGS_SHOWN + 1,
+        ..Default::default()
+    };
+    let mut findings = state.store.list_findings(tenant_id, &id, &filter).await?;
+    let truncated = findings.len() as i64 > MAX_FINDINGS_SHOWN;
+    findings.truncate(MAX_FINDINGS_SHOWN as usize);
+
+    // New since the previous succeeded audit of the same project: fingerprints it did not
+    // have; fixed: fingerprints it had that this audit no longer has.
+    let previous = if audit.status == store::STATUS_SUCCEEDED {
+        state
+            .store
+            .previous_project_audit(tenant_id, &audit)
+            .await?
+    } else {
+        None
+    };
+    let (before, comparison) = match &previous {
+        Some(previous) => {
+            let before: BTreeSet<String> = state
+                .store
+                .audit_fingerprints(tenant_id, &previous.id)
+                .await?
+                .into_iter()
+                .collect();
+            let now: BTreeSet<&str> = findings
+                .iter()
+                .map(|f| f.data.fingerprint.as_str())
+                .collect();
+            let new = now.iter().filter(|f| !before.contains(**f)).count();
+            let fixed = before.iter().filter(|f| !now.contains(f.as_str())).count();
+            let comparison = Comparison {
+                previous_id: previous.id.clone(),
+                previous_short_id: short(&previous.id).to_string(),
+                previous_created: when(previous.created_at),
+                new,
+                fixed,
+            };
+            (Some(before), Some(comparison))
+        }
+        None => (None, None),
+    };
+    let mut groups: Vec<SeverityGroup> = SEVERITIES
+        .iter()
+        .map(|&severity| SeverityGroup {
+            severity,
+            findings: Vec::new(),
+        })
+        .collect();
+    for finding in &findings {
+        let row = FindingRow {
+            id: finding.id.clone(),
+            title: finding.data.title.clone(),
+            detector: finding.data.detector.clone(),
+            confidence: finding.data.confidence.clone(),
+            file: finding.data.file.clone(),
+            start_line: finding.data.start_line,
+            end_line: finding.data.end_line,
+            triage_state: finding.triage_state.clone(),
+            is_new: before
+                .as_ref()
+                .is_some_and(|b| !b.contains(&finding.data.fingerprint)),
+        };
+        match groups
+            .iter_mut()
+            .find(|g| g.severity == finding.data.severity)
+        {
+            Some(group) => group.findings.push(row),
+            None => groups
+                .last_mut()
+                .expect("there are severities")
+                .findings
+                .push(row),
+        }
+    }
+    let duration = match (audit.started_at, audit.finished_at) {
+        (Some(s), Some(f)) => Some(format!("{:.1} s", (f - s) as f64 / 1000.0)),
+        _ => None,
+    };
+    Ok(render(
+        StatusCode::OK,
+        "audit.html",
+        page! {
+            css => stylesheet_url(),
+            me => me(&signed_in),
+            nav => "audits",
+            audit => audit_row(&audit),
+            error => audit.error,
+            running => !audit.is_terminal(),
+            succeeded => audit.status == store::STATUS_SUCCEEDED,
+            duration => duration,
+            from_cache => audit.from_cache,
+            groups => groups,
+            finding_count => findings.len(),
+            truncated => truncated,
+            comparison => comparison,
+            severities => SEVERITIES,
+        },
+    ))
+}
+
+// Findings.
+
+#[derive(Serialize)]
+struct HistoryRow {
+    when: String,
+    actor: String,
+    from_state: String,
+    to_state: String,
+    comment: Option<String>,
+}
+
+pub(crate) async fn finding(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let tenant_id = &signed_in.principal.tenant_id;
+    let finding = state
+        .store
+        .get_finding(tenant_id, &id)
+        .await?
+        .ok_or_else(|| PageError::not_found("finding"))?;
+    let history: Vec<HistoryRow> = state
+        .store
+        .list_triage_events(tenant_id, &finding.data.fingerprint)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|e| HistoryRow {
+            when: when(e.created_at),
+            actor: e.actor,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            comment: e.comment,
+        })
+        .collect();
+    let lines = state
+        .store
+        .audit_sources(tenant_id, &finding.audit_id)
+        .await?
+        .and_then(|json| source::file_text(&json, &finding.data.file))
+        .map(|text| source::lines(&text, finding.data.start_line, finding.data.end_line));
+    let data = &finding.data;
+    Ok(render(
+        StatusCode::OK,
+        "finding.html",
+        page! {
+            css => stylesheet_url(),
+            me => me(&signed_in),
+            nav => "audits",
+            finding => page! {
+                id => finding.id,
+                audit_id => finding.audit_id,
+                audit_short_id => short(&finding.audit_id),
+                title => data.title,
+                detector => data.detector,
+                severity => data.severity,
+                confidence => data.confidence,
+                file => data.file,
+                start_line => data.start_line,
+                end_line => data.end_line,
+                message => data.message,
+                fingerprint => data.fingerprint,
+                category => data.category,
+                swc => data.swc,
+                triage_state => finding.triage_state,
+            },
+            states => store::TRIAGE_STATES,
+            history => history,
+            lines => lines,
+            can_triage => signed_in.role() >= Role::Auditor,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TriageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub(crate) async fn triage(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<TriageForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    signed_in
+        .check_post(&state, &headers, &form.csrf, "triage findings")
+        .await?;
+    let comment = form.comment.replace("\r\n", "\n");
+    let comment = (!comment.trim().is_empty()).then_some(comment);
+    let finding = apply_triage(&state, &signed_in.principal, &id, form.state, comment).await?;
+    Ok(Redirect::to(&format!("/findings/{}#triage", finding.id)).into_response())
+}
+
+// Security and usage.
+
+/// The trail actions the security page counts, with their headings.
+const SECURITY_EVENTS: [(&str, &str, &str); 5] = [
+    ("login", "failure", "Failed sign-ins"),
+    ("auth.failed", "denied", "Rejected credentials"),
+    ("permission.denied", "denied", "Permission denied"),
+    ("rate_limited", "denied", "Rate-limited requests"),
+    ("csrf.rejected", "denied", "Rejected forms"),
+];
+
+#[derive(Serialize)]
+struct KeyRow {
+    name: String,
+    prefix: String,
+    role: String,
+    created: String,
+    revoked: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EventRow {
+    seq: i64,
+    when: String,
+    actor: String,
+    action: String,
+    target: Option<String>,
+    outcome: String,
+}
+
+pub(crate) async fn security(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+) -> PageResult {
+    state
+        .require(&signed_in.principal, Role::Admin, "view the security page")
+        .await?;
+    let tenant_id = &signed_in.principal.tenant_id;
+    let tenant = state
+        .store
+        .get_tenant(tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant of a session is missing"))?;
+    let now = now_ms();
+    let week_ago = now - 7 * 86_400_000;
+    // The operator tenant also sees what names no tenant (unknown emails and keys).
+    let counts = state
+        .store
+        .audit_event_counts(tenant_id, tenant.is_operator, week_ago)
+        .await?;
+    let headline: Vec<(&str, i64)> = SECURITY_EVENTS
+        .iter()
+        .map(|(action, outcome, heading)| {
+            let count = counts
+                .iter()
+                .filter(|c| c.action == *action && c.outcome == *outcome)
+                .map(|c| c.count)
+                .sum();
+            (*heading, count)
+        })
+        .collect();
+    let keys: Vec<KeyRow> = state
+        .store
+        .list_api_keys(tenant_id)
+        .await?
+        .into_iter()
+        .map(|k| KeyRow {
+            prefix: format!("{}{}", crate::auth::API_KEY_PREFIX, k.prefix),
+            name: k.name,
+            role: k.role,
+            created: when(k.created_at),
+            revoked: k.revoked_at.map(when),
+        })
+        .collect();
+    let events: Vec<EventRow> = state
+        .store
+        .list_audit_events(&store::AuditEventFilter {
+            tenant_id: Some(tenant_id.clone()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|e| EventRow {
+            seq: e.seq,
+            when: when(e.event.ts),
+            actor: e.event.actor,
+            action: e.event.action,
+            target: e.event.target,
+            outcome: e.event.outcome,
+        })
+        .collect();
+    let series = state
+        .store
+        .severity_counts_since(tenant_id, now - 30 * 86_400_000)
+        .await?;
+    let chart = chart::build(&series, now, 30);
+    Ok(render(
+        StatusCode::OK,
+        "security.html",
+        page! {
+            css => stylesheet_url(),
+            me => me(&signed_in),
+            nav => "security",
+            headline => headline,
+            counts => counts,
+            untenanted => tenant.is_operator,
+            keys => keys,
+            events => events,
+            chart => chart,
+        },
+    ))
+}
+
+fn mib(bytes: i64) -> String {
+    format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+pub(crate) async fn usage(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> PageResult {
+    let tenant_id = &signed_in.principal.tenant_id;
+    let tenant = state
+        .store
+        .get_tenant(tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant of a session is missing"))?;
+    let audits_today = state
+        .store
+        .count_audits_since(tenant_id, now_ms() - 86_400_000)
+        .await?;
+    let stored = state.store.stored_source_bytes(tenant_id).await?;
+    let quota = state.settings.plans.get(&tenant.plan);
+    let audits_limit = quota.and_then(|q| q.audits_per_day);
+    let bytes_limit = quota.and_then(|q| q.stored_bytes);
+    Ok(render(
+        StatusCode::OK,
+        "usage.html",
+        page! {
+            css => stylesheet_url(),
+            me => me(&signed_in),
+            nav => "usage",
+            tenant => tenant.name,
+            plan => tenant.plan,
+            audits_today => audits_today,
+            audits_limit => audits_limit,
+            stored => stored,
+            stored_text => mib(stored),
+            bytes_limit => bytes_limit,
+            bytes_limit_text => bytes_limit.map(|b| mib(b as i64)),
+        },
+    ))
+}

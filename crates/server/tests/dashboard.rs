@@ -1,0 +1,707 @@
+//! The web dashboard over real HTTP on loopback: sign-in, sessions, CSRF and origin
+//! checks, roles, tenant isolation, submission, triage, "new since the previous audit"
+//! and escaping of hostile text.
+
+mod common;
+
+use std::io::Write;
+
+use common::{TOKEN_SOL, TestServer, start};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+use serde_json::json;
+
+/// A browser of the dashboard: its session cookie and the CSRF token of its pages.
+struct Browser<'a> {
+    server: &'a TestServer,
+    client: reqwest::Client,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// The value of the first hidden `csrf` field of a page.
+fn csrf_of(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+/// `name=value` of each `Set-Cookie` header, with the whole header.
+fn set_cookies(headers: &HeaderMap) -> Vec<(String, String, String)> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| {
+            let pair = v.split(';').next()?;
+            let (name, value) = pair.split_once('=')?;
+            Some((name.to_string(), value.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+impl<'a> Browser<'a> {
+    fn new(server: &'a TestServer) -> Self {
+        Browser {
+            server,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    async fn page(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        if let Some(csrf) = csrf_of(&body) {
+            self.csrf = Some(csrf);
+        }
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let mut request = self.client.get(self.server.url(path));
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.page(response).await
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self
+            .client
+            .post(self.server.url(path))
+            .header(header::ORIGIN, &self.server.base);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request
+    }
+
+    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self.post(path).form(fields).send().await.unwrap();
+        self.page(response).await
+    }
+
+    /// Posts `multipart/form-data`: `(name, file name, content)`.
+    async fn post_multipart(&mut self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Page {
+        let boundary = "----dashboard-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, file_name, content) in parts {
+            write!(
+                body,
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+            )
+            .unwrap();
+            if let Some(file_name) = file_name {
+                write!(
+                    body,
+                    "; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream"
+                )
+                .unwrap();
+            }
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        write!(body, "--{boundary}--\r\n").unwrap();
+        let response = self
+            .post(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.page(response).await
+    }
+
+    /// Signs in; returns the answer to the sign-in post.
+    async fn login(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let (name, nonce, _) = set_cookies(&form.headers)
+            .into_iter()
+            .find(|(name, _, _)| name.contains("login"))
+            .expect("the sign-in form sets its cookie");
+        self.cookie = Some(format!("{name}={nonce}"));
+        let csrf = self.csrf.clone().unwrap();
+        let answer = self
+            .post_form(
+                "/login",
+                &[("csrf", &csrf), ("email", email), ("password", password)],
+            )
+            .await;
+        if let Some((name, value, _)) = set_cookies(&answer.headers)
+            .into_iter()
+            .find(|(name, value, _)| name.contains("session") && !value.is_empty())
+        {
+            self.cookie = Some(format!("{name}={value}"));
+        }
+        answer
+    }
+
+    /// Signs in and opens the audit list (which carries the session's CSRF token).
+    async fn signed_in(server: &'a TestServer, email: &str, password: &str) -> Browser<'a> {
+        let mut browser = Browser::new(server);
+        let answer = browser.login(email, password).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        assert_eq!(answer.location(), "/audits");
+        let list = browser.get("/audits").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        browser
+    }
+
+    fn token(&self) -> String {
+        self.csrf.clone().expect("a page with a form was opened")
+    }
+
+    /// Submits pasted source through the form; returns the new audit's id.
+    async fn submit(&mut self, project: &str, file_name: &str, source: &str) -> String {
+        self.get("/audits/new").await;
+        let csrf = self.token();
+        let answer = self
+            .post_multipart(
+                "/audits",
+                &[
+                    ("csrf", None, csrf.as_bytes()),
+                    ("project", None, project.as_bytes()),
+                    ("file_name", None, file_name.as_bytes()),
+                    ("source", None, source.as_bytes()),
+                    ("files", Some(""), b""),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        answer
+            .location()
+            .strip_prefix("/audits/")
+            .expect("redirected to the audit")
+            .to_string()
+    }
+}
+
+async fn create_user(server: &TestServer, email: &str, role: &str, tenant: Option<&str>) {
+    let mut body = json!({ "email": email, "password": "a long user password", "role": role });
+    if let Some(tenant) = tenant {
+        body["tenant_id"] = json!(tenant);
+    }
+    let (status, created) = server.post(&server.admin_key, "/api/v1/users", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}
+
+async fn trail_actions(server: &TestServer, action: &str) -> Vec<serde_json::Value> {
+    let (status, log) = server
+        .get(
+            &server.admin_key,
+            &format!("/api/v1/audit-log?action={action}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    log["items"].as_array().unwrap().clone()
+}
+
+/// Insecure cookies: the tests speak plain HTTP (as browsers do on localhost).
+async fn server() -> TestServer {
+    start(|s| s.dashboard_cookie_secure = false).await
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_session_cookie_and_sign_out_revokes_it() {
+    let server = start(|_| {}).await;
+    let mut browser = Browser::new(&server);
+    let home = browser.get("/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location(), "/login");
+    let audits = browser.get("/audits").await;
+    assert_eq!(audits.location(), "/login", "pages need a session");
+
+    let wrong = browser.login(&server.admin_email, "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("The email or password is wrong"));
+    let failures = trail_actions(&server, "login").await;
+    assert_eq!(failures[0]["outcome"], "failure");
+    assert_eq!(failures[0]["detail"]["via"], "dashboard");
+
+    let answer = browser
+        .login(&server.admin_email, &server.admin_password)
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let (name, token, cookie) = set_cookies(&answer.headers)
+        .into_iter()
+        .find(|(name, _, _)| name.contains("session"))
+        .unwrap();
+    // The default configuration: Secure, with the prefix browsers hold it to.
+    assert_eq!(name, "__Host-web3audit_session");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let list = browser.get("/audits").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let csp = list.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'"));
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
+    assert_eq!(list.headers[header::CACHE_CONTROL], "no-store");
+    // Attribute values are escaped (`/` as `&#x2f;`); the version is what matters.
+    let version = list
+        .body
+        .split("dashboard.css?v=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let css = browser
+        .get(&format!("/assets/dashboard.css?v={version}"))
+        .await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
+
+    // The store keeps a hash of the token, never the token.
+    let pool = sqlx::SqlitePool::connect(&server.db_url).await.unwrap();
+    let hashes: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM dashboard_sessions")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(hashes.len(), 1);
+    assert_ne!(hashes[0].0, token);
+
+    let csrf = browser.token();
+    let out = browser.post_form("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(
+        set_cookies(&out.headers)
+            .iter()
+            .any(|(n, v, c)| n == &name && v.is_empty() && c.contains("Max-Age=0"))
+    );
+    // The old cookie is worth nothing now.
+    let after = browser.get("/audits").await;
+    assert_eq!(after.location(), "/login");
+    assert_eq!(trail_actions(&server, "logout").await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn posts_without_the_session_token_or_from_another_origin_are_refused() {
+    let server = server().await;
+    let audit = server
+        .submit(&server.admin_key, &[("Token.sol", TOKEN_SOL)])
+        .await;
+    server.wait_final(&server.admin_key, &audit).await;
+    let finding = format!("{audit}-f0");
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let path = format!("/findings/{finding}/triage");
+
+    let missing = browser.post_form(&path, &[("state", "confirmed")]).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    let wrong = browser
+        .post_form(&path, &[("csrf", "forged"), ("state", "confirmed")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(wrong.body.contains("Form refused"));
+
+    // The right token from another site's page.
+    browser.get("/audits").await;
+    let csrf = browser.token();
+    let response = browser
+        .client
+        .post(server.url(&path))
+        .header(header::COOKIE, browser.cookie.clone().unwrap())
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("csrf", csrf.as_str()), ("state", "confirmed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A sign-in form posted without the cookie of the page that showed it.
+    let mut stranger = Browser::new(&server);
+    stranger.get("/login").await;
+    let csrf = stranger.token();
+    let answer = stranger
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", &server.admin_email),
+                ("password", &server.admin_password),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+
+    let (_, body) = server
+        .get(&server.admin_key, &format!("/api/v1/findings/{finding}"))
+        .await;
+    assert_eq!(body["triage_state"], "open", "nothing was changed");
+    let rejected = trail_actions(&server, "csrf.rejected").await;
+    assert!(!rejected.is_empty());
+    assert_eq!(
+        rejected.last().unwrap()["detail"]["attempted"],
+        "triage findings"
+    );
+
+    // With the token and from this origin, the same post goes through.
+    let csrf = csrf_of_session(&mut browser).await;
+    let ok = browser
+        .post_form(&path, &[("csrf", &csrf), ("state", "confirmed")])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    server.stop().await;
+}
+
+async fn csrf_of_session(browser: &mut Browser<'_>) -> String {
+    browser.get("/audits").await;
+    browser.token()
+}
+
+#[tokio::test]
+async fn a_viewer_gets_no_submit_form_and_a_forged_submission_is_refused_and_recorded() {
+    let server = server().await;
+    create_user(&server, "viewer@acme.test", "viewer", None).await;
+    let mut viewer = Browser::signed_in(&server, "viewer@acme.test", "a long user password").await;
+    let list = viewer.get("/audits").await;
+    assert!(!list.body.contains("/audits/new"), "{}", list.body);
+    assert!(!list.body.contains("/security"));
+    let form = viewer.get("/audits/new").await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    let security = viewer.get("/security").await;
+    assert_eq!(security.status, StatusCode::FORBIDDEN);
+
+    let csrf = csrf_of_session(&mut viewer).await;
+    let forged = viewer
+        .post_multipart(
+            "/audits",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file_name", None, b"Token.sol"),
+                ("source", None, TOKEN_SOL.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+    assert_eq!(server.count("audits").await, 0);
+    let denied = trail_actions(&server, "permission.denied").await;
+    assert_eq!(denied.len(), 2, "the security page and the submission");
+    assert_eq!(denied[0]["detail"]["attempted"], "submit audits");
+
+    // An auditor gets the form and may submit.
+    create_user(&server, "auditor@acme.test", "auditor", None).await;
+    let mut auditor =
+        Browser::signed_in(&server, "auditor@acme.test", "a long user password").await;
+    assert!(auditor.get("/audits").await.body.contains("/audits/new"));
+    auditor.submit("", "Token.sol", TOKEN_SOL).await;
+    assert_eq!(server.count("audits").await, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn another_tenants_audits_and_findings_are_not_found() {
+    let server = server().await;
+    let (other_tenant, other_key) = server.other_tenant("globex").await;
+    let audit = server.submit(&other_key, &[("Token.sol", TOKEN_SOL)]).await;
+    server.wait_final(&other_key, &audit).await;
+    create_user(&server, "admin@globex.test", "admin", Some(&other_tenant)).await;
+
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    assert!(!browser.get("/audits").await.body.contains(&audit[..8]));
+    assert_eq!(
+        browser.get(&format!("/audits/{audit}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let finding = format!("{audit}-f0");
+    assert_eq!(
+        browser.get(&format!("/findings/{finding}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let csrf = csrf_of_session(&mut browser).await;
+    let triage = browser
+        .post_form(
+            &format!("/findings/{finding}/triage"),
+            &[("csrf", &csrf), ("state", "fixed")],
+        )
+        .await;
+    assert_eq!(triage.status, StatusCode::NOT_FOUND);
+
+    let mut owner = Browser::signed_in(&server, "admin@globex.test", "a long user password").await;
+    let page = owner.get(&format!("/audits/{audit}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Authorization through tx.origin"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_finding_shows_its_flagged_line_and_triage_round_trips_with_history() {
+    let server = server().await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let audit = browser.submit("token", "Token.sol", TOKEN_SOL).await;
+    server.wait_final(&server.admin_key, &audit).await;
+
+    let page = browser.get(&format!("/audits/{audit}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let link = format!("/findings/{audit}-f0#L5");
+    assert!(page.body.contains(&link), "{}", page.body);
+    assert!(page.body.contains("first succeeded audit of this project"));
+
+    let finding = browser.get(&format!("/findings/{audit}-f0")).await;
+    assert_eq!(finding.status, StatusCode::OK);
+    assert!(
+        finding
+            .body
+            .contains("<div class=\"line flagged\" id=\"L5\">"),
+        "{}",
+        finding.body
+    );
+    assert!(finding.body.contains("<div class=\"line\" id=\"L4\">"));
+    assert!(finding.body.contains("No triage yet"));
+
+    let csrf = browser.token();
+    let answer = browser
+        .post_form(
+            &format!("/findings/{audit}-f0/triage"),
+            &[
+                ("csrf", &csrf),
+                ("state", "confirmed"),
+                ("comment", "exploitable by a phishing contract"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.location(), format!("/findings/{audit}-f0#triage"));
+    let after = browser.get(&format!("/findings/{audit}-f0")).await;
+    assert!(after.body.contains("<option value=\"confirmed\" selected>"));
+    assert!(after.body.contains("exploitable by a phishing contract"));
+    assert!(after.body.contains("open → <strong>confirmed</strong>"));
+
+    let (_, api) = server
+        .get(&server.admin_key, &format!("/api/v1/findings/{audit}-f0"))
+        .await;
+    assert_eq!(api["triage_state"], "confirmed");
+    assert_eq!(
+        api["history"][0]["comment"],
+        "exploitable by a phishing contract"
+    );
+    assert_eq!(trail_actions(&server, "triage.changed").await.len(), 1);
+
+    let invalid = browser
+        .post_form(
+            &format!("/findings/{audit}-f0/triage"),
+            &[("csrf", &csrf), ("state", "gone")],
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn findings_missing_from_the_previous_audit_of_the_project_are_marked_new() {
+    let server = server().await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let v1 = "contract V {\n  function a() public { require(tx.origin == a1); }\n  function b() public { require(tx.origin == b1); }\n}\n";
+    // `a` stays, `b` is fixed, `c` is new.
+    let v2 = "contract V {\n  function a() public { require(tx.origin == a1); }\n  function c() public { require(tx.origin == c1); }\n}\n";
+    let first = browser.submit("vault", "V.sol", v1).await;
+    server.wait_final(&server.admin_key, &first).await;
+    // Another project in between: not compared with.
+    let other = browser.submit("other", "V.sol", v2).await;
+    server.wait_final(&server.admin_key, &other).await;
+    let second = browser.submit("vault", "V.sol", v2).await;
+    server.wait_final(&server.admin_key, &second).await;
+
+    let page = browser.get(&format!("/audits/{second}")).await.body;
+    assert!(
+        page.contains(&format!("href=\"/audits/{first}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("<strong>1 new</strong>, <strong>1 fixed</strong>"),
+        "{page}"
+    );
+    // The second finding (line 3, `c`) is the new one.
+    let new_item = page
+        .split(&format!("/findings/{second}-f1#L3"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        new_item
+            .split("</li>")
+            .next()
+            .unwrap()
+            .contains("badge new")
+    );
+    let old_item = page
+        .split(&format!("/findings/{second}-f0#L2"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        !old_item
+            .split("</li>")
+            .next()
+            .unwrap()
+            .contains("badge new")
+    );
+
+    // Without a project name, the same file names make the project.
+    let third = browser.submit("", "V.sol", v1).await;
+    server.wait_final(&server.admin_key, &third).await;
+    let fourth = browser.submit("", "V.sol", v2).await;
+    server.wait_final(&server.admin_key, &fourth).await;
+    let page = browser.get(&format!("/audits/{fourth}")).await.body;
+    assert!(
+        page.contains(&format!("href=\"/audits/{third}\"")),
+        "{page}"
+    );
+    let (_, api) = server
+        .get(&server.admin_key, &format!("/api/v1/audits/{fourth}"))
+        .await;
+    assert_eq!(api["project"], "V.sol");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_source_and_names_are_shown_as_text() {
+    let server = server().await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let hostile = "contract X {\n  // </code></div><script>alert(1)</script>\n  function f() public { require(tx.origin == o); } // <img src=x onerror=alert(2)>\n}\n";
+    let audit = browser
+        .submit("<b onmouseover=alert(3)>p</b>", "X.sol", hostile)
+        .await;
+    server.wait_final(&server.admin_key, &audit).await;
+    for path in [
+        "/audits".to_string(),
+        format!("/audits/{audit}"),
+        format!("/findings/{audit}-f0"),
+    ] {
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for markup in ["<script>", "<img", "<b onmouseover"] {
+            assert!(
+                !page.body.contains(markup),
+                "{path} carries {markup}: {}",
+                page.body
+            );
+        }
+    }
+    let finding = browser.get(&format!("/findings/{audit}-f0")).await.body;
+    assert!(finding.contains("&lt;script&gt;alert(1)"));
+    assert!(finding.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn uploaded_files_and_archives_are_audited_under_the_api_limits() {
+    let server = server().await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let mut zip_bytes = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("lib/Owned.sol", options).unwrap();
+        zip.write_all(b"contract Owned { function f() public { require(tx.origin == o); } }\n")
+            .unwrap();
+        zip.finish().unwrap();
+    }
+    let csrf = csrf_of_session(&mut browser).await;
+    let answer = browser
+        .post_multipart(
+            "/audits",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("project", None, b"uploads"),
+                ("files", Some("Token.sol"), TOKEN_SOL.as_bytes()),
+                ("files", Some("lib.zip"), &zip_bytes),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let audit = answer
+        .location()
+        .strip_prefix("/audits/")
+        .unwrap()
+        .to_string();
+    let done = server.wait_final(&server.admin_key, &audit).await;
+    assert_eq!(done["file_count"], 2);
+    assert_eq!(done["finding_count"], 2);
+
+    // A file type the API refuses is refused here too, and the form keeps what was typed.
+    let refused = browser
+        .post_multipart(
+            "/audits",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("project", None, b"kept project"),
+                ("files", Some("notes.txt"), b"hello"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("does not end in one of"));
+    assert!(refused.body.contains("value=\"kept project\""));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_security_and_usage_pages_show_the_trail_keys_and_quotas() {
+    let server = server().await;
+    let mut browser = Browser::new(&server);
+    browser.login(&server.admin_email, "wrong password!!").await;
+    let mut admin = Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    admin.submit("", "Token.sol", TOKEN_SOL).await;
+    let page = admin.get("/security").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<span class=\"figure\">1</span> Failed sign-ins"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("bootstrap"), "the API keys are listed");
+    assert!(page.body.contains("<svg class=\"chart\""));
+    assert!(page.body.contains("audit.submitted"));
+
+    let usage = admin.get("/usage").await;
+    assert_eq!(usage.status, StatusCode::OK);
+    // The bootstrapped tenant is on the unlimited enterprise plan.
+    assert!(usage.body.contains("1 (unlimited)"), "{}", usage.body);
+    server.stop().await;
+}
