@@ -164,11 +164,17 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/db.sqlite", dir.path().display());
     let first = connect(&url).await.unwrap();
-    assert_eq!(first.migration_versions().await.unwrap(), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        first.migration_versions().await.unwrap(),
+        [1, 2, 3, 4, 5, 6]
+    );
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        again.migration_versions().await.unwrap(),
+        [1, 2, 3, 4, 5, 6]
+    );
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
         redact_url("postgres://user:pw@host/db"),
