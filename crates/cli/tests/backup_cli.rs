@@ -203,7 +203,13 @@ async fn an_online_backup_restores_into_an_equal_database() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut processes = Processes::default();
-    processes.push(serve(&dir, port, 0, &[]));
+    // The writer below submits as fast as it can: no rate limit may stop it.
+    let unlimited = [
+        ("WEB3AUDIT_RATE_LIMIT_KEY_PER_MINUTE", "1000000"),
+        ("WEB3AUDIT_RATE_LIMIT_TENANT_PER_MINUTE", "1000000"),
+        ("WEB3AUDIT_RATE_LIMIT_BURST", "1000000"),
+    ];
+    processes.push(serve(&dir, port, 0, &unlimited));
     wait_ready(&client, &base).await;
 
     // Submissions (audits, their analyses and findings, trail entries) go on throughout.

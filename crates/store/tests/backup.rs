@@ -674,16 +674,16 @@ async fn seed_other(store: &dyn Store) {
         .unwrap();
 }
 
-/// A table of later work (here: webhooks, with a boolean and a foreign key), created
+/// A table of later work (here: `later_items`, with a boolean and a foreign key), created
 /// outside the store, in the backend's own types.
-async fn create_webhooks_table(backend: Backend, url: &str) {
+async fn create_later_table(backend: Backend, url: &str) {
     let sql = match backend {
         Backend::Sqlite => {
-            "CREATE TABLE webhooks (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), \
+            "CREATE TABLE later_items (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), \
              enabled INTEGER NOT NULL, failures INTEGER NOT NULL, weight REAL, secret TEXT)"
         }
         Backend::Postgres => {
-            "CREATE TABLE webhooks (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), \
+            "CREATE TABLE later_items (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), \
              enabled BOOLEAN NOT NULL, failures INTEGER NOT NULL, weight DOUBLE PRECISION, secret TEXT)"
         }
     };
@@ -712,7 +712,7 @@ async fn tables_added_later_are_discovered_and_restored(backend: Backend) {
     };
     let source = connect(&source_db.url).await.unwrap();
     seed(source.as_ref(), 1).await;
-    create_webhooks_table(backend, &source_db.url).await;
+    create_later_table(backend, &source_db.url).await;
     let truth = match backend {
         Backend::Sqlite => "1",
         Backend::Postgres => "TRUE",
@@ -721,18 +721,18 @@ async fn tables_added_later_are_discovered_and_restored(backend: Backend) {
         backend,
         &source_db.url,
         &format!(
-            "INSERT INTO webhooks VALUES ('w2', 't-acme', {truth}, 3, NULL, 's'), ('w1', 't-acme', {truth}, 0, 0.25, NULL)"
+            "INSERT INTO later_items VALUES ('w2', 't-acme', {truth}, 3, NULL, 's'), ('w1', 't-acme', {truth}, 0, 0.25, NULL)"
         ),
     )
     .await;
     let mut memory = Memory::default();
     let snapshot = source.backup_export(&mut memory).await.unwrap();
-    let webhooks = snapshot.tables.iter().position(|t| t.name == "webhooks");
+    let later = snapshot.tables.iter().position(|t| t.name == "later_items");
     let tenants = snapshot.tables.iter().position(|t| t.name == "tenants");
-    assert!(webhooks > tenants, "{:?}", snapshot.tables);
+    assert!(later > tenants, "{:?}", snapshot.tables);
     // Primary-key order.
     assert_eq!(
-        memory.column("webhooks", "id"),
+        memory.column("later_items", "id"),
         [Value::Text("w1".into()), Value::Text("w2".into())]
     );
 
@@ -747,8 +747,8 @@ async fn tables_added_later_are_discovered_and_restored(backend: Backend) {
         )
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("`webhooks`"), "{error}");
-    create_webhooks_table(backend, &target_db.url).await;
+    assert!(error.to_string().contains("`later_items`"), "{error}");
+    create_later_table(backend, &target_db.url).await;
     target
         .backup_restore(
             &restore_request(&snapshot, &signer, false),
@@ -773,18 +773,18 @@ async fn backups_cross_between_sqlite_and_postgres() {
     let sqlite_db = sqlite_db();
     let sqlite = connect(&sqlite_db.url).await.unwrap();
     seed(sqlite.as_ref(), 4).await;
-    create_webhooks_table(Backend::Sqlite, &sqlite_db.url).await;
+    create_later_table(Backend::Sqlite, &sqlite_db.url).await;
     run_sql(
         Backend::Sqlite,
         &sqlite_db.url,
-        "INSERT INTO webhooks VALUES ('w1', 't-acme', 1, 2, 1.5, 'k'), ('w0', 't-acme', 0, 0, NULL, NULL)",
+        "INSERT INTO later_items VALUES ('w1', 't-acme', 1, 2, 1.5, 'k'), ('w0', 't-acme', 0, 0, NULL, NULL)",
     )
     .await;
     let mut from_sqlite = Memory::default();
     let snapshot = sqlite.backup_export(&mut from_sqlite).await.unwrap();
 
     let postgres = connect(&postgres_db.url).await.unwrap();
-    create_webhooks_table(Backend::Postgres, &postgres_db.url).await;
+    create_later_table(Backend::Postgres, &postgres_db.url).await;
     postgres
         .backup_restore(
             &restore_request(&snapshot, &signer, false),
@@ -805,12 +805,12 @@ async fn backups_cross_between_sqlite_and_postgres() {
     let mut from_postgres = Memory::default();
     postgres.backup_export(&mut from_postgres).await.unwrap();
     assert_eq!(
-        from_postgres.column("webhooks", "enabled"),
+        from_postgres.column("later_items", "enabled"),
         [Value::Bool(false), Value::Bool(true)]
     );
     let back_db = self::sqlite_db();
     let back = connect(&back_db.url).await.unwrap();
-    create_webhooks_table(Backend::Sqlite, &back_db.url).await;
+    create_later_table(Backend::Sqlite, &back_db.url).await;
     back.backup_restore(
         &restore_request(&on_postgres, &signer, false),
         &mut from_postgres,
@@ -824,7 +824,7 @@ async fn backups_cross_between_sqlite_and_postgres() {
     let mut again = Memory::default();
     back.backup_export(&mut again).await.unwrap();
     assert_eq!(
-        again.column("webhooks", "enabled"),
+        again.column("later_items", "enabled"),
         [Value::Integer(0), Value::Integer(1)]
     );
     assert_eq!(

@@ -4,14 +4,12 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::config::{AlertChannel, AlertChannelKind, SmtpSettings, StartTls};
 use crate::egress::EgressPolicy;
@@ -102,7 +100,7 @@ pub(crate) async fn send(
             let body = message.json().to_string();
             let secret = channel.secret.as_ref().map_or("", |s| s.expose());
             let t = crate::timestamp::now_ms() / 1000;
-            let signature = sign(secret.as_bytes(), t, &body);
+            let signature = crate::notify::webhooks::sign(secret, t, &body);
             post(
                 egress,
                 channel.url.as_deref().unwrap_or(""),
@@ -117,13 +115,6 @@ pub(crate) async fn send(
         }
         AlertChannelKind::Email => send_email(channel, smtp, egress, message).await,
     }
-}
-
-/// Hex HMAC-SHA256 of `"<t>.<body>"`.
-pub(crate) fn sign(secret: &[u8], t: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(format!("{t}.{body}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
 }
 
 async fn post(
