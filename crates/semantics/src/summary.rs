@@ -40,6 +40,15 @@ pub struct Guard {
     pub span: Span,
 }
 
+/// What the caller of a modifier or internal check bound its parameters to: the
+/// sender (`_checkRole(role, msg.sender)`), or a privileged value, state or a constant
+/// (`only(owner)`, `only(DEV)`), so that `require(msg.sender == who)` inside is a guard.
+#[derive(Default)]
+struct Bound {
+    senders: Vec<VarId>,
+    privileged: Vec<VarId>,
+}
+
 /// True when the statement is or directly contains (through blocks) the modifier placeholder `_`.
 fn contains_placeholder(ast: &Ast, s: StmtId) -> bool {
     match &ast.stmt(s).kind {
@@ -174,12 +183,111 @@ impl Model<'_> {
     pub fn guard(&self, f: FunctionId) -> Option<Guard> {
         let mut visited = FxHashSet::default();
         let md = self.function(f).contract;
-        self.guard_in(md, f, GUARD_DEPTH, &mut visited, &[])
+        self.guard_in(md, f, GUARD_DEPTH, &mut visited, &Bound::default())
     }
 
     /// True when [`Model::guard`] finds a check.
     pub fn is_guarded(&self, f: FunctionId) -> bool {
         self.guard(f).is_some()
+    }
+
+    /// True when the code at `target` (a span inside the body of `f`) runs only for a
+    /// privileged caller: `f` is guarded ([`Model::guard`]), or `target` lies in a
+    /// branch taken only when a caller check holds (`if (msg.sender == owner) { .. }`,
+    /// the `else` of `if (!isAdmin(msg.sender))`), or after an early exit for other
+    /// callers (`if (msg.sender != owner) return;`) in an enclosing block.
+    pub fn guarded_at(&self, f: FunctionId, target: Span) -> bool {
+        if self.is_guarded(f) {
+            return true;
+        }
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        let Some(body) = ast
+            .item(self.function(f).item.item)
+            .as_function()
+            .and_then(|d| d.body)
+        else {
+            return false;
+        };
+        let md = self.function(f).contract;
+        let check = |cond: ExprId, holds: bool| {
+            self.is_sender_condition(md, f, cond, holds, GUARD_DEPTH, &Bound::default())
+        };
+        let within = |s: StmtId| {
+            let sp = ast.stmt(s).span;
+            sp.lo <= target.lo && target.hi <= sp.hi
+        };
+        let mut stmt = body;
+        // Bounded descent: each step enters a statement strictly inside the last one.
+        for _ in 0..256 {
+            if !within(stmt) {
+                return false;
+            }
+            match &ast.stmt(stmt).kind {
+                StmtKind::Block { stmts, .. } => {
+                    let mut next = None;
+                    for &s in stmts {
+                        if within(s) {
+                            next = Some(s);
+                            break;
+                        }
+                        if let StmtKind::If {
+                            cond,
+                            then_branch,
+                            else_branch: None,
+                        } = &ast.stmt(s).kind
+                            && self.exits(f, ast, *then_branch)
+                            && check(*cond, false)
+                        {
+                            return true;
+                        }
+                    }
+                    match next {
+                        Some(s) => stmt = s,
+                        None => return false,
+                    }
+                }
+                StmtKind::If {
+                    cond,
+                    then_branch,
+                    else_branch,
+                } => {
+                    if within(*then_branch) {
+                        if check(*cond, true) {
+                            return true;
+                        }
+                        stmt = *then_branch;
+                    } else if let Some(e) = else_branch
+                        && within(*e)
+                    {
+                        if check(*cond, false) {
+                            return true;
+                        }
+                        stmt = *e;
+                    } else {
+                        return false;
+                    }
+                }
+                StmtKind::While { body, .. }
+                | StmtKind::DoWhile { body, .. }
+                | StmtKind::For { body, .. } => stmt = *body,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// True when the statement leaves the function or reverts: `return`, `revert`,
+    /// `throw`, or a block ending in one of them.
+    fn exits(&self, f: FunctionId, ast: &Ast, s: StmtId) -> bool {
+        match &ast.stmt(s).kind {
+            StmtKind::Return { .. } => true,
+            StmtKind::Block { stmts, .. } => {
+                stmts.last().is_some_and(|&l| self.exits(f, ast, l)) || self.reverts(f, ast, s)
+            }
+            _ => self.reverts(f, ast, s),
+        }
     }
 
     fn guard_in(
@@ -188,7 +296,7 @@ impl Model<'_> {
         f: FunctionId,
         depth: u32,
         visited: &mut FxHashSet<FunctionId>,
-        senders: &[VarId],
+        bound: &Bound,
     ) -> Option<Guard> {
         if depth == 0 || !visited.insert(f) {
             return None;
@@ -196,9 +304,12 @@ impl Model<'_> {
         for c in self.calls(f) {
             if let CallKind::Modifier { modifier } = c.kind
                 && let Some(m) = self.function_of_item(modifier)
-                && let Some(g) = self.guard_in(md, m, depth - 1, visited, &[])
             {
-                return Some(g);
+                let args = self.modifier_args(f, c.span);
+                let inner = self.bind(md, f, &args, m, depth, bound);
+                if let Some(g) = self.guard_in(md, m, depth - 1, visited, &inner) {
+                    return Some(g);
+                }
             }
         }
         let ast = self.ast_of(f)?;
@@ -213,7 +324,7 @@ impl Model<'_> {
                     match self.declaration(file, ast.skip_parens(*callee)) {
                         Some(Declaration::Builtin(Builtin::Require | Builtin::Assert)) => {
                             if let Some(&cond) = args.exprs().first()
-                                && self.is_sender_condition(md, f, cond, true, depth, senders)
+                                && self.is_sender_condition(md, f, cond, true, depth, bound)
                             {
                                 return Some(Guard {
                                     function: f,
@@ -226,17 +337,9 @@ impl Model<'_> {
                             if let Some(site) = site
                                 && let Some(t) = self.internal_target(md, f, site)
                             {
-                                // Parameters receiving the sender count as the sender.
-                                let bound: Vec<VarId> = self
-                                    .bound_args(f, e)
-                                    .iter()
-                                    .zip(self.params(t))
-                                    .filter(|(a, _)| {
-                                        self.is_sender_expr(md, f, **a, depth, senders)
-                                    })
-                                    .map(|(_, &p)| p)
-                                    .collect();
-                                if let Some(g) = self.guard_in(md, t, depth - 1, visited, &bound) {
+                                let args = self.bound_args(f, e);
+                                let inner = self.bind(md, f, &args, t, depth, bound);
+                                if let Some(g) = self.guard_in(md, t, depth - 1, visited, &inner) {
                                     return Some(g);
                                 }
                             }
@@ -249,11 +352,11 @@ impl Model<'_> {
                     then_branch,
                     else_branch,
                 } if (self.reverts(f, ast, *then_branch)
-                    && self.is_sender_condition(md, f, *cond, false, depth, senders))
+                    && self.is_sender_condition(md, f, *cond, false, depth, bound))
                     || (else_branch.is_none()
                         && self.function(f).kind == FunctionKind::Modifier
                         && contains_placeholder(ast, *then_branch)
-                        && self.is_sender_condition(md, f, *cond, true, depth, senders)) =>
+                        && self.is_sender_condition(md, f, *cond, true, depth, bound)) =>
                 {
                     return Some(Guard {
                         function: f,
@@ -292,7 +395,7 @@ impl Model<'_> {
         f: FunctionId,
         e: ExprId,
         depth: u32,
-        senders: &[VarId],
+        bound: &Bound,
     ) -> bool {
         let file = self.function(f).item.file;
         let Some(ast) = self.ast_of(f) else {
@@ -306,7 +409,7 @@ impl Model<'_> {
             ),
             // A parameter bound to the sender by the caller (`_checkRole(role, _msgSender())`).
             ExprKind::Ident(_) => match self.declaration(file, e) {
-                Some(Declaration::Param(v)) => senders.contains(&v),
+                Some(Declaration::Param(v)) => bound.senders.contains(&v),
                 _ => false,
             },
             // `address(msg.sender)`, `payable(msg.sender)`, `_msgSender()`.
@@ -315,12 +418,49 @@ impl Model<'_> {
                     return args
                         .exprs()
                         .first()
-                        .is_some_and(|&a| self.is_sender_expr(md, f, a, depth, senders));
+                        .is_some_and(|&a| self.is_sender_expr(md, f, a, depth, bound));
                 }
                 depth > 0
                     && self.callee_returns(md, f, e, |g, r| {
-                        self.is_sender_expr(md, g, r, depth - 1, &[])
+                        self.is_sender_expr(md, g, r, depth - 1, &Bound::default())
                     })
+            }
+            _ => false,
+        }
+    }
+
+    /// The sender, or a hash of it used as a mapping key (`admins[keccak256(msg.sender)]`).
+    fn is_sender_key(
+        &self,
+        md: Option<ContractId>,
+        f: FunctionId,
+        e: ExprId,
+        depth: u32,
+        bound: &Bound,
+    ) -> bool {
+        if self.is_sender_expr(md, f, e, depth, bound) {
+            return true;
+        }
+        let file = self.function(f).item.file;
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        match &ast.expr(ast.skip_parens(e)).kind {
+            ExprKind::Call { callee, args } => {
+                matches!(
+                    self.declaration(file, ast.skip_parens(*callee)),
+                    Some(Declaration::Builtin(
+                        Builtin::Keccak256
+                            | Builtin::Sha3
+                            | Builtin::Sha256
+                            | Builtin::AbiEncodePacked
+                            | Builtin::AbiEncode
+                    ))
+                ) && depth > 0
+                    && args
+                        .exprs()
+                        .iter()
+                        .any(|&a| self.is_sender_key(md, f, a, depth - 1, bound))
             }
             _ => false,
         }
@@ -390,6 +530,74 @@ impl Model<'_> {
                             && args.exprs().iter().any(|&a| self.reads_state(md, f, a))
                     }
                 }
+            }
+            _ => false,
+        }
+    }
+
+    /// The arguments written at the invocation of a modifier of `f` (at `span`).
+    fn modifier_args(&self, f: FunctionId, span: Span) -> Vec<ExprId> {
+        self.ast_of(f)
+            .and_then(|ast| ast.item(self.function(f).item.item).as_function())
+            .and_then(|d| d.modifiers.iter().find(|m| m.span == span))
+            .and_then(|m| m.args.as_ref())
+            .map(|a| a.exprs())
+            .unwrap_or_default()
+    }
+
+    /// What the parameters of `callee` are bound to when `f` passes it `args`.
+    fn bind(
+        &self,
+        md: Option<ContractId>,
+        f: FunctionId,
+        args: &[ExprId],
+        callee: FunctionId,
+        depth: u32,
+        outer: &Bound,
+    ) -> Bound {
+        let mut inner = Bound::default();
+        for (&a, &p) in args.iter().zip(self.params(callee)) {
+            if self.is_sender_expr(md, f, a, depth, outer) {
+                inner.senders.push(p);
+            } else if self.is_privileged_value(md, f, a, outer) {
+                inner.privileged.push(p);
+            }
+        }
+        inner
+    }
+
+    /// A value a caller can only match by being privileged: state (or a getter of it),
+    /// a constant or a literal address, the contract itself, or a parameter the caller
+    /// bound to one of these.
+    fn is_privileged_value(
+        &self,
+        md: Option<ContractId>,
+        f: FunctionId,
+        e: ExprId,
+        bound: &Bound,
+    ) -> bool {
+        if self.reads_state(md, f, e) || self.is_this(f, e) {
+            return true;
+        }
+        let file = self.function(f).item.file;
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        let e = ast.skip_parens(e);
+        match &ast.expr(e).kind {
+            ExprKind::Ident(_) => matches!(
+                self.declaration(file, e),
+                Some(Declaration::Param(v)) if bound.privileged.contains(&v)
+            ),
+            // `0x1234…` and `address(0x1234…)`, but not the zero address nobody holds.
+            ExprKind::Literal(Literal::Number { text, .. }) => {
+                text.trim_start_matches("0x").chars().any(|c| c != '0')
+            }
+            ExprKind::Call { callee, args } => {
+                matches!(self.type_of(file, *callee), Type::TypeType(_))
+                    && matches!(args.exprs().as_slice(), [a]
+                        if matches!(ast.expr(ast.skip_parens(*a)).kind, ExprKind::Literal(_))
+                            && self.is_privileged_value(md, f, *a, bound))
             }
             _ => false,
         }
@@ -467,15 +675,14 @@ impl Model<'_> {
         cond: ExprId,
         holds: bool,
         depth: u32,
-        senders: &[VarId],
+        bound: &Bound,
     ) -> bool {
         let file = self.function(f).item.file;
         let Some(ast) = self.ast_of(f) else {
             return false;
         };
         let cond = ast.skip_parens(cond);
-        let sub =
-            |e: ExprId, holds: bool| self.is_sender_condition(md, f, e, holds, depth, senders);
+        let sub = |e: ExprId, holds: bool| self.is_sender_condition(md, f, e, holds, depth, bound);
         match &ast.expr(cond).kind {
             // `a || b` must hold: both must be privileges; `a && b` must hold: one suffices.
             ExprKind::Binary {
@@ -506,13 +713,14 @@ impl Model<'_> {
                 if let Some(b) = bool_literal(*lhs) {
                     return sub(*rhs, holds == (b == is_eq));
                 }
-                // The sender compared with state, or with the contract itself (a
-                // function only the contract's own calls reach, e.g. a wallet's
+                // The sender compared with state, a fixed address, a value the caller
+                // bound to one (`only(owner)`), or the contract itself (a function only
+                // the contract's own calls reach, e.g. a wallet's
                 // `require(msg.sender == address(this))`).
-                let privileged = |e: ExprId| self.reads_state(md, f, e) || self.is_this(f, e);
+                let privileged = |e: ExprId| self.is_privileged_value(md, f, e, bound);
                 is_eq == holds
-                    && ((self.is_sender_expr(md, f, *lhs, depth, senders) && privileged(*rhs))
-                        || (self.is_sender_expr(md, f, *rhs, depth, senders) && privileged(*lhs)))
+                    && ((self.is_sender_expr(md, f, *lhs, depth, bound) && privileged(*rhs))
+                        || (self.is_sender_expr(md, f, *rhs, depth, bound) && privileged(*lhs)))
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,
@@ -525,7 +733,7 @@ impl Model<'_> {
             } => {
                 holds
                     && *self.type_of(file, cond) == Type::BOOL
-                    && (self.is_sender_expr(md, f, *index, depth, senders) || sub(*base, holds))
+                    && (self.is_sender_key(md, f, *index, depth, bound) || sub(*base, holds))
                     && self.reads_state(md, f, *base)
             }
             // `hasRole(R, msg.sender)`, `registry.isAdmin(msg.sender)`, `isOwner()`.
@@ -537,7 +745,7 @@ impl Model<'_> {
                 let passes_sender = args
                     .exprs()
                     .iter()
-                    .any(|&a| self.is_sender_expr(md, f, a, depth, senders));
+                    .any(|&a| self.is_sender_expr(md, f, a, depth, bound));
                 (holds
                     && !low_level
                     && passes_sender
@@ -545,7 +753,7 @@ impl Model<'_> {
                     && self.reads_state(md, f, cond))
                     || (depth > 0
                         && self.callee_returns(md, f, cond, |g, r| {
-                            self.is_sender_condition(md, g, r, holds, depth - 1, &[])
+                            self.is_sender_condition(md, g, r, holds, depth - 1, &Bound::default())
                         }))
             }
             _ => false,

@@ -732,9 +732,10 @@ pub(crate) fn checked_in_body(
     g: FunctionId,
     target: Span,
 ) -> bool {
-    def_of(ast, model, g)
-        .and_then(|d| d.body)
-        .is_some_and(|b| sender_checked_at(model, ast, file, b, target))
+    model.guarded_at(g, target)
+        || def_of(ast, model, g)
+            .and_then(|d| d.body)
+            .is_some_and(|b| sender_checked_at(model, ast, file, b, target))
 }
 
 /// The state variables the file compares the caller with in a check of its own
@@ -858,6 +859,7 @@ pub(crate) fn privileged_writes_of(cx: &crate::detector::FileContext<'_>) -> Vec
                 &index,
                 cx.taint(),
                 cx.ast(),
+                cx.text,
                 cx.file,
                 open_entries(cx),
             ))
@@ -874,6 +876,7 @@ pub(crate) fn privileged_writes(
     index: &ContractIndex,
     taint: &semantics::Taint,
     ast: &Ast,
+    text: &str,
     file: syntax::FileId,
     entries: Vec<(FunctionId, Vec<FunctionId>)>,
 ) -> Vec<PrivilegedWrite> {
@@ -924,7 +927,12 @@ pub(crate) fn privileged_writes(
                     continue;
                 }
                 let span = ast.expr(x).span;
-                if checked_in_body(model, ast, file, g, span) {
+                // `owner = owner` stores back what is there: nothing changes.
+                let unchanged = value.is_some_and(|v| {
+                    crate::analysis::value_flow::key(ast, text, v)
+                        == crate::analysis::value_flow::key(ast, text, place)
+                });
+                if unchanged || checked_in_body(model, ast, file, g, span) {
                     continue;
                 }
                 let keys = index_keys(ast, place);

@@ -26,6 +26,11 @@ pub(crate) struct Wrap {
     pub function: semantics::FunctionId,
     pub span: Span,
     pub message: String,
+    /// The wrapped value is stored in contract state (`balance -= amount`,
+    /// `owed[msg.sender] = owed[msg.sender] + amount`): the corruption persists. Other
+    /// wraps (a product kept in a local, a value only emitted or compared) rarely
+    /// matter on real code and are reported at low severity.
+    pub stores_state: bool,
 }
 
 /// The operations of the file of `cx` that can wrap, at most one per statement.
@@ -68,7 +73,10 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
             let Some(amount) = caller_operand(cx, &body, &chosen, op, a, b, compound) else {
                 continue;
             };
-            if guarded(cx, &body, e, op, a, b, amount) || in_equality(&body, e) {
+            if guarded(cx, &body, e, op, a, b, amount)
+                || in_equality(&body, e)
+                || model.guarded_at(body.function, body.ast.expr(e).span)
+            {
                 continue;
             }
             let op_key = key(body.ast, cx.text, e);
@@ -84,19 +92,48 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
                 BinaryOp::Sub => "underflow",
                 _ => "overflow",
             };
-            let op_text = cx.snippet(body.ast.expr(e).span);
-            let amount_text = cx.snippet(body.ast.expr(amount).span);
+            let op_text = compact(cx.snippet(body.ast.expr(e).span));
+            let amount_text = compact(cx.snippet(body.ast.expr(amount).span));
             let message = format!(
-                "`{op_text}` can {what}: `{amount_text}` is chosen by the caller and nothing bounds the result"
+                "`{op_text}` can {what}: `{amount_text}` is chosen by the caller and no check on the path bounds it"
             );
             out.push(Wrap {
                 function: body.function,
                 span: body.report_span(text, e),
                 message,
+                stores_state: stores_state(cx, &body, e),
             });
         }
     }
     out
+}
+
+/// The source of an expression on one line, shortened for a message.
+fn compact(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 80 {
+        let cut: String = one_line.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        one_line
+    }
+}
+
+/// True when the result of `e` lands in contract state: `e` is a compound assignment
+/// to state, or the whole right-hand side of an assignment to state.
+fn stores_state(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
+    let ast = body.ast;
+    let model = cx.model();
+    let place = match &ast.expr(e).kind {
+        ExprKind::Assign {
+            op: Some(_), lhs, ..
+        } => Some(*lhs),
+        _ => body.exprs.iter().find_map(|&x| match &ast.expr(x).kind {
+            ExprKind::Assign { op: None, lhs, rhs } if ast.skip_parens(*rhs) == e => Some(*lhs),
+            _ => None,
+        }),
+    };
+    place.is_some_and(|p| crate::analysis::access::root_state_var(model, ast, cx.file, p).is_some())
 }
 
 /// `(op, lhs, rhs, compound)` for `+ - *` and `+= -= *=`.
@@ -317,6 +354,36 @@ fn guarded(
     {
         holders.push(key(ast, text, *lhs));
     }
+    // A check by a helper returning a bool that receives the operands
+    // (`require(safeToSub(a, b))`, `if (!a.safeToAdd(b)) return false;`).
+    if matches!(op, BinaryOp::Sub | BinaryOp::Add | BinaryOp::Mul)
+        && body.exprs.iter().any(|&c| {
+            let Some((callee, args)) = ast.expr(c).as_call() else {
+                return false;
+            };
+            // The contract's own helpers (internal or library functions): not `send`,
+            // not external calls.
+            let helper = cx.model().calls(body.function).iter().any(|site| {
+                site.expr == Some(c)
+                    && matches!(
+                        site.kind,
+                        semantics::CallKind::Internal { .. } | semantics::CallKind::Library { .. }
+                    )
+            });
+            if !helper || *cx.model().type_of(cx.file, c) != semantics::Type::BOOL {
+                return false;
+            }
+            let mut keys: Vec<String> = args.exprs().iter().map(|&x| key(ast, text, x)).collect();
+            if let ExprKind::Member { base, .. } = &ast.expr(ast.skip_parens(callee)).kind {
+                keys.push(key(ast, text, *base));
+            }
+            // For `+`, the amount checked against anything (a balance it moves) is
+            // bounded as with a comparison; otherwise both operands must be checked.
+            keys.contains(&kb) && (keys.contains(&ka) || (op == BinaryOp::Add && keys.len() > 1))
+        })
+    {
+        return true;
+    }
     // Every comparison counts: in a condition, or kept in a flag
     // (`bool ok = balance >= amount; if (ok) ...`).
     for &c in &body.exprs {
@@ -342,6 +409,10 @@ fn guarded(
                 == Some(0);
             if zero {
                 continue;
+            }
+            // The caller's operand required to equal another value (a stored amount).
+            if *cop == BinaryOp::Eq && asserted && this == &kamount {
+                return true;
             }
             // The caller's operand bounded from above by a constant.
             let this_smaller = (i == 0) == smaller_is_lhs;

@@ -422,9 +422,16 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         let (Some(call), Some(ast)) = (call, m.file_ast(file)) else {
             return false;
         };
-        let Some(mut e) = call_target(ast, call) else {
+        let Some(e) = call_target(ast, call) else {
             return false;
         };
+        self.trusted_expr(file, ast, e)
+    }
+
+    /// True when the address or contract `e` is one only the deployer or a privileged
+    /// caller configured (a constant, immutable or guarded state variable).
+    fn trusted_expr(&mut self, file: FileId, ast: &Ast, mut e: ExprId) -> bool {
+        let m = self.model;
         for _ in 0..16 {
             e = ast.skip_parens(e);
             match &ast.expr(e).kind {
@@ -454,6 +461,52 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             }
         }
         false
+    }
+
+    /// For an external call `ext` made in `g` with `g`'s parameters as its target or
+    /// value, and `g` called internally at `site` (in `file`): whether the argument
+    /// bound to the target is trusted, and whether the one bound to the value is zero.
+    fn bound_call(
+        &mut self,
+        file: FileId,
+        site: &CallSite,
+        g: FunctionId,
+        ext: &CallSite,
+    ) -> (bool, bool) {
+        let m = self.model;
+        let g_file = m.function(g).item.file;
+        let (Some(ast), Some(g_ast), Some(call), Some(ext_expr)) =
+            (m.file_ast(file), m.file_ast(g_file), site.expr, ext.expr)
+        else {
+            return (false, false);
+        };
+        if !matches!(site.kind, CallKind::Internal { .. }) {
+            return (false, false);
+        }
+        let Some((_, args)) = ast.expr(call).as_call() else {
+            return (false, false);
+        };
+        let args = args.exprs();
+        let params = m.params(g);
+        let arg_of = |e: ExprId| -> Option<ExprId> {
+            let e = strip_conversions(m, g_file, g_ast, g_ast.skip_parens(e));
+            match m.declaration(g_file, e) {
+                Some(Declaration::Param(p)) => params
+                    .iter()
+                    .position(|&q| q == p)
+                    .and_then(|i| args.get(i).copied()),
+                _ => None,
+            }
+        };
+        let trusted = call_target(g_ast, ext_expr)
+            .and_then(arg_of)
+            .is_some_and(|a| self.trusted_expr(file, ast, a));
+        let value = match ext.kind {
+            CallKind::LowLevel { value, .. } | CallKind::HighLevel { value, .. } => value,
+            _ => None,
+        };
+        let no_value = value.and_then(arg_of).is_some_and(|a| is_zero(ast, a));
+        (trusted, no_value)
     }
 
     /// Whether `f` can only run for a privileged caller, and whether a mutex holds while
@@ -711,8 +764,16 @@ impl<'m, 'a> Analyzer<'m, 'a> {
                     if let Some(value) = self.reentrant(h_file, ext)
                         && let Some(anchor) = anchor_of(site.span)
                     {
+                        // A helper called with a configured target and no ether
+                        // (`exec(MOM, data, 0)`): what its parameters are bound to here.
+                        let (bound_trusted, bound_no_value) = if *h == g {
+                            self.bound_call(file, site, g, ext)
+                        } else {
+                            (false, false)
+                        };
+                        let value = value && !bound_no_value;
                         calls_at[id.index()].push(points.len());
-                        let trusted = self.trusted_target(h_file, ext.expr);
+                        let trusted = bound_trusted || self.trusted_target(h_file, ext.expr);
                         let executor = self.forwards_caller_data(h_file, ext);
                         points.push(CallPoint {
                             anchor,

@@ -52,7 +52,7 @@ static META: DetectorMeta = DetectorMeta {
     id: "arbitrary-send-eth",
     title: "Anyone can withdraw ether that is not theirs",
     severity: Severity::High,
-    confidence: Confidence::Medium,
+    confidence: Confidence::Low,
     swc: Some("SWC-105"),
     category: "access_control",
     description: "A function anyone can call sends ether to an address the caller chooses, and the amount is not \
@@ -108,6 +108,8 @@ impl Detector for ArbitrarySendEth {
                     if !(to_caller || to_chosen)
                         || is_zero(ast, value)
                         || only_msg_value(&choice, g, value, 2)
+                        || bounded_by_msg_value(cx, &choice, g, value)
+                        || bounded_by_msg_value(cx, &choice, *entry, value)
                     {
                         continue;
                     }
@@ -426,6 +428,36 @@ fn only_msg_value(choice: &CallerChoice<'_, '_>, g: FunctionId, e: ExprId, depth
         }
     }
     saw
+}
+
+/// True when a check in `f` keeps the amount at or below what the caller paid:
+/// `require(msg.value >= price)` before sending `price`, or a running total taken
+/// from `msg.value` compared with each amount (`require(total >= amounts[i])`).
+fn bounded_by_msg_value(
+    cx: &FileContext<'_>,
+    choice: &CallerChoice<'_, '_>,
+    f: FunctionId,
+    value: ExprId,
+) -> bool {
+    let ast = choice.ast;
+    let Some(body) = def_of(ast, choice.model, f).and_then(|d| body_span(ast, d)) else {
+        return false;
+    };
+    let amount = crate::analysis::value_flow::key(ast, cx.text, value);
+    exprs_within(ast, body).any(|c| {
+        let ExprKind::Binary { op, lhs, rhs } = &ast.expr(c).kind else {
+            return false;
+        };
+        // (the side that must be larger, the side that must be smaller)
+        let (big, small) = match op {
+            BinaryOp::Ge | BinaryOp::Gt | BinaryOp::Eq => (*lhs, *rhs),
+            BinaryOp::Le | BinaryOp::Lt => (*rhs, *lhs),
+            _ => return false,
+        };
+        let paid = |e: ExprId| only_msg_value(choice, f, e, 2);
+        let named = |e: ExprId| crate::analysis::value_flow::key(ast, cx.text, e) == amount;
+        (paid(big) && named(small)) || (*op == BinaryOp::Eq && paid(small) && named(big))
+    })
 }
 
 fn is_constant_var(choice: &CallerChoice<'_, '_>, r: ItemRef) -> bool {

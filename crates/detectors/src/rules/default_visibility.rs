@@ -45,8 +45,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "default-visibility",
     title: "Internal helper is public by default",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-100"),
     category: "access_control",
     description: "A function without visibility (public before 0.5) that other functions call as a helper changes \

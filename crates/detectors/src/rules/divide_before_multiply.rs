@@ -35,8 +35,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "divide-before-multiply",
     title: "Multiplication after division loses precision",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: None,
     category: "precision_loss",
     description: "The result of an integer division is multiplied, so the rounding error of the \

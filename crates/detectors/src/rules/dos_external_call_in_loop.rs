@@ -48,8 +48,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "dos-external-call-in-loop",
     title: "External call that must succeed inside a loop",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-113"),
     category: "denial_of_service",
     description: "A call inside a loop reverts the whole transaction when it fails, so one failing \

@@ -40,8 +40,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "dos-failed-payment",
     title: "Payment that must succeed to a recipient any caller can become",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-113"),
     category: "denial_of_service",
     description: "A payment that reverts on failure goes to an address any caller can install, so a \

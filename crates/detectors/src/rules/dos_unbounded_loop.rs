@@ -42,8 +42,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "dos-unbounded-loop",
     title: "Loop over a storage array anyone can grow",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-128"),
     category: "denial_of_service",
     description: "A loop's gas cost grows with a storage array that any caller can grow, until it exceeds the \

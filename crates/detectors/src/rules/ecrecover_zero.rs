@@ -40,8 +40,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "ecrecover-zero",
     title: "`ecrecover` result not checked against the zero address",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-117"),
     category: "signature_validation",
     description: "`ecrecover` returns the zero address for invalid signatures; comparing its result with an address \

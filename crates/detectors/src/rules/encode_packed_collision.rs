@@ -38,8 +38,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "encode-packed-collision",
     title: "Hash of `abi.encodePacked` with several dynamic arguments",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-133"),
     category: "other",
     description: "Packed encoding of several dynamic values is ambiguous, so different inputs \

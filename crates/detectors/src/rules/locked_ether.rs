@@ -16,6 +16,10 @@ declare_detector! {
     /// runs code that could), no inline assembly. Contracts inherited by another contract
     /// of the project are judged through the most derived one.
     ///
+    /// A payable function whose body reverts before doing anything (`revert()`,
+    /// `throw`, `require(false)`) accepts no ether and is not counted, nor is a payable
+    /// constructor (the deployer's ether, sent once, knowingly).
+    ///
     /// ## Why it matters
     /// Every wei sent to the contract stays there forever: there is no code path that can
     /// move it, and contracts cannot be patched.
@@ -73,7 +77,6 @@ impl Detector for LockedEther {
             let what = match model.function(payable).kind {
                 FunctionKind::Receive => "`receive`".to_owned(),
                 FunctionKind::Fallback => "a payable fallback".to_owned(),
-                FunctionKind::Constructor => "a payable constructor".to_owned(),
                 _ => format!("the payable function `{}`", model.function(payable).name),
             };
             let mut finding = cx.finding(
@@ -105,15 +108,56 @@ fn payable_entry(
     let lin = model.linearization(c);
     lin.iter().flat_map(|&b| index.declared(b)).find_map(|&f| {
         let info = model.function(f);
-        if !model.is_entry_point(f) {
+        // A payable constructor takes the deployer's ether once, knowingly.
+        if !model.is_entry_point(f) || model.is_constructor(f) {
             return None;
         }
         let def = model
             .file_ast(info.item.file)?
             .item(info.item.item)
             .as_function()?;
-        (def.is_payable() || def.kind == FunctionKind::Receive).then_some((f, def.header_span))
+        ((def.is_payable() || def.kind == FunctionKind::Receive) && !starts_with_revert(model, f))
+            .then_some((f, def.header_span))
     })
+}
+
+/// True when the body of `f` reverts before doing anything (`revert()`, `throw`,
+/// `require(false)`): the function is payable in name only and takes no ether.
+fn starts_with_revert(model: &Model<'_>, f: FunctionId) -> bool {
+    let info = model.function(f);
+    let Some(ast) = model.file_ast(info.item.file) else {
+        return false;
+    };
+    let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+        return false;
+    };
+    let StmtKind::Block { stmts, .. } = &ast.stmt(body).kind else {
+        return false;
+    };
+    let Some(&first) = stmts.first() else {
+        return false;
+    };
+    match &ast.stmt(first).kind {
+        StmtKind::Revert { .. } | StmtKind::Throw => true,
+        StmtKind::Expr(e) => {
+            let Some((callee, args)) = ast.expr(ast.skip_parens(*e)).as_call() else {
+                return false;
+            };
+            match model.declaration(info.item.file, callee) {
+                Some(Declaration::Builtin(Builtin::Revert)) => true,
+                Some(Declaration::Builtin(Builtin::Require | Builtin::Assert)) => {
+                    args.exprs().first().is_some_and(|&c| {
+                        matches!(
+                            ast.expr(ast.skip_parens(c)).as_literal(),
+                            Some(syntax::ast::Literal::Bool(false))
+                        )
+                    })
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// True when some function of `c`'s hierarchy, or a library function they call, may move

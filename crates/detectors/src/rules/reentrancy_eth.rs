@@ -56,7 +56,7 @@ static META: DetectorMeta = DetectorMeta {
     id: "reentrancy-eth",
     title: "Reentrancy through a call sending ether",
     severity: Severity::High,
-    confidence: Confidence::Medium,
+    confidence: Confidence::Low,
     swc: Some("SWC-107"),
     category: "reentrancy",
     description: "An external call sends ether and can re-enter the contract before state it \

@@ -45,8 +45,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "reentrancy-no-eth",
     title: "Reentrancy through an external call without ether",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-107"),
     category: "reentrancy",
     description: "An external call can re-enter the contract before state it depends on is \

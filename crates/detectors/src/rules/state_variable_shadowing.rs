@@ -38,8 +38,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "state-variable-shadowing",
     title: "State variable shadows a state variable of a base contract",
-    severity: Severity::Medium,
-    confidence: Confidence::High,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-119"),
     category: "other",
     description: "A state variable redeclares one of a base contract, so base and derived code \

@@ -40,7 +40,7 @@ static META: DetectorMeta = DetectorMeta {
     id: "tx-origin-auth",
     title: "Authorization through `tx.origin`",
     severity: Severity::High,
-    confidence: Confidence::High,
+    confidence: Confidence::Medium,
     swc: Some("SWC-115"),
     category: "access_control",
     description: "`tx.origin` decides who may act, so any contract the authorized account calls can act \

@@ -14,6 +14,9 @@ declare_detector! {
     /// `require(n <= MAX)`, and so on; see `integer-overflow` for the checks
     /// recognised).
     ///
+    /// Severity: medium when the wrapped value is stored in contract state, low when it
+    /// stays in an expression or a local.
+    ///
     /// ## Why it matters
     /// `unchecked` is meant for operations proven not to wrap. When the proof is
     /// missing, a caller can choose an operand that wraps a balance or an index.
@@ -56,7 +59,11 @@ impl Detector for UncheckedArithmetic {
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for w in overflow::find(cx, Mode::Unchecked) {
-            out.push(cx.finding(&META, Some(w.function), w.span, w.message));
+            let mut finding = cx.finding(&META, Some(w.function), w.span, w.message);
+            if !w.stores_state {
+                finding.severity = Severity::Low;
+            }
+            out.push(finding);
         }
     }
 }

@@ -16,6 +16,10 @@ declare_detector! {
     /// through) to return `bool`, whose result is dropped or stored in a local variable
     /// that nothing reads afterwards.
     ///
+    /// Severity drops to low, with low confidence, when only a privileged caller reaches
+    /// the call (a guard, or a branch taken only for the owner) or when the function
+    /// writes no state: nothing is recorded as if the call had succeeded.
+    ///
     /// ## Why it matters
     /// ERC20 lets a token signal failure by returning `false` instead of reverting, and
     /// several deployed tokens do. Ignoring the result credits a deposit that never

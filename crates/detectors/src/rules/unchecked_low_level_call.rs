@@ -20,6 +20,10 @@ declare_detector! {
     /// It also reports the legacy statement `to.call.value(v);`, which only prepares the
     /// call and never makes it.
     ///
+    /// Severity drops to low, with low confidence, when only a privileged caller reaches
+    /// the call (a guard, or a branch taken only for the owner) or when the function
+    /// writes no state: nothing is recorded as if the call had succeeded.
+    ///
     /// ## Why it matters
     /// Low-level calls do not revert when the callee fails: they return `false`. Code that
     /// ignores the flag carries on as if the ether or the message had arrived, e.g. it
@@ -106,6 +110,26 @@ impl Detector for UncheckedLowLevelCall {
 
 /// A finding for a result that is not acted on; `what` names it ("the result of `x.send`").
 pub(crate) fn unchecked_finding(
+    cx: &FileContext<'_>,
+    meta: &'static DetectorMeta,
+    f: FunctionId,
+    span: Span,
+    what: &str,
+    why: Unchecked,
+) -> Finding {
+    let mut finding = unchecked_message(cx, meta, f, span, what, why);
+    // An ignored failure matters when any caller can reach it and the function keeps
+    // books as if the call had succeeded (it writes state). In a function only a
+    // privileged caller runs, or one that records nothing, it is worth a look only.
+    let model = cx.model();
+    if model.guarded_at(f, span) || model.summary(None, f).writes.is_empty() {
+        finding.severity = finding.severity.min(crate::meta::Severity::Low);
+        finding.confidence = crate::meta::Confidence::Low;
+    }
+    finding
+}
+
+fn unchecked_message(
     cx: &FileContext<'_>,
     meta: &'static DetectorMeta,
     f: FunctionId,

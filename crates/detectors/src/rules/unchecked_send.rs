@@ -13,6 +13,10 @@ declare_detector! {
     /// expression statement, or the result is stored in a local variable that nothing
     /// reads afterwards (decided by def-use chains).
     ///
+    /// Severity drops to low, with low confidence, when only a privileged caller reaches
+    /// the call (a guard, or a branch taken only for the owner) or when the function
+    /// writes no state: nothing is recorded as if the call had succeeded.
+    ///
     /// ## Why it matters
     /// `send` does not revert when the transfer fails (the recipient's code reverts or
     /// needs more than the 2300 gas stipend): it returns `false`. Ignoring it loses track

@@ -43,7 +43,7 @@ static META: DetectorMeta = DetectorMeta {
     id: "unprotected-selfdestruct",
     title: "Anyone can destroy the contract",
     severity: Severity::High,
-    confidence: Confidence::High,
+    confidence: Confidence::Low,
     swc: Some("SWC-106"),
     category: "access_control",
     description: "`selfdestruct` is reachable from a function anyone can call, without an access check",

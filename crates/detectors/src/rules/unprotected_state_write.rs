@@ -40,7 +40,7 @@ static META: DetectorMeta = DetectorMeta {
     id: "unprotected-state-write",
     title: "Anyone can change privileged state",
     severity: Severity::High,
-    confidence: Confidence::Medium,
+    confidence: Confidence::Low,
     swc: Some("SWC-105"),
     category: "access_control",
     description: "A function anyone can call writes caller-chosen values into state that access checks rely on",

@@ -42,7 +42,7 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "unsafe-downcast",
     title: "Unchecked conversion to a narrower integer type",
-    severity: Severity::Medium,
+    severity: Severity::Low,
     confidence: Confidence::Low,
     swc: None,
     category: "unsafe_downcast",
