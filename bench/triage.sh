@@ -2,7 +2,8 @@
 # Precision on real code: scans ../shared/corpus/wild-sample and scores the findings against
 # the triage set (bench/triage/wild-sample.tsv; see bench/triage/README.md).
 #   bench/triage.sh [SHARED_DIR] [-- triage.py score arguments, e.g. --markdown]
-# Exit 1 when the current sample holds findings without a verdict.
+# Exit 1 when the current sample holds findings without a verdict, or a finding triaged
+# true is no longer reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${1:-../shared}

@@ -9,7 +9,8 @@ USAGE
   triage.py score   FINDINGS.json [--set FILE] [--per-severity N] [--seed S] [--markdown]
         Precision per severity and per detector over the current sample; lists the sample's
         pending findings and the regressions (findings triaged `true` that are no longer
-        reported). Exit 1 when the sample holds pending findings.
+        reported). Exit 1 when the sample holds pending findings or a true finding is
+        no longer reported.
   triage.py pending FINDINGS.json [--set FILE] [--per-severity N] [--seed S]
         The pending findings of the current sample, one a line, for triage.
 
@@ -168,6 +169,8 @@ def cmd_score(args, findings, rows):
     print(f"true findings of the set no longer reported (regressions): {len(regressions)}")
     for r in regressions:
         print(f"  REGRESSION {row_key(r)}: {r['reason']}")
+    if regressions:
+        status = 1
     if pending_all:
         print(f"\n{len(pending_all)} findings of the sample are pending: run `triage.py draw` and triage them")
         status = 1
