@@ -47,6 +47,8 @@ pub struct Guard {
 struct Bound {
     senders: Vec<VarId>,
     privileged: Vec<VarId>,
+    /// Locals holding the outcome of a caller check (`bool ok = isAdmin(msg.sender);`).
+    checks: Vec<VarId>,
 }
 
 /// True when the statement is or directly contains (through blocks) the modifier placeholder `_`.
@@ -313,6 +315,9 @@ impl Model<'_> {
             }
         }
         let ast = self.ast_of(f)?;
+        // Locals holding the sender (`address who = msg.sender;`) count as the sender.
+        let with_locals = self.sender_locals(md, f, ast, depth, bound);
+        let bound = with_locals.as_ref().unwrap_or(bound);
         for &s in self.body_stmts(f) {
             match &ast.stmt(s).kind {
                 StmtKind::Expr(e) => {
@@ -369,6 +374,49 @@ impl Model<'_> {
         None
     }
 
+    /// `bound` extended with the locals declared at the top of `f` from the sender
+    /// (`address who = msg.sender;`), or `None` when there are none.
+    fn sender_locals(
+        &self,
+        md: Option<ContractId>,
+        f: FunctionId,
+        ast: &Ast,
+        depth: u32,
+        bound: &Bound,
+    ) -> Option<Bound> {
+        let file = self.function(f).item.file;
+        let (mut senders, mut checks) = (Vec::new(), Vec::new());
+        for &s in self.body_stmts(f) {
+            if let StmtKind::VarDecl {
+                decls,
+                value: Some(v),
+                ..
+            } = &ast.stmt(s).kind
+                && let [Some(d)] = decls.as_slice()
+                && let Some(name) = &d.name
+                && let Some(var) = self.var_declared_at(file, name.span)
+            {
+                if self.is_sender_expr(md, f, *v, depth, bound) {
+                    senders.push(var);
+                } else if *self.type_of(file, *v) == Type::BOOL
+                    && self.is_sender_condition(md, f, *v, true, depth, bound)
+                {
+                    checks.push(var);
+                }
+            }
+        }
+        if senders.is_empty() && checks.is_empty() {
+            return None;
+        }
+        senders.extend(bound.senders.iter().copied());
+        checks.extend(bound.checks.iter().copied());
+        Some(Bound {
+            senders,
+            privileged: bound.privileged.clone(),
+            checks,
+        })
+    }
+
     /// True when the statement always reverts: `revert ...`, `throw`, `revert(...)`,
     /// `require(false)`, or a block starting with one.
     fn reverts(&self, f: FunctionId, ast: &Ast, s: StmtId) -> bool {
@@ -409,7 +457,7 @@ impl Model<'_> {
             ),
             // A parameter bound to the sender by the caller (`_checkRole(role, _msgSender())`).
             ExprKind::Ident(_) => match self.declaration(file, e) {
-                Some(Declaration::Param(v)) => bound.senders.contains(&v),
+                Some(Declaration::Param(v) | Declaration::Local(v)) => bound.senders.contains(&v),
                 _ => false,
             },
             // `address(msg.sender)`, `payable(msg.sender)`, `_msgSender()`.
@@ -726,6 +774,12 @@ impl Model<'_> {
                 op: UnaryOp::Not,
                 operand,
             } => sub(*operand, !holds),
+            // `bool ok = isAdmin(msg.sender); require(ok);`
+            ExprKind::Ident(_) => {
+                holds
+                    && matches!(self.declaration(file, cond),
+                        Some(Declaration::Local(v)) if bound.checks.contains(&v))
+            }
             // `admins[msg.sender]`, `roles[r][msg.sender]`.
             ExprKind::Index {
                 base,

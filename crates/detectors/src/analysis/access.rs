@@ -440,6 +440,14 @@ impl CallerChoice<'_, '_> {
 
     /// The arguments at `index` of the internal calls of `f` made in `reach`.
     pub(crate) fn args_to(&self, f: FunctionId, index: usize) -> Vec<ExprId> {
+        self.args_to_from(f, index)
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect()
+    }
+
+    /// [`CallerChoice::args_to`] with the function each argument is written in.
+    pub(crate) fn args_to_from(&self, f: FunctionId, index: usize) -> Vec<(FunctionId, ExprId)> {
         let mut out = Vec::new();
         for &g in self.reach {
             for site in self.model.calls(g) {
@@ -464,12 +472,12 @@ impl CallerChoice<'_, '_> {
                         Some(index)
                     };
                     match i {
-                        Some(i) => out.extend(args.get(i).copied()),
+                        Some(i) => out.extend(args.get(i).map(|&a| (g, a))),
                         None => {
                             if let Some((callee, _)) = self.ast.expr(call).as_call()
                                 && let Some((base, _)) = self.ast.expr(callee).as_member_access()
                             {
-                                out.push(base);
+                                out.push((g, base));
                             }
                         }
                     }
@@ -826,6 +834,36 @@ fn sender_compared_vars(
     }
     out.retain(|r| !records.contains(r));
     out
+}
+
+/// True when `f` only proceeds for a caller who pays: a comparison requiring `msg.value`
+/// to reach a non-zero amount (`require(msg.value >= price)`, `msg.value == fee`).
+/// Becoming the owner, the leader or the last depositor by paying is then the
+/// contract's design (a sale, a game), not a takeover.
+pub(crate) fn requires_payment(model: &Model<'_>, ast: &Ast, f: FunctionId) -> bool {
+    use syntax::ast::BinaryOp;
+    let file = model.function(f).item.file;
+    let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
+        return false;
+    };
+    let value = |e: ExprId| {
+        matches!(
+            model.declaration(file, ast.skip_parens(e)),
+            Some(Declaration::Builtin(semantics::Builtin::MsgValue))
+        )
+    };
+    let zero = |e: ExprId| is_zero_like(ast, e);
+    exprs_within(ast, body).any(|c| {
+        let ExprKind::Binary { op, lhs, rhs } = &ast.expr(c).kind else {
+            return false;
+        };
+        match op {
+            BinaryOp::Ge | BinaryOp::Gt => value(*lhs) && !zero(*rhs),
+            BinaryOp::Le | BinaryOp::Lt => value(*rhs) && !zero(*lhs),
+            BinaryOp::Eq => (value(*lhs) && !zero(*rhs)) || (value(*rhs) && !zero(*lhs)),
+            _ => false,
+        }
+    })
 }
 
 /// How an open entry point changes privileged state.

@@ -384,6 +384,21 @@ fn guarded(
     {
         return true;
     }
+    // A comparison in a modifier of the function, with the modifier's parameters
+    // replaced by the arguments written at its invocation (`when_owns(_from, _value)`
+    // checking `accounts[_owner].balance >= _amount`).
+    for (kl, kr, cop) in modifier_comparisons(cx, body) {
+        let ordering = cop != BinaryOp::Eq && cop != BinaryOp::Ne;
+        let pair = |x: &str, y: &str| (kl == x && kr == y) || (kl == y && kr == x);
+        let bounded = match op {
+            BinaryOp::Sub => ordering && pair(&ka, &kb),
+            BinaryOp::Add => ordering && (kl == kb || kr == kb),
+            _ => false,
+        };
+        if bounded {
+            return true;
+        }
+    }
     // Every comparison counts: in a condition, or kept in a flag
     // (`bool ok = balance >= amount; if (ok) ...`).
     for &c in &body.exprs {
@@ -464,6 +479,84 @@ fn guarded(
         }
     }
     false
+}
+
+/// The comparisons of the modifiers `body`'s function invokes with arguments (those
+/// declared in the same file), as `(lhs key, rhs key, operator)` with each parameter of
+/// the modifier replaced by the key of its argument.
+fn modifier_comparisons(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(String, String, BinaryOp)> {
+    let model = cx.model();
+    let ast = body.ast;
+    let mut out = Vec::new();
+    for inv in &body.def.modifiers {
+        let Some(args) = inv.args.as_ref().map(|a| a.exprs()) else {
+            continue;
+        };
+        let Some(m) = model
+            .calls(body.function)
+            .iter()
+            .find_map(|c| match c.kind {
+                semantics::CallKind::Modifier { modifier } if c.span == inv.span => {
+                    model.function_of_item(modifier)
+                }
+                _ => None,
+            })
+        else {
+            continue;
+        };
+        if model.function(m).item.file != cx.file {
+            continue;
+        }
+        let Some(mbody) = ast
+            .item(model.function(m).item.item)
+            .as_function()
+            .and_then(|d| d.body)
+        else {
+            continue;
+        };
+        let names: Vec<(String, String)> = model
+            .params(m)
+            .iter()
+            .zip(&args)
+            .map(|(&p, &a)| (model.var(p).name.to_string(), key(ast, cx.text, a)))
+            .collect();
+        let span = ast.stmt(mbody).span;
+        for (_, e) in ast.exprs() {
+            if e.span.lo < span.lo || e.span.hi > span.hi {
+                continue;
+            }
+            if let ExprKind::Binary { op, lhs, rhs } = &e.kind
+                && crate::analysis::value_flow::is_comparison(*op)
+            {
+                let sub = |x: ExprId| substitute(&key(ast, cx.text, x), &names);
+                out.push((sub(*lhs), sub(*rhs), *op));
+            }
+        }
+    }
+    out
+}
+
+/// `text` with each identifier equal to a name of `names` replaced by its value.
+fn substitute(text: &str, names: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match names.iter().find(|(n, _)| n == word) {
+            Some((_, v)) => out.push_str(v),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_alphanumeric() || ch == '_' || ch == '$' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// True when `k` is the text of `a + b` or `b + a`.

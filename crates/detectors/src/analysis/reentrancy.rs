@@ -463,50 +463,119 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         false
     }
 
-    /// For an external call `ext` made in `g` with `g`'s parameters as its target or
-    /// value, and `g` called internally at `site` (in `file`): whether the argument
-    /// bound to the target is trusted, and whether the one bound to the value is zero.
+    /// For an external call `ext` made in `h` (reached from `g`, which is called
+    /// internally at `site` in `file`) with `h`'s parameters as its target or value:
+    /// whether every argument bound to the target is trusted, and whether every one
+    /// bound to the value is zero (`exec(MOM, data, 0)` → `tryExec` → `call`).
     fn bound_call(
         &mut self,
+        md: ContractId,
         file: FileId,
         site: &CallSite,
         g: FunctionId,
+        h: FunctionId,
         ext: &CallSite,
     ) -> (bool, bool) {
         let m = self.model;
-        let g_file = m.function(g).item.file;
-        let (Some(ast), Some(g_ast), Some(call), Some(ext_expr)) =
-            (m.file_ast(file), m.file_ast(g_file), site.expr, ext.expr)
-        else {
+        let h_file = m.function(h).item.file;
+        let (Some(h_ast), Some(ext_expr)) = (m.file_ast(h_file), ext.expr) else {
             return (false, false);
         };
-        if !matches!(site.kind, CallKind::Internal { .. }) {
-            return (false, false);
-        }
-        let Some((_, args)) = ast.expr(call).as_call() else {
-            return (false, false);
-        };
-        let args = args.exprs();
-        let params = m.params(g);
-        let arg_of = |e: ExprId| -> Option<ExprId> {
-            let e = strip_conversions(m, g_file, g_ast, g_ast.skip_parens(e));
-            match m.declaration(g_file, e) {
-                Some(Declaration::Param(p)) => params
+        let mut within = vec![g];
+        within.extend(self.summary(md, g).callees.iter().copied());
+        let bound = |e: ExprId| -> Vec<(FileId, ExprId)> {
+            let e = strip_conversions(m, h_file, h_ast, h_ast.skip_parens(e));
+            match m.declaration(h_file, e) {
+                Some(Declaration::Param(p)) => m
+                    .params(h)
                     .iter()
                     .position(|&q| q == p)
-                    .and_then(|i| args.get(i).copied()),
-                _ => None,
+                    .map(|i| self.args_bound(file, site, g, &within, h, i, 3))
+                    .unwrap_or_default(),
+                _ => Vec::new(),
             }
         };
-        let trusted = call_target(g_ast, ext_expr)
-            .and_then(arg_of)
-            .is_some_and(|a| self.trusted_expr(file, ast, a));
+        let targets = call_target(h_ast, ext_expr).map(bound).unwrap_or_default();
         let value = match ext.kind {
             CallKind::LowLevel { value, .. } | CallKind::HighLevel { value, .. } => value,
             _ => None,
         };
-        let no_value = value.and_then(arg_of).is_some_and(|a| is_zero(ast, a));
+        let values = value.map(bound).unwrap_or_default();
+        let trusted = !targets.is_empty()
+            && targets.iter().all(|&(f, a)| {
+                m.file_ast(f)
+                    .is_some_and(|ast| self.trusted_expr(f, ast, a))
+            });
+        let no_value = !values.is_empty()
+            && values
+                .iter()
+                .all(|&(f, a)| m.file_ast(f).is_some_and(|ast| is_zero(ast, a)));
         (trusted, no_value)
+    }
+
+    /// The arguments passed to parameter `i` of `h` along the internal calls from `g`
+    /// (itself called at `site` in `file`), followed through parameters of the
+    /// functions in between; empty when one cannot be found.
+    #[allow(clippy::too_many_arguments)]
+    fn args_bound(
+        &self,
+        file: FileId,
+        site: &CallSite,
+        g: FunctionId,
+        within: &[FunctionId],
+        h: FunctionId,
+        i: usize,
+        depth: u32,
+    ) -> Vec<(FileId, ExprId)> {
+        let m = self.model;
+        let arg_at = |f: FileId, call: ExprId| -> Option<ExprId> {
+            let (_, args) = m.file_ast(f)?.expr(call).as_call()?;
+            args.exprs().get(i).copied()
+        };
+        if h == g {
+            return match (site.kind, site.expr) {
+                (CallKind::Internal { .. }, Some(call)) => arg_at(file, call)
+                    .map(|a| vec![(file, a)])
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+        }
+        if depth == 0 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for &k in within {
+            let k_file = m.function(k).item.file;
+            let Some(k_ast) = m.file_ast(k_file) else {
+                return Vec::new();
+            };
+            for c in m.calls(k) {
+                let CallKind::Internal { function, .. } = c.kind else {
+                    continue;
+                };
+                if m.function_of_item(function) != Some(h) {
+                    continue;
+                }
+                let Some(a) = c.expr.and_then(|call| arg_at(k_file, call)) else {
+                    return Vec::new();
+                };
+                let a = strip_conversions(m, k_file, k_ast, k_ast.skip_parens(a));
+                match m.declaration(k_file, a) {
+                    Some(Declaration::Param(p)) => {
+                        let Some(j) = m.params(k).iter().position(|&q| q == p) else {
+                            return Vec::new();
+                        };
+                        let inner = self.args_bound(file, site, g, within, k, j, depth - 1);
+                        if inner.is_empty() {
+                            return Vec::new();
+                        }
+                        out.extend(inner);
+                    }
+                    _ => out.push((k_file, a)),
+                }
+            }
+        }
+        out
     }
 
     /// Whether `f` can only run for a privileged caller, and whether a mutex holds while
@@ -576,10 +645,25 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         };
         let vast = self.model.file_ast(var.file)?;
         let def = vast.item(var.item).as_variable()?;
-        let init = def.value.filter(|_| def.is_constant)?;
+        let init = def.value?;
+        // A variable only constructors and privileged callers may change is
+        // configuration, like a constant (`uint safeGas = 2300;` with an owner setter).
+        if !def.is_constant && !self.only_privileged_writers(var) {
+            return None;
+        }
         vast.expr(vast.skip_parens(init))
             .as_literal()
             .and_then(|l| l.number_value())
+    }
+
+    /// True when every function writing `var` is a constructor or guarded.
+    fn only_privileged_writers(&self, var: ItemRef) -> bool {
+        let m = self.model;
+        m.functions().all(|(g, _)| {
+            !m.state_writes(g).iter().any(|a| a.var == var)
+                || m.is_constructor(g)
+                || m.is_guarded(g)
+        })
     }
 
     /// True for a low-level call whose payload the caller chooses (not a literal): the
@@ -766,11 +850,8 @@ impl<'m, 'a> Analyzer<'m, 'a> {
                     {
                         // A helper called with a configured target and no ether
                         // (`exec(MOM, data, 0)`): what its parameters are bound to here.
-                        let (bound_trusted, bound_no_value) = if *h == g {
-                            self.bound_call(file, site, g, ext)
-                        } else {
-                            (false, false)
-                        };
+                        let (bound_trusted, bound_no_value) =
+                            self.bound_call(md, file, site, g, *h, ext);
                         let value = value && !bound_no_value;
                         calls_at[id.index()].push(points.len());
                         let trusted = bound_trusted || self.trusted_target(h_file, ext.expr);

@@ -424,6 +424,26 @@ fn only_msg_value(choice: &CallerChoice<'_, '_>, g: FunctionId, e: ExprId, depth
                 saw = true;
             }
             Some(Declaration::StateVar(r)) if is_constant_var(choice, r) => {}
+            // A parameter of an internal function every caller passes a share of its
+            // payment (`_payReferrer(ref, msg.value / 100)`).
+            Some(Declaration::Param(p)) if depth > 0 => {
+                let Some(h) = model.var(p).function else {
+                    return false;
+                };
+                let Some(i) = model.params(h).iter().position(|&q| q == p) else {
+                    return false;
+                };
+                let args = choice.args_to_from(h, i);
+                if h == choice.entry
+                    || args.is_empty()
+                    || !args
+                        .into_iter()
+                        .all(|(caller, a)| only_msg_value(choice, caller, a, depth - 1))
+                {
+                    return false;
+                }
+                saw = true;
+            }
             Some(_) => return false,
         }
     }
@@ -454,10 +474,39 @@ fn bounded_by_msg_value(
             BinaryOp::Le | BinaryOp::Lt => (*rhs, *lhs),
             _ => return false,
         };
-        let paid = |e: ExprId| only_msg_value(choice, f, e, 2);
+        let paid = |e: ExprId| only_msg_value(choice, f, e, 2) || paid_balance(choice, f, e);
         let named = |e: ExprId| crate::analysis::value_flow::key(ast, cx.text, e) == amount;
         (paid(big) && named(small)) || (*op == BinaryOp::Eq && paid(small) && named(big))
     })
+}
+
+/// A local that starts from `msg.value` and only decreases (`left -= amounts[i]`): what
+/// is left of the caller's payment.
+fn paid_balance(choice: &CallerChoice<'_, '_>, f: FunctionId, e: ExprId) -> bool {
+    let (model, ast) = (choice.model, choice.ast);
+    let Some(Declaration::Local(v)) = model.declaration(choice.file, ast.skip_parens(e)) else {
+        return false;
+    };
+    let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
+        return false;
+    };
+    let mut decreases = Vec::new();
+    for x in exprs_within(ast, body) {
+        if let ExprKind::Assign { op, lhs, rhs } = &ast.expr(x).kind
+            && model.declaration(choice.file, ast.skip_parens(*lhs)) == Some(Declaration::Local(v))
+        {
+            if *op != Some(BinaryOp::Sub) {
+                return false;
+            }
+            decreases.push(*rhs);
+        }
+    }
+    let starts: Vec<ExprId> = choice
+        .assigned_values(f, v)
+        .into_iter()
+        .filter(|x| !decreases.contains(x))
+        .collect();
+    !starts.is_empty() && starts.iter().all(|&x| only_msg_value(choice, f, x, 2))
 }
 
 fn is_constant_var(choice: &CallerChoice<'_, '_>, r: ItemRef) -> bool {

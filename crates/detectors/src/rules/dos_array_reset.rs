@@ -36,8 +36,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "dos-array-reset",
     title: "Reset of a storage array anyone can grow",
-    severity: Severity::Medium,
-    confidence: Confidence::Medium,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-128"),
     category: "denial_of_service",
     description: "A storage array that any caller can grow is cleared in one go, whose gas cost grows with \

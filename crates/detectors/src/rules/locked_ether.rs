@@ -1,6 +1,6 @@
 use semantics::{Builtin, CallKind, ContractId, Declaration, FunctionId, LowLevelKind, Model};
 use syntax::Span;
-use syntax::ast::{ContractKind, ExprKind, FunctionKind, StmtKind};
+use syntax::ast::{ContractKind, ExprId, ExprKind, FunctionKind, StmtKind};
 
 use crate::analysis::contracts::ContractIndex;
 use crate::declare::declare_detector;
@@ -68,6 +68,9 @@ impl Detector for LockedEther {
             let Some(def) = cx.ast().item(info.item.item).as_contract() else {
                 continue;
             };
+            if is_stub(model, &index, c) {
+                continue;
+            }
             let Some((payable, payable_span)) = payable_entry(model, &index, c) else {
                 continue;
             };
@@ -121,8 +124,42 @@ fn payable_entry(
     })
 }
 
+/// True for a contract that only describes another one: a function without a body
+/// (abstract, never deployed) or only empty bodies (an interface written as a
+/// contract, used to call the real one).
+fn is_stub(model: &Model<'_>, index: &ContractIndex, c: ContractId) -> bool {
+    let mut any = false;
+    for &b in model.linearization(c) {
+        for &f in index.declared(b) {
+            let info = model.function(f);
+            let Some(def) = model
+                .file_ast(info.item.file)
+                .and_then(|ast| ast.item(info.item.item).as_function())
+            else {
+                continue;
+            };
+            if def.kind == FunctionKind::Modifier || model.is_constructor(f) {
+                continue;
+            }
+            let Some(body) = def.body else {
+                return true;
+            };
+            let ast = model.file_ast(info.item.file);
+            let empty = ast.is_some_and(|ast| {
+                matches!(&ast.stmt(body).kind, StmtKind::Block { stmts, .. } if stmts.is_empty())
+            });
+            if !empty {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
+}
+
 /// True when the body of `f` reverts before doing anything (`revert()`, `throw`,
-/// `require(false)`): the function is payable in name only and takes no ether.
+/// `require(false)`, `require(msg.value == 0)`, `if (msg.value > 0) revert();`): the
+/// function is payable in name only and takes no ether.
 fn starts_with_revert(model: &Model<'_>, f: FunctionId) -> bool {
     let info = model.function(f);
     let Some(ast) = model.file_ast(info.item.file) else {
@@ -150,14 +187,64 @@ fn starts_with_revert(model: &Model<'_>, f: FunctionId) -> bool {
                         matches!(
                             ast.expr(ast.skip_parens(c)).as_literal(),
                             Some(syntax::ast::Literal::Bool(false))
-                        )
+                        ) || no_value(model, info.item.file, ast, c, true)
                     })
                 }
                 _ => false,
             }
         }
+        StmtKind::If {
+            cond,
+            then_branch,
+            else_branch: None,
+        } => {
+            let first = match &ast.stmt(*then_branch).kind {
+                StmtKind::Block { stmts, .. } => stmts.first().copied(),
+                _ => Some(*then_branch),
+            };
+            no_value(model, info.item.file, ast, *cond, false)
+                && first.is_some_and(|s| {
+                    matches!(ast.stmt(s).kind, StmtKind::Revert { .. } | StmtKind::Throw)
+                })
+        }
         _ => false,
     }
+}
+
+/// With `holds`, true for `msg.value == 0`; without, for `msg.value > 0` or
+/// `msg.value != 0` (the conditions that reject any ether).
+fn no_value(
+    model: &Model<'_>,
+    file: syntax::FileId,
+    ast: &syntax::ast::Ast,
+    c: ExprId,
+    holds: bool,
+) -> bool {
+    use syntax::ast::BinaryOp;
+    let ExprKind::Binary { op, lhs, rhs } = &ast.expr(ast.skip_parens(c)).kind else {
+        return false;
+    };
+    let is_value = |e: ExprId| {
+        matches!(
+            model.declaration(file, ast.skip_parens(e)),
+            Some(Declaration::Builtin(Builtin::MsgValue))
+        )
+    };
+    let is_zero = |e: ExprId| {
+        ast.expr(ast.skip_parens(e))
+            .as_literal()
+            .and_then(|l| l.number_value())
+            == Some(0)
+    };
+    let sides = (is_value(*lhs) && is_zero(*rhs)) || (is_value(*rhs) && is_zero(*lhs));
+    sides
+        && match op {
+            BinaryOp::Eq => holds,
+            BinaryOp::Ne => !holds,
+            BinaryOp::Gt => !holds && is_value(*lhs),
+            BinaryOp::Lt => !holds && is_value(*rhs),
+            _ => false,
+        }
 }
 
 /// True when some function of `c`'s hierarchy, or a library function they call, may move

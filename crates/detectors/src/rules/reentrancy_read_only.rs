@@ -40,7 +40,7 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "reentrancy-read-only",
     title: "View function reads state that is stale during an external call",
-    severity: Severity::Medium,
+    severity: Severity::Low,
     confidence: Confidence::Low,
     swc: Some("SWC-107"),
     category: "reentrancy",

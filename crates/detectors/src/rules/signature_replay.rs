@@ -21,7 +21,7 @@ declare_detector! {
     /// `used[digest] = true`).
     ///
     /// Reported with high severity when the function moves value (sends ether or
-    /// calls a token `transfer`), medium otherwise: signed allow-list entries are
+    /// calls a token `transfer`), low otherwise: signed allow-list entries are
     /// often meant to be reusable. Confidence is low: the detector cannot tell a
     /// one-time authorisation from a reusable one.
     ///
@@ -107,7 +107,7 @@ impl Detector for SignatureReplay {
                 ),
             );
             if !moves_value {
-                finding.severity = Severity::Medium;
+                finding.severity = Severity::Low;
             }
             out.push(finding);
         }

@@ -38,8 +38,8 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "strict-balance-equality",
     title: "Strict equality on the contract's ether balance",
-    severity: Severity::Medium,
-    confidence: Confidence::High,
+    severity: Severity::Low,
+    confidence: Confidence::Low,
     swc: Some("SWC-132"),
     category: "denial_of_service",
     description: "A condition requires the contract's balance to be exactly some value, which anyone can \

@@ -53,7 +53,7 @@ declare_detector! {
 static META: DetectorMeta = DetectorMeta {
     id: "tx-order-dependence",
     title: "Outcome depends on transaction order",
-    severity: Severity::Medium,
+    severity: Severity::Low,
     confidence: Confidence::Low,
     swc: Some("SWC-114"),
     category: "front_running",

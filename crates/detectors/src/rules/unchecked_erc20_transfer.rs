@@ -20,6 +20,10 @@ declare_detector! {
     /// the call (a guard, or a branch taken only for the owner) or when the function
     /// writes no state: nothing is recorded as if the call had succeeded.
     ///
+    /// A call of a token the contract created itself (`token = new Coin()`) whose
+    /// `transfer` returns only `true` (it reverts on failure) is not reported: its
+    /// result carries nothing to check.
+    ///
     /// ## Why it matters
     /// ERC20 lets a token signal failure by returning `false` instead of reverting, and
     /// several deployed tokens do. Ignoring the result credits a deposit that never
@@ -78,7 +82,9 @@ impl Detector for UncheckedErc20Transfer {
                 };
                 let Some(call) = site.expr else { continue };
                 let args = ast.expr(call).as_call().map_or(0, |(_, a)| a.len());
-                if erc20_bool_function(model, cx.file, call, args, function).is_none() {
+                if erc20_bool_function(model, cx.file, call, args, function).is_none()
+                    || (created_here(cx, call) && never_returns_false(model, function))
+                {
                     continue;
                 }
                 let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
@@ -130,6 +136,96 @@ pub(crate) fn erc20_bool_function(
         return None;
     }
     Some(name)
+}
+
+/// True when the token called is a state variable of this file that only ever holds
+/// contracts this code creates (`token = new Coin()`): then the declared type is the
+/// code that runs. A token address set from outside may be any contract.
+fn created_here(cx: &FileContext<'_>, call: ExprId) -> bool {
+    use syntax::ast::ExprKind;
+    let (model, ast) = (cx.model(), cx.ast());
+    let Some((callee, _)) = ast.expr(call).as_call() else {
+        return false;
+    };
+    let Some((base, _)) = ast.expr(ast.skip_parens(callee)).as_member_access() else {
+        return false;
+    };
+    let Some(semantics::Declaration::StateVar(var)) =
+        model.declaration(cx.file, ast.skip_parens(base))
+    else {
+        return false;
+    };
+    if var.file != cx.file {
+        return false;
+    }
+    // `new C(...)`, possibly converted: `C(new C())`.
+    let creation = |e: ExprId| {
+        let mut e = ast.skip_parens(e);
+        for _ in 0..4 {
+            match &ast.expr(e).kind {
+                ExprKind::Call { callee, args } => {
+                    if matches!(
+                        ast.expr(ast.skip_parens(*callee)).kind,
+                        ExprKind::New { .. }
+                    ) {
+                        return true;
+                    }
+                    match args.exprs().as_slice() {
+                        [a] => e = ast.skip_parens(*a),
+                        _ => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+        false
+    };
+    let mut values = Vec::new();
+    if let Some(v) = ast.item(var.item).as_variable().and_then(|d| d.value) {
+        values.push(v);
+    }
+    for (_, e) in ast.exprs() {
+        if let ExprKind::Assign { lhs, rhs, .. } = &e.kind
+            && model.declaration(cx.file, ast.skip_parens(*lhs))
+                == Some(semantics::Declaration::StateVar(var))
+        {
+            values.push(*rhs);
+        }
+    }
+    !values.is_empty() && values.into_iter().all(creation)
+}
+
+/// True when the called function's own source is in the project and every `return`
+/// in it returns `true`: it reverts on failure, so its result carries nothing to check
+/// (a token the project defines, built on a reverting implementation).
+fn never_returns_false(model: &Model<'_>, function: ItemRef) -> bool {
+    use syntax::ast::{Literal, StmtKind};
+    let Some(ast) = model.file_ast(function.file) else {
+        return false;
+    };
+    let Some(body) = ast.item(function.item).as_function().and_then(|d| d.body) else {
+        return false;
+    };
+    let span = ast.stmt(body).span;
+    let mut returns = 0;
+    for (_, stmt) in ast.stmts() {
+        if stmt.span.lo < span.lo || stmt.span.hi > span.hi {
+            continue;
+        }
+        if let StmtKind::Return { value } = &stmt.kind {
+            let is_true = value.is_some_and(|v| {
+                matches!(
+                    ast.expr(ast.skip_parens(v)).as_literal(),
+                    Some(Literal::Bool(true))
+                )
+            });
+            if !is_true {
+                return false;
+            }
+            returns += 1;
+        }
+    }
+    returns > 0
 }
 
 /// Address types match regardless of `payable`; `uint` is `uint256`.

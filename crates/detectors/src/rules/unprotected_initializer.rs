@@ -1,5 +1,6 @@
 use crate::analysis::access::{
     GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes_of,
+    requires_payment,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -19,7 +20,9 @@ declare_detector! {
     ///
     /// A function that can run only once (a modifier reverting once the state it
     /// sets is written) is reported with medium severity: whoever calls it first,
-    /// possibly a front-runner, takes the privilege.
+    /// possibly a front-runner, takes the privilege. A function that proceeds only for
+    /// a caller who pays (`require(msg.value >= price)`) is reported at low severity:
+    /// buying the position (a sale, the last depositor of a game) is usually the design.
     ///
     /// ## Why it matters
     /// Any account can make itself the owner and then call every owner-only function:
@@ -98,6 +101,10 @@ impl Detector for UnprotectedInitializer {
                 .with_secondary(cx.file, w.span, format!("the caller is written to `{var}` here"));
             if once {
                 finding.severity = Severity::Medium;
+            }
+            if requires_payment(model, ast, w.entry) {
+                finding.severity = Severity::Low;
+                finding.confidence = Confidence::Low;
             }
             out.push(finding);
         }

@@ -89,9 +89,9 @@ impl Detector for UnprotectedSelfdestruct {
         }
         // Guarded, but by state that anyone can rewrite: the guard is no protection.
         let rewrites = privileged_writes_of(cx);
-        let Some(open) = rewrites.first() else {
+        if rewrites.is_empty() {
             return;
-        };
+        }
         for (f, info) in cx.functions() {
             if !model.is_entry_point(f)
                 || model.is_constructor(f)
@@ -110,6 +110,24 @@ impl Detector for UnprotectedSelfdestruct {
             );
             let (Some(def), Some(kill)) =
                 (def_of(ast, model, f), find_kill(cx, ast, &reach, false))
+            else {
+                continue;
+            };
+            // A rewrite counts when it changes state this function's guard reads, in a
+            // contract deployed together with it (one inherits from the other).
+            // (When the model's guard is not found, the file's own check is: what the
+            // function and its modifiers read stands for the guard's state.)
+            let checker = model.guard(f).map_or(f, |g| g.function);
+            let guard_reads = model.summary(info.contract, checker).reads;
+            let related = |g: FunctionId| match (info.contract, model.function(g).contract) {
+                (Some(a), Some(b)) => {
+                    model.linearization(a).contains(&b) || model.linearization(b).contains(&a)
+                }
+                _ => false,
+            };
+            let Some(open) = rewrites
+                .iter()
+                .find(|w| guard_reads.contains(&w.var) && related(w.entry))
             else {
                 continue;
             };

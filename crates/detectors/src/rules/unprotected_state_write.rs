@@ -1,5 +1,6 @@
 use crate::analysis::access::{
     GrantKind, def_of, has_once_check, header_span, is_misnamed_constructor, privileged_writes_of,
+    requires_payment,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -17,6 +18,10 @@ declare_detector! {
     /// `onlyOwner` checks `owners[msg.sender]`. Privilege is recognised by how the
     /// state is used in checks, not by its name. Functions where the caller records
     /// only itself are `unprotected-initializer`'s.
+    ///
+    /// Reported at low severity when the function can run only once (a set-once
+    /// initializer: a front-runner can at most block the deployment) or proceeds only for
+    /// a caller who pays (a sale or a game move).
     ///
     /// ## Why it matters
     /// Whoever calls the function decides who is privileged: an attacker installs
@@ -85,7 +90,11 @@ impl Detector for UnprotectedStateWrite {
                 )
                 .with_secondary(cx.file, w.span, format!("`{var}` is written here"));
             if has_once_check(model, w.entry) {
-                finding.severity = Severity::Medium;
+                finding.severity = Severity::Low;
+            }
+            if requires_payment(model, ast, w.entry) {
+                finding.severity = Severity::Low;
+                finding.confidence = Confidence::Low;
             }
             out.push(finding);
         }

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use semantics::{Declaration, ItemRef, TaintSources};
+use semantics::{Declaration, FunctionId, ItemRef, TaintSources};
 use syntax::Span;
 use syntax::ast::{BinaryOp, ElementaryType, ExprId, ExprKind, StmtKind};
 
@@ -32,8 +32,19 @@ declare_detector! {
     /// line; a `require`/`if` that only checks timing is not. A sink in a `return`
     /// statement (the random value the function hands out) is reported too, and so is
     /// `%` over `msg.sender` in the same function (an address used as a seed). A state variable
-    /// initialised or assigned from a block value and read by such a function is
-    /// reported where it is written: it is a seed anyone can read.
+    /// initialised or assigned from a block value and read by a sink (inside it, or
+    /// through a local it reads) is reported where it is written: it is a seed anyone
+    /// can read.
+    ///
+    /// The hash of a block recorded by an earlier transaction (`blockhash(bet.block)`)
+    /// used as entropy is reported at low severity, with what is wrong with it (its
+    /// producer can withhold it; after 256 blocks it is zero); compared with a caller's
+    /// guess it stays high (guess zero and wait).
+    ///
+    /// Not randomness: a time reduced to a position in a period (`x % 1 hours`,
+    /// `(now - start) % 1 years`), and a block hash compared with a hash a privileged
+    /// caller supplies (a croupier's reveal checked against the bet's block). A sink in an
+    /// internal function nothing calls is reported at low severity.
     ///
     /// `timestamp-dependence` reports uses of the block time in conditions; a use that
     /// feeds randomness is reported only here.
@@ -84,15 +95,21 @@ impl Detector for WeakRandomness {
         let all = bodies(cx);
         let mut seeds: HashSet<ItemRef> = HashSet::new();
         let mut random_bodies = Vec::new();
+        let called = cx.project.project_wide(|| CalledFunctions::of(cx.model()));
         for body in &all {
             let sinks = random_sinks(cx, body);
             if sinks.is_empty() {
                 continue;
             }
-            for r in cx.model().state_reads(body.function) {
-                seeds.insert(r.var);
-            }
+            seeds.extend(sink_state(cx, body, &sinks));
+            let start = out.len();
             report_body(cx, body, &sinks, out);
+            // An internal function nothing calls decides nothing yet: low.
+            if !cx.model().is_entry_point(body.function) && !called.0.contains(&body.function) {
+                for f in &mut out[start..] {
+                    f.severity = Severity::Low;
+                }
+            }
             random_bodies.push(body.function);
         }
         if seeds.is_empty() {
@@ -149,6 +166,78 @@ impl Detector for WeakRandomness {
     }
 }
 
+/// The functions some function of the project calls internally (modifiers included).
+struct CalledFunctions(HashSet<FunctionId>);
+
+impl CalledFunctions {
+    fn of(model: &semantics::Model<'_>) -> CalledFunctions {
+        let mut out = HashSet::new();
+        for (g, _) in model.functions() {
+            out.extend(model.internal_callees(None, g));
+        }
+        CalledFunctions(out)
+    }
+}
+
+/// The state variables the sinks of `body` read: inside a sink, or in the initialiser
+/// or assignments of a local a sink reads (one step).
+fn sink_state(cx: &FileContext<'_>, body: &Body<'_>, sinks: &[(ExprId, bool)]) -> HashSet<ItemRef> {
+    let model = cx.model();
+    let ast = body.ast;
+    let mut out = HashSet::new();
+    let mut locals: HashSet<String> = HashSet::new();
+    let collect = |e: ExprId, locals: &mut HashSet<String>, out: &mut HashSet<ItemRef>| {
+        for x in subexprs(ast, e) {
+            match model.declaration(cx.file, x) {
+                Some(Declaration::StateVar(r)) => {
+                    out.insert(r);
+                }
+                Some(Declaration::Local(_)) => {
+                    if let Some(id) = ast.expr(x).as_ident() {
+                        locals.insert(id.as_str().to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    for &(e, _) in sinks {
+        collect(e, &mut locals, &mut out);
+    }
+    let mut feeding = Vec::new();
+    for a in body.anchor.values() {
+        if let StmtKind::VarDecl {
+            decls,
+            value: Some(v),
+            ..
+        } = &ast.stmt(a.stmt).kind
+            && decls
+                .iter()
+                .flatten()
+                .any(|d| d.name.as_ref().is_some_and(|n| locals.contains(n.as_str())))
+        {
+            feeding.push(*v);
+        }
+    }
+    for &e in &body.exprs {
+        if let ExprKind::Assign { lhs, rhs, .. } = &ast.expr(e).kind
+            && ast
+                .expr(*lhs)
+                .as_ident()
+                .is_some_and(|id| locals.contains(id.as_str()))
+        {
+            feeding.push(*rhs);
+        }
+    }
+    feeding.sort_unstable_by_key(|e| e.index());
+    feeding.dedup();
+    let mut ignored = HashSet::new();
+    for v in feeding {
+        collect(v, &mut ignored, &mut out);
+    }
+    out
+}
+
 /// The random sinks of a body that block values feed.
 fn random_sinks(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(ExprId, bool)> {
     let model = cx.model();
@@ -164,7 +253,12 @@ fn random_sinks(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(ExprId, bool)> {
                 op: BinaryOp::Rem,
                 lhs,
                 rhs,
-            } => block(*lhs) && !is_truncation(cx, *rhs) && !rounding.contains(&e),
+            } => {
+                block(*lhs)
+                    && !is_truncation(cx, *rhs)
+                    && !is_period(cx, *lhs, *rhs)
+                    && !rounding.contains(&e)
+            }
             ExprKind::Binary {
                 op: BinaryOp::Eq | BinaryOp::Ne,
                 lhs,
@@ -174,8 +268,11 @@ fn random_sinks(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(ExprId, bool)> {
                     taint.expr(model, cx.file, *lhs),
                     taint.expr(model, cx.file, *rhs),
                 );
-                (is_hash_derived(cx, body, &derived, *lhs) && chosen(tr))
-                    || (is_hash_derived(cx, body, &derived, *rhs) && chosen(tl))
+                // A privileged caller supplying the hash (a croupier revealing
+                // against a block hash) is checking, not guessing.
+                !model.is_guarded(body.function)
+                    && ((is_hash_derived(cx, body, &derived, *lhs) && chosen(tr))
+                        || (is_hash_derived(cx, body, &derived, *rhs) && chosen(tl)))
             }
             // `uint(blockhash(n))`, `uint(keccak256(block values))`: taken as a number.
             ExprKind::Call { callee, args } => {
@@ -391,6 +488,35 @@ fn chosen(t: TaintSources) -> bool {
 }
 
 /// `x % 2**32`: a truncation to a width, not a draw.
+/// A time reduced to a period: by a number of time units (`x % 1 hours`), or an
+/// elapsed time (`(now - start) % 1 years`): a position in a cycle, not a draw.
+fn is_period(cx: &FileContext<'_>, lhs: ExprId, rhs: ExprId) -> bool {
+    use syntax::ast::{Literal, NumberUnit};
+    let ast = cx.ast();
+    let unit = matches!(
+        ast.expr(ast.skip_parens(rhs)).as_literal(),
+        Some(Literal::Number {
+            unit: Some(
+                NumberUnit::Seconds
+                    | NumberUnit::Minutes
+                    | NumberUnit::Hours
+                    | NumberUnit::Days
+                    | NumberUnit::Weeks
+                    | NumberUnit::Years
+            ),
+            ..
+        })
+    );
+    let elapsed = matches!(
+        ast.expr(ast.skip_parens(lhs)).kind,
+        ExprKind::Binary {
+            op: BinaryOp::Sub,
+            ..
+        }
+    );
+    unit || elapsed
+}
+
 fn is_truncation(cx: &FileContext<'_>, rhs: ExprId) -> bool {
     let ast = cx.ast();
     matches!(
@@ -419,6 +545,15 @@ fn report_body(
         sink_spans.iter().any(|s| s.lo <= sp.lo && sp.hi <= s.hi)
     };
     let relevant = relevant_names(body, sinks);
+    let guessing = sinks.iter().any(|&(s, _)| {
+        matches!(
+            ast.expr(s).kind,
+            ExprKind::Binary {
+                op: BinaryOp::Eq | BinaryOp::Ne,
+                ..
+            }
+        )
+    });
     let mut reported: Vec<Span> = Vec::new();
     let mut push = |span: Span, message: String, out: &mut Vec<Finding>| {
         if reported.iter().any(|r| r.lo <= span.lo && span.hi <= r.hi) {
@@ -438,6 +573,23 @@ fn report_body(
             continue;
         }
         let span = own_line_span(cx, body, e);
+        // Guessing a recorded block's hash stays predictable: after 256 blocks it is zero.
+        if !guessing && committed_block_hash(cx, body, e) {
+            // The hash of a block recorded in an earlier transaction (a bet's block):
+            // no contract can compute it in advance; its producer can still withhold it.
+            let message = format!(
+                "`{}` of a block recorded earlier feeds a random value: contracts cannot \
+                 predict it, but that block's producer can withhold it, and after 256 blocks it \
+                 reads as zero",
+                cx.snippet(ast.expr(e).span)
+            );
+            let before = out.len();
+            push(span, message, out);
+            for f in &mut out[before..] {
+                f.severity = Severity::Low;
+            }
+            continue;
+        }
         let message = format!(
             "`{}` feeds a random value: the block producer influences it and any contract can \
              compute it",
@@ -468,6 +620,39 @@ fn report_body(
             push(span, message, out);
         }
     }
+}
+
+/// True for `blockhash(n)` where `n` is a block number read from storage (recorded by an
+/// earlier transaction), not computed from the current block nor chosen by the caller.
+fn committed_block_hash(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
+    let model = cx.model();
+    let ast = body.ast;
+    let Some((_, args)) = ast.expr(e).as_call() else {
+        return false;
+    };
+    let args = args.exprs();
+    let [arg] = args.as_slice() else {
+        return false;
+    };
+    let parts = subexprs(ast, *arg);
+    let mut stored = false;
+    for &x in &parts {
+        if is_block_read(model, ast, cx.file, x) {
+            return false;
+        }
+        match model.declaration(cx.file, x) {
+            Some(Declaration::StateVar(_)) => stored = true,
+            // A storage pointer to a record (`Bet storage bet = bets[id]`).
+            Some(Declaration::Local(v)) if model.storage_alias(v).is_some() => stored = true,
+            _ => {}
+        }
+    }
+    // The caller choosing the block number directly picks a past, known hash.
+    let direct_param = matches!(
+        model.declaration(cx.file, ast.skip_parens(*arg)),
+        Some(Declaration::Param(_))
+    );
+    stored && !direct_param
 }
 
 /// The names the sinks read, and the names read where those are defined, and so on.
