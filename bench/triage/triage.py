@@ -3,9 +3,10 @@
 with a verdict read off the code, and the precision that follows from it.
 
 USAGE
-  triage.py draw    FINDINGS.json [--set FILE] [--per-severity N] [--seed S]
+  triage.py draw    FINDINGS.json [--set FILE] [--per-severity N] [--per-detector N] [--seed S]
         Adds the findings of the current sample that the set does not hold yet, with the
-        verdict `pending`. Verdicts already in the set are never changed.
+        verdict `pending`, and for calibration the first N (default 8) findings of each
+        detector at each severity. Verdicts already in the set are never changed.
   triage.py score   FINDINGS.json [--set FILE] [--per-severity N] [--seed S] [--markdown]
         Precision per severity and per detector over the current sample; lists the sample's
         pending findings and the regressions (findings triaged `true` that are no longer
@@ -102,9 +103,25 @@ def save_set(path, rows):
             w.writerow({c: r.get(c, "") for c in COLUMNS})
 
 
+def per_detector_sample(findings, n, seed):
+    """For calibration: the first `n` findings of each (severity, detector), in hash order."""
+    groups = collections.defaultdict(list)
+    for k, f in findings.items():
+        if f["severity"] in SEVERITIES:
+            groups[(f["severity"], f["rule_id"])].append(k)
+    out = {}
+    for g, keys in groups.items():
+        keys.sort(key=lambda k: hashlib.sha256(f"{seed}|{k}".encode()).hexdigest())
+        out[g] = keys[:n]
+    return out
+
+
 def cmd_draw(args, findings, rows):
     added = 0
-    for sev, keys in sample(findings, args.per_severity, args.seed).items():
+    drawn = sample(findings, args.per_severity, args.seed)
+    for (sev, _), keys in per_detector_sample(findings, args.per_detector, args.seed).items():
+        drawn[sev] = drawn[sev] + [k for k in keys if k not in drawn[sev]]
+    for sev, keys in drawn.items():
         for k in keys:
             if k in rows:
                 continue
@@ -163,6 +180,24 @@ def cmd_score(args, findings, rows):
                 print(f"| `{det}` | {n} | {c['true']} | {c['debatable']} | {c['false']} | {pct(c['true'], j)} |")
             else:
                 print(f"  {det:32} {n:>7} {c['true']:>5} {c['debatable']:>5} {c['false']:>5} {pct(c['true'], j):>6}")
+    # Calibration: every triaged finding still reported, per detector at its severity
+    # (the stratified sample plus the per-detector draws).
+    cal = collections.defaultdict(collections.Counter)
+    for k, r in rows.items():
+        if k in findings and r["verdict"] != "pending" and findings[k]["severity"] in SEVERITIES:
+            cal[(findings[k]["severity"], findings[k]["rule_id"])][r["verdict"]] += 1
+    if md:
+        print("\n**Per detector, every triaged finding still reported (calibration)**\n")
+        print("| severity | detector | triaged | true | debatable | false | precision |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+    else:
+        print("\nper detector, every triaged finding still reported (calibration)")
+    for (sev, det), c in sorted(cal.items(), key=lambda x: (SEVERITIES.index(x[0][0]), x[0][1])):
+        n = sum(c.values())
+        if md:
+            print(f"| {sev} | `{det}` | {n} | {c['true']} | {c['debatable']} | {c['false']} | {pct(c['true'], n)} |")
+        else:
+            print(f"  {sev:7} {det:32} {n:>7} {c['true']:>5} {c['debatable']:>5} {c['false']:>5} {pct(c['true'], n):>6}")
     regressions = [r for k, r in rows.items() if r["verdict"] == "true" and k not in findings]
     fixed = sum(1 for k, r in rows.items() if r["verdict"] == "false" and k not in findings)
     print(f"\nfalse findings of the set no longer reported: {fixed}")
@@ -193,6 +228,8 @@ def main():
     p.add_argument("findings")
     p.add_argument("--set", default=DEFAULT_SET)
     p.add_argument("--per-severity", type=int, default=120)
+    p.add_argument("--per-detector", type=int, default=8,
+                   help="draw: also the first N findings of each detector at each severity")
     p.add_argument("--seed", default=DEFAULT_SEED)
     p.add_argument("--markdown", action="store_true")
     args = p.parse_args()

@@ -193,6 +193,11 @@ pub(crate) fn privileged_state(
     let mut guards = BTreeSet::new();
     for &c in contracts {
         for &f in index.declared(c) {
+            // The guards of functions, not of modifiers alone: a modifier nothing
+            // invokes protects nothing (the functions invoking one find it).
+            if model.function(f).kind == FunctionKind::Modifier {
+                continue;
+            }
             if let Some(g) = model.guard(f) {
                 guards.insert((g.function, g.span.lo, g.span.hi));
             }
@@ -753,6 +758,7 @@ pub(crate) fn checked_state(
     model: &Model<'_>,
     ast: &Ast,
     file: syntax::FileId,
+    with_unused_modifiers: bool,
 ) -> BTreeSet<ItemRef> {
     use syntax::ast::StmtKind;
     // Each condition with the truth value under which the code goes on.
@@ -773,8 +779,27 @@ pub(crate) fn checked_state(
             conds.push((c, true));
         }
     }
+    // Checks in modifiers that no function invokes protect nothing.
+    let invoked: HashSet<ItemRef> = model
+        .functions()
+        .flat_map(|(f, _)| model.calls(f).iter())
+        .filter_map(|c| match c.kind {
+            semantics::CallKind::Modifier { modifier } => Some(modifier),
+            _ => None,
+        })
+        .collect();
+    let unused: Vec<Span> = model
+        .functions()
+        .filter(|(_, info)| info.item.file == file && info.kind == FunctionKind::Modifier)
+        .filter(|(_, info)| !invoked.contains(&info.item))
+        .filter_map(|(f, _)| def_of(ast, model, f).and_then(|d| body_span(ast, d)))
+        .collect();
     let mut out = BTreeSet::new();
     for (c, holds) in conds {
+        let at = ast.expr(c).span;
+        if !with_unused_modifiers && unused.iter().any(|u| u.lo <= at.lo && at.hi <= u.hi) {
+            continue;
+        }
         if is_sender_check(model, ast, file, c, holds) {
             out.extend(sender_compared_vars(model, ast, file, ast.expr(c).span));
         }
@@ -883,6 +908,9 @@ pub(crate) struct PrivilegedWrite {
     pub(crate) span: Span,
     pub(crate) var: ItemRef,
     pub(crate) kind: GrantKind,
+    /// Only checks in modifiers that no function invokes read `var`: it gates nothing
+    /// today.
+    pub(crate) dormant: bool,
 }
 
 /// The privileged writes of `cx`'s file ([`privileged_writes`]), computed once per file
@@ -925,7 +953,13 @@ pub(crate) fn privileged_writes(
         .collect();
     let fam = family(model, index, &contracts);
     let mut privileged = privileged_state(model, index, file, ast, &fam);
-    privileged.extend(checked_state(model, ast, file));
+    privileged.extend(checked_state(model, ast, file, false));
+    // State only a modifier nothing invokes compares with the caller: dormant
+    // privilege (a forgotten `onlyOwner`), reported but at low severity.
+    let dormant: BTreeSet<ItemRef> = checked_state(model, ast, file, true)
+        .into_iter()
+        .filter(|v| !privileged.contains(v))
+        .collect();
     let open_written = written_by(model, &entries);
     // The assignments of each reached function, found once (reach sets overlap).
     let mut assignments: HashMap<FunctionId, Vec<ExprId>> = HashMap::new();
@@ -961,7 +995,8 @@ pub(crate) fn privileged_writes(
                 let Some(var) = root_state_var(model, ast, file, place) else {
                     continue;
                 };
-                if !privileged.contains(&var) {
+                let is_dormant = dormant.contains(&var);
+                if !privileged.contains(&var) && !is_dormant {
                     continue;
                 }
                 let span = ast.expr(x).span;
@@ -997,6 +1032,7 @@ pub(crate) fn privileged_writes(
                     span,
                     var,
                     kind,
+                    dormant: is_dormant,
                 });
             }
         }
@@ -1065,7 +1101,15 @@ pub(crate) fn is_misnamed_constructor(model: &Model<'_>, f: FunctionId) -> bool 
         .is_some_and(|v| v < syntax::Version::new(0, 5, 0));
     let contract = model.contract(c).name.as_str();
     let name = info.name.as_str();
+    // A constructor returns nothing: a function handing out a value (`Random.random()`
+    // returning a number) is meant to be called, whatever its name.
+    let returns_value = !model.returns(f).is_empty()
+        || model
+            .file_ast(info.item.file)
+            .and_then(|ast| ast.item(info.item.item).as_function())
+            .is_some_and(|d| !d.returns.is_empty());
     before_05
+        && !returns_value
         && ((name.eq_ignore_ascii_case(contract) && name != contract)
             || name.eq_ignore_ascii_case("constructor"))
 }

@@ -578,6 +578,88 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         out
     }
 
+    /// The branches of `f` taken only when an external call failed: the `then` of
+    /// `if (!call)` or `if (!ok)` with `ok` holding the call's result, the `else` of
+    /// `if (call)`.
+    fn failure_branches(&self, f: FunctionId) -> Vec<Span> {
+        let m = self.model;
+        let file = m.function(f).item.file;
+        let Some(ast) = m.file_ast(file) else {
+            return Vec::new();
+        };
+        let Some(body) = ast
+            .item(m.function(f).item.item)
+            .as_function()
+            .and_then(|d| d.body)
+        else {
+            return Vec::new();
+        };
+        let body = ast.stmt(body).span;
+        let calls: Vec<Span> = m
+            .calls(f)
+            .iter()
+            .filter(|c| c.kind.is_external())
+            .map(|c| c.span)
+            .collect();
+        // Exactly a call's result, not a condition that merely contains a call.
+        let holds_call = |e: ExprId| {
+            let sp = ast.expr(ast.skip_parens(e)).span;
+            calls.contains(&sp)
+        };
+        // Locals holding a call's result: `bool ok = to.call.value(v)();`.
+        let mut results: Vec<semantics::VarId> = Vec::new();
+        for (_, st) in ast.stmts() {
+            if st.span.lo < body.lo || st.span.hi > body.hi {
+                continue;
+            }
+            if let StmtKind::VarDecl {
+                decls,
+                value: Some(v),
+                ..
+            } = &st.kind
+                && holds_call(*v)
+                && let [Some(d)] = decls.as_slice()
+                && let Some(name) = &d.name
+                && let Some(var) = m.var_declared_at(file, name.span)
+            {
+                results.push(var);
+            }
+        }
+        let is_result = |e: ExprId| {
+            let e = ast.skip_parens(e);
+            holds_call(e)
+                || matches!(m.declaration(file, e),
+                    Some(Declaration::Local(v)) if results.contains(&v))
+        };
+        let mut out = Vec::new();
+        for (_, st) in ast.stmts() {
+            if st.span.lo < body.lo || st.span.hi > body.hi {
+                continue;
+            }
+            let StmtKind::If {
+                cond,
+                then_branch,
+                else_branch,
+            } = &st.kind
+            else {
+                continue;
+            };
+            match &ast.expr(ast.skip_parens(*cond)).kind {
+                ExprKind::Unary {
+                    op: syntax::ast::UnaryOp::Not,
+                    operand,
+                } if is_result(*operand) => out.push(ast.stmt(*then_branch).span),
+                _ if is_result(*cond) => {
+                    if let Some(e) = else_branch {
+                        out.push(ast.stmt(*e).span);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// Whether `f` can only run for a privileged caller, and whether a mutex holds while
     /// it runs: its own, or for internal functions those of every entry point reaching it.
     fn protection(&mut self, f: FunctionId, md: ContractId) -> (bool, bool) {
@@ -914,6 +996,19 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         }
         if points.is_empty() {
             return;
+        }
+        // A write that runs only when a call failed (`if (!to.call.value(v)()) {
+        // owed[to] = v; }`) follows no successful call: a re-entry inside the failed
+        // call was undone with it.
+        let failed = self.failure_branches(f);
+        if !failed.is_empty() {
+            let f_file = m.function(f).item.file;
+            effects.retain(|e| {
+                e.file != f_file
+                    || !failed
+                        .iter()
+                        .any(|b| b.lo <= e.span.lo && e.span.hi <= b.hi)
+            });
         }
 
         let before = solve(
