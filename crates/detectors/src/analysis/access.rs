@@ -758,6 +758,7 @@ pub(crate) fn checked_state(
     model: &Model<'_>,
     ast: &Ast,
     file: syntax::FileId,
+    invoked: &HashSet<ItemRef>,
     with_unused_modifiers: bool,
 ) -> BTreeSet<ItemRef> {
     use syntax::ast::StmtKind;
@@ -780,19 +781,14 @@ pub(crate) fn checked_state(
         }
     }
     // Checks in modifiers that no function invokes protect nothing.
-    let invoked: HashSet<ItemRef> = model
-        .functions()
-        .flat_map(|(f, _)| model.calls(f).iter())
-        .filter_map(|c| match c.kind {
-            semantics::CallKind::Modifier { modifier } => Some(modifier),
-            _ => None,
+    let unused: Vec<Span> = ast
+        .items()
+        .filter_map(|(item, it)| {
+            let def = it.as_function()?;
+            (def.kind == FunctionKind::Modifier && !invoked.contains(&ItemRef { file, item }))
+                .then(|| def.body.map(|b| ast.stmt(b).span))
+                .flatten()
         })
-        .collect();
-    let unused: Vec<Span> = model
-        .functions()
-        .filter(|(_, info)| info.item.file == file && info.kind == FunctionKind::Modifier)
-        .filter(|(_, info)| !invoked.contains(&info.item))
-        .filter_map(|(f, _)| def_of(ast, model, f).and_then(|d| body_span(ast, d)))
         .collect();
     let mut out = BTreeSet::new();
     for (c, holds) in conds {
@@ -891,6 +887,47 @@ pub(crate) fn requires_payment(model: &Model<'_>, ast: &Ast, f: FunctionId) -> b
     })
 }
 
+/// The initializer of the local `v` (`T v = value;`), if it has one.
+pub(crate) fn local_initializer(
+    model: &Model<'_>,
+    ast: &Ast,
+    v: semantics::VarId,
+) -> Option<ExprId> {
+    let decl = model.var(v).span;
+    ast.stmts().find_map(|(_, st)| match &st.kind {
+        syntax::ast::StmtKind::VarDecl {
+            decls,
+            value: Some(value),
+            ..
+        } if decls
+            .iter()
+            .flatten()
+            .any(|d| d.name.as_ref().is_some_and(|n| n.span == decl)) =>
+        {
+            Some(*value)
+        }
+        _ => None,
+    })
+}
+
+/// The modifiers some function of the project invokes (computed once per project).
+pub(crate) struct InvokedModifiers(pub(crate) HashSet<ItemRef>);
+
+impl InvokedModifiers {
+    pub(crate) fn of(model: &Model<'_>) -> InvokedModifiers {
+        InvokedModifiers(
+            model
+                .functions()
+                .flat_map(|(f, _)| model.calls(f).iter())
+                .filter_map(|c| match c.kind {
+                    semantics::CallKind::Modifier { modifier } => Some(modifier),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+}
+
 /// How an open entry point changes privileged state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum GrantKind {
@@ -920,15 +957,8 @@ pub(crate) fn privileged_writes_of(cx: &crate::detector::FileContext<'_>) -> Vec
     cx.project
         .per_file(cx.file, || {
             let index = ContractIndex::of(cx);
-            FileWrites(privileged_writes(
-                cx.model(),
-                &index,
-                cx.taint(),
-                cx.ast(),
-                cx.text,
-                cx.file,
-                open_entries(cx),
-            ))
+            let invoked = cx.project.project_wide(|| InvokedModifiers::of(cx.model()));
+            FileWrites(privileged_writes(cx, &index, &invoked.0, open_entries(cx)))
         })
         .0
         .clone()
@@ -938,14 +968,12 @@ pub(crate) fn privileged_writes_of(cx: &crate::detector::FileContext<'_>) -> Vec
 /// the contract family) that an open entry point of the file reaches without an
 /// access check, when the caller records itself or chooses what is written.
 pub(crate) fn privileged_writes(
-    model: &Model<'_>,
+    cx: &crate::detector::FileContext<'_>,
     index: &ContractIndex,
-    taint: &semantics::Taint,
-    ast: &Ast,
-    text: &str,
-    file: syntax::FileId,
+    invoked: &HashSet<ItemRef>,
     entries: Vec<(FunctionId, Vec<FunctionId>)>,
 ) -> Vec<PrivilegedWrite> {
+    let (model, taint, ast, text, file) = (cx.model(), cx.taint(), cx.ast(), cx.text, cx.file);
     let contracts: Vec<ContractId> = model
         .contracts()
         .filter(|(_, c)| c.item.file == file)
@@ -953,10 +981,10 @@ pub(crate) fn privileged_writes(
         .collect();
     let fam = family(model, index, &contracts);
     let mut privileged = privileged_state(model, index, file, ast, &fam);
-    privileged.extend(checked_state(model, ast, file, false));
+    privileged.extend(checked_state(model, ast, file, invoked, false));
     // State only a modifier nothing invokes compares with the caller: dormant
     // privilege (a forgotten `onlyOwner`), reported but at low severity.
-    let dormant: BTreeSet<ItemRef> = checked_state(model, ast, file, true)
+    let dormant: BTreeSet<ItemRef> = checked_state(model, ast, file, invoked, true)
         .into_iter()
         .filter(|v| !privileged.contains(v))
         .collect();

@@ -171,7 +171,8 @@ impl<'a> Walker<'a, '_> {
                     .exprs()
                     .into_iter()
                     .any(|a| self.is_tx_origin(self.ast.skip_parens(a)));
-                if asks_about_origin && !self.is_conversion(*callee) {
+                if asks_about_origin && !self.is_conversion(*callee) && !self.changes_state(*callee)
+                {
                     uses.push((id, None));
                 } else {
                     for a in args.exprs() {
@@ -196,27 +197,13 @@ impl<'a> Walker<'a, '_> {
         // `address _addr = msg.sender; require(_addr == tx.origin);`
         if let Some(semantics::Declaration::Local(v)) =
             self.file.model().declaration(self.file.file, id)
+            && crate::analysis::access::local_initializer(self.file.model(), self.ast, v)
+                .is_some_and(|value| {
+                    self.ast
+                        .is_member_of(self.ast.skip_parens(value), "msg", "sender")
+                })
         {
-            let decl = self.file.model().var(v).span;
-            let from_sender = self.ast.stmts().any(|(_, st)| match &st.kind {
-                StmtKind::VarDecl {
-                    decls,
-                    value: Some(value),
-                    ..
-                } => {
-                    decls
-                        .iter()
-                        .flatten()
-                        .any(|d| d.name.as_ref().is_some_and(|n| n.span == decl))
-                        && self
-                            .ast
-                            .is_member_of(self.ast.skip_parens(*value), "msg", "sender")
-                }
-                _ => false,
-            });
-            if from_sender {
-                return true;
-            }
+            return true;
         }
         let expr = self.ast.expr(id);
         if let Some((callee, args)) = expr.as_call()
@@ -234,6 +221,21 @@ impl<'a> Walker<'a, '_> {
             .as_literal()
             .and_then(|l| l.number_value())
             .is_some_and(|v| v == 0)
+    }
+
+    /// True when the callee is a known function that is not `view`/`pure`: a call that
+    /// does something (`transferFrom(from, tx.origin, n)`), not a permission query.
+    fn changes_state(&self, callee: ExprId) -> bool {
+        let model = self.file.model();
+        let Some(semantics::Declaration::Function(item)) =
+            model.declaration(self.file.file, self.ast.skip_parens(callee))
+        else {
+            return false;
+        };
+        model
+            .file_ast(item.file)
+            .and_then(|ast| ast.item(item.item).as_function())
+            .is_some_and(|d| !d.is_read_only())
     }
 
     fn is_conversion(&self, callee: ExprId) -> bool {

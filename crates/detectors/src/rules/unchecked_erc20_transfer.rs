@@ -16,10 +16,6 @@ declare_detector! {
     /// through) to return `bool`, whose result is dropped or stored in a local variable
     /// that nothing reads afterwards.
     ///
-    /// Severity drops to low, with low confidence, when only a privileged caller reaches
-    /// the call (a guard, or a branch taken only for the owner) or when the function
-    /// writes no state: nothing is recorded as if the call had succeeded.
-    ///
     /// A call of a token the contract created itself (`token = new Coin()`) whose
     /// `transfer` returns only `true` (it reverts on failure) is not reported: its
     /// result carries nothing to check.

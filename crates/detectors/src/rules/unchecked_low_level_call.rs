@@ -117,26 +117,6 @@ pub(crate) fn unchecked_finding(
     what: &str,
     why: Unchecked,
 ) -> Finding {
-    let mut finding = unchecked_message(cx, meta, f, span, what, why);
-    // An ignored failure matters when any caller can reach it and the function keeps
-    // books as if the call had succeeded (it writes state). In a function only a
-    // privileged caller runs, or one that records nothing, it is worth a look only.
-    let model = cx.model();
-    if model.guarded_at(f, span) || model.summary(None, f).writes.is_empty() {
-        finding.severity = finding.severity.min(crate::meta::Severity::Low);
-        finding.confidence = crate::meta::Confidence::Low;
-    }
-    finding
-}
-
-fn unchecked_message(
-    cx: &FileContext<'_>,
-    meta: &'static DetectorMeta,
-    f: FunctionId,
-    span: Span,
-    what: &str,
-    why: Unchecked,
-) -> Finding {
     match why {
         Unchecked::Dropped => cx.finding(meta, Some(f), span, format!("{what} is not checked")),
         Unchecked::Unread(name, at) => cx

@@ -93,7 +93,10 @@ impl Detector for UnprotectedInitializer {
                 continue;
             };
             done.push(w.entry);
-            let name = model.function(w.entry).name.as_str();
+            let name = match model.function(w.entry).name.as_str() {
+                "" => "the fallback function",
+                n => n,
+            };
             let var = var_name(cx, w.var);
             let once = has_once_check(model, w.entry);
             let relied = if w.dormant {

@@ -87,7 +87,10 @@ impl Detector for UnprotectedStateWrite {
                 continue;
             };
             done.push(w.entry);
-            let name = model.function(w.entry).name.as_str();
+            let name = match model.function(w.entry).name.as_str() {
+                "" => "the fallback function",
+                n => n,
+            };
             let var = var_name(cx, w.var);
             let mut finding = cx
                 .finding(

@@ -43,8 +43,10 @@ declare_detector! {
     ///
     /// Not randomness: a time reduced to a position in a period (`x % 1 hours`,
     /// `(now - start) % 1 years`), and a block hash compared with a hash a privileged
-    /// caller supplies (a croupier's reveal checked against the bet's block). A sink in an
-    /// internal function nothing calls is reported at low severity.
+    /// caller supplies (a croupier's reveal checked against the bet's block). Reported at
+    /// low severity: a sink in an internal or `view` function nothing in the project
+    /// calls, and a draw only a privileged caller can run (the players cannot time it;
+    /// the message says that caller can).
     ///
     /// `timestamp-dependence` reports uses of the block time in conditions; a use that
     /// feeds randomness is reported only here.
@@ -108,10 +110,21 @@ impl Detector for WeakRandomness {
             seeds.extend(sink_state(cx, body, &sinks));
             let start = out.len();
             report_body(cx, body, &sinks, out);
-            // An internal function nothing calls decides nothing yet: low.
-            if !cx.model().is_entry_point(body.function) && !called.0.contains(&body.function) {
+            // Low: an internal function nothing calls, or a `view` one only outside
+            // callers read (it decides nothing here); and a draw only a privileged
+            // caller can run (players cannot time it; the privileged caller can).
+            let uncalled = !called.0.contains(&body.function)
+                && (!cx.model().is_entry_point(body.function) || body.def.is_read_only());
+            let privileged = cx.model().is_guarded(body.function);
+            if uncalled || privileged {
                 for f in &mut out[start..] {
                     f.severity = Severity::Low;
+                    if privileged {
+                        f.primary.message = format!(
+                            "{} (only a privileged caller runs this function, and can time it)",
+                            f.primary.message
+                        );
+                    }
                 }
             }
             random_bodies.push(body.function);
@@ -511,10 +524,12 @@ fn is_period(cx: &FileContext<'_>, lhs: ExprId, rhs: ExprId) -> bool {
             ..
         })
     );
+    // An elapsed time (`now - start`), or the time in coarser units (`now / 60 % 60`:
+    // the minute of the hour).
     let elapsed = matches!(
         ast.expr(ast.skip_parens(lhs)).kind,
         ExprKind::Binary {
-            op: BinaryOp::Sub,
+            op: BinaryOp::Sub | BinaryOp::Div,
             ..
         }
     );
