@@ -301,3 +301,62 @@ contract Minters {
     assert!(!guarded("unguarded"));
     assert!(!guarded("spend"));
 }
+
+#[test]
+fn guards_bound_through_arguments_locals_and_hashes() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.4.24;
+contract C {
+    address owner;
+    address constant DEV = 0x1111111111111111111111111111111111111111;
+    mapping(bytes32 => bool) stewards;
+    address[] keepers;
+    uint256 x;
+    modifier only(address who) { require(msg.sender == who); _; }
+    modifier onlyKeeper() { bool ok = isKeeper(msg.sender); require(ok); _; }
+    modifier onlySteward() { address caller = msg.sender; require(stewards[keccak256(caller)]); _; }
+    function isKeeper(address a) internal view returns (bool) {
+        for (uint i = 0; i < keepers.length; i++) { if (keepers[i] == a) return true; }
+        return false;
+    }
+    function a() public only(owner) { x = 1; }
+    function b() public only(DEV) { x = 2; }
+    function c(address anyone) public only(anyone) { x = 3; }
+    function d() public onlyKeeper { x = 4; }
+    function e() public onlySteward { x = 5; }
+    function f() public { if (msg.sender == owner) { x = 6; } x = 7; }
+    function g() public { if (msg.sender != owner) return; x = 8; }
+}
+"#,
+    );
+    let m = fx.model();
+    let guarded = |name: &str| m.is_guarded(fx.function(&m, "C", name));
+    assert!(guarded("a"), "only(owner): the argument is state");
+    assert!(guarded("b"), "only(DEV): the argument is a constant");
+    assert!(!guarded("c"), "only(anyone): the caller names itself");
+    assert!(guarded("d"), "a local holding the check's outcome");
+    assert!(
+        guarded("e"),
+        "a mapping keyed by a hash of a local holding the sender"
+    );
+    // Path guards: the branch taken only by the owner, and code after an early return.
+    let f = fx.function(&m, "C", "f");
+    let span = |text: &str| {
+        m.file_ast(syntax::FileId(0))
+            .unwrap()
+            .expr(fx.expr(0, text, 0))
+            .span
+    };
+    assert!(!m.is_guarded(f));
+    assert!(
+        m.guarded_at(f, span("x = 6")),
+        "inside `if (msg.sender == owner)`"
+    );
+    assert!(!m.guarded_at(f, span("x = 7")), "after the branch");
+    let g = fx.function(&m, "C", "g");
+    assert!(
+        m.guarded_at(g, span("x = 8")),
+        "after `if (msg.sender != owner) return;`"
+    );
+}
