@@ -205,16 +205,37 @@ impl Model<'_> {
         let Some(ast) = self.ast_of(f) else {
             return false;
         };
+        let md = self.function(f).contract;
+        self.checked_on_path(
+            f,
+            target,
+            |cond, holds| {
+                self.is_sender_condition(md, f, cond, holds, GUARD_DEPTH, &Bound::default())
+            },
+            |s| self.exits(f, ast, s),
+        )
+    }
+
+    /// The walk behind [`Model::guarded_at`], with the check and the early exit given:
+    /// true when `target` (inside the body of `f`) lies in the branch of an `if` taken
+    /// only when `check(cond, true)` holds (or, in an `else`, `check(cond, false)`), or
+    /// after an `if (cond) <exit>` of an enclosing block with `check(cond, false)`.
+    pub fn checked_on_path(
+        &self,
+        f: FunctionId,
+        target: Span,
+        check: impl Fn(ExprId, bool) -> bool,
+        exits: impl Fn(StmtId) -> bool,
+    ) -> bool {
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
         let Some(body) = ast
             .item(self.function(f).item.item)
             .as_function()
             .and_then(|d| d.body)
         else {
             return false;
-        };
-        let md = self.function(f).contract;
-        let check = |cond: ExprId, holds: bool| {
-            self.is_sender_condition(md, f, cond, holds, GUARD_DEPTH, &Bound::default())
         };
         let within = |s: StmtId| {
             let sp = ast.stmt(s).span;
@@ -239,7 +260,7 @@ impl Model<'_> {
                             then_branch,
                             else_branch: None,
                         } = &ast.stmt(s).kind
-                            && self.exits(f, ast, *then_branch)
+                            && exits(*then_branch)
                             && check(*cond, false)
                         {
                             return true;

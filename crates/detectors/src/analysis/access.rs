@@ -659,68 +659,6 @@ pub(crate) fn is_sender_check(
     }
 }
 
-/// True when the statement at `target` inside `stmt` runs only after a check of the
-/// caller that the model's guard does not see because it is not at the top of the
-/// function: inside `if (msg.sender == owner) { ... }`, or after
-/// `if (msg.sender != owner) return;` in an enclosing block.
-pub(crate) fn sender_checked_at(
-    model: &Model<'_>,
-    ast: &Ast,
-    file: syntax::FileId,
-    stmt: syntax::ast::StmtId,
-    target: Span,
-) -> bool {
-    use syntax::ast::StmtKind;
-    let within = |s: syntax::ast::StmtId| {
-        let sp = ast.stmt(s).span;
-        sp.lo <= target.lo && target.hi <= sp.hi
-    };
-    if !within(stmt) {
-        return false;
-    }
-    match &ast.stmt(stmt).kind {
-        StmtKind::Block { stmts, .. } => {
-            for &s in stmts {
-                if within(s) {
-                    return sender_checked_at(model, ast, file, s, target);
-                }
-                if let StmtKind::If {
-                    cond,
-                    then_branch,
-                    else_branch: None,
-                } = &ast.stmt(s).kind
-                    && exits(ast, *then_branch)
-                    && is_sender_check(model, ast, file, *cond, false)
-                {
-                    return true;
-                }
-            }
-            false
-        }
-        StmtKind::If {
-            cond,
-            then_branch,
-            else_branch,
-        } => {
-            if within(*then_branch) {
-                is_sender_check(model, ast, file, *cond, true)
-                    || sender_checked_at(model, ast, file, *then_branch, target)
-            } else if let Some(e) = else_branch
-                && within(*e)
-            {
-                is_sender_check(model, ast, file, *cond, false)
-                    || sender_checked_at(model, ast, file, *e, target)
-            } else {
-                false
-            }
-        }
-        StmtKind::While { body, .. }
-        | StmtKind::DoWhile { body, .. }
-        | StmtKind::For { body, .. } => sender_checked_at(model, ast, file, *body, target),
-        _ => false,
-    }
-}
-
 /// A statement that leaves the function: `return`, `revert`, `throw`, or a block
 /// starting with one.
 fn exits(ast: &Ast, s: syntax::ast::StmtId) -> bool {
@@ -737,7 +675,10 @@ fn exits(ast: &Ast, s: syntax::ast::StmtId) -> bool {
 }
 
 /// True when the operation at `target` in function `g` runs only for a privileged
-/// caller by a check inside the body ([`sender_checked_at`]).
+/// caller: by the model's guards ([`Model::guarded_at`]), or by a check of the caller
+/// this file recognises ([`is_sender_check`]) that is not at the top of the function:
+/// inside `if (msg.sender == owner) { ... }`, or after `if (msg.sender != owner)
+/// return;` in an enclosing block.
 pub(crate) fn checked_in_body(
     model: &Model<'_>,
     ast: &Ast,
@@ -746,9 +687,12 @@ pub(crate) fn checked_in_body(
     target: Span,
 ) -> bool {
     model.guarded_at(g, target)
-        || def_of(ast, model, g)
-            .and_then(|d| d.body)
-            .is_some_and(|b| sender_checked_at(model, ast, file, b, target))
+        || model.checked_on_path(
+            g,
+            target,
+            |cond, holds| is_sender_check(model, ast, file, cond, holds),
+            |s| exits(ast, s),
+        )
 }
 
 /// The state variables the file compares the caller with in a check of its own

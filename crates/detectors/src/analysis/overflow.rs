@@ -58,6 +58,8 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
             continue;
         }
         let mut seen_ops: Vec<String> = Vec::new();
+        // The comparisons of the function's modifiers, found once per body when needed.
+        let modifier_checks = std::cell::OnceCell::new();
         for &e in &body.exprs {
             let Some((op, a, b, compound)) = operation(&body, e) else {
                 continue;
@@ -73,7 +75,14 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
             let Some(amount) = caller_operand(cx, &body, &chosen, op, a, b, compound) else {
                 continue;
             };
-            if guarded(cx, &body, e, op, a, b, amount)
+            let operation = Operation {
+                e,
+                op,
+                a,
+                b,
+                amount,
+            };
+            if guarded(cx, &body, operation, &modifier_checks)
                 || in_equality(&body, e)
                 || model.guarded_at(body.function, body.ast.expr(e).span)
             {
@@ -319,6 +328,20 @@ fn is_constant(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
     }
 }
 
+/// An operation that can wrap: `e` is `a op b` (or `a op= b`), `amount` the operand
+/// the caller chooses.
+#[derive(Clone, Copy)]
+struct Operation {
+    e: ExprId,
+    op: BinaryOp,
+    a: ExprId,
+    b: ExprId,
+    amount: ExprId,
+}
+
+/// A comparison as `(lhs key, rhs key, operator)`.
+type Comparison = (String, String, BinaryOp);
+
 /// True when a check in the body bounds the operation: for `a - b` a comparison of
 /// `a` with `b`; for `a + b` a comparison of the sum (or the variable holding it)
 /// with an operand; for `a * b` a division of the product by an operand compared
@@ -327,12 +350,16 @@ fn is_constant(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
 fn guarded(
     cx: &FileContext<'_>,
     body: &Body<'_>,
-    e: ExprId,
-    op: BinaryOp,
-    a: ExprId,
-    b: ExprId,
-    amount: ExprId,
+    operation: Operation,
+    modifier_checks: &std::cell::OnceCell<Vec<Comparison>>,
 ) -> bool {
+    let Operation {
+        e,
+        op,
+        a,
+        b,
+        amount,
+    } = operation;
     let ast = body.ast;
     let text = cx.text;
     let (ka, kb) = (key(ast, text, a), key(ast, text, b));
@@ -387,7 +414,8 @@ fn guarded(
     // A comparison in a modifier of the function, with the modifier's parameters
     // replaced by the arguments written at its invocation (`when_owns(_from, _value)`
     // checking `accounts[_owner].balance >= _amount`).
-    for (kl, kr, cop) in modifier_comparisons(cx, body) {
+    for (kl, kr, cop) in modifier_checks.get_or_init(|| modifier_comparisons(cx, body)) {
+        let (kl, kr, cop) = (kl.as_str(), kr.as_str(), *cop);
         let ordering = cop != BinaryOp::Eq && cop != BinaryOp::Ne;
         let pair = |x: &str, y: &str| (kl == x && kr == y) || (kl == y && kr == x);
         let bounded = match op {
@@ -484,7 +512,7 @@ fn guarded(
 /// The comparisons of the modifiers `body`'s function invokes with arguments (those
 /// declared in the same file), as `(lhs key, rhs key, operator)` with each parameter of
 /// the modifier replaced by the key of its argument.
-fn modifier_comparisons(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(String, String, BinaryOp)> {
+fn modifier_comparisons(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<Comparison> {
     let model = cx.model();
     let ast = body.ast;
     let mut out = Vec::new();
@@ -520,12 +548,8 @@ fn modifier_comparisons(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(String, S
             .zip(&args)
             .map(|(&p, &a)| (model.var(p).name.to_string(), key(ast, cx.text, a)))
             .collect();
-        let span = ast.stmt(mbody).span;
-        for (_, e) in ast.exprs() {
-            if e.span.lo < span.lo || e.span.hi > span.hi {
-                continue;
-            }
-            if let ExprKind::Binary { op, lhs, rhs } = &e.kind
+        for x in crate::analysis::access::exprs_within(ast, ast.stmt(mbody).span) {
+            if let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind
                 && crate::analysis::value_flow::is_comparison(*op)
             {
                 let sub = |x: ExprId| substitute(&key(ast, cx.text, x), &names);

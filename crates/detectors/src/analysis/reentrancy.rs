@@ -323,31 +323,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
             .is_some_and(|d| d.is_constant || d.is_immutable);
         let mut trusted = true;
         if !fixed {
-            // Only the hierarchies that contain the variable's contract can write it.
-            let mut candidates: Vec<FunctionId> = Vec::new();
-            let owner = m
-                .file_ast(v.file)
-                .and_then(|ast| ast.parent_contract(v.item))
-                .and_then(|(c, _)| {
-                    m.contract_of_item(ItemRef {
-                        file: v.file,
-                        item: c,
-                    })
-                });
-            if let Some(owner) = owner {
-                for &d in self.index.derived(owner) {
-                    for &b in m.linearization(d) {
-                        candidates.extend(self.index.declared(b));
-                    }
-                }
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
-            let writers: Vec<FunctionId> = candidates
-                .into_iter()
-                .filter(|&g| m.state_writes(g).iter().any(|a| a.var == v))
-                .collect();
-            for g in writers {
+            for g in self.writers(v) {
                 if m.is_constructor(g) || self.writes_only_trusted_values(g, v) {
                     continue;
                 }
@@ -741,11 +717,36 @@ impl<'m, 'a> Analyzer<'m, 'a> {
     /// True when every function writing `var` is a constructor or guarded.
     fn only_privileged_writers(&self, var: ItemRef) -> bool {
         let m = self.model;
-        m.functions().all(|(g, _)| {
-            !m.state_writes(g).iter().any(|a| a.var == var)
-                || m.is_constructor(g)
-                || m.is_guarded(g)
-        })
+        self.writers(var)
+            .into_iter()
+            .all(|g| m.is_constructor(g) || m.is_guarded(g))
+    }
+
+    /// The functions that write the state variable `v`: only the hierarchies that
+    /// contain its contract can.
+    fn writers(&self, v: ItemRef) -> Vec<FunctionId> {
+        let m = self.model;
+        let mut candidates: Vec<FunctionId> = Vec::new();
+        let owner = m
+            .file_ast(v.file)
+            .and_then(|ast| ast.parent_contract(v.item))
+            .and_then(|(c, _)| {
+                m.contract_of_item(ItemRef {
+                    file: v.file,
+                    item: c,
+                })
+            });
+        if let Some(owner) = owner {
+            for &d in self.index.derived(owner) {
+                for &b in m.linearization(d) {
+                    candidates.extend(self.index.declared(b));
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.retain(|&g| m.state_writes(g).iter().any(|a| a.var == v));
+        candidates
     }
 
     /// True for a low-level call whose payload the caller chooses (not a literal): the

@@ -112,9 +112,9 @@ impl Detector for ArbitrarySendEth {
                     if !(to_caller || to_chosen)
                         || is_zero(ast, value)
                         || only_msg_value(&choice, g, value, 2)
+                        // (A share of the payment includes an amount `g` bounds by it.)
                         || payment_share(cx, &choice, g, value, 3)
                         || own_entitlement(&choice, g, value)
-                        || bounded_by_msg_value(cx, &choice, g, value)
                         || bounded_by_msg_value(cx, &choice, *entry, value)
                     {
                         continue;
