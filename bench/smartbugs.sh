@@ -3,7 +3,9 @@
 #   bench/smartbugs.sh [SHARED_DIR]        (default: ../shared)
 # Scans every benchmark file to SARIF with the release binary (timed: wall time of the whole
 # scan), checks that bench/categories.json is the mapping the detectors' metadata gives
-# (each detector's own category), and prints the scorer's tables with --max-span 3.
+# (every detector mapped: see CATEGORY_OF in crates/detectors/examples/findings_jsonl.rs),
+# and prints the scorer's tables with --max-span 3. Findings below severity low
+# (informational notes such as a floating pragma) are not vulnerability claims and are left out.
 # Fails when recall or false alarms fall past the floor stated at the end. The scorer's JSON
 # goes to target/smartbugs-score.json; extra scorer arguments may follow after `--`.
 set -euo pipefail
@@ -19,7 +21,7 @@ cargo build --release --locked -p web3audit --no-default-features >/dev/null 2>&
 bin=target/release/web3audit
 mkdir -p target
 
-# The mapping: each detector's own category, when it is one of the benchmark's.
+# The mapping: every detector, under its own category or the benchmark category it stands for.
 cargo build --release --locked -p detectors --example findings_jsonl >/dev/null 2>&1 \
     || cargo build --release --locked -p detectors --example findings_jsonl
 target/release/examples/findings_jsonl --mapping > target/categories.json
@@ -29,7 +31,7 @@ if ! diff -u bench/categories.json target/categories.json; then
 fi
 
 start=$(date +%s.%N)
-"$bin" scan "$shared/benchmarks/smartbugs-curated/dataset" --format sarif \
+"$bin" scan "$shared/benchmarks/smartbugs-curated/dataset" --format sarif --min-severity low \
     --output target/smartbugs.sarif || [ $? -eq 1 ]
 end=$(date +%s.%N)
 python3 -c "import sys; print(f'scan of SmartBugs-curated: {float(sys.argv[2]) - float(sys.argv[1]):.2f} s wall')" "$start" "$end"
@@ -38,9 +40,9 @@ python3 "$shared/bench/score.py" smartbugs --findings target/smartbugs.sarif \
     --labels "$shared/benchmarks/smartbugs-curated/vulnerabilities.json" \
     --max-span 3 --title web3audit --json target/smartbugs-score.json "$@"
 
-# The floor the detector suite holds (a regression gate): recall at least 90% overall and
-# 75% in every category with four or more labels, and fewer false-alarm proxies in total
-# than there are labelled vulnerabilities.
+# The floor the detector suite holds (a regression gate): recall at least 95% overall and
+# 75% in every category with four or more labels, and at most 150 false-alarm proxies in
+# total with every detector mapped.
 python3 - target/smartbugs-score.json <<'PY'
 import json, sys
 score = json.load(open(sys.argv[1]))
@@ -49,13 +51,13 @@ labelled = sum(c["labelled"] for c in cats.values())
 detected = sum(c["detected"] for c in cats.values())
 fp = sum(c["fp_proxy"] for c in cats.values())
 failures = []
-if detected < 0.90 * labelled:
-    failures.append(f"overall recall {detected}/{labelled} is below 90%")
+if detected < 0.95 * labelled:
+    failures.append(f"overall recall {detected}/{labelled} is below 95%")
 for name, c in sorted(cats.items()):
     if c["labelled"] >= 4 and c["detected"] < 0.75 * c["labelled"]:
         failures.append(f"{name}: recall {c['detected']}/{c['labelled']} is below 75%")
-if fp >= labelled:
-    failures.append(f"{fp} false-alarm proxies, not fewer than the {labelled} labels")
+if fp > 150:
+    failures.append(f"{fp} false-alarm proxies, more than 150")
 for f in failures:
     print(f"FAIL smartbugs: {f}")
 if failures:
