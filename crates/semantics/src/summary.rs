@@ -47,7 +47,8 @@ pub struct Guard {
 struct Bound {
     senders: Vec<VarId>,
     privileged: Vec<VarId>,
-    /// Locals holding the outcome of a caller check (`bool ok = isAdmin(msg.sender);`).
+    /// Locals holding the outcome of a caller check (`bool ok = isAdmin(msg.sender);`),
+    /// and parameters a caller bound to one (`req(msg.sender == owner)`).
     checks: Vec<VarId>,
 }
 
@@ -630,6 +631,12 @@ impl Model<'_> {
                 inner.senders.push(p);
             } else if self.is_privileged_value(md, f, a, outer) {
                 inner.privileged.push(p);
+            } else if *self.type_of(self.function(f).item.file, a) == Type::BOOL
+                && self.is_sender_condition(md, f, a, true, depth, outer)
+            {
+                // A check passed as a flag: `req(msg.sender == owner)` into
+                // `modifier req(bool c) { require(c); _; }`.
+                inner.checks.push(p);
             }
         }
         inner
@@ -799,7 +806,7 @@ impl Model<'_> {
             ExprKind::Ident(_) => {
                 holds
                     && matches!(self.declaration(file, cond),
-                        Some(Declaration::Local(v)) if bound.checks.contains(&v))
+                        Some(Declaration::Local(v) | Declaration::Param(v)) if bound.checks.contains(&v))
             }
             // `admins[msg.sender]`, `roles[r][msg.sender]`.
             ExprKind::Index {

@@ -928,8 +928,11 @@ pub(crate) fn privileged_writes(
     privileged.extend(checked_state(model, ast, file, invoked, false));
     // State only a modifier nothing invokes compares with the caller: dormant
     // privilege (a forgotten `onlyOwner`), reported but at low severity.
+    // So is an address the constructor records as the deployer (`owner = msg.sender`)
+    // that no check reads yet: the code names a privileged party it never consults.
     let dormant: BTreeSet<ItemRef> = checked_state(model, ast, file, invoked, true)
         .into_iter()
+        .chain(deployer_recorded(model, ast, file, &contracts))
         .filter(|v| !privileged.contains(v))
         .collect();
     let open_written = written_by(model, &entries);
@@ -1006,6 +1009,38 @@ pub(crate) fn privileged_writes(
                     kind,
                     dormant: is_dormant,
                 });
+            }
+        }
+    }
+    out
+}
+
+/// The state variables of `contracts` (declared in `file`) that a constructor sets to
+/// `msg.sender`: `owner = msg.sender;`.
+fn deployer_recorded(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    contracts: &[ContractId],
+) -> BTreeSet<ItemRef> {
+    let mut out = BTreeSet::new();
+    for (f, info) in model.functions() {
+        if info.item.file != file
+            || !info.contract.is_some_and(|c| contracts.contains(&c))
+            || !model.is_constructor(f)
+        {
+            continue;
+        }
+        let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        for x in exprs_within(ast, body) {
+            if let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(x).kind
+                && is_msg_sender(model, ast, file, *rhs)
+                && let Some(Declaration::StateVar(v)) =
+                    model.declaration(file, ast.skip_parens(*lhs))
+            {
+                out.insert(v);
             }
         }
     }

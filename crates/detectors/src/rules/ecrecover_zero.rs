@@ -62,13 +62,28 @@ impl Detector for EcrecoverZero {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
         let ast = cx.ast();
+        let helpers = recovering_helpers(cx);
         for (f, _) in cx.functions() {
             let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
                 continue;
             };
-            let recovers: Vec<ExprId> = exprs_within(ast, body)
+            // Recoveries: the builtin, and calls of this file's helpers that return its
+            // result unchecked (`address signer = recoverSigner(hash, v, r, s);`).
+            let mut recovers: Vec<ExprId> = exprs_within(ast, body)
                 .filter(|&x| is_ecrecover(cx, ast, x))
                 .collect();
+            recovers.extend(model.calls(f).iter().filter_map(|site| {
+                match site.kind {
+                    semantics::CallKind::Internal { function, .. }
+                        if model
+                            .function_of_item(function)
+                            .is_some_and(|g| helpers.contains(&g)) =>
+                    {
+                        site.expr
+                    }
+                    _ => None,
+                }
+            }));
             if recovers.is_empty() {
                 continue;
             }
@@ -152,6 +167,59 @@ impl Detector for EcrecoverZero {
             }
         }
     }
+}
+
+/// The functions of this file that return the result of `ecrecover` (directly or through
+/// a local) without comparing anything with the zero address: their callers hold a
+/// recovered address as if they had called the builtin.
+fn recovering_helpers(cx: &FileContext<'_>) -> std::collections::HashSet<semantics::FunctionId> {
+    let (model, ast) = (cx.model(), cx.ast());
+    let mut out = std::collections::HashSet::new();
+    for (f, _) in cx.functions() {
+        let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        let recovers: Vec<ExprId> = exprs_within(ast, body)
+            .filter(|&x| is_ecrecover(cx, ast, x))
+            .collect();
+        if recovers.is_empty() {
+            continue;
+        }
+        let mut holders = Vec::new();
+        for (_, stmt) in ast.stmts() {
+            if let StmtKind::VarDecl {
+                decls,
+                value: Some(v),
+                ..
+            } = &stmt.kind
+                && stmt.span.lo >= body.lo
+                && stmt.span.hi <= body.hi
+                && recovers.contains(&ast.skip_parens(*v))
+                && let Some(Some(d)) = decls.first()
+                && let Some(name) = &d.name
+            {
+                holders.push(name.span);
+            }
+        }
+        let is_recovered = |e: ExprId| {
+            let e = ast.skip_parens(e);
+            recovers.contains(&e)
+                || matches!(model.declaration(cx.file, e), Some(Declaration::Local(l))
+                    if holders.contains(&model.var(l).span))
+        };
+        let returns_recovered = ast.stmts().any(|(_, stmt)| {
+            matches!(&stmt.kind, StmtKind::Return { value: Some(v) }
+                if stmt.span.lo >= body.lo && stmt.span.hi <= body.hi && is_recovered(*v))
+        });
+        let compares_zero = exprs_within(ast, body).any(|y| {
+            matches!(&ast.expr(y).kind, ExprKind::Binary { op: BinaryOp::Eq | BinaryOp::Ne, lhs, rhs }
+                if is_zero_address(ast, *lhs) || is_zero_address(ast, *rhs))
+        });
+        if returns_recovered && !compares_zero {
+            out.insert(f);
+        }
+    }
+    out
 }
 
 /// A call of the `ecrecover` builtin.

@@ -11,8 +11,11 @@ declare_detector! {
     /// ## What it detects
     /// `msg.value` read inside the body of a loop for anything other than a comparison or
     /// a share (`msg.value / n`, `msg.value * w / total`): credited, added, passed on or
-    /// sent once per iteration. Loops that stop at the first match (`break`, `return`)
-    /// are not reported.
+    /// sent once per iteration. Also a comparison that requires `msg.value` to cover one
+    /// item's fixed price (`require(msg.value >= PRICE)` with `PRICE` a literal, a constant
+    /// or state, not a product) inside a loop that handles several items: the single
+    /// payment passes the check for each. Loops that stop at the first match (`break`,
+    /// `return`) are not reported.
     ///
     /// Calibration: on the triage set of real mainnet contracts (`bench/triage/`),
     /// 0 of 2 findings were right when this severity and confidence were set
@@ -72,6 +75,26 @@ impl Detector for MsgValueInLoop {
                 for e in own_exprs(ast, s) {
                     let mut exempt = Vec::new();
                     walk_expr(ast, e, &mut |x| {
+                        // A payment checked against one item's price, once per item.
+                        if let Some(price) = per_item_price(cx, ast, x) {
+                            let loop_at = ast.stmt(outer).span;
+                            out.push(
+                                cx.finding(
+                                    &META,
+                                    Some(f),
+                                    ast.expr(x).span,
+                                    format!(
+                                        "`msg.value` is checked against `{}` once per iteration: one payment passes the check for every item",
+                                        cx.snippet(ast.expr(price).span)
+                                    ),
+                                )
+                                .with_secondary(
+                                    cx.file,
+                                    syntax::Span::new(loop_at.lo, loop_at.lo),
+                                    "the loop",
+                                ),
+                            );
+                        }
                         // Compared, or scaled to a share (`msg.value / n`, `msg.value * w / 1e18`).
                         if let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind
                             && (op.is_comparison() || matches!(op, BinaryOp::Mul | BinaryOp::Div))
@@ -100,6 +123,60 @@ impl Detector for MsgValueInLoop {
             });
         }
     }
+}
+
+/// For `x` a comparison of `msg.value` with a fixed price (`msg.value >= PRICE`,
+/// `prices[id] > msg.value`, `msg.value == fee`), the price: a non-zero literal, or a
+/// value read from state or a constant, without a multiplication. A price held in a local
+/// or a parameter may be a running total and is not reported.
+fn per_item_price(cx: &FileContext<'_>, ast: &Ast, x: ExprId) -> Option<ExprId> {
+    let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind else {
+        return None;
+    };
+    let (l, r) = (ast.skip_parens(*lhs), ast.skip_parens(*rhs));
+    // Either way round: `require(msg.value >= P)` and `if (P > msg.value) revert()`.
+    if !op.is_comparison() {
+        return None;
+    }
+    let price = if is_msg_value(cx, ast, l) {
+        r
+    } else if is_msg_value(cx, ast, r) {
+        l
+    } else {
+        return None;
+    };
+    let mut fixed = true;
+    walk_expr(ast, price, &mut |y| match &ast.expr(y).kind {
+        ExprKind::Binary {
+            op: BinaryOp::Mul, ..
+        } => fixed = false,
+        ExprKind::Call { .. } => fixed = false,
+        ExprKind::Ident(_) => {
+            if matches!(
+                cx.model().declaration(cx.file, y),
+                Some(Declaration::Local(_) | Declaration::Param(_))
+            ) {
+                fixed = false;
+            }
+        }
+        _ => {}
+    });
+    let root = {
+        let mut e = price;
+        while let ExprKind::Index { base, .. } | ExprKind::Member { base, .. } = &ast.expr(e).kind {
+            e = ast.skip_parens(*base);
+        }
+        e
+    };
+    let from_state = matches!(
+        cx.model().declaration(cx.file, root),
+        Some(Declaration::StateVar(_))
+    );
+    let nonzero_literal = ast
+        .expr(price)
+        .as_literal()
+        .is_some_and(|l| l.number_value() != Some(0));
+    (fixed && (from_state || nonzero_literal)).then_some(price)
 }
 
 fn is_msg_value(cx: &FileContext<'_>, ast: &Ast, e: ExprId) -> bool {

@@ -143,7 +143,9 @@ fn consumes_message(
             };
             let hashes = matches!(
                 model.declaration(cx.file, ast.skip_parens(callee)),
-                Some(Declaration::Builtin(Builtin::Keccak256 | Builtin::Sha3))
+                Some(Declaration::Builtin(
+                    Builtin::Keccak256 | Builtin::Sha3 | Builtin::Sha256
+                ))
             ) || ast
                 .expr(ast.skip_parens(callee))
                 .as_ident()
@@ -169,6 +171,7 @@ fn consumes_message(
         let v = ast.expr(value).span;
         hashed_spans.iter().any(|h| v.lo <= h.lo && h.hi <= v.hi)
     };
+    let mut digest_locals = HashSet::new();
     for (_, stmt) in ast.stmts() {
         if let syntax::ast::StmtKind::VarDecl {
             decls,
@@ -188,6 +191,7 @@ fn consumes_message(
                             && model.var(l).span == name.span
                         {
                             message.insert(decl);
+                            digest_locals.insert(l);
                         }
                     }
                 }
@@ -273,6 +277,18 @@ fn consumes_message(
                         .is_some_and(|d| message.contains(&d))
                 })
             });
+            // Keyed by the digest itself (`used[digest] = ...`), any write marks it. Keyed
+            // by a part of the message (`nonces[signer]`, `executed[id]`), only a mark
+            // does: a flag or a count set or stepped by a constant. Crediting an amount
+            // to an account named in the message (`balanceOf[to] += value`) uses the
+            // signature without consuming it.
+            let by_digest = spans.iter().any(|&sp| {
+                exprs_within(ast, sp).any(|y| {
+                    matches!(model.declaration(cx.file, y), Some(Declaration::Local(l))
+                        if digest_locals.contains(&l))
+                })
+            });
+            let keyed = keyed && (by_digest || is_mark(ast, x));
             let read_in_message = hashed_spans.iter().any(|h| {
                 exprs_within(ast, *h).any(|y| match model.declaration(cx.file, y) {
                     Some(Declaration::StateVar(r)) => Some(r) == var,
@@ -286,6 +302,34 @@ fn consumes_message(
         }
     }
     false
+}
+
+/// True when the write `x` marks a key: a flag or count set to a constant
+/// (`used[id] = true`, `nonces[s] = 1`, `deposit[s] = uint(0)`), stepped by one (`nonces[s]++`, `nonces[s] += 1`),
+/// or set from its own value plus a constant (`nonces[s] = nonce + 1`).
+fn is_mark(ast: &Ast, x: syntax::ast::ExprId) -> bool {
+    // A literal, or a literal converted (`uint(0)`, `address(0)`).
+    let constant = |e: syntax::ast::ExprId| {
+        let e = ast.skip_parens(e);
+        ast.expr(e).as_literal().is_some()
+            || ast.expr(e).as_call().is_some_and(|(callee, args)| {
+                matches!(ast.expr(callee).kind, ExprKind::ElementaryType(_))
+                    && matches!(args.exprs().as_slice(), [a] if ast.expr(ast.skip_parens(*a)).as_literal().is_some())
+            })
+    };
+    match &ast.expr(x).kind {
+        ExprKind::Unary { op, .. } => op.is_update(),
+        ExprKind::Assign { op: None, rhs, .. } => {
+            constant(*rhs)
+                || matches!(&ast.expr(ast.skip_parens(*rhs)).kind,
+                    ExprKind::Binary { op: syntax::ast::BinaryOp::Add, lhs, rhs }
+                        if constant(*lhs) || constant(*rhs))
+        }
+        ExprKind::Assign {
+            op: Some(_), rhs, ..
+        } => constant(*rhs),
+        _ => false,
+    }
 }
 
 fn is_recover_site(model: &semantics::Model<'_>, site: &semantics::CallSite) -> bool {

@@ -90,6 +90,40 @@ impl Detector for StrictBalanceEquality {
             });
             conditions.sort();
             conditions.dedup();
+            // Locals holding the balance and never reassigned: `uint b = address(this).balance;`.
+            let mut holders = Vec::new();
+            walk_stmts(ast, body, &mut Vec::new(), &mut |s, _| {
+                if let StmtKind::VarDecl {
+                    decls,
+                    value: Some(v),
+                    ..
+                } = &ast.stmt(s).kind
+                    && own_balance(cx, ast, *v)
+                    && let [Some(d)] = decls.as_slice()
+                    && let Some(name) = &d.name
+                {
+                    holders.push(name.span);
+                }
+            });
+            let mut reassigned = Vec::new();
+            walk_stmts(ast, body, &mut Vec::new(), &mut |s, _| {
+                for e in crate::analysis::call_results::own_exprs(ast, s) {
+                    walk_expr(ast, e, &mut |x| {
+                        if let ExprKind::Assign { lhs, .. } = &ast.expr(x).kind
+                            && let Some(Declaration::Local(l)) =
+                                cx.model().declaration(cx.file, ast.skip_parens(*lhs))
+                        {
+                            reassigned.push(cx.model().var(l).span);
+                        }
+                    });
+                }
+            });
+            holders.retain(|h| !reassigned.contains(h));
+            let own_balance = |cx: &FileContext<'_>, ast: &Ast, e: ExprId| {
+                own_balance(cx, ast, e)
+                    || matches!(cx.model().declaration(cx.file, ast.skip_parens(e)),
+                        Some(Declaration::Local(l)) if holders.contains(&cx.model().var(l).span))
+            };
             for (cond, required) in conditions {
                 walk_expr(ast, cond, &mut |x| {
                     if let ExprKind::Binary {
