@@ -14,6 +14,7 @@
 //!   oversized or non-UTF-8 files are [`ProjectDiagnostic`]s. Only a missing
 //!   input or no `.sol` file at all is a [`ProjectError`].
 //! - Output is deterministic: [`Project::files`] is ordered by display path
+//!   (the standard interfaces standing in for missing imports last)
 //!   and [`SourceFile::id`] is the index into it.
 //! - Every loaded file is analysed; [`SourceFile::reported`] says whether its
 //!   findings are shown (dependencies, tests and scripts are not, by default).
@@ -27,6 +28,10 @@ mod remapping;
 mod resolve;
 mod scope;
 mod store;
+mod stubs;
+
+/// The display-path prefix of the standard interfaces standing in for missing imports.
+pub const STANDARD_PREFIX: &str = "<standard>/";
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -53,7 +58,9 @@ pub struct Project {
     /// disk; the empty path for in-memory sources.
     pub root: PathBuf,
     pub kind: ProjectKind,
-    /// Every loaded file, ordered by display path; `files[i].id == FileId(i)`.
+    /// Every loaded file, ordered by display path, then the standard interfaces that
+    /// stand in for unresolved imports of well-known files (display paths starting with
+    /// `<standard>/`, never reported); `files[i].id == FileId(i)`.
     pub files: Vec<SourceFile>,
     /// Loading problems, ordered by file and position.
     pub diagnostics: Vec<ProjectDiagnostic>,
@@ -217,10 +224,16 @@ impl Project {
 
     /// The file with this display path (relative to the root, forward slashes).
     pub fn file_by_display_path(&self, display_path: &str) -> Option<&SourceFile> {
-        self.files
+        // The loaded files are sorted; the standard stand-ins follow them.
+        let loaded = self
+            .files
+            .partition_point(|file| !file.display_path.starts_with(STANDARD_PREFIX));
+        let (sorted, stand_ins) = self.files.split_at(loaded);
+        sorted
             .binary_search_by(|file| file.display_path.as_str().cmp(display_path))
             .ok()
-            .map(|index| &self.files[index])
+            .map(|index| &sorted[index])
+            .or_else(|| stand_ins.iter().find(|f| f.display_path == display_path))
     }
 
     /// The files whose findings are reported, in id order.

@@ -1,7 +1,7 @@
 //! Loading: discover the root files, then follow imports breadth-first,
 //! parsing each wave of new files in parallel.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -225,6 +225,63 @@ pub(crate) fn load_graph(
         .map(|(index, (_, file))| (file.path.clone(), file_id(index)))
         .collect();
 
+    // Standard interfaces stand in for unresolved imports of well-known files (see
+    // `stubs`), parsed once each, after the loaded files; not for a file that declares
+    // or imports (through resolved imports) one of their names itself.
+    let mut stub_parses: Vec<Option<syntax::Parse>> = crate::stubs::STUBS
+        .iter()
+        .map(|stub| Some(syntax::parse(stub.source)))
+        .collect();
+    let stub_names: Vec<Vec<String>> = stub_parses
+        .iter()
+        .map(|p| {
+            p.as_ref()
+                .map(crate::stubs::declared_names)
+                .unwrap_or_default()
+        })
+        .collect();
+    let index_of: HashMap<&Path, usize> = keyed
+        .iter()
+        .enumerate()
+        .map(|(i, (_, file))| (file.path.as_path(), i))
+        .collect();
+    let visible_names = |start: usize| -> HashSet<String> {
+        let mut seen = HashSet::from([start]);
+        let mut todo = vec![start];
+        let mut names = HashSet::new();
+        while let Some(i) = todo.pop() {
+            let file = &keyed[i].1;
+            names.extend(crate::stubs::declared_names(&file.parse));
+            for r in &file.resolutions {
+                if let Resolution::Found(target) = r
+                    && let Some(&j) = index_of.get(target.as_path())
+                    && seen.insert(j)
+                {
+                    todo.push(j);
+                }
+            }
+        }
+        names
+    };
+    let mut stands_in: Vec<Vec<Option<usize>>> = Vec::with_capacity(keyed.len());
+    for (i, (_, file)) in keyed.iter().enumerate() {
+        let mut visible: Option<HashSet<String>> = None;
+        let mut row = Vec::with_capacity(file.resolutions.len());
+        for (import, resolution) in file.parse.imports().iter().zip(&file.resolutions) {
+            let stub = match resolution {
+                Resolution::NotFound(_) => crate::stubs::for_import(&import.path),
+                Resolution::Found(_) => None,
+            };
+            row.push(stub.filter(|&k| {
+                let visible = visible.get_or_insert_with(|| visible_names(i));
+                !stub_names[k].iter().any(|n| visible.contains(n))
+            }));
+        }
+        stands_in.push(row);
+    }
+    let mut stubs_used: Vec<usize> = Vec::new();
+    let loaded_count = keyed.len();
+
     let mut files = Vec::with_capacity(keyed.len());
     for (index, (display_path, file)) in keyed.into_iter().enumerate() {
         let id = file_id(index);
@@ -244,17 +301,40 @@ pub(crate) fn load_graph(
             });
         }
         let mut imports = Vec::with_capacity(file.resolutions.len());
-        for (import, resolution) in file.parse.imports().iter().zip(&file.resolutions) {
+        for ((import, resolution), stub) in file
+            .parse
+            .imports()
+            .iter()
+            .zip(&file.resolutions)
+            .zip(&stands_in[index])
+        {
             match resolution {
                 Resolution::Found(target) => imports.push(ids.get(target).copied()),
                 Resolution::NotFound(unresolved) => {
-                    imports.push(None);
+                    let mut message = resolver.message(&import.path, unresolved);
+                    match *stub {
+                        Some(k) => {
+                            let slot = match stubs_used.iter().position(|&u| u == k) {
+                                Some(slot) => slot,
+                                None => {
+                                    stubs_used.push(k);
+                                    stubs_used.len() - 1
+                                }
+                            };
+                            imports.push(Some(file_id(loaded_count + slot)));
+                            message.push_str(&format!(
+                                "; the standard interfaces of `{}` stand in for it",
+                                crate::stubs::STUBS[k].display_path
+                            ));
+                        }
+                        None => imports.push(None),
+                    }
                     diagnostics.push(ProjectDiagnostic {
                         file: Some(id),
                         path: Some(display_path.clone()),
                         span: Some(import.path_span),
                         severity: DiagnosticLevel::Error,
-                        message: resolver.message(&import.path, unresolved),
+                        message,
                         kind: DiagnosticKind::UnresolvedImport,
                     });
                 }
@@ -269,6 +349,24 @@ pub(crate) fn load_graph(
             parse: file.parse,
             line_index: file.line_index,
             imports,
+        });
+    }
+
+    for (slot, k) in stubs_used.into_iter().enumerate() {
+        let stub = &crate::stubs::STUBS[k];
+        let Some(parse) = stub_parses.get_mut(k).and_then(Option::take) else {
+            continue;
+        };
+        let text: Arc<str> = stub.source.into();
+        files.push(SourceFile {
+            id: file_id(loaded_count + slot),
+            reported: false,
+            path: PathBuf::from(stub.display_path),
+            display_path: stub.display_path.to_owned(),
+            line_index: LineIndex::new(&text),
+            text,
+            parse,
+            imports: Vec::new(),
         });
     }
 

@@ -383,3 +383,60 @@ fn user_remappings_win_and_unresolved_remappings_are_explained() {
          `y/Y.sol`, `src/node_modules/y/Y.sol`, `node_modules/y/Y.sol`",
     );
 }
+
+#[test]
+fn unresolved_imports_of_standard_interfaces_get_stand_ins() {
+    let project = Project::from_sources(
+        sources(&[
+            (
+                "src/Vault.sol",
+                "import \"@openzeppelin/contracts/token/ERC20/IERC20.sol\";\n\
+                 import \"@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol\";\n\
+                 import \"@openzeppelin/contracts/access/Ownable.sol\";\n\
+                 contract Vault { IERC20 token; }\n",
+            ),
+            (
+                "src/Own.sol",
+                "import \"@openzeppelin/contracts/token/ERC721/IERC721.sol\";\n\
+                 interface IERC721 { function ownerOf(uint256) external view returns (address); }\n",
+            ),
+        ]),
+        &LoadOptions::default(),
+    );
+    // Both ERC20 imports share one stand-in; nothing stands in for `Ownable.sol`, and a
+    // project declaring `IERC721` itself keeps its own.
+    assert_eq!(
+        imports_of(&project, "src/Vault.sol"),
+        [
+            Some("<standard>/IERC20.sol"),
+            Some("<standard>/IERC20.sol"),
+            None
+        ]
+    );
+    assert_eq!(imports_of(&project, "src/Own.sol"), [None]);
+    let stub = file(&project, "<standard>/IERC20.sol");
+    assert!(!stub.reported);
+    assert_eq!(stub.id.0 as usize, project.files.len() - 1);
+    assert!(
+        stub.parse.diagnostics().is_empty(),
+        "{:?}",
+        stub.parse.diagnostics()
+    );
+    // The imports stay unresolved in the diagnostics, which say what stood in.
+    let messages: Vec<&str> = project
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    assert!(
+        messages
+            .iter()
+            .filter(|m| m
+                .contains("the standard interfaces of `<standard>/IERC20.sol` stand in for it"))
+            .count()
+            == 2,
+        "{messages:#?}"
+    );
+    assert_eq!(reported(&project), ["src/Own.sol", "src/Vault.sol"]);
+}
