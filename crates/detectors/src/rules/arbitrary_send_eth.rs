@@ -20,6 +20,11 @@ declare_detector! {
     /// `balances[msg.sender]` and that balance is debited, is not reported, nor is
     /// returning `msg.value`.
     ///
+    /// Payouts to the caller that the contract's own logic computes (prizes, refunds)
+    /// are not judged, except the plainest one: the contract's ether (its balance or a
+    /// fixed amount) paid to `msg.sender` by a function in whose reach nothing decides
+    /// anything (no condition, loop or modifier), so every caller can take it.
+    ///
     /// Two shapes are reported where they go wrong: the balance is read but never
     /// debited (`msg.sender.transfer(balances[msg.sender])` with no reset, so the
     /// caller can repeat it), and the check against the balance points the wrong way
@@ -128,7 +133,17 @@ impl Detector for ArbitrarySendEth {
                         // Payouts to the caller computed by the contract's own logic
                         // (prizes, refunds) are not judged here; nor are sends to
                         // parameters committed by a hash (proposals, operations).
-                        Amount::Unbounded if to_caller || hashes_params(&choice) => continue,
+                        Amount::Unbounded if hashes_params(&choice) => continue,
+                        // To the caller, judged only when nothing at all decides whether
+                        // it is owed: no condition on the way, no state the amount is
+                        // computed from but the contract's balance.
+                        Amount::Unbounded
+                            if to_caller
+                                && !(unconditional(model, ast, reach)
+                                    && balance_only(cx, ast, value)) =>
+                        {
+                            continue;
+                        }
                         v => v,
                     };
                     seen.push(call);
@@ -291,6 +306,58 @@ fn flip(op: BinaryOp) -> BinaryOp {
         BinaryOp::Gt => BinaryOp::Lt,
         other => other,
     }
+}
+
+/// True when no function of `reach` (an entry point and what it reaches) holds a
+/// condition, a loop or a modifier: every caller gets the same treatment.
+fn unconditional(model: &semantics::Model<'_>, ast: &Ast, reach: &[FunctionId]) -> bool {
+    reach.iter().all(|&g| {
+        let Some(def) = def_of(ast, model, g) else {
+            return false;
+        };
+        let Some(body) = body_span(ast, def) else {
+            return false;
+        };
+        def.modifiers.is_empty()
+            && conditions(ast, body).is_empty()
+            && !ast.stmts().any(|(_, stmt)| {
+                stmt.span.lo >= body.lo
+                    && stmt.span.hi <= body.hi
+                    && matches!(
+                        stmt.kind,
+                        StmtKind::For { .. } | StmtKind::DoWhile { .. } | StmtKind::Try { .. }
+                    )
+            })
+            && !exprs_within(ast, body)
+                .any(|x| matches!(ast.expr(x).kind, ExprKind::Ternary { .. }))
+    })
+}
+
+/// True when the amount is the contract's ether balance or a literal, or made of them:
+/// `address(this).balance`, `this.balance / 2`, `1 ether`.
+fn balance_only(cx: &FileContext<'_>, ast: &Ast, value: ExprId) -> bool {
+    let mut ok = true;
+    let mut saw_balance_or_literal = false;
+    crate::analysis::call_results::walk_expr(ast, value, &mut |x| match &ast.expr(x).kind {
+        ExprKind::Literal(_) => saw_balance_or_literal = true,
+        ExprKind::Member { .. } => {
+            if cx.model().declaration(cx.file, x)
+                == Some(Declaration::Builtin(semantics::Builtin::AddressBalance))
+            {
+                saw_balance_or_literal = true;
+            }
+        }
+        ExprKind::Ident(_) => {
+            if !matches!(
+                cx.model().declaration(cx.file, x),
+                Some(Declaration::Builtin(semantics::Builtin::This))
+            ) {
+                ok = false;
+            }
+        }
+        _ => {}
+    });
+    ok && saw_balance_or_literal
 }
 
 /// The conditions of `require`/`assert` calls and `if`/loop statements inside `body`,

@@ -18,6 +18,10 @@ declare_detector! {
     /// - a comparison with the time, or with a variable holding it (`require(now >=
     ///   start)`, `if (block.timestamp < last + 1 minutes) throw;`,
     ///   `return block.timestamp >= deadline;`);
+    /// - the time itself, directly or through a local holding it, required to equal a
+    ///   value (`if (now == start + 5 days)`), or the time deciding an `if` whose branch pays ether or
+    ///   records `msg.sender` in state (a winner), whatever the other side of the
+    ///   comparison is (a parameter, a mapping entry, a call);
     /// - the time stored in a state variable that such a comparison reads
     ///   (`lastInvestment = block.timestamp;`), reported where it is stored;
     /// - a function that returns the time as a value the contract's own code uses.
@@ -213,6 +217,14 @@ fn is_timed_comparison(
     if !reads_time && (zero(*lhs) || zero(*rhs)) {
         return false;
     }
+    // The time required to equal a value (an exact second), or deciding a branch that
+    // pays ether or names the caller in state (a winner): whoever produces the block
+    // picks the outcome, whatever the other side is.
+    if (*op == BinaryOp::Eq && (is_the_time(cx, body, *lhs) || is_the_time(cx, body, *rhs)))
+        || decides_payout_or_winner(cx, body, e)
+    {
+        return true;
+    }
     let entry = model.is_entry_point(body.function);
     subexprs(ast, e)
         .into_iter()
@@ -228,6 +240,90 @@ fn is_timed_comparison(
             ),
             _ => true,
         })
+}
+
+/// True when `e` is the block time itself, converted or not (`now`, `uint32(block.timestamp)`),
+/// or a local declared with it as its value (`uint t = block.timestamp;`).
+fn is_the_time(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
+    let ast = body.ast;
+    let model = cx.model();
+    let strip = |mut e: ExprId| {
+        for _ in 0..4 {
+            e = ast.skip_parens(e);
+            match ast.expr(e).as_call() {
+                Some((callee, args))
+                    if matches!(ast.expr(callee).kind, ExprKind::ElementaryType(_)) =>
+                {
+                    match args.exprs().as_slice() {
+                        [a] => e = *a,
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        e
+    };
+    let e = strip(e);
+    if is_time_read(model, cx.file, e) {
+        return true;
+    }
+    let Some(Declaration::Local(l)) = model.declaration(cx.file, e) else {
+        return false;
+    };
+    let name = model.var(l).span;
+    let Some(span) = crate::analysis::access::def_of(ast, model, body.function)
+        .and_then(|d| crate::analysis::access::body_span(ast, d))
+    else {
+        return false;
+    };
+    ast.stmts().any(|(_, stmt)| {
+        stmt.span.lo >= span.lo
+            && stmt.span.hi <= span.hi
+            && matches!(&stmt.kind, StmtKind::VarDecl { decls, value: Some(v), .. }
+                if decls.iter().flatten().any(|d| d.name.as_ref().is_some_and(|n| n.span == name))
+                    && is_time_read(model, cx.file, strip(*v)))
+    })
+}
+
+/// True when `e` is (part of) the condition of an `if` whose taken branch sends ether
+/// or stores `msg.sender` in contract state.
+fn decides_payout_or_winner(cx: &FileContext<'_>, body: &Body<'_>, e: ExprId) -> bool {
+    let ast = body.ast;
+    let model = cx.model();
+    let Some(s) = body.stmt_of(e) else {
+        return false;
+    };
+    let StmtKind::If {
+        cond, then_branch, ..
+    } = &ast.stmt(s).kind
+    else {
+        return false;
+    };
+    let c = ast.expr(*cond).span;
+    let inner = ast.expr(e).span;
+    if inner.lo < c.lo || inner.hi > c.hi {
+        return false;
+    }
+    let branch = ast.stmt(*then_branch).span;
+    let pays = model.calls(body.function).iter().any(|site| {
+        branch.lo <= site.span.lo
+            && site.span.hi <= branch.hi
+            && matches!(
+                site.kind,
+                CallKind::LowLevel { value: Some(_), .. }
+                    | CallKind::HighLevel { value: Some(_), .. }
+            )
+    });
+    let names_caller = body.exprs.iter().any(|&x| {
+        let sp = ast.expr(x).span;
+        branch.lo <= sp.lo
+            && sp.hi <= branch.hi
+            && matches!(&ast.expr(x).kind, ExprKind::Assign { op: None, lhs, rhs }
+                if crate::analysis::access::is_msg_sender(model, ast, cx.file, *rhs)
+                    && crate::analysis::access::root_state_var(model, ast, cx.file, *lhs).is_some())
+    });
+    pays || names_caller
 }
 
 fn contains_time_read(cx: &FileContext<'_>, e: ExprId) -> bool {
