@@ -19,9 +19,10 @@ impl<'a> Model<'a> {
             return crate::Type::Unknown;
         };
         match f.parse.ast().item(r.item).as_variable() {
-            Some(v) => self
-                .tables
-                .type_of_typename(r.file, self.tables.enclosing_contract(r), v.ty),
+            Some(v) => {
+                self.tables
+                    .type_of_typename(r.file, self.tables.enclosing_contract(r), v.ty)
+            }
             None => crate::Type::Unknown,
         }
     }

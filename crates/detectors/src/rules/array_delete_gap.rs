@@ -91,16 +91,18 @@ impl Detector for ArrayDeleteGap {
                 // A position the caller names, outside any loop: a removal from the
                 // list. Positions read from state (a queue's head cursor, a stored
                 // index) and sweeps in loops clear processed entries on purpose.
-                let caller_position = subexprs(ast, *index).into_iter().all(|x| {
-                    match &ast.expr(x).kind {
-                        ExprKind::Ident(_) => matches!(
-                            model.declaration(cx.file, x),
-                            Some(Declaration::Param(_))
-                        ),
-                        ExprKind::Member { .. } | ExprKind::Index { .. } | ExprKind::Call { .. } => false,
-                        _ => true,
-                    }
-                });
+                let caller_position =
+                    subexprs(ast, *index)
+                        .into_iter()
+                        .all(|x| match &ast.expr(x).kind {
+                            ExprKind::Ident(_) => {
+                                matches!(model.declaration(cx.file, x), Some(Declaration::Param(_)))
+                            }
+                            ExprKind::Member { .. }
+                            | ExprKind::Index { .. }
+                            | ExprKind::Call { .. } => false,
+                            _ => true,
+                        });
                 if !caller_position || in_loop(&body, e) {
                     continue;
                 }
@@ -140,13 +142,7 @@ impl Detector for ArrayDeleteGap {
 
 /// True when `x` fills or removes the hole a `delete` leaves in the array written
 /// `k`: an element of it assigned, a `pop()`, or its `length` decreased or set.
-fn closes_gap(
-    model: &Model<'_>,
-    cx: &FileContext<'_>,
-    ast: &Ast,
-    x: ExprId,
-    k: &str,
-) -> bool {
+fn closes_gap(model: &Model<'_>, cx: &FileContext<'_>, ast: &Ast, x: ExprId, k: &str) -> bool {
     let same = |e: ExprId| key(ast, cx.text, e) == k;
     match &ast.expr(x).kind {
         ExprKind::Assign { lhs, .. } => match &ast.expr(ast.skip_parens(*lhs)).kind {
@@ -200,8 +196,10 @@ fn used_as_list(model: &Model<'_>, var: ItemRef) -> bool {
                 | StmtKind::DoWhile { cond: c, .. } => vec![*c],
                 StmtKind::Return { value: Some(v) } => {
                     let v = ast.skip_parens(*v);
-                    if matches!(ast.expr(v).kind, ExprKind::Ident(_) | ExprKind::Member { .. })
-                        && is_var(v)
+                    if matches!(
+                        ast.expr(v).kind,
+                        ExprKind::Ident(_) | ExprKind::Member { .. }
+                    ) && is_var(v)
                         && matches!(model.type_of(file, v), Type::Array { .. })
                     {
                         found = true;

@@ -55,7 +55,9 @@ static META: DetectorMeta = DetectorMeta {
     description: "A field of a memory copy of a storage struct is assigned and the copy is never written \
                   back, so the update never reaches storage",
     recommendation: "Declare the local as a `storage` pointer, or write the copy back to storage",
-    references: &["https://docs.soliditylang.org/en/latest/types.html#data-location-and-assignment-behaviour"],
+    references: &[
+        "https://docs.soliditylang.org/en/latest/types.html#data-location-and-assignment-behaviour",
+    ],
     doc: MemoryCopyNotWritten::DOC,
 };
 
@@ -99,7 +101,9 @@ impl Detector for MemoryCopyNotWritten {
                         if matches!(model.var(v).ty, Type::Struct(_))
                             && matches!(
                                 ast.expr(value).kind,
-                                ExprKind::Ident(_) | ExprKind::Member { .. } | ExprKind::Index { .. }
+                                ExprKind::Ident(_)
+                                    | ExprKind::Member { .. }
+                                    | ExprKind::Index { .. }
                             )
                             && root_state_var(model, ast, cx.file, value).is_some()
                         {
@@ -156,9 +160,7 @@ fn lost_write(
         if !is_copy(x) {
             continue;
         }
-        let Some(&p) = parents.get(&x) else {
-            return None;
-        };
+        let &p = parents.get(&x)?;
         match &ast.expr(p).kind {
             ExprKind::Member { .. } => {
                 if let Some(&pp) = parents.get(&p)
@@ -210,9 +212,9 @@ fn lost_write(
         let read_later = reads.iter().any(|(f, s)| {
             *f == field
                 && (s.lo >= at.hi
-                    || loops.iter().any(|l| {
-                        l.lo <= at.lo && at.hi <= l.hi && l.lo <= s.lo && s.hi <= l.hi
-                    }))
+                    || loops
+                        .iter()
+                        .any(|l| l.lo <= at.lo && at.hi <= l.hi && l.lo <= s.lo && s.hi <= l.hi))
         });
         (!read_later).then_some((field, assign))
     })

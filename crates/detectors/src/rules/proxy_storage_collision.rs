@@ -22,11 +22,12 @@ declare_detector! {
     /// variable of the implementation's contract type), the finding names the overlap:
     /// proxy slot N variable X against implementation slot N variable Y of another name
     /// or type. Layouts that agree (both sides inherit the same storage contract) are
-    /// not reported. When the implementation is not in the project, the proxy's
-    /// variables are reported unless another contract of the project inherits the
-    /// contract declaring them (shared storage by design), or the only variable is the
-    /// delegate target itself in slot 0 (the master-copy proxy, whose implementation
-    /// reserves slot 0 for it; only the implementation's source can confirm it).
+    /// not reported. Only such concrete overlaps are reported: when the implementation
+    /// is not in the project nothing is, because on real code (2,000 mainnet contracts)
+    /// proxies with state variables nearly always share a storage contract with their
+    /// implementation by design (module proxies, eternal storage, master-copy proxies
+    /// whose implementation reserves slot 0), which only the implementation's source
+    /// can confirm.
     ///
     /// Not reported: EIP-1967 or other constant slots read with `sload`/`sstore`,
     /// `StorageSlot` accessors, diamond storage structs at hashed slots, proxies without
@@ -122,6 +123,9 @@ impl Detector for ProxyStorageCollision {
                     name_span
                 }
             };
+            // Without the implementation's source the overlap cannot be shown: on
+            // real code such proxies mostly share a storage contract with their
+            // implementation by design.
             if let Some(imp) = implementation(model, c, target) {
                 let theirs = layout_of(model, imp);
                 let imp_name = model.contract(imp).name.as_str();
@@ -147,32 +151,6 @@ impl Detector for ProxyStorageCollision {
                         ),
                     ));
                 }
-                continue;
-            }
-            let shared = |v: &SlotVar| {
-                declaring_contract(model, v.var)
-                    .is_some_and(|decl| shared_storage(model, &index, decl, c))
-            };
-            let own: Vec<&SlotVar> = layout.iter().filter(|v| !shared(v)).collect();
-            // The master-copy proxy: only the delegate address, in slot 0.
-            if let [only] = own.as_slice()
-                && layout.len() == 1
-                && only.slot == 0
-                && (only.ty.is_address() || matches!(only.ty, Type::Contract(_)))
-            {
-                continue;
-            }
-            for v in own {
-                out.push(cx.finding(
-                    &META,
-                    None,
-                    at(v),
-                    format!(
-                        "proxy `{}` keeps `{}` in storage slot {}, which the implementation's own \
-                         variables also use",
-                        info.name, v.name, v.slot
-                    ),
-                ));
             }
         }
     }
@@ -211,10 +189,17 @@ fn delegate_target(
                         {
                             callee = ast.skip_parens(*inner);
                         }
-                        let held = ast
-                            .expr(callee)
-                            .as_member_access()
-                            .and_then(|(base, _)| root_state_var(model, ast, file, base));
+                        let held = ast.expr(callee).as_member_access().and_then(|(base, _)| {
+                            // `address(impl).delegatecall(...)`
+                            let mut base = ast.skip_parens(base);
+                            if let Some((conv, args)) = ast.expr(base).as_call()
+                                && matches!(ast.expr(conv).kind, ExprKind::ElementaryType(_))
+                                && let [x] = args.exprs().as_slice()
+                            {
+                                base = ast.skip_parens(*x);
+                            }
+                            root_state_var(model, ast, file, base)
+                        });
                         if held.is_some() {
                             target = target.or(held);
                             proxy = true;
@@ -299,30 +284,6 @@ fn implementation(model: &Model<'_>, c: ContractId, target: Option<ItemRef>) -> 
     None
 }
 
-/// True when a contract other than `proxy` and its bases, and not a proxy itself,
-/// inherits `decl`: the implementation shares the storage contract.
-fn shared_storage(
-    model: &Model<'_>,
-    index: &ContractIndex,
-    decl: ContractId,
-    proxy: ContractId,
-) -> bool {
-    let proxy_line = model.linearization(proxy);
-    index
-        .derived(decl)
-        .iter()
-        .any(|&d| !proxy_line.contains(&d) && !model.linearization(d).contains(&proxy))
-}
-
-/// The contract declaring the state variable `var`.
-fn declaring_contract(model: &Model<'_>, var: ItemRef) -> Option<ContractId> {
-    let parent = model.file_ast(var.file)?.item(var.item).parent?;
-    model.contract_of_item(ItemRef {
-        file: var.file,
-        item: parent,
-    })
-}
-
 /// The storage layout of `c`: its state variables, bases first, up to the first one
 /// whose size this analysis does not know.
 fn layout_of(model: &Model<'_>, c: ContractId) -> Vec<SlotVar> {
@@ -388,7 +349,9 @@ fn size_of(model: &Model<'_>, ty: &Type, depth: u32) -> Option<(u64, bool)> {
             ElementaryType::Address { .. } => (20, false),
             ElementaryType::Int(n) | ElementaryType::Uint(n) => (u64::from(*n) / 8, false),
             ElementaryType::FixedBytes(n) => (u64::from(*n), false),
-            ElementaryType::Fixed(n, _) | ElementaryType::Ufixed(n, _) => (u64::from(*n) / 8, false),
+            ElementaryType::Fixed(n, _) | ElementaryType::Ufixed(n, _) => {
+                (u64::from(*n) / 8, false)
+            }
             ElementaryType::String | ElementaryType::Bytes => (32, true),
         },
         Type::Contract(_) => (20, false),

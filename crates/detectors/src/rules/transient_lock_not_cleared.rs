@@ -1,7 +1,9 @@
 use std::collections::HashSet;
 
 use semantics::{Cfg, Declaration, FunctionId, Model, NodeId, NodeKind, Type};
-use syntax::ast::{Ast, ExprId, ExprKind, Literal, StmtKind, UnaryOp, YulExprId, YulExprKind};
+use syntax::ast::{
+    Ast, ExprId, ExprKind, Literal, StmtKind, UnaryOp, YulExprId, YulExprKind, YulStmtKind,
+};
 use syntax::{FileId, Span};
 
 use crate::analysis::access::def_of;
@@ -119,7 +121,11 @@ impl Detector for TransientLockNotCleared {
                         continue;
                     }
                     // The last write of the slot in this node.
-                    if ws.iter().rev().find(|x| x.slot == w.slot).is_some_and(|x| x.op == Op::Clear)
+                    if ws
+                        .iter()
+                        .rev()
+                        .find(|x| x.slot == w.slot)
+                        .is_some_and(|x| x.op == Op::Clear)
                     {
                         continue;
                     }
@@ -209,7 +215,7 @@ fn span_writes(
         } = &e.kind
             && function.as_str() == "tstore"
             && let [key, value] = args.as_slice()
-            && let Some(slot) = yul_key(ast, *key)
+            && let Some(slot) = yul_key(model, ast, f, *key)
         {
             let op = if yul_flag(model, ast, f, *value) {
                 Op::Set
@@ -263,7 +269,9 @@ fn span_writes(
                     _ => return false,
                 };
                 model.function_of_item(target) == Some(g)
-                    || md.is_some_and(|c| model.function_of_item(model.dispatch(c, target)) == Some(g))
+                    || md.is_some_and(|c| {
+                        model.function_of_item(model.dispatch(c, target)) == Some(g)
+                    })
             }) else {
                 continue;
             };
@@ -293,11 +301,21 @@ fn span_writes(
     out
 }
 
-/// The name of a slot key: a literal, or a name (a constant).
-fn yul_key(ast: &Ast, e: YulExprId) -> Option<String> {
+/// The name of a slot key: a literal, or a name that is no variable (a constant).
+fn yul_key(model: &Model<'_>, ast: &Ast, f: FunctionId, e: YulExprId) -> Option<String> {
     match &ast.yul_expr(e).kind {
         YulExprKind::Literal(l) => Some(l.to_string()),
-        YulExprKind::Path(p) if p.len() == 1 => p.first().map(|i| i.as_str().to_owned()),
+        YulExprKind::Path(p) if p.len() == 1 => {
+            let name = p.first()?.as_str();
+            // A constant: not a variable of the function nor of the assembly block.
+            let local = local_named(model, f, name).is_some()
+                || model.params(f).iter().any(|&v| model.var(v).name == name)
+                || ast.yul_stmts().any(|(_, s)| {
+                    matches!(&s.kind, YulStmtKind::Let { names, .. }
+                        if names.iter().any(|n| n.as_str() == name))
+                });
+            (!local).then(|| name.to_owned())
+        }
         _ => None,
     }
 }
@@ -330,24 +348,27 @@ fn local_named(model: &Model<'_>, f: FunctionId, name: &str) -> Option<Type> {
     let def = ast.item(item.item).as_function()?;
     let body = ast.stmt(def.body?).span;
     let header = def.header_span;
-    ast.stmts().find_map(|(_, s)| match &s.kind {
-        StmtKind::VarDecl { decls, .. } if s.span.lo >= body.lo && s.span.hi <= body.hi => decls
-            .iter()
-            .flatten()
-            .find(|d| d.name.as_ref().is_some_and(|n| n.as_str() == name))
-            .and_then(|d| d.name.as_ref())
-            .and_then(|n| model.var_declared_at(item.file, n.span))
-            .map(|v| model.var(v).ty.clone()),
-        _ => None,
-    })
-    .or_else(|| {
-        model
-            .params(f)
-            .iter()
-            .chain(model.returns(f))
-            .find(|&&v| model.var(v).name == name && model.var(v).span.lo >= header.lo)
-            .map(|&v| model.var(v).ty.clone())
-    })
+    ast.stmts()
+        .find_map(|(_, s)| match &s.kind {
+            StmtKind::VarDecl { decls, .. } if s.span.lo >= body.lo && s.span.hi <= body.hi => {
+                decls
+                    .iter()
+                    .flatten()
+                    .find(|d| d.name.as_ref().is_some_and(|n| n.as_str() == name))
+                    .and_then(|d| d.name.as_ref())
+                    .and_then(|n| model.var_declared_at(item.file, n.span))
+                    .map(|v| model.var(v).ty.clone())
+            }
+            _ => None,
+        })
+        .or_else(|| {
+            model
+                .params(f)
+                .iter()
+                .chain(model.returns(f))
+                .find(|&&v| model.var(v).name == name && model.var(v).span.lo >= header.lo)
+                .map(|&v| model.var(v).ty.clone())
+        })
 }
 
 /// The name of the transient state variable assigned at `place`.
@@ -388,7 +409,7 @@ fn injected(cx: &FileContext<'_>, f: FunctionId, out: &mut Vec<Finding>) {
         .filter(|(_, e)| within(e.span))
         .filter_map(|(_, e)| match &e.kind {
             YulExprKind::Call { function, args, .. } if function.as_str() == "tload" => {
-                args.first().and_then(|&k| yul_key(ast, k))
+                args.first().and_then(|&k| yul_key(model, ast, f, k))
             }
             _ => None,
         })
@@ -408,7 +429,7 @@ fn injected(cx: &FileContext<'_>, f: FunctionId, out: &mut Vec<Finding>) {
         if let YulExprKind::Call { function, args, .. } = &e.kind
             && function.as_str() == "tstore"
             && let [key, value] = args.as_slice()
-            && let Some(slot) = yul_key(ast, *key)
+            && let Some(slot) = yul_key(model, ast, f, *key)
             && loaded.contains(&slot)
             && let YulExprKind::Path(p) = &ast.yul_expr(*value).kind
             && p.first().is_some_and(|n| params.contains(&n.as_str()))

@@ -1,6 +1,8 @@
 use std::collections::BTreeSet;
 
-use semantics::{Builtin, CallKind, ContractId, Declaration, FunctionId, ItemRef, LowLevelKind, Model};
+use semantics::{
+    Builtin, CallKind, ContractId, Declaration, FunctionId, ItemRef, LowLevelKind, Model,
+};
 use syntax::ast::{ContractKind, ExprKind, FunctionKind, YulExprKind};
 
 use crate::analysis::access::{def_of, exprs_within, header_span, privileged_state};
@@ -122,9 +124,9 @@ impl Detector for UninitializedImplementation {
                 })
                 .flat_map(|m| model.state_reads(m).iter().map(|a| a.var))
                 .collect();
-            let locked = functions.iter().any(|&k| {
-                model.is_constructor(k) && locks(model, c, k, &guard_vars)
-            });
+            let locked = functions
+                .iter()
+                .any(|&k| model.is_constructor(k) && locks(model, c, k, &guard_vars));
             if locked {
                 continue;
             }
@@ -164,9 +166,11 @@ fn has_initializer_modifier(model: &Model<'_>, f: FunctionId) -> bool {
         .file_ast(item.file)
         .and_then(|ast| ast.item(item.item).as_function())
         .is_some_and(|d| {
-            d.modifiers
-                .iter()
-                .any(|m| m.path.last().is_some_and(|n| is_initializer_modifier(n.as_str())))
+            d.modifiers.iter().any(|m| {
+                m.path
+                    .last()
+                    .is_some_and(|n| is_initializer_modifier(n.as_str()))
+            })
         })
 }
 
@@ -225,7 +229,9 @@ fn dangerous(model: &Model<'_>, f: FunctionId) -> bool {
     let destructs = exprs_within(ast, span).any(|x| {
         matches!(
             model.declaration(info.item.file, x),
-            Some(Declaration::Builtin(Builtin::Selfdestruct | Builtin::Suicide))
+            Some(Declaration::Builtin(
+                Builtin::Selfdestruct | Builtin::Suicide
+            ))
         )
     });
     destructs
