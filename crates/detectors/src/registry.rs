@@ -26,6 +26,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::locked_ether::LockedEther,
     &rules::misnamed_constructor::MisnamedConstructor,
     &rules::msg_value_in_loop::MsgValueInLoop,
+    &rules::oracle_stale_price::OracleStalePrice,
     &rules::reentrancy_benign::ReentrancyBenign,
     &rules::reentrancy_eth::ReentrancyEth,
     &rules::reentrancy_events::ReentrancyEvents,

@@ -20,6 +20,7 @@ pub(crate) mod integer_overflow;
 pub(crate) mod locked_ether;
 pub(crate) mod misnamed_constructor;
 pub(crate) mod msg_value_in_loop;
+pub(crate) mod oracle_stale_price;
 pub(crate) mod reentrancy_benign;
 pub(crate) mod reentrancy_eth;
 pub(crate) mod reentrancy_events;
