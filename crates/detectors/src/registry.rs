@@ -25,6 +25,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::integer_overflow::IntegerOverflow,
     &rules::locked_ether::LockedEther,
     &rules::misnamed_constructor::MisnamedConstructor,
+    &rules::missing_slippage::MissingSlippage,
     &rules::msg_value_in_loop::MsgValueInLoop,
     &rules::oracle_stale_price::OracleStalePrice,
     &rules::reentrancy_benign::ReentrancyBenign,

@@ -19,6 +19,7 @@ pub(crate) mod floating_pragma;
 pub(crate) mod integer_overflow;
 pub(crate) mod locked_ether;
 pub(crate) mod misnamed_constructor;
+pub(crate) mod missing_slippage;
 pub(crate) mod msg_value_in_loop;
 pub(crate) mod oracle_stale_price;
 pub(crate) mod reentrancy_benign;
