@@ -22,6 +22,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::encode_packed_collision::EncodePackedCollision,
     &rules::erc20_approve_race::Erc20ApproveRace,
     &rules::floating_pragma::FloatingPragma,
+    &rules::gas_price_refund::GasPriceRefund,
     &rules::integer_overflow::IntegerOverflow,
     &rules::locked_ether::LockedEther,
     &rules::misnamed_constructor::MisnamedConstructor,

@@ -16,6 +16,7 @@ pub(crate) mod ecrecover_zero;
 pub(crate) mod encode_packed_collision;
 pub(crate) mod erc20_approve_race;
 pub(crate) mod floating_pragma;
+pub(crate) mod gas_price_refund;
 pub(crate) mod integer_overflow;
 pub(crate) mod locked_ether;
 pub(crate) mod misnamed_constructor;
