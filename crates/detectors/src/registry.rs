@@ -6,6 +6,7 @@ use crate::rules;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
+    &rules::arbitrary_external_call::ArbitraryExternalCall,
     &rules::arbitrary_send_eth::ArbitrarySendEth,
     &rules::arbitrary_storage_write::ArbitraryStorageWrite,
     &rules::arbitrary_transfer_from::ArbitraryTransferFrom,

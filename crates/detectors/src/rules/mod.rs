@@ -1,5 +1,6 @@
 //! One file per detector.
 
+pub(crate) mod arbitrary_external_call;
 pub(crate) mod arbitrary_send_eth;
 pub(crate) mod arbitrary_storage_write;
 pub(crate) mod arbitrary_transfer_from;
