@@ -7,7 +7,7 @@ use crate::analysis::access::{
     written_by,
 };
 use crate::analysis::contracts::ContractIndex;
-use crate::analysis::derived::{body_nodes, conditions, member_call};
+use crate::analysis::derived::{body_nodes, callee_of, conditions, member_call, var_of};
 use crate::analysis::value_flow::subexprs;
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -125,7 +125,7 @@ impl Detector for ArbitraryExternalCall {
                             ast.expr(target).kind,
                             ExprKind::Ident(_) | ExprKind::Member { .. }
                         )
-                        || !choice.leaf(target, 3)
+                        || !target_chosen(&choice, ast, target, 3)
                     {
                         continue;
                     }
@@ -138,6 +138,9 @@ impl Detector for ArbitraryExternalCall {
                         continue;
                     }
                     if checked_in_body(model, ast, cx.file, g, ast.expr(call).span)
+                        || reach
+                            .iter()
+                            .any(|&h| data_inspected(model, cx.file, ast, h, data))
                         || reach
                             .iter()
                             .any(|&h| allow_listed(model, cx.file, ast, h, target))
@@ -232,8 +235,14 @@ fn allow_listed(model: &Model<'_>, file: FileId, ast: &Ast, h: FunctionId, targe
                     (is_target(*lhs) && is_state(*rhs)) || (is_target(*rhs) && is_state(*lhs))
                 }
                 ExprKind::Call { args, .. } => {
-                    // `isAllowed(target)`, `registry.isTrusted(target)`.
+                    // `isAllowed(target)`, `registry.isTrusted(target)`: a lookup, not an action.
                     args.exprs().into_iter().any(is_target)
+                        && callee_of(model, h, x).is_some_and(|g| {
+                            model
+                                .file_ast(model.function(g).item.file)
+                                .and_then(|a| a.item(model.function(g).item.item).as_function())
+                                .is_some_and(|d| d.is_read_only())
+                        })
                 }
                 _ => false,
             })
@@ -254,15 +263,11 @@ fn holds_assets(model: &Model<'_>, index: &ContractIndex, c: ContractId) -> bool
             let Some(ast) = model.file_ast(model.function(f).item.file) else {
                 return false;
             };
-            model.calls(f).iter().any(|s| {
-                !matches!(
-                    s.kind,
-                    CallKind::Internal { .. } | CallKind::Modifier { .. }
-                ) && s
-                    .expr
-                    .and_then(|e| member_call(ast, e))
-                    .is_some_and(|(_, n, _)| {
-                        matches!(
+            // Syntactic: the token's interface may be missing from the project.
+            body_nodes(ast, model, f).exprs.into_iter().any(|e| {
+                member_call(ast, e).is_some_and(|(_, n, args)| {
+                    args.len() >= 2
+                        && matches!(
                             n,
                             "transfer"
                                 | "transferFrom"
@@ -273,9 +278,83 @@ fn holds_assets(model: &Model<'_>, index: &ContractIndex, c: ContractId) -> bool
                                 | "forceApprove"
                                 | "safeIncreaseAllowance"
                         )
-                    })
-                    && !matches!(s.kind, CallKind::LowLevel { .. })
+                }) && !model
+                    .calls(f)
+                    .iter()
+                    .any(|s| s.expr == Some(e) && matches!(s.kind, CallKind::Internal { .. }))
             })
         })
     })
+}
+
+/// True when the caller chooses the address `e` itself: a parameter of the entry point,
+/// or a parameter or local of a function along it holding such a value (not an address
+/// looked up with a chosen key, which a registry vouches for).
+fn target_chosen(choice: &CallerChoice<'_, '_>, ast: &Ast, e: ExprId, depth: u32) -> bool {
+    let e = strip_conversion(ast, e);
+    let model = choice.model;
+    match model.declaration(choice.file, e) {
+        Some(Declaration::Param(v)) if matches!(ast.expr(e).kind, ExprKind::Ident(_)) => {
+            let Some(f) = model.var(v).function else {
+                return false;
+            };
+            if f == choice.entry {
+                return true;
+            }
+            let Some(i) = model.params(f).iter().position(|&p| p == v) else {
+                return false;
+            };
+            depth > 0
+                && choice
+                    .args_to(f, i)
+                    .into_iter()
+                    .any(|a| target_chosen(choice, ast, a, depth - 1))
+        }
+        Some(Declaration::Local(v)) if matches!(ast.expr(e).kind, ExprKind::Ident(_)) => {
+            let Some(f) = model.var(v).function else {
+                return false;
+            };
+            depth > 0
+                && choice
+                    .assigned_values(f, v)
+                    .into_iter()
+                    .any(|a| target_chosen(choice, ast, a, depth - 1))
+        }
+        Some(Declaration::StateVar(_)) => choice.leaf(e, depth),
+        _ => false,
+    }
+}
+
+/// True when a condition of `h` reads the bytes of the call data (a check of its
+/// selector: `require(data[0] != 0xa9 ...)`, `bytes4(data) == ...`).
+fn data_inspected(model: &Model<'_>, file: FileId, ast: &Ast, h: FunctionId, data: ExprId) -> bool {
+    let Some(v) = var_of(model, file, ast, data) else {
+        return false;
+    };
+    let nodes = body_nodes(ast, model, h);
+    conditions(ast, &nodes).into_iter().any(|c| {
+        subexprs(ast, c)
+            .into_iter()
+            .any(|x| match &ast.expr(x).kind {
+                ExprKind::Index { base, .. } | ExprKind::Slice { base, .. } => {
+                    var_of(model, file, ast, *base)
+                        .is_some_and(|b| b == v || same_name(model, b, v))
+                }
+                ExprKind::Call { callee, args } => {
+                    matches!(ast.expr(*callee).kind, ExprKind::ElementaryType(_))
+                        && args
+                            .exprs()
+                            .first()
+                            .and_then(|&a| var_of(model, file, ast, a))
+                            .is_some_and(|b| b == v || same_name(model, b, v))
+                }
+                _ => false,
+            })
+    })
+}
+
+/// Parameters passed down keep their name more often than not; a check in the entry
+/// point of `data` covers `data` of the helper.
+fn same_name(model: &Model<'_>, a: semantics::VarId, b: semantics::VarId) -> bool {
+    model.var(a).name == model.var(b).name
 }

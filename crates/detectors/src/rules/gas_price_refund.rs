@@ -21,8 +21,9 @@ declare_detector! {
     /// argument of a token `transfer`, `transferFrom` or `mint`, or an amount added to
     /// a mapping entry.
     ///
-    /// Not reported when the gas price is capped: compared in a condition of a function
-    /// along the entry point (`require(tx.gasprice <= maxGasPrice)`,
+    /// Not reported when the gas price is capped: it or an amount derived from it is
+    /// compared in a condition of a function along the entry point
+    /// (`require(tx.gasprice <= maxGasPrice)`, `if (refund > cap) refund = cap;`,
     /// `tx.gasprice > cap ? cap : tx.gasprice`) or passed to a `min` function.
     ///
     /// ## Why it matters
@@ -97,7 +98,7 @@ impl Detector for GasPriceRefund {
         let flow = &flow.0;
         let mut reported = Vec::new();
         for (entry, reach) in open_entries(cx) {
-            if reach.iter().any(|&g| caps(model, cx.file, ast, g)) {
+            if reach.iter().any(|&g| caps(model, cx.file, ast, g, flow)) {
                 continue;
             }
             let Some(sink) = reach
@@ -131,13 +132,17 @@ impl Detector for GasPriceRefund {
     }
 }
 
-/// True when a condition of `g` reads `tx.gasprice`.
-fn caps(model: &Model<'_>, file: FileId, ast: &Ast, g: FunctionId) -> bool {
+/// True when a condition of `g` reads `tx.gasprice` or an amount derived from it
+/// (`if (refund > cap) refund = cap;`).
+fn caps(model: &Model<'_>, file: FileId, ast: &Ast, g: FunctionId, flow: &Derived) -> bool {
     let nodes = body_nodes(ast, model, g);
     conditions(ast, &nodes).into_iter().any(|c| {
-        subexprs(ast, c)
-            .into_iter()
-            .any(|x| is_gas_price(model, file, ast, g, x))
+        subexprs(ast, c).into_iter().any(|x| {
+            // A comparison with a bound (not with zero: `if (refund > 0)` caps nothing).
+            matches!(&ast.expr(x).kind, ExprKind::Binary { op, lhs, rhs }
+                if op.is_comparison() && !is_zero(ast, *lhs) && !is_zero(ast, *rhs))
+                && flow.mentions(model, file, ast, g, x, &is_gas_price)
+        })
     })
 }
 
@@ -202,8 +207,27 @@ fn payout(
     body_nodes(ast, model, g).exprs.into_iter().find(|&e| {
         matches!(&ast.expr(e).kind, ExprKind::Assign { lhs, rhs, op }
             if matches!(ast.expr(ast.skip_parens(*lhs)).kind, ExprKind::Index { .. })
-                && op.is_none_or(|o| o == syntax::ast::BinaryOp::Add)
+                && (*op == Some(syntax::ast::BinaryOp::Add) || (op.is_none() && is_addition(ast, *rhs)))
                 && root_state_var(model, ast, file, *lhs).is_some()
                 && derived(*rhs))
     })
+}
+
+/// `a + b`, `a.add(b)`, `safeAdd(a, b)`: an increase, not a charge.
+fn is_addition(ast: &Ast, e: ExprId) -> bool {
+    let e = ast.skip_parens(e);
+    match &ast.expr(e).kind {
+        ExprKind::Binary { op, .. } => *op == syntax::ast::BinaryOp::Add,
+        ExprKind::Call { callee, .. } => match &ast.expr(ast.skip_parens(*callee)).kind {
+            ExprKind::Ident(i) => i.name.to_ascii_lowercase().ends_with("add"),
+            ExprKind::Member { member, .. } => member.name.to_ascii_lowercase().ends_with("add"),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn is_zero(ast: &Ast, e: ExprId) -> bool {
+    matches!(&ast.expr(ast.skip_parens(e)).kind,
+        ExprKind::Literal(syntax::ast::Literal::Number { text, .. }) if text == "0")
 }

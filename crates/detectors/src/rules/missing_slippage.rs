@@ -292,6 +292,15 @@ fn roles(cx: &FileContext<'_>, f: FunctionId, e: ExprId, args: &CallArgs) -> Vec
     let site = model.calls(f).iter().find(|s| s.expr == Some(e));
     let external = site.is_some_and(|s| matches!(s.kind, CallKind::HighLevel { .. }));
     if let CallArgs::Named(named) = args {
+        // Named arguments: the struct or call must reach an external call.
+        let outer = outer_call(model, cx.file, ast, &body_nodes(ast, model, f), e);
+        let reaches_call = model.calls(f).iter().any(|s| {
+            (s.expr == Some(outer) || s.expr == Some(e))
+                && matches!(s.kind, CallKind::HighLevel { .. })
+        });
+        if !reaches_call {
+            return out;
+        }
         for a in named {
             if let Some(r) = role_of(&a.name.name) {
                 out.push((r, a.value));
