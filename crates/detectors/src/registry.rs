@@ -30,6 +30,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::missing_slippage::MissingSlippage,
     &rules::msg_value_in_loop::MsgValueInLoop,
     &rules::oracle_stale_price::OracleStalePrice,
+    &rules::phantom_permit::PhantomPermit,
     &rules::reentrancy_benign::ReentrancyBenign,
     &rules::reentrancy_eth::ReentrancyEth,
     &rules::reentrancy_events::ReentrancyEvents,

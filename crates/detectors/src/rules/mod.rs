@@ -24,6 +24,7 @@ pub(crate) mod misnamed_constructor;
 pub(crate) mod missing_slippage;
 pub(crate) mod msg_value_in_loop;
 pub(crate) mod oracle_stale_price;
+pub(crate) mod phantom_permit;
 pub(crate) mod reentrancy_benign;
 pub(crate) mod reentrancy_eth;
 pub(crate) mod reentrancy_events;
