@@ -6,6 +6,7 @@ use crate::rules;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
+    &rules::arbitrary_external_call::ArbitraryExternalCall,
     &rules::arbitrary_send_eth::ArbitrarySendEth,
     &rules::arbitrary_storage_write::ArbitraryStorageWrite,
     &rules::arbitrary_transfer_from::ArbitraryTransferFrom,
@@ -23,11 +24,15 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::encode_packed_collision::EncodePackedCollision,
     &rules::erc20_approve_race::Erc20ApproveRace,
     &rules::floating_pragma::FloatingPragma,
+    &rules::gas_price_refund::GasPriceRefund,
     &rules::integer_overflow::IntegerOverflow,
     &rules::locked_ether::LockedEther,
     &rules::memory_copy_not_written::MemoryCopyNotWritten,
     &rules::misnamed_constructor::MisnamedConstructor,
+    &rules::missing_slippage::MissingSlippage,
     &rules::msg_value_in_loop::MsgValueInLoop,
+    &rules::oracle_stale_price::OracleStalePrice,
+    &rules::phantom_permit::PhantomPermit,
     &rules::proxy_storage_collision::ProxyStorageCollision,
     &rules::reentrancy_benign::ReentrancyBenign,
     &rules::reentrancy_eth::ReentrancyEth,

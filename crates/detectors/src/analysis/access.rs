@@ -1205,3 +1205,62 @@ fn has_placeholder(ast: &Ast, s: syntax::ast::StmtId) -> bool {
         _ => false,
     }
 }
+
+/// True when the caller chooses which function the call data calls: the data is
+/// (a name holding) `msg.data` or a parameter, or an ABI encoding whose selector or
+/// signature the caller chooses.
+pub(crate) fn selector_chosen(
+    choice: &CallerChoice<'_, '_>,
+    ast: &Ast,
+    data: ExprId,
+    depth: u32,
+) -> bool {
+    let data = ast.skip_parens(data);
+    let model = choice.model;
+    match &ast.expr(data).kind {
+        ExprKind::Ident(_) | ExprKind::Member { .. } => {
+            match model.declaration(choice.file, data) {
+                Some(Declaration::Param(v)) => {
+                    let Some(f) = model.var(v).function else {
+                        return false;
+                    };
+                    if f == choice.entry {
+                        return true;
+                    }
+                    let Some(i) = model.params(f).iter().position(|&p| p == v) else {
+                        return false;
+                    };
+                    depth > 0
+                        && choice
+                            .args_to(f, i)
+                            .into_iter()
+                            .any(|a| selector_chosen(choice, ast, a, depth - 1))
+                }
+                Some(Declaration::Local(v)) => {
+                    let Some(f) = model.var(v).function else {
+                        return false;
+                    };
+                    depth > 0
+                        && choice
+                            .assigned_values(f, v)
+                            .into_iter()
+                            .any(|a| selector_chosen(choice, ast, a, depth - 1))
+                }
+                _ => choice.leaf(data, depth),
+            }
+        }
+        ExprKind::Call { callee, args } => {
+            let callee = ast.skip_parens(*callee);
+            let encodes_call = ast.expr(callee).as_member_access().is_some_and(|(_, m)| {
+                matches!(
+                    m.name.as_str(),
+                    "encodeWithSelector" | "encodeWithSignature" | "encodeCall"
+                )
+            });
+            let conversion = matches!(ast.expr(callee).kind, ExprKind::ElementaryType(_));
+            (encodes_call || conversion)
+                && args.exprs().first().is_some_and(|&a| choice.any_leaf(a, 3))
+        }
+        _ => false,
+    }
+}

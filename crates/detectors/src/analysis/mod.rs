@@ -3,6 +3,7 @@
 pub(crate) mod access;
 pub(crate) mod call_results;
 pub(crate) mod contracts;
+pub(crate) mod derived;
 pub(crate) mod overflow;
 pub(crate) mod reentrancy;
 pub(crate) mod storage_arrays;

@@ -1,5 +1,6 @@
 //! One file per detector.
 
+pub(crate) mod arbitrary_external_call;
 pub(crate) mod arbitrary_send_eth;
 pub(crate) mod arbitrary_storage_write;
 pub(crate) mod arbitrary_transfer_from;
@@ -17,11 +18,15 @@ pub(crate) mod ecrecover_zero;
 pub(crate) mod encode_packed_collision;
 pub(crate) mod erc20_approve_race;
 pub(crate) mod floating_pragma;
+pub(crate) mod gas_price_refund;
 pub(crate) mod integer_overflow;
 pub(crate) mod locked_ether;
 pub(crate) mod memory_copy_not_written;
 pub(crate) mod misnamed_constructor;
+pub(crate) mod missing_slippage;
 pub(crate) mod msg_value_in_loop;
+pub(crate) mod oracle_stale_price;
+pub(crate) mod phantom_permit;
 pub(crate) mod proxy_storage_collision;
 pub(crate) mod reentrancy_benign;
 pub(crate) mod reentrancy_eth;
