@@ -31,6 +31,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::reentrancy_events::ReentrancyEvents,
     &rules::reentrancy_no_eth::ReentrancyNoEth,
     &rules::reentrancy_read_only::ReentrancyReadOnly,
+    &rules::reentrancy_token_callback::ReentrancyTokenCallback,
     &rules::short_address::ShortAddress,
     &rules::signature_replay::SignatureReplay,
     &rules::state_variable_shadowing::StateVariableShadowing,

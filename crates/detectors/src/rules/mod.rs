@@ -25,6 +25,7 @@ pub(crate) mod reentrancy_eth;
 pub(crate) mod reentrancy_events;
 pub(crate) mod reentrancy_no_eth;
 pub(crate) mod reentrancy_read_only;
+pub(crate) mod reentrancy_token_callback;
 pub(crate) mod short_address;
 pub(crate) mod signature_replay;
 pub(crate) mod state_variable_shadowing;
