@@ -3,6 +3,7 @@
 pub(crate) mod arbitrary_send_eth;
 pub(crate) mod arbitrary_storage_write;
 pub(crate) mod arbitrary_transfer_from;
+pub(crate) mod contract_check_bypass;
 pub(crate) mod controlled_delegatecall;
 pub(crate) mod default_visibility;
 pub(crate) mod delegatecall_in_loop;
@@ -15,6 +16,7 @@ pub(crate) mod dos_unbounded_loop;
 pub(crate) mod ecrecover_zero;
 pub(crate) mod encode_packed_collision;
 pub(crate) mod erc20_approve_race;
+pub(crate) mod erc721_transfer_unchecked;
 pub(crate) mod floating_pragma;
 pub(crate) mod integer_overflow;
 pub(crate) mod locked_ether;
