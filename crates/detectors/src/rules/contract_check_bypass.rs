@@ -148,10 +148,15 @@ impl Detector for ContractCheckBypass {
                 if s.span.lo < body.lo || s.span.hi > body.hi {
                     continue;
                 }
+                // `if (isContract(msg.sender)) revert(...);` guards what follows; with an
+                // `else` that exits too, it only picks how to fail.
                 if let StmtKind::If {
-                    cond, then_branch, ..
+                    cond,
+                    then_branch,
+                    else_branch,
                 } = &s.kind
                     && exits(ast, *then_branch)
+                    && !else_branch.is_some_and(|e| exits(ast, e))
                     && sites.rejects_code(*cond)
                 {
                     found.push(*cond);
@@ -343,7 +348,10 @@ fn returned_polarity(ast: &Ast, body: Span) -> Option<bool> {
         if s.span.lo < body.lo || s.span.hi > body.hi {
             continue;
         }
-        if let StmtKind::Return { value: Some(v) } = &s.kind {
+        // `if (a == address(0)) return false;` says nothing about the measure.
+        if let StmtKind::Return { value: Some(v) } = &s.kind
+            && ast.expr(ast.skip_parens(*v)).as_literal().is_none()
+        {
             return of(ast, *v);
         }
     }

@@ -17,7 +17,9 @@ declare_detector! {
     /// reads, without any check of the caller: no `msg.sender` (`_msgSender()`) in the
     /// function, its modifiers or the internal functions it reaches, and no call of an
     /// authorization helper (`_isApprovedOrOwner`, `_checkAuthorized`, `_isAuthorized`,
-    /// `getApproved`, `isApprovedForAll`). Typically an override that dropped the
+    /// `getApproved`, `isApprovedForAll`), and no read of the state the contract's own
+    /// `approve` writes (older designs approve the recipient: `approved[id] == to`,
+    /// after which anyone may complete the transfer). Typically an override that dropped the
     /// check of the function it replaces.
     ///
     /// Not reported: a function calling `super.transferFrom(...)` (the base checks), one
@@ -255,8 +257,19 @@ fn authorizes(
     }) {
         return true;
     }
+    // A check of the approvals the contract's `approve` records (`approved[id] == to`:
+    // the owner approved the recipient).
+    let summary = m.summary(Some(c), f);
+    if let Some(Declaration::Function(item)) = m.lookup_member(c, "approve")
+        && let Some(approve) = m.function_of_item(m.dispatch(c, item))
+    {
+        let approvals = m.summary(Some(c), approve).writes;
+        if summary.reads.iter().any(|v| approvals.contains(v)) {
+            return true;
+        }
+    }
     let mut functions = vec![f];
-    functions.extend(m.summary(Some(c), f).callees);
+    functions.extend(summary.callees);
     for g in functions {
         let item = m.function(g).item;
         let Some(gast) = m.file_ast(item.file) else {
