@@ -6,6 +6,7 @@ use crate::rules;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
+    &rules::arbitrary_approve::ArbitraryApprove,
     &rules::arbitrary_send_eth::ArbitrarySendEth,
     &rules::arbitrary_storage_write::ArbitraryStorageWrite,
     &rules::arbitrary_transfer_from::ArbitraryTransferFrom,
@@ -40,6 +41,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::state_variable_shadowing::StateVariableShadowing,
     &rules::strict_balance_equality::StrictBalanceEquality,
     &rules::timestamp_dependence::TimestampDependence,
+    &rules::token_recovery_own_token::TokenRecoveryOwnToken,
     &rules::tx_order_dependence::TxOrderDependence,
     &rules::tx_origin_auth::TxOriginAuth,
     &rules::unchecked_arithmetic::UncheckedArithmetic,

@@ -1,5 +1,6 @@
 //! One file per detector.
 
+pub(crate) mod arbitrary_approve;
 pub(crate) mod arbitrary_send_eth;
 pub(crate) mod arbitrary_storage_write;
 pub(crate) mod arbitrary_transfer_from;
@@ -34,6 +35,7 @@ pub(crate) mod signature_replay;
 pub(crate) mod state_variable_shadowing;
 pub(crate) mod strict_balance_equality;
 pub(crate) mod timestamp_dependence;
+pub(crate) mod token_recovery_own_token;
 pub(crate) mod tx_order_dependence;
 pub(crate) mod tx_origin_auth;
 pub(crate) mod unchecked_arithmetic;
