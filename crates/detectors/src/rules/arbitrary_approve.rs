@@ -1,9 +1,11 @@
-use semantics::CallKind;
-use syntax::ast::{Ast, ExprId};
+use semantics::{CallKind, Declaration};
+use syntax::ast::{Ast, ExprId, ExprKind};
 
 use crate::analysis::access::{
-    CallerChoice, checked_in_body, is_msg_sender, is_this, open_entries, written_by,
+    CallerChoice, checked_in_body, exprs_within, is_msg_sender, is_this, local_initializer,
+    open_entries, written_by,
 };
+use crate::analysis::reentrancy::strip_conversions;
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -20,11 +22,14 @@ declare_detector! {
     /// (directly, or passed on through internal calls), with no check of the caller on
     /// the way.
     ///
-    /// Not reported: approvals of `msg.sender` or of the contract itself (the amount
-    /// then decides what a caller gets, a question of the caller's position, not of
-    /// this check), approvals of zero (a reset), approvals to a stored address (a
-    /// router or vault the deployer configured), and approvals in functions only a
-    /// privileged caller reaches.
+    /// Not reported: approvals of `msg.sender` or of the contract itself, and
+    /// approvals of an amount that is the caller's own position (`balances[msg.sender]`,
+    /// directly or through a local): then the amount decides what a caller gets, a
+    /// question of the caller's accounting, not of this check. Nor approvals of zero
+    /// (a reset), approvals to a stored address (a router or vault the deployer
+    /// configured), approvals of a token to itself (`IERC20(t).approve(t, n)`, as flash
+    /// loan borrowers repay), and approvals in functions only a privileged caller
+    /// reaches.
     ///
     /// ## Why it matters
     /// An allowance lets the spender pull the contract's tokens at any later time with
@@ -94,7 +99,7 @@ impl Detector for ArbitraryApprove {
                 }
                 for site in model.calls(g) {
                     let Some(call) = site.expr else { continue };
-                    let Some((spender, amount)) = approval(cx, ast, call, site.kind) else {
+                    let Some((token, spender, amount)) = approval(cx, ast, call, site.kind) else {
                         continue;
                     };
                     if seen.contains(&call)
@@ -102,6 +107,8 @@ impl Detector for ArbitraryApprove {
                         || is_msg_sender(model, ast, cx.file, spender)
                         || is_this(model, ast, cx.file, spender)
                         || is_zero(ast, amount)
+                        || same_name(cx, token, spender)
+                        || own_position(cx, amount)
                         || !names_param(cx, spender)
                         || !param_chosen(&choice, spender, 3)
                     {
@@ -124,7 +131,7 @@ impl Detector for ArbitraryApprove {
     }
 }
 
-/// The spender and amount of an ERC20 approval made by the contract: `t.approve(s, n)`,
+/// The token, spender and amount of an ERC20 approval made by the contract: `t.approve(s, n)`,
 /// `t.increaseAllowance(s, n)`, `t.safeApprove(s, n)` (bound), `SafeERC20.forceApprove(t,
 /// s, n)`.
 fn approval(
@@ -132,7 +139,7 @@ fn approval(
     ast: &Ast,
     call: ExprId,
     kind: CallKind,
-) -> Option<(ExprId, ExprId)> {
+) -> Option<(ExprId, ExprId, ExprId)> {
     let (callee, args) = ast.expr(call).as_call()?;
     let (base, member) = ast.expr(ast.skip_parens(callee)).as_member_access()?;
     let args = args.exprs();
@@ -141,17 +148,19 @@ fn approval(
         semantics::Type::TypeType(_) | semantics::Type::Unknown
     );
     match (member.name.as_str(), args.as_slice(), kind) {
-        ("approve" | "increaseAllowance", [s, n], CallKind::HighLevel { .. }) => Some((*s, *n)),
+        ("approve" | "increaseAllowance", [s, n], CallKind::HighLevel { .. }) => {
+            Some((base, *s, *n))
+        }
         (
             "safeApprove" | "forceApprove" | "safeIncreaseAllowance",
             [s, n],
             CallKind::HighLevel { .. } | CallKind::Library { .. },
-        ) if bound => Some((*s, *n)),
+        ) if bound => Some((base, *s, *n)),
         (
             "safeApprove" | "forceApprove" | "safeIncreaseAllowance",
-            [_, s, n],
+            [t, s, n],
             CallKind::Library { .. },
-        ) if !bound => Some((*s, *n)),
+        ) if !bound => Some((*t, *s, *n)),
         _ => None,
     }
 }
@@ -161,4 +170,35 @@ fn is_zero(ast: &Ast, e: ExprId) -> bool {
         .as_literal()
         .and_then(|l| l.number_value())
         == Some(0)
+}
+
+/// The token and the spender are the same variable (`IERC20(token).approve(token, n)`):
+/// the token contract itself may pull, which only a token the caller chose can abuse.
+fn same_name(cx: &FileContext<'_>, token: ExprId, spender: ExprId) -> bool {
+    let (m, ast) = (cx.model(), cx.ast());
+    let t = strip_conversions(m, cx.file, ast, token);
+    let s = strip_conversions(m, cx.file, ast, spender);
+    match (m.declaration(cx.file, t), m.declaration(cx.file, s)) {
+        (Some(a @ (Declaration::Param(_) | Declaration::Local(_))), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The amount is the caller's own position: it reads state keyed by `msg.sender`
+/// (`balances[msg.sender]`), directly or through the local it is stored in.
+fn own_position(cx: &FileContext<'_>, amount: ExprId) -> bool {
+    let (m, ast) = (cx.model(), cx.ast());
+    let keyed = |e: ExprId| {
+        exprs_within(ast, ast.expr(e).span).any(|x| match &ast.expr(x).kind {
+            ExprKind::Index { index: Some(i), .. } => is_msg_sender(m, ast, cx.file, *i),
+            _ => false,
+        })
+    };
+    if keyed(amount) {
+        return true;
+    }
+    match m.declaration(cx.file, ast.skip_parens(amount)) {
+        Some(Declaration::Local(v)) => local_initializer(m, ast, v).is_some_and(keyed),
+        _ => false,
+    }
 }

@@ -21,7 +21,7 @@ declare_detector! {
     /// `.codehash`, and OpenZeppelin's `Address.isContract` when its source is missing.
     ///
     /// Not reported: a check that also requires `msg.sender == tx.origin` (in the same
-    /// function or modifier), which does keep contracts out, and checks of other
+    /// function, its modifiers or the helpers it calls), which does keep contracts out, and checks of other
     /// addresses, such as `require(isContract(target))` before calling `target`, which
     /// make sure a target has code.
     ///
@@ -376,18 +376,21 @@ fn returned_polarity(ast: &Ast, body: Span) -> Option<bool> {
     None
 }
 
-/// True when `f` (its body or its modifiers) compares `msg.sender` with `tx.origin`.
+/// True when `f` (its body, modifiers or internal callees) compares `msg.sender` with
+/// `tx.origin`.
 fn checks_origin(m: &Model<'_>, file: syntax::FileId, f: FunctionId, body: Span) -> bool {
     let mut spans = vec![(file, body)];
-    for c in m.calls(f) {
-        if let CallKind::Modifier { modifier } = c.kind
-            && let Some(mast) = m.file_ast(modifier.file)
-            && let Some(b) = mast
-                .item(modifier.item)
+    // Its modifiers and the internal functions it reaches (the code-size helper may
+    // itself require `tx.origin == msg.sender`).
+    for g in m.summary(m.function(f).contract, f).callees {
+        let item = m.function(g).item;
+        if let Some(gast) = m.file_ast(item.file)
+            && let Some(b) = gast
+                .item(item.item)
                 .as_function()
-                .and_then(|d| body_span(mast, d))
+                .and_then(|d| body_span(gast, d))
         {
-            spans.push((modifier.file, b));
+            spans.push((item.file, b));
         }
     }
     spans.into_iter().any(|(file, span)| {

@@ -2,7 +2,7 @@ use semantics::{CallKind, ContractId, Declaration, FunctionId, ItemRef, Model};
 use syntax::FileId;
 use syntax::ast::{Ast, BinaryOp, ContractKind, ExprId, ExprKind};
 
-use crate::analysis::access::{body_span, exprs_within};
+use crate::analysis::access::{body_span, exprs_within, is_msg_sender, local_initializer};
 use crate::analysis::reentrancy::strip_conversions;
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -20,9 +20,13 @@ declare_detector! {
     /// token parameter with nothing, so it can move those deposits too. Tokens the
     /// contract only pays out (a reward token the admin funds) are not counted.
     ///
+    /// A deposit is a pull in a function that credits the depositor (writes state keyed
+    /// by `msg.sender`); the recovered amount must be a parameter or the whole balance.
+    ///
     /// Not reported: a recovery that compares the token with something first
-    /// (`require(token != stakingToken)`), and contracts whose open functions move no
-    /// stored token (nothing of the users' is held).
+    /// (`require(token != stakingToken)`), one whose amount comes from the contract's
+    /// accounting (`fees[token]`), and contracts whose open functions take no deposit
+    /// (nothing of the users' is held).
     ///
     /// ## Why it matters
     /// A "rescue" or "sweep" function meant for tokens sent by mistake also reaches the
@@ -99,6 +103,10 @@ impl Detector for TokenRecoveryOwnToken {
                 }
             }
             let Some((call, param)) = found else { continue };
+            // An amount the contract accounts for (`fees[token]`) is bounded by it.
+            if !unaccounted_amount(model, cx.file, ast, call) {
+                continue;
+            }
             // `require(token != stakingToken)`, `if (token == asset) revert(...)`.
             let compared = exprs_within(ast, body).any(|e| match &ast.expr(e).kind {
                 ExprKind::Binary {
@@ -205,6 +213,10 @@ fn accounted_tokens(m: &Model<'_>, c: ContractId) -> Vec<ItemRef> {
                 _ => None,
             };
             let Some(token) = token else { continue };
+            // A deposit is credited to the depositor: state keyed by `msg.sender`.
+            if !credits_sender(m, g) {
+                continue;
+            }
             let root = strip_conversions(m, file, ast, token);
             if let Some(Declaration::StateVar(v)) = m.declaration(file, root)
                 && !out.contains(&v)
@@ -220,4 +232,62 @@ fn var_name(m: &Model<'_>, v: ItemRef) -> String {
     m.file_ast(v.file)
         .and_then(|ast| ast.item(v.item).name())
         .map_or_else(String::new, |n| n.as_str().to_owned())
+}
+
+/// The amount transferred is a parameter or the whole balance (`token.balanceOf(
+/// address(this))`), not a figure read from the contract's accounting.
+fn unaccounted_amount(m: &Model<'_>, file: FileId, ast: &Ast, call: ExprId) -> bool {
+    let Some((_, args)) = ast.expr(call).as_call() else {
+        return false;
+    };
+    let Some(&amount) = args.exprs().last() else {
+        return false;
+    };
+    let mut e = ast.skip_parens(amount);
+    if let Some(Declaration::Local(v)) = m.declaration(file, e)
+        && let Some(init) = local_initializer(m, ast, v)
+    {
+        e = init;
+    }
+    let mut state = false;
+    let mut chosen = false;
+    for x in exprs_within(ast, ast.expr(e).span) {
+        match m.declaration(file, x) {
+            Some(Declaration::StateVar(_)) if !is_balance_base(ast, x) => state = true,
+            Some(Declaration::Param(_)) => chosen = true,
+            _ => {}
+        }
+        if ast
+            .callee_name(x)
+            .is_some_and(|n| n.as_str() == "balanceOf")
+        {
+            chosen = true;
+        }
+    }
+    chosen && !state
+}
+
+/// `x` is the token a `balanceOf` is asked of (`stakingToken.balanceOf(this)`).
+fn is_balance_base(ast: &Ast, x: ExprId) -> bool {
+    let span = ast.expr(x).span;
+    ast.exprs().any(|(_, e)| {
+        e.as_member_access()
+            .is_some_and(|(b, m)| m.as_str() == "balanceOf" && ast.expr(b).span == span)
+    })
+}
+
+/// `g` (or an internal function it calls) writes state keyed by `msg.sender`
+/// (`staked[msg.sender] += amount`).
+fn credits_sender(m: &Model<'_>, g: FunctionId) -> bool {
+    let mut functions = vec![g];
+    functions.extend(m.summary(m.function(g).contract, g).callees);
+    functions.into_iter().any(|h| {
+        let file = m.function(h).item.file;
+        let Some(ast) = m.file_ast(file) else {
+            return false;
+        };
+        m.state_writes(h).iter().any(|w| {
+            exprs_within(ast, ast.expr(w.expr).span).any(|x| is_msg_sender(m, ast, file, x))
+        })
+    })
 }
