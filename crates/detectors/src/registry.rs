@@ -29,7 +29,6 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::locked_ether::LockedEther,
     &rules::misnamed_constructor::MisnamedConstructor,
     &rules::msg_value_in_loop::MsgValueInLoop,
-    &rules::msg_value_multicall::MsgValueMulticall,
     &rules::reentrancy_benign::ReentrancyBenign,
     &rules::reentrancy_eth::ReentrancyEth,
     &rules::reentrancy_events::ReentrancyEvents,

@@ -23,7 +23,6 @@ pub(crate) mod integer_overflow;
 pub(crate) mod locked_ether;
 pub(crate) mod misnamed_constructor;
 pub(crate) mod msg_value_in_loop;
-pub(crate) mod msg_value_multicall;
 pub(crate) mod reentrancy_benign;
 pub(crate) mod reentrancy_eth;
 pub(crate) mod reentrancy_events;

@@ -253,7 +253,7 @@ impl Analyzer<'_, '_> {
                         break;
                     }
                     let hook = hook_of(m, md, holder, file, ast, call, receiver).or_else(|| {
-                        let g = internal_target(m, md, holder, file, call)?;
+                        let g = internal_target(m, md, holder, call)?;
                         self.helper_hook(md, g, HELPER_DEPTH)
                     });
                     if let Some(hook) = hook {
@@ -271,10 +271,7 @@ impl Analyzer<'_, '_> {
                 }
             }
             for site in m.calls(holder).iter().filter(|c| inside(c.span)) {
-                if let Some(g) = site
-                    .expr
-                    .and_then(|e| internal_target(m, md, holder, file, e))
-                {
+                if let Some(g) = site.expr.and_then(|e| internal_target(m, md, holder, e)) {
                     writes_at[id.index()].extend(m.summary(Some(md), g).writes);
                 }
             }
@@ -413,7 +410,7 @@ impl Analyzer<'_, '_> {
         let mut names = Vec::new();
         walk_expr(ast, cond, &mut |x| match &ast.expr(x).kind {
             ExprKind::Call { callee, .. } => {
-                if let Some(g) = internal_target(m, md, holder, file, x) {
+                if let Some(g) = internal_target(m, md, holder, x) {
                     reads.extend(m.summary(Some(md), g).reads);
                 } else if let ExprKind::Ident(name) = &ast.expr(ast.skip_parens(*callee)).kind
                     && !m
@@ -464,7 +461,7 @@ impl Analyzer<'_, '_> {
             }
             found = hook_of(m, md, g, file, ast, x, receiver);
             if found.is_none() && depth > 0 {
-                let next = internal_target(m, md, g, file, x).filter(|&k| k != g);
+                let next = internal_target(m, md, g, x).filter(|&k| k != g);
                 if let Some(k) = next {
                     found = self.helper_hook(md, k, depth - 1);
                 }
@@ -533,15 +530,13 @@ fn node_exprs(
     }
 }
 
-/// The internal function the call `call` (in `holder`, in `file`) reaches for `md`.
+/// The internal function the call `call` (in `holder`) reaches for `md`.
 fn internal_target(
     m: &Model<'_>,
     md: ContractId,
     holder: FunctionId,
-    file: FileId,
     call: ExprId,
 ) -> Option<FunctionId> {
-    let _ = file;
     let site = m.calls(holder).iter().find(|c| c.expr == Some(call))?;
     let item = match site.kind {
         CallKind::Internal {
@@ -577,11 +572,9 @@ fn hook_of(
 ) -> Option<Hook> {
     let (mut callee, args) = ast.expr(call).as_call()?;
     let args = args.exprs();
-    loop {
-        match &ast.expr(callee).kind {
-            ExprKind::Paren(x) | ExprKind::CallOptions { callee: x, .. } => callee = *x,
-            _ => break,
-        }
+    while let ExprKind::Paren(x) | ExprKind::CallOptions { callee: x, .. } = &ast.expr(callee).kind
+    {
+        callee = *x;
     }
     let name = ast.callee_name(call)?.as_str();
     let n = args.len();
