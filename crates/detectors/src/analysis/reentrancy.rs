@@ -1327,7 +1327,7 @@ fn list_names(m: &Model<'_>, fs: &[FunctionId]) -> String {
 
 /// Nodes from which the normal exit is reachable (a write on a path that must revert
 /// is undone).
-fn completing_nodes(cfg: &Cfg) -> Vec<bool> {
+pub(crate) fn completing_nodes(cfg: &Cfg) -> Vec<bool> {
     let mut ok = vec![false; cfg.nodes.len()];
     let mut stack = vec![Cfg::EXIT];
     while let Some(n) = stack.pop() {
@@ -1341,7 +1341,7 @@ fn completing_nodes(cfg: &Cfg) -> Vec<bool> {
 
 /// The address or contract a call is made on: `a` in `a.f(x)`, `a.call{value: v}(d)`,
 /// `a.call.value(v)()`.
-fn call_target(ast: &Ast, call: ExprId) -> Option<ExprId> {
+pub(crate) fn call_target(ast: &Ast, call: ExprId) -> Option<ExprId> {
     let (mut callee, _) = ast.expr(ast.skip_parens(call)).as_call()?;
     for _ in 0..8 {
         callee = ast.skip_parens(callee);
@@ -1416,7 +1416,7 @@ fn is_bool_var(m: &Model<'_>, v: ItemRef) -> bool {
 }
 
 /// `e` without type conversions around it (`IToken(address(x))` is `x`).
-fn strip_conversions(m: &Model<'_>, file: FileId, ast: &Ast, mut e: ExprId) -> ExprId {
+pub(crate) fn strip_conversions(m: &Model<'_>, file: FileId, ast: &Ast, mut e: ExprId) -> ExprId {
     for _ in 0..8 {
         e = ast.skip_parens(e);
         let ExprKind::Call { callee, args } = &ast.expr(e).kind else {

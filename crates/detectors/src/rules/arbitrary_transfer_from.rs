@@ -179,7 +179,7 @@ fn is_transfer_call(ast: &syntax::ast::Ast, x: ExprId) -> bool {
 
 /// `from` is a parameter or local itself (possibly converted), not a lookup keyed by
 /// one (`wallets[reserve]` names an account the contract recorded).
-fn names_param(cx: &FileContext<'_>, from: ExprId) -> bool {
+pub(crate) fn names_param(cx: &FileContext<'_>, from: ExprId) -> bool {
     let ast = cx.ast();
     let mut e = ast.skip_parens(from);
     for _ in 0..4 {

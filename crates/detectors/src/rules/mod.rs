@@ -1,10 +1,12 @@
 //! One file per detector.
 
+pub(crate) mod arbitrary_approve;
 pub(crate) mod arbitrary_external_call;
 pub(crate) mod arbitrary_send_eth;
 pub(crate) mod arbitrary_storage_write;
 pub(crate) mod arbitrary_transfer_from;
 pub(crate) mod array_delete_gap;
+pub(crate) mod contract_check_bypass;
 pub(crate) mod controlled_delegatecall;
 pub(crate) mod default_visibility;
 pub(crate) mod delegatecall_in_loop;
@@ -17,6 +19,7 @@ pub(crate) mod dos_unbounded_loop;
 pub(crate) mod ecrecover_zero;
 pub(crate) mod encode_packed_collision;
 pub(crate) mod erc20_approve_race;
+pub(crate) mod erc721_transfer_unchecked;
 pub(crate) mod floating_pragma;
 pub(crate) mod gas_price_refund;
 pub(crate) mod integer_overflow;
@@ -33,12 +36,14 @@ pub(crate) mod reentrancy_eth;
 pub(crate) mod reentrancy_events;
 pub(crate) mod reentrancy_no_eth;
 pub(crate) mod reentrancy_read_only;
+pub(crate) mod reentrancy_token_callback;
 pub(crate) mod short_address;
 pub(crate) mod signature_replay;
 pub(crate) mod state_variable_shadowing;
 pub(crate) mod strict_balance_equality;
 pub(crate) mod struct_delete_mapping;
 pub(crate) mod timestamp_dependence;
+pub(crate) mod token_recovery_own_token;
 pub(crate) mod transient_lock_not_cleared;
 pub(crate) mod tx_order_dependence;
 pub(crate) mod tx_origin_auth;
