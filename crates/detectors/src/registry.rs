@@ -51,6 +51,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::timestamp_dependence::TimestampDependence,
     &rules::token_recovery_own_token::TokenRecoveryOwnToken,
     &rules::transient_lock_not_cleared::TransientLockNotCleared,
+    &rules::transient_slot_injection::TransientSlotInjection,
     &rules::tx_order_dependence::TxOrderDependence,
     &rules::tx_origin_auth::TxOriginAuth,
     &rules::unchecked_arithmetic::UncheckedArithmetic,

@@ -233,6 +233,9 @@ pub(crate) enum Unchecked {
     Unread(CompactString, Span),
     /// Only tested by conditions whose outcomes all run the same code (`if (ok) {}`).
     DecidesNothing(Span),
+    /// Only logged: every read is an `emit` or a `console.log` argument; the statement
+    /// of the first.
+    OnlyLogged(Span),
 }
 
 impl CallResults {
@@ -265,6 +268,16 @@ impl CallResults {
                 if local.read_at.is_empty() {
                     return None;
                 }
+                let logs: Option<Vec<Span>> = local
+                    .read_at
+                    .iter()
+                    .map(|&n| logging_stmt(ast, file, cfg, n))
+                    .collect();
+                if let Some(logs) = logs
+                    && let Some(&first) = logs.first()
+                {
+                    return Some((ast.stmt(stmt?).span, Unchecked::OnlyLogged(first)));
+                }
                 let conds: Vec<Span> = local
                     .read_at
                     .iter()
@@ -276,6 +289,30 @@ impl CallResults {
             ResultUse::Dropped => None,
         }
     }
+}
+
+/// The span of statement node `n` when it only logs: an `emit`, or a call of a member
+/// of `console` (the Hardhat and Foundry logging libraries).
+fn logging_stmt(ast: &Ast, file: FileId, cfg: &Cfg, n: NodeId) -> Option<Span> {
+    let NodeKind::Stmt { file: f, stmt } = cfg.node(n).kind else {
+        return None;
+    };
+    if f != file {
+        return None;
+    }
+    let s = ast.stmt(stmt);
+    let logs = match &s.kind {
+        StmtKind::Emit { .. } => true,
+        StmtKind::Expr(e) => ast
+            .expr(ast.skip_parens(*e))
+            .as_call()
+            .is_some_and(|(callee, _)| {
+                matches!(&ast.expr(ast.skip_parens(callee)).kind, ExprKind::Member { base, .. }
+                if ast.expr(ast.skip_parens(*base)).is_ident("console"))
+            }),
+        _ => false,
+    };
+    logs.then_some(s.span)
 }
 
 /// The source of condition node `n` when all its outcomes go to the same node (`if (ok) {}`).

@@ -45,6 +45,7 @@ pub(crate) mod struct_delete_mapping;
 pub(crate) mod timestamp_dependence;
 pub(crate) mod token_recovery_own_token;
 pub(crate) mod transient_lock_not_cleared;
+pub(crate) mod transient_slot_injection;
 pub(crate) mod tx_order_dependence;
 pub(crate) mod tx_origin_auth;
 pub(crate) mod unchecked_arithmetic;

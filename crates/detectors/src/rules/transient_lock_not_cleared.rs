@@ -23,10 +23,8 @@ declare_detector! {
     /// (`_; tstore(slot, 0)` resets on every path) and internal functions that set or
     /// clear the slot count where they are called.
     ///
-    /// Also reported: a function that reads a transient slot (`tload`) as an
-    /// authorization value and then stores a caller-supplied parameter in the same
-    /// slot, so a later call in the same transaction passes the check with a value the
-    /// caller chose.
+    /// A caller-supplied value stored in a slot read for authorization is
+    /// `transient-slot-injection`'s.
     ///
     /// Not reported: counters and computed values (deltas settled later), slots whose
     /// key is computed at run time, and reverting paths (a revert discards transient
@@ -36,9 +34,7 @@ declare_detector! {
     /// Transient storage lives until the end of the transaction, not the call. A lock
     /// left set blocks every later call in the same transaction (a batch, a
     /// multicall, an account-abstraction bundle); an authorization flag left set lets
-    /// a later call in the transaction act as the authorized party. Overwriting an
-    /// authorization slot with a caller's value lets that caller forge it (storage
-    /// injection through a callback).
+    /// a later call in the transaction act as the authorized party.
     ///
     /// ## Example
     /// ```solidity
@@ -50,8 +46,7 @@ declare_detector! {
     ///
     /// ## Recommendation
     /// Reset the slot on every path before returning (a modifier with
-    /// `_; tstore(slot, 0)`), and never store caller-supplied values in a slot used for
-    /// authorization.
+    /// `_; tstore(slot, 0)`).
     pub(crate) struct TransientLockNotCleared;
 }
 
@@ -105,7 +100,6 @@ impl Detector for TransientLockNotCleared {
             if def.is_read_only() {
                 continue;
             }
-            injected(cx, f, out);
             let Some(cfg) = model.cfg(f) else { continue };
             let writes: Vec<Vec<SlotWrite>> = cfg
                 .node_ids()
@@ -396,7 +390,12 @@ fn solidity_flag(model: &Model<'_>, ast: &Ast, file: FileId, e: ExprId) -> bool 
 
 /// Reports a function that reads a transient slot and stores one of its parameters
 /// in the same slot (an authorization value the caller can forge).
-fn injected(cx: &FileContext<'_>, f: FunctionId, out: &mut Vec<Finding>) {
+pub(crate) fn injected(
+    cx: &FileContext<'_>,
+    meta: &'static DetectorMeta,
+    f: FunctionId,
+    out: &mut Vec<Finding>,
+) {
     let model = cx.model();
     let ast = cx.ast();
     let Some(body) = def_of(ast, model, f).and_then(|d| d.body) else {
@@ -435,7 +434,7 @@ fn injected(cx: &FileContext<'_>, f: FunctionId, out: &mut Vec<Finding>) {
             && p.first().is_some_and(|n| params.contains(&n.as_str()))
         {
             out.push(cx.finding(
-                &META,
+                meta,
                 Some(f),
                 e.span,
                 format!(

@@ -135,6 +135,14 @@ pub(crate) fn unchecked_finding(
                 format!("{what} is tested, but every outcome runs the same code"),
             )
             .with_secondary(cx.file, cond, "this test decides nothing"),
+        Unchecked::OnlyLogged(log) => cx
+            .finding(
+                meta,
+                Some(f),
+                span,
+                format!("{what} is only logged, never checked"),
+            )
+            .with_secondary(cx.file, log, "logged here, and the code goes on either way"),
     }
 }
 
