@@ -338,24 +338,20 @@ fn unconditional(model: &semantics::Model<'_>, ast: &Ast, reach: &[FunctionId]) 
 fn balance_only(cx: &FileContext<'_>, ast: &Ast, value: ExprId) -> bool {
     let mut ok = true;
     let mut saw_balance_or_literal = false;
-    crate::analysis::call_results::walk_expr(ast, value, &mut |x| match &ast.expr(x).kind {
-        ExprKind::Literal(_) => saw_balance_or_literal = true,
-        ExprKind::Member { .. } => {
-            if cx.model().declaration(cx.file, x)
-                == Some(Declaration::Builtin(semantics::Builtin::AddressBalance))
+    crate::analysis::call_results::walk_expr(ast, value, &mut |x| {
+        let decl = cx.model().declaration(cx.file, x);
+        match &ast.expr(x).kind {
+            ExprKind::Literal(_) => saw_balance_or_literal = true,
+            ExprKind::Member { .. }
+                if decl == Some(Declaration::Builtin(Builtin::AddressBalance)) =>
             {
                 saw_balance_or_literal = true;
             }
-        }
-        ExprKind::Ident(_) => {
-            if !matches!(
-                cx.model().declaration(cx.file, x),
-                Some(Declaration::Builtin(semantics::Builtin::This))
-            ) {
+            ExprKind::Ident(_) if decl != Some(Declaration::Builtin(Builtin::This)) => {
                 ok = false;
             }
+            _ => {}
         }
-        _ => {}
     });
     ok && saw_balance_or_literal
 }
