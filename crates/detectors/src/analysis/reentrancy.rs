@@ -166,8 +166,10 @@ struct Effect {
     via: Option<FunctionId>,
 }
 
-struct MayHaveCalled<'c> {
-    calls_at: &'c [Vec<usize>],
+/// Forward "may have happened" facts: the marks (`calls_at[node]`, e.g. the indexes
+/// of the calls a node makes) of every node on some path to a point.
+pub(crate) struct MayHaveCalled<'c> {
+    pub(crate) calls_at: &'c [Vec<usize>],
 }
 
 impl Analysis for MayHaveCalled<'_> {

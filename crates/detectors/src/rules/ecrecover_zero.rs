@@ -87,31 +87,10 @@ impl Detector for EcrecoverZero {
             if recovers.is_empty() {
                 continue;
             }
-            // Names holding a recovered address: `address signer = ecrecover(...)`.
+            // Names holding a recovered address: `address signer = ecrecover(...)`, and
+            // places assigned one.
+            let declared = declared_from(ast, body, &recovers);
             let mut holders: Vec<Declaration> = Vec::new();
-            for (_, stmt) in ast.stmts() {
-                if let StmtKind::VarDecl {
-                    decls,
-                    value: Some(v),
-                    ..
-                } = &stmt.kind
-                    && stmt.span.lo >= body.lo
-                    && stmt.span.hi <= body.hi
-                    && recovers.contains(&ast.skip_parens(*v))
-                    && let Some(Some(d)) = decls.first()
-                    && let Some(name) = &d.name
-                {
-                    // The declared local, through one of its uses.
-                    for x in exprs_within(ast, body) {
-                        if let Some(decl @ Declaration::Local(l)) = model.declaration(cx.file, x)
-                            && model.var(l).span == name.span
-                        {
-                            holders.push(decl);
-                            break;
-                        }
-                    }
-                }
-            }
             for x in exprs_within(ast, body) {
                 if let ExprKind::Assign { lhs, rhs, .. } = &ast.expr(x).kind
                     && recovers.contains(&ast.skip_parens(*rhs))
@@ -123,9 +102,10 @@ impl Detector for EcrecoverZero {
             let is_recovered = |e: ExprId| {
                 let e = ast.skip_parens(e);
                 recovers.contains(&e)
-                    || model
-                        .declaration(cx.file, e)
-                        .is_some_and(|d| holders.contains(&d))
+                    || model.declaration(cx.file, e).is_some_and(|d| {
+                        holders.contains(&d)
+                            || matches!(d, Declaration::Local(l) if declared.contains(&model.var(l).span))
+                    })
             };
             for x in exprs_within(ast, body) {
                 let ExprKind::Binary {
@@ -185,22 +165,7 @@ fn recovering_helpers(cx: &FileContext<'_>) -> std::collections::HashSet<semanti
         if recovers.is_empty() {
             continue;
         }
-        let mut holders = Vec::new();
-        for (_, stmt) in ast.stmts() {
-            if let StmtKind::VarDecl {
-                decls,
-                value: Some(v),
-                ..
-            } = &stmt.kind
-                && stmt.span.lo >= body.lo
-                && stmt.span.hi <= body.hi
-                && recovers.contains(&ast.skip_parens(*v))
-                && let Some(Some(d)) = decls.first()
-                && let Some(name) = &d.name
-            {
-                holders.push(name.span);
-            }
-        }
+        let holders = declared_from(ast, body, &recovers);
         let is_recovered = |e: ExprId| {
             let e = ast.skip_parens(e);
             recovers.contains(&e)
@@ -220,6 +185,25 @@ fn recovering_helpers(cx: &FileContext<'_>) -> std::collections::HashSet<semanti
         }
     }
     out
+}
+
+/// The name spans of the locals of `body` declared with one of `recovers` as their value.
+fn declared_from(ast: &Ast, body: syntax::Span, recovers: &[ExprId]) -> Vec<syntax::Span> {
+    ast.stmts()
+        .filter_map(|(_, stmt)| match &stmt.kind {
+            StmtKind::VarDecl {
+                decls,
+                value: Some(v),
+                ..
+            } if stmt.span.lo >= body.lo
+                && stmt.span.hi <= body.hi
+                && recovers.contains(&ast.skip_parens(*v)) =>
+            {
+                decls.first()?.as_ref()?.name.as_ref().map(|n| n.span)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A call of the `ecrecover` builtin.

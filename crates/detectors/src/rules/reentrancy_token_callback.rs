@@ -1,15 +1,15 @@
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use semantics::{
-    Analysis, Builtin, CallKind, Cfg, ContractId, Declaration, FunctionId, ItemRef, Model, NodeId,
-    NodeKind, Type, solve,
+    Builtin, CallKind, Cfg, ContractId, Declaration, FunctionId, ItemRef, Model, NodeId, NodeKind,
+    Type, solve,
 };
 use syntax::ast::{Ast, ContractKind, ExprId, ExprKind, FunctionKind, StmtId, StmtKind, TypeKind};
 use syntax::{FileId, Span};
 
 use crate::analysis::access::is_this;
 use crate::analysis::call_results::{own_exprs, walk_expr};
-use crate::analysis::reentrancy::completing_nodes;
+use crate::analysis::reentrancy::{MayHaveCalled, completing_nodes};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -171,35 +171,6 @@ struct Check {
     names: Vec<Declaration>,
 }
 
-struct MayHaveHooked<'c> {
-    hooks_at: &'c [Option<HookAt>],
-}
-
-impl Analysis for MayHaveHooked<'_> {
-    type Fact = BTreeSet<usize>;
-    const FORWARD: bool = true;
-
-    fn bottom(&self) -> Self::Fact {
-        BTreeSet::new()
-    }
-
-    fn boundary(&self) -> Self::Fact {
-        BTreeSet::new()
-    }
-
-    fn join(&self, into: &mut Self::Fact, other: &Self::Fact) {
-        into.extend(other.iter().copied());
-    }
-
-    fn transfer(&self, _cfg: &Cfg, node: NodeId, fact: &Self::Fact) -> Self::Fact {
-        let mut out = fact.clone();
-        if self.hooks_at.get(node.index()).is_some_and(Option::is_some) {
-            out.insert(node.index());
-        }
-        out
-    }
-}
-
 struct Analyzer<'m, 'a> {
     model: &'m Model<'a>,
     /// Whether an internal function makes a hook call (through its own callees).
@@ -282,12 +253,13 @@ impl Analyzer<'_, '_> {
         if hooks_at.iter().all(Option::is_none) {
             return;
         }
-        let before = solve(
-            &cfg,
-            &MayHaveHooked {
-                hooks_at: &hooks_at,
-            },
-        );
+        // Each hooked node marks itself.
+        let marks: Vec<Vec<usize>> = hooks_at
+            .iter()
+            .enumerate()
+            .map(|(i, h)| h.map(|_| vec![i]).unwrap_or_default())
+            .collect();
+        let before = solve(&cfg, &MayHaveCalled { calls_at: &marks });
         let completes = completing_nodes(&cfg);
         for h in cfg.node_ids() {
             let Some(at) = hooks_at[h.index()] else {
