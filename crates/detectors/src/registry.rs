@@ -46,6 +46,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::short_address::ShortAddress,
     &rules::signature_replay::SignatureReplay,
     &rules::state_variable_shadowing::StateVariableShadowing,
+    &rules::state_write_after_transfer::StateWriteAfterTransfer,
     &rules::strict_balance_equality::StrictBalanceEquality,
     &rules::struct_delete_mapping::StructDeleteMapping,
     &rules::timestamp_dependence::TimestampDependence,

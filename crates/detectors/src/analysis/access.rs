@@ -1264,3 +1264,12 @@ pub(crate) fn selector_chosen(
         _ => false,
     }
 }
+
+/// The declared name of a state variable (or any named item), in whichever file it is;
+/// empty when the item has no name.
+pub(crate) fn item_name(model: &Model<'_>, v: ItemRef) -> String {
+    model
+        .file_ast(v.file)
+        .and_then(|ast| ast.item(v.item).name())
+        .map_or_else(String::new, |n| n.as_str().to_owned())
+}

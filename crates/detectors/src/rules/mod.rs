@@ -40,6 +40,7 @@ pub(crate) mod reentrancy_token_callback;
 pub(crate) mod short_address;
 pub(crate) mod signature_replay;
 pub(crate) mod state_variable_shadowing;
+pub(crate) mod state_write_after_transfer;
 pub(crate) mod strict_balance_equality;
 pub(crate) mod struct_delete_mapping;
 pub(crate) mod timestamp_dependence;

@@ -767,7 +767,5 @@ fn enclosing_loop(
 }
 
 fn var_name(m: &Model<'_>, v: ItemRef) -> String {
-    m.file_ast(v.file)
-        .and_then(|ast| ast.item(v.item).name())
-        .map_or_else(String::new, |n| n.as_str().to_owned())
+    crate::analysis::access::item_name(m, v)
 }

@@ -229,9 +229,7 @@ fn accounted_tokens(m: &Model<'_>, c: ContractId) -> Vec<ItemRef> {
 }
 
 fn var_name(m: &Model<'_>, v: ItemRef) -> String {
-    m.file_ast(v.file)
-        .and_then(|ast| ast.item(v.item).name())
-        .map_or_else(String::new, |n| n.as_str().to_owned())
+    crate::analysis::access::item_name(m, v)
 }
 
 /// The amount transferred is a parameter or the whole balance (`token.balanceOf(
