@@ -43,7 +43,8 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for body in bodies(cx) {
+    let all = bodies(cx);
+    for body in &all {
         let mut seen_stmts = Vec::new();
         // Privileged callers (and the deployer) and read-only functions do not corrupt
         // state by wrapping.
@@ -53,7 +54,22 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
         {
             continue;
         }
-        let chosen = chosen_names(cx, &body);
+        // An internal function: its parameters are chosen when an open entry point of
+        // this file passes it values its caller chooses; the checks of that caller
+        // count too (with the parameters replaced by the arguments).
+        let sites = if model.is_entry_point(body.function) {
+            Vec::new()
+        } else {
+            open_call_sites(cx, &all, body.function)
+        };
+        let chosen = if model.is_entry_point(body.function) {
+            chosen_names(cx, body)
+        } else {
+            sites
+                .iter()
+                .flat_map(|s| s.chosen.iter().cloned())
+                .collect()
+        };
         if chosen.is_empty() {
             continue;
         }
@@ -72,7 +88,7 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
             {
                 continue;
             }
-            let Some(amount) = caller_operand(cx, &body, &chosen, op, a, b, compound) else {
+            let Some(amount) = caller_operand(cx, body, &chosen, op, a, b, compound) else {
                 continue;
             };
             let operation = Operation {
@@ -82,11 +98,29 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
                 b,
                 amount,
             };
-            if guarded(cx, &body, operation, &modifier_checks)
-                || in_equality(&body, e)
+            if guarded(cx, body, operation, &modifier_checks)
+                || in_equality(body, e)
                 || model.guarded_at(body.function, body.ast.expr(e).span)
             {
                 continue;
+            }
+            // Through a caller: reported when some open caller passing a chosen value
+            // for the operand does not bound it.
+            if !sites.is_empty() {
+                let keys = op_keys(cx, body, operation);
+                let amount_key = &keys.kamount;
+                let unbounded = sites.iter().any(|site| {
+                    site.chosen.iter().any(|p| mentions(amount_key, p))
+                        && !comparisons_bound(
+                            cx,
+                            &all[site.caller],
+                            op,
+                            &keys.substituted(&site.names),
+                        )
+                });
+                if !unbounded {
+                    continue;
+                }
             }
             let op_key = key(body.ast, cx.text, e);
             if seen_ops.contains(&op_key) {
@@ -110,11 +144,137 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
                 function: body.function,
                 span: body.report_span(text, e),
                 message,
-                stores_state: stores_state(cx, &body, e),
+                stores_state: stores_state(cx, body, e),
             });
         }
     }
     out
+}
+
+/// A call of an internal function from an open entry point of the file.
+struct CallSite {
+    /// Index of the caller in the file's bodies.
+    caller: usize,
+    /// The callee's parameters given values the caller chooses.
+    chosen: Vec<String>,
+    /// Each parameter of the callee with the key of its argument.
+    names: Vec<(String, String)>,
+}
+
+/// The calls of `callee` from open (unguarded, state-changing) entry points among
+/// `all`, with the parameters each passes chosen values for.
+fn open_call_sites(
+    cx: &FileContext<'_>,
+    all: &[Body<'_>],
+    callee: semantics::FunctionId,
+) -> Vec<CallSite> {
+    let model = cx.model();
+    let mut out = Vec::new();
+    for (i, caller) in all.iter().enumerate() {
+        let f = caller.function;
+        if !model.is_entry_point(f)
+            || model.is_guarded(f)
+            || model.is_constructor(f)
+            || caller.def.is_read_only()
+        {
+            continue;
+        }
+        let md = model.function(f).contract;
+        let mut chosen_here = None;
+        for site in model.calls(f) {
+            let semantics::CallKind::Internal { function, .. } = site.kind else {
+                continue;
+            };
+            let target = md.map_or(function, |md| model.dispatch(md, function));
+            if model.function_of_item(target) != Some(callee) {
+                continue;
+            }
+            let Some((_, args)) = site.expr.and_then(|c| caller.ast.expr(c).as_call()) else {
+                continue;
+            };
+            let chosen = chosen_here.get_or_insert_with(|| chosen_names(cx, caller));
+            let params = model.params(callee);
+            let args = args.exprs();
+            let mut site_chosen = Vec::new();
+            let mut names = Vec::new();
+            for (&p, &a) in params.iter().zip(&args) {
+                let name = model.var(p).name.to_string();
+                if derives_from(cx, caller, chosen, a) {
+                    site_chosen.push(name.clone());
+                }
+                names.push((name, key(caller.ast, cx.text, a)));
+            }
+            if !site_chosen.is_empty() {
+                out.push(CallSite {
+                    caller: i,
+                    chosen: site_chosen,
+                    names,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// True when `body` calls a checked subtraction with `amount` as the subtrahend: an
+/// internal or library function of this file with two parameters whose body compares
+/// them (`SafeMath.sub`, `safeSub`), written `sub(x, amount)` or `x.sub(amount)`.
+fn checked_subtraction_of(cx: &FileContext<'_>, body: &Body<'_>, amount: &str) -> bool {
+    let (model, ast) = (cx.model(), body.ast);
+    let md = model.function(body.function).contract;
+    model.calls(body.function).iter().any(|site| {
+        let function = match site.kind {
+            semantics::CallKind::Internal { function, .. } => {
+                md.map_or(function, |md| model.dispatch(md, function))
+            }
+            semantics::CallKind::Library { function, .. } => function,
+            _ => return false,
+        };
+        let Some(g) = model.function_of_item(function) else {
+            return false;
+        };
+        let Some((_, args)) = site.expr.and_then(|c| ast.expr(c).as_call()) else {
+            return false;
+        };
+        let last = args.exprs().last().map(|&a| key(ast, cx.text, a));
+        if last.as_deref() != Some(amount) || model.function(g).item.file != cx.file {
+            return false;
+        }
+        let [p, q] = model.params(g)[..] else {
+            return false;
+        };
+        let names = [model.var(p).name.to_string(), model.var(q).name.to_string()];
+        let Some(gbody) = crate::analysis::access::def_of(ast, model, g)
+            .and_then(|d| crate::analysis::access::body_span(ast, d))
+        else {
+            return false;
+        };
+        crate::analysis::access::exprs_within(ast, gbody).any(|x| match &ast.expr(x).kind {
+            ExprKind::Binary { op, lhs, rhs }
+                if crate::analysis::value_flow::is_comparison(*op) =>
+            {
+                // `b <= a`, or `(z = a - b) <= a`: both parameters in the comparison.
+                let both = format!("{}<>{}", key(ast, cx.text, *lhs), key(ast, cx.text, *rhs));
+                mentions(&both, &names[0]) && mentions(&both, &names[1])
+            }
+            _ => false,
+        })
+    })
+}
+
+/// True when keys `x` and `y` are different entries of the same mapping or array
+/// (`balanceOf[from]` and `balanceOf[msg.sender]`).
+fn sibling_entry(x: &str, y: &str) -> bool {
+    match (x.split_once('['), y.split_once('[')) {
+        (Some((bx, _)), Some((by, _))) => bx == by && x != y,
+        _ => false,
+    }
+}
+
+/// True when the key `text` mentions the identifier `name`.
+fn mentions(text: &str, name: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .any(|w| w == name)
 }
 
 /// The source of an expression on one line, shortened for a message.
@@ -353,34 +513,16 @@ fn guarded(
     operation: Operation,
     modifier_checks: &std::cell::OnceCell<Vec<Comparison>>,
 ) -> bool {
-    let Operation {
-        e,
-        op,
-        a,
-        b,
-        amount,
-    } = operation;
+    let op = operation.op;
     let ast = body.ast;
     let text = cx.text;
-    let (ka, kb) = (key(ast, text, a), key(ast, text, b));
-    let kamount = key(ast, text, amount);
-    let ke = key(ast, text, e);
-    // The variable the result is stored in: `uint c = a + b;` or `c = a + b;`.
-    let mut holders = vec![ke.clone()];
-    if let Some(s) = body.stmt_of(e)
-        && let StmtKind::VarDecl { decls, value, .. } = &ast.stmt(s).kind
-        && value.map(|v| ast.skip_parens(v)) == Some(e)
-        && let [Some(d)] = decls.as_slice()
-        && let Some(name) = &d.name
-    {
-        holders.push(name.as_str().to_owned());
-    }
-    if let ExprKind::Assign {
-        op: Some(_), lhs, ..
-    } = &ast.expr(e).kind
-    {
-        holders.push(key(ast, text, *lhs));
-    }
+    let Keys {
+        ka,
+        kb,
+        kamount,
+        ke,
+        holders,
+    } = op_keys(cx, body, operation);
     // A check by a helper returning a bool that receives the operands
     // (`require(safeToSub(a, b))`, `if (!a.safeToAdd(b)) return false;`).
     if matches!(op, BinaryOp::Sub | BinaryOp::Add | BinaryOp::Mul)
@@ -411,6 +553,12 @@ fn guarded(
     {
         return true;
     }
+    // For `+`, the amount also taken from a balance by a checked subtraction in the same
+    // body (`balances[from] = safeSub(balances[from], v); balances[to] += v;`): it moves
+    // existing value, as when compared with the balance.
+    if op == BinaryOp::Add && checked_subtraction_of(cx, body, &kb) {
+        return true;
+    }
     // A comparison in a modifier of the function, with the modifier's parameters
     // replaced by the arguments written at its invocation (`when_owns(_from, _value)`
     // checking `accounts[_owner].balance >= _amount`).
@@ -427,6 +575,102 @@ fn guarded(
             return true;
         }
     }
+    comparisons_bound(
+        cx,
+        body,
+        op,
+        &Keys {
+            ka,
+            kb,
+            kamount,
+            ke,
+            holders,
+        },
+    )
+}
+
+/// The keys of `operation` in `body`.
+fn op_keys(cx: &FileContext<'_>, body: &Body<'_>, operation: Operation) -> Keys {
+    let Operation {
+        e, a, b, amount, ..
+    } = operation;
+    let ast = body.ast;
+    let text = cx.text;
+    let ke = key(ast, text, e);
+    // The variable the result is stored in: `uint c = a + b;` or `c = a + b;`.
+    let mut holders = vec![ke.clone()];
+    if let Some(s) = body.stmt_of(e)
+        && let StmtKind::VarDecl { decls, value, .. } = &ast.stmt(s).kind
+        && value.map(|v| ast.skip_parens(v)) == Some(e)
+        && let [Some(d)] = decls.as_slice()
+        && let Some(name) = &d.name
+    {
+        holders.push(name.as_str().to_owned());
+    }
+    if let ExprKind::Assign {
+        op: Some(_), lhs, ..
+    } = &ast.expr(e).kind
+    {
+        holders.push(key(ast, text, *lhs));
+    }
+    Keys {
+        ka: key(ast, text, a),
+        kb: key(ast, text, b),
+        kamount: key(ast, text, amount),
+        ke,
+        holders,
+    }
+}
+
+/// The keys of an operation `a op b` (`e`) whose caller-chosen operand is `amount`,
+/// and of the places holding its result.
+struct Keys {
+    ka: String,
+    kb: String,
+    kamount: String,
+    ke: String,
+    holders: Vec<String>,
+}
+
+impl Keys {
+    /// The same keys with the parameters of an internal function replaced by the
+    /// arguments a caller passes (`names`: parameter, argument key).
+    fn substituted(&self, names: &[(String, String)]) -> Keys {
+        Keys {
+            ka: substitute(&self.ka, names),
+            kb: substitute(&self.kb, names),
+            kamount: substitute(&self.kamount, names),
+            ke: substitute(&self.ke, names),
+            holders: self.holders.iter().map(|h| substitute(h, names)).collect(),
+        }
+    }
+}
+
+/// True when a comparison of `body` bounds the operation described by `keys`.
+fn comparisons_bound(cx: &FileContext<'_>, body: &Body<'_>, op: BinaryOp, keys: &Keys) -> bool {
+    let Keys {
+        ka,
+        kb,
+        kamount,
+        ke,
+        holders,
+    } = keys;
+    let ast = body.ast;
+    let text = cx.text;
+    // The amount checked against another entry of the map it is taken from
+    // (`require(balanceOf[from] >= v)` before `balanceOf[msg.sender] -= v`): the wrong
+    // account was checked, and the amount's other comparisons (an allowance) do not
+    // bound this subtraction.
+    let wrong_account = op == BinaryOp::Sub
+        && body.exprs.iter().any(|&c| match &ast.expr(c).kind {
+            ExprKind::Binary { op: cop, lhs, rhs }
+                if crate::analysis::value_flow::is_comparison(*cop) =>
+            {
+                let (kl, kr) = (key(ast, text, *lhs), key(ast, text, *rhs));
+                (&kl == kb && sibling_entry(&kr, ka)) || (&kr == kb && sibling_entry(&kl, ka))
+            }
+            _ => false,
+        });
     // Every comparison counts: in a condition, or kept in a flag
     // (`bool ok = balance >= amount; if (ok) ...`).
     for &c in &body.exprs {
@@ -454,13 +698,13 @@ fn guarded(
                 continue;
             }
             // The caller's operand required to equal another value (a stored amount).
-            if *cop == BinaryOp::Eq && asserted && this == &kamount {
+            if *cop == BinaryOp::Eq && asserted && this == kamount {
                 return true;
             }
             // The caller's operand bounded from above by a constant.
             let this_smaller = (i == 0) == smaller_is_lhs;
             if ordering
-                && this == &kamount
+                && this == kamount
                 && is_constant(cx, body, other_id)
                 && (this_smaller || !asserted)
             {
@@ -469,21 +713,24 @@ fn guarded(
             match op {
                 // The amount was compared with something (a balance it is taken from):
                 // it moves existing value, which cannot exceed the supply.
-                BinaryOp::Sub | BinaryOp::Add if ordering && this == &kb => {
+                // (Not when the wrong account was checked: see `wrong_account`.)
+                BinaryOp::Sub | BinaryOp::Add
+                    if ordering && this == kb && (other == ka || !wrong_account) =>
+                {
                     return true;
                 }
-                BinaryOp::Sub if ordering && this == &ka && other == &kb => {
+                BinaryOp::Sub if ordering && this == ka && other == kb => {
                     return true;
                 }
                 BinaryOp::Add
-                    if ordering && holders.contains(this) && (other == &ka || other == &kb) =>
+                    if ordering && holders.contains(this) && (other == ka || other == kb) =>
                 {
                     return true;
                 }
                 BinaryOp::Add
                     if ordering
-                        && is_same_sum(cx, body, this, &ka, &kb)
-                        && (other == &ka || other == &kb) =>
+                        && is_same_sum(cx, body, this, ka, kb)
+                        && (other == ka || other == kb) =>
                 {
                     return true;
                 }
@@ -497,7 +744,7 @@ fn guarded(
                     {
                         let kd = key(ast, text, *den);
                         let kn = key(ast, text, *num);
-                        if (kd == ka || kd == kb) && (holders.contains(&kn) || kn == ke) {
+                        if (&kd == ka || &kd == kb) && (holders.contains(&kn) || &kn == ke) {
                             return true;
                         }
                     }
