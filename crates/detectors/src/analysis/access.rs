@@ -210,6 +210,14 @@ pub(crate) fn privileged_state(
             continue;
         }
         out.extend(sender_compared_vars(model, ast, file, Span::new(lo, hi)));
+        // A check held in a local first (`bool ok = msg.sender == owner; require(ok);`).
+        for x in exprs_within(ast, Span::new(lo, hi)) {
+            if let Some(Declaration::Local(l)) = model.declaration(file, x)
+                && let Some(init) = local_initializer(model, ast, l)
+            {
+                out.extend(sender_compared_vars(model, ast, file, ast.expr(init).span));
+            }
+        }
         for c in model.calls(gf) {
             if !inside(c.span) || c.kind.is_external() {
                 continue;

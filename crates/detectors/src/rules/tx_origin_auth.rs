@@ -66,7 +66,12 @@ impl Detector for TxOriginAuth {
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let ast = cx.parse.ast();
-        let mut walker = Walker { ast, file: cx, out };
+        let mut walker = Walker {
+            ast,
+            file: cx,
+            out,
+            following: std::cell::Cell::new(0),
+        };
         walker.visit_source_unit(ast);
     }
 }
@@ -75,6 +80,8 @@ struct Walker<'a, 'c> {
     ast: &'a Ast,
     file: &'c FileContext<'c>,
     out: &'c mut Vec<Finding>,
+    /// How many bool locals deep the current search has followed (bounded).
+    following: std::cell::Cell<u32>,
 }
 
 impl<'a> Walker<'a, '_> {
@@ -164,6 +171,19 @@ impl<'a> Walker<'a, '_> {
             }
             ExprKind::Paren(operand) => {
                 self.collect_auth_uses(*operand, holds, uses);
+            }
+            // `bool ok = tx.origin == owner; require(ok);`: the local's initializer.
+            ExprKind::Ident(_) if self.following.get() < 2 => {
+                let model = self.file.model();
+                if let Some(semantics::Declaration::Local(l)) =
+                    model.declaration(self.file.file, id)
+                    && let Some(init) =
+                        crate::analysis::access::local_initializer(model, self.ast, l)
+                {
+                    self.following.set(self.following.get() + 1);
+                    self.collect_auth_uses(init, holds, uses);
+                    self.following.set(self.following.get() - 1);
+                }
             }
             ExprKind::Call { callee, args } => {
                 // `hasRole(ROLE, tx.origin)`, `isOwner(tx.origin)`: a permission query.
