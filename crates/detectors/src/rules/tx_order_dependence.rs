@@ -18,7 +18,7 @@ declare_detector! {
     ///   commitment kept per sender (`commitments[msg.sender]`) is commit-reveal and
     ///   is not reported.
     /// - **a reward or price that can change under a pending transaction**: ether sent
-    ///   whose amount is a plain state variable that an owner-only function sets from
+    ///   whose amount is a plain state variable (or a local holding it) that an owner-only function sets from
     ///   `msg.value` or its arguments (`reward = msg.value;` then
     ///   `msg.sender.transfer(reward);`): the owner's transaction and a claim race.
     ///   Each transfer of that amount is reported.
@@ -104,7 +104,20 @@ fn answer_races(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>) 
             continue;
         }
         let ast = body.ast;
+        // Each condition, and the initializer of a bool local it tests
+        // (`bool ok = hash == keccak256(s); require(ok);`).
+        let mut roots: Vec<ExprId> = Vec::new();
         for &c in &body.conditions {
+            roots.push(c);
+            for y in subexprs(ast, c) {
+                if let Some(Declaration::Local(l)) = model.declaration(cx.file, y)
+                    && let Some(init) = crate::analysis::access::local_initializer(model, ast, l)
+                {
+                    roots.push(init);
+                }
+            }
+        }
+        for c in roots {
             for x in subexprs(ast, c) {
                 let ExprKind::Binary {
                     op: BinaryOp::Eq,
@@ -170,8 +183,17 @@ fn settable_amounts(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Findin
     if settable.is_empty() {
         return;
     }
+    // The state variable sent: directly, or through a local holding it (`uint r = reward;`).
     let state_of = |e: ExprId| match model.declaration(cx.file, cx.ast().skip_parens(e)) {
         Some(Declaration::StateVar(r)) => Some(r),
+        Some(Declaration::Local(l)) => {
+            crate::analysis::access::local_initializer(model, cx.ast(), l).and_then(|init| {
+                match model.declaration(cx.file, cx.ast().skip_parens(init)) {
+                    Some(Declaration::StateVar(r)) => Some(r),
+                    _ => None,
+                }
+            })
+        }
         _ => None,
     };
     for body in all {
