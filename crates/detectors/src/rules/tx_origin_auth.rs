@@ -204,8 +204,15 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
+    /// `tx.origin`, or a local declared with it as its value (`address o = tx.origin;`).
     fn is_tx_origin(&self, id: ExprId) -> bool {
-        self.ast.is_member_of(id, "tx", "origin")
+        if self.ast.is_member_of(id, "tx", "origin") {
+            return true;
+        }
+        let model = self.file.model();
+        matches!(model.declaration(self.file.file, id), Some(semantics::Declaration::Local(l))
+            if crate::analysis::access::local_initializer(model, self.ast, l)
+                .is_some_and(|init| self.ast.is_member_of(self.ast.skip_parens(init), "tx", "origin")))
     }
 
     /// `msg.sender` (only-EOA checks, also through a local holding it) and
