@@ -131,12 +131,26 @@ fn answer_races(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>) 
                     let s = ast.skip_parens(s);
                     is_hash_call(model, ast, cx.file, s) && caller_chosen(cx, s)
                 };
+                // The answer held by the contract: constants and state (whoever set it,
+                // possibly from an earlier call's arguments), not this call's parameters,
+                // locals, lookups or `msg` values.
                 let stored = |s: ExprId| {
                     let s = ast.skip_parens(s);
-                    !caller_chosen(cx, s)
-                        && subexprs(ast, s)
-                            .into_iter()
-                            .all(|y| !matches!(ast.expr(y).kind, ExprKind::Index { .. }))
+                    subexprs(ast, s).into_iter().all(|y| {
+                        !matches!(ast.expr(y).kind, ExprKind::Index { .. })
+                            && !matches!(
+                                model.declaration(cx.file, y),
+                                Some(Declaration::Param(_) | Declaration::Local(_))
+                            )
+                            && !matches!(
+                                crate::analysis::value_flow::builtin(model, cx.file, y),
+                                Some(
+                                    semantics::Builtin::MsgValue
+                                        | semantics::Builtin::MsgData
+                                        | semantics::Builtin::MsgSender
+                                )
+                            )
+                    })
                 };
                 if (hashed(*lhs) && stored(*rhs)) || (hashed(*rhs) && stored(*lhs)) {
                     let message = format!(
