@@ -77,7 +77,7 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
         // The comparisons of the function's modifiers, found once per body when needed.
         let modifier_checks = std::cell::OnceCell::new();
         for &e in &body.exprs {
-            let Some((op, a, b, compound)) = operation(&body, e) else {
+            let Some((op, a, b, compound)) = operation(body, e) else {
                 continue;
             };
             if model.is_checked_arithmetic(cx.file, e) {
