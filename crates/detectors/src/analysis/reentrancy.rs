@@ -841,25 +841,7 @@ impl<'m, 'a> Analyzer<'m, 'a> {
         from: FunctionId,
         site: &CallSite,
     ) -> Option<FunctionId> {
-        let m = self.model;
-        let item = match site.kind {
-            CallKind::Internal {
-                function,
-                via_super: false,
-            } => m.dispatch(md, function),
-            CallKind::Internal {
-                function,
-                via_super: true,
-            } => {
-                let info = m.function(m.function_of_item(function)?);
-                let from_contract = m.function(from).contract?;
-                m.super_function(md, from_contract, &info.name, info.arity)
-                    .unwrap_or(function)
-            }
-            CallKind::Library { function, .. } => function,
-            _ => return None,
-        };
-        m.function_of_item(item)
+        internal_target(self.model, md, from, site)
     }
 
     fn function(&mut self, f: FunctionId, md: ContractId, out: &mut Vec<Report>) {
@@ -1432,4 +1414,32 @@ pub(crate) fn strip_conversions(m: &Model<'_>, file: FileId, ast: &Ast, mut e: E
         }
     }
     e
+}
+
+/// The function an internal or library call `site` (written in `from`) runs when the
+/// most-derived contract is `md`: dispatched, or the next base's for `super.f()`.
+pub(crate) fn internal_target(
+    m: &Model<'_>,
+    md: ContractId,
+    from: FunctionId,
+    site: &CallSite,
+) -> Option<FunctionId> {
+    let item = match site.kind {
+        CallKind::Internal {
+            function,
+            via_super: false,
+        } => m.dispatch(md, function),
+        CallKind::Internal {
+            function,
+            via_super: true,
+        } => {
+            let info = m.function(m.function_of_item(function)?);
+            let from_contract = m.function(from).contract?;
+            m.super_function(md, from_contract, &info.name, info.arity)
+                .unwrap_or(function)
+        }
+        CallKind::Library { function, .. } => function,
+        _ => return None,
+    };
+    m.function_of_item(item)
 }

@@ -510,24 +510,7 @@ fn internal_target(
     call: ExprId,
 ) -> Option<FunctionId> {
     let site = m.calls(holder).iter().find(|c| c.expr == Some(call))?;
-    let item = match site.kind {
-        CallKind::Internal {
-            function,
-            via_super: false,
-        } => m.dispatch(md, function),
-        CallKind::Internal {
-            function,
-            via_super: true,
-        } => {
-            let info = m.function(m.function_of_item(function)?);
-            let from = m.function(holder).contract?;
-            m.super_function(md, from, &info.name, info.arity)
-                .unwrap_or(function)
-        }
-        CallKind::Library { function, .. } => function,
-        _ => return None,
-    };
-    m.function_of_item(item)
+    crate::analysis::reentrancy::internal_target(m, md, holder, site)
 }
 
 /// The hook the call `call` (written in `holder`, in `file`) makes, if it is a token
