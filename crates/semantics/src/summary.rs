@@ -407,7 +407,14 @@ impl Model<'_> {
         bound: &Bound,
     ) -> Option<Bound> {
         let file = self.function(f).item.file;
-        let (mut senders, mut checks) = (Vec::new(), Vec::new());
+        // In order, each local seeing those before it (`address who = msg.sender;
+        // bool ok = admins[who]; require(ok);`).
+        let mut grown = Bound {
+            senders: bound.senders.clone(),
+            privileged: bound.privileged.clone(),
+            checks: bound.checks.clone(),
+        };
+        let mut found = false;
         for &s in self.body_stmts(f) {
             if let StmtKind::VarDecl {
                 decls,
@@ -418,25 +425,18 @@ impl Model<'_> {
                 && let Some(name) = &d.name
                 && let Some(var) = self.var_declared_at(file, name.span)
             {
-                if self.is_sender_expr(md, f, *v, depth, bound) {
-                    senders.push(var);
+                if self.is_sender_expr(md, f, *v, depth, &grown) {
+                    grown.senders.push(var);
+                    found = true;
                 } else if *self.type_of(file, *v) == Type::BOOL
-                    && self.is_sender_condition(md, f, *v, true, depth, bound)
+                    && self.is_sender_condition(md, f, *v, true, depth, &grown)
                 {
-                    checks.push(var);
+                    grown.checks.push(var);
+                    found = true;
                 }
             }
         }
-        if senders.is_empty() && checks.is_empty() {
-            return None;
-        }
-        senders.extend(bound.senders.iter().copied());
-        checks.extend(bound.checks.iter().copied());
-        Some(Bound {
-            senders,
-            privileged: bound.privileged.clone(),
-            checks,
-        })
+        found.then_some(grown)
     }
 
     /// True when the statement always reverts: `revert ...`, `throw`, `revert(...)`,

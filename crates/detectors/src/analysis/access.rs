@@ -204,20 +204,15 @@ pub(crate) fn privileged_state(
         }
     }
     for (gf, lo, hi) in guards {
-        let inside = |s: Span| s.lo >= lo && s.hi <= hi;
         // Guards in other files: their expressions are not in this AST.
         if model.function(gf).item.file != file {
             continue;
         }
-        out.extend(sender_compared_vars(model, ast, file, Span::new(lo, hi)));
-        // A check held in a local first (`bool ok = msg.sender == owner; require(ok);`).
-        for x in exprs_within(ast, Span::new(lo, hi)) {
-            if let Some(Declaration::Local(l)) = model.declaration(file, x)
-                && let Some(init) = local_initializer(model, ast, l)
-            {
-                out.extend(sender_compared_vars(model, ast, file, ast.expr(init).span));
-            }
+        let spans = condition_spans(model, ast, file, Span::new(lo, hi));
+        for &s in &spans {
+            out.extend(sender_compared_vars(model, ast, file, s));
         }
+        let inside = |s: Span| spans.iter().any(|g| s.lo >= g.lo && s.hi <= g.hi);
         for c in model.calls(gf) {
             if !inside(c.span) || c.kind.is_external() {
                 continue;
@@ -252,6 +247,21 @@ pub(crate) fn privileged_state(
         }
     }
     out
+}
+
+/// The span of a condition and those of the initializers of the `bool` locals it
+/// tests: a check held in a local first (`bool ok = msg.sender == owner; require(ok);`).
+fn condition_spans(model: &Model<'_>, ast: &Ast, file: syntax::FileId, cond: Span) -> Vec<Span> {
+    let mut spans = vec![cond];
+    for x in exprs_within(ast, cond) {
+        if let Some(Declaration::Local(l)) = model.declaration(file, x)
+            && *model.type_of(file, x) == semantics::Type::BOOL
+            && let Some(init) = local_initializer(model, ast, l)
+        {
+            spans.push(ast.expr(init).span);
+        }
+    }
+    spans
 }
 
 fn callee_is(
@@ -301,8 +311,26 @@ pub(crate) fn root_state_var(
 
 /// True when `e` is `msg.sender` (possibly converted: `address(msg.sender)`).
 pub(crate) fn is_msg_sender(model: &Model<'_>, ast: &Ast, file: syntax::FileId, e: ExprId) -> bool {
+    is_msg_sender_within(model, ast, file, e, 2)
+}
+
+/// [`is_msg_sender`], following locals declared from the sender (`address who =
+/// msg.sender;`) `depth` deep.
+fn is_msg_sender_within(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    e: ExprId,
+    depth: u32,
+) -> bool {
     let e = ast.skip_parens(e);
     match &ast.expr(e).kind {
+        ExprKind::Ident(_) => {
+            depth > 0
+                && matches!(model.declaration(file, e), Some(Declaration::Local(l))
+                    if local_initializer(model, ast, l)
+                        .is_some_and(|init| is_msg_sender_within(model, ast, file, init, depth - 1)))
+        }
         ExprKind::Member { .. } => matches!(
             model.declaration(file, e),
             Some(Declaration::Builtin(semantics::Builtin::MsgSender))
@@ -321,7 +349,7 @@ pub(crate) fn is_msg_sender(model: &Model<'_>, ast: &Ast, file: syntax::FileId, 
                 && args
                     .exprs()
                     .first()
-                    .is_some_and(|&a| is_msg_sender(model, ast, file, a))
+                    .is_some_and(|&a| is_msg_sender_within(model, ast, file, a, depth))
         }
         _ => false,
     }
@@ -449,6 +477,39 @@ impl CallerChoice<'_, '_> {
             }
             _ => false,
         }
+    }
+
+    /// True when `e` is the caller's address on every path: `msg.sender`, a local only
+    /// ever holding it (`address who = msg.sender;`), or a parameter of an internal
+    /// function every call of `reach` passes it to (`_setOwner(msg.sender)`).
+    pub(crate) fn is_caller(&self, e: ExprId, depth: u32) -> bool {
+        let e = self.ast.skip_parens(e);
+        if is_msg_sender(self.model, self.ast, self.file, e) {
+            return true;
+        }
+        if depth == 0 {
+            return false;
+        }
+        let values = match self.model.declaration(self.file, e) {
+            Some(Declaration::Param(v)) => {
+                let Some(f) = self.model.var(v).function else {
+                    return false;
+                };
+                let Some(index) = self.model.params(f).iter().position(|&p| p == v) else {
+                    return false;
+                };
+                if f == self.entry {
+                    return false;
+                }
+                self.args_to(f, index)
+            }
+            Some(Declaration::Local(v)) => match self.model.var(v).function {
+                Some(f) => self.assigned_values(f, v),
+                None => return false,
+            },
+            _ => return false,
+        };
+        !values.is_empty() && values.into_iter().all(|a| self.is_caller(a, depth - 1))
     }
 
     /// The arguments at `index` of the internal calls of `f` made in `reach`.
@@ -580,13 +641,7 @@ pub(crate) fn is_sender_check(
             op: BinaryOp::Ne,
             lhs,
             rhs,
-        } if holds
-            && ast
-                .expr(ast.skip_parens(*rhs))
-                .as_literal()
-                .and_then(|l| l.number_value())
-                == Some(0) =>
-        {
+        } if holds && is_zero_like(ast, *rhs) => {
             model.type_of(file, ast.skip_parens(*lhs)).is_address()
                 && matches!(&ast.expr(ast.skip_parens(*lhs)).kind, ExprKind::Index { base, index: Some(i) }
                 if is_msg_sender(model, ast, file, *i) && root_state_var(model, ast, file, *base).is_some())
@@ -750,6 +805,15 @@ pub(crate) fn checked_state(
         }
         if is_sender_check(model, ast, file, c, holds) {
             out.extend(sender_compared_vars(model, ast, file, ast.expr(c).span));
+            // A check held in a local first (`bool ok = owners[msg.sender] != 0;
+            // require(ok);`).
+            for x in exprs_within(ast, ast.expr(c).span) {
+                if let Some(Declaration::Local(l)) = model.declaration(file, x)
+                    && let Some(init) = local_initializer(model, ast, l)
+                {
+                    out.extend(sender_compared_vars(model, ast, file, ast.expr(init).span));
+                }
+            }
         }
     }
     out
@@ -809,21 +873,46 @@ fn sender_compared_vars(
     out
 }
 
-/// True when `f` only proceeds for a caller who pays: a comparison requiring `msg.value`
-/// to reach a non-zero amount (`require(msg.value >= price)`, `msg.value == fee`).
+/// True when `f` only proceeds for a caller who pays or holds a stake: a comparison
+/// requiring `msg.value` (or a local computed from it) or the caller's own entry of a
+/// state mapping to reach a non-zero amount (`require(msg.value >= price)`,
+/// `msg.value == fee`, `require(balanceOf[msg.sender] == totalSupply)`).
 /// Becoming the owner, the leader or the last depositor by paying is then the
 /// contract's design (a sale, a game), not a takeover.
 pub(crate) fn requires_payment(model: &Model<'_>, ast: &Ast, f: FunctionId) -> bool {
+    // The entry and the functions it reaches (a fallback calling `bid()`).
+    open_reach(model, f)
+        .into_iter()
+        .filter(|&g| model.function(g).item.file == model.function(f).item.file)
+        .any(|g| requires_payment_in(model, ast, g))
+}
+
+fn requires_payment_in(model: &Model<'_>, ast: &Ast, f: FunctionId) -> bool {
     use syntax::ast::BinaryOp;
     let file = model.function(f).item.file;
     let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
         return false;
     };
-    let value = |e: ExprId| {
+    let is_value = |e: ExprId| {
         matches!(
             model.declaration(file, ast.skip_parens(e)),
             Some(Declaration::Builtin(semantics::Builtin::MsgValue))
         )
+    };
+    // `msg.value`, a local computed from it (`uint bid = msg.value.sub(fee);`), or
+    // the caller's own holding (`balanceOf[msg.sender] == totalSupply`): a stake.
+    let value = |e: ExprId| {
+        let e = ast.skip_parens(e);
+        if is_value(e) {
+            return true;
+        }
+        if let Some(Declaration::Local(l)) = model.declaration(file, e)
+            && let Some(init) = local_initializer(model, ast, l)
+        {
+            return exprs_within(ast, ast.expr(init).span).any(is_value);
+        }
+        matches!(&ast.expr(e).kind, ExprKind::Index { base, index: Some(i) }
+            if is_msg_sender(model, ast, file, *i) && root_state_var(model, ast, file, *base).is_some())
     };
     let zero = |e: ExprId| is_zero_like(ast, e);
     exprs_within(ast, body).any(|c| {
@@ -958,6 +1047,7 @@ pub(crate) fn privileged_writes(
                 .unwrap_or_default()
         });
     }
+    let mut admin_gated: Option<BTreeSet<ItemRef>> = None;
     let mut out = Vec::new();
     for (entry, reach) in &entries {
         let choice = CallerChoice {
@@ -993,14 +1083,22 @@ pub(crate) fn privileged_writes(
                 }
                 let keys = index_keys(ast, place);
                 let self_key = keys.iter().any(|&k| is_msg_sender(model, ast, file, k));
-                let self_value = value.is_some_and(|v| is_msg_sender(model, ast, file, v));
+                let self_value = value.is_some_and(|v| choice.is_caller(v, 3));
                 let zero_value = value.is_some_and(|v| is_zero_like(ast, v));
-                // Revoking (`= 0`, `= false`) and the caller's own entry
-                // (`members[msg.sender] = true`) are not takeovers.
-                if zero_value || self_key {
+                // Revoking (`= 0`, `= false`) is not a takeover, and nor is the caller's
+                // own entry (`members[msg.sender] = true`) unless the set it joins
+                // admits its members to an administrative action.
+                let enrols = self_key
+                    && keys.len() == 1
+                    && !is_dormant
+                    && value.is_some_and(|v| is_true_like(ast, v))
+                    && admin_gated
+                        .get_or_insert_with(|| admin_gating_vars(model, ast, file))
+                        .contains(&var);
+                if zero_value || (self_key && !enrols) {
                     continue;
                 }
-                let kind = if self_value && keys.is_empty() {
+                let kind = if (self_value && keys.is_empty()) || enrols {
                     GrantKind::SelfGrant
                 } else if (keys.is_empty() && value.is_some_and(|v| choice.any_leaf(v, 3)))
                     || keys.iter().any(|&k| choice.any_leaf(k, 3))
@@ -1053,6 +1151,75 @@ fn deployer_recorded(
         }
     }
     out
+}
+
+/// The state variables whose check of the caller (`require(managers[msg.sender])`)
+/// admits to an administrative action: a function of `file` guarded by such a check
+/// that sets contract-wide state (not the caller's own entry) from its arguments
+/// (`rate = r`), or sends ether in an amount its caller chooses or the whole balance.
+/// A register that admits its members to play or to withdraw their own funds is not
+/// one.
+fn admin_gating_vars(model: &Model<'_>, ast: &Ast, file: syntax::FileId) -> BTreeSet<ItemRef> {
+    let mut out = BTreeSet::new();
+    for (f, info) in model.functions() {
+        if info.item.file != file || info.kind == FunctionKind::Modifier {
+            continue;
+        }
+        let Some(g) = model.guard(f) else { continue };
+        if model.function(g.function).item.file != file {
+            continue;
+        }
+        let gating: BTreeSet<ItemRef> = condition_spans(model, ast, file, g.span)
+            .into_iter()
+            .flat_map(|s| sender_compared_vars(model, ast, file, s))
+            .collect();
+        if gating.is_empty() || gating.iter().all(|v| out.contains(v)) {
+            continue;
+        }
+        let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
+            continue;
+        };
+        let from_args = |e: ExprId| {
+            exprs_within(ast, ast.expr(e).span).any(|y| {
+                matches!(model.declaration(file, y),
+                    Some(Declaration::Param(p)) if model.var(p).function == Some(f))
+            })
+        };
+        let sets_config = exprs_within(ast, body).any(|x| match &ast.expr(x).kind {
+            ExprKind::Assign { lhs, rhs, .. } => {
+                root_state_var(model, ast, file, *lhs).is_some()
+                    && !index_keys(ast, *lhs)
+                        .iter()
+                        .any(|&k| is_msg_sender(model, ast, file, k))
+                    && from_args(*rhs)
+            }
+            _ => false,
+        });
+        let pays_out = model.calls(f).iter().any(|c| match c.kind {
+            semantics::CallKind::LowLevel {
+                value: Some(v), ..
+            }
+            | semantics::CallKind::HighLevel {
+                value: Some(v), ..
+            } => {
+                from_args(v)
+                    || exprs_within(ast, ast.expr(v).span)
+                        .any(|y| matches!(&ast.expr(y).kind, ExprKind::Member { base, .. } if is_this(model, ast, file, *base)))
+            }
+            _ => false,
+        });
+        if sets_config || pays_out {
+            out.extend(gating);
+        }
+    }
+    out
+}
+
+/// `true` or a non-zero number: a membership being granted.
+fn is_true_like(ast: &Ast, e: ExprId) -> bool {
+    ast.expr(ast.skip_parens(e)).as_literal().is_some_and(|l| {
+        matches!(l, syntax::ast::Literal::Bool(true)) || l.number_value().is_some_and(|n| n != 0)
+    })
 }
 
 /// The index expressions along an assigned place: `k` and `j` in `m[k].f[j]`.

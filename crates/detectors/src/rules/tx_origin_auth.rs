@@ -71,6 +71,7 @@ impl Detector for TxOriginAuth {
             file: cx,
             out,
             following: std::cell::Cell::new(0),
+            reported: std::collections::HashSet::new(),
         };
         walker.visit_source_unit(ast);
     }
@@ -82,6 +83,8 @@ struct Walker<'a, 'c> {
     out: &'c mut Vec<Finding>,
     /// How many bool locals deep the current search has followed (bounded).
     following: std::cell::Cell<u32>,
+    /// The comparisons already reported.
+    reported: std::collections::HashSet<ExprId>,
 }
 
 impl<'a> Walker<'a, '_> {
@@ -90,6 +93,10 @@ impl<'a> Walker<'a, '_> {
         let mut uses = Vec::new();
         self.collect_auth_uses(cond, holds, &mut uses);
         for (at, other) in uses {
+            // A helper's comparison reached from several checks is reported once.
+            if !self.reported.insert(at) {
+                continue;
+            }
             let message = match other {
                 Some(other) => {
                     let text = self.ast.expr(other).span.text(self.file.text);
@@ -194,6 +201,16 @@ impl<'a> Walker<'a, '_> {
                 if asks_about_origin && !self.is_conversion(*callee) && !self.changes_state(*callee)
                 {
                     uses.push((id, None));
+                } else if self.following.get() < 2
+                    && let Some(returned) = self.returned_values(*callee)
+                {
+                    // `require(_isManager())` where `_isManager` returns
+                    // `tx.origin == manager`: the comparison in the helper is reported.
+                    self.following.set(self.following.get() + 1);
+                    for r in returned {
+                        self.collect_auth_uses(r, holds, uses);
+                    }
+                    self.following.set(self.following.get() - 1);
                 } else {
                     for a in args.exprs() {
                         self.collect_auth_uses(a, None, uses);
@@ -202,6 +219,36 @@ impl<'a> Walker<'a, '_> {
             }
             _ => {}
         }
+    }
+
+    /// The values a read-only function of this file returns (`return tx.origin == a;`),
+    /// when `callee` names one that takes no arguments from the call: a check the
+    /// caller delegates to a helper.
+    fn returned_values(&self, callee: ExprId) -> Option<Vec<ExprId>> {
+        let model = self.file.model();
+        let Some(semantics::Declaration::Function(item)) =
+            model.declaration(self.file.file, self.ast.skip_parens(callee))
+        else {
+            return None;
+        };
+        if item.file != self.file.file {
+            return None;
+        }
+        let def = self.ast.item(item.item).as_function()?;
+        if !def.is_read_only() {
+            return None;
+        }
+        let body = self.ast.stmt(def.body?).span;
+        let returned: Vec<ExprId> = self
+            .ast
+            .stmts()
+            .filter(|(_, s)| s.span.lo >= body.lo && s.span.hi <= body.hi)
+            .filter_map(|(_, s)| match &s.kind {
+                StmtKind::Return { value: Some(v), .. } => Some(*v),
+                _ => None,
+            })
+            .collect();
+        (!returned.is_empty()).then_some(returned)
     }
 
     /// `tx.origin`, or a local declared with it as its value (`address o = tx.origin;`).

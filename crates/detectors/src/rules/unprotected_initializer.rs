@@ -16,14 +16,26 @@ declare_detector! {
     /// checks `admins[msg.sender]`. This is the shape of a lost constructor (a renamed
     /// contract, an `init` function meant to run once at deployment) and of an
     /// initializer left open. Privilege is recognised by how the state is used in
-    /// checks, not by its name.
+    /// checks (also a check held in a `bool` local, or in a helper such as
+    /// `isOwner(msg.sender)`), not by its name. The caller is recognised through
+    /// locals (`address who = msg.sender; operator = who;`) and through internal
+    /// functions it is passed to (`_setOwner(msg.sender)` writing `owner = o`).
+    ///
+    /// The caller's own entry in a set (`managers[msg.sender] = true`) is reported
+    /// when the set admits its members to an administrative action: a function
+    /// guarded by `managers[msg.sender]` that sets contract-wide state from its
+    /// arguments or pays out ether in an amount its caller chooses (or the whole
+    /// balance). Open registers that admit members to play or to withdraw their own
+    /// funds are the design and are not reported.
     ///
     /// A function that can run only once (a modifier reverting once the state it
     /// sets is written) is reported with low severity: whoever calls it first,
     /// possibly a front-runner, takes the privilege, which on real code is mostly the
     /// deployer's own set-up transaction. A function that proceeds only for
-    /// a caller who pays (`require(msg.value >= price)`) is reported at low severity:
-    /// buying the position (a sale, the last depositor of a game) is usually the design.
+    /// a caller who pays (`require(msg.value >= price)`, also through a local computed
+    /// from `msg.value`) or holds a stake (`require(balanceOf[msg.sender] ==
+    /// totalSupply)`) is reported at low severity: buying or earning the position (a
+    /// sale, an auction, the last depositor of a game) is usually the design.
     ///
     /// State compared with the caller only in a modifier that no function invokes
     /// (a forgotten `onlyOwner`) gates nothing today: such writes are reported at low

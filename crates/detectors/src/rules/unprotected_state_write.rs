@@ -15,13 +15,15 @@ declare_detector! {
     /// contract's guards compare `msg.sender` with (`owner`, an owners or admins
     /// mapping). For example `changeOwner(address o) public { owner = o; }` next to an
     /// `onlyOwner` modifier reading `owner`, or `owners[_o] = msg.sender` where
-    /// `onlyOwner` checks `owners[msg.sender]`. Privilege is recognised by how the
-    /// state is used in checks, not by its name. Functions where the caller records
-    /// only itself are `unprotected-initializer`'s.
+    /// `onlyOwner` checks `owners[msg.sender]` (or `owners[msg.sender] != address(0)`).
+    /// Privilege is recognised by how the state is used in checks (also through `bool`
+    /// locals and locals holding `msg.sender`), not by its name. Functions where the
+    /// caller records only itself (directly, through a local or an internal function it
+    /// is passed to) are `unprotected-initializer`'s.
     ///
     /// Reported at low severity when the function can run only once (a set-once
     /// initializer: a front-runner can at most block the deployment) or proceeds only for
-    /// a caller who pays (a sale or a game move).
+    /// a caller who pays or holds a stake (a sale, an auction, a game move).
     ///
     /// State compared with the caller only in a modifier that no function invokes
     /// (a forgotten `onlyOwner`) gates nothing today: such writes are reported at low
