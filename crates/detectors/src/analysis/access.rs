@@ -804,15 +804,8 @@ pub(crate) fn checked_state(
             continue;
         }
         if is_sender_check(model, ast, file, c, holds) {
-            out.extend(sender_compared_vars(model, ast, file, ast.expr(c).span));
-            // A check held in a local first (`bool ok = owners[msg.sender] != 0;
-            // require(ok);`).
-            for x in exprs_within(ast, ast.expr(c).span) {
-                if let Some(Declaration::Local(l)) = model.declaration(file, x)
-                    && let Some(init) = local_initializer(model, ast, l)
-                {
-                    out.extend(sender_compared_vars(model, ast, file, ast.expr(init).span));
-                }
+            for s in condition_spans(model, ast, file, ast.expr(c).span) {
+                out.extend(sender_compared_vars(model, ast, file, s));
             }
         }
     }
