@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
-use semantics::{Builtin, Declaration, FunctionId, Model};
-use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, FunctionDef, ItemId, StmtId, StmtKind};
+use semantics::{Builtin, CallKind, Declaration, FunctionId, Model, VarId};
+use syntax::ast::{
+    Ast, BinaryOp, CallArgs, ExprId, ExprKind, FunctionDef, ItemId, StmtId, StmtKind,
+};
 use syntax::visit::{self, VisitCx, Visitor};
 use syntax::{FileId, Span};
 
@@ -22,6 +24,8 @@ pub(crate) struct Anchor {
 /// One function or modifier body of the file.
 pub(crate) struct Body<'a> {
     pub ast: &'a Ast,
+    /// The file that declares the function.
+    pub file: FileId,
     pub function: FunctionId,
     pub item: ItemId,
     pub def: &'a FunctionDef,
@@ -36,40 +40,45 @@ pub(crate) struct Body<'a> {
 
 /// The bodies of the functions and modifiers declared in the file of `cx`.
 pub(crate) fn bodies<'a>(cx: &FileContext<'a>) -> Vec<Body<'a>> {
-    let ast = cx.ast();
-    let mut out = Vec::new();
-    for (fid, info) in cx.functions() {
-        let Some(def) = ast.item(info.item.item).as_function() else {
-            continue;
-        };
-        let Some(body) = def.body else { continue };
-        let mut c = Collector {
-            ast,
-            stack: Vec::new(),
-            depth: 0,
-            exprs: Vec::new(),
-            anchor: HashMap::new(),
-            conditions: Vec::new(),
-            asserted: Vec::new(),
-        };
-        let vcx = VisitCx {
-            ast,
-            contract: None,
-            function: Some(info.item.item),
-        };
-        c.visit_stmt(vcx, body);
-        out.push(Body {
-            ast,
-            function: fid,
-            item: info.item.item,
-            def,
-            exprs: c.exprs,
-            anchor: c.anchor,
-            conditions: c.conditions,
-            asserted: c.asserted,
-        });
-    }
-    out
+    let model = cx.model();
+    cx.functions()
+        .filter_map(|(fid, _)| body_of(model, fid))
+        .collect()
+}
+
+/// The body of function or modifier `f`, in the file that declares it (`None` without
+/// a body or a parsed file).
+pub(crate) fn body_of<'a>(model: &Model<'a>, f: FunctionId) -> Option<Body<'a>> {
+    let info = model.function(f);
+    let ast = model.file_ast(info.item.file)?;
+    let def = ast.item(info.item.item).as_function()?;
+    let body = def.body?;
+    let mut c = Collector {
+        ast,
+        stack: Vec::new(),
+        depth: 0,
+        exprs: Vec::new(),
+        anchor: HashMap::new(),
+        conditions: Vec::new(),
+        asserted: Vec::new(),
+    };
+    let vcx = VisitCx {
+        ast,
+        contract: None,
+        function: Some(info.item.item),
+    };
+    c.visit_stmt(vcx, body);
+    Some(Body {
+        ast,
+        file: info.item.file,
+        function: f,
+        item: info.item.item,
+        def,
+        exprs: c.exprs,
+        anchor: c.anchor,
+        conditions: c.conditions,
+        asserted: c.asserted,
+    })
 }
 
 struct Collector<'a> {
@@ -259,4 +268,167 @@ pub(crate) fn is_hash_call(model: &Model<'_>, ast: &Ast, file: FileId, e: ExprId
         ),
         _ => false,
     }
+}
+
+/// Upper bound on the chain of internal calls followed from a body.
+pub(crate) const CALL_DEPTH: u32 = 4;
+
+/// The internal or library function that the call expression `call` of `f` runs
+/// (dispatched for `f`'s contract), when the model resolves it.
+pub(crate) fn internal_callee(
+    model: &Model<'_>,
+    f: FunctionId,
+    call: ExprId,
+) -> Option<FunctionId> {
+    let site = model.calls(f).iter().find(|s| s.expr == Some(call))?;
+    match site.kind {
+        CallKind::Internal { .. } | CallKind::Library { .. } => {
+            crate::analysis::derived::callee_of(model, f, call)
+        }
+        _ => None,
+    }
+}
+
+/// The arguments of `call` (an expression of `ast`) bound to the parameters of `g`, in
+/// parameter order: named arguments by name, and the receiver of `x.f(a)` through
+/// `using L for T` to the first parameter.
+pub(crate) fn args_by_param(
+    model: &Model<'_>,
+    ast: &Ast,
+    call: ExprId,
+    g: FunctionId,
+) -> Vec<(VarId, ExprId)> {
+    let ExprKind::Call { callee, args } = &ast.expr(call).kind else {
+        return Vec::new();
+    };
+    let params = model.params(g);
+    let mut out = Vec::new();
+    match args {
+        CallArgs::Named(named) => {
+            for &p in params {
+                let name = &model.var(p).name;
+                if let Some(a) = named.iter().find(|a| a.name.as_str() == name.as_str()) {
+                    out.push((p, a.value));
+                }
+            }
+        }
+        CallArgs::Positional(list) => {
+            let mut values: Vec<ExprId> = Vec::new();
+            if params.len() == list.len() + 1
+                && let Some((base, _)) = ast.expr(ast.skip_parens(*callee)).as_member_access()
+            {
+                values.push(base);
+            }
+            values.extend(list.iter().copied());
+            out.extend(params.iter().copied().zip(values));
+        }
+    }
+    out
+}
+
+/// The values `return` statements of `body` give back (single values only).
+pub(crate) fn returned_values(body: &Body<'_>) -> Vec<ExprId> {
+    let ast = body.ast;
+    let mut out: Vec<ExprId> = Vec::new();
+    for a in body.anchor.values() {
+        if let StmtKind::Return { value: Some(v) } = &ast.stmt(a.stmt).kind
+            && !out.contains(v)
+        {
+            out.push(*v);
+        }
+    }
+    out.sort_unstable_by_key(|e| ast.expr(*e).span.lo);
+    out
+}
+
+/// A function reached from a body through a chain of internal calls.
+pub(crate) struct Reached<'a> {
+    pub body: Body<'a>,
+    /// The call written in the starting body that leads here.
+    pub via: ExprId,
+    /// Parameters of the function bound to what was passed for them: the file and
+    /// argument expression, followed back through the callers' own parameters.
+    pub frame: HashMap<VarId, (FileId, ExprId)>,
+}
+
+/// A call still to follow: written in `caller` (of `file`), whose parameters `outer`
+/// binds, leading to a callee at `depth`.
+struct Pending<'a> {
+    caller: FunctionId,
+    file: FileId,
+    ast: &'a Ast,
+    call: ExprId,
+    outer: HashMap<VarId, (FileId, ExprId)>,
+    depth: u32,
+}
+
+/// The internal and library functions reached from the body of `f`, per call written
+/// in it: each function once per starting call (no recursion), at most
+/// [`CALL_DEPTH`] calls deep, with the parameters bound to their arguments.
+pub(crate) fn reached_internal<'a>(model: &Model<'a>, f: FunctionId) -> Vec<Reached<'a>> {
+    let mut out = Vec::new();
+    let Some(start) = body_of(model, f) else {
+        return out;
+    };
+    let calls: Vec<ExprId> = start
+        .exprs
+        .iter()
+        .copied()
+        .filter(|&e| matches!(start.ast.expr(e).kind, ExprKind::Call { .. }))
+        .collect();
+    for via in calls {
+        let mut seen: Vec<FunctionId> = vec![f];
+        let mut work = vec![Pending {
+            caller: f,
+            file: start.file,
+            ast: start.ast,
+            call: via,
+            outer: HashMap::new(),
+            depth: 1,
+        }];
+        while let Some(Pending {
+            caller,
+            file,
+            ast,
+            call,
+            outer,
+            depth,
+        }) = work.pop()
+        {
+            let Some(g) = internal_callee(model, caller, call) else {
+                continue;
+            };
+            if seen.contains(&g) {
+                continue;
+            }
+            seen.push(g);
+            let Some(body) = body_of(model, g) else {
+                continue;
+            };
+            let mut frame = HashMap::new();
+            for (p, a) in args_by_param(model, ast, call, g) {
+                let bound = match model.declaration(file, ast.skip_parens(a)) {
+                    Some(Declaration::Param(q)) => outer.get(&q).copied(),
+                    _ => None,
+                };
+                frame.insert(p, bound.unwrap_or((file, a)));
+            }
+            if depth < CALL_DEPTH {
+                for &e in &body.exprs {
+                    if matches!(body.ast.expr(e).kind, ExprKind::Call { .. }) {
+                        work.push(Pending {
+                            caller: g,
+                            file: body.file,
+                            ast: body.ast,
+                            call: e,
+                            outer: frame.clone(),
+                            depth: depth + 1,
+                        });
+                    }
+                }
+            }
+            out.push(Reached { body, via, frame });
+        }
+    }
+    out
 }

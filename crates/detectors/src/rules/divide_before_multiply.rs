@@ -1,6 +1,10 @@
-use syntax::ast::{BinaryOp, ExprId, ExprKind, StmtKind};
+use semantics::{Declaration, Model, VarId};
+use syntax::FileId;
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtKind};
 
-use crate::analysis::value_flow::{Body, bodies, key};
+use crate::analysis::value_flow::{
+    Body, CALL_DEPTH, args_by_param, bodies, body_of, internal_callee, key, returned_values,
+};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -8,10 +12,13 @@ use crate::meta::{Confidence, DetectorMeta, Severity};
 
 declare_detector! {
     /// ## What it detects
-    /// A multiplication of the result of an integer division: `(a / b) * c`, directly
-    /// or through a local variable (`uint q = a / b; ... q * c`), also as `q *= c`.
-    /// Rounding to a multiple on purpose, `(a / b) * b`, and changes of unit between two
-    /// literal scales (`n / 4 * 3`) are not reported.
+    /// A multiplication of the result of an integer division: `(a / b) * c`, directly,
+    /// through a local variable (`uint q = a / b; ... q * c`), also as `q *= c`, or
+    /// through an internal or library helper that returns the quotient
+    /// (`_perUnit() * units` with `return pool / units;` inside, `a.div(b) * c`).
+    /// Rounding to a multiple on purpose, `(a / b) * b` (also with `b` passed to the
+    /// helper), changes of unit between two literal scales (`n / 4 * 3`) and fields
+    /// cut out of a packed value (`(x % M) / D`) are not reported.
     ///
     /// ## Why it matters
     /// Integer division rounds down; multiplying afterwards multiplies the rounding
@@ -70,40 +77,146 @@ impl Detector for DivideBeforeMultiply {
                     _ => continue,
                 };
                 for (side, other) in [(lhs, rhs), (rhs, lhs)] {
-                    let Some(div) = division_of(&body, side) else {
+                    let Some(q) = quotient_of(cx.model(), &body, side, 0) else {
                         continue;
                     };
-                    let ExprKind::Binary { rhs: divisor, .. } = &ast.expr(div).kind else {
+                    let ExprKind::Binary {
+                        lhs: dividend,
+                        rhs: divisor,
+                        ..
+                    } = &q.ast.expr(q.div).kind
+                    else {
                         continue;
                     };
-                    if key(ast, cx.text, *divisor) == key(ast, cx.text, other) {
+                    // `(x % M) / D`: a field cut out of a packed value on purpose.
+                    if matches!(
+                        q.ast.expr(q.ast.skip_parens(*dividend)).kind,
+                        ExprKind::Binary {
+                            op: BinaryOp::Rem,
+                            ..
+                        }
+                    ) {
+                        continue;
+                    }
+                    if same_operand(cx, &q, *divisor, other) {
                         continue;
                     }
                     // `n / 4 * 3`: a change of unit between two fixed scales.
-                    let literal = |x: ExprId| is_literal(ast, x);
-                    if literal(*divisor) && literal(other) {
+                    if is_literal(q.ast, *divisor) && is_literal(ast, other) {
                         continue;
                     }
-                    let message = format!(
-                        "`{}` multiplies the result of `{}`: the rounding of the division is \
-                         multiplied too",
-                        cx.snippet(ast.expr(e).span),
-                        cx.snippet(ast.expr(div).span)
-                    );
+                    let division = match q.ast.expr(q.div).span.text(q.text(cx)) {
+                        "" => "a division",
+                        d => d,
+                    };
+                    let message = match q.helper {
+                        Some(call) => format!(
+                            "`{}` multiplies the result of `{}`, which returns `{}`: the rounding \
+                             of the division is multiplied too",
+                            cx.snippet(ast.expr(e).span),
+                            cx.snippet(ast.expr(call).span),
+                            division
+                        ),
+                        None => format!(
+                            "`{}` multiplies the result of `{}`: the rounding of the division is \
+                             multiplied too",
+                            cx.snippet(ast.expr(e).span),
+                            division
+                        ),
+                    };
                     let mut f = cx.finding(
                         &META,
                         Some(body.function),
                         body.report_span(cx.text, e),
                         message,
                     );
-                    if div != ast.skip_parens(side) {
-                        f = f.with_secondary(cx.file, ast.expr(div).span, "the division");
+                    if q.helper.is_some() || q.div != ast.skip_parens(side) {
+                        f = f.with_secondary(q.file, q.ast.expr(q.div).span, "the division");
                     }
                     out.push(f);
                     break;
                 }
             }
         }
+    }
+}
+
+/// A division whose quotient an operand carries.
+struct Quotient<'a> {
+    ast: &'a Ast,
+    file: FileId,
+    div: ExprId,
+    /// The outermost internal call returning it, when the division is in a helper.
+    helper: Option<ExprId>,
+    /// The helper's parameters bound to the caller's arguments (one call deep).
+    frame: Vec<(VarId, ExprId)>,
+}
+
+impl Quotient<'_> {
+    /// The source of the division's file ("" when it is not the file checked).
+    fn text<'t>(&self, cx: &FileContext<'t>) -> &'t str {
+        if self.file == cx.file { cx.text } else { "" }
+    }
+}
+
+/// The division `e` is, that the local `e` names was initialised with, or that the
+/// internal helper `e` calls returns (through at most [`CALL_DEPTH`] helpers).
+fn quotient_of<'a>(
+    model: &Model<'a>,
+    body: &Body<'a>,
+    e: ExprId,
+    depth: u32,
+) -> Option<Quotient<'a>> {
+    let ast = body.ast;
+    let e = ast.skip_parens(e);
+    if let Some(div) = division_of(body, e) {
+        return Some(Quotient {
+            ast,
+            file: body.file,
+            div,
+            helper: None,
+            frame: Vec::new(),
+        });
+    }
+    if depth >= CALL_DEPTH {
+        return None;
+    }
+    let g = internal_callee(model, body.function, e)?;
+    if g == body.function {
+        return None;
+    }
+    let callee = body_of(model, g)?;
+    let frame = args_by_param(model, ast, e, g);
+    returned_values(&callee).into_iter().find_map(|v| {
+        let mut q = quotient_of(model, &callee, v, depth + 1)?;
+        q.helper = Some(e);
+        if q.frame.is_empty() {
+            q.frame = frame.clone();
+        }
+        Some(q)
+    })
+}
+
+/// True when the divisor of `q` and the other factor `other` (in the checked file) are
+/// the same operand: written the same way, the argument passed for a divisor
+/// parameter, or the same state variable (`(a / b) * b` rounds on purpose).
+fn same_operand(cx: &FileContext<'_>, q: &Quotient<'_>, divisor: ExprId, other: ExprId) -> bool {
+    let model = cx.model();
+    let ast = cx.ast();
+    let divisor = q.ast.skip_parens(divisor);
+    if let Some(Declaration::Param(p)) = model.declaration(q.file, divisor)
+        && let Some(&(_, arg)) = q.frame.iter().find(|(v, _)| *v == p)
+    {
+        return key(ast, cx.text, arg) == key(ast, cx.text, other);
+    }
+    if q.file == cx.file && key(ast, cx.text, divisor) == key(ast, cx.text, other) {
+        return true;
+    }
+    match model.declaration(q.file, divisor) {
+        Some(Declaration::StateVar(r)) => {
+            model.declaration(cx.file, ast.skip_parens(other)) == Some(Declaration::StateVar(r))
+        }
+        _ => false,
     }
 }
 

@@ -1,9 +1,12 @@
 use std::collections::HashSet;
 
 use semantics::{CallKind, Declaration, ItemRef, TaintSources, VarId};
-use syntax::ast::{BinaryOp, ExprId, ExprKind};
+use syntax::FileId;
+use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind};
 
-use crate::analysis::value_flow::{Body, bodies, is_hash_call, subexprs};
+use crate::analysis::value_flow::{
+    Body, Reached, bodies, is_hash_call, reached_internal, returned_values, subexprs,
+};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -14,20 +17,27 @@ declare_detector! {
     /// Outcomes that go to whichever transaction is mined first:
     /// - **a public answer race**: a public function pays its caller when the hash of a
     ///   value the caller submits matches a stored hash or answer (`require(hash ==
-    ///   keccak256(solution)); msg.sender.transfer(prize);`). The check is reported. A
-    ///   commitment kept per sender (`commitments[msg.sender]`) is commit-reveal and
-    ///   is not reported.
+    ///   keccak256(solution)); msg.sender.transfer(prize);`). The check is reported. The
+    ///   check and the payment may sit in internal helpers: a condition calling a
+    ///   helper that returns the comparison (`if (_isSolution(s))`), or a helper that
+    ///   requires it (`_check(s);`), is reported at the call. A commitment kept per
+    ///   sender (`commitments[msg.sender]`) is commit-reveal, and an owner-only
+    ///   function cannot be copied by others: neither is reported.
     /// - **a reward or price that can change under a pending transaction**: ether sent
     ///   whose amount is a plain state variable (or a local holding it) that an owner-only function sets from
     ///   `msg.value` or its arguments (`reward = msg.value;` then
     ///   `msg.sender.transfer(reward);`): the owner's transaction and a claim race.
-    ///   Each transfer of that amount is reported.
+    ///   Each transfer of that amount is reported, also in an internal helper the
+    ///   paying function calls, and a setter that writes the amount through a helper
+    ///   (`restart() onlyOwner { _reset(); }`) counts. A paying function that sets the
+    ///   amount itself before sending it is one transaction and is not reported.
     /// - **a visible move**: a payable function stores the move a player submits in a
     ///   public array or mapping, and the contract later pays one of several stored
     ///   players, chosen by a condition on those stored moves (an odds-and-evens game): the second player
     ///   reads the first move from the chain, or from the first player's pending
-    ///   transaction. The store is reported, and the parameter that carries the move
-    ///   in clear calldata.
+    ///   transaction. The store is reported (or the call of the internal helper that
+    ///   stores the move passed to it), and the parameter that carries the move in
+    ///   clear calldata.
     ///
     /// ## Why it matters
     /// Pending transactions are public. Anyone can copy a correct answer with a higher
@@ -91,77 +101,70 @@ fn value_calls(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(ExprId, ExprId)> {
         .collect()
 }
 
-fn caller_chosen(cx: &FileContext<'_>, e: ExprId) -> bool {
-    let t = cx.taint().expr(cx.model(), cx.file, e);
+/// True when `body` sends ether itself or through an internal helper it calls.
+fn pays(cx: &FileContext<'_>, body: &Body<'_>, reached: &[Reached<'_>]) -> bool {
+    !value_calls(cx, body).is_empty()
+        || reached.iter().any(|r| !value_calls(cx, &r.body).is_empty())
+}
+
+fn caller_chosen(cx: &FileContext<'_>, file: FileId, e: ExprId) -> bool {
+    let t = cx.taint().expr(cx.model(), file, e);
     t.contains(TaintSources::CALLDATA) || t.contains(TaintSources::VALUE)
 }
 
-/// `require(hash == keccak256(solution))` in a public function that pays.
+/// `require(hash == keccak256(solution))` in a public function that pays, also with the
+/// comparison returned by an internal helper the condition calls (`if (_isSolution(s))`).
 fn answer_races(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>) {
     let model = cx.model();
     for body in all {
-        if !model.is_entry_point(body.function) || value_calls(cx, body).is_empty() {
+        // Only its owner can call a guarded function: nobody can copy the answer.
+        if !model.is_entry_point(body.function) || model.is_guarded(body.function) {
+            continue;
+        }
+        let reached = reached_internal(model, body.function);
+        if !pays(cx, body, &reached) {
             continue;
         }
         let ast = body.ast;
         // Each condition, and the initializer of a bool local it tests
-        // (`bool ok = hash == keccak256(s); require(ok);`).
-        let mut roots: Vec<ExprId> = Vec::new();
+        // (`bool ok = hash == keccak256(s); require(ok);`), with where to report it.
+        let mut roots: Vec<(FileId, &Ast, ExprId, ExprId)> = Vec::new();
+        // The conditions of the helpers it calls (`step(s)` with `require(hash ==
+        // sha3(s))` inside), reported at the call.
+        for r in &reached {
+            for &c in &r.body.conditions {
+                roots.push((r.body.file, r.body.ast, c, r.via));
+            }
+        }
         for &c in &body.conditions {
-            roots.push(c);
+            roots.push((cx.file, ast, c, c));
             for y in subexprs(ast, c) {
                 if let Some(Declaration::Local(l)) = model.declaration(cx.file, y)
                     && let Some(init) = crate::analysis::access::local_initializer(model, ast, l)
                 {
-                    roots.push(init);
+                    roots.push((cx.file, ast, init, init));
+                }
+                // What a helper called in the condition returns, reported at the call.
+                for r in reached.iter().filter(|r| r.via == y) {
+                    for v in returned_values(&r.body) {
+                        roots.push((r.body.file, r.body.ast, v, y));
+                    }
                 }
             }
         }
-        for c in roots {
+        for (file, ast, c, at) in roots {
             for x in subexprs(ast, c) {
-                let ExprKind::Binary {
-                    op: BinaryOp::Eq,
-                    lhs,
-                    rhs,
-                } = &ast.expr(x).kind
-                else {
-                    continue;
-                };
-                let hashed = |s: ExprId| {
-                    let s = ast.skip_parens(s);
-                    is_hash_call(model, ast, cx.file, s) && caller_chosen(cx, s)
-                };
-                // The answer held by the contract: constants and state (whoever set it,
-                // possibly from an earlier call's arguments), not this call's parameters,
-                // locals, lookups or `msg` values.
-                let stored = |s: ExprId| {
-                    let s = ast.skip_parens(s);
-                    subexprs(ast, s).into_iter().all(|y| {
-                        !matches!(ast.expr(y).kind, ExprKind::Index { .. })
-                            && !matches!(
-                                model.declaration(cx.file, y),
-                                Some(Declaration::Param(_) | Declaration::Local(_))
-                            )
-                            && !matches!(
-                                crate::analysis::value_flow::builtin(model, cx.file, y),
-                                Some(
-                                    semantics::Builtin::MsgValue
-                                        | semantics::Builtin::MsgData
-                                        | semantics::Builtin::MsgSender
-                                )
-                            )
-                    })
-                };
-                if (hashed(*lhs) && stored(*rhs)) || (hashed(*rhs) && stored(*lhs)) {
+                if answer_check(cx, file, ast, x) {
+                    let at = if file == cx.file && at == c { x } else { at };
                     let message = format!(
                         "`{}` pays whoever submits the answer first: a copied pending transaction \
                          with a higher fee wins",
-                        cx.snippet(ast.expr(x).span)
+                        cx.snippet(body.ast.expr(at).span)
                     );
                     out.push(cx.finding(
                         &META,
                         Some(body.function),
-                        body.report_span(cx.text, x),
+                        body.report_span(cx.text, at),
                         message,
                     ));
                 }
@@ -170,27 +173,71 @@ fn answer_races(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>) 
     }
 }
 
+/// True when `x` (of `file`) compares the hash of a value the caller chose with an
+/// answer the contract holds.
+fn answer_check(cx: &FileContext<'_>, file: FileId, ast: &Ast, x: ExprId) -> bool {
+    let model = cx.model();
+    let ExprKind::Binary {
+        op: BinaryOp::Eq,
+        lhs,
+        rhs,
+    } = &ast.expr(x).kind
+    else {
+        return false;
+    };
+    let hashed = |s: ExprId| {
+        let s = ast.skip_parens(s);
+        is_hash_call(model, ast, file, s) && caller_chosen(cx, file, s)
+    };
+    // The answer held by the contract: constants and state (whoever set it, possibly
+    // from an earlier call's arguments), not this call's parameters, locals, lookups
+    // or `msg` values.
+    let stored = |s: ExprId| {
+        let s = ast.skip_parens(s);
+        subexprs(ast, s).into_iter().all(|y| {
+            !matches!(ast.expr(y).kind, ExprKind::Index { .. })
+                && !matches!(
+                    model.declaration(file, y),
+                    Some(Declaration::Param(_) | Declaration::Local(_))
+                )
+                && !matches!(
+                    crate::analysis::value_flow::builtin(model, file, y),
+                    Some(
+                        semantics::Builtin::MsgValue
+                            | semantics::Builtin::MsgData
+                            | semantics::Builtin::MsgSender
+                    )
+                )
+        })
+    };
+    (hashed(*lhs) && stored(*rhs)) || (hashed(*rhs) && stored(*lhs))
+}
+
 /// Ether sent whose amount is a plain state variable that an owner-only function sets
 /// from what its caller passes (a reward the owner can change or take back while a
 /// claim is pending).
 fn settable_amounts(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>) {
     let model = cx.model();
     // State variable → (the owner-only function writing it, where).
+    // Written by the function itself or by the internal helpers it calls (at the call).
     let mut settable: Vec<(ItemRef, semantics::FunctionId, u32)> = Vec::new();
     for body in all {
-        if !model.is_entry_point(body.function) || model.is_constructor(body.function) {
+        if !model.is_entry_point(body.function)
+            || model.is_constructor(body.function)
+            || !model.is_guarded(body.function)
+        {
             continue;
         }
-        let ast = body.ast;
-        for &e in &body.exprs {
-            let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(e).kind else {
-                continue;
-            };
-            let Some(Declaration::StateVar(r)) = model.declaration(cx.file, *lhs) else {
-                continue;
-            };
-            if caller_chosen(cx, *rhs) && model.is_guarded(body.function) {
-                settable.push((r, body.function, ast.expr(e).span.lo));
+        for (r, at, value) in state_writes(cx, body) {
+            if caller_chosen(cx, body.file, value) {
+                settable.push((r, body.function, body.ast.expr(at).span.lo));
+            }
+        }
+        for helper in reached_internal(model, body.function) {
+            for (r, _, value) in state_writes(cx, &helper.body) {
+                if caller_chosen(cx, helper.body.file, value) {
+                    settable.push((r, body.function, body.ast.expr(helper.via).span.lo));
+                }
             }
         }
     }
@@ -198,45 +245,92 @@ fn settable_amounts(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Findin
         return;
     }
     // The state variable sent: directly, or through a local holding it (`uint r = reward;`).
-    let state_of = |e: ExprId| match model.declaration(cx.file, cx.ast().skip_parens(e)) {
+    let state_of = |file: FileId, ast: &Ast, e: ExprId| match model
+        .declaration(file, ast.skip_parens(e))
+    {
         Some(Declaration::StateVar(r)) => Some(r),
-        Some(Declaration::Local(l)) => {
-            crate::analysis::access::local_initializer(model, cx.ast(), l).and_then(|init| {
-                match model.declaration(cx.file, cx.ast().skip_parens(init)) {
+        Some(Declaration::Local(l)) => crate::analysis::access::local_initializer(model, ast, l)
+            .and_then(
+                |init| match model.declaration(file, ast.skip_parens(init)) {
                     Some(Declaration::StateVar(r)) => Some(r),
                     _ => None,
-                }
-            })
-        }
+                },
+            ),
         _ => None,
     };
+    let mut reported: HashSet<ExprId> = HashSet::new();
     for body in all {
         if !model.is_entry_point(body.function) {
             continue;
         }
-        let ast = body.ast;
-        for (call, amount) in value_calls(cx, body) {
-            // Another function sets it, or this one after sending the old value: a
-            // write before the transfer in the same function is the same transaction.
-            let call_at = ast.expr(call).span.lo;
-            if let Some(r) = state_of(amount)
-                && settable
+        // The transfers of the entry point and of the helpers it calls in this file.
+        let reached = reached_internal(model, body.function);
+        let senders = std::iter::once(body)
+            .chain(reached.iter().map(|r| &r.body))
+            .filter(|b| b.file == cx.file);
+        for sender in senders {
+            let ast = sender.ast;
+            for (call, amount) in value_calls(cx, sender) {
+                // Another function sets it, or this one after sending the old value: a
+                // write before the transfer in the same function is the same transaction.
+                let call_at = ast.expr(call).span.lo;
+                let Some(r) = state_of(sender.file, ast, amount) else {
+                    continue;
+                };
+                // Where the entry point sends: the transfer, or the call of its helper.
+                let entry_at = if sender.function == body.function {
+                    call_at
+                } else {
+                    reached
+                        .iter()
+                        .find(|h| h.body.function == sender.function)
+                        .map_or(call_at, |h| body.ast.expr(h.via).span.lo)
+                };
+                let raced = settable
                     .iter()
-                    .any(|&(v, g, at)| v == r && (g != body.function || call_at < at))
-            {
-                let message = format!(
-                    "sends `{}`, which a pending transaction can change first",
-                    cx.snippet(ast.expr(amount).span)
-                );
-                out.push(cx.finding(
-                    &META,
-                    Some(body.function),
-                    body.report_span(cx.text, call),
-                    message,
-                ));
+                    .any(|&(v, g, at)| v == r && (g != body.function || entry_at < at));
+                // The paying transaction sets the amount itself first (`wager = msg.value`
+                // then a helper sends `wager`): nothing pending can change it in between.
+                let written_first = state_writes(cx, body)
+                    .iter()
+                    .any(|&(v, at, _)| v == r && body.ast.expr(at).span.lo < entry_at)
+                    || (sender.function != body.function
+                        && state_writes(cx, sender)
+                            .iter()
+                            .any(|&(v, at, _)| v == r && ast.expr(at).span.lo < call_at));
+                let raced = raced && !written_first;
+                if raced && reported.insert(call) {
+                    let message = format!(
+                        "sends `{}`, which a pending transaction can change first",
+                        cx.snippet(ast.expr(amount).span)
+                    );
+                    out.push(cx.finding(
+                        &META,
+                        Some(sender.function),
+                        sender.report_span(cx.text, call),
+                        message,
+                    ));
+                }
             }
         }
     }
+}
+
+/// The plain assignments of `body` to state variables: (variable, assignment, value).
+fn state_writes(cx: &FileContext<'_>, body: &Body<'_>) -> Vec<(ItemRef, ExprId, ExprId)> {
+    let ast = body.ast;
+    body.exprs
+        .iter()
+        .filter_map(|&e| {
+            let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(e).kind else {
+                return None;
+            };
+            match cx.model().declaration(body.file, *lhs) {
+                Some(Declaration::StateVar(r)) => Some((r, e, *rhs)),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// A payable function stores a submitted move in a public array or mapping, and a
@@ -306,52 +400,79 @@ fn visible_moves(cx: &FileContext<'_>, all: &[Body<'_>], out: &mut Vec<Finding>)
         }
         let ast = body.ast;
         let mut sent_in_clear: Vec<VarId> = Vec::new();
-        for &e in &body.exprs {
-            let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(e).kind else {
-                continue;
-            };
-            let ExprKind::Index { base, .. } = &ast.expr(*lhs).kind else {
-                continue;
-            };
-            let Some(Declaration::StateVar(r)) = model.declaration(cx.file, *base) else {
-                continue;
-            };
-            let moved: Vec<_> = subexprs(ast, *rhs)
-                .into_iter()
-                .filter_map(|x| match model.declaration(cx.file, x) {
-                    Some(Declaration::Param(p)) if params.contains(&p) => Some(p),
-                    _ => None,
-                })
-                .collect();
-            if !moved.is_empty() && decides_payee.contains(&r) {
-                // The move travels in clear calldata first: pending, it is public.
-                for p in moved {
-                    if !sent_in_clear.contains(&p) && model.var(p).file == cx.file {
-                        sent_in_clear.push(p);
-                        let name = &model.var(p).name;
-                        out.push(cx.finding(
-                            &META,
-                            Some(body.function),
-                            model.var(p).span,
-                            format!(
-                                "the move `{name}` is sent in clear: while the transaction is \
-                                 pending anyone can read it and answer it"
-                            ),
-                        ));
-                    }
+        // Stores of the function and of the helpers it calls: (the store's body, the
+        // assignment, the parameters of this function it stores, where to report it).
+        let reached = reached_internal(model, body.function);
+        let mut stores: Vec<(&Body<'_>, ExprId, Vec<VarId>, ExprId)> = Vec::new();
+        for (b, via) in
+            std::iter::once((body, None)).chain(reached.iter().map(|r| (&r.body, Some(r))))
+        {
+            for &e in &b.exprs {
+                let ExprKind::Assign { op: None, lhs, rhs } = &b.ast.expr(e).kind else {
+                    continue;
+                };
+                let ExprKind::Index { base, .. } = &b.ast.expr(*lhs).kind else {
+                    continue;
+                };
+                let Some(Declaration::StateVar(r)) = model.declaration(b.file, *base) else {
+                    continue;
+                };
+                if !decides_payee.contains(&r) {
+                    continue;
                 }
-                let message = format!(
-                    "`{}` stores a move on chain where the next player can read it before \
-                     choosing theirs",
-                    cx.snippet(ast.expr(e).span)
-                );
-                out.push(cx.finding(
-                    &META,
-                    Some(body.function),
-                    body.report_span(cx.text, e),
-                    message,
-                ));
+                // A parameter of this function, or one of a helper bound to it.
+                let moved: Vec<VarId> = subexprs(b.ast, *rhs)
+                    .into_iter()
+                    .filter_map(|x| {
+                        let Some(Declaration::Param(p)) = model.declaration(b.file, x) else {
+                            return None;
+                        };
+                        let p = match via {
+                            None => p,
+                            Some(r) => {
+                                let &(file, arg) = r.frame.get(&p)?;
+                                match model.declaration(file, ast.skip_parens(arg)) {
+                                    Some(Declaration::Param(q)) if file == cx.file => q,
+                                    _ => return None,
+                                }
+                            }
+                        };
+                        params.contains(&p).then_some(p)
+                    })
+                    .collect();
+                if !moved.is_empty() {
+                    stores.push((b, e, moved, via.map_or(e, |r| r.via)));
+                }
             }
+        }
+        for (_, _, moved, at) in stores {
+            // The move travels in clear calldata first: pending, it is public.
+            for p in moved {
+                if !sent_in_clear.contains(&p) && model.var(p).file == cx.file {
+                    sent_in_clear.push(p);
+                    let name = &model.var(p).name;
+                    out.push(cx.finding(
+                        &META,
+                        Some(body.function),
+                        model.var(p).span,
+                        format!(
+                            "the move `{name}` is sent in clear: while the transaction is \
+                             pending anyone can read it and answer it"
+                        ),
+                    ));
+                }
+            }
+            let message = format!(
+                "`{}` stores a move on chain where the next player can read it before \
+                 choosing theirs",
+                cx.snippet(ast.expr(at).span)
+            );
+            out.push(cx.finding(
+                &META,
+                Some(body.function),
+                body.report_span(cx.text, at),
+                message,
+            ));
         }
     }
 }
