@@ -98,7 +98,7 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
             {
                 continue;
             }
-            let Some(amount) = caller_operand(cx, body, &chosen, written, op, a, b, compound)
+            let Some(amount) = caller_operand(cx, body, (&chosen, written), op, a, b, compound)
             else {
                 continue;
             };
@@ -178,11 +178,18 @@ struct CallSite {
     chosen: Vec<String>,
     /// Each parameter of the callee with the key of its argument, in the terms of the
     /// entry point.
-    names: Vec<(String, String)>,
+    names: Names,
     /// The internal functions in between (index in the file's bodies), each with the
     /// callee's parameters in its own terms: their checks count too.
-    via: Vec<(usize, Vec<(String, String)>)>,
+    via: Vec<(usize, Names)>,
 }
+
+/// Parameters of a callee with the keys of their arguments.
+type Names = Vec<(String, String)>;
+
+/// A caller's open entry point (index in the file's bodies), the caller's chosen
+/// names, its parameters in the entry point's terms, and the functions in between.
+type Upper = (usize, HashSet<String>, Names, Vec<(usize, Names)>);
 
 /// The calls of `callee` (an internal function or a modifier) from open (unguarded,
 /// state-changing) entry points among `all`, followed back through up to `depth`
@@ -213,7 +220,7 @@ fn open_call_sites(
             continue;
         }
         // The caller's chosen names, and how to put its keys in its entry point's terms.
-        let uppers: Vec<(usize, HashSet<String>, Vec<(String, String)>, Vec<_>)> = if entry {
+        let uppers: Vec<Upper> = if entry {
             vec![(i, chosen_names(cx, caller), Vec::new(), Vec::new())]
         } else {
             open_call_sites(cx, all, f, depth - 1)
@@ -243,9 +250,9 @@ fn open_call_sites(
                 if site_chosen.is_empty() {
                     continue;
                 }
-                let mut via: Vec<(usize, Vec<(String, String)>)> = up_via
+                let mut via: Vec<(usize, Names)> = up_via
                     .iter()
-                    .map(|(j, nm): &(usize, Vec<(String, String)>)| {
+                    .map(|(j, nm): &(usize, Names)| {
                         let composed = local
                             .iter()
                             .map(|(n, k)| (n.clone(), substitute(k, nm)))
@@ -494,8 +501,7 @@ fn is_wrapping(op: BinaryOp) -> bool {
 fn caller_operand(
     cx: &FileContext<'_>,
     body: &Body<'_>,
-    chosen: &HashSet<String>,
-    written: &HashSet<semantics::ItemRef>,
+    (chosen, written): (&HashSet<String>, &HashSet<semantics::ItemRef>),
     op: BinaryOp,
     a: ExprId,
     b: ExprId,
