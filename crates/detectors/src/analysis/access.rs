@@ -1441,3 +1441,62 @@ pub(crate) fn item_name(model: &Model<'_>, v: ItemRef) -> String {
         .and_then(|ast| ast.item(v.item).name())
         .map_or_else(String::new, |n| n.as_str().to_owned())
 }
+
+/// The functions whose conditions guard the body of `f`: `f` itself, the modifiers it
+/// invokes, and the internal functions it calls (`depth` calls deep) with their own
+/// modifiers; only those declared in the file of `f` (their bodies are in its syntax
+/// tree). A check moved into a modifier (`modifier cond(uint a) { require(...); _; }`)
+/// or a helper (`function check(uint a) internal { require(...); }`) still guards.
+pub(crate) fn checking_functions(model: &Model<'_>, f: FunctionId, depth: u32) -> Vec<FunctionId> {
+    let file = model.function(f).item.file;
+    let md = model.function(f).contract;
+    let mut out = vec![f];
+    let mut frontier = vec![f];
+    for level in 0..=depth {
+        let mut next = Vec::new();
+        for &g in &frontier {
+            for h in model.internal_callees(md, g) {
+                if model.function(h).item.file != file || out.contains(&h) {
+                    continue;
+                }
+                let modifier = model.function(h).kind == FunctionKind::Modifier;
+                if !modifier && level == depth {
+                    continue;
+                }
+                out.push(h);
+                if !modifier {
+                    next.push(h);
+                }
+            }
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// The argument lists `f` passes to the modifier `m`, one per invocation
+/// (`onlyBelow(amount)`).
+pub(crate) fn modifier_args(
+    model: &Model<'_>,
+    ast: &Ast,
+    f: FunctionId,
+    m: FunctionId,
+) -> Vec<Vec<ExprId>> {
+    let Some(def) = def_of(ast, model, f) else {
+        return Vec::new();
+    };
+    model
+        .calls(f)
+        .iter()
+        .filter(|c| {
+            matches!(c.kind, semantics::CallKind::Modifier { modifier }
+                if model.function_of_item(modifier) == Some(m))
+        })
+        .filter_map(|c| {
+            def.modifiers
+                .iter()
+                .find(|inv| inv.span == c.span)
+                .map(|inv| inv.args.as_ref().map(|a| a.exprs()).unwrap_or_default())
+        })
+        .collect()
+}

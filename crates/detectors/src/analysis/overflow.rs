@@ -44,6 +44,8 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
     }
     let mut out = Vec::new();
     let all = bodies(cx);
+    let caller_written = std::cell::OnceCell::new();
+    let no_state = HashSet::new();
     for body in &all {
         let mut seen_stmts = Vec::new();
         // Privileged callers (and the deployer) and read-only functions do not corrupt
@@ -57,10 +59,11 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
         // An internal function: its parameters are chosen when an open entry point of
         // this file passes it values its caller chooses; the checks of that caller
         // count too (with the parameters replaced by the arguments).
+        // A modifier: its parameters are bound to the arguments of its invocations.
         let sites = if model.is_entry_point(body.function) {
             Vec::new()
         } else {
-            open_call_sites(cx, &all, body.function)
+            open_call_sites(cx, &all, body.function, CALL_DEPTH)
         };
         let chosen = if model.is_entry_point(body.function) {
             chosen_names(cx, body)
@@ -70,7 +73,14 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
                 .flat_map(|s| s.chosen.iter().cloned())
                 .collect()
         };
-        if chosen.is_empty() {
+        // Entries of state the caller wrote earlier with a value it chose
+        // (`wanted[msg.sender] = n` in another open function), read for the caller.
+        let written = if model.is_entry_point(body.function) {
+            caller_written.get_or_init(|| caller_written_state(cx, &all))
+        } else {
+            &no_state
+        };
+        if chosen.is_empty() && written.is_empty() {
             continue;
         }
         let mut seen_ops: Vec<String> = Vec::new();
@@ -88,7 +98,8 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
             {
                 continue;
             }
-            let Some(amount) = caller_operand(cx, body, &chosen, op, a, b, compound) else {
+            let Some(amount) = caller_operand(cx, body, (&chosen, written), op, a, b, compound)
+            else {
                 continue;
             };
             let operation = Operation {
@@ -117,6 +128,9 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
                             op,
                             &keys.substituted(&site.names),
                         )
+                        && !site.via.iter().any(|(i, names)| {
+                            comparisons_bound(cx, &all[*i], op, &keys.substituted(names))
+                        })
                 });
                 if !unbounded {
                     continue;
@@ -151,69 +165,226 @@ pub(crate) fn find(cx: &FileContext<'_>, mode: Mode) -> Vec<Wrap> {
     out
 }
 
-/// A call of an internal function from an open entry point of the file.
+/// How many internal calls (or modifier invocations) deep an operation is followed
+/// back to the open entry point that chooses its operand.
+const CALL_DEPTH: u32 = 3;
+
+/// A call of an internal function (or an invocation of a modifier) reached from an
+/// open entry point of the file, directly or through other internal functions.
 struct CallSite {
-    /// Index of the caller in the file's bodies.
+    /// Index of the open entry point in the file's bodies.
     caller: usize,
     /// The callee's parameters given values the caller chooses.
     chosen: Vec<String>,
-    /// Each parameter of the callee with the key of its argument.
-    names: Vec<(String, String)>,
+    /// Each parameter of the callee with the key of its argument, in the terms of the
+    /// entry point.
+    names: Names,
+    /// The internal functions in between (index in the file's bodies), each with the
+    /// callee's parameters in its own terms: their checks count too.
+    via: Vec<(usize, Names)>,
 }
 
-/// The calls of `callee` from open (unguarded, state-changing) entry points among
-/// `all`, with the parameters each passes chosen values for.
+/// Parameters of a callee with the keys of their arguments.
+type Names = Vec<(String, String)>;
+
+/// A caller's open entry point (index in the file's bodies), the caller's chosen
+/// names, its parameters in the entry point's terms, and the functions in between.
+type Upper = (usize, HashSet<String>, Names, Vec<(usize, Names)>);
+
+/// The calls of `callee` (an internal function or a modifier) from open (unguarded,
+/// state-changing) entry points among `all`, followed back through up to `depth`
+/// internal functions in between, with the parameters each passes chosen values for.
 fn open_call_sites(
     cx: &FileContext<'_>,
     all: &[Body<'_>],
     callee: semantics::FunctionId,
+    depth: u32,
 ) -> Vec<CallSite> {
     let model = cx.model();
     let mut out = Vec::new();
     for (i, caller) in all.iter().enumerate() {
         let f = caller.function;
-        if !model.is_entry_point(f)
+        if f == callee
             || model.is_guarded(f)
             || model.is_constructor(f)
             || caller.def.is_read_only()
         {
             continue;
         }
-        let md = model.function(f).contract;
-        let mut chosen_here = None;
-        for site in model.calls(f) {
-            let semantics::CallKind::Internal { function, .. } = site.kind else {
-                continue;
-            };
-            let target = md.map_or(function, |md| model.dispatch(md, function));
-            if model.function_of_item(target) != Some(callee) {
-                continue;
-            }
-            let Some((_, args)) = site.expr.and_then(|c| caller.ast.expr(c).as_call()) else {
-                continue;
-            };
-            let chosen = chosen_here.get_or_insert_with(|| chosen_names(cx, caller));
-            let params = model.params(callee);
-            let args = args.exprs();
-            let mut site_chosen = Vec::new();
-            let mut names = Vec::new();
-            for (&p, &a) in params.iter().zip(&args) {
-                let name = model.var(p).name.to_string();
-                if derives_from(cx, caller, chosen, a) {
-                    site_chosen.push(name.clone());
+        let entry = model.is_entry_point(f);
+        if !entry && (depth == 0 || caller.def.kind == syntax::ast::FunctionKind::Modifier) {
+            continue;
+        }
+        let arg_lists = call_args(cx, caller, callee);
+        if arg_lists.is_empty() {
+            continue;
+        }
+        // The caller's chosen names, and how to put its keys in its entry point's terms.
+        let uppers: Vec<Upper> = if entry {
+            vec![(i, chosen_names(cx, caller), Vec::new(), Vec::new())]
+        } else {
+            open_call_sites(cx, all, f, depth - 1)
+                .into_iter()
+                .map(|u| {
+                    let mut chosen = u.chosen.iter().cloned().collect();
+                    drop_overwritten(cx, caller, &mut chosen);
+                    (u.caller, chosen, u.names, u.via)
+                })
+                .collect()
+        };
+        let params = model.params(callee);
+        for args in &arg_lists {
+            for (top, chosen, up_names, up_via) in &uppers {
+                let mut site_chosen = Vec::new();
+                let mut names = Vec::new();
+                let mut local = Vec::new();
+                for (&p, &a) in params.iter().zip(args) {
+                    let name = model.var(p).name.to_string();
+                    if derives_from(cx, caller, chosen, a) {
+                        site_chosen.push(name.clone());
+                    }
+                    let ka = key(caller.ast, cx.text, a);
+                    names.push((name.clone(), substitute(&ka, up_names)));
+                    local.push((name, ka));
                 }
-                names.push((name, key(caller.ast, cx.text, a)));
-            }
-            if !site_chosen.is_empty() {
+                if site_chosen.is_empty() {
+                    continue;
+                }
+                let mut via: Vec<(usize, Names)> = up_via
+                    .iter()
+                    .map(|(j, nm): &(usize, Names)| {
+                        let composed = local
+                            .iter()
+                            .map(|(n, k)| (n.clone(), substitute(k, nm)))
+                            .collect();
+                        (*j, composed)
+                    })
+                    .collect();
+                if !entry {
+                    via.push((i, local));
+                }
                 out.push(CallSite {
-                    caller: i,
+                    caller: *top,
                     chosen: site_chosen,
                     names,
+                    via,
                 });
             }
         }
     }
     out
+}
+
+/// The argument lists `caller` passes to `callee`: at its internal calls, or at its
+/// invocations when `callee` is a modifier (`consumes(units)`).
+fn call_args(
+    cx: &FileContext<'_>,
+    caller: &Body<'_>,
+    callee: semantics::FunctionId,
+) -> Vec<Vec<ExprId>> {
+    let model = cx.model();
+    let f = caller.function;
+    let md = model.function(f).contract;
+    let mut out = Vec::new();
+    for site in model.calls(f) {
+        match site.kind {
+            semantics::CallKind::Internal { function, .. } => {
+                let target = md.map_or(function, |md| model.dispatch(md, function));
+                if model.function_of_item(target) != Some(callee) {
+                    continue;
+                }
+                if let Some((_, args)) = site.expr.and_then(|c| caller.ast.expr(c).as_call()) {
+                    out.push(args.exprs());
+                }
+            }
+            semantics::CallKind::Modifier { modifier } => {
+                if model.function_of_item(modifier) != Some(callee) {
+                    continue;
+                }
+                if let Some(args) = caller
+                    .def
+                    .modifiers
+                    .iter()
+                    .find(|inv| inv.span == site.span)
+                    .and_then(|inv| inv.args.as_ref())
+                {
+                    out.push(args.exprs());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The state variables an open entry point of the file writes for its caller with a
+/// value the caller chooses and that the function does not bound
+/// (`wanted[msg.sender] = n;`): a later read of `wanted[msg.sender]` is the caller's
+/// choice.
+fn caller_written_state(cx: &FileContext<'_>, all: &[Body<'_>]) -> HashSet<semantics::ItemRef> {
+    let model = cx.model();
+    let mut out = HashSet::new();
+    for body in all {
+        let f = body.function;
+        if !model.is_entry_point(f)
+            || model.is_guarded(f)
+            || model.is_constructor(f)
+            || body.def.is_read_only()
+        {
+            continue;
+        }
+        let ast = body.ast;
+        let chosen = chosen_names(cx, body);
+        for &e in &body.exprs {
+            let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(e).kind else {
+                continue;
+            };
+            let ExprKind::Index {
+                base,
+                index: Some(k),
+            } = &ast.expr(ast.skip_parens(*lhs)).kind
+            else {
+                continue;
+            };
+            if !crate::analysis::access::is_msg_sender(model, ast, cx.file, *k)
+                || !derives_from(cx, body, &chosen, *rhs)
+            {
+                continue;
+            }
+            // A value the function compares with anything is bounded by it.
+            let kr = key(ast, cx.text, *rhs);
+            let compared = body.exprs.iter().any(|&c| match &ast.expr(c).kind {
+                ExprKind::Binary { op, lhs, rhs }
+                    if crate::analysis::value_flow::is_comparison(*op) =>
+                {
+                    key(ast, cx.text, *lhs) == kr || key(ast, cx.text, *rhs) == kr
+                }
+                _ => false,
+            });
+            if !compared
+                && let Some(r) = crate::analysis::access::root_state_var(model, ast, cx.file, *base)
+            {
+                out.insert(r);
+            }
+        }
+    }
+    out
+}
+
+/// True when `e` reads an entry of `written` for the caller: `wanted[msg.sender]`.
+fn reads_caller_written(
+    cx: &FileContext<'_>,
+    body: &Body<'_>,
+    written: &HashSet<semantics::ItemRef>,
+    e: ExprId,
+) -> bool {
+    let ast = body.ast;
+    !written.is_empty()
+        && matches!(&ast.expr(ast.skip_parens(e)).kind,
+            ExprKind::Index { base, index: Some(k) }
+                if crate::analysis::access::is_msg_sender(cx.model(), ast, cx.file, *k)
+                    && crate::analysis::access::root_state_var(cx.model(), ast, cx.file, *base)
+                        .is_some_and(|r| written.contains(&r)))
 }
 
 /// True when `body` calls a checked subtraction with `amount` as the subtrahend: an
@@ -325,11 +496,12 @@ fn is_wrapping(op: BinaryOp) -> bool {
 /// The operand the caller chooses that makes the operation wrap, if any: the
 /// subtrahend of `-`, the added amount of `+=`, either side of `+` and `*`, when it is
 /// computed from the parameters of the public function it is written in (array
-/// lengths aside: they are bounded by the calldata).
+/// lengths aside: they are bounded by the calldata), or an entry of state the caller
+/// wrote earlier with a value it chose (`written`: `wanted[msg.sender]`).
 fn caller_operand(
     cx: &FileContext<'_>,
     body: &Body<'_>,
-    chosen: &HashSet<String>,
+    (chosen, written): (&HashSet<String>, &HashSet<semantics::ItemRef>),
     op: BinaryOp,
     a: ExprId,
     b: ExprId,
@@ -363,7 +535,7 @@ fn caller_operand(
     candidates
         .iter()
         .copied()
-        .find(|&e| derives_from(cx, body, chosen, e))
+        .find(|&e| derives_from(cx, body, chosen, e) || reads_caller_written(cx, body, written, e))
 }
 
 /// The names of the parameters of the body's function, when it is a public entry
@@ -377,6 +549,7 @@ fn chosen_names(cx: &FileContext<'_>, body: &Body<'_>) -> HashSet<String> {
     for &p in model.params(body.function) {
         chosen.insert(model.var(p).name.to_string());
     }
+    drop_overwritten(cx, body, &mut chosen);
     let ast = body.ast;
     let mut stmts: Vec<StmtId> = body.anchor.values().map(|a| a.stmt).collect();
     stmts.sort_unstable_by_key(|s| s.index());
@@ -412,6 +585,37 @@ fn chosen_names(cx: &FileContext<'_>, body: &Body<'_>) -> HashSet<String> {
         }
     }
     chosen
+}
+
+/// Removes from `chosen` the parameters of `body` overwritten by a helper's result
+/// (`_team = verifyTeam(_team)`, `cR = rgbLimit(cR)`): a clamp the caller cannot
+/// get past. A library call on the value itself (`v = v.mul(10)`) keeps the choice.
+fn drop_overwritten(cx: &FileContext<'_>, body: &Body<'_>, chosen: &mut HashSet<String>) {
+    let ast = body.ast;
+    for &e in &body.exprs {
+        let ExprKind::Assign { op: None, lhs, rhs } = &ast.expr(e).kind else {
+            continue;
+        };
+        let Some(id) = ast.expr(ast.skip_parens(*lhs)).as_ident() else {
+            continue;
+        };
+        if !matches!(
+            cx.model().declaration(cx.file, *lhs),
+            Some(Declaration::Param(_))
+        ) || !chosen.contains(id.as_str())
+        {
+            continue;
+        }
+        let clamp = match ast.expr(ast.skip_parens(*rhs)).as_call() {
+            Some((callee, _)) => {
+                matches!(ast.expr(ast.skip_parens(callee)).kind, ExprKind::Ident(_))
+            }
+            None => false,
+        };
+        if clamp && !derives_from(cx, body, chosen, *rhs) {
+            chosen.remove(id.as_str());
+        }
+    }
 }
 
 /// True when the value of `e` is computed from a chosen parameter or local: through

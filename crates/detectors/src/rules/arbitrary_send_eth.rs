@@ -3,8 +3,8 @@ use syntax::Span;
 use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtKind, UnaryOp};
 
 use crate::analysis::access::{
-    CallerChoice, body_span, checked_in_body, def_of, exprs_within, is_msg_sender, open_entries,
-    root_state_var, written_by,
+    CallerChoice, body_span, checked_in_body, checking_functions, def_of, exprs_within,
+    is_msg_sender, local_initializer, modifier_args, open_entries, root_state_var, written_by,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -25,10 +25,21 @@ declare_detector! {
     /// fixed amount) paid to `msg.sender` by a function in whose reach nothing decides
     /// anything (no condition, loop or modifier), so every caller can take it.
     ///
+    /// Nor is a payout to the caller of an amount the caller names itself (a parameter
+    /// passed on unchanged, as in `_payout(msg.sender, amount)`) that nothing on the
+    /// way compares (but with zero), subtracts or records.
+    ///
     /// Two shapes are reported where they go wrong: the balance is read but never
     /// debited (`msg.sender.transfer(balances[msg.sender])` with no reset, so the
     /// caller can repeat it), and the check against the balance points the wrong way
     /// (`require(amount >= balances[msg.sender])`, reported at the check).
+    ///
+    /// The send, the destination and the amount are followed through internal helpers
+    /// (a parameter every call passes `msg.sender` is the caller; two calls deep and
+    /// more) and locals (`uint256 v = amount;`). The checks are those of every function
+    /// on the way, of the modifiers they invoke (with the modifier's parameters bound
+    /// to the invocation's arguments) and of the helpers they call, read through `!`
+    /// (`if (!(amount <= balance)) revert();`) and `bool` locals holding them.
     ///
     /// Calibration: on the triage set of real mainnet contracts (`bench/triage/`),
     /// 3 of 17 findings were right when this severity and confidence were set
@@ -111,8 +122,11 @@ impl Detector for ArbitrarySendEth {
                     let Some(dest) = destination(ast, call) else {
                         continue;
                     };
-                    let to_caller =
-                        is_msg_sender(model, ast, cx.file, dest) || is_origin(cx, ast, dest);
+                    // To the caller, also through a helper's parameter every call passes
+                    // `msg.sender` (`_payout(msg.sender, amount)`).
+                    let to_caller = is_msg_sender(model, ast, cx.file, dest)
+                        || is_origin(cx, ast, dest)
+                        || choice.is_caller(dest, 2);
                     let to_chosen = !to_caller && param_chosen(&choice, dest, 3);
                     if !(to_caller || to_chosen)
                         || is_zero(ast, value)
@@ -129,6 +143,7 @@ impl Detector for ArbitrarySendEth {
                         Some(d @ (Declaration::Param(_) | Declaration::Local(_))) => Some(d),
                         _ => None,
                     };
+                    let mut chosen_amount = false;
                     let verdict = match judge_amount(cx, &choice, g, value, &debited, dest_key) {
                         // Payouts to the caller computed by the contract's own logic
                         // (prizes, refunds) are not judged here; nor are sends to
@@ -137,12 +152,18 @@ impl Detector for ArbitrarySendEth {
                         // To the caller, judged only when nothing at all decides whether
                         // it is owed: no condition on the way, no state the amount is
                         // computed from but the contract's balance.
+                        // Or when the caller names the amount itself and nothing compares,
+                        // debits or records it (`_payout(msg.sender, amount)`).
                         Amount::Unbounded
                             if to_caller
                                 && !(unconditional(model, ast, reach)
                                     && balance_only(cx, ast, value)) =>
                         {
-                            continue;
+                            if !chosen_unchecked(&choice, value) {
+                                continue;
+                            }
+                            chosen_amount = true;
+                            Amount::Unbounded
                         }
                         v => v,
                     };
@@ -172,6 +193,14 @@ impl Detector for ArbitrarySendEth {
                             format!(
                                 "the caller's balance in `{var}` is sent but never debited: any caller can repeat it",
                                 var = var_text(cx, var)
+                            ),
+                        ),
+                        Amount::Unbounded if chosen_amount => cx.finding(
+                            &META,
+                            Some(*entry),
+                            call_span,
+                            format!(
+                                "any caller can have `{amount}` sent to itself, an amount it chooses and nothing bounds"
                             ),
                         ),
                         Amount::Unbounded => cx.finding(
@@ -218,19 +247,12 @@ fn judge_amount(
         };
     }
     // A check relating the amount with the caller's balance.
-    let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
-        return Amount::Unbounded;
-    };
-    let amount = ast.skip_parens(value);
     // Only a named amount (a parameter or local) can be checked against the balance.
-    let amount_decl = model.declaration(cx.file, amount);
-    if !matches!(
-        amount_decl,
-        Some(Declaration::Param(_) | Declaration::Local(_))
-    ) {
+    let aliases = amount_aliases(choice, value, 3);
+    if aliases.is_empty() {
         return Amount::Unbounded;
     }
-    let same_amount = |e: ExprId| model.declaration(cx.file, ast.skip_parens(e)) == amount_decl;
+    let same_amount = |e: ExprId| same_value(choice, e, &aliases, 3);
     // A debit that reverts when the amount exceeds the balance:
     // `balances[msg.sender] = balances[msg.sender].sub(amount)`, or `-= amount` with
     // checked arithmetic.
@@ -263,15 +285,28 @@ fn judge_amount(
         }
     }
     let mut wrong = None;
-    for (cond, holds) in conditions(ast, body) {
-        for x in exprs_within(ast, ast.expr(cond).span) {
+    // The checks of the functions on the way, of their modifiers and helpers; each
+    // comparison with the truth value it has when execution goes on (through `!` and
+    // `bool` locals holding it).
+    let checks: Vec<(FunctionId, ExprId, bool)> = checking_set(choice)
+        .into_iter()
+        .filter_map(|h| Some((h, def_of(ast, model, h).and_then(|d| body_span(ast, d))?)))
+        .flat_map(|(h, body)| {
+            conditions(ast, body)
+                .into_iter()
+                .flat_map(move |(cond, holds)| comparisons_in(choice, cond, holds, 2))
+                .map(move |(x, holds)| (h, x, holds))
+        })
+        .collect();
+    for (h, x, holds) in checks {
+        {
             let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind else {
                 continue;
             };
             let (amount_left, balance) = if same_amount(*lhs) {
-                (true, own_balance_in(choice, g, *rhs, 2, key))
+                (true, own_balance_in(choice, h, *rhs, 2, key))
             } else if same_amount(*rhs) {
-                (false, own_balance_in(choice, g, *lhs, 2, key))
+                (false, own_balance_in(choice, h, *lhs, 2, key))
             } else {
                 continue;
             };
@@ -306,6 +341,210 @@ fn flip(op: BinaryOp) -> BinaryOp {
         BinaryOp::Gt => BinaryOp::Lt,
         other => other,
     }
+}
+
+/// True when the amount is a parameter of the entry point passed on unchanged (through
+/// locals and helpers' parameters), and no function on the way compares it with
+/// anything but zero, subtracts it or stores it: the caller takes what it names.
+fn chosen_unchecked(choice: &CallerChoice<'_, '_>, value: ExprId) -> bool {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    let aliases = amount_aliases(choice, value, 3);
+    let from_entry = aliases.iter().any(
+        |d| matches!(d, Declaration::Param(p) if model.var(*p).function == Some(choice.entry)),
+    );
+    if !from_entry {
+        return false;
+    }
+    let holds =
+        |e: ExprId| exprs_within(ast, ast.expr(e).span).any(|y| same_value(choice, y, &aliases, 3));
+    !checking_set(choice).into_iter().any(|h| {
+        let Some(body) = def_of(ast, model, h).and_then(|d| body_span(ast, d)) else {
+            return false;
+        };
+        exprs_within(ast, body).any(|x| match &ast.expr(x).kind {
+            ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+                (holds(*lhs) && !is_zero(ast, *rhs)) || (holds(*rhs) && !is_zero(ast, *lhs))
+            }
+            ExprKind::Binary {
+                op: BinaryOp::Sub,
+                rhs,
+                ..
+            } => holds(*rhs),
+            ExprKind::Assign { lhs, rhs, .. } => {
+                holds(*rhs) && root_state_var(model, ast, file, *lhs).is_some()
+            }
+            ExprKind::Call { callee, args } => {
+                ast.expr(ast.skip_parens(*callee))
+                    .as_member_access()
+                    .is_some_and(|(_, m)| m.name == "sub")
+                    && args.exprs().into_iter().any(holds)
+            }
+            _ => false,
+        })
+    })
+}
+
+/// The functions of the reach with the modifiers they invoke and the helpers they
+/// call: where a check of the amount may sit.
+fn checking_set(choice: &CallerChoice<'_, '_>) -> Vec<FunctionId> {
+    let mut out: Vec<FunctionId> = Vec::new();
+    for &g in choice.reach {
+        for h in checking_functions(choice.model, g, 1) {
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        }
+    }
+    out
+}
+
+/// The comparisons in the condition `cond`, each with the truth value it has when
+/// `cond` has `holds`: `!(a >= b)` holding means `a >= b` fails; a `bool` local
+/// tested in `cond` contributes the comparisons of its initializer
+/// (`bool ok = a >= b; require(ok);`), `depth` locals deep.
+fn comparisons_in(
+    choice: &CallerChoice<'_, '_>,
+    cond: ExprId,
+    holds: bool,
+    depth: u32,
+) -> Vec<(ExprId, bool)> {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    let mut out = Vec::new();
+    for x in exprs_within(ast, ast.expr(cond).span) {
+        let Some(positive) = polarity(ast, cond, x) else {
+            continue;
+        };
+        let truth = holds == positive;
+        match &ast.expr(x).kind {
+            ExprKind::Binary { op, .. } if op.is_comparison() => out.push((x, truth)),
+            ExprKind::Ident(_) if depth > 0 => {
+                if let Some(Declaration::Local(v)) = model.declaration(file, x)
+                    && *model.type_of(file, x) == semantics::Type::BOOL
+                    && let Some(init) = local_initializer(model, ast, v)
+                {
+                    out.extend(comparisons_in(choice, init, truth, depth - 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `target`, inside `root`, holds when `root` holds (`Some(true)`) or when it
+/// fails (`Some(false)`: under an odd number of `!`); `None` when `target` is not a
+/// part of `root` reached through `!`, parentheses, `&&` and `||`.
+fn polarity(ast: &Ast, root: ExprId, target: ExprId) -> Option<bool> {
+    if root == target {
+        return Some(true);
+    }
+    match &ast.expr(root).kind {
+        ExprKind::Paren(x) => polarity(ast, *x, target),
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => polarity(ast, *operand, target).map(|p| !p),
+        ExprKind::Binary {
+            op: BinaryOp::And | BinaryOp::Or,
+            lhs,
+            rhs,
+        } => polarity(ast, *lhs, target).or_else(|| polarity(ast, *rhs, target)),
+        _ => None,
+    }
+}
+
+/// The names holding the amount `value` as it is sent: its parameter or local, and
+/// the names it was copied from (`uint256 v = amount;`, a helper's parameter every
+/// call passes `amount`), `depth` copies back. Empty when `value` is not a name.
+fn amount_aliases(choice: &CallerChoice<'_, '_>, value: ExprId, depth: u32) -> Vec<Declaration> {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    let decl = model.declaration(file, ast.skip_parens(value));
+    let Some(d @ (Declaration::Param(_) | Declaration::Local(_))) = decl else {
+        return Vec::new();
+    };
+    let mut out = vec![d];
+    if depth == 0 {
+        return out;
+    }
+    let sources = match d {
+        Declaration::Local(v) => match model.var(v).function {
+            Some(f) => choice.assigned_values(f, v),
+            None => Vec::new(),
+        },
+        Declaration::Param(p) => param_args(choice, p),
+        _ => Vec::new(),
+    };
+    if let [one] = sources.as_slice()
+        && matches!(ast.expr(ast.skip_parens(*one)).kind, ExprKind::Ident(_))
+    {
+        out.extend(amount_aliases(choice, *one, depth - 1));
+    } else if !sources.is_empty()
+        && sources.iter().all(|&a| {
+            matches!(ast.expr(ast.skip_parens(a)).kind, ExprKind::Ident(_))
+                && model.declaration(file, ast.skip_parens(a))
+                    == model.declaration(file, ast.skip_parens(sources[0]))
+        })
+    {
+        out.extend(amount_aliases(choice, sources[0], depth - 1));
+    }
+    out
+}
+
+/// The arguments the functions of the reach pass for the parameter `p` of an internal
+/// function or a modifier; empty for the entry point's own parameters.
+fn param_args(choice: &CallerChoice<'_, '_>, p: semantics::VarId) -> Vec<ExprId> {
+    let model = choice.model;
+    let Some(f) = model.var(p).function else {
+        return Vec::new();
+    };
+    if f == choice.entry {
+        return Vec::new();
+    }
+    let Some(i) = model.params(f).iter().position(|&q| q == p) else {
+        return Vec::new();
+    };
+    if model.function(f).kind == syntax::ast::FunctionKind::Modifier {
+        choice
+            .reach
+            .iter()
+            .flat_map(|&g| modifier_args(model, choice.ast, g, f))
+            .filter_map(|args| args.get(i).copied())
+            .collect()
+    } else {
+        choice.args_to(f, i)
+    }
+}
+
+/// True when `e` holds the amount: one of its `aliases`, a local only ever assigned
+/// it, or a parameter of a modifier or helper every call passes it (`depth` deep).
+fn same_value(
+    choice: &CallerChoice<'_, '_>,
+    e: ExprId,
+    aliases: &[Declaration],
+    depth: u32,
+) -> bool {
+    let (model, ast, file) = (choice.model, choice.ast, choice.file);
+    let Some(d) = model.declaration(file, ast.skip_parens(e)) else {
+        return false;
+    };
+    if aliases.contains(&d) {
+        return true;
+    }
+    if depth == 0 {
+        return false;
+    }
+    let sources = match d {
+        Declaration::Local(v) => match model.var(v).function {
+            Some(f) => choice.assigned_values(f, v),
+            None => return false,
+        },
+        Declaration::Param(p) => param_args(choice, p),
+        _ => return false,
+    };
+    !sources.is_empty()
+        && sources
+            .into_iter()
+            .all(|a| same_value(choice, a, aliases, depth - 1))
 }
 
 /// True when no function of `reach` (an entry point and what it reaches) holds a

@@ -3,8 +3,8 @@ use syntax::Version;
 use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, UnaryOp};
 
 use crate::analysis::access::{
-    CallerChoice, body_span, checked_in_body, def_of, exprs_within, open_entries, root_state_var,
-    written_by,
+    CallerChoice, body_span, checked_in_body, checking_functions, def_of, exprs_within,
+    open_entries, root_state_var, written_by,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -21,6 +21,10 @@ declare_detector! {
     ///   there is one, else at the decrement);
     /// - `array.length = x` with `x` chosen by the caller, and then a write at an
     ///   index the caller chooses (reported at the write).
+    ///
+    /// The checks are those of the function, of the modifiers it invokes and of the
+    /// helpers it calls: a check moved into `modifier nonEmpty() { require(...); _; }`
+    /// or an internal function still counts, and a useless one there is still reported.
     ///
     /// ## Why it matters
     /// An array element lives at `keccak256(slot) + index`. Once the length covers the
@@ -201,8 +205,9 @@ fn length_of(ast: &Ast, e: ExprId) -> Option<ExprId> {
     }
 }
 
-/// The comparisons in `g`'s conditions that bound `var.length`, with whether they
-/// can fail (`false` for `0 <= a.length` and `a.length >= 0`, which always hold).
+/// The comparisons in the conditions of `g`, of its modifiers and of the helpers it
+/// calls that bound `var.length`, with whether they can fail (`false` for
+/// `0 <= a.length` and `a.length >= 0`, which always hold).
 fn length_checks(
     cx: &FileContext<'_>,
     ast: &Ast,
@@ -210,9 +215,6 @@ fn length_checks(
     var: semantics::ItemRef,
 ) -> Vec<(ExprId, bool)> {
     let model = cx.model();
-    let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
-        return Vec::new();
-    };
     let is_len = |e: ExprId| {
         length_of(ast, e).is_some_and(|a| root_state_var(model, ast, cx.file, a) == Some(var))
     };
@@ -223,16 +225,22 @@ fn length_checks(
             == Some(0)
     };
     let mut out = Vec::new();
-    for x in exprs_within(ast, body) {
-        let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind else {
+    // The checks of `g`, of its modifiers and of the helpers it calls.
+    for h in checking_functions(model, g, 1) {
+        let Some(body) = def_of(ast, model, h).and_then(|d| body_span(ast, d)) else {
             continue;
         };
-        if !op.is_comparison() || !(is_len(*lhs) || is_len(*rhs)) {
-            continue;
+        for x in exprs_within(ast, body) {
+            let ExprKind::Binary { op, lhs, rhs } = &ast.expr(x).kind else {
+                continue;
+            };
+            if !op.is_comparison() || !(is_len(*lhs) || is_len(*rhs)) {
+                continue;
+            }
+            let always = (*op == BinaryOp::Le && is_zero(*lhs) && is_len(*rhs))
+                || (*op == BinaryOp::Ge && is_len(*lhs) && is_zero(*rhs));
+            out.push((x, always));
         }
-        let always = (*op == BinaryOp::Le && is_zero(*lhs) && is_len(*rhs))
-            || (*op == BinaryOp::Ge && is_len(*lhs) && is_zero(*rhs));
-        out.push((x, always));
     }
     out
 }

@@ -20,6 +20,14 @@ declare_detector! {
     /// - in every case, no upper bound of the caller's operand by a constant
     ///   (`require(n <= 100)`).
     ///
+    /// The operand is followed to the caller's input through modifiers (a modifier's
+    /// parameter bound to an argument of the invocation: `paysFor(units)`), through up
+    /// to three internal functions (the checks of each function on the way count), and
+    /// through state the caller wrote earlier with a value it chose and nothing bounded
+    /// (`wanted[msg.sender] = n;` in one call, `wanted[msg.sender] * price` in the
+    /// next). A parameter overwritten by a helper's result (`x = clamp(x)`) is no
+    /// longer the caller's choice.
+    ///
     /// SafeMath calls are library calls, not raw arithmetic, and its own bodies carry
     /// the checks above. Additions of `msg.value` are not reported: the ether supply
     /// cannot make a 256-bit sum wrap. Increments and decrements (`++`, `--`) are not

@@ -12,7 +12,10 @@ declare_detector! {
     /// state that callers wrote) and no check in the same function bounds the
     /// operation (`if (balance < amount) revert();` before `balance - amount`,
     /// `require(n <= MAX)`, and so on; see `integer-overflow` for the checks
-    /// recognised).
+    /// recognised). The operand is followed like there: through a modifier's
+    /// parameters bound to the caller's arguments (an `unchecked` addition inside
+    /// `modifier consumes(uint256 units)`), through internal functions, and through
+    /// state the caller wrote earlier.
     ///
     /// Severity: medium when the wrapped value is stored in contract state, low when it
     /// stays in an expression or a local.
