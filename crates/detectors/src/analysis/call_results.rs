@@ -202,15 +202,7 @@ impl CallResults {
         }
         let Some(du) = &self.du else { return false };
         let cfg = &du.cfg;
-        let decides_revert = |n: NodeId| {
-            let node = cfg.node(n);
-            node.succs.iter().any(|&(s, _)| s == Cfg::REVERT)
-                || (matches!(node.kind, NodeKind::Condition { .. })
-                    && node.succs.iter().any(|&(s, _)| {
-                        let succs = &cfg.node(s).succs;
-                        !succs.is_empty() && succs.iter().all(|&(t, _)| t == Cfg::REVERT)
-                    }))
-        };
+        let decides_revert = |n: NodeId| decides_revert(cfg, n);
         match self.get(call).1 {
             ResultUse::Dropped => false,
             ResultUse::Stored(parts) => parts
@@ -222,6 +214,172 @@ impl CallResults {
             }
         }
     }
+}
+
+impl CallResults {
+    /// [`CallResults::failure_reverts`], also following the flag of a low-level call or
+    /// `send` (of `f`) through copies into locals (`bool ok = sent; require(ok);`,
+    /// `bool failed = !sent;`) and into the parameters of internal helpers that decide a
+    /// revert on it (`_check(sent)` with `require(ok)` inside).
+    pub(crate) fn failure_reverts_through(
+        &self,
+        model: &Model<'_>,
+        ast: &Ast,
+        f: FunctionId,
+        site: &CallSite,
+    ) -> bool {
+        let file = model.function(f).item.file;
+        if self.failure_reverts(ast, file, site) {
+            return true;
+        }
+        let (Some(call), Some(du)) = (site.expr, &self.du) else {
+            return false;
+        };
+        if !matches!(site.kind, CallKind::LowLevel { .. }) || self.tried.contains(&call) {
+            return false;
+        }
+        let flow = FlagFlow { model };
+        match self.get(call) {
+            (_, ResultUse::Used) => flow.arg_reverts(ast, f, call, FLAG_DEPTH),
+            (Some(s), ResultUse::Stored(parts)) => {
+                let (Some(Part::Local(local)), Some(node)) =
+                    (parts.first(), du.cfg.stmt_node(file, s))
+                else {
+                    return false;
+                };
+                du.uses.iter().any(|u| {
+                    reached(u, node)
+                        && model.var(u.var).name == local.name
+                        && flow.use_reverts(ast, f, du, u, FLAG_DEPTH)
+                })
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How deep [`FlagFlow`] follows a flag through copies and helpers.
+const FLAG_DEPTH: u32 = 4;
+
+/// Follows a boolean flag through copies into locals and into internal helpers'
+/// parameters, to a node that decides a revert on it.
+struct FlagFlow<'m, 'a> {
+    model: &'m Model<'a>,
+}
+
+impl FlagFlow<'_, '_> {
+    /// True when the use `u` (of `f`, whose def-use chains are `du`) decides a revert:
+    /// its node does, or it is copied (or negated) into a local whose uses do, or passed
+    /// to an internal helper whose parameter does.
+    fn use_reverts(
+        &self,
+        ast: &Ast,
+        f: FunctionId,
+        du: &DefUse,
+        u: &semantics::Use,
+        depth: u32,
+    ) -> bool {
+        if decides_revert(&du.cfg, u.node) {
+            return true;
+        }
+        if depth == 0 {
+            return false;
+        }
+        let NodeKind::Stmt { file, stmt } = du.cfg.node(u.node).kind else {
+            return false;
+        };
+        if file != self.model.function(f).item.file {
+            return false;
+        }
+        let copy_of = |value: ExprId| {
+            let mut v = ast.skip_parens(value);
+            if let ExprKind::Unary {
+                op: syntax::ast::UnaryOp::Not,
+                operand,
+            } = &ast.expr(v).kind
+            {
+                v = ast.skip_parens(*operand);
+            }
+            v == u.expr
+        };
+        // The local the flag is copied into at this node, if any.
+        let copied = match &ast.stmt(stmt).kind {
+            StmtKind::VarDecl {
+                decls,
+                value: Some(v),
+                ..
+            } if decls.len() == 1 && copy_of(*v) => decls[0]
+                .as_ref()
+                .and_then(|d| d.name.as_ref())
+                .and_then(|n| self.model.var_declared_at(file, n.span)),
+            StmtKind::Expr(e) => match &ast.expr(ast.skip_parens(*e)).kind {
+                ExprKind::Assign { op: None, lhs, rhs } if copy_of(*rhs) => {
+                    match self.model.declaration(file, ast.skip_parens(*lhs)) {
+                        Some(Declaration::Local(v)) => Some(v),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(var) = copied {
+            return du.uses.iter().any(|w| {
+                w.var == var && reached(w, u.node) && self.use_reverts(ast, f, du, w, depth - 1)
+            });
+        }
+        self.arg_reverts(ast, f, u.expr, depth - 1)
+    }
+
+    /// True when `arg` is an argument of an internal call of `f` whose callee decides a
+    /// revert on the matching parameter.
+    fn arg_reverts(&self, ast: &Ast, f: FunctionId, arg: ExprId, depth: u32) -> bool {
+        let model = self.model;
+        model.calls(f).iter().any(|site| {
+            if !matches!(site.kind, CallKind::Internal { .. }) {
+                return false;
+            }
+            let Some(call) = site.expr else { return false };
+            let Some((_, args)) = ast.expr(call).as_call() else {
+                return false;
+            };
+            let Some(i) = args
+                .exprs()
+                .iter()
+                .position(|&a| ast.skip_parens(a) == arg)
+            else {
+                return false;
+            };
+            let Some(g) = crate::analysis::derived::callee_of(model, f, call) else {
+                return false;
+            };
+            let (Some(&param), Some(du), Some(g_ast)) = (
+                model.params(g).get(i),
+                model.def_use(g),
+                model.file_ast(model.function(g).item.file),
+            ) else {
+                return false;
+            };
+            g != f
+                && du.uses.iter().any(|u| {
+                    u.var == param
+                        && u.defs.contains(&Cfg::ENTRY)
+                        && self.use_reverts(g_ast, g, &du, u, depth)
+                })
+        })
+    }
+}
+
+/// True when node `n` of `cfg` decides a revert: a `require`/`assert` (an edge to the
+/// revert node), or a condition with a branch that only reverts.
+fn decides_revert(cfg: &Cfg, n: NodeId) -> bool {
+    let node = cfg.node(n);
+    node.succs.iter().any(|&(s, _)| s == Cfg::REVERT)
+        || (matches!(node.kind, NodeKind::Condition { .. })
+            && node.succs.iter().any(|&(s, _)| {
+                let succs = &cfg.node(s).succs;
+                !succs.is_empty() && succs.iter().all(|&(t, _)| t == Cfg::REVERT)
+            }))
 }
 
 /// Why the first value of a call (a success flag) is not acted on.
