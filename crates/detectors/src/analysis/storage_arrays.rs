@@ -121,9 +121,13 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
                     .find(|&&l| !condition_reads_state(model, cx.file, ast, l))
             {
                 for e in own_exprs(ast, s) {
+                    let mut grown = Vec::new();
                     walk_expr(ast, e, &mut |x| {
-                        if let Some(array) = grown_array(model, cx.file, ast, x)
-                            && !ops.iter().any(|o: &ArrayOp| {
+                        grown.extend(grown_array(model, cx.file, ast, x));
+                        grown.extend(grown_by_helper(model, f, x));
+                    });
+                    for array in grown {
+                        if !ops.iter().any(|o: &ArrayOp| {
                                 o.kind == ArrayOpKind::GrowInLoop
                                     && o.stmt == outer
                                     && o.array == array
@@ -138,7 +142,7 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
                                 cost_at: Vec::new(),
                             });
                         }
-                    });
+                    }
                 }
             }
         });
@@ -258,6 +262,46 @@ fn grown_array(model: &Model<'_>, file: FileId, ast: &Ast, e: ExprId) -> Option<
         } => length_of(model, file, ast, ast.skip_parens(*lhs)),
         _ => None,
     }
+}
+
+/// The arrays an internal call `call` of `f` grows, in the helper's body or in the
+/// functions it reaches (`for (...) { _add(msg.sender); }` with `_add` pushing); none
+/// when the helper has an access check of its own.
+fn grown_by_helper(model: &Model<'_>, f: FunctionId, call: ExprId) -> Vec<ItemRef> {
+    let internal = model.calls(f).iter().any(|c| {
+        c.expr == Some(call) && matches!(c.kind, semantics::CallKind::Internal { .. })
+    });
+    let Some(g) = internal
+        .then(|| crate::analysis::derived::callee_of(model, f, call))
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    if g == f || model.is_guarded(g) {
+        return Vec::new();
+    }
+    let mut out: Vec<ItemRef> = Vec::new();
+    for h in std::iter::once(g).chain(model.summary(None, g).callees) {
+        let info = model.function(h);
+        let Some(ast) = model.file_ast(info.item.file) else {
+            continue;
+        };
+        let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+            continue;
+        };
+        walk_stmts(ast, body, &mut Vec::new(), &mut |s, _| {
+            for e in own_exprs(ast, s) {
+                walk_expr(ast, e, &mut |x| {
+                    if let Some(array) = grown_array(model, info.item.file, ast, x)
+                        && !out.contains(&array)
+                    {
+                        out.push(array);
+                    }
+                });
+            }
+        });
+    }
+    out
 }
 
 /// The array a statement expression clears entirely.
