@@ -119,6 +119,7 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
                 && let Some(&outer) = loops
                     .iter()
                     .find(|&&l| !condition_reads_state(model, cx.file, ast, l))
+                && !capped_before(model, cx.file, ast, f, outer)
             {
                 for e in own_exprs(ast, s) {
                     let mut grown = Vec::new();
@@ -198,6 +199,46 @@ fn condition_reads_state(model: &Model<'_>, file: FileId, ast: &Ast, s: StmtId) 
         reads |= matches!(model.declaration(file, x), Some(Declaration::StateVar(_)));
     });
     reads
+}
+
+/// True when the variables the condition of loop `s` (of `f`) reads, or the values they
+/// derive from, are checked before the loop by a condition that also reads state: a
+/// stored cap (`if (count + amount >= maxCount) throw;` before `for (j < amount)`).
+fn capped_before(model: &Model<'_>, file: FileId, ast: &Ast, f: FunctionId, s: StmtId) -> bool {
+    use crate::analysis::derived::{body_nodes, conditions, local_closure, mentions_vars, var_of};
+    let (cond, init) = match &ast.stmt(s).kind {
+        StmtKind::For { cond, init, .. } => (*cond, *init),
+        StmtKind::While { cond, .. } | StmtKind::DoWhile { cond, .. } => (Some(*cond), None),
+        _ => (None, None),
+    };
+    let Some(cond) = cond else { return false };
+    let mut seeds = HashSet::new();
+    walk_expr(ast, cond, &mut |x| {
+        seeds.extend(var_of(model, file, ast, x));
+    });
+    // The loop's own counter is not the bound.
+    if let Some(init) = init
+        && let StmtKind::VarDecl { decls, .. } = &ast.stmt(init).kind
+    {
+        for name in decls.iter().flatten().filter_map(|d| d.name.as_ref()) {
+            if let Some(v) = model.var_declared_at(file, name.span) {
+                seeds.remove(&v);
+            }
+        }
+    }
+    if seeds.is_empty() {
+        return false;
+    }
+    let nodes = body_nodes(ast, model, f);
+    let vars = local_closure(model, file, ast, &nodes, seeds.iter().copied());
+    let start = ast.stmt(s).span.lo;
+    conditions(ast, &nodes).into_iter().any(|c| {
+        let mut reads_state = false;
+        walk_expr(ast, c, &mut |x| {
+            reads_state |= matches!(model.declaration(file, x), Some(Declaration::StateVar(_)));
+        });
+        ast.expr(c).span.hi <= start && reads_state && mentions_vars(model, file, ast, c, &vars)
+    })
 }
 
 /// The header of a loop: from its keyword to the end of its condition.
