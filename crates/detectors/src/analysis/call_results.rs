@@ -291,38 +291,7 @@ impl FlagFlow<'_, '_> {
         if file != self.model.function(f).item.file {
             return false;
         }
-        let copy_of = |value: ExprId| {
-            let mut v = ast.skip_parens(value);
-            if let ExprKind::Unary {
-                op: syntax::ast::UnaryOp::Not,
-                operand,
-            } = &ast.expr(v).kind
-            {
-                v = ast.skip_parens(*operand);
-            }
-            v == u.expr
-        };
-        // The local the flag is copied into at this node, if any.
-        let copied = match &ast.stmt(stmt).kind {
-            StmtKind::VarDecl {
-                decls,
-                value: Some(v),
-                ..
-            } if decls.len() == 1 && copy_of(*v) => decls[0]
-                .as_ref()
-                .and_then(|d| d.name.as_ref())
-                .and_then(|n| self.model.var_declared_at(file, n.span)),
-            StmtKind::Expr(e) => match &ast.expr(ast.skip_parens(*e)).kind {
-                ExprKind::Assign { op: None, lhs, rhs } if copy_of(*rhs) => {
-                    match self.model.declaration(file, ast.skip_parens(*lhs)) {
-                        Some(Declaration::Local(v)) => Some(v),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            },
-            _ => None,
-        };
+        let copied = copied_into(self.model, ast, file, stmt, u.expr);
         if let Some(var) = copied {
             return du.uses.iter().any(|w| {
                 w.var == var && reached(w, u.node) && self.use_reverts(ast, f, du, w, depth - 1)
@@ -367,6 +336,48 @@ impl FlagFlow<'_, '_> {
                         && self.use_reverts(g_ast, g, &du, u, depth)
                 })
         })
+    }
+}
+
+/// The local that statement `stmt` (of `file`) copies the value `e` into: `T x = e;`,
+/// `x = e;`, also negated (`bool failed = !e;`).
+fn copied_into(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: FileId,
+    stmt: StmtId,
+    e: ExprId,
+) -> Option<semantics::VarId> {
+    let copy_of = |value: ExprId| {
+        let mut v = ast.skip_parens(value);
+        if let ExprKind::Unary {
+            op: syntax::ast::UnaryOp::Not,
+            operand,
+        } = &ast.expr(v).kind
+        {
+            v = ast.skip_parens(*operand);
+        }
+        v == e
+    };
+    match &ast.stmt(stmt).kind {
+        StmtKind::VarDecl {
+            decls,
+            value: Some(v),
+            ..
+        } if decls.len() == 1 && copy_of(*v) => decls[0]
+            .as_ref()
+            .and_then(|d| d.name.as_ref())
+            .and_then(|n| model.var_declared_at(file, n.span)),
+        StmtKind::Expr(x) => match &ast.expr(ast.skip_parens(*x)).kind {
+            ExprKind::Assign { op: None, lhs, rhs } if copy_of(*rhs) => {
+                match model.declaration(file, ast.skip_parens(*lhs)) {
+                    Some(Declaration::Local(v)) => Some(v),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -446,6 +457,78 @@ impl CallResults {
             }
             ResultUse::Dropped => None,
         }
+    }
+}
+
+impl CallResults {
+    /// [`CallResults::unchecked_flag`], also when the flag stored in a local is only
+    /// copied into other locals (`bool ok = success;`) whose reads all act on nothing:
+    /// none, only logging, or tests that decide nothing.
+    pub(crate) fn unchecked_flag_through(
+        &self,
+        model: &Model<'_>,
+        ast: &Ast,
+        file: FileId,
+        call: ExprId,
+    ) -> Option<(Span, Unchecked)> {
+        if let Some(found) = self.unchecked_flag(ast, file, call) {
+            return Some(found);
+        }
+        let (Some(stmt), ResultUse::Stored(parts)) = self.get(call) else {
+            return None;
+        };
+        let local = parts.first()?.local()?;
+        let du = self.du.as_ref()?;
+        let cfg = &du.cfg;
+        let node = cfg.stmt_node(file, stmt)?;
+        let mut frontier: Vec<&semantics::Use> = du
+            .uses
+            .iter()
+            .filter(|u| reached(u, node) && model.var(u.var).name == local.name)
+            .collect();
+        let mut reads: Vec<NodeId> = Vec::new();
+        let mut copies: Vec<(semantics::VarId, NodeId)> = Vec::new();
+        for _ in 0..FLAG_DEPTH {
+            let mut next = Vec::new();
+            for u in frontier {
+                let copy = match cfg.node(u.node).kind {
+                    NodeKind::Stmt { file: f, stmt } if f == file => {
+                        copied_into(model, ast, file, stmt, u.expr)
+                    }
+                    _ => None,
+                };
+                match copy {
+                    Some(v) if !copies.iter().any(|&(c, _)| c == v) => {
+                        copies.push((v, u.node));
+                        next.extend(du.uses.iter().filter(|w| w.var == v && reached(w, u.node)));
+                    }
+                    Some(_) => {}
+                    None => reads.push(u.node),
+                }
+            }
+            frontier = next;
+        }
+        if copies.is_empty() || !frontier.is_empty() {
+            return None;
+        }
+        let span = ast.stmt(stmt).span;
+        if reads.is_empty() {
+            let (v, _) = copies[0];
+            let var = model.var(v);
+            return Some((span, Unchecked::Unread(var.name.clone(), var.span)));
+        }
+        let logs: Option<Vec<Span>> = reads
+            .iter()
+            .map(|&n| logging_stmt(ast, file, cfg, n))
+            .collect();
+        if let Some(&first) = logs.as_ref().and_then(|l| l.first()) {
+            return Some((span, Unchecked::OnlyLogged(first)));
+        }
+        let conds: Vec<Span> = reads
+            .iter()
+            .map(|&n| idle_condition(ast, file, cfg, n))
+            .collect::<Option<_>>()?;
+        Some((span, Unchecked::DecidesNothing(*conds.first()?)))
     }
 }
 
