@@ -312,11 +312,7 @@ impl FlagFlow<'_, '_> {
             let Some((_, args)) = ast.expr(call).as_call() else {
                 return false;
             };
-            let Some(i) = args
-                .exprs()
-                .iter()
-                .position(|&a| ast.skip_parens(a) == arg)
-            else {
+            let Some(i) = args.exprs().iter().position(|&a| ast.skip_parens(a) == arg) else {
                 return false;
             };
             let Some(g) = crate::analysis::derived::callee_of(model, f, call) else {

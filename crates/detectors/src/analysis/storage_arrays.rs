@@ -129,11 +129,8 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
                     });
                     for array in grown {
                         if !ops.iter().any(|o: &ArrayOp| {
-                                o.kind == ArrayOpKind::GrowInLoop
-                                    && o.stmt == outer
-                                    && o.array == array
-                            })
-                        {
+                            o.kind == ArrayOpKind::GrowInLoop && o.stmt == outer && o.array == array
+                        }) {
                             ops.push(ArrayOp {
                                 kind: ArrayOpKind::GrowInLoop,
                                 array,
@@ -309,9 +306,10 @@ fn grown_array(model: &Model<'_>, file: FileId, ast: &Ast, e: ExprId) -> Option<
 /// functions it reaches (`for (...) { _add(msg.sender); }` with `_add` pushing); none
 /// when the helper has an access check of its own.
 fn grown_by_helper(model: &Model<'_>, f: FunctionId, call: ExprId) -> Vec<ItemRef> {
-    let internal = model.calls(f).iter().any(|c| {
-        c.expr == Some(call) && matches!(c.kind, semantics::CallKind::Internal { .. })
-    });
+    let internal = model
+        .calls(f)
+        .iter()
+        .any(|c| c.expr == Some(call) && matches!(c.kind, semantics::CallKind::Internal { .. }));
     let Some(g) = internal
         .then(|| crate::analysis::derived::callee_of(model, f, call))
         .flatten()

@@ -175,9 +175,9 @@ fn chosen_by_caller(cx: &FileContext<'_>, value: ExprId) -> bool {
 fn installed_by_anyone(cx: &FileContext<'_>, var: ItemRef) -> Option<Span> {
     let model = cx.model();
     let ast = cx.ast();
-    let entries = cx
-        .functions()
-        .filter(|&(g, _)| model.is_entry_point(g) && !model.is_constructor(g) && !model.is_guarded(g));
+    let entries = cx.functions().filter(|&(g, _)| {
+        model.is_entry_point(g) && !model.is_constructor(g) && !model.is_guarded(g)
+    });
     for h in entries.flat_map(|(g, _)| open_reach(model, g)) {
         let info = model.function(h);
         if info.item.file != cx.file {

@@ -174,15 +174,17 @@ impl<'c, 'a> Recovered<'c, 'a> {
         let mut recovers: Vec<ExprId> = exprs_within(ast, body)
             .filter(|&x| is_ecrecover(cx, ast, x))
             .collect();
-        recovers.extend(model.calls(f).iter().filter_map(|site| match site.kind {
-            semantics::CallKind::Internal { function, .. }
-                if model
-                    .function_of_item(function)
-                    .is_some_and(|g| helpers.contains(&g)) =>
-            {
-                site.expr
+        recovers.extend(model.calls(f).iter().filter_map(|site| {
+            match site.kind {
+                semantics::CallKind::Internal { function, .. }
+                    if model
+                        .function_of_item(function)
+                        .is_some_and(|g| helpers.contains(&g)) =>
+                {
+                    site.expr
+                }
+                _ => None,
             }
-            _ => None,
         }));
         let mut holders: Vec<Declaration> = params
             .get(&f)
@@ -216,11 +218,10 @@ impl<'c, 'a> Recovered<'c, 'a> {
     fn is_recovered(&self, e: ExprId) -> bool {
         let (model, ast) = (self.cx.model(), self.cx.ast());
         let e = ast.skip_parens(e);
-        self.recovers.contains(&e)
-            || model.declaration(self.cx.file, e).is_some_and(|d| {
-                self.holders.contains(&d)
-                    || matches!(d, Declaration::Local(l) if self.declared.contains(&model.var(l).span))
-            })
+        self.recovers.contains(&e) || model.declaration(self.cx.file, e).is_some_and(|d| {
+            self.holders.contains(&d)
+                || matches!(d, Declaration::Local(l) if self.declared.contains(&model.var(l).span))
+        })
     }
 
     /// True when the body compares a recovered address, or `other` (the address it is
@@ -229,8 +230,7 @@ impl<'c, 'a> Recovered<'c, 'a> {
         let (model, ast) = (self.cx.model(), self.cx.ast());
         let is = |e: ExprId| {
             self.is_recovered(e)
-                || (other.is_some()
-                    && model.declaration(self.cx.file, ast.skip_parens(e)) == other)
+                || (other.is_some() && model.declaration(self.cx.file, ast.skip_parens(e)) == other)
         };
         exprs_within(ast, self.body).any(|y| {
             matches!(&ast.expr(y).kind, ExprKind::Binary { op: BinaryOp::Eq | BinaryOp::Ne, lhs, rhs }

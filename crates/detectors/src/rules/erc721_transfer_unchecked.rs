@@ -214,7 +214,10 @@ fn moves_through(
     }
     m.calls(f).iter().find_map(|site| {
         let call = site.expr?;
-        if !matches!(site.kind, CallKind::Internal { .. }) || site.span.lo < body.lo || site.span.hi > body.hi {
+        if !matches!(site.kind, CallKind::Internal { .. })
+            || site.span.lo < body.lo
+            || site.span.hi > body.hi
+        {
             return None;
         }
         let g = crate::analysis::derived::callee_of(m, f, call)?;
@@ -222,7 +225,10 @@ fn moves_through(
         if g == f
             || info.item.file != file
             || info.contract != m.function(f).contract
-            || matches!(info.name.as_str(), "_transfer" | "_safeTransfer" | "_update")
+            || matches!(
+                info.name.as_str(),
+                "_transfer" | "_safeTransfer" | "_update"
+            )
         {
             return None;
         }

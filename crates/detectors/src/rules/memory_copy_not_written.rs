@@ -119,7 +119,8 @@ impl Detector for MemoryCopyNotWritten {
                 }
             });
             for (v, decl_span, value) in copies {
-                if let Some((field, at, helper)) = lost_write(cx, &all, body, v, &loops, HELPER_DEPTH)
+                if let Some((field, at, helper)) =
+                    lost_write(cx, &all, body, v, &loops, HELPER_DEPTH)
                     && let Some(at_body) = all.iter().find(|b| b.function == helper)
                 {
                     let name = model.var(v).name.as_str();
@@ -275,26 +276,34 @@ fn lost_in_helper(
     if used_after {
         return None;
     }
-    let is_internal = model.calls(body.function).iter().any(|c| {
-        c.expr == Some(call) && matches!(c.kind, semantics::CallKind::Internal { .. })
-    });
+    let is_internal = model
+        .calls(body.function)
+        .iter()
+        .any(|c| c.expr == Some(call) && matches!(c.kind, semantics::CallKind::Internal { .. }));
     let g = is_internal
         .then(|| crate::analysis::derived::callee_of(model, body.function, call))
         .flatten()?;
     let (_, args) = ast.expr(call).as_call()?;
     let index = args.exprs().iter().position(|&a| a == arg)?;
     let &param = model.params(g).get(index)?;
-    let helper = all.iter().find(|b| b.function == g && b.function != body.function)?;
+    let helper = all
+        .iter()
+        .find(|b| b.function == g && b.function != body.function)?;
     let mut helper_loops = Vec::new();
-    walk_stmts(helper.ast, helper.def.body?, &mut Vec::new(), &mut |s, _| {
-        let stmt = helper.ast.stmt(s);
-        if matches!(
-            stmt.kind,
-            StmtKind::For { .. } | StmtKind::While { .. } | StmtKind::DoWhile { .. }
-        ) {
-            helper_loops.push(stmt.span);
-        }
-    });
+    walk_stmts(
+        helper.ast,
+        helper.def.body?,
+        &mut Vec::new(),
+        &mut |s, _| {
+            let stmt = helper.ast.stmt(s);
+            if matches!(
+                stmt.kind,
+                StmtKind::For { .. } | StmtKind::While { .. } | StmtKind::DoWhile { .. }
+            ) {
+                helper_loops.push(stmt.span);
+            }
+        },
+    );
     lost_write(cx, all, helper, param, &helper_loops, depth)
 }
 

@@ -538,11 +538,7 @@ impl Analyzer<'_, '_> {
             let mut names = Vec::new();
             for d in &c.names {
                 let Declaration::Param(p) = d else { continue };
-                let Some(&a) = params
-                    .iter()
-                    .position(|q| q == p)
-                    .and_then(|i| args.get(i))
-                else {
+                let Some(&a) = params.iter().position(|q| q == p).and_then(|i| args.get(i)) else {
                     continue;
                 };
                 walk_expr(ast, a, &mut |y| {

@@ -74,7 +74,8 @@ impl Detector for UncheckedSend {
                 };
                 let Some(call) = site.expr else { continue };
                 let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
-                let Some((span, why)) = results.unchecked_flag_through(model, ast, cx.file, call) else {
+                let Some((span, why)) = results.unchecked_flag_through(model, ast, cx.file, call)
+                else {
                     continue;
                 };
                 let what = format!("the result of `{}`", call_target_text(cx, ast, call));
