@@ -4,7 +4,7 @@ use syntax::ast::{
     Ast, BinaryOp, ExprId, ExprKind, Literal, StmtId, StmtKind, UnaryOp, YulExprKind,
 };
 
-use crate::analysis::access::{body_span, exprs_within, is_msg_sender, local_initializer};
+use crate::analysis::access::{body_span, exprs_within, fixed_initializer, is_msg_sender};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -231,15 +231,7 @@ impl Sites<'_, '_> {
                 let Some(Declaration::Local(v)) = self.model.declaration(self.file, e) else {
                     return None;
                 };
-                let reassigned = ast.exprs().any(|(_, x)| {
-                    matches!(&x.kind, ExprKind::Assign { lhs, .. }
-                        if self.model.declaration(self.file, ast.skip_parens(*lhs))
-                            == Some(Declaration::Local(v)))
-                });
-                if reassigned {
-                    return None;
-                }
-                self.sender_has_code(local_initializer(self.model, ast, v)?)
+                self.sender_has_code(fixed_initializer(self.model, ast, self.file, v)?)
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,

@@ -7,7 +7,7 @@ use semantics::{
 use syntax::ast::{Ast, ContractKind, ExprId, ExprKind, FunctionKind, StmtId, StmtKind, TypeKind};
 use syntax::{FileId, Span};
 
-use crate::analysis::access::{is_this, local_initializer};
+use crate::analysis::access::{fixed_initializer, is_this};
 use crate::analysis::call_results::{own_exprs, walk_expr};
 use crate::analysis::reentrancy::{MayHaveCalled, completing_nodes};
 use crate::declare::declare_detector;
@@ -470,11 +470,7 @@ impl Analyzer<'_, '_> {
             return;
         }
         for v in locals {
-            let reassigned = ast.exprs().any(|(_, x)| {
-                matches!(&x.kind, ExprKind::Assign { lhs, .. }
-                    if m.declaration(file, ast.skip_parens(*lhs)) == Some(Declaration::Local(v)))
-            });
-            if let Some(init) = local_initializer(m, ast, v).filter(|_| !reassigned) {
+            if let Some(init) = fixed_initializer(m, ast, file, v) {
                 self.gather(
                     md,
                     holder,
@@ -513,27 +509,17 @@ impl Analyzer<'_, '_> {
         let Some(def) = ast.item(info.item.item).as_function() else {
             return out;
         };
-        let Some(body) = def.body.filter(|_| def.kind != FunctionKind::Modifier) else {
+        if def.body.is_none() || def.kind == FunctionKind::Modifier {
             return out;
-        };
+        }
         let args = ast
             .expr(call)
             .as_call()
             .map(|(_, a)| a.exprs())
             .unwrap_or_default();
         let params = m.params(g);
-        crate::analysis::call_results::walk_stmts(ast, body, &mut Vec::new(), &mut |s, _| {
-            let cond = match &ast.stmt(s).kind {
-                StmtKind::If { cond, .. } => Some(*cond),
-                StmtKind::Expr(e) => ast.expr(ast.skip_parens(*e)).as_call().and_then(|(c, a)| {
-                    let callee = ast.expr(c);
-                    (callee.is_ident("require") || callee.is_ident("assert"))
-                        .then(|| a.exprs().first().copied())
-                        .flatten()
-                }),
-                _ => None,
-            };
-            let Some(cond) = cond else { return };
+        let nodes = crate::analysis::derived::body_nodes(ast, m, g);
+        for cond in crate::analysis::derived::conditions(ast, &nodes) {
             let mut c = self.check(md, g, file, ast, id, cond);
             let mut names = Vec::new();
             for d in &c.names {
@@ -551,7 +537,7 @@ impl Analyzer<'_, '_> {
             }
             c.names = names;
             out.push(c);
-        });
+        }
         out
     }
 
