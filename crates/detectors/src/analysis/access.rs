@@ -944,6 +944,24 @@ pub(crate) fn local_initializer(
     })
 }
 
+/// The initializer of the local `v` (of `file`) when nothing assigns `v` afterwards:
+/// the local stands for that value wherever it is read (`bool ok = cond; require(ok);`).
+pub(crate) fn fixed_initializer(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    v: semantics::VarId,
+) -> Option<ExprId> {
+    let reassigned = ast.exprs().any(|(_, x)| {
+        matches!(&x.kind, ExprKind::Assign { lhs, .. }
+            if model.declaration(file, ast.skip_parens(*lhs)) == Some(Declaration::Local(v)))
+    });
+    if reassigned {
+        return None;
+    }
+    local_initializer(model, ast, v)
+}
+
 /// The modifiers some function of the project invokes (computed once per project).
 pub(crate) struct InvokedModifiers(pub(crate) HashSet<ItemRef>);
 

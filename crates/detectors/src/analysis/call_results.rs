@@ -202,15 +202,7 @@ impl CallResults {
         }
         let Some(du) = &self.du else { return false };
         let cfg = &du.cfg;
-        let decides_revert = |n: NodeId| {
-            let node = cfg.node(n);
-            node.succs.iter().any(|&(s, _)| s == Cfg::REVERT)
-                || (matches!(node.kind, NodeKind::Condition { .. })
-                    && node.succs.iter().any(|&(s, _)| {
-                        let succs = &cfg.node(s).succs;
-                        !succs.is_empty() && succs.iter().all(|&(t, _)| t == Cfg::REVERT)
-                    }))
-        };
+        let decides_revert = |n: NodeId| decides_revert(cfg, n);
         match self.get(call).1 {
             ResultUse::Dropped => false,
             ResultUse::Stored(parts) => parts
@@ -222,6 +214,179 @@ impl CallResults {
             }
         }
     }
+}
+
+impl CallResults {
+    /// [`CallResults::failure_reverts`], also following the flag of a low-level call or
+    /// `send` (of `f`) through copies into locals (`bool ok = sent; require(ok);`,
+    /// `bool failed = !sent;`) and into the parameters of internal helpers that decide a
+    /// revert on it (`_check(sent)` with `require(ok)` inside).
+    pub(crate) fn failure_reverts_through(
+        &self,
+        model: &Model<'_>,
+        ast: &Ast,
+        f: FunctionId,
+        site: &CallSite,
+    ) -> bool {
+        let file = model.function(f).item.file;
+        if self.failure_reverts(ast, file, site) {
+            return true;
+        }
+        let (Some(call), Some(du)) = (site.expr, &self.du) else {
+            return false;
+        };
+        if !matches!(site.kind, CallKind::LowLevel { .. }) || self.tried.contains(&call) {
+            return false;
+        }
+        let flow = FlagFlow { model };
+        match self.get(call) {
+            (_, ResultUse::Used) => flow.arg_reverts(ast, f, call, FLAG_DEPTH),
+            (Some(s), ResultUse::Stored(parts)) => {
+                let (Some(Part::Local(local)), Some(node)) =
+                    (parts.first(), du.cfg.stmt_node(file, s))
+                else {
+                    return false;
+                };
+                du.uses.iter().any(|u| {
+                    reached(u, node)
+                        && model.var(u.var).name == local.name
+                        && flow.use_reverts(ast, f, du, u, FLAG_DEPTH)
+                })
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How deep [`FlagFlow`] follows a flag through copies and helpers.
+const FLAG_DEPTH: u32 = 4;
+
+/// Follows a boolean flag through copies into locals and into internal helpers'
+/// parameters, to a node that decides a revert on it.
+struct FlagFlow<'m, 'a> {
+    model: &'m Model<'a>,
+}
+
+impl FlagFlow<'_, '_> {
+    /// True when the use `u` (of `f`, whose def-use chains are `du`) decides a revert:
+    /// its node does, or it is copied (or negated) into a local whose uses do, or passed
+    /// to an internal helper whose parameter does.
+    fn use_reverts(
+        &self,
+        ast: &Ast,
+        f: FunctionId,
+        du: &DefUse,
+        u: &semantics::Use,
+        depth: u32,
+    ) -> bool {
+        if decides_revert(&du.cfg, u.node) {
+            return true;
+        }
+        if depth == 0 {
+            return false;
+        }
+        let NodeKind::Stmt { file, stmt } = du.cfg.node(u.node).kind else {
+            return false;
+        };
+        if file != self.model.function(f).item.file {
+            return false;
+        }
+        let copied = copied_into(self.model, ast, file, stmt, u.expr);
+        if let Some(var) = copied {
+            return du.uses.iter().any(|w| {
+                w.var == var && reached(w, u.node) && self.use_reverts(ast, f, du, w, depth - 1)
+            });
+        }
+        self.arg_reverts(ast, f, u.expr, depth - 1)
+    }
+
+    /// True when `arg` is an argument of an internal call of `f` whose callee decides a
+    /// revert on the matching parameter.
+    fn arg_reverts(&self, ast: &Ast, f: FunctionId, arg: ExprId, depth: u32) -> bool {
+        let model = self.model;
+        model.calls(f).iter().any(|site| {
+            if !matches!(site.kind, CallKind::Internal { .. }) {
+                return false;
+            }
+            let Some(call) = site.expr else { return false };
+            let Some((_, args)) = ast.expr(call).as_call() else {
+                return false;
+            };
+            let Some(i) = args.exprs().iter().position(|&a| ast.skip_parens(a) == arg) else {
+                return false;
+            };
+            let Some(g) = crate::analysis::derived::callee_of(model, f, call) else {
+                return false;
+            };
+            let (Some(&param), Some(du), Some(g_ast)) = (
+                model.params(g).get(i),
+                model.def_use(g),
+                model.file_ast(model.function(g).item.file),
+            ) else {
+                return false;
+            };
+            g != f
+                && du.uses.iter().any(|u| {
+                    u.var == param
+                        && u.defs.contains(&Cfg::ENTRY)
+                        && self.use_reverts(g_ast, g, &du, u, depth)
+                })
+        })
+    }
+}
+
+/// The local that statement `stmt` (of `file`) copies the value `e` into: `T x = e;`,
+/// `x = e;`, also negated (`bool failed = !e;`).
+fn copied_into(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: FileId,
+    stmt: StmtId,
+    e: ExprId,
+) -> Option<semantics::VarId> {
+    let copy_of = |value: ExprId| {
+        let mut v = ast.skip_parens(value);
+        if let ExprKind::Unary {
+            op: syntax::ast::UnaryOp::Not,
+            operand,
+        } = &ast.expr(v).kind
+        {
+            v = ast.skip_parens(*operand);
+        }
+        v == e
+    };
+    match &ast.stmt(stmt).kind {
+        StmtKind::VarDecl {
+            decls,
+            value: Some(v),
+            ..
+        } if decls.len() == 1 && copy_of(*v) => decls[0]
+            .as_ref()
+            .and_then(|d| d.name.as_ref())
+            .and_then(|n| model.var_declared_at(file, n.span)),
+        StmtKind::Expr(x) => match &ast.expr(ast.skip_parens(*x)).kind {
+            ExprKind::Assign { op: None, lhs, rhs } if copy_of(*rhs) => {
+                match model.declaration(file, ast.skip_parens(*lhs)) {
+                    Some(Declaration::Local(v)) => Some(v),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// True when node `n` of `cfg` decides a revert: a `require`/`assert` (an edge to the
+/// revert node), or a condition with a branch that only reverts.
+fn decides_revert(cfg: &Cfg, n: NodeId) -> bool {
+    let node = cfg.node(n);
+    node.succs.iter().any(|&(s, _)| s == Cfg::REVERT)
+        || (matches!(node.kind, NodeKind::Condition { .. })
+            && node.succs.iter().any(|&(s, _)| {
+                let succs = &cfg.node(s).succs;
+                !succs.is_empty() && succs.iter().all(|&(t, _)| t == Cfg::REVERT)
+            }))
 }
 
 /// Why the first value of a call (a success flag) is not acted on.
@@ -288,6 +453,78 @@ impl CallResults {
             }
             ResultUse::Dropped => None,
         }
+    }
+}
+
+impl CallResults {
+    /// [`CallResults::unchecked_flag`], also when the flag stored in a local is only
+    /// copied into other locals (`bool ok = success;`) whose reads all act on nothing:
+    /// none, only logging, or tests that decide nothing.
+    pub(crate) fn unchecked_flag_through(
+        &self,
+        model: &Model<'_>,
+        ast: &Ast,
+        file: FileId,
+        call: ExprId,
+    ) -> Option<(Span, Unchecked)> {
+        if let Some(found) = self.unchecked_flag(ast, file, call) {
+            return Some(found);
+        }
+        let (Some(stmt), ResultUse::Stored(parts)) = self.get(call) else {
+            return None;
+        };
+        let local = parts.first()?.local()?;
+        let du = self.du.as_ref()?;
+        let cfg = &du.cfg;
+        let node = cfg.stmt_node(file, stmt)?;
+        let mut frontier: Vec<&semantics::Use> = du
+            .uses
+            .iter()
+            .filter(|u| reached(u, node) && model.var(u.var).name == local.name)
+            .collect();
+        let mut reads: Vec<NodeId> = Vec::new();
+        let mut copies: Vec<(semantics::VarId, NodeId)> = Vec::new();
+        for _ in 0..FLAG_DEPTH {
+            let mut next = Vec::new();
+            for u in frontier {
+                let copy = match cfg.node(u.node).kind {
+                    NodeKind::Stmt { file: f, stmt } if f == file => {
+                        copied_into(model, ast, file, stmt, u.expr)
+                    }
+                    _ => None,
+                };
+                match copy {
+                    Some(v) if !copies.iter().any(|&(c, _)| c == v) => {
+                        copies.push((v, u.node));
+                        next.extend(du.uses.iter().filter(|w| w.var == v && reached(w, u.node)));
+                    }
+                    Some(_) => {}
+                    None => reads.push(u.node),
+                }
+            }
+            frontier = next;
+        }
+        if copies.is_empty() || !frontier.is_empty() {
+            return None;
+        }
+        let span = ast.stmt(stmt).span;
+        if reads.is_empty() {
+            let (v, _) = copies[0];
+            let var = model.var(v);
+            return Some((span, Unchecked::Unread(var.name.clone(), var.span)));
+        }
+        let logs: Option<Vec<Span>> = reads
+            .iter()
+            .map(|&n| logging_stmt(ast, file, cfg, n))
+            .collect();
+        if let Some(&first) = logs.as_ref().and_then(|l| l.first()) {
+            return Some((span, Unchecked::OnlyLogged(first)));
+        }
+        let conds: Vec<Span> = reads
+            .iter()
+            .map(|&n| idle_condition(ast, file, cfg, n))
+            .collect::<Option<_>>()?;
+        Some((span, Unchecked::DecidesNothing(*conds.first()?)))
     }
 }
 

@@ -119,16 +119,18 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
                 && let Some(&outer) = loops
                     .iter()
                     .find(|&&l| !condition_reads_state(model, cx.file, ast, l))
+                && !capped_before(model, cx.file, ast, f, outer)
             {
                 for e in own_exprs(ast, s) {
+                    let mut grown = Vec::new();
                     walk_expr(ast, e, &mut |x| {
-                        if let Some(array) = grown_array(model, cx.file, ast, x)
-                            && !ops.iter().any(|o: &ArrayOp| {
-                                o.kind == ArrayOpKind::GrowInLoop
-                                    && o.stmt == outer
-                                    && o.array == array
-                            })
-                        {
+                        grown.extend(grown_array(model, cx.file, ast, x));
+                        grown.extend(grown_by_helper(model, f, x));
+                    });
+                    for array in grown {
+                        if !ops.iter().any(|o: &ArrayOp| {
+                            o.kind == ArrayOpKind::GrowInLoop && o.stmt == outer && o.array == array
+                        }) {
                             ops.push(ArrayOp {
                                 kind: ArrayOpKind::GrowInLoop,
                                 array,
@@ -138,7 +140,7 @@ pub(crate) fn costly_array_ops(cx: &FileContext<'_>) -> Vec<(ArrayOp, Vec<Growth
                                 cost_at: Vec::new(),
                             });
                         }
-                    });
+                    }
                 }
             }
         });
@@ -194,6 +196,46 @@ fn condition_reads_state(model: &Model<'_>, file: FileId, ast: &Ast, s: StmtId) 
         reads |= matches!(model.declaration(file, x), Some(Declaration::StateVar(_)));
     });
     reads
+}
+
+/// True when the variables the condition of loop `s` (of `f`) reads, or the values they
+/// derive from, are checked before the loop by a condition that also reads state: a
+/// stored cap (`if (count + amount >= maxCount) throw;` before `for (j < amount)`).
+fn capped_before(model: &Model<'_>, file: FileId, ast: &Ast, f: FunctionId, s: StmtId) -> bool {
+    use crate::analysis::derived::{body_nodes, conditions, local_closure, mentions_vars, var_of};
+    let (cond, init) = match &ast.stmt(s).kind {
+        StmtKind::For { cond, init, .. } => (*cond, *init),
+        StmtKind::While { cond, .. } | StmtKind::DoWhile { cond, .. } => (Some(*cond), None),
+        _ => (None, None),
+    };
+    let Some(cond) = cond else { return false };
+    let mut seeds = HashSet::new();
+    walk_expr(ast, cond, &mut |x| {
+        seeds.extend(var_of(model, file, ast, x));
+    });
+    // The loop's own counter is not the bound.
+    if let Some(init) = init
+        && let StmtKind::VarDecl { decls, .. } = &ast.stmt(init).kind
+    {
+        for name in decls.iter().flatten().filter_map(|d| d.name.as_ref()) {
+            if let Some(v) = model.var_declared_at(file, name.span) {
+                seeds.remove(&v);
+            }
+        }
+    }
+    if seeds.is_empty() {
+        return false;
+    }
+    let nodes = body_nodes(ast, model, f);
+    let vars = local_closure(model, file, ast, &nodes, seeds.iter().copied());
+    let start = ast.stmt(s).span.lo;
+    conditions(ast, &nodes).into_iter().any(|c| {
+        let mut reads_state = false;
+        walk_expr(ast, c, &mut |x| {
+            reads_state |= matches!(model.declaration(file, x), Some(Declaration::StateVar(_)));
+        });
+        ast.expr(c).span.hi <= start && reads_state && mentions_vars(model, file, ast, c, &vars)
+    })
 }
 
 /// The header of a loop: from its keyword to the end of its condition.
@@ -258,6 +300,47 @@ fn grown_array(model: &Model<'_>, file: FileId, ast: &Ast, e: ExprId) -> Option<
         } => length_of(model, file, ast, ast.skip_parens(*lhs)),
         _ => None,
     }
+}
+
+/// The arrays an internal call `call` of `f` grows, in the helper's body or in the
+/// functions it reaches (`for (...) { _add(msg.sender); }` with `_add` pushing); none
+/// when the helper has an access check of its own.
+fn grown_by_helper(model: &Model<'_>, f: FunctionId, call: ExprId) -> Vec<ItemRef> {
+    let internal = model
+        .calls(f)
+        .iter()
+        .any(|c| c.expr == Some(call) && matches!(c.kind, semantics::CallKind::Internal { .. }));
+    let Some(g) = internal
+        .then(|| crate::analysis::derived::callee_of(model, f, call))
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    if g == f || model.is_guarded(g) {
+        return Vec::new();
+    }
+    let mut out: Vec<ItemRef> = Vec::new();
+    for h in std::iter::once(g).chain(model.summary(None, g).callees) {
+        let info = model.function(h);
+        let Some(ast) = model.file_ast(info.item.file) else {
+            continue;
+        };
+        let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {
+            continue;
+        };
+        walk_stmts(ast, body, &mut Vec::new(), &mut |s, _| {
+            for e in own_exprs(ast, s) {
+                walk_expr(ast, e, &mut |x| {
+                    if let Some(array) = grown_array(model, info.item.file, ast, x)
+                        && !out.contains(&array)
+                    {
+                        out.push(array);
+                    }
+                });
+            }
+        });
+    }
+    out
 }
 
 /// The array a statement expression clears entirely.

@@ -4,7 +4,7 @@ use syntax::ast::{
     Ast, BinaryOp, ExprId, ExprKind, Literal, StmtId, StmtKind, UnaryOp, YulExprKind,
 };
 
-use crate::analysis::access::{body_span, exprs_within, is_msg_sender};
+use crate::analysis::access::{body_span, exprs_within, fixed_initializer, is_msg_sender};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -19,6 +19,8 @@ declare_detector! {
     /// `isContract(msg.sender)`. A code-size helper is a function of the project that
     /// measures its address parameter with `extcodesize`, `extcodehash`, `.code` or
     /// `.codehash`, and OpenZeppelin's `Address.isContract` when its source is missing.
+    /// The check may be held in a local first (`bool eoa = !isContract(msg.sender);
+    /// require(eoa);`) when the local is not reassigned.
     ///
     /// Not reported: a check that also requires `msg.sender == tx.origin` (in the same
     /// function, its modifiers or the helpers it calls), which does keep contracts out, and checks of other
@@ -223,6 +225,14 @@ impl Sites<'_, '_> {
         let ast = self.ast;
         let e = ast.skip_parens(e);
         match &ast.expr(e).kind {
+            // `bool eoa = !isContract(msg.sender); require(eoa);`: a local never
+            // reassigned stands for its initializer.
+            ExprKind::Ident(_) => {
+                let Some(Declaration::Local(v)) = self.model.declaration(self.file, e) else {
+                    return None;
+                };
+                self.sender_has_code(fixed_initializer(self.model, ast, self.file, v)?)
+            }
             ExprKind::Unary {
                 op: UnaryOp::Not,
                 operand,

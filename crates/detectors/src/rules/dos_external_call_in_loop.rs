@@ -14,7 +14,8 @@ declare_detector! {
     /// ## What it detects
     /// An external call inside a loop whose failure reverts the whole transaction:
     /// `transfer`, a `send` or low-level `call` whose result decides a revert
-    /// (`require(to.send(v))`, `if (!ok) revert()`, by the control-flow graph), or a
+    /// (`require(to.send(v))`, `if (!ok) revert()`, by the control-flow graph, also
+    /// through copies of the flag and internal helpers that revert on it), or a
     /// high-level call of a state-changing function on a contract taken from an array
     /// (`hooks[i].notify()`). `view` and `pure` functions and calls are not reported.
     ///
@@ -153,7 +154,9 @@ fn calls_that_must_succeed<'c>(
         model
             .calls(f)
             .iter()
-            .filter(|site| in_scope(cx, site) && results.failure_reverts(ast, cx.file, site))
+            .filter(|site| {
+                in_scope(cx, site) && results.failure_reverts_through(model, ast, f, site)
+            })
             .map(|site| {
                 let what = match site.kind {
                     CallKind::LowLevel {

@@ -2,6 +2,7 @@ use semantics::{CallKind, Declaration, ItemRef, LowLevelKind, TaintSources};
 use syntax::Span;
 use syntax::ast::{Ast, ExprId, ExprKind, StmtKind};
 
+use crate::analysis::access::open_reach;
 use crate::analysis::call_results::{CallResults, own_exprs, walk_expr, walk_stmts};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -14,7 +15,10 @@ declare_detector! {
     /// failure reverts) to an address kept in a state variable that any caller can set
     /// to an address of their choice: a public or external function without an access
     /// check stores `msg.sender` or an argument in it. The "king of the hill" shape:
-    /// the previous leader is refunded before the new one takes the place.
+    /// the previous leader is refunded before the new one takes the place. The payment
+    /// may sit in an internal helper, its success flag may be copied into locals or
+    /// checked by a helper (`_check(sent)` with `require(ok)`), and the recipient may be
+    /// installed by an internal helper the open function calls.
     ///
     /// ## Why it matters
     /// The attacker takes the place from a contract that reverts whenever it receives
@@ -88,7 +92,7 @@ impl Detector for DosFailedPayment {
                     continue;
                 };
                 let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
-                if !results.failure_reverts(ast, cx.file, site) {
+                if !results.failure_reverts_through(model, ast, f, site) {
                     continue;
                 }
                 let name = cx.snippet(ast.expr(recipient_expr(ast, call).unwrap_or(call)).span);
@@ -166,12 +170,17 @@ fn chosen_by_caller(cx: &FileContext<'_>, value: ExprId) -> bool {
     !reads_state
 }
 
-/// Where a function any caller may run stores a caller-chosen address in `var`.
+/// Where a function any caller may run, or an internal helper it reaches without a
+/// guard, stores a caller-chosen address in `var`.
 fn installed_by_anyone(cx: &FileContext<'_>, var: ItemRef) -> Option<Span> {
     let model = cx.model();
     let ast = cx.ast();
-    for (g, info) in cx.functions() {
-        if !model.is_entry_point(g) || model.is_constructor(g) || model.is_guarded(g) {
+    let entries = cx.functions().filter(|&(g, _)| {
+        model.is_entry_point(g) && !model.is_constructor(g) && !model.is_guarded(g)
+    });
+    for h in entries.flat_map(|(g, _)| open_reach(model, g)) {
+        let info = model.function(h);
+        if info.item.file != cx.file {
             continue;
         }
         let Some(body) = ast.item(info.item.item).as_function().and_then(|d| d.body) else {

@@ -12,7 +12,11 @@ declare_detector! {
     /// - a loop, in a function that changes state, whose condition reads the array's
     ///   `length`;
     /// - a loop that itself grows such an array, when something else pays for its length
-    ///   (the array is reset or iterated elsewhere).
+    ///   (the array is reset or iterated elsewhere); the growth may sit in an internal
+    ///   helper the loop calls (`for (...) { _add(msg.sender); }`), unless the helper
+    ///   has an access check or the loop's condition reads a stored bound. Not reported
+    ///   either when the loop's bound is checked against state before the loop (a stored
+    ///   cap: `if (count + amount >= maxCount) throw;` before `for (j < amount)`).
     ///
     /// `view` and `pure` functions are not reported: they are read off-chain.
     ///

@@ -1,4 +1,6 @@
-use semantics::{Builtin, Declaration};
+use std::collections::{HashMap, HashSet};
+
+use semantics::{Builtin, Declaration, FunctionId, VarId};
 use syntax::ast::{Ast, BinaryOp, ExprId, ExprKind, StmtKind};
 
 use crate::analysis::access::{body_span, def_of, exprs_within, is_msg_sender};
@@ -14,7 +16,10 @@ declare_detector! {
     /// the function never checks that the recovered address, or the address it is
     /// compared with, is not zero. Comparisons with `msg.sender` are not reported
     /// (it is never zero), nor are `ECDSA.recover`-style helpers, which revert on
-    /// invalid signatures.
+    /// invalid signatures. The recovered address is followed through locals, helpers
+    /// returning it, and into the parameters of internal helpers it is passed to
+    /// (`_checkSigner(signer)` with `require(signer == admin)` inside) when the caller
+    /// does not exclude zero first.
     ///
     /// ## Why it matters
     /// `ecrecover` returns `address(0)` for an invalid signature instead of failing.
@@ -63,51 +68,49 @@ impl Detector for EcrecoverZero {
         let model = cx.model();
         let ast = cx.ast();
         let helpers = recovering_helpers(cx);
-        for (f, _) in cx.functions() {
-            let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
-                continue;
-            };
-            // Recoveries: the builtin, and calls of this file's helpers that return its
-            // result unchecked (`address signer = recoverSigner(hash, v, r, s);`).
-            let mut recovers: Vec<ExprId> = exprs_within(ast, body)
-                .filter(|&x| is_ecrecover(cx, ast, x))
-                .collect();
-            recovers.extend(model.calls(f).iter().filter_map(|site| {
-                match site.kind {
-                    semantics::CallKind::Internal { function, .. }
-                        if model
-                            .function_of_item(function)
-                            .is_some_and(|g| helpers.contains(&g)) =>
-                    {
-                        site.expr
+        // Parameters of internal functions that receive a recovered address the caller
+        // did not check against zero (`_checkSigner(signer)`), followed two calls deep.
+        let mut params: HashMap<FunctionId, Vec<VarId>> = HashMap::new();
+        for _ in 0..PARAM_DEPTH {
+            let mut next = params.clone();
+            for (f, _) in cx.functions() {
+                let Some(r) = Recovered::of(cx, f, &helpers, &params) else {
+                    continue;
+                };
+                if r.zero_checked(None) {
+                    continue;
+                }
+                for site in model.calls(f) {
+                    let (semantics::CallKind::Internal { .. }, Some(call)) = (site.kind, site.expr)
+                    else {
+                        continue;
+                    };
+                    let Some(g) = crate::analysis::derived::callee_of(model, f, call) else {
+                        continue;
+                    };
+                    let Some((_, args)) = ast.expr(call).as_call() else {
+                        continue;
+                    };
+                    for (i, &a) in args.exprs().iter().enumerate() {
+                        if r.is_recovered(a)
+                            && let Some(&p) = model.params(g).get(i)
+                            && model.function(g).item.file == cx.file
+                        {
+                            let held = next.entry(g).or_default();
+                            if !held.contains(&p) {
+                                held.push(p);
+                            }
+                        }
                     }
-                    _ => None,
                 }
-            }));
-            if recovers.is_empty() {
+            }
+            params = next;
+        }
+        for (f, _) in cx.functions() {
+            let Some(r) = Recovered::of(cx, f, &helpers, &params) else {
                 continue;
-            }
-            // Names holding a recovered address: `address signer = ecrecover(...)`, and
-            // places assigned one.
-            let declared = declared_from(ast, body, &recovers);
-            let mut holders: Vec<Declaration> = Vec::new();
-            for x in exprs_within(ast, body) {
-                if let ExprKind::Assign { lhs, rhs, .. } = &ast.expr(x).kind
-                    && recovers.contains(&ast.skip_parens(*rhs))
-                    && let Some(d) = model.declaration(cx.file, ast.skip_parens(*lhs))
-                {
-                    holders.push(d);
-                }
-            }
-            let is_recovered = |e: ExprId| {
-                let e = ast.skip_parens(e);
-                recovers.contains(&e)
-                    || model.declaration(cx.file, e).is_some_and(|d| {
-                        holders.contains(&d)
-                            || matches!(d, Declaration::Local(l) if declared.contains(&model.var(l).span))
-                    })
             };
-            for x in exprs_within(ast, body) {
+            for x in exprs_within(ast, r.body) {
                 let ExprKind::Binary {
                     op: BinaryOp::Eq | BinaryOp::Ne,
                     lhs,
@@ -116,9 +119,9 @@ impl Detector for EcrecoverZero {
                 else {
                     continue;
                 };
-                let other = if is_recovered(*lhs) {
+                let other = if r.is_recovered(*lhs) {
                     *rhs
-                } else if is_recovered(*rhs) {
+                } else if r.is_recovered(*rhs) {
                     *lhs
                 } else {
                     continue;
@@ -126,13 +129,7 @@ impl Detector for EcrecoverZero {
                 if is_zero_address(ast, other) || is_msg_sender(model, ast, cx.file, other) {
                     continue;
                 }
-                let other_decl = model.declaration(cx.file, ast.skip_parens(other));
-                let zero_checked = exprs_within(ast, body).any(|y| {
-                    matches!(&ast.expr(y).kind, ExprKind::Binary { op: BinaryOp::Eq | BinaryOp::Ne, lhs, rhs }
-                        if (is_zero_address(ast, *rhs) && (is_recovered(*lhs) || (other_decl.is_some() && model.declaration(cx.file, ast.skip_parens(*lhs)) == other_decl)))
-                            || (is_zero_address(ast, *lhs) && (is_recovered(*rhs) || (other_decl.is_some() && model.declaration(cx.file, ast.skip_parens(*rhs)) == other_decl))))
-                });
-                if zero_checked {
+                if r.zero_checked(model.declaration(cx.file, ast.skip_parens(other))) {
                     continue;
                 }
                 out.push(cx.finding(
@@ -149,12 +146,105 @@ impl Detector for EcrecoverZero {
     }
 }
 
+/// How many internal calls deep a recovered address is followed into parameters.
+const PARAM_DEPTH: usize = 2;
+
+/// The recovered addresses of one function body: `ecrecover` calls, calls of
+/// recovering helpers, the names holding their results, and parameters that receive one.
+struct Recovered<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    body: syntax::Span,
+    recovers: Vec<ExprId>,
+    declared: Vec<syntax::Span>,
+    holders: Vec<Declaration>,
+}
+
+impl<'c, 'a> Recovered<'c, 'a> {
+    /// `None` when `f` holds no recovered address.
+    fn of(
+        cx: &'c FileContext<'a>,
+        f: FunctionId,
+        helpers: &HashSet<FunctionId>,
+        params: &HashMap<FunctionId, Vec<VarId>>,
+    ) -> Option<Self> {
+        let (model, ast) = (cx.model(), cx.ast());
+        let body = def_of(ast, model, f).and_then(|d| body_span(ast, d))?;
+        // Recoveries: the builtin, and calls of this file's helpers that return its
+        // result unchecked (`address signer = recoverSigner(hash, v, r, s);`).
+        let mut recovers: Vec<ExprId> = exprs_within(ast, body)
+            .filter(|&x| is_ecrecover(cx, ast, x))
+            .collect();
+        recovers.extend(model.calls(f).iter().filter_map(|site| {
+            match site.kind {
+                semantics::CallKind::Internal { function, .. }
+                    if model
+                        .function_of_item(function)
+                        .is_some_and(|g| helpers.contains(&g)) =>
+                {
+                    site.expr
+                }
+                _ => None,
+            }
+        }));
+        let mut holders: Vec<Declaration> = params
+            .get(&f)
+            .into_iter()
+            .flatten()
+            .map(|&p| Declaration::Param(p))
+            .collect();
+        if recovers.is_empty() && holders.is_empty() {
+            return None;
+        }
+        // Names holding a recovered address: `address signer = ecrecover(...)`, and
+        // places assigned one.
+        let declared = declared_from(ast, body, &recovers);
+        for x in exprs_within(ast, body) {
+            if let ExprKind::Assign { lhs, rhs, .. } = &ast.expr(x).kind
+                && recovers.contains(&ast.skip_parens(*rhs))
+                && let Some(d) = model.declaration(cx.file, ast.skip_parens(*lhs))
+            {
+                holders.push(d);
+            }
+        }
+        Some(Recovered {
+            cx,
+            body,
+            recovers,
+            declared,
+            holders,
+        })
+    }
+
+    fn is_recovered(&self, e: ExprId) -> bool {
+        let (model, ast) = (self.cx.model(), self.cx.ast());
+        let e = ast.skip_parens(e);
+        self.recovers.contains(&e) || model.declaration(self.cx.file, e).is_some_and(|d| {
+            self.holders.contains(&d)
+                || matches!(d, Declaration::Local(l) if self.declared.contains(&model.var(l).span))
+        })
+    }
+
+    /// True when the body compares a recovered address, or `other` (the address it is
+    /// compared with), with zero.
+    fn zero_checked(&self, other: Option<Declaration>) -> bool {
+        let (model, ast) = (self.cx.model(), self.cx.ast());
+        let is = |e: ExprId| {
+            self.is_recovered(e)
+                || (other.is_some() && model.declaration(self.cx.file, ast.skip_parens(e)) == other)
+        };
+        exprs_within(ast, self.body).any(|y| {
+            matches!(&ast.expr(y).kind, ExprKind::Binary { op: BinaryOp::Eq | BinaryOp::Ne, lhs, rhs }
+                if (is_zero_address(ast, *rhs) && is(*lhs)) || (is_zero_address(ast, *lhs) && is(*rhs)))
+        })
+    }
+}
+
 /// The functions of this file that return the result of `ecrecover` (directly or through
 /// a local) without comparing anything with the zero address: their callers hold a
 /// recovered address as if they had called the builtin.
-fn recovering_helpers(cx: &FileContext<'_>) -> std::collections::HashSet<semantics::FunctionId> {
+fn recovering_helpers(cx: &FileContext<'_>) -> HashSet<FunctionId> {
     let (model, ast) = (cx.model(), cx.ast());
-    let mut out = std::collections::HashSet::new();
+    let mut out = HashSet::new();
     for (f, _) in cx.functions() {
         let Some(body) = def_of(ast, model, f).and_then(|d| body_span(ast, d)) else {
             continue;

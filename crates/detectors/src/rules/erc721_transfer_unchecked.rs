@@ -14,7 +14,8 @@ declare_detector! {
     /// ERC721-like contract (one that has `ownerOf` or `_owners`, or inherits an `ERC721`
     /// base whose source may be missing) that moves a token, by calling `_transfer`,
     /// `_safeTransfer` or `_update(to, id, address(0))` or by writing the state `ownerOf`
-    /// reads, without any check of the caller: no `msg.sender` (`_msgSender()`) in the
+    /// reads (itself or in an internal helper of the same contract it calls), without
+    /// any check of the caller: no `msg.sender` (`_msgSender()`) in the
     /// function, its modifiers or the internal functions it reaches, and no call of an
     /// authorization helper (`_isApprovedOrOwner`, `_checkAuthorized`, `_isAuthorized`,
     /// `getApproved`, `isApprovedForAll`), and no read of the state the contract's own
@@ -106,7 +107,7 @@ impl Detector for Erc721TransferUnchecked {
             if def.is_read_only() {
                 continue;
             }
-            let Some(moved) = moves(model, ast, cx.file, f, c, body) else {
+            let Some(moved) = moves_through(model, ast, cx.file, f, c, body, HELPER_DEPTH) else {
                 continue;
             };
             if authorizes(model, cx.file, f, c, def, body) {
@@ -188,6 +189,52 @@ fn moves(
         .iter()
         .find(|w| owners.contains(&w.var))
         .map(|w| ast.expr(w.expr).span)
+}
+
+/// How many internal helpers deep [`moves_through`] looks.
+const HELPER_DEPTH: u32 = 2;
+
+/// [`moves`], also through the internal helpers of the same contract that `f` calls
+/// (not the moving primitives themselves, whose caller [`moves`] judges): reported at
+/// the call of the helper.
+fn moves_through(
+    m: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    f: FunctionId,
+    c: ContractId,
+    body: Span,
+    depth: u32,
+) -> Option<Span> {
+    if let Some(at) = moves(m, ast, file, f, c, body) {
+        return Some(at);
+    }
+    if depth == 0 {
+        return None;
+    }
+    m.calls(f).iter().find_map(|site| {
+        let call = site.expr?;
+        if !matches!(site.kind, CallKind::Internal { .. })
+            || site.span.lo < body.lo
+            || site.span.hi > body.hi
+        {
+            return None;
+        }
+        let g = crate::analysis::derived::callee_of(m, f, call)?;
+        let info = m.function(g);
+        if g == f
+            || info.item.file != file
+            || info.contract != m.function(f).contract
+            || matches!(
+                info.name.as_str(),
+                "_transfer" | "_safeTransfer" | "_update"
+            )
+        {
+            return None;
+        }
+        let gbody = body_span(ast, ast.item(info.item.item).as_function()?)?;
+        moves_through(m, ast, file, g, c, gbody, depth - 1).map(|_| ast.expr(call).span)
+    })
 }
 
 /// The state the contract's `ownerOf` reads.

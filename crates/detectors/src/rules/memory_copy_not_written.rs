@@ -22,6 +22,10 @@ declare_detector! {
     /// and the assigned field is not read after the assignment. The assignment changes
     /// a copy that is then thrown away.
     ///
+    /// The copy may be handed to an internal helper that assigns the field on its
+    /// `memory` parameter (the same memory) and does not write it back either, when the
+    /// caller does not use the copy after the call.
+    ///
     /// Not reported: `storage` pointers, copies written back or handed on, copies only
     /// read, fields assigned and then read (the copy used as scratch space for a
     /// computation), and `view`/`pure` functions.
@@ -68,7 +72,8 @@ impl Detector for MemoryCopyNotWritten {
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let model = cx.model();
-        for body in bodies(cx) {
+        let all = bodies(cx);
+        for body in &all {
             if body.def.is_read_only() {
                 continue;
             }
@@ -114,15 +119,23 @@ impl Detector for MemoryCopyNotWritten {
                 }
             });
             for (v, decl_span, value) in copies {
-                if let Some((field, at)) = lost_write(cx, &body, v, &loops) {
+                if let Some((field, at, helper)) =
+                    lost_write(cx, &all, body, v, &loops, HELPER_DEPTH)
+                    && let Some(at_body) = all.iter().find(|b| b.function == helper)
+                {
                     let name = model.var(v).name.as_str();
+                    let through = if helper == body.function {
+                        String::new()
+                    } else {
+                        format!(" (passed to `{}`)", model.function(helper).name)
+                    };
                     out.push(
                         cx.finding(
                             &META,
                             Some(body.function),
-                            body.report_span(cx.text, at),
+                            at_body.report_span(cx.text, at),
                             format!(
-                                "`{name}.{field}` is assigned on a memory copy of `{}` that is \
+                                "`{name}.{field}` is assigned on a memory copy of `{}`{through} that is \
                                  never written back: the update is lost",
                                 cx.snippet(ast.expr(value).span)
                             ),
@@ -139,23 +152,33 @@ impl Detector for MemoryCopyNotWritten {
     }
 }
 
-/// The first field assignment of the copy `v` that is lost: the copy never leaves the
-/// local, and the field is not read after the assignment (nor in a loop around it).
-/// Returns the field name and the assignment.
+/// How many internal helpers deep a copy is followed.
+const HELPER_DEPTH: u32 = 3;
+
+/// The first field assignment of the copy `v` (a local, or a `memory` parameter of a
+/// helper it was passed to) that is lost: the copy never leaves the local, and the
+/// field is not read after the assignment (nor in a loop around it). A copy passed to
+/// one internal helper of this file, and not used after that call, is followed into the
+/// helper: its parameter refers to the same memory. Returns the field name, the
+/// assignment and the function holding it.
 fn lost_write(
     cx: &FileContext<'_>,
+    all: &[Body<'_>],
     body: &Body<'_>,
     v: VarId,
     loops: &[Span],
-) -> Option<(String, ExprId)> {
+    depth: u32,
+) -> Option<(String, ExprId, semantics::FunctionId)> {
     let (model, ast) = (cx.model(), body.ast);
     let is_copy = |e: ExprId| {
         matches!(ast.expr(e).kind, ExprKind::Ident(_))
-            && model.declaration(cx.file, e) == Some(Declaration::Local(v))
+            && matches!(model.declaration(cx.file, e),
+                Some(Declaration::Local(x) | Declaration::Param(x)) if x == v)
     };
     let parents = parents(ast, &body.exprs);
     // The copy used whole: stored, returned, passed, reassigned. Or a bound library
-    // function called on it (`info.settle()`).
+    // function called on it (`info.settle()`). Passed to one internal helper: followed.
+    let mut handed = None;
     for &x in &body.exprs {
         if !is_copy(x) {
             continue;
@@ -169,8 +192,14 @@ fn lost_write(
                     return None;
                 }
             }
+            ExprKind::Call { callee, .. } if *callee != x && handed.is_none() && depth > 0 => {
+                handed = Some((p, x));
+            }
             _ => return None,
         }
+    }
+    if let Some((call, arg)) = handed {
+        return lost_in_helper(cx, all, body, v, call, arg, loops, depth - 1);
     }
     // Field writes: the member at the root of each assigned place.
     let mut writes: Vec<(String, ExprId, ExprId)> = Vec::new();
@@ -216,8 +245,66 @@ fn lost_write(
                         .iter()
                         .any(|l| l.lo <= at.lo && at.hi <= l.hi && l.lo <= s.lo && s.hi <= l.hi))
         });
-        (!read_later).then_some((field, assign))
+        (!read_later).then_some((field, assign, body.function))
     })
+}
+
+/// [`lost_write`] for the copy `v` of `body` passed as `arg` to the internal call `call`:
+/// the copy is not used after the call nor is the call in a loop, and the helper (of
+/// this file) loses a write to its parameter.
+#[allow(clippy::too_many_arguments)]
+fn lost_in_helper(
+    cx: &FileContext<'_>,
+    all: &[Body<'_>],
+    body: &Body<'_>,
+    v: VarId,
+    call: ExprId,
+    arg: ExprId,
+    loops: &[Span],
+    depth: u32,
+) -> Option<(String, ExprId, semantics::FunctionId)> {
+    let (model, ast) = (cx.model(), body.ast);
+    let at = ast.expr(call).span;
+    if loops.iter().any(|l| l.lo <= at.lo && at.hi <= l.hi) {
+        return None;
+    }
+    let used_after = body.exprs.iter().any(|&x| {
+        ast.expr(x).span.lo >= at.hi
+            && matches!(model.declaration(cx.file, x),
+                Some(Declaration::Local(y) | Declaration::Param(y)) if y == v)
+    });
+    if used_after {
+        return None;
+    }
+    let is_internal = model
+        .calls(body.function)
+        .iter()
+        .any(|c| c.expr == Some(call) && matches!(c.kind, semantics::CallKind::Internal { .. }));
+    let g = is_internal
+        .then(|| crate::analysis::derived::callee_of(model, body.function, call))
+        .flatten()?;
+    let (_, args) = ast.expr(call).as_call()?;
+    let index = args.exprs().iter().position(|&a| a == arg)?;
+    let &param = model.params(g).get(index)?;
+    let helper = all
+        .iter()
+        .find(|b| b.function == g && b.function != body.function)?;
+    let mut helper_loops = Vec::new();
+    walk_stmts(
+        helper.ast,
+        helper.def.body?,
+        &mut Vec::new(),
+        &mut |s, _| {
+            let stmt = helper.ast.stmt(s);
+            if matches!(
+                stmt.kind,
+                StmtKind::For { .. } | StmtKind::While { .. } | StmtKind::DoWhile { .. }
+            ) {
+                helper_loops.push(stmt.span);
+            }
+        },
+    );
+    lost_write(cx, all, helper, param, &helper_loops, depth)
 }
 
 /// The parent of each expression of `exprs` that has one among them.

@@ -7,7 +7,7 @@ use semantics::{
 use syntax::ast::{Ast, ContractKind, ExprId, ExprKind, FunctionKind, StmtId, StmtKind, TypeKind};
 use syntax::{FileId, Span};
 
-use crate::analysis::access::is_this;
+use crate::analysis::access::{fixed_initializer, is_this};
 use crate::analysis::call_results::{own_exprs, walk_expr};
 use crate::analysis::reentrancy::{MayHaveCalled, completing_nodes};
 use crate::declare::declare_detector;
@@ -39,7 +39,10 @@ declare_detector! {
     /// the amount that bounds the loop: each mint calls the recipient back before the
     /// remaining ones are counted, so a re-entrant call passes the same check again.
     /// The hook may be made through internal helpers; checks and writes through
-    /// modifiers and internal calls count. Operations whose recipient is the contract
+    /// modifiers and internal calls count: a check held in a local (`bool ok =
+    /// balanceOf(msg.sender) + amount <= MAX; require(ok);`) and a check made by an
+    /// internal helper the function calls (`_checkLimit(amount)`, its parameter taken as
+    /// the caller's argument) are checks of the function. Operations whose recipient is the contract
     /// itself are not hooks to a third party.
     ///
     /// Not reported: functions with a reentrancy mutex (`nonReentrant`, also when the
@@ -180,6 +183,9 @@ struct Analyzer<'m, 'a> {
 /// How deep internal helpers are followed to find a hook call.
 const HELPER_DEPTH: u32 = 3;
 
+/// How many locals deep a check's condition is followed into their initializers.
+const LOCAL_DEPTH: u32 = 2;
+
 impl Analyzer<'_, '_> {
     fn function(
         &mut self,
@@ -248,6 +254,20 @@ impl Analyzer<'_, '_> {
             }
             if let Some(cond) = check {
                 checks.push(self.check(md, holder, file, ast, id, cond));
+            }
+            // Checks made by internal helpers this node calls (`_checkLimit(amount);`).
+            for &root in &roots {
+                let mut calls = Vec::new();
+                walk_expr(ast, root, &mut |x| {
+                    if ast.expr(x).as_call().is_some() {
+                        calls.push(x);
+                    }
+                });
+                for call in calls {
+                    if let Some(g) = internal_target(m, md, holder, call) {
+                        checks.extend(self.helper_checks(md, g, id, holder, file, ast, call));
+                    }
+                }
             }
         }
         if hooks_at.iter().all(Option::is_none) {
@@ -369,18 +389,59 @@ impl Analyzer<'_, '_> {
         id: NodeId,
         cond: ExprId,
     ) -> Check {
-        let m = self.model;
         let span = ast.expr(cond).span;
-        let inside = |s: Span| s.lo >= span.lo && s.hi <= span.hi;
-        let mut reads: Vec<ItemRef> = m
-            .state_reads(holder)
-            .iter()
-            .filter(|r| inside(ast.expr(r.expr).span))
-            .map(|r| r.var)
-            .collect();
+        let mut reads = Vec::new();
         let mut accounting_call = false;
         let mut names = Vec::new();
-        walk_expr(ast, cond, &mut |x| match &ast.expr(x).kind {
+        self.gather(
+            md,
+            holder,
+            file,
+            ast,
+            cond,
+            LOCAL_DEPTH,
+            &mut reads,
+            &mut accounting_call,
+            &mut names,
+        );
+        Check {
+            node: id,
+            span,
+            reads,
+            accounting_call,
+            names,
+        }
+    }
+
+    /// What the expression `e` (of `holder`, in `file`) reads for a check: state read
+    /// in it or by the internal functions it calls, whether it calls the token's
+    /// accounting whose source is missing, and the parameters and locals it mentions;
+    /// through the initializers of locals never reassigned (`bool ok = balanceOf(a) +
+    /// n <= max; require(ok);`), `depth` locals deep.
+    #[allow(clippy::too_many_arguments)]
+    fn gather(
+        &self,
+        md: ContractId,
+        holder: FunctionId,
+        file: FileId,
+        ast: &Ast,
+        e: ExprId,
+        depth: u32,
+        reads: &mut Vec<ItemRef>,
+        accounting_call: &mut bool,
+        names: &mut Vec<Declaration>,
+    ) {
+        let m = self.model;
+        let span = ast.expr(e).span;
+        let inside = |s: Span| s.lo >= span.lo && s.hi <= span.hi;
+        reads.extend(
+            m.state_reads(holder)
+                .iter()
+                .filter(|r| inside(ast.expr(r.expr).span))
+                .map(|r| r.var),
+        );
+        let mut locals = Vec::new();
+        walk_expr(ast, e, &mut |x| match &ast.expr(x).kind {
             ExprKind::Call { callee, .. } => {
                 if let Some(g) = internal_target(m, md, holder, x) {
                     reads.extend(m.summary(Some(md), g).reads);
@@ -390,7 +451,7 @@ impl Analyzer<'_, '_> {
                         .is_some_and(Declaration::is_resolved)
                     && ACCOUNTING.contains(&name.as_str())
                 {
-                    accounting_call = true;
+                    *accounting_call = true;
                 }
             }
             ExprKind::Ident(_) => {
@@ -398,17 +459,86 @@ impl Analyzer<'_, '_> {
                     m.declaration(file, x)
                 {
                     names.push(d);
+                    if let Declaration::Local(v) = d {
+                        locals.push(v);
+                    }
                 }
             }
             _ => {}
         });
-        Check {
-            node: id,
-            span,
-            reads,
-            accounting_call,
-            names,
+        if depth == 0 {
+            return;
         }
+        for v in locals {
+            if let Some(init) = fixed_initializer(m, ast, file, v) {
+                self.gather(
+                    md,
+                    holder,
+                    file,
+                    ast,
+                    init,
+                    depth - 1,
+                    reads,
+                    accounting_call,
+                    names,
+                );
+            }
+        }
+    }
+
+    /// The checks an internal helper `g` of this file makes when called by `call` (of
+    /// `caller`, at node `id`): its `require`/`assert` and `if` conditions, with the
+    /// helper's parameters they mention taken as the caller's arguments.
+    #[allow(clippy::too_many_arguments)]
+    fn helper_checks(
+        &self,
+        md: ContractId,
+        g: FunctionId,
+        id: NodeId,
+        caller: FunctionId,
+        file: FileId,
+        ast: &Ast,
+        call: ExprId,
+    ) -> Vec<Check> {
+        let m = self.model;
+        let info = m.function(g);
+        let mut out = Vec::new();
+        if g == caller || info.item.file != file {
+            return out;
+        }
+        let Some(def) = ast.item(info.item.item).as_function() else {
+            return out;
+        };
+        if def.body.is_none() || def.kind == FunctionKind::Modifier {
+            return out;
+        }
+        let args = ast
+            .expr(call)
+            .as_call()
+            .map(|(_, a)| a.exprs())
+            .unwrap_or_default();
+        let params = m.params(g);
+        let nodes = crate::analysis::derived::body_nodes(ast, m, g);
+        for cond in crate::analysis::derived::conditions(ast, &nodes) {
+            let mut c = self.check(md, g, file, ast, id, cond);
+            let mut names = Vec::new();
+            for d in &c.names {
+                let Declaration::Param(p) = d else { continue };
+                let Some(&a) = params.iter().position(|q| q == p).and_then(|i| args.get(i)) else {
+                    continue;
+                };
+                walk_expr(ast, a, &mut |y| {
+                    if let Some(d @ (Declaration::Param(_) | Declaration::Local(_))) =
+                        m.declaration(file, y)
+                    {
+                        names.push(d);
+                    }
+                });
+            }
+            c.names = names;
+            out.push(c);
+        }
+        out
     }
 
     /// The hook an internal function `g` makes (itself or through its helpers), for `md`.

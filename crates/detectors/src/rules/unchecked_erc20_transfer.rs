@@ -14,7 +14,7 @@ declare_detector! {
     /// A call of an ERC20 `transfer(address,uint256)`, `transferFrom(address,address,uint256)`
     /// or `approve(address,uint256)`, declared (by the interface or contract it is called
     /// through) to return `bool`, whose result is dropped or stored in a local variable
-    /// that nothing reads afterwards.
+    /// that nothing reads afterwards (or only copies into other locals nothing checks).
     ///
     /// A call of a token the contract created itself (`token = new Coin()`) whose
     /// `transfer` returns only `true` (it reverts on failure) is not reported: its
@@ -88,7 +88,8 @@ impl Detector for UncheckedErc20Transfer {
                     continue;
                 }
                 let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
-                let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
+                let Some((span, why)) = results.unchecked_flag_through(model, ast, cx.file, call)
+                else {
                     continue;
                 };
                 let what = format!("the boolean `{}` returns", call_target_text(cx, ast, call));

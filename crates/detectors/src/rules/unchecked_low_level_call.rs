@@ -13,7 +13,9 @@ declare_detector! {
     /// A low-level `call`, `delegatecall`, `callcode` or `staticcall` whose success flag
     /// is never acted on: the call is an expression statement, or the flag is stored in a
     /// local variable that nothing reads afterwards (no condition, `require`, `return`,
-    /// argument or assignment uses it, as decided by def-use chains). Both the legacy
+    /// argument or assignment uses it, as decided by def-use chains), or is only copied
+    /// into other locals (`bool ok = success;`) that nothing checks either (unread, only
+    /// logged, or tested by conditions that decide nothing). Both the legacy
     /// form (`to.call.value(v)(data)`) and the modern one
     /// (`(bool ok, ) = to.call{value: v}("")`) are covered.
     ///
@@ -80,7 +82,8 @@ impl Detector for UncheckedLowLevelCall {
                 }
                 let Some(call) = site.expr else { continue };
                 let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
-                let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
+                let Some((span, why)) = results.unchecked_flag_through(model, ast, cx.file, call)
+                else {
                     continue;
                 };
                 let what = format!("the success flag of `{}`", call_target_text(cx, ast, call));

@@ -11,7 +11,8 @@ declare_detector! {
     /// ## What it detects
     /// `addr.send(amount)` whose boolean result is never acted on: the call is an
     /// expression statement, or the result is stored in a local variable that nothing
-    /// reads afterwards (decided by def-use chains).
+    /// reads afterwards (decided by def-use chains), or only copied into other locals
+    /// that nothing checks either.
     ///
     /// Reported at low severity: measured on real mainnet code, most ignored results are
     /// deliberate (payout queues that skip a recipient who refuses ether, refunds of the
@@ -73,7 +74,8 @@ impl Detector for UncheckedSend {
                 };
                 let Some(call) = site.expr else { continue };
                 let results = results.get_or_insert_with(|| CallResults::of(model, ast, f));
-                let Some((span, why)) = results.unchecked_flag(ast, cx.file, call) else {
+                let Some((span, why)) = results.unchecked_flag_through(model, ast, cx.file, call)
+                else {
                     continue;
                 };
                 let what = format!("the result of `{}`", call_target_text(cx, ast, call));
