@@ -382,8 +382,14 @@ contract C {
     );
     let m = fx.model();
     let guarded = |name: &str| m.is_guarded(fx.function(&m, "C", name));
-    assert!(!guarded("a"), "a state-changing call to a contract the caller names");
-    assert!(!guarded("b"), "the same, the parameter typed as the interface");
+    assert!(
+        !guarded("a"),
+        "a state-changing call to a contract the caller names"
+    );
+    assert!(
+        !guarded("b"),
+        "the same, the parameter typed as the interface"
+    );
     assert!(guarded("c"), "a view query still counts");
     assert!(guarded("d"), "a call to a stored contract still counts");
 }

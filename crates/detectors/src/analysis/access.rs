@@ -1476,14 +1476,17 @@ pub(crate) fn held_values(
         .and_then(|f| def_of(ast, model, f))
         .and_then(|d| body_span(ast, d))
     {
-        values.extend(exprs_within(ast, body).filter_map(|x| match ast.expr(x).kind {
-            ExprKind::Assign { op: None, lhs, rhs }
-                if model.declaration(file, ast.skip_parens(lhs)) == Some(Declaration::Local(v)) =>
-            {
-                Some(rhs)
-            }
-            _ => None,
-        }));
+        values.extend(
+            exprs_within(ast, body).filter_map(|x| match ast.expr(x).kind {
+                ExprKind::Assign { op: None, lhs, rhs }
+                    if model.declaration(file, ast.skip_parens(lhs))
+                        == Some(Declaration::Local(v)) =>
+                {
+                    Some(rhs)
+                }
+                _ => None,
+            }),
+        );
     }
     values
         .into_iter()

@@ -224,7 +224,10 @@ fn consumes_message(
     let mut digest_params = HashSet::new();
     for (p, arg) in modifier_bindings(cx, ast, entry, reach) {
         let arg = ast.expr(arg).span;
-        if hashed_spans.iter().any(|h| arg.lo <= h.lo && h.hi <= arg.hi) {
+        if hashed_spans
+            .iter()
+            .any(|h| arg.lo <= h.lo && h.hi <= arg.hi)
+        {
             digest_params.insert(p);
             message.insert(Declaration::Param(p));
         } else if exprs_within(ast, arg).any(|y| {
@@ -320,12 +323,10 @@ fn consumes_message(
             // to an account named in the message (`balanceOf[to] += value`) uses the
             // signature without consuming it.
             let by_digest = spans.iter().any(|&sp| {
-                exprs_within(ast, sp).any(|y| {
-                    match model.declaration(cx.file, y) {
-                        Some(Declaration::Local(l)) => digest_locals.contains(&l),
-                        Some(Declaration::Param(p)) => digest_params.contains(&p),
-                        _ => false,
-                    }
+                exprs_within(ast, sp).any(|y| match model.declaration(cx.file, y) {
+                    Some(Declaration::Local(l)) => digest_locals.contains(&l),
+                    Some(Declaration::Param(p)) => digest_params.contains(&p),
+                    _ => false,
                 })
             });
             let keyed = keyed && (by_digest || is_mark(ast, x));
