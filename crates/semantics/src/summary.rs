@@ -182,7 +182,11 @@ impl Model<'_> {
     /// `tx.origin`) with state, looking the caller up in a state mapping of flags, or
     /// passing it to a state-reading check (`hasRole(R, msg.sender)`); in the body,
     /// in an invoked modifier, or in an internal function called at the top level of
-    /// either (`_checkOwner()`). Recognised by behaviour, not by name.
+    /// either (`_checkOwner()`). Recognised by behaviour, not by name. The answer of a
+    /// state-changing call to a contract the caller names
+    /// (`require(IHook(hook).onClaim(msg.sender))`, `hook` a parameter) is no guard:
+    /// that contract answers what its author wants. A `view` query passed the sender
+    /// still counts, even on a contract the caller names.
     pub fn guard(&self, f: FunctionId) -> Option<Guard> {
         let mut visited = FxHashSet::default();
         let md = self.function(f).contract;
@@ -832,7 +836,8 @@ impl Model<'_> {
                     && !low_level
                     && passes_sender
                     && *self.type_of(file, cond) == Type::BOOL
-                    && self.reads_state(md, f, cond))
+                    && self.reads_state(md, f, cond)
+                    && !self.asks_caller_named_contract(f, cond, bound))
                     || (depth > 0
                         && self.callee_returns(md, f, cond, |g, r| {
                             self.is_sender_condition(md, g, r, holds, depth - 1, &Bound::default())
@@ -840,6 +845,59 @@ impl Model<'_> {
             }
             _ => false,
         }
+    }
+
+    /// True when `call` is a state-changing call (its function neither `view` nor
+    /// `pure`) on a contract the caller names: a parameter of `f`, possibly converted
+    /// (`IHook(hook).onClaim(msg.sender)`), that no caller bound to the sender or a
+    /// privileged value. Its answer comes from code the caller wrote, so requiring it
+    /// is no access check. A `view` query (`registry.isAdmin(msg.sender)`) may still be
+    /// one, and so may a call whose function is unknown.
+    fn asks_caller_named_contract(&self, f: FunctionId, call: ExprId, bound: &Bound) -> bool {
+        let Some(ast) = self.ast_of(f) else {
+            return false;
+        };
+        let file = self.function(f).item.file;
+        let Some(site) = self.calls(f).iter().find(|c| c.expr == Some(call)) else {
+            return false;
+        };
+        let CallKind::HighLevel {
+            function: Some(function),
+            ..
+        } = site.kind
+        else {
+            return false;
+        };
+        let changes_state = self
+            .file_ast(function.file)
+            .and_then(|a| a.item(function.item).as_function())
+            .is_some_and(|def| !def.is_read_only());
+        let ExprKind::Call { callee, .. } = &ast.expr(call).kind else {
+            return false;
+        };
+        let ExprKind::Member { base, .. } = &ast.expr(ast.skip_parens(*callee)).kind else {
+            return false;
+        };
+        // `IHook(hook)`, `address(hook)`: the converted value.
+        let mut target = ast.skip_parens(*base);
+        for _ in 0..4 {
+            match &ast.expr(target).kind {
+                ExprKind::Call { callee, args }
+                    if matches!(self.type_of(file, *callee), Type::TypeType(_)) =>
+                {
+                    match args.exprs().as_slice() {
+                        [a] => target = ast.skip_parens(*a),
+                        _ => return false,
+                    }
+                }
+                _ => break,
+            }
+        }
+        changes_state
+            && matches!(self.declaration(file, target), Some(Declaration::Param(v))
+                if self.var(v).function == Some(f)
+                    && !bound.privileged.contains(&v)
+                    && !bound.senders.contains(&v))
     }
 
     /// True when a modifier of `f` is a reentrancy mutex: before `_` it reads a storage

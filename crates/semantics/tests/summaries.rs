@@ -360,3 +360,36 @@ contract C {
         "after `if (msg.sender != owner) return;`"
     );
 }
+
+#[test]
+fn answers_of_state_changing_calls_to_caller_named_contracts_are_no_guards() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+interface IHook {
+    function onClaim(address who) external returns (bool);
+    function isMember(address who) external view returns (bool);
+}
+contract C {
+    IHook registry;
+    uint256 x;
+    function a(address hook) public { require(IHook(hook).onClaim(msg.sender)); x = 1; }
+    function b(IHook hook) public { require(hook.onClaim(msg.sender)); x = 2; }
+    function c(address hook) public { require(IHook(hook).isMember(msg.sender)); x = 3; }
+    function d() public { require(registry.onClaim(msg.sender)); x = 4; }
+}
+"#,
+    );
+    let m = fx.model();
+    let guarded = |name: &str| m.is_guarded(fx.function(&m, "C", name));
+    assert!(
+        !guarded("a"),
+        "a state-changing call to a contract the caller names"
+    );
+    assert!(
+        !guarded("b"),
+        "the same, the parameter typed as the interface"
+    );
+    assert!(guarded("c"), "a view query still counts");
+    assert!(guarded("d"), "a call to a stored contract still counts");
+}

@@ -1518,3 +1518,55 @@ pub(crate) fn modifier_args(
         })
         .collect()
 }
+
+/// The values `e` stands for: when it names a local (possibly converted,
+/// `address(payer)`), the values the local is declared with and assigned in its
+/// function, followed through locals holding other locals `depth` deep; any other
+/// expression stands for itself. A local with no value stands for nothing.
+pub(crate) fn held_values(
+    model: &Model<'_>,
+    ast: &Ast,
+    file: syntax::FileId,
+    e: ExprId,
+    depth: u32,
+) -> Vec<ExprId> {
+    let mut inner = ast.skip_parens(e);
+    while let Some((callee, args)) = ast.expr(inner).as_call()
+        && matches!(
+            ast.expr(ast.skip_parens(callee)).kind,
+            ExprKind::ElementaryType(_)
+        )
+        && let [a] = args.exprs()[..]
+    {
+        inner = ast.skip_parens(a);
+    }
+    let Some(Declaration::Local(v)) = model.declaration(file, inner) else {
+        return vec![e];
+    };
+    if depth == 0 {
+        return vec![e];
+    }
+    let mut values: Vec<ExprId> = local_initializer(model, ast, v).into_iter().collect();
+    if let Some(body) = model
+        .var(v)
+        .function
+        .and_then(|f| def_of(ast, model, f))
+        .and_then(|d| body_span(ast, d))
+    {
+        values.extend(
+            exprs_within(ast, body).filter_map(|x| match ast.expr(x).kind {
+                ExprKind::Assign { op: None, lhs, rhs }
+                    if model.declaration(file, ast.skip_parens(lhs))
+                        == Some(Declaration::Local(v)) =>
+                {
+                    Some(rhs)
+                }
+                _ => None,
+            }),
+        );
+    }
+    values
+        .into_iter()
+        .flat_map(|x| held_values(model, ast, file, x, depth - 1))
+        .collect()
+}

@@ -2,8 +2,8 @@ use semantics::{CallKind, Declaration};
 use syntax::ast::{ExprId, ExprKind};
 
 use crate::analysis::access::{
-    CallerChoice, body_span, checked_in_body, def_of, exprs_within, is_msg_sender, is_this,
-    open_entries, written_by,
+    CallerChoice, body_span, checked_in_body, def_of, exprs_within, held_values, is_msg_sender,
+    is_this, open_entries, written_by,
 };
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
@@ -15,9 +15,10 @@ declare_detector! {
     /// ## What it detects
     /// A call of the ERC-20 `transferFrom(from, to, amount)` (or `safeTransferFrom`)
     /// from a function anyone can call, where `from` is a parameter the caller chooses
-    /// rather than `msg.sender` or the contract itself, and nothing in the function
-    /// relates `from` to the caller (`require(from == msg.sender)`, an allowance or
-    /// operator lookup keyed by both).
+    /// rather than `msg.sender` or the contract itself (directly, or through a local
+    /// holding it: `address payer = from;`), and nothing in the function
+    /// relates `from` (or the local holding it) to the caller
+    /// (`require(from == msg.sender)`, an allowance or operator lookup keyed by both).
     ///
     /// Calibration: on the triage set of real mainnet contracts (`bench/triage/`),
     /// 6 of 8 findings were right when this severity and confidence were set
@@ -112,13 +113,23 @@ impl Detector for ArbitraryTransferFrom {
                     if matches!(site.kind, CallKind::Internal { .. }) {
                         continue;
                     }
+                    // `from` itself, or the values of the local holding it
+                    // (`address payer = source;`).
+                    let chosen: Vec<ExprId> = held_values(model, ast, cx.file, from, 3)
+                        .into_iter()
+                        .filter(|&a| {
+                            !is_msg_sender(model, ast, cx.file, a)
+                                && !is_this(model, ast, cx.file, a)
+                                && names_param(cx, a)
+                                && param_chosen(&choice, a, 3)
+                        })
+                        .collect();
                     if seen.contains(&call)
                         || checked_in_body(model, ast, cx.file, g, site.span)
                         || is_msg_sender(model, ast, cx.file, from)
-                        || is_this(model, ast, cx.file, from)
-                        || !names_param(cx, from)
-                        || !param_chosen(&choice, from, 3)
+                        || chosen.is_empty()
                         || related_to_caller(cx, &choice, from)
+                        || chosen.iter().any(|&a| related_to_caller(cx, &choice, a))
                     {
                         continue;
                     }

@@ -2,6 +2,7 @@ use semantics::{Builtin, Declaration, Type};
 use syntax::ast::{ElementaryType, ExprId, ExprKind};
 use syntax::visit::{self, VisitCx, Visitor};
 
+use crate::analysis::access::held_values;
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -11,7 +12,8 @@ declare_detector! {
     /// ## What it detects
     /// `abi.encodePacked` with two or more dynamic arguments that are not literals
     /// (`string`, `bytes`, dynamic arrays) whose result is hashed (`keccak256`, `sha256`,
-    /// `ripemd160`) or used as a mapping key; before 0.5 also `keccak256(a, b)` /
+    /// `ripemd160`) or used as a mapping key, directly or through a local holding it
+    /// (`bytes memory b = abi.encodePacked(x, y); keccak256(b)`); before 0.5 also `keccak256(a, b)` /
     /// `sha3(a, b)` with several arguments, which packs them the same way. The finding has
     /// high confidence when at least two of those arguments come from the caller.
     ///
@@ -55,7 +57,11 @@ impl Detector for EncodePackedCollision {
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        let mut walker = Walker { cx, out };
+        let mut walker = Walker {
+            cx,
+            out,
+            checked: Vec::new(),
+        };
         walker.visit_source_unit(cx.ast());
     }
 }
@@ -63,6 +69,8 @@ impl Detector for EncodePackedCollision {
 struct Walker<'c, 'o> {
     cx: &'c FileContext<'c>,
     out: &'o mut Vec<Finding>,
+    /// The packed encodings already reported.
+    checked: Vec<ExprId>,
 }
 
 impl Walker<'_, '_> {
@@ -135,6 +143,22 @@ impl Walker<'_, '_> {
         self.out.push(finding);
     }
 
+    /// Checks the packed encodings `e` stands for, hashed or used as a key: `e` itself,
+    /// or the values of the local holding it (`bytes memory b = abi.encodePacked(..);
+    /// keccak256(b)`). An encoding hashed twice is reported once.
+    fn check_packed(&mut self, cx: VisitCx<'_>, e: ExprId, result: &str) {
+        let (model, ast) = (self.cx.model(), self.cx.ast());
+        for value in held_values(model, ast, self.cx.file, e, 3) {
+            if self.checked.contains(&value) {
+                continue;
+            }
+            if let Some(packed) = self.packed_args(value) {
+                self.checked.push(value);
+                self.check(cx, value, &packed, "`abi.encodePacked`", result);
+            }
+        }
+    }
+
     /// `abi.encodePacked(...)` at `e`, if it is one: its arguments.
     fn packed_args(&self, e: ExprId) -> Option<Vec<ExprId>> {
         let ast = self.cx.ast();
@@ -158,20 +182,14 @@ impl<'a> Visitor<'a> for Walker<'_, '_> {
                         // Before 0.5, `keccak256(a, b)` packs its arguments.
                         let name = ast.callee_name(id).map_or("the hash", |n| n.as_str());
                         self.check(cx, id, &list, &format!("`{name}`"), "hash");
-                    } else if let Some(&arg) = list.first()
-                        && let Some(packed) = self.packed_args(arg)
-                    {
-                        self.check(cx, arg, &packed, "`abi.encodePacked`", "hash");
+                    } else if let Some(&arg) = list.first() {
+                        self.check_packed(cx, arg, "hash");
                     }
                 }
             }
             ExprKind::Index {
                 index: Some(index), ..
-            } => {
-                if let Some(packed) = self.packed_args(*index) {
-                    self.check(cx, *index, &packed, "`abi.encodePacked`", "key");
-                }
-            }
+            } => self.check_packed(cx, *index, "key"),
             _ => {}
         }
         visit::walk_expr(self, cx, id);

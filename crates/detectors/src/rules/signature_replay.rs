@@ -4,7 +4,9 @@ use semantics::{Builtin, CallKind, Declaration, FunctionId};
 use syntax::Span;
 use syntax::ast::{Ast, ExprKind};
 
-use crate::analysis::access::{body_span, def_of, exprs_within, open_entries, root_state_var};
+use crate::analysis::access::{
+    body_span, def_of, exprs_within, held_values, open_entries, root_state_var,
+};
 use crate::declare::declare_detector;
 use crate::detector::{Detector, FileContext};
 use crate::finding::Finding;
@@ -18,7 +20,9 @@ declare_detector! {
     /// "used" flag written for the digest, the signature or a nonce that is part of
     /// the message. Looking for such a record, the detector follows internal calls
     /// (`_useNonce(owner)` inside the hashed data, `_useCheckedNonce(signer, nonce)`,
-    /// `used[digest] = true`).
+    /// `used[digest] = true`) and modifiers: a signature checked in a modifier given
+    /// the digest as an argument (`signedBy(keccak256(..), v, r, s)`) is found there,
+    /// and marking the modifier's digest parameter as used consumes it.
     ///
     /// Reported with low severity and confidence: signed allow-list entries are often
     /// meant to be reusable, and the detector cannot tell a one-time authorisation from a
@@ -74,6 +78,7 @@ impl Detector for SignatureReplay {
         let ast = cx.ast();
         let mut seen: Vec<Span> = Vec::new();
         for (entry, reach) in open_entries(cx) {
+            let reach = with_modifiers(cx, entry, reach);
             let Some(recover) = reach.iter().find_map(|&g| recover_call(cx, ast, g)) else {
                 continue;
             };
@@ -133,11 +138,13 @@ fn consumes_message(
     // the locals assigned from them.
     let mut message: HashSet<Declaration> = HashSet::new();
     let mut hashed_spans = Vec::new();
+    // The hashed data: the hash calls and the values of the locals they hash.
+    let mut data_spans = Vec::new();
     for &g in reach {
-        let Some(body) = def_of(ast, model, g).and_then(|d| body_span(ast, d)) else {
-            continue;
-        };
-        for x in exprs_within(ast, body) {
+        for x in code_spans(ast, model, g)
+            .into_iter()
+            .flat_map(|sp| exprs_within(ast, sp))
+        {
             let Some((callee, _)) = ast.expr(x).as_call() else {
                 continue;
             };
@@ -157,12 +164,26 @@ fn consumes_message(
                 continue;
             }
             hashed_spans.push(ast.expr(x).span);
-            for y in exprs_within(ast, ast.expr(x).span) {
-                if let Some(d @ (Declaration::Param(_) | Declaration::Local(_))) =
-                    model.declaration(cx.file, y)
-                {
-                    message.insert(d);
-                }
+            data_spans.push(ast.expr(x).span);
+            // The data held in a local before hashing (`bytes memory m =
+            // abi.encodePacked(.., nonce); keccak256(m)`).
+            let held = ast.expr(x).as_call().map_or_else(Vec::new, |(_, args)| {
+                args.exprs()
+                    .into_iter()
+                    .flat_map(|a| held_values(model, ast, cx.file, a, 3))
+                    .map(|v| ast.expr(v).span)
+                    .filter(|v| !(v.lo >= ast.expr(x).span.lo && v.hi <= ast.expr(x).span.hi))
+                    .collect()
+            });
+            data_spans.extend(held);
+        }
+    }
+    for &sp in &data_spans {
+        for y in exprs_within(ast, sp) {
+            if let Some(d @ (Declaration::Param(_) | Declaration::Local(_))) =
+                model.declaration(cx.file, y)
+            {
+                message.insert(d);
             }
         }
     }
@@ -198,6 +219,25 @@ fn consumes_message(
             }
         }
     }
+    // The parameters of the modifiers given the digest (`signedBy(keccak256(..), ..)`)
+    // or part of the message.
+    let mut digest_params = HashSet::new();
+    for (p, arg) in modifier_bindings(cx, ast, entry, reach) {
+        let arg = ast.expr(arg).span;
+        if hashed_spans
+            .iter()
+            .any(|h| arg.lo <= h.lo && h.hi <= arg.hi)
+        {
+            digest_params.insert(p);
+            message.insert(Declaration::Param(p));
+        } else if exprs_within(ast, arg).any(|y| {
+            model
+                .declaration(cx.file, y)
+                .is_some_and(|d| message.contains(&d))
+        }) {
+            message.insert(Declaration::Param(p));
+        }
+    }
     // (1) A call inside the hashed data that writes state: `_useNonce(owner)`.
     let md = model.function(entry).contract;
     let writes_state = |site: &semantics::CallSite| match site.kind {
@@ -211,7 +251,7 @@ fn consumes_message(
     };
     for &g in reach {
         for site in model.calls(g) {
-            let inside_hash = hashed_spans
+            let inside_hash = data_spans
                 .iter()
                 .any(|h| h.lo <= site.span.lo && site.span.hi <= h.hi);
             if inside_hash && writes_state(site) {
@@ -283,13 +323,14 @@ fn consumes_message(
             // to an account named in the message (`balanceOf[to] += value`) uses the
             // signature without consuming it.
             let by_digest = spans.iter().any(|&sp| {
-                exprs_within(ast, sp).any(|y| {
-                    matches!(model.declaration(cx.file, y), Some(Declaration::Local(l))
-                        if digest_locals.contains(&l))
+                exprs_within(ast, sp).any(|y| match model.declaration(cx.file, y) {
+                    Some(Declaration::Local(l)) => digest_locals.contains(&l),
+                    Some(Declaration::Param(p)) => digest_params.contains(&p),
+                    _ => false,
                 })
             });
             let keyed = keyed && (by_digest || is_mark(ast, x));
-            let read_in_message = hashed_spans.iter().any(|h| {
+            let read_in_message = data_spans.iter().any(|h| {
                 exprs_within(ast, *h).any(|y| match model.declaration(cx.file, y) {
                     Some(Declaration::StateVar(r)) => Some(r) == var,
                     d @ Some(Declaration::Param(_)) => d == storage_param,
@@ -302,6 +343,92 @@ fn consumes_message(
         }
     }
     false
+}
+
+/// `reach` with the modifiers its functions invoke (a signature checked in
+/// `modifier signedBy(bytes32 h, ..)`), declared in this file.
+fn with_modifiers(
+    cx: &FileContext<'_>,
+    entry: FunctionId,
+    mut reach: Vec<FunctionId>,
+) -> Vec<FunctionId> {
+    let model = cx.model();
+    for i in 0..reach.len() {
+        for m in invoked_modifiers(model, entry, reach[i]) {
+            if model.function(m).item.file == cx.file && !reach.contains(&m) {
+                reach.push(m);
+            }
+        }
+    }
+    reach
+}
+
+/// The modifiers `g` invokes, dispatched in the contract of `entry`.
+fn invoked_modifiers(
+    model: &semantics::Model<'_>,
+    entry: FunctionId,
+    g: FunctionId,
+) -> Vec<FunctionId> {
+    let md = model.function(entry).contract;
+    model
+        .calls(g)
+        .iter()
+        .filter_map(|site| match site.kind {
+            CallKind::Modifier { modifier } => {
+                model.function_of_item(md.map_or(modifier, |md| model.dispatch(md, modifier)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The parameters of the modifiers invoked by the functions of `reach`, each with the
+/// argument the invocation passes it.
+fn modifier_bindings(
+    cx: &FileContext<'_>,
+    ast: &Ast,
+    entry: FunctionId,
+    reach: &[FunctionId],
+) -> Vec<(semantics::VarId, syntax::ast::ExprId)> {
+    let model = cx.model();
+    let md = model.function(entry).contract;
+    let mut out = Vec::new();
+    for &g in reach {
+        let Some(def) = def_of(ast, model, g) else {
+            continue;
+        };
+        for site in model.calls(g) {
+            let CallKind::Modifier { modifier } = site.kind else {
+                continue;
+            };
+            let Some(m) =
+                model.function_of_item(md.map_or(modifier, |md| model.dispatch(md, modifier)))
+            else {
+                continue;
+            };
+            let Some(args) = def
+                .modifiers
+                .iter()
+                .find(|inv| inv.span == site.span)
+                .and_then(|inv| inv.args.as_ref())
+            else {
+                continue;
+            };
+            out.extend(model.params(m).iter().copied().zip(args.exprs()));
+        }
+    }
+    out
+}
+
+/// Where `g` computes values: its body and the arguments of its modifier invocations.
+fn code_spans(ast: &Ast, model: &semantics::Model<'_>, g: FunctionId) -> Vec<Span> {
+    let Some(def) = def_of(ast, model, g) else {
+        return Vec::new();
+    };
+    body_span(ast, def)
+        .into_iter()
+        .chain(def.modifiers.iter().map(|inv| inv.span))
+        .collect()
 }
 
 /// True when the write `x` marks a key: a flag or count set to a constant
