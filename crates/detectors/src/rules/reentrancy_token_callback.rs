@@ -218,28 +218,21 @@ impl Analyzer<'_, '_> {
             };
             let holder = cfg.node(id).function;
             let inside = |s: Span| s.lo >= span.lo && s.hi <= span.hi;
-            for &root in &roots {
-                let mut calls = Vec::new();
-                walk_expr(ast, root, &mut |x| {
-                    if ast.expr(x).as_call().is_some() {
-                        calls.push(x);
-                    }
+            let calls = calls_in(ast, &roots);
+            for &call in &calls {
+                if hooks_at[id.index()].is_some() {
+                    break;
+                }
+                let hook = hook_of(m, md, holder, file, ast, call, receiver).or_else(|| {
+                    let g = internal_target(m, md, holder, call)?;
+                    self.helper_hook(md, g, HELPER_DEPTH)
                 });
-                for call in calls {
-                    if hooks_at[id.index()].is_some() {
-                        break;
-                    }
-                    let hook = hook_of(m, md, holder, file, ast, call, receiver).or_else(|| {
-                        let g = internal_target(m, md, holder, call)?;
-                        self.helper_hook(md, g, HELPER_DEPTH)
+                if let Some(hook) = hook {
+                    hooks_at[id.index()] = Some(HookAt {
+                        hook,
+                        file,
+                        span: ast.expr(call).span,
                     });
-                    if let Some(hook) = hook {
-                        hooks_at[id.index()] = Some(HookAt {
-                            hook,
-                            file,
-                            span: ast.expr(call).span,
-                        });
-                    }
                 }
             }
             for w in m.state_writes(holder) {
@@ -256,17 +249,9 @@ impl Analyzer<'_, '_> {
                 checks.push(self.check(md, holder, file, ast, id, cond));
             }
             // Checks made by internal helpers this node calls (`_checkLimit(amount);`).
-            for &root in &roots {
-                let mut calls = Vec::new();
-                walk_expr(ast, root, &mut |x| {
-                    if ast.expr(x).as_call().is_some() {
-                        calls.push(x);
-                    }
-                });
-                for call in calls {
-                    if let Some(g) = internal_target(m, md, holder, call) {
-                        checks.extend(self.helper_checks(md, g, id, holder, file, ast, call));
-                    }
+            for &call in &calls {
+                if let Some(g) = internal_target(m, md, holder, call) {
+                    checks.extend(self.helper_checks(md, g, id, holder, file, ast, call));
                 }
             }
         }
@@ -881,4 +866,17 @@ fn enclosing_loop(
 
 fn var_name(m: &Model<'_>, v: ItemRef) -> String {
     crate::analysis::access::item_name(m, v)
+}
+
+/// The calls in the expressions `roots`, outermost first.
+fn calls_in(ast: &Ast, roots: &[ExprId]) -> Vec<ExprId> {
+    let mut calls = Vec::new();
+    for &root in roots {
+        walk_expr(ast, root, &mut |x| {
+            if ast.expr(x).as_call().is_some() {
+                calls.push(x);
+            }
+        });
+    }
+    calls
 }
