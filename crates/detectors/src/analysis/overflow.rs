@@ -9,7 +9,7 @@ use semantics::Declaration;
 use syntax::Span;
 use syntax::ast::{BinaryOp, ExprId, ExprKind, StmtId, StmtKind};
 
-use crate::analysis::value_flow::{Body, bodies, key};
+use crate::analysis::value_flow::{Body, args_by_param, bodies, body_of, internal_callee, key};
 use crate::detector::FileContext;
 
 /// Which arithmetic to look at.
@@ -606,9 +606,11 @@ fn drop_overwritten(cx: &FileContext<'_>, body: &Body<'_>, chosen: &mut HashSet<
         {
             continue;
         }
-        let clamp = match ast.expr(ast.skip_parens(*rhs)).as_call() {
+        let call = ast.skip_parens(*rhs);
+        let clamp = match ast.expr(call).as_call() {
             Some((callee, _)) => {
                 matches!(ast.expr(ast.skip_parens(callee)).kind, ExprKind::Ident(_))
+                    && !computes_on(cx, body, call, id.as_str())
             }
             None => false,
         };
@@ -616,6 +618,40 @@ fn drop_overwritten(cx: &FileContext<'_>, body: &Body<'_>, chosen: &mut HashSet<
             chosen.remove(id.as_str());
         }
     }
+}
+
+/// True when the helper that `call` runs does arithmetic on the parameter given `name`
+/// (`function sub(uint x, uint y) returns (uint z) { z = x - y; ... }`): its result
+/// still grows with the caller's choice, so it is no clamp. An unresolved helper is
+/// taken for a clamp, as before.
+fn computes_on(cx: &FileContext<'_>, body: &Body<'_>, call: ExprId, name: &str) -> bool {
+    let model = cx.model();
+    let ast = body.ast;
+    let Some(g) = internal_callee(model, body.function, call) else {
+        return false;
+    };
+    let Some(param) = args_by_param(model, ast, call, g)
+        .into_iter()
+        .find(|&(_, a)| {
+            ast.expr(ast.skip_parens(a))
+                .as_ident()
+                .is_some_and(|i| i.as_str() == name)
+        })
+        .map(|(p, _)| p)
+    else {
+        return false;
+    };
+    let Some(helper) = body_of(model, g) else {
+        return false;
+    };
+    let h = helper.ast;
+    let is_param = |e: ExprId| {
+        model.declaration(helper.file, h.skip_parens(e)) == Some(Declaration::Param(param))
+    };
+    helper.exprs.iter().any(|&e| match h.expr(e).kind {
+        ExprKind::Binary { op, lhs, rhs } => op.is_arithmetic() && (is_param(lhs) || is_param(rhs)),
+        _ => false,
+    })
 }
 
 /// True when the value of `e` is computed from a chosen parameter or local: through
