@@ -212,7 +212,21 @@ impl Anvil {
     fn transact(&self, tx: Value) -> Result<Value, Error> {
         let hash = self.rpc("eth_sendTransaction", json!([tx]))?;
         let hash_text = hash.as_str().unwrap_or_default().to_string();
-        let receipt = self.rpc("eth_getTransactionReceipt", json!([hash]))?;
+        // Anvil mines at once but may store the receipt a moment later: poll until it is there.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let receipt = loop {
+            let receipt = self.rpc("eth_getTransactionReceipt", json!([hash]))?;
+            if !receipt.is_null() {
+                break receipt;
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Rpc {
+                    method: "eth_getTransactionReceipt".into(),
+                    message: format!("no receipt for {hash_text} after 30 s"),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         if receipt.get("status").and_then(Value::as_str) != Some("0x1") {
             return Err(Error::Reverted { hash: hash_text });
         }
