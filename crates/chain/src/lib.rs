@@ -10,6 +10,8 @@
 //! endpoints are always named by their redacted form ([`redact_url`]).
 
 mod config;
+mod evm;
+pub mod proxy;
 mod redact;
 mod rpc;
 
