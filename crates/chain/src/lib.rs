@@ -14,6 +14,7 @@ mod evm;
 pub mod proxy;
 mod redact;
 mod rpc;
+pub mod upgrade;
 
 pub use config::ClientConfig;
 pub use redact::redact_url;
