@@ -12,15 +12,15 @@ use crate::redact::redact_url;
 ///
 /// ```toml
 /// urls = ["https://rpc-a.example/v3/KEY", "https://rpc-b.example"]
-/// expected_chain_id = 1
+/// expected-chain-id = 1
 /// timeout = "10s"
 /// retries = 2
-/// backoff_base = "250ms"
+/// backoff-base = "250ms"
 /// budget = 1000
-/// max_response_bytes = 8388608
+/// max-response-bytes = 8388608
 /// ```
 #[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ClientConfig {
     /// Endpoints in order of preference; the next one is used when one fails.
     pub urls: Vec<String>,
@@ -126,9 +126,9 @@ mod tests {
         let config: ClientConfig = toml::from_str(
             r#"
             urls = ["https://u:p@a.example", "http://b.example"]
-            expected_chain_id = 10
+            expected-chain-id = 10
             timeout = "1500ms"
-            backoff_base = 100
+            backoff-base = 100
             "#,
         )
         .unwrap();
@@ -143,6 +143,7 @@ mod tests {
     #[test]
     fn rejects_unknown_fields_and_unitless_text() {
         assert!(toml::from_str::<ClientConfig>("url = \"x\"").is_err());
+        assert!(toml::from_str::<ClientConfig>("expected_chain_id = 1").is_err());
         assert!(toml::from_str::<ClientConfig>("timeout = \"10\"").is_err());
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
     }
