@@ -29,7 +29,8 @@ pub enum ChainError {
     /// The endpoint could not be reached, timed out, or answered with an HTTP error status.
     #[error("{endpoint}: {message}")]
     Transport { endpoint: String, message: String },
-    /// The node answered with a JSON-RPC error.
+    /// The node answered with a JSON-RPC error (a rate-limit error, code -32005, only after
+    /// the retries and the other endpoints).
     #[error("{endpoint}: {method} failed: {message}")]
     Rpc {
         endpoint: String,

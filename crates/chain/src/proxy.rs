@@ -669,4 +669,29 @@ mod tests {
             let _ = trace_delegatecalls(&code);
         }
     }
+
+    #[test]
+    fn random_code_never_panics_and_stays_bounded() {
+        let mut rng = fastrand::Rng::with_seed(0x5eed);
+        // Bytes biased towards the opcodes the trace interprets: pushes, stack moves,
+        // jumps, SLOAD, AND, DELEGATECALL.
+        let interesting = [
+            0x5b, 0x56, 0x57, 0x54, 0x16, 0xf4, 0x80, 0x81, 0x90, 0x91, 0x5f, 0x60, 0x7f,
+        ];
+        for round in 0..2_000 {
+            let len = rng.usize(0..if round % 100 == 0 { 24_576 } else { 300 });
+            let code: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.bool() {
+                        interesting[rng.usize(0..interesting.len())]
+                    } else {
+                        rng.u8(..)
+                    }
+                })
+                .collect();
+            let trace = trace_delegatecalls(&code);
+            assert!(trace.untraced <= trace.delegatecalls);
+            let _ = parse_eip1167(&code);
+        }
+    }
 }

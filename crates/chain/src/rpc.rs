@@ -18,7 +18,8 @@ use crate::{ChainError, StateReader};
 /// error, a timeout, HTTP 429 or 5xx is retried at the same endpoint with exponential
 /// backoff and jitter, then the next endpoint is tried; an answer that is not JSON-RPC, too
 /// large, or another HTTP error moves to the next endpoint at once. A JSON-RPC error is the
-/// node's answer and is returned as it is. Each endpoint's chain id is checked on its first
+/// node's answer and is returned as it is, except a rate-limit error (code -32005), which is
+/// treated like HTTP 429. Each endpoint's chain id is checked on its first
 /// use. Every HTTP request, retries included, spends one unit of the budget.
 pub struct RpcClient {
     config: ClientConfig,
@@ -44,6 +45,9 @@ enum Failure {
     /// No endpoint would do better (a JSON-RPC error, a wrong chain, a budget spent).
     Final(ChainError),
 }
+
+/// The JSON-RPC error code of EIP-1474 for a request over the node's rate limit.
+const LIMIT_EXCEEDED: i64 = -32005;
 
 /// One HTTP exchange that did not give a result.
 enum AttemptError {
@@ -333,11 +337,17 @@ impl RpcClient {
                 (Some(code), Some(Value::String(text))) => format!("{text} (code {code})"),
                 _ => error.to_string(),
             };
-            return Err(AttemptError::Final(ChainError::Rpc {
+            let limited = error.get("code").and_then(Value::as_i64) == Some(LIMIT_EXCEEDED);
+            let error = ChainError::Rpc {
                 endpoint: endpoint.clone(),
                 method: method.to_string(),
                 message: scrub(&message, url),
-            }));
+            };
+            // EIP-1474 "limit exceeded" is the node's HTTP 429: retried, then failed over.
+            if limited {
+                return Err(retry(error, None));
+            }
+            return Err(AttemptError::Final(error));
         }
         match object.get("result") {
             Some(result) => Ok(result.clone()),

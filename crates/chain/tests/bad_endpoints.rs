@@ -317,6 +317,21 @@ fn too_many_requests_then_success_is_retried() {
     assert_eq!(server.requests(), 2);
     assert_eq!(rpc.requests_sent(), 2);
 
+    // The JSON-RPC form of the same (EIP-1474 "limit exceeded", code -32005).
+    let limited = serve(|index, request| {
+        if index == 0 {
+            Reply::Json(json!({
+                "jsonrpc": "2.0", "id": request["id"],
+                "error": {"code": -32005, "message": "request rate exceeded"}
+            }))
+        } else {
+            healthy(request)
+        }
+    });
+    let rpc = client(&[&limited.url]);
+    assert_eq!(rpc.chain_id().unwrap(), 31337);
+    assert_eq!(limited.requests(), 2);
+
     // A server error on every attempt: retried, then reported with its status.
     let failing = serve(|_, _| Reply::Raw {
         status: 503,
