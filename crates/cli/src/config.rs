@@ -35,6 +35,10 @@ pub(crate) struct ConfigFile {
     /// Severity per detector id, replacing the detector's own.
     #[serde(default)]
     pub(crate) severity: BTreeMap<DetectorId, Level>,
+    /// `[chains.NAME]`: RPC endpoints and limits of the chains `scan 0xADDRESS --chain NAME`
+    /// reads from.
+    #[serde(default)]
+    pub(crate) chains: BTreeMap<String, chain::ClientConfig>,
 }
 
 /// `[detectors]`: which detectors run.
@@ -152,6 +156,37 @@ tx-origin-auth = "critical"
             Level(Severity::Critical)
         );
         assert!(ConfigFile::parse("").is_ok());
+    }
+
+    #[test]
+    fn reads_chain_tables() {
+        let config = ConfigFile::parse(
+            r#"
+[chains.mainnet]
+urls = ["https://rpc-a.example/v3/KEY", "https://rpc-b.example"]
+expected-chain-id = 1
+timeout = "5s"
+budget = 200
+
+[chains.local]
+urls = ["http://127.0.0.1:8545"]
+"#,
+        )
+        .unwrap();
+        let mainnet = &config.chains["mainnet"];
+        assert_eq!(mainnet.urls.len(), 2);
+        assert_eq!(mainnet.expected_chain_id, Some(1));
+        assert_eq!(mainnet.timeout, std::time::Duration::from_secs(5));
+        assert_eq!(mainnet.budget, 200);
+        assert_eq!(
+            config.chains["local"].retries,
+            chain::ClientConfig::default().retries
+        );
+        let e = error("[chains.x]\nurl = \"http://a\"\n");
+        assert!(
+            e.contains("line 2") && e.contains("unknown field `url`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod address;
 mod analysis;
 #[cfg(feature = "service")]
 mod backup;

@@ -11,6 +11,7 @@ use detectors::{Selection, Severity};
 use project::{LoadOptions, Project};
 use report::{Baseline, HtmlOptions, PdfOptions, Report, SarifOptions, TextOptions};
 
+use crate::address;
 use crate::analysis::{self, AnalysisOptions};
 use crate::config::{self, ConfigFile};
 use crate::dump::DumpKind;
@@ -38,9 +39,24 @@ pub(crate) enum Color {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScanArgs {
-    /// Files, folders, or Foundry / Hardhat / Truffle projects to scan.
+    /// Files, folders, or Foundry / Hardhat / Truffle projects to scan; or one deployed
+    /// contract's address (`0x` and 40 hex digits) with `--rpc-url` or `--chain`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// JSON-RPC endpoint for an address scan (repeatable: the next one is used when one
+    /// fails). Replaces the URLs of `--chain`'s table, keeping its limits.
+    #[arg(long, value_name = "URL")]
+    rpc_url: Vec<String>,
+
+    /// The chain of an address scan: a `[chains.NAME]` table of the configuration file
+    /// (endpoints, expected chain id, timeout, retries, request budget).
+    #[arg(long, value_name = "NAME")]
+    chain: Option<String>,
+
+    /// The block an address scan reads at (default: the latest).
+    #[arg(long, value_name = "N")]
+    block: Option<u64>,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
@@ -207,6 +223,22 @@ fn read_baseline(path: &Path) -> Result<Baseline> {
 }
 
 pub(crate) fn run(args: ScanArgs) -> ExitCode {
+    match address_target(&args) {
+        Ok(Some(address)) => {
+            return match scan_address(&args, address) {
+                Ok(failed) => ExitCode::from(u8::from(failed)),
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Ok(None) => {}
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    }
     match scan(&args) {
         Ok(None) => ExitCode::SUCCESS,
         Ok(Some((report, fail_on))) => {
@@ -219,6 +251,72 @@ pub(crate) fn run(args: ScanArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The address an address scan reads: the one argument when it is `0x` and 40 hex digits
+/// and no such file exists. The chain flags without an address are an error.
+fn address_target(args: &ScanArgs) -> Result<Option<alloy_primitives::Address>> {
+    let addresses: Vec<_> = args
+        .paths
+        .iter()
+        .filter(|path| !path.exists())
+        .filter_map(|path| path.to_str().and_then(address::parse_address))
+        .collect();
+    match (addresses.as_slice(), args.paths.len()) {
+        ([address], 1) => Ok(Some(*address)),
+        ([], _) => {
+            if !args.rpc_url.is_empty() || args.chain.is_some() || args.block.is_some() {
+                bail!(
+                    "--rpc-url, --chain and --block apply to the scan of a contract address (0x…)"
+                );
+            }
+            Ok(None)
+        }
+        _ => bail!("scan one contract address at a time, without paths"),
+    }
+}
+
+/// `scan 0xADDRESS`: the proxy chain, implementation and upgrade control of a deployed
+/// contract; whether a finding reaches `--fail-on`.
+fn scan_address(args: &ScanArgs, target: alloy_primitives::Address) -> Result<bool> {
+    if args.dump.is_some() || args.baseline.is_some() || args.write_baseline.is_some() {
+        bail!("--dump, --baseline and --write-baseline apply to source scans only");
+    }
+    let file = if args.no_config {
+        ConfigFile::default()
+    } else {
+        match args
+            .config
+            .clone()
+            .or_else(|| config::discover(Path::new(".")))
+        {
+            Some(path) => ConfigFile::load(&path)?,
+            None => ConfigFile::default(),
+        }
+    };
+    let fail_on = args.fail_on.or(file.fail_on.map(|l| l.0));
+    let client = address::client_config(
+        &address::Endpoints {
+            rpc_urls: &args.rpc_url,
+            chain: args.chain.as_deref(),
+        },
+        &file,
+    )?;
+    let scan = address::scan(client, target, args.block)?;
+    let rendered = match args.format {
+        Format::Text => address::render_text(&scan),
+        Format::Json => address::render_json(&scan),
+        other => bail!(
+            "an address scan writes text or json, not {}",
+            format!("{other:?}").to_lowercase()
+        ),
+    };
+    write_output(args.output.as_deref(), rendered.as_bytes())?;
+    Ok(fail_on.is_some_and(|threshold| {
+        address::severities(&scan)
+            .into_iter()
+            .any(|severity| severity >= threshold)
+    }))
 }
 
 /// Runs the scan and returns the report with the `--fail-on` threshold that applies;
