@@ -387,10 +387,19 @@ fn find_effect(
                 return None;
             }
             let amount = change.before - change.after;
+            // The caller's fee is added back: it gained ether if it ends above its
+            // start less the gas it paid.
             let receivers: Vec<Address> = outcome
                 .balance_changes
                 .iter()
-                .filter(|c| c.account != target && c.after > c.before)
+                .filter(|c| {
+                    let fee = if c.account == attacker {
+                        outcome.fee()
+                    } else {
+                        U256::ZERO
+                    };
+                    c.account != target && c.after.saturating_add(fee) > c.before
+                })
                 .map(|c| c.account)
                 .collect();
             let to = if receivers.contains(&attacker) {

@@ -148,6 +148,8 @@ pub struct LogEntry {
 pub struct Outcome {
     pub status: Status,
     pub gas_used: u64,
+    /// Wei per gas the sender paid (the block's base fee).
+    pub gas_price: u128,
     /// Sorted by account, then slot.
     pub storage_changes: Vec<StorageChange>,
     /// Sorted by account.
@@ -162,6 +164,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn succeeded(&self) -> bool {
         matches!(self.status, Status::Success { .. })
+    }
+
+    /// Wei the sender paid for gas.
+    pub fn fee(&self) -> U256 {
+        U256::from(self.gas_used) * U256::from(self.gas_price)
     }
 
     /// The balance change of `account`, if it has one.
@@ -226,7 +233,7 @@ pub(crate) fn run<R: StateReader + ?Sized>(
     };
     let outcome = match result {
         Ok((result, evm_state, destructs)) => {
-            describe(state, &result, &evm_state, &destructs, funding)
+            describe(state, &result, &evm_state, &destructs, funding, gas_price)
         }
         Err(EVMError::Database(error)) => Err(SimError::Read(error)),
         Err(EVMError::Transaction(error)) => Err(SimError::InvalidTransaction(error.to_string())),
@@ -244,6 +251,7 @@ fn describe<R: StateReader + ?Sized>(
     evm_state: &EvmState,
     destructs: &[(Address, Address, U256)],
     funding: U256,
+    gas_price: u128,
 ) -> Result<Outcome, SimError> {
     let (status, gas, logs) = match result {
         ExecutionResult::Success {
@@ -324,6 +332,7 @@ fn describe<R: StateReader + ?Sized>(
     Ok(Outcome {
         status,
         gas_used: gas.tx_gas_used(),
+        gas_price,
         storage_changes,
         balance_changes,
         logs: logs

@@ -506,3 +506,32 @@ fn reads_are_cached_across_the_attempts_of_a_run() {
         "the second run read nothing new"
     );
 }
+
+#[test]
+fn a_withdrawal_smaller_than_the_fee_is_still_traced_to_the_caller() {
+    // One wei leaves while the caller pays far more in gas at a 1 gwei base fee: the
+    // caller still counts as the receiver once its fee is added back.
+    let reader = reader_with("OpenVault", U256::from(1));
+    let mut environment = sim::BlockEnvironment::from_reader(&reader, BLOCK).unwrap();
+    environment.basefee = 1_000_000_000;
+    environment.timestamp = 1_700_000_000;
+    let mut simulator = sim::Simulator::with_environment(&reader, environment);
+    let verdict = simulator
+        .confirm(
+            target(),
+            &Probe::signature("withdraw(uint256)", Effect::EtherOut),
+        )
+        .unwrap();
+    let Verdict::Confirmed {
+        evidence, outcome, ..
+    } = verdict
+    else {
+        panic!("not confirmed: {verdict:?}");
+    };
+    assert_eq!(
+        evidence,
+        "0.000000000000000001 ETH (1 wei) left the contract to the caller"
+    );
+    assert_eq!(outcome.gas_price, 1_000_000_000);
+    assert!(outcome.fee() > U256::from(1));
+}
