@@ -489,6 +489,42 @@ mod tests {
     }
 
     #[test]
+    fn garbage_never_panics() {
+        for text in [
+            "",
+            "(",
+            ")",
+            "f(",
+            "f)",
+            "f((",
+            "f(uint[",
+            "f(uint[]",
+            "f(uint[x])",
+            "f(uint[99999999999999999999])",
+            "f(é)",
+            "fé(uint)",
+            "f(uint,é)",
+            "f(uint[é])",
+            "f(()",
+            "f(())",
+            "f(,)",
+            "f(uint))",
+            "f(bytes0)",
+            "f(uint264)",
+            "f(int0)",
+            "f(bytes٣)",
+            "\u{0}(\u{0})",
+        ] {
+            let _ = Signature::parse(text);
+        }
+        // An empty tuple is a valid type.
+        assert_eq!(
+            Signature::parse("f(())").unwrap().params,
+            vec![AbiType::Tuple(vec![])]
+        );
+    }
+
+    #[test]
     fn address_parameters_get_the_attacker_and_numbers_follow_the_choice() {
         let signature = Signature::parse("withdraw(address,uint256)").unwrap();
         let attacker = format!("{}{}", "00".repeat(12), "aa".repeat(20));

@@ -145,10 +145,14 @@ pub(crate) fn confirm_with<R: StateReader + ?Sized>(
             Status::Success { .. } => format!("succeeded without {}", probe.effect.noun()),
         });
     }
-    Ok(Verdict::NotReproduced {
-        reason: summarize(&failures, &attempts),
-        attempts,
-    })
+    let mut reason = summarize(&failures, &attempts);
+    if matches!(probe.effect, Effect::EtherOut | Effect::CodeDestroyed) && balance.is_zero() {
+        reason = format!(
+            "the contract holds no ether at block {}; {reason}",
+            state.block()
+        );
+    }
+    Ok(Verdict::NotReproduced { reason, attempts })
 }
 
 impl Effect {

@@ -315,7 +315,8 @@ fn an_empty_vault_is_not_reproduced_with_the_reasons_of_each_attempt() {
     };
     assert_eq!(
         reason,
-        "attempt 1 (withdraw(uint256) with number = the contract's balance (0 wei)): succeeded without ether leaving the contract; \
+        "the contract holds no ether at block 100; \
+         attempt 1 (withdraw(uint256) with number = the contract's balance (0 wei)): succeeded without ether leaving the contract; \
          attempt 2 (withdraw(uint256) with number = 1): reverted with \"amount exceeds the balance\"; \
          attempt 3 (withdraw(uint256) with number = the type's maximum): reverted with \"amount exceeds the balance\""
     );
