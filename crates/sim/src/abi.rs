@@ -48,13 +48,15 @@ const MAX_FIXED_ARRAY: usize = 64;
 const MAX_NESTING: usize = 16;
 
 impl Signature {
-    /// Parses `name(type,…)`; spaces are allowed, parameter names are not.
+    /// Parses `name(type,…)`. Written as in source is accepted too: a leading
+    /// `function`, parameter names, `payable` and data locations are dropped
+    /// (`function withdraw(uint256 amount, address payable to)`).
     pub fn parse(text: &str) -> Result<Signature, SignatureError> {
         let error = |message: &str| SignatureError {
             signature: text.to_string(),
             message: message.to_string(),
         };
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = strip_names(text);
         let open = compact
             .find('(')
             .ok_or_else(|| error("no parameter list"))?;
@@ -87,6 +89,60 @@ impl Signature {
     pub fn selector(&self) -> [u8; 4] {
         selector(&self.canonical())
     }
+}
+
+/// The signature without what the source adds to types: every piece between `(`, `,`
+/// and `)` keeps only its first word (the type); after a `)` inside the parameter list
+/// only an array suffix is kept (`(uint a, bool b)[] memory xs`); before the list only
+/// the last word (the name after `function`). Whitespace goes.
+fn strip_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    let mut after_close = false;
+    let mut piece = String::new();
+    let flush = |piece: &mut String, out: &mut String, depth: usize, after_close: bool| {
+        let words: Vec<&str> = piece.split_whitespace().collect();
+        let kept = if depth == 0 {
+            if after_close {
+                // After the parameter list: kept as is, so that it is reported.
+                words.concat()
+            } else {
+                words.last().map(|w| w.to_string()).unwrap_or_default()
+            }
+        } else if after_close {
+            words
+                .first()
+                .filter(|w| w.starts_with('['))
+                .map(|w| w.to_string())
+                .unwrap_or_default()
+        } else {
+            words.first().map(|w| w.to_string()).unwrap_or_default()
+        };
+        out.push_str(&kept);
+        piece.clear();
+    };
+    for c in text.chars() {
+        match c {
+            '(' | ')' | ',' => {
+                flush(&mut piece, &mut out, depth, after_close);
+                out.push(c);
+                match c {
+                    '(' => {
+                        depth += 1;
+                        after_close = false;
+                    }
+                    ')' => {
+                        depth = depth.saturating_sub(1);
+                        after_close = true;
+                    }
+                    _ => after_close = false,
+                }
+            }
+            _ => piece.push(c),
+        }
+    }
+    flush(&mut piece, &mut out, depth, after_close);
+    out
 }
 
 /// Parses `(T,…)` at the start of `text`; returns the types and the bytes consumed.
@@ -463,6 +519,21 @@ mod tests {
             "f(uint256,int8[2],(bool,bytes)[],string)"
         );
         assert_eq!(Signature::parse("withdraw()").unwrap().params, vec![]);
+    }
+
+    #[test]
+    fn signatures_written_as_in_source_are_accepted() {
+        let canonical = |text: &str| Signature::parse(text).unwrap().canonical();
+        assert_eq!(
+            canonical("function withdraw(uint256 amount, address payable to)"),
+            "withdraw(uint256,address)"
+        );
+        assert_eq!(
+            canonical("f((uint a, bool b)[] memory xs, bytes calldata data, string memory)"),
+            "f((uint256,bool)[],bytes,string)"
+        );
+        assert_eq!(canonical("g((address who) memory p)"), "g((address))");
+        assert_eq!(canonical("h(uint[2] storage s)"), "h(uint256[2])");
     }
 
     #[test]
