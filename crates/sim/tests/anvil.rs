@@ -13,7 +13,7 @@ use alloy_primitives::{Address, B256, U256};
 use anvil_reader::AnvilReader;
 use chain::StateReader;
 use devnet::Anvil;
-use node::{deploy, send};
+use node::{deploy, deploy_with, send};
 use sim::{
     BlockEnvironment, CallRequest, Effect, Probe, Simulator, Status, Verdict, confirm, selector,
     simulate,
@@ -308,4 +308,58 @@ fn a_plain_simulation_with_the_real_header_changes_nothing_on_the_node() {
     let plain = simulate(&reader, block, request).unwrap();
     assert_eq!(plain.storage_changes, outcome.storage_changes);
     assert_eq!(node_state(&node, target, node.accounts()), before);
+}
+
+#[test]
+fn an_owner_change_behind_a_proxy_is_confirmed_in_the_proxy_storage() {
+    let Some(node) =
+        devnet::anvil_or_skip("an_owner_change_behind_a_proxy_is_confirmed_in_the_proxy_storage")
+    else {
+        return;
+    };
+    let deployer = node.accounts()[0];
+    let implementation = deploy(&node, "InitializableOwnership");
+    // constructor(address implementation, bytes init) with init = initialize().
+    let mut arguments = address_word(implementation);
+    arguments.extend_from_slice(&U256::from(0x40).to_be_bytes::<32>());
+    arguments.extend_from_slice(&U256::from(4).to_be_bytes::<32>());
+    let mut init = selector("initialize()").to_vec();
+    init.resize(32, 0);
+    arguments.extend_from_slice(&init);
+    let proxy = deploy_with(&node, "SlotProxy", &arguments);
+    assert_eq!(
+        node.storage(proxy, B256::ZERO).unwrap().as_slice(),
+        address_word(deployer).as_slice()
+    );
+
+    let verdict = confirm_unchanged(
+        &node,
+        proxy,
+        Probe::signature(
+            "function transferOwnership(address newOwner)",
+            Effect::PrivilegedWrite { slot: None },
+        ),
+    );
+    let Verdict::Confirmed {
+        evidence, outcome, ..
+    } = verdict
+    else {
+        panic!("not confirmed: {verdict:?}");
+    };
+    let Some(attempt_caller) = outcome
+        .storage_changes
+        .first()
+        .map(|c| Address::from_slice(&c.after.to_be_bytes::<32>()[12..]))
+    else {
+        panic!("no storage change: {outcome:?}");
+    };
+    assert_eq!(
+        evidence,
+        format!(
+            "slot 0x0 changed from {deployer} (owner() before the call) to {attempt_caller} (unprivileged caller)"
+        )
+    );
+    // The change is in the proxy's storage, not the implementation's.
+    assert!(outcome.storage_changes.iter().all(|c| c.account == proxy));
+    assert!(node.storage(implementation, B256::ZERO).unwrap().is_zero());
 }

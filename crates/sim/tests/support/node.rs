@@ -12,10 +12,17 @@ pub(crate) fn fixtures() -> PathBuf {
 }
 
 pub(crate) fn deploy(node: &Anvil, name: &str) -> Address {
+    deploy_with(node, name, &[])
+}
+
+/// Deploys `name` from the first account with ABI-encoded constructor arguments.
+pub(crate) fn deploy_with(node: &Anvil, name: &str, arguments: &[u8]) -> Address {
     let artifact = devnet::load_artifact(&fixtures(), name).unwrap();
+    let mut code = artifact.bytecode;
+    code.extend_from_slice(arguments);
     let receipt = transact(
         node,
-        json!({"from": node.accounts()[0], "data": devnet::hex(&artifact.bytecode)}),
+        json!({"from": node.accounts()[0], "data": devnet::hex(&code)}),
     );
     serde_json::from_value(receipt["contractAddress"].clone()).unwrap()
 }
