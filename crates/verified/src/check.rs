@@ -1,0 +1,203 @@
+//! The compile-free check: does a fetched bundle match the deployed code?
+
+use std::fmt;
+
+use alloy_primitives::keccak256;
+
+use crate::bundle::{MetadataForm, SourceBundle};
+use crate::hash::{HashError, MetadataHash};
+use crate::metadata::{Metadata, canonical_text};
+use crate::tail::parse_tail;
+
+/// The outcome of [`check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    /// The metadata's hash equals the one in the deployed code and every source file has
+    /// the keccak-256 the metadata records: these are the sources that were compiled.
+    Exact { hash: MetadataHash },
+    /// Something differs: the metadata hash, or a source file.
+    Mismatch {
+        subject: Subject,
+        /// What the deployed code commits to (the metadata hash, or the keccak-256 the
+        /// matching metadata records for the file).
+        onchain: String,
+        /// What the provider's file hashes to.
+        fetched: String,
+    },
+    /// The match cannot be decided; `reason` is a sentence for the report.
+    Unverifiable { reason: String },
+}
+
+/// What a mismatch is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// The metadata file.
+    Metadata,
+    /// A source file, by path.
+    Source(String),
+}
+
+impl Match {
+    pub fn is_exact(&self) -> bool {
+        matches!(self, Match::Exact { .. })
+    }
+}
+
+impl fmt::Display for Match {
+    /// A plain sentence for the report.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Match::Exact { hash } => write!(
+                f,
+                "The sources match the deployed code: the metadata hash {hash} in the bytecode \
+                 equals the hash of the fetched metadata, and every source file has the \
+                 keccak-256 the metadata records."
+            ),
+            Match::Mismatch {
+                subject: Subject::Metadata,
+                onchain,
+                fetched,
+            } => write!(
+                f,
+                "The sources do NOT match the deployed code: the bytecode commits to metadata \
+                 hash {onchain}, but the fetched metadata hashes to {fetched}."
+            ),
+            Match::Mismatch {
+                subject: Subject::Source(path),
+                onchain,
+                fetched,
+            } => write!(
+                f,
+                "The sources do NOT match the deployed code: `{path}` should have keccak-256 \
+                 {onchain} according to the metadata the bytecode commits to, but the fetched \
+                 file has {fetched}."
+            ),
+            Match::Unverifiable { reason } => f.write_str(reason),
+        }
+    }
+}
+
+/// Checks `bundle` against the deployed runtime code, without compiling.
+pub fn check(runtime_code: &[u8], bundle: &SourceBundle) -> Match {
+    let unverifiable = |reason: String| Match::Unverifiable { reason };
+    let tail = match parse_tail(runtime_code) {
+        Ok(tail) => tail,
+        Err(e) => {
+            return unverifiable(format!(
+                "The match cannot be checked: the deployed code has no readable Solidity \
+                 metadata tail ({e})."
+            ));
+        }
+    };
+    if tail.experimental {
+        return unverifiable(
+            "The match is not checked: the contract was compiled with experimental compiler \
+             features."
+                .into(),
+        );
+    }
+    let Some(onchain) = tail.hash else {
+        return unverifiable(
+            "The match cannot be checked: the contract was compiled without a metadata hash \
+             (`bytecodeHash: none`)."
+                .into(),
+        );
+    };
+    let Some(metadata_text) = &bundle.metadata else {
+        return unverifiable(format!(
+            "The match cannot be checked: the {} returned no metadata file (explorer APIs do \
+             not), so the sources cannot be compared with the metadata hash {onchain} in the \
+             bytecode.",
+            bundle.provider
+        ));
+    };
+    let fetched = match metadata_hash(
+        onchain.kind(),
+        metadata_text,
+        bundle.metadata_form,
+        &onchain,
+    ) {
+        Ok(hash) => hash,
+        Err(HashError::IpfsTooLarge { size }) => {
+            return unverifiable(format!(
+                "The match cannot be checked: the metadata file is {size} bytes, and its IPFS \
+                 hash is only computed for files of one chunk (up to {} bytes).",
+                crate::hash::IPFS_MAX_SINGLE_CHUNK
+            ));
+        }
+    };
+    if fetched != onchain {
+        return Match::Mismatch {
+            subject: Subject::Metadata,
+            onchain: onchain.to_string(),
+            fetched: fetched.to_string(),
+        };
+    }
+    let metadata = match Metadata::parse(metadata_text) {
+        Ok(metadata) => metadata,
+        Err(e) => {
+            return unverifiable(format!(
+                "The match cannot be checked: the metadata file has the right hash but its \
+                 list of sources cannot be read ({e})."
+            ));
+        }
+    };
+    for (path, recorded) in &metadata.sources {
+        let Some((_, text)) = bundle.files.iter().find(|(p, _)| p == path) else {
+            return unverifiable(format!(
+                "The match cannot be checked: the metadata lists `{path}`, which the {} did \
+                 not return.",
+                bundle.provider
+            ));
+        };
+        let actual = keccak256(text.as_bytes());
+        let expected = match (&recorded.keccak256, &recorded.content) {
+            (Some(hash), _) => *hash,
+            (None, Some(content)) => keccak256(content.as_bytes()),
+            (None, None) => {
+                return unverifiable(format!(
+                    "The match cannot be checked: the metadata records neither a hash nor the \
+                     text of `{path}`."
+                ));
+            }
+        };
+        if actual != expected {
+            return Match::Mismatch {
+                subject: Subject::Source(path.clone()),
+                onchain: expected.to_string(),
+                fetched: actual.to_string(),
+            };
+        }
+    }
+    if let Some((path, text)) = bundle
+        .files
+        .iter()
+        .find(|(p, _)| !metadata.sources.contains_key(p))
+    {
+        return Match::Mismatch {
+            subject: Subject::Source(path.clone()),
+            onchain: "no such file in the build".into(),
+            fetched: keccak256(text.as_bytes()).to_string(),
+        };
+    }
+    Match::Exact { hash: onchain }
+}
+
+/// The hash of the metadata text. A re-serialized text that does not match is also tried
+/// with non-ASCII characters escaped, the other way compilers have written them.
+fn metadata_hash(
+    kind: crate::hash::HashKind,
+    text: &str,
+    form: MetadataForm,
+    onchain: &MetadataHash,
+) -> Result<MetadataHash, HashError> {
+    let hash = MetadataHash::compute(kind, text.as_bytes())?;
+    if hash == *onchain || form == MetadataForm::Original || text.is_ascii() {
+        return Ok(hash);
+    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Ok(hash);
+    };
+    let escaped = MetadataHash::compute(kind, canonical_text(&value, true).as_bytes())?;
+    Ok(if escaped == *onchain { escaped } else { hash })
+}
