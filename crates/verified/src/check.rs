@@ -201,3 +201,122 @@ fn metadata_hash(
     let escaped = MetadataHash::compute(kind, canonical_text(&value, true).as_bytes())?;
     Ok(if escaped == *onchain { escaped } else { hash })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::{Provider, ProviderMatch};
+
+    /// Runtime code ending with an IPFS tail for `metadata`.
+    fn code_committing_to(metadata: &str) -> Vec<u8> {
+        let digest = crate::hash::ipfs_digest(metadata.as_bytes()).unwrap();
+        let mut cbor = vec![0xa1, 0x64, b'i', b'p', b'f', b's', 0x58, 0x22, 0x12, 0x20];
+        cbor.extend_from_slice(digest.as_slice());
+        let mut code = vec![0x00];
+        code.extend_from_slice(&cbor);
+        code.extend_from_slice(&(cbor.len() as u16).to_be_bytes());
+        code
+    }
+
+    fn bundle(metadata: String, form: MetadataForm, files: &[(&str, &str)]) -> SourceBundle {
+        SourceBundle {
+            files: files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+            contract_name: None,
+            compiler_version: None,
+            metadata: Some(metadata),
+            metadata_form: form,
+            remappings: Vec::new(),
+            provider: Provider::Sourcify,
+            match_status: ProviderMatch::Exact,
+        }
+    }
+
+    const SOURCE: &str = "contract A {}";
+
+    fn metadata_value() -> serde_json::Value {
+        serde_json::json!({
+            "compiler": {"version": "0.8.26"},
+            "output": {"devdoc": {"details": "Ünïcödé ✓"}},
+            "sources": {"A.sol": {"keccak256": keccak256(SOURCE).to_string()}},
+        })
+    }
+
+    #[test]
+    fn reserialized_metadata_matches_either_escaping_of_non_ascii() {
+        let value = metadata_value();
+        let raw = canonical_text(&value, false);
+        let escaped = canonical_text(&value, true);
+        assert_ne!(raw, escaped);
+        for committed in [&raw, &escaped] {
+            let code = code_committing_to(committed);
+            let outcome = check(
+                &code,
+                &bundle(
+                    raw.clone(),
+                    MetadataForm::Reserialized,
+                    &[("A.sol", SOURCE)],
+                ),
+            );
+            assert!(outcome.is_exact(), "{outcome:?}");
+        }
+        // Original bytes are taken as they are: no second form is tried.
+        let code = code_committing_to(&escaped);
+        let outcome = check(
+            &code,
+            &bundle(raw, MetadataForm::Original, &[("A.sol", SOURCE)]),
+        );
+        assert!(
+            matches!(
+                outcome,
+                Match::Mismatch {
+                    subject: Subject::Metadata,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn oversized_ipfs_metadata_is_unverifiable() {
+        let code = code_committing_to("{}");
+        let huge = format!(
+            "{{\"pad\":\"{}\"}}",
+            "x".repeat(crate::hash::IPFS_MAX_SINGLE_CHUNK)
+        );
+        let outcome = check(&code, &bundle(huge, MetadataForm::Original, &[]));
+        assert!(
+            matches!(&outcome, Match::Unverifiable { reason } if reason.contains("one chunk")),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn literal_content_in_the_metadata_is_compared() {
+        let value = serde_json::json!({"sources": {"A.sol": {"content": SOURCE}}});
+        let text = canonical_text(&value, false);
+        let code = code_committing_to(&text);
+        let good = check(
+            &code,
+            &bundle(text.clone(), MetadataForm::Original, &[("A.sol", SOURCE)]),
+        );
+        assert!(good.is_exact(), "{good:?}");
+        let bad = check(
+            &code,
+            &bundle(text, MetadataForm::Original, &[("A.sol", "contract B {}")]),
+        );
+        assert!(
+            matches!(
+                bad,
+                Match::Mismatch {
+                    subject: Subject::Source(_),
+                    ..
+                }
+            ),
+            "{bad:?}"
+        );
+    }
+}
