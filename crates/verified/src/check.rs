@@ -4,7 +4,7 @@ use std::fmt;
 
 use alloy_primitives::keccak256;
 
-use crate::bundle::{MetadataForm, SourceBundle};
+use crate::bundle::{MetadataForm, Provider, SourceBundle};
 use crate::hash::{HashError, MetadataHash};
 use crate::metadata::{Metadata, canonical_text};
 use crate::tail::parse_tail;
@@ -104,10 +104,13 @@ pub fn check(runtime_code: &[u8], bundle: &SourceBundle) -> Match {
         );
     };
     let Some(metadata_text) = &bundle.metadata else {
+        let why = match bundle.provider {
+            Provider::Etherscan => " (explorer APIs do not provide it)",
+            Provider::Sourcify => "",
+        };
         return unverifiable(format!(
-            "The match cannot be checked: the {} returned no metadata file (explorer APIs do \
-             not), so the sources cannot be compared with the metadata hash {onchain} in the \
-             bytecode.",
+            "The match cannot be checked: the {} returned no metadata file{why}, so the \
+             sources cannot be compared with the metadata hash {onchain} in the bytecode.",
             bundle.provider
         ));
     };
@@ -205,7 +208,7 @@ fn metadata_hash(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::{Provider, ProviderMatch};
+    use crate::bundle::ProviderMatch;
 
     /// Runtime code ending with an IPFS tail for `metadata`.
     fn code_committing_to(metadata: &str) -> Vec<u8> {

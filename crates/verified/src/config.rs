@@ -132,3 +132,31 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod file_form {
+    use super::*;
+
+    #[test]
+    fn reads_the_documented_toml() {
+        let text = r#"
+            sourcify_url = ""
+            etherscan_url = "https://explorer.example/api"
+            etherscan_api_key_env = "MY_EXPLORER_KEY"
+            timeout_secs = 7
+            max_response_bytes = 1000
+        "#;
+        let config: SourcesConfig = toml::from_str(text).unwrap();
+        assert_eq!(config.sourcify_url, "");
+        assert_eq!(config.etherscan_api_key_env, "MY_EXPLORER_KEY");
+        assert_eq!(config.timeout(), Duration::from_secs(7));
+        assert_eq!(config.max_response_bytes, 1000);
+        assert!(config.etherscan_api_key.is_none());
+        // An empty variable name reads no key.
+        let none = SourcesConfig {
+            etherscan_api_key_env: String::new(),
+            ..SourcesConfig::default()
+        };
+        assert!(none.resolved_etherscan_key().is_none());
+    }
+}
