@@ -4,7 +4,7 @@ use std::fmt;
 
 use alloy_primitives::keccak256;
 
-use crate::bundle::{MetadataForm, Provider, SourceBundle};
+use crate::bundle::{MetadataForm, Provider, ProviderMatch, SourceBundle};
 use crate::hash::{HashError, MetadataHash};
 use crate::metadata::{Metadata, canonical_text};
 use crate::tail::parse_tail;
@@ -23,6 +23,8 @@ pub enum Match {
         onchain: String,
         /// What the provider's file hashes to.
         fetched: String,
+        /// What the provider itself claims, when that tempers the finding.
+        note: Option<String>,
     },
     /// The match cannot be decided; `reason` is a sentence for the report.
     Unverifiable { reason: String },
@@ -54,24 +56,29 @@ impl fmt::Display for Match {
                  keccak-256 the metadata records."
             ),
             Match::Mismatch {
-                subject: Subject::Metadata,
+                subject,
                 onchain,
                 fetched,
-            } => write!(
-                f,
-                "The sources do NOT match the deployed code: the bytecode commits to metadata \
-                 hash {onchain}, but the fetched metadata hashes to {fetched}."
-            ),
-            Match::Mismatch {
-                subject: Subject::Source(path),
-                onchain,
-                fetched,
-            } => write!(
-                f,
-                "The sources do NOT match the deployed code: `{path}` should have keccak-256 \
-                 {onchain} according to the metadata the bytecode commits to, but the fetched \
-                 file has {fetched}."
-            ),
+                note,
+            } => {
+                match subject {
+                    Subject::Metadata => write!(
+                        f,
+                        "The sources do NOT match the deployed code: the bytecode commits to \
+                         metadata hash {onchain}, but the fetched metadata hashes to {fetched}."
+                    )?,
+                    Subject::Source(path) => write!(
+                        f,
+                        "The sources do NOT match the deployed code: `{path}` should have \
+                         keccak-256 {onchain} according to the metadata the bytecode commits \
+                         to, but the fetched file has {fetched}."
+                    )?,
+                }
+                match note {
+                    Some(note) => write!(f, " {note}"),
+                    None => Ok(()),
+                }
+            }
             Match::Unverifiable { reason } => f.write_str(reason),
         }
     }
@@ -130,10 +137,20 @@ pub fn check(runtime_code: &[u8], bundle: &SourceBundle) -> Match {
         }
     };
     if fetched != onchain {
+        let note = (bundle.match_status == ProviderMatch::Partial).then(|| {
+            format!(
+                "The {} reports only a partial match: recompiled, the sources give the same \
+                 code except for the metadata hash, so comments, whitespace or file names may \
+                 differ from what was deployed; this check does not recompile and cannot \
+                 confirm that claim.",
+                bundle.provider
+            )
+        });
         return Match::Mismatch {
             subject: Subject::Metadata,
             onchain: onchain.to_string(),
             fetched: fetched.to_string(),
+            note,
         };
     }
     let metadata = match Metadata::parse(metadata_text) {
@@ -169,6 +186,7 @@ pub fn check(runtime_code: &[u8], bundle: &SourceBundle) -> Match {
                 subject: Subject::Source(path.clone()),
                 onchain: expected.to_string(),
                 fetched: actual.to_string(),
+                note: None,
             };
         }
     }
@@ -181,6 +199,7 @@ pub fn check(runtime_code: &[u8], bundle: &SourceBundle) -> Match {
             subject: Subject::Source(path.clone()),
             onchain: "no such file in the build".into(),
             fetched: keccak256(text.as_bytes()).to_string(),
+            note: None,
         };
     }
     Match::Exact { hash: onchain }
@@ -208,7 +227,6 @@ fn metadata_hash(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::ProviderMatch;
 
     /// Runtime code ending with an IPFS tail for `metadata`.
     fn code_committing_to(metadata: &str) -> Vec<u8> {

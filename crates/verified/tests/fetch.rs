@@ -446,12 +446,81 @@ fn the_sources_of_another_contract_are_a_mismatch() {
         subject: Subject::Metadata,
         onchain,
         fetched,
+        note: None,
     } = &outcome
     else {
         panic!("{outcome:?}")
     };
     assert!(onchain.starts_with("Qm") && fetched.starts_with("Qm"));
     assert_ne!(onchain, fetched);
+
+    // When the provider itself says the match is partial, the report says so too.
+    let mut answer = vault_found();
+    answer["match"] = json!("match");
+    answer["runtimeMatch"] = json!("match");
+    let server = Server::start(move |_| Reply::json(200, &answer));
+    let bundle = fetch(&sourcify_only(&server.url), CHAIN, ADDRESS)
+        .unwrap()
+        .unwrap();
+    assert_eq!(bundle.match_status, ProviderMatch::Partial);
+    let outcome = check(&counter.deployed_bytecode, &bundle);
+    assert!(
+        matches!(&outcome, Match::Mismatch { note: Some(note), .. } if note.contains("partial match")),
+        "{outcome:?}"
+    );
+    assert!(outcome.to_string().contains("cannot confirm that claim"));
+}
+
+#[test]
+fn response_parsers_never_panic_on_cut_or_garbled_answers() {
+    let sourcify = vault_found().to_string();
+    let etherscan = common::etherscan_found(
+        &format!(
+            "{{{}}}",
+            json!({"sources": {"A.sol": {"content": "contract A {}"}}})
+        ),
+        "A",
+        None,
+    )
+    .to_string();
+    for cut in 0..sourcify.len().min(4000) {
+        for status in [200, 404, 429] {
+            let _ = verified::sourcify::parse(status, &sourcify[..cut], "http://x");
+        }
+    }
+    for cut in 0..etherscan.len() {
+        let _ = verified::etherscan::parse(&etherscan[..cut]);
+    }
+    // Wrong types in every field the parsers read.
+    for body in [
+        r#"{"match":"exact_match","sources":{"a.sol":{"content":7}}}"#,
+        r#"{"match":"exact_match","sources":[],"metadata":3}"#,
+        r#"{"match":"exact_match","sources":{"a.sol":{"content":"x"}},"metadata":3}"#,
+        r#"{"match":7}"#,
+        r#"[]"#,
+    ] {
+        assert!(
+            matches!(
+                verified::sourcify::parse(200, body, "http://x"),
+                Err(Error::Malformed { .. })
+            ),
+            "{body}"
+        );
+    }
+    for body in [
+        r#"{"status":"1","result":"x"}"#,
+        r#"{"status":"1","result":[]}"#,
+        r#"{"status":"1","result":[{"SourceCode":"{\"a.sol\":{\"content\":1}}"}]}"#,
+        r#"{"status":"1","result":[{"SourceCode":"{{}}"}]}"#,
+    ] {
+        assert!(
+            matches!(
+                verified::etherscan::parse(body),
+                Err(Error::Malformed { .. })
+            ),
+            "{body}"
+        );
+    }
 }
 
 #[test]
