@@ -1,9 +1,14 @@
 //! `web3audit scan 0xADDRESS`: a deployed contract, read over JSON-RPC at one block.
 //!
-//! Three steps, each one function: [`inspect`] reads the chain (chain id, block, the proxy
-//! chain, the upgrade controllers); [`analyze_runtime_code`] looks at the implementation's
-//! runtime code (the place where bytecode analysis plugs in); [`render_text`] and
-//! [`render_json`] print the result in the styles of the source scan.
+//! [`inspect`] reads the chain (chain id, block, the proxy chain, the upgrade controllers,
+//! the owner the contract reports); then the implementation's verified source is fetched,
+//! checked against the deployed code and analyzed ([`source`]); the runtime code itself
+//! is described by [`analyze_runtime_code`]; access-control findings are tried by
+//! simulation ([`confirm`]). [`render_text`] and [`render_json`] print the result in the
+//! styles of the source scan.
+
+mod confirm;
+mod source;
 
 use std::fmt::Write as _;
 
@@ -16,8 +21,10 @@ use detectors::Severity;
 use report::Summary;
 use serde_json::{Value, json};
 
-use crate::analysis::tool_info;
+use crate::analysis::{AnalysisOptions, tool_info};
 use crate::config::ConfigFile;
+pub(crate) use confirm::Simulation;
+pub(crate) use source::SourceStatus;
 
 /// Whether a scan argument names an address rather than a path: `0x` and 40 hex digits.
 pub(crate) fn parse_address(text: &str) -> Option<Address> {
@@ -73,7 +80,107 @@ pub(crate) fn client_config(endpoints: &Endpoints<'_>, file: &ConfigFile) -> Res
 pub(crate) struct CodeAnalysis {
     /// Facts to show, as (name, value).
     pub(crate) facts: Vec<(String, String)>,
-    pub(crate) findings: Vec<ChainFinding>,
+    pub(crate) findings: Vec<DeployedFinding>,
+}
+
+/// Where a finding of an address scan points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// Deployed contracts, proxy first (upgrade findings).
+    Addresses(Vec<Address>),
+    /// A line of the verified source.
+    Source {
+        file: String,
+        line: u32,
+        contract: Option<String>,
+        function: Option<String>,
+    },
+    /// A program counter of the runtime code (no source).
+    #[expect(dead_code, reason = "the bytecode detectors are not wired in yet")]
+    Bytecode {
+        address: Address,
+        selector: Option<[u8; 4]>,
+        function: Option<String>,
+        pc: usize,
+    },
+}
+
+/// One finding of an address scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DeployedFinding {
+    pub(crate) id: String,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    pub(crate) place: Place,
+    /// The simulation of an access-control finding; `None` for the other findings.
+    pub(crate) simulation: Option<Simulation>,
+}
+
+impl DeployedFinding {
+    fn from_chain(finding: &ChainFinding) -> DeployedFinding {
+        DeployedFinding {
+            id: finding.id.to_string(),
+            severity: severity(finding),
+            message: finding.message.clone(),
+            place: Place::Addresses(finding.addresses.clone()),
+            simulation: None,
+        }
+    }
+
+    /// `file:line`, `0xADDR pc 0x1a2 in withdraw()`, or the addresses.
+    pub(crate) fn place_text(&self) -> String {
+        match &self.place {
+            Place::Addresses(addresses) => {
+                let addresses: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+                addresses.join(", ")
+            }
+            Place::Source { file, line, .. } => format!("{file}:{line}"),
+            Place::Bytecode {
+                address,
+                selector,
+                function,
+                pc,
+            } => {
+                let mut text = format!("{address} pc {pc:#x}");
+                match (function, selector) {
+                    (Some(name), _) => text.push_str(&format!(" in {name}")),
+                    (None, Some(selector)) => {
+                        text.push_str(&format!(" in 0x{}", hex_selector(selector)))
+                    }
+                    (None, None) => {}
+                }
+                text
+            }
+        }
+    }
+}
+
+fn hex_selector(selector: &[u8; 4]) -> String {
+    selector.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What an address scan does beyond reading the proxy chain.
+#[derive(Clone, Debug)]
+pub(crate) struct ScanOptions {
+    /// The block to read at; the latest when `None`.
+    pub(crate) block: Option<u64>,
+    /// Where verified sources come from; `None`: not fetched, the bytecode is analyzed.
+    pub(crate) sources: Option<verified::SourcesConfig>,
+    /// The source pipeline's options (detectors, severities).
+    pub(crate) analysis: AnalysisOptions,
+    /// Try access-control findings by simulation.
+    pub(crate) simulate: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            block: None,
+            sources: None,
+            analysis: AnalysisOptions::default(),
+            simulate: true,
+        }
+    }
 }
 
 /// Everything an address scan reports.
@@ -83,20 +190,23 @@ pub(crate) struct AddressScan {
     pub(crate) block: u64,
     pub(crate) resolution: Resolution,
     pub(crate) controls: Vec<UpgradeControl>,
+    /// On-chain facts read for the report (`owner()`), as (name, value).
+    pub(crate) facts: Vec<(String, String)>,
+    pub(crate) source: SourceStatus,
     pub(crate) code: CodeAnalysis,
-    /// Upgrade findings, then the code's.
-    pub(crate) findings: Vec<ChainFinding>,
+    /// Upgrade findings, then the source's (or the bytecode's).
+    pub(crate) findings: Vec<DeployedFinding>,
 }
 
-/// Reads `address` at `block` (the latest when `None`) through `reader`.
-pub(crate) fn inspect(
+/// Reads `address` through `reader` as `options` say.
+pub(crate) fn inspect_with(
     reader: &dyn StateReader,
     address: Address,
-    block: Option<u64>,
+    options: &ScanOptions,
 ) -> Result<AddressScan> {
     let chain_id = reader.chain_id()?;
     let latest = reader.block_number()?;
-    let block = match block {
+    let block = match options.block {
         Some(block) if block > latest => {
             bail!("block {block} is not there yet: the latest block is {latest}")
         }
@@ -106,21 +216,137 @@ pub(crate) fn inspect(
     let resolution = proxy::resolve(reader, address, block)?;
     let controls = upgrade::upgrade_controls(reader, &resolution)
         .context("cannot establish who controls upgrades")?;
+    let facts = privileged_facts(reader, address, block);
+    let source = source::analyze_verified(
+        options.sources.as_ref(),
+        chain_id,
+        resolution.implementation,
+        &resolution.implementation_code,
+        &options.analysis,
+    );
     let code = analyze_runtime_code(resolution.implementation, &resolution.implementation_code);
-    let mut findings = upgrade::findings(&controls);
-    findings.extend(code.findings.iter().cloned());
+    let mut findings: Vec<DeployedFinding> = upgrade::findings(&controls)
+        .iter()
+        .map(DeployedFinding::from_chain)
+        .collect();
+    match source.analysis() {
+        Some(analysis) => findings.extend(source_findings(analysis)),
+        None => findings.extend(code.findings.iter().cloned()),
+    }
+    if options.simulate {
+        for finding in &mut findings {
+            finding.simulation = simulation_of(reader, block, address, finding, source.analysis());
+        }
+    }
     Ok(AddressScan {
         chain_id,
         block,
         resolution,
         controls,
+        facts,
+        source,
         code,
         findings,
     })
 }
 
-/// The analysis of the implementation's runtime code: for now its size and hash; the
-/// bytecode detectors add their findings here.
+/// The findings of the source scan, placed in the verified files.
+fn source_findings(analysis: &source::SourceAnalysis) -> Vec<DeployedFinding> {
+    let Ok(report) = &analysis.report else {
+        return Vec::new();
+    };
+    report
+        .findings
+        .iter()
+        .map(|finding| DeployedFinding {
+            id: finding.rule_id.clone(),
+            severity: finding.severity,
+            message: finding.message.clone(),
+            place: Place::Source {
+                file: finding.location.file.clone(),
+                line: finding.location.start_line,
+                contract: finding.contract.clone(),
+                function: finding.function.clone(),
+            },
+            simulation: None,
+        })
+        .collect()
+}
+
+/// The simulation of `finding` against `target`, for access-control findings only.
+fn simulation_of(
+    reader: &dyn StateReader,
+    block: u64,
+    target: Address,
+    finding: &DeployedFinding,
+    source: Option<&source::SourceAnalysis>,
+) -> Option<Simulation> {
+    let effect = confirm::effect_of(&finding.id)?;
+    let probe = match &finding.place {
+        Place::Source {
+            file,
+            line,
+            function,
+            ..
+        } => {
+            let Some(name) = function else {
+                return Some(Simulation::NotRun {
+                    reason: "the finding is outside any function".into(),
+                });
+            };
+            let text = source.and_then(|analysis| analysis.sources.get(file));
+            let Some((params, attributes)) =
+                text.and_then(|text| source::function_header(text, name, *line))
+            else {
+                return Some(Simulation::NotRun {
+                    reason: format!("the declaration of `{name}` was not found in `{file}`"),
+                });
+            };
+            match confirm::source_probe(name, &params, &attributes, effect) {
+                Ok(probe) => probe,
+                Err(reason) => return Some(Simulation::NotRun { reason }),
+            }
+        }
+        Place::Bytecode {
+            selector: Some(selector),
+            ..
+        } => sim::Probe::selector(*selector, effect),
+        Place::Bytecode { selector: None, .. } | Place::Addresses(_) => {
+            return Some(Simulation::NotRun {
+                reason: "no function selector to call".into(),
+            });
+        }
+    };
+    Some(confirm::simulate(reader, block, target, probe))
+}
+
+/// Getters whose answer is shown as an on-chain fact when it is an address.
+const OWNER_GETTERS: [(&str, [u8; 4]); 2] = [
+    ("owner()", [0x8d, 0xa5, 0xcb, 0x5b]),
+    ("admin()", [0xf8, 0x51, 0xa4, 0x40]),
+];
+
+/// The addresses `owner()` and `admin()` return through `address`, when they answer with
+/// one word that holds an address. A reverting or absent getter is simply not shown.
+fn privileged_facts(
+    reader: &dyn StateReader,
+    address: Address,
+    block: u64,
+) -> Vec<(String, String)> {
+    let mut facts = Vec::new();
+    for (getter, selector) in OWNER_GETTERS {
+        let Ok(answer) = reader.call(address, &selector, block) else {
+            continue;
+        };
+        if answer.len() == 32 && answer[..12].iter().all(|&b| b == 0) {
+            let value = Address::from_slice(&answer[12..]);
+            facts.push((getter.to_string(), value.to_string()));
+        }
+    }
+    facts
+}
+
+/// The analysis of the implementation's runtime code: its size and hash.
 pub(crate) fn analyze_runtime_code(address: Address, code: &[u8]) -> CodeAnalysis {
     let _ = address;
     CodeAnalysis {
@@ -132,14 +358,14 @@ pub(crate) fn analyze_runtime_code(address: Address, code: &[u8]) -> CodeAnalysi
     }
 }
 
-/// The scan through a client made from `config`.
-pub(crate) fn scan(
+/// The scan through a client made from `config`, as `options` say.
+pub(crate) fn scan_with(
     config: ClientConfig,
     address: Address,
-    block: Option<u64>,
+    options: &ScanOptions,
 ) -> Result<AddressScan> {
     let client = RpcClient::new(config)?;
-    inspect(&client, address, block)
+    inspect_with(&client, address, options)
 }
 
 fn severity(finding: &ChainFinding) -> Severity {
@@ -153,7 +379,10 @@ fn severity(finding: &ChainFinding) -> Severity {
 
 /// The highest severity among the findings, for `--fail-on`.
 pub(crate) fn severities(scan: &AddressScan) -> Vec<Severity> {
-    scan.findings.iter().map(severity).collect()
+    scan.findings
+        .iter()
+        .map(|finding| finding.severity)
+        .collect()
 }
 
 fn hop_line(hop: &ProxyHop) -> String {
@@ -176,8 +405,15 @@ pub(crate) fn render_text(scan: &AddressScan) -> String {
         }
     }
     let _ = writeln!(out, "implementation: {}", resolution.implementation);
-    for (name, value) in &scan.code.facts {
+    for (name, value) in scan.code.facts.iter().chain(&scan.facts) {
         let _ = writeln!(out, "{name}: {value}");
+    }
+    let _ = writeln!(out, "source: {}", scan.source.describe());
+    if let Some(analysis) = scan.source.analysis() {
+        let _ = writeln!(out, "source check: {}", analysis.check);
+        if let Err(error) = &analysis.report {
+            let _ = writeln!(out, "source analysis: {error}");
+        }
     }
     if !scan.controls.is_empty() {
         let _ = writeln!(out, "upgrade control:");
@@ -193,12 +429,24 @@ pub(crate) fn render_text(scan: &AddressScan) -> String {
         let _ = writeln!(
             out,
             "{}[{}]: {}",
-            severity(finding),
-            finding.id,
-            finding.message
+            finding.severity, finding.id, finding.message
         );
-        let addresses: Vec<String> = finding.addresses.iter().map(ToString::to_string).collect();
-        let _ = writeln!(out, "  = addresses: {}", addresses.join(", "));
+        match &finding.place {
+            Place::Addresses(_) => {
+                let _ = writeln!(out, "  = addresses: {}", finding.place_text());
+            }
+            _ => {
+                let _ = writeln!(out, "  --> {}", finding.place_text());
+            }
+        }
+        if let Some(simulation) = &finding.simulation {
+            let _ = writeln!(
+                out,
+                "  = simulation: {}: {}",
+                simulation.status(),
+                simulation.detail()
+            );
+        }
         out.push('\n');
     }
     out.push_str(&summary_line(&Summary::of(severities(scan))));
@@ -268,24 +516,42 @@ pub(crate) fn render_json(scan: &AddressScan) -> String {
             })
         })
         .collect();
-    let findings: Vec<Value> = scan
-        .findings
-        .iter()
-        .map(|finding| {
-            json!({
-                "rule_id": finding.id,
-                "severity": severity(finding).as_str(),
-                "message": finding.message,
-                "addresses": finding.addresses,
-            })
-        })
-        .collect();
+    let findings: Vec<Value> = scan.findings.iter().map(finding_json).collect();
     let facts: serde_json::Map<String, Value> = scan
         .code
         .facts
         .iter()
+        .chain(&scan.facts)
         .map(|(name, value)| (name.clone(), json!(value)))
         .collect();
+    let source = match &scan.source {
+        SourceStatus::Analyzed(analysis) => json!({
+            "status": "analyzed",
+            "description": scan.source.describe(),
+            "provider": analysis.provider.to_string(),
+            "contract": analysis.contract_name,
+            "compiler": analysis.compiler_version,
+            "check": {
+                "status": match analysis.check {
+                    verified::Match::Exact { .. } => "exact",
+                    verified::Match::Mismatch { .. } => "mismatch",
+                    verified::Match::Unverifiable { .. } => "unverifiable",
+                },
+                "description": analysis.check.to_string(),
+            },
+            "analysis_error": analysis.report.as_ref().err(),
+            "diagnostics": analysis.report.as_ref().map(|r| r.diagnostics.len()).unwrap_or(0),
+        }),
+        SourceStatus::NotVerified { .. } => {
+            json!({"status": "not-verified", "description": scan.source.describe()})
+        }
+        SourceStatus::NotFetched { .. } => {
+            json!({"status": "not-fetched", "description": scan.source.describe()})
+        }
+        SourceStatus::Failed { .. } => {
+            json!({"status": "failed", "description": scan.source.describe()})
+        }
+    };
     let document = json!({
         "version": 1,
         "tool": tool_info(),
@@ -299,12 +565,56 @@ pub(crate) fn render_json(scan: &AddressScan) -> String {
             "address": resolution.implementation,
             "facts": facts,
         },
+        "source": source,
         "upgrade_controls": controls,
         "notes": resolution.notes,
         "summary": Summary::of(severities(scan)),
         "findings": findings,
     });
     serde_json::to_string_pretty(&document).unwrap_or_default()
+}
+
+/// One finding in the JSON report: `place` says where, `simulation` what the simulation
+/// showed (access-control findings only).
+fn finding_json(finding: &DeployedFinding) -> Value {
+    let place = match &finding.place {
+        Place::Addresses(addresses) => json!({"kind": "addresses", "addresses": addresses}),
+        Place::Source {
+            file,
+            line,
+            contract,
+            function,
+        } => json!({
+            "kind": "source",
+            "file": file,
+            "line": line,
+            "contract": contract,
+            "function": function,
+        }),
+        Place::Bytecode {
+            address,
+            selector,
+            function,
+            pc,
+        } => json!({
+            "kind": "bytecode",
+            "address": address,
+            "selector": selector.as_ref().map(|s| format!("0x{}", hex_selector(s))),
+            "function": function,
+            "pc": pc,
+        }),
+    };
+    let simulation = finding
+        .simulation
+        .as_ref()
+        .map(|simulation| json!({"status": simulation.status(), "detail": simulation.detail()}));
+    json!({
+        "rule_id": finding.id,
+        "severity": finding.severity.as_str(),
+        "message": finding.message,
+        "place": place,
+        "simulation": simulation,
+    })
 }
 
 fn kind_name(kind: &upgrade::ControllerKind) -> &'static str {

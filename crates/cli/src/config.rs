@@ -39,6 +39,9 @@ pub(crate) struct ConfigFile {
     /// reads from.
     #[serde(default)]
     pub(crate) chains: BTreeMap<String, chain::ClientConfig>,
+    /// `[sources]`: where the verified sources of a scanned address are fetched from.
+    #[serde(default)]
+    pub(crate) sources: Option<verified::SourcesConfig>,
 }
 
 /// `[detectors]`: which detectors run.

@@ -58,6 +58,15 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "N")]
     block: Option<u64>,
 
+    /// Address scan: do not fetch the verified source (`[sources]` of the configuration
+    /// file); describe the deployed code only.
+    #[arg(long)]
+    bytecode_only: bool,
+
+    /// Address scan: do not try access-control findings by simulation.
+    #[arg(long)]
+    no_simulation: bool,
+
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -265,9 +274,14 @@ fn address_target(args: &ScanArgs) -> Result<Option<alloy_primitives::Address>> 
     match (addresses.as_slice(), args.paths.len()) {
         ([address], 1) => Ok(Some(*address)),
         ([], _) => {
-            if !args.rpc_url.is_empty() || args.chain.is_some() || args.block.is_some() {
+            if !args.rpc_url.is_empty()
+                || args.chain.is_some()
+                || args.block.is_some()
+                || args.bytecode_only
+                || args.no_simulation
+            {
                 bail!(
-                    "--rpc-url, --chain and --block apply to the scan of a contract address (0x…)"
+                    "--rpc-url, --chain, --block, --bytecode-only and --no-simulation apply to the scan of a contract address (0x…)"
                 );
             }
             Ok(None)
@@ -282,7 +296,7 @@ fn scan_address(args: &ScanArgs, target: alloy_primitives::Address) -> Result<bo
     if args.dump.is_some() || args.baseline.is_some() || args.write_baseline.is_some() {
         bail!("--dump, --baseline and --write-baseline apply to source scans only");
     }
-    let file = if args.no_config {
+    let mut file = if args.no_config {
         ConfigFile::default()
     } else {
         match args
@@ -294,7 +308,6 @@ fn scan_address(args: &ScanArgs, target: alloy_primitives::Address) -> Result<bo
             None => ConfigFile::default(),
         }
     };
-    let fail_on = args.fail_on.or(file.fail_on.map(|l| l.0));
     let client = address::client_config(
         &address::Endpoints {
             rpc_urls: &args.rpc_url,
@@ -302,7 +315,24 @@ fn scan_address(args: &ScanArgs, target: alloy_primitives::Address) -> Result<bo
         },
         &file,
     )?;
-    let scan = address::scan(client, target, args.block)?;
+    let sources = file.sources.take().unwrap_or_default();
+    let settings = ScanSettings::resolve(args, file);
+    if let [first, ..] = settings.selection.unknown_ids().as_slice() {
+        bail!("unknown detector `{first}` (see `web3audit detectors`)");
+    }
+    let fail_on = settings.fail_on;
+    let options = address::ScanOptions {
+        block: args.block,
+        sources: (!args.bytecode_only).then_some(sources),
+        analysis: AnalysisOptions {
+            selection: settings.selection,
+            min_severity: settings.min_severity,
+            solc_version: args.solc_version,
+            severity: settings.severity,
+        },
+        simulate: !args.no_simulation,
+    };
+    let scan = address::scan_with(client, target, &options)?;
     let rendered = match args.format {
         Format::Text => address::render_text(&scan),
         Format::Json => address::render_json(&scan),
