@@ -162,6 +162,20 @@ tx-origin-auth = "critical"
     }
 
     #[test]
+    fn reads_the_sources_table() {
+        let config = ConfigFile::parse(
+            "[sources]\nsourcify_url = \"http://127.0.0.1:5555\"\netherscan_url = \"\"\n",
+        )
+        .unwrap();
+        let sources = config.sources.unwrap();
+        assert_eq!(sources.sourcify_url, "http://127.0.0.1:5555");
+        assert_eq!(sources.etherscan_url, "");
+        assert_eq!(sources.timeout_secs, 20);
+        assert!(ConfigFile::parse("[sources]\nsourcify = \"x\"\n").is_err());
+        assert!(ConfigFile::parse("").unwrap().sources.is_none());
+    }
+
+    #[test]
     fn reads_chain_tables() {
         let config = ConfigFile::parse(
             r#"
