@@ -1,0 +1,36 @@
+//! ## What it detects
+//! An `SSTORE` whose slot is calldata itself or arithmetic on it, without a `KECCAK256`
+//! (as mappings and dynamic arrays compute their slots).
+//!
+//! ## Why it matters
+//! The caller chooses the slot: any state variable, the owner included, can be overwritten.
+//!
+//! ## Recommendation
+//! Store through mappings or arrays, never at a slot taken from input.
+
+use super::{DetectorInfo, Finding, Severity, finding};
+use crate::{Analysis, SlotKind};
+
+pub(super) const INFO: DetectorInfo = DetectorInfo {
+    id: "bytecode-arbitrary-storage-write",
+    title: "Storage write at a slot taken from calldata",
+    severity: Severity::High,
+    description: "An SSTORE writes a slot computed directly from calldata, with no hash in \
+                  between: the caller decides which slot is written and can overwrite any state \
+                  variable.",
+};
+
+pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
+    for function in &analysis.functions {
+        for write in &function.facts.storage_writes {
+            if write.kind == SlotKind::Calldata {
+                out.push(finding(
+                    &INFO,
+                    function,
+                    write.pc,
+                    "`SSTORE` slot taken from calldata",
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! ## What it detects
+//! A `CALL` with a nonzero value to the caller or to an address from calldata, on a path
+//! without a caller guard, whose amount is the contract's balance or comes from calldata, and
+//! where no storage slot keyed by the caller was read first. Paying back `msg.value` or the
+//! caller's own mapping balance (a withdrawal) is not reported.
+//!
+//! ## Why it matters
+//! Anyone can take the contract's ether.
+//!
+//! ## Recommendation
+//! Guard the payment, or pay only what the caller is owed.
+
+use super::{DetectorInfo, Finding, Severity, finding};
+use crate::{Analysis, CallKind, Source};
+
+pub(super) const INFO: DetectorInfo = DetectorInfo {
+    id: "bytecode-unguarded-ether-transfer",
+    title: "Ether sent to an arbitrary caller",
+    severity: Severity::High,
+    description: "A CALL sends ether to the caller or to an address from calldata without any \
+                  caller check, and the amount is the contract's balance or a calldata value \
+                  rather than msg.value or the caller's own recorded balance: anyone can drain \
+                  the contract.",
+};
+
+pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
+    for function in &analysis.functions {
+        for call in &function.facts.calls {
+            if call.kind != CallKind::Call || call.guarded || call.after_caller_keyed_read {
+                continue;
+            }
+            let Some(value) = &call.value else { continue };
+            let to_anyone = call.target.sources.contains(Source::Caller)
+                || call.target.sources.contains(Source::Calldata);
+            let amount = value.sources;
+            let arbitrary_amount = (amount.contains(Source::Balance)
+                || amount.contains(Source::Calldata))
+                && !amount.contains(Source::CallValue)
+                && !amount.contains(Source::CallerKeyedStorage);
+            if to_anyone && value.constant.is_none_or(|k| !k.is_zero()) && arbitrary_amount {
+                out.push(finding(
+                    &INFO,
+                    function,
+                    call.pc,
+                    "ether sent to an arbitrary address without a caller check",
+                ));
+            }
+        }
+    }
+}
