@@ -56,6 +56,9 @@ pub enum SlotKind {
     KeyedByCalldata,
     /// Calldata itself, or arithmetic on it, without a hash: any slot the caller chooses.
     Calldata,
+    /// A calldata index checked against a constant bound before use, plus constants: an
+    /// element of a fixed-size array.
+    CalldataIndexed,
     /// Anything else.
     Computed,
 }

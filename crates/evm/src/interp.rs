@@ -24,6 +24,7 @@ pub(crate) type Func = Option<u32>;
 
 const MAX_STACK: usize = 1024;
 const MAX_MEMORY_WORDS: usize = 32;
+const MAX_BOUNDED: usize = 16;
 /// Bounds of the look-ahead that decides whether a branch reverts.
 const REVERT_LOOKAHEAD_BLOCKS: usize = 48;
 const REVERT_LOOKAHEAD_STEPS: usize = 3000;
@@ -39,6 +40,9 @@ struct State {
     caller_keyed_read: bool,
     /// A call forwarding more than 2300 gas that some path here made.
     heavy_call: Option<u32>,
+    /// Calldata words (by the pc of their load) every path here compared with a constant bound
+    /// before a branch.
+    bounded: Vec<u32>,
 }
 
 impl State {
@@ -49,6 +53,7 @@ impl State {
             guarded: false,
             caller_keyed_read: false,
             heavy_call: None,
+            bounded: Vec::new(),
         }
     }
 
@@ -76,6 +81,12 @@ impl State {
             guarded: self.guarded && other.guarded,
             caller_keyed_read: self.caller_keyed_read && other.caller_keyed_read,
             heavy_call: self.heavy_call.or(other.heavy_call),
+            bounded: self
+                .bounded
+                .iter()
+                .copied()
+                .filter(|b| other.bounded.contains(b))
+                .collect(),
         }
     }
 
@@ -310,6 +321,12 @@ impl<'a> Interpreter<'a> {
                         fall_func = Some(selector);
                     }
                 }
+                if let Some(origin) = cond.bound
+                    && !state.bounded.contains(&origin)
+                    && state.bounded.len() < MAX_BOUNDED
+                {
+                    state.bounded.push(origin);
+                }
                 let is_caller_eq = cond.sources.has(Sources::CALLER_EQ);
                 let is_origin_eq = cond.sources.has(Sources::ORIGIN_EQ);
                 if is_origin_eq {
@@ -497,6 +514,20 @@ fn binary(op: Opcode, a: &Value, b: &Value) -> Value {
         (None, Some(s)) if a.konst.is_some() => Some(s),
         _ => None,
     };
+    let compare = matches!(op, Opcode::LT | Opcode::GT | Opcode::EQ);
+    if !compare {
+        out.origin = match (a.origin, b.origin) {
+            (Some(o), None) if b.konst.is_some() => Some(o),
+            (None, Some(o)) if a.konst.is_some() => Some(o),
+            _ => None,
+        };
+    }
+    // `index < N` or `N > index`: a bounds check of a calldata index.
+    out.bound = match op {
+        Opcode::LT if b.konst.is_some() => a.origin,
+        Opcode::GT if a.konst.is_some() => b.origin,
+        _ => None,
+    };
     match op {
         Opcode::DIV if a.sources.has(Sources::CALLDATA_WORD0) && is_selector_divisor(b) => {
             out.sources |= Sources::SELECTOR;
@@ -615,6 +646,7 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
                 }
             });
             out.call = a.call;
+            out.bound = a.bound;
             if op == Opcode::ISZERO {
                 out.selector_eq = a.selector_eq.map(|(s, positive)| (s, !positive));
             }
@@ -647,7 +679,9 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
             if inputs[0].konst == Some(U256::ZERO) {
                 sources |= Sources::CALLDATA_WORD0;
             }
-            state.stack.push(Value::from_sources(sources));
+            let mut v = Value::from_sources(sources);
+            v.origin = u32::try_from(ins.pc).ok();
+            state.stack.push(v);
         }
         Opcode::CALLDATACOPY => {
             if let (Some(dest), Some(len)) = (u64_of(&inputs[0]), u64_of(&inputs[2])) {
@@ -705,9 +739,15 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
             consume(&inputs[1..], &mut facts);
             if let Some(f) = facts.as_deref_mut() {
                 let operand = Operand::of(&inputs[0]);
+                let mut kind = SlotKind::of(&operand);
+                if kind == SlotKind::Calldata
+                    && inputs[0].origin.is_some_and(|o| state.bounded.contains(&o))
+                {
+                    kind = SlotKind::CalldataIndexed;
+                }
                 let access = StorageAccess {
                     pc: record_pc,
-                    kind: SlotKind::of(&operand),
+                    kind,
                     slot: operand,
                     guarded: state.guarded,
                     after_call: state.heavy_call.map(|pc| pc as usize),
@@ -817,7 +857,16 @@ fn join_access(
             old.guarded &= access.guarded;
             old.after_call = old.after_call.or(access.after_call);
             old.slot = old.slot.join(&access.slot);
-            old.kind = SlotKind::of(&old.slot);
+            if old.kind != access.kind {
+                // A path without the bounds check makes the write arbitrary again.
+                old.kind = match (&old.kind, &access.kind) {
+                    (SlotKind::Calldata, _) | (_, SlotKind::Calldata) => SlotKind::Calldata,
+                    (SlotKind::CalldataIndexed, _) | (_, SlotKind::CalldataIndexed) => {
+                        SlotKind::CalldataIndexed
+                    }
+                    _ => SlotKind::of(&old.slot),
+                };
+            }
         })
         .or_insert(access);
 }

@@ -127,6 +127,10 @@ pub(crate) struct Value {
     pub(crate) call: Option<u32>,
     /// `(selector, positive)`: the value is `selector == s` (`positive`) or its negation.
     pub(crate) selector_eq: Option<(u32, bool)>,
+    /// The pc of the CALLDATALOAD the value is (a constant offset or mask of).
+    pub(crate) origin: Option<u32>,
+    /// The value is a comparison of the calldata word loaded at this pc with a constant.
+    pub(crate) bound: Option<u32>,
 }
 
 impl Value {
@@ -165,6 +169,16 @@ impl Value {
             },
             selector_eq: if self.selector_eq == other.selector_eq {
                 self.selector_eq
+            } else {
+                None
+            },
+            origin: if self.origin == other.origin {
+                self.origin
+            } else {
+                None
+            },
+            bound: if self.bound == other.bound {
+                self.bound
             } else {
                 None
             },

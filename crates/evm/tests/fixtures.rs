@@ -94,3 +94,112 @@ fn vulnerable_fixtures_report_only_their_own_detector() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn facts_of_the_fixtures() {
+    use evm::{CallKind, SlotKind};
+    for file in ARTIFACTS {
+        let path = artifact_path(file);
+        let analysis = |name| {
+            let code = devnet::load_artifact(&path, name)
+                .unwrap()
+                .deployed_bytecode;
+            evm::analyze(&code, &evm::Limits::default()).unwrap()
+        };
+        let function = |analysis: &evm::Analysis, signature: &str| {
+            analysis
+                .function(support::selector(signature))
+                .unwrap_or_else(|| panic!("{file}: no {signature}"))
+                .facts
+                .clone()
+        };
+        let kinds = |facts: &evm::FunctionFacts| -> Vec<SlotKind> {
+            facts
+                .storage_writes
+                .iter()
+                .map(|w| w.kind.clone())
+                .collect()
+        };
+
+        let safe = analysis("StorageWriteSafe");
+        assert_eq!(
+            kinds(&function(&safe, "setFixed(uint256,uint256)")),
+            [SlotKind::CalldataIndexed],
+            "{file}"
+        );
+        assert_eq!(
+            kinds(&function(&safe, "write(uint256,uint256)")),
+            [SlotKind::KeyedByCalldata],
+            "{file}"
+        );
+        let vulnerable = analysis("StorageWriteVulnerable");
+        assert_eq!(
+            kinds(&function(&vulnerable, "write(uint256,uint256)")),
+            [SlotKind::Calldata],
+            "{file}"
+        );
+
+        let withdraw = function(&analysis("EtherTransferSafe"), "withdraw()");
+        assert!(
+            withdraw
+                .storage_reads
+                .iter()
+                .any(|r| r.kind == SlotKind::KeyedByCaller),
+            "{file}"
+        );
+        assert!(
+            withdraw
+                .storage_writes
+                .iter()
+                .all(|w| w.kind == SlotKind::KeyedByCaller),
+            "{file}"
+        );
+        assert!(
+            withdraw.calls.iter().all(|c| !c.forwards_gas),
+            "{file}: transfer forwards 2300 gas"
+        );
+
+        let kill = function(&analysis("SelfdestructSafe"), "kill()");
+        assert!(
+            !kill.caller_guards.is_empty() && kill.selfdestructs.iter().all(|s| s.guarded),
+            "{file}"
+        );
+        let kill = function(&analysis("SelfdestructVulnerable"), "kill()");
+        assert!(
+            kill.caller_guards.is_empty() && kill.selfdestructs.len() == 1,
+            "{file}"
+        );
+
+        let origin = function(
+            &analysis("TxOriginVulnerable"),
+            "transferOwnership(address)",
+        );
+        assert!(
+            origin.uses_origin && !origin.origin_checks.is_empty(),
+            "{file}"
+        );
+
+        let pay = |name| function(&analysis(name), "pay(address)").calls;
+        let unchecked = pay("UncheckedCallVulnerable");
+        assert!(
+            unchecked.len() == 1 && !unchecked[0].success_checked && unchecked[0].forwards_gas,
+            "{file}"
+        );
+        assert!(
+            pay("UncheckedCallSafe").iter().all(|c| c.success_checked),
+            "{file}"
+        );
+
+        let forward = function(&analysis("DelegatecallVulnerable"), "forward(bytes)");
+        let call = forward
+            .calls
+            .iter()
+            .find(|c| c.kind == CallKind::DelegateCall)
+            .unwrap();
+        assert_eq!(
+            call.target.storage_slot,
+            Some(alloy_primitives::U256::from(1)),
+            "{file}"
+        );
+    }
+}
