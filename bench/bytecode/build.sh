@@ -3,7 +3,7 @@
 #
 #   bench/bytecode/build.sh SHARED_DIR [OUT_DIR]
 #
-# Reads SHARED_DIR/corpus/wild-sample/contracts/*.sol. For each file, select.py picks the newest
+# Reads SHARED_DIR/corpus/wild-sample/contracts/*.sol. For each file, pick_compiler.py picks the newest
 # compiler of a fixed list (0.4.26, 0.5.17, 0.6.12, 0.7.6, 0.8.26) that satisfies its pragmas;
 # every file for 0.5 and later is taken, and the first LIMIT_04 (default 300) files for 0.4.26.
 # Each file is compiled alone (without optimizer) by compile_each.js, which loads each
@@ -20,7 +20,7 @@ corpus="$(cd "$shared/corpus/wild-sample/contracts" && pwd)"
 mkdir -p "$out"
 manifest="$out/manifest.tsv"
 : > "$manifest"
-selection="$(python3 "$root/bench/bytecode/select.py" "$corpus")"
+selection="$(python3 "$root/bench/bytecode/pick_compiler.py" "$corpus")"
 probe="$(mktemp -d)"
 trap 'rm -rf "$probe"' EXIT
 printf 'pragma solidity >=0.4.0;\ncontract Probe {}\n' > "$probe/Probe.sol"

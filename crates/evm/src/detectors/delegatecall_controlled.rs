@@ -9,8 +9,8 @@
 //! ## Recommendation
 //! Delegate only to fixed code, or guard every write of the implementation slot.
 
-use super::{DetectorInfo, Finding, Severity, finding};
-use crate::{Analysis, CallKind, SlotKind};
+use super::{DetectorInfo, Finding, Severity, finding, unguarded_writer};
+use crate::{Analysis, CallKind};
 
 pub(super) const INFO: DetectorInfo = DetectorInfo {
     id: "bytecode-delegatecall-controlled",
@@ -39,14 +39,7 @@ pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
             let Some(slot) = call.target.storage_slot else {
                 continue;
             };
-            let writer = analysis.functions.iter().find(|writer| {
-                writer
-                    .facts
-                    .storage_writes
-                    .iter()
-                    .any(|w| !w.guarded && w.kind == SlotKind::Constant(slot))
-            });
-            if let Some(writer) = writer {
+            if let Some(writer) = unguarded_writer(analysis, slot) {
                 let message = format!(
                     "`{}` target loaded from storage slot {slot:#x}, which `{}` writes without a caller check",
                     call.kind.name(),

@@ -98,6 +98,17 @@ pub(crate) fn run(analysis: &Analysis) -> Vec<Finding> {
     out
 }
 
+/// A function that writes constant storage slot `slot` on a path without a caller guard.
+fn unguarded_writer(analysis: &Analysis, slot: alloy_primitives::U256) -> Option<&Function> {
+    analysis.functions.iter().find(|writer| {
+        writer
+            .facts
+            .storage_writes
+            .iter()
+            .any(|w| !w.guarded && w.kind == crate::SlotKind::Constant(slot))
+    })
+}
+
 /// A finding of `info` in `function` at `pc`; the message gets the no-source note.
 fn finding(info: &DetectorInfo, function: &Function, pc: usize, message: &str) -> Finding {
     Finding {

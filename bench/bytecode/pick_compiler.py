@@ -3,7 +3,7 @@
 every `pragma solidity` of the file, and prints `VERSION<TAB>PATH` lines (files no listed
 compiler satisfies are left out).
 
-    select.py DIR [LIMIT]
+    pick_compiler.py DIR [LIMIT]
 """
 import os
 import re
