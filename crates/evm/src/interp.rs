@@ -332,6 +332,12 @@ impl<'a> Interpreter<'a> {
                 if is_origin_eq {
                     facts.origin_checks.insert((func, pc));
                 }
+                // The branch where the caller equals the trusted value is guarded; both are
+                // when the other side reverts anyway.
+                let (mut taken_guarded, mut fall_guarded) = match cond.caller_eq {
+                    Some(positive) => (positive, !positive),
+                    None => (false, false),
+                };
                 if is_caller_eq {
                     let reverts = [taken, fallthrough]
                         .into_iter()
@@ -339,13 +345,17 @@ impl<'a> Interpreter<'a> {
                         .any(|b| self.reverts(pc, b, &state, func, facts));
                     if reverts {
                         facts.caller_guards.insert((func, pc));
-                        state.guarded = true;
+                        taken_guarded = true;
+                        fall_guarded = true;
                     }
                 }
                 if let (true, Some(t)) = (take, taken) {
-                    out.push((t, taken_func, state.clone()));
+                    let mut next = state.clone();
+                    next.guarded |= taken_guarded;
+                    out.push((t, taken_func, next));
                 }
                 if let (true, Some(f)) = (fall, fallthrough) {
+                    state.guarded |= fall_guarded;
                     out.push((f, fall_func, state));
                 }
             }
@@ -535,18 +545,21 @@ fn binary(op: Opcode, a: &Value, b: &Value) -> Value {
         Opcode::SHR if b.sources.has(Sources::CALLDATA_WORD0) && is_selector_shift(a) => {
             out.sources |= Sources::SELECTOR;
         }
-        Opcode::EQ => {
+        // `a == b`, and `a - b` or `a ^ b` deciding a branch (zero when equal).
+        Opcode::EQ | Opcode::SUB | Opcode::XOR => {
+            let positive = op == Opcode::EQ;
             for (x, y) in [(a, b), (b, a)] {
                 if x.sources.has(Sources::SELECTOR)
                     && let Some(k) = y.konst.and_then(|k| u32::try_from(k).ok())
                 {
-                    out.selector_eq = Some((k, true));
+                    out.selector_eq = Some((k, positive));
                 }
                 let trusted = y.konst.is_some()
                     || (y.sources.has(Sources::STORAGE)
                         && !y.sources.any(Sources::CALLER | Sources::CALLDATA));
                 if x.sources.has(Sources::CALLER) && trusted && !x.sources.has(Sources::CALLDATA) {
                     out.sources |= Sources::CALLER_EQ;
+                    out.caller_eq = Some(positive);
                 }
                 if x.sources.has(Sources::ORIGIN) && !y.sources.has(Sources::CALLER) {
                     out.sources |= Sources::ORIGIN_EQ;
@@ -556,7 +569,10 @@ fn binary(op: Opcode, a: &Value, b: &Value) -> Value {
         _ => {}
     }
     // Selector tests are not selectors themselves.
-    if op == Opcode::EQ || op == Opcode::LT || op == Opcode::GT {
+    if matches!(
+        op,
+        Opcode::EQ | Opcode::LT | Opcode::GT | Opcode::SUB | Opcode::XOR
+    ) {
         out.sources = out
             .sources
             .without(Sources::SELECTOR | Sources::CALLDATA_WORD0);
@@ -648,6 +664,7 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
             out.call = a.call;
             out.bound = a.bound;
             if op == Opcode::ISZERO {
+                out.caller_eq = a.caller_eq.map(|p| !p);
                 out.selector_eq = a.selector_eq.map(|(s, positive)| (s, !positive));
             }
             state.stack.push(out);

@@ -129,6 +129,8 @@ pub(crate) struct Value {
     pub(crate) selector_eq: Option<(u32, bool)>,
     /// The pc of the CALLDATALOAD the value is (a constant offset or mask of).
     pub(crate) origin: Option<u32>,
+    /// `Some(true)`: the value is `caller == trusted`; `Some(false)`: its negation.
+    pub(crate) caller_eq: Option<bool>,
     /// The value is a comparison of the calldata word loaded at this pc with a constant.
     pub(crate) bound: Option<u32>,
 }
@@ -169,6 +171,11 @@ impl Value {
             },
             selector_eq: if self.selector_eq == other.selector_eq {
                 self.selector_eq
+            } else {
+                None
+            },
+            caller_eq: if self.caller_eq == other.caller_eq {
+                self.caller_eq
             } else {
                 None
             },

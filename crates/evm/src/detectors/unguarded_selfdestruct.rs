@@ -1,7 +1,8 @@
 //! ## What it detects
-//! A `SELFDESTRUCT` reachable from a function on a path that passed no caller guard (a
-//! comparison of `CALLER` with a storage value or a constant deciding a JUMPI whose other
-//! side reverts).
+//! A `SELFDESTRUCT` reachable from a function on a path that passed no caller guard: a
+//! comparison of `CALLER` with a storage value or a constant (`EQ`, or `SUB`/`XOR` as solc
+//! 0.8 compiles `if (msg.sender == owner)`) deciding a JUMPI whose other side reverts, or a
+//! path on the side of such a JUMPI where the two are equal.
 //!
 //! ## Why it matters
 //! Anyone can destroy the contract (before Cancun) or drain its balance to the beneficiary.
