@@ -158,7 +158,9 @@ pub(crate) struct Interpreter<'a> {
     revert_cache: HashMap<(usize, BlockId), bool>,
 }
 
-type Key = (BlockId, Func, Vec<Option<U256>>);
+/// (block, function, guarded, stack shape): guarded and unguarded paths are kept apart so
+/// that a guard decided after a join (`a == b && c`) is still seen on each path.
+type Key = (BlockId, Func, bool, Vec<Option<U256>>);
 
 impl<'a> Interpreter<'a> {
     pub(crate) fn new(
@@ -183,20 +185,21 @@ impl<'a> Interpreter<'a> {
         let mut states: HashMap<Key, State> = HashMap::new();
         let mut shapes: HashMap<(BlockId, Func), usize> = HashMap::new();
         let mut queue: VecDeque<Key> = VecDeque::new();
-        let start = (BlockId(0), None, Vec::new());
+        let start = (BlockId(0), None, false, Vec::new());
         states.insert(start.clone(), State::entry());
         queue.push_back(start);
         while let Some(key) = queue.pop_front() {
             let Some(state) = states.get(&key).cloned() else {
                 continue;
             };
-            let (block, func, _) = key;
+            let (block, func, _, _) = key;
             facts.reached.insert(block);
             for (next, next_func, next_state) in self.step_block(block, func, state, &mut facts)? {
                 facts.edges.insert((block, next));
                 let mut shape = self.shape(&next_state);
                 let count = shapes.entry((next, next_func)).or_insert(0);
-                let exact = (next, next_func, shape.clone());
+                let guarded = next_state.guarded;
+                let exact = (next, next_func, guarded, shape.clone());
                 if !states.contains_key(&exact) {
                     if *count >= self.limits.max_contexts_per_block {
                         shape = vec![None; shape.len()];
@@ -204,7 +207,7 @@ impl<'a> Interpreter<'a> {
                         *count += 1;
                     }
                 }
-                let key = (next, next_func, shape);
+                let key = (next, next_func, guarded, shape);
                 let merged = match states.get(&key) {
                     Some(old) => {
                         let joined = old.join(&next_state);

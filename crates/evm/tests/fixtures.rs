@@ -159,6 +159,13 @@ fn facts_of_the_fixtures() {
             "{file}: transfer forwards 2300 gas"
         );
 
+        // `if (receiver == msg.sender && now > unlock)`: the guard is decided after a join.
+        let gift = function(&analysis("EtherTransferSafe"), "claimGift()");
+        assert!(
+            !gift.calls.is_empty() && gift.calls.iter().all(|c| c.guarded),
+            "{file}"
+        );
+
         let kill = function(&analysis("SelfdestructSafe"), "kill()");
         assert!(
             !kill.caller_guards.is_empty() && kill.selfdestructs.iter().all(|s| s.guarded),

@@ -1,7 +1,7 @@
 //! ## What it detects
 //! A `CALL` with a nonzero value to the caller or to an address from calldata, on a path
-//! without a caller guard, whose amount is the contract's balance or comes from calldata, and
-//! where no storage slot keyed by the caller was read first. Paying back `msg.value` or the
+//! without a caller guard, whose amount is the contract's balance or comes from calldata, in
+//! a function that neither reads nor writes a storage slot keyed by the caller. Paying back `msg.value` or the
 //! caller's own mapping balance (a withdrawal) is not reported.
 //!
 //! ## Why it matters
@@ -11,7 +11,7 @@
 //! Guard the payment, or pay only what the caller is owed.
 
 use super::{DetectorInfo, Finding, Severity, finding};
-use crate::{Analysis, CallKind, Source};
+use crate::{Analysis, CallKind, SlotKind, Source};
 
 pub(super) const INFO: DetectorInfo = DetectorInfo {
     id: "bytecode-unguarded-ether-transfer",
@@ -25,8 +25,19 @@ pub(super) const INFO: DetectorInfo = DetectorInfo {
 
 pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
     for function in &analysis.functions {
+        // A function that reads or writes a slot keyed by the caller books what it pays,
+        // before or after the payment.
+        let facts = &function.facts;
+        let keeps_caller_balance = facts
+            .storage_reads
+            .iter()
+            .chain(&facts.storage_writes)
+            .any(|a| a.kind == SlotKind::KeyedByCaller);
         for call in &function.facts.calls {
             if call.kind != CallKind::Call || call.guarded || call.after_caller_keyed_read {
+                continue;
+            }
+            if keeps_caller_balance {
                 continue;
             }
             let Some(value) = &call.value else { continue };
