@@ -16,7 +16,7 @@ use crate::cfg::{BlockId, Blocks};
 use crate::disasm::Instruction;
 use crate::facts::{CallKind, ExternalCall, Operand, SelfDestruct, SlotKind, StorageAccess};
 use crate::opcode::Opcode;
-use crate::value::{Sources, Value};
+use crate::value::{CallSet, Sources, Value};
 use crate::{Error, Limits};
 
 /// The function a state belongs to: a selector, or `None` for code outside any selector branch.
@@ -303,7 +303,7 @@ impl<'a> Interpreter<'a> {
                 if target.konst.is_none() {
                     facts.unresolved_jumps.insert(pc);
                 }
-                if let Some(call) = cond.call {
+                for call in cond.call.iter() {
                     facts.checked_calls.insert(call as usize);
                 }
                 let (take, fall) = match cond.konst {
@@ -473,7 +473,7 @@ fn u64_of(value: &Value) -> Option<u64> {
 fn consume(inputs: &[Value], facts: &mut Option<&mut Facts>) {
     if let Some(facts) = facts.as_deref_mut() {
         for v in inputs {
-            if let Some(call) = v.call {
+            for call in v.call.iter() {
                 facts.checked_calls.insert(call as usize);
             }
         }
@@ -581,7 +581,7 @@ fn binary(op: Opcode, a: &Value, b: &Value) -> Value {
             .without(Sources::SELECTOR | Sources::CALLDATA_WORD0);
     }
     if matches!(op, Opcode::EQ | Opcode::AND | Opcode::OR | Opcode::XOR) {
-        out.call = a.call.or(b.call);
+        out.call = a.call.union(b.call);
     }
     out
 }
@@ -808,7 +808,9 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
                 state.heavy_call = state.heavy_call.or(u32::try_from(record_pc).ok());
             }
             let mut v = Value::from_sources(Sources::CALL_SUCCESS);
-            v.call = u32::try_from(record_pc).ok();
+            if let Ok(pc) = u32::try_from(record_pc) {
+                v.call = CallSet::one(pc);
+            }
             // The returned data lands in memory.
             let (ret_off, ret_len) = if with_value {
                 (&inputs[5], &inputs[6])

@@ -123,6 +123,9 @@ pub struct Analysis {
     pub metadata_bytes: usize,
     /// Instructions interpreted.
     pub steps: usize,
+    /// The code starts with solc's library call guard (`PUSH20 <own address> ADDRESS EQ`):
+    /// a library, whose storage parameters arrive as slots in calldata.
+    pub is_library: bool,
 }
 
 impl Analysis {
@@ -216,5 +219,6 @@ pub fn analyze(code: &[u8], limits: &Limits) -> Result<Analysis, Error> {
         unresolved_jumps: facts.unresolved_jumps.len(),
         metadata_bytes: code.len() - body.len(),
         steps: facts.steps,
+        is_library: body.len() > 23 && body[0] == 0x73 && body[21] == 0x30 && body[22] == 0x14,
     })
 }

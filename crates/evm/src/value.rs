@@ -116,6 +116,42 @@ impl std::ops::BitOrAssign for Sources {
     }
 }
 
+/// Up to four call pcs (more are dropped: their flags then count as unchecked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct CallSet([u32; 4]);
+
+impl Default for CallSet {
+    fn default() -> Self {
+        Self([u32::MAX; 4])
+    }
+}
+
+impl CallSet {
+    pub(crate) fn one(pc: u32) -> Self {
+        let mut set = Self::default();
+        set.0[0] = pc;
+        set
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = u32> {
+        self.0.into_iter().filter(|pc| *pc != u32::MAX)
+    }
+
+    pub(crate) fn union(self, other: Self) -> Self {
+        let mut out = self;
+        for pc in other.iter() {
+            if out.0.contains(&pc) {
+                continue;
+            }
+            if let Some(free) = out.0.iter_mut().find(|slot| **slot == u32::MAX) {
+                *free = pc;
+            }
+        }
+        out.0.sort_unstable();
+        out
+    }
+}
+
 /// An abstract stack or memory word.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Value {
@@ -123,8 +159,9 @@ pub(crate) struct Value {
     pub(crate) sources: Sources,
     /// The constant storage slot the value was loaded from (kept through masks and shifts).
     pub(crate) slot: Option<U256>,
-    /// The pc of the call whose success flag this is (kept through ISZERO, NOT, EQ, AND, OR).
-    pub(crate) call: Option<u32>,
+    /// The calls whose success flag this may be (kept through ISZERO, NOT, EQ, AND, OR, and
+    /// through joins: a variable assigned by one of several calls).
+    pub(crate) call: CallSet,
     /// `(selector, positive)`: the value is `selector == s` (`positive`) or its negation.
     pub(crate) selector_eq: Option<(u32, bool)>,
     /// The pc of the CALLDATALOAD the value is (a constant offset or mask of).
@@ -164,11 +201,7 @@ impl Value {
             } else {
                 None
             },
-            call: if self.call == other.call {
-                self.call
-            } else {
-                None
-            },
+            call: self.call.union(other.call),
             selector_eq: if self.selector_eq == other.selector_eq {
                 self.selector_eq
             } else {

@@ -1,6 +1,8 @@
 //! ## What it detects
 //! An `SSTORE` whose slot is calldata itself or arithmetic on it, without a `KECCAK256`
-//! (as mappings and dynamic arrays compute their slots).
+//! (as mappings and dynamic arrays compute their slots). A calldata index checked against a
+//! constant bound (a fixed-size array element) is not reported, nor are libraries (their
+//! `storage` parameters are slots passed in calldata by design).
 //!
 //! ## Why it matters
 //! The caller chooses the slot: any state variable, the owner included, can be overwritten.
@@ -21,6 +23,11 @@ pub(super) const INFO: DetectorInfo = DetectorInfo {
 };
 
 pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
+    // A library's external functions take `storage` parameters as slots in calldata, by the
+    // library ABI; called directly, they write the library's own (unused) storage.
+    if analysis.is_library {
+        return;
+    }
     for function in &analysis.functions {
         for write in &function.facts.storage_writes {
             if write.kind == SlotKind::Calldata {
