@@ -210,3 +210,27 @@ fn facts_of_the_fixtures() {
         );
     }
 }
+
+#[test]
+fn binary_search_dispatchers_are_recovered() {
+    for file in ARTIFACTS {
+        let artifact = devnet::load_artifact(&artifact_path(file), "ManyFunctions").unwrap();
+        let analysis = evm::analyze(&artifact.deployed_bytecode, &evm::Limits::default()).unwrap();
+        let found: Vec<[u8; 4]> = analysis.selectors().collect();
+        let mut expected = vec!["balance()", "owner()"];
+        let names: Vec<String> = (0..14).map(|i| format!("f{i}(uint256)")).collect();
+        expected.extend(names.iter().map(String::as_str));
+        for signature in expected {
+            assert!(
+                found.contains(&support::selector(signature)),
+                "{file}: {signature}"
+            );
+        }
+        assert_eq!(found.len(), 16, "{file}");
+        assert!(analysis.metadata_bytes > 0, "{file}: metadata tail kept");
+        assert_eq!(analysis.unresolved_jumps, 0, "{file}");
+        let owner = analysis.function(support::selector("owner()")).unwrap();
+        assert_eq!(owner.name, Some("owner()"));
+        assert!(analysis.findings().is_empty(), "{file}");
+    }
+}
