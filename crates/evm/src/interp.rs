@@ -110,7 +110,7 @@ impl State {
     fn memory_sources(&self, offset: u64, len: u64) -> Sources {
         let mut sources = Sources::empty();
         for (o, v) in &self.memory {
-            if *o + 32 > offset && *o < offset.saturating_add(len) {
+            if o.saturating_add(32) > offset && *o < offset.saturating_add(len) {
                 sources |= v.sources;
             }
         }
@@ -282,7 +282,7 @@ impl<'a> Interpreter<'a> {
         let mut out = Vec::new();
         match exit {
             Exit::Next => {
-                let next = BlockId(id.0 + 1);
+                let next = BlockId(id.0.saturating_add(1));
                 if self.blocks.get(next).is_some() {
                     out.push((next, func, state));
                 }
@@ -297,7 +297,7 @@ impl<'a> Interpreter<'a> {
             },
             Exit::Jumpi { target, cond } => {
                 let pc = self.last_pc(&block);
-                let fallthrough = BlockId(id.0 + 1);
+                let fallthrough = BlockId(id.0.saturating_add(1));
                 let fallthrough = self.blocks.get(fallthrough).map(|_| fallthrough);
                 let taken = self.destination(&target);
                 if target.konst.is_none() {
@@ -417,7 +417,7 @@ impl<'a> Interpreter<'a> {
                 }
             }
             match exit {
-                Exit::Next => work.push((BlockId(id.0 + 1), state)),
+                Exit::Next => work.push((BlockId(id.0.saturating_add(1)), state)),
                 Exit::Jump(target) => match (target.konst, self.destination(&target)) {
                     (_, Some(next)) => work.push((next, state)),
                     (Some(_), None) => {}
@@ -427,7 +427,7 @@ impl<'a> Interpreter<'a> {
                     }
                 },
                 Exit::Jumpi { target, cond } => {
-                    let next = BlockId(id.0 + 1);
+                    let next = BlockId(id.0.saturating_add(1));
                     match cond.konst {
                         Some(k) if k.is_zero() => work.push((next, state)),
                         Some(_) => match self.destination(&target) {
@@ -707,7 +707,10 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
             if let (Some(dest), Some(len)) = (u64_of(&inputs[0]), u64_of(&inputs[2])) {
                 let mut off = 0;
                 while off < len.min(0x200) {
-                    state.mstore(dest + off, Value::from_sources(Sources::CALLDATA));
+                    state.mstore(
+                        dest.saturating_add(off),
+                        Value::from_sources(Sources::CALLDATA),
+                    );
                     off += 32;
                 }
             }
@@ -726,7 +729,9 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
         }
         Opcode::MSTORE8 => {
             if let Some(off) = u64_of(&inputs[0]) {
-                state.memory.retain(|(o, _)| !(*o <= off && off < *o + 32));
+                state
+                    .memory
+                    .retain(|(o, _)| !(*o <= off && off < o.saturating_add(32)));
             }
         }
         Opcode::SLOAD => {

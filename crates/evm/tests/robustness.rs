@@ -33,7 +33,13 @@ fn random_program(rng: &mut fastrand::Rng, len: usize) -> Vec<u8> {
     ];
     let mut code = Vec::with_capacity(len);
     while code.len() < len {
-        match rng.u8(..4) {
+        match rng.u8(..5) {
+            4 => {
+                // PUSH32 of all ones, or of random bytes: offsets and sizes near the top.
+                code.push(0x7f);
+                let ones = rng.bool();
+                code.extend((0..32).map(|_| if ones { 0xff } else { rng.u8(..) }));
+            }
             0 => {
                 code.push(0x60);
                 code.push(rng.u8(..u8::try_from(len.min(255)).unwrap_or(255)));
@@ -58,7 +64,7 @@ fn random_bytes_and_programs() {
         ..Limits::default()
     };
     let mut rng = fastrand::Rng::with_seed(0x5eed_0001);
-    for round in 0..1500 {
+    for round in 0..3000 {
         let len = rng.usize(..600);
         let code = if round % 2 == 0 {
             (0..len).map(|_| rng.u8(..)).collect()
@@ -96,7 +102,13 @@ fn mutated_fixtures() {
                 break;
             }
             let at = rng.usize(..code.len());
-            match rng.u8(..4) {
+            match rng.u8(..5) {
+                4 => {
+                    // PUSH32 of all ones, or of random bytes: offsets and sizes near the top.
+                    code.push(0x7f);
+                    let ones = rng.bool();
+                    code.extend((0..32).map(|_| if ones { 0xff } else { rng.u8(..) }));
+                }
                 0 => code[at] = rng.u8(..),
                 1 => code.truncate(at),
                 2 => code.insert(at, rng.u8(..)),
@@ -107,6 +119,26 @@ fn mutated_fixtures() {
         }
         let _ = must_not_panic(&code, &limits);
     }
+}
+
+#[test]
+fn memory_offsets_near_the_top_do_not_overflow() {
+    // PUSH8 0xff..ff, CALLDATACOPY to it, MSTORE there, MSTORE8, KECCAK256 of it.
+    let top = [0x67, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+    let mut code = Vec::new();
+    code.extend_from_slice(&[0x60, 0x40, 0x5f]);
+    code.extend_from_slice(&top);
+    code.push(0x37); // CALLDATACOPY(top, 0, 0x40)
+    code.extend_from_slice(&[0x33]);
+    code.extend_from_slice(&top);
+    code.push(0x52); // MSTORE(top, CALLER)
+    code.extend_from_slice(&[0x60, 0x01]);
+    code.extend_from_slice(&top);
+    code.push(0x53); // MSTORE8(top, 1)
+    code.extend_from_slice(&[0x60, 0x40]);
+    code.extend_from_slice(&top);
+    code.extend_from_slice(&[0x20, 0x54, 0x00]); // SLOAD(KECCAK256(top, 0x40)) STOP
+    must_not_panic(&code, &Limits::default()).unwrap();
 }
 
 #[test]
