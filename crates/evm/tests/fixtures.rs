@@ -166,6 +166,13 @@ fn facts_of_the_fixtures() {
             "{file}"
         );
 
+        // Written after the call, but under a lock: not reported.
+        let locked = function(&analysis("ReentrancySafe"), "lockedWithdraw()");
+        assert!(
+            locked.storage_writes.iter().any(|w| w.after_call.is_some()),
+            "{file}"
+        );
+
         let kill = function(&analysis("SelfdestructSafe"), "kill()");
         assert!(
             !kill.caller_guards.is_empty() && kill.selfdestructs.iter().all(|s| s.guarded),

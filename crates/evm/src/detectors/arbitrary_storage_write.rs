@@ -7,8 +7,16 @@
 //! ## Why it matters
 //! The caller chooses the slot: any state variable, the owner included, can be overwritten.
 //!
+//! ## Example
+//! ```solidity
+//! function write(uint256 slot, uint256 value) external { assembly { sstore(slot, value) } }
+//! ```
+//!
 //! ## Recommendation
 //! Store through mappings or arrays, never at a slot taken from input.
+//!
+//! ## References
+//! SWC-124 (Write to Arbitrary Storage Location)
 
 use super::{DetectorInfo, Finding, Severity, finding};
 use crate::{Analysis, SlotKind};

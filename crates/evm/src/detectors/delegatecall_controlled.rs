@@ -6,8 +6,17 @@
 //! Code chosen by the caller runs with the contract's storage and balance: it can take
 //! ownership, move every asset or self-destruct.
 //!
+//! ## Example
+//! ```solidity
+//! function setImplementation(address next) external { implementation = next; }
+//! function forward(bytes calldata data) external { implementation.delegatecall(data); }
+//! ```
+//!
 //! ## Recommendation
 //! Delegate only to fixed code, or guard every write of the implementation slot.
+//!
+//! ## References
+//! SWC-112 (Delegatecall to Untrusted Callee)
 
 use super::{DetectorInfo, Finding, Severity, finding, unguarded_writer};
 use crate::{Analysis, CallKind};

@@ -11,8 +11,18 @@
 //! ## Why it matters
 //! The callee can re-enter before the write and act on stale state (the classic reentrancy).
 //!
+//! ## Example
+//! ```solidity
+//! uint256 amount = balances[msg.sender];
+//! (bool ok, ) = msg.sender.call{value: amount}("");
+//! balances[msg.sender] = 0;   // reported: written after the call
+//! ```
+//!
 //! ## Recommendation
 //! Write state before external calls (checks-effects-interactions), or use a reentrancy lock.
+//!
+//! ## References
+//! SWC-107 (Reentrancy)
 
 use super::{DetectorInfo, Finding, Severity, finding, unguarded_writer};
 use crate::{Analysis, FunctionFacts, SlotKind};

@@ -5,8 +5,16 @@
 //! `tx.origin` is the account that signed the transaction, not the one calling: a contract the
 //! owner is tricked into calling passes the check.
 //!
+//! ## Example
+//! ```solidity
+//! function transferOwnership(address next) external { require(tx.origin == owner); owner = next; }
+//! ```
+//!
 //! ## Recommendation
 //! Authorize `msg.sender` (`CALLER`) instead.
+//!
+//! ## References
+//! SWC-115 (Authorization through tx.origin)
 
 use super::{DetectorInfo, Finding, Severity, finding};
 use crate::Analysis;

@@ -5,8 +5,16 @@
 //! ## Why it matters
 //! A failed call goes unnoticed: a payment that did not happen is booked as made.
 //!
+//! ## Example
+//! ```solidity
+//! function pay(address to) external payable { to.call{value: msg.value}(""); }
+//! ```
+//!
 //! ## Recommendation
 //! Check the returned flag (`require(ok)`), or use a call that reverts on failure.
+//!
+//! ## References
+//! SWC-104 (Unchecked Call Return Value)
 
 use super::{DetectorInfo, Finding, Severity, finding};
 use crate::{Analysis, CallKind};

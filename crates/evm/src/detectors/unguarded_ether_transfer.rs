@@ -7,8 +7,16 @@
 //! ## Why it matters
 //! Anyone can take the contract's ether.
 //!
+//! ## Example
+//! ```solidity
+//! function withdrawAll() external { payable(msg.sender).transfer(address(this).balance); }
+//! ```
+//!
 //! ## Recommendation
 //! Guard the payment, or pay only what the caller is owed.
+//!
+//! ## References
+//! SWC-105 (Unprotected Ether Withdrawal)
 
 use super::{DetectorInfo, Finding, Severity, finding};
 use crate::{Analysis, CallKind, SlotKind, Source};

@@ -7,8 +7,16 @@
 //! ## Why it matters
 //! Anyone can destroy the contract (before Cancun) or drain its balance to the beneficiary.
 //!
+//! ## Example
+//! ```solidity
+//! function kill() external { selfdestruct(payable(msg.sender)); }
+//! ```
+//!
 //! ## Recommendation
 //! Remove the self-destruct, or restrict it to an owner.
+//!
+//! ## References
+//! SWC-106 (Unprotected SELFDESTRUCT Instruction)
 
 use super::{DetectorInfo, Finding, Severity, finding};
 use crate::Analysis;
