@@ -34,6 +34,9 @@ enum Outcome {
         recovered: usize,
         missed: usize,
         extra: usize,
+        unresolved_jumps: usize,
+        blocks: usize,
+        reachable_blocks: usize,
     },
     Failed(&'static str),
     Panicked,
@@ -123,13 +126,15 @@ fn load(dir: &PathBuf) -> (usize, Vec<Contract>, usize) {
 fn analyze_one(contract: &Contract) -> Outcome {
     let limits = evm::Limits::default();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        evm::analyze(&contract.code, &limits)
-            .map(|a| (a.findings(), a.selectors().collect::<Vec<_>>()))
+        evm::analyze(&contract.code, &limits).map(|a| {
+            let cfg = (a.unresolved_jumps, a.blocks, a.reachable_blocks);
+            (a.findings(), a.selectors().collect::<Vec<_>>(), cfg)
+        })
     }));
     match result {
         Err(_) => Outcome::Panicked,
         Ok(Err(error)) => Outcome::Failed(error.kind()),
-        Ok(Ok((findings, selectors))) => {
+        Ok(Ok((findings, selectors, (unresolved_jumps, blocks, reachable_blocks)))) => {
             let recovered = contract
                 .abi_selectors
                 .iter()
@@ -147,6 +152,9 @@ fn analyze_one(contract: &Contract) -> Outcome {
                 recovered,
                 missed: contract.abi_selectors.len() - recovered,
                 extra,
+                unresolved_jumps,
+                blocks,
+                reachable_blocks,
             }
         }
     }
@@ -178,6 +186,7 @@ fn main() {
     let mut by_detector: BTreeMap<&str, usize> = BTreeMap::new();
     let (mut abi, mut recovered, mut missed, mut extra) = (0, 0, 0, 0);
     let mut complete = 0;
+    let (mut unresolved, mut with_unresolved, mut blocks, mut reachable) = (0, 0, 0, 0);
     let mut report: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for (contract, outcome) in contracts.iter().zip(&outcomes) {
         match outcome {
@@ -188,7 +197,14 @@ fn main() {
                 recovered: r,
                 missed: m,
                 extra: x,
+                unresolved_jumps: u,
+                blocks: b,
+                reachable_blocks: reached,
             } => {
+                unresolved += u;
+                with_unresolved += usize::from(*u > 0);
+                blocks += b;
+                reachable += reached;
                 abi += contract.abi_selectors.len();
                 recovered += r;
                 missed += m;
@@ -226,6 +242,10 @@ fn main() {
     println!(
         "selectors: {recovered} of {abi} ABI selectors recovered ({:.2} %), {missed} missed, {extra} not in the ABI; {complete} of {analyzed} contracts complete",
         100.0 * recovered as f64 / abi.max(1) as f64
+    );
+    println!(
+        "cfg: {reachable} of {blocks} basic blocks reached ({:.1} %); {unresolved} unresolved jumps in {with_unresolved} contracts",
+        100.0 * reachable as f64 / blocks.max(1) as f64
     );
     println!("contracts with findings, by detector:");
     for info in evm::detectors() {
