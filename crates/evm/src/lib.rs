@@ -222,3 +222,72 @@ pub fn analyze(code: &[u8], limits: &Limits) -> Result<Analysis, Error> {
         is_library: body.len() > 23 && body[0] == 0x73 && body[21] == 0x30 && body[22] == 0x14,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KILL: [u8; 4] = [0x41, 0xc0, 0xe1, 0xb5];
+
+    #[test]
+    fn shr_dispatcher_and_unguarded_selfdestruct() {
+        // PUSH0 CALLDATALOAD PUSH1 0xe0 SHR DUP1 PUSH4 kill() EQ PUSH1 16 JUMPI STOP
+        // 16: JUMPDEST CALLER SELFDESTRUCT
+        let mut code = vec![0x5f, 0x35, 0x60, 0xe0, 0x1c, 0x80, 0x63];
+        code.extend_from_slice(&KILL);
+        code.extend_from_slice(&[0x14, 0x60, 0x10, 0x57, 0x00, 0x5b, 0x33, 0xff]);
+        let analysis = analyze(&code, &Limits::default()).unwrap();
+        let kill = analysis.function(KILL).unwrap();
+        assert_eq!((kill.entry_pc, kill.name), (16, Some("kill()")));
+        let findings = analysis.findings();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].detector_id, "bytecode-unguarded-selfdestruct");
+        assert_eq!((findings[0].selector, findings[0].pc), (Some(KILL), 18));
+        assert!(
+            findings[0]
+                .message
+                .contains("source not available: found in bytecode")
+        );
+    }
+
+    #[test]
+    fn div_dispatcher_of_old_compilers() {
+        // PUSH29 2^224 PUSH1 0 CALLDATALOAD DIV PUSH4 0xffffffff AND PUSH4 kill() DUP2 EQ
+        // PUSH1 L JUMPI STOP L: JUMPDEST STOP
+        let mut code = vec![0x7c, 0x01];
+        code.extend_from_slice(&[0; 28]);
+        code.extend_from_slice(&[
+            0x60, 0x00, 0x35, 0x04, 0x63, 0xff, 0xff, 0xff, 0xff, 0x16, 0x63,
+        ]);
+        code.extend_from_slice(&KILL);
+        let target = u8::try_from(code.len() + 6).unwrap();
+        code.extend_from_slice(&[0x81, 0x14, 0x60, target, 0x57, 0x00, 0x5b, 0x00]);
+        let analysis = analyze(&code, &Limits::default()).unwrap();
+        assert_eq!(
+            analysis.function(KILL).unwrap().entry_pc,
+            usize::from(target)
+        );
+    }
+
+    #[test]
+    fn internal_function_returns_to_each_call_site() {
+        // Two calls of the function at 14 with return addresses 5 and 12.
+        let code = [
+            0x60, 0x05, 0x60, 0x0e, 0x56, // PUSH1 5 PUSH1 14 JUMP
+            0x5b, 0x60, 0x0c, 0x60, 0x0e, 0x56, // 5: JUMPDEST PUSH1 12 PUSH1 14 JUMP
+            0x00, // 11: dead
+            0x5b, 0x00, // 12: JUMPDEST STOP
+            0x5b, 0x56, // 14: JUMPDEST JUMP (to the return address)
+        ];
+        let analysis = analyze(&code, &Limits::default()).unwrap();
+        assert_eq!(analysis.unresolved_jumps, 0);
+        assert_eq!((analysis.blocks, analysis.reachable_blocks), (5, 4));
+        assert_eq!(analysis.edges, 4);
+    }
+
+    #[test]
+    fn detectors_are_listed() {
+        assert_eq!(detectors().len(), 7);
+        assert!(detectors().iter().all(|d| d.id.starts_with("bytecode-")));
+    }
+}

@@ -49,6 +49,7 @@ fn dispatch_recovers_every_abi_selector() {
                 let artifact = devnet::load_artifact(&path, name).expect("fixture artifact");
                 let analysis =
                     evm::analyze(&artifact.deployed_bytecode, &evm::Limits::default()).unwrap();
+                assert_eq!(analysis.unresolved_jumps, 0, "{file} {name}");
                 let found: Vec<[u8; 4]> = analysis.selectors().collect();
                 for item in artifact.abi.as_array().into_iter().flatten() {
                     if item["type"] != "function" {
