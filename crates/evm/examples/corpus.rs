@@ -177,7 +177,23 @@ fn main() {
         .build()
         .expect("thread pool");
     let started = Instant::now();
-    let outcomes: Vec<Outcome> = pool.install(|| contracts.par_iter().map(analyze_one).collect());
+    let outcomes: Vec<(Outcome, f64)> = pool.install(|| {
+        contracts
+            .par_iter()
+            .map(|c| {
+                let started = Instant::now();
+                let outcome = analyze_one(c);
+                (outcome, started.elapsed().as_secs_f64() * 1000.0)
+            })
+            .collect()
+    });
+    let mut times: Vec<(f64, &str)> = outcomes
+        .iter()
+        .zip(&contracts)
+        .map(|((_, ms), c)| (*ms, c.name.as_str()))
+        .collect();
+    times.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|(o, _)| o).collect();
     let elapsed = started.elapsed();
     let _ = std::panic::take_hook();
 
@@ -239,6 +255,13 @@ fn main() {
         elapsed.as_secs_f64(),
         contracts.len() as f64 / elapsed.as_secs_f64()
     );
+    if let (Some(median), Some(slowest)) = (times.get(times.len() / 2), times.last()) {
+        let p99 = times[times.len() * 99 / 100].0;
+        println!(
+            "per contract: median {:.1} ms, p99 {p99:.1} ms, max {:.1} ms ({})",
+            median.0, slowest.0, slowest.1
+        );
+    }
     println!(
         "selectors: {recovered} of {abi} ABI selectors recovered ({:.2} %), {missed} missed, {extra} not in the ABI; {complete} of {analyzed} contracts complete",
         100.0 * recovered as f64 / abi.max(1) as f64

@@ -12,6 +12,15 @@ fn main() {
     let artifact = devnet::load_artifact(std::path::Path::new(file), name).expect("artifact");
     match evm::analyze(&artifact.deployed_bytecode, &evm::Limits::default()) {
         Ok(analysis) => {
+            println!(
+                "{} instructions, {} blocks ({} reached), {} edges, {} unresolved jumps, {} steps",
+                analysis.instructions,
+                analysis.blocks,
+                analysis.reachable_blocks,
+                analysis.edges,
+                analysis.unresolved_jumps,
+                analysis.steps
+            );
             for function in &analysis.functions {
                 println!(
                     "{} @{}: {:#?}",
