@@ -37,6 +37,7 @@ enum Outcome {
         unresolved_jumps: usize,
         blocks: usize,
         reachable_blocks: usize,
+        pruned: usize,
     },
     Failed(&'static str),
     Panicked,
@@ -127,14 +128,19 @@ fn analyze_one(contract: &Contract) -> Outcome {
     let limits = evm::Limits::default();
     let result = catch_unwind(AssertUnwindSafe(|| {
         evm::analyze(&contract.code, &limits).map(|a| {
-            let cfg = (a.unresolved_jumps, a.blocks, a.reachable_blocks);
+            let cfg = (
+                a.unresolved_jumps,
+                a.blocks,
+                a.reachable_blocks,
+                a.pruned_paths,
+            );
             (a.findings(), a.selectors().collect::<Vec<_>>(), cfg)
         })
     }));
     match result {
         Err(_) => Outcome::Panicked,
         Ok(Err(error)) => Outcome::Failed(error.kind()),
-        Ok(Ok((findings, selectors, (unresolved_jumps, blocks, reachable_blocks)))) => {
+        Ok(Ok((findings, selectors, (unresolved_jumps, blocks, reachable_blocks, pruned)))) => {
             let recovered = contract
                 .abi_selectors
                 .iter()
@@ -155,6 +161,7 @@ fn analyze_one(contract: &Contract) -> Outcome {
                 unresolved_jumps,
                 blocks,
                 reachable_blocks,
+                pruned,
             }
         }
     }
@@ -203,6 +210,7 @@ fn main() {
     let (mut abi, mut recovered, mut missed, mut extra) = (0, 0, 0, 0);
     let mut complete = 0;
     let (mut unresolved, mut with_unresolved, mut blocks, mut reachable) = (0, 0, 0, 0);
+    let (mut pruned, mut with_pruned) = (0, 0);
     let mut report: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for (contract, outcome) in contracts.iter().zip(&outcomes) {
         match outcome {
@@ -216,7 +224,10 @@ fn main() {
                 unresolved_jumps: u,
                 blocks: b,
                 reachable_blocks: reached,
+                pruned: p,
             } => {
+                pruned += p;
+                with_pruned += usize::from(*p > 0);
                 unresolved += u;
                 with_unresolved += usize::from(*u > 0);
                 blocks += b;
@@ -267,7 +278,7 @@ fn main() {
         100.0 * recovered as f64 / abi.max(1) as f64
     );
     println!(
-        "cfg: {reachable} of {blocks} basic blocks reached ({:.1} %); {unresolved} unresolved jumps in {with_unresolved} contracts",
+        "cfg: {reachable} of {blocks} basic blocks reached ({:.1} %); {unresolved} unresolved jumps in {with_unresolved} contracts; {pruned} paths pruned in {with_pruned} contracts",
         100.0 * reachable as f64 / blocks.max(1) as f64
     );
     println!("contracts with findings, by detector:");

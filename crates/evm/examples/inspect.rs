@@ -13,13 +13,14 @@ fn main() {
     match evm::analyze(&artifact.deployed_bytecode, &evm::Limits::default()) {
         Ok(analysis) => {
             println!(
-                "{} instructions, {} blocks ({} reached), {} edges, {} unresolved jumps, {} steps",
+                "{} instructions, {} blocks ({} reached), {} edges, {} unresolved jumps, {} steps, {} pruned paths",
                 analysis.instructions,
                 analysis.blocks,
                 analysis.reachable_blocks,
                 analysis.edges,
                 analysis.unresolved_jumps,
-                analysis.steps
+                analysis.steps,
+                analysis.pruned_paths
             );
             for function in &analysis.functions {
                 println!(

@@ -5,7 +5,8 @@
 //! the stack with only its jump-destination constants, so that an internal function entered
 //! with different return addresses is interpreted once per call site and each `JUMP` back
 //! resolves. States with the same key are joined; past `Limits::max_contexts_per_block`
-//! shapes, a block's states are widened to one per stack height. Every interpreted
+//! shapes, a block's states are widened to one per stack height, and past as many heights
+//! further paths into the block are cut (counted in `Analysis::pruned_paths`). Every interpreted
 //! instruction counts against `Limits::max_steps`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -148,6 +149,8 @@ pub(crate) struct Facts {
     pub(crate) unresolved_jumps: BTreeSet<usize>,
     pub(crate) reached: BTreeSet<BlockId>,
     pub(crate) steps: usize,
+    /// Paths cut because a block had too many widened states.
+    pub(crate) pruned_paths: usize,
 }
 
 /// The interpreter over one code.
@@ -184,6 +187,7 @@ impl<'a> Interpreter<'a> {
         }
         let mut states: HashMap<Key, State> = HashMap::new();
         let mut shapes: HashMap<(BlockId, Func), usize> = HashMap::new();
+        let mut widened: HashMap<(BlockId, Func), usize> = HashMap::new();
         let mut queue: VecDeque<Key> = VecDeque::new();
         let start = (BlockId(0), None, false, Vec::new());
         states.insert(start.clone(), State::entry());
@@ -208,6 +212,16 @@ impl<'a> Interpreter<'a> {
                     }
                 }
                 let key = (next, next_func, guarded, shape);
+                // Widened states are one per stack height: a path that keeps growing the stack
+                // at a block (compiled code does not) is cut after as many heights.
+                if !states.contains_key(&key) && *count >= self.limits.max_contexts_per_block {
+                    let widened = widened.entry((next, next_func)).or_insert(0);
+                    if *widened >= self.limits.max_contexts_per_block {
+                        facts.pruned_paths += 1;
+                        continue;
+                    }
+                    *widened += 1;
+                }
                 let merged = match states.get(&key) {
                     Some(old) => {
                         let joined = old.join(&next_state);

@@ -123,6 +123,9 @@ pub struct Analysis {
     pub metadata_bytes: usize,
     /// Instructions interpreted.
     pub steps: usize,
+    /// Paths cut at a block that already had `Limits::max_contexts_per_block` widened
+    /// states (stack heights): code that grows the stack in a loop.
+    pub pruned_paths: usize,
     /// The code starts with solc's library call guard (`PUSH20 <own address> ADDRESS EQ`):
     /// a library, whose storage parameters arrive as slots in calldata.
     pub is_library: bool,
@@ -219,6 +222,7 @@ pub fn analyze(code: &[u8], limits: &Limits) -> Result<Analysis, Error> {
         unresolved_jumps: facts.unresolved_jumps.len(),
         metadata_bytes: code.len() - body.len(),
         steps: facts.steps,
+        pruned_paths: facts.pruned_paths,
         is_library: body.len() > 23 && body[0] == 0x73 && body[21] == 0x30 && body[22] == 0x14,
     })
 }
