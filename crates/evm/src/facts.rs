@@ -146,8 +146,8 @@ pub struct SelfDestruct {
 pub struct FunctionFacts {
     pub storage_reads: Vec<StorageAccess>,
     pub storage_writes: Vec<StorageAccess>,
-    /// JUMPIs decided by a comparison of the caller with storage or a constant, one side of
-    /// which reverts.
+    /// JUMPIs decided by a comparison of the caller with storage or a constant, or by a
+    /// boolean keyed by the caller (`isOwner[msg.sender]`), one side of which reverts.
     pub caller_guards: Vec<usize>,
     /// JUMPIs decided by a comparison of the origin.
     pub origin_checks: Vec<usize>,

@@ -355,7 +355,7 @@ impl<'a> Interpreter<'a> {
                     Some(positive) => (positive, !positive),
                     None => (false, false),
                 };
-                if is_caller_eq {
+                if is_caller_eq || cond.caller_member {
                     let reverts = [taken, fallthrough]
                         .into_iter()
                         .flatten()
@@ -541,6 +541,15 @@ fn binary(op: Opcode, a: &Value, b: &Value) -> Value {
         (None, Some(s)) if a.konst.is_some() => Some(s),
         _ => None,
     };
+    // A boolean read from a caller-keyed slot is masked to a byte (`AND 0xff`); a balance is
+    // not, so `balances[msg.sender] > 0` does not count as membership.
+    out.caller_member = op == Opcode::AND
+        && [(a, b), (b, a)].iter().any(|(x, y)| {
+            x.sources.has(Sources::CALLER_KEYED)
+                && !x.sources.has(Sources::CALLDATA)
+                && y.konst
+                    .is_some_and(|k| !k.is_zero() && k <= U256::from(0xff))
+        });
     let compare = matches!(op, Opcode::LT | Opcode::GT | Opcode::EQ);
     if !compare {
         out.origin = match (a.origin, b.origin) {
@@ -680,6 +689,7 @@ fn exec(ins: &Instruction, state: &mut State, func: Func, mut facts: Option<&mut
             });
             out.call = a.call;
             out.bound = a.bound;
+            out.caller_member = a.caller_member;
             if op == Opcode::ISZERO {
                 out.caller_eq = a.caller_eq.map(|p| !p);
                 out.selector_eq = a.selector_eq.map(|(s, positive)| (s, !positive));

@@ -168,6 +168,9 @@ pub(crate) struct Value {
     pub(crate) origin: Option<u32>,
     /// `Some(true)`: the value is `caller == trusted`; `Some(false)`: its negation.
     pub(crate) caller_eq: Option<bool>,
+    /// The value is a storage word keyed by the caller, at most masked, shifted or negated:
+    /// a membership flag (`isOwner[msg.sender]`, `hasRole(role, msg.sender)`).
+    pub(crate) caller_member: bool,
     /// The value is a comparison of the calldata word loaded at this pc with a constant.
     pub(crate) bound: Option<u32>,
 }
@@ -207,6 +210,7 @@ impl Value {
             } else {
                 None
             },
+            caller_member: self.caller_member && other.caller_member,
             caller_eq: if self.caller_eq == other.caller_eq {
                 self.caller_eq
             } else {

@@ -179,6 +179,10 @@ fn facts_of_the_fixtures() {
             !kill.caller_guards.is_empty() && kill.selfdestructs.iter().all(|s| s.guarded),
             "{file}"
         );
+        // `require(admins[msg.sender])`: a membership flag keyed by the caller guards too.
+        let shutdown = function(&analysis("SelfdestructSafe"), "shutdown()");
+        assert!(!shutdown.caller_guards.is_empty(), "{file}");
+
         let kill = function(&analysis("SelfdestructVulnerable"), "kill()");
         assert!(
             kill.caller_guards.is_empty() && kill.selfdestructs.len() == 1,

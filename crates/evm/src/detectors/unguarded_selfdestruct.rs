@@ -2,7 +2,9 @@
 //! A `SELFDESTRUCT` reachable from a function on a path that passed no caller guard: a
 //! comparison of `CALLER` with a storage value or a constant (`EQ`, or `SUB`/`XOR` as solc
 //! 0.8 compiles `if (msg.sender == owner)`) deciding a JUMPI whose other side reverts, or a
-//! path on the side of such a JUMPI where the two are equal.
+//! path on the side of such a JUMPI where the two are equal, or a boolean read from a slot
+//! keyed by the caller (`require(isOwner[msg.sender])`) deciding a JUMPI that reverts on one
+//! side.
 //!
 //! ## Why it matters
 //! Anyone can destroy the contract (before Cancun) or drain its balance to the beneficiary.

@@ -51,7 +51,7 @@ pub(crate) const CASES: &[Case] = &[
         detector: "bytecode-state-write-after-call",
         vulnerable: "ReentrancyVulnerable",
         safe: "ReentrancySafe",
-        functions: &["withdraw()"],
+        functions: &["withdraw()", "withdrawChecked()"],
     },
 ];
 
