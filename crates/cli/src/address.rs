@@ -96,7 +96,6 @@ pub(crate) enum Place {
         function: Option<String>,
     },
     /// A program counter of the runtime code (no source).
-    #[expect(dead_code, reason = "the bytecode detectors are not wired in yet")]
     Bytecode {
         address: Address,
         selector: Option<[u8; 4]>,
@@ -231,7 +230,17 @@ pub(crate) fn inspect_with(
         .collect();
     match source.analysis() {
         Some(analysis) => findings.extend(source_findings(analysis)),
-        None => findings.extend(code.findings.iter().cloned()),
+        None => findings.extend(
+            code.findings
+                .iter()
+                .filter(|finding| {
+                    options
+                        .analysis
+                        .min_severity
+                        .is_none_or(|min| finding.severity >= min)
+                })
+                .cloned(),
+        ),
     }
     if options.simulate {
         for finding in &mut findings {
@@ -346,16 +355,71 @@ fn privileged_facts(
     facts
 }
 
-/// The analysis of the implementation's runtime code: its size and hash.
+/// The analysis of the implementation's runtime code: its size and hash, the functions
+/// the dispatcher has, and the findings of the bytecode detectors (reported when no
+/// verified source was analyzed).
 pub(crate) fn analyze_runtime_code(address: Address, code: &[u8]) -> CodeAnalysis {
-    let _ = address;
-    CodeAnalysis {
-        facts: vec![
-            ("runtime code".into(), format!("{} bytes", code.len())),
-            ("code hash".into(), keccak256(code).to_string()),
-        ],
-        findings: Vec::new(),
+    let mut facts = vec![
+        ("runtime code".into(), format!("{} bytes", code.len())),
+        ("code hash".into(), keccak256(code).to_string()),
+    ];
+    let analysis = match evm::analyze(code, &evm::Limits::default()) {
+        Ok(analysis) => analysis,
+        Err(error) => {
+            facts.push((
+                "bytecode analysis".into(),
+                format!("stopped ({}): {error}", error.kind()),
+            ));
+            return CodeAnalysis {
+                facts,
+                findings: Vec::new(),
+            };
+        }
+    };
+    let names: Vec<String> = analysis
+        .functions
+        .iter()
+        .filter(|function| function.selector.is_some())
+        .map(evm::Function::display_name)
+        .collect();
+    facts.push((
+        "functions".into(),
+        if names.is_empty() {
+            "none found in a dispatcher".into()
+        } else {
+            format!("{} ({})", names.len(), names.join(", "))
+        },
+    ));
+    if analysis.unresolved_jumps > 0 {
+        facts.push((
+            "bytecode analysis".into(),
+            format!(
+                "{} jumps could not be resolved: findings behind them may be missed",
+                analysis.unresolved_jumps
+            ),
+        ));
     }
+    let findings = analysis
+        .findings()
+        .into_iter()
+        .map(|finding| DeployedFinding {
+            id: finding.detector_id.to_string(),
+            severity: match finding.severity {
+                evm::Severity::High => Severity::High,
+                evm::Severity::Medium => Severity::Medium,
+                evm::Severity::Low => Severity::Low,
+            },
+            message: finding.message,
+            place: Place::Bytecode {
+                address,
+                selector: finding.selector,
+                function: finding.function_name,
+                pc: finding.pc,
+            },
+            simulation: None,
+        })
+        .collect();
+    CodeAnalysis { facts, findings }
 }
 
 /// The scan through a client made from `config`, as `options` say.

@@ -317,6 +317,31 @@ fn verified_sources_are_checked_analyzed_and_their_findings_simulated() {
         "{text}"
     );
 
+    // Without the source, the bytecode detectors speak, at a selector and a program
+    // counter, and their access-control findings are simulated through the selector.
+    let out = scan(&node, &server, killable, &["--bytecode-only", "-f", "json"]);
+    let report = json_of(&out);
+    let destructs = findings_of(&report, "bytecode-unguarded-selfdestruct");
+    assert_eq!(destructs.len(), 1, "{report:#}");
+    let place = &destructs[0]["place"];
+    assert_eq!(place["kind"], "bytecode");
+    assert_eq!(place["selector"], "0x41c0e1b5");
+    assert_eq!(place["function"], "kill()");
+    assert_eq!(
+        destructs[0]["simulation"]["status"], "confirmed",
+        "{report:#}"
+    );
+    assert!(
+        destructs[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("source not available"),
+        "{report:#}"
+    );
+    let out = scan(&node, &server, guarded, &["--bytecode-only", "-f", "json"]);
+    let report = json_of(&out);
+    assert_eq!(report["findings"], json!([]), "{report:#}");
+
     // Nothing was sent to the chain.
     assert_eq!(node.block_number().unwrap(), before);
     assert_eq!(

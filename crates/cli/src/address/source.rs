@@ -73,7 +73,9 @@ impl SourceStatus {
                     names.join(" and ")
                 )
             }
-            SourceStatus::NotFetched { reason } => format!("not fetched: {reason}"),
+            SourceStatus::NotFetched { reason } => {
+                format!("not fetched: {reason}; the bytecode was analyzed")
+            }
             SourceStatus::Failed { error } => {
                 format!("could not be fetched ({error}): the bytecode was analyzed")
             }
