@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
 use devnet::{Anvil, anvil_or_skip};
@@ -101,33 +100,15 @@ impl SourceServer {
     }
 }
 
+/// Deploys `name` and gives it `value` wei.
 fn deploy(node: &Anvil, name: &str, value: U256) -> Address {
-    let hash = node
-        .rpc(
-            "eth_sendTransaction",
-            json!([{
-                "from": node.accounts()[0],
-                "data": devnet::hex(&artifact(name).bytecode),
-                "value": format!("{value:#x}"),
-            }]),
-        )
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let receipt = node
-            .rpc("eth_getTransactionReceipt", json!([hash]))
-            .unwrap();
-        if !receipt.is_null() {
-            assert_eq!(receipt["status"], "0x1", "deployment of {name} reverted");
-            return receipt["contractAddress"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-        }
-        assert!(Instant::now() < deadline, "no receipt for {hash}");
-        thread::sleep(Duration::from_millis(20));
+    let address = node
+        .deploy(node.accounts()[0], &artifact(name).bytecode)
+        .unwrap_or_else(|e| panic!("deployment of {name}: {e}"));
+    if value > U256::ZERO {
+        node.set_balance(address, value).unwrap();
     }
+    address
 }
 
 /// Runs the binary in a folder holding a `web3audit.toml` that points `[sources]` at
