@@ -1,6 +1,7 @@
 //! ## What it detects
-//! A `DELEGATECALL` whose target comes from calldata, or from a constant storage slot that
-//! some function writes on a path without a caller guard.
+//! A `DELEGATECALL` whose target comes from calldata on a path without a caller guard, or
+//! from a constant storage slot that some function writes on a path without a caller guard.
+//! An admin's `upgradeToAndCall(implementation, data)` is not reported.
 //!
 //! ## Why it matters
 //! Code chosen by the caller runs with the contract's storage and balance: it can take
@@ -25,9 +26,10 @@ pub(super) const INFO: DetectorInfo = DetectorInfo {
     id: "bytecode-delegatecall-controlled",
     title: "DELEGATECALL to a caller-controlled target",
     severity: Severity::High,
-    description: "The target of a DELEGATECALL is taken from calldata, or loaded from a storage \
-                  slot that a function writes without checking the caller: anyone can make the \
-                  contract run code of their choice in its own context.",
+    description: "The target of a DELEGATECALL is taken from calldata without a caller check, \
+                  or loaded from a storage slot that a function writes without checking the \
+                  caller: anyone can make the contract run code of their choice in its own \
+                  context.",
 };
 
 pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
@@ -36,7 +38,7 @@ pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
             if !matches!(call.kind, CallKind::DelegateCall | CallKind::CallCode) {
                 continue;
             }
-            if call.target.from_calldata() {
+            if call.target.from_calldata() && !call.guarded {
                 out.push(finding(
                     &INFO,
                     function,
