@@ -114,6 +114,19 @@ pub struct NewAudit {
     /// The project the audit belongs to: named at submission, or derived from the file
     /// names. Audits of one project are compared ("new since the previous audit").
     pub project: Option<String>,
+    /// The deployed contract audited, `None` when sources were submitted.
+    pub target: Option<AuditTarget>,
+}
+
+/// A deployed contract to audit instead of submitted sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTarget {
+    /// A chain the service knows by name (a `[chains.NAME]` table).
+    pub chain: String,
+    /// `0x` and 40 hex digits, as submitted.
+    pub address: String,
+    /// The block read at; `None`: the latest block when the audit runs.
+    pub block: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +153,8 @@ pub struct Audit {
     pub counts: Option<std::collections::BTreeMap<String, i64>>,
     /// See [`NewAudit::project`]; `None` for audits stored before projects existed.
     pub project: Option<String>,
+    /// See [`NewAudit::target`].
+    pub target: Option<AuditTarget>,
 }
 
 impl Audit {

@@ -747,6 +747,7 @@ pub(crate) async fn create_audit(
         created_by: principal.actor.clone(),
         created_at: now_ms(),
         project: Some(project),
+        target: None,
     };
     let inserted = state
         .store
