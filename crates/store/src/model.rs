@@ -355,3 +355,52 @@ pub struct SeverityCounts {
     pub created_at: i64,
     pub counts: std::collections::BTreeMap<String, i64>,
 }
+
+// Chain reads
+
+/// What a cached chain read is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainReadKind {
+    /// Runtime code of the address.
+    Code,
+    /// One storage word; the key is the slot.
+    Storage,
+    /// Ether balance, in wei.
+    Balance,
+    /// Transaction count.
+    Nonce,
+}
+
+impl ChainReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainReadKind::Code => "code",
+            ChainReadKind::Storage => "storage",
+            ChainReadKind::Balance => "balance",
+            ChainReadKind::Nonce => "nonce",
+        }
+    }
+}
+
+/// One read of chain state at a concrete block.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChainReadKey {
+    pub chain_id: u64,
+    pub block: u64,
+    /// `0x` and 40 hex digits, lower case.
+    pub address: String,
+    pub kind: ChainReadKind,
+    /// The storage slot (`0x` and 64 hex digits) for [`ChainReadKind::Storage`], else empty.
+    pub key: String,
+}
+
+/// The verified sources of one compilation of a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VerifiedSourcesKey {
+    pub chain_id: u64,
+    /// `0x` and 40 hex digits, lower case.
+    pub address: String,
+    /// The metadata hash the runtime code embeds, hex.
+    pub metadata_hash: String,
+}

@@ -22,6 +22,7 @@ use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
+mod chain_reads;
 mod webhooks;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
@@ -57,6 +58,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "audit_targets",
         include_str!("../migrations/postgres/0007_audit_targets.sql"),
+    ),
+    (
+        8,
+        "chain_reads",
+        include_str!("../migrations/postgres/0008_chain_reads.sql"),
     ),
 ];
 
@@ -1679,6 +1685,25 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    // Chain reads
+    async fn get_chain_read(&self, key: &ChainReadKey) -> Result<Option<Vec<u8>>> {
+        chain_reads::get_chain_read(self, key).await
+    }
+    async fn put_chain_read(&self, key: &ChainReadKey, value: &[u8], now: i64) -> Result<()> {
+        chain_reads::put_chain_read(self, key, value, now).await
+    }
+    async fn get_verified_sources(&self, key: &VerifiedSourcesKey) -> Result<Option<String>> {
+        chain_reads::get_verified_sources(self, key).await
+    }
+    async fn put_verified_sources(
+        &self,
+        key: &VerifiedSourcesKey,
+        sources: &str,
+        now: i64,
+    ) -> Result<()> {
+        chain_reads::put_verified_sources(self, key, sources, now).await
     }
 }
 

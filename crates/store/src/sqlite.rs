@@ -15,6 +15,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
+mod chain_reads;
 mod webhooks;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
@@ -53,6 +54,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "audit_targets",
         include_str!("../migrations/sqlite/0007_audit_targets.sql"),
+    ),
+    (
+        8,
+        "chain_reads",
+        include_str!("../migrations/sqlite/0008_chain_reads.sql"),
     ),
 ];
 
@@ -1572,6 +1578,25 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    // Chain reads
+    async fn get_chain_read(&self, key: &ChainReadKey) -> Result<Option<Vec<u8>>> {
+        chain_reads::get_chain_read(self, key).await
+    }
+    async fn put_chain_read(&self, key: &ChainReadKey, value: &[u8], now: i64) -> Result<()> {
+        chain_reads::put_chain_read(self, key, value, now).await
+    }
+    async fn get_verified_sources(&self, key: &VerifiedSourcesKey) -> Result<Option<String>> {
+        chain_reads::get_verified_sources(self, key).await
+    }
+    async fn put_verified_sources(
+        &self,
+        key: &VerifiedSourcesKey,
+        sources: &str,
+        now: i64,
+    ) -> Result<()> {
+        chain_reads::put_verified_sources(self, key, sources, now).await
     }
 }
 
