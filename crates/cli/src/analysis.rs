@@ -186,14 +186,21 @@ pub(crate) fn diagnostic_lines(report: &Report, limit: usize) -> Vec<String> {
     lines
 }
 
-/// The analyzer behind `web3audit serve`: the same pipeline as `scan`, over in-memory sources.
+/// The analyzer behind `web3audit serve`: the same pipeline as `scan`, over in-memory
+/// sources, and the address scan over the `[chains.NAME]` tables of `scan_config`.
 #[cfg(feature = "service")]
-pub(crate) fn service_analyzer() -> std::sync::Arc<dyn server::Analyzer> {
-    std::sync::Arc::new(PipelineAnalyzer)
+pub(crate) fn service_analyzer(
+    scan_config: crate::config::ConfigFile,
+) -> std::sync::Arc<dyn server::Analyzer> {
+    std::sync::Arc::new(PipelineAnalyzer { scan_config })
 }
 
 #[cfg(feature = "service")]
-struct PipelineAnalyzer;
+struct PipelineAnalyzer {
+    /// The scan configuration; its `[chains.NAME]` tables are the chains whose deployed
+    /// contracts the service can audit.
+    scan_config: crate::config::ConfigFile,
+}
 
 #[cfg(feature = "service")]
 impl server::Analyzer for PipelineAnalyzer {
@@ -211,6 +218,9 @@ impl server::Analyzer for PipelineAnalyzer {
         &self,
         request: &server::AnalysisRequest,
     ) -> Result<server::AnalysisOutput, server::AnalysisError> {
+        if let Some(target) = &request.target {
+            return self.analyze_deployed(target, request);
+        }
         let started = Instant::now();
         let selection = Selection {
             only: request.include_detectors.clone(),
@@ -277,4 +287,143 @@ impl server::Analyzer for PipelineAnalyzer {
         .collect();
         Ok(server::AnalysisOutput { findings, reports })
     }
+}
+
+#[cfg(feature = "service")]
+impl PipelineAnalyzer {
+    /// An address scan of a deployed contract, through the client of its chain's table.
+    fn analyze_deployed(
+        &self,
+        target: &server::AddressTarget,
+        request: &server::AnalysisRequest,
+    ) -> Result<server::AnalysisOutput, server::AnalysisError> {
+        let address = crate::address::parse_address(&target.address).ok_or_else(|| {
+            server::AnalysisError::new(format!("`{}` is not an address", target.address))
+        })?;
+        let endpoints = crate::address::Endpoints {
+            rpc_urls: &[],
+            chain: Some(&target.chain),
+        };
+        let config = crate::address::client_config(&endpoints, &self.scan_config)
+            .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
+        let scan = crate::address::scan(config, address, target.block)
+            .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
+        deployed_output(&scan, &target.chain, request)
+    }
+}
+
+/// The findings and reports of an address scan, as the service stores them: `json` is the
+/// report of `scan 0xADDRESS -f json`, `markdown` a short summary.
+#[cfg(feature = "service")]
+fn deployed_output(
+    scan: &crate::address::AddressScan,
+    chain: &str,
+    request: &server::AnalysisRequest,
+) -> Result<server::AnalysisOutput, server::AnalysisError> {
+    let min_severity = request
+        .min_severity
+        .as_deref()
+        .map(str::parse::<Severity>)
+        .transpose()
+        .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+    let address = scan.resolution.address.to_string();
+    let findings = scan
+        .findings
+        .iter()
+        .zip(crate::address::severities(scan))
+        .filter(|(finding, severity)| {
+            (request.include_detectors.is_empty()
+                || request.include_detectors.iter().any(|id| id == finding.id))
+                && !request.exclude_detectors.iter().any(|id| id == finding.id)
+                && min_severity.is_none_or(|min| *severity >= min)
+        })
+        .map(|(finding, severity)| server::AnalyzedFinding {
+            detector: finding.id.to_owned(),
+            title: title_of(finding.id),
+            severity: severity.as_str().to_owned(),
+            // Read from the chain, not inferred.
+            confidence: "high".to_owned(),
+            file: address.clone(),
+            start_line: 0,
+            end_line: 0,
+            message: finding.message.clone(),
+            fingerprint: deployed_fingerprint(
+                scan.chain_id,
+                &address,
+                finding.id,
+                &finding.message,
+            ),
+            category: None,
+            swc: None,
+        })
+        .collect();
+    let reports = [
+        ("json".to_owned(), crate::address::render_json(scan)),
+        ("markdown".to_owned(), deployed_markdown(scan, chain)),
+    ]
+    .into_iter()
+    .collect();
+    Ok(server::AnalysisOutput { findings, reports })
+}
+
+/// `upgradeable-by-eoa` → `Upgradeable by eoa`.
+#[cfg(feature = "service")]
+fn title_of(id: &str) -> String {
+    let words = id.replace('-', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A finding of a deployed contract is the same finding whatever block it was read at:
+/// SHA-256 of the chain id, the address (lower case), the finding id and the message.
+#[cfg(feature = "service")]
+fn deployed_fingerprint(chain_id: u64, address: &str, id: &str, message: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in [
+        chain_id.to_string().as_str(),
+        &address.to_ascii_lowercase(),
+        id,
+        message,
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The Markdown report of an address scan: the target, the proxy chain, then the findings.
+#[cfg(feature = "service")]
+fn deployed_markdown(scan: &crate::address::AddressScan, chain: &str) -> String {
+    use std::fmt::Write as _;
+    let resolution = &scan.resolution;
+    let mut out = String::from("# Deployed contract audit\n\n");
+    let _ = writeln!(out, "- address: `{}`", resolution.address);
+    let _ = writeln!(out, "- chain: {chain} (chain id {})", scan.chain_id);
+    let _ = writeln!(out, "- block: {}", scan.block);
+    for hop in &resolution.hops {
+        let _ = writeln!(
+            out,
+            "- proxy: `{}` ({}) → `{}`",
+            hop.proxy, hop.kind, hop.target
+        );
+    }
+    let _ = writeln!(out, "- implementation: `{}`", resolution.implementation);
+    for control in &scan.controls {
+        let _ = writeln!(out, "- upgrade control: {control}");
+    }
+    out.push_str("\n## Findings\n\n");
+    if scan.findings.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+    out.push_str("| Severity | Finding | Message |\n|---|---|---|\n");
+    for (finding, severity) in scan.findings.iter().zip(crate::address::severities(scan)) {
+        let message = finding.message.replace('|', "\\|").replace('\n', " ");
+        let _ = writeln!(out, "| {severity} | `{}` | {message} |", finding.id);
+    }
+    out
 }

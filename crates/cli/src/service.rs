@@ -39,10 +39,21 @@ pub(crate) struct ConfigArgs {
     pub(crate) database_url: Option<String>,
 }
 
+/// Where the chains of deployed-contract audits come from.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ChainsArgs {
+    /// A scan configuration (`web3audit.toml`) whose `[chains.NAME]` tables name the chains
+    /// the service reads deployed contracts from (`{"address", "chain"}` submissions).
+    #[arg(long, env = "WEB3AUDIT_SCAN_CONFIG", value_name = "FILE")]
+    pub(crate) scan_config: Option<PathBuf>,
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     config: ConfigArgs,
+    #[command(flatten)]
+    chains: ChainsArgs,
     /// Address to listen on, e.g. `127.0.0.1:8000`.
     #[arg(long, value_name = "ADDR")]
     bind: Option<String>,
@@ -59,6 +70,8 @@ pub(crate) struct ServeArgs {
 pub(crate) struct WorkerArgs {
     #[command(flatten)]
     config: ConfigArgs,
+    #[command(flatten)]
+    chains: ChainsArgs,
     /// Address of the health and metrics endpoints, e.g. `127.0.0.1:9000`.
     #[arg(long, value_name = "ADDR")]
     bind: Option<String>,
@@ -125,11 +138,18 @@ pub(crate) fn run(command: ServiceCommand) -> ExitCode {
             } else {
                 server::NodeRole::Combined
             };
-            run_node(role, &args.config, args.bind, args.test_analysis_delay_ms)
+            run_node(
+                role,
+                &args.config,
+                &args.chains,
+                args.bind,
+                args.test_analysis_delay_ms,
+            )
         }
         ServiceCommand::Worker(args) => run_node(
             server::NodeRole::Worker,
             &args.config,
+            &args.chains,
             args.bind,
             args.test_analysis_delay_ms,
         ),
@@ -185,13 +205,25 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
 fn run_node(
     role: server::NodeRole,
     config: &ConfigArgs,
+    chains: &ChainsArgs,
     bind: Option<String>,
     test_analysis_delay_ms: u64,
 ) -> ExitCode {
-    let settings = match settings(config, bind) {
+    let mut settings = match settings(config, bind) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
+    let scan_config = match &chains.scan_config {
+        Some(path) => match crate::config::ConfigFile::load(path) {
+            Ok(file) => file,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                return ExitCode::from(1);
+            }
+        },
+        None => crate::config::ConfigFile::default(),
+    };
+    settings.chains = scan_config.chains.keys().cloned().collect();
     if role != server::NodeRole::Combined && settings.database_url.starts_with("sqlite:") {
         eprintln!(
             "error: `web3audit worker` and `serve --no-workers` split the service over several processes, which needs a PostgreSQL database (postgres://…); with SQLite, `web3audit serve` runs the API and the workers in one process"
@@ -212,7 +244,7 @@ fn run_node(
             "no secret key configured (WEB3AUDIT_SECRET_KEY); generated one and saved it; back it up: JWTs and the audit trail depend on it"
         );
     }
-    let mut analyzer = crate::analysis::service_analyzer();
+    let mut analyzer = crate::analysis::service_analyzer(scan_config);
     if test_analysis_delay_ms > 0 {
         analyzer = Arc::new(DelayedAnalyzer {
             inner: analyzer,

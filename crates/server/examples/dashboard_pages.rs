@@ -115,6 +115,7 @@ async fn seed(store: &dyn Store) -> (String, Vec<String>) {
             created_by: format!("user:{}", boot.user_id),
             created_at,
             project: Some(format!("project-{project}")),
+            target: None,
         };
         store
             .insert_audit(&audit, &sources, Some(&analysis))

@@ -1,6 +1,6 @@
 //! The boundary between the service and the analysis pipeline. The binary implements
 //! [`Analyzer`] with the real parse → detectors → report pipeline; the service only needs
-//! "scan these sources".
+//! "scan these sources", or "scan the contract deployed at this address".
 
 use std::collections::BTreeMap;
 
@@ -24,7 +24,15 @@ pub struct AnalysisRequest {
     pub exclude_detectors: Vec<String>,
     /// `critical|high|medium|low|informational`.
     pub min_severity: Option<String>,
+    /// A deployed contract to read instead of `sources` (then empty). Absent from jobs
+    /// queued before deployed contracts could be audited.
+    #[serde(default)]
+    pub target: Option<AddressTarget>,
 }
+
+/// A deployed contract: a chain the service knows by name, an address, and the block to
+/// read at (the latest when `None`).
+pub type AddressTarget = store::AuditTarget;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalysisOutput {

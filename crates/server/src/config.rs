@@ -181,6 +181,12 @@ pub struct Settings {
     pub dashboard_cookie_secure: bool,
     /// How long a dashboard sign-in lasts.
     pub dashboard_session_ttl_secs: u64,
+    // Deployed contracts
+    /// Names of the chains whose deployed contracts can be audited (`{"address", "chain"}`
+    /// submissions), sorted. Not read from this file: the binary passes the `[chains.NAME]`
+    /// tables of its scan configuration (`web3audit.toml`), which hold the endpoints.
+    #[serde(skip_serializing)]
+    pub chains: Vec<String>,
 }
 
 /// A configuration problem, with where it came from.
@@ -258,6 +264,7 @@ impl Default for Settings {
             smtp: SmtpSettings::default(),
             dashboard_cookie_secure: true,
             dashboard_session_ttl_secs: 8 * 3600,
+            chains: Vec::new(),
         }
     }
 }

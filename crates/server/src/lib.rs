@@ -32,7 +32,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub use analyzer::{
-    AnalysisError, AnalysisOutput, AnalysisRequest, AnalyzedFinding, Analyzer, SEVERITIES,
+    AddressTarget, AnalysisError, AnalysisOutput, AnalysisRequest, AnalyzedFinding, Analyzer,
+    SEVERITIES,
 };
 pub use auth::{Role, resolve_secret};
 pub use config::{ConfigError, ConfigFile, Secret, Settings};

@@ -1,4 +1,5 @@
-//! Turning a submission (a JSON sources map, a zip or a tar.gz) into checked sources.
+//! Turning a submission (a JSON sources map, a zip or a tar.gz) into checked sources, or
+//! a deployed contract (address and chain) into a checked target.
 //! Archive safety: no absolute paths, no `..`, no links or special files, only allowed
 //! extensions, caps on the number of files and on the unpacked size (read, not declared,
 //! so that a zip bomb stops at the cap).
@@ -261,4 +262,89 @@ pub(crate) fn unpack_tar_gz(body: &[u8], limits: &Limits) -> Result<Unpacked, Ap
         collector.add(name, &mut entry)?;
     }
     collector.finish()
+}
+
+/// A submission with `sources` and a deployed contract (`address`, `chain`, `block`).
+pub(crate) fn both_targets() -> ApiError {
+    ApiError::unprocessable(
+        "conflicting-targets",
+        "Sources and address together",
+        "submit either `sources` or a deployed contract (`address` and `chain`, optionally `block`), not both",
+    )
+}
+
+/// A submission with neither `sources` nor `address`.
+pub(crate) fn no_target() -> ApiError {
+    ApiError::unprocessable(
+        "missing-target",
+        "Nothing to audit",
+        "submit `sources` (a map of path to text) or the `address` and `chain` of a deployed contract",
+    )
+}
+
+/// Checks a deployed contract: `0x` and 40 hex digits, a chain the service knows, a
+/// block number that fits the databases. The address is kept in lower case.
+pub(crate) fn check_target(
+    address: &str,
+    chain: Option<&str>,
+    block: Option<u64>,
+    known_chains: &[String],
+) -> Result<store::AuditTarget, ApiError> {
+    let digits = address
+        .strip_prefix("0x")
+        .or_else(|| address.strip_prefix("0X"));
+    if !digits.is_some_and(|d| d.len() == 40 && d.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(ApiError::unprocessable(
+            "invalid-address",
+            "Invalid address",
+            format!(
+                "`{}` is not an address: expected `0x` and 40 hexadecimal digits",
+                address.chars().take(100).collect::<String>().escape_debug()
+            ),
+        ));
+    }
+    let Some(chain) = chain else {
+        return Err(ApiError::unprocessable(
+            "missing-chain",
+            "Chain missing",
+            "an `address` needs the `chain` it is deployed on",
+        ));
+    };
+    if !known_chains.iter().any(|known| known == chain) {
+        let detail = if known_chains.is_empty() {
+            format!(
+                "chain `{}` is unknown: this service has no chains configured, so it cannot audit deployed contracts",
+                chain.escape_debug()
+            )
+        } else {
+            format!(
+                "chain `{}` is unknown: this service reads {}",
+                chain.escape_debug(),
+                known_chains
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Err(ApiError::unprocessable(
+            "unknown-chain",
+            "Unknown chain",
+            detail,
+        ));
+    }
+    if let Some(block) = block
+        && i64::try_from(block).is_err()
+    {
+        return Err(ApiError::unprocessable(
+            "invalid-block",
+            "Invalid block",
+            format!("block {block} is larger than {}", i64::MAX),
+        ));
+    }
+    Ok(store::AuditTarget {
+        chain: chain.to_owned(),
+        address: format!("0x{}", address[2..].to_ascii_lowercase()),
+        block,
+    })
 }

@@ -179,6 +179,7 @@ async fn analyze(
         include_detectors: audit.options.include_detectors.clone(),
         exclude_detectors: audit.options.exclude_detectors.clone(),
         min_severity: audit.options.min_severity.clone(),
+        target: audit.target.clone(),
     };
     let analyzer = state.analyzer.clone();
     // The permit moves into the blocking task: a slot stays taken until the analyzer

@@ -31,6 +31,7 @@ async fn an_audit_interrupted_max_attempts_times_fails_with_the_reason() {
         created_by: "user:u".into(),
         created_at: 1,
         project: None,
+        target: None,
     };
     store
         .insert_audit(&audit, r#"{"A.sol": "contract A {}"}"#, None)

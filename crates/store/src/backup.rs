@@ -37,8 +37,14 @@ use crate::{AuditEvent, NewAuditEvent, Result, StoreError};
 pub const MIGRATIONS_TABLE: &str = "schema_migrations";
 
 /// Tables whose rows are worth nothing after a restore (rate-limit token buckets,
-/// dashboard sessions): never copied; a forced restore empties them too.
-pub const EPHEMERAL_TABLES: &[&str] = &["rate_limit_buckets", "dashboard_sessions"];
+/// dashboard sessions) or are a cache read again on demand (chain reads, verified
+/// sources): never copied; a forced restore empties them too.
+pub const EPHEMERAL_TABLES: &[&str] = &[
+    "rate_limit_buckets",
+    "dashboard_sessions",
+    "chain_reads",
+    "verified_sources",
+];
 
 /// The audit-trail tables, verified after a restore.
 const TRAIL_TABLE: &str = "audit_log";

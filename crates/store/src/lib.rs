@@ -2,7 +2,8 @@
 //!
 //! One interface, [`Store`], that every backend implements: tenants, users, API keys,
 //! audits (which double as the persistent job queue, with leases), findings and their
-//! triage history, the analysis cache and the hash-chained audit trail. The backend is
+//! triage history, the analysis cache, the cache of chain reads and the hash-chained audit
+//! trail. The backend is
 //! chosen by the scheme of the database URL ([`connect`]): SQLite, the embedded default
 //! owned by one process, or PostgreSQL, shared by any number of `serve` and `worker`
 //! processes. Both run one conformance suite (`tests/conformance.rs`).
@@ -356,4 +357,20 @@ pub trait Store: Send + Sync + 'static {
         untenanted: bool,
         since: i64,
     ) -> Result<Vec<AuditEventCount>>;
+
+    // Chain reads: a cache of state read from a chain at a concrete block, which never
+    // changes, shared by every process using the database.
+    /// The value read, when it was read before.
+    async fn get_chain_read(&self, key: &ChainReadKey) -> Result<Option<Vec<u8>>>;
+    /// Records a value read; a value already recorded stays (it is the same one).
+    async fn put_chain_read(&self, key: &ChainReadKey, value: &[u8], now: i64) -> Result<()>;
+    /// The verified sources of a contract's compilation, when fetched before.
+    async fn get_verified_sources(&self, key: &VerifiedSourcesKey) -> Result<Option<String>>;
+    /// Records verified sources; sources already recorded stay.
+    async fn put_verified_sources(
+        &self,
+        key: &VerifiedSourcesKey,
+        sources: &str,
+        now: i64,
+    ) -> Result<()>;
 }

@@ -114,6 +114,19 @@ pub struct NewAudit {
     /// The project the audit belongs to: named at submission, or derived from the file
     /// names. Audits of one project are compared ("new since the previous audit").
     pub project: Option<String>,
+    /// The deployed contract audited, `None` when sources were submitted.
+    pub target: Option<AuditTarget>,
+}
+
+/// A deployed contract to audit instead of submitted sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTarget {
+    /// A chain the service knows by name (a `[chains.NAME]` table).
+    pub chain: String,
+    /// `0x` and 40 hex digits, as submitted.
+    pub address: String,
+    /// The block read at; `None`: the latest block when the audit runs.
+    pub block: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +153,8 @@ pub struct Audit {
     pub counts: Option<std::collections::BTreeMap<String, i64>>,
     /// See [`NewAudit::project`]; `None` for audits stored before projects existed.
     pub project: Option<String>,
+    /// See [`NewAudit::target`].
+    pub target: Option<AuditTarget>,
 }
 
 impl Audit {
@@ -339,4 +354,53 @@ pub struct AuditEventCount {
 pub struct SeverityCounts {
     pub created_at: i64,
     pub counts: std::collections::BTreeMap<String, i64>,
+}
+
+// Chain reads
+
+/// What a cached chain read is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainReadKind {
+    /// Runtime code of the address.
+    Code,
+    /// One storage word; the key is the slot.
+    Storage,
+    /// Ether balance, in wei.
+    Balance,
+    /// Transaction count.
+    Nonce,
+}
+
+impl ChainReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainReadKind::Code => "code",
+            ChainReadKind::Storage => "storage",
+            ChainReadKind::Balance => "balance",
+            ChainReadKind::Nonce => "nonce",
+        }
+    }
+}
+
+/// One read of chain state at a concrete block.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChainReadKey {
+    pub chain_id: u64,
+    pub block: u64,
+    /// `0x` and 40 hex digits, lower case.
+    pub address: String,
+    pub kind: ChainReadKind,
+    /// The storage slot (`0x` and 64 hex digits) for [`ChainReadKind::Storage`], else empty.
+    pub key: String,
+}
+
+/// The verified sources of one compilation of a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VerifiedSourcesKey {
+    pub chain_id: u64,
+    /// `0x` and 40 hex digits, lower case.
+    pub address: String,
+    /// The metadata hash the runtime code embeds, hex.
+    pub metadata_hash: String,
 }

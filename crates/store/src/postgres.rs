@@ -22,6 +22,7 @@ use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
+mod chain_reads;
 mod webhooks;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
@@ -53,6 +54,16 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "dashboard_sessions",
         include_str!("../migrations/postgres/0006_dashboard_sessions.sql"),
     ),
+    (
+        7,
+        "audit_targets",
+        include_str!("../migrations/postgres/0007_audit_targets.sql"),
+    ),
+    (
+        8,
+        "chain_reads",
+        include_str!("../migrations/postgres/0008_chain_reads.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".
@@ -63,7 +74,8 @@ const MIGRATION_LOCK: i64 = 0x7733_612d_6d69_6772;
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, \
      source_bytes, file_count, idempotency_key, request_hash, created_by, created_at, started_at, \
-     finished_at, error, attempts, from_cache, counts_json, project";
+     finished_at, error, attempts, from_cache, counts_json, project, target_chain, target_address, \
+     target_block";
 
 const FINDING_COLUMNS: &str = "id, audit_id, tenant_id, ordinal, detector, title, severity, confidence, file, \
      start_line, end_line, message, fingerprint, category, swc, triage_state";
@@ -187,7 +199,20 @@ fn audit_from_row(row: &PgRow) -> Result<Audit> {
         from_cache: row.try_get("from_cache")?,
         counts: counts.map(|c| serde_json::from_str(&c)).transpose()?,
         project: row.try_get("project")?,
+        target: target_from_row(row)?,
     })
+}
+
+/// The deployed contract of an audit, `None` for an audit of submitted sources.
+fn target_from_row(row: &PgRow) -> Result<Option<AuditTarget>> {
+    let chain: Option<String> = row.try_get("target_chain")?;
+    let address: Option<String> = row.try_get("target_address")?;
+    let block: Option<i64> = row.try_get("target_block")?;
+    Ok(chain.zip(address).map(|(chain, address)| AuditTarget {
+        chain,
+        address,
+        block: block.map(|b| b as u64),
+    }))
 }
 
 fn finding_from_row(row: &PgRow) -> Result<Finding> {
@@ -657,8 +682,9 @@ impl Store for PostgresStore {
         };
         let inserted = sqlx::query(
             "INSERT INTO audits (id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, source_bytes, \
-             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json, project) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json, project, \
+             target_chain, target_address, target_block) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         )
         .bind(&audit.id)
         .bind(&audit.tenant_id)
@@ -678,6 +704,9 @@ impl Store for PostgresStore {
         .bind(cached.is_some())
         .bind(counts)
         .bind(&audit.project)
+        .bind(audit.target.as_ref().map(|t| &t.chain))
+        .bind(audit.target.as_ref().map(|t| &t.address))
+        .bind(audit.target.as_ref().and_then(|t| t.block).map(|b| b as i64))
         .execute(&mut *tx)
         .await;
         if let Err(error) = inserted {
@@ -1656,6 +1685,25 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    // Chain reads
+    async fn get_chain_read(&self, key: &ChainReadKey) -> Result<Option<Vec<u8>>> {
+        chain_reads::get_chain_read(self, key).await
+    }
+    async fn put_chain_read(&self, key: &ChainReadKey, value: &[u8], now: i64) -> Result<()> {
+        chain_reads::put_chain_read(self, key, value, now).await
+    }
+    async fn get_verified_sources(&self, key: &VerifiedSourcesKey) -> Result<Option<String>> {
+        chain_reads::get_verified_sources(self, key).await
+    }
+    async fn put_verified_sources(
+        &self,
+        key: &VerifiedSourcesKey,
+        sources: &str,
+        now: i64,
+    ) -> Result<()> {
+        chain_reads::put_verified_sources(self, key, sources, now).await
     }
 }
 

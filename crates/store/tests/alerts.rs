@@ -381,6 +381,7 @@ async fn alerts_filter_resolve_and_prune(store: Arc<dyn Store>) {
             created_by: "user:u".into(),
             created_at: 1,
             project: None,
+            target: None,
         };
         store.insert_audit(&audit, "{}", None).await.unwrap();
         let job = store.claim_next("w", 5, 100_000).await.unwrap().unwrap();
@@ -407,6 +408,7 @@ async fn alerts_filter_resolve_and_prune(store: Arc<dyn Store>) {
                 created_by: "user:u".into(),
                 created_at: 1,
                 project: None,
+                target: None,
             },
             "{}",
             None,

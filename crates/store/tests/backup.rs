@@ -145,6 +145,7 @@ async fn write_round(store: &dyn Store, round: usize) {
         created_by: "user:u1".into(),
         created_at: 1_700_000_000_000 + round as i64,
         project: None,
+        target: None,
     };
     store
         .insert_audit(&audit, "{\"C.sol\":\"contract C {}\"}", Some(&analysis))

@@ -103,6 +103,8 @@ conformance!(
     dashboard_sessions_expire_and_are_revoked_once,
     previous_audit_is_the_latest_succeeded_one_of_the_same_project,
     dashboard_figures_count_the_tenant_only,
+    audit_targets_round_trip_through_insert_claim_and_list,
+    chain_reads_are_cached_by_chain_block_address_kind_and_key,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> String {
@@ -132,6 +134,7 @@ fn new_audit(id: &str, tenant: &str, key: Option<&str>) -> NewAudit {
         created_by: "user:u".into(),
         created_at: 1000,
         project: None,
+        target: None,
     }
 }
 
@@ -166,14 +169,14 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let first = connect(&url).await.unwrap();
     assert_eq!(
         first.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6]
+        [1, 2, 3, 4, 5, 6, 7, 8]
     );
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6]
+        [1, 2, 3, 4, 5, 6, 7, 8]
     );
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
@@ -194,12 +197,15 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     };
     let (a, b) = tokio::join!(connect(&url), connect(&url));
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a.migration_versions().await.unwrap(), [1, 3, 4, 5, 6]);
-    assert_eq!(b.migration_versions().await.unwrap(), [1, 3, 4, 5, 6]);
+    assert_eq!(a.migration_versions().await.unwrap(), [1, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(b.migration_versions().await.unwrap(), [1, 3, 4, 5, 6, 7, 8]);
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
-    assert_eq!(again.migration_versions().await.unwrap(), [1, 3, 4, 5, 6]);
+    assert_eq!(
+        again.migration_versions().await.unwrap(),
+        [1, 3, 4, 5, 6, 7, 8]
+    );
 }
 
 async fn queue_leases_guard_completion_and_findings_are_written_once(store: Arc<dyn Store>) {
@@ -884,4 +890,130 @@ async fn dashboard_figures_count_the_tenant_only(store: Arc<dyn Store>) {
             count("login", "success", 1)
         ]
     );
+}
+
+async fn audit_targets_round_trip_through_insert_claim_and_list(store: Arc<dyn Store>) {
+    let t = tenant(store.as_ref(), "a").await;
+    let pinned = AuditTarget {
+        chain: "mainnet".into(),
+        address: "0x000000000000000000000000000000000000bEEF".into(),
+        block: Some(u64::from(u32::MAX) + 7),
+    };
+    let latest = AuditTarget {
+        block: None,
+        ..pinned.clone()
+    };
+    for (id, target) in [("a1", &pinned), ("a2", &latest)] {
+        let audit = NewAudit {
+            target: Some(target.clone()),
+            file_count: 0,
+            source_bytes: 0,
+            ..new_audit(id, &t, None)
+        };
+        store.insert_audit(&audit, "{}", None).await.unwrap();
+    }
+    store
+        .insert_audit(&new_audit("a3", &t, None), "{}", None)
+        .await
+        .unwrap();
+    let got = store.get_audit(&t, "a1").await.unwrap().unwrap();
+    assert_eq!(got.target.as_ref(), Some(&pinned));
+    let claimed = store.claim_next("w", 10, 1_000).await.unwrap().unwrap();
+    assert_eq!(claimed.audit.id, "a1");
+    assert_eq!(claimed.audit.target.as_ref(), Some(&pinned));
+    let listed = store
+        .list_audits(
+            &t,
+            &AuditFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let targets: Vec<_> = listed.iter().map(|a| a.target.clone()).collect();
+    assert_eq!(targets, [None, Some(latest), Some(pinned)]);
+}
+
+async fn chain_reads_are_cached_by_chain_block_address_kind_and_key(store: Arc<dyn Store>) {
+    let key = ChainReadKey {
+        chain_id: 1,
+        block: u64::from(u32::MAX) + 1,
+        address: "0x000000000000000000000000000000000000beef".into(),
+        kind: ChainReadKind::Storage,
+        key: format!("0x{}", "0".repeat(63) + "1"),
+    };
+    assert_eq!(store.get_chain_read(&key).await.unwrap(), None);
+    store.put_chain_read(&key, &[0, 1, 255], 10).await.unwrap();
+    assert_eq!(
+        store.get_chain_read(&key).await.unwrap(),
+        Some(vec![0, 1, 255])
+    );
+    // A value read at a block never changes: a second write keeps the first.
+    store.put_chain_read(&key, &[9], 11).await.unwrap();
+    assert_eq!(
+        store.get_chain_read(&key).await.unwrap(),
+        Some(vec![0, 1, 255])
+    );
+    let others = [
+        ChainReadKey {
+            chain_id: 2,
+            ..key.clone()
+        },
+        ChainReadKey {
+            block: key.block + 1,
+            ..key.clone()
+        },
+        ChainReadKey {
+            address: "0x000000000000000000000000000000000000bee0".into(),
+            ..key.clone()
+        },
+        ChainReadKey {
+            kind: ChainReadKind::Code,
+            key: String::new(),
+            ..key.clone()
+        },
+        ChainReadKey {
+            key: format!("0x{}", "0".repeat(63) + "2"),
+            ..key.clone()
+        },
+    ];
+    for other in &others {
+        assert_eq!(
+            store.get_chain_read(other).await.unwrap(),
+            None,
+            "{other:?}"
+        );
+    }
+    let code = &others[3];
+    store.put_chain_read(code, &[], 12).await.unwrap();
+    assert_eq!(store.get_chain_read(code).await.unwrap(), Some(Vec::new()));
+
+    let sources = VerifiedSourcesKey {
+        chain_id: 1,
+        address: key.address.clone(),
+        metadata_hash: "a2646970667358221220".into(),
+    };
+    assert_eq!(store.get_verified_sources(&sources).await.unwrap(), None);
+    store
+        .put_verified_sources(&sources, r#"{"A.sol":"contract A {}"}"#, 13)
+        .await
+        .unwrap();
+    store
+        .put_verified_sources(&sources, "{}", 14)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_verified_sources(&sources)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(r#"{"A.sol":"contract A {}"}"#)
+    );
+    let other_hash = VerifiedSourcesKey {
+        metadata_hash: "ff".into(),
+        ..sources
+    };
+    assert_eq!(store.get_verified_sources(&other_hash).await.unwrap(), None);
 }

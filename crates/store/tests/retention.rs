@@ -188,6 +188,7 @@ fn audit(id: &str, tenant: &str, at: i64) -> NewAudit {
         created_by: "user:u".into(),
         created_at: at,
         project: None,
+        target: None,
     }
 }
 

@@ -528,6 +528,7 @@ pub(crate) async fn submit(
             let project = form.fields.project.trim();
             let submission = Submission {
                 sources,
+                target: None,
                 total,
                 include: Vec::new(),
                 exclude: Vec::new(),

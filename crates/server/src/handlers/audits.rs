@@ -21,11 +21,15 @@ use crate::state::AppState;
 use crate::submission::{self, Limits};
 use crate::timestamp::now_ms;
 
-/// JSON submission.
+/// JSON submission: `sources`, or `address` and `chain` (and optionally `block`) of a
+/// deployed contract.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SubmitJson {
-    sources: BTreeMap<String, String>,
+    sources: Option<BTreeMap<String, String>>,
+    address: Option<String>,
+    chain: Option<String>,
+    block: Option<u64>,
     #[serde(default)]
     include_detectors: Vec<String>,
     #[serde(default)]
@@ -126,9 +130,9 @@ pub(crate) async fn submit(
         .to_ascii_lowercase();
     let bytes = read_body(body, &headers, settings.max_body_bytes).await?;
 
-    let (sources, total, include, exclude, min_severity, timeout, project) = if is_json(Some(
-        &content_type,
-    )) {
+    let ((sources, target), total, include, exclude, min_severity, timeout, project) = if is_json(
+        Some(&content_type),
+    ) {
         let has_archive_options = query.include_detectors.is_some()
             || query.exclude_detectors.is_some()
             || query.min_severity.is_some()
@@ -142,9 +146,30 @@ pub(crate) async fn submit(
             ));
         }
         let submission: SubmitJson = parse_json(&bytes)?;
-        let total = submission::check_sources(&submission.sources, &limits)?;
+        let (sources, target) = match (submission.sources, submission.address) {
+            (Some(_), Some(_)) => return Err(submission::both_targets()),
+            (Some(_), None) if submission.chain.is_some() || submission.block.is_some() => {
+                return Err(submission::both_targets());
+            }
+            (Some(sources), None) => (sources, None),
+            (None, Some(address)) => {
+                let target = submission::check_target(
+                    &address,
+                    submission.chain.as_deref(),
+                    submission.block,
+                    &settings.chains,
+                )?;
+                (BTreeMap::new(), Some(target))
+            }
+            (None, None) => return Err(submission::no_target()),
+        };
+        let total = if target.is_some() {
+            0
+        } else {
+            submission::check_sources(&sources, &limits)?
+        };
         (
-            submission.sources,
+            (sources, target),
             total,
             submission.include_detectors,
             submission.exclude_detectors,
@@ -173,7 +198,7 @@ pub(crate) async fn submit(
             .await
             .map_err(ApiError::internal)??;
         (
-            sources,
+            (sources, None),
             total,
             split_list(query.include_detectors),
             split_list(query.exclude_detectors),
@@ -186,6 +211,7 @@ pub(crate) async fn submit(
     let idempotency_key = idempotency_key(&headers)?;
     let submission = Submission {
         sources,
+        target,
         total,
         include,
         exclude,
@@ -582,17 +608,28 @@ pub(crate) async fn page_report(
             },
         );
     }
+    let mut facts = vec![
+        ("audit".to_owned(), audit.id.clone()),
+        (
+            "submitted".to_owned(),
+            crate::timestamp::rfc3339(audit.created_at),
+        ),
+        ("by".to_owned(), audit.created_by.clone()),
+    ];
+    match &audit.target {
+        Some(target) => {
+            facts.push(("contract".to_owned(), target.address.clone()));
+            facts.push(("chain".to_owned(), target.chain.clone()));
+            let block = target
+                .block
+                .map_or_else(|| "latest".to_owned(), |b| b.to_string());
+            facts.push(("block".to_owned(), block));
+        }
+        None => facts.push(("files".to_owned(), audit.file_count.to_string())),
+    }
     let options = report::HtmlOptions {
         title: Some(format!("Audit report {}", audit.id)),
-        facts: vec![
-            ("audit".to_owned(), audit.id.clone()),
-            (
-                "submitted".to_owned(),
-                crate::timestamp::rfc3339(audit.created_at),
-            ),
-            ("by".to_owned(), audit.created_by.clone()),
-            ("files".to_owned(), audit.file_count.to_string()),
-        ],
+        facts,
         excerpts,
         triage: Some(triage),
     };
@@ -601,7 +638,10 @@ pub(crate) async fn page_report(
 
 /// A checked submission, however it arrived (JSON, archive, dashboard form).
 pub(crate) struct Submission {
+    /// Empty when `target` is given.
     pub sources: BTreeMap<String, String>,
+    /// A deployed contract, checked against the chains the service knows.
+    pub target: Option<store::AuditTarget>,
     /// Total size of the sources in bytes.
     pub total: u64,
     pub include: Vec<String>,
@@ -624,7 +664,11 @@ pub(crate) const MAX_PROJECT_LEN: usize = 100;
 
 /// The project of a submission: the name given, trimmed, or one derived from the file
 /// names, so that re-submitting the same files counts as a new audit of the same project.
-fn check_project(given: Option<&str>, sources: &BTreeMap<String, String>) -> ApiResult<String> {
+fn check_project(
+    given: Option<&str>,
+    sources: &BTreeMap<String, String>,
+    target: Option<&store::AuditTarget>,
+) -> ApiResult<String> {
     if let Some(name) = given.map(str::trim).filter(|n| !n.is_empty()) {
         if name.chars().count() > MAX_PROJECT_LEN || name.chars().any(char::is_control) {
             return Err(ApiError::unprocessable(
@@ -636,6 +680,10 @@ fn check_project(given: Option<&str>, sources: &BTreeMap<String, String>) -> Api
             ));
         }
         return Ok(name.to_string());
+    }
+    if let Some(target) = target {
+        // Every block of one contract is one project.
+        return Ok(format!("{} on {}", target.address, target.chain));
     }
     let names: Vec<&str> = sources.keys().map(String::as_str).collect();
     let joined = names.join(", ");
@@ -661,7 +709,11 @@ pub(crate) async fn create_audit(
     let settings = &state.settings;
     check_detector_ids(&submission.include)?;
     check_detector_ids(&submission.exclude)?;
-    let project = check_project(submission.project.as_deref(), &submission.sources)?;
+    let project = check_project(
+        submission.project.as_deref(),
+        &submission.sources,
+        submission.target.as_ref(),
+    )?;
     if let Some(severity) = &submission.min_severity
         && !SEVERITIES.contains(&severity.as_str())
     {
@@ -730,11 +782,31 @@ pub(crate) async fn create_audit(
     let sources_json = serde_json::to_string(&submission.sources).map_err(ApiError::internal)?;
     let sources_hash = sha256_hex(&[&sources_json]);
     let options_json = serde_json::to_string(&options).map_err(ApiError::internal)?;
-    let cache_key = sha256_hex(&[&state.analyzer_version, &options_json, &sources_hash]);
-    let request_hash = sha256_hex(&[&cache_key, &timeout_secs.to_string()]);
+    let id = new_id();
+    // What was asked for: the same request gives the same key (idempotency compares it).
+    let request_key = match &submission.target {
+        None => sha256_hex(&[&state.analyzer_version, &options_json, &sources_hash]),
+        Some(target) => sha256_hex(&[
+            &state.analyzer_version,
+            &options_json,
+            "address",
+            &target.chain,
+            &target.address,
+            &target
+                .block
+                .map_or_else(|| "latest".to_owned(), |b| b.to_string()),
+        ]),
+    };
+    // A contract read at the latest block reads whatever that block is when the audit
+    // runs: its result answers no other audit, so its cache key is its own.
+    let cache_key = match &submission.target {
+        Some(target) if target.block.is_none() => sha256_hex(&[&request_key, &id]),
+        _ => request_key.clone(),
+    };
+    let request_hash = sha256_hex(&[&request_key, &timeout_secs.to_string()]);
     let cached = state.store.get_cached(&cache_key).await?;
     let new = store::NewAudit {
-        id: new_id(),
+        id,
         tenant_id: principal.tenant_id.clone(),
         sources_hash,
         cache_key,
@@ -747,6 +819,7 @@ pub(crate) async fn create_audit(
         created_by: principal.actor.clone(),
         created_at: now_ms(),
         project: Some(project),
+        target: submission.target,
     };
     let inserted = state
         .store

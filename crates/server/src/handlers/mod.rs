@@ -76,6 +76,7 @@ pub(crate) fn audit_view(audit: &store::Audit) -> Value {
         "attempts": audit.attempts,
         "created_by": audit.created_by,
         "project": audit.project,
+        "target": audit.target,
     })
 }
 

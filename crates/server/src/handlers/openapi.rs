@@ -166,7 +166,7 @@ fn core_document() -> Value {
         "info": {
             "title": "web3audit audit service",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Submit Solidity sources for audit, follow the job, read and triage findings. Errors are RFC 7807 problem documents whose `type` is `urn:web3audit:problem:<slug>`."
+            "description": "Submit Solidity sources or a deployed contract for audit, follow the job, read and triage findings. Errors are RFC 7807 problem documents whose `type` is `urn:web3audit:problem:<slug>`."
         },
         "servers": [{ "url": "/" }],
         "paths": {
@@ -177,7 +177,7 @@ fn core_document() -> Value {
                 &["400", "401", "415", "429"]) },
             "/api/v1/me": { "get": op("The calling credential", Some("viewer"), json!([]), None, ("200", json!({ "type": "object" })), &std_errors) },
             "/api/v1/audits": {
-                "post": op("Submit an audit (JSON sources, zip or tar.gz)", Some("auditor"), submit_params, Some(submit_body),
+                "post": op("Submit an audit (JSON sources, a deployed contract, zip or tar.gz)", Some("auditor"), submit_params, Some(submit_body),
                     ("202", r("AuditCreated")), &["400", "401", "403", "413", "415", "422", "429"]),
                 "get": op("List audits, newest first", Some("viewer"), json!([
                     query("status", json!({ "type": "string", "enum": statuses }), "Only audits in this state"),
@@ -277,8 +277,14 @@ fn core_document() -> Value {
                 "Problem": { "type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": { "type": "string", "example": "urn:web3audit:problem:malformed-json" },
                     "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" } } },
-                "SubmitAudit": { "type": "object", "required": ["sources"], "additionalProperties": false, "properties": {
+                "SubmitAudit": { "type": "object", "additionalProperties": false,
+                    "description": "Either `sources`, or `address` and `chain` (and optionally `block`) of a deployed contract; not both. The chains are the `[chains.NAME]` tables of the service's scan configuration.",
+                    "oneOf": [{ "required": ["sources"] }, { "required": ["address", "chain"] }],
+                    "properties": {
                     "sources": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Relative path → source text" },
+                    "address": { "type": "string", "pattern": "^0[xX][0-9a-fA-F]{40}$", "description": "A deployed contract (proxies are followed to their implementation)" },
+                    "chain": { "type": "string", "description": "The name of a chain the service knows; an unknown one is the problem `unknown-chain`" },
+                    "block": { "type": "integer", "minimum": 0, "description": "The block to read at; default: the latest block when the audit runs (such an audit is never answered from the cache)" },
                     "include_detectors": { "type": "array", "items": { "type": "string" } },
                     "exclude_detectors": { "type": "array", "items": { "type": "string" } },
                     "min_severity": { "type": "string", "enum": severities },
@@ -296,7 +302,11 @@ fn core_document() -> Value {
                     "finding_count": { "type": ["integer", "null"] }, "file_count": { "type": "integer" },
                     "source_bytes": { "type": "integer" }, "options": { "type": "object" }, "timeout_secs": { "type": "integer" },
                     "from_cache": { "type": "boolean" }, "attempts": { "type": "integer" }, "created_by": { "type": "string" },
-                    "project": { "type": ["string", "null"] } } },
+                    "project": { "type": ["string", "null"] },
+                    "target": { "oneOf": [{ "type": "null" }, r("AuditTarget")], "description": "The deployed contract audited; null for submitted sources" } } },
+                "AuditTarget": { "type": "object", "required": ["chain", "address", "block"], "properties": {
+                    "chain": { "type": "string" }, "address": { "type": "string", "description": "In lower case" },
+                    "block": { "type": ["integer", "null"], "description": "null: the latest block when the audit ran" } } },
                 "Finding": { "type": "object", "required": ["id", "detector", "severity", "confidence", "file", "start_line", "end_line", "message", "fingerprint", "triage_state"], "properties": {
                     "id": { "type": "string" }, "audit_id": { "type": "string" }, "detector": { "type": "string" }, "title": { "type": "string" },
                     "severity": { "type": "string", "enum": severities }, "confidence": { "type": "string" },

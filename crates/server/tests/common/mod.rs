@@ -17,7 +17,8 @@ use server::{
 pub const SECRET: &str = "test-secret-key-0123456789abcdef-0123456789";
 
 /// One high finding per line containing `tx.origin`; a line `// sleep MS` sleeps; a line
-/// `// panic` panics; a line `// fail` returns an error.
+/// `// panic` panics; a line `// fail` returns an error. A deployed contract gets one
+/// medium finding naming its chain, address and block; on the chain `down` it fails.
 #[derive(Debug, Default)]
 pub struct TxOriginAnalyzer;
 
@@ -28,6 +29,27 @@ impl Analyzer for TxOriginAnalyzer {
 
     fn analyze(&self, request: &AnalysisRequest) -> Result<AnalysisOutput, AnalysisError> {
         let mut findings = Vec::new();
+        if let Some(target) = &request.target {
+            if target.chain == "down" {
+                return Err(AnalysisError::new(
+                    "chain `down`: the RPC endpoint is unreachable",
+                ));
+            }
+            let block = target.block.map_or("latest".to_owned(), |b| b.to_string());
+            findings.push(AnalyzedFinding {
+                detector: "deployed".into(),
+                title: "Deployed contract".into(),
+                severity: "medium".into(),
+                confidence: "high".into(),
+                file: target.address.clone(),
+                start_line: 0,
+                end_line: 0,
+                message: format!("{} on {} at {block}", target.address, target.chain),
+                fingerprint: format!("deployed:{}:{}", target.chain, target.address),
+                category: None,
+                swc: None,
+            });
+        }
         for (file, text) in &request.sources {
             for (index, line) in text.lines().enumerate() {
                 if let Some(ms) = line.trim().strip_prefix("// sleep ") {
