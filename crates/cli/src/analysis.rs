@@ -306,7 +306,27 @@ impl PipelineAnalyzer {
         };
         let config = crate::address::client_config(&endpoints, &self.scan_config)
             .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
-        let scan = crate::address::scan(config, address, target.block)
+        let min_severity = request
+            .min_severity
+            .as_deref()
+            .map(str::parse::<Severity>)
+            .transpose()
+            .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+        let options = crate::address::ScanOptions {
+            block: target.block,
+            sources: Some(self.scan_config.sources.clone().unwrap_or_default()),
+            analysis: AnalysisOptions {
+                selection: Selection {
+                    only: request.include_detectors.clone(),
+                    exclude: request.exclude_detectors.clone(),
+                },
+                min_severity,
+                solc_version: None,
+                severity: BTreeMap::new(),
+            },
+            simulate: true,
+        };
+        let scan = crate::address::scan_with(config, address, &options)
             .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
         deployed_output(&scan, &target.chain, request)
     }
@@ -330,32 +350,13 @@ fn deployed_output(
     let findings = scan
         .findings
         .iter()
-        .zip(crate::address::severities(scan))
-        .filter(|(finding, severity)| {
+        .filter(|finding| {
             (request.include_detectors.is_empty()
-                || request.include_detectors.iter().any(|id| id == finding.id))
-                && !request.exclude_detectors.iter().any(|id| id == finding.id)
-                && min_severity.is_none_or(|min| *severity >= min)
+                || request.include_detectors.contains(&finding.id))
+                && !request.exclude_detectors.contains(&finding.id)
+                && min_severity.is_none_or(|min| finding.severity >= min)
         })
-        .map(|(finding, severity)| server::AnalyzedFinding {
-            detector: finding.id.to_owned(),
-            title: title_of(finding.id),
-            severity: severity.as_str().to_owned(),
-            // Read from the chain, not inferred.
-            confidence: "high".to_owned(),
-            file: address.clone(),
-            start_line: 0,
-            end_line: 0,
-            message: finding.message.clone(),
-            fingerprint: deployed_fingerprint(
-                scan.chain_id,
-                &address,
-                finding.id,
-                &finding.message,
-            ),
-            category: None,
-            swc: None,
-        })
+        .map(|finding| deployed_finding(scan.chain_id, &address, finding))
         .collect();
     let reports = [
         ("json".to_owned(), crate::address::render_json(scan)),
@@ -364,6 +365,64 @@ fn deployed_output(
     .into_iter()
     .collect();
     Ok(server::AnalysisOutput { findings, reports })
+}
+
+/// One finding of an address scan as the service stores it: a source finding at its file
+/// and line, the others at the scanned address (line 0). The simulation's verdict ends the
+/// message, and a confirmed finding has high confidence.
+#[cfg(feature = "service")]
+fn deployed_finding(
+    chain_id: u64,
+    address: &str,
+    finding: &crate::address::DeployedFinding,
+) -> server::AnalyzedFinding {
+    use crate::address::Place;
+    let source_meta = detectors::registry::find(&finding.id).map(|d| d.meta());
+    let bytecode_info = evm::detectors().iter().find(|d| d.id == finding.id);
+    let title = source_meta
+        .map(|meta| meta.title.to_owned())
+        .or_else(|| bytecode_info.map(|info| info.title.to_owned()))
+        .unwrap_or_else(|| title_of(&finding.id));
+    let (file, line) = match &finding.place {
+        Place::Source { file, line, .. } => (file.clone(), *line),
+        _ => (address.to_owned(), 0),
+    };
+    let confidence = match (&finding.simulation, &finding.place, source_meta) {
+        (Some(crate::address::Simulation::Confirmed { .. }), _, _) => "high",
+        (_, Place::Source { .. }, Some(meta)) => meta.confidence.as_str(),
+        (_, Place::Bytecode { .. }, _) => "medium",
+        // Read from the chain, not inferred.
+        _ => "high",
+    };
+    let mut message = finding.message.clone();
+    if !matches!(finding.place, Place::Source { .. }) {
+        message.push_str(&format!(" ({})", finding.place_text()));
+    }
+    if let Some(simulation) = &finding.simulation {
+        message.push_str(&format!(
+            " [simulation: {}: {}]",
+            simulation.status(),
+            simulation.detail()
+        ));
+    }
+    server::AnalyzedFinding {
+        detector: finding.id.clone(),
+        title,
+        severity: finding.severity.as_str().to_owned(),
+        confidence: confidence.to_owned(),
+        file,
+        start_line: line,
+        end_line: line,
+        message,
+        fingerprint: deployed_fingerprint(
+            chain_id,
+            address,
+            &finding.id,
+            &format!("{}\n{}", finding.place_text(), finding.message),
+        ),
+        category: source_meta.map(|meta| meta.category.to_owned()),
+        swc: source_meta.and_then(|meta| meta.swc.map(str::to_owned)),
+    }
 }
 
 /// `upgradeable-by-eoa` → `Upgradeable by eoa`.
@@ -412,6 +471,7 @@ fn deployed_markdown(scan: &crate::address::AddressScan, chain: &str) -> String 
         );
     }
     let _ = writeln!(out, "- implementation: `{}`", resolution.implementation);
+    let _ = writeln!(out, "- source: {}", scan.source.describe());
     for control in &scan.controls {
         let _ = writeln!(out, "- upgrade control: {control}");
     }
@@ -421,9 +481,21 @@ fn deployed_markdown(scan: &crate::address::AddressScan, chain: &str) -> String 
         return out;
     }
     out.push_str("| Severity | Finding | Message |\n|---|---|---|\n");
-    for (finding, severity) in scan.findings.iter().zip(crate::address::severities(scan)) {
-        let message = finding.message.replace('|', "\\|").replace('\n', " ");
-        let _ = writeln!(out, "| {severity} | `{}` | {message} |", finding.id);
+    for finding in &scan.findings {
+        let mut message = format!("{} ({})", finding.message, finding.place_text());
+        if let Some(simulation) = &finding.simulation {
+            message.push_str(&format!(
+                "; simulation {}: {}",
+                simulation.status(),
+                simulation.detail()
+            ));
+        }
+        let message = message.replace('|', "\\|").replace('\n', " ");
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {message} |",
+            finding.severity, finding.id
+        );
     }
     out
 }
