@@ -4,8 +4,33 @@
 use alloy_primitives::U256;
 
 /// Where a value may come from. A set: a sum of calldata and a storage value has both.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sources(u32);
+
+impl std::fmt::Debug for Sources {
+    /// `{calldata, caller}`: the public sources by name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const NAMES: [(Source, &str); 11] = [
+            (Source::Calldata, "calldata"),
+            (Source::Caller, "caller"),
+            (Source::Origin, "origin"),
+            (Source::CallValue, "callvalue"),
+            (Source::Balance, "balance"),
+            (Source::Storage, "storage"),
+            (Source::CallerKeyedStorage, "caller-keyed-storage"),
+            (Source::Keccak, "keccak"),
+            (Source::Gas, "gas"),
+            (Source::CallSuccess, "call-success"),
+            (Source::ReturnData, "returndata"),
+        ];
+        let names: Vec<&str> = NAMES
+            .iter()
+            .filter(|(source, _)| self.contains(*source))
+            .map(|(_, name)| *name)
+            .collect();
+        write!(f, "{{{}}}", names.join(", "))
+    }
+}
 
 /// One source of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,6 +125,18 @@ impl Sources {
     /// The public part only.
     pub(crate) fn public(self) -> Self {
         Self(self.0 & Self::PUBLIC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_print_by_name() {
+        let sources = Sources::CALLDATA | Sources::CALLER | Sources::SELECTOR;
+        assert_eq!(format!("{sources:?}"), "{calldata, caller}");
+        assert!(sources.contains(Source::Caller) && !sources.contains(Source::Origin));
     }
 }
 

@@ -1,7 +1,10 @@
 //! ## What it detects
 //! A `CALL` with a nonzero value to the caller or to an address from calldata, on a path
 //! without a caller guard, whose amount is the contract's balance or comes from calldata, in
-//! a function that neither reads nor writes a storage slot keyed by the caller. Paying back `msg.value` or the
+//! a function that neither reads nor writes a storage slot keyed by the caller. Also left
+//! out: amounts computed from calldata and storage together (a quantity times a stored
+//! price: a trade), and payments to an address from calldata in a function that writes a
+//! slot keyed by calldata (the recipient's own account being settled). Paying back `msg.value` or the
 //! caller's own mapping balance (a withdrawal) is not reported.
 //!
 //! ## Why it matters
@@ -52,10 +55,22 @@ pub(super) fn check(analysis: &Analysis, out: &mut Vec<Finding>) {
             let to_anyone = call.target.sources.contains(Source::Caller)
                 || call.target.sources.contains(Source::Calldata);
             let amount = value.sources;
+            // The whole balance, or a number the caller picks; a calldata quantity times a
+            // stored price is a trade.
             let arbitrary_amount = (amount.contains(Source::Balance)
-                || amount.contains(Source::Calldata))
+                || (amount.contains(Source::Calldata) && !amount.contains(Source::Storage)))
                 && !amount.contains(Source::CallValue)
                 && !amount.contains(Source::CallerKeyedStorage);
+            // Paying an address from calldata what the function books against a slot keyed
+            // by calldata (`balances[to] -= amount; to.transfer(amount)`) settles its account.
+            let books_recipient = call.target.sources.contains(Source::Calldata)
+                && facts
+                    .storage_writes
+                    .iter()
+                    .any(|w| w.kind == SlotKind::KeyedByCalldata);
+            if books_recipient {
+                continue;
+            }
             if to_anyone && value.constant.is_none_or(|k| !k.is_zero()) && arbitrary_amount {
                 out.push(finding(
                     &INFO,
