@@ -187,12 +187,18 @@ pub(crate) fn diagnostic_lines(report: &Report, limit: usize) -> Vec<String> {
 }
 
 /// The analyzer behind `web3audit serve`: the same pipeline as `scan`, over in-memory
-/// sources, and the address scan over the `[chains.NAME]` tables of `scan_config`.
+/// sources, and the address scan over the `[chains.NAME]` tables of `scan_config`, its
+/// reads at a concrete block cached in `cache` when given.
 #[cfg(feature = "service")]
 pub(crate) fn service_analyzer(
     scan_config: crate::config::ConfigFile,
+    cache: Option<crate::chain_cache::ChainReadCache>,
 ) -> std::sync::Arc<dyn server::Analyzer> {
-    std::sync::Arc::new(PipelineAnalyzer { scan_config })
+    std::sync::Arc::new(PipelineAnalyzer {
+        scan_config,
+        cache,
+        heads: crate::chain_cache::ChainHeads::default(),
+    })
 }
 
 #[cfg(feature = "service")]
@@ -200,6 +206,9 @@ struct PipelineAnalyzer {
     /// The scan configuration; its `[chains.NAME]` tables are the chains whose deployed
     /// contracts the service can audit.
     scan_config: crate::config::ConfigFile,
+    cache: Option<crate::chain_cache::ChainReadCache>,
+    /// Chain ids and latest blocks seen, by chain name.
+    heads: crate::chain_cache::ChainHeads,
 }
 
 #[cfg(feature = "service")]
@@ -306,8 +315,23 @@ impl PipelineAnalyzer {
         };
         let config = crate::address::client_config(&endpoints, &self.scan_config)
             .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
-        let scan = crate::address::scan(config, address, target.block)
-            .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
+        let scan = match &self.cache {
+            Some(cache) => {
+                let client = chain::RpcClient::new(config)
+                    .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+                let reader = crate::chain_cache::CachedReader::new(
+                    client,
+                    cache.clone(),
+                    self.heads.get(&target.chain),
+                    target.block,
+                );
+                let scan = crate::address::inspect(&reader, address, target.block);
+                self.heads.record(&target.chain, reader.head());
+                scan
+            }
+            None => crate::address::scan(config, address, target.block),
+        }
+        .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
         deployed_output(&scan, &target.chain, request)
     }
 }

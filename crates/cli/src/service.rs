@@ -244,15 +244,19 @@ fn run_node(
             "no secret key configured (WEB3AUDIT_SECRET_KEY); generated one and saved it; back it up: JWTs and the audit trail depend on it"
         );
     }
-    let mut analyzer = crate::analysis::service_analyzer(scan_config);
-    if test_analysis_delay_ms > 0 {
-        analyzer = Arc::new(DelayedAnalyzer {
-            inner: analyzer,
-            delay: Duration::from_millis(test_analysis_delay_ms),
-        });
-    }
     let result = runtime().block_on(async move {
         let store = store::connect(&settings.database_url).await?;
+        let cache = crate::chain_cache::ChainReadCache {
+            store: store.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        };
+        let mut analyzer = crate::analysis::service_analyzer(scan_config, Some(cache));
+        if test_analysis_delay_ms > 0 {
+            analyzer = Arc::new(DelayedAnalyzer {
+                inner: analyzer,
+                delay: Duration::from_millis(test_analysis_delay_ms),
+            });
+        }
         let bind = settings.bind.clone();
         let listener = tokio::net::TcpListener::bind(&bind).await?;
         tracing::info!(bind = %bind, role = ?role, database = %store::redact_url(&settings.database_url), "web3audit service listening");
