@@ -451,3 +451,34 @@ fn deployed_markdown(scan: &crate::address::AddressScan, chain: &str) -> String 
     }
     out
 }
+
+#[cfg(all(test, feature = "service"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployed_findings_are_titled_and_fingerprinted_without_the_block() {
+        assert_eq!(title_of("upgradeable-by-eoa"), "Upgradeable by eoa");
+        assert_eq!(title_of(""), "");
+        let address = "0x000000000000000000000000000000000000bEEF";
+        let fingerprint = deployed_fingerprint(1, address, "upgradeable-by-eoa", "message");
+        assert_eq!(fingerprint.len(), 64);
+        // The case of the address does not matter; the chain, the id and the message do.
+        assert_eq!(
+            fingerprint,
+            deployed_fingerprint(
+                1,
+                &address.to_ascii_lowercase(),
+                "upgradeable-by-eoa",
+                "message"
+            )
+        );
+        for other in [
+            deployed_fingerprint(10, address, "upgradeable-by-eoa", "message"),
+            deployed_fingerprint(1, address, "upgradeable-by-multisig", "message"),
+            deployed_fingerprint(1, address, "upgradeable-by-eoa", "other message"),
+        ] {
+            assert_ne!(fingerprint, other);
+        }
+    }
+}

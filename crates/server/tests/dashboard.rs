@@ -779,6 +779,15 @@ async fn a_deployed_contract_is_submitted_through_the_form_and_checked_like_the_
     let audit = server.wait_final(&server.admin_key, &id).await;
     assert_eq!(audit["target"]["block"], serde_json::Value::Null);
 
+    let list = browser.get("/audits").await;
+    assert!(
+        list.body.contains(&format!(
+            "<span title=\"{lower} on mainnet at block 7\">contract</span>"
+        )),
+        "{}",
+        list.body
+    );
+
     let before = server.count("audits").await;
     let cases: [(&[(&str, &str)], &str); 4] = [
         (
