@@ -187,12 +187,18 @@ pub(crate) fn diagnostic_lines(report: &Report, limit: usize) -> Vec<String> {
 }
 
 /// The analyzer behind `web3audit serve`: the same pipeline as `scan`, over in-memory
-/// sources, and the address scan over the `[chains.NAME]` tables of `scan_config`.
+/// sources, and the address scan over the `[chains.NAME]` tables of `scan_config`, its
+/// reads at a concrete block cached in `cache` when given.
 #[cfg(feature = "service")]
 pub(crate) fn service_analyzer(
     scan_config: crate::config::ConfigFile,
+    cache: Option<crate::chain_cache::ChainReadCache>,
 ) -> std::sync::Arc<dyn server::Analyzer> {
-    std::sync::Arc::new(PipelineAnalyzer { scan_config })
+    std::sync::Arc::new(PipelineAnalyzer {
+        scan_config,
+        cache,
+        heads: crate::chain_cache::ChainHeads::default(),
+    })
 }
 
 #[cfg(feature = "service")]
@@ -200,6 +206,9 @@ struct PipelineAnalyzer {
     /// The scan configuration; its `[chains.NAME]` tables are the chains whose deployed
     /// contracts the service can audit.
     scan_config: crate::config::ConfigFile,
+    cache: Option<crate::chain_cache::ChainReadCache>,
+    /// Chain ids and latest blocks seen, by chain name.
+    heads: crate::chain_cache::ChainHeads,
 }
 
 #[cfg(feature = "service")]
@@ -326,8 +335,23 @@ impl PipelineAnalyzer {
             },
             simulate: true,
         };
-        let scan = crate::address::scan_with(config, address, &options)
-            .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
+        let scan = match &self.cache {
+            Some(cache) => {
+                let client = chain::RpcClient::new(config)
+                    .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+                let reader = crate::chain_cache::CachedReader::new(
+                    client,
+                    cache.clone(),
+                    self.heads.get(&target.chain),
+                    target.block,
+                );
+                let scan = crate::address::inspect_with(&reader, address, &options);
+                self.heads.record(&target.chain, reader.head());
+                scan
+            }
+            None => crate::address::scan_with(config, address, &options),
+        }
+        .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
         deployed_output(&scan, &target.chain, request)
     }
 }
@@ -498,4 +522,35 @@ fn deployed_markdown(scan: &crate::address::AddressScan, chain: &str) -> String 
         );
     }
     out
+}
+
+#[cfg(all(test, feature = "service"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployed_findings_are_titled_and_fingerprinted_without_the_block() {
+        assert_eq!(title_of("upgradeable-by-eoa"), "Upgradeable by eoa");
+        assert_eq!(title_of(""), "");
+        let address = "0x000000000000000000000000000000000000bEEF";
+        let fingerprint = deployed_fingerprint(1, address, "upgradeable-by-eoa", "message");
+        assert_eq!(fingerprint.len(), 64);
+        // The case of the address does not matter; the chain, the id and the message do.
+        assert_eq!(
+            fingerprint,
+            deployed_fingerprint(
+                1,
+                &address.to_ascii_lowercase(),
+                "upgradeable-by-eoa",
+                "message"
+            )
+        );
+        for other in [
+            deployed_fingerprint(10, address, "upgradeable-by-eoa", "message"),
+            deployed_fingerprint(1, address, "upgradeable-by-multisig", "message"),
+            deployed_fingerprint(1, address, "upgradeable-by-eoa", "other message"),
+        ] {
+            assert_ne!(fingerprint, other);
+        }
+    }
 }

@@ -9,6 +9,8 @@ mod analysis;
 #[cfg(feature = "service")]
 mod backup;
 mod catalog;
+#[cfg(feature = "service")]
+mod chain_cache;
 mod config;
 mod dump;
 #[cfg(feature = "service")]

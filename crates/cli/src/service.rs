@@ -100,10 +100,19 @@ pub(crate) struct BootstrapArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum ConfigCommand {
-    /// Check the configuration; exit 1 with a precise message when it is invalid.
-    Validate(ConfigArgs),
+    /// Check the configuration (and the scan configuration's chains, when given); exit 1
+    /// with a precise message when it is invalid.
+    Validate(ValidateArgs),
     /// Print the resolved configuration as TOML, secrets redacted.
     Show(ConfigArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ValidateArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    chains: ChainsArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -154,13 +163,29 @@ pub(crate) fn run(command: ServiceCommand) -> ExitCode {
             args.test_analysis_delay_ms,
         ),
         ServiceCommand::Admin(AdminCommand::Bootstrap(args)) => bootstrap(args),
-        ServiceCommand::Config(ConfigCommand::Validate(args)) => match settings(&args, None) {
-            Ok(_) => {
-                println!("configuration is valid");
-                ExitCode::SUCCESS
+        ServiceCommand::Config(ConfigCommand::Validate(args)) => {
+            if let Err(code) = settings(&args.config, None) {
+                return code;
             }
-            Err(code) => code,
-        },
+            match scan_config(&args.chains) {
+                Ok(file) => {
+                    println!("configuration is valid");
+                    if args.chains.scan_config.is_some() {
+                        let names: Vec<&str> = file.chains.keys().map(String::as_str).collect();
+                        println!(
+                            "chains of deployed-contract audits: {}",
+                            if names.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                names.join(", ")
+                            }
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
+            }
+        }
         ServiceCommand::Config(ConfigCommand::Show(args)) => match settings(&args, None) {
             Ok(settings) => {
                 print!("{}", settings.to_redacted_toml());
@@ -189,6 +214,18 @@ pub(crate) fn settings(args: &ConfigArgs, bind: Option<String>) -> Result<Settin
     Settings::resolve(sources).map_err(report_config)
 }
 
+/// The scan configuration named by `--scan-config` (none: no chains), printing a precise
+/// error (exit 1) when it cannot be read.
+fn scan_config(chains: &ChainsArgs) -> Result<crate::config::ConfigFile, ExitCode> {
+    match &chains.scan_config {
+        Some(path) => crate::config::ConfigFile::load(path).map_err(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }),
+        None => Ok(crate::config::ConfigFile::default()),
+    }
+}
+
 fn report_config(error: server::ConfigError) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::from(1)
@@ -213,15 +250,9 @@ fn run_node(
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let scan_config = match &chains.scan_config {
-        Some(path) => match crate::config::ConfigFile::load(path) {
-            Ok(file) => file,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                return ExitCode::from(1);
-            }
-        },
-        None => crate::config::ConfigFile::default(),
+    let scan_config = match scan_config(chains) {
+        Ok(file) => file,
+        Err(code) => return code,
     };
     settings.chains = scan_config.chains.keys().cloned().collect();
     if role != server::NodeRole::Combined && settings.database_url.starts_with("sqlite:") {
@@ -244,15 +275,19 @@ fn run_node(
             "no secret key configured (WEB3AUDIT_SECRET_KEY); generated one and saved it; back it up: JWTs and the audit trail depend on it"
         );
     }
-    let mut analyzer = crate::analysis::service_analyzer(scan_config);
-    if test_analysis_delay_ms > 0 {
-        analyzer = Arc::new(DelayedAnalyzer {
-            inner: analyzer,
-            delay: Duration::from_millis(test_analysis_delay_ms),
-        });
-    }
     let result = runtime().block_on(async move {
         let store = store::connect(&settings.database_url).await?;
+        let cache = crate::chain_cache::ChainReadCache {
+            store: store.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        };
+        let mut analyzer = crate::analysis::service_analyzer(scan_config, Some(cache));
+        if test_analysis_delay_ms > 0 {
+            analyzer = Arc::new(DelayedAnalyzer {
+                inner: analyzer,
+                delay: Duration::from_millis(test_analysis_delay_ms),
+            });
+        }
         let bind = settings.bind.clone();
         let listener = tokio::net::TcpListener::bind(&bind).await?;
         tracing::info!(bind = %bind, role = ?role, database = %store::redact_url(&settings.database_url), "web3audit service listening");

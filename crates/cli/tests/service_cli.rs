@@ -50,6 +50,40 @@ fn config_validate_reports_precise_errors_and_show_redacts_secrets() {
         String::from_utf8_lossy(&output.stderr)
     );
 
+    // The chains of deployed-contract audits, from a scan configuration.
+    let scan = dir.join("web3audit.toml");
+    std::fs::write(
+        &scan,
+        "[chains.mainnet]\nurls = [\"https://rpc.example\"]\n[chains.local]\nurls = [\"http://127.0.0.1:8545\"]\n",
+    )
+    .unwrap();
+    let output = bin()
+        .args(["config", "validate", "--config", good.to_str().unwrap()])
+        .args(["--scan-config", scan.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "configuration is valid\nchains of deployed-contract audits: local, mainnet\n"
+    );
+    std::fs::write(&scan, "[chains.mainnet]\nurl = \"https://rpc.example\"\n").unwrap();
+    let output = bin()
+        .args([
+            "config",
+            "validate",
+            "--scan-config",
+            scan.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown field `url`") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+
     // Layering: file < environment < flags; the secret never printed.
     let output = bin()
         .args([

@@ -4,7 +4,11 @@
 
 mod service_support;
 
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alloy_primitives::Address;
@@ -51,6 +55,47 @@ fn deploy(node: &Anvil, name: &str, args: &[u8]) -> Address {
     }
 }
 
+/// A TCP relay in front of `upstream` (`http://HOST:PORT`) that counts the HTTP requests
+/// sent through it; its URL and the count.
+fn counting_relay(upstream: &str) -> (String, Arc<AtomicUsize>) {
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let (Ok(client), Ok(server)) = (client, TcpStream::connect(&upstream)) else {
+                continue;
+            };
+            let (mut from_client, mut to_server) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut from_server, mut to_client) = (server, client);
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let mut buffer = vec![0u8; 64 * 1024];
+                loop {
+                    let n = match from_client.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let posts = buffer[..n].windows(5).filter(|w| w == b"POST ").count();
+                    counter.fetch_add(posts, Ordering::SeqCst);
+                    if to_server.write_all(&buffer[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = to_server.shutdown(Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_server, &mut to_client);
+                let _ = to_client.shutdown(Shutdown::Write);
+            });
+        }
+    });
+    (url, requests)
+}
+
 async fn submit(client: &reqwest::Client, base: &str, key: &str, body: Value) -> (u16, Value) {
     let response = client
         .post(format!("{base}/api/v1/audits"))
@@ -93,10 +138,11 @@ async fn a_deployed_proxy_is_audited_over_http() {
 
     let dir = temp_dir("service-deployed");
     let scan_config = dir.join("web3audit.toml");
+    let (counted, requests) = counting_relay(node.url());
     std::fs::write(
         &scan_config,
         format!(
-            "[chains.local]\nurls = [\"{}\"]\nexpected-chain-id = 31337\n\n[chains.down]\nurls = [\"http://127.0.0.1:9\"]\ntimeout = \"1s\"\nretries = 0\n",
+            "[chains.local]\nurls = [\"{}\"]\nexpected-chain-id = 31337\n\n[chains.down]\nurls = [\"http://127.0.0.1:9\"]\ntimeout = \"1s\"\nretries = 0\n\n[chains.counted]\nurls = [\"{counted}\"]\n",
             node.url()
         ),
     )
@@ -193,6 +239,31 @@ async fn a_deployed_proxy_is_audited_over_http() {
     let second = audit(&client, &base, &key, pinned).await;
     assert_eq!(second["from_cache"], true, "{second}");
 
+    // The chain reads of a block are kept by chain id: `counted` is the same node as
+    // `local`, whose audits read this block already, so an audit through it asks only for
+    // the chain id and the latest block number ...
+    let at_block = json!({ "address": lower, "chain": "counted", "block": block });
+    let first = audit(&client, &base, &key, at_block.clone()).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let sent = requests.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&sent), "{sent} requests");
+    // ... and another audit of the same contract and block (other options, so not
+    // answered from the analysis cache) sends no request at all.
+    let mut other_options = at_block.clone();
+    other_options["min_severity"] = json!("low");
+    let again = audit(&client, &base, &key, other_options).await;
+    assert_eq!(again["status"], "succeeded", "{again}");
+    assert_eq!(again["from_cache"], false);
+    assert_eq!(requests.load(Ordering::SeqCst), sent);
+    // At the latest block the audit asks for the block number (with the check of the
+    // endpoint's chain id a new client makes first), and reads nothing: no block was mined
+    // since.
+    let latest = json!({ "address": lower, "chain": "counted" });
+    let first = audit(&client, &base, &key, latest.clone()).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let more = requests.load(Ordering::SeqCst) - sent;
+    assert!((1..=2).contains(&more), "{more} more requests");
+
     // Before the deployment there is no code: the audit fails and says why.
     let empty = audit(
         &client,
@@ -233,6 +304,6 @@ async fn a_deployed_proxy_is_audited_over_http() {
     assert_eq!(status, 422, "{problem}");
     assert_eq!(
         problem["detail"],
-        "chain `mainnet` is unknown: this service reads `down`, `local`"
+        "chain `mainnet` is unknown: this service reads `counted`, `down`, `local`"
     );
 }

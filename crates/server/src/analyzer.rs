@@ -60,3 +60,18 @@ impl AnalysisError {
 
 /// Severities, most severe first.
 pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informational"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_without_a_target_still_reads() {
+        let request: AnalysisRequest = serde_json::from_str(
+            r#"{"sources": {"A.sol": "contract A {}"}, "include_detectors": [], "exclude_detectors": [], "min_severity": null}"#,
+        )
+        .unwrap();
+        assert_eq!(request.target, None);
+        assert_eq!(request.sources.len(), 1);
+    }
+}

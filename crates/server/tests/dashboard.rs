@@ -705,3 +705,153 @@ async fn the_security_and_usage_pages_show_the_trail_keys_and_quotas() {
     assert!(usage.body.contains("1 (unlimited)"), "{}", usage.body);
     server.stop().await;
 }
+
+/// Posts the new-audit form with a deployed contract (and optionally pasted source).
+async fn submit_contract(browser: &mut Browser<'_>, fields: &[(&str, &str)]) -> Page {
+    browser.get("/audits/new").await;
+    let csrf = browser.token();
+    let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![("csrf", None, csrf.as_bytes())];
+    for (name, value) in fields {
+        parts.push((name, None, value.as_bytes()));
+    }
+    parts.push(("files", Some(""), b""));
+    browser.post_multipart("/audits", &parts).await
+}
+
+#[tokio::test]
+async fn a_deployed_contract_is_submitted_through_the_form_and_checked_like_the_api() {
+    let server = start(|s| {
+        s.dashboard_cookie_secure = false;
+        s.chains = vec!["local".into(), "mainnet".into()];
+    })
+    .await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let form = browser.get("/audits/new").await;
+    assert!(
+        form.body.contains("<select id=\"chain\" name=\"chain\">")
+            && form.body.contains("<option value=\"local\">local</option>")
+            && form
+                .body
+                .contains("<option value=\"mainnet\">mainnet</option>"),
+        "{}",
+        form.body
+    );
+
+    let address = "0x000000000000000000000000000000000000bEEF";
+    let answer = submit_contract(
+        &mut browser,
+        &[("address", address), ("chain", "mainnet"), ("block", " 7 ")],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let id = answer
+        .location()
+        .strip_prefix("/audits/")
+        .unwrap()
+        .to_string();
+    let audit = server.wait_final(&server.admin_key, &id).await;
+    assert_eq!(audit["status"], "succeeded", "{audit}");
+    let lower = address.to_ascii_lowercase();
+    assert_eq!(
+        audit["target"],
+        json!({ "chain": "mainnet", "address": lower, "block": 7 })
+    );
+    let page = browser.get(&format!("/audits/{id}")).await;
+    assert!(
+        page.body
+            .contains(&format!("<code>{lower} on mainnet at block 7</code>")),
+        "{}",
+        page.body
+    );
+    // Without a block: the latest.
+    let answer = submit_contract(
+        &mut browser,
+        &[("address", address), ("chain", "local"), ("block", "")],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let id = answer
+        .location()
+        .strip_prefix("/audits/")
+        .unwrap()
+        .to_string();
+    let audit = server.wait_final(&server.admin_key, &id).await;
+    assert_eq!(audit["target"]["block"], serde_json::Value::Null);
+
+    let list = browser.get("/audits").await;
+    assert!(
+        list.body.contains(&format!(
+            "<span title=\"{lower} on mainnet at block 7\">contract</span>"
+        )),
+        "{}",
+        list.body
+    );
+
+    let before = server.count("audits").await;
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("address", "0xbeef"), ("chain", "local")],
+            "`0xbeef` is not an address: expected `0x` and 40 hexadecimal digits",
+        ),
+        (
+            &[("address", address), ("chain", "goerli")],
+            "chain `goerli` is unknown: this service reads `local`, `mainnet`",
+        ),
+        (
+            &[("address", address), ("chain", "local"), ("block", "next")],
+            "block `next` is not a block number",
+        ),
+        (
+            &[
+                ("address", address),
+                ("chain", "local"),
+                ("file_name", "Token.sol"),
+                ("source", TOKEN_SOL),
+            ],
+            "submit either `sources` or a deployed contract (`address` and `chain`, optionally `block`), not both",
+        ),
+    ];
+    for (fields, detail) in cases {
+        let page = submit_contract(&mut browser, fields).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        let escaped = detail.replace('`', "&#96;");
+        assert!(
+            page.body.contains(detail) || page.body.contains(&escaped),
+            "{detail} not in {}",
+            page.body
+        );
+        // The form comes back with what was typed.
+        let typed = fields
+            .iter()
+            .find(|(name, _)| *name == "address")
+            .unwrap()
+            .1;
+        assert!(
+            page.body.contains(&format!("value=\"{typed}\"")),
+            "{}",
+            page.body
+        );
+    }
+    assert_eq!(server.count("audits").await, before);
+    server.stop().await;
+
+    // A service without chains says so instead of offering the fields.
+    let bare = self::server().await;
+    let mut browser = Browser::signed_in(&bare, &bare.admin_email, &bare.admin_password).await;
+    let form = browser.get("/audits/new").await;
+    assert!(
+        form.body.contains(
+            "This service has no chains configured, so it cannot audit deployed contracts"
+        ),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains("name=\"address\""));
+    bare.stop().await;
+}

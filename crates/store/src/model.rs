@@ -370,6 +370,9 @@ pub enum ChainReadKind {
     Balance,
     /// Transaction count.
     Nonce,
+    /// An `eth_call` to the address; the key is the call data (hex). The value is the
+    /// output, or the revert message after `revert:`.
+    Call,
 }
 
 impl ChainReadKind {
@@ -379,6 +382,7 @@ impl ChainReadKind {
             ChainReadKind::Storage => "storage",
             ChainReadKind::Balance => "balance",
             ChainReadKind::Nonce => "nonce",
+            ChainReadKind::Call => "call",
         }
     }
 }

@@ -14,6 +14,7 @@ pub fn bin() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_web3audit"));
     command
         .env_remove("WEB3AUDIT_CONFIG")
+        .env_remove("WEB3AUDIT_SCAN_CONFIG")
         .env("WEB3AUDIT_SECRET_KEY", SECRET);
     command
 }

@@ -257,6 +257,8 @@ struct AuditRow {
     counts: Vec<i64>,
     total: Option<i64>,
     files: i64,
+    /// The deployed contract audited, as `ADDRESS on CHAIN at BLOCK`.
+    target: Option<String>,
     created: String,
     created_by: String,
 }
@@ -279,6 +281,12 @@ fn audit_row(audit: &store::Audit) -> AuditRow {
             .collect(),
         total: audit.counts.as_ref().map(|c| c.values().sum()),
         files: audit.file_count,
+        target: audit.target.as_ref().map(|t| {
+            let block = t
+                .block
+                .map_or_else(|| "the latest block".to_owned(), |b| format!("block {b}"));
+            format!("{} on {} at {block}", t.address, t.chain)
+        }),
         created: when(audit.created_at),
         created_by: audit.created_by.clone(),
     }
@@ -331,6 +339,10 @@ struct SubmitFields {
     project: String,
     file_name: String,
     source: String,
+    /// A deployed contract instead of sources.
+    address: String,
+    chain: String,
+    block: String,
 }
 
 fn new_audit_page(
@@ -355,6 +367,7 @@ fn new_audit_page(
             accept => accept_list(&settings.allowed_extensions),
             max_body_mib => format!("{:.0}", settings.max_body_bytes as f64 / (1024.0 * 1024.0)),
             max_files => settings.max_files,
+            chains => settings.chains,
         },
     )
 }
@@ -419,12 +432,15 @@ async fn read_submit_form(mut multipart: Multipart) -> Result<SubmitForm, ApiErr
                     form.uploads.push((file_name, bytes.to_vec()));
                 }
             }
-            "csrf" | "project" | "file_name" | "source" => {
+            "csrf" | "project" | "file_name" | "source" | "address" | "chain" | "block" => {
                 let text = field.text().await.map_err(unreadable)?;
                 match name.as_str() {
                     "csrf" => form.csrf = text,
                     "project" => form.fields.project = text,
                     "file_name" => form.fields.file_name = text,
+                    "address" => form.fields.address = text,
+                    "chain" => form.fields.chain = text,
+                    "block" => form.fields.block = text,
                     _ => form.fields.source = text,
                 }
             }
@@ -432,6 +448,33 @@ async fn read_submit_form(mut multipart: Multipart) -> Result<SubmitForm, ApiErr
         }
     }
     Ok(form)
+}
+
+/// The deployed contract of a submission form, checked as the API checks it; an empty
+/// block field is the latest block.
+fn form_target(fields: &SubmitFields, chains: &[String]) -> Result<store::AuditTarget, ApiError> {
+    let chain = fields.chain.trim();
+    let block = fields.block.trim();
+    let block = if block.is_empty() {
+        None
+    } else {
+        Some(block.parse::<u64>().map_err(|_| {
+            ApiError::unprocessable(
+                "invalid-block",
+                "Invalid block",
+                format!(
+                    "block `{}` is not a block number",
+                    block.chars().take(40).collect::<String>().escape_debug()
+                ),
+            )
+        })?)
+    };
+    submission::check_target(
+        fields.address.trim(),
+        (!chain.is_empty()).then_some(chain),
+        block,
+        chains,
+    )
 }
 
 /// The sources of a submission form: the pasted text and every uploaded file, archives
@@ -513,6 +556,14 @@ pub(crate) async fn submit(
         max_unpacked_bytes: settings.max_unpacked_bytes,
     };
     let checked = form_sources(&form, &limits).and_then(|sources| {
+        let address = form.fields.address.trim();
+        if !address.is_empty() {
+            if !sources.is_empty() {
+                return Err(submission::both_targets());
+            }
+            let target = form_target(&form.fields, &settings.chains)?;
+            return Ok((sources, Some(target), 0));
+        }
         if sources.is_empty() {
             return Err(ApiError::unprocessable(
                 "empty-submission",
@@ -521,14 +572,14 @@ pub(crate) async fn submit(
             ));
         }
         let total = submission::check_sources(&sources, &limits)?;
-        Ok((sources, total))
+        Ok((sources, None, total))
     });
     let created = match checked {
-        Ok((sources, total)) => {
+        Ok((sources, target, total)) => {
             let project = form.fields.project.trim();
             let submission = Submission {
                 sources,
-                target: None,
+                target,
                 total,
                 include: Vec::new(),
                 exclude: Vec::new(),

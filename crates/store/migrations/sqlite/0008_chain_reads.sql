@@ -1,7 +1,8 @@
 -- web3audit store, SQLite, version 8. Never edit once released: add a new file.
 -- A cache of chain state read at a concrete block (never "latest"): such a read never
 -- changes, so audits of a deployed contract read each value from the chain once.
--- `kind` is code, storage, balance or nonce; `key` the storage slot (hex), else empty.
+-- `kind` is code, storage, balance, nonce or call; `key` the storage slot or the call
+-- data (hex), else empty.
 CREATE TABLE chain_reads (
     chain_id   INTEGER NOT NULL,
     block      INTEGER NOT NULL,
