@@ -197,6 +197,24 @@ pub(crate) struct AddressScan {
     pub(crate) findings: Vec<DeployedFinding>,
 }
 
+/// Reads `address` at `block` (the latest when `None`) through `reader`, with the default
+/// options (no source fetched, simulation on).
+#[cfg(test)]
+pub(crate) fn inspect(
+    reader: &dyn StateReader,
+    address: Address,
+    block: Option<u64>,
+) -> Result<AddressScan> {
+    inspect_with(
+        reader,
+        address,
+        &ScanOptions {
+            block,
+            ..ScanOptions::default()
+        },
+    )
+}
+
 /// Reads `address` through `reader` as `options` say.
 pub(crate) fn inspect_with(
     reader: &dyn StateReader,
