@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use crate::analysis::{AnalysisOptions, tool_info};
 use crate::config::ConfigFile;
 pub(crate) use confirm::Simulation;
-pub(crate) use source::SourceStatus;
+pub(crate) use source::{SourceCache, SourceStatus};
 
 /// Whether a scan argument names an address rather than a path: `0x` and 40 hex digits.
 pub(crate) fn parse_address(text: &str) -> Option<Address> {
@@ -159,7 +159,7 @@ fn hex_selector(selector: &[u8; 4]) -> String {
 }
 
 /// What an address scan does beyond reading the proxy chain.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct ScanOptions {
     /// The block to read at; the latest when `None`.
     pub(crate) block: Option<u64>,
@@ -169,6 +169,8 @@ pub(crate) struct ScanOptions {
     pub(crate) analysis: AnalysisOptions,
     /// Try access-control findings by simulation.
     pub(crate) simulate: bool,
+    /// Verified sources kept between scans (the service's store).
+    pub(crate) source_cache: Option<std::sync::Arc<dyn source::SourceCache>>,
 }
 
 impl Default for ScanOptions {
@@ -178,6 +180,7 @@ impl Default for ScanOptions {
             sources: None,
             analysis: AnalysisOptions::default(),
             simulate: true,
+            source_cache: None,
         }
     }
 }
@@ -236,6 +239,7 @@ pub(crate) fn inspect_with(
     let facts = privileged_facts(reader, address, block);
     let source = source::analyze_verified(
         options.sources.as_ref(),
+        options.source_cache.as_deref(),
         chain_id,
         resolution.implementation,
         &resolution.implementation_code,

@@ -334,6 +334,9 @@ impl PipelineAnalyzer {
                 severity: BTreeMap::new(),
             },
             simulate: true,
+            source_cache: self.cache.clone().map(|cache| {
+                std::sync::Arc::new(cache) as std::sync::Arc<dyn crate::address::SourceCache>
+            }),
         };
         let scan = match &self.cache {
             Some(cache) => {

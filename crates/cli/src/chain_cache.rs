@@ -117,9 +117,7 @@ impl<R: StateReader> CachedReader<R> {
     }
 
     fn remember(&self, key: &ChainReadKey, value: &[u8]) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let now = now_millis();
         if let Err(error) = self
             .cache
             .runtime
@@ -142,6 +140,64 @@ impl<R: StateReader> CachedReader<R> {
         self.remember(&key, &value);
         Ok(value)
     }
+}
+
+impl crate::address::SourceCache for ChainReadCache {
+    fn get(
+        &self,
+        chain_id: u64,
+        address: Address,
+        metadata_hash: &str,
+    ) -> Option<verified::SourceBundle> {
+        let key = sources_key(chain_id, address, metadata_hash);
+        match self.runtime.block_on(self.store.get_verified_sources(&key)) {
+            Ok(Some(text)) => match serde_json::from_str(&text) {
+                Ok(bundle) => Some(bundle),
+                Err(error) => {
+                    tracing::warn!(%error, "the cache holds malformed verified sources");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the cache of verified sources");
+                None
+            }
+        }
+    }
+
+    fn put(
+        &self,
+        chain_id: u64,
+        address: Address,
+        metadata_hash: &str,
+        bundle: &verified::SourceBundle,
+    ) {
+        let key = sources_key(chain_id, address, metadata_hash);
+        let Ok(text) = serde_json::to_string(bundle) else {
+            return;
+        };
+        if let Err(error) =
+            self.runtime
+                .block_on(self.store.put_verified_sources(&key, &text, now_millis()))
+        {
+            tracing::warn!(%error, "cannot write the cache of verified sources");
+        }
+    }
+}
+
+fn sources_key(chain_id: u64, address: Address, metadata_hash: &str) -> store::VerifiedSourcesKey {
+    store::VerifiedSourcesKey {
+        chain_id,
+        address: address.to_string().to_ascii_lowercase(),
+        metadata_hash: metadata_hash.to_owned(),
+    }
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn malformed(kind: ChainReadKind) -> ChainError {
@@ -350,6 +406,27 @@ mod tests {
     }
 
     const ADDRESS: Address = Address::repeat_byte(0xbe);
+
+    #[test]
+    fn verified_sources_are_kept_by_chain_address_and_metadata_hash() {
+        use crate::address::SourceCache;
+        let fixture = fixture();
+        let bundle = verified::SourceBundle {
+            files: vec![("A.sol".into(), "contract A {}".into())],
+            contract_name: Some("A".into()),
+            compiler_version: Some("0.8.26+commit.8a97fa7a".into()),
+            metadata: None,
+            metadata_form: verified::MetadataForm::Reserialized,
+            remappings: vec!["@oz/=lib/oz/".into()],
+            provider: verified::Provider::Etherscan,
+            match_status: verified::ProviderMatch::Verified,
+        };
+        assert_eq!(fixture.cache.get(1, ADDRESS, "ipfs:Qm1"), None);
+        fixture.cache.put(1, ADDRESS, "ipfs:Qm1", &bundle);
+        assert_eq!(fixture.cache.get(1, ADDRESS, "ipfs:Qm1"), Some(bundle));
+        assert_eq!(fixture.cache.get(1, ADDRESS, "ipfs:Qm2"), None);
+        assert_eq!(fixture.cache.get(10, ADDRESS, "ipfs:Qm1"), None);
+    }
 
     #[test]
     fn a_second_scan_of_the_same_block_reads_nothing_from_the_chain() {

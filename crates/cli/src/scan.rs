@@ -331,6 +331,7 @@ fn scan_address(args: &ScanArgs, target: alloy_primitives::Address) -> Result<bo
             severity: settings.severity,
         },
         simulate: !args.no_simulation,
+        source_cache: None,
     };
     let scan = address::scan_with(client, target, &options)?;
     let rendered = match args.format {

@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Where a bundle came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Provider {
     /// A Sourcify-compatible server (v2 API).
     Sourcify,
@@ -24,7 +27,8 @@ impl fmt::Display for Provider {
 
 /// What the provider itself claims about the match. This is the provider's word; the
 /// crate's own check is [`crate::check`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ProviderMatch {
     /// Sourcify `exact_match`: the bytecode matched including the metadata hash.
     Exact,
@@ -35,7 +39,8 @@ pub enum ProviderMatch {
 }
 
 /// How the bundle's metadata text was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum MetadataForm {
     /// The bytes as the compiler wrote them.
     Original,
@@ -45,7 +50,8 @@ pub enum MetadataForm {
 }
 
 /// The verified sources of one contract, ready for the analyzer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializable, so that a cache can keep it (keyed by the metadata hash the code embeds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceBundle {
     /// Source files by the path the compiler saw (`src/Token.sol`), in provider order.
     pub files: Vec<(String, String)>,

@@ -2,7 +2,7 @@
 //! server or an Etherscan-compatible API, checked against the deployed code without
 //! compiling, and run through the same source pipeline as `scan PATH`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use alloy_primitives::Address;
@@ -41,7 +41,7 @@ pub(crate) struct SourceAnalysis {
     /// The source scan's report, or why it could not be made.
     pub(crate) report: Result<Report, String>,
     /// The sources by path, for the simulation (function signatures).
-    pub(crate) sources: std::collections::BTreeMap<String, String>,
+    pub(crate) sources: BTreeMap<String, String>,
 }
 
 impl SourceStatus {
@@ -90,10 +90,20 @@ impl SourceStatus {
     }
 }
 
+/// Verified sources kept between scans, keyed by the chain, the address and the metadata
+/// hash the deployed code embeds (so a redeployed or upgraded contract is a new key). Only
+/// sources found are kept: "not verified" may change.
+pub(crate) trait SourceCache: Send + Sync {
+    fn get(&self, chain_id: u64, address: Address, metadata_hash: &str) -> Option<SourceBundle>;
+    fn put(&self, chain_id: u64, address: Address, metadata_hash: &str, bundle: &SourceBundle);
+}
+
 /// Fetches, checks and analyzes the verified source of `implementation`, whose deployed
-/// runtime code is `code`. `None` sources: the scan was asked not to fetch.
+/// runtime code is `code`. `None` sources: the scan was asked not to fetch. With a
+/// `cache`, sources found before for the same code are not fetched again.
 pub(crate) fn analyze_verified(
     sources: Option<&SourcesConfig>,
+    cache: Option<&dyn SourceCache>,
     chain_id: u64,
     implementation: Address,
     code: &[u8],
@@ -120,8 +130,24 @@ pub(crate) fn analyze_verified(
                 .into(),
         };
     }
+    // The cache needs the metadata hash: code built without one is always fetched.
+    let metadata_hash = verified::parse_tail(code)
+        .ok()
+        .and_then(|tail| tail.hash)
+        .map(|hash| hash.to_string());
+    let cached = cache
+        .zip(metadata_hash.as_deref())
+        .and_then(|(cache, hash)| cache.get(chain_id, implementation, hash));
+    if let Some(bundle) = cached {
+        return SourceStatus::Analyzed(Box::new(analyze_bundle(bundle, code, options)));
+    }
     match verified::fetch(config, chain_id, implementation) {
-        Ok(Some(bundle)) => SourceStatus::Analyzed(Box::new(analyze_bundle(bundle, code, options))),
+        Ok(Some(bundle)) => {
+            if let Some((cache, hash)) = cache.zip(metadata_hash.as_deref()) {
+                cache.put(chain_id, implementation, hash, &bundle);
+            }
+            SourceStatus::Analyzed(Box::new(analyze_bundle(bundle, code, options)))
+        }
         Ok(None) => SourceStatus::NotVerified { providers },
         Err(error) => SourceStatus::Failed {
             error: error.to_string(),
@@ -248,7 +274,94 @@ pub(crate) fn function_header(text: &str, name: &str, line: u32) -> Option<(Stri
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+
+    /// A cache in memory that counts its hits.
+    #[derive(Default)]
+    struct MemoryCache {
+        entries: Mutex<BTreeMap<(u64, Address, String), SourceBundle>>,
+        hits: Mutex<usize>,
+    }
+
+    impl SourceCache for MemoryCache {
+        fn get(&self, chain_id: u64, address: Address, hash: &str) -> Option<SourceBundle> {
+            let found = self
+                .entries
+                .lock()
+                .unwrap()
+                .get(&(chain_id, address, hash.to_string()))
+                .cloned();
+            *self.hits.lock().unwrap() += usize::from(found.is_some());
+            found
+        }
+
+        fn put(&self, chain_id: u64, address: Address, hash: &str, bundle: &SourceBundle) {
+            self.entries
+                .lock()
+                .unwrap()
+                .insert((chain_id, address, hash.to_string()), bundle.clone());
+        }
+    }
+
+    /// The deployed code and the metadata of the `OpenOwnership` fixture of the simulation
+    /// tests.
+    fn fixture() -> (Vec<u8>, String, String) {
+        let all: serde_json::Value =
+            serde_json::from_str(include_str!("../../../sim/tests/fixtures/fixtures.json"))
+                .unwrap();
+        let contract = &all["contracts"]["Ownership.sol:OpenOwnership"];
+        let code =
+            alloy_primitives::hex::decode(contract["deployed_bytecode"].as_str().unwrap()).unwrap();
+        let metadata = contract["metadata"].as_str().unwrap().to_string();
+        let source = include_str!("../../../sim/tests/fixtures/Ownership.sol").to_string();
+        (code, metadata, source)
+    }
+
+    #[test]
+    fn sources_found_before_for_the_same_code_are_not_fetched_again() {
+        let (code, metadata, source) = fixture();
+        let address = Address::repeat_byte(0x42);
+        let hash = verified::parse_tail(&code)
+            .unwrap()
+            .hash
+            .unwrap()
+            .to_string();
+        // Nothing answers there: a fetch fails.
+        let config = SourcesConfig {
+            sourcify_url: "http://127.0.0.1:1".into(),
+            etherscan_url: String::new(),
+            timeout_secs: 2,
+            ..SourcesConfig::default()
+        };
+        let cache = MemoryCache::default();
+        let options = AnalysisOptions::default();
+        let status = analyze_verified(Some(&config), Some(&cache), 1, address, &code, &options);
+        assert!(matches!(status, SourceStatus::Failed { .. }), "{status:?}");
+        cache.put(
+            1,
+            address,
+            &hash,
+            &SourceBundle {
+                files: vec![("Ownership.sol".into(), source)],
+                contract_name: Some("OpenOwnership".into()),
+                compiler_version: None,
+                metadata: Some(metadata),
+                metadata_form: verified::MetadataForm::Original,
+                remappings: Vec::new(),
+                provider: Provider::Sourcify,
+                match_status: ProviderMatch::Exact,
+            },
+        );
+        let status = analyze_verified(Some(&config), Some(&cache), 1, address, &code, &options);
+        let analysis = status.analysis().expect("answered from the cache");
+        assert!(analysis.check.is_exact(), "{}", analysis.check);
+        assert_eq!(*cache.hits.lock().unwrap(), 1);
+        // Another chain is another key.
+        let status = analyze_verified(Some(&config), Some(&cache), 5, address, &code, &options);
+        assert!(matches!(status, SourceStatus::Failed { .. }), "{status:?}");
+    }
 
     #[test]
     fn finds_the_header_of_the_enclosing_function() {
