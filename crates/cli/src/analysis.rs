@@ -240,12 +240,7 @@ impl server::Analyzer for PipelineAnalyzer {
                 "unknown detector `{first}`"
             )));
         }
-        let min_severity = request
-            .min_severity
-            .as_deref()
-            .map(str::parse::<Severity>)
-            .transpose()
-            .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+        let min_severity = min_severity_of(request)?;
         let project =
             Project::from_sources(request.sources.clone(), &project::LoadOptions::default());
         let report = analyze(
@@ -315,12 +310,7 @@ impl PipelineAnalyzer {
         };
         let config = crate::address::client_config(&endpoints, &self.scan_config)
             .map_err(|e| server::AnalysisError::new(format!("{e:#}")))?;
-        let min_severity = request
-            .min_severity
-            .as_deref()
-            .map(str::parse::<Severity>)
-            .transpose()
-            .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+        let min_severity = min_severity_of(request)?;
         let options = crate::address::ScanOptions {
             block: target.block,
             sources: Some(self.scan_config.sources.clone().unwrap_or_default()),
@@ -367,12 +357,7 @@ fn deployed_output(
     chain: &str,
     request: &server::AnalysisRequest,
 ) -> Result<server::AnalysisOutput, server::AnalysisError> {
-    let min_severity = request
-        .min_severity
-        .as_deref()
-        .map(str::parse::<Severity>)
-        .transpose()
-        .map_err(|e| server::AnalysisError::new(e.to_string()))?;
+    let min_severity = min_severity_of(request)?;
     let address = scan.resolution.address.to_string();
     let findings = scan
         .findings
@@ -450,6 +435,19 @@ fn deployed_finding(
         category: source_meta.map(|meta| meta.category.to_owned()),
         swc: source_meta.and_then(|meta| meta.swc.map(str::to_owned)),
     }
+}
+
+/// The request's minimum severity, read from its name.
+#[cfg(feature = "service")]
+fn min_severity_of(
+    request: &server::AnalysisRequest,
+) -> Result<Option<Severity>, server::AnalysisError> {
+    request
+        .min_severity
+        .as_deref()
+        .map(str::parse::<Severity>)
+        .transpose()
+        .map_err(|e| server::AnalysisError::new(e.to_string()))
 }
 
 /// `upgradeable-by-eoa` → `Upgradeable by eoa`.
