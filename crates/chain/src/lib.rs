@@ -95,4 +95,21 @@ pub trait StateReader {
     fn nonce(&self, address: Address, block: u64) -> Result<u64, ChainError>;
     /// `eth_call` of `data` to `to`, from no particular sender.
     fn call(&self, to: Address, data: &[u8], block: u64) -> Result<Bytes, ChainError>;
+    /// The parts of block `block`'s header a simulation needs. Readers that cannot read
+    /// headers answer an error (the default), and a simulation then runs with zeros.
+    fn header(&self, block: u64) -> Result<BlockHeader, ChainError> {
+        Err(ChainError::Other(format!(
+            "this reader cannot read the header of block {block}"
+        )))
+    }
+}
+
+/// What a simulation takes from a block header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockHeader {
+    /// Seconds since the Unix epoch.
+    pub timestamp: u64,
+    /// Base fee per gas in wei (EIP-1559); zero before London.
+    pub base_fee: u64,
+    pub gas_limit: u64,
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::config::ClientConfig;
 use crate::redact::{redact_url, scrub};
-use crate::{ChainError, StateReader};
+use crate::{BlockHeader, ChainError, StateReader};
 
 /// A [`StateReader`] over HTTP JSON-RPC.
 ///
@@ -496,6 +496,33 @@ impl StateReader for RpcClient {
             parse_data,
         )
     }
+
+    fn header(&self, block: u64) -> Result<BlockHeader, ChainError> {
+        self.request_with(
+            "eth_getBlockByNumber",
+            &json!([block_tag(block), false]),
+            parse_header,
+        )
+    }
+}
+
+/// `eth_getBlockByNumber` without transactions: timestamp, base fee (absent before
+/// London: zero) and gas limit. A block the node does not have answers `null`.
+fn parse_header(value: &Value) -> Result<BlockHeader, String> {
+    if value.is_null() {
+        return Err("the node does not have this block".into());
+    }
+    let field = |name: &str| -> Result<u64, String> {
+        parse_quantity(&value[name]).map_err(|e| format!("{name}: {e}"))
+    };
+    Ok(BlockHeader {
+        timestamp: field("timestamp")?,
+        base_fee: match value.get("baseFeePerGas") {
+            None | Some(Value::Null) => 0,
+            Some(_) => field("baseFeePerGas")?,
+        },
+        gas_limit: field("gasLimit")?,
+    })
 }
 
 impl fmt::Display for RpcClient {

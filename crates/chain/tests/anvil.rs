@@ -48,6 +48,23 @@ fn client_reads_state_at_a_block() {
         matches!(error, ChainError::Rpc { ref method, .. } if method == "eth_getCode"),
         "{error}"
     );
+    // The header of a mined block: Anvil's clock and its default 30M gas limit, a base fee
+    // after London; a block not mined yet is a malformed answer (`null`), said so.
+    let header = rpc.header(block).unwrap();
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(header.timestamp.abs_diff(clock) < 3600, "{header:?}");
+    assert_eq!(header.gas_limit, 30_000_000);
+    assert!(header.base_fee > 0, "{header:?}");
+    let error = rpc.header(block + 1000).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("the node does not have this block"),
+        "{error}"
+    );
     assert!(rpc.requests_sent() >= 9);
 }
 

@@ -313,6 +313,11 @@ impl<R: StateReader> StateReader for CachedReader<R> {
             Err(other) => Err(other),
         }
     }
+
+    /// Not cached: one request per audit, and only when a finding is simulated.
+    fn header(&self, block: u64) -> Result<chain::BlockHeader, ChainError> {
+        self.inner.header(block)
+    }
 }
 
 #[cfg(test)]

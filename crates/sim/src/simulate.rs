@@ -28,9 +28,8 @@ impl CallRequest {
     pub const DEFAULT_GAS_LIMIT: u64 = 10_000_000;
 }
 
-/// The block the simulation runs in. [`chain::StateReader`] gives the number and the chain
-/// id; it has no header read, so timestamp and base fee are set by the caller (see
-/// [`BlockEnvironment::from_reader`]).
+/// The block the simulation runs in: its number, the chain id, and the timestamp, base fee
+/// and gas limit of its header (see [`BlockEnvironment::from_reader`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockEnvironment {
     pub number: u64,
@@ -44,8 +43,10 @@ pub struct BlockEnvironment {
 }
 
 impl BlockEnvironment {
-    /// Number `block` and the reader's chain id; timestamp and base fee zero (the reader
-    /// cannot read a header), Prague rules. Set the fields to run with the real header.
+    /// Number `block`, the reader's chain id, and the timestamp, base fee and gas limit of
+    /// the block's header; Prague rules. A reader that cannot read the header leaves
+    /// timestamp and base fee at zero and the gas limit at 30 million (set the fields to
+    /// run with other values).
     pub fn from_reader<R: StateReader + ?Sized>(
         reader: &R,
         block: u64,
@@ -55,12 +56,17 @@ impl BlockEnvironment {
             block,
             source,
         })?;
+        let header = reader.header(block).unwrap_or(chain::BlockHeader {
+            timestamp: 0,
+            base_fee: 0,
+            gas_limit: 30_000_000,
+        });
         Ok(BlockEnvironment {
             number: block,
-            timestamp: 0,
-            basefee: 0,
+            timestamp: header.timestamp,
+            basefee: header.base_fee,
             chain_id,
-            gas_limit: 30_000_000,
+            gas_limit: header.gas_limit.max(CallRequest::DEFAULT_GAS_LIMIT),
             spec: SpecId::PRAGUE,
         })
     }
