@@ -330,3 +330,49 @@ fn verified_sources_are_checked_analyzed_and_their_findings_simulated() {
         owner_before
     );
 }
+
+#[test]
+fn a_self_destroyed_contract_is_said_so_and_its_past_can_be_scanned() {
+    // Before Cancun, SELFDESTRUCT removes the code.
+    let Some(node) = devnet::anvil_with_or_skip(
+        "a_self_destroyed_contract_is_said_so_and_its_past_can_be_scanned",
+        &["--hardfork", "shanghai"],
+    ) else {
+        return;
+    };
+    let ether = U256::from(10u64).pow(U256::from(18u64));
+    let killable = deploy(&node, "Killable", ether);
+    let alive = node.block_number().unwrap();
+    let kill = sim::Signature::parse("kill()").unwrap().selector();
+    node.send(node.accounts()[1], killable, &kill, U256::ZERO)
+        .unwrap();
+    assert!(node.code(killable).unwrap().is_empty());
+    let server = SourceServer::start(BTreeMap::new());
+
+    let out = scan(&node, &server, killable, &["--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "no code at {killable}: an externally owned account, or a self-destroyed contract"
+        )),
+        "{stderr}"
+    );
+
+    // At a block where it was alive, its code is analyzed and the finding confirmed there.
+    let block = alive.to_string();
+    let out = scan(
+        &node,
+        &server,
+        killable,
+        &["--block", &block, "--bytecode-only", "-f", "json"],
+    );
+    let report = json_of(&out);
+    assert_eq!(report["target"]["block"], alive);
+    let destructs = findings_of(&report, "bytecode-unguarded-selfdestruct");
+    assert_eq!(destructs.len(), 1, "{report:#}");
+    assert_eq!(
+        destructs[0]["simulation"]["status"], "confirmed",
+        "{report:#}"
+    );
+}

@@ -44,7 +44,12 @@ pub struct Anvil {
 /// Starts a node for a test, or returns `None` after saying why the test is skipped. With
 /// `WEB3AUDIT_ANVIL_TESTS=required` a node that cannot start fails the test instead.
 pub fn anvil_or_skip(test: &str) -> Option<Anvil> {
-    match Anvil::spawn() {
+    anvil_with_or_skip(test, &[])
+}
+
+/// [`anvil_or_skip`] with extra command-line arguments (`--hardfork shanghai`, …).
+pub fn anvil_with_or_skip(test: &str, extra: &[&str]) -> Option<Anvil> {
+    match Anvil::spawn_with(extra) {
         Ok(node) => Some(node),
         Err(error) => {
             if std::env::var("WEB3AUDIT_ANVIL_TESTS").as_deref() == Ok("required") {
