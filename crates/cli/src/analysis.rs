@@ -407,8 +407,13 @@ fn deployed_finding(
         _ => "high",
     };
     let mut message = finding.message.clone();
-    if !matches!(finding.place, Place::Source { .. }) {
-        message.push_str(&format!(" ({})", finding.place_text()));
+    match &finding.place {
+        Place::Source { .. } => {}
+        Place::Addresses(_) => message.push_str(&format!(" ({})", finding.place_text())),
+        // The message names the function and the program counter already.
+        Place::Bytecode { address, .. } => {
+            message.push_str(&format!(" (runtime code of {address})"));
+        }
     }
     if let Some(simulation) = &finding.simulation {
         message.push_str(&format!(

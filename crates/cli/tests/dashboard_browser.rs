@@ -1,6 +1,7 @@
 //! The web dashboard of the real `web3audit serve`, driven in headless Chromium through
 //! chromedriver: sign in, submit a vulnerable contract, wait for the result, open a
-//! finding on its highlighted line, triage it, sign out; then a viewer, who gets no
+//! finding on its highlighted line, triage it; audit a contract deployed on a local Anvil
+//! node from the same form (when Anvil is there); sign out; then a viewer, who gets no
 //! submit form and whose forged submission is refused. Screenshots of the pages are kept
 //! under `target/browser-artifacts/`.
 //!
@@ -145,13 +146,26 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut processes = Processes::default();
+    // A chain for the deployed-contract form: a local node with a contract anyone can
+    // self-destruct (skipped with the rest of the node tests when there is no Anvil).
+    let node = devnet::anvil_or_skip("the deployed-contract form of the dashboard");
+    let deployed = node.as_ref().map(|node| {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/tests/fixtures");
+        let killable = devnet::load_artifact(&fixtures.join("fixtures.json"), "Killable").unwrap();
+        node.deploy(node.accounts()[0], &killable.bytecode).unwrap()
+    });
+    let scan_config = dir.join("scan-config.toml");
+    let mut env = vec![("WEB3AUDIT_DASHBOARD_COOKIE_SECURE", "false")];
+    if let Some(node) = &node {
+        std::fs::write(
+            &scan_config,
+            format!("[chains.local]\nurls = [\"{}\"]\n", node.url()),
+        )
+        .unwrap();
+        env.push(("WEB3AUDIT_SCAN_CONFIG", scan_config.to_str().unwrap()));
+    }
     // Plain HTTP on loopback: cookies without `Secure` (see docs/dashboard.md).
-    processes.push(serve(
-        &dir,
-        port,
-        0,
-        &[("WEB3AUDIT_DASHBOARD_COOKIE_SECURE", "false")],
-    ));
+    processes.push(serve(&dir, port, 0, &env));
     wait_ready(&http, &base).await;
     let response = http
         .post(format!("{base}/api/v1/users"))
@@ -320,6 +334,66 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     assert_eq!(selected.as_deref(), Some("confirmed"));
     screenshot(&client, "finding-triaged").await;
 
+    // A deployed contract, from the same form: the bytecode finding, confirmed by simulation.
+    if let Some(address) = deployed {
+        client.goto(&format!("{base}/audits/new")).await.unwrap();
+        wait_for(&client, "the submit form", |s| {
+            s.contains("Or a deployed contract")
+        })
+        .await;
+        client
+            .find(Locator::Id("address"))
+            .await
+            .unwrap()
+            .send_keys(&address.to_string())
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#chain option[value='local']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        screenshot(&client, "new-audit-deployed").await;
+        client
+            .find(Locator::Css("form[action='/audits'] button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let page = wait_for(&client, "the deployed contract's findings", |s| {
+            s.contains("status-succeeded") && s.contains("class=\"findings\"")
+        })
+        .await;
+        assert!(
+            page.contains("SELFDESTRUCT reachable without a caller check"),
+            "{page}"
+        );
+        // Confirmed by simulation: high confidence.
+        assert!(
+            page.contains("bytecode-unguarded-selfdestruct · high confidence"),
+            "{page}"
+        );
+        screenshot(&client, "audit-deployed").await;
+        client
+            .find(Locator::XPath(
+                "//ul[@class='findings']//a[contains(., 'SELFDESTRUCT')]",
+            ))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let finding = wait_for(&client, "the deployed finding's page", |s| {
+            s.contains("id=\"triage\"")
+        })
+        .await;
+        assert!(finding.contains("[simulation: confirmed: "), "{finding}");
+        screenshot(&client, "finding-deployed").await;
+    }
+
     client.goto(&format!("{base}/security")).await.unwrap();
     wait_for(&client, "the security page", |s| {
         s.contains("<svg class=\"chart\"")
@@ -389,7 +463,10 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
     let audits = get(&http, &key, &format!("{base}/api/v1/audits")).await;
-    assert_eq!(audits["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        audits["items"].as_array().unwrap().len(),
+        1 + usize::from(deployed.is_some())
+    );
     let denied = get(
         &http,
         &key,
