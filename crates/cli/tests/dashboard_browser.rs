@@ -95,6 +95,20 @@ async fn wait_for(client: &Client, what: &str, done: impl Fn(&str) -> bool) -> S
     );
 }
 
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
+async fn type_into(client: &Client, id: &str, text: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn sign_in(client: &Client, base: &str, email: &str, password: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
     client
@@ -111,24 +125,12 @@ async fn sign_in(client: &Client, base: &str, email: &str, password: &str) {
         .send_keys(password)
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form[action='/login'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form[action='/login'] button")).await;
     wait_for(client, "the audit list", |s| s.contains("<h1>Audits</h1>")).await;
 }
 
 async fn sign_out(client: &Client) {
-    client
-        .find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form[action='/logout'] button")).await;
     wait_for(client, "the sign-in page", |s| {
         s.contains("<h1>Sign in</h1>")
     })
@@ -220,13 +222,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     // An auditor's day: sign in, submit, read, triage.
     sign_in(&client, &base, "admin@acme.test", "a long admin password").await;
     screenshot(&client, "audits-empty").await;
-    client
-        .find(Locator::LinkText("New audit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("New audit")).await;
     wait_for(&client, "the submit form", |s| {
         s.contains("<h1>New audit</h1>")
     })
@@ -245,13 +241,11 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
             .unwrap();
     }
     screenshot(&client, "new-audit").await;
-    client
-        .find(Locator::Css("form[action='/audits'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &client,
+        Locator::Css("form[action='/audits'] button[type=submit]"),
+    )
+    .await;
     let audit_page = wait_for(&client, "the audit's findings", |s| {
         s.contains("status-succeeded") && s.contains("class=\"findings\"")
     })
@@ -298,13 +292,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     );
     screenshot(&client, "finding").await;
 
-    client
-        .find(Locator::Css("#state option[value='confirmed']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("#state option[value='confirmed']")).await;
     client
         .find(Locator::Id("comment"))
         .await
@@ -312,13 +300,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         .send_keys("reachable by any contract the owner calls")
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#triage button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("#triage button[type=submit]")).await;
     let after = wait_for(&client, "the triage history", |s| {
         s.contains("reachable by any contract the owner calls")
     })
@@ -341,28 +323,14 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
             s.contains("Or a deployed contract")
         })
         .await;
-        client
-            .find(Locator::Id("address"))
-            .await
-            .unwrap()
-            .send_keys(&address.to_string())
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#chain option[value='local']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&client, "address", &address.to_string()).await;
+        click(&client, Locator::Css("#chain option[value='local']")).await;
         screenshot(&client, "new-audit-deployed").await;
-        client
-            .find(Locator::Css("form[action='/audits'] button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(
+            &client,
+            Locator::Css("form[action='/audits'] button[type=submit]"),
+        )
+        .await;
         let page = wait_for(&client, "the deployed contract's findings", |s| {
             s.contains("status-succeeded") && s.contains("class=\"findings\"")
         })
@@ -377,15 +345,11 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
             "{page}"
         );
         screenshot(&client, "audit-deployed").await;
-        client
-            .find(Locator::XPath(
-                "//ul[@class='findings']//a[contains(., 'SELFDESTRUCT')]",
-            ))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(
+            &client,
+            Locator::XPath("//ul[@class='findings']//a[contains(., 'SELFDESTRUCT')]"),
+        )
+        .await;
         let finding = wait_for(&client, "the deployed finding's page", |s| {
             s.contains("id=\"triage\"")
         })
