@@ -3,7 +3,7 @@
 //! Recognised, in this order (the first that applies names the hop):
 //! - EIP-1167 minimal proxies: the standard runtime and its variants with a shorter
 //!   `PUSHn` address (vanity addresses with leading zero bytes); the address is parsed from
-//!   the code, no storage is read.
+//!   the code, no storage is read; and their EIP-7511 form with `PUSH0`.
 //! - EIP-1967: the implementation slot; the beacon slot, whose beacon's `implementation()`
 //!   names the target; the admin slot is recorded with the hop.
 //! - EIP-1822 (UUPS): the `PROXIABLE` slot.
@@ -73,6 +73,8 @@ pub enum ProxyKind {
     Eip1822,
     /// EIP-1167 minimal proxy; the target is in the code.
     Eip1167,
+    /// EIP-7511 minimal proxy (EIP-1167 rewritten with `PUSH0`); the target is in the code.
+    Eip7511,
     /// Gnosis Safe proxy: the singleton in slot 0.
     GnosisSafe,
     /// A `DELEGATECALL` to the address stored in `slot`, found by tracing the code.
@@ -88,6 +90,7 @@ impl fmt::Display for ProxyKind {
             }
             ProxyKind::Eip1822 => f.write_str("EIP-1822 (UUPS) proxy"),
             ProxyKind::Eip1167 => f.write_str("EIP-1167 minimal proxy"),
+            ProxyKind::Eip7511 => f.write_str("EIP-7511 minimal proxy"),
             ProxyKind::GnosisSafe => f.write_str("Gnosis Safe proxy"),
             ProxyKind::Delegatecall { slot } => {
                 write!(f, "DELEGATECALL forwarder (implementation in slot {slot})")
@@ -238,6 +241,9 @@ pub fn detect(
     if let Some(target) = parse_eip1167(code) {
         return hop(ProxyKind::Eip1167, target);
     }
+    if let Some(target) = parse_eip7511(code) {
+        return hop(ProxyKind::Eip7511, target);
+    }
     let word = |slot: U256| -> Result<Option<Address>, ChainError> {
         reader
             .storage(address, slot, block)
@@ -359,6 +365,18 @@ pub fn parse_eip1167(code: &[u8]) -> Option<Address> {
     let mut padded = [0u8; 20];
     padded[20 - width..].copy_from_slice(target);
     Some(Address::from(padded))
+}
+
+/// The EIP-7511 runtime `365f5f375f5f365f73` `<address>` `5af43d5f5f3e5f3d91602a57fd5bf3`
+/// (44 bytes).
+pub fn parse_eip7511(code: &[u8]) -> Option<Address> {
+    const HEAD: [u8; 9] = [0x36, 0x5f, 0x5f, 0x37, 0x5f, 0x5f, 0x36, 0x5f, 0x73];
+    const TAIL: [u8; 15] = [
+        0x5a, 0xf4, 0x3d, 0x5f, 0x5f, 0x3e, 0x5f, 0x3d, 0x91, 0x60, 0x2a, 0x57, 0xfd, 0x5b, 0xf3,
+    ];
+    let rest = code.strip_prefix(&HEAD)?;
+    let target = rest.strip_suffix(&TAIL)?;
+    (target.len() == 20).then(|| Address::from_slice(target))
 }
 
 /// The singleton of a Gnosis Safe proxy: slot 0 holds an address, and the proxy knows the
@@ -626,6 +644,15 @@ mod tests {
         assert_eq!(parse_eip1167(&longer), None);
         assert_eq!(parse_eip1167(&standard[..20]), None);
         assert_eq!(parse_eip1167(&[]), None);
+        // EIP-7511, its runtime as the standard gives it.
+        let push0 = devnet_free_hex(
+            "365f5f375f5f365f73bebebebebebebebebebebebebebebebebebebebe5af43d5f5f3e5f3d91602a57fd5bf3",
+        );
+        assert_eq!(push0.len(), 44);
+        assert_eq!(parse_eip7511(&push0), Some(Address::repeat_byte(0xbe)));
+        assert_eq!(parse_eip1167(&push0), None);
+        assert_eq!(parse_eip7511(&push0[..43]), None);
+        assert_eq!(parse_eip7511(&standard), None);
     }
 
     fn devnet_free_hex(text: &str) -> Vec<u8> {

@@ -167,7 +167,9 @@ fn hop_controls(
             controls.push(control(mechanism, controller));
             controls
         }
-        ProxyKind::Eip1167 => vec![control(UpgradeMechanism::Immutable, None)],
+        ProxyKind::Eip1167 | ProxyKind::Eip7511 => {
+            vec![control(UpgradeMechanism::Immutable, None)]
+        }
         ProxyKind::GnosisSafe => vec![control(
             UpgradeMechanism::SafeOwners,
             Some(classify(reader, proxy, block)?),

@@ -412,6 +412,22 @@ fn eip1822_and_minimal_proxies() {
         node.call(short_clone, &calldata("version()", &[])).unwrap(),
         uint_word(1)
     );
+
+    // The EIP-7511 form (PUSH0), as the standard gives it, runs and is followed.
+    let mut runtime = devnet::parse_hex("0x365f5f375f5f365f73").unwrap();
+    runtime.extend_from_slice(implementation.as_slice());
+    runtime.extend(devnet::parse_hex("0x5af43d5f5f3e5f3d91602a57fd5bf3").unwrap());
+    let push0_clone = Address::repeat_byte(0x7b);
+    node.set_code(push0_clone, &runtime).unwrap();
+    assert_eq!(
+        node.call(push0_clone, &calldata("version()", &[])).unwrap(),
+        uint_word(1)
+    );
+    let resolution = resolve(&rpc, push0_clone);
+    assert_eq!(resolution.hops[0].kind, ProxyKind::Eip7511);
+    assert_eq!(resolution.implementation, implementation);
+    let controls = upgrade::upgrade_controls(&rpc, &resolution).unwrap();
+    assert_eq!(controls[0].mechanism, UpgradeMechanism::Immutable);
 }
 
 #[test]
