@@ -35,12 +35,23 @@ pub(crate) fn list(args: &DetectorsArgs) -> ExitCode {
 }
 
 pub(crate) fn explain(args: &ExplainArgs) -> ExitCode {
-    match registry::find(&args.id) {
-        Some(detector) => {
+    let bytecode = evm::detectors().iter().find(|info| info.id == args.id);
+    match (registry::find(&args.id), bytecode) {
+        (Some(detector), _) => {
             print!("{}", explain_text(detector.meta()));
             ExitCode::SUCCESS
         }
-        None => {
+        (None, Some(info)) => {
+            print!(
+                "# {} ({})\n\n{}\n{}\n",
+                info.title,
+                info.id,
+                bytecode_facts(info),
+                info.description
+            );
+            ExitCode::SUCCESS
+        }
+        (None, None) => {
             eprintln!(
                 "error: unknown detector `{}` (see `web3audit detectors`)",
                 args.id
@@ -86,12 +97,38 @@ fn catalog_table() -> String {
             m.title
         );
     }
+    let bytecode = evm::detectors();
     let _ = writeln!(
         out,
-        "\n{} detectors; `web3audit explain ID` prints one's documentation",
-        metas.len()
+        "\nBytecode detectors (scan 0xADDRESS of a contract without verified source):"
+    );
+    let width = bytecode.iter().map(|d| d.id.len()).max().unwrap_or(0);
+    for d in bytecode {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<13}  {}",
+            d.id,
+            d.severity.as_str(),
+            d.title
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} source detectors and {} bytecode detectors; `web3audit explain ID` prints one's documentation",
+        metas.len(),
+        bytecode.len()
     );
     out
+}
+
+/// The header block of a bytecode detector.
+fn bytecode_facts(info: &evm::DetectorInfo) -> String {
+    format!(
+        "- Severity: {}\n- Applies to: the runtime code of a deployed contract whose verified \
+         source is not available (`web3audit scan 0xADDRESS`); findings name the function's \
+         selector and the program counter\n",
+        info.severity.as_str()
+    )
 }
 
 /// The header block shared by `explain` and the Markdown catalog.
@@ -171,6 +208,32 @@ fn catalog_markdown() -> String {
             id = m.id
         );
         out.push('\n');
+    }
+    out.push_str(
+        "\n# Bytecode detectors\n\n\
+         An address scan (`web3audit scan 0xADDRESS`) of a contract whose verified source is not \
+         available analyzes its runtime code (`crates/evm`) with these detectors. Their access-\
+         control findings are tried by simulation against the chain's state \
+         (`docs/configuration.md`).\n\n| id | title | severity |\n|---|---|---|\n",
+    );
+    for info in evm::detectors() {
+        let _ = writeln!(
+            out,
+            "| [`{id}`](#{id}) | {} | {} |",
+            info.title,
+            info.severity.as_str(),
+            id = info.id
+        );
+    }
+    for info in evm::detectors() {
+        let _ = write!(
+            out,
+            "\n## {id}\n\n**{}**\n\n{}\n{}\n",
+            info.title,
+            bytecode_facts(info),
+            info.description,
+            id = info.id
+        );
     }
     out
 }

@@ -261,6 +261,17 @@ fn explain_and_detectors_list_the_registry() {
             && doc.contains("SWC-115")
     );
     assert_eq!(web3audit(&["explain", "nope"]).status.code(), Some(2));
+    // The bytecode detectors of address scans are listed and explained too.
+    assert!(text.contains("Bytecode detectors"), "{text}");
+    assert!(text.contains("bytecode-unguarded-selfdestruct"), "{text}");
+    let explain = web3audit(&["explain", "bytecode-unchecked-call"]);
+    assert_eq!(explain.status.code(), Some(0));
+    let doc = String::from_utf8(explain.stdout).unwrap();
+    assert!(
+        doc.starts_with("# Success flag of a low-level call dropped (bytecode-unchecked-call)"),
+        "{doc}"
+    );
+    assert!(doc.contains("- Severity: medium"), "{doc}");
 }
 
 #[test]
