@@ -46,9 +46,19 @@ pub(crate) fn analyze(
     options: &AnalysisOptions,
     started: Instant,
 ) -> Result<Report> {
-    let detectors = options.selection.detectors();
     let model = build_model(project, options.solc_version);
-    let shared = ProjectContext::new(&model);
+    analyze_model(project, &model, options, started)
+}
+
+/// [`analyze`] over a model the caller built (with [`build_model`]) and may use again.
+pub(crate) fn analyze_model(
+    project: &Project,
+    model: &semantics::Model<'_>,
+    options: &AnalysisOptions,
+    started: Instant,
+) -> Result<Report> {
+    let detectors = options.selection.detectors();
+    let shared = ProjectContext::new(model);
     let contexts: Vec<FileContext<'_>> = project
         .reported_files()
         .map(|f| FileContext {
@@ -75,7 +85,7 @@ pub(crate) fn analyze(
             rule.severity = severity;
         }
     }
-    report.diagnostics = input_diagnostics(project, &model);
+    report.diagnostics = input_diagnostics(project, model);
     report.stats = ScanStats {
         files_loaded: project.files.len(),
         files_reported: contexts.len(),

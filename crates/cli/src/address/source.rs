@@ -179,10 +179,11 @@ pub(crate) fn analyze_bundle(
     let project = Project::from_sources(sources.clone(), &LoadOptions::default());
     // Report::build fails only on an internal inconsistency: the scan keeps the chain
     // facts and says the source analysis failed.
-    let report = analysis::analyze(&project, options, started)
+    let model = analysis::build_model(&project, options.solc_version);
+    let report = analysis::analyze_model(&project, &model, options, started)
         .map(|mut report| {
             if let Some(name) = &bundle.contract_name {
-                let deployed = deployed_contracts(&project, name);
+                let deployed = deployed_contracts(&model, name);
                 if !deployed.is_empty() {
                     report.findings.retain(|finding| {
                         finding
@@ -210,8 +211,7 @@ pub(crate) fn analyze_bundle(
 
 /// The names of the contracts whose code the deployed contract `name` holds: `name`, its
 /// bases, and the libraries of the sources. Empty when no contract has that name.
-fn deployed_contracts(project: &Project, name: &str) -> BTreeSet<String> {
-    let model = analysis::build_model(project, None);
+fn deployed_contracts(model: &semantics::Model<'_>, name: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for id in model.contracts_named(name) {
         for &base in model.linearization(id) {
