@@ -24,7 +24,9 @@ use serde_json::{Value, json};
 use crate::analysis::{AnalysisOptions, tool_info};
 use crate::config::ConfigFile;
 pub(crate) use confirm::Simulation;
-pub(crate) use source::{SourceCache, SourceStatus};
+#[cfg(feature = "service")]
+pub(crate) use source::SourceCache;
+pub(crate) use source::SourceStatus;
 
 /// Whether a scan argument names an address rather than a path: `0x` and 40 hex digits.
 pub(crate) fn parse_address(text: &str) -> Option<Address> {
@@ -352,10 +354,7 @@ fn simulation_of(
 }
 
 /// Getters whose answer is shown as an on-chain fact when it is an address.
-const OWNER_GETTERS: [(&str, [u8; 4]); 2] = [
-    ("owner()", [0x8d, 0xa5, 0xcb, 0x5b]),
-    ("admin()", [0xf8, 0x51, 0xa4, 0x40]),
-];
+const OWNER_GETTERS: [&str; 2] = ["owner()", "admin()"];
 
 /// The addresses `owner()` and `admin()` return through `address`, when they answer with
 /// one word that holds an address. A reverting or absent getter is simply not shown.
@@ -365,8 +364,8 @@ fn privileged_facts(
     block: u64,
 ) -> Vec<(String, String)> {
     let mut facts = Vec::new();
-    for (getter, selector) in OWNER_GETTERS {
-        let Ok(answer) = reader.call(address, &selector, block) else {
+    for getter in OWNER_GETTERS {
+        let Ok(answer) = reader.call(address, &proxy::selector(getter), block) else {
             continue;
         };
         if answer.len() == 32 && answer[..12].iter().all(|&b| b == 0) {

@@ -400,7 +400,7 @@ fn deployed_finding(
 ) -> server::AnalyzedFinding {
     use crate::address::Place;
     let source_meta = detectors::registry::find(&finding.id).map(|d| d.meta());
-    let bytecode_info = evm::detectors().iter().find(|d| d.id == finding.id);
+    let bytecode_info = evm::detector(&finding.id);
     let title = source_meta
         .map(|meta| meta.title.to_owned())
         .or_else(|| bytecode_info.map(|info| info.title.to_owned()))

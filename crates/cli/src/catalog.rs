@@ -35,7 +35,7 @@ pub(crate) fn list(args: &DetectorsArgs) -> ExitCode {
 }
 
 pub(crate) fn explain(args: &ExplainArgs) -> ExitCode {
-    let bytecode = evm::detectors().iter().find(|info| info.id == args.id);
+    let bytecode = evm::detector(&args.id);
     match (registry::find(&args.id), bytecode) {
         (Some(detector), _) => {
             print!("{}", explain_text(detector.meta()));

@@ -117,7 +117,7 @@ impl<R: StateReader> CachedReader<R> {
     }
 
     fn remember(&self, key: &ChainReadKey, value: &[u8]) {
-        let now = now_millis();
+        let now = server::timestamp::now_ms();
         if let Err(error) = self
             .cache
             .runtime
@@ -177,10 +177,11 @@ impl crate::address::SourceCache for ChainReadCache {
         let Ok(text) = serde_json::to_string(bundle) else {
             return;
         };
-        if let Err(error) =
-            self.runtime
-                .block_on(self.store.put_verified_sources(&key, &text, now_millis()))
-        {
+        if let Err(error) = self.runtime.block_on(self.store.put_verified_sources(
+            &key,
+            &text,
+            server::timestamp::now_ms(),
+        )) {
             tracing::warn!(%error, "cannot write the cache of verified sources");
         }
     }
@@ -192,12 +193,6 @@ fn sources_key(chain_id: u64, address: Address, metadata_hash: &str) -> store::V
         address: address.to_string().to_ascii_lowercase(),
         metadata_hash: metadata_hash.to_owned(),
     }
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn malformed(kind: ChainReadKind) -> ChainError {

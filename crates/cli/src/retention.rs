@@ -48,7 +48,7 @@ pub(crate) fn run(command: RetentionCommand) -> ExitCode {
                 store.as_ref(),
                 &signer,
                 &retention,
-                now_ms(),
+                server::timestamp::now_ms(),
                 "cli:retention",
                 args.dry_run,
             )
@@ -100,10 +100,4 @@ pub(crate) fn run(command: RetentionCommand) -> ExitCode {
     }
     println!("total: {} rows", report.total());
     ExitCode::SUCCESS
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }

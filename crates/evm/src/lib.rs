@@ -21,7 +21,7 @@ mod signatures;
 mod value;
 
 pub use cfg::{Block, BlockId};
-pub use detectors::{DetectorInfo, Finding, Severity, detectors};
+pub use detectors::{DetectorInfo, Finding, Severity, detector, detectors};
 pub use disasm::{Instruction, disassemble, metadata_len, strip_metadata};
 pub use facts::{
     CallKind, ExternalCall, FunctionFacts, Operand, SelfDestruct, SlotKind, StorageAccess,

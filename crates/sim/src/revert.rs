@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use alloy_primitives::{Bytes, U256, keccak256};
+use alloy_primitives::{Bytes, U256};
 
 /// Why a call reverted, decoded from its return data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +41,7 @@ const KNOWN_ERRORS: &[&str] = &[
     "EnforcedPause()",
 ];
 
-/// The first four bytes of the hash of a signature.
-pub fn selector(signature: &str) -> [u8; 4] {
-    let hash = keccak256(signature.as_bytes());
-    [hash[0], hash[1], hash[2], hash[3]]
-}
+pub use chain::proxy::selector;
 
 impl RevertReason {
     /// Decodes the return data of a reverted call.

@@ -77,6 +77,11 @@ const REGISTRY: &[(DetectorInfo, Check)] = &[
 ];
 
 /// Every bytecode detector, sorted by id.
+/// The bytecode detector with this id.
+pub fn detector(id: &str) -> Option<&'static DetectorInfo> {
+    detectors().iter().find(|info| info.id == id)
+}
+
 pub fn detectors() -> &'static [DetectorInfo] {
     static INFOS: [DetectorInfo; 7] = [
         arbitrary_storage_write::INFO,
