@@ -21,6 +21,7 @@ mod alerts;
 pub mod backup;
 mod error;
 mod model;
+mod monitoring;
 mod postgres;
 pub mod retention;
 mod sqlite;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 pub use alerts::*;
 pub use error::StoreError;
 pub use model::*;
+pub use monitoring::*;
 pub use postgres::PostgresStore;
 pub use retention::PrunedAudits;
 pub use sqlite::SqliteStore;
@@ -373,4 +375,102 @@ pub trait Store: Send + Sync + 'static {
         sources: &str,
         now: i64,
     ) -> Result<()>;
+    // On-chain monitoring (see the `monitoring` module): monitors defined through the API,
+    // checkpoints, events, and the incidents they open.
+    async fn create_monitor(&self, monitor: &StoredMonitor) -> Result<()> {
+        let _ = monitor;
+        Err(unsupported_monitoring())
+    }
+    async fn get_monitor(&self, tenant_id: &str, id: &str) -> Result<Option<StoredMonitor>> {
+        let _ = (tenant_id, id);
+        Err(unsupported_monitoring())
+    }
+    async fn list_monitors(&self, tenant_id: &str) -> Result<Vec<StoredMonitor>> {
+        let _ = tenant_id;
+        Err(unsupported_monitoring())
+    }
+    /// Every enabled monitor of every tenant (what monitor processes run).
+    async fn list_enabled_monitors(&self) -> Result<Vec<StoredMonitor>> {
+        Err(unsupported_monitoring())
+    }
+    async fn update_monitor(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &MonitorUpdate,
+    ) -> Result<Option<StoredMonitor>> {
+        let _ = (tenant_id, id, update);
+        Err(unsupported_monitoring())
+    }
+    async fn delete_monitor(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        let _ = (tenant_id, id);
+        Err(unsupported_monitoring())
+    }
+    async fn get_monitor_checkpoint(
+        &self,
+        monitor_key: &str,
+        chain_id: i64,
+    ) -> Result<Option<MonitorCheckpoint>> {
+        let _ = (monitor_key, chain_id);
+        Err(unsupported_monitoring())
+    }
+    async fn record_monitor_blocks(&self, blocks: &MonitorBlocks) -> Result<RecordedBlocks> {
+        let _ = blocks;
+        Err(unsupported_monitoring())
+    }
+    /// The events of one monitor (by key), newest first.
+    async fn list_monitor_events(
+        &self,
+        tenant_id: &str,
+        monitor_key: &str,
+        limit: i64,
+    ) -> Result<Vec<MonitorEvent>> {
+        let _ = (tenant_id, monitor_key, limit);
+        Err(unsupported_monitoring())
+    }
+    async fn list_incidents(
+        &self,
+        tenant_id: &str,
+        filter: &IncidentFilter,
+    ) -> Result<Vec<Incident>> {
+        let _ = (tenant_id, filter);
+        Err(unsupported_monitoring())
+    }
+    async fn get_incident(&self, tenant_id: &str, id: &str) -> Result<Option<Incident>> {
+        let _ = (tenant_id, id);
+        Err(unsupported_monitoring())
+    }
+    /// The timeline of an incident, oldest first.
+    async fn list_incident_events(
+        &self,
+        tenant_id: &str,
+        incident_id: &str,
+    ) -> Result<Vec<IncidentEvent>> {
+        let _ = (tenant_id, incident_id);
+        Err(unsupported_monitoring())
+    }
+    async fn update_incident(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<Option<IncidentChange>> {
+        let _ = (tenant_id, id, update);
+        Err(unsupported_monitoring())
+    }
+    async fn comment_incident(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        actor: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<Option<IncidentEvent>> {
+        let _ = (tenant_id, id, actor, text, now);
+        Err(unsupported_monitoring())
+    }
+}
+
+fn unsupported_monitoring() -> StoreError {
+    StoreError::Unsupported("monitoring is not stored by this backend yet".into())
 }

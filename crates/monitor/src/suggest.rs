@@ -1,0 +1,1 @@
+//! Monitors derived from analysis: rules for what the analyzer knows about a contract.
