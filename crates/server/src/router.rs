@@ -14,7 +14,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::error::ApiError;
-use crate::handlers::{admin, alerts, audits, auth, findings, health, openapi, webhooks};
+use crate::handlers::{
+    admin, alerts, audits, auth, findings, health, incidents, monitors, openapi, webhooks,
+};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -135,6 +137,24 @@ fn api_routes() -> Router<Arc<AppState>> {
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/{id}", get(alerts::get))
         .route("/api/v1/alerts/{id}/ack", post(alerts::acknowledge))
+        // Monitors and the incidents their alerts open.
+        .route(
+            "/api/v1/monitors",
+            get(monitors::list).post(monitors::create),
+        )
+        .route(
+            "/api/v1/monitors/{id}",
+            get(monitors::get)
+                .patch(monitors::update)
+                .delete(monitors::delete),
+        )
+        .route("/api/v1/monitors/{id}/events", get(monitors::events))
+        .route("/api/v1/incidents", get(incidents::list))
+        .route(
+            "/api/v1/incidents/{id}",
+            get(incidents::get).patch(incidents::update),
+        )
+        .route("/api/v1/incidents/{id}/comments", post(incidents::comment))
 }
 
 async fn track_metrics(

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
-use common::{TOKEN_SOL, TestServer};
+use common::{Backend, TOKEN_SOL, TestServer, postgres_url};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -156,47 +156,6 @@ impl Receiver {
 }
 
 // --- the service, on either backend ---
-
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-const POSTGRES_ENV: &str = "WEB3AUDIT_TEST_POSTGRES_URL";
-
-/// A URL of the test database whose search path is a fresh schema.
-async fn postgres_url(test: &str) -> Option<String> {
-    let Ok(base) = std::env::var(POSTGRES_ENV) else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "skipped {test} on PostgreSQL: {POSTGRES_ENV} is not set (.ci/run sets it to a throw-away database)"
-        );
-        return None;
-    };
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let schema = format!(
-        "server_webhooks_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
-    let admin = sqlx::PgPool::connect(&base)
-        .await
-        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but the database is unreachable: {e}"));
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let separator = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{separator}options[search_path]={schema}"))
-}
 
 /// Short retries and time-outs, loopback allowed.
 fn webhook_settings(s: &mut server::Settings) {

@@ -25,6 +25,7 @@ macro_rules! page {
 }
 
 mod chart;
+mod monitoring;
 mod pages;
 mod session;
 mod source;
@@ -62,6 +63,12 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/findings/{id}/triage", post(pages::triage))
         .route("/security", get(pages::security))
         .route("/usage", get(pages::usage))
+        .route("/incidents", get(monitoring::incidents))
+        .route("/incidents/{id}", get(monitoring::incident))
+        .route("/incidents/{id}/state", post(monitoring::move_state))
+        .route("/incidents/{id}/assign", post(monitoring::assign))
+        .route("/incidents/{id}/comments", post(monitoring::comment))
+        .route("/monitors", get(monitoring::monitors))
         .route(STYLESHEET_PATH, get(stylesheet))
 }
 
@@ -100,6 +107,9 @@ fn templates() -> &'static Environment<'static> {
             ("finding.html", include_str!("templates/finding.html")),
             ("security.html", include_str!("templates/security.html")),
             ("usage.html", include_str!("templates/usage.html")),
+            ("incidents.html", include_str!("templates/incidents.html")),
+            ("incident.html", include_str!("templates/incident.html")),
+            ("monitors.html", include_str!("templates/monitors.html")),
             ("error.html", include_str!("templates/error.html")),
         ] {
             env.add_template(name, text)

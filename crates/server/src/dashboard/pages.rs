@@ -32,7 +32,7 @@ const LOGIN_FORM_SECS: u64 = 3600;
 
 /// What every page's header needs to know about the signed-in user.
 #[derive(Serialize)]
-struct Me {
+pub(super) struct Me {
     email: String,
     role: &'static str,
     csrf: String,
@@ -40,7 +40,7 @@ struct Me {
     is_admin: bool,
 }
 
-fn me(signed_in: &SignedIn) -> Me {
+pub(super) fn me(signed_in: &SignedIn) -> Me {
     Me {
         email: signed_in.user.email.clone(),
         role: signed_in.role().as_str(),
@@ -51,12 +51,12 @@ fn me(signed_in: &SignedIn) -> Me {
 }
 
 /// `2026-11-23 15:47 UTC`.
-fn when(ms: i64) -> String {
+pub(super) fn when(ms: i64) -> String {
     let text = rfc3339(ms);
     format!("{} {} UTC", &text[..10], &text[11..16])
 }
 
-fn short(id: &str) -> &str {
+pub(super) fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
@@ -118,7 +118,7 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
-fn bad_form(rejection: FormRejection) -> PageError {
+pub(super) fn bad_form(rejection: FormRejection) -> PageError {
     PageError::new(
         StatusCode::BAD_REQUEST,
         "Unreadable form",

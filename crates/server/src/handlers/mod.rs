@@ -6,6 +6,8 @@ pub(crate) mod audits;
 pub(crate) mod auth;
 pub(crate) mod findings;
 pub(crate) mod health;
+pub(crate) mod incidents;
+pub(crate) mod monitors;
 pub(crate) mod openapi;
 pub(crate) mod webhooks;
 

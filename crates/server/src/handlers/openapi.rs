@@ -88,7 +88,91 @@ fn paging() -> [Value; 2] {
 pub fn openapi() -> Value {
     let mut document = core_document();
     alert_operations(&mut document);
+    monitor_operations(&mut document);
+    incident_operations(&mut document);
     document
+}
+
+/// Monitors: CRUD and the events their rules fired.
+fn monitor_operations(document: &mut Value) {
+    let levels = json!(["critical", "high", "medium", "low"]);
+    let config = json!({ "type": "string", "maxLength": 262_144,
+        "description": "A monitor file (TOML) with exactly one `[[monitors]]` entry and optional `[lists]`. ABI files cannot be named (use `abi_json` or `signatures`); a `tenant` key must be the caller's tenant id. A config the loader refuses is the problem `invalid-monitor-config` whose detail gives the line and column or the place of the mistake." });
+    let name = json!({ "type": "string", "minLength": 1, "maxLength": 100, "description": "Unique in the tenant; the same as the monitor's `name` in `config`" });
+    let paths = &mut document["paths"];
+    paths["/api/v1/monitors"] = json!({
+        "get": op("Monitors of the tenant", Some("viewer"), json!([]), None, ("200", page("Monitor")), &["401", "429"]),
+        "post": op("Create a monitor (recorded in the audit trail)", Some("admin"), json!([]),
+            json_body(json!({ "type": "object", "required": ["name", "config"], "additionalProperties": false, "properties": {
+                "name": name, "config": config, "enabled": { "type": "boolean", "default": true } } })),
+            ("201", r("Monitor")), &["400", "401", "403", "409", "415", "422", "429"]) });
+    paths["/api/v1/monitors/{id}"] = json!({
+        "get": op("One monitor", Some("viewer"), json!([path_id("monitor")]), None, ("200", r("Monitor")), &["401", "404", "429"]),
+        "patch": op("Rename, replace the config, enable or disable a monitor (recorded in the audit trail)", Some("admin"), json!([path_id("monitor")]),
+            json_body(json!({ "type": "object", "minProperties": 1, "additionalProperties": false, "properties": {
+                "name": name, "config": config, "enabled": { "type": "boolean" } } })),
+            ("200", r("Monitor")), &["400", "401", "403", "404", "409", "415", "422", "429"]),
+        "delete": op("Delete a monitor (recorded in the audit trail)", Some("admin"), json!([path_id("monitor")]), None, ("204", json!({})), &["401", "403", "404", "429"]) });
+    paths["/api/v1/monitors/{id}/events"] = json!({ "get": op("The events the monitor's rules fired, newest first", Some("viewer"), json!([path_id("monitor"),
+            query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "At most this many")]),
+        None, ("200", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("MonitorEvent") } } })),
+        &["400", "401", "404", "429"]) });
+    let schemas = &mut document["components"]["schemas"];
+    schemas["Monitor"] = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "name": { "type": "string" }, "enabled": { "type": "boolean" }, "config": { "type": "string" },
+        "chain_id": { "type": ["integer", "null"] }, "rules": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Rule names of the config" },
+        "created_by": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } });
+    schemas["MonitorEvent"] = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "monitor_id": { "type": "string" }, "rule": { "type": "string" }, "level": { "type": "string", "enum": levels },
+        "chain_id": { "type": "integer" }, "block_number": { "type": "integer" }, "block_hash": { "type": "string" },
+        "tx_hash": { "type": ["string", "null"] }, "tx_index": { "type": ["integer", "null"] }, "log_index": { "type": ["integer", "null"] },
+        "alert_id": { "type": ["string", "null"] }, "incident_id": { "type": ["string", "null"] },
+        "detail": { "type": "object", "description": "`summary` and what the rule decoded" }, "created_at": { "type": "string", "format": "date-time" } } });
+}
+
+/// Incidents: list, one with its timeline, state and assignee, comments.
+fn incident_operations(document: &mut Value) {
+    let states = json!(store::INCIDENT_STATES);
+    let priorities = json!(store::INCIDENT_PRIORITIES);
+    let paths = &mut document["paths"];
+    paths["/api/v1/incidents"] = json!({ "get": op("Incidents of the tenant, latest first", Some("viewer"), json!([
+            query("state", json!({ "type": "string", "enum": states }), "Only incidents in this state"),
+            query("priority", json!({ "type": "string", "enum": priorities }), "Only incidents of this priority"),
+            query("open", json!({ "type": "boolean", "default": false }), "Only incidents not resolved"),
+            query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "At most this many")]),
+        None, ("200", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Incident") } } })),
+        &["400", "401", "429"]) });
+    paths["/api/v1/incidents/{id}"] = json!({
+        "get": op("One incident with its timeline (alerts, comments, state changes, assignments), oldest first", Some("viewer"), json!([path_id("incident")]), None,
+            ("200", json!({ "allOf": [r("Incident"), { "type": "object", "properties": { "timeline": { "type": "array", "items": r("IncidentEvent") } } }] })),
+            &["401", "404", "429"]),
+        "patch": op("Move the state forward (open → acknowledged → mitigated → resolved, skipping allowed; backwards is the problem `invalid-transition`, 409) and/or assign (recorded in the audit trail)", Some("auditor"), json!([path_id("incident")]),
+            json_body(json!({ "type": "object", "minProperties": 1, "additionalProperties": false, "properties": {
+                "state": { "type": "string", "enum": states },
+                "assignee": { "type": ["string", "null"], "description": "The id of an enabled user of the tenant (else 422 `unknown-assignee`); null unassigns" } } })),
+            ("200", r("Incident")), &["400", "401", "403", "404", "409", "415", "422", "429"]) });
+    paths["/api/v1/incidents/{id}/comments"] = json!({ "post": op("Comment on an incident (recorded in the audit trail)", Some("auditor"), json!([path_id("incident")]),
+        json_body(json!({ "type": "object", "required": ["text"], "additionalProperties": false, "properties": {
+            "text": { "type": "string", "minLength": 1, "maxLength": 4000 } } })),
+        ("201", r("IncidentEvent")), &["400", "401", "403", "404", "415", "422", "429"]) });
+    let schemas = &mut document["components"]["schemas"];
+    schemas["Incident"] = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "title": { "type": "string" },
+        "priority": { "type": "string", "enum": priorities, "description": "Raised when a more urgent alert joins" },
+        "state": { "type": "string", "enum": states },
+        "assignee": { "type": ["string", "null"], "description": "User id" }, "assignee_email": { "type": ["string", "null"] },
+        "monitor_id": { "type": ["string", "null"], "description": "The monitor whose alerts open or join it (`file:NAME` for a monitor of a monitor file)" },
+        "alert_count": { "type": "integer" },
+        "opened_at": { "type": "string", "format": "date-time" },
+        "acknowledged_at": { "type": ["string", "null"], "format": "date-time" },
+        "mitigated_at": { "type": ["string", "null"], "format": "date-time" },
+        "resolved_at": { "type": ["string", "null"], "format": "date-time" },
+        "updated_at": { "type": "string", "format": "date-time" } } });
+    schemas["IncidentEvent"] = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "kind": { "type": "string", "enum": ["alert", "comment", "state", "assign"] },
+        "actor": { "type": ["string", "null"] },
+        "body": { "type": "object", "description": "`alert`: alert_id, rule, level, summary; `comment`: text; `state`: from, to; `assign`: assignee" },
+        "created_at": { "type": "string", "format": "date-time" } } });
 }
 
 /// Alerts: history, one alert with its notifications, acknowledgement.

@@ -1,0 +1,404 @@
+//! On-chain monitors of the caller's tenant: create, list, read, change, delete, and the
+//! events their rules fired. Viewers read; admins manage. Every change is recorded in
+//! the audit trail.
+//!
+//! A monitor's `config` is a monitor file holding exactly one `[[monitors]]` entry (plus
+//! optional `[lists]`), checked by [`monitor::load`] without a base directory (so ABI
+//! files cannot be named; inline ABIs and signatures can). The monitor's `name` must be
+//! the name the config gives it, and a `tenant` key, when present, must be the caller's
+//! tenant id.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{new_id, page_limit};
+use crate::auth::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, Principal};
+use crate::state::AppState;
+use crate::timestamp::{now_ms, rfc3339};
+
+/// Longest monitor name, in characters.
+pub(crate) const MAX_NAME_LEN: usize = 100;
+/// Largest monitor config, in bytes (inline ABIs can be long).
+pub(crate) const MAX_CONFIG_BYTES: usize = 256 * 1024;
+/// Monitors one tenant may have.
+const MAX_MONITORS_PER_TENANT: usize = 100;
+
+/// What a stored config says at a glance: its chain and rule names. `None` when the text
+/// no longer parses (the loader may have become stricter since it was stored).
+pub(crate) struct ConfigSummary {
+    pub chain_id: u64,
+    pub rules: Vec<String>,
+    pub contracts: usize,
+}
+
+pub(crate) fn summary(config: &str) -> Option<ConfigSummary> {
+    let file = monitor::config::MonitorFile::parse(config).ok()?;
+    let spec = file.monitors.first()?;
+    Some(ConfigSummary {
+        chain_id: spec.chain_id,
+        rules: spec.rules.iter().map(|r| r.name.clone()).collect(),
+        contracts: spec.contracts.len(),
+    })
+}
+
+pub(crate) fn monitor_view(m: &store::StoredMonitor) -> Value {
+    let summary = summary(&m.config);
+    json!({
+        "id": m.id,
+        "name": m.name,
+        "enabled": m.enabled,
+        "config": m.config,
+        "chain_id": summary.as_ref().map(|s| s.chain_id),
+        "rules": summary.as_ref().map(|s| s.rules.clone()),
+        "created_by": m.created_by,
+        "created_at": rfc3339(m.created_at),
+        "updated_at": rfc3339(m.updated_at),
+    })
+}
+
+pub(crate) fn event_view(e: &store::MonitorEvent) -> Value {
+    json!({
+        "id": e.id,
+        "monitor_id": e.monitor_key,
+        "rule": e.rule,
+        "level": e.level,
+        "chain_id": e.chain_id,
+        "block_number": e.block_number,
+        "block_hash": e.block_hash,
+        "tx_hash": e.tx_hash,
+        "tx_index": (e.tx_index >= 0).then_some(e.tx_index),
+        "log_index": (e.log_index >= 0).then_some(e.log_index),
+        "alert_id": e.alert_id,
+        "incident_id": e.incident_id,
+        "detail": e.detail,
+        "created_at": rfc3339(e.created_at),
+    })
+}
+
+fn invalid(detail: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("invalid-request", "Invalid request", detail)
+}
+
+fn check_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(invalid(format!(
+            "name must be 1 to {MAX_NAME_LEN} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("name must not contain control characters"));
+    }
+    Ok(name.to_string())
+}
+
+/// Checks a monitor config sent for `tenant_id` and answers the name it gives its one
+/// monitor. A config the loader refuses is a 422 `invalid-monitor-config` whose detail
+/// is the loader's message (with its line and column, or the place of the mistake).
+pub(crate) fn check_config(config: &str, tenant_id: &str) -> ApiResult<String> {
+    let refused = |detail: String| {
+        ApiError::unprocessable("invalid-monitor-config", "Invalid monitor config", detail)
+    };
+    if config.len() > MAX_CONFIG_BYTES {
+        return Err(refused(format!(
+            "config must be at most {MAX_CONFIG_BYTES} bytes"
+        )));
+    }
+    let file = monitor::load(config, None).map_err(|e| refused(e.to_string()))?;
+    let [spec] = file.monitors.as_slice() else {
+        return Err(refused(format!(
+            "config must define exactly one [[monitors]] entry; it defines {}",
+            file.monitors.len()
+        )));
+    };
+    if let Some(tenant) = &spec.tenant
+        && tenant != tenant_id
+    {
+        return Err(refused(format!(
+            "monitors[{}].tenant: `{}` is not this credential's tenant; leave `tenant` out or set it to `{tenant_id}`",
+            spec.name,
+            tenant.escape_debug()
+        )));
+    }
+    Ok(spec.name.clone())
+}
+
+/// The monitor's name and the name its config gives it must be the same.
+fn check_agreement(name: &str, config_name: &str) -> ApiResult<()> {
+    if name == config_name {
+        return Ok(());
+    }
+    Err(ApiError::unprocessable(
+        "invalid-monitor-config",
+        "Invalid monitor config",
+        format!(
+            "the monitor is named `{}` but its config names it `{}`; use one name for both",
+            name.escape_debug(),
+            config_name.escape_debug()
+        ),
+    ))
+}
+
+fn name_taken(name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "conflict",
+        "Conflict",
+        format!("a monitor named `{}` already exists", name.escape_debug()),
+    )
+}
+
+async fn find(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<store::StoredMonitor> {
+    state
+        .store
+        .get_monitor(&principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("monitor"))
+}
+
+/// Whether another monitor of the tenant (not `except`) is named `name`.
+async fn name_in_use(
+    state: &AppState,
+    tenant_id: &str,
+    name: &str,
+    except: Option<&str>,
+) -> ApiResult<bool> {
+    Ok(state
+        .store
+        .list_monitors(tenant_id)
+        .await?
+        .iter()
+        .any(|m| m.name == name && Some(m.id.as_str()) != except))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewMonitor {
+    name: String,
+    config: String,
+    enabled: Option<bool>,
+}
+
+pub(crate) async fn create(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    ApiJson(body): ApiJson<NewMonitor>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    state
+        .require(&principal, Role::Admin, "create monitors")
+        .await?;
+    let name = check_name(&body.name)?;
+    let config_name = check_config(&body.config, &principal.tenant_id)?;
+    check_agreement(&name, &config_name)?;
+    let existing = state.store.list_monitors(&principal.tenant_id).await?;
+    if existing.iter().any(|m| m.name == name) {
+        return Err(name_taken(&name));
+    }
+    if existing.len() >= MAX_MONITORS_PER_TENANT {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "too-many-monitors",
+            "Too many monitors",
+            format!("a tenant has at most {MAX_MONITORS_PER_TENANT} monitors; delete one first"),
+        ));
+    }
+    let now = now_ms();
+    let monitor = store::StoredMonitor {
+        id: new_id(),
+        tenant_id: principal.tenant_id.clone(),
+        name,
+        config: body.config,
+        enabled: body.enabled.unwrap_or(true),
+        created_by: principal.actor.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    state
+        .store
+        .create_monitor(&monitor)
+        .await
+        .map_err(|e| match e {
+            // Created by someone else since the check above.
+            store::StoreError::Conflict(_) => name_taken(&monitor.name),
+            other => other.into(),
+        })?;
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "monitor.created",
+            Some(&monitor.id),
+            "success",
+            json!({ "name": monitor.name, "enabled": monitor.enabled }),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(monitor_view(&monitor))))
+}
+
+pub(crate) async fn list(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+) -> ApiResult<Json<Value>> {
+    state
+        .require(&principal, Role::Viewer, "list monitors")
+        .await?;
+    let monitors = state.store.list_monitors(&principal.tenant_id).await?;
+    Ok(Json(
+        json!({ "items": monitors.iter().map(monitor_view).collect::<Vec<_>>(), "next_cursor": null }),
+    ))
+}
+
+pub(crate) async fn get(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    state
+        .require(&principal, Role::Viewer, "read monitors")
+        .await?;
+    Ok(Json(monitor_view(&find(&state, &principal, &id).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MonitorChange {
+    name: Option<String>,
+    config: Option<String>,
+    enabled: Option<bool>,
+}
+
+pub(crate) async fn update(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MonitorChange>,
+) -> ApiResult<Json<Value>> {
+    state
+        .require(&principal, Role::Admin, "change monitors")
+        .await?;
+    let current = find(&state, &principal, &id).await?;
+    if body.name.is_none() && body.config.is_none() && body.enabled.is_none() {
+        return Err(invalid("send at least one of name, config, enabled"));
+    }
+    let name = body.name.as_deref().map(check_name).transpose()?;
+    let config_name = match &body.config {
+        Some(config) => check_config(config, &principal.tenant_id)?,
+        // The stored config, as it was accepted; only its name is needed.
+        None => summary_name(&current.config).unwrap_or_else(|| current.name.clone()),
+    };
+    check_agreement(name.as_deref().unwrap_or(&current.name), &config_name)?;
+    if let Some(name) = &name
+        && *name != current.name
+        && name_in_use(&state, &principal.tenant_id, name, Some(&id)).await?
+    {
+        return Err(name_taken(name));
+    }
+    let update = store::MonitorUpdate {
+        name: name.clone(),
+        config: body.config,
+        enabled: body.enabled,
+        now: now_ms(),
+    };
+    let monitor = state
+        .store
+        .update_monitor(&principal.tenant_id, &id, &update)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict(_) => name_taken(name.as_deref().unwrap_or_default()),
+            other => other.into(),
+        })?
+        .ok_or_else(|| ApiError::not_found("monitor"))?;
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "monitor.updated",
+            Some(&id),
+            "success",
+            json!({
+                "name": monitor.name,
+                "renamed_from": (monitor.name != current.name).then_some(&current.name),
+                "config_changed": update.config.as_ref().is_some_and(|c| *c != current.config),
+                "enabled": update.enabled,
+            }),
+        )
+        .await?;
+    Ok(Json(monitor_view(&monitor)))
+}
+
+/// The name a stored config gives its monitor.
+fn summary_name(config: &str) -> Option<String> {
+    monitor::config::MonitorFile::parse(config)
+        .ok()?
+        .monitors
+        .into_iter()
+        .next()
+        .map(|m| m.name)
+}
+
+pub(crate) async fn delete(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .require(&principal, Role::Admin, "delete monitors")
+        .await?;
+    let monitor = find(&state, &principal, &id).await?;
+    if !state
+        .store
+        .delete_monitor(&principal.tenant_id, &id)
+        .await?
+    {
+        return Err(ApiError::not_found("monitor"));
+    }
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "monitor.deleted",
+            Some(&id),
+            "success",
+            json!({ "name": monitor.name }),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EventQuery {
+    limit: Option<i64>,
+}
+
+/// The events the monitor's rules fired, newest first.
+pub(crate) async fn events(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<EventQuery>,
+) -> ApiResult<Json<Value>> {
+    state
+        .require(&principal, Role::Viewer, "read monitor events")
+        .await?;
+    let monitor = find(&state, &principal, &id).await?;
+    let limit = page_limit(query.limit)?;
+    let events = state
+        .store
+        .list_monitor_events(&principal.tenant_id, &monitor.id, limit)
+        .await?;
+    Ok(Json(
+        json!({ "items": events.iter().map(event_view).collect::<Vec<_>>() }),
+    ))
+}
