@@ -248,13 +248,16 @@ fn addresses_bytes_and_strings() {
         ("len(allow_list) == 1", true),
         ("len(ids) == 1", true),
         ("len([1, 2, 3]) == 3", true),
+        ("len([true, true]) == 2", true),
+        ("len([to, to]) == 2", true),
+        (
+            "len([0x00000000000000000000000000000000000000aa, 0x00000000000000000000000000000000000000aa]) == 2",
+            true,
+        ),
         ("len(\"é\") == 2", true),
-        (r#""a\"b\\" == "a" + "x""#, false),
+        (r#""a\"b\\" == "a\"b\\""#, true),
+        (r#""a\"b" == "a\\b""#, false),
     ] {
-        // The last one is a type error, checked below.
-        if source.contains('+') {
-            continue;
-        }
         assert_eq!(eval(source), expected, "{source}");
     }
     assert!(eval_with(
@@ -478,6 +481,18 @@ fn lexical_errors() {
     );
     assert_error("value > 0x", 1, 9, "`0x` must be followed by hex digits");
     assert_error(
+        "value > 0xfg",
+        1,
+        12,
+        "unexpected `g` right after the number `0xf`",
+    );
+    assert_error(
+        "value > 1.2.3",
+        1,
+        12,
+        "unexpected `.` right after the number `1.2`",
+    );
+    assert_error(
         "caller == 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
         1,
         11,
@@ -689,6 +704,12 @@ fn name_and_type_errors() {
         1,
         9,
         "`*` needs numbers, this is a string",
+    );
+    assert_error(
+        r#"name + "x" == "a""#,
+        1,
+        1,
+        "`+` needs numbers, this is a string",
     );
     assert_error(
         "value + delta > 1",

@@ -572,22 +572,18 @@ fn named_set(name: &str, element: &Ty, values: &[Value]) -> Result<Set, String> 
                 .collect::<Option<_>>()
                 .ok_or_else(wrong)?;
             addresses.sort_unstable();
-            addresses.dedup();
             Set::Addr(addresses)
         }
-        Ty::Bool => {
-            let mut has = [false; 2];
-            for value in values {
-                match value {
-                    Value::Bool(b) => has[usize::from(*b)] = true,
-                    _ => return Err(wrong()),
-                }
-            }
-            Set::Bool {
-                has_true: has[1],
-                has_false: has[0],
-            }
-        }
+        Ty::Bool => Set::Bool(
+            values
+                .iter()
+                .map(|value| match value {
+                    Value::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(wrong)?,
+        ),
         Ty::Bytes(_) => Set::Bytes(
             values
                 .iter()
@@ -638,22 +634,17 @@ fn constant_set(exprs: &[Expr]) -> Option<Set> {
                 })
                 .collect::<Option<_>>()?;
             addresses.sort_unstable();
-            addresses.dedup();
             Set::Addr(addresses)
         }
-        Expr::Bool(_) => {
-            let mut has = [false; 2];
-            for e in exprs {
-                match e {
-                    Expr::Bool(BoolExpr::Const(b)) => has[usize::from(*b)] = true,
-                    _ => return None,
-                }
-            }
-            Set::Bool {
-                has_true: has[1],
-                has_false: has[0],
-            }
-        }
+        Expr::Bool(_) => Set::Bool(
+            exprs
+                .iter()
+                .map(|e| match e {
+                    Expr::Bool(BoolExpr::Const(b)) => Some(*b),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        ),
         Expr::Bytes(_) => Set::Bytes(
             exprs
                 .iter()

@@ -116,12 +116,9 @@ pub(crate) enum ListExpr {
 #[derive(Debug, Clone)]
 pub(crate) enum Set {
     Num(Vec<Num>),
-    /// Sorted, searched by bisection.
+    /// Sorted (duplicates kept, for `len`), searched by bisection.
     Addr(Vec<Address>),
-    Bool {
-        has_true: bool,
-        has_false: bool,
-    },
+    Bool(Vec<bool>),
     Bytes(Vec<Vec<u8>>),
     Str(Vec<String>),
 }
@@ -344,10 +341,7 @@ impl Set {
         match self {
             Set::Num(values) => values.len(),
             Set::Addr(values) => values.len(),
-            Set::Bool {
-                has_true,
-                has_false,
-            } => usize::from(*has_true) + usize::from(*has_false),
+            Set::Bool(values) => values.len(),
             Set::Bytes(values) => values.len(),
             Set::Str(values) => values.len(),
         }
@@ -357,19 +351,7 @@ impl Set {
         match (self, item) {
             (Set::Num(values), Item::Num(n)) => values.contains(n),
             (Set::Addr(values), Item::Addr(a)) => values.binary_search(a).is_ok(),
-            (
-                Set::Bool {
-                    has_true,
-                    has_false,
-                },
-                Item::Bool(b),
-            ) => {
-                if *b {
-                    *has_true
-                } else {
-                    *has_false
-                }
-            }
+            (Set::Bool(values), Item::Bool(b)) => values.contains(b),
             (Set::Bytes(values), Item::Bytes(b)) => values.iter().any(|v| v.as_slice() == *b),
             (Set::Str(values), Item::Str(s)) => values.iter().any(|v| v.as_str() == s.as_ref()),
             _ => false,

@@ -313,21 +313,25 @@ impl Lexer<'_> {
         Ok(())
     }
 
-    /// A number directly followed by a letter (`10ether`, `0xfg`) is a mistake.
+    /// A number directly followed by a letter, a digit it cannot hold or a dot (`10ether`,
+    /// `0xfg`, `1.2.3`) is a mistake.
     fn no_glued_letters(&self, number: usize) -> Result<(), Error> {
-        match self.byte(0) {
-            Some(c) if is_ident_char(c) || c == b'.' => {
-                let text = &self.source[number..self.pos];
-                Err(self.error(
-                    self.pos,
-                    format!(
-                        "unexpected `{}` right after the number `{text}` (a unit needs a space: `{text} ether`)",
-                        c as char
-                    ),
-                ))
-            }
-            _ => Ok(()),
-        }
+        let Some(c) = self.byte(0).filter(|c| is_ident_char(*c) || *c == b'.') else {
+            return Ok(());
+        };
+        let text = &self.source[number..self.pos];
+        let hint = if c.is_ascii_alphabetic() && !text.starts_with("0x") {
+            format!(" (a unit needs a space: `{text} ether`)")
+        } else {
+            String::new()
+        };
+        Err(self.error(
+            self.pos,
+            format!(
+                "unexpected `{}` right after the number `{text}`{hint}",
+                c as char
+            ),
+        ))
     }
 
     /// A name, a keyword or a `hex"…"` literal.
