@@ -839,3 +839,36 @@ fn comparisons_agree_with_integer_arithmetic() {
         );
     }
 }
+
+/// The examples of `docs/monitoring-conditions.md` compile.
+#[test]
+fn documented_examples_compile() {
+    let mut env = Env::new();
+    for (name, ty) in [
+        ("from", Type::Address),
+        ("Transfer.value", Type::Uint(256)),
+        ("caller", Type::Address),
+        ("value", Type::Uint(256)),
+        ("newOwner", Type::Address),
+        ("data", Type::Bytes(None)),
+        ("symbol", Type::String),
+        ("delta", Type::Int(256)),
+        ("paused", Type::Bool),
+        ("owner", Type::Address),
+    ] {
+        env.field(name, ty);
+    }
+    env.list("treasury", Type::Address, vec![Value::Address(ALLOWED)]);
+    env.list("allow_list", Type::Address, vec![]);
+    for source in [
+        "from not in treasury and Transfer.value > 1e24",
+        "caller not in allow_list and value > 100 ether",
+        "newOwner != 0x0000000000000000000000000000000000000000",
+        "len(data) > 4 and lower(symbol) in [\"weth\", \"usdc\"]",
+        "abs(delta) >= 5 * 1e17 or (paused and caller != owner)",
+    ] {
+        if let Err(e) = compile(source, &env) {
+            panic!("`{source}`: {e}");
+        }
+    }
+}
