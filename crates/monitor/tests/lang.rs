@@ -872,3 +872,242 @@ fn documented_examples_compile() {
         }
     }
 }
+
+/// Random token soup never panics: it compiles or gives an error inside the text, and what
+/// compiles evaluates (with good values, with no values and with values of wrong types).
+#[test]
+fn random_conditions_never_panic() {
+    const PIECES: &[&str] = &[
+        "value",
+        "delta",
+        "small",
+        "amount",
+        "caller",
+        "to",
+        "paused",
+        "data",
+        "name",
+        "ids",
+        "selector",
+        "allow_list",
+        "amounts",
+        "names",
+        "Transfer.value",
+        "valeu",
+        "len",
+        "abs",
+        "lower",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "and",
+        "or",
+        "not",
+        "in",
+        "&&",
+        "||",
+        "!",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "0",
+        "1",
+        "255",
+        "-1",
+        "1e24",
+        "1.5",
+        "1 ether",
+        "2 gwei",
+        "0xff",
+        "0x00000000000000000000000000000000000000aa",
+        "\"Alice\"",
+        "hex\"dead\"",
+        "true",
+        "false",
+        "1e78",
+        "\"",
+        "é",
+        "#",
+        "=",
+        "\n",
+        "0x",
+        "1_0",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let good: Vec<Value> = fields().into_iter().map(|(_, _, v)| v).collect();
+    let wrong: Vec<Value> = good.iter().map(|_| Value::Bool(true)).collect();
+    let env = env();
+    let mut compiled = 0;
+    for _ in 0..20_000 {
+        let len = 1 + next() % 12;
+        let source: Vec<&str> = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let source = source.join(" ");
+        match compile(&source, &env) {
+            Ok(condition) => {
+                compiled += 1;
+                condition.eval(&good);
+                condition.eval(&wrong);
+                condition.eval(&[]);
+            }
+            Err(e) => {
+                let lines: Vec<&str> = source.split('\n').collect();
+                assert!(e.line >= 1 && e.line <= lines.len(), "{source:?}: {e}");
+                let width = lines[e.line - 1].chars().count();
+                assert!(e.column >= 1 && e.column <= width + 1, "{source:?}: {e}");
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+    assert!(compiled > 0);
+}
+
+/// A small random generator of well-formed conditions over the test fields.
+struct Generator(u64);
+
+impl Generator {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+        options[(self.next() % options.len() as u64) as usize]
+    }
+
+    fn number(&mut self, depth: usize) -> String {
+        let leaf = depth == 0 || self.next().is_multiple_of(3);
+        if leaf {
+            return self
+                .pick(&[
+                    "value",
+                    "delta",
+                    "small",
+                    "amount",
+                    "len(data)",
+                    "len(name)",
+                    "abs(delta)",
+                    "abs(small)",
+                    "0",
+                    "1",
+                    "-1",
+                    "255",
+                    "256",
+                    "-128",
+                    "1 ether",
+                    "1e77",
+                    "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                    "57896044618658097711785492504343953926634992332820282019728792003956564819968",
+                ])
+                .to_string();
+        }
+        match self.next() % 3 {
+            0 => format!("-({})", self.number(depth - 1)),
+            1 => format!("({})", self.number(depth - 1)),
+            _ => {
+                let op = self.pick(&["+", "-", "*", "/", "%"]);
+                format!("{} {op} {}", self.number(depth - 1), self.number(depth - 1))
+            }
+        }
+    }
+
+    fn condition(&mut self, depth: usize) -> String {
+        let leaf = depth == 0 || self.next().is_multiple_of(4);
+        if leaf {
+            return match self.next() % 5 {
+                0 => self
+                    .pick(&[
+                        "paused",
+                        "caller in allow_list",
+                        "lower(name) in names",
+                        "true",
+                    ])
+                    .to_string(),
+                1 => format!(
+                    "{} in [{}, {}]",
+                    self.number(1),
+                    self.number(1),
+                    self.number(1)
+                ),
+                2 => format!("{} not in amounts", self.number(1)),
+                _ => {
+                    let op = self.pick(&["==", "!=", "<", "<=", ">", ">="]);
+                    format!("{} {op} {}", self.number(2), self.number(2))
+                }
+            };
+        }
+        match self.next() % 3 {
+            0 => format!("not ({})", self.condition(depth - 1)),
+            _ => {
+                let op = self.pick(&["and", "or", "&&", "||"]);
+                format!(
+                    "({}) {op} ({})",
+                    self.condition(depth - 1),
+                    self.condition(depth - 1)
+                )
+            }
+        }
+    }
+}
+
+/// Generated conditions evaluate without panicking on extreme field values.
+#[test]
+fn generated_conditions_evaluate_on_extreme_values() {
+    let mut generator = Generator(0x2545_f491_4f6c_dd1d);
+    let env = env();
+    let extremes = [
+        vec![
+            ("value", Value::Uint(U256::MAX)),
+            ("delta", Value::Int(I256::MIN)),
+            ("small", int(-128)),
+            ("amount", uint(255)),
+        ],
+        vec![
+            ("value", uint(0)),
+            ("delta", Value::Int(I256::MAX)),
+            ("small", int(127)),
+            ("amount", uint(0)),
+        ],
+        vec![("delta", int(-1)), ("small", int(-1)), ("value", uint(1))],
+    ];
+    let mut compiled = 0;
+    for _ in 0..3_000 {
+        let source = generator.condition(4);
+        let Ok(condition) = compile(&source, &env) else {
+            continue;
+        };
+        compiled += 1;
+        for changes in &extremes {
+            let values: Vec<Value> = fields()
+                .into_iter()
+                .map(|(name, _, value)| {
+                    changes
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map_or(value, |(_, v)| v.clone())
+                })
+                .collect();
+            condition.eval(&values);
+        }
+    }
+    assert!(compiled > 500, "only {compiled} compiled");
+}
