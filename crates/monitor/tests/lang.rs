@@ -770,7 +770,7 @@ fn name_and_type_errors() {
         "lower(data) == \"a\"",
         1,
         7,
-        "`lower` takes a string, this is a bytes",
+        "`lower` takes a string, this is bytes",
     );
     assert_error(
         "upper(name) == \"A\"",

@@ -102,10 +102,11 @@ fn error(at: usize, message: impl Into<String>) -> Error {
     }
 }
 
-/// `ty` in a sentence: "this is a uint256", "this is an address", "this is a number".
+/// `ty` in a sentence: "this is a uint256", "this is an address", "this is a number",
+/// "this is bytes".
 fn article(ty: &Ty) -> String {
     match ty {
-        Ty::Lit | Ty::List(_) | Ty::EmptyList => ty.to_string(),
+        Ty::Lit | Ty::List(_) | Ty::EmptyList | Ty::Bytes(None) => ty.to_string(),
         Ty::Address | Ty::Num(NumTy { signed: true, .. }) => format!("an {ty}"),
         _ => format!("a {ty}"),
     }
