@@ -1111,3 +1111,45 @@ fn generated_conditions_evaluate_on_extreme_values() {
     }
     assert!(compiled > 500, "only {compiled} compiled");
 }
+
+/// A monitor file's `when` is compiled with the rule's fields and the file's lists, and a
+/// mistake is reported at the rule with its line and column.
+#[test]
+fn conditions_in_a_monitor_file() {
+    let file = |when: &str| {
+        format!(
+            r#"
+[lists]
+allow_list = ["0x1111111111111111111111111111111111111111"]
+
+[[monitors]]
+name = "vault"
+chain_id = 31337
+rpc = ["http://127.0.0.1:8545"]
+
+[[monitors.contracts]]
+name = "Vault"
+address = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+signatures = ["event OwnershipTransferred(address indexed previousOwner, address indexed newOwner)"]
+
+[[monitors.rules]]
+name = "owner-changed"
+kind = "event"
+contract = "Vault"
+event = "OwnershipTransferred(address indexed previousOwner, address indexed newOwner)"
+when = "{when}"
+level = "critical"
+"#
+        )
+    };
+    let loaded = monitor::load(
+        &file("newOwner not in allow_list and OwnershipTransferred.previousOwner != newOwner"),
+        None,
+    );
+    assert!(loaded.is_ok(), "{loaded:?}");
+    let error = monitor::load(&file("newOwnr not in allow_list"), None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "monitors[vault].rules[owner-changed].when: 1:1: unknown name `newOwnr`; did you mean `newOwner`?"
+    );
+}
