@@ -170,6 +170,9 @@ fn comparison_operators() {
         ("value in amounts", false),
         ("value in ids", false),
         ("7 in ids", true),
+        ("value in [100, 3, 50, 10, 7]", true),
+        ("value in [100, 3, 50, 11, 7]", false),
+        ("-5 in [3, -5, 0]", true),
     ] {
         assert_eq!(eval_with(source, &v), expected, "{source}");
     }
@@ -255,6 +258,9 @@ fn addresses_bytes_and_strings() {
             true,
         ),
         ("len(\"é\") == 2", true),
+        ("\"b\" in [\"c\", \"a\", \"b\"]", true),
+        ("hex\"01\" in [hex\"02\", hex\"01\"]", true),
+        ("hex\"03\" in [hex\"02\", hex\"01\"]", false),
         (r#""a\"b\\" == "a\"b\\""#, true),
         (r#""a\"b" == "a\\b""#, false),
     ] {

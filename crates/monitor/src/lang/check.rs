@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::U256;
 
 use super::eval::{AddrExpr, BoolExpr, BytesExpr, Expr, ListExpr, NumExpr, Set, StrExpr};
 use super::num::{Num, NumTy};
@@ -211,7 +211,9 @@ impl Checker<'_> {
         }
         if let Some((element, values)) = self.env.lists.get(name) {
             let ty = Ty::of(element);
-            let set = named_set(name, &ty, values).map_err(|message| error(at, message))?;
+            let set = named_set(name, &ty, values)
+                .map_err(|message| error(at, message))?
+                .sorted();
             return Ok((Expr::List(ListExpr::Const(set)), Ty::List(Box::new(ty))));
         }
         Err(error(at, self.unknown(name)))
@@ -334,7 +336,7 @@ impl Checker<'_> {
             return Ok((Expr::List(ListExpr::Items(Vec::new())), Ty::EmptyList));
         };
         let list = match constant_set(&exprs) {
-            Some(set) => ListExpr::Const(set),
+            Some(set) => ListExpr::Const(set.sorted()),
             None => ListExpr::Items(exprs),
         };
         Ok((Expr::List(list), Ty::List(Box::new(element))))
@@ -563,18 +565,16 @@ fn named_set(name: &str, element: &Ty, values: &[Value]) -> Result<Set, String> 
                 .collect::<Option<_>>()
                 .ok_or_else(wrong)?,
         ),
-        Ty::Address => {
-            let mut addresses: Vec<Address> = values
+        Ty::Address => Set::Addr(
+            values
                 .iter()
                 .map(|value| match value {
                     Value::Address(a) => Some(*a),
                     _ => None,
                 })
                 .collect::<Option<_>>()
-                .ok_or_else(wrong)?;
-            addresses.sort_unstable();
-            Set::Addr(addresses)
-        }
+                .ok_or_else(wrong)?,
+        ),
         Ty::Bool => Set::Bool(
             values
                 .iter()
@@ -626,17 +626,15 @@ fn constant_set(exprs: &[Expr]) -> Option<Set> {
                 })
                 .collect::<Option<_>>()?,
         ),
-        Expr::Addr(_) => {
-            let mut addresses: Vec<Address> = exprs
+        Expr::Addr(_) => Set::Addr(
+            exprs
                 .iter()
                 .map(|e| match e {
                     Expr::Addr(AddrExpr::Const(a)) => Some(*a),
                     _ => None,
                 })
-                .collect::<Option<_>>()?;
-            addresses.sort_unstable();
-            Set::Addr(addresses)
-        }
+                .collect::<Option<_>>()?,
+        ),
         Expr::Bool(_) => Set::Bool(
             exprs
                 .iter()

@@ -112,11 +112,11 @@ pub(crate) enum ListExpr {
     Field(usize),
 }
 
-/// The elements of a constant list, ready to search.
+/// The elements of a constant list, sorted (see [`Set::sorted`]) and searched by
+/// bisection; duplicates are kept, for `len`.
 #[derive(Debug, Clone)]
 pub(crate) enum Set {
     Num(Vec<Num>),
-    /// Sorted (duplicates kept, for `len`), searched by bisection.
     Addr(Vec<Address>),
     Bool(Vec<bool>),
     Bytes(Vec<Vec<u8>>),
@@ -337,6 +337,18 @@ impl Expr {
 }
 
 impl Set {
+    /// The set with its elements sorted, as [`Set::contains`] needs.
+    pub(crate) fn sorted(mut self) -> Self {
+        match &mut self {
+            Set::Num(values) => values.sort_unstable(),
+            Set::Addr(values) => values.sort_unstable(),
+            Set::Bool(values) => values.sort_unstable(),
+            Set::Bytes(values) => values.sort_unstable(),
+            Set::Str(values) => values.sort_unstable(),
+        }
+        self
+    }
+
     fn len(&self) -> usize {
         match self {
             Set::Num(values) => values.len(),
@@ -349,11 +361,15 @@ impl Set {
 
     fn contains(&self, item: &Item<'_>) -> bool {
         match (self, item) {
-            (Set::Num(values), Item::Num(n)) => values.contains(n),
+            (Set::Num(values), Item::Num(n)) => values.binary_search(n).is_ok(),
             (Set::Addr(values), Item::Addr(a)) => values.binary_search(a).is_ok(),
             (Set::Bool(values), Item::Bool(b)) => values.contains(b),
-            (Set::Bytes(values), Item::Bytes(b)) => values.iter().any(|v| v.as_slice() == *b),
-            (Set::Str(values), Item::Str(s)) => values.iter().any(|v| v.as_str() == s.as_ref()),
+            (Set::Bytes(values), Item::Bytes(b)) => {
+                values.binary_search_by(|v| v.as_slice().cmp(b)).is_ok()
+            }
+            (Set::Str(values), Item::Str(s)) => values
+                .binary_search_by(|v| v.as_str().cmp(s.as_ref()))
+                .is_ok(),
             _ => false,
         }
     }
