@@ -549,6 +549,18 @@ fn literal_errors() {
         "`1.5 wei` is not a whole number of wei",
     );
     assert_error(
+        "value > 1e999999",
+        1,
+        9,
+        "`1e999999` is too large for 256 bits",
+    );
+    assert_error(
+        "value > 1e-999999",
+        1,
+        9,
+        "`1e-999999` is not a whole number",
+    );
+    assert_error(
         "value > 1e-3 ether * 1e-19",
         1,
         22,

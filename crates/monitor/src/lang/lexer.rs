@@ -277,12 +277,19 @@ impl Lexer<'_> {
                 let mut power = String::new();
                 self.digits(&mut power)?;
                 let text = &self.source[at..self.pos];
-                // Anything beyond this is too large (or too small to be whole) anyway.
+                // Beyond this a number is too large, or too small to be whole, anyway.
                 let power: i64 = power
                     .parse::<i64>()
                     .ok()
                     .filter(|p| *p <= 100_000)
-                    .ok_or_else(|| self.error(at, format!("`{text}` is too large for 256 bits")))?;
+                    .ok_or_else(|| {
+                        let problem = if negative {
+                            "is not a whole number"
+                        } else {
+                            "is too large for 256 bits"
+                        };
+                        self.error(at, format!("`{text}` {problem}"))
+                    })?;
                 exponent += if negative { -power } else { power };
             }
         }
