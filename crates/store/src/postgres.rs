@@ -64,6 +64,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "chain_reads",
         include_str!("../migrations/postgres/0008_chain_reads.sql"),
     ),
+    (
+        9,
+        "monitoring",
+        include_str!("../migrations/postgres/0009_monitoring.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".

@@ -60,6 +60,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "chain_reads",
         include_str!("../migrations/sqlite/0008_chain_reads.sql"),
     ),
+    (
+        9,
+        "monitoring",
+        include_str!("../migrations/sqlite/0009_monitoring.sql"),
+    ),
 ];
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, \
