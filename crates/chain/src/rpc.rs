@@ -214,10 +214,19 @@ impl RpcClient {
 
     /// One call at one endpoint, with retries; the `result` member of the answer.
     fn exchange(&self, index: usize, method: &str, params: &Value) -> Result<Value, Failure> {
+        self.with_retries(method, || self.attempt(index, method, params))
+    }
+
+    /// One HTTP exchange made by `attempt`, retried with backoff as configured.
+    fn with_retries<T>(
+        &self,
+        label: &str,
+        attempt_once: impl Fn() -> Result<T, AttemptError>,
+    ) -> Result<T, Failure> {
         let mut attempt = 0u32;
         loop {
-            self.spend(method)?;
-            match self.attempt(index, method, params) {
+            self.spend(label)?;
+            match attempt_once() {
                 Ok(answer) => return Ok(answer),
                 Err(AttemptError::Final(error)) => return Err(Failure::Final(error)),
                 Err(AttemptError::Endpoint(error)) => return Err(Failure::Endpoint(error)),
@@ -261,17 +270,157 @@ impl RpcClient {
         wait
     }
 
-    /// One HTTP exchange.
+    /// One HTTP exchange of one call.
     fn attempt(&self, index: usize, method: &str, params: &Value) -> Result<Value, AttemptError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let answer = self.post(index, method, &body)?;
+        self.answer(index, method, id, &answer)
+    }
+
+    /// The `result` of one JSON-RPC answer object to request `id`.
+    fn answer(
+        &self,
+        index: usize,
+        method: &str,
+        id: u64,
+        answer: &Value,
+    ) -> Result<Value, AttemptError> {
+        let url = &self.config.urls[index];
+        let endpoint = &self.names[index];
+        let malformed = |message: String| give_up(self.malformed(index, method, message));
+        let Some(object) = answer.as_object() else {
+            return Err(malformed("not a JSON-RPC response object".into()));
+        };
+        if object.get("id") != Some(&json!(id)) {
+            return Err(malformed(format!(
+                "answer id {} does not match request id {id}",
+                object
+                    .get("id")
+                    .map_or("(none)".to_string(), Value::to_string)
+            )));
+        }
+        if let Some(error) = object.get("error") {
+            let message = match (error.get("code"), error.get("message")) {
+                (Some(code), Some(Value::String(text))) => format!("{text} (code {code})"),
+                _ => error.to_string(),
+            };
+            let limited = error.get("code").and_then(Value::as_i64) == Some(LIMIT_EXCEEDED);
+            let error = ChainError::Rpc {
+                endpoint: endpoint.clone(),
+                method: method.to_string(),
+                message: scrub(&message, url),
+            };
+            // EIP-1474 "limit exceeded" is the node's HTTP 429: retried, then failed over.
+            if limited {
+                return Err(retry(error, None));
+            }
+            return Err(AttemptError::Final(error));
+        }
+        match object.get("result") {
+            Some(result) => Ok(result.clone()),
+            None => Err(malformed("neither result nor error".into())),
+        }
+    }
+
+    /// Several calls in one JSON-RPC batch (one HTTP request), with the client's failover,
+    /// retries and limits; the answer to each call in the order of `calls`. A transport
+    /// failure, a malformed answer or a rate limit fails (or retries) the whole batch; a
+    /// node's JSON-RPC error for one call is that call's `Err`.
+    pub fn batch(
+        &self,
+        calls: &[(&str, Value)],
+    ) -> Result<Vec<Result<Value, ChainError>>, ChainError> {
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let count = self.names.len();
+        let start = self.preferred.load(Ordering::Relaxed) % count;
+        let mut failures = Vec::new();
+        for step in 0..count {
+            let index = (start + step) % count;
+            let outcome = (|| {
+                if !self.is_verified(index) {
+                    let result = self.exchange(index, "eth_chainId", &json!([]))?;
+                    let actual = parse_quantity(&result).map_err(|message| {
+                        Failure::Endpoint(self.malformed(index, "eth_chainId", message))
+                    })?;
+                    self.check_chain(index, actual)?;
+                }
+                self.with_retries("batch", || self.attempt_batch(index, calls))
+            })();
+            match outcome {
+                Ok(answers) => {
+                    self.preferred.store(index, Ordering::Relaxed);
+                    return Ok(answers);
+                }
+                Err(Failure::Final(error)) => return Err(error),
+                Err(Failure::Endpoint(error)) => failures.push(error),
+            }
+        }
+        if failures.len() == 1 {
+            Err(failures.remove(0))
+        } else {
+            Err(ChainError::AllEndpointsFailed(failures))
+        }
+    }
+
+    /// One HTTP exchange of a batch.
+    fn attempt_batch(
+        &self,
+        index: usize,
+        calls: &[(&str, Value)],
+    ) -> Result<Vec<Result<Value, ChainError>>, AttemptError> {
+        let first = self
+            .next_id
+            .fetch_add(calls.len() as u64, Ordering::Relaxed);
+        let body: Vec<Value> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, (method, params))| {
+                json!({"jsonrpc": "2.0", "id": first + i as u64, "method": method, "params": params})
+            })
+            .collect();
+        let answer = self.post(index, "batch", &Value::Array(body))?;
+        let Some(items) = answer.as_array() else {
+            return Err(give_up(self.malformed(
+                index,
+                "batch",
+                "the answer to a batch is not an array".into(),
+            )));
+        };
+        let mut by_id: std::collections::HashMap<u64, &Value> = items
+            .iter()
+            .filter_map(|item| Some((item.get("id")?.as_u64()?, item)))
+            .collect();
+        let mut results = Vec::with_capacity(calls.len());
+        for (i, (method, _)) in calls.iter().enumerate() {
+            let id = first + i as u64;
+            let Some(item) = by_id.remove(&id) else {
+                return Err(give_up(self.malformed(
+                    index,
+                    method,
+                    format!("no answer to request {id} in the batch"),
+                )));
+            };
+            match self.answer(index, method, id, item) {
+                Ok(value) => results.push(Ok(value)),
+                Err(AttemptError::Final(error)) => results.push(Err(error)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(results)
+    }
+
+    /// One HTTP POST of `body`; the answer parsed as JSON.
+    fn post(&self, index: usize, method: &str, body: &Value) -> Result<Value, AttemptError> {
         let url = &self.config.urls[index];
         let endpoint = &self.names[index];
         let transport = |message: String| ChainError::Transport {
             endpoint: endpoint.clone(),
             message: scrub(&message, url),
         };
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let mut response = match self.agent.post(url).send_json(&body) {
+        let mut response = match self.agent.post(url).send_json(body) {
             Ok(response) => response,
             Err(error) => {
                 let message = match &error {
@@ -318,41 +467,8 @@ impl RpcClient {
         if !(200..300).contains(&status) {
             return Err(give_up(transport(format!("{method}: HTTP {status}"))));
         }
-        let malformed = |message: String| give_up(self.malformed(index, method, message));
-        let answer: Value = serde_json::from_slice(&bytes)
-            .map_err(|error| malformed(format!("not JSON ({error})")))?;
-        let Some(object) = answer.as_object() else {
-            return Err(malformed("not a JSON-RPC response object".into()));
-        };
-        if object.get("id") != Some(&json!(id)) {
-            return Err(malformed(format!(
-                "answer id {} does not match request id {id}",
-                object
-                    .get("id")
-                    .map_or("(none)".to_string(), Value::to_string)
-            )));
-        }
-        if let Some(error) = object.get("error") {
-            let message = match (error.get("code"), error.get("message")) {
-                (Some(code), Some(Value::String(text))) => format!("{text} (code {code})"),
-                _ => error.to_string(),
-            };
-            let limited = error.get("code").and_then(Value::as_i64) == Some(LIMIT_EXCEEDED);
-            let error = ChainError::Rpc {
-                endpoint: endpoint.clone(),
-                method: method.to_string(),
-                message: scrub(&message, url),
-            };
-            // EIP-1474 "limit exceeded" is the node's HTTP 429: retried, then failed over.
-            if limited {
-                return Err(retry(error, None));
-            }
-            return Err(AttemptError::Final(error));
-        }
-        match object.get("result") {
-            Some(result) => Ok(result.clone()),
-            None => Err(malformed("neither result nor error".into())),
-        }
+        serde_json::from_slice(&bytes)
+            .map_err(|error| give_up(self.malformed(index, method, format!("not JSON ({error})"))))
     }
 
     fn malformed(&self, index: usize, method: &str, message: String) -> ChainError {

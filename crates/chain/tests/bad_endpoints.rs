@@ -439,3 +439,92 @@ fn credentials_never_appear_in_errors() {
     assert!(texts[0].contains("http://***@127.0.0.1:"), "{}", texts[0]);
     eprintln!("{}", texts[0]);
 }
+
+/// A node answering batches: each call by its method, in reverse order (answers of a batch
+/// may come in any order), with a JSON-RPC error for `eth_call`.
+fn batch_node(request: &Value) -> Reply {
+    match request {
+        Value::Array(calls) => {
+            let mut answers: Vec<Value> = calls
+                .iter()
+                .map(|call| match call["method"].as_str() {
+                    Some("eth_call") => json!({"jsonrpc": "2.0", "id": call["id"],
+                        "error": {"code": 3, "message": "execution reverted"}}),
+                    Some("eth_blockNumber") => {
+                        json!({"jsonrpc": "2.0", "id": call["id"], "result": "0x10"})
+                    }
+                    _ => json!({"jsonrpc": "2.0", "id": call["id"], "result": "0x01"}),
+                })
+                .collect();
+            answers.reverse();
+            Reply::Json(Value::Array(answers))
+        }
+        single => healthy(single),
+    }
+}
+
+#[test]
+fn a_batch_answers_each_call_in_order_with_its_own_errors() {
+    let server = serve(|_, request| batch_node(request));
+    let rpc = client(&[&server.url]);
+    let answers = rpc
+        .batch(&[
+            ("eth_blockNumber", json!([])),
+            (
+                "eth_call",
+                json!([{"to": "0x0000000000000000000000000000000000000001"}, "latest"]),
+            ),
+            (
+                "eth_getBalance",
+                json!(["0x0000000000000000000000000000000000000001", "latest"]),
+            ),
+        ])
+        .unwrap();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0].as_ref().unwrap(), &json!("0x10"));
+    match &answers[1] {
+        Err(ChainError::Rpc {
+            method, message, ..
+        }) => {
+            assert_eq!(method, "eth_call");
+            assert!(message.contains("execution reverted"), "{message}");
+        }
+        other => panic!("expected the node's error for eth_call, got {other:?}"),
+    }
+    assert_eq!(answers[2].as_ref().unwrap(), &json!("0x01"));
+    // The chain id check, then one HTTP request for the whole batch.
+    assert_eq!(server.requests(), 2);
+    assert!(rpc.batch(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn a_batch_with_a_missing_answer_fails_over_to_the_next_endpoint() {
+    let broken = serve(|_, request| match request {
+        Value::Array(calls) => {
+            Reply::Json(json!([{"jsonrpc": "2.0", "id": calls[0]["id"], "result": "0x1"}]))
+        }
+        single => healthy(single),
+    });
+    let good = serve(|_, request| batch_node(request));
+    let rpc = client(&[&broken.url, &good.url]);
+    let answers = rpc
+        .batch(&[
+            ("eth_blockNumber", json!([])),
+            ("eth_getBalance", json!([])),
+        ])
+        .unwrap();
+    assert_eq!(answers.len(), 2);
+    assert!(broken.requests() >= 2 && good.requests() >= 2);
+
+    let alone = client(&[&broken.url]);
+    let error = alone
+        .batch(&[
+            ("eth_blockNumber", json!([])),
+            ("eth_getBalance", json!([])),
+        ])
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("no answer to request"),
+        "{error}"
+    );
+}

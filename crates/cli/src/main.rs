@@ -14,6 +14,8 @@ mod chain_cache;
 mod config;
 mod dump;
 #[cfg(feature = "service")]
+mod monitor_run;
+#[cfg(feature = "service")]
 mod retention;
 mod scan;
 #[cfg(feature = "service")]
@@ -39,8 +41,11 @@ enum Command {
     Explain(catalog::ExplainArgs),
     /// Watch a running service: queue depth, active audits, audits/min, error rate, alerts.
     #[cfg(feature = "service")]
-    #[command(alias = "monitor")]
     Top(top::TopArgs),
+    /// On-chain monitors: follow a chain and raise alerts and incidents.
+    #[cfg(feature = "service")]
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
     #[cfg(feature = "service")]
     #[command(flatten)]
     Service(service::ServiceCommand),
@@ -58,6 +63,17 @@ enum Command {
     Restore(backup::RestoreArgs),
 }
 
+/// `web3audit monitor …`.
+#[cfg(feature = "service")]
+#[derive(Debug, clap::Subcommand)]
+enum MonitorCommand {
+    /// Follow the monitors of a monitor file and the tenants' monitors (health and metrics
+    /// over HTTP); alerts go to the service's alert channels, incidents to its database.
+    Run(monitor_run::RunArgs),
+    /// Check a monitor file: every rule compiled, every condition type-checked.
+    Check(monitor_run::CheckArgs),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -66,6 +82,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => catalog::explain(&args),
         #[cfg(feature = "service")]
         Command::Top(args) => top::run(&args),
+        #[cfg(feature = "service")]
+        Command::Monitor(MonitorCommand::Run(args)) => monitor_run::run(args),
+        #[cfg(feature = "service")]
+        Command::Monitor(MonitorCommand::Check(args)) => monitor_run::check(&args),
         #[cfg(feature = "service")]
         Command::Service(cmd) => service::run(cmd),
         #[cfg(feature = "service")]

@@ -60,6 +60,10 @@ pub(crate) struct ServeArgs {
     /// Serve the API only and leave audits to `web3audit worker` processes (PostgreSQL).
     #[arg(long)]
     no_workers: bool,
+    /// Also follow the on-chain monitors of this monitor file (and the tenants' monitors);
+    /// overrides `[monitoring] monitors_file`.
+    #[arg(long, value_name = "FILE")]
+    monitors: Option<PathBuf>,
     /// Testing aid: delay every analysis by this many milliseconds (restart tests use it
     /// to kill the server while audits run).
     #[arg(long, hide = true, default_value_t = 0)]
@@ -153,6 +157,7 @@ pub(crate) fn run(command: ServiceCommand) -> ExitCode {
                 &args.chains,
                 args.bind,
                 args.test_analysis_delay_ms,
+                args.monitors,
             )
         }
         ServiceCommand::Worker(args) => run_node(
@@ -161,6 +166,7 @@ pub(crate) fn run(command: ServiceCommand) -> ExitCode {
             &args.chains,
             args.bind,
             args.test_analysis_delay_ms,
+            None,
         ),
         ServiceCommand::Admin(AdminCommand::Bootstrap(args)) => bootstrap(args),
         ServiceCommand::Config(ConfigCommand::Validate(args)) => {
@@ -238,24 +244,42 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .expect("the tokio runtime starts")
 }
 
-/// `serve` (API and workers, or `--no-workers`) and `worker`.
-fn run_node(
+/// `serve` (API and workers, or `--no-workers`), `worker`, and `monitor run`.
+pub(crate) fn run_node(
     role: server::NodeRole,
     config: &ConfigArgs,
     chains: &ChainsArgs,
     bind: Option<String>,
     test_analysis_delay_ms: u64,
+    monitors: Option<PathBuf>,
 ) -> ExitCode {
     let mut settings = match settings(config, bind) {
         Ok(settings) => settings,
         Err(code) => return code,
+    };
+    let monitors = monitors.or_else(|| {
+        settings
+            .monitoring
+            .monitors_file
+            .as_ref()
+            .map(PathBuf::from)
+    });
+    let monitoring =
+        role == server::NodeRole::Monitor || settings.monitoring.enabled || monitors.is_some();
+    let file_monitors = match &monitors {
+        Some(path) => match crate::monitor_run::load(path) {
+            Ok(monitors) => monitors,
+            Err(code) => return code,
+        },
+        None => Vec::new(),
     };
     let scan_config = match scan_config(chains) {
         Ok(file) => file,
         Err(code) => return code,
     };
     settings.chains = scan_config.chains.keys().cloned().collect();
-    if role != server::NodeRole::Combined && settings.database_url.starts_with("sqlite:") {
+    let split = matches!(role, server::NodeRole::Api | server::NodeRole::Worker);
+    if split && settings.database_url.starts_with("sqlite:") {
         eprintln!(
             "error: `web3audit worker` and `serve --no-workers` split the service over several processes, which needs a PostgreSQL database (postgres://…); with SQLite, `web3audit serve` runs the API and the workers in one process"
         );
@@ -291,7 +315,18 @@ fn run_node(
         let bind = settings.bind.clone();
         let listener = tokio::net::TcpListener::bind(&bind).await?;
         tracing::info!(bind = %bind, role = ?role, database = %store::redact_url(&settings.database_url), "web3audit service listening");
-        let service = server::Service::start_node(role, settings, store, analyzer, secret).await?;
+        let jobs = if monitoring {
+            server::monitoring::file_jobs(store.as_ref(), file_monitors)
+                .await
+                .map_err(anyhow::Error::msg)?
+        } else {
+            Vec::new()
+        };
+        let mut service =
+            server::Service::start_node(role, settings, store, analyzer, secret).await?;
+        if monitoring {
+            service.start_monitoring(jobs);
+        }
         service.run(listener, shutdown_signal()).await?;
         anyhow::Ok(())
     });

@@ -10,6 +10,7 @@
 pub mod abi;
 pub mod block;
 pub mod config;
+pub mod engine;
 pub mod eval;
 pub mod lang;
 pub mod rules;

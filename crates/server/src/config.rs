@@ -84,6 +84,8 @@ pub struct ConfigFile {
     // Alert rules and channels, SMTP, egress.
     pub alerts: Option<AlertsConfig>,
     pub smtp: Option<SmtpFile>,
+    // On-chain monitoring.
+    pub monitoring: Option<MonitoringConfig>,
     // Dashboard
     pub dashboard_cookie_secure: Option<bool>,
     pub dashboard_session_ttl_secs: Option<u64>,
@@ -175,6 +177,8 @@ pub struct Settings {
     // Alert rules and channels, SMTP, egress.
     pub alerts: AlertsConfig,
     pub smtp: SmtpSettings,
+    // On-chain monitoring.
+    pub monitoring: MonitoringConfig,
     // Dashboard
     /// Marks the dashboard cookies `Secure` (and names them `__Host-…`). Turn off only
     /// to use the dashboard over plain HTTP on a host other than localhost.
@@ -261,6 +265,7 @@ impl Default for Settings {
             egress_allow_hosts: Vec::new(),
             webhooks: WebhookSettings::default(),
             alerts: AlertsConfig::default(),
+            monitoring: MonitoringConfig::default(),
             smtp: SmtpSettings::default(),
             dashboard_cookie_secure: true,
             dashboard_session_ttl_secs: 8 * 3600,
@@ -436,6 +441,7 @@ impl ConfigFile {
             log_level: get("WEB3AUDIT_LOG_LEVEL"),
             retention: RetentionFile::from_env(&get)?,
             alerts: None,
+            monitoring: None,
             smtp: get("WEB3AUDIT_SMTP_PASSWORD").map(|password| SmtpFile {
                 password: Some(Secret(password)),
                 ..SmtpFile::default()
@@ -494,6 +500,9 @@ impl ConfigFile {
         }
         if let Some(alerts) = self.alerts {
             s.alerts = alerts;
+        }
+        if let Some(monitoring) = self.monitoring {
+            s.monitoring = monitoring;
         }
         if let Some(smtp) = self.smtp {
             smtp.apply(&mut s.smtp);
@@ -657,6 +666,7 @@ impl Settings {
             );
         }
         validate_alerts(&self.alerts, &self.smtp)?;
+        validate_monitoring(&self.monitoring, &self.alerts)?;
         if !(60..=30 * 86_400).contains(&self.dashboard_session_ttl_secs) {
             return invalid(
                 "dashboard_session_ttl_secs",
@@ -1077,6 +1087,103 @@ pub enum AlertChannelKind {
     Email,
 }
 
+/// How long an alert of each level may stay unacknowledged before it is escalated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseTimes {
+    #[serde(default = "default_response_critical")]
+    pub critical: Period,
+    #[serde(default = "default_response_high")]
+    pub high: Period,
+    #[serde(default = "default_response_medium")]
+    pub medium: Period,
+    #[serde(default = "default_response_low")]
+    pub low: Period,
+}
+
+fn default_response_critical() -> Period {
+    Period::from_secs(15 * 60)
+}
+fn default_response_high() -> Period {
+    Period::from_secs(60 * 60)
+}
+fn default_response_medium() -> Period {
+    Period::from_secs(4 * 60 * 60)
+}
+fn default_response_low() -> Period {
+    Period::from_secs(24 * 60 * 60)
+}
+
+impl Default for ResponseTimes {
+    fn default() -> Self {
+        ResponseTimes {
+            critical: default_response_critical(),
+            high: default_response_high(),
+            medium: default_response_medium(),
+            low: default_response_low(),
+        }
+    }
+}
+
+impl ResponseTimes {
+    /// The response time of a level (`critical`, …); the lowest level's for anything else.
+    pub fn of(&self, level: &str) -> Period {
+        match level {
+            "critical" => self.critical,
+            "high" => self.high,
+            "medium" => self.medium,
+            _ => self.low,
+        }
+    }
+}
+
+fn default_batch_blocks() -> u64 {
+    25
+}
+
+fn default_refresh_every() -> Period {
+    Period::from_secs(10)
+}
+
+/// `[monitoring]`: on-chain monitors run by this process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// Run monitors in this process (`serve`, `worker`): the tenants' monitors defined
+    /// through the API, and those of `monitors_file`. `web3audit monitor run` always does.
+    #[serde(default)]
+    pub enabled: bool,
+    /// A monitor file of the operator's monitors, read at start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitors_file: Option<String>,
+    /// A monitor alert still firing (not acknowledged) this long after it opened is sent
+    /// once more, to `escalate_to`.
+    #[serde(default)]
+    pub response_times: ResponseTimes,
+    /// Channels (names of `[[alerts.channels]]`) escalated monitor alerts go to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalate_to: Vec<String>,
+    /// Blocks read in one JSON-RPC batch.
+    #[serde(default = "default_batch_blocks")]
+    pub batch_blocks: u64,
+    /// How often the tenants' monitors are read again (new, changed, disabled ones).
+    #[serde(default = "default_refresh_every")]
+    pub refresh_every: Period,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        MonitoringConfig {
+            enabled: false,
+            monitors_file: None,
+            response_times: ResponseTimes::default(),
+            escalate_to: Vec::new(),
+            batch_blocks: default_batch_blocks(),
+            refresh_every: default_refresh_every(),
+        }
+    }
+}
+
 /// `[[alerts.channels]]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1334,6 +1441,48 @@ impl Default for SmtpSettings {
 
 /// Severities of findings, most severe first (those of the analyzer).
 const FINDING_SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informational"];
+
+fn validate_monitoring(
+    monitoring: &MonitoringConfig,
+    alerts: &AlertsConfig,
+) -> Result<(), ConfigError> {
+    let invalid =
+        |field: &'static str, message: String| Err(ConfigError::Invalid { field, message });
+    if let Some(unknown) = monitoring
+        .escalate_to
+        .iter()
+        .find(|name| !alerts.channels.iter().any(|c| &c.name == *name))
+    {
+        return invalid(
+            "monitoring.escalate_to",
+            format!("`{unknown}` is not a channel of [[alerts.channels]]"),
+        );
+    }
+    if !(1..=1000).contains(&monitoring.batch_blocks) {
+        return invalid(
+            "monitoring.batch_blocks",
+            "must be between 1 and 1000".into(),
+        );
+    }
+    if monitoring.refresh_every < Period::from_millis(100) {
+        return invalid("monitoring.refresh_every", "must be at least 100ms".into());
+    }
+    let times = &monitoring.response_times;
+    for (name, period) in [
+        ("critical", times.critical),
+        ("high", times.high),
+        ("medium", times.medium),
+        ("low", times.low),
+    ] {
+        if period < Period::from_secs(1) {
+            return invalid(
+                "monitoring.response_times",
+                format!("`{name}` must be at least 1s"),
+            );
+        }
+    }
+    Ok(())
+}
 
 fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), ConfigError> {
     let rule_error = |rule: &AlertRule, message: String| ConfigError::Invalid {

@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod handlers;
 mod metrics;
+pub mod monitoring;
 mod notify;
 mod ratelimit;
 pub mod retention;
@@ -56,15 +57,17 @@ pub enum NodeRole {
     Api,
     /// Job workers only, with health and metrics over HTTP (`web3audit worker`).
     Worker,
+    /// On-chain monitors only, with health and metrics over HTTP (`web3audit monitor run`).
+    Monitor,
 }
 
 impl NodeRole {
     pub fn runs_api(self) -> bool {
-        self != NodeRole::Worker
+        matches!(self, NodeRole::Combined | NodeRole::Api)
     }
 
     pub fn runs_workers(self) -> bool {
-        self != NodeRole::Api
+        matches!(self, NodeRole::Combined | NodeRole::Worker)
     }
 }
 
@@ -101,7 +104,8 @@ impl Service {
         analyzer: Arc<dyn Analyzer>,
         secret: Secret,
     ) -> Result<Self, store::StoreError> {
-        if !store.is_shared() {
+        // A monitor process never runs audits, so it leaves the queue alone.
+        if !store.is_shared() && role != NodeRole::Monitor {
             let recovered = store.requeue_running(None).await?;
             if recovered > 0 {
                 tracing::warn!(
@@ -142,6 +146,17 @@ impl Service {
 
     pub fn state(&self) -> &Arc<AppState> {
         &self.state
+    }
+
+    /// Starts following on-chain monitors in this process: the operator's `file` monitors
+    /// and the tenants' monitors defined through the API ([`monitoring`]).
+    pub fn start_monitoring(&mut self, file: Vec<monitoring::MonitorJob>) {
+        let stop = self.stop.subscribe();
+        self.tasks.push(tokio::spawn(monitoring::supervisor(
+            self.state.clone(),
+            file,
+            stop,
+        )));
     }
 
     /// The router, for in-process tests.

@@ -28,6 +28,12 @@ pub struct Metrics {
     // Retention.
     pub retention_pruned: Family<Labels, Counter>,
     pub retention_failures: Counter,
+    // On-chain monitoring, by monitor (alerts by level).
+    pub monitor_blocks: Family<Labels, Counter>,
+    pub monitor_transactions: Family<Labels, Counter>,
+    pub monitor_lag: Family<Labels, Gauge>,
+    pub monitor_alerts: Family<Labels, Counter>,
+    pub monitor_errors: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -103,8 +109,44 @@ impl Default for Metrics {
             "Retention sweeps that stopped on an error",
             retention_failures.clone(),
         );
+        // On-chain monitoring.
+        let monitor_blocks = Family::<Labels, Counter>::default();
+        let monitor_transactions = Family::<Labels, Counter>::default();
+        let monitor_lag = Family::<Labels, Gauge>::default();
+        let monitor_alerts = Family::<Labels, Counter>::default();
+        let monitor_errors = Family::<Labels, Counter>::default();
+        registry.register(
+            "web3audit_monitor_blocks_processed",
+            "Blocks processed by monitors, by monitor",
+            monitor_blocks.clone(),
+        );
+        registry.register(
+            "web3audit_monitor_transactions_processed",
+            "Transactions in the blocks processed by monitors, by monitor",
+            monitor_transactions.clone(),
+        );
+        registry.register(
+            "web3audit_monitor_lag_blocks",
+            "Blocks between the chain head and the last block a monitor processed",
+            monitor_lag.clone(),
+        );
+        registry.register(
+            "web3audit_monitor_alerts",
+            "Monitor rule firings, by level",
+            monitor_alerts.clone(),
+        );
+        registry.register(
+            "web3audit_monitor_rpc_errors",
+            "Monitor steps that failed (RPC errors, unusable blocks), by monitor",
+            monitor_errors.clone(),
+        );
         Metrics {
             registry,
+            monitor_blocks,
+            monitor_transactions,
+            monitor_lag,
+            monitor_alerts,
+            monitor_errors,
             retention_pruned,
             retention_failures,
             audits_started,

@@ -377,87 +377,63 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     // On-chain monitoring (see the `monitoring` module): monitors defined through the API,
     // checkpoints, events, and the incidents they open.
-    async fn create_monitor(&self, monitor: &StoredMonitor) -> Result<()> {
-        let _ = monitor;
-        Err(unsupported_monitoring())
-    }
-    async fn get_monitor(&self, tenant_id: &str, id: &str) -> Result<Option<StoredMonitor>> {
-        let _ = (tenant_id, id);
-        Err(unsupported_monitoring())
-    }
-    async fn list_monitors(&self, tenant_id: &str) -> Result<Vec<StoredMonitor>> {
-        let _ = tenant_id;
-        Err(unsupported_monitoring())
-    }
+    /// Stores a monitor; a name the tenant already uses is `Conflict("monitor")`.
+    async fn create_monitor(&self, monitor: &StoredMonitor) -> Result<()>;
+    async fn get_monitor(&self, tenant_id: &str, id: &str) -> Result<Option<StoredMonitor>>;
+    /// The tenant's monitors, by name.
+    async fn list_monitors(&self, tenant_id: &str) -> Result<Vec<StoredMonitor>>;
     /// Every enabled monitor of every tenant (what monitor processes run).
-    async fn list_enabled_monitors(&self) -> Result<Vec<StoredMonitor>> {
-        Err(unsupported_monitoring())
-    }
+    async fn list_enabled_monitors(&self) -> Result<Vec<StoredMonitor>>;
+    /// Changes what the update names; a name the tenant already uses is
+    /// `Conflict("monitor")`.
     async fn update_monitor(
         &self,
         tenant_id: &str,
         id: &str,
         update: &MonitorUpdate,
-    ) -> Result<Option<StoredMonitor>> {
-        let _ = (tenant_id, id, update);
-        Err(unsupported_monitoring())
-    }
-    async fn delete_monitor(&self, tenant_id: &str, id: &str) -> Result<bool> {
-        let _ = (tenant_id, id);
-        Err(unsupported_monitoring())
-    }
+    ) -> Result<Option<StoredMonitor>>;
+    /// Deletes a monitor with its checkpoints (its events and incidents stay); false when
+    /// there was none.
+    async fn delete_monitor(&self, tenant_id: &str, id: &str) -> Result<bool>;
     async fn get_monitor_checkpoint(
         &self,
         monitor_key: &str,
         chain_id: i64,
-    ) -> Result<Option<MonitorCheckpoint>> {
-        let _ = (monitor_key, chain_id);
-        Err(unsupported_monitoring())
-    }
-    async fn record_monitor_blocks(&self, blocks: &MonitorBlocks) -> Result<RecordedBlocks> {
-        let _ = blocks;
-        Err(unsupported_monitoring())
-    }
-    /// The events of one monitor (by key), newest first.
+    ) -> Result<Option<MonitorCheckpoint>>;
+    /// Records a run of blocks exactly once (see the `monitoring` module): a checkpoint
+    /// that is not at `expected_next` any more is `Conflict("monitor checkpoint")` and
+    /// nothing is written; an event level that is not an alert level is refused.
+    async fn record_monitor_blocks(&self, blocks: &MonitorBlocks) -> Result<RecordedBlocks>;
+    /// The events of one monitor (by key), newest first; `limit` 0 or less means 100, at
+    /// most 1000.
     async fn list_monitor_events(
         &self,
         tenant_id: &str,
         monitor_key: &str,
         limit: i64,
-    ) -> Result<Vec<MonitorEvent>> {
-        let _ = (tenant_id, monitor_key, limit);
-        Err(unsupported_monitoring())
-    }
+    ) -> Result<Vec<MonitorEvent>>;
+    /// The tenant's incidents, newest opened first; `limit` as for monitor events.
     async fn list_incidents(
         &self,
         tenant_id: &str,
         filter: &IncidentFilter,
-    ) -> Result<Vec<Incident>> {
-        let _ = (tenant_id, filter);
-        Err(unsupported_monitoring())
-    }
-    async fn get_incident(&self, tenant_id: &str, id: &str) -> Result<Option<Incident>> {
-        let _ = (tenant_id, id);
-        Err(unsupported_monitoring())
-    }
-    /// The timeline of an incident, oldest first.
+    ) -> Result<Vec<Incident>>;
+    async fn get_incident(&self, tenant_id: &str, id: &str) -> Result<Option<Incident>>;
+    /// The timeline of an incident, oldest first (empty for another tenant's incident).
     async fn list_incident_events(
         &self,
         tenant_id: &str,
         incident_id: &str,
-    ) -> Result<Vec<IncidentEvent>> {
-        let _ = (tenant_id, incident_id);
-        Err(unsupported_monitoring())
-    }
+    ) -> Result<Vec<IncidentEvent>>;
+    /// Moves the state forward and/or changes the assignee, appending a timeline entry
+    /// for each actual change; `None` when the tenant has no such incident.
     async fn update_incident(
         &self,
         tenant_id: &str,
         id: &str,
         update: &IncidentUpdate,
-    ) -> Result<Option<IncidentChange>> {
-        let _ = (tenant_id, id, update);
-        Err(unsupported_monitoring())
-    }
+    ) -> Result<Option<IncidentChange>>;
+    /// Appends a comment to the timeline; `None` when the tenant has no such incident.
     async fn comment_incident(
         &self,
         tenant_id: &str,
@@ -465,12 +441,5 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
         text: &str,
         now: i64,
-    ) -> Result<Option<IncidentEvent>> {
-        let _ = (tenant_id, id, actor, text, now);
-        Err(unsupported_monitoring())
-    }
-}
-
-fn unsupported_monitoring() -> StoreError {
-    StoreError::Unsupported("monitoring is not stored by this backend yet".into())
+    ) -> Result<Option<IncidentEvent>>;
 }

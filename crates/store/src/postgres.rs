@@ -64,6 +64,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "chain_reads",
         include_str!("../migrations/postgres/0008_chain_reads.sql"),
     ),
+    (
+        9,
+        "monitoring",
+        include_str!("../migrations/postgres/0009_monitoring.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".
@@ -1704,6 +1709,84 @@ impl Store for PostgresStore {
         now: i64,
     ) -> Result<()> {
         chain_reads::put_verified_sources(self, key, sources, now).await
+    }
+
+    // Monitoring (implemented in `monitoring::postgres`).
+    async fn create_monitor(&self, monitor: &StoredMonitor) -> Result<()> {
+        monitoring::postgres::create_monitor(&self.pool, monitor).await
+    }
+    async fn get_monitor(&self, tenant_id: &str, id: &str) -> Result<Option<StoredMonitor>> {
+        monitoring::postgres::get_monitor(&self.pool, tenant_id, id).await
+    }
+    async fn list_monitors(&self, tenant_id: &str) -> Result<Vec<StoredMonitor>> {
+        monitoring::postgres::list_monitors(&self.pool, Some(tenant_id)).await
+    }
+    async fn list_enabled_monitors(&self) -> Result<Vec<StoredMonitor>> {
+        monitoring::postgres::list_monitors(&self.pool, None).await
+    }
+    async fn update_monitor(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &MonitorUpdate,
+    ) -> Result<Option<StoredMonitor>> {
+        monitoring::postgres::update_monitor(&self.pool, tenant_id, id, update).await
+    }
+    async fn delete_monitor(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        monitoring::postgres::delete_monitor(&self.pool, tenant_id, id).await
+    }
+    async fn get_monitor_checkpoint(
+        &self,
+        monitor_key: &str,
+        chain_id: i64,
+    ) -> Result<Option<MonitorCheckpoint>> {
+        monitoring::postgres::get_checkpoint(&self.pool, monitor_key, chain_id).await
+    }
+    async fn record_monitor_blocks(&self, blocks: &MonitorBlocks) -> Result<RecordedBlocks> {
+        monitoring::postgres::record_blocks(&self.pool, blocks).await
+    }
+    async fn list_monitor_events(
+        &self,
+        tenant_id: &str,
+        monitor_key: &str,
+        limit: i64,
+    ) -> Result<Vec<MonitorEvent>> {
+        monitoring::postgres::list_events(&self.pool, tenant_id, monitor_key, limit).await
+    }
+    async fn list_incidents(
+        &self,
+        tenant_id: &str,
+        filter: &IncidentFilter,
+    ) -> Result<Vec<Incident>> {
+        monitoring::postgres::list_incidents(&self.pool, tenant_id, filter).await
+    }
+    async fn get_incident(&self, tenant_id: &str, id: &str) -> Result<Option<Incident>> {
+        monitoring::postgres::get_incident(&self.pool, tenant_id, id).await
+    }
+    async fn list_incident_events(
+        &self,
+        tenant_id: &str,
+        incident_id: &str,
+    ) -> Result<Vec<IncidentEvent>> {
+        monitoring::postgres::list_incident_events(&self.pool, tenant_id, incident_id).await
+    }
+    async fn update_incident(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<Option<IncidentChange>> {
+        monitoring::postgres::update_incident(&self.pool, tenant_id, id, update).await
+    }
+    async fn comment_incident(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        actor: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<Option<IncidentEvent>> {
+        monitoring::postgres::comment_incident(&self.pool, tenant_id, id, actor, text, now).await
     }
 }
 

@@ -60,6 +60,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "chain_reads",
         include_str!("../migrations/sqlite/0008_chain_reads.sql"),
     ),
+    (
+        9,
+        "monitoring",
+        include_str!("../migrations/sqlite/0009_monitoring.sql"),
+    ),
 ];
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, \
@@ -1597,6 +1602,84 @@ impl Store for SqliteStore {
         now: i64,
     ) -> Result<()> {
         chain_reads::put_verified_sources(self, key, sources, now).await
+    }
+
+    // Monitoring (implemented in `monitoring::sqlite`).
+    async fn create_monitor(&self, monitor: &StoredMonitor) -> Result<()> {
+        monitoring::sqlite::create_monitor(&self.writer, monitor).await
+    }
+    async fn get_monitor(&self, tenant_id: &str, id: &str) -> Result<Option<StoredMonitor>> {
+        monitoring::sqlite::get_monitor(&self.reader, tenant_id, id).await
+    }
+    async fn list_monitors(&self, tenant_id: &str) -> Result<Vec<StoredMonitor>> {
+        monitoring::sqlite::list_monitors(&self.reader, Some(tenant_id)).await
+    }
+    async fn list_enabled_monitors(&self) -> Result<Vec<StoredMonitor>> {
+        monitoring::sqlite::list_monitors(&self.reader, None).await
+    }
+    async fn update_monitor(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &MonitorUpdate,
+    ) -> Result<Option<StoredMonitor>> {
+        monitoring::sqlite::update_monitor(&self.writer, tenant_id, id, update).await
+    }
+    async fn delete_monitor(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        monitoring::sqlite::delete_monitor(&self.writer, tenant_id, id).await
+    }
+    async fn get_monitor_checkpoint(
+        &self,
+        monitor_key: &str,
+        chain_id: i64,
+    ) -> Result<Option<MonitorCheckpoint>> {
+        monitoring::sqlite::get_checkpoint(&self.reader, monitor_key, chain_id).await
+    }
+    async fn record_monitor_blocks(&self, blocks: &MonitorBlocks) -> Result<RecordedBlocks> {
+        monitoring::sqlite::record_blocks(&self.writer, blocks).await
+    }
+    async fn list_monitor_events(
+        &self,
+        tenant_id: &str,
+        monitor_key: &str,
+        limit: i64,
+    ) -> Result<Vec<MonitorEvent>> {
+        monitoring::sqlite::list_events(&self.reader, tenant_id, monitor_key, limit).await
+    }
+    async fn list_incidents(
+        &self,
+        tenant_id: &str,
+        filter: &IncidentFilter,
+    ) -> Result<Vec<Incident>> {
+        monitoring::sqlite::list_incidents(&self.reader, tenant_id, filter).await
+    }
+    async fn get_incident(&self, tenant_id: &str, id: &str) -> Result<Option<Incident>> {
+        monitoring::sqlite::get_incident(&self.reader, tenant_id, id).await
+    }
+    async fn list_incident_events(
+        &self,
+        tenant_id: &str,
+        incident_id: &str,
+    ) -> Result<Vec<IncidentEvent>> {
+        monitoring::sqlite::list_incident_events(&self.reader, tenant_id, incident_id).await
+    }
+    async fn update_incident(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<Option<IncidentChange>> {
+        monitoring::sqlite::update_incident(&self.writer, tenant_id, id, update).await
+    }
+    async fn comment_incident(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        actor: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<Option<IncidentEvent>> {
+        monitoring::sqlite::comment_incident(&self.writer, tenant_id, id, actor, text, now).await
     }
 }
 

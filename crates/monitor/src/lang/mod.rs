@@ -17,6 +17,12 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, I256, U256};
 
+mod check;
+mod eval;
+mod lexer;
+mod num;
+mod parser;
+
 /// The type of a field, a list element or a literal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Type {
@@ -85,27 +91,56 @@ pub struct LangError {
     pub message: String,
 }
 
-/// A parsed, type-checked condition.
+/// A mistake at a byte offset of the condition; made a [`LangError`] with line and column
+/// by [`compile`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Error {
+    pub(crate) at: usize,
+    pub(crate) message: String,
+}
+
+/// A parsed, type-checked condition: names resolved to field positions, named lists to
+/// sets, literal arithmetic done.
+///
+/// Evaluation never panics: arithmetic that overflows its type or divides by zero makes the
+/// comparison (or `in`) it is part of false, and a field value that is missing or not of
+/// its declared type makes the whole condition false.
 #[derive(Debug, Clone)]
 pub struct Condition {
-    _private: (),
+    root: eval::BoolExpr,
+    fields_used: Vec<usize>,
 }
 
 /// Parses and type-checks `source` against `env`.
 pub fn compile(source: &str, env: &Env) -> Result<Condition, LangError> {
-    let _ = (source, env);
-    Err(LangError {
-        line: 1,
-        column: 1,
-        message: "the condition language is being written".into(),
+    let compiled = lexer::tokens(source).and_then(|tokens| {
+        let node = parser::parse(&tokens)?;
+        let mut fields_used = Vec::new();
+        let root = check::condition(&node, env, &mut fields_used)?;
+        fields_used.sort_unstable();
+        Ok(Condition { root, fields_used })
+    });
+    compiled.map_err(|error| {
+        let (line, column) = crate::line_column(source, error.at);
+        LangError {
+            line,
+            column,
+            message: error.message,
+        }
     })
 }
 
 impl Condition {
     /// Evaluates the condition; `fields[i]` is the value of the `i`-th field of the
-    /// [`Env`] it was compiled with.
+    /// [`Env`] it was compiled with. A missing field, or a value that is not of its field's
+    /// type, makes the condition false.
     pub fn eval(&self, fields: &[Value]) -> bool {
-        let _ = fields;
-        false
+        matches!(self.root.eval(fields), Ok(true))
+    }
+
+    /// The positions of the fields the condition reads, in increasing order (the others
+    /// need not be decoded).
+    pub fn fields_used(&self) -> &[usize] {
+        &self.fields_used
     }
 }

@@ -10,6 +10,14 @@ use crate::*;
 
 pub(crate) async fn raise(writer: &PgPool, new: &NewAlert) -> Result<RaisedAlert> {
     let mut tx = writer.begin().await?;
+    let raised = raise_in(&mut tx, new).await?;
+    tx.commit().await?;
+    Ok(raised)
+}
+
+/// The cooldown decision of [`raise`] inside the caller's transaction (which must be
+/// one: the decision is only serialized until it commits).
+pub(crate) async fn raise_in(tx: &mut sqlx::PgConnection, new: &NewAlert) -> Result<RaisedAlert> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(super::lock_key(
             &new.rule,
@@ -40,7 +48,6 @@ pub(crate) async fn raise(writer: &PgPool, new: &NewAlert) -> Result<RaisedAlert
             .fetch_one(&mut *tx)
             .await?;
             let alert = alert_from_row!(&row)?;
-            tx.commit().await?;
             return Ok(RaisedAlert::Folded(alert));
         }
     }
@@ -71,7 +78,6 @@ pub(crate) async fn raise(writer: &PgPool, new: &NewAlert) -> Result<RaisedAlert
     .fetch_one(&mut *tx)
     .await?;
     let alert = alert_from_row!(&row)?;
-    tx.commit().await?;
     Ok(RaisedAlert::Opened(alert))
 }
 

@@ -9,6 +9,17 @@ use crate::*;
 
 pub(crate) async fn raise(writer: &SqlitePool, new: &NewAlert) -> Result<RaisedAlert> {
     let mut tx = writer.begin().await?;
+    let raised = raise_in(&mut tx, new).await?;
+    tx.commit().await?;
+    Ok(raised)
+}
+
+/// The cooldown decision of [`raise`] inside the caller's transaction (which must be
+/// one: the decision is only serialized until it commits).
+pub(crate) async fn raise_in(
+    tx: &mut sqlx::SqliteConnection,
+    new: &NewAlert,
+) -> Result<RaisedAlert> {
     let open = sqlx::query(&format!(
         "SELECT {ALERT_COLUMNS} FROM alerts WHERE rule = ? AND dedup_key = ? AND tenant_id IS ? \
          AND state <> 'resolved' ORDER BY first_seen DESC, id DESC LIMIT 1"
@@ -31,7 +42,6 @@ pub(crate) async fn raise(writer: &SqlitePool, new: &NewAlert) -> Result<RaisedA
             .fetch_one(&mut *tx)
             .await?;
             let alert = alert_from_row!(&row)?;
-            tx.commit().await?;
             return Ok(RaisedAlert::Folded(alert));
         }
     }
@@ -62,7 +72,6 @@ pub(crate) async fn raise(writer: &SqlitePool, new: &NewAlert) -> Result<RaisedA
     .fetch_one(&mut *tx)
     .await?;
     let alert = alert_from_row!(&row)?;
-    tx.commit().await?;
     Ok(RaisedAlert::Opened(alert))
 }
 

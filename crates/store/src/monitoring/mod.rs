@@ -199,3 +199,501 @@ pub enum IncidentChange {
         to: String,
     },
 }
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+/// Default number of rows a list returns when the caller gives no positive limit.
+const DEFAULT_LIST_LIMIT: i64 = 100;
+/// Most rows a list returns.
+const MAX_LIST_LIMIT: i64 = 1000;
+
+/// The number of rows a list returns for a requested `limit`: a sane default when it is
+/// zero or negative, capped.
+pub(crate) fn list_limit(limit: i64) -> i64 {
+    if limit <= 0 {
+        DEFAULT_LIST_LIMIT
+    } else {
+        limit.min(MAX_LIST_LIMIT)
+    }
+}
+
+/// The incident priority an alert level opens: critical → P0 … low → P3.
+pub(crate) fn priority_of_level(level: &str) -> Option<&'static str> {
+    crate::ALERT_LEVELS
+        .iter()
+        .position(|l| *l == level)
+        .map(|i| INCIDENT_PRIORITIES[i])
+}
+
+/// The more urgent of two priorities (an unknown one loses).
+fn more_urgent<'a>(a: &'a str, b: &'a str) -> &'a str {
+    let rank = |p: &str| INCIDENT_PRIORITIES.iter().position(|q| *q == p);
+    match (rank(a), rank(b)) {
+        (Some(x), Some(y)) if y < x => b,
+        (None, Some(_)) => b,
+        _ => a,
+    }
+}
+
+/// Position of a state in the lifecycle.
+fn state_rank(state: &str) -> Option<usize> {
+    INCIDENT_STATES.iter().position(|s| *s == state)
+}
+
+/// Key of the advisory lock that serializes the recording of one monitor on one chain.
+pub(crate) fn checkpoint_lock_key(monitor_key: &str, chain_id: i64) -> i64 {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(b"monitor-checkpoint");
+    hasher.update((monitor_key.len() as u64).to_be_bytes());
+    hasher.update(monitor_key.as_bytes());
+    hasher.update(chain_id.to_be_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+/// The one-line summary a rule put in an event's detail.
+fn summary_of(event: &NewMonitorEvent) -> Option<&str> {
+    event
+        .detail
+        .get("summary")
+        .and_then(serde_json::Value::as_str)
+}
+
+/// The alert an event raises: `monitor:NAME/RULE`, of the tenant, with the event's
+/// detail and where on the chain it fired.
+fn alert_of(blocks: &MonitorBlocks, event: &NewMonitorEvent) -> crate::NewAlert {
+    let mut detail = match &event.detail {
+        serde_json::Value::Object(map) => map.clone(),
+        serde_json::Value::Null => serde_json::Map::new(),
+        other => {
+            let mut map = serde_json::Map::new();
+            map.insert("detail".into(), other.clone());
+            map
+        }
+    };
+    detail.insert("monitor".into(), blocks.monitor_name.clone().into());
+    detail.insert("block_number".into(), event.block_number.into());
+    detail.insert("tx_hash".into(), event.tx_hash.clone().into());
+    detail.insert("chain_id".into(), blocks.checkpoint.chain_id.into());
+    crate::NewAlert {
+        id: format!("{}-alert", event.id),
+        rule: format!("monitor:{}/{}", blocks.monitor_name, event.rule),
+        severity: event.level.clone(),
+        tenant_id: Some(blocks.tenant_id.clone()),
+        dedup_key: event.dedup_key.clone(),
+        occurrences: 1,
+        detail: serde_json::Value::Object(detail),
+        now: blocks.now,
+        cooldown_ms: event.cooldown_ms,
+    }
+}
+
+/// A timeline entry to append to an incident.
+pub(crate) struct NewIncidentEvent<'a> {
+    pub(crate) incident_id: &'a str,
+    pub(crate) kind: &'static str,
+    pub(crate) actor: Option<&'a str>,
+    pub(crate) body: serde_json::Value,
+    /// The alert of an `alert` entry.
+    pub(crate) alert_id: Option<&'a str>,
+    pub(crate) created_at: i64,
+}
+
+/// The statements a backend runs inside the transaction of a monitoring write; the
+/// decisions around them ([`record`], [`update`], [`comment`]) are the same on both.
+#[async_trait::async_trait]
+pub(crate) trait MonitorTx: Send {
+    /// Serializes this transaction against others recording the same monitor and chain.
+    async fn lock_checkpoint(&mut self, monitor_key: &str, chain_id: i64) -> crate::Result<()>;
+    /// The stored checkpoint's `next_block`.
+    async fn checkpoint_next(
+        &mut self,
+        monitor_key: &str,
+        chain_id: i64,
+    ) -> crate::Result<Option<i64>>;
+    async fn upsert_checkpoint(&mut self, checkpoint: &MonitorCheckpoint) -> crate::Result<()>;
+    /// Inserts an event without its alert and incident; false when one with the same
+    /// (monitor, chain, rule, block, transaction, log) is stored already.
+    async fn insert_event(&mut self, event: &MonitorEvent) -> crate::Result<bool>;
+    async fn link_event(
+        &mut self,
+        event_id: &str,
+        alert_id: &str,
+        incident_id: Option<&str>,
+    ) -> crate::Result<()>;
+    /// The cooldown decision of [`crate::Store::raise_alert`], in this transaction.
+    async fn raise_alert(&mut self, alert: &crate::NewAlert) -> crate::Result<crate::RaisedAlert>;
+    /// The newest incident of the monitor that is not resolved, locked for update.
+    async fn unresolved_incident(
+        &mut self,
+        tenant_id: &str,
+        monitor_key: &str,
+    ) -> crate::Result<Option<Incident>>;
+    /// The tenant's incident, locked for update.
+    async fn lock_incident(&mut self, tenant_id: &str, id: &str)
+    -> crate::Result<Option<Incident>>;
+    /// The incident whose timeline holds the alert.
+    async fn incident_of_alert(
+        &mut self,
+        tenant_id: &str,
+        alert_id: &str,
+    ) -> crate::Result<Option<String>>;
+    async fn insert_incident(&mut self, incident: &Incident) -> crate::Result<()>;
+    /// Writes the mutable fields of an incident (priority, state, assignee, count, times).
+    async fn save_incident(&mut self, incident: &Incident) -> crate::Result<()>;
+    /// Appends a timeline entry after the incident's last one (the incident is locked).
+    async fn append_incident_event(
+        &mut self,
+        event: &NewIncidentEvent<'_>,
+    ) -> crate::Result<IncidentEvent>;
+}
+
+/// [`crate::Store::record_monitor_blocks`] inside the caller's transaction; the caller
+/// commits on `Ok`.
+pub(crate) async fn record<T: MonitorTx + ?Sized>(
+    tx: &mut T,
+    blocks: &MonitorBlocks,
+) -> crate::Result<RecordedBlocks> {
+    let chain_id = blocks.checkpoint.chain_id;
+    if blocks.checkpoint.monitor_key != blocks.monitor_key {
+        return Err(crate::StoreError::Unsupported(format!(
+            "the checkpoint is of monitor `{}`, the blocks of monitor `{}`",
+            blocks.checkpoint.monitor_key, blocks.monitor_key
+        )));
+    }
+    if let Some(event) = blocks
+        .events
+        .iter()
+        .find(|e| priority_of_level(&e.level).is_none())
+    {
+        return Err(crate::StoreError::Unsupported(format!(
+            "event `{}` has level `{}`; expected one of {}",
+            event.id,
+            event.level,
+            crate::ALERT_LEVELS.join(", ")
+        )));
+    }
+    tx.lock_checkpoint(&blocks.monitor_key, chain_id).await?;
+    if tx.checkpoint_next(&blocks.monitor_key, chain_id).await? != blocks.expected_next {
+        return Err(crate::StoreError::Conflict("monitor checkpoint"));
+    }
+    let mut recorded = RecordedBlocks::default();
+    for event in &blocks.events {
+        let stored = MonitorEvent {
+            id: event.id.clone(),
+            monitor_key: blocks.monitor_key.clone(),
+            tenant_id: blocks.tenant_id.clone(),
+            rule: event.rule.clone(),
+            level: event.level.clone(),
+            chain_id,
+            block_number: event.block_number,
+            block_hash: event.block_hash.clone(),
+            tx_hash: event.tx_hash.clone(),
+            tx_index: event.tx_index,
+            log_index: event.log_index,
+            alert_id: None,
+            incident_id: None,
+            detail: event.detail.clone(),
+            created_at: blocks.now,
+        };
+        if !tx.insert_event(&stored).await? {
+            continue;
+        }
+        recorded.events += 1;
+        let (alert_id, incident_id) = match tx.raise_alert(&alert_of(blocks, event)).await? {
+            crate::RaisedAlert::Opened(alert) => {
+                let incident = open_or_join(tx, blocks, event, &alert, &mut recorded).await?;
+                let alert_id = alert.id.clone();
+                recorded.opened.push(alert);
+                (alert_id, Some(incident))
+            }
+            crate::RaisedAlert::Folded(alert) => {
+                // An alert opened earlier in this run is sent with its final count.
+                if let Some(opened) = recorded.opened.iter_mut().find(|a| a.id == alert.id) {
+                    *opened = alert.clone();
+                }
+                let incident = tx.incident_of_alert(&blocks.tenant_id, &alert.id).await?;
+                (alert.id, incident)
+            }
+        };
+        tx.link_event(&event.id, &alert_id, incident_id.as_deref())
+            .await?;
+    }
+    tx.upsert_checkpoint(&blocks.checkpoint).await?;
+    Ok(recorded)
+}
+
+/// Opens an incident for an opened alert, or joins the monitor's newest unresolved one;
+/// appends the alert to its timeline and returns its id.
+async fn open_or_join<T: MonitorTx + ?Sized>(
+    tx: &mut T,
+    blocks: &MonitorBlocks,
+    event: &NewMonitorEvent,
+    alert: &crate::Alert,
+    recorded: &mut RecordedBlocks,
+) -> crate::Result<String> {
+    let priority = priority_of_level(&event.level).unwrap_or(INCIDENT_PRIORITIES[3]);
+    let incident = match tx
+        .unresolved_incident(&blocks.tenant_id, &blocks.monitor_key)
+        .await?
+    {
+        Some(mut incident) => {
+            incident.priority = more_urgent(&incident.priority, priority).to_string();
+            incident.alert_count += 1;
+            incident.updated_at = blocks.now;
+            tx.save_incident(&incident).await?;
+            if let Some(opened) = recorded
+                .incidents_opened
+                .iter_mut()
+                .find(|i| i.id == incident.id)
+            {
+                *opened = incident.clone();
+            }
+            incident
+        }
+        None => {
+            let incident = Incident {
+                id: format!("{}-incident", event.id),
+                tenant_id: blocks.tenant_id.clone(),
+                title: summary_of(event)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{}: {}", blocks.monitor_name, event.rule)),
+                priority: priority.to_string(),
+                state: INCIDENT_OPEN.to_string(),
+                assignee: None,
+                monitor_key: Some(blocks.monitor_key.clone()),
+                alert_count: 1,
+                opened_at: blocks.now,
+                acknowledged_at: None,
+                mitigated_at: None,
+                resolved_at: None,
+                updated_at: blocks.now,
+            };
+            tx.insert_incident(&incident).await?;
+            recorded.incidents_opened.push(incident.clone());
+            incident
+        }
+    };
+    let actor = format!("monitor:{}", blocks.monitor_name);
+    tx.append_incident_event(&NewIncidentEvent {
+        incident_id: &incident.id,
+        kind: INCIDENT_EVENT_ALERT,
+        actor: Some(&actor),
+        body: serde_json::json!({
+            "alert_id": alert.id,
+            "rule": alert.rule,
+            "level": event.level,
+            "summary": summary_of(event),
+        }),
+        alert_id: Some(&alert.id),
+        created_at: blocks.now,
+    })
+    .await?;
+    Ok(incident.id)
+}
+
+/// [`crate::Store::update_incident`] inside the caller's transaction; the caller commits
+/// on `Ok` (an invalid transition has written nothing).
+pub(crate) async fn update<T: MonitorTx + ?Sized>(
+    tx: &mut T,
+    tenant_id: &str,
+    id: &str,
+    update: &IncidentUpdate,
+) -> crate::Result<Option<IncidentChange>> {
+    let Some(mut incident) = tx.lock_incident(tenant_id, id).await? else {
+        return Ok(None);
+    };
+    let mut entries: Vec<(&'static str, serde_json::Value)> = Vec::new();
+    if let Some(to) = &update.state {
+        let from = incident.state.clone();
+        match (state_rank(&from), state_rank(to)) {
+            (Some(f), Some(t)) if t >= f => {
+                if t > f {
+                    match to.as_str() {
+                        INCIDENT_ACKNOWLEDGED => incident.acknowledged_at = Some(update.now),
+                        INCIDENT_MITIGATED => incident.mitigated_at = Some(update.now),
+                        INCIDENT_RESOLVED => incident.resolved_at = Some(update.now),
+                        _ => {}
+                    }
+                    incident.state = to.clone();
+                    entries.push((
+                        INCIDENT_EVENT_STATE,
+                        serde_json::json!({ "from": from, "to": to }),
+                    ));
+                }
+            }
+            _ => {
+                return Ok(Some(IncidentChange::InvalidTransition {
+                    from,
+                    to: to.clone(),
+                }));
+            }
+        }
+    }
+    if let Some(assignee) = &update.assignee
+        && *assignee != incident.assignee
+    {
+        incident.assignee = assignee.clone();
+        entries.push((
+            INCIDENT_EVENT_ASSIGN,
+            serde_json::json!({ "assignee": assignee }),
+        ));
+    }
+    if !entries.is_empty() {
+        incident.updated_at = update.now;
+        tx.save_incident(&incident).await?;
+        for (kind, body) in entries {
+            tx.append_incident_event(&NewIncidentEvent {
+                incident_id: &incident.id,
+                kind,
+                actor: Some(&update.actor),
+                body,
+                alert_id: None,
+                created_at: update.now,
+            })
+            .await?;
+        }
+    }
+    Ok(Some(IncidentChange::Updated(incident)))
+}
+
+/// [`crate::Store::comment_incident`] inside the caller's transaction.
+pub(crate) async fn comment<T: MonitorTx + ?Sized>(
+    tx: &mut T,
+    tenant_id: &str,
+    id: &str,
+    actor: &str,
+    text: &str,
+    now: i64,
+) -> crate::Result<Option<IncidentEvent>> {
+    let Some(mut incident) = tx.lock_incident(tenant_id, id).await? else {
+        return Ok(None);
+    };
+    incident.updated_at = incident.updated_at.max(now);
+    tx.save_incident(&incident).await?;
+    tx.append_incident_event(&NewIncidentEvent {
+        incident_id: &incident.id,
+        kind: INCIDENT_EVENT_COMMENT,
+        actor: Some(actor),
+        body: serde_json::json!({ "text": text }),
+        alert_id: None,
+        created_at: now,
+    })
+    .await
+    .map(Some)
+}
+
+pub(crate) const MONITOR_COLUMNS: &str =
+    "id, tenant_id, name, config, enabled, created_by, created_at, updated_at";
+pub(crate) const CHECKPOINT_COLUMNS: &str =
+    "monitor_key, chain_id, next_block, last_hash, state, updated_at";
+pub(crate) const EVENT_COLUMNS: &str = "id, monitor_key, tenant_id, rule, level, chain_id, block_number, block_hash, \
+     tx_hash, tx_index, log_index, alert_id, incident_id, detail, created_at";
+pub(crate) const INCIDENT_COLUMNS: &str = "id, tenant_id, title, priority, state, assignee, monitor_key, alert_count, \
+     opened_at, acknowledged_at, mitigated_at, resolved_at, updated_at";
+pub(crate) const INCIDENT_EVENT_COLUMNS: &str = "id, incident_id, kind, actor, body, created_at";
+
+/// Decodes a [`StoredMonitor`] from a row of either backend.
+macro_rules! monitor_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        Ok::<_, crate::StoreError>(crate::StoredMonitor {
+            id: row.try_get("id")?,
+            tenant_id: row.try_get("tenant_id")?,
+            name: row.try_get("name")?,
+            config: row.try_get("config")?,
+            enabled: row.try_get("enabled")?,
+            created_by: row.try_get("created_by")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }};
+}
+pub(crate) use monitor_from_row;
+
+/// Decodes a [`MonitorCheckpoint`] from a row of either backend.
+macro_rules! checkpoint_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let state: String = row.try_get("state")?;
+        Ok::<_, crate::StoreError>(crate::MonitorCheckpoint {
+            monitor_key: row.try_get("monitor_key")?,
+            chain_id: row.try_get("chain_id")?,
+            next_block: row.try_get("next_block")?,
+            last_hash: row.try_get("last_hash")?,
+            state: serde_json::from_str(&state)?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }};
+}
+pub(crate) use checkpoint_from_row;
+
+/// Decodes a [`MonitorEvent`] from a row of either backend.
+macro_rules! event_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let detail: String = row.try_get("detail")?;
+        Ok::<_, crate::StoreError>(crate::MonitorEvent {
+            id: row.try_get("id")?,
+            monitor_key: row.try_get("monitor_key")?,
+            tenant_id: row.try_get("tenant_id")?,
+            rule: row.try_get("rule")?,
+            level: row.try_get("level")?,
+            chain_id: row.try_get("chain_id")?,
+            block_number: row.try_get("block_number")?,
+            block_hash: row.try_get("block_hash")?,
+            tx_hash: row.try_get("tx_hash")?,
+            tx_index: row.try_get("tx_index")?,
+            log_index: row.try_get("log_index")?,
+            alert_id: row.try_get("alert_id")?,
+            incident_id: row.try_get("incident_id")?,
+            detail: serde_json::from_str(&detail)?,
+            created_at: row.try_get("created_at")?,
+        })
+    }};
+}
+pub(crate) use event_from_row;
+
+/// Decodes an [`Incident`] from a row of either backend.
+macro_rules! incident_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        Ok::<_, crate::StoreError>(crate::Incident {
+            id: row.try_get("id")?,
+            tenant_id: row.try_get("tenant_id")?,
+            title: row.try_get("title")?,
+            priority: row.try_get("priority")?,
+            state: row.try_get("state")?,
+            assignee: row.try_get("assignee")?,
+            monitor_key: row.try_get("monitor_key")?,
+            alert_count: row.try_get("alert_count")?,
+            opened_at: row.try_get("opened_at")?,
+            acknowledged_at: row.try_get("acknowledged_at")?,
+            mitigated_at: row.try_get("mitigated_at")?,
+            resolved_at: row.try_get("resolved_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }};
+}
+pub(crate) use incident_from_row;
+
+/// Decodes an [`IncidentEvent`] from a row of either backend.
+macro_rules! incident_event_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let body: String = row.try_get("body")?;
+        Ok::<_, crate::StoreError>(crate::IncidentEvent {
+            id: row.try_get("id")?,
+            incident_id: row.try_get("incident_id")?,
+            kind: row.try_get("kind")?,
+            actor: row.try_get("actor")?,
+            body: serde_json::from_str(&body)?,
+            created_at: row.try_get("created_at")?,
+        })
+    }};
+}
+pub(crate) use incident_event_from_row;

@@ -147,7 +147,7 @@ async fn raise(
 }
 
 /// Sends `alert` to each channel and records every attempt.
-async fn deliver(
+pub(crate) async fn deliver(
     state: &AppState,
     alert: &store::Alert,
     channels: &[&AlertChannel],

@@ -1,0 +1,322 @@
+//! Following a chain: blocks read in order at a confirmation depth, each evaluated once,
+//! with the checkpoint that lets a restart resume at the next unprocessed block.
+//!
+//! The engine is synchronous and keeps nothing of its own between calls: the caller holds
+//! the [`Checkpoint`], gives it to [`Engine::step`], and stores the new one together with
+//! the firings (the service does both in one database transaction, which is what makes
+//! every block count exactly once). A step that fails (an RPC error, a block that does not
+//! hang together) changes nothing and is simply tried again.
+
+use alloy_primitives::{B256, U256, keccak256};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+
+use crate::block::{Block, parse_block};
+use crate::eval::{self, Firing, Read, ReadValues, State};
+use crate::rules::{Level, Monitor, Start};
+
+/// Blocks read per step at most (one JSON-RPC batch).
+pub const DEFAULT_BATCH_BLOCKS: u64 = 25;
+
+/// The name of the firings that report a reorganisation deeper than the confirmations.
+pub const REORG_RULE: &str = "chain-reorg";
+
+/// Why a step could not be made. Nothing was processed; the step can be tried again.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Chain(#[from] chain::ChainError),
+    /// The node answered, but not with blocks that can be used: a block or receipts that
+    /// do not parse, receipts of another block, blocks whose parent hashes do not chain.
+    #[error("block {block}: {message}")]
+    Block { block: u64, message: String },
+}
+
+/// Where a monitor stands: the next block to process, the hash of the last one processed,
+/// and the windows of its rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub next_block: u64,
+    pub last_hash: Option<B256>,
+    pub state: State,
+}
+
+/// Blocks, their receipts and the reads a monitor needs, from a node.
+pub trait Source {
+    /// The latest block number.
+    fn head(&self) -> Result<u64, EngineError>;
+    /// Blocks `from..=to`, in order, each with the values of `reads` at that block.
+    fn fetch(
+        &self,
+        from: u64,
+        to: u64,
+        reads: &[Read],
+    ) -> Result<Vec<(Block, ReadValues)>, EngineError>;
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// No confirmed block is waiting; `head` is the chain's head.
+    Idle { head: u64 },
+    /// Blocks processed: the firings, in block order, and the checkpoint after them.
+    Advanced(Progress),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub firings: Vec<Firing>,
+    pub checkpoint: Checkpoint,
+    pub blocks: u64,
+    pub transactions: u64,
+    /// The chain's head when the step began.
+    pub head: u64,
+}
+
+/// One monitor's block processing.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    monitor: Monitor,
+    reads: Vec<Read>,
+    batch_blocks: u64,
+}
+
+impl Engine {
+    pub fn new(monitor: Monitor) -> Self {
+        let reads = eval::reads(&monitor);
+        Engine {
+            monitor,
+            reads,
+            batch_blocks: DEFAULT_BATCH_BLOCKS,
+        }
+    }
+
+    /// Blocks read per step at most.
+    pub fn with_batch_blocks(mut self, blocks: u64) -> Self {
+        self.batch_blocks = blocks.max(1);
+        self
+    }
+
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
+    }
+
+    /// The checkpoint of a monitor that has none yet: its `start_block`, or the first
+    /// block not yet confirmed now.
+    pub fn initial_checkpoint(&self, source: &impl Source) -> Result<Checkpoint, EngineError> {
+        let next_block = match self.monitor.start {
+            Start::Block(block) => block,
+            Start::Latest => {
+                let head = source.head()?;
+                head.saturating_sub(self.monitor.confirmations) + 1
+            }
+        };
+        Ok(Checkpoint {
+            next_block,
+            last_hash: None,
+            state: State::default(),
+        })
+    }
+
+    /// Processes the confirmed blocks after `checkpoint`, up to the batch size.
+    pub fn step(&self, source: &impl Source, checkpoint: &Checkpoint) -> Result<Step, EngineError> {
+        let head = source.head()?;
+        let Some(confirmed) = head.checked_sub(self.monitor.confirmations) else {
+            return Ok(Step::Idle { head });
+        };
+        if checkpoint.next_block > confirmed {
+            return Ok(Step::Idle { head });
+        }
+        let to = confirmed.min(checkpoint.next_block + self.batch_blocks - 1);
+        let fetched = source.fetch(checkpoint.next_block, to, &self.reads)?;
+        let mut next = checkpoint.clone();
+        let mut firings = Vec::new();
+        let mut transactions = 0u64;
+        for (block, reads) in &fetched {
+            if block.number != next.next_block {
+                return Err(EngineError::Block {
+                    block: next.next_block,
+                    message: format!("the node answered block {} instead", block.number),
+                });
+            }
+            if let Some(last) = next.last_hash
+                && block.parent_hash != last
+            {
+                firings.push(self.reorg(block, last));
+            }
+            firings.extend(eval::process(&self.monitor, &mut next.state, block, reads));
+            transactions += block.transactions.len() as u64;
+            next.next_block = block.number + 1;
+            next.last_hash = Some(block.hash);
+        }
+        Ok(Step::Advanced(Progress {
+            firings,
+            blocks: fetched.len() as u64,
+            transactions,
+            checkpoint: next,
+            head,
+        }))
+    }
+
+    /// The firing for a block whose parent is not the block processed before it: the
+    /// chain was reorganised deeper than the confirmation depth, so what was processed
+    /// (and alerted) for the replaced blocks may not be on the chain any more.
+    fn reorg(&self, block: &Block, processed: B256) -> Firing {
+        let depth = self.monitor.confirmations;
+        Firing {
+            rule: REORG_RULE.into(),
+            level: Level::High,
+            block_number: block.number,
+            block_hash: block.hash,
+            tx_hash: None,
+            tx_index: -1,
+            log_index: -1,
+            dedup_key: String::new(),
+            cooldown_ms: 0,
+            detail: json!({
+                "summary": format!(
+                    "chain reorganised deeper than {depth} confirmations: block {} has parent {}, but block {} was processed as {processed}",
+                    block.number, block.parent_hash, block.number.saturating_sub(1)
+                ),
+                "block": block.number,
+                "parent_hash": block.parent_hash.to_string(),
+                "processed_hash": processed.to_string(),
+                "confirmations": depth,
+            }),
+        }
+    }
+}
+
+fn tag(block: u64) -> Json {
+    json!(format!("0x{block:x}"))
+}
+
+fn address_hex(address: &alloy_primitives::Address) -> String {
+    format!("{address:#x}")
+}
+
+/// `balanceOf(address)` and `totalSupply()`.
+const BALANCE_OF: [u8; 4] = [0x70, 0xa0, 0x82, 0x31];
+const TOTAL_SUPPLY: [u8; 4] = [0x18, 0x16, 0x0d, 0xdd];
+
+fn read_call(read: &Read, block: u64) -> (&'static str, Json) {
+    match read {
+        Read::Balance(address) => ("eth_getBalance", json!([address_hex(address), tag(block)])),
+        Read::TokenBalance { token, holder } => {
+            let mut data = BALANCE_OF.to_vec();
+            data.extend_from_slice(&[0u8; 12]);
+            data.extend_from_slice(holder.as_slice());
+            (
+                "eth_call",
+                json!([{"to": address_hex(token), "data": format!("0x{}", crate::abi::hex(&data))}, tag(block)]),
+            )
+        }
+        Read::TotalSupply(token) => (
+            "eth_call",
+            json!([{"to": address_hex(token), "data": format!("0x{}", crate::abi::hex(&TOTAL_SUPPLY))}, tag(block)]),
+        ),
+        Read::CodeHash(address) => ("eth_getCode", json!([address_hex(address), tag(block)])),
+        Read::Storage(address, slot) => (
+            "eth_getStorageAt",
+            json!([address_hex(address), slot.to_string(), tag(block)]),
+        ),
+    }
+}
+
+/// The value of a read from its answer; `None` for an `eth_call` that reverted or gave no
+/// 32-byte word (not a token, say).
+fn read_value(
+    read: &Read,
+    answer: Result<Json, chain::ChainError>,
+    block: u64,
+) -> Result<Option<U256>, EngineError> {
+    let malformed = |message: String| EngineError::Block { block, message };
+    let calls = matches!(read, Read::TokenBalance { .. } | Read::TotalSupply(_));
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(_) if calls => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
+    let text = answer
+        .as_str()
+        .ok_or_else(|| malformed(format!("{read:?}: the answer is not a hex string")))?;
+    let bytes: alloy_primitives::Bytes = text
+        .parse()
+        .map_err(|e| malformed(format!("{read:?}: {text} is not hex: {e}")))?;
+    Ok(match read {
+        Read::CodeHash(_) => Some(U256::from_be_bytes(keccak256(&bytes).0)),
+        Read::Balance(_) => Some(
+            text.parse::<U256>()
+                .map_err(|e| malformed(format!("balance {text}: {e}")))?,
+        ),
+        Read::Storage(..) => {
+            if bytes.len() > 32 {
+                return Err(malformed(format!(
+                    "storage word {text} is longer than 32 bytes"
+                )));
+            }
+            Some(U256::from_be_slice(&bytes))
+        }
+        Read::TokenBalance { .. } | Read::TotalSupply(_) => {
+            (bytes.len() == 32).then(|| U256::from_be_slice(&bytes))
+        }
+    })
+}
+
+impl Source for chain::RpcClient {
+    fn head(&self) -> Result<u64, EngineError> {
+        Ok(chain::StateReader::block_number(self)?)
+    }
+
+    fn fetch(
+        &self,
+        from: u64,
+        to: u64,
+        reads: &[Read],
+    ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
+        let per_block = 2 + reads.len();
+        let mut calls: Vec<(&str, Json)> = Vec::with_capacity(per_block * (to - from + 1) as usize);
+        for number in from..=to {
+            calls.push(("eth_getBlockByNumber", json!([tag(number), true])));
+            calls.push(("eth_getBlockReceipts", json!([tag(number)])));
+            for read in reads {
+                calls.push(read_call(read, number));
+            }
+        }
+        let mut answers = self.batch(&calls)?.into_iter();
+        let mut blocks: Vec<(Block, ReadValues)> = Vec::with_capacity((to - from + 1) as usize);
+        for number in from..=to {
+            let block = answers.next().unwrap_or(Ok(Json::Null))?;
+            let receipts = answers.next().unwrap_or(Ok(Json::Null))?;
+            if block.is_null() {
+                return Err(EngineError::Block {
+                    block: number,
+                    message: "the node does not have this block".into(),
+                });
+            }
+            let block = parse_block(&block, &receipts).map_err(|message| EngineError::Block {
+                block: number,
+                message,
+            })?;
+            if let Some((previous, _)) = blocks.last()
+                && block.parent_hash != previous.hash
+            {
+                return Err(EngineError::Block {
+                    block: number,
+                    message: format!(
+                        "parent hash {} is not the hash of block {} read with it: the chain moved while reading",
+                        block.parent_hash,
+                        number - 1
+                    ),
+                });
+            }
+            let mut values = ReadValues::with_capacity(reads.len());
+            for read in reads {
+                let answer = answers.next().unwrap_or(Ok(Json::Null));
+                values.insert(read.clone(), read_value(read, answer, number)?);
+            }
+            blocks.push((block, values));
+        }
+        Ok(blocks)
+    }
+}

@@ -1,0 +1,444 @@
+//! Monitoring and incidents on SQLite. Writes go through the single writer connection,
+//! so a write transaction on it already serializes every checkpoint comparison, alert
+//! decision and incident change of the (only) process.
+
+use sqlx::sqlite::SqlitePool;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use super::{
+    CHECKPOINT_COLUMNS, EVENT_COLUMNS, INCIDENT_COLUMNS, INCIDENT_EVENT_COLUMNS, MONITOR_COLUMNS,
+    MonitorTx, NewIncidentEvent, checkpoint_from_row, event_from_row, incident_event_from_row,
+    incident_from_row, list_limit, monitor_from_row,
+};
+use crate::*;
+
+fn monitor_conflict(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict("monitor"),
+        _ => error.into(),
+    }
+}
+
+pub(crate) async fn create_monitor(writer: &SqlitePool, m: &StoredMonitor) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO monitors ({MONITOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&m.id)
+    .bind(&m.tenant_id)
+    .bind(&m.name)
+    .bind(&m.config)
+    .bind(m.enabled)
+    .bind(&m.created_by)
+    .bind(m.created_at)
+    .bind(m.updated_at)
+    .execute(writer)
+    .await
+    .map_err(monitor_conflict)?;
+    Ok(())
+}
+
+pub(crate) async fn get_monitor(
+    reader: &SqlitePool,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<StoredMonitor>> {
+    let row = sqlx::query(&format!(
+        "SELECT {MONITOR_COLUMNS} FROM monitors WHERE tenant_id = ? AND id = ?"
+    ))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(reader)
+    .await?;
+    row.map(|row| monitor_from_row!(&row)).transpose()
+}
+
+pub(crate) async fn list_monitors(
+    reader: &SqlitePool,
+    tenant_id: Option<&str>,
+) -> Result<Vec<StoredMonitor>> {
+    let rows = match tenant_id {
+        Some(tenant_id) => {
+            sqlx::query(&format!(
+                "SELECT {MONITOR_COLUMNS} FROM monitors WHERE tenant_id = ? ORDER BY name, id"
+            ))
+            .bind(tenant_id)
+            .fetch_all(reader)
+            .await?
+        }
+        None => sqlx::query(&format!(
+            "SELECT {MONITOR_COLUMNS} FROM monitors WHERE enabled = 1 ORDER BY tenant_id, name, id"
+        ))
+        .fetch_all(reader)
+        .await?,
+    };
+    rows.iter().map(|row| monitor_from_row!(row)).collect()
+}
+
+pub(crate) async fn update_monitor(
+    writer: &SqlitePool,
+    tenant_id: &str,
+    id: &str,
+    update: &MonitorUpdate,
+) -> Result<Option<StoredMonitor>> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE monitors SET updated_at = ");
+    q.push_bind(update.now);
+    if let Some(name) = &update.name {
+        q.push(", name = ").push_bind(name);
+    }
+    if let Some(config) = &update.config {
+        q.push(", config = ").push_bind(config);
+    }
+    if let Some(enabled) = update.enabled {
+        q.push(", enabled = ").push_bind(enabled);
+    }
+    q.push(" WHERE tenant_id = ")
+        .push_bind(tenant_id)
+        .push(" AND id = ")
+        .push_bind(id)
+        .push(format!(" RETURNING {MONITOR_COLUMNS}"));
+    let row = q
+        .build()
+        .fetch_optional(writer)
+        .await
+        .map_err(monitor_conflict)?;
+    row.map(|row| monitor_from_row!(&row)).transpose()
+}
+
+/// Deletes the monitor and its checkpoints; its events and incidents stay as history.
+pub(crate) async fn delete_monitor(writer: &SqlitePool, tenant_id: &str, id: &str) -> Result<bool> {
+    let mut tx = writer.begin().await?;
+    let deleted = sqlx::query("DELETE FROM monitors WHERE tenant_id = ? AND id = ?")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if deleted {
+        sqlx::query("DELETE FROM monitor_checkpoints WHERE monitor_key = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+pub(crate) async fn get_checkpoint(
+    reader: &SqlitePool,
+    monitor_key: &str,
+    chain_id: i64,
+) -> Result<Option<MonitorCheckpoint>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CHECKPOINT_COLUMNS} FROM monitor_checkpoints WHERE monitor_key = ? AND chain_id = ?"
+    ))
+    .bind(monitor_key)
+    .bind(chain_id)
+    .fetch_optional(reader)
+    .await?;
+    row.map(|row| checkpoint_from_row!(&row)).transpose()
+}
+
+pub(crate) async fn record_blocks(
+    writer: &SqlitePool,
+    blocks: &MonitorBlocks,
+) -> Result<RecordedBlocks> {
+    let mut tx = writer.begin().await?;
+    let recorded = super::record(&mut *tx, blocks).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+pub(crate) async fn list_events(
+    reader: &SqlitePool,
+    tenant_id: &str,
+    monitor_key: &str,
+    limit: i64,
+) -> Result<Vec<MonitorEvent>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM monitor_events WHERE tenant_id = ? AND monitor_key = ? \
+         ORDER BY created_at DESC, block_number DESC, tx_index DESC, log_index DESC, id DESC LIMIT ?"
+    ))
+    .bind(tenant_id)
+    .bind(monitor_key)
+    .bind(list_limit(limit))
+    .fetch_all(reader)
+    .await?;
+    rows.iter().map(|row| event_from_row!(row)).collect()
+}
+
+pub(crate) async fn list_incidents(
+    reader: &SqlitePool,
+    tenant_id: &str,
+    filter: &IncidentFilter,
+) -> Result<Vec<Incident>> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE tenant_id = "
+    ));
+    q.push_bind(tenant_id);
+    if let Some(state) = &filter.state {
+        q.push(" AND state = ").push_bind(state);
+    }
+    if let Some(priority) = &filter.priority {
+        q.push(" AND priority = ").push_bind(priority);
+    }
+    if filter.open_only {
+        q.push(" AND state <> 'resolved'");
+    }
+    q.push(" ORDER BY opened_at DESC, id LIMIT ")
+        .push_bind(list_limit(filter.limit));
+    let rows = q.build().fetch_all(reader).await?;
+    rows.iter().map(|row| incident_from_row!(row)).collect()
+}
+
+pub(crate) async fn get_incident(
+    reader: &SqlitePool,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<Incident>> {
+    let row = sqlx::query(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE tenant_id = ? AND id = ?"
+    ))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(reader)
+    .await?;
+    row.map(|row| incident_from_row!(&row)).transpose()
+}
+
+pub(crate) async fn list_incident_events(
+    reader: &SqlitePool,
+    tenant_id: &str,
+    incident_id: &str,
+) -> Result<Vec<IncidentEvent>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {INCIDENT_EVENT_COLUMNS} FROM incident_events WHERE incident_id = ? \
+         AND EXISTS (SELECT 1 FROM incidents WHERE id = ? AND tenant_id = ?) ORDER BY seq"
+    ))
+    .bind(incident_id)
+    .bind(incident_id)
+    .bind(tenant_id)
+    .fetch_all(reader)
+    .await?;
+    rows.iter()
+        .map(|row| incident_event_from_row!(row))
+        .collect()
+}
+
+pub(crate) async fn update_incident(
+    writer: &SqlitePool,
+    tenant_id: &str,
+    id: &str,
+    update: &IncidentUpdate,
+) -> Result<Option<IncidentChange>> {
+    let mut tx = writer.begin().await?;
+    let change = super::update(&mut *tx, tenant_id, id, update).await?;
+    tx.commit().await?;
+    Ok(change)
+}
+
+pub(crate) async fn comment_incident(
+    writer: &SqlitePool,
+    tenant_id: &str,
+    id: &str,
+    actor: &str,
+    text: &str,
+    now: i64,
+) -> Result<Option<IncidentEvent>> {
+    let mut tx = writer.begin().await?;
+    let entry = super::comment(&mut *tx, tenant_id, id, actor, text, now).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+#[async_trait::async_trait]
+impl MonitorTx for SqliteConnection {
+    async fn lock_checkpoint(&mut self, _monitor_key: &str, _chain_id: i64) -> Result<()> {
+        // The transaction is on the single writer connection: nothing else writes now.
+        Ok(())
+    }
+
+    async fn checkpoint_next(&mut self, monitor_key: &str, chain_id: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT next_block FROM monitor_checkpoints WHERE monitor_key = ? AND chain_id = ?",
+        )
+        .bind(monitor_key)
+        .bind(chain_id)
+        .fetch_optional(&mut *self)
+        .await?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?)
+    }
+
+    async fn upsert_checkpoint(&mut self, c: &MonitorCheckpoint) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO monitor_checkpoints ({CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (monitor_key, chain_id) DO UPDATE SET next_block = excluded.next_block, \
+             last_hash = excluded.last_hash, state = excluded.state, updated_at = excluded.updated_at"
+        ))
+        .bind(&c.monitor_key)
+        .bind(c.chain_id)
+        .bind(c.next_block)
+        .bind(&c.last_hash)
+        .bind(c.state.to_string())
+        .bind(c.updated_at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_event(&mut self, e: &MonitorEvent) -> Result<bool> {
+        let done = sqlx::query(&format!(
+            "INSERT INTO monitor_events ({EVENT_COLUMNS}) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (monitor_key, chain_id, rule, block_number, tx_index, log_index) DO NOTHING"
+        ))
+        .bind(&e.id)
+        .bind(&e.monitor_key)
+        .bind(&e.tenant_id)
+        .bind(&e.rule)
+        .bind(&e.level)
+        .bind(e.chain_id)
+        .bind(e.block_number)
+        .bind(&e.block_hash)
+        .bind(&e.tx_hash)
+        .bind(e.tx_index)
+        .bind(e.log_index)
+        .bind(&e.alert_id)
+        .bind(&e.incident_id)
+        .bind(e.detail.to_string())
+        .bind(e.created_at)
+        .execute(&mut *self)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn link_event(
+        &mut self,
+        event_id: &str,
+        alert_id: &str,
+        incident_id: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE monitor_events SET alert_id = ?, incident_id = ? WHERE id = ?")
+            .bind(alert_id)
+            .bind(incident_id)
+            .bind(event_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn raise_alert(&mut self, alert: &NewAlert) -> Result<RaisedAlert> {
+        crate::alerts::sqlite::raise_in(self, alert).await
+    }
+
+    async fn unresolved_incident(
+        &mut self,
+        tenant_id: &str,
+        monitor_key: &str,
+    ) -> Result<Option<Incident>> {
+        let row = sqlx::query(&format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE tenant_id = ? AND monitor_key = ? \
+             AND state <> 'resolved' ORDER BY opened_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(tenant_id)
+        .bind(monitor_key)
+        .fetch_optional(&mut *self)
+        .await?;
+        row.map(|row| incident_from_row!(&row)).transpose()
+    }
+
+    async fn lock_incident(&mut self, tenant_id: &str, id: &str) -> Result<Option<Incident>> {
+        let row = sqlx::query(&format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE tenant_id = ? AND id = ?"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&mut *self)
+        .await?;
+        row.map(|row| incident_from_row!(&row)).transpose()
+    }
+
+    async fn incident_of_alert(
+        &mut self,
+        tenant_id: &str,
+        alert_id: &str,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT e.incident_id FROM incident_events e JOIN incidents i ON i.id = e.incident_id \
+             WHERE e.alert_id = ? AND e.kind = 'alert' AND i.tenant_id = ? ORDER BY e.seq LIMIT 1",
+        )
+        .bind(alert_id)
+        .bind(tenant_id)
+        .fetch_optional(&mut *self)
+        .await?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?)
+    }
+
+    async fn insert_incident(&mut self, i: &Incident) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO incidents ({INCIDENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&i.id)
+        .bind(&i.tenant_id)
+        .bind(&i.title)
+        .bind(&i.priority)
+        .bind(&i.state)
+        .bind(&i.assignee)
+        .bind(&i.monitor_key)
+        .bind(i.alert_count)
+        .bind(i.opened_at)
+        .bind(i.acknowledged_at)
+        .bind(i.mitigated_at)
+        .bind(i.resolved_at)
+        .bind(i.updated_at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn save_incident(&mut self, i: &Incident) -> Result<()> {
+        sqlx::query(
+            "UPDATE incidents SET priority = ?, state = ?, assignee = ?, alert_count = ?, \
+             acknowledged_at = ?, mitigated_at = ?, resolved_at = ?, updated_at = ? \
+             WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(&i.priority)
+        .bind(&i.state)
+        .bind(&i.assignee)
+        .bind(i.alert_count)
+        .bind(i.acknowledged_at)
+        .bind(i.mitigated_at)
+        .bind(i.resolved_at)
+        .bind(i.updated_at)
+        .bind(&i.tenant_id)
+        .bind(&i.id)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
+    async fn append_incident_event(&mut self, e: &NewIncidentEvent<'_>) -> Result<IncidentEvent> {
+        let seq: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_events WHERE incident_id = ?",
+        )
+        .bind(e.incident_id)
+        .fetch_one(&mut *self)
+        .await?
+        .try_get(0)?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO incident_events (id, incident_id, seq, kind, actor, body, alert_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {INCIDENT_EVENT_COLUMNS}"
+        ))
+        .bind(format!("{}-{seq}", e.incident_id))
+        .bind(e.incident_id)
+        .bind(seq)
+        .bind(e.kind)
+        .bind(e.actor)
+        .bind(e.body.to_string())
+        .bind(e.alert_id)
+        .bind(e.created_at)
+        .fetch_one(&mut *self)
+        .await?;
+        incident_event_from_row!(&row)
+    }
+}
