@@ -61,8 +61,9 @@ impl Inbox {
                     if let Ok(value) = serde_json::from_slice(&body) {
                         inbox.lock().unwrap().push((arrived, value));
                     }
-                    let _ = stream
-                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    );
                 });
             }
         });
@@ -80,7 +81,11 @@ impl Inbox {
             if let Some(found) = self.all().into_iter().find(|(_, v)| want(v)) {
                 return found;
             }
-            assert!(Instant::now() < deadline, "no webhook for {what}: {:?}", self.all());
+            assert!(
+                Instant::now() < deadline,
+                "no webhook for {what}: {:?}",
+                self.all()
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }
@@ -277,8 +282,17 @@ async fn alerts_reach_the_webhook_fold_in_the_cooldown_and_escalate() {
     oncall.wait("the first high alert", |v| is_alert(v, "nudge", "initial"));
     let pool = sqlite(&dir).await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while count(&pool, "SELECT COUNT(*) FROM monitor_events WHERE rule = 'nudge'").await < 3 {
-        assert!(Instant::now() < deadline, "the three nudges were not recorded");
+    while count(
+        &pool,
+        "SELECT COUNT(*) FROM monitor_events WHERE rule = 'nudge'",
+    )
+    .await
+        < 3
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the three nudges were not recorded"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let occurrences = count(
@@ -288,7 +302,11 @@ async fn alerts_reach_the_webhook_fold_in_the_cooldown_and_escalate() {
     .await;
     assert_eq!(occurrences, 3);
     assert_eq!(
-        count(&pool, "SELECT COUNT(*) FROM alerts WHERE rule = 'monitor:watch/nudge'").await,
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM alerts WHERE rule = 'monitor:watch/nudge'"
+        )
+        .await,
         1
     );
     let nudges = oncall
@@ -302,13 +320,21 @@ async fn alerts_reach_the_webhook_fold_in_the_cooldown_and_escalate() {
     pager.wait("an escalation", |v| is_alert(v, "poke", "escalation"));
     tokio::time::sleep(Duration::from_secs(1)).await;
     let escalations: Vec<Value> = pager.all().into_iter().map(|(_, v)| v).collect();
-    assert!(escalations.iter().all(|v| is_alert(v, "poke", "escalation")));
+    assert!(
+        escalations
+            .iter()
+            .all(|v| is_alert(v, "poke", "escalation"))
+    );
     let mut ids: Vec<&Value> = escalations.iter().map(|v| &v["alert"]["id"]).collect();
     ids.dedup();
     assert_eq!(ids.len(), escalations.len(), "each alert escalates once");
     // Incidents: the critical alerts opened one incident (P0) and joined it.
     assert_eq!(
-        count(&pool, "SELECT COUNT(*) FROM incidents WHERE priority = 'P0'").await,
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM incidents WHERE priority = 'P0'"
+        )
+        .await,
         1
     );
 }
@@ -330,7 +356,13 @@ async fn a_killed_monitor_resumes_with_every_alert_exactly_once() {
     }
     let monitors = monitor_file(&dir, &node, 0, start);
     let mut processes = Processes::default();
-    let first = processes.push(monitor_run(&dir, &config, &monitors, free_port(), "first.log"));
+    let first = processes.push(monitor_run(
+        &dir,
+        &config,
+        &monitors,
+        free_port(),
+        "first.log",
+    ));
     let pool = sqlite(&dir).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -348,21 +380,37 @@ async fn a_killed_monitor_resumes_with_every_alert_exactly_once() {
     for i in 300..350u32 {
         hashes.push(call(&node, &format!("0xdeadbeef{i:064x}")));
     }
-    processes.push(monitor_run(&dir, &config, &monitors, free_port(), "second.log"));
+    processes.push(monitor_run(
+        &dir,
+        &config,
+        &monitors,
+        free_port(),
+        "second.log",
+    ));
     let deadline = Instant::now() + Duration::from_secs(120);
     while count(&pool, "SELECT COUNT(*) FROM monitor_events").await < 350 {
-        assert!(Instant::now() < deadline, "the restarted monitor did not catch up");
+        assert!(
+            Instant::now() < deadline,
+            "the restarted monitor did not catch up"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     eprintln!("killed after {at_kill} of 300 events; 50 blocks mined while it was down");
-    assert_eq!(count(&pool, "SELECT COUNT(*) FROM monitor_events").await, 350);
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM monitor_events").await,
+        350
+    );
     assert_eq!(
         count(&pool, "SELECT COUNT(DISTINCT tx_hash) FROM monitor_events").await,
         350
     );
     assert_eq!(
-        count(&pool, "SELECT COUNT(*) FROM alerts WHERE rule = 'monitor:watch/poke'").await,
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM alerts WHERE rule = 'monitor:watch/poke'"
+        )
+        .await,
         350
     );
     let stored: Vec<String> = sqlx::query_scalar("SELECT tx_hash FROM monitor_events")
@@ -391,7 +439,13 @@ async fn reorganisations_below_the_depth_change_nothing_and_above_it_are_reporte
     let start = node.block_number().unwrap() + 1;
     let monitors = monitor_file(&dir, &node, 3, start);
     let mut processes = Processes::default();
-    processes.push(monitor_run(&dir, &config, &monitors, free_port(), "monitor.log"));
+    processes.push(monitor_run(
+        &dir,
+        &config,
+        &monitors,
+        free_port(),
+        "monitor.log",
+    ));
     let pool = sqlite(&dir).await;
 
     // Below the depth: a call mined, then undone before three confirmations.
@@ -418,7 +472,10 @@ async fn reorganisations_below_the_depth_change_nothing_and_above_it_are_reporte
     mine(&node, 8);
     let deadline = Instant::now() + Duration::from_secs(30);
     while count(&pool, "SELECT next_block FROM monitor_checkpoints").await < fork_point as i64 + 5 {
-        assert!(Instant::now() < deadline, "the monitor did not process the first fork");
+        assert!(
+            Instant::now() < deadline,
+            "the monitor did not process the first fork"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     node.rpc("evm_revert", json!([snapshot])).unwrap();
@@ -431,7 +488,11 @@ async fn reorganisations_below_the_depth_change_nothing_and_above_it_are_reporte
     let summary = reorg["alert"]["detail"]["summary"].as_str().unwrap();
     assert!(summary.contains("deeper than 3 confirmations"), "{summary}");
     assert_eq!(
-        count(&pool, "SELECT COUNT(*) FROM monitor_events WHERE rule = 'chain-reorg'").await,
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM monitor_events WHERE rule = 'chain-reorg'"
+        )
+        .await,
         1
     );
 }

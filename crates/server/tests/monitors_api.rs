@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{Backend, TestServer, assert_problem, create_monitor, fire, monitor_config, start_on};
+use common::{
+    Backend, TestServer, allow_loopback, assert_problem, create_monitor, fire, monitor_config,
+    start_on,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -65,7 +68,7 @@ async fn trail(server: &TestServer, action: &str) -> Vec<Value> {
 }
 
 async fn monitors_are_created_read_changed_and_deleted_with_trail_entries(backend: Backend) {
-    let Some(server) = start_on(backend, "monitors_crud", |_| {}).await else {
+    let Some(server) = start_on(backend, "monitors_crud", allow_loopback).await else {
         return;
     };
     let key = server.admin_key.clone();
@@ -214,7 +217,7 @@ async fn monitors_are_created_read_changed_and_deleted_with_trail_entries(backen
 }
 
 async fn the_events_of_a_monitor_are_listed_newest_first(backend: Backend) {
-    let Some(server) = start_on(backend, "monitor_events", |_| {}).await else {
+    let Some(server) = start_on(backend, "monitor_events", allow_loopback).await else {
         return;
     };
     let key = server.admin_key.clone();
@@ -262,7 +265,7 @@ async fn the_events_of_a_monitor_are_listed_newest_first(backend: Backend) {
 }
 
 async fn another_tenants_monitors_are_not_found(backend: Backend) {
-    let Some(server) = start_on(backend, "monitor_tenants", |_| {}).await else {
+    let Some(server) = start_on(backend, "monitor_tenants", allow_loopback).await else {
         return;
     };
     let id = create_monitor(&server, &server.admin_key, "vault").await;
@@ -308,7 +311,7 @@ async fn refused(server: &TestServer, body: Value) -> String {
 
 #[tokio::test]
 async fn configs_the_loader_refuses_are_422_with_its_message() {
-    let server = common::start(|_| {}).await;
+    let server = common::start(allow_loopback).await;
     // A TOML mistake: the position of it.
     let detail = refused(
         &server,
@@ -320,6 +323,16 @@ async fn configs_the_loader_refuses_are_422_with_its_message() {
     let bad_rule = monitor_config("vault").replace("level = \"critical\"", "level = \"dire\"");
     let detail = refused(&server, json!({ "name": "vault", "config": bad_rule })).await;
     assert!(detail.contains("owner-changed"), "{detail}");
+    // A condition naming what the event does not have: the loader's type check.
+    let bad_condition = monitor_config("vault").replace(
+        "when = \"newOwner not in allow_list\"",
+        "when = \"newOwnr not in allow_list\"",
+    );
+    let detail = refused(&server, json!({ "name": "vault", "config": bad_condition })).await;
+    assert!(
+        detail.starts_with("monitors[vault].rules[owner-changed].when"),
+        "{detail}"
+    );
     // No monitor, and two.
     let detail = refused(
         &server,
@@ -410,19 +423,47 @@ async fn configs_the_loader_refuses_are_422_with_its_message() {
 }
 
 #[tokio::test]
-async fn the_callers_own_tenant_may_be_named_in_the_config() {
+async fn the_callers_own_tenant_may_be_named_in_the_config_by_id_or_name() {
+    let server = common::start(allow_loopback).await;
+    for (name, tenant) in [("by-id", server.tenant_id.as_str()), ("by-name", "acme")] {
+        let own = monitor_config(name).replace(
+            "chain_id = 31337",
+            &format!("tenant = \"{tenant}\"\nchain_id = 31337"),
+        );
+        let (status, created) = server
+            .post(
+                &server.admin_key,
+                "/api/v1/monitors",
+                json!({ "name": name, "config": own }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rpc_endpoints_must_exist_and_pass_the_egress_policy() {
+    // No allow-list: loopback is refused, as the service would refuse to follow it.
     let server = common::start(|_| {}).await;
-    let own = monitor_config("vault").replace(
-        "chain_id = 31337",
-        &format!("tenant = \"{}\"\nchain_id = 31337", server.tenant_id),
-    );
-    let (status, created) = server
+    let (status, problem) = server
         .post(
             &server.admin_key,
             "/api/v1/monitors",
-            json!({ "name": "vault", "config": own }),
+            json!({ "name": "vault", "config": monitor_config("vault") }),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_problem(
+        status,
+        &problem,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "url-not-allowed",
+    );
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.starts_with("monitors[vault].rpc[0]: "), "{detail}");
+    assert!(detail.contains("allow-list"), "{detail}");
+    let without = monitor_config("vault").replace("rpc = [\"http://127.0.0.1:8545\"]\n", "");
+    let detail = refused(&server, json!({ "name": "vault", "config": without })).await;
+    assert!(detail.starts_with("monitors[vault].rpc: "), "{detail}");
     server.stop().await;
 }

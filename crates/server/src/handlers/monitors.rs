@@ -5,8 +5,9 @@
 //! A monitor's `config` is a monitor file holding exactly one `[[monitors]]` entry (plus
 //! optional `[lists]`), checked by [`monitor::load`] without a base directory (so ABI
 //! files cannot be named; inline ABIs and signatures can). The monitor's `name` must be
-//! the name the config gives it, and a `tenant` key, when present, must be the caller's
-//! tenant id.
+//! the name the config gives it (alerts are named after it), a `tenant` key, when
+//! present, must name the caller's tenant (id or name), and every `rpc` endpoint must
+//! pass the egress policy, as the service checks them before following the chain.
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use serde_json::{Value, json};
 
 use super::{new_id, page_limit};
 use crate::auth::Role;
+use crate::egress::EgressPolicy;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, Principal};
 use crate::state::AppState;
@@ -99,10 +101,15 @@ fn check_name(name: &str) -> ApiResult<String> {
     Ok(name.to_string())
 }
 
-/// Checks a monitor config sent for `tenant_id` and answers the name it gives its one
-/// monitor. A config the loader refuses is a 422 `invalid-monitor-config` whose detail
-/// is the loader's message (with its line and column, or the place of the mistake).
-pub(crate) fn check_config(config: &str, tenant_id: &str) -> ApiResult<String> {
+/// Checks a monitor config sent for `tenant` and answers the one monitor it defines. A
+/// config the loader refuses is a 422 `invalid-monitor-config` whose detail is the
+/// loader's message (with its line and column, or the place of the mistake). Its `tenant`
+/// key, when present, must name the caller's tenant (by id or name, as in the operator's
+/// monitor file).
+pub(crate) fn check_config(
+    config: &str,
+    tenant: &store::Tenant,
+) -> ApiResult<monitor::config::MonitorSpec> {
     let refused = |detail: String| {
         ApiError::unprocessable("invalid-monitor-config", "Invalid monitor config", detail)
     };
@@ -112,22 +119,54 @@ pub(crate) fn check_config(config: &str, tenant_id: &str) -> ApiResult<String> {
         )));
     }
     let file = monitor::load(config, None).map_err(|e| refused(e.to_string()))?;
-    let [spec] = file.monitors.as_slice() else {
+    let count = file.monitors.len();
+    let Ok([spec]) = <[monitor::config::MonitorSpec; 1]>::try_from(file.monitors) else {
         return Err(refused(format!(
-            "config must define exactly one [[monitors]] entry; it defines {}",
-            file.monitors.len()
+            "config must define exactly one [[monitors]] entry; it defines {count}"
         )));
     };
-    if let Some(tenant) = &spec.tenant
-        && tenant != tenant_id
+    if let Some(named) = &spec.tenant
+        && *named != tenant.id
+        && *named != tenant.name
     {
         return Err(refused(format!(
-            "monitors[{}].tenant: `{}` is not this credential's tenant; leave `tenant` out or set it to `{tenant_id}`",
+            "monitors[{}].tenant: `{}` is not this credential's tenant; leave `tenant` out or set it to `{}`",
             spec.name,
-            tenant.escape_debug()
+            named.escape_debug(),
+            tenant.id
         )));
     }
-    Ok(spec.name.clone())
+    if spec.rpc.is_empty() {
+        return Err(refused(format!(
+            "monitors[{}].rpc: the service needs at least one JSON-RPC endpoint to follow the chain",
+            spec.name
+        )));
+    }
+    Ok(spec)
+}
+
+/// Every RPC endpoint of a monitor must pass the egress policy, as the service checks it
+/// before following the chain (422 `url-not-allowed` with the reason otherwise).
+async fn check_endpoints(state: &AppState, spec: &monitor::config::MonitorSpec) -> ApiResult<()> {
+    let policy = EgressPolicy::new(&state.settings.egress_allow_hosts);
+    for (index, url) in spec.rpc.iter().enumerate() {
+        policy.check(url).await.map_err(|reason| {
+            ApiError::unprocessable(
+                "url-not-allowed",
+                "Destination not allowed",
+                format!("monitors[{}].rpc[{index}]: {reason}", spec.name),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+async fn tenant_of(state: &AppState, principal: &Principal) -> ApiResult<store::Tenant> {
+    state
+        .store
+        .get_tenant(&principal.tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("the tenant of a credential is missing"))
 }
 
 /// The monitor's name and the name its config gives it must be the same.
@@ -199,8 +238,10 @@ pub(crate) async fn create(
         .require(&principal, Role::Admin, "create monitors")
         .await?;
     let name = check_name(&body.name)?;
-    let config_name = check_config(&body.config, &principal.tenant_id)?;
-    check_agreement(&name, &config_name)?;
+    let tenant = tenant_of(&state, &principal).await?;
+    let spec = check_config(&body.config, &tenant)?;
+    check_agreement(&name, &spec.name)?;
+    check_endpoints(&state, &spec).await?;
     let existing = state.store.list_monitors(&principal.tenant_id).await?;
     if existing.iter().any(|m| m.name == name) {
         return Err(name_taken(&name));
@@ -293,7 +334,12 @@ pub(crate) async fn update(
     }
     let name = body.name.as_deref().map(check_name).transpose()?;
     let config_name = match &body.config {
-        Some(config) => check_config(config, &principal.tenant_id)?,
+        Some(config) => {
+            let tenant = tenant_of(&state, &principal).await?;
+            let spec = check_config(config, &tenant)?;
+            check_endpoints(&state, &spec).await?;
+            spec.name
+        }
         // The stored config, as it was accepted; only its name is needed.
         None => summary_name(&current.config).unwrap_or_else(|| current.name.clone()),
     };

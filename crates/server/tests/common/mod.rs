@@ -380,8 +380,12 @@ pub async fn start_on(
 
 // --- monitoring ---
 
-/// A monitor file with one monitor named `name` watching an ownership event. (No `when`
-/// condition: the condition language is not in this branch yet.)
+/// Lets monitors follow a node on loopback (the egress policy refuses it otherwise).
+pub fn allow_loopback(settings: &mut Settings) {
+    settings.egress_allow_hosts = vec!["127.0.0.1".into()];
+}
+
+/// A monitor file with one monitor named `name` watching an ownership event.
 pub fn monitor_config(name: &str) -> String {
     format!(
         r#"[lists]
@@ -402,6 +406,7 @@ name = "owner-changed"
 kind = "event"
 contract = "Vault"
 event = "OwnershipTransferred"
+when = "newOwner not in allow_list"
 level = "critical"
 "#
     )
