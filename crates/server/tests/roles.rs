@@ -1,5 +1,5 @@
 //! The role matrix on every route (viewer < auditor < admin) and tenant isolation
-//! (another tenant's resources answer 404).
+//! (another tenant's resources answer 404), monitors and incidents included.
 
 mod common;
 
@@ -13,6 +13,9 @@ struct Fixture {
     user: String,
     key_to_revoke: String,
     tenant: String,
+    monitor: String,
+    monitor_to_delete: String,
+    incident: String,
 }
 
 async fn fixture(server: &TestServer) -> Fixture {
@@ -27,12 +30,17 @@ async fn fixture(server: &TestServer) -> Fixture {
         )
         .await;
     let (_, users) = server.get(&server.admin_key, "/api/v1/users").await;
+    let (monitor, incident) =
+        open_incident(server, &server.admin_key, &server.tenant_id, "vault").await;
     Fixture {
         audit,
         finding: findings["items"][0]["id"].as_str().unwrap().to_string(),
         user: users["items"][0]["id"].as_str().unwrap().to_string(),
         key_to_revoke: String::new(),
         tenant: server.tenant_id.clone(),
+        monitor,
+        monitor_to_delete: String::new(),
+        incident,
     }
 }
 
@@ -136,6 +144,58 @@ fn routes(
             "admin",
         ),
         (Method::GET, "/api/v1/audit-log".into(), None, "admin"),
+        // Monitors: viewers read, admins manage.
+        (Method::GET, "/api/v1/monitors".into(), None, "viewer"),
+        (
+            Method::GET,
+            format!("/api/v1/monitors/{}", f.monitor),
+            None,
+            "viewer",
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/monitors/{}/events", f.monitor),
+            None,
+            "viewer",
+        ),
+        (
+            Method::POST,
+            "/api/v1/monitors".into(),
+            Some(json!({ "name": format!("m{n}"), "config": monitor_config(&format!("m{n}")) })),
+            "admin",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/monitors/{}", f.monitor),
+            Some(json!({ "enabled": true })),
+            "admin",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/monitors/{}", f.monitor_to_delete),
+            None,
+            "admin",
+        ),
+        // Incidents: viewers read, auditors and admins act.
+        (Method::GET, "/api/v1/incidents".into(), None, "viewer"),
+        (
+            Method::GET,
+            format!("/api/v1/incidents/{}", f.incident),
+            None,
+            "viewer",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/incidents/{}", f.incident),
+            Some(json!({ "state": "acknowledged", "assignee": f.user })),
+            "auditor",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/incidents/{}/comments", f.incident),
+            Some(json!({ "text": format!("note {n}") })),
+            "auditor",
+        ),
     ]
 }
 
@@ -167,7 +227,11 @@ async fn call(
 #[tokio::test]
 async fn every_route_enforces_its_role() {
     // One worker, held busy, so that audits to cancel stay queued.
-    let server = start(|s| s.max_concurrent_audits = 1).await;
+    let server = start(|s| {
+        s.max_concurrent_audits = 1;
+        allow_loopback(s);
+    })
+    .await;
     let mut f = fixture(&server).await;
     let keys = [
         ("viewer", server.key_with_role("viewer").await),
@@ -194,6 +258,8 @@ async fn every_route_enforces_its_role() {
             .as_str()
             .unwrap()
             .to_string();
+        f.monitor_to_delete =
+            create_monitor(&server, &server.admin_key, &format!("doomed-{role}")).await;
         for (method, path, body, needed) in routes(&f, &cancel, n) {
             n += 1;
             let (status, response) = call(&server, key, &method, &path, &body).await;
@@ -230,7 +296,7 @@ async fn every_route_enforces_its_role() {
 
 #[tokio::test]
 async fn other_tenants_resources_are_not_found() {
-    let server = start(|_| {}).await;
+    let server = start(allow_loopback).await;
     let f = fixture(&server).await;
     let (other_tenant, other_key) = server.other_tenant("globex").await;
     // Tenant B admin (not operator) on tenant A's resources.
@@ -279,6 +345,37 @@ async fn other_tenants_resources_are_not_found() {
             "/api/v1/api-keys".into(),
             Some(json!({ "name": "sneaky", "role": "admin", "tenant_id": f.tenant })),
         ),
+        (Method::GET, format!("/api/v1/monitors/{}", f.monitor), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/monitors/{}", f.monitor),
+            Some(json!({ "enabled": false })),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/monitors/{}", f.monitor),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/monitors/{}/events", f.monitor),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/incidents/{}", f.incident),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/incidents/{}", f.incident),
+            Some(json!({ "state": "resolved" })),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/incidents/{}/comments", f.incident),
+            Some(json!({ "text": "not yours" })),
+        ),
     ];
     for (method, path, body) in cases {
         let (status, problem) = call(&server, &other_key, &method, &path, &body).await;
@@ -286,11 +383,19 @@ async fn other_tenants_resources_are_not_found() {
         assert_problem(status, &problem, StatusCode::NOT_FOUND, "not-found");
     }
     // Tenant B's lists hold nothing of A.
-    for path in ["/api/v1/users", "/api/v1/api-keys", "/api/v1/tenants"] {
+    for path in [
+        "/api/v1/users",
+        "/api/v1/api-keys",
+        "/api/v1/tenants",
+        "/api/v1/monitors",
+        "/api/v1/incidents",
+    ] {
         let (_, list) = call(&server, &other_key, &Method::GET, path, &None).await;
         let text = list.to_string();
         assert!(
-            !text.contains(&server.tenant_id),
+            !text.contains(&server.tenant_id)
+                && !text.contains(&f.monitor)
+                && !text.contains(&f.incident),
             "{path} leaks tenant A: {text}"
         );
     }
@@ -306,6 +411,21 @@ async fn other_tenants_resources_are_not_found() {
         .get(&server.admin_key, &format!("/api/v1/audits/{}", f.audit))
         .await;
     assert_eq!(audit["status"], "succeeded");
+    let (_, incident) = server
+        .get(
+            &server.admin_key,
+            &format!("/api/v1/incidents/{}", f.incident),
+        )
+        .await;
+    assert_eq!(incident["state"], "open");
+    assert_eq!(incident["timeline"].as_array().unwrap().len(), 1);
+    let (_, monitor) = server
+        .get(
+            &server.admin_key,
+            &format!("/api/v1/monitors/{}", f.monitor),
+        )
+        .await;
+    assert_eq!(monitor["enabled"], true);
     // The same sources in B are B's own audit, served from the shared cache but scoped.
     let b_audit = server.submit(&other_key, &[("Token.sol", TOKEN_SOL)]).await;
     let (status, _) = server
