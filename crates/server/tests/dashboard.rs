@@ -1,12 +1,12 @@
 //! The web dashboard over real HTTP on loopback: sign-in, sessions, CSRF and origin
-//! checks, roles, tenant isolation, submission, triage, "new since the previous audit"
-//! and escaping of hostile text.
+//! checks, roles, tenant isolation, submission, triage, "new since the previous audit",
+//! incidents and monitors, and escaping of hostile text.
 
 mod common;
 
 use std::io::Write;
 
-use common::{TOKEN_SOL, TestServer, start};
+use common::{TOKEN_SOL, TestServer, allow_loopback, create_monitor, fire, open_incident, start};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use serde_json::json;
@@ -854,4 +854,351 @@ async fn a_deployed_contract_is_submitted_through_the_form_and_checked_like_the_
     );
     assert!(!form.body.contains("name=\"address\""));
     bare.stop().await;
+}
+
+// --- incidents and monitors ---
+
+/// A server whose monitors may follow a node on loopback, with a monitor `vault` that
+/// fired once (an open P0 incident); answers `(server, monitor id, incident id)`.
+async fn server_with_incident() -> (TestServer, String, String) {
+    let server = start(|s| {
+        s.dashboard_cookie_secure = false;
+        allow_loopback(s);
+    })
+    .await;
+    let tenant = server.tenant_id.clone();
+    let (monitor, incident) = open_incident(&server, &server.admin_key, &tenant, "vault").await;
+    (server, monitor, incident)
+}
+
+async fn incident_json(server: &TestServer, id: &str) -> serde_json::Value {
+    let (status, incident) = server
+        .get(&server.admin_key, &format!("/api/v1/incidents/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{incident}");
+    incident
+}
+
+#[tokio::test]
+async fn the_incident_pages_list_filter_and_show_the_timeline() {
+    let (server, _, id) = server_with_incident().await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let list = browser.get("/incidents").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(
+        list.body
+            .contains("href=\"/incidents\" aria-current=\"page\"")
+    );
+    assert!(list.body.contains("prio prio-P0"), "{}", list.body);
+    assert!(list.body.contains("owner-changed fired in block 100"));
+    assert!(list.body.contains(&format!("href=\"/incidents/{id}\"")));
+    assert!(list.body.contains("istate-open"));
+    // Filters: matching, not matching, refused.
+    let p0 = browser.get("/incidents?state=unresolved&priority=P0").await;
+    assert!(p0.body.contains(&format!("/incidents/{id}")));
+    assert!(p0.body.contains("<option value=\"P0\" selected>"));
+    let p3 = browser.get("/incidents?priority=P3").await;
+    assert_eq!(p3.status, StatusCode::OK);
+    assert!(!p3.body.contains(&format!("/incidents/{id}")));
+    assert!(p3.body.contains("No incident matches this filter."));
+    let resolved = browser.get("/incidents?state=resolved").await;
+    assert!(!resolved.body.contains(&format!("/incidents/{id}")));
+    let bad = browser.get("/incidents?state=closed").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("state `closed` is not one of"));
+
+    let page = browser.get(&format!("/incidents/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<span class=\"sev sev-critical\">critical</span> alert")
+    );
+    assert!(
+        page.body.contains("vault&#x2f;owner-changed</code>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("unassigned"));
+    assert!(
+        page.body.contains("<a href=\"/monitors#m-"),
+        "the monitor is linked"
+    );
+    for action in ["state", "assign", "comments"] {
+        assert!(
+            page.body
+                .contains(&format!("action=\"/incidents/{id}/{action}\"")),
+            "{action}"
+        );
+    }
+    // Only forward states are offered.
+    assert!(page.body.contains("<option value=\"acknowledged\">"));
+    assert!(!page.body.contains("<option value=\"open\">"));
+    assert_eq!(
+        browser.get("/incidents/missing").await.status,
+        StatusCode::NOT_FOUND
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn incident_forms_move_the_state_assign_and_comment_as_the_api_does() {
+    let (server, _, id) = server_with_incident().await;
+    create_user(&server, "auditor@acme.test", "auditor", None).await;
+    let mut auditor =
+        Browser::signed_in(&server, "auditor@acme.test", "a long user password").await;
+    let page = auditor.get(&format!("/incidents/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = auditor.token();
+
+    let moved = auditor
+        .post_form(
+            &format!("/incidents/{id}/state"),
+            &[("csrf", &csrf), ("state", "mitigated")],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    assert_eq!(moved.location(), format!("/incidents/{id}#actions"));
+    assert_eq!(incident_json(&server, &id).await["state"], "mitigated");
+    // Backwards: the page again, with the API's refusal.
+    let back = auditor
+        .post_form(
+            &format!("/incidents/{id}/state"),
+            &[("csrf", &csrf), ("state", "acknowledged")],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::CONFLICT);
+    assert!(
+        back.body
+            .contains("cannot go from mitigated to acknowledged"),
+        "{}",
+        back.body
+    );
+
+    let (_, users) = server.get(&server.admin_key, "/api/v1/users").await;
+    let admin_id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == server.admin_email.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let assigned = auditor
+        .post_form(
+            &format!("/incidents/{id}/assign"),
+            &[("csrf", &csrf), ("assignee", &admin_id)],
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.body);
+    assert_eq!(
+        incident_json(&server, &id).await["assignee"],
+        admin_id.as_str()
+    );
+    let unknown = auditor
+        .post_form(
+            &format!("/incidents/{id}/assign"),
+            &[("csrf", &csrf), ("assignee", "nobody")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let hostile = "<script>alert(1)</script> rotated the key";
+    let commented = auditor
+        .post_form(
+            &format!("/incidents/{id}/comments"),
+            &[("csrf", &csrf), ("text", hostile)],
+        )
+        .await;
+    assert_eq!(
+        commented.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        commented.body
+    );
+    assert_eq!(commented.location(), format!("/incidents/{id}#timeline"));
+    let empty = auditor
+        .post_form(
+            &format!("/incidents/{id}/comments"),
+            &[("csrf", &csrf), ("text", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let page = auditor.get(&format!("/incidents/{id}")).await;
+    assert!(!page.body.contains("<script>alert(1)</script>"));
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; rotated the key")
+    );
+    assert!(
+        page.body
+            .contains("auditor@acme.test</span>: open → <strong>mitigated</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("assigned <strong>{}</strong>", server.admin_email))
+    );
+    let updates = trail_actions(&server, "incident.updated").await;
+    assert_eq!(updates.len(), 2, "refusals are not updates: {updates:?}");
+    assert!(
+        updates
+            .iter()
+            .all(|e| e["actor"].as_str().unwrap().starts_with("user:"))
+    );
+    assert_eq!(trail_actions(&server, "incident.commented").await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn viewers_get_no_incident_forms_and_forged_or_foreign_posts_are_refused() {
+    let (server, _, id) = server_with_incident().await;
+    create_user(&server, "viewer@acme.test", "viewer", None).await;
+    let mut viewer = Browser::signed_in(&server, "viewer@acme.test", "a long user password").await;
+    let page = viewer.get(&format!("/incidents/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(&format!("/incidents/{id}/state")));
+    assert!(page.body.contains("Viewers cannot change incidents."));
+    // Posting anyway, with the session's own token: the API's role check.
+    let csrf = csrf_of_session(&mut viewer).await;
+    let refused = viewer
+        .post_form(
+            &format!("/incidents/{id}/state"),
+            &[("csrf", &csrf), ("state", "resolved")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = viewer
+        .post_form(
+            &format!("/incidents/{id}/comments"),
+            &[("csrf", &csrf), ("text", "hello")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let denied = trail_actions(&server, "permission.denied").await;
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert_eq!(denied[0]["detail"]["attempted"], "comment on incidents");
+    assert_eq!(denied[1]["detail"]["attempted"], "update incidents");
+
+    // An admin's post without the token, or from another site.
+    let mut admin = Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let forged = admin
+        .post_form(
+            &format!("/incidents/{id}/assign"),
+            &[("csrf", "forged"), ("assignee", "")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("Form refused"));
+    let csrf = csrf_of_session(&mut admin).await;
+    let response = admin
+        .client
+        .post(server.url(&format!("/incidents/{id}/state")))
+        .header(header::COOKIE, admin.cookie.clone().unwrap())
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("csrf", csrf.as_str()), ("state", "resolved")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let rejected = trail_actions(&server, "csrf.rejected").await;
+    assert!(!rejected.is_empty());
+    assert_eq!(
+        incident_json(&server, &id).await["state"],
+        "open",
+        "nothing changed"
+    );
+
+    // Another tenant's admin: not found, for pages and forms alike.
+    let (other_tenant, _) = server.other_tenant("globex").await;
+    create_user(&server, "admin@globex.test", "admin", Some(&other_tenant)).await;
+    let mut stranger =
+        Browser::signed_in(&server, "admin@globex.test", "a long user password").await;
+    assert!(!stranger.get("/incidents").await.body.contains(&id));
+    assert_eq!(
+        stranger.get(&format!("/incidents/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let csrf = csrf_of_session(&mut stranger).await;
+    for (action, field, value) in [
+        ("state", "state", "resolved"),
+        ("assign", "assignee", ""),
+        ("comments", "text", "mine"),
+    ] {
+        let answer = stranger
+            .post_form(
+                &format!("/incidents/{id}/{action}"),
+                &[("csrf", &csrf), (field, value)],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    assert!(!stranger.get("/monitors").await.body.contains("vault"));
+    assert_eq!(
+        incident_json(&server, &id).await["timeline"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_monitors_page_lists_the_tenants_monitors_with_their_recent_events() {
+    let (server, monitor, incident) = server_with_incident().await;
+    let tenant = server.tenant_id.clone();
+    let quiet = create_monitor(&server, &server.admin_key, "bridge").await;
+    let response = server
+        .client
+        .patch(server.url(&format!("/api/v1/monitors/{quiet}")))
+        .header("x-api-key", &server.admin_key)
+        .json(&json!({ "enabled": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    fire(&server, &tenant, &monitor, "vault", "paused", "high").await;
+
+    create_user(&server, "viewer@acme.test", "viewer", None).await;
+    let mut viewer = Browser::signed_in(&server, "viewer@acme.test", "a long user password").await;
+    let page = viewer.get("/monitors").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("href=\"/monitors\" aria-current=\"page\"")
+    );
+    let vault = page
+        .body
+        .find(&format!("id=\"m-{monitor}\""))
+        .expect("vault listed");
+    let bridge = page
+        .body
+        .find(&format!("id=\"m-{quiet}\""))
+        .expect("bridge listed");
+    let (vault_part, bridge_part) = if vault < bridge {
+        (&page.body[vault..bridge], &page.body[bridge..])
+    } else {
+        (&page.body[vault..], &page.body[bridge..vault])
+    };
+    assert!(vault_part.contains(">enabled<"), "{vault_part}");
+    assert!(
+        vault_part.contains("Chain 31337 · 1 contract · 1 rule"),
+        "{vault_part}"
+    );
+    assert!(vault_part.contains("owner-changed fired in block 100"));
+    assert!(vault_part.contains("paused fired in block 101"));
+    assert!(vault_part.contains(&format!("href=\"/incidents/{incident}\"")));
+    // Newest first.
+    assert!(vault_part.find("block 101").unwrap() < vault_part.find("block 100").unwrap());
+    assert!(bridge_part.contains(">disabled<"), "{bridge_part}");
+    assert!(bridge_part.contains("No events yet."));
+    assert!(
+        !page.body.contains("POST /api/v1/monitors"),
+        "the hint is for admins"
+    );
+    server.stop().await;
 }
