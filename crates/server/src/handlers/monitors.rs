@@ -32,9 +32,10 @@ pub(crate) const MAX_CONFIG_BYTES: usize = 256 * 1024;
 /// Monitors one tenant may have.
 const MAX_MONITORS_PER_TENANT: usize = 100;
 
-/// What a stored config says at a glance: its chain and rule names. `None` when the text
+/// What a stored config says at a glance: its monitor's name, chain and rule names. `None` when the text
 /// no longer parses (the loader may have become stricter since it was stored).
 pub(crate) struct ConfigSummary {
+    pub name: String,
     pub chain_id: u64,
     pub rules: Vec<String>,
     pub contracts: usize,
@@ -44,6 +45,7 @@ pub(crate) fn summary(config: &str) -> Option<ConfigSummary> {
     let file = monitor::config::MonitorFile::parse(config).ok()?;
     let spec = file.monitors.first()?;
     Some(ConfigSummary {
+        name: spec.name.clone(),
         chain_id: spec.chain_id,
         rules: spec.rules.iter().map(|r| r.name.clone()).collect(),
         contracts: spec.contracts.len(),
@@ -341,7 +343,7 @@ pub(crate) async fn update(
             spec.name
         }
         // The stored config, as it was accepted; only its name is needed.
-        None => summary_name(&current.config).unwrap_or_else(|| current.name.clone()),
+        None => summary(&current.config).map_or_else(|| current.name.clone(), |s| s.name),
     };
     check_agreement(name.as_deref().unwrap_or(&current.name), &config_name)?;
     if let Some(name) = &name
@@ -381,16 +383,6 @@ pub(crate) async fn update(
         )
         .await?;
     Ok(Json(monitor_view(&monitor)))
-}
-
-/// The name a stored config gives its monitor.
-fn summary_name(config: &str) -> Option<String> {
-    monitor::config::MonitorFile::parse(config)
-        .ok()?
-        .monitors
-        .into_iter()
-        .next()
-        .map(|m| m.name)
 }
 
 pub(crate) async fn delete(
