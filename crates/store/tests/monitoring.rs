@@ -87,6 +87,7 @@ on_every_backend!(
     incidents_list_newest_first_with_filters,
     monitors_are_created_updated_and_deleted,
     another_tenant_sees_nothing,
+    pruned_alerts_leave_their_events_and_incidents,
 );
 
 const CHAIN: i64 = 1;
@@ -1176,4 +1177,51 @@ async fn another_tenant_sees_nothing(store: Arc<dyn Store>) {
             .len(),
         1
     );
+}
+
+async fn pruned_alerts_leave_their_events_and_incidents(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let acme = tenant(store, "acme").await;
+    let same_key = |id: &str, block: i64| NewMonitorEvent {
+        dedup_key: "vault".into(),
+        ..event(id, "drain", "high", block, 0)
+    };
+    store
+        .record_monitor_blocks(&blocks(
+            "m1",
+            &acme,
+            None,
+            3,
+            vec![same_key("e1", 1), same_key("e2", 2)],
+            1_000,
+        ))
+        .await
+        .unwrap();
+    // e1's alert was superseded (resolved) by e2's; history older than 2000 goes.
+    assert_eq!(store.prune_alert_history(2_000).await.unwrap(), 1);
+    assert_eq!(store.get_alert("e1-alert").await.unwrap(), None);
+    let events = store.list_monitor_events(&acme, "m1", 0).await.unwrap();
+    let links: Vec<(&str, Option<&str>, Option<&str>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.id.as_str(),
+                e.alert_id.as_deref(),
+                e.incident_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("e2", Some("e2-alert"), Some("e1-incident")),
+            ("e1", None, Some("e1-incident")),
+        ]
+    );
+    let timeline = store
+        .list_incident_events(&acme, "e1-incident")
+        .await
+        .unwrap();
+    assert_eq!(timeline.len(), 2);
+    assert_eq!(timeline[0].body["alert_id"], "e1-alert");
 }
