@@ -88,6 +88,7 @@ on_every_backend!(
     monitors_are_created_updated_and_deleted,
     another_tenant_sees_nothing,
     pruned_alerts_leave_their_events_and_incidents,
+    a_firing_folded_into_an_alert_of_no_incident_links_none,
 );
 
 const CHAIN: i64 = 1;
@@ -1224,4 +1225,61 @@ async fn pruned_alerts_leave_their_events_and_incidents(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(timeline.len(), 2);
     assert_eq!(timeline[0].body["alert_id"], "e1-alert");
+}
+
+async fn a_firing_folded_into_an_alert_of_no_incident_links_none(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let acme = tenant(store, "acme").await;
+    // The same alert key raised outside any monitor run: it joined no incident.
+    let raised = store
+        .raise_alert(&NewAlert {
+            id: "manual".into(),
+            rule: "monitor:name-of-m1/drain".into(),
+            severity: "high".into(),
+            tenant_id: Some(acme.clone()),
+            dedup_key: "vault".into(),
+            occurrences: 1,
+            detail: serde_json::json!({ "summary": "raised by hand" }),
+            now: 1_000,
+            cooldown_ms: 600_000,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(raised, RaisedAlert::Opened(_)));
+    let recorded = store
+        .record_monitor_blocks(&blocks(
+            "m1",
+            &acme,
+            None,
+            2,
+            vec![NewMonitorEvent {
+                dedup_key: "vault".into(),
+                cooldown_ms: 600_000,
+                ..event("e1", "drain", "high", 1, 0)
+            }],
+            2_000,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(recorded.events, 1);
+    assert!(recorded.opened.is_empty() && recorded.incidents_opened.is_empty());
+    assert_eq!(
+        store
+            .get_alert("manual")
+            .await
+            .unwrap()
+            .unwrap()
+            .occurrences,
+        2
+    );
+    let events = store.list_monitor_events(&acme, "m1", 0).await.unwrap();
+    assert_eq!(events[0].alert_id.as_deref(), Some("manual"));
+    assert_eq!(events[0].incident_id, None);
+    assert!(
+        store
+            .list_incidents(&acme, &IncidentFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
