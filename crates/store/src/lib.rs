@@ -2,11 +2,12 @@
 //!
 //! One interface, [`Store`], that every backend implements: tenants, users, API keys,
 //! audits (which double as the persistent job queue, with leases), findings and their
-//! triage history, the analysis cache, the cache of chain reads and the hash-chained audit
-//! trail. The backend is
-//! chosen by the scheme of the database URL ([`connect`]): SQLite, the embedded default
-//! owned by one process, or PostgreSQL, shared by any number of `serve` and `worker`
-//! processes. Both run one conformance suite (`tests/conformance.rs`).
+//! triage history, the analysis cache, the cache of chain reads, the hash-chained audit
+//! trail, and on-chain monitoring (monitors, their checkpoints and events, incidents). The
+//! backend is chosen by the scheme of the database URL ([`connect`]): SQLite, the embedded
+//! default owned by one process, or PostgreSQL, shared by any number of `serve` and
+//! `worker` processes. Both run one conformance suite (`tests/conformance.rs`, and the
+//! suites of alerts, webhooks and monitoring beside it).
 //!
 //! Invariants:
 //! - every tenant-owned row is read and written through a `tenant_id` filter; a row of
@@ -15,7 +16,10 @@
 //! - a job completes only while its lease is held by the completing worker, so a job that
 //!   was re-queued and picked up again never records its findings twice;
 //! - audit-trail appends are serialized across every process using the database, so the
-//!   trail stays one chain.
+//!   trail stays one chain;
+//! - a monitor's blocks are recorded behind its checkpoint, serialized per monitor and
+//!   chain across every process: each firing is stored, alerted and joined to an incident
+//!   once.
 
 mod alerts;
 pub mod backup;

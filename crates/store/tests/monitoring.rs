@@ -87,6 +87,8 @@ on_every_backend!(
     incidents_list_newest_first_with_filters,
     monitors_are_created_updated_and_deleted,
     another_tenant_sees_nothing,
+    pruned_alerts_leave_their_events_and_incidents,
+    a_firing_folded_into_an_alert_of_no_incident_links_none,
 );
 
 const CHAIN: i64 = 1;
@@ -1175,5 +1177,109 @@ async fn another_tenant_sees_nothing(store: Arc<dyn Store>) {
             .unwrap()
             .len(),
         1
+    );
+}
+
+async fn pruned_alerts_leave_their_events_and_incidents(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let acme = tenant(store, "acme").await;
+    let same_key = |id: &str, block: i64| NewMonitorEvent {
+        dedup_key: "vault".into(),
+        ..event(id, "drain", "high", block, 0)
+    };
+    store
+        .record_monitor_blocks(&blocks(
+            "m1",
+            &acme,
+            None,
+            3,
+            vec![same_key("e1", 1), same_key("e2", 2)],
+            1_000,
+        ))
+        .await
+        .unwrap();
+    // e1's alert was superseded (resolved) by e2's; history older than 2000 goes.
+    assert_eq!(store.prune_alert_history(2_000).await.unwrap(), 1);
+    assert_eq!(store.get_alert("e1-alert").await.unwrap(), None);
+    let events = store.list_monitor_events(&acme, "m1", 0).await.unwrap();
+    let links: Vec<(&str, Option<&str>, Option<&str>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.id.as_str(),
+                e.alert_id.as_deref(),
+                e.incident_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("e2", Some("e2-alert"), Some("e1-incident")),
+            ("e1", None, Some("e1-incident")),
+        ]
+    );
+    let timeline = store
+        .list_incident_events(&acme, "e1-incident")
+        .await
+        .unwrap();
+    assert_eq!(timeline.len(), 2);
+    assert_eq!(timeline[0].body["alert_id"], "e1-alert");
+}
+
+async fn a_firing_folded_into_an_alert_of_no_incident_links_none(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let acme = tenant(store, "acme").await;
+    // The same alert key raised outside any monitor run: it joined no incident.
+    let raised = store
+        .raise_alert(&NewAlert {
+            id: "manual".into(),
+            rule: "monitor:name-of-m1/drain".into(),
+            severity: "high".into(),
+            tenant_id: Some(acme.clone()),
+            dedup_key: "vault".into(),
+            occurrences: 1,
+            detail: serde_json::json!({ "summary": "raised by hand" }),
+            now: 1_000,
+            cooldown_ms: 600_000,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(raised, RaisedAlert::Opened(_)));
+    let recorded = store
+        .record_monitor_blocks(&blocks(
+            "m1",
+            &acme,
+            None,
+            2,
+            vec![NewMonitorEvent {
+                dedup_key: "vault".into(),
+                cooldown_ms: 600_000,
+                ..event("e1", "drain", "high", 1, 0)
+            }],
+            2_000,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(recorded.events, 1);
+    assert!(recorded.opened.is_empty() && recorded.incidents_opened.is_empty());
+    assert_eq!(
+        store
+            .get_alert("manual")
+            .await
+            .unwrap()
+            .unwrap()
+            .occurrences,
+        2
+    );
+    let events = store.list_monitor_events(&acme, "m1", 0).await.unwrap();
+    assert_eq!(events[0].alert_id.as_deref(), Some("manual"));
+    assert_eq!(events[0].incident_id, None);
+    assert!(
+        store
+            .list_incidents(&acme, &IncidentFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

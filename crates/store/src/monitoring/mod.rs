@@ -47,6 +47,7 @@ pub struct StoredMonitor {
     pub updated_at: i64,
 }
 
+/// A change of a stored monitor: the fields given, and `updated_at = now`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MonitorUpdate {
     pub name: Option<String>,
@@ -137,6 +138,8 @@ pub struct RecordedBlocks {
     pub incidents_opened: Vec<Incident>,
 }
 
+/// An incident of a tenant: opened by a monitor's alert, joined by the monitor's later
+/// alerts until it is resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: String,
@@ -156,6 +159,7 @@ pub struct Incident {
     pub updated_at: i64,
 }
 
+/// One entry of an incident's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentEvent {
     pub id: String,
@@ -169,6 +173,8 @@ pub struct IncidentEvent {
     pub created_at: i64,
 }
 
+/// Which incidents [`crate::Store::list_incidents`] returns; `limit` 0 or less means
+/// 100, at most 1000.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
     pub state: Option<String>,
