@@ -467,3 +467,46 @@ async fn rpc_endpoints_must_exist_and_pass_the_egress_policy() {
     assert!(detail.starts_with("monitors[vault].rpc: "), "{detail}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn only_admins_read_the_rpc_endpoints_of_a_config_in_full() {
+    let server = common::start(allow_loopback).await;
+    let endpoint = "http://127.0.0.1:8545/v3/9aa3d95b3bc440fa88ea12eaa4456161?apikey=hunter2";
+    let config = monitor_config("vault").replace("http://127.0.0.1:8545", endpoint);
+    let (status, created) = server
+        .post(
+            &server.admin_key,
+            "/api/v1/monitors",
+            json!({ "name": "vault", "config": config }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["config"], config.as_str());
+    assert_eq!(created["config_redacted"], false);
+    let id = created["id"].as_str().unwrap();
+    for role in ["viewer", "auditor"] {
+        let key = server.key_with_role(role).await;
+        let (status, one) = server.get(&key, &format!("/api/v1/monitors/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        let (_, list) = server.get(&key, "/api/v1/monitors").await;
+        for view in [&one, &list["items"][0]] {
+            let shown = view["config"].as_str().unwrap();
+            assert!(
+                !shown.contains("9aa3d95b3bc440fa88ea12eaa4456161"),
+                "{role}: {shown}"
+            );
+            assert!(!shown.contains("hunter2"), "{role}: {shown}");
+            assert!(
+                shown.contains("http://127.0.0.1:8545/v3/***?apikey=***"),
+                "{role}: {shown}"
+            );
+            assert!(shown.contains("event = \"OwnershipTransferred\""));
+            assert_eq!(view["config_redacted"], true);
+        }
+    }
+    let (_, full) = server
+        .get(&server.admin_key, &format!("/api/v1/monitors/{id}"))
+        .await;
+    assert_eq!(full["config"], config.as_str());
+    server.stop().await;
+}

@@ -8,6 +8,9 @@
 //! the name the config gives it (alerts are named after it), a `tenant` key, when
 //! present, must name the caller's tenant (id or name), and every `rpc` endpoint must
 //! pass the egress policy, as the service checks them before following the chain.
+//!
+//! Only admins read a config as stored: others get it with its RPC endpoints redacted,
+//! since those often carry a provider's API key.
 
 use std::sync::Arc;
 
@@ -52,13 +55,40 @@ pub(crate) fn summary(config: &str) -> Option<ConfigSummary> {
     })
 }
 
-pub(crate) fn monitor_view(m: &store::StoredMonitor) -> Value {
+/// The config as a caller who does not manage monitors may read it: every RPC endpoint
+/// redacted as the service names it in messages (keys in paths and queries, user
+/// information). `None` when that cannot be done safely (the text no longer parses, or an
+/// endpoint is not written literally in it).
+fn redacted_config(config: &str) -> Option<String> {
+    let file = monitor::config::MonitorFile::parse(config).ok()?;
+    let mut text = config.to_string();
+    for url in file.monitors.iter().flat_map(|m| &m.rpc) {
+        let redacted = chain::redact_url(url);
+        if redacted != *url {
+            if !text.contains(url.as_str()) {
+                return None;
+            }
+            text = text.replace(url.as_str(), &redacted);
+        }
+    }
+    Some(text)
+}
+
+/// A monitor as answered to a caller; `full` (admins) shows the config as stored, else
+/// its RPC endpoints are redacted (they often carry a provider's API key).
+pub(crate) fn monitor_view(m: &store::StoredMonitor, full: bool) -> Value {
     let summary = summary(&m.config);
+    let config = if full {
+        Some(m.config.clone())
+    } else {
+        redacted_config(&m.config)
+    };
     json!({
         "id": m.id,
         "name": m.name,
         "enabled": m.enabled,
-        "config": m.config,
+        "config": config,
+        "config_redacted": !full,
         "chain_id": summary.as_ref().map(|s| s.chain_id),
         "rules": summary.as_ref().map(|s| s.rules.clone()),
         "created_by": m.created_by,
@@ -286,7 +316,7 @@ pub(crate) async fn create(
             json!({ "name": monitor.name, "enabled": monitor.enabled }),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(monitor_view(&monitor))))
+    Ok((StatusCode::CREATED, Json(monitor_view(&monitor, true))))
 }
 
 pub(crate) async fn list(
@@ -297,9 +327,11 @@ pub(crate) async fn list(
         .require(&principal, Role::Viewer, "list monitors")
         .await?;
     let monitors = state.store.list_monitors(&principal.tenant_id).await?;
-    Ok(Json(
-        json!({ "items": monitors.iter().map(monitor_view).collect::<Vec<_>>(), "next_cursor": null }),
-    ))
+    let full = principal.role >= Role::Admin;
+    Ok(Json(json!({
+        "items": monitors.iter().map(|m| monitor_view(m, full)).collect::<Vec<_>>(),
+        "next_cursor": null,
+    })))
 }
 
 pub(crate) async fn get(
@@ -310,7 +342,8 @@ pub(crate) async fn get(
     state
         .require(&principal, Role::Viewer, "read monitors")
         .await?;
-    Ok(Json(monitor_view(&find(&state, &principal, &id).await?)))
+    let monitor = find(&state, &principal, &id).await?;
+    Ok(Json(monitor_view(&monitor, principal.role >= Role::Admin)))
 }
 
 #[derive(Deserialize)]
@@ -382,7 +415,7 @@ pub(crate) async fn update(
             }),
         )
         .await?;
-    Ok(Json(monitor_view(&monitor)))
+    Ok(Json(monitor_view(&monitor, true)))
 }
 
 pub(crate) async fn delete(

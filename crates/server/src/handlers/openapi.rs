@@ -119,7 +119,9 @@ fn monitor_operations(document: &mut Value) {
         &["400", "401", "404", "429"]) });
     let schemas = &mut document["components"]["schemas"];
     schemas["Monitor"] = json!({ "type": "object", "properties": {
-        "id": { "type": "string" }, "name": { "type": "string" }, "enabled": { "type": "boolean" }, "config": { "type": "string" },
+        "id": { "type": "string" }, "name": { "type": "string" }, "enabled": { "type": "boolean" },
+        "config": { "type": ["string", "null"], "description": "As stored for admins; for other roles with every RPC endpoint redacted (keys in paths and queries, user information), or null when that cannot be done" },
+        "config_redacted": { "type": "boolean" },
         "chain_id": { "type": ["integer", "null"] }, "rules": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Rule names of the config" },
         "created_by": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } });
     schemas["MonitorEvent"] = json!({ "type": "object", "properties": {
