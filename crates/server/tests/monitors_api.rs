@@ -161,6 +161,28 @@ async fn monitors_are_created_read_changed_and_deleted_with_trail_entries(backen
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid-monitor-config",
     );
+    // So is a config alone that names the monitor otherwise.
+    let (status, problem) = call(
+        &server,
+        &key,
+        Method::PATCH,
+        &path,
+        Some(json!({ "config": monitor_config("elsewhere") })),
+    )
+    .await;
+    assert_problem(
+        status,
+        &problem,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-monitor-config",
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("named `treasury` but its config names it `elsewhere`"),
+        "{problem}"
+    );
     // A broken config is refused and the stored one stays.
     let (status, problem) = call(
         &server,
