@@ -966,16 +966,40 @@ level = "low"
         U256::ZERO,
     );
 
+    // A creation by the watched deployer that reverts (init code `revert(0, 0)`), mined
+    // with status 0: Anvil's receipt still names the address it would have had.
+    let failed = send(
+        &node,
+        json!({"from": watched, "data": "0x60006000fd", "gas": "0x30000"}),
+    );
+    assert!(!failed.success);
+    assert!(failed.created.is_some());
+    assert!(node.code(failed.created.unwrap()).unwrap().is_empty());
+
     let firings = follower.catch_up();
     assert_eq!(
         summary(&firings),
-        vec![("new-contract", deployment.block, Some(deployment.hash))]
+        vec![
+            ("new-contract", deployment.block, Some(deployment.hash)),
+            ("new-contract", failed.block, Some(failed.hash)),
+        ]
     );
     let detail = &firings[0].detail;
     assert_eq!(detail["deployer"], checksum(watched));
     assert_eq!(detail["created"], checksum(created));
     assert_eq!(detail["success"], true);
     assert_eq!(firings[0].dedup_key, checksum(watched));
+    // The failed creation made no contract, and the alert says so.
+    let detail = &firings[1].detail;
+    assert_eq!(detail["success"], false);
+    assert_eq!(detail["created"], Json::Null, "{detail}");
+    assert!(
+        detail["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no contract (the creation failed)"),
+        "{detail}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
