@@ -1285,6 +1285,49 @@ contract = "Vault"
     ));
     assert_eq!(place, "monitors[watch].rules[r].when");
     assert!(message.contains("to_address"), "{message}");
+
+    // The ABI's Transfer has `from` and `to` indexed; a signature that has them in the data
+    // has the same topic but would decode no log of the contract: the rule would never fire.
+    let token = format!(
+        r#"
+[[monitors]]
+name = "watch"
+chain_id = 31337
+rpc = ["http://127.0.0.1:8545"]
+
+[[monitors.contracts]]
+name = "Token"
+address = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+abi_json = '''{}'''
+
+[[monitors.rules]]
+name = "big-transfer"
+level = "high"
+kind = "event"
+event = "Transfer(address from, address to, uint256 value)"
+when = "value > 1e24"
+"#,
+        abi_json("Token")
+    );
+    let (place, message) = load_error(&token);
+    assert_eq!(place, "monitors[watch].rules[big-transfer].event");
+    assert!(message.contains("indexed"), "{message}");
+    assert!(
+        message.contains("event Transfer(address indexed from, address indexed to, uint256 value)"),
+        "{message}"
+    );
+    // The same signature with the ABI's indexed parameters loads.
+    let fixed = token.replace(
+        "Transfer(address from, address to, uint256 value)",
+        "Transfer(address indexed from, address indexed to, uint256 value)",
+    );
+    assert!(monitor::load_monitors(&fixed, None).is_ok());
+    // So does the signature with types only: it is the ABI's event.
+    let bare = token.replace(
+        "Transfer(address from, address to, uint256 value)",
+        "Transfer(address,address,uint256)",
+    );
+    assert!(monitor::load_monitors(&bare, None).is_ok());
 }
 
 #[test]
