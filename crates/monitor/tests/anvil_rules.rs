@@ -282,7 +282,7 @@ function = "deposit"
 when = "value > 1 ether"
 level = "medium"
 "#,
-        header = header(&node, start, 0),
+        header = header(&node, start, 1),
         abi = abi_json("Vault"),
     );
     let mut follower = follow(&text);
@@ -312,7 +312,12 @@ level = "medium"
         U256::ZERO,
     );
 
-    let firings = follower.catch_up();
+    // One confirmation: the handover, in the latest block, waits for the next one.
+    let mut firings = follower.catch_up();
+    assert_eq!(firings.len(), 3);
+    assert_eq!(follower.checkpoint.next_block, handover.block);
+    mine(&node);
+    firings.extend(follower.catch_up());
     assert_eq!(
         summary(&firings),
         vec![
