@@ -721,44 +721,105 @@ fn main() {
         evaluation.as_secs_f64(),
         share(evaluation)
     );
-    profile_fetch(&rpc, head);
+    profile(&rpc, head, &monitor::eval::reads(engine.monitor()));
 }
 
-/// The fetch split in two, over the same blocks: the node's answers (HTTP and JSON) for
-/// blocks and receipts in batches of the engine's size, then their decoding into blocks.
-fn profile_fetch(rpc: &RpcClient, head: u64) {
-    let batch = monitor::engine::DEFAULT_BATCH_BLOCKS;
-    let mut answers = Vec::new();
-    let start = Instant::now();
-    let mut from = 1;
-    while from <= head {
-        let to = head.min(from + batch - 1);
-        let calls: Vec<(&str, Json)> = (from..=to)
-            .flat_map(|n| {
-                [
-                    ("eth_getBlockByNumber", json!([format!("0x{n:x}"), true])),
-                    ("eth_getBlockReceipts", json!([format!("0x{n:x}")])),
-                ]
-            })
-            .collect();
-        let batch_answers = rpc.batch(&calls).unwrap_or_else(|e| fail(e));
-        answers.extend(batch_answers.into_iter().map(|a| a.unwrap_or(Json::Null)));
-        from = to + 1;
+fn tag(n: u64) -> Json {
+    json!(format!("0x{n:x}"))
+}
+
+/// The JSON-RPC call of a read at block `n`, as the engine makes it.
+fn read_call(read: &Read, n: u64) -> (&'static str, Json) {
+    let call = |selector: &str, holder: Option<&Address>| {
+        let mut data = selector.to_string();
+        if let Some(holder) = holder {
+            data.push_str(&format!(
+                "000000000000000000000000{}",
+                &format!("{holder:x}")[2..]
+            ));
+        }
+        data
+    };
+    match read {
+        Read::Balance(a) => ("eth_getBalance", json!([a, tag(n)])),
+        Read::TokenBalance { token, holder } => (
+            "eth_call",
+            json!([{"to": token, "data": call("0x70a08231", Some(holder))}, tag(n)]),
+        ),
+        Read::TotalSupply(token) => (
+            "eth_call",
+            json!([{"to": token, "data": call("0x18160ddd", None)}, tag(n)]),
+        ),
+        Read::CodeHash(a) => ("eth_getCode", json!([a, tag(n)])),
+        Read::Storage(a, slot) => ("eth_getStorageAt", json!([a, slot, tag(n)])),
     }
-    let transport = start.elapsed();
-    let start = Instant::now();
-    let mut decoded = 0u64;
-    for pair in answers.chunks(2) {
-        if let [block, receipts] = pair
-            && parse_block(block, receipts).is_ok()
-        {
-            decoded += 1;
+}
+
+/// The fetch taken apart, over the same blocks and in batches of the engine's size: the
+/// node's time (HTTP included) for each kind of call alone, the client's JSON parsing of
+/// the answers, and the decoding of blocks.
+fn profile(rpc: &RpcClient, head: u64, reads: &[Read]) {
+    type Calls = Box<dyn Fn(u64) -> Vec<(&'static str, Json)>>;
+    let mut groups: Vec<(String, Calls)> = vec![
+        (
+            "eth_getBlockByNumber".into(),
+            Box::new(move |n| vec![("eth_getBlockByNumber", json!([tag(n), true]))]),
+        ),
+        (
+            "eth_getBlockReceipts".into(),
+            Box::new(move |n| vec![("eth_getBlockReceipts", json!([tag(n)]))]),
+        ),
+    ];
+    for read in reads {
+        let read = read.clone();
+        let name = format!("{read:?}");
+        let short: String = name.chars().take(40).collect();
+        groups.push((short, Box::new(move |n| vec![read_call(&read, n)])));
+    }
+    let batch = monitor::engine::DEFAULT_BATCH_BLOCKS;
+    let mut blocks_and_receipts: Vec<Json> = Vec::new();
+    println!("profile: the node's answers, one kind of call at a time, {batch} blocks a batch:");
+    for (i, (name, calls)) in groups.iter().enumerate() {
+        let mut answers: Vec<Json> = Vec::new();
+        let start = Instant::now();
+        let mut from = 1;
+        while from <= head {
+            let to = head.min(from + batch - 1);
+            let batch_calls: Vec<(&str, Json)> = (from..=to).flat_map(calls).collect();
+            let batch_answers = rpc.batch(&batch_calls).unwrap_or_else(|e| fail(e));
+            answers.extend(batch_answers.into_iter().map(|a| a.unwrap_or(Json::Null)));
+            from = to + 1;
+        }
+        let node = start.elapsed();
+        // The client's share: parsing the same answers again from their text.
+        let texts: Vec<String> = answers.iter().map(Json::to_string).collect();
+        let bytes: usize = texts.iter().map(String::len).sum();
+        let start = Instant::now();
+        for text in &texts {
+            let parsed: Json = serde_json::from_str(text).unwrap_or_else(|e| fail(e));
+            std::hint::black_box(parsed);
+        }
+        let parse = start.elapsed();
+        println!(
+            "  {name:<42} {:>6.2} s ({:>5.1} MB; JSON parsing {:.2} s of it)",
+            node.as_secs_f64(),
+            bytes as f64 / 1e6,
+            parse.as_secs_f64()
+        );
+        if i < 2 {
+            blocks_and_receipts.push(Json::Array(answers));
         }
     }
-    let decoding = start.elapsed();
-    println!(
-        "profile of the fetch without the state reads: blocks and receipts {:.2} s (HTTP and JSON), decoding {decoded} blocks {:.2} s",
-        transport.as_secs_f64(),
-        decoding.as_secs_f64()
-    );
+    if let [Json::Array(blocks), Json::Array(receipts)] = blocks_and_receipts.as_slice() {
+        let start = Instant::now();
+        let decoded = blocks
+            .iter()
+            .zip(receipts)
+            .filter(|(block, receipts)| parse_block(block, receipts).is_ok())
+            .count();
+        println!(
+            "  decoding {decoded} blocks with their receipts (parse_block): {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
 }
