@@ -99,10 +99,23 @@ impl Interface {
         let spec = spec.trim();
         if spec.contains('(') {
             let parsed = parse_event(spec)?;
-            return Ok(match self.events.get(&parsed.selector()) {
-                Some(known) if parsed.inputs.iter().all(|p| p.name.is_empty()) => known.clone(),
-                _ => parsed,
-            });
+            let indexed =
+                |event: &Event| event.inputs.iter().map(|p| p.indexed).collect::<Vec<_>>();
+            let bare = parsed
+                .inputs
+                .iter()
+                .all(|p| p.name.is_empty() && !p.indexed);
+            return match self.events.get(&parsed.selector()) {
+                // Types only (`Transfer(address,address,uint256)`): the ABI's event.
+                Some(known) if bare => Ok(known.clone()),
+                // Same topic, other layout: no log of the contract would decode.
+                Some(known) if indexed(known) != indexed(&parsed) => Err(format!(
+                    "`{spec}` does not match the contract's interface, which has `{}`: the indexed parameters differ",
+                    known.full_signature()
+                )),
+                Some(known) if parsed.inputs.iter().all(|p| p.name.is_empty()) => Ok(known.clone()),
+                _ => Ok(parsed),
+            };
         }
         if let Some(event) = well_known_event(spec) {
             let known = self.events.get(&event.selector());

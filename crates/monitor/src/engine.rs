@@ -240,16 +240,19 @@ fn read_value(
     let text = answer
         .as_str()
         .ok_or_else(|| malformed(format!("{read:?}: the answer is not a hex string")))?;
-    let bytes: alloy_primitives::Bytes = text
-        .parse()
-        .map_err(|e| malformed(format!("{read:?}: {text} is not hex: {e}")))?;
+    // Data (code, words) is bytes; a balance is a quantity (`0x0`), not bytes.
+    let bytes = || {
+        text.parse::<alloy_primitives::Bytes>()
+            .map_err(|e| malformed(format!("{read:?}: {text} is not hex: {e}")))
+    };
     Ok(match read {
-        Read::CodeHash(_) => Some(U256::from_be_bytes(keccak256(&bytes).0)),
+        Read::CodeHash(_) => Some(U256::from_be_bytes(keccak256(bytes()?).0)),
         Read::Balance(_) => Some(
             text.parse::<U256>()
                 .map_err(|e| malformed(format!("balance {text}: {e}")))?,
         ),
         Read::Storage(..) => {
+            let bytes = bytes()?;
             if bytes.len() > 32 {
                 return Err(malformed(format!(
                     "storage word {text} is longer than 32 bytes"
@@ -258,6 +261,7 @@ fn read_value(
             Some(U256::from_be_slice(&bytes))
         }
         Read::TokenBalance { .. } | Read::TotalSupply(_) => {
+            let bytes = bytes()?;
             (bytes.len() == 32).then(|| U256::from_be_slice(&bytes))
         }
     })

@@ -157,8 +157,9 @@ pub fn process(
             Kind::Deployment { deployers } => {
                 for tx in &block.transactions {
                     if tx.to.is_none() && deployers.contains(&tx.from) {
-                        let created = tx
-                            .created
+                        // A receipt may name the address of a creation that reverted.
+                        let address = tx.created.filter(|_| tx.success);
+                        let created = address
                             .map(|a| a.to_checksum(None))
                             .unwrap_or_else(|| "no contract (the creation failed)".into());
                         let detail = json!({
@@ -167,7 +168,7 @@ pub fn process(
                                 tx.from.to_checksum(None), block.number, rule.name
                             ),
                             "deployer": tx.from.to_checksum(None),
-                            "created": tx.created.map(|a| a.to_checksum(None)),
+                            "created": address.map(|a| a.to_checksum(None)),
                             "success": tx.success,
                         });
                         let mut firing = tx_firing(rule, block, tx, -1, None, detail);
