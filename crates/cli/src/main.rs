@@ -13,6 +13,7 @@ mod catalog;
 mod chain_cache;
 mod config;
 mod dump;
+mod monitor;
 #[cfg(feature = "service")]
 mod retention;
 mod scan;
@@ -39,8 +40,10 @@ enum Command {
     Explain(catalog::ExplainArgs),
     /// Watch a running service: queue depth, active audits, audits/min, error rate, alerts.
     #[cfg(feature = "service")]
-    #[command(alias = "monitor")]
     Top(top::TopArgs),
+    /// On-chain monitoring: suggest monitor rules from the analysis of a contract.
+    #[command(subcommand)]
+    Monitor(monitor::MonitorCommand),
     #[cfg(feature = "service")]
     #[command(flatten)]
     Service(service::ServiceCommand),
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Detectors(args) => catalog::list(&args),
         Command::Explain(args) => catalog::explain(&args),
+        Command::Monitor(cmd) => monitor::run(cmd),
         #[cfg(feature = "service")]
         Command::Top(args) => top::run(&args),
         #[cfg(feature = "service")]
