@@ -205,7 +205,7 @@ fn suggest_address(args: &SuggestArgs, target: Address) -> Result<(Suggestion, S
     }
     let proxy = deployed.resolution.hops.first().map(|hop| hop.kind.clone());
     if let Some(hop) = deployed.resolution.hops.first() {
-        eprintln!("note: {target} is a {} to {}", hop.kind, hop.target);
+        eprintln!("note: {target} delegates to {} ({})", hop.target, hop.kind);
     }
     let request = Request {
         contracts: args.contracts.clone(),
