@@ -683,7 +683,11 @@ impl<'u, 'm, 'a> ContractAnalysis<'u, 'm, 'a> {
                 }
             }
         }
-        let guard = if read_only { None } else { model.guard(f) };
+        let guard = if read_only {
+            None
+        } else {
+            model.guard_for(self.contract, f)
+        };
         let guard_text = guard.map(|g| self.guard_text(f, &g));
         Entry {
             function: f,
@@ -704,37 +708,66 @@ impl<'u, 'm, 'a> ContractAnalysis<'u, 'm, 'a> {
     }
 
     /// The access check as the reviewer knows it: the modifier invocation that leads to
-    /// it (`onlyRole(MINTER_ROLE)`), else the checked condition and where it is.
+    /// it (`onlyRole(MINTER_ROLE)`), the internal call that does (`_authorizeUpgrade` →
+    /// `onlyOwner`), else the checked condition and where it is.
     fn guard_text(&self, f: FunctionId, guard: &Guard) -> String {
+        self.guard_path(f, guard, 3).unwrap_or_else(|| {
+            let model = self.unit.model;
+            let holder = model.function(guard.function);
+            let condition = self
+                .text(holder.item.file, guard.span)
+                .unwrap_or_else(|| "a caller check".into());
+            if guard.function == f {
+                condition
+            } else {
+                format!("{condition}` in `{}", holder.name)
+            }
+        })
+    }
+
+    /// How `f` reaches the check of `guard` through a modifier or an internal call.
+    fn guard_path(&self, f: FunctionId, guard: &Guard, depth: u32) -> Option<String> {
         let model = self.unit.model;
+        let depth = depth.checked_sub(1)?;
+        let reaches = |g: FunctionId| {
+            g == guard.function
+                || model
+                    .summary(Some(self.contract), g)
+                    .callees
+                    .contains(&guard.function)
+        };
         let file = model.function(f).item.file;
         for call in model.calls(f) {
             let semantics::CallKind::Modifier { modifier } = call.kind else {
                 continue;
             };
-            let Some(m) = model.function_of_item(modifier) else {
-                continue;
-            };
-            let leads = m == guard.function
-                || model
-                    .summary(Some(self.contract), m)
-                    .callees
-                    .contains(&guard.function);
-            if leads {
-                return self
-                    .text(file, call.span)
-                    .unwrap_or_else(|| model.function(m).name.to_string());
+            if let Some(m) = model.function_of_item(modifier)
+                && reaches(m)
+            {
+                return Some(
+                    self.text(file, call.span)
+                        .unwrap_or_else(|| model.function(m).name.to_string()),
+                );
             }
         }
-        let holder = model.function(guard.function);
-        let condition = self
-            .text(holder.item.file, guard.span)
-            .unwrap_or_else(|| "a caller check".into());
-        if guard.function == f {
-            condition
-        } else {
-            format!("{condition}` in `{}", holder.name)
+        for call in model.calls(f) {
+            let semantics::CallKind::Internal { function, .. } = call.kind else {
+                continue;
+            };
+            let Some(target) = model.function_of_item(model.dispatch(self.contract, function))
+            else {
+                continue;
+            };
+            if target == guard.function || !reaches(target) {
+                continue;
+            }
+            let name = model.function(target).name.to_string();
+            return Some(match self.guard_path(target, guard, depth) {
+                Some(inner) => format!("{name}` → `{inner}"),
+                None => name,
+            });
         }
+        None
     }
 
     /// The state variables the checked condition of `guard` reads, directly or through

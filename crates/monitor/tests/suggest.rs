@@ -209,6 +209,21 @@ fn proxies_watch_their_slots_and_upgrade_events() {
         rule(&suggestion.file, "slot-eip1967-admin").slot.as_deref(),
         Some("0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103")
     );
+    // The check of the inherited `upgradeToAndCall` is in the override of the contract.
+    let uups = &suggestion.file.monitors[1];
+    let upgraded = uups
+        .rules
+        .iter()
+        .find(|r| r.name == "event-upgraded")
+        .unwrap();
+    assert!(
+        upgraded
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("`upgradeToAndCall` (`_authorizeUpgrade` → `onlyOwner`)"),
+        "{upgraded:?}"
+    );
     insta::assert_snapshot!("upgradeable", text);
 }
 
