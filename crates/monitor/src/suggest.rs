@@ -14,7 +14,8 @@
 //!   for every other way to the same change;
 //! - **upgrade and admin slots** (EIP-1967 implementation, admin and beacon slots, the
 //!   EIP-1822 slot) the contract's code uses, or that the proxy at the address was found
-//!   to use ([`Request::proxy`]): `slot_change`, `critical`;
+//!   to use ([`Request::proxy`]): `slot_change`, `critical`; for a beacon proxy, the
+//!   beacon's `Upgraded` event too (the beacon is a second contract of the monitor);
 //! - **ether**: a `call` rule (`medium`) for each entry point without an access check that
 //!   sends ether, and a `balance_drop` rule (`high`) on the native balance when any does;
 //! - **supply**: a `supply_change` rule (`high`) for tokens whose total supply some entry
@@ -188,17 +189,7 @@ pub fn suggest(unit: &Unit<'_, '_>, request: &Request) -> Result<Suggestion, Sug
         let analysis = ContractAnalysis::new(unit, c);
         notes.extend(analysis.notes.iter().cloned());
         let mut rules = analysis.rules();
-        if let Some(proxy) = &request.proxy {
-            for slot in proxy_slots(proxy) {
-                if !rules.iter().any(|r| r.slot == Some(slot.hex())) {
-                    rules.push(slot_rule(
-                        &name,
-                        &slot,
-                        "the proxy at this address was found to use it",
-                    ));
-                }
-            }
-        }
+        add_proxy_rules(request, &name, &mut rules);
         if rules.is_empty() {
             notes.push(format!(
                 "`{name}`: nothing to watch (no privileged or ether-sending function, no ownership, role, pause or upgrade event, no supply change)"
@@ -230,15 +221,7 @@ pub fn suggest_bytecode(request: &Request) -> Suggestion {
             "no verified source: the bytecode alone says not whether or how it sends ether",
         ),
     ];
-    if let Some(proxy) = &request.proxy {
-        for slot in proxy_slots(proxy) {
-            rules.push(slot_rule(
-                &name,
-                &slot,
-                "the proxy at this address was found to use it",
-            ));
-        }
-    }
+    add_proxy_rules(request, &name, &mut rules);
     sort_rules(&mut rules);
     let mut file = MonitorFile::default();
     file.monitors.push(monitor(request, &name, rules));
@@ -250,7 +233,56 @@ pub fn suggest_bytecode(request: &Request) -> Suggestion {
     }
 }
 
+/// The name of the beacon among the contracts of a monitor of a beacon proxy.
+pub const BEACON_CONTRACT: &str = "beacon";
+
+/// The rules the proxy found at the address calls for: its slots (unless the source
+/// already watches them), and for a beacon proxy the beacon's upgrades.
+fn add_proxy_rules(request: &Request, contract: &str, rules: &mut Vec<RuleSpec>) {
+    let Some(proxy) = &request.proxy else {
+        return;
+    };
+    for slot in proxy_slots(proxy) {
+        if !rules.iter().any(|r| r.slot == Some(slot.hex())) {
+            rules.push(slot_rule(
+                contract,
+                &slot,
+                "the proxy at this address was found to use it",
+            ));
+        }
+    }
+    if let ProxyKind::Eip1967Beacon { beacon, .. } = proxy {
+        rules.push(RuleSpec {
+            contract: Some(BEACON_CONTRACT.into()),
+            description: Some(format!(
+                "the beacon {} the proxy follows switched implementation: an upgrade of the proxy (and of every other proxy of the beacon)",
+                beacon.to_checksum(None)
+            )),
+            event: Some("event Upgraded(address indexed implementation)".into()),
+            ..rule("beacon-upgraded", RuleKind::Event, Level::Critical)
+        });
+    }
+}
+
 fn monitor(request: &Request, name: &str, rules: Vec<RuleSpec>) -> MonitorSpec {
+    let mut contracts = vec![ContractSpec {
+        name: name.to_string(),
+        address: request
+            .address
+            .map_or_else(|| UNKNOWN_ADDRESS.to_string(), |a| a.to_checksum(None)),
+        abi: None,
+        abi_json: None,
+        signatures: Vec::new(),
+    }];
+    if let Some(ProxyKind::Eip1967Beacon { beacon, .. }) = &request.proxy {
+        contracts.push(ContractSpec {
+            name: BEACON_CONTRACT.into(),
+            address: beacon.to_checksum(None),
+            abi: None,
+            abi_json: None,
+            signatures: Vec::new(),
+        });
+    }
     MonitorSpec {
         name: name.to_string(),
         tenant: None,
@@ -259,15 +291,7 @@ fn monitor(request: &Request, name: &str, rules: Vec<RuleSpec>) -> MonitorSpec {
         confirmations: None,
         start_block: None,
         poll_interval: None,
-        contracts: vec![ContractSpec {
-            name: name.to_string(),
-            address: request
-                .address
-                .map_or_else(|| UNKNOWN_ADDRESS.to_string(), |a| a.to_checksum(None)),
-            abi: None,
-            abi_json: None,
-            signatures: Vec::new(),
-        }],
+        contracts,
         rules,
     }
 }
@@ -1227,6 +1251,38 @@ mod tests {
         assert_eq!(
             SlotRole::Implementation.hex(),
             "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
+        );
+    }
+
+    #[test]
+    fn beacon_proxies_watch_their_beacon() {
+        let beacon = Address::repeat_byte(0xbe);
+        let suggestion = suggest_bytecode(&Request {
+            address: Some(Address::repeat_byte(0xab)),
+            chain_id: 1,
+            proxy: Some(ProxyKind::Eip1967Beacon {
+                beacon,
+                admin: None,
+            }),
+            ..Request::default()
+        });
+        let file = crate::load(&suggestion.file.to_toml(), None).expect("the suggestion loads");
+        let monitor = &file.monitors[0];
+        assert_eq!(monitor.contracts[1].name, BEACON_CONTRACT);
+        assert_eq!(monitor.contracts[1].address, beacon.to_checksum(None));
+        let rules: Vec<(&str, Option<&str>)> = monitor
+            .rules
+            .iter()
+            .map(|r| (r.name.as_str(), r.contract.as_deref()))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("beacon-upgraded", Some(BEACON_CONTRACT)),
+                ("code-change", Some("deployed-ababab")),
+                ("slot-eip1967-beacon", Some("deployed-ababab")),
+                ("balance-drop-native", Some("deployed-ababab")),
+            ]
         );
     }
 
