@@ -126,6 +126,11 @@ impl Suggestion {
     /// The monitor file as TOML, after a comment header saying where it comes from and
     /// that it needs a review.
     pub fn to_toml(&self, origin: &str) -> String {
+        // A comment ends at a line break: one in a path must not end it.
+        let origin: String = origin
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let mut text = format!(
             "# Monitors suggested by `web3audit monitor suggest` from {origin}.\n\
              # Review every rule before loading: remove what you do not need, add `when`\n\
@@ -613,14 +618,17 @@ impl<'u, 'm, 'a> ContractAnalysis<'u, 'm, 'a> {
             notes: Vec::new(),
         };
         // Slots: those every function of the contract reaches, and constants of its bases.
+        let mut reached: BTreeSet<FunctionId> = BTreeSet::new();
         for &(f, _) in &functions {
-            let summary = model.summary(Some(contract), f);
-            for g in std::iter::once(f).chain(summary.callees.iter().copied()) {
-                let accesses = model.slot_accesses(Some(contract), g);
-                for access in accesses.reads.iter().chain(&accesses.writes) {
-                    if let Some(role) = SlotRole::of_constant(model, access.key) {
-                        analysis.slots.insert(role);
-                    }
+            if reached.insert(f) {
+                reached.extend(model.summary(Some(contract), f).callees);
+            }
+        }
+        for &g in &reached {
+            let accesses = model.slot_accesses(Some(contract), g);
+            for access in accesses.reads.iter().chain(&accesses.writes) {
+                if let Some(role) = SlotRole::of_constant(model, access.key) {
+                    analysis.slots.insert(role);
                 }
             }
         }
@@ -1005,7 +1013,7 @@ impl<'u, 'm, 'a> ContractAnalysis<'u, 'm, 'a> {
             let Some((level, meaning)) = watched(event) else {
                 continue;
             };
-            let emitters: Vec<String> = self
+            let mut emitters: Vec<String> = self
                 .entries
                 .iter()
                 .filter(|e| {
@@ -1020,7 +1028,6 @@ impl<'u, 'm, 'a> ContractAnalysis<'u, 'm, 'a> {
                     None => format!("`{}` (no access check)", e.name),
                 })
                 .collect();
-            let mut emitters = emitters;
             emitters.dedup();
             for (i, signature) in signatures.iter().enumerate() {
                 let base = format!("event-{}", kebab(event));
@@ -1252,6 +1259,17 @@ mod tests {
             SlotRole::Implementation.hex(),
             "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
         );
+    }
+
+    #[test]
+    fn the_header_stays_a_comment() {
+        let suggestion = suggest_bytecode(&Request {
+            chain_id: 1,
+            ..Request::default()
+        });
+        let text = suggestion.to_toml("a\nmonitors = 1");
+        assert!(text.starts_with("# Monitors suggested by"), "{text}");
+        assert!(crate::load(&text, None).is_ok(), "{text}");
     }
 
     #[test]
