@@ -1144,7 +1144,7 @@ impl<'u, 'm, 'a> ContractAnalysis<'u, 'm, 'a> {
         Some(RuleSpec {
             contract: Some(self.name.clone()),
             description: Some(format!(
-                "the total supply changed by more than {SUPPLY_CHANGE_PERCENT}% within {WINDOW_BLOCKS} blocks; {} changes it through {}",
+                "the total supply changed by more than {SUPPLY_CHANGE_PERCENT}% within {WINDOW_BLOCKS} blocks; {} is written (on some path) by {}",
                 code_list(&self.names_of(supply), 3),
                 changers.join(", ")
             )),
