@@ -443,6 +443,41 @@ pub(crate) fn analyze_runtime_code(address: Address, code: &[u8]) -> CodeAnalysi
     CodeAnalysis { facts, findings }
 }
 
+/// What `monitor suggest 0xADDRESS` starts from: the chain, the proxy chain of the
+/// address and the verified source of the contract whose code runs there.
+pub(crate) struct Deployed {
+    pub(crate) chain_id: u64,
+    pub(crate) resolution: Resolution,
+    pub(crate) source: SourceStatus,
+}
+
+/// Reads the chain id and the proxy chain of `address` at the latest block through a
+/// client made from `config`, and fetches, checks and analyzes the implementation's
+/// verified source as the address scan does (`sources`: `None` for the bytecode only).
+pub(crate) fn deployed(
+    config: ClientConfig,
+    address: Address,
+    sources: Option<&verified::SourcesConfig>,
+) -> Result<Deployed> {
+    let client = RpcClient::new(config)?;
+    let chain_id = client.chain_id()?;
+    let block = client.block_number()?;
+    let resolution = proxy::resolve(&client, address, block)?;
+    let source = source::analyze_verified(
+        sources,
+        None,
+        chain_id,
+        resolution.implementation,
+        &resolution.implementation_code,
+        &AnalysisOptions::default(),
+    );
+    Ok(Deployed {
+        chain_id,
+        resolution,
+        source,
+    })
+}
+
 /// The scan through a client made from `config`, as `options` say.
 pub(crate) fn scan_with(
     config: ClientConfig,

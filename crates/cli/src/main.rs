@@ -13,6 +13,7 @@ mod catalog;
 mod chain_cache;
 mod config;
 mod dump;
+mod monitor;
 #[cfg(feature = "service")]
 mod monitor_run;
 #[cfg(feature = "service")]
@@ -42,10 +43,10 @@ enum Command {
     /// Watch a running service: queue depth, active audits, audits/min, error rate, alerts.
     #[cfg(feature = "service")]
     Top(top::TopArgs),
-    /// On-chain monitors: follow a chain and raise alerts and incidents.
-    #[cfg(feature = "service")]
+    /// On-chain monitoring: suggest monitor rules from the analysis of a contract, check a
+    /// monitor file, follow monitors and raise alerts and incidents.
     #[command(subcommand)]
-    Monitor(MonitorCommand),
+    Monitor(monitor::MonitorCommand),
     #[cfg(feature = "service")]
     #[command(flatten)]
     Service(service::ServiceCommand),
@@ -63,29 +64,15 @@ enum Command {
     Restore(backup::RestoreArgs),
 }
 
-/// `web3audit monitor …`.
-#[cfg(feature = "service")]
-#[derive(Debug, clap::Subcommand)]
-enum MonitorCommand {
-    /// Follow the monitors of a monitor file and the tenants' monitors (health and metrics
-    /// over HTTP); alerts go to the service's alert channels, incidents to its database.
-    Run(monitor_run::RunArgs),
-    /// Check a monitor file: every rule compiled, every condition type-checked.
-    Check(monitor_run::CheckArgs),
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Detectors(args) => catalog::list(&args),
         Command::Explain(args) => catalog::explain(&args),
+        Command::Monitor(cmd) => monitor::run(cmd),
         #[cfg(feature = "service")]
         Command::Top(args) => top::run(&args),
-        #[cfg(feature = "service")]
-        Command::Monitor(MonitorCommand::Run(args)) => monitor_run::run(args),
-        #[cfg(feature = "service")]
-        Command::Monitor(MonitorCommand::Check(args)) => monitor_run::check(&args),
         #[cfg(feature = "service")]
         Command::Service(cmd) => service::run(cmd),
         #[cfg(feature = "service")]

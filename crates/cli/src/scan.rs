@@ -483,7 +483,7 @@ fn page_options(project: &Project, report: &Report) -> HtmlOptions {
 }
 
 /// Writes `text` to `path`, or to standard output (ending with a newline) without one.
-fn write_output(path: Option<&Path>, text: &[u8]) -> Result<()> {
+pub(crate) fn write_output(path: Option<&Path>, text: &[u8]) -> Result<()> {
     match path {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))

@@ -20,10 +20,13 @@
 //!   [`Model::events_emitted`], and transitively [`Model::summary`];
 //! - storage addressed by slot (`StorageSlot`, transient storage):
 //!   [`Model::slot_accesses`], and with state variables [`Model::locations`];
-//! - access control: [`Model::guard`] / [`Model::is_guarded`],
+//! - access control: [`Model::guard`] / [`Model::is_guarded`] ([`Model::guard_for`]
+//!   with virtual calls resolved for a most-derived contract),
 //!   [`Model::has_reentrancy_mutex`] (state or slot mutexes);
 //! - taint: [`Model::taint`] then [`Taint::expr`], [`Taint::var`], [`Taint::state_var`];
 //! - the syntax tree of any file of the model: [`Model::file_ast`];
+//! - the canonical ABI type of a declared type name (signatures, selectors):
+//!   [`Model::abi_type`];
 //! - version-dependent facts: [`Model::version`], [`Model::is_checked_arithmetic`],
 //!   [`Model::is_constructor`], [`Model::is_entry_point`].
 //!

@@ -193,6 +193,21 @@ impl Model<'_> {
         self.guard_in(md, f, GUARD_DEPTH, &mut visited, &Bound::default())
     }
 
+    /// [`Model::guard`] with internal calls resolved for the most-derived contract
+    /// `most_derived`: the check of an inherited function may sit in an override the
+    /// deriving contract writes (`upgradeToAndCall` calling `_authorizeUpgrade`, declared
+    /// without a body in the base and `onlyOwner` in the contract).
+    pub fn guard_for(&self, most_derived: ContractId, f: FunctionId) -> Option<Guard> {
+        let mut visited = FxHashSet::default();
+        self.guard_in(
+            Some(most_derived),
+            f,
+            GUARD_DEPTH,
+            &mut visited,
+            &Bound::default(),
+        )
+    }
+
     /// True when [`Model::guard`] finds a check.
     pub fn is_guarded(&self, f: FunctionId) -> bool {
         self.guard(f).is_some()

@@ -393,3 +393,37 @@ contract C {
     assert!(guarded("c"), "a view query still counts");
     assert!(guarded("d"), "a call to a stored contract still counts");
 }
+
+#[test]
+fn guards_in_overrides_count_for_the_deriving_contract() {
+    let fx = Fixture::one(
+        r#"
+pragma solidity ^0.8.0;
+abstract contract Upgradeable {
+    address implementation;
+    function upgradeTo(address next) external {
+        _authorize(next);
+        implementation = next;
+    }
+    function _authorize(address next) internal virtual;
+}
+contract Owned is Upgradeable {
+    address owner;
+    function _authorize(address) internal view override {
+        require(msg.sender == owner, "not owner");
+    }
+}
+contract Open is Upgradeable {
+    function _authorize(address) internal pure override {}
+}
+"#,
+    );
+    let m = fx.model();
+    let upgrade = fx.function(&m, "Upgradeable", "upgradeTo");
+    assert_eq!(m.guard(upgrade), None, "the base alone has no check");
+    let guard = m
+        .guard_for(fx.contract(&m, "Owned"), upgrade)
+        .expect("the override checks the caller");
+    assert_eq!(guard.function, fx.function(&m, "Owned", "_authorize"));
+    assert_eq!(m.guard_for(fx.contract(&m, "Open"), upgrade), None);
+}
