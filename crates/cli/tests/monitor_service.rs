@@ -2,7 +2,8 @@
 //! channel (the time from a transaction's confirmation to the webhook is measured and
 //! printed), cooldown folds and escalation re-sends, a process killed while it processes
 //! resumes without losing or repeating an alert, and reorganisations below and above the
-//! confirmation depth.
+//! confirmation depth; and a monitor suggested from fixtures, as written, catching an
+//! ownership takeover and an upgrade.
 
 mod service_support;
 
@@ -13,6 +14,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use alloy_primitives::{Address, U256, keccak256};
 use devnet::{Anvil, anvil_or_skip};
 use serde_json::{Value, json};
 use service_support::*;
@@ -494,5 +496,180 @@ async fn reorganisations_below_the_depth_change_nothing_and_above_it_are_reporte
         )
         .await,
         1
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A monitor suggested from the analysis of fixtures, loaded as written, against the
+// deployed fixtures.
+
+/// The compiled fixtures of `monitor suggest` (`crates/monitor/tests/fixtures/build.sh`).
+fn suggest_artifact(name: &str) -> devnet::Artifact {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../monitor/tests/fixtures/suggest/Suggest.json");
+    devnet::load_artifact(&path, name).unwrap()
+}
+
+fn suggest_source(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../monitor/tests/fixtures/suggest")
+        .join(file)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Calldata of `signature` with address arguments.
+fn with_addresses(signature: &str, args: &[Address]) -> Vec<u8> {
+    let mut data = keccak256(signature.as_bytes())[..4].to_vec();
+    for arg in args {
+        data.extend_from_slice(arg.into_word().as_slice());
+    }
+    data
+}
+
+/// `web3audit monitor suggest SOURCE --contract NAME --address ADDRESS` for the node; the
+/// file it wrote.
+fn suggest_for(dir: &Path, node: &Anvil, source: &str, contract: &str, address: Address) -> String {
+    let out = dir.join(format!("{contract}.toml"));
+    let output = bin()
+        .current_dir(dir)
+        .args([
+            "monitor",
+            "suggest",
+            &suggest_source(source),
+            "--contract",
+            contract,
+        ])
+        .args(["--address", &format!("{address:#x}")])
+        .args(["--chain-id", "31337", "--rpc", node.url()])
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::read_to_string(&out).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_suggested_monitor_catches_an_ownership_takeover_and_an_upgrade() {
+    let Some(node) =
+        anvil_or_skip("a_suggested_monitor_catches_an_ownership_takeover_and_an_upgrade")
+    else {
+        return;
+    };
+    let dir = temp_dir("monitor-suggested");
+    bootstrap(&dir);
+    let oncall = Inbox::default();
+    let url = oncall.serve();
+    let config = service_config(&dir, &url, &url, "");
+    let [owner, attacker, user] = [0, 1, 2].map(|i| node.accounts()[i]);
+    let vault = node
+        .deploy(owner, &suggest_artifact("Vault").bytecode)
+        .unwrap();
+    let first = node
+        .deploy(owner, &suggest_artifact("UUPSCounter").bytecode)
+        .unwrap();
+    let second = node
+        .deploy(owner, &suggest_artifact("UUPSCounter").bytecode)
+        .unwrap();
+    let mut init = suggest_artifact("AdminProxy").bytecode;
+    init.extend_from_slice(first.into_word().as_slice());
+    init.extend_from_slice(owner.into_word().as_slice());
+    let proxy = node.deploy(owner, &init).unwrap();
+    // Deployed and confirmed before the monitors start: their first block comes after.
+    mine(&node, 3);
+
+    // The suggestions, as the command writes them, in one file: nothing edited.
+    let text = [
+        suggest_for(&dir, &node, "OwnableVault.sol", "Vault", vault),
+        suggest_for(&dir, &node, "Upgradeable.sol", "AdminProxy", proxy),
+    ]
+    .join("\n");
+    let monitors = dir.join("monitors.toml");
+    std::fs::write(&monitors, &text).unwrap();
+    let mut processes = Processes::default();
+    processes.push(monitor_run(
+        &dir,
+        &config,
+        &monitors,
+        free_port(),
+        "monitor.log",
+    ));
+    // Both monitors start at the confirmed head of their first start.
+    let pool = sqlite(&dir).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&pool, "SELECT COUNT(*) FROM monitor_checkpoints").await < 2 {
+        assert!(Instant::now() < deadline, "the monitors did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Benign traffic: a deposit, and a call through the proxy.
+    node.send(
+        user,
+        vault,
+        &with_addresses("deposit()", &[]),
+        U256::from(10u64).pow(U256::from(18)),
+    )
+    .unwrap();
+    node.send(user, proxy, &with_addresses("increment()", &[]), U256::ZERO)
+        .unwrap();
+    // The takeover: the owner's key moves ownership to the attacker, who raises the fee.
+    node.send(
+        owner,
+        vault,
+        &with_addresses("transferOwnership(address)", &[attacker]),
+        U256::ZERO,
+    )
+    .unwrap();
+    let mut set_fee = with_addresses("setFee(uint256)", &[]);
+    set_fee.extend_from_slice(&U256::from(500u64).to_be_bytes::<32>());
+    node.send(attacker, vault, &set_fee, U256::ZERO).unwrap();
+    // The upgrade: the proxy admin points the proxy at another implementation.
+    node.send(
+        owner,
+        proxy,
+        &with_addresses("upgradeTo(address)", &[second]),
+        U256::ZERO,
+    )
+    .unwrap();
+    // The default confirmation depth of a suggested monitor is 2.
+    mine(&node, 3);
+
+    let rule = |v: &Value| v["alert"]["rule"].as_str().unwrap_or_default().to_string();
+    let (_, takeover) = oncall.wait("the ownership takeover", |v| {
+        rule(v) == "monitor:Vault/event-ownership-transferred"
+    });
+    assert_eq!(
+        takeover["alert"]["severity"],
+        json!("critical"),
+        "{takeover}"
+    );
+    oncall.wait("the upgrade", |v| {
+        rule(v) == "monitor:AdminProxy/event-upgraded"
+    });
+    let head = node.block_number().unwrap() as i64;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&pool, "SELECT MIN(next_block) FROM monitor_checkpoints").await < head - 1 {
+        assert!(Instant::now() < deadline, "the monitors did not catch up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut alerted: Vec<String> = sqlx::query_scalar("SELECT rule FROM alerts")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    alerted.sort();
+    assert_eq!(
+        alerted,
+        [
+            "monitor:AdminProxy/event-upgraded",
+            "monitor:AdminProxy/slot-eip1967-implementation",
+            "monitor:Vault/call-set-fee",
+            "monitor:Vault/event-ownership-transferred",
+        ],
+        "the takeover and the upgrade, and nothing of the benign calls:\n{text}"
     );
 }
