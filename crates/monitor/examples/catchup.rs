@@ -22,7 +22,7 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use chain::{ClientConfig, RpcClient};
 use devnet::Anvil;
 use monitor::block::{Block, parse_block};
-use monitor::engine::{Checkpoint, Engine, EngineError, Source, Step};
+use monitor::engine::{Checkpoint, Engine, EngineError, Needs, Source, Step};
 use monitor::eval::{Read, ReadValues};
 use serde_json::{Value as Json, json};
 
@@ -523,7 +523,6 @@ struct Timed<'a> {
     inner: &'a RpcClient,
     head: Cell<Duration>,
     fetch: Cell<Duration>,
-    calls: Cell<u64>,
 }
 
 impl Source for Timed<'_> {
@@ -531,7 +530,6 @@ impl Source for Timed<'_> {
         let start = Instant::now();
         let head = self.inner.head();
         self.head.set(self.head.get() + start.elapsed());
-        self.calls.set(self.calls.get() + 1);
         head
     }
 
@@ -539,13 +537,11 @@ impl Source for Timed<'_> {
         &self,
         from: u64,
         to: u64,
-        reads: &[Read],
+        needs: &Needs,
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
         let start = Instant::now();
-        let blocks = self.inner.fetch(from, to, reads);
+        let blocks = self.inner.fetch(from, to, needs);
         self.fetch.set(self.fetch.get() + start.elapsed());
-        self.calls
-            .set(self.calls.get() + (to - from + 1) * (2 + reads.len() as u64));
         blocks
     }
 }
@@ -651,17 +647,45 @@ fn main() {
         sent as f64 / generation.as_secs_f64()
     );
 
-    // The catch-up, timed.
+    // The catch-up, timed: as the engine reads blocks (transactions in full only where a
+    // rule looks at their calldata or value), then every transaction in full, as a
+    // reference that must give the same firings.
     let mut monitors = monitor::load_monitors(&text, None).unwrap_or_else(|e| fail(e));
     let monitor = monitors.remove(0);
     let rules = monitor.rules.len();
-    let engine = Engine::new(monitor);
+    let lean = catch_up(Engine::new(monitor.clone()), node.url());
+    lean.print("catch-up", rules);
+    let full = catch_up(
+        Engine::new(monitor.clone()).with_full_transactions(),
+        node.url(),
+    );
+    full.print("reference, every transaction in full", rules);
+    if lean.by_rule != full.by_rule {
+        fail("the firings differ between the two ways of reading blocks");
+    }
     let rpc = client(node.url());
+    profile(&rpc, head, &monitor::eval::reads(&monitor));
+}
+
+/// What one timed catch-up did.
+struct Outcome {
+    processed: u64,
+    transactions: u64,
+    by_rule: BTreeMap<String, u64>,
+    elapsed: Duration,
+    fetch: Duration,
+    head: Duration,
+    requests: u64,
+    reads: usize,
+}
+
+/// Follows the chain from its first block to the head with `engine`.
+fn catch_up(engine: Engine, url: &str) -> Outcome {
+    let rpc = client(url);
     let source = Timed {
         inner: &rpc,
         head: Cell::new(Duration::ZERO),
         fetch: Cell::new(Duration::ZERO),
-        calls: Cell::new(0),
     };
     let mut checkpoint: Checkpoint = engine
         .initial_checkpoint(&source)
@@ -686,42 +710,51 @@ fn main() {
             }
         }
     }
-    let elapsed = start.elapsed();
-    let seconds = elapsed.as_secs_f64();
-    let firings: u64 = by_rule.values().sum();
-    println!(
-        "catch-up: {processed} blocks, {transactions} transactions, {rules} rules in {seconds:.2} s: {:.0} blocks/s, {:.0} transactions/s",
-        processed as f64 / seconds,
-        transactions as f64 / seconds
-    );
-    println!(
-        "firings: {firings} ({})",
-        by_rule
-            .iter()
-            .map(|(rule, n)| format!("{rule} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    println!(
-        "rpc: {} HTTP requests, {} JSON-RPC calls ({} reads a block)",
-        rpc.requests_sent(),
-        source.calls.get(),
-        monitor::eval::reads(engine.monitor()).len()
-    );
-    let fetch = source.fetch.get();
-    let head_time = source.head.get();
-    let evaluation = elapsed.saturating_sub(fetch + head_time);
-    let share = |d: Duration| 100.0 * d.as_secs_f64() / seconds;
-    println!(
-        "time: fetch (RPC and block decoding) {:.2} s ({:.0}%), head {:.2} s ({:.0}%), evaluation {:.2} s ({:.0}%)",
-        fetch.as_secs_f64(),
-        share(fetch),
-        head_time.as_secs_f64(),
-        share(head_time),
-        evaluation.as_secs_f64(),
-        share(evaluation)
-    );
-    profile(&rpc, head, &monitor::eval::reads(engine.monitor()));
+    Outcome {
+        processed,
+        transactions,
+        by_rule,
+        elapsed: start.elapsed(),
+        fetch: source.fetch.get(),
+        head: source.head.get(),
+        requests: rpc.requests_sent(),
+        reads: monitor::eval::reads(engine.monitor()).len(),
+    }
+}
+
+impl Outcome {
+    fn print(&self, what: &str, rules: usize) {
+        let seconds = self.elapsed.as_secs_f64();
+        let firings: u64 = self.by_rule.values().sum();
+        println!(
+            "{what}: {} blocks, {} transactions, {rules} rules in {seconds:.2} s: {:.0} blocks/s, {:.0} transactions/s",
+            self.processed,
+            self.transactions,
+            self.processed as f64 / seconds,
+            self.transactions as f64 / seconds
+        );
+        println!(
+            "  firings: {firings} ({})",
+            self.by_rule
+                .iter()
+                .map(|(rule, n)| format!("{rule} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let evaluation = self.elapsed.saturating_sub(self.fetch + self.head);
+        let share = |d: Duration| 100.0 * d.as_secs_f64() / seconds;
+        println!(
+            "  {} HTTP requests ({} reads a block); time: fetch (RPC and block decoding) {:.2} s ({:.0}%), head {:.2} s ({:.0}%), evaluation {:.2} s ({:.0}%)",
+            self.requests,
+            self.reads,
+            self.fetch.as_secs_f64(),
+            share(self.fetch),
+            self.head.as_secs_f64(),
+            share(self.head),
+            evaluation.as_secs_f64(),
+            share(evaluation)
+        );
+    }
 }
 
 fn tag(n: u64) -> Json {

@@ -1,6 +1,8 @@
 //! The blocks a monitor processes, as read from a node: header, transactions with their
 //! receipts, and logs; parsed from JSON-RPC answers (`eth_getBlockByNumber` with full
-//! transactions, `eth_getBlockReceipts`).
+//! transactions or their hashes, `eth_getBlockReceipts`, `eth_getTransactionByHash`).
+
+use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use serde_json::Value as Json;
@@ -53,6 +55,19 @@ impl Transaction {
 /// Builds a [`Block`] from `eth_getBlockByNumber(n, true)` and `eth_getBlockReceipts(n)`.
 /// The receipts must be those of the block (same hash) and one per transaction.
 pub fn parse_block(block: &Json, receipts: &Json) -> Result<Block, String> {
+    parse_block_with(block, receipts, &HashMap::new())
+}
+
+/// Builds a [`Block`] from `eth_getBlockByNumber(n, full)` and `eth_getBlockReceipts(n)`.
+/// A transaction given as an object is read in full. One given as its hash is read from
+/// its receipt, with the calldata and value of its object in `full` (from
+/// `eth_getTransactionByHash`) when there, and otherwise with empty calldata and a zero
+/// value (see [`crate::eval::Details`]).
+pub fn parse_block_with(
+    block: &Json,
+    receipts: &Json,
+    full: &HashMap<B256, Json>,
+) -> Result<Block, String> {
     let number = quantity(block, "number")?;
     let hash = word(block, "hash")?;
     let parent_hash = word(block, "parentHash")?;
@@ -73,12 +88,32 @@ pub fn parse_block(block: &Json, receipts: &Json) -> Result<Block, String> {
     }
     let mut transactions = Vec::with_capacity(txs.len());
     for (tx, receipt) in txs.iter().zip(receipts) {
-        if !tx.is_object() {
-            return Err(format!(
-                "block {number}: transactions are hashes, not objects"
-            ));
+        let (tx_hash, object) = match tx {
+            Json::Object(_) => (word(tx, "hash")?, Some(tx)),
+            Json::String(_) => {
+                let tx_hash = parse_word(tx)?;
+                (tx_hash, full.get(&tx_hash))
+            }
+            _ => {
+                return Err(format!(
+                    "block {number}: a transaction is neither an object nor a hash"
+                ));
+            }
+        };
+        if let Some(object) = object {
+            if word(object, "hash")? != tx_hash {
+                return Err(format!(
+                    "block {number}: the transaction read for {tx_hash} is another one"
+                ));
+            }
+            if let Some(tx_block) = object.get("blockHash").filter(|v| !v.is_null())
+                && parse_word(tx_block)? != hash
+            {
+                return Err(format!(
+                    "block {number}: transaction {tx_hash} was read from another block (the chain moved while reading)"
+                ));
+            }
         }
-        let tx_hash = word(tx, "hash")?;
         if word(receipt, "transactionHash")? != tx_hash {
             return Err(format!(
                 "block {number}: receipt out of order for transaction {tx_hash}"
@@ -98,17 +133,41 @@ pub fn parse_block(block: &Json, receipts: &Json) -> Result<Block, String> {
             .iter()
             .map(parse_log)
             .collect::<Result<Vec<_>, _>>()?;
-        let gas_price = match receipt.get("effectiveGasPrice").filter(|v| !v.is_null()) {
-            Some(price) => parse_u256(price)?,
-            None => u256(tx, "gasPrice")?,
+        let gas_price = match (
+            receipt.get("effectiveGasPrice").filter(|v| !v.is_null()),
+            object,
+        ) {
+            (Some(price), _) => parse_u256(price)?,
+            (None, Some(object)) => u256(object, "gasPrice")?,
+            (None, None) => {
+                return Err(format!(
+                    "block {number}: the receipt of {tx_hash} has no `effectiveGasPrice`"
+                ));
+            }
+        };
+        let (index, from, to, input, value) = match object {
+            Some(tx) => (
+                quantity(tx, "transactionIndex")?,
+                address(tx, "from")?,
+                optional_address(tx, "to")?,
+                data(tx, "input")?,
+                u256(tx, "value")?,
+            ),
+            None => (
+                quantity(receipt, "transactionIndex")?,
+                address(receipt, "from")?,
+                optional_address(receipt, "to")?,
+                Bytes::new(),
+                U256::ZERO,
+            ),
         };
         transactions.push(Transaction {
             hash: tx_hash,
-            index: quantity(tx, "transactionIndex")?,
-            from: address(tx, "from")?,
-            to: optional_address(tx, "to")?,
-            input: data(tx, "input")?,
-            value: u256(tx, "value")?,
+            index,
+            from,
+            to,
+            input,
+            value,
             gas_price,
             success: quantity(receipt, "status")? == 1,
             gas_used: quantity(receipt, "gasUsed")?,
@@ -122,6 +181,17 @@ pub fn parse_block(block: &Json, receipts: &Json) -> Result<Block, String> {
         parent_hash,
         timestamp,
         transactions,
+    })
+}
+
+/// Whether a block's receipts carry everything a transaction read from its receipt alone
+/// needs (`from` and `effectiveGasPrice`: nodes before London may lack the latter).
+pub fn receipts_suffice(receipts: &Json) -> bool {
+    receipts.as_array().is_some_and(|receipts| {
+        receipts.iter().all(|r| {
+            r.get("from").is_some_and(Json::is_string)
+                && r.get("effectiveGasPrice").is_some_and(Json::is_string)
+        })
     })
 }
 

@@ -11,8 +11,10 @@ use alloy_primitives::{B256, U256, keccak256};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
-use crate::block::{Block, parse_block};
-use crate::eval::{self, Firing, Read, ReadValues, State};
+use std::collections::HashMap;
+
+use crate::block::{Block, parse_block_with, receipts_suffice};
+use crate::eval::{self, Details, Firing, Read, ReadValues, State};
 use crate::rules::{Level, Monitor, Start};
 
 /// Blocks read per step at most (one JSON-RPC batch).
@@ -41,16 +43,34 @@ pub struct Checkpoint {
     pub state: State,
 }
 
+/// What a monitor reads besides the blocks and their receipts: the state its rules need at
+/// each block, and the transactions it needs in full.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub reads: Vec<Read>,
+    pub details: Details,
+}
+
+impl Needs {
+    pub fn of(monitor: &Monitor) -> Self {
+        Needs {
+            reads: eval::reads(monitor),
+            details: eval::details(monitor),
+        }
+    }
+}
+
 /// Blocks, their receipts and the reads a monitor needs, from a node.
 pub trait Source {
     /// The latest block number.
     fn head(&self) -> Result<u64, EngineError>;
-    /// Blocks `from..=to`, in order, each with the values of `reads` at that block.
+    /// Blocks `from..=to`, in order, each with the values of `needs.reads` at that block;
+    /// at least the transactions `needs.details` wants are in full.
     fn fetch(
         &self,
         from: u64,
         to: u64,
-        reads: &[Read],
+        needs: &Needs,
     ) -> Result<Vec<(Block, ReadValues)>, EngineError>;
 }
 
@@ -77,18 +97,25 @@ pub struct Progress {
 #[derive(Debug, Clone)]
 pub struct Engine {
     monitor: Monitor,
-    reads: Vec<Read>,
+    needs: Needs,
     batch_blocks: u64,
 }
 
 impl Engine {
     pub fn new(monitor: Monitor) -> Self {
-        let reads = eval::reads(&monitor);
+        let needs = Needs::of(&monitor);
         Engine {
             monitor,
-            reads,
+            needs,
             batch_blocks: DEFAULT_BATCH_BLOCKS,
         }
+    }
+
+    /// Reads every transaction in full, not only those the rules look at: the same firings
+    /// at a higher cost to the node (a reference for tests and benchmarks).
+    pub fn with_full_transactions(mut self) -> Self {
+        self.needs.details = Details::everything();
+        self
     }
 
     /// Blocks read per step at most.
@@ -128,7 +155,7 @@ impl Engine {
             return Ok(Step::Idle { head });
         }
         let to = confirmed.min(checkpoint.next_block + self.batch_blocks - 1);
-        let fetched = source.fetch(checkpoint.next_block, to, &self.reads)?;
+        let fetched = source.fetch(checkpoint.next_block, to, &self.needs)?;
         let mut next = checkpoint.clone();
         let mut firings = Vec::new();
         let mut transactions = 0u64;
@@ -272,23 +299,28 @@ impl Source for chain::RpcClient {
         Ok(chain::StateReader::block_number(self)?)
     }
 
+    /// Two batches at most: the blocks (with transaction hashes only, unless every
+    /// transaction is wanted), their receipts and the reads; then the transactions wanted
+    /// in full, one by one, or as the whole block where they are most of it.
     fn fetch(
         &self,
         from: u64,
         to: u64,
-        reads: &[Read],
+        needs: &Needs,
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
-        let per_block = 2 + reads.len();
+        let all = needs.details.is_everything();
+        let per_block = 2 + needs.reads.len();
         let mut calls: Vec<(&str, Json)> = Vec::with_capacity(per_block * (to - from + 1) as usize);
         for number in from..=to {
-            calls.push(("eth_getBlockByNumber", json!([tag(number), true])));
+            calls.push(("eth_getBlockByNumber", json!([tag(number), all])));
             calls.push(("eth_getBlockReceipts", json!([tag(number)])));
-            for read in reads {
+            for read in &needs.reads {
                 calls.push(read_call(read, number));
             }
         }
         let mut answers = self.batch(&calls)?.into_iter();
-        let mut blocks: Vec<(Block, ReadValues)> = Vec::with_capacity((to - from + 1) as usize);
+        let mut read: Vec<(u64, Json, Json, ReadValues)> =
+            Vec::with_capacity((to - from + 1) as usize);
         for number in from..=to {
             let block = answers.next().unwrap_or(Ok(Json::Null))?;
             let receipts = answers.next().unwrap_or(Ok(Json::Null))?;
@@ -298,9 +330,65 @@ impl Source for chain::RpcClient {
                     message: "the node does not have this block".into(),
                 });
             }
-            let block = parse_block(&block, &receipts).map_err(|message| EngineError::Block {
+            let mut values = ReadValues::with_capacity(needs.reads.len());
+            for read in &needs.reads {
+                let answer = answers.next().unwrap_or(Ok(Json::Null));
+                values.insert(read.clone(), read_value(read, answer, number)?);
+            }
+            read.push((number, block, receipts, values));
+        }
+
+        let mut wanted = Vec::with_capacity(read.len());
+        let mut more: Vec<(&str, Json)> = Vec::new();
+        for (number, _, receipts, _) in &read {
+            let want = if all {
+                Want::Nothing
+            } else {
+                want(&needs.details, receipts)
+            };
+            match &want {
+                Want::Nothing => {}
+                Want::Block => more.push(("eth_getBlockByNumber", json!([tag(*number), true]))),
+                Want::Transactions(hashes) => more.extend(
+                    hashes
+                        .iter()
+                        .map(|hash| ("eth_getTransactionByHash", json!([hash]))),
+                ),
+            }
+            wanted.push(want);
+        }
+        let mut more = self.batch(&more)?.into_iter();
+
+        let mut blocks: Vec<(Block, ReadValues)> = Vec::with_capacity(read.len());
+        for ((number, mut block, receipts, values), want) in read.into_iter().zip(wanted) {
+            let mut full = HashMap::new();
+            let missing = |what: &str| EngineError::Block {
                 block: number,
-                message,
+                message: format!("the node no longer has {what} (the chain moved while reading)"),
+            };
+            match want {
+                Want::Nothing => {}
+                Want::Block => {
+                    block = more.next().unwrap_or(Ok(Json::Null))?;
+                    if block.is_null() {
+                        return Err(missing("this block"));
+                    }
+                }
+                Want::Transactions(hashes) => {
+                    for hash in hashes {
+                        let tx = more.next().unwrap_or(Ok(Json::Null))?;
+                        if tx.is_null() {
+                            return Err(missing(&format!("transaction {hash}")));
+                        }
+                        full.insert(hash, tx);
+                    }
+                }
+            }
+            let block = parse_block_with(&block, &receipts, &full).map_err(|message| {
+                EngineError::Block {
+                    block: number,
+                    message,
+                }
             })?;
             if let Some((previous, _)) = blocks.last()
                 && block.parent_hash != previous.hash
@@ -314,13 +402,62 @@ impl Source for chain::RpcClient {
                     ),
                 });
             }
-            let mut values = ReadValues::with_capacity(reads.len());
-            for read in reads {
-                let answer = answers.next().unwrap_or(Ok(Json::Null));
-                values.insert(read.clone(), read_value(read, answer, number)?);
-            }
             blocks.push((block, values));
         }
         Ok(blocks)
+    }
+}
+
+/// What more to read of a block read with transaction hashes only.
+enum Want {
+    Nothing,
+    /// The block with its transactions in full.
+    Block,
+    /// These transactions, one by one.
+    Transactions(Vec<B256>),
+}
+
+/// The transactions of a block that `details` wants, from the block's receipts: the whole
+/// block when they are more than half of it (a full block costs a node less per
+/// transaction than single transactions do) or when the receipts lack what a transaction
+/// read from its receipt alone needs. A receipt that does not parse is wanted: reading it
+/// in full reports what is wrong with it.
+fn want(details: &Details, receipts: &Json) -> Want {
+    let Some(list) = receipts.as_array() else {
+        return Want::Nothing;
+    };
+    if !receipts_suffice(receipts) {
+        return Want::Block;
+    }
+    let address = |value: Option<&Json>| -> Option<alloy_primitives::Address> {
+        value
+            .and_then(Json::as_str)
+            .and_then(|text| text.parse().ok())
+    };
+    let mut hashes = Vec::new();
+    for receipt in list {
+        let Some(hash) = receipt
+            .get("transactionHash")
+            .and_then(Json::as_str)
+            .and_then(|text| text.parse::<B256>().ok())
+        else {
+            return Want::Block;
+        };
+        let emitters = receipt
+            .get("logs")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|log| address(log.get("address")));
+        if details.wants(address(receipt.get("to")), emitters) {
+            hashes.push(hash);
+        }
+    }
+    if hashes.is_empty() {
+        Want::Nothing
+    } else if hashes.len() * 2 > list.len() {
+        Want::Block
+    } else {
+        Want::Transactions(hashes)
     }
 }

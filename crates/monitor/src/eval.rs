@@ -7,7 +7,7 @@
 //! supply, code, storage slots) name the [`Read`]s they need at each block; the engine
 //! makes them at that block.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use alloy_dyn_abi::DynSolValue;
 use alloy_primitives::{Address, B256, U256, keccak256};
@@ -73,6 +73,63 @@ pub fn reads(monitor: &Monitor) -> Vec<Read> {
     reads.sort();
     reads.dedup();
     reads
+}
+
+/// The transactions whose calldata and value some rule looks at: those sent to a contract
+/// of a call or call-burst rule, and those with a log from a contract of an event rule
+/// whose condition reads `tx.value`. Every other field a rule reads (sender, recipient,
+/// status, gas, logs, the contract created) is in the receipt, so the engine reads the
+/// other transactions from their receipts alone, with empty calldata and a zero value:
+/// full transactions are most of what a node spends on a block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    everything: bool,
+    recipients: BTreeSet<Address>,
+    emitters: BTreeSet<Address>,
+}
+
+impl Details {
+    /// Every transaction in full (how blocks were read before: a reference to compare with).
+    pub fn everything() -> Self {
+        Details {
+            everything: true,
+            ..Details::default()
+        }
+    }
+
+    pub fn is_everything(&self) -> bool {
+        self.everything
+    }
+
+    /// Whether the transaction sent to `to`, with logs from `emitters`, is needed in full.
+    pub fn wants(&self, to: Option<Address>, mut emitters: impl Iterator<Item = Address>) -> bool {
+        self.everything
+            || to.is_some_and(|to| self.recipients.contains(&to))
+            || (!self.emitters.is_empty() && emitters.any(|e| self.emitters.contains(&e)))
+    }
+}
+
+/// Whether an event rule's condition reads the value of the transaction.
+fn reads_tx_value(event: &EventMatch) -> bool {
+    event.when.as_ref().is_some_and(|when| {
+        when.fields_used()
+            .iter()
+            .any(|&field| event.sources.get(field) == Some(&Source::TxValue))
+    })
+}
+
+/// The transactions a monitor needs in full.
+pub fn details(monitor: &Monitor) -> Details {
+    let mut details = Details::default();
+    for rule in &monitor.rules {
+        let addresses = rule.contracts.iter().map(|&c| monitor.contracts[c].address);
+        match &rule.kind {
+            Kind::Call(_) | Kind::CallBurst { .. } => details.recipients.extend(addresses),
+            Kind::Event(event) if reads_tx_value(event) => details.emitters.extend(addresses),
+            _ => {}
+        }
+    }
+    details
 }
 
 /// One firing of a rule.

@@ -155,46 +155,70 @@ fn client_for(monitor: &monitor::rules::Monitor) -> RpcClient {
     RpcClient::new(config).unwrap()
 }
 
-/// One monitor followed over JSON-RPC from its start block.
+/// One monitor followed over JSON-RPC from its start block; beside it the same monitor
+/// reading every transaction in full, which must fire the same.
 struct Follower {
     engine: Engine,
+    reference: Engine,
     client: RpcClient,
     checkpoint: Checkpoint,
+    reference_checkpoint: Checkpoint,
 }
 
 impl Follower {
     fn new(monitor: monitor::rules::Monitor) -> Self {
         let client = client_for(&monitor);
+        let reference = Engine::new(monitor.clone()).with_full_transactions();
         let engine = Engine::new(monitor);
         let checkpoint = engine.initial_checkpoint(&client).unwrap();
         Follower {
             engine,
+            reference,
             client,
+            reference_checkpoint: checkpoint.clone(),
             checkpoint,
         }
     }
 
     /// Steps until the engine is idle; every firing, in order.
     fn try_catch_up(&mut self) -> Result<Vec<Firing>, EngineError> {
-        let mut firings = Vec::new();
-        loop {
-            match self.engine.step(&self.client, &self.checkpoint)? {
-                Step::Idle { head } => {
-                    let confirmed = head.saturating_sub(self.engine.monitor().confirmations);
-                    assert_eq!(self.checkpoint.next_block, confirmed + 1, "idle but behind");
-                    return Ok(firings);
-                }
-                Step::Advanced(progress) => {
-                    assert!(progress.checkpoint.next_block > self.checkpoint.next_block);
-                    firings.extend(progress.firings);
-                    self.checkpoint = progress.checkpoint;
-                }
-            }
-        }
+        let firings = follow_until_idle(&self.engine, &self.client, &mut self.checkpoint)?;
+        let reference = follow_until_idle(
+            &self.reference,
+            &self.client,
+            &mut self.reference_checkpoint,
+        )?;
+        assert_eq!(
+            firings, reference,
+            "reading only the transactions the rules need changed the firings"
+        );
+        Ok(firings)
     }
 
     fn catch_up(&mut self) -> Vec<Firing> {
         self.try_catch_up().unwrap()
+    }
+}
+
+fn follow_until_idle(
+    engine: &Engine,
+    client: &RpcClient,
+    checkpoint: &mut Checkpoint,
+) -> Result<Vec<Firing>, EngineError> {
+    let mut firings = Vec::new();
+    loop {
+        match engine.step(client, checkpoint)? {
+            Step::Idle { head } => {
+                let confirmed = head.saturating_sub(engine.monitor().confirmations);
+                assert_eq!(checkpoint.next_block, confirmed + 1, "idle but behind");
+                return Ok(firings);
+            }
+            Step::Advanced(progress) => {
+                assert!(progress.checkpoint.next_block > checkpoint.next_block);
+                firings.extend(progress.firings);
+                *checkpoint = progress.checkpoint;
+            }
+        }
     }
 }
 
@@ -360,6 +384,85 @@ level = "medium"
     assert_eq!(firings[3].dedup_key, checksum(vault));
     // Caught up: nothing more until new blocks come.
     assert!(follower.catch_up().is_empty());
+}
+
+/// In a block of many transactions, the few sent to a watched contract are read one by one
+/// (the others from their receipts), and their calldata and value are what the rules see.
+#[test]
+fn call_rules_see_calldata_and_value_in_a_block_of_other_traffic() {
+    let Some(node) = anvil_or_skip("call_rules_see_calldata_and_value_in_a_block_of_other_traffic")
+    else {
+        return;
+    };
+    let [owner, other] = [node.accounts()[0], node.accounts()[1]];
+    let (vault, _) = deploy(&node, owner, "Vault", &[]);
+    let start = next_block(&node);
+    let text = format!(
+        r#"{header}
+[[monitors.contracts]]
+name = "Vault"
+address = "{vault}"
+abi_json = '''{abi}'''
+
+[[monitors.rules]]
+name = "large-deposit"
+kind = "call"
+function = "deposit"
+when = "value > 1 ether"
+level = "medium"
+
+[[monitors.rules]]
+name = "withdrawn"
+kind = "event"
+event = "Withdrawn"
+when = "tx_value == 0 and amount >= 1 ether"
+level = "low"
+"#,
+        header = header(&node, start, 0),
+        abi = abi_json("Vault"),
+    );
+    let mut follower = follow(&text);
+    call(&node, owner, vault, &calldata("deposit()", &[]), ether(3));
+    set_automine(&node, false);
+    let mut hashes = Vec::new();
+    for i in 0..8u64 {
+        // Plain transfers between accounts, which no rule looks at.
+        hashes.push(submit(
+            &node,
+            json!({"from": other, "to": owner, "value": U256::from(i + 1)}),
+        ));
+    }
+    let deposit = submit(
+        &node,
+        json!({"from": owner, "to": vault, "data": devnet::hex(&calldata("deposit()", &[])), "value": ether(2)}),
+    );
+    let withdrawal = submit(
+        &node,
+        json!({"from": owner, "to": vault, "data": devnet::hex(&calldata("withdraw(uint256)", &[num(ether(1))])), "gas": "0x30000"}),
+    );
+    let block = mine(&node);
+    set_automine(&node, true);
+    for hash in hashes.iter().chain([&deposit, &withdrawal]) {
+        assert_eq!(receipt(&node, *hash).block, block, "one block for all");
+    }
+    let firings = follower.catch_up();
+    let in_block: Vec<_> = summary(&firings)
+        .into_iter()
+        .filter(|(_, b, _)| *b == block)
+        .collect();
+    assert_eq!(
+        in_block,
+        vec![
+            ("large-deposit", block, Some(deposit)),
+            ("withdrawn", block, Some(withdrawal)),
+        ]
+    );
+    let detail = &firings
+        .iter()
+        .find(|f| f.tx_hash == Some(deposit))
+        .unwrap()
+        .detail;
+    assert_eq!(detail["value"], json!(ether(2).to_string()), "{detail}");
 }
 
 // ---------------------------------------------------------------------------------------

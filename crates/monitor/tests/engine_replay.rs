@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use monitor::block::{Block, Log, Transaction};
-use monitor::engine::{Checkpoint, Engine, EngineError, REORG_RULE, Source, Step};
+use monitor::engine::{Checkpoint, Engine, EngineError, Needs, REORG_RULE, Source, Step};
 use monitor::eval::{Firing, Read, ReadValues};
 
 const VAULT: &str = "0x1111111111111111111111111111111111111111";
@@ -66,7 +66,7 @@ impl Source for Chain {
         &self,
         from: u64,
         to: u64,
-        reads: &[Read],
+        needs: &Needs,
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
         *self.fetches.borrow_mut() += 1;
         let blocks = self.blocks.borrow();
@@ -77,7 +77,7 @@ impl Source for Chain {
                     message: "missing".into(),
                 })?;
                 let mut values = ReadValues::new();
-                for read in reads {
+                for read in &needs.reads {
                     if let Read::Balance(_) = read {
                         values.insert(read.clone(), self.balances.borrow().get(&n).copied());
                     }
@@ -286,9 +286,9 @@ impl Source for Broken {
         &self,
         from: u64,
         to: u64,
-        reads: &[Read],
+        needs: &Needs,
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
-        let mut blocks = self.0.fetch(from, to, reads)?;
+        let mut blocks = self.0.fetch(from, to, needs)?;
         if let Some((last, _)) = blocks.last_mut() {
             last.number += 1;
         }
