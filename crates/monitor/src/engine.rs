@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use crate::block::{Block, parse_block_with, receipts_suffice};
 use crate::eval::{self, Details, Firing, Read, ReadValues, State};
@@ -94,11 +95,26 @@ pub struct Progress {
 }
 
 /// One monitor's block processing.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Engine {
     monitor: Monitor,
     needs: Needs,
     batch_blocks: u64,
+    /// Whether most blocks of the last step were mostly made of transactions the rules
+    /// need in full: then the next step reads blocks in full at once rather than their
+    /// hashes first (a second round trip that would bring most of the block anyway).
+    dense: std::sync::atomic::AtomicBool,
+}
+
+impl Clone for Engine {
+    fn clone(&self) -> Self {
+        Engine {
+            monitor: self.monitor.clone(),
+            needs: self.needs.clone(),
+            batch_blocks: self.batch_blocks,
+            dense: std::sync::atomic::AtomicBool::new(self.dense.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl Engine {
@@ -108,6 +124,7 @@ impl Engine {
             monitor,
             needs,
             batch_blocks: DEFAULT_BATCH_BLOCKS,
+            dense: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -155,7 +172,34 @@ impl Engine {
             return Ok(Step::Idle { head });
         }
         let to = confirmed.min(checkpoint.next_block + self.batch_blocks - 1);
-        let fetched = source.fetch(checkpoint.next_block, to, &self.needs)?;
+        let fetched = if self.dense.load(Ordering::Relaxed) {
+            let needs = Needs {
+                reads: self.needs.reads.clone(),
+                details: Details::everything(),
+            };
+            source.fetch(checkpoint.next_block, to, &needs)?
+        } else {
+            source.fetch(checkpoint.next_block, to, &self.needs)?
+        };
+        if !self.needs.details.is_everything() {
+            let dense = fetched
+                .iter()
+                .filter(|(block, _)| {
+                    let wanted = block
+                        .transactions
+                        .iter()
+                        .filter(|tx| {
+                            self.needs
+                                .details
+                                .wants(tx.to, tx.logs.iter().map(|log| log.address))
+                        })
+                        .count();
+                    wanted * 2 > block.transactions.len()
+                })
+                .count();
+            self.dense
+                .store(dense * 2 > fetched.len(), Ordering::Relaxed);
+        }
         let mut next = checkpoint.clone();
         let mut firings = Vec::new();
         let mut transactions = 0u64;
@@ -318,7 +362,7 @@ impl Source for chain::RpcClient {
                 calls.push(read_call(read, number));
             }
         }
-        let mut answers = self.batch(&calls)?.into_iter();
+        let mut answers = batches_in_parallel(self, &calls, per_block)?.into_iter();
         let mut read: Vec<(u64, Json, Json, ReadValues)> =
             Vec::with_capacity((to - from + 1) as usize);
         for number in from..=to {
@@ -406,6 +450,39 @@ impl Source for chain::RpcClient {
         }
         Ok(blocks)
     }
+}
+
+/// Requests in flight at once while catching up: a node answers several on its cores.
+const PARALLEL_REQUESTS: usize = 4;
+
+/// `calls` (whole blocks of `per_block` calls each) as up to [`PARALLEL_REQUESTS`]
+/// batches sent at once; the answers in the order of `calls`.
+fn batches_in_parallel(
+    client: &chain::RpcClient,
+    calls: &[(&str, Json)],
+    per_block: usize,
+) -> Result<Vec<Result<Json, chain::ChainError>>, EngineError> {
+    let blocks = calls.len() / per_block.max(1);
+    let parallel = PARALLEL_REQUESTS.min(blocks);
+    if parallel < 2 {
+        return Ok(client.batch(calls)?);
+    }
+    let chunk = blocks.div_ceil(parallel) * per_block;
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = calls
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || client.batch(part)))
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    let mut answers = Vec::with_capacity(calls.len());
+    for outcome in outcomes {
+        match outcome {
+            Ok(part) => answers.extend(part?),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+    Ok(answers)
 }
 
 /// What more to read of a block read with transaction hashes only.
