@@ -114,45 +114,13 @@ impl PostgresStore {
             .bind(MIGRATION_LOCK)
             .execute(&mut *conn)
             .await?;
-        let result = self.migrate_locked(&mut conn).await;
+        let result = sql::migrate::<Postgres>(&mut *conn, MIGRATIONS).await;
         let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(MIGRATION_LOCK)
             .execute(&mut *conn)
             .await;
         result?;
         unlocked?;
-        Ok(())
-    }
-
-    async fn migrate_locked(&self, conn: &mut sqlx::PgConnection) -> Result<()> {
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-        )
-        .execute(&mut *conn)
-        .await?;
-        let rows = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
-            .fetch_all(&mut *conn)
-            .await?;
-        let applied = rows
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0))
-            .collect::<Result<Vec<_>, _>>()?;
-        for &(version, name, sql) in MIGRATIONS {
-            if applied.contains(&version) {
-                continue;
-            }
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            sqlx::raw_sql(sql)
-                .execute(&mut *tx)
-                .await
-                .map_err(|source| StoreError::Migration { version, source })?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT)")
-                .bind(version)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
         Ok(())
     }
 }
@@ -173,6 +141,9 @@ impl Dialect for Postgres {
     const TRAIL_LOCK: Option<&'static str> = Some("LOCK TABLE audit_log_head IN EXCLUSIVE MODE");
     const READ_SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const MIGRATIONS_TABLE: &'static str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+         (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+    const NOW_MS: &'static str = "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT";
     const NOTIFY_JOBS: Option<&'static str> =
         Some(concat!("SELECT pg_notify('", jobs_channel!(), "', '')"));
     run_with_sqlx!();

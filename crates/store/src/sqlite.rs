@@ -106,29 +106,8 @@ impl SqliteStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-        )
-        .execute(&self.writer)
-        .await?;
-        let applied = self.migration_versions().await?;
-        for &(version, name, sql) in MIGRATIONS {
-            if applied.contains(&version) {
-                continue;
-            }
-            let mut tx = self.writer.begin().await?;
-            sqlx::raw_sql(sql)
-                .execute(&mut *tx)
-                .await
-                .map_err(|source| StoreError::Migration { version, source })?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%s','now') * 1000)")
-                .bind(version)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
-        Ok(())
+        let mut conn = self.writer.acquire().await?;
+        sql::migrate::<Sqlite>(&mut *conn, MIGRATIONS).await
     }
 }
 
@@ -155,6 +134,9 @@ impl Dialect for Sqlite {
     const TRANSACTION_LOCK: Option<&'static str> = None;
     const TRAIL_LOCK: Option<&'static str> = None;
     const READ_SNAPSHOT: Option<&'static str> = None;
+    const MIGRATIONS_TABLE: &'static str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+         (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+    const NOW_MS: &'static str = "strftime('%s','now') * 1000";
     const NOTIFY_JOBS: Option<&'static str> = None;
     run_with_sqlx!();
 }

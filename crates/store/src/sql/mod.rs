@@ -11,6 +11,14 @@
 //! [`Param`] and a value read from a row is a [`Column`] (each is every type that both
 //! backends encode or decode), rows are read through [`RowExt`], and statements run
 //! through [`Query`] and [`Builder`], which hand them to the backend's executor.
+//!
+//! Why this shape: bounding generic code by sqlx's own traits takes a dozen higher-ranked
+//! bounds (`Executor` on `&mut DB::Connection`, `IntoArguments`, `Encode`/`Decode` per
+//! type) on every function; `sqlx::Any` converts every value at run time and loses each
+//! backend's own types and connections (the `LISTEN` connection, the snapshot kinds of
+//! backups); a query builder such as `sea-query` would rewrite every statement as calls
+//! and add a dependency. Shared SQL text with a handful of dialect constants keeps the
+//! statements readable and checked once, and the backends statically dispatched.
 
 mod alerts;
 mod chain_reads;
@@ -121,11 +129,20 @@ pub(crate) trait Dialect: Database<Row: RowExt> {
     /// A statement, first in a transaction, that has it read from one snapshot while
     /// other processes write (PostgreSQL); `None` where a transaction is one (SQLite).
     const READ_SNAPSHOT: Option<&'static str>;
+    /// Creates the table of applied migrations when there is none.
+    const MIGRATIONS_TABLE: &'static str;
+    /// The current time in Unix milliseconds, as an expression.
+    const NOW_MS: &'static str;
     /// A statement that tells the dispatchers of every process that work may be queued,
     /// delivered at commit (PostgreSQL); `None` where nothing listens (SQLite).
     const NOTIFY_JOBS: Option<&'static str>;
 
     fn bind<'q, T: Param<'q>>(query: RawQuery<'q, Self>, value: T) -> RawQuery<'q, Self>;
+    /// Runs a script of several statements (a migration).
+    fn execute_script<'e>(
+        sql: &'e str,
+        conn: &'e mut Self::Connection,
+    ) -> impl Future<Output = sqlx::Result<()>> + Send + 'e;
     fn push_bind<'q, T: Param<'q>>(builder: &mut QueryBuilder<'q, Self>, value: T);
     fn execute<'e, 'q: 'e>(
         query: RawQuery<'q, Self>,
@@ -169,6 +186,13 @@ macro_rules! run_with_sqlx {
             value: T,
         ) -> $crate::sql::RawQuery<'q, Self> {
             query.bind(value)
+        }
+        async fn execute_script<'e>(
+            sql: &'e str,
+            conn: &'e mut Self::Connection,
+        ) -> ::sqlx::Result<()> {
+            ::sqlx::Executor::execute(conn, ::sqlx::raw_sql(sql)).await?;
+            Ok(())
         }
         fn push_bind<'q, T: $crate::sql::Param<'q>>(
             builder: &mut ::sqlx::QueryBuilder<'q, Self>,
@@ -247,6 +271,43 @@ macro_rules! run_with_sqlx {
     };
 }
 pub(crate) use run_with_sqlx;
+
+/// Applies the migrations not applied yet, in order, each in a transaction of its own
+/// with its row in `schema_migrations`.
+pub(crate) async fn migrate<DB: Dialect>(
+    conn: &mut DB::Connection,
+    migrations: &[(i64, &str, &str)],
+) -> crate::Result<()> {
+    query::<DB>(DB::MIGRATIONS_TABLE)
+        .execute(&mut *conn)
+        .await?;
+    let rows = query::<DB>("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?;
+    let applied = rows
+        .iter()
+        .map(|row| row.field_at::<i64>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    for &(version, name, sql) in migrations {
+        if applied.contains(&version) {
+            continue;
+        }
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        DB::execute_script(sql, &mut *tx)
+            .await
+            .map_err(|source| crate::StoreError::Migration { version, source })?;
+        query::<DB>(&format!(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, {})",
+            DB::NOW_MS
+        ))
+        .bind(version)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
 
 /// A statement of fixed text with `$N` placeholders (see the module documentation).
 pub(crate) struct Query<'q, DB: Database>(RawQuery<'q, DB>);
