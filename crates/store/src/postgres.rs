@@ -153,10 +153,7 @@ impl Dialect for Postgres {
 impl SqlBackend for PostgresStore {
     type DB = Postgres;
 
-    fn reader(&self) -> &Pool<Postgres> {
-        &self.pool
-    }
-
+    /// One pool for reads and writes.
     fn writer(&self) -> &Pool<Postgres> {
         &self.pool
     }

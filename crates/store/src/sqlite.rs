@@ -145,12 +145,12 @@ impl Dialect for Sqlite {
 impl SqlBackend for SqliteStore {
     type DB = Sqlite;
 
-    fn reader(&self) -> &Pool<Sqlite> {
-        &self.reader
-    }
-
     fn writer(&self) -> &Pool<Sqlite> {
         &self.writer
+    }
+
+    fn reader(&self) -> &Pool<Sqlite> {
+        &self.reader
     }
 
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>> {

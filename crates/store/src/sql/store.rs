@@ -16,10 +16,13 @@ use crate::*;
 #[async_trait::async_trait]
 pub(crate) trait SqlBackend: Send + Sync + 'static {
     type DB: Dialect;
-    /// Connections for statements that only read (SQLite: a pool of read-only ones).
-    fn reader(&self) -> &Pool<Self::DB>;
     /// Connections for statements that write (SQLite: the single writer).
     fn writer(&self) -> &Pool<Self::DB>;
+    /// Connections for statements that only read: the writer's pool, unless the backend
+    /// has readers of their own (SQLite: a pool of read-only connections).
+    fn reader(&self) -> &Pool<Self::DB> {
+        self.writer()
+    }
     /// See [`Store::take_token`].
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>>;
     /// See [`Store::wait_for_work`].
