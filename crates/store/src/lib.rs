@@ -28,6 +28,7 @@ mod model;
 mod monitoring;
 mod postgres;
 pub mod retention;
+mod sql;
 mod sqlite;
 pub mod trail;
 mod webhooks;

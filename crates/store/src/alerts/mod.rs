@@ -7,9 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) mod postgres;
-pub(crate) mod sqlite;
-
 /// Alert states. An alert is open while firing or acknowledged.
 pub const ALERT_FIRING: &str = "firing";
 pub const ALERT_ACKNOWLEDGED: &str = "acknowledged";
@@ -117,48 +114,3 @@ pub(crate) fn lock_key(rule: &str, tenant_id: Option<&str>, dedup_key: &str) -> 
     bytes.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(bytes)
 }
-
-pub(crate) const ALERT_COLUMNS: &str = "id, rule, severity, tenant_id, dedup_key, state, first_seen, last_seen, occurrences, \
-     escalated_at, acknowledged_by, acknowledged_at, resolved_at, detail";
-
-/// Decodes an [`Alert`] from a row of either backend.
-macro_rules! alert_from_row {
-    ($row:expr) => {{
-        let row = $row;
-        let detail: String = row.try_get("detail")?;
-        Ok::<_, crate::StoreError>(crate::Alert {
-            id: row.try_get("id")?,
-            rule: row.try_get("rule")?,
-            severity: row.try_get("severity")?,
-            tenant_id: row.try_get("tenant_id")?,
-            dedup_key: row.try_get("dedup_key")?,
-            state: row.try_get("state")?,
-            first_seen: row.try_get("first_seen")?,
-            last_seen: row.try_get("last_seen")?,
-            occurrences: row.try_get("occurrences")?,
-            escalated_at: row.try_get("escalated_at")?,
-            acknowledged_by: row.try_get("acknowledged_by")?,
-            acknowledged_at: row.try_get("acknowledged_at")?,
-            resolved_at: row.try_get("resolved_at")?,
-            detail: serde_json::from_str(&detail)?,
-        })
-    }};
-}
-pub(crate) use alert_from_row;
-
-/// Decodes an [`AlertNotification`] from a row of either backend.
-macro_rules! notification_from_row {
-    ($row:expr) => {{
-        let row = $row;
-        Ok::<_, crate::StoreError>(crate::AlertNotification {
-            id: row.try_get("id")?,
-            alert_id: row.try_get("alert_id")?,
-            channel: row.try_get("channel")?,
-            purpose: row.try_get("purpose")?,
-            status: row.try_get("status")?,
-            error: row.try_get("error")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }};
-}
-pub(crate) use notification_from_row;

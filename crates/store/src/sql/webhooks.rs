@@ -1,56 +1,58 @@
-//! Webhooks and their deliveries on SQLite. Writes go through the single writer
-//! connection, so a claim and the recording of an attempt never interleave.
+//! Webhooks and their deliveries. Pending deliveries are claimed with the dialect's
+//! `SKIP_LOCKED` (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so processes sharing the database
+//! never take one delivery at once; SQLite: the single writer serializes claims);
+//! recording an attempt updates the webhook row, which PostgreSQL keeps locked until
+//! commit, so failure counts add up.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Pool;
 
-use super::SqliteStore;
+use super::{Builder, Dialect, RowExt, query};
 use crate::*;
 
 const DELIVERY_COLUMNS: &str = "id, webhook_id, tenant_id, event, payload, status, attempts, next_attempt_at, \
      last_status_code, last_error, last_attempt_at, duration_ms, created_at, finished_at";
 
-fn webhook_from_row(row: &SqliteRow) -> Result<Webhook> {
-    let events: String = row.try_get("events_json")?;
+fn webhook_from_row(row: &impl RowExt) -> Result<Webhook> {
+    let events: String = row.field("events_json")?;
     Ok(Webhook {
-        id: row.try_get("id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        url: row.try_get("url")?,
-        secret: row.try_get("secret")?,
+        id: row.field("id")?,
+        tenant_id: row.field("tenant_id")?,
+        url: row.field("url")?,
+        secret: row.field("secret")?,
         events: serde_json::from_str(&events)?,
-        description: row.try_get("description")?,
-        enabled: row.try_get("enabled")?,
-        disabled_reason: row.try_get("disabled_reason")?,
-        consecutive_failures: row.try_get("consecutive_failures")?,
-        created_by: row.try_get("created_by")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        description: row.field("description")?,
+        enabled: row.field("enabled")?,
+        disabled_reason: row.field("disabled_reason")?,
+        consecutive_failures: row.field("consecutive_failures")?,
+        created_by: row.field("created_by")?,
+        created_at: row.field("created_at")?,
+        updated_at: row.field("updated_at")?,
     })
 }
 
-fn delivery_from_row(row: &SqliteRow) -> Result<WebhookDelivery> {
+fn delivery_from_row(row: &impl RowExt) -> Result<WebhookDelivery> {
     Ok(WebhookDelivery {
-        id: row.try_get("id")?,
-        webhook_id: row.try_get("webhook_id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        event: row.try_get("event")?,
-        payload: row.try_get("payload")?,
-        status: row.try_get("status")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        last_status_code: row.try_get("last_status_code")?,
-        last_error: row.try_get("last_error")?,
-        last_attempt_at: row.try_get("last_attempt_at")?,
-        duration_ms: row.try_get("duration_ms")?,
-        created_at: row.try_get("created_at")?,
-        finished_at: row.try_get("finished_at")?,
+        id: row.field("id")?,
+        webhook_id: row.field("webhook_id")?,
+        tenant_id: row.field("tenant_id")?,
+        event: row.field("event")?,
+        payload: row.field("payload")?,
+        status: row.field("status")?,
+        attempts: row.field("attempts")?,
+        next_attempt_at: row.field("next_attempt_at")?,
+        last_status_code: row.field("last_status_code")?,
+        last_error: row.field("last_error")?,
+        last_attempt_at: row.field("last_attempt_at")?,
+        duration_ms: row.field("duration_ms")?,
+        created_at: row.field("created_at")?,
+        finished_at: row.field("finished_at")?,
     })
 }
 
-pub(super) async fn create_webhook(store: &SqliteStore, w: &Webhook) -> Result<()> {
-    sqlx::query(
+pub(crate) async fn create_webhook<DB: Dialect>(writer: &Pool<DB>, w: &Webhook) -> Result<()> {
+    query::<DB>(
         "INSERT INTO webhooks (id, tenant_id, url, secret, events_json, description, enabled, disabled_reason, \
-         consecutive_failures, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         consecutive_failures, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&w.id)
     .bind(&w.tenant_id)
@@ -64,40 +66,43 @@ pub(super) async fn create_webhook(store: &SqliteStore, w: &Webhook) -> Result<(
     .bind(&w.created_by)
     .bind(w.created_at)
     .bind(w.updated_at)
-    .execute(&store.writer)
+    .execute(writer)
     .await?;
     Ok(())
 }
 
-pub(super) async fn get_webhook(
-    store: &SqliteStore,
+pub(crate) async fn get_webhook<DB: Dialect>(
+    reader: &Pool<DB>,
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<Webhook>> {
-    let row = sqlx::query("SELECT * FROM webhooks WHERE tenant_id = ? AND id = ?")
+    let row = query::<DB>("SELECT * FROM webhooks WHERE tenant_id = $1 AND id = $2")
         .bind(tenant_id)
         .bind(id)
-        .fetch_optional(&store.reader)
+        .fetch_optional(reader)
         .await?;
     row.as_ref().map(webhook_from_row).transpose()
 }
 
-pub(super) async fn list_webhooks(store: &SqliteStore, tenant_id: &str) -> Result<Vec<Webhook>> {
-    let rows = sqlx::query("SELECT * FROM webhooks WHERE tenant_id = ? ORDER BY id")
+pub(crate) async fn list_webhooks<DB: Dialect>(
+    reader: &Pool<DB>,
+    tenant_id: &str,
+) -> Result<Vec<Webhook>> {
+    let rows = query::<DB>("SELECT * FROM webhooks WHERE tenant_id = $1 ORDER BY id")
         .bind(tenant_id)
-        .fetch_all(&store.reader)
+        .fetch_all(reader)
         .await?;
     rows.iter().map(webhook_from_row).collect()
 }
 
-pub(super) async fn update_webhook(
-    store: &SqliteStore,
+pub(crate) async fn update_webhook<DB: Dialect>(
+    writer: &Pool<DB>,
     tenant_id: &str,
     id: &str,
     update: &WebhookUpdate,
 ) -> Result<Option<Webhook>> {
-    let mut tx = store.writer.begin().await?;
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE webhooks SET updated_at = ");
+    let mut tx = writer.begin().await?;
+    let mut q = Builder::<DB>::new("UPDATE webhooks SET updated_at = ");
     q.push_bind(update.updated_at);
     if let Some(url) = &update.url {
         q.push(", url = ").push_bind(url);
@@ -111,10 +116,10 @@ pub(super) async fn update_webhook(
     }
     match update.enabled {
         Some(true) => {
-            q.push(", enabled = 1, disabled_reason = NULL, consecutive_failures = 0");
+            q.push(", enabled = TRUE, disabled_reason = NULL, consecutive_failures = 0");
         }
         Some(false) => {
-            q.push(", enabled = 0, disabled_reason = ")
+            q.push(", enabled = FALSE, disabled_reason = ")
                 .push_bind(&update.disabled_reason);
         }
         None => {}
@@ -124,23 +129,27 @@ pub(super) async fn update_webhook(
         .push(" AND id = ")
         .push_bind(id)
         .push(" RETURNING *");
-    let row = q.build().fetch_optional(&mut *tx).await?;
+    let row = q.fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         tx.rollback().await?;
         return Ok(None);
     };
     if update.enabled == Some(false) {
-        fail_pending(&mut tx, id, update.updated_at).await?;
+        fail_pending::<DB>(&mut *tx, id, update.updated_at).await?;
     }
     tx.commit().await?;
     webhook_from_row(&row).map(Some)
 }
 
-async fn fail_pending(conn: &mut sqlx::SqliteConnection, webhook_id: &str, now: i64) -> Result<()> {
-    sqlx::query(
+async fn fail_pending<DB: Dialect>(
+    conn: &mut DB::Connection,
+    webhook_id: &str,
+    now: i64,
+) -> Result<()> {
+    query::<DB>(
         "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the webhook was disabled', \
-         finished_at = ?, next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
-         WHERE webhook_id = ? AND status = 'pending'",
+         finished_at = $1, next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+         WHERE webhook_id = $2 AND status = 'pending'",
     )
     .bind(now)
     .bind(webhook_id)
@@ -149,32 +158,35 @@ async fn fail_pending(conn: &mut sqlx::SqliteConnection, webhook_id: &str, now: 
     Ok(())
 }
 
-pub(super) async fn delete_webhook(store: &SqliteStore, tenant_id: &str, id: &str) -> Result<bool> {
-    let mut tx = store.writer.begin().await?;
-    sqlx::query("DELETE FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ?")
+pub(crate) async fn delete_webhook<DB: Dialect>(
+    writer: &Pool<DB>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<bool> {
+    let mut tx = writer.begin().await?;
+    query::<DB>("DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2")
         .bind(tenant_id)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let deleted = sqlx::query("DELETE FROM webhooks WHERE tenant_id = ? AND id = ?")
+    let deleted = query::<DB>("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
         .bind(tenant_id)
         .bind(id)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
     tx.commit().await?;
     Ok(deleted == 1)
 }
 
-pub(super) async fn insert_webhook_deliveries(
-    store: &SqliteStore,
+pub(crate) async fn insert_webhook_deliveries<DB: Dialect>(
+    writer: &Pool<DB>,
     deliveries: &[NewWebhookDelivery],
 ) -> Result<()> {
-    let mut tx = store.writer.begin().await?;
+    let mut tx = writer.begin().await?;
     for d in deliveries {
-        sqlx::query(
+        query::<DB>(
             "INSERT INTO webhook_deliveries (id, webhook_id, tenant_id, event, payload, status, attempts, \
-             next_attempt_at, created_at, lease_owner, lease_expires_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+             next_attempt_at, created_at, lease_owner, lease_expires_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $9)",
         )
         .bind(&d.id)
         .bind(&d.webhook_id)
@@ -192,19 +204,20 @@ pub(super) async fn insert_webhook_deliveries(
     Ok(())
 }
 
-pub(super) async fn claim_webhook_deliveries(
-    store: &SqliteStore,
+pub(crate) async fn claim_webhook_deliveries<DB: Dialect>(
+    writer: &Pool<DB>,
     owner: &str,
     now: i64,
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<ClaimedDelivery>> {
-    let mut tx = store.writer.begin().await?;
-    let rows = sqlx::query(&format!(
-        "UPDATE webhook_deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id IN \
-         (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? \
-          AND (lease_expires_at IS NULL OR lease_expires_at < ?) ORDER BY next_attempt_at, id LIMIT ?) \
-         RETURNING {DELIVERY_COLUMNS}"
+    let mut tx = writer.begin().await?;
+    let rows = query::<DB>(&format!(
+        "UPDATE webhook_deliveries SET lease_owner = $1, lease_expires_at = $2 WHERE id IN \
+         (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
+          AND (lease_expires_at IS NULL OR lease_expires_at < $4) ORDER BY next_attempt_at, id LIMIT $5{skip_locked}) \
+         RETURNING {DELIVERY_COLUMNS}",
+        skip_locked = DB::SKIP_LOCKED
     ))
     .bind(owner)
     .bind(lease_until)
@@ -216,13 +229,13 @@ pub(super) async fn claim_webhook_deliveries(
     let mut claimed = Vec::with_capacity(rows.len());
     for row in &rows {
         let delivery = delivery_from_row(row)?;
-        let hook = sqlx::query("SELECT url, secret FROM webhooks WHERE id = ?")
+        let hook = query::<DB>("SELECT url, secret FROM webhooks WHERE id = $1")
             .bind(&delivery.webhook_id)
             .fetch_one(&mut *tx)
             .await?;
         claimed.push(ClaimedDelivery {
-            url: hook.try_get("url")?,
-            secret: hook.try_get("secret")?,
+            url: hook.field("url")?,
+            secret: hook.field("secret")?,
             delivery,
         });
     }
@@ -231,8 +244,8 @@ pub(super) async fn claim_webhook_deliveries(
     Ok(claimed)
 }
 
-pub(super) async fn record_webhook_attempt(
-    store: &SqliteStore,
+pub(crate) async fn record_webhook_attempt<DB: Dialect>(
+    writer: &Pool<DB>,
     id: &str,
     owner: &str,
     attempt: &DeliveryAttempt,
@@ -244,12 +257,12 @@ pub(super) async fn record_webhook_attempt(
         AttemptResult::Failed => (DELIVERY_FAILED, None, Some(attempt.at)),
         AttemptResult::Refused => (DELIVERY_REFUSED, None, Some(attempt.at)),
     };
-    let mut tx = store.writer.begin().await?;
-    let row = sqlx::query(
-        "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, \
-         last_status_code = ?, last_error = ?, last_attempt_at = ?, duration_ms = ?, finished_at = ?, \
+    let mut tx = writer.begin().await?;
+    let row = query::<DB>(
+        "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, \
+         last_status_code = $3, last_error = $4, last_attempt_at = $5, duration_ms = $6, finished_at = $7, \
          lease_owner = NULL, lease_expires_at = NULL \
-         WHERE id = ? AND status = 'pending' AND lease_owner = ? RETURNING webhook_id",
+         WHERE id = $8 AND status = 'pending' AND lease_owner = $9 RETURNING webhook_id",
     )
     .bind(status)
     .bind(next)
@@ -266,29 +279,29 @@ pub(super) async fn record_webhook_attempt(
         tx.rollback().await?;
         return Ok(AttemptRecorded::LeaseLost);
     };
-    let webhook_id: String = row.try_get(0)?;
+    let webhook_id: String = row.field_at(0)?;
     let mut webhook_disabled = false;
     match attempt.result {
         AttemptResult::Succeeded => {
-            sqlx::query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = ?")
+            query::<DB>("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1")
                 .bind(&webhook_id)
                 .execute(&mut *tx)
                 .await?;
         }
         AttemptResult::Failed | AttemptResult::Refused => {
-            let row = sqlx::query(
-                "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = ? \
+            let row = query::<DB>(
+                "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = $1 \
                  RETURNING consecutive_failures, enabled",
             )
             .bind(&webhook_id)
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(row) = row {
-                let failures: i64 = row.try_get(0)?;
-                let enabled: bool = row.try_get(1)?;
+                let failures: i64 = row.field_at(0)?;
+                let enabled: bool = row.field_at(1)?;
                 if enabled && failures >= disable_after {
-                    sqlx::query(
-                        "UPDATE webhooks SET enabled = 0, disabled_reason = ? WHERE id = ?",
+                    query::<DB>(
+                        "UPDATE webhooks SET enabled = FALSE, disabled_reason = $1 WHERE id = $2",
                     )
                     .bind(format!(
                         "disabled after {failures} consecutive failed deliveries"
@@ -296,7 +309,7 @@ pub(super) async fn record_webhook_attempt(
                     .bind(&webhook_id)
                     .execute(&mut *tx)
                     .await?;
-                    fail_pending(&mut tx, &webhook_id, attempt.at).await?;
+                    fail_pending::<DB>(&mut *tx, &webhook_id, attempt.at).await?;
                     webhook_disabled = true;
                 }
             }
@@ -307,28 +320,28 @@ pub(super) async fn record_webhook_attempt(
     Ok(AttemptRecorded::Recorded { webhook_disabled })
 }
 
-pub(super) async fn get_webhook_delivery(
-    store: &SqliteStore,
+pub(crate) async fn get_webhook_delivery<DB: Dialect>(
+    writer: &Pool<DB>,
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<WebhookDelivery>> {
-    let row = sqlx::query(&format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE tenant_id = ? AND id = ?"
+    let row = query::<DB>(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2"
     ))
     .bind(tenant_id)
     .bind(id)
-    .fetch_optional(&store.writer)
+    .fetch_optional(writer)
     .await?;
     row.as_ref().map(delivery_from_row).transpose()
 }
 
-pub(super) async fn list_webhook_deliveries(
-    store: &SqliteStore,
+pub(crate) async fn list_webhook_deliveries<DB: Dialect>(
+    reader: &Pool<DB>,
     tenant_id: &str,
     webhook_id: &str,
     filter: &DeliveryFilter,
 ) -> Result<Vec<WebhookDelivery>> {
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+    let mut q = Builder::<DB>::new(format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE tenant_id = "
     ));
     q.push_bind(tenant_id)
@@ -341,16 +354,18 @@ pub(super) async fn list_webhook_deliveries(
         q.push(" AND status = ").push_bind(status);
     }
     q.push(" ORDER BY id DESC LIMIT ").push_bind(filter.limit);
-    let rows = q.build().fetch_all(&store.reader).await?;
+    let rows = q.fetch_all(reader).await?;
     rows.iter().map(delivery_from_row).collect()
 }
 
-pub(super) async fn prune_webhook_deliveries(store: &SqliteStore, before: i64) -> Result<u64> {
-    Ok(sqlx::query(
-        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at IS NOT NULL AND finished_at < ?",
+pub(crate) async fn prune_webhook_deliveries<DB: Dialect>(
+    writer: &Pool<DB>,
+    before: i64,
+) -> Result<u64> {
+    Ok(query::<DB>(
+        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at IS NOT NULL AND finished_at < $1",
     )
     .bind(before)
-    .execute(&store.writer)
-    .await?
-    .rows_affected())
+    .execute(writer)
+    .await?)
 }
