@@ -1,0 +1,114 @@
+//! Parses every `.vy` / `.vyi` file under a directory and prints how many parse
+//! without an error, the total time and the per-file time distribution:
+//! `cargo run --release -p vyper --example corpus -- ../shared/corpus/vyper [--list-errors] [--repeat N]`.
+//!
+//! Files are read into memory first; only parsing is timed. With `--repeat N`
+//! each file is parsed N times and its time is the fastest run.
+#![allow(clippy::disallowed_methods, clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "vy" || e == "vyi") {
+            out.push(path);
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = args
+        .iter()
+        .find(|a| !a.starts_with("--") && a.parse::<u32>().is_err())
+        .cloned()
+        .unwrap_or_else(|| "../shared/corpus/vyper".to_string());
+    let list_errors = args.iter().any(|a| a == "--list-errors");
+    let repeat: u32 = args
+        .iter()
+        .position(|a| a == "--repeat")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    if !Path::new(&dir).is_dir() {
+        println!("skipped: no corpus at {dir}");
+        return;
+    }
+    let mut paths = Vec::new();
+    collect(Path::new(&dir), &mut paths);
+    paths.sort();
+    let sources: Vec<(PathBuf, String)> = paths
+        .into_iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(&p).ok()?;
+            Some((p, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect();
+    let bytes: usize = sources.iter().map(|(_, s)| s.len()).sum();
+    let mut times = Vec::with_capacity(sources.len());
+    let mut clean = 0;
+    let mut functions = 0;
+    let mut statements = 0;
+    let mut failures = Vec::new();
+    for (path, text) in &sources {
+        let mut best = Duration::MAX;
+        let mut parse = None;
+        for _ in 0..repeat {
+            let start = Instant::now();
+            let p = vyper::parse(text);
+            best = best.min(start.elapsed());
+            parse = Some(p);
+        }
+        let Some(parse) = parse else { continue };
+        times.push(best);
+        functions += parse.ast().functions().count();
+        statements += parse.ast().stmts().count();
+        if parse.is_clean() {
+            clean += 1;
+        } else {
+            failures.push((path, text, parse));
+        }
+    }
+    let total: Duration = times.iter().sum();
+    times.sort();
+    let pct = |q: f64| {
+        let i = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len().max(1)) - 1;
+        times.get(i).copied().unwrap_or_default()
+    };
+    let n = sources.len();
+    println!("corpus: {dir}");
+    println!(
+        "files: {n}, parsed with no error: {clean} ({:.1}%), functions: {functions}, statements: {statements}",
+        100.0 * clean as f64 / n.max(1) as f64
+    );
+    println!(
+        "bytes: {:.2} MB, total parse time: {:.1} ms, throughput: {:.1} MB/s",
+        bytes as f64 / 1e6,
+        total.as_secs_f64() * 1e3,
+        bytes as f64 / 1e6 / total.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "per file: p50 {:.1} µs, p95 {:.1} µs, max {:.1} µs",
+        pct(0.50).as_secs_f64() * 1e6,
+        pct(0.95).as_secs_f64() * 1e6,
+        times.last().copied().unwrap_or_default().as_secs_f64() * 1e6
+    );
+    for (path, text, parse) in &failures {
+        let index = vyper::LineIndex::new(text);
+        let errors: Vec<_> = parse.errors().collect();
+        println!("FAIL {} ({} errors)", path.display(), errors.len());
+        let shown = if list_errors { errors.len() } else { 1 };
+        for d in errors.iter().take(shown) {
+            let lc = index.line_col(text, d.span.lo);
+            println!("  {}:{}: {}", lc.line, lc.col, d.message);
+        }
+    }
+}
