@@ -16,17 +16,20 @@
 pub mod ast;
 mod builtins;
 mod diagnostic;
+pub mod dump;
 mod lexer;
 mod line_index;
 mod parser;
 pub mod pragma;
 mod span;
+mod types;
 
 pub use builtins::{Builtin, EnvVar};
 pub use diagnostic::{Diagnostic, Severity};
 pub use lexer::{Comment, NumberKind};
 pub use line_index::{LineCol, LineIndex};
 pub use span::Span;
+pub use types::TypeShape;
 
 use pragma::{Pragma, PragmaKind, Version, VersionReq};
 
