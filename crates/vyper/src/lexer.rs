@@ -601,7 +601,7 @@ impl Lexer<'_> {
                     Some(&(open, _)) if open == want => {
                         self.brackets.pop();
                     }
-                    Some(&(open, at)) => {
+                    Some(&(open, _)) => {
                         self.diagnostics.push(Diagnostic::error(
                             Span::new(start as u32, self.pos as u32),
                             format!(
@@ -610,7 +610,6 @@ impl Lexer<'_> {
                                 open as char
                             ),
                         ));
-                        let _ = at;
                         // Assume the closer is right and the opener was never closed.
                         if let Some(i) = self.brackets.iter().rposition(|&(o, _)| o == want) {
                             self.brackets.truncate(i);

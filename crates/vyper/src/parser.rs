@@ -175,6 +175,10 @@ impl<'a> Parser<'a> {
     /// "expected X, found Y" at the current token.
     fn expected(&mut self, what: &str) {
         let t = self.tok();
+        if t.kind == TokenKind::Unknown {
+            // The lexer has reported this character.
+            return;
+        }
         let span = if matches!(
             t.kind,
             TokenKind::Newline | TokenKind::Dedent | TokenKind::Eof
@@ -252,6 +256,11 @@ impl<'a> Parser<'a> {
     /// Ends a simple statement or a one-line declaration. Reports trailing
     /// tokens unless an error was already reported since `errors_before`.
     fn expect_line_end(&mut self, errors_before: usize) {
+        if self.prev_was_line_end() {
+            // Recovery already consumed the line.
+            self.bailing = false;
+            return;
+        }
         if self.eat_op(Op::Semi) && !self.at_line_end() {
             // `a; b` on one line: the caller parses the next statement.
             return;
@@ -287,6 +296,25 @@ impl<'a> Parser<'a> {
             return false;
         }
         true
+    }
+
+    /// Keeps a left-nested chain (`a + b + ...`, `a.b.c...`, `f()()...`)
+    /// within the nesting limit: past it, the chain so far becomes an `Error`
+    /// leaf (with one diagnostic) and parsing goes on.
+    fn bound_chain(&mut self, expr: ExprId, chain: &mut u32) -> ExprId {
+        if self.depth + *chain <= crate::MAX_NESTING {
+            return expr;
+        }
+        let span = self.expr_span(expr);
+        if !self.bailing {
+            self.error(
+                span,
+                format!("nesting too deep (more than {} levels)", crate::MAX_NESTING),
+            );
+            self.bailing = true;
+        }
+        *chain = 0;
+        self.alloc_expr(ExprKind::Error, span)
     }
 
     fn leave(&mut self) {
@@ -371,13 +399,14 @@ impl<'a> Parser<'a> {
         }
         let word = self.text(t);
         let next_is_name = self.nth(1).kind == TokenKind::Name;
+        let next_is_colon = self.nth_is_op(1, Op::Colon);
         let kind = match word {
             "import" => self.parse_import(),
             "from" => self.parse_from_import(),
-            "event" if next_is_name => self.parse_event(),
-            "struct" if next_is_name => self.parse_struct(),
-            "enum" | "flag" if next_is_name => self.parse_flag(word == "enum"),
-            "interface" if next_is_name => self.parse_interface(false),
+            "event" if !next_is_colon => self.parse_event(),
+            "struct" if !next_is_colon => self.parse_struct(),
+            "enum" | "flag" if !next_is_colon => self.parse_flag(word == "enum"),
+            "interface" if !next_is_colon => self.parse_interface(false),
             "contract" if next_is_name && self.nth_is_op(2, Op::Colon) => {
                 self.parse_interface(true)
             }
@@ -929,7 +958,16 @@ impl<'a> Parser<'a> {
             } else {
                 self.recover_header()
             };
-            arms.push((lo, cond, then));
+            // An `elif` chain nests in the tree: it counts towards the nesting limit.
+            if self.depth as usize + arms.len() < crate::MAX_NESTING as usize {
+                arms.push((lo, cond, then));
+            } else if !self.bailing {
+                let span = self.span_from(lo);
+                self.error(
+                    span,
+                    format!("nesting too deep (more than {} levels)", crate::MAX_NESTING),
+                );
+            }
             if self.at_kw("elif") {
                 continue;
             }
@@ -1191,11 +1229,14 @@ impl<'a> Parser<'a> {
             return self.alloc_expr(ExprKind::Error, span);
         }
         let mut lhs = self.parse_prefix();
+        // Left-associative chains deepen the tree without recursion here:
+        // they count towards the nesting limit too.
+        let mut chain = 0;
         while let Some((infix, lbp)) = self.infix() {
             if lbp < min_bp {
                 break;
             }
-            let op_tok = self.bump();
+            self.bump();
             let kind = match infix {
                 Infix::Binary(op) => {
                     // `**` is right-associative and its right operand may be unary.
@@ -1236,9 +1277,10 @@ impl<'a> Parser<'a> {
                     ExprKind::Walrus { target: lhs, value }
                 }
             };
-            let _ = op_tok;
             let span = self.span_from(lo);
             lhs = self.alloc_expr(kind, span);
+            chain += 1;
+            lhs = self.bound_chain(lhs, &mut chain);
         }
         self.leave();
         lhs
@@ -1278,7 +1320,12 @@ impl<'a> Parser<'a> {
             return self.alloc_expr(kind, span);
         }
         let mut expr = self.parse_atom();
+        let mut chain = 0;
         loop {
+            if chain > 0 {
+                expr = self.bound_chain(expr, &mut chain);
+            }
+            chain += 1;
             match self.kind() {
                 TokenKind::Op(Op::Dot) => {
                     self.bump();
