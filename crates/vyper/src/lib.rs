@@ -22,6 +22,7 @@ mod line_index;
 mod parser;
 pub mod pragma;
 mod span;
+pub mod summary;
 mod types;
 
 pub use builtins::{Builtin, EnvVar};

@@ -36,6 +36,7 @@ fn real_files_parse() {
         };
         let text = String::from_utf8_lossy(&bytes);
         let parse = vyper::parse(&text);
+        let _ = vyper::summary::summarize(&parse, &text);
         if let Some(d) = parse.errors().next() {
             failures.push(format!("{}: {}", path.display(), d.message));
         }

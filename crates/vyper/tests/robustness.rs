@@ -1,5 +1,6 @@
 //! Deep nesting, random bytes, truncated and mutated files: never a panic,
-//! never a stack overflow, and every span stays inside the text.
+//! never a stack overflow, and every span stays inside the text (parsing,
+//! dumping and summarizing).
 #![allow(clippy::disallowed_methods)]
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ fn parse_on_small_stack(source: String) -> Vec<String> {
             let parse = vyper::parse(&source);
             check_invariants(&parse, &source);
             let _ = vyper::dump::dump(parse.ast(), &source);
+            let _ = vyper::summary::summarize(&parse, &source);
             parse.errors().map(|d| d.message.clone()).collect()
         })
         .expect("spawn")
@@ -211,6 +213,7 @@ fn parse_on_small_stack_fast(src: &str) -> usize {
     let parse = vyper::parse(src);
     check_invariants(&parse, src);
     let _ = vyper::dump::dump(parse.ast(), src);
+    let _ = vyper::summary::summarize(&parse, src);
     parse.errors().count()
 }
 
