@@ -3,7 +3,11 @@
 //! `cargo run --release -p vyper --example corpus -- ../shared/corpus/vyper [--list-errors] [--repeat N]`.
 //!
 //! Files are read into memory first; only parsing is timed. With `--repeat N`
-//! each file is parsed N times and its time is the fastest run.
+//! each file is parsed N times and its time is the fastest run. With
+//! `--counts` it prints instead, per function, its path, name, statement count
+//! (nested blocks included, docstrings excluded), statement shape and counts of
+//! calls, attributes, subscripts and binary operations, tab-separated: the
+//! input of `scripts/python_ast_agreement.py`.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -31,6 +35,7 @@ fn main() {
         .cloned()
         .unwrap_or_else(|| "../shared/corpus/vyper".to_string());
     let list_errors = args.iter().any(|a| a == "--list-errors");
+    let counts = args.iter().any(|a| a == "--counts");
     let repeat: u32 = args
         .iter()
         .position(|a| a == "--repeat")
@@ -52,6 +57,29 @@ fn main() {
             Some((p, String::from_utf8_lossy(&bytes).into_owned()))
         })
         .collect();
+    if counts {
+        for (path, text) in &sources {
+            let parse = vyper::parse(text);
+            let ast = parse.ast();
+            let rel = path.strip_prefix(&dir).unwrap_or(path);
+            for f in ast.functions() {
+                let mut shape = String::new();
+                let mut nodes = [0usize; 4];
+                shape_of(ast, &f.body, &mut shape, &mut nodes);
+                println!(
+                    "{}\t{}\t{}\t{shape}\t{}\t{}\t{}\t{}",
+                    rel.display(),
+                    f.name.as_str(),
+                    count(ast, &f.body),
+                    nodes[0],
+                    nodes[1],
+                    nodes[2],
+                    nodes[3]
+                );
+            }
+        }
+        return;
+    }
     let bytes: usize = sources.iter().map(|(_, s)| s.len()).sum();
     let mut times = Vec::with_capacity(sources.len());
     let mut clean = 0;
@@ -111,4 +139,78 @@ fn main() {
             println!("  {}:{}: {}", lc.line, lc.col, d.message);
         }
     }
+}
+
+/// Statements in a block, nested blocks included (an `elif` is a nested `if`).
+fn count(ast: &vyper::ast::Ast, block: &[vyper::ast::StmtId]) -> usize {
+    use vyper::ast::StmtKind;
+    block
+        .iter()
+        .map(|&s| {
+            1 + match &ast.stmt(s).kind {
+                StmtKind::If { then, orelse, .. } => count(ast, then) + count(ast, orelse),
+                StmtKind::For { body, .. } => count(ast, body),
+                _ => 0,
+            }
+        })
+        .sum()
+}
+
+/// The statement kinds of a block as a string (`=`, `+=`, `:`, `if(..|..)`,
+/// `for(..)`, ...) and the counts of calls, attributes, subscripts and binary
+/// operations in it.
+fn shape_of(
+    ast: &vyper::ast::Ast,
+    block: &[vyper::ast::StmtId],
+    out: &mut String,
+    nodes: &mut [usize; 4],
+) {
+    use vyper::ast::StmtKind;
+    for &s in block {
+        match &ast.stmt(s).kind {
+            // The Python side drops the loop variable's type (`for x: T in`).
+            StmtKind::For { target, iter, .. } => {
+                count_nodes(ast, *target, nodes);
+                count_nodes(ast, *iter, nodes);
+            }
+            _ => ast.for_each_stmt_expr(s, |e| count_nodes(ast, e, nodes)),
+        }
+        match &ast.stmt(s).kind {
+            StmtKind::Expr(_) | StmtKind::Log(_) => out.push('e'),
+            StmtKind::Assign { .. } => out.push('='),
+            StmtKind::AugAssign { .. } => out.push('+'),
+            StmtKind::AnnAssign { .. } => out.push(':'),
+            StmtKind::If { then, orelse, .. } => {
+                out.push_str("if(");
+                shape_of(ast, then, out, nodes);
+                out.push('|');
+                shape_of(ast, orelse, out, nodes);
+                out.push(')');
+            }
+            StmtKind::For { body, .. } => {
+                out.push_str("for(");
+                shape_of(ast, body, out, nodes);
+                out.push(')');
+            }
+            StmtKind::Assert { .. } => out.push('a'),
+            StmtKind::Raise(_) => out.push('r'),
+            StmtKind::Return(_) => out.push('R'),
+            StmtKind::Pass => out.push('p'),
+            StmtKind::Break => out.push('b'),
+            StmtKind::Continue => out.push('c'),
+            StmtKind::Error => out.push('!'),
+        }
+    }
+}
+
+fn count_nodes(ast: &vyper::ast::Ast, e: vyper::ast::ExprId, nodes: &mut [usize; 4]) {
+    use vyper::ast::ExprKind;
+    match &ast.expr(e).kind {
+        ExprKind::Call { .. } => nodes[0] += 1,
+        ExprKind::Attribute { .. } => nodes[1] += 1,
+        ExprKind::Subscript { .. } => nodes[2] += 1,
+        ExprKind::Binary { .. } => nodes[3] += 1,
+        _ => {}
+    }
+    ast.for_each_child_expr(e, |c| count_nodes(ast, c, nodes));
 }

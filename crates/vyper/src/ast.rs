@@ -81,7 +81,10 @@ impl Ast {
             .map(|(i, s)| (StmtId(i as u32), s))
     }
 
-    /// Every expression of the file (in allocation order: children before parents).
+    /// Every expression of the file (in allocation order: children before
+    /// parents). Besides the expressions reachable from items and statements,
+    /// this includes the wrappers the parser took off declaration types
+    /// (`public(...)`, `immutable(...)`, `indexed(...)` and their names).
     pub fn exprs(&self) -> impl Iterator<Item = (ExprId, &Expr)> {
         self.exprs
             .iter()
@@ -603,6 +606,86 @@ impl CmpOp {
             CmpOp::NotIn => "not in",
             CmpOp::Is => "is",
             CmpOp::IsNot => "is not",
+        }
+    }
+}
+
+impl Ast {
+    /// Calls `f` on each direct sub-expression of `id`, in source order.
+    pub fn for_each_child_expr(&self, id: ExprId, mut f: impl FnMut(ExprId)) {
+        match &self.expr(id).kind {
+            ExprKind::Attribute { base, .. } => f(*base),
+            ExprKind::Subscript { base, index } => {
+                f(*base);
+                f(*index);
+            }
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                f(*func);
+                args.iter().copied().for_each(&mut f);
+                keywords.iter().for_each(|k| f(k.value));
+            }
+            ExprKind::Unary { operand, .. } => f(*operand),
+            ExprKind::Binary { lhs, rhs, .. }
+            | ExprKind::Logical { lhs, rhs, .. }
+            | ExprKind::Compare { lhs, rhs, .. } => {
+                f(*lhs);
+                f(*rhs);
+            }
+            ExprKind::IfExp { body, cond, orelse } => {
+                f(*body);
+                f(*cond);
+                f(*orelse);
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().copied().for_each(f),
+            ExprKind::Dict(pairs) => pairs.iter().for_each(|&(k, v)| {
+                f(k);
+                f(v);
+            }),
+            ExprKind::ExtCall(inner) | ExprKind::StaticCall(inner) => f(*inner),
+            ExprKind::Walrus { target, value } => {
+                f(*target);
+                f(*value);
+            }
+            ExprKind::Name(_)
+            | ExprKind::Number(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Ellipsis
+            | ExprKind::Error => {}
+        }
+    }
+
+    /// Calls `f` on each expression written directly in statement `id` (not
+    /// in its nested statements), in source order.
+    pub fn for_each_stmt_expr(&self, id: StmtId, mut f: impl FnMut(ExprId)) {
+        match &self.stmt(id).kind {
+            StmtKind::Expr(e) | StmtKind::Log(e) => f(*e),
+            StmtKind::Assign { target, value } | StmtKind::AugAssign { target, value, .. } => {
+                f(*target);
+                f(*value);
+            }
+            StmtKind::AnnAssign { ty, value, .. } => {
+                f(*ty);
+                value.iter().copied().for_each(f);
+            }
+            StmtKind::If { cond, .. } => f(*cond),
+            StmtKind::For {
+                target, ty, iter, ..
+            } => {
+                f(*target);
+                ty.iter().copied().for_each(&mut f);
+                f(*iter);
+            }
+            StmtKind::Assert { cond, msg } => {
+                f(*cond);
+                msg.iter().copied().for_each(f);
+            }
+            StmtKind::Raise(v) | StmtKind::Return(v) => v.iter().copied().for_each(f),
+            StmtKind::Pass | StmtKind::Break | StmtKind::Continue | StmtKind::Error => {}
         }
     }
 }

@@ -1104,6 +1104,23 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
+        // `x: T [= v]`: a local declaration (its name is not an expression).
+        if t.kind == TokenKind::Name
+            && self.nth_is_op(1, Op::Colon)
+            && !RESERVED.contains(&self.text(t))
+        {
+            self.bump();
+            let target = self.ident(t);
+            self.bump(); // `:`
+            let ty = self.parse_expr();
+            let value = if self.eat_op(Op::Assign) {
+                Some(self.parse_expr_list())
+            } else {
+                None
+            };
+            let span = self.span_from(lo);
+            return self.alloc_stmt(StmtKind::AnnAssign { target, ty, value }, span);
+        }
         let target = self.parse_expr_list();
         if self.at_op(Op::Colon) {
             self.bump();

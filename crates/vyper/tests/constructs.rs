@@ -369,3 +369,33 @@ fn spans_cover_their_source() {
     let lc = index.line_col(src, ast.stmt(f.body[0]).span.lo);
     assert_eq!((lc.line, lc.col), (5, 5));
 }
+
+#[test]
+fn child_iteration_reaches_every_expression_once() {
+    let src = "def f(a: uint256):\n    x: uint256 = self.m[a].b + f(1, k=[2, (3, 4)])\n    assert not x in self.l, \"m\"\n    for i: uint256 in range(a if a > 1 else 2):\n        log E(i := 3, {k: v})\n    return extcall t.g(-a)\n";
+    let parse = vyper::parse(src);
+    assert!(parse.is_clean(), "{:?}", parse.diagnostics());
+    let ast = parse.ast();
+    let mut seen = vec![0u32; ast.exprs().count()];
+    fn visit(ast: &vyper::ast::Ast, e: vyper::ast::ExprId, seen: &mut [u32]) {
+        seen[e.index()] += 1;
+        ast.for_each_child_expr(e, |c| visit(ast, c, seen));
+    }
+    fn block(ast: &vyper::ast::Ast, stmts: &[vyper::ast::StmtId], seen: &mut [u32]) {
+        for &s in stmts {
+            ast.for_each_stmt_expr(s, |e| visit(ast, e, seen));
+            match &ast.stmt(s).kind {
+                StmtKind::If { then, orelse, .. } => {
+                    block(ast, then, seen);
+                    block(ast, orelse, seen);
+                }
+                StmtKind::For { body, .. } => block(ast, body, seen),
+                _ => {}
+            }
+        }
+    }
+    let f = ast.function("f").expect("f");
+    visit(ast, f.params[0].ty, &mut seen);
+    block(ast, &f.body, &mut seen);
+    assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
+}
