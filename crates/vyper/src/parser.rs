@@ -830,15 +830,8 @@ impl<'a> Parser<'a> {
             return None;
         };
         let signature_span = self.span_from(sig_lo);
-        let mut body = self.parse_block();
         let mut docstring = None;
-        if let Some(&first) = body.first()
-            && let StmtKind::Expr(e) = self.ast.stmt(first).kind
-            && matches!(self.ast.expr(e).kind, ExprKind::Str(_))
-        {
-            docstring = Some(self.ast.expr(e).span);
-            body.remove(0);
-        }
+        let body = self.parse_block_with(Some(&mut docstring));
         Some(FunctionDef {
             decorators,
             name,
@@ -856,6 +849,12 @@ impl<'a> Parser<'a> {
     /// The body after a header's `:`: an indented block or simple statements
     /// on the same line.
     fn parse_block(&mut self) -> Vec<StmtId> {
+        self.parse_block_with(None)
+    }
+
+    /// [`Self::parse_block`]; with `docstring`, a string alone on the first
+    /// line of an indented block is taken as the docstring (not a statement).
+    fn parse_block_with(&mut self, docstring: Option<&mut Option<Span>>) -> Vec<StmtId> {
         let mut stmts = Vec::new();
         if self.kind() != TokenKind::Newline {
             self.parse_simple_line(&mut stmts);
@@ -876,6 +875,13 @@ impl<'a> Parser<'a> {
             return stmts;
         }
         self.bump(); // Indent
+        if let Some(doc) = docstring
+            && matches!(self.kind(), TokenKind::Str { .. })
+            && matches!(self.nth(1).kind, TokenKind::Newline)
+        {
+            *doc = Some(self.bump().span);
+            self.bump();
+        }
         loop {
             match self.kind() {
                 TokenKind::Dedent => {
