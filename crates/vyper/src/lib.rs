@@ -136,6 +136,16 @@ pub fn parse(text: &str) -> Parse {
             None => {}
         }
     }
+    for again in pragmas
+        .iter()
+        .filter(|p| matches!(p.kind, PragmaKind::Version { .. }))
+        .skip(1)
+    {
+        diagnostics.push(Diagnostic::error(
+            again.span,
+            "a second version pragma: the compiler accepts only one",
+        ));
+    }
     if let Some(p) = pragmas
         .iter()
         .find(|p| matches!(p.kind, PragmaKind::Version { .. }))

@@ -103,8 +103,8 @@ pub struct FunctionSummary {
     pub visibility: Option<Visibility>,
     pub mutability: Mutability,
     /// `Some(Some(key))` for `@nonreentrant("key")`; `Some(None)` for the
-    /// key-less 0.4 form or a function locked by `# pragma nonreentrancy on`;
-    /// `None` when unlocked.
+    /// key-less 0.4 form or an external, non-`pure` function locked by
+    /// `# pragma nonreentrancy on`; `None` when unlocked.
     pub nonreentrant: Option<Option<String>>,
     pub storage_reads: Vec<StorageAccess>,
     pub storage_writes: Vec<StorageAccess>,
@@ -297,9 +297,11 @@ fn summarize_function(
     let mutability = f.mutability();
     let nonreentrant = match f.nonreentrant_key(ast, source) {
         Some(key) => Some(key.map(str::to_string)),
+        // The 0.4 pragma locks every external function; `pure` ones cannot
+        // read the lock. (`view` ones check it: read-only reentrancy.)
         None if locked_by_default
             && visibility == Some(Visibility::External)
-            && !matches!(mutability, Mutability::View | Mutability::Pure) =>
+            && mutability != Mutability::Pure =>
         {
             Some(None)
         }

@@ -298,6 +298,17 @@ fn pragmas_in_all_spellings() {
 }
 
 #[test]
+fn a_second_version_pragma_is_an_error() {
+    let parse = vyper::parse("# @version 0.3.7\n# pragma version 0.3.10\nx: uint256\n");
+    let errors: Vec<_> = parse.errors().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        errors,
+        ["a second version pragma: the compiler accepts only one"]
+    );
+    assert_eq!(parse.lowest_version(), Some(Version::new(0, 3, 7)));
+}
+
+#[test]
 fn unsupported_versions_are_warnings_not_errors() {
     let old = vyper::parse("# @version 0.1.0b17\n@public\ndef f():\n    log.X(1)\n");
     assert!(old.is_clean());
