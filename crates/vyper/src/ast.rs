@@ -108,6 +108,19 @@ impl Ast {
         })
     }
 
+    /// The event a `log` statement's expression emits: `Transfer` in
+    /// `log Transfer(...)`, `log.Transfer(...)` and `log mod.Transfer(...)`.
+    pub fn logged_event(&self, log: ExprId) -> Option<&Ident> {
+        let ExprKind::Call { func, .. } = &self.expr(log).kind else {
+            return None;
+        };
+        match &self.expr(*func).kind {
+            ExprKind::Name(n) => Some(n),
+            ExprKind::Attribute { attr, .. } => Some(attr),
+            _ => None,
+        }
+    }
+
     /// The function named `name`, if the file defines one.
     pub fn function(&self, name: &str) -> Option<&FunctionDef> {
         self.functions().find(|f| f.name.as_str() == name)
@@ -135,7 +148,7 @@ pub enum ItemKind {
     Exports(Vec<ExprId>),
     /// A storage, immutable, constant or transient variable.
     Variable(VarDecl),
-    /// `event Transfer:` with fields.
+    /// `event Transfer:` with fields (also 0.1's `Transfer: event({...})`).
     Event(EventDef),
     /// `struct Point:` with fields.
     Struct(StructDef),
@@ -423,7 +436,8 @@ pub enum StmtKind {
     Pass,
     Break,
     Continue,
-    /// `log Transfer(a, b, c)`; the event is the callee of the call expression.
+    /// `log Transfer(a, b, c)` (0.1: `log.Transfer(a, b, c)`); the event is
+    /// the callee of the call expression, see [`Ast::logged_event`].
     Log(ExprId),
     /// A statement that could not be parsed (a diagnostic says why).
     Error,

@@ -505,13 +505,15 @@ impl Lexer<'_> {
         } else {
             let mut kind = NumberKind::Int;
             self.digits();
-            if self.bytes.get(self.pos) == Some(&b'.')
-                && !matches!(self.bytes.get(self.pos + 1), Some(b'.'))
-                && !self
-                    .bytes
-                    .get(self.pos + 1)
-                    .is_some_and(|&b| is_name_start(b) && b != b'e' && b != b'E')
-            {
+            // `1.5`, `1.`, `1.e5` are decimals; in `1..` or `1.attr` the dot is not ours.
+            let after_dot = self.bytes.get(self.pos + 1).copied();
+            let dot_is_ours = match after_dot {
+                Some(b'.') => false,
+                Some(b'e' | b'E') => true,
+                Some(b) => !is_name_start(b),
+                None => true,
+            };
+            if self.bytes.get(self.pos) == Some(&b'.') && dot_is_ours {
                 kind = NumberKind::Decimal;
                 self.pos += 1;
                 self.digits();

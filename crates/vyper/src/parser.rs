@@ -490,6 +490,9 @@ impl<'a> Parser<'a> {
         }
         let span = self.span_from(lo);
         self.expect_line_end(errors_before);
+        if let Some(fields) = self.legacy_event_fields(ty, value) {
+            return Some(ItemKind::Event(EventDef { name, fields }));
+        }
         Some(ItemKind::Variable(VarDecl {
             name,
             ty,
@@ -498,6 +501,54 @@ impl<'a> Parser<'a> {
             value,
             span,
         }))
+    }
+
+    /// The fields of a 0.1 event, `Transfer: event({_from: indexed(address), ...})`.
+    fn legacy_event_fields(&self, ty: ExprId, value: Option<ExprId>) -> Option<Vec<Field>> {
+        let ExprKind::Call {
+            func,
+            args,
+            keywords,
+        } = &self.ast.expr(ty).kind
+        else {
+            return None;
+        };
+        if value.is_some()
+            || !keywords.is_empty()
+            || !matches!(&self.ast.expr(*func).kind, ExprKind::Name(n) if n.as_str() == "event")
+        {
+            return None;
+        }
+        let pairs = match args.as_slice() {
+            [] => &[][..],
+            [arg] => match &self.ast.expr(*arg).kind {
+                ExprKind::Dict(pairs) => pairs.as_slice(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let mut fields = Vec::with_capacity(pairs.len());
+        for &(key, value) in pairs {
+            let ExprKind::Name(name) = &self.ast.expr(key).kind else {
+                return None;
+            };
+            let (ty, indexed) = match &self.ast.expr(value).kind {
+                ExprKind::Call { func, args, .. }
+                    if args.len() == 1
+                        && matches!(&self.ast.expr(*func).kind, ExprKind::Name(n) if n.as_str() == "indexed") =>
+                {
+                    (args[0], true)
+                }
+                _ => (value, false),
+            };
+            fields.push(Field {
+                name: name.clone(),
+                ty,
+                indexed,
+                span: self.expr_span(key).cover(self.expr_span(value)),
+            });
+        }
+        Some(fields)
     }
 
     /// A dotted module path after `import`/`from`: `a.b.c`, `.`, `..lib.x`.
@@ -1170,6 +1221,13 @@ impl<'a> Parser<'a> {
             );
         }
         let span = self.span_from(lo);
+        // 0.1 logs are calls of `log.Event(...)`.
+        if let ExprKind::Call { func, .. } = &self.ast.expr(target).kind
+            && let ExprKind::Attribute { base, .. } = &self.ast.expr(*func).kind
+            && matches!(&self.ast.expr(*base).kind, ExprKind::Name(n) if n.as_str() == "log")
+        {
+            return self.alloc_stmt(StmtKind::Log(target), span);
+        }
         self.alloc_stmt(StmtKind::Expr(target), span)
     }
 

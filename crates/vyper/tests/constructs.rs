@@ -298,6 +298,22 @@ fn pragmas_in_all_spellings() {
 }
 
 #[test]
+fn legacy_events_and_logs_become_events_and_logs() {
+    let src = "Transfer: event({_from: indexed(address), _value: uint256})\n@public\ndef f():\n    log.Transfer(msg.sender, 1)\n";
+    check(
+        src,
+        "event Transfer\n  _from: indexed address\n  _value: uint256\n@public def f()\n  log (call log.Transfer msg.sender 1)",
+    );
+    let parse = vyper::parse(src);
+    let ast = parse.ast();
+    let f = ast.function("f").expect("f");
+    let StmtKind::Log(e) = ast.stmt(f.body[0]).kind else {
+        panic!("not a log");
+    };
+    assert_eq!(ast.logged_event(e).map(|i| i.as_str()), Some("Transfer"));
+}
+
+#[test]
 fn a_second_version_pragma_is_an_error() {
     let parse = vyper::parse("# @version 0.3.7\n# pragma version 0.3.10\nx: uint256\n");
     let errors: Vec<_> = parse.errors().map(|d| d.message.as_str()).collect();
