@@ -133,17 +133,48 @@ impl FunctionSummary {
     }
 }
 
+/// The view functions of the ERC-20, ERC-721, ERC-165 and ERC-4626 interfaces
+/// the compiler ships (`vyper.interfaces`, `ethereum.ercs`).
+const STANDARD_VIEWS: &[&str] = &[
+    "totalSupply",
+    "balanceOf",
+    "allowance",
+    "name",
+    "symbol",
+    "decimals",
+    "ownerOf",
+    "getApproved",
+    "isApprovedForAll",
+    "tokenURI",
+    "supportsInterface",
+    "asset",
+    "totalAssets",
+    "convertToShares",
+    "convertToAssets",
+    "maxDeposit",
+    "previewDeposit",
+    "maxMint",
+    "previewMint",
+    "maxWithdraw",
+    "previewWithdraw",
+    "maxRedeem",
+    "previewRedeem",
+];
+
 /// Names a module declares, for resolving `self.x`, `Iface(addr)` and `mod.f()`.
 struct ModuleNames<'a> {
     /// Storage and transient variables, with their declared types.
     storage: HashMap<&'a str, ExprId>,
     /// Immutables and constants, with their declared types.
     constants: HashMap<&'a str, ExprId>,
-    functions: HashSet<&'a str>,
     /// Interface names: declared, or imported before 0.4 (where imports are interfaces).
     interfaces: HashSet<&'a str>,
-    /// Interface functions declared `view`/`pure`/`constant`, by name.
-    view_functions: HashSet<&'a str>,
+    /// `(interface, function)` for interface functions declared
+    /// `view`/`pure`/`constant`.
+    view_functions: HashSet<(&'a str, &'a str)>,
+    /// Interfaces imported from the compiler's own set (`vyper.interfaces`,
+    /// `ethereum.ercs`), whose view functions are known by name.
+    standard_interfaces: HashSet<&'a str>,
     /// 0.4 module aliases (`import a.b as m`, `from a import m`).
     modules: HashSet<&'a str>,
 }
@@ -153,9 +184,9 @@ impl<'a> ModuleNames<'a> {
         let mut names = ModuleNames {
             storage: HashMap::new(),
             constants: HashMap::new(),
-            functions: HashSet::new(),
             interfaces: HashSet::new(),
             view_functions: HashSet::new(),
+            standard_interfaces: HashSet::new(),
             modules: HashSet::new(),
         };
         for item in &ast.items {
@@ -168,9 +199,6 @@ impl<'a> ModuleNames<'a> {
                         names.constants.insert(v.name.as_str(), v.ty);
                     }
                 },
-                ItemKind::Function(f) => {
-                    names.functions.insert(f.name.as_str());
-                }
                 ItemKind::Interface(i) => {
                     names.interfaces.insert(i.name.as_str());
                     for f in &i.functions {
@@ -178,7 +206,9 @@ impl<'a> ModuleNames<'a> {
                             .as_ref()
                             .is_some_and(|m| matches!(m.as_str(), "view" | "pure" | "constant"))
                         {
-                            names.view_functions.insert(f.name.as_str());
+                            names
+                                .view_functions
+                                .insert((i.name.as_str(), f.name.as_str()));
                         }
                     }
                 }
@@ -195,7 +225,12 @@ impl<'a> ModuleNames<'a> {
                             .map(|n| n.alias.as_ref().unwrap_or(&n.name).as_str())
                             .collect()
                     };
+                    let standard =
+                        matches!(import.module.as_str(), "vyper.interfaces" | "ethereum.ercs");
                     for name in bound {
+                        if standard {
+                            names.standard_interfaces.insert(name);
+                        }
                         // Interfaces are capitalised by convention (`IERC20`, `ERC20`);
                         // before 0.4 every import is an interface.
                         if modules_are_interfaces
@@ -213,12 +248,18 @@ impl<'a> ModuleNames<'a> {
         names
     }
 
-    /// True when `ty` names an interface.
-    fn is_interface_type(&self, ast: &Ast, ty: ExprId) -> bool {
+    /// The interface `ty` names, if it names one.
+    fn interface_type(&self, ast: &'a Ast, ty: ExprId) -> Option<&'a str> {
         match ast.type_shape(ty) {
-            TypeShape::Named(n) => self.interfaces.contains(n.as_str()),
-            _ => false,
+            TypeShape::Named(n) if self.interfaces.contains(n.as_str()) => Some(n.as_str()),
+            _ => None,
         }
+    }
+
+    /// True when `function` of `interface` cannot change state.
+    fn is_view(&self, interface: &str, function: &str) -> bool {
+        self.view_functions.contains(&(interface, function))
+            || self.standard_interfaces.contains(interface) && STANDARD_VIEWS.contains(&function)
     }
 }
 
@@ -611,8 +652,8 @@ impl<'a> Walker<'a> {
         }
         self.expr(*base);
         let kind = keyword.or_else(|| {
-            self.is_interface_value(*base).then(|| {
-                if self.names.view_functions.contains(attr.as_str()) {
+            self.interface_of(*base).map(|interface| {
+                if self.names.is_view(interface, attr.as_str()) {
                     ExternalCallKind::InterfaceView
                 } else {
                     ExternalCallKind::Interface
@@ -630,40 +671,38 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// True when `id` evaluates to an interface value: `Iface(addr)`, or a
-    /// storage variable, constant, parameter or local of an interface type.
-    fn is_interface_value(&self, id: ExprId) -> bool {
+    /// The interface `id` evaluates to: `Iface(addr)`, or a storage
+    /// variable, constant, parameter or local of an interface type (or an
+    /// element of an array or mapping of them).
+    fn interface_of(&self, id: ExprId) -> Option<&'a str> {
         let ast = self.ast;
+        let names = self.names;
         match &ast.expr(id).kind {
-            ExprKind::Call { func, .. } => {
-                matches!(&ast.expr(*func).kind, ExprKind::Name(n) if self.names.interfaces.contains(n.as_str()))
-            }
+            ExprKind::Call { func, .. } => match &ast.expr(*func).kind {
+                ExprKind::Name(n) if names.interfaces.contains(n.as_str()) => Some(n.as_str()),
+                _ => None,
+            },
             ExprKind::Name(n) => self
                 .locals
                 .get(n.as_str())
-                .or_else(|| self.names.constants.get(n.as_str()))
-                .is_some_and(|&ty| self.names.is_interface_type(ast, ty)),
+                .or_else(|| names.constants.get(n.as_str()))
+                .and_then(|&ty| names.interface_type(ast, ty)),
             ExprKind::Attribute { .. } => self
                 .storage_name(id)
-                .and_then(|name| self.names.storage.get(name))
-                .is_some_and(|&ty| self.names.is_interface_type(ast, ty)),
+                .and_then(|name| names.storage.get(name))
+                .and_then(|&ty| names.interface_type(ast, ty)),
             ExprKind::Subscript { base, .. } => {
-                // `self.pools[i]` of type `DynArray[IPool, N]` / `IPool[N]` / `HashMap[K, IPool]`.
-                let Some(name) = self.storage_name(*base) else {
-                    return false;
-                };
-                let Some(&ty) = self.names.storage.get(name) else {
-                    return false;
-                };
+                let name = self.storage_name(*base)?;
+                let &ty = names.storage.get(name)?;
                 match ast.type_shape(ty) {
                     TypeShape::DynArray { elem, .. } | TypeShape::FixedArray { elem, .. } => {
-                        self.names.is_interface_type(ast, elem)
+                        names.interface_type(ast, elem)
                     }
-                    TypeShape::HashMap { value, .. } => self.names.is_interface_type(ast, value),
-                    _ => false,
+                    TypeShape::HashMap { value, .. } => names.interface_type(ast, value),
+                    _ => None,
                 }
             }
-            _ => false,
+            _ => None,
         }
     }
 

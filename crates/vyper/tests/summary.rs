@@ -99,6 +99,11 @@ def swap(_dx: uint256) -> uint256:
     out: uint256 = self.pool.exchange(0, 1, _dx)
     ERC20(self.token.address).transfer(msg.sender, out)
     return out
+
+@external
+def balances_of(_who: address) -> uint256:
+    b: uint256 = self.token.balanceOf(_who)
+    return Pool(_who).exchange(0, 1, b)
 "#;
 
 #[test]
@@ -164,6 +169,11 @@ fn external_calls() {
             ExternalCallKind::Interface,
             ExternalCallKind::Interface
         ]
+    );
+    assert_eq!(
+        kinds(get(&all, "balances_of")),
+        [ExternalCallKind::InterfaceView, ExternalCallKind::Interface],
+        "views of the compiler's own interfaces are known by name"
     );
     assert!(!ExternalCallKind::InterfaceView.can_reenter());
 }
