@@ -54,7 +54,6 @@ impl Dumper<'_> {
             }
         }
         out.push(')');
-        let _ = self.source;
     }
 
     fn item(&self, out: &mut String, item: &Item) {

@@ -562,6 +562,9 @@ impl Lexer<'_> {
                 Span::new(start as u32, self.pos as u32),
                 format!("malformed number literal `{}`", &self.src[start..self.pos]),
             ));
+            // Reported here: the parser does not report it again.
+            self.push(TokenKind::Unknown, start);
+            return;
         }
         self.push(TokenKind::Number(kind), start);
     }

@@ -195,7 +195,17 @@ impl<'a> Parser<'a> {
         if self.eat_op(op) {
             return true;
         }
-        self.expected(&format!("`{}` {context}", op.text()));
+        // A logical line never ends inside brackets unless the lexer closed
+        // them and reported "unclosed `(`" already.
+        let closer = matches!(op, Op::RParen | Op::RBracket | Op::RBrace);
+        if !(closer
+            && matches!(
+                self.kind(),
+                TokenKind::Newline | TokenKind::Dedent | TokenKind::Eof
+            ))
+        {
+            self.expected(&format!("`{}` {context}", op.text()));
+        }
         false
     }
 
