@@ -426,3 +426,21 @@ fn child_iteration_reaches_every_expression_once() {
     block(ast, &f.body, &mut seen);
     assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
 }
+
+#[test]
+fn crlf_tabs_and_comments() {
+    let src = "# @version 0.3.10\r\n@external\r\ndef f():\r\n\tx: uint256 = 1  # web3audit-disable-next-line\r\n\tif x > 0:\r\n\t\treturn\r\n";
+    check(
+        src,
+        "@external def f()\n  let x: uint256 = 1\n  if (> x 0)\n    return",
+    );
+    let parse = vyper::parse(src);
+    let bodies: Vec<_> = parse
+        .comments()
+        .iter()
+        .map(|c| c.body(src).trim())
+        .collect();
+    assert_eq!(bodies, ["@version 0.3.10", "web3audit-disable-next-line"]);
+    let index = vyper::LineIndex::new(src);
+    assert_eq!(index.line_col(src, parse.comments()[1].span.lo).line, 4);
+}
