@@ -59,6 +59,9 @@ pub struct ExternalCall {
     pub span: Span,
     /// `raw_call(..., revert_on_failure=False)`: failure is a return value.
     pub revert_on_failure_disabled: bool,
+    /// `raw_call(..., is_delegate_call=True)`: the callee runs on this
+    /// contract's storage.
+    pub delegate: bool,
     /// `value=` is passed, or the call is `send`.
     pub sends_value: bool,
 }
@@ -80,6 +83,8 @@ pub enum GuardKind {
     SenderEquals(String),
     /// `self.m[msg.sender]` used as the condition (an allow-list); `m` is its name.
     SenderInMapping(String),
+    /// `msg.sender in self.l`, `l` a list of allowed callers.
+    SenderInList(String),
     /// `tx.origin == X`: an authorization on the transaction origin.
     OriginEquals(String),
     /// The guard is in the internal function called here (by name).
@@ -604,14 +609,24 @@ impl<'a> Walker<'a> {
                 _ => None,
             };
             if let Some(kind) = kind {
-                let revert_off = ast
-                    .keyword_arg(call, "revert_on_failure")
-                    .is_some_and(|v| ast.expr(v).kind == ExprKind::Bool(false));
+                let flag = |name: &str, value: bool| {
+                    ast.keyword_arg(call, name)
+                        .is_some_and(|v| ast.expr(v).kind == ExprKind::Bool(value))
+                };
+                let revert_off = flag("revert_on_failure", false);
+                let delegate = flag("is_delegate_call", true);
+                // `raw_call(..., is_static_call=True)` cannot change state.
+                let kind = if kind == ExternalCallKind::RawCall && flag("is_static_call", true) {
+                    ExternalCallKind::StaticCall
+                } else {
+                    kind
+                };
                 self.summary.external_calls.push(ExternalCall {
                     kind,
                     expr: call,
                     span,
                     revert_on_failure_disabled: revert_off,
+                    delegate,
                     sends_value: kind == ExternalCallKind::Send
                         || ast.keyword_arg(call, "value").is_some(),
                 });
@@ -666,6 +681,7 @@ impl<'a> Walker<'a> {
                 expr: call,
                 span,
                 revert_on_failure_disabled: false,
+                delegate: false,
                 sends_value: ast.keyword_arg(call, "value").is_some(),
             });
         }
@@ -714,6 +730,19 @@ impl<'a> Walker<'a> {
             ExprKind::Logical { lhs, rhs, .. } => {
                 self.guards_in(*lhs, negated, span);
                 self.guards_in(*rhs, negated, span);
+            }
+            ExprKind::Compare { op, lhs, rhs }
+                if *op == (if negated { CmpOp::NotIn } else { CmpOp::In }) =>
+            {
+                // `msg.sender in self.admins` (a list of allowed callers).
+                if ast.env_var(*lhs) == Some(EnvVar::MsgSender)
+                    && let Some(name) = self.storage_root(*rhs)
+                {
+                    self.summary.guards.push(Guard {
+                        kind: GuardKind::SenderInList(name.to_string()),
+                        span,
+                    });
+                }
             }
             ExprKind::Compare { op, lhs, rhs } => {
                 let wanted = if negated { CmpOp::NotEq } else { CmpOp::Eq };

@@ -35,6 +35,7 @@ balances: HashMap[address, uint256]
 pool: Pool
 token: ERC20
 history: DynArray[uint256, 10]
+keepers: DynArray[address, 4]
 TREASURY: immutable(address)
 
 @external
@@ -78,6 +79,12 @@ def treasury_only():
 def origin_only():
     assert tx.origin == self.owner
     send(self.owner, self.balance)
+
+@external
+def proxy(_target: address, _data: Bytes[100]):
+    assert msg.sender in self.keepers
+    raw_call(_target, _data, is_delegate_call=True)
+    raw_call(_target, _data, is_static_call=True)
 
 @internal
 def _only_owner():
@@ -176,6 +183,13 @@ fn external_calls() {
         "views of the compiler's own interfaces are known by name"
     );
     assert!(!ExternalCallKind::InterfaceView.can_reenter());
+    let proxy = get(&all, "proxy");
+    assert_eq!(
+        kinds(proxy),
+        [ExternalCallKind::RawCall, ExternalCallKind::StaticCall]
+    );
+    assert!(proxy.external_calls[0].delegate);
+    assert!(!proxy.external_calls[1].delegate);
 }
 
 #[test]
@@ -213,6 +227,7 @@ fn guards() {
         [GuardKind::Inherited("_only_owner".into())]
     );
     assert!(kinds("withdraw").is_empty());
+    assert_eq!(kinds("proxy"), [GuardKind::SenderInList("keepers".into())]);
     assert_eq!(
         get(&all, "guarded_by_helper").internal_calls,
         ["_only_owner"]
