@@ -1,9 +1,12 @@
 //! Parses every `.vy` / `.vyi` file under a directory and prints how many parse
 //! without an error, the total time and the per-file time distribution:
-//! `cargo run --release -p vyper --example corpus -- ../shared/corpus/vyper [--list-errors] [--repeat N]`.
+//! `cargo run --release -p vyper --example corpus -- ../shared/corpus/vyper [--list-errors] [--repeat N] [--threads N]`.
 //!
 //! Files are read into memory first; only parsing is timed. With `--repeat N`
 //! each file is parsed N times and its time is the fastest run. With
+//! `--threads N` it also reports the wall time of parsing the whole corpus on
+//! one thread and on N threads (files dealt round-robin; the best of the
+//! repeats). With
 //! `--counts` it prints instead, per function, its path, name, statement count
 //! (nested blocks included, docstrings excluded), statement shape and counts of
 //! calls, attributes, subscripts and binary operations, tab-separated: the
@@ -104,6 +107,36 @@ fn main() {
         } else {
             failures.push((path, text, parse));
         }
+    }
+    let threads: usize = args
+        .iter()
+        .position(|a| a == "--threads")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let mut thread_counts = vec![1, threads];
+    thread_counts.dedup();
+    for threads in thread_counts.into_iter().filter(|_| threads > 0) {
+        let mut best = Duration::MAX;
+        for _ in 0..repeat {
+            let start = Instant::now();
+            std::thread::scope(|scope| {
+                for t in 0..threads {
+                    let sources = &sources;
+                    scope.spawn(move || {
+                        for (_, text) in sources.iter().skip(t).step_by(threads) {
+                            std::hint::black_box(vyper::parse(text));
+                        }
+                    });
+                }
+            });
+            best = best.min(start.elapsed());
+        }
+        println!(
+            "{threads} threads: {:.1} ms wall, {:.1} MB/s",
+            best.as_secs_f64() * 1e3,
+            bytes_total(&sources) as f64 / 1e6 / best.as_secs_f64().max(1e-9)
+        );
     }
     let total: Duration = times.iter().sum();
     times.sort();
@@ -213,4 +246,8 @@ fn count_nodes(ast: &vyper::ast::Ast, e: vyper::ast::ExprId, nodes: &mut [usize;
         _ => {}
     }
     ast.for_each_child_expr(e, |c| count_nodes(ast, c, nodes));
+}
+
+fn bytes_total(sources: &[(PathBuf, String)]) -> usize {
+    sources.iter().map(|(_, s)| s.len()).sum()
 }
