@@ -10,7 +10,11 @@
 //! `--counts` it prints instead, per function, its path, name, statement count
 //! (nested blocks included, docstrings excluded), statement shape and counts of
 //! calls, attributes, subscripts and binary operations, tab-separated: the
-//! input of `scripts/python_ast_agreement.py`.
+//! input of `scripts/python_ast_agreement.py`. With `--canonical` it prints,
+//! per function, every statement and expression in a canonical S-expression
+//! form (literals as `L`, `extcall`/`staticcall` and `log` transparent, loop
+//! variable types dropped), the input of `scripts/python_ast_agreement.py
+//! --canonical`.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -39,6 +43,7 @@ fn main() {
         .unwrap_or_else(|| "../shared/corpus/vyper".to_string());
     let list_errors = args.iter().any(|a| a == "--list-errors");
     let counts = args.iter().any(|a| a == "--counts");
+    let canonical_form = args.iter().any(|a| a == "--canonical");
     let repeat: u32 = args
         .iter()
         .position(|a| a == "--repeat")
@@ -60,6 +65,24 @@ fn main() {
             Some((p, String::from_utf8_lossy(&bytes).into_owned()))
         })
         .collect();
+    if canonical_form {
+        for (path, text) in &sources {
+            let parse = vyper::parse(text);
+            let ast = parse.ast();
+            let rel = path.strip_prefix(&dir).unwrap_or(path);
+            for f in ast.functions() {
+                let mut out = Vec::new();
+                canonical::block(ast, &f.body, &mut out);
+                println!(
+                    "{}\t{}\t{}",
+                    rel.display(),
+                    f.name.as_str(),
+                    out.join(" ; ")
+                );
+            }
+        }
+        return;
+    }
     if counts {
         for (path, text) in &sources {
             let parse = vyper::parse(text);
@@ -250,4 +273,135 @@ fn count_nodes(ast: &vyper::ast::Ast, e: vyper::ast::ExprId, nodes: &mut [usize;
 
 fn bytes_total(sources: &[(PathBuf, String)]) -> usize {
     sources.iter().map(|(_, s)| s.len()).sum()
+}
+
+/// The canonical form shared with `scripts/python_ast_agreement.py`.
+mod canonical {
+    use vyper::ast::{Ast, BoolOp, ExprId, ExprKind, StmtId, StmtKind, UnaryOp};
+
+    pub(crate) fn block(ast: &Ast, stmts: &[StmtId], out: &mut Vec<String>) {
+        for &s in stmts {
+            let opt = |e: &Option<ExprId>| e.map_or_else(|| "_".to_string(), |e| expr(ast, e));
+            match &ast.stmt(s).kind {
+                StmtKind::Expr(e) | StmtKind::Log(e) => out.push(format!("e {}", expr(ast, *e))),
+                StmtKind::Assign { target, value } => {
+                    out.push(format!("= {} {}", expr(ast, *target), expr(ast, *value)));
+                }
+                StmtKind::AugAssign { target, op, value } => out.push(format!(
+                    "+= {} {} {}",
+                    op.as_str(),
+                    expr(ast, *target),
+                    expr(ast, *value)
+                )),
+                StmtKind::AnnAssign { target, ty, value } => out.push(format!(
+                    ": {} {} {}",
+                    target.as_str(),
+                    expr(ast, *ty),
+                    opt(value)
+                )),
+                StmtKind::If { cond, then, orelse } => {
+                    out.push(format!("if {}", expr(ast, *cond)));
+                    block(ast, then, out);
+                    out.push("else".into());
+                    block(ast, orelse, out);
+                    out.push("end".into());
+                }
+                StmtKind::For {
+                    target, iter, body, ..
+                } => {
+                    out.push(format!("for {} {}", expr(ast, *target), expr(ast, *iter)));
+                    block(ast, body, out);
+                    out.push("end".into());
+                }
+                StmtKind::Assert { cond, msg } => {
+                    out.push(format!("assert {} {}", expr(ast, *cond), opt(msg)))
+                }
+                StmtKind::Raise(v) => out.push(format!("raise {}", opt(v))),
+                StmtKind::Return(v) => out.push(format!("return {}", opt(v))),
+                StmtKind::Pass => out.push("pass".into()),
+                StmtKind::Break => out.push("break".into()),
+                StmtKind::Continue => out.push("continue".into()),
+                StmtKind::Error => out.push("?".into()),
+            }
+        }
+    }
+
+    fn list(ast: &Ast, head: &str, items: &[ExprId]) -> String {
+        let mut s = format!("({head}");
+        for &i in items {
+            s.push(' ');
+            s.push_str(&expr(ast, i));
+        }
+        s.push(')');
+        s
+    }
+
+    pub(crate) fn expr(ast: &Ast, id: ExprId) -> String {
+        match &ast.expr(id).kind {
+            ExprKind::Name(n) => n.as_str().to_string(),
+            ExprKind::Number(_) | ExprKind::Str(_) => "L".into(),
+            ExprKind::Bool(b) => if *b { "True" } else { "False" }.into(),
+            ExprKind::Ellipsis => "...".into(),
+            ExprKind::Attribute { base, attr } => {
+                format!("(. {} {})", expr(ast, *base), attr.as_str())
+            }
+            ExprKind::Subscript { base, index } => {
+                format!("([] {} {})", expr(ast, *base), expr(ast, *index))
+            }
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                let mut s = format!("(call {}", expr(ast, *func));
+                for &a in args {
+                    s.push(' ');
+                    s.push_str(&expr(ast, a));
+                }
+                for k in keywords {
+                    s.push_str(&format!(" {}={}", k.name.as_str(), expr(ast, k.value)));
+                }
+                s.push(')');
+                s
+            }
+            ExprKind::Unary { op, operand } => {
+                let op = match op {
+                    UnaryOp::Neg => "-",
+                    UnaryOp::Pos => "+",
+                    UnaryOp::Invert => "~",
+                    UnaryOp::Not => "not",
+                };
+                format!("({op} {})", expr(ast, *operand))
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                format!("({} {} {})", op.as_str(), expr(ast, *lhs), expr(ast, *rhs))
+            }
+            ExprKind::Logical { op, lhs, rhs } => format!(
+                "({} {} {})",
+                if *op == BoolOp::And { "and" } else { "or" },
+                expr(ast, *lhs),
+                expr(ast, *rhs)
+            ),
+            ExprKind::Compare { op, lhs, rhs } => {
+                format!("({} {} {})", op.as_str(), expr(ast, *lhs), expr(ast, *rhs))
+            }
+            ExprKind::IfExp { body, cond, orelse } => format!(
+                "(if {} {} {})",
+                expr(ast, *cond),
+                expr(ast, *body),
+                expr(ast, *orelse)
+            ),
+            ExprKind::Tuple(items) => list(ast, "tuple", items),
+            ExprKind::List(items) => list(ast, "list", items),
+            ExprKind::Dict(pairs) => {
+                let flat: Vec<ExprId> = pairs.iter().flat_map(|&(k, v)| [k, v]).collect();
+                list(ast, "dict", &flat)
+            }
+            ExprKind::ExtCall(inner) | ExprKind::StaticCall(inner) => expr(ast, *inner),
+            ExprKind::Walrus { target, value } => {
+                format!("(:= {} {})", expr(ast, *target), expr(ast, *value))
+            }
+            ExprKind::Error => "?".into(),
+        }
+    }
 }

@@ -10,7 +10,12 @@ blocks included, docstrings excluded) and the numbers of calls, attribute
 accesses, subscripts and binary operations with what `cargo run --release -p vyper --example corpus -- DIR
 --counts` prints.
 
+With `--canonical`, the stricter check: every statement and expression of
+every function, in a canonical S-expression form (literals as `L`, `and`/`or`
+chains nested to the left), against `... --example corpus -- DIR --canonical`.
+
 usage: python_ast_agreement.py DIR COUNTS.tsv
+       python_ast_agreement.py --canonical DIR CANONICAL.tsv
 """
 import ast
 import pathlib
@@ -83,7 +88,150 @@ def functions(tree):
             yield (node.name, count(body), shape(body), nodes(body))
 
 
+BINOPS = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<",
+    ast.RShift: ">>",
+}
+CMPOPS = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+    ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
+}
+UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Invert: "~", ast.Not: "not"}
+
+
+def cexpr(e):
+    if e is None:
+        return "_"
+    if isinstance(e, ast.Name):
+        return e.id
+    if isinstance(e, ast.Constant):
+        if e.value is True or e.value is False:
+            return str(e.value)
+        if e.value is None:
+            return "None"
+        if e.value is Ellipsis:
+            return "..."
+        return "L"
+    if isinstance(e, ast.Attribute):
+        return f"(. {cexpr(e.value)} {e.attr})"
+    if isinstance(e, ast.Subscript):
+        return f"([] {cexpr(e.value)} {cexpr(e.slice)})"
+    if isinstance(e, ast.Call):
+        parts = [cexpr(e.func)] + [cexpr(a) for a in e.args] + [f"{k.arg}={cexpr(k.value)}" for k in e.keywords]
+        return "(call " + " ".join(parts) + ")"
+    if isinstance(e, ast.UnaryOp):
+        return f"({UNARY[type(e.op)]} {cexpr(e.operand)})"
+    if isinstance(e, ast.BinOp):
+        return f"({BINOPS[type(e.op)]} {cexpr(e.left)} {cexpr(e.right)})"
+    if isinstance(e, ast.BoolOp):
+        op = "and" if isinstance(e.op, ast.And) else "or"
+        acc = cexpr(e.values[0])
+        for v in e.values[1:]:
+            acc = f"({op} {acc} {cexpr(v)})"
+        return acc
+    if isinstance(e, ast.Compare):
+        acc = cexpr(e.left)
+        for op, right in zip(e.ops, e.comparators):
+            acc = f"({CMPOPS[type(op)]} {acc} {cexpr(right)})"
+        return acc
+    if isinstance(e, ast.IfExp):
+        return f"(if {cexpr(e.test)} {cexpr(e.body)} {cexpr(e.orelse)})"
+    if isinstance(e, (ast.Tuple, ast.List)):
+        head = "tuple" if isinstance(e, ast.Tuple) else "list"
+        return "(" + " ".join([head] + [cexpr(x) for x in e.elts]) + ")"
+    if isinstance(e, ast.Dict):
+        parts = ["dict"]
+        for k, v in zip(e.keys, e.values):
+            parts += [cexpr(k), cexpr(v)]
+        return "(" + " ".join(parts) + ")"
+    if isinstance(e, ast.NamedExpr):
+        return f"(:= {cexpr(e.target)} {cexpr(e.value)})"
+    return "?" + type(e).__name__
+
+
+def cblock(body, out):
+    for s in body:
+        if isinstance(s, ast.Expr):
+            out.append(f"e {cexpr(s.value)}")
+        elif isinstance(s, ast.Assign):
+            out.append(f"= {cexpr(s.targets[0])} {cexpr(s.value)}")
+        elif isinstance(s, ast.AugAssign):
+            out.append(f"+= {BINOPS[type(s.op)]} {cexpr(s.target)} {cexpr(s.value)}")
+        elif isinstance(s, ast.AnnAssign):
+            out.append(f": {cexpr(s.target)} {cexpr(s.annotation)} {cexpr(s.value)}")
+        elif isinstance(s, ast.If):
+            out.append(f"if {cexpr(s.test)}")
+            cblock(s.body, out)
+            out.append("else")
+            cblock(s.orelse, out)
+            out.append("end")
+        elif isinstance(s, ast.For):
+            out.append(f"for {cexpr(s.target)} {cexpr(s.iter)}")
+            cblock(s.body, out)
+            out.append("end")
+        elif isinstance(s, ast.Assert):
+            out.append(f"assert {cexpr(s.test)} {cexpr(s.msg)}")
+        elif isinstance(s, ast.Raise):
+            out.append(f"raise {cexpr(s.exc)}")
+        elif isinstance(s, ast.Return):
+            out.append(f"return {cexpr(s.value)}")
+        elif isinstance(s, ast.Pass):
+            out.append("pass")
+        elif isinstance(s, ast.Break):
+            out.append("break")
+        elif isinstance(s, ast.Continue):
+            out.append("continue")
+        else:
+            out.append("?" + type(s).__name__)
+
+
+def canonical(root, tsv):
+    ours = {}
+    for line in open(tsv, encoding="utf-8"):
+        path, name, form = line.rstrip("\n").split("\t")
+        ours.setdefault(path, []).append((name, form))
+    functions = agree = statements = 0
+    disagreements = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".vy", ".vyi")):
+        rel = str(path.relative_to(root))
+        try:
+            tree = ast.parse(rewrite(path.read_text(encoding="utf-8", errors="replace")))
+        except SyntaxError as e:
+            disagreements.append(f"{rel}: Python cannot parse the rewritten file ({e.msg}, line {e.lineno})")
+            continue
+        theirs = []
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                body = node.body
+                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                    body = body[1:]
+                out = []
+                cblock(body, out)
+                theirs.append((node.name, " ; ".join(out)))
+        mine = ours.get(rel, [])
+        if len(theirs) != len(mine):
+            disagreements.append(f"{rel}: {len(theirs)} functions for Python, {len(mine)} for us")
+        for (a, b) in zip(theirs, mine):
+            functions += 1
+            statements += a[1].count(" ; ") + 1 if a[1] else 0
+            if a == b:
+                agree += 1
+            else:
+                ta, tb = a[1].split(" ; "), b[1].split(" ; ")
+                first = next((i for i, (x, y) in enumerate(zip(ta, tb)) if x != y), min(len(ta), len(tb)))
+                disagreements.append(
+                    f"{rel}: {a[0]}: Python `{ta[first] if first < len(ta) else ''}`, ours `{tb[first] if first < len(tb) else ''}`"
+                )
+    print(f"functions compared: {functions}, identical: {agree}, canonical lines: {statements}")
+    for d in disagreements:
+        print("  " + d)
+
+
 def main():
+    if sys.argv[1] == "--canonical":
+        canonical(pathlib.Path(sys.argv[2]), sys.argv[3])
+        return
     root = pathlib.Path(sys.argv[1])
     ours = {}
     for line in open(sys.argv[2], encoding="utf-8"):
