@@ -70,6 +70,11 @@ fn main() {
             let parse = vyper::parse(text);
             let ast = parse.ast();
             let rel = path.strip_prefix(&dir).unwrap_or(path);
+            println!(
+                "{}\t<module>\t{}",
+                rel.display(),
+                canonical::module(ast).join(" ; ")
+            );
             for f in ast.functions() {
                 let mut out = Vec::new();
                 canonical::block(ast, &f.body, &mut out);
@@ -277,7 +282,125 @@ fn bytes_total(sources: &[(PathBuf, String)]) -> usize {
 
 /// The canonical form shared with `scripts/python_ast_agreement.py`.
 mod canonical {
-    use vyper::ast::{Ast, BoolOp, ExprId, ExprKind, StmtId, StmtKind, UnaryOp};
+    use vyper::ast::{
+        Ast, BoolOp, ExprId, ExprKind, Field, ItemKind, Param, StmtId, StmtKind, UnaryOp,
+        VarLocation,
+    };
+
+    /// The module-level declarations, one canonical line each (events,
+    /// structs, flags and interfaces as `class`, as the Python side sees them).
+    pub(crate) fn module(ast: &Ast) -> Vec<String> {
+        let mut out = Vec::new();
+        let opt = |e: Option<ExprId>| e.map_or_else(|| "_".to_string(), |e| expr(ast, e));
+        let fields = |out: &mut Vec<String>, fields: &[Field]| {
+            for f in fields {
+                out.push(format!(
+                    "field {} {} {}",
+                    f.name.as_str(),
+                    expr(ast, f.ty),
+                    if f.indexed { "indexed" } else { "_" }
+                ));
+            }
+        };
+        let params = |params: &[Param]| {
+            params
+                .iter()
+                .map(|p| format!("{}:{}={}", p.name.as_str(), expr(ast, p.ty), opt(p.default)))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        for item in &ast.items {
+            match &item.kind {
+                ItemKind::Import(i) if i.names.is_empty() => out.push(format!(
+                    "import {} as {}",
+                    i.module,
+                    i.alias.as_ref().map_or("_", |a| a.as_str())
+                )),
+                ItemKind::Import(i) => {
+                    for n in &i.names {
+                        out.push(format!(
+                            "from {} import {} as {}",
+                            i.module,
+                            n.name.as_str(),
+                            n.alias.as_ref().map_or("_", |a| a.as_str())
+                        ));
+                    }
+                }
+                ItemKind::Implements(l)
+                | ItemKind::Uses(l)
+                | ItemKind::Initializes(l)
+                | ItemKind::Exports(l) => {
+                    let head = match &item.kind {
+                        ItemKind::Implements(_) => "implements",
+                        ItemKind::Uses(_) => "uses",
+                        ItemKind::Initializes(_) => "initializes",
+                        _ => "exports",
+                    };
+                    out.push(format!("decl {head} {}", list(ast, "", l)));
+                }
+                ItemKind::Variable(v) => {
+                    let mut ty = expr(ast, v.ty);
+                    let location = match v.location {
+                        VarLocation::Storage => None,
+                        VarLocation::Transient => Some("transient"),
+                        VarLocation::Immutable => Some("immutable"),
+                        VarLocation::Constant => Some("constant"),
+                    };
+                    if let Some(loc) = location {
+                        ty = format!("(call {loc} {ty})");
+                    }
+                    if v.public {
+                        ty = format!("(call public {ty})");
+                    }
+                    out.push(format!("var {} {ty} {}", v.name.as_str(), opt(v.value)));
+                }
+                ItemKind::Event(e) => {
+                    out.push(format!("class {}", e.name.as_str()));
+                    fields(&mut out, &e.fields);
+                }
+                ItemKind::Struct(st) => {
+                    out.push(format!("class {}", st.name.as_str()));
+                    fields(&mut out, &st.fields);
+                }
+                ItemKind::Flag(f) => {
+                    out.push(format!("class {}", f.name.as_str()));
+                    for m in &f.members {
+                        out.push(format!("member {}", m.as_str()));
+                    }
+                }
+                ItemKind::Interface(i) => {
+                    out.push(format!("class {}", i.name.as_str()));
+                    for f in &i.functions {
+                        out.push(format!(
+                            "def {} {} {} {}",
+                            f.name.as_str(),
+                            params(&f.params),
+                            opt(f.returns),
+                            f.mutability.as_ref().map_or("_", |m| m.as_str())
+                        ));
+                    }
+                }
+                ItemKind::Function(f) => {
+                    let decorators: Vec<String> = f
+                        .decorators
+                        .iter()
+                        .map(|d| match &d.args {
+                            None => d.name.as_str().to_string(),
+                            Some(args) => list(ast, &format!("call {}", d.name.as_str()), args),
+                        })
+                        .collect();
+                    out.push(format!(
+                        "def {} {} {} @{}",
+                        f.name.as_str(),
+                        params(&f.params),
+                        opt(f.returns),
+                        decorators.join("@")
+                    ));
+                }
+            }
+        }
+        out
+    }
 
     pub(crate) fn block(ast: &Ast, stmts: &[StmtId], out: &mut Vec<String>) {
         for &s in stmts {

@@ -10,8 +10,8 @@ blocks included, docstrings excluded) and the numbers of calls, attribute
 accesses, subscripts and binary operations with what `cargo run --release -p vyper --example corpus -- DIR
 --counts` prints.
 
-With `--canonical`, the stricter check: every statement and expression of
-every function, in a canonical S-expression form (literals as `L`, `and`/`or`
+With `--canonical`, the stricter check: every module-level declaration and
+every statement and expression of every function, in a canonical S-expression form (literals as `L`, `and`/`or`
 chains nested to the left), against `... --example corpus -- DIR --canonical`.
 
 usage: python_ast_agreement.py DIR COUNTS.tsv
@@ -186,6 +186,75 @@ def cblock(body, out):
             out.append("?" + type(s).__name__)
 
 
+def cparams(args):
+    plain = args.args
+    defaults = [None] * (len(plain) - len(args.defaults)) + list(args.defaults)
+    return ",".join(f"{a.arg}:{cexpr(a.annotation)}={cexpr(d)}" for a, d in zip(plain, defaults))
+
+
+def is_docstring(node):
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def cfields(body, out):
+    for m in body:
+        if isinstance(m, ast.AnnAssign):
+            ty, indexed = m.annotation, "_"
+            if isinstance(ty, ast.Call) and isinstance(ty.func, ast.Name) and ty.func.id == "indexed" and len(ty.args) == 1:
+                ty, indexed = ty.args[0], "indexed"
+            out.append(f"field {cexpr(m.target)} {cexpr(ty)} {indexed}")
+        elif isinstance(m, ast.Expr) and isinstance(m.value, ast.Name):
+            out.append(f"member {m.value.id}")
+        elif isinstance(m, ast.FunctionDef):
+            mut = m.body[0].value.id if m.body and isinstance(m.body[0], ast.Expr) and isinstance(m.body[0].value, ast.Name) else "_"
+            out.append(f"def {m.name} {cparams(m.args)} {cexpr(m.returns)} {mut}")
+        elif isinstance(m, ast.Pass) or is_docstring(m):
+            pass
+        else:
+            out.append("?" + type(m).__name__)
+
+
+def cmodule(tree):
+    out = []
+    for i, node in enumerate(tree.body):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out.append(f"import {a.name} as {a.asname or '_'}")
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            for a in node.names:
+                out.append(f"from {module} import {a.name} as {a.asname or '_'}")
+        elif isinstance(node, ast.AnnAssign):
+            name = cexpr(node.target)
+            ann = node.annotation
+            if name in ("implements", "uses", "initializes", "exports"):
+                items = ann.elts if isinstance(ann, ast.Tuple) else [ann]
+                out.append(f"decl {name} (" + " ".join([""] + [cexpr(x) for x in items]) + ")")
+            elif isinstance(ann, ast.Call) and isinstance(ann.func, ast.Name) and ann.func.id == "event" and node.value is None:
+                out.append(f"class {name}")
+                if ann.args and isinstance(ann.args[0], ast.Dict):
+                    body = [ast.AnnAssign(target=k, annotation=v, value=None, simple=1) for k, v in zip(ann.args[0].keys, ann.args[0].values)]
+                    cfields(body, out)
+            else:
+                out.append(f"var {name} {cexpr(ann)} {cexpr(node.value)}")
+        elif isinstance(node, ast.ClassDef):
+            out.append(f"class {node.name}")
+            cfields(node.body, out)
+        elif isinstance(node, ast.FunctionDef):
+            decorators = []
+            for d in node.decorator_list:
+                if isinstance(d, ast.Call):
+                    decorators.append("(" + " ".join([f"call {cexpr(d.func)}"] + [cexpr(a) for a in d.args]) + ")")
+                else:
+                    decorators.append(cexpr(d))
+            out.append(f"def {node.name} {cparams(node.args)} {cexpr(node.returns)} @" + "@".join(decorators))
+        elif is_docstring(node):
+            pass
+        else:
+            out.append("?" + type(node).__name__)
+    return out
+
+
 def canonical(root, tsv):
     ours = {}
     for line in open(tsv, encoding="utf-8"):
@@ -200,7 +269,7 @@ def canonical(root, tsv):
         except SyntaxError as e:
             disagreements.append(f"{rel}: Python cannot parse the rewritten file ({e.msg}, line {e.lineno})")
             continue
-        theirs = []
+        theirs = [("<module>", " ; ".join(cmodule(tree)))]
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 body = node.body
@@ -223,7 +292,7 @@ def canonical(root, tsv):
                 disagreements.append(
                     f"{rel}: {a[0]}: Python `{ta[first] if first < len(ta) else ''}`, ours `{tb[first] if first < len(tb) else ''}`"
                 )
-    print(f"functions compared: {functions}, identical: {agree}, canonical lines: {statements}")
+    print(f"modules and functions compared: {functions}, identical: {agree}, canonical lines: {statements}")
     for d in disagreements:
         print("  " + d)
 
