@@ -15,6 +15,7 @@
 
 pub mod ast;
 mod builtins;
+pub mod canonical;
 mod diagnostic;
 pub mod dump;
 mod lexer;

@@ -444,3 +444,22 @@ fn crlf_tabs_and_comments() {
     let index = vyper::LineIndex::new(src);
     assert_eq!(index.line_col(src, parse.comments()[1].span.lo).line, 4);
 }
+
+#[test]
+fn canonical_form() {
+    let src = "x: public(constant(uint256)) = 1\nevent E:\n    a: indexed(address)\n@external\n@nonreentrant(\"k\")\ndef f(a: uint256 = 2) -> bool:\n    log E(extcall t.g(a or b and c))\n    return -a ** 2 > 1\n";
+    let parse = vyper::parse(src);
+    assert_eq!(
+        vyper::canonical::file(parse.ast()),
+        [
+            (
+                "<module>".to_string(),
+                "var x (call public (call constant uint256)) L ; class E ; field a address indexed ; def f a:uint256=L bool @external@(call nonreentrant L)".to_string()
+            ),
+            (
+                "f".to_string(),
+                "e (call E (call (. t g) (or a (and b c)))) ; return (> (- (** a L)) L)".to_string()
+            ),
+        ]
+    );
+}
