@@ -36,9 +36,10 @@ pub use types::TypeShape;
 use pragma::{Pragma, PragmaKind, Version, VersionReq};
 
 /// How deeply expressions and blocks may nest before the subtree is replaced
-/// by an `Error` node with a "nesting too deep" diagnostic. Real contracts
-/// stay below 20; the robustness tests parse 10,000-deep input on a 2 MiB
-/// thread stack in debug builds.
+/// by an `Error` node with a "nesting too deep" diagnostic (left-nested
+/// chains such as `a + b + ...` and `elif` chains count too). Far above what
+/// real contracts need; the robustness tests parse, dump and summarize
+/// 10,000-deep input on a 2 MiB thread stack in debug builds.
 pub const MAX_NESTING: u32 = 200;
 
 /// The oldest and newest minor releases parsed without a warning.
