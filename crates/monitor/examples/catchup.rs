@@ -25,7 +25,7 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use chain::{ClientConfig, RpcClient};
 use devnet::Anvil;
 use monitor::block::{Block, parse_block};
-use monitor::engine::{Checkpoint, Engine, EngineError, Needs, Source, Step};
+use monitor::engine::{Checkpoint, Engine, EngineError, Needs, Source, Step, read_calls};
 use monitor::eval::{Read, ReadValues};
 use serde_json::{Value as Json, json};
 
@@ -773,33 +773,6 @@ fn tag(n: u64) -> Json {
     json!(format!("0x{n:x}"))
 }
 
-/// The JSON-RPC call of a read at block `n`, as the engine makes it.
-fn read_call(read: &Read, n: u64) -> (&'static str, Json) {
-    let call = |selector: &str, holder: Option<&Address>| {
-        let mut data = selector.to_string();
-        if let Some(holder) = holder {
-            data.push_str(&format!(
-                "000000000000000000000000{}",
-                &format!("{holder:x}")[2..]
-            ));
-        }
-        data
-    };
-    match read {
-        Read::Balance(a) => ("eth_getBalance", json!([a, tag(n)])),
-        Read::TokenBalance { token, holder } => (
-            "eth_call",
-            json!([{"to": token, "data": call("0x70a08231", Some(holder))}, tag(n)]),
-        ),
-        Read::TotalSupply(token) => (
-            "eth_call",
-            json!([{"to": token, "data": call("0x18160ddd", None)}, tag(n)]),
-        ),
-        Read::CodeHash(a) => ("eth_getCode", json!([a, tag(n)])),
-        Read::Storage(a, slot) => ("eth_getStorageAt", json!([a, slot, tag(n)])),
-    }
-}
-
 /// The fetch taken apart, over the same blocks and in batches of the engine's size: the
 /// node's time (HTTP included) for each kind of call alone, the client's JSON parsing of
 /// the answers, and the decoding of blocks.
@@ -819,8 +792,16 @@ fn profile(rpc: &RpcClient, head: u64, reads: &[Read]) {
         let read = read.clone();
         let name = format!("{read:?}");
         let short: String = name.chars().take(40).collect();
-        groups.push((short, Box::new(move |n| vec![read_call(&read, n)])));
+        groups.push((
+            short,
+            Box::new(move |n| read_calls(std::slice::from_ref(&read), n)),
+        ));
     }
+    let all = reads.to_vec();
+    groups.push((
+        format!("the engine's reads ({} calls)", read_calls(&all, 0).len()),
+        Box::new(move |n| read_calls(&all, n)),
+    ));
     let batch = monitor::engine::DEFAULT_BATCH_BLOCKS;
     let mut blocks_and_receipts: Vec<Json> = Vec::new();
     println!("profile: the node's answers, one kind of call at a time, {batch} blocks a batch:");

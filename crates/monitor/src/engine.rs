@@ -353,17 +353,16 @@ impl Source for chain::RpcClient {
         needs: &Needs,
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
         let all = needs.details.is_everything();
-        let per_block = 2 + needs.reads.len();
+        let plan = ReadPlan::new(&needs.reads);
+        let per_block = 2 + plan.calls_per_block();
         let mut calls: Vec<(&str, Json)> = Vec::with_capacity(per_block * (to - from + 1) as usize);
         for number in from..=to {
             calls.push(("eth_getBlockByNumber", json!([tag(number), all])));
             calls.push(("eth_getBlockReceipts", json!([tag(number)])));
-            for read in &needs.reads {
-                calls.push(read_call(read, number));
-            }
+            plan.push_calls(number, &mut calls);
         }
         let mut answers = batches_in_parallel(self, &calls, per_block)?.into_iter();
-        let mut read: Vec<(u64, Json, Json, ReadValues)> =
+        let mut read: Vec<(u64, Json, Json, ReadValues, Vec<Read>)> =
             Vec::with_capacity((to - from + 1) as usize);
         for number in from..=to {
             let block = answers.next().unwrap_or(Ok(Json::Null))?;
@@ -374,17 +373,13 @@ impl Source for chain::RpcClient {
                     message: "the node does not have this block".into(),
                 });
             }
-            let mut values = ReadValues::with_capacity(needs.reads.len());
-            for read in &needs.reads {
-                let answer = answers.next().unwrap_or(Ok(Json::Null));
-                values.insert(read.clone(), read_value(read, answer, number)?);
-            }
-            read.push((number, block, receipts, values));
+            let (values, retry) = plan.values(&mut answers, number)?;
+            read.push((number, block, receipts, values, retry));
         }
 
         let mut wanted = Vec::with_capacity(read.len());
         let mut more: Vec<(&str, Json)> = Vec::new();
-        for (number, _, receipts, _) in &read {
+        for (number, _, receipts, _, retry) in &read {
             let want = if all {
                 Want::Nothing
             } else {
@@ -399,12 +394,15 @@ impl Source for chain::RpcClient {
                         .map(|hash| ("eth_getTransactionByHash", json!([hash]))),
                 ),
             }
+            // Reads the combined call could not make, one by one.
+            more.extend(retry.iter().map(|r| read_call(r, *number)));
             wanted.push(want);
         }
         let mut more = self.batch(&more)?.into_iter();
 
         let mut blocks: Vec<(Block, ReadValues)> = Vec::with_capacity(read.len());
-        for ((number, mut block, receipts, values), want) in read.into_iter().zip(wanted) {
+        for ((number, mut block, receipts, mut values, retry), want) in read.into_iter().zip(wanted)
+        {
             let mut full = HashMap::new();
             let missing = |what: &str| EngineError::Block {
                 block: number,
@@ -428,6 +426,11 @@ impl Source for chain::RpcClient {
                     }
                 }
             }
+            for read in retry {
+                let answer = more.next().unwrap_or(Ok(Json::Null));
+                let value = read_value(&read, answer, number)?;
+                values.insert(read, value);
+            }
             let block = parse_block_with(&block, &receipts, &full).map_err(|message| {
                 EngineError::Block {
                     block: number,
@@ -450,6 +453,185 @@ impl Source for chain::RpcClient {
         }
         Ok(blocks)
     }
+}
+
+/// The JSON-RPC calls that make `reads` at `block`, as [`Source::fetch`] makes them for a
+/// node (for benchmarks that time them).
+pub fn read_calls(reads: &[Read], block: u64) -> Vec<(&'static str, Json)> {
+    let mut calls = Vec::new();
+    ReadPlan::new(reads).push_calls(block, &mut calls);
+    calls
+}
+
+/// Where the program of a combined read is placed (by state override) for its call: an
+/// address with neither code nor state on any chain.
+const READER: &str = "0x000000000000000000000000000000000077ead5";
+
+/// How the reads of a block are made. Balances, code hashes and token calls are made
+/// together by one `eth_call` of a small program placed by state override (a node spends
+/// most of a read on opening the block's state, once per call), when there are two or
+/// more of them; storage slots (which only the contract itself can read) one by one. A
+/// node that refuses the override, or answers it with something else, gets those reads
+/// one by one in the second round trip.
+struct ReadPlan {
+    combined: Vec<Read>,
+    program: Option<String>,
+    single: Vec<Read>,
+}
+
+impl ReadPlan {
+    fn new(reads: &[Read]) -> Self {
+        let (combined, single): (Vec<Read>, Vec<Read>) = reads
+            .iter()
+            .cloned()
+            .partition(|read| !matches!(read, Read::Storage(..)));
+        if combined.len() < 2 {
+            return ReadPlan {
+                combined: Vec::new(),
+                program: None,
+                single: reads.to_vec(),
+            };
+        }
+        let program = format!("0x{}", crate::abi::hex(&reader_program(&combined)));
+        ReadPlan {
+            combined,
+            program: Some(program),
+            single,
+        }
+    }
+
+    fn calls_per_block(&self) -> usize {
+        usize::from(self.program.is_some()) + self.single.len()
+    }
+
+    fn push_calls(&self, block: u64, calls: &mut Vec<(&'static str, Json)>) {
+        if let Some(program) = &self.program {
+            calls.push((
+                "eth_call",
+                json!([{"to": READER, "data": "0x"}, tag(block), {READER: {"code": program}}]),
+            ));
+        }
+        calls.extend(self.single.iter().map(|read| read_call(read, block)));
+    }
+
+    /// The values of one block's reads from its answers, and the reads to make again one
+    /// by one.
+    fn values(
+        &self,
+        answers: &mut impl Iterator<Item = Result<Json, chain::ChainError>>,
+        block: u64,
+    ) -> Result<(ReadValues, Vec<Read>), EngineError> {
+        let mut values = ReadValues::with_capacity(self.combined.len() + self.single.len());
+        let mut retry = Vec::new();
+        if self.program.is_some() {
+            let answer = answers.next().unwrap_or(Ok(Json::Null));
+            match combined_values(&self.combined, answer) {
+                Some(combined) => values.extend(self.combined.iter().cloned().zip(combined)),
+                None => retry.clone_from(&self.combined),
+            }
+        }
+        for read in &self.single {
+            let answer = answers.next().unwrap_or(Ok(Json::Null));
+            values.insert(read.clone(), read_value(read, answer, block)?);
+        }
+        Ok((values, retry))
+    }
+}
+
+/// The values of a combined read from its answer: for each read two words, 1 and the value
+/// when it could be made; `None` when the answer is not what the program returns.
+fn combined_values(
+    reads: &[Read],
+    answer: Result<Json, chain::ChainError>,
+) -> Option<Vec<Option<U256>>> {
+    let bytes: alloy_primitives::Bytes = answer.ok()?.as_str()?.parse().ok()?;
+    if bytes.len() != 64 * reads.len() {
+        return None;
+    }
+    let values = reads
+        .iter()
+        .zip(bytes.chunks_exact(64))
+        .map(|(read, words)| {
+            let made = U256::from_be_slice(&words[..32]);
+            let value = U256::from_be_slice(&words[32..]);
+            (made == U256::from(1u8)).then(|| match read {
+                // No account (or no code): the hash of empty code, as `eth_getCode` gives it.
+                Read::CodeHash(_) if value.is_zero() => {
+                    U256::from_be_bytes(eval::empty_code_hash().0)
+                }
+                _ => value,
+            })
+        })
+        .collect();
+    Some(values)
+}
+
+/// EVM code that makes `reads` (balances, code hashes, token calls) and returns two words
+/// for each, in order: 1 and the value when it was made, 0 when a call reverted or did
+/// not return one word. Call data is written after the answers.
+fn reader_program(reads: &[Read]) -> Vec<u8> {
+    const MSTORE: u8 = 0x52;
+    let scratch = 64 * reads.len();
+    let mut code = Vec::new();
+    let push_u16 = |code: &mut Vec<u8>, value: usize| {
+        code.push(0x61); // PUSH2
+        code.extend_from_slice(&(value as u16).to_be_bytes());
+    };
+    let push_address = |code: &mut Vec<u8>, address: &alloy_primitives::Address| {
+        code.push(0x73); // PUSH20
+        code.extend_from_slice(address.as_slice());
+    };
+    for (i, read) in reads.iter().enumerate() {
+        let base = 64 * i;
+        match read {
+            Read::Balance(address) | Read::CodeHash(address) => {
+                push_address(&mut code, address);
+                code.push(if matches!(read, Read::Balance(_)) {
+                    0x31
+                } else {
+                    0x3f
+                }); // BALANCE, EXTCODEHASH
+                push_u16(&mut code, base + 32);
+                code.push(MSTORE);
+                code.extend_from_slice(&[0x60, 0x01]); // PUSH1 1
+            }
+            Read::TokenBalance { token, .. } | Read::TotalSupply(token) => {
+                let (selector, holder) = match read {
+                    Read::TokenBalance { holder, .. } => (BALANCE_OF, Some(holder)),
+                    _ => (TOTAL_SUPPLY, None),
+                };
+                let mut word = [0u8; 32];
+                word[..4].copy_from_slice(&selector);
+                code.push(0x7f); // PUSH32
+                code.extend_from_slice(&word);
+                push_u16(&mut code, scratch);
+                code.push(MSTORE);
+                if let Some(holder) = holder {
+                    push_address(&mut code, holder);
+                    push_u16(&mut code, scratch + 4);
+                    code.push(MSTORE);
+                }
+                // STATICCALL(gas, token, scratch, size, base + 32, 32)
+                code.extend_from_slice(&[0x60, 0x20]); // PUSH1 32
+                push_u16(&mut code, base + 32);
+                code.extend_from_slice(&[0x60, if holder.is_some() { 36 } else { 4 }]);
+                push_u16(&mut code, scratch);
+                push_address(&mut code, token);
+                code.push(0x5a); // GAS
+                code.push(0xfa); // STATICCALL
+                // made = success && RETURNDATASIZE == 32
+                code.push(0x3d); // RETURNDATASIZE
+                code.extend_from_slice(&[0x60, 0x20, 0x14, 0x16]); // PUSH1 32, EQ, AND
+            }
+            // Never combined (see `ReadPlan::new`): "not made".
+            Read::Storage(..) => code.extend_from_slice(&[0x60, 0x00]), // PUSH1 0
+        }
+        push_u16(&mut code, base);
+        code.push(MSTORE);
+    }
+    push_u16(&mut code, scratch); // RETURN(0, 64 × reads)
+    code.extend_from_slice(&[0x60, 0x00, 0xf3]);
+    code
 }
 
 /// Requests in flight at once while catching up: a node answers several on its cores.
@@ -536,5 +718,84 @@ fn want(details: &Details, receipts: &Json) -> Want {
         Want::Block
     } else {
         Want::Transactions(hashes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::Address;
+
+    use super::*;
+
+    fn word(value: u64) -> String {
+        format!("{value:064x}")
+    }
+
+    #[test]
+    fn combined_reads_are_read_from_the_program_answer() {
+        let reads = [
+            Read::Balance(Address::repeat_byte(1)),
+            Read::CodeHash(Address::repeat_byte(2)),
+            Read::TotalSupply(Address::repeat_byte(3)),
+        ];
+        // Made, made with no code at the address, not made (the call reverted).
+        let answer = format!(
+            "0x{}{}{}{}{}{}",
+            word(1),
+            word(7),
+            word(1),
+            word(0),
+            word(0),
+            word(9)
+        );
+        let values = combined_values(&reads, Ok(json!(answer))).unwrap();
+        assert_eq!(
+            values,
+            vec![
+                Some(U256::from(7u8)),
+                Some(U256::from_be_bytes(eval::empty_code_hash().0)),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_node_that_refuses_the_program_gets_the_reads_one_by_one() {
+        let reads = [
+            Read::Balance(Address::repeat_byte(1)),
+            Read::TotalSupply(Address::repeat_byte(3)),
+        ];
+        // An error (no state override), an empty answer (the override ignored), a short one.
+        let refused = Err(chain::ChainError::AllEndpointsFailed(Vec::new()));
+        assert_eq!(combined_values(&reads, refused), None);
+        assert_eq!(combined_values(&reads, Ok(json!("0x"))), None);
+        assert_eq!(
+            combined_values(&reads, Ok(json!(format!("0x{}", word(1))))),
+            None
+        );
+        let plan = ReadPlan::new(&reads);
+        let mut answers = vec![Ok(json!("0x"))].into_iter();
+        let (values, retry) = plan.values(&mut answers, 5).unwrap();
+        assert!(values.is_empty());
+        assert_eq!(retry, reads.to_vec());
+    }
+
+    #[test]
+    fn storage_slots_and_single_reads_are_not_combined() {
+        let slot = Read::Storage(Address::repeat_byte(4), B256::repeat_byte(5));
+        let one = ReadPlan::new(&[Read::Balance(Address::repeat_byte(1)), slot.clone()]);
+        assert!(one.program.is_none());
+        assert_eq!(one.calls_per_block(), 2);
+        let two = ReadPlan::new(&[
+            Read::Balance(Address::repeat_byte(1)),
+            Read::CodeHash(Address::repeat_byte(1)),
+            slot.clone(),
+        ]);
+        assert_eq!(two.calls_per_block(), 2);
+        assert_eq!(two.single, vec![slot]);
+        let calls = read_calls(&two.combined, 16);
+        assert_eq!(calls[0].0, "eth_call");
+        assert_eq!(calls[0].1[1], json!("0x10"));
+        assert!(calls[0].1[2][READER]["code"].is_string());
     }
 }
