@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,20 +23,25 @@ use service_support::*;
 /// The address the monitors watch: calls to it need no contract.
 const TARGET: &str = "0x00000000000000000000000000000000000a11ce";
 
-/// Webhook bodies received, with when they arrived.
+/// Webhook bodies received, with when they arrived. While `hold` is set, requests are
+/// read and then held without an answer (a receiver that hangs), and not kept.
 #[derive(Clone, Default)]
-struct Inbox(Arc<Mutex<Vec<(Instant, Value)>>>);
+struct Inbox(
+    Arc<Mutex<Vec<(Instant, Value)>>>,
+    Arc<AtomicBool>,
+    Arc<AtomicUsize>,
+);
 
 impl Inbox {
     /// Starts a webhook receiver on a free port; its URL.
     fn serve(&self) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let inbox = self.0.clone();
+        let (inbox, hold, held) = (self.0.clone(), self.1.clone(), self.2.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { break };
-                let inbox = inbox.clone();
+                let (inbox, hold, held) = (inbox.clone(), hold.clone(), held.clone());
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     let mut length = 0usize;
@@ -57,6 +63,11 @@ impl Inbox {
                     }
                     let mut body = vec![0u8; length];
                     if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    if hold.load(Ordering::SeqCst) {
+                        held.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_secs(120));
                         return;
                     }
                     let arrived = Instant::now();
@@ -156,6 +167,17 @@ escalate_to = ["pager"]
     )
     .unwrap();
     path
+}
+
+/// A bootstrapped service directory whose one webhook receiver takes every alert and
+/// escalation, with its configuration.
+fn one_channel_service(name: &str, extra: &str) -> (std::path::PathBuf, Inbox, std::path::PathBuf) {
+    let dir = temp_dir(name);
+    bootstrap(&dir);
+    let oncall = Inbox::default();
+    let url = oncall.serve();
+    let config = service_config(&dir, &url, &url, extra);
+    (dir, oncall, config)
 }
 
 /// A monitor file watching the target: `poke(…)` (selector 0xdeadbeef) is critical with no
@@ -346,11 +368,7 @@ async fn a_killed_monitor_resumes_with_every_alert_exactly_once() {
     let Some(node) = anvil_or_skip("a_killed_monitor_resumes_with_every_alert_exactly_once") else {
         return;
     };
-    let dir = temp_dir("monitor-kill");
-    bootstrap(&dir);
-    let oncall = Inbox::default();
-    let url = oncall.serve();
-    let config = service_config(&dir, &url, &url, "batch_blocks = 1");
+    let (dir, _oncall, config) = one_channel_service("monitor-kill", "batch_blocks = 1");
     let start = node.block_number().unwrap() + 1;
     let mut hashes = Vec::new();
     for i in 0..300u32 {
@@ -433,11 +451,7 @@ async fn reorganisations_below_the_depth_change_nothing_and_above_it_are_reporte
     else {
         return;
     };
-    let dir = temp_dir("monitor-reorg");
-    bootstrap(&dir);
-    let oncall = Inbox::default();
-    let url = oncall.serve();
-    let config = service_config(&dir, &url, &url, "");
+    let (dir, oncall, config) = one_channel_service("monitor-reorg", "");
     let start = node.block_number().unwrap() + 1;
     let monitors = monitor_file(&dir, &node, 3, start);
     let mut processes = Processes::default();
@@ -561,11 +575,7 @@ async fn a_suggested_monitor_catches_an_ownership_takeover_and_an_upgrade() {
     else {
         return;
     };
-    let dir = temp_dir("monitor-suggested");
-    bootstrap(&dir);
-    let oncall = Inbox::default();
-    let url = oncall.serve();
-    let config = service_config(&dir, &url, &url, "");
+    let (dir, oncall, config) = one_channel_service("monitor-suggested", "");
     let [owner, attacker, user] = [0, 1, 2].map(|i| node.accounts()[i]);
     let vault = node
         .deploy(owner, &suggest_artifact("Vault").bytecode)
@@ -671,5 +681,69 @@ async fn a_suggested_monitor_catches_an_ownership_takeover_and_an_upgrade() {
             "monitor:Vault/event-ownership-transferred",
         ],
         "the takeover and the upgrade, and nothing of the benign calls:\n{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_recorded_but_not_sent_before_a_kill_is_sent_after_the_restart() {
+    let Some(node) =
+        anvil_or_skip("an_alert_recorded_but_not_sent_before_a_kill_is_sent_after_the_restart")
+    else {
+        return;
+    };
+    let (dir, oncall, config) =
+        one_channel_service("monitor-unsent", r#"resend_unsent_after = "1s""#);
+    // The receiver hangs: the first delivery never ends, and the process is killed in it.
+    oncall.1.store(true, Ordering::SeqCst);
+    let start = node.block_number().unwrap() + 1;
+    let monitors = monitor_file(&dir, &node, 0, start);
+    let mut processes = Processes::default();
+    let first = processes.push(monitor_run(
+        &dir,
+        &config,
+        &monitors,
+        free_port(),
+        "first.log",
+    ));
+    let pool = sqlite(&dir).await;
+    let poke = call(&node, &format!("0xdeadbeef{:064x}", 1));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while oncall.2.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the alert was not sent");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    processes.0[first].kill().unwrap();
+    processes.0[first].wait().unwrap();
+    let alerts = "SELECT COUNT(*) FROM alerts WHERE rule = 'monitor:watch/poke'";
+    assert_eq!(count(&pool, alerts).await, 1, "the alert was recorded");
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM alert_notifications").await,
+        0,
+        "and never sent"
+    );
+
+    oncall.1.store(false, Ordering::SeqCst);
+    processes.push(monitor_run(
+        &dir,
+        &config,
+        &monitors,
+        free_port(),
+        "second.log",
+    ));
+    let (_, sent) = oncall.wait("the alert after the restart", |v| {
+        is_alert(v, "poke", "initial")
+    });
+    assert_eq!(sent["alert"]["detail"]["tx_hash"], json!(poke));
+    // One more refresh or two: it is not sent again, and nothing else was alerted.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(oncall.all().len(), 1, "{:?}", oncall.all());
+    assert_eq!(count(&pool, alerts).await, 1);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM alert_notifications WHERE status = 'sent'"
+        )
+        .await,
+        1
     );
 }

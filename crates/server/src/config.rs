@@ -1145,6 +1145,10 @@ fn default_refresh_every() -> Period {
     Period::from_secs(10)
 }
 
+fn default_resend_unsent_after() -> Period {
+    Period::from_secs(60)
+}
+
 /// `[monitoring]`: on-chain monitors run by this process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1169,6 +1173,10 @@ pub struct MonitoringConfig {
     /// How often the tenants' monitors are read again (new, changed, disabled ones).
     #[serde(default = "default_refresh_every")]
     pub refresh_every: Period,
+    /// A monitor alert recorded this long ago without any notification (its process
+    /// stopped between recording it and sending it) is sent by the next refresh.
+    #[serde(default = "default_resend_unsent_after")]
+    pub resend_unsent_after: Period,
 }
 
 impl Default for MonitoringConfig {
@@ -1180,6 +1188,7 @@ impl Default for MonitoringConfig {
             escalate_to: Vec::new(),
             batch_blocks: default_batch_blocks(),
             refresh_every: default_refresh_every(),
+            resend_unsent_after: default_resend_unsent_after(),
         }
     }
 }
@@ -1466,6 +1475,12 @@ fn validate_monitoring(
     }
     if monitoring.refresh_every < Period::from_millis(100) {
         return invalid("monitoring.refresh_every", "must be at least 100ms".into());
+    }
+    if monitoring.resend_unsent_after < Period::from_secs(1) {
+        return invalid(
+            "monitoring.resend_unsent_after",
+            "must be at least 1s".into(),
+        );
     }
     let times = &monitoring.response_times;
     for (name, period) in [

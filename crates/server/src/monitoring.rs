@@ -158,6 +158,7 @@ pub(crate) async fn supervisor(
             Err(error) => tracing::warn!(%error, "cannot read the tenants' monitors"),
         }
         escalate(&state).await;
+        resend_unsent(&state).await;
         tokio::select! {
             _ = tokio::time::sleep(state.settings.monitoring.refresh_every.duration()) => {}
             _ = stop.changed() => break,
@@ -423,13 +424,7 @@ async fn advance(
             .await;
     }
     for alert in &recorded.opened {
-        let channels: Vec<&AlertChannel> = state
-            .settings
-            .alerts
-            .channels
-            .iter()
-            .filter(|c| c.levels.iter().any(|l| l.as_str() == alert.severity))
-            .collect();
+        let channels = channels_for(state, &alert.severity);
         crate::notify::alerts::deliver(state, alert, &channels, store::NOTIFICATION_INITIAL).await;
     }
     Ok(if blocks == 0 {
@@ -465,6 +460,67 @@ fn from_row(row: &store::MonitorCheckpoint) -> Result<Checkpoint, StepError> {
 /// Sends every monitor alert still firing after the response time of its level to the
 /// `monitoring.escalate_to` channels, once (the store's claim makes sure of that across
 /// processes).
+/// The channels alerts of `level` go to.
+fn channels_for<'s>(state: &'s AppState, level: &str) -> Vec<&'s AlertChannel> {
+    state
+        .settings
+        .alerts
+        .channels
+        .iter()
+        .filter(|c| c.levels.iter().any(|l| l.as_str() == level))
+        .collect()
+}
+
+/// Alerts considered for a late first notification: those seen within this window.
+const RESEND_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Sends the monitor alerts that were recorded but never sent: their process stopped (a
+/// crash, SIGKILL) between the commit of their block and the delivery. An alert still
+/// firing, opened at least `[monitoring] resend_unsent_after` ago (its normal delivery is
+/// long over by then), seen within the last day, whose level has channels and which has
+/// no notification at all, is sent now. Two nodes may both send such an alert: the first
+/// notification is at least once; the alert itself stays exactly once.
+pub(crate) async fn resend_unsent(state: &AppState) {
+    let now = now_ms();
+    let after = state.settings.monitoring.resend_unsent_after.as_millis();
+    let filter = store::AlertFilter {
+        state: Some(store::ALERT_FIRING.into()),
+        since: Some(now - RESEND_WINDOW_MS),
+        opened_before: Some(now - after + 1),
+        limit: 100,
+        ..Default::default()
+    };
+    let candidates = match state.store.list_alerts(&filter).await {
+        Ok(candidates) => candidates,
+        Err(error) => {
+            tracing::warn!(%error, "cannot list monitor alerts to check that they were sent");
+            return;
+        }
+    };
+    for alert in candidates.iter().filter(|a| a.rule.starts_with("monitor:")) {
+        let channels = channels_for(state, &alert.severity);
+        if channels.is_empty() {
+            continue;
+        }
+        match state.store.list_alert_notifications(&alert.id).await {
+            Ok(sent) if sent.is_empty() => {
+                tracing::warn!(alert_id = %alert.id, rule = %alert.rule, "monitor alert recorded but never sent (its process stopped before sending it): sending it now");
+                crate::notify::alerts::deliver(
+                    state,
+                    alert,
+                    &channels,
+                    store::NOTIFICATION_INITIAL,
+                )
+                .await;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, alert_id = %alert.id, "cannot read the notifications of a monitor alert")
+            }
+        }
+    }
+}
+
 pub(crate) async fn escalate(state: &AppState) {
     let monitoring = &state.settings.monitoring;
     if monitoring.escalate_to.is_empty() {
