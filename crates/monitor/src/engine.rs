@@ -398,7 +398,7 @@ impl Source for chain::RpcClient {
             more.extend(retry.iter().map(|r| read_call(r, *number)));
             wanted.push(want);
         }
-        let mut more = self.batch(&more)?.into_iter();
+        let mut more = batches_in_parallel(self, &more, 1)?.into_iter();
 
         let mut blocks: Vec<(Block, ReadValues)> = Vec::with_capacity(read.len());
         for ((number, mut block, receipts, mut values, retry), want) in read.into_iter().zip(wanted)
@@ -637,19 +637,19 @@ fn reader_program(reads: &[Read]) -> Vec<u8> {
 /// Requests in flight at once while catching up: a node answers several on its cores.
 const PARALLEL_REQUESTS: usize = 4;
 
-/// `calls` (whole blocks of `per_block` calls each) as up to [`PARALLEL_REQUESTS`]
-/// batches sent at once; the answers in the order of `calls`.
+/// `calls` (in units of `unit` calls that stay together, a block's for instance) as up to
+/// [`PARALLEL_REQUESTS`] batches sent at once; the answers in the order of `calls`.
 fn batches_in_parallel(
     client: &chain::RpcClient,
     calls: &[(&str, Json)],
-    per_block: usize,
+    unit: usize,
 ) -> Result<Vec<Result<Json, chain::ChainError>>, EngineError> {
-    let blocks = calls.len() / per_block.max(1);
-    let parallel = PARALLEL_REQUESTS.min(blocks);
+    let units = calls.len() / unit.max(1);
+    let parallel = PARALLEL_REQUESTS.min(units);
     if parallel < 2 {
         return Ok(client.batch(calls)?);
     }
-    let chunk = blocks.div_ceil(parallel) * per_block;
+    let chunk = units.div_ceil(parallel) * unit;
     let outcomes: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = calls
             .chunks(chunk)
