@@ -183,6 +183,8 @@ fn result(finding: &ReportFinding, rule_index: usize) -> SarifResult<'_> {
             confidence: finding.confidence.as_str(),
             contract: finding.contract.as_deref(),
             function: finding.function.as_deref(),
+            found_by: &finding.found_by,
+            merged_rules: finding.merged.iter().map(|m| m.rule_id.as_str()).collect(),
         },
     }
 }
@@ -426,6 +428,12 @@ struct ResultProperties<'a> {
     contract: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     function: Option<&'a str>,
+    /// The analyzers that reported the finding, when other analyzers ran.
+    #[serde(rename = "foundBy", skip_serializing_if = "<[String]>::is_empty")]
+    found_by: &'a [String],
+    /// Other analyzers' rules merged into this result (`tool:rule-id`).
+    #[serde(rename = "mergedRules", skip_serializing_if = "Vec::is_empty")]
+    merged_rules: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
