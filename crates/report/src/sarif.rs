@@ -81,6 +81,18 @@ fn sarif_log<'a>(report: &'a Report, options: &SarifOptions) -> SarifLog<'a> {
                     information_uri: report.tool.information_uri.as_deref(),
                     rules: report.rules.iter().map(rule).collect(),
                 },
+                extensions: report
+                    .tools
+                    .iter()
+                    .map(|t| Extension {
+                        name: &t.name,
+                        version: t.version.as_deref(),
+                        properties: ExtensionProperties {
+                            status: &t.status,
+                            notes: &t.notes,
+                        },
+                    })
+                    .collect(),
             },
             original_uri_base_ids: BTreeMap::from([(SRCROOT, src_root)]),
             column_kind: "unicodeCodePoints",
@@ -354,6 +366,24 @@ struct RunProperties {
 #[derive(Serialize)]
 struct Tool<'a> {
     driver: Driver<'a>,
+    /// The other analyzers that ran in the same scan, with their versions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    extensions: Vec<Extension<'a>>,
+}
+
+#[derive(Serialize)]
+struct Extension<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    properties: ExtensionProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct ExtensionProperties<'a> {
+    status: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]

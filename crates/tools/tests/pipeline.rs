@@ -132,6 +132,12 @@ fn slither_findings_merge_into_ours_and_the_rest_are_kept_with_their_tool() {
     assert!(json.contains("\"tools\""), "JSON");
     let sarif = report::render_sarif(&report, &report::SarifOptions::default());
     assert!(sarif.contains("\"foundBy\""), "SARIF");
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let extension = &log["runs"][0]["tool"]["extensions"][0];
+    assert_eq!(
+        (extension["name"].as_str(), extension["version"].as_str()),
+        (Some("slither"), Some("0.11.6"))
+    );
     let markdown = report::render_markdown(&report);
     assert!(
         markdown.contains("**Found by:** web3audit, slither"),
