@@ -45,7 +45,7 @@ fn a_tool_that_sleeps_past_its_timeout_is_killed_with_its_children() {
         "hang",
         &format!("sleep 300 &\necho $! > {}\nsleep 300", pids.display()),
     );
-    let outcome = sandbox::run(&Invocation::new(&tool, dir.path()), &limits(500)).unwrap();
+    let outcome = sandbox::run(&Invocation::new(&tool, dir.path()), &limits(1500)).unwrap();
     assert_eq!(outcome.exit, Exit::TimedOut);
     assert!(
         outcome.duration < Duration::from_secs(30),
