@@ -42,6 +42,10 @@ pub(crate) struct ConfigFile {
     /// `[sources]`: where the verified sources of a scanned address are fetched from.
     #[serde(default)]
     pub(crate) sources: Option<verified::SourcesConfig>,
+    /// `[tools.slither]`, `[tools.aderyn]`, `[tools.mythril]`: the other analyzers
+    /// `scan --with` runs (path, timeout, memory, rules, extra arguments).
+    #[serde(default)]
+    pub(crate) tools: tools::ToolsConfig,
 }
 
 /// `[detectors]`: which detectors run.
@@ -173,6 +177,27 @@ tx-origin-auth = "critical"
         assert_eq!(sources.timeout_secs, 20);
         assert!(ConfigFile::parse("[sources]\nsourcify = \"x\"\n").is_err());
         assert!(ConfigFile::parse("").unwrap().sources.is_none());
+    }
+
+    #[test]
+    fn reads_tool_tables() {
+        let config = ConfigFile::parse(
+            "[tools.slither]\ntimeout = \"120s\"\nexclude-detectors = [\"solc-version\"]\n\n[tools.mythril]\npath = \"/opt/myth\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.tools.slither.timeout,
+            std::time::Duration::from_secs(120)
+        );
+        assert_eq!(config.tools.slither.exclude_detectors, ["solc-version"]);
+        assert_eq!(
+            config.tools.mythril.path.as_deref(),
+            Some(Path::new("/opt/myth"))
+        );
+        let e = error("[tools.slither]\nargs = \"--x\"\n");
+        assert!(e.contains("line 2"), "{e}");
+        let e = error("[tools.semgrep]\n");
+        assert!(e.contains("unknown field `semgrep`"), "{e}");
     }
 
     #[test]

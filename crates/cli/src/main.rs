@@ -12,6 +12,7 @@ mod catalog;
 #[cfg(feature = "service")]
 mod chain_cache;
 mod config;
+mod doctor;
 mod dump;
 mod monitor;
 #[cfg(feature = "service")]
@@ -40,6 +41,9 @@ enum Command {
     Detectors(catalog::DetectorsArgs),
     /// Print the documentation of one detector.
     Explain(catalog::ExplainArgs),
+    /// Which other analyzers (Slither, Aderyn, Mythril) `scan --with` can run here, with
+    /// their versions; exit 0 all found, 1 one is missing, 2 one is broken.
+    Doctor(doctor::DoctorArgs),
     /// Watch a running service: queue depth, active audits, audits/min, error rate, alerts.
     #[cfg(feature = "service")]
     Top(top::TopArgs),
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Detectors(args) => catalog::list(&args),
         Command::Explain(args) => catalog::explain(&args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Monitor(cmd) => monitor::run(cmd),
         #[cfg(feature = "service")]
         Command::Top(args) => top::run(&args),

@@ -134,6 +134,13 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "X.Y.Z", value_parser = parse_version)]
     solc_version: Option<syntax::Version>,
 
+    /// Also run these other analyzers (comma-separated: slither, aderyn, mythril) and
+    /// merge their findings with ours; `[tools.NAME]` of the configuration file sets
+    /// their paths and limits. A tool that is missing or fails is a note in the report,
+    /// never a failed scan.
+    #[arg(long = "with", value_name = "TOOLS", value_delimiter = ',', value_parser = parse_tool)]
+    with_tools: Vec<tools::ToolKind>,
+
     /// Print a view of the semantic model instead of findings: control-flow graphs or
     /// the call graph (Graphviz DOT), or the symbols (text).
     #[arg(long, value_enum, value_name = "VIEW")]
@@ -146,6 +153,10 @@ fn parse_version(s: &str) -> Result<syntax::Version, String> {
         [Some(major), Some(minor), Some(patch)] => Ok(syntax::Version::new(*major, *minor, *patch)),
         _ => Err(format!("`{s}` is not a version like 0.8.19")),
     }
+}
+
+fn parse_tool(s: &str) -> Result<tools::ToolKind, String> {
+    s.parse().map_err(|e: tools::UnknownTool| e.to_string())
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -293,8 +304,12 @@ fn address_target(args: &ScanArgs) -> Result<Option<alloy_primitives::Address>> 
 /// `scan 0xADDRESS`: the proxy chain, implementation and upgrade control of a deployed
 /// contract; whether a finding reaches `--fail-on`.
 fn scan_address(args: &ScanArgs, target: alloy_primitives::Address) -> Result<bool> {
-    if args.dump.is_some() || args.baseline.is_some() || args.write_baseline.is_some() {
-        bail!("--dump, --baseline and --write-baseline apply to source scans only");
+    if args.dump.is_some()
+        || args.baseline.is_some()
+        || args.write_baseline.is_some()
+        || !args.with_tools.is_empty()
+    {
+        bail!("--dump, --baseline, --write-baseline and --with apply to source scans only");
     }
     let mut file = if args.no_config {
         ConfigFile::default()
@@ -362,7 +377,9 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
             .build_global()
             .context("cannot start the worker threads")?;
     }
-    let settings = ScanSettings::resolve(args, config_file(args)?);
+    let mut file = config_file(args)?;
+    let tools_config = std::mem::take(&mut file.tools);
+    let settings = ScanSettings::resolve(args, file);
     if let [first, ..] = settings.selection.unknown_ids().as_slice() {
         bail!("unknown detector `{first}` (see `web3audit detectors`)");
     }
@@ -387,7 +404,25 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
         solc_version: args.solc_version,
         severity: settings.severity,
     };
-    let mut report = analysis::analyze(&project, &options, started)?;
+    let mut report = if args.with_tools.is_empty() {
+        analysis::analyze(&project, &options, started)?
+    } else {
+        // The other analyzers run while ours does; the scan takes as long as the slowest.
+        let (report, results) = std::thread::scope(|scope| {
+            let tools = scope.spawn(|| tools::run_tools(&project, &args.with_tools, &tools_config));
+            let report = analysis::analyze(&project, &options, started);
+            let results = tools.join().unwrap_or_default();
+            (report, results)
+        });
+        let mut report = report?;
+        tools::apply(&mut report, results);
+        if let Some(min) = settings.min_severity {
+            report.findings.retain(|f| f.severity >= min);
+            report.resort();
+        }
+        report.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report
+    };
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, Baseline::from_report(&report).to_json())
             .with_context(|| format!("cannot write the baseline {}", path.display()))?;
@@ -448,6 +483,9 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
     if args.output.is_some() && args.format != Format::Text {
         for line in analysis::diagnostic_lines(&report, 20) {
             eprintln!("{line}");
+        }
+        for tool in &report.tools {
+            eprintln!("{}", report::tool_line(tool));
         }
         eprintln!("{}", report::summary_line(&report).trim_end());
     }

@@ -178,6 +178,8 @@ struct FindingView<'a> {
     scope: Option<String>,
     category: &'a str,
     swc: Option<&'a str>,
+    /// `web3audit, slither` when other analyzers ran; empty otherwise.
+    found_by: String,
     fingerprint: &'a str,
     message: &'a str,
     excerpt: Vec<ExcerptLine>,
@@ -309,6 +311,7 @@ fn finding_view<'a>(
         scope,
         category: &f.category,
         swc: f.swc.as_deref(),
+        found_by: f.found_by.join(", "),
         fingerprint: &f.fingerprint,
         message: &f.message,
         excerpt,

@@ -60,6 +60,29 @@ pub fn render_markdown(report: &Report) -> String {
             let _ = writeln!(out, "- {} [{}] {at}{}", d.level, d.kind, escape(&d.message));
         }
     }
+    if !report.tools.is_empty() {
+        let _ = writeln!(out, "\n## Other analyzers\n");
+        out.push_str(
+            "| tool | version | status | findings | merged | time |\n|---|---|---|---|---|---|\n",
+        );
+        for t in &report.tools {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} ms |",
+                t.name,
+                t.version.as_deref().unwrap_or("-"),
+                t.status,
+                t.findings,
+                t.merged,
+                t.duration_ms
+            );
+        }
+        for t in &report.tools {
+            for note in &t.notes {
+                let _ = writeln!(out, "- {}: {}", t.name, escape(note));
+            }
+        }
+    }
     if report.findings.is_empty() {
         out.push_str("\nNo findings.\n");
     }
@@ -89,6 +112,18 @@ fn finding(out: &mut String, report: &Report, f: &ReportFinding) {
         let _ = write!(class, ", {swc}");
     }
     let _ = writeln!(out, "- **Category:** {class}");
+    if !f.found_by.is_empty() {
+        let _ = writeln!(out, "- **Found by:** {}", f.found_by.join(", "));
+    }
+    for m in &f.merged {
+        let _ = writeln!(
+            out,
+            "- **Also reported as:** `{}` (line {}): {}",
+            m.rule_id,
+            m.start_line,
+            escape(&m.message)
+        );
+    }
     let _ = writeln!(out, "- **Fingerprint:** `{}`\n", f.fingerprint);
     let _ = writeln!(out, "{}\n", escape(&f.message));
     let fence = if l.snippet.contains("```") {

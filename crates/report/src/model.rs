@@ -82,6 +82,32 @@ pub struct Report {
     /// `findings` and `summary` hold only the findings the baseline does not have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
+    /// The other analyzers that ran beside ours (`scan --with slither`), with their
+    /// versions and what happened to each run. Empty (and absent from JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolRun>,
+}
+
+/// One run of another analyzer in the same audit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolRun {
+    /// `slither`, `aderyn` or `mythril`.
+    pub name: String,
+    /// The version the tool reported, when it could be asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `ok`, `partial` (some inputs failed), `failed` or `unavailable`.
+    pub status: String,
+    /// Findings the tool reported in reported files, after mapping.
+    pub findings: usize,
+    /// How many of them were merged into a finding of another analyzer.
+    pub merged: usize,
+    /// Wall time of the tool's processes, in milliseconds.
+    pub duration_ms: u64,
+    /// What went wrong, precisely: a timeout, a crash, output that was not JSON, output
+    /// cut at the size limit, a sandbox limit that could not be enforced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// What one analysis covered.
@@ -239,6 +265,24 @@ pub struct ReportFinding {
     pub function: Option<String>,
     /// Content-based identity of the finding; see [`crate::fingerprint`].
     pub fingerprint: String,
+    /// The analyzers that reported this finding, ours (`web3audit`) first, when other
+    /// analyzers ran in the same audit; empty (and absent from JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_by: Vec<String>,
+    /// The rules of other analyzers whose findings were merged into this one, as
+    /// `tool:rule-id` with the line the tool reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<MergedFinding>,
+}
+
+/// A finding of another analyzer merged into a [`ReportFinding`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedFinding {
+    /// `tool:rule-id`, e.g. `slither:reentrancy-eth`.
+    pub rule_id: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub message: String,
 }
 
 impl Report {
@@ -297,7 +341,25 @@ impl Report {
             stats: ScanStats::default(),
             diagnostics: Vec::new(),
             baseline: None,
+            tools: Vec::new(),
         })
+    }
+}
+
+impl Report {
+    /// Sorts the findings in report order and recounts the summary: for callers that
+    /// add or merge findings after [`Report::build`] (other analyzers' findings).
+    pub fn resort(&mut self) {
+        self.findings.sort_by(finding_order);
+        self.summary = Summary::of(self.findings.iter().map(|f| f.severity));
+    }
+}
+
+impl Location {
+    /// `span` in `view`, clamped to the text and widened to character boundaries, as
+    /// [`Report::build`] resolves a finding's span.
+    pub fn resolve(view: &SourceView<'_>, span: Span) -> Location {
+        locate(view, span)
     }
 }
 
@@ -379,6 +441,8 @@ fn resolve(
         contract: finding.contract.clone(),
         function: finding.function.clone(),
         fingerprint: String::new(),
+        found_by: Vec::new(),
+        merged: Vec::new(),
     };
     Ok((resolved, hash))
 }

@@ -81,6 +81,18 @@ fn sarif_log<'a>(report: &'a Report, options: &SarifOptions) -> SarifLog<'a> {
                     information_uri: report.tool.information_uri.as_deref(),
                     rules: report.rules.iter().map(rule).collect(),
                 },
+                extensions: report
+                    .tools
+                    .iter()
+                    .map(|t| Extension {
+                        name: &t.name,
+                        version: t.version.as_deref(),
+                        properties: ExtensionProperties {
+                            status: &t.status,
+                            notes: &t.notes,
+                        },
+                    })
+                    .collect(),
             },
             original_uri_base_ids: BTreeMap::from([(SRCROOT, src_root)]),
             column_kind: "unicodeCodePoints",
@@ -183,6 +195,8 @@ fn result(finding: &ReportFinding, rule_index: usize) -> SarifResult<'_> {
             confidence: finding.confidence.as_str(),
             contract: finding.contract.as_deref(),
             function: finding.function.as_deref(),
+            found_by: &finding.found_by,
+            merged_rules: finding.merged.iter().map(|m| m.rule_id.as_str()).collect(),
         },
     }
 }
@@ -352,6 +366,24 @@ struct RunProperties {
 #[derive(Serialize)]
 struct Tool<'a> {
     driver: Driver<'a>,
+    /// The other analyzers that ran in the same scan, with their versions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    extensions: Vec<Extension<'a>>,
+}
+
+#[derive(Serialize)]
+struct Extension<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    properties: ExtensionProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct ExtensionProperties<'a> {
+    status: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -426,6 +458,12 @@ struct ResultProperties<'a> {
     contract: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     function: Option<&'a str>,
+    /// The analyzers that reported the finding, when other analyzers ran.
+    #[serde(rename = "foundBy", skip_serializing_if = "<[String]>::is_empty")]
+    found_by: &'a [String],
+    /// Other analyzers' rules merged into this result (`tool:rule-id`).
+    #[serde(rename = "mergedRules", skip_serializing_if = "Vec::is_empty")]
+    merged_rules: Vec<&'a str>,
 }
 
 #[derive(Serialize)]

@@ -50,9 +50,35 @@ pub fn render_text(report: &Report, files: &[SourceView<'_>], options: &TextOpti
         out.push_str(&renderer.render(&[finding_group(finding, recommendation, &sources)]));
         out.push_str("\n\n");
     }
+    for tool in &report.tools {
+        out.push_str(&tool_line(tool));
+        out.push('\n');
+    }
     out.push_str(&summary_line(report));
     out.push('\n');
     out
+}
+
+/// `slither 0.11.6: ok, 5 findings (2 merged), 3.1 s`, then its notes, one per line.
+pub fn tool_line(tool: &crate::ToolRun) -> String {
+    let version = tool
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    let mut line = format!(
+        "{}{version}: {}, {} finding{} ({} merged), {:.1} s",
+        tool.name,
+        tool.status,
+        tool.findings,
+        if tool.findings == 1 { "" } else { "s" },
+        tool.merged,
+        tool.duration_ms as f64 / 1000.0
+    );
+    for note in &tool.notes {
+        line.push_str(&format!("\n  note: {note}"));
+    }
+    line
 }
 
 /// `3 findings: 1 high, 2 low`, `1 finding: 1 critical` or `no findings`; after a
@@ -155,6 +181,13 @@ fn finding_group<'a>(
         finding.category, finding.confidence
     ));
     group = group.element(Level::NOTE.message(about));
+    if !finding.found_by.is_empty() {
+        let mut found = format!("found by: {}", finding.found_by.join(", "));
+        for m in &finding.merged {
+            found.push_str(&format!("; {} at line {}", m.rule_id, m.start_line));
+        }
+        group = group.element(Level::NOTE.message(found));
+    }
     if let Some(recommendation) = recommendation.filter(|r| !r.is_empty()) {
         group = group.element(Level::HELP.message(recommendation));
     }

@@ -298,3 +298,43 @@ fn sarif_snapshot() {
         &SarifOptions::default()
     ));
 }
+
+#[test]
+fn other_analyzers_are_extensions_and_results_say_who_found_them() {
+    let sources = bank_and_token();
+    let mut report = sample_report(&sources);
+    report.findings[0].found_by = vec!["web3audit".to_owned(), "slither".to_owned()];
+    report.findings[0].merged.push(report::MergedFinding {
+        rule_id: "slither:reentrancy-eth".to_owned(),
+        start_line: 3,
+        end_line: 9,
+        message: "Reentrancy in Bank.withdraw()".to_owned(),
+    });
+    report.tools.push(report::ToolRun {
+        name: "slither".to_owned(),
+        version: Some("0.11.6".to_owned()),
+        status: "partial".to_owned(),
+        findings: 3,
+        merged: 1,
+        duration_ms: 4200,
+        notes: vec!["`A.sol`: timed out after 300 s; its process group was killed".to_owned()],
+    });
+    let log: Value =
+        serde_json::from_str(&render_sarif(&report, &SarifOptions::default())).unwrap();
+    assert_eq!(schema_errors(&log), Vec::<String>::new());
+    let extension = &log["runs"][0]["tool"]["extensions"][0];
+    assert_eq!(extension["name"], "slither");
+    assert_eq!(extension["version"], "0.11.6");
+    assert_eq!(extension["properties"]["status"], "partial");
+    let result = &log["runs"][0]["results"][0]["properties"];
+    assert_eq!(result["foundBy"], json!(["web3audit", "slither"]));
+    assert_eq!(result["mergedRules"], json!(["slither:reentrancy-eth"]));
+    // Without other analyzers, nothing of this appears.
+    let plain = sample_sarif(&SarifOptions::default());
+    assert!(plain["runs"][0]["tool"].get("extensions").is_none());
+    assert!(
+        plain["runs"][0]["results"][0]["properties"]
+            .get("foundBy")
+            .is_none()
+    );
+}
