@@ -19,18 +19,16 @@ pub mod canonical;
 mod diagnostic;
 pub mod dump;
 mod lexer;
-mod line_index;
 mod parser;
 pub mod pragma;
-mod span;
 pub mod summary;
 mod types;
 
 pub use builtins::{Builtin, EnvVar};
 pub use diagnostic::{Diagnostic, Severity};
 pub use lexer::{Comment, NumberKind};
-pub use line_index::{LineCol, LineIndex};
-pub use span::Span;
+// Positions in source text are the same for both languages: the Solidity front-end's types.
+pub use syntax::{LineCol, LineIndex, Span};
 pub use types::TypeShape;
 
 use pragma::{Pragma, PragmaKind, Version, VersionReq};
