@@ -7,12 +7,12 @@ keywords the way a pre-parser must (`event X:` -> `class X:`, `log X(...)` ->
 `x"..."` -> `b"..."`), parses each file with `ast`, and compares, function by
 function, the statement count and shape (the kind of every statement, nested
 blocks included, docstrings excluded) and the numbers of calls, attribute
-accesses, subscripts and binary operations with what `cargo run --release -p vyper --example corpus -- DIR
+accesses, subscripts and binary operations with what `cargo run --release -p vyper --example vyper_corpus -- DIR
 --counts` prints.
 
 With `--canonical`, the stricter check: every module-level declaration and
 every statement and expression of every function, in a canonical S-expression form (literals as `L`, `and`/`or`
-chains nested to the left), against `... --example corpus -- DIR --canonical`.
+chains nested to the left), against `... --example vyper_corpus -- DIR --canonical`.
 
 usage: python_ast_agreement.py DIR COUNTS.tsv
        python_ast_agreement.py --canonical DIR CANONICAL.tsv

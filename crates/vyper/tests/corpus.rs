@@ -1,6 +1,6 @@
 //! Every real Vyper file of `../shared/corpus/vyper` parses without a panic,
 //! and at least 98% parse with no error. Skipped (with a message) when the
-//! corpus is absent. Figures and timing: `examples/corpus.rs`.
+//! corpus is absent. Figures and timing: `examples/vyper_corpus.rs`.
 #![allow(clippy::disallowed_methods)]
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Prints the AST dump and the diagnostics of one Vyper file, or with
 //! `--summary` what each function does:
-//! `cargo run -p vyper --example dump -- FILE [--summary]`.
+//! `cargo run -p vyper --example vyper_dump -- FILE [--summary]`.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
 
 fn main() {

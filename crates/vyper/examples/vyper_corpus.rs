@@ -1,6 +1,6 @@
 //! Parses every `.vy` / `.vyi` file under a directory and prints how many parse
 //! without an error, the total time and the per-file time distribution:
-//! `cargo run --release -p vyper --example corpus -- ../shared/corpus/vyper [--list-errors] [--repeat N] [--threads N]`.
+//! `cargo run --release -p vyper --example vyper_corpus -- ../shared/corpus/vyper [--list-errors] [--repeat N] [--threads N]`.
 //!
 //! Files are read into memory first; only parsing is timed. With `--repeat N`
 //! each file is parsed N times and its time is the fastest run. With
