@@ -45,18 +45,37 @@ pub struct Checkpoint {
 }
 
 /// What a monitor reads besides the blocks and their receipts: the state its rules need at
-/// each block, and the transactions it needs in full.
+/// each block (with the calls that make those reads, built once), and the transactions it
+/// needs in full.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Needs {
-    pub reads: Vec<Read>,
-    pub details: Details,
+    reads: Vec<Read>,
+    plan: ReadPlan,
+    details: Details,
 }
 
 impl Needs {
     pub fn of(monitor: &Monitor) -> Self {
+        Needs::new(eval::reads(monitor), eval::details(monitor))
+    }
+
+    pub fn new(reads: Vec<Read>, details: Details) -> Self {
         Needs {
-            reads: eval::reads(monitor),
-            details: eval::details(monitor),
+            plan: ReadPlan::new(&reads),
+            reads,
+            details,
+        }
+    }
+
+    pub fn reads(&self) -> &[Read] {
+        &self.reads
+    }
+
+    /// The same reads, with every transaction in full.
+    fn with_full_transactions(&self) -> Self {
+        Needs {
+            details: Details::everything(),
+            ..self.clone()
         }
     }
 }
@@ -99,6 +118,8 @@ pub struct Progress {
 pub struct Engine {
     monitor: Monitor,
     needs: Needs,
+    /// `needs` with every transaction in full, for the steps after dense ones.
+    dense_needs: Needs,
     batch_blocks: u64,
     /// Whether most blocks of the last step were mostly made of transactions the rules
     /// need in full: then the next step reads blocks in full at once rather than their
@@ -111,6 +132,7 @@ impl Clone for Engine {
         Engine {
             monitor: self.monitor.clone(),
             needs: self.needs.clone(),
+            dense_needs: self.dense_needs.clone(),
             batch_blocks: self.batch_blocks,
             dense: std::sync::atomic::AtomicBool::new(self.dense.load(Ordering::Relaxed)),
         }
@@ -122,6 +144,7 @@ impl Engine {
         let needs = Needs::of(&monitor);
         Engine {
             monitor,
+            dense_needs: needs.with_full_transactions(),
             needs,
             batch_blocks: DEFAULT_BATCH_BLOCKS,
             dense: std::sync::atomic::AtomicBool::new(false),
@@ -131,7 +154,7 @@ impl Engine {
     /// Reads every transaction in full, not only those the rules look at: the same firings
     /// at a higher cost to the node (a reference for tests and benchmarks).
     pub fn with_full_transactions(mut self) -> Self {
-        self.needs.details = Details::everything();
+        self.needs = self.dense_needs.clone();
         self
     }
 
@@ -172,15 +195,12 @@ impl Engine {
             return Ok(Step::Idle { head });
         }
         let to = confirmed.min(checkpoint.next_block + self.batch_blocks - 1);
-        let fetched = if self.dense.load(Ordering::Relaxed) {
-            let needs = Needs {
-                reads: self.needs.reads.clone(),
-                details: Details::everything(),
-            };
-            source.fetch(checkpoint.next_block, to, &needs)?
+        let needs = if self.dense.load(Ordering::Relaxed) {
+            &self.dense_needs
         } else {
-            source.fetch(checkpoint.next_block, to, &self.needs)?
+            &self.needs
         };
+        let fetched = source.fetch(checkpoint.next_block, to, needs)?;
         if !self.needs.details.is_everything() {
             let dense = fetched
                 .iter()
@@ -353,7 +373,7 @@ impl Source for chain::RpcClient {
         needs: &Needs,
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
         let all = needs.details.is_everything();
-        let plan = ReadPlan::new(&needs.reads);
+        let plan = &needs.plan;
         let per_block = 2 + plan.calls_per_block();
         let mut calls: Vec<(&str, Json)> = Vec::with_capacity(per_block * (to - from + 1) as usize);
         for number in from..=to {
@@ -473,6 +493,7 @@ const READER: &str = "0x000000000000000000000000000000000077ead5";
 /// more of them; storage slots (which only the contract itself can read) one by one. A
 /// node that refuses the override, or answers it with something else, gets those reads
 /// one by one in the second round trip.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ReadPlan {
     combined: Vec<Read>,
     program: Option<String>,

@@ -77,7 +77,7 @@ impl Source for Chain {
                     message: "missing".into(),
                 })?;
                 let mut values = ReadValues::new();
-                for read in &needs.reads {
+                for read in needs.reads() {
                     if let Read::Balance(_) = read {
                         values.insert(read.clone(), self.balances.borrow().get(&n).copied());
                     }
