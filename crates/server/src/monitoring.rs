@@ -487,37 +487,24 @@ pub(crate) async fn resend_unsent(state: &AppState) {
         state: Some(store::ALERT_FIRING.into()),
         since: Some(now - RESEND_WINDOW_MS),
         opened_before: Some(now - after + 1),
+        notified: Some(false),
         limit: 100,
         ..Default::default()
     };
-    let candidates = match state.store.list_alerts(&filter).await {
-        Ok(candidates) => candidates,
+    let unsent = match state.store.list_alerts(&filter).await {
+        Ok(unsent) => unsent,
         Err(error) => {
             tracing::warn!(%error, "cannot list monitor alerts to check that they were sent");
             return;
         }
     };
-    for alert in candidates.iter().filter(|a| a.rule.starts_with("monitor:")) {
+    for alert in unsent.iter().filter(|a| a.rule.starts_with("monitor:")) {
         let channels = channels_for(state, &alert.severity);
         if channels.is_empty() {
             continue;
         }
-        match state.store.list_alert_notifications(&alert.id).await {
-            Ok(sent) if sent.is_empty() => {
-                tracing::warn!(alert_id = %alert.id, rule = %alert.rule, "monitor alert recorded but never sent (its process stopped before sending it): sending it now");
-                crate::notify::alerts::deliver(
-                    state,
-                    alert,
-                    &channels,
-                    store::NOTIFICATION_INITIAL,
-                )
-                .await;
-            }
-            Ok(_) => {}
-            Err(error) => {
-                tracing::warn!(%error, alert_id = %alert.id, "cannot read the notifications of a monitor alert")
-            }
-        }
+        tracing::warn!(alert_id = %alert.id, rule = %alert.rule, "monitor alert recorded but never sent (its process stopped before sending it): sending it now");
+        crate::notify::alerts::deliver(state, alert, &channels, store::NOTIFICATION_INITIAL).await;
     }
 }
 

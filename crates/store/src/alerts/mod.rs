@@ -85,6 +85,8 @@ pub struct AlertFilter {
     pub opened_before: Option<i64>,
     /// Whether the alert was escalated.
     pub escalated: Option<bool>,
+    /// Whether any notification of the alert (sent or failed) was recorded.
+    pub notified: Option<bool>,
     pub limit: i64,
 }
 

@@ -163,6 +163,10 @@ pub(crate) async fn list<DB: Dialect>(
         }
         None => {}
     }
+    if let Some(notified) = filter.notified {
+        q.push(if notified { " AND " } else { " AND NOT " })
+            .push("EXISTS (SELECT 1 FROM alert_notifications n WHERE n.alert_id = alerts.id)");
+    }
     q.push(" ORDER BY first_seen DESC, id DESC LIMIT ")
         .push_bind(filter.limit);
     let rows = q.fetch_all(reader).await?;
