@@ -13,6 +13,9 @@ pub enum CommentKind {
     DocLine,
     /// NatSpec `/** ... */`
     DocBlock,
+    /// `# ...`: never produced by the Solidity scanner; the comments of Vyper sources,
+    /// so that suppression comments read the same in both languages.
+    Hash,
 }
 
 /// A comment with its span (covering the delimiters).
@@ -35,6 +38,7 @@ impl Comment {
         let text = self.span.text(source);
         match self.kind {
             CommentKind::Line => text.get(2..).unwrap_or(""),
+            CommentKind::Hash => text.get(1..).unwrap_or(""),
             CommentKind::DocLine => text.get(3..).unwrap_or(""),
             CommentKind::Block => {
                 let t = text.get(2..).unwrap_or("");

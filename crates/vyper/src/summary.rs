@@ -116,6 +116,8 @@ pub struct FunctionSummary {
     pub external_calls: Vec<ExternalCall>,
     /// Names of internal functions called (`self.f()`, or `module.f()` in 0.4).
     pub internal_calls: Vec<String>,
+    /// The same calls with the span of each call expression, in source order.
+    pub internal_call_sites: Vec<(String, Span)>,
     pub guards: Vec<Guard>,
     /// Environment variables read (`msg.sender`, `tx.origin`, `block.timestamp`, ...).
     pub env_reads: Vec<(EnvVar, Span)>,
@@ -357,6 +359,7 @@ fn summarize_function(
         ast,
         names,
         locals: HashMap::new(),
+        local_sources: HashMap::new(),
         summary: FunctionSummary {
             name: f.name.as_str().to_string(),
             item,
@@ -367,6 +370,7 @@ fn summarize_function(
             storage_writes: Vec::new(),
             external_calls: Vec::new(),
             internal_calls: Vec::new(),
+            internal_call_sites: Vec::new(),
             guards: Vec::new(),
             env_reads: Vec::new(),
         },
@@ -383,6 +387,9 @@ struct Walker<'a> {
     names: &'a ModuleNames<'a>,
     /// Parameters and annotated locals, with their types.
     locals: HashMap<&'a str, ExprId>,
+    /// Locals assigned from a storage variable (`owner: address = self.owner`), by the
+    /// variable's name: a caller compared with such a local is compared with storage.
+    local_sources: HashMap<&'a str, String>,
     summary: FunctionSummary,
 }
 
@@ -410,6 +417,9 @@ impl<'a> Walker<'a> {
                 self.locals.insert(target.as_str(), *ty);
                 if let Some(v) = value {
                     self.expr(*v);
+                    if let Some(root) = self.storage_root(*v) {
+                        self.local_sources.insert(target.as_str(), root.to_string());
+                    }
                 }
             }
             StmtKind::If { cond, then, orelse } => {
@@ -643,7 +653,7 @@ impl<'a> Walker<'a> {
             && n.as_str() == "self"
         {
             if keyword.is_none() {
-                self.summary.internal_calls.push(attr.as_str().to_string());
+                self.internal_call(attr.as_str(), span);
             }
             return;
         }
@@ -651,7 +661,7 @@ impl<'a> Walker<'a> {
             && self.names.modules.contains(n.as_str())
             && keyword.is_none()
         {
-            self.summary.internal_calls.push(attr.as_str().to_string());
+            self.internal_call(attr.as_str(), span);
             return;
         }
         if keyword.is_none()
@@ -685,6 +695,13 @@ impl<'a> Walker<'a> {
                 sends_value: ast.keyword_arg(call, "value").is_some(),
             });
         }
+    }
+
+    fn internal_call(&mut self, name: &str, span: Span) {
+        self.summary.internal_calls.push(name.to_string());
+        self.summary
+            .internal_call_sites
+            .push((name.to_string(), span));
     }
 
     /// The interface `id` evaluates to: `Iface(addr)`, or a storage
@@ -791,7 +808,8 @@ impl<'a> Walker<'a> {
     }
 
     /// The name of a value a caller can be compared against for
-    /// authorization: `self.owner`, an immutable or constant `OWNER`.
+    /// authorization: `self.owner`, an immutable or constant `OWNER`, or a local
+    /// that holds a storage variable (`admin: address = self.admin`).
     fn privileged_value(&self, id: ExprId) -> Option<String> {
         if let Some(name) = self.storage_root(id) {
             return Some(name.to_string());
@@ -800,6 +818,7 @@ impl<'a> Walker<'a> {
             ExprKind::Name(n) if self.names.constants.contains_key(n.as_str()) => {
                 Some(n.as_str().to_string())
             }
+            ExprKind::Name(n) => self.local_sources.get(n.as_str()).cloned(),
             // `ownable.owner` (a 0.4 module's storage).
             ExprKind::Attribute { base, attr } => match &self.ast.expr(*base).kind {
                 ExprKind::Name(m) if self.names.modules.contains(m.as_str()) => {

@@ -304,3 +304,33 @@ fn environment_reads() {
         [vyper::EnvVar::MsgSender, vyper::EnvVar::BlockTimestamp]
     );
 }
+
+#[test]
+fn a_caller_compared_with_a_local_copy_of_storage_is_guarded() {
+    let all = summaries(
+        r#"# @version 0.3.10
+admin: address
+future_admin: address
+
+@external
+def accept_admin():
+    _admin: address = self.future_admin
+    assert msg.sender == _admin
+    self.admin = _admin
+
+@external
+def compare_with_parameter(who: address):
+    assert msg.sender == who
+    self.admin = who
+"#,
+    );
+    let accept = get(&all, "accept_admin");
+    assert_eq!(
+        accept.guards.iter().map(|g| &g.kind).collect::<Vec<_>>(),
+        [&GuardKind::SenderEquals("future_admin".to_string())]
+    );
+    // A parameter is the caller's choice: no guard.
+    assert!(!get(&all, "compare_with_parameter").is_guarded());
+    // Call sites carry their spans, in source order.
+    assert!(accept.internal_call_sites.is_empty());
+}
