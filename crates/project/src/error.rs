@@ -14,7 +14,7 @@ pub enum ProjectError {
         #[source]
         source: std::io::Error,
     },
-    #[error("no .sol files found in {}", display_list(.0))]
+    #[error("no .sol or .vy files found in {}", display_list(.0))]
     NoSolidityFiles(Vec<PathBuf>),
 }
 

@@ -1,4 +1,4 @@
-//! The project loader: from paths given by the user (a `.sol` file, a folder,
+//! The project loader: from paths given by the user (a `.sol` or `.vy` file, a folder,
 //! a Foundry, Hardhat or Truffle project) or from in-memory sources to the
 //! set of parsed source files to analyse, plus diagnostics.
 //!
@@ -45,7 +45,7 @@ pub use remapping::{Remapping, RemappingError};
 use syntax::FileId;
 
 use crate::layout::{Layout, find_root};
-use crate::loader::{RootFile, discover, is_solidity, load_graph, normalize_sources};
+use crate::loader::{RootFile, discover, is_source, load_graph, normalize_sources};
 use crate::scope::Origin;
 use crate::store::{DiskStore, MemoryStore, Store, slash_path};
 
@@ -78,7 +78,11 @@ pub struct SourceFile {
     pub display_path: String,
     /// The text (lossily converted when the file is not valid UTF-8).
     pub text: Arc<str>,
+    /// The Solidity parse; empty for a Vyper file.
     pub parse: syntax::Parse,
+    /// The Vyper parse of a `.vy` file (`None` for Solidity). Vyper imports are not
+    /// followed: each Vyper file is analysed as one module.
+    pub vyper: Option<vyper::Parse>,
     /// Whether findings in this file are reported (see [`LoadOptions`]).
     pub reported: bool,
     pub line_index: syntax::LineIndex,
@@ -88,11 +92,11 @@ pub struct SourceFile {
 }
 
 impl Project {
-    /// Loads the given paths: `.sol` files, folders or project roots.
+    /// Loads the given paths: `.sol` and `.vy` files, folders or project roots.
     ///
     /// The project root and kind come from the first input; the other
     /// inputs are loaded as part of that project. A folder contributes every
-    /// `.sol` file below it, skipping `.git`, `node_modules`, `out`, `cache`,
+    /// `.sol` and `.vy` file below it, skipping `.git`, `node_modules`, `out`, `cache`,
     /// `artifacts` and Foundry library folders (those load only when
     /// imported). Imports are then followed transitively.
     pub fn load(inputs: &[PathBuf], options: &LoadOptions) -> Result<Project, ProjectError> {
@@ -151,7 +155,7 @@ impl Project {
                     origin: Origin::Discovered,
                     given: None,
                 }));
-            } else if is_solidity(&path) || is_solidity(given) {
+            } else if is_source(&path) || is_source(given) {
                 roots.push(RootFile {
                     path,
                     origin: Origin::Explicit,
@@ -163,7 +167,10 @@ impl Project {
                     path: Some(slash_path(given)),
                     span: None,
                     severity: DiagnosticLevel::Warning,
-                    message: format!("ignored input `{}`: not a .sol file", slash_path(given)),
+                    message: format!(
+                        "ignored input `{}`: not a .sol or .vy file",
+                        slash_path(given)
+                    ),
                     kind: DiagnosticKind::Config,
                 });
             }
@@ -179,7 +186,7 @@ impl Project {
     /// and `..` folded); a path or relative import that climbs above the
     /// virtual root is rejected with a diagnostic, never resolved outside.
     ///
-    /// Every `.sol` source is loaded; other entries (`remappings.txt`,
+    /// Every `.sol` and `.vy` source is loaded; other entries (`remappings.txt`,
     /// `foundry.toml`, `package.json`) only configure resolution. Reporting
     /// follows the same rules as a folder on disk.
     pub fn from_sources(sources: BTreeMap<String, String>, options: &LoadOptions) -> Project {
@@ -194,7 +201,7 @@ impl Project {
         layout.kind = ProjectKind::InMemory;
         let roots: Vec<RootFile> = store
             .paths()
-            .filter(|path| is_solidity(path))
+            .filter(|path| is_source(path))
             .map(|path| RootFile {
                 path: path.to_path_buf(),
                 origin: Origin::Discovered,
@@ -207,7 +214,7 @@ impl Project {
                 path: None,
                 span: None,
                 severity: DiagnosticLevel::Warning,
-                message: "no .sol sources given".to_owned(),
+                message: "no .sol or .vy sources given".to_owned(),
                 kind: DiagnosticKind::Config,
             });
         }

@@ -32,6 +32,16 @@ pub(crate) fn is_solidity(path: &Path) -> bool {
     path.extension().is_some_and(|ext| ext == "sol")
 }
 
+/// A Vyper module (`.vy`; `.vyi` interface files hold no code to analyse).
+pub(crate) fn is_vyper(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext == "vy")
+}
+
+/// A file this tool analyses: Solidity or Vyper.
+pub(crate) fn is_source(path: &Path) -> bool {
+    is_solidity(path) || is_vyper(path)
+}
+
 pub(crate) fn read_error(error: &ReadError) -> String {
     match error {
         ReadError::TooLarge(size) => format!("file is {size} bytes, over the size limit"),
@@ -39,7 +49,7 @@ pub(crate) fn read_error(error: &ReadError) -> String {
     }
 }
 
-/// Every `.sol` file below `dir`, sorted, skipping [`SKIPPED_DIRS`], the
+/// Every `.sol` and `.vy` file below `dir`, sorted, skipping [`SKIPPED_DIRS`], the
 /// folders in `skip`, and symbolic links to folders (they may form cycles).
 pub(crate) fn discover(
     store: &dyn Store,
@@ -73,7 +83,7 @@ pub(crate) fn discover(
                 if !skipped {
                     stack.push(path);
                 }
-            } else if is_solidity(&path) && store.is_file(&path) {
+            } else if is_source(&path) && store.is_file(&path) {
                 found.push(store.canonical(&path));
             }
         }
@@ -88,6 +98,7 @@ struct LoadedFile {
     path: PathBuf,
     text: Arc<str>,
     parse: Parse,
+    vyper: Option<vyper::Parse>,
     line_index: LineIndex,
     /// Byte offset of the first invalid UTF-8 sequence, if any.
     invalid_utf8_at: Option<usize>,
@@ -113,7 +124,11 @@ fn load_file(
         }
     };
     let text: Arc<str> = text.into();
-    let parse = syntax::parse(&text);
+    let (parse, vyper) = if is_vyper(path) {
+        (syntax::parse(""), Some(vyper::parse(&text)))
+    } else {
+        (syntax::parse(&text), None)
+    };
     let resolutions = parse
         .imports()
         .iter()
@@ -124,6 +139,7 @@ fn load_file(
         path: path.to_path_buf(),
         text,
         parse,
+        vyper,
         line_index,
         invalid_utf8_at,
         resolutions,
@@ -347,6 +363,7 @@ pub(crate) fn load_graph(
             display_path,
             text: file.text,
             parse: file.parse,
+            vyper: file.vyper,
             line_index: file.line_index,
             imports,
         });
@@ -366,6 +383,7 @@ pub(crate) fn load_graph(
             line_index: LineIndex::new(&text),
             text,
             parse,
+            vyper: None,
             imports: Vec::new(),
         });
     }

@@ -196,7 +196,9 @@ fn environment_failures_are_errors() {
     let error = Project::load(&[fixture("empty")], &LoadOptions::default()).unwrap_err();
     assert!(matches!(error, ProjectError::NoSolidityFiles(_)));
     assert!(
-        error.to_string().starts_with("no .sol files found in `"),
+        error
+            .to_string()
+            .starts_with("no .sol or .vy files found in `"),
         "{error}"
     );
     assert!(matches!(
@@ -229,7 +231,7 @@ fn non_solidity_input_is_a_diagnostic_next_to_other_inputs() {
     assert!(
         config[0]
             .message
-            .ends_with("foundry.toml`: not a .sol file"),
+            .ends_with("foundry.toml`: not a .sol or .vy file"),
         "{}",
         config[0].message
     );
@@ -383,5 +385,8 @@ fn in_memory_without_solidity_is_an_empty_project() {
     let project = Project::from_sources(sources, &LoadOptions::default());
     assert!(project.files.is_empty());
     assert_eq!(project.diagnostics.len(), 1);
-    assert_eq!(project.diagnostics[0].message, "no .sol sources given");
+    assert_eq!(
+        project.diagnostics[0].message,
+        "no .sol or .vy sources given"
+    );
 }
