@@ -110,8 +110,9 @@ const SMARTBUGS: [&str; 10] = [
 /// scored under. Every detector is in the mapping, so none escapes the false-alarm count;
 /// `best_practice` (a floating pragma, a deprecated spelling, an unused suppression) is
 /// mapped to no category: those notes claim no vulnerability of any class.
-const CATEGORY_OF: [(&str, &[&str]); 9] = [
+const CATEGORY_OF: [(&str, &[&str]); 10] = [
     ("best_practice", &[]),
+    ("compiler_bug", &["other"]),
     ("erc20", &["unchecked_low_level_calls"]),
     ("msg_value_reuse", &["other"]),
     ("oracle", &["other"]),

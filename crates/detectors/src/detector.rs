@@ -173,6 +173,21 @@ pub trait Detector: Sync + Send {
     /// What this detector is: static data.
     fn meta(&self) -> &'static DetectorMeta;
 
-    /// Looks at one file and pushes what it finds.
+    /// Looks at one Solidity file and pushes what it finds.
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>);
+
+    /// Looks at one Vyper module and pushes what it finds. Detectors of a class that
+    /// exists in both languages implement both methods under one id; the default does
+    /// nothing (the detector has no Vyper form).
+    fn check_vyper(&self, _cx: &crate::vyper_analysis::VyperContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// True when [`Detector::check_file`] does something: false for Vyper-only detectors.
+    fn supports_solidity(&self) -> bool {
+        true
+    }
+
+    /// True when [`Detector::check_vyper`] does something.
+    fn supports_vyper(&self) -> bool {
+        false
+    }
 }

@@ -17,6 +17,7 @@ mod meta;
 pub mod registry;
 mod rules;
 pub mod suppression;
+pub mod vyper_analysis;
 
 use rayon::prelude::*;
 
@@ -25,6 +26,7 @@ pub use detector::{Detector, FileContext, ProjectContext};
 pub use finding::{Finding, Label};
 pub use meta::{Confidence, DetectorMeta, Severity, UnknownLevel};
 pub use syntax::FileId;
+pub use vyper_analysis::{VyperContext, VyperModule};
 
 /// Which detectors run.
 #[derive(Clone, Debug, Default)]
@@ -74,21 +76,51 @@ pub fn run(files: &[FileContext<'_>], detectors: &[&'static dyn Detector]) -> Ve
             for detector in detectors {
                 detector.check_file(file, &mut out);
             }
-            let mut suppressions = suppression::Suppressions::new(file.text, file.parse.comments());
-            if suppressions.is_empty() {
-                return out;
-            }
-            out.retain(|f| {
-                f.primary.file != file.file
-                    || !suppressions.suppresses(f.detector.id, f.primary.span.lo)
-            });
-            if report_unused {
-                let mut problems =
-                    rules::unused_suppression::findings(file, &suppressions, ran, all_ran);
-                problems.retain(|f| !suppressions.suppresses(f.detector.id, f.primary.span.lo));
-                out.extend(problems);
-            }
-            out
+            let suppressions = suppression::Suppressions::new(file.text, file.parse.comments());
+            apply_suppressions(file.file, suppressions, out, report_unused, ran, all_ran)
         })
         .collect()
+}
+
+/// [`run`] for Vyper modules: the same detectors (those with a Vyper form act), the
+/// same suppression comments (written with `#`), the same `unused-suppression` report.
+pub fn run_vyper(files: &[VyperContext<'_>], detectors: &[&'static dyn Detector]) -> Vec<Finding> {
+    let ran = |id: &str| detectors.iter().any(|d| d.meta().id == id);
+    let report_unused = ran(rules::unused_suppression::ID);
+    let all_ran = registry::all().all(|d| ran(d.meta().id));
+    files
+        .par_iter()
+        .flat_map_iter(|file| {
+            let mut out = Vec::new();
+            for detector in detectors {
+                detector.check_vyper(file, &mut out);
+            }
+            let suppressions = suppression::Suppressions::new(file.text, file.module.comments());
+            apply_suppressions(file.file, suppressions, out, report_unused, ran, all_ran)
+        })
+        .collect()
+}
+
+/// Drops the findings of `file` that its suppressions hide and, when `report_unused`,
+/// adds the findings about the suppressions themselves.
+fn apply_suppressions(
+    file: FileId,
+    mut suppressions: suppression::Suppressions,
+    mut out: Vec<Finding>,
+    report_unused: bool,
+    ran: impl Fn(&str) -> bool,
+    all_ran: bool,
+) -> Vec<Finding> {
+    if suppressions.is_empty() {
+        return out;
+    }
+    out.retain(|f| {
+        f.primary.file != file || !suppressions.suppresses(f.detector.id, f.primary.span.lo)
+    });
+    if report_unused {
+        let mut problems = rules::unused_suppression::findings(file, &suppressions, ran, all_ran);
+        problems.retain(|f| !suppressions.suppresses(f.detector.id, f.primary.span.lo));
+        out.extend(problems);
+    }
+    out
 }

@@ -67,6 +67,8 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::unsafe_downcast::UnsafeDowncast,
     &rules::unused_return::UnusedReturn,
     &rules::unused_suppression::UnusedSuppression,
+    &rules::vyper_compiler_advisory::VyperCompilerAdvisory,
+    &rules::vyper_reentrancy_lock_bug::VyperReentrancyLockBug,
     &rules::weak_randomness::WeakRandomness,
 ];
 

@@ -141,6 +141,7 @@ pub fn parse_comment(
     comment: &Comment,
 ) -> Option<Result<Directive, InvalidDirective>> {
     let delimiter = match comment.kind {
+        CommentKind::Hash => 1,
         CommentKind::Line | CommentKind::Block => 2,
         CommentKind::DocLine | CommentKind::DocBlock => 3,
     };

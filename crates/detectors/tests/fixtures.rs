@@ -1,8 +1,10 @@
-//! Every detector against its fixtures: `tests/fixtures/<id>/*.sol`.
+//! Every detector against its fixtures: `tests/fixtures/<id>/*.sol` and, for detectors
+//! with a Vyper form, `tests/fixtures/<id>/*.vy`.
 //!
-//! A line that should carry findings ends with `// expect: ID [ID ...]` (one id per
-//! finding starting on that line). Files named `safe*.sol` must produce no finding,
-//! files named `vulnerable*.sol` at least one. Only the fixture's own detector runs, and
+//! A line that should carry findings ends with `// expect: ID [ID ...]` (`# expect: ...`
+//! in Vyper; one id per finding starting on that line). Files named `safe*` must produce
+//! no finding, files named `vulnerable*` at least one; each language a detector supports
+//! needs both. Only the fixture's own detector runs, and
 //! the exact set of (line, id) pairs must match. A snapshot of the findings (line,
 //! column, message) is kept per fixture.
 //!
@@ -22,10 +24,13 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// The detectors named by `// also-run:` lines.
+/// The detectors named by `// also-run:` (or `# also-run:`) lines.
 fn also_run(text: &str) -> Vec<&'static dyn detectors::Detector> {
     text.lines()
-        .filter_map(|line| line.split_once("// also-run:"))
+        .filter_map(|line| {
+            line.split_once("// also-run:")
+                .or_else(|| line.split_once("# also-run:"))
+        })
         .flat_map(|(_, ids)| ids.split_whitespace())
         .map(|id| registry::find(id).unwrap_or_else(|| panic!("also-run: unknown detector `{id}`")))
         .collect()
@@ -35,7 +40,10 @@ fn also_run(text: &str) -> Vec<&'static dyn detectors::Detector> {
 fn expectations(text: &str) -> BTreeMap<u32, Vec<String>> {
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
-        if let Some((_, ids)) = line.split_once("// expect:") {
+        if let Some((_, ids)) = line
+            .split_once("// expect:")
+            .or_else(|| line.split_once("# expect:"))
+        {
             let mut ids: Vec<String> = ids.split_whitespace().map(str::to_owned).collect();
             ids.sort();
             out.insert(i as u32 + 1, ids);
@@ -53,45 +61,62 @@ fn every_detector_matches_its_fixtures() {
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("`{id}` has no fixture folder {}: {e}", dir.display()))
             .map(|e| e.expect("readable fixture folder").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "sol"))
+            .filter(|p| p.extension().is_some_and(|x| x == "sol" || x == "vy"))
             .collect();
         entries.sort();
         let names: Vec<String> = entries
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert!(
-            names.iter().any(|n| n.starts_with("vulnerable")),
-            "`{id}` needs a vulnerable*.sol fixture"
-        );
-        assert!(
-            names.iter().any(|n| n.starts_with("safe")),
-            "`{id}` needs a safe*.sol fixture"
-        );
+        for (extension, supported) in [
+            (".sol", detector.supports_solidity()),
+            (".vy", detector.supports_vyper()),
+        ] {
+            let of_language = |prefix: &str| {
+                names
+                    .iter()
+                    .any(|n| n.starts_with(prefix) && n.ends_with(extension))
+            };
+            if supported {
+                assert!(
+                    of_language("vulnerable"),
+                    "`{id}` needs a vulnerable*{extension} fixture"
+                );
+                assert!(
+                    of_language("safe"),
+                    "`{id}` needs a safe*{extension} fixture"
+                );
+            } else {
+                assert!(
+                    !of_language(""),
+                    "`{id}` has {extension} fixtures but does not analyse that language"
+                );
+            }
+        }
 
         for (path, name) in entries.iter().zip(&names) {
             let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
-            let parse = syntax::parse(&text);
-            assert!(
-                parse.diagnostics().is_empty(),
-                "{name}: syntax errors {:?}",
-                parse.diagnostics()
-            );
-            let model = semantics::Model::build(&[semantics::SourceInput {
-                file: FileId(0),
-                parse: &parse,
-                imports: &[],
-            }]);
-            let project = ProjectContext::new(&model);
-            let cx = FileContext {
-                file: FileId(0),
-                text: &text,
-                parse: &parse,
-                project: &project,
-            };
             let mut run = vec![detector];
             run.extend(also_run(&text));
-            let findings = detectors::run(&[cx], &run);
+            let findings = if name.ends_with(".vy") {
+                let parse = vyper::parse(&text);
+                assert!(
+                    parse.is_clean(),
+                    "{name}: syntax errors {:?}",
+                    parse.diagnostics()
+                );
+                let module = detectors::VyperModule::new(&parse, &text);
+                let cx = detectors::VyperContext {
+                    file: FileId(0),
+                    name: name.trim_end_matches(".vy"),
+                    text: &text,
+                    parse: &parse,
+                    module: &module,
+                };
+                detectors::run_vyper(&[cx], &run)
+            } else {
+                solidity_findings(&text, name, &run)
+            };
             let index = LineIndex::new(&text);
 
             let mut actual: BTreeMap<u32, Vec<String>> = BTreeMap::new();
@@ -118,9 +143,39 @@ fn every_detector_matches_its_fixtures() {
                     "{id}/{name}: expected {expected:?}\n   got {actual:?}\n{snapshot}"
                 ));
             }
-            let snapshot_name = format!("{id}__{}", name.trim_end_matches(".sol"));
+            let stem = name.trim_end_matches(".sol");
+            // Vyper fixtures keep their extension in the snapshot name (a detector may
+            // have `vulnerable.sol` and `vulnerable.vy`).
+            let snapshot_name = format!("{id}__{}", stem.replace(".vy", "_vy"));
             insta::assert_snapshot!(snapshot_name, snapshot);
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// The findings of `run` on one Solidity fixture.
+fn solidity_findings(
+    text: &str,
+    name: &str,
+    run: &[&'static dyn detectors::Detector],
+) -> Vec<detectors::Finding> {
+    let parse = syntax::parse(text);
+    assert!(
+        parse.diagnostics().is_empty(),
+        "{name}: syntax errors {:?}",
+        parse.diagnostics()
+    );
+    let model = semantics::Model::build(&[semantics::SourceInput {
+        file: FileId(0),
+        parse: &parse,
+        imports: &[],
+    }]);
+    let project = ProjectContext::new(&model);
+    let cx = FileContext {
+        file: FileId(0),
+        text,
+        parse: &parse,
+        project: &project,
+    };
+    detectors::run(&[cx], run)
 }

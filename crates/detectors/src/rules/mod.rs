@@ -61,4 +61,6 @@ pub(crate) mod unprotected_state_write;
 pub(crate) mod unsafe_downcast;
 pub(crate) mod unused_return;
 pub(crate) mod unused_suppression;
+pub(crate) mod vyper_compiler_advisory;
+pub(crate) mod vyper_reentrancy_lock_bug;
 pub(crate) mod weak_randomness;

@@ -33,6 +33,12 @@ declare_detector! {
     /// 11 of 17 findings were right when this severity and confidence were set
     /// (`docs/benchmarks.md`, Precision).
     ///
+    /// In Vyper: an `@external` function without `@nonreentrant` (or the 0.4
+    /// `nonreentrancy` pragma) that reads a storage variable, sends ether with
+    /// `raw_call(..., value=...)` (directly or in an internal function it calls) and writes
+    /// that variable afterwards, or later in the loop that sends. `send` (2,300 gas) is not
+    /// a re-entry point.
+    ///
     /// ## Why it matters
     /// The receiving contract runs its fallback with the remaining gas and can call back
     /// into the contract while the state still says the ether has not left. The classic
@@ -77,6 +83,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for ReentrancyEth {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::reentrancy(cx, &META, true, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

@@ -22,6 +22,10 @@ declare_detector! {
     /// on paths that always revert. In functions only a privileged caller can run, only state
     /// read by other, unrestricted entry points counts, with low confidence.
     ///
+    /// In Vyper: the same shape as `reentrancy-eth` with a call that sends no ether: an
+    /// interface call, `extcall` or `raw_call` (not `staticcall`, a `view` interface
+    /// function, a delegate call or a deployment).
+    ///
     /// ## Why it matters
     /// A malicious token (or any callee chosen by a user) can call back into the contract
     /// while its state is half updated: a second deposit credited twice, a reward claimed
@@ -60,6 +64,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for ReentrancyNoEth {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::reentrancy(cx, &META, false, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

@@ -12,6 +12,12 @@ declare_detector! {
     /// the state. During the call the view returns stale values. Functions only a
     /// privileged caller can run and calls to trusted targets are not reported.
     ///
+    /// In Vyper: a state-changing function sends ether or makes a `raw_call`, and writes
+    /// storage after it (or later in the same loop), while an `@external` `@view` function
+    /// without `@nonreentrant` reads that storage: the Curve `get_virtual_price` case of
+    /// 2023. Locking the view with the same key (or the 0.4 `nonreentrancy` pragma)
+    /// silences it.
+    ///
     /// ## Why it matters
     /// Other protocols call such views (share prices, balances, reserves) to value
     /// collateral. A callee re-entering them, not the guarded contract itself, during the
@@ -55,6 +61,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for ReentrancyReadOnly {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::read_only_reentrancy(cx, &META, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

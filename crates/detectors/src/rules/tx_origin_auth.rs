@@ -22,6 +22,10 @@ declare_detector! {
     /// (`require(tx.origin != x)`) were no longer reported
     /// (`docs/benchmarks.md`, Precision).
     ///
+    /// In Vyper: `assert tx.origin == self.owner` (or a constant or immutable), `if
+    /// tx.origin != X: raise`, and permissions looked up by `tx.origin` (`assert
+    /// self.admins[tx.origin]`); `assert tx.origin == msg.sender` is not authorization.
+    ///
     /// ## Why it matters
     /// `tx.origin` is the account that signed the transaction, not the caller. When the
     /// owner calls any malicious contract (a phishing airdrop, a fake token), that
@@ -62,6 +66,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for TxOriginAuth {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::tx_origin(cx, &META, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

@@ -20,6 +20,10 @@ declare_detector! {
     /// Severity: medium when the wrapped value is stored in contract state, low when it
     /// stays in an expression or a local.
     ///
+    /// In Vyper: `unsafe_add`, `unsafe_sub`, `unsafe_mul` or `unsafe_div` in an `@external`
+    /// function applied to caller input (a parameter, `msg.value` or a local computed from
+    /// them) that no earlier `assert` or `if` of the function compares.
+    ///
     /// ## Why it matters
     /// `unchecked` is meant for operations proven not to wrap. When the proof is
     /// missing, a caller can choose an operand that wraps a balance or an index.
@@ -58,6 +62,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for UncheckedArithmetic {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::unsafe_math_on_input(cx, &META, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

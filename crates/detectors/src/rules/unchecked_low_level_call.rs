@@ -26,6 +26,9 @@ declare_detector! {
     /// deliberate (payout queues that skip a recipient who refuses ether, refunds of the
     /// caller's own payment, notifications whose failure does not matter).
     ///
+    /// In Vyper: `raw_call(..., revert_on_failure=False)` as a statement of its own, or
+    /// whose success flag is assigned to locals none of which is read afterwards.
+    ///
     /// ## Why it matters
     /// Low-level calls do not revert when the callee fails: they return `false`. Code that
     /// ignores the flag carries on as if the ether or the message had arrived, e.g. it
@@ -66,6 +69,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for UncheckedLowLevelCall {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::unchecked_raw_call(cx, &META, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

@@ -25,6 +25,9 @@ declare_detector! {
     /// 1 of 8 findings were right when this severity and confidence were set
     /// (`docs/benchmarks.md`, Precision).
     ///
+    /// In Vyper: an `@external` function with no caller check (`assert msg.sender == ...`,
+    /// an allow-list, or a guarded internal function it calls) that reaches `selfdestruct`.
+    ///
     /// ## Why it matters
     /// Anyone can destroy the contract: its code is removed (before the Cancun upgrade)
     /// and its whole ether balance goes to an address the caller may choose. Every
@@ -59,6 +62,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for UnprotectedSelfdestruct {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::unprotected_selfdestruct(cx, &META, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

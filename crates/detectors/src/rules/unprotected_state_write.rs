@@ -33,6 +33,10 @@ declare_detector! {
     /// 1 of 8 findings were right when this severity and confidence were set
     /// (`docs/benchmarks.md`, Precision).
     ///
+    /// In Vyper: an `@external` function with no caller check writes a storage variable
+    /// that other functions check the caller against (`self.owner`, an allow-list mapping);
+    /// functions that first assert the variable is unset (initializers) are left out.
+    ///
     /// ## Why it matters
     /// Whoever calls the function decides who is privileged: an attacker installs
     /// their own address and then uses every owner-only function.
@@ -67,6 +71,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for UnprotectedStateWrite {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::unprotected_privileged_write(cx, &META, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {

@@ -20,6 +20,11 @@ declare_detector! {
     /// visible here), of a packed word that the same function also shifts right (a
     /// split into fields), and SafeCast calls (library calls that check).
     ///
+    /// Vyper has no form of this detector: its `convert` checks the range at run time and
+    /// reverts instead of truncating. The compiler releases that failed to check a value
+    /// (`int128` returned by external calls, `decimal` arguments) are reported by
+    /// `vyper-compiler-advisory`.
+    ///
     /// ## Why it matters
     /// Before and after 0.8 alike, explicit conversions truncate silently: `uint128(x)`
     /// keeps the low 128 bits. An amount of `2**128 + 1` is recorded as `1` while the

@@ -69,7 +69,7 @@ impl Detector for UnusedSuppression {
 /// The findings about the suppression comments of `cx`, after the other detectors'
 /// findings went through `suppressions`.
 pub(crate) fn findings(
-    cx: &FileContext<'_>,
+    file: crate::FileId,
     suppressions: &Suppressions,
     ran: impl Fn(&str) -> bool,
     all_ran: bool,
@@ -77,6 +77,6 @@ pub(crate) fn findings(
     suppressions
         .problems(ran, all_ran)
         .into_iter()
-        .map(|problem| Finding::new(&META, cx.file, problem.span, problem.message))
+        .map(|problem| Finding::new(&META, file, problem.span, problem.message))
         .collect()
 }

@@ -55,6 +55,10 @@ declare_detector! {
     /// 41 of 50 findings were right when this severity and confidence were set
     /// (`docs/benchmarks.md`, Precision).
     ///
+    /// In Vyper: `x % n` where `x` comes from `block.prevrandao`, `block.difficulty`,
+    /// `blockhash(...)` or a `keccak256`/`sha256` of block values (directly or through
+    /// locals); `block.timestamp % WEEK` alone is time arithmetic and is not reported.
+    ///
     /// ## Why it matters
     /// Every input is public or chosen by the block producer: a contract can compute the
     /// same "random" number in the same transaction and play only when it wins, and a
@@ -95,6 +99,14 @@ static META: DetectorMeta = DetectorMeta {
 impl Detector for WeakRandomness {
     fn meta(&self) -> &'static DetectorMeta {
         &META
+    }
+
+    fn check_vyper(&self, cx: &crate::vyper_analysis::VyperContext<'_>, out: &mut Vec<Finding>) {
+        crate::vyper_analysis::checks::weak_randomness(cx, &META, out);
+    }
+
+    fn supports_vyper(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
