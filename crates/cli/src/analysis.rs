@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::Result;
-use detectors::{FileContext, ProjectContext, Selection, Severity};
+use detectors::{FileContext, ProjectContext, Selection, Severity, VyperContext, VyperModule};
 use project::{DiagnosticKind, DiagnosticLevel, Project};
 use report::{InputDiagnostic, Report, ScanStats, SourceView, ToolInfo};
 
@@ -61,6 +61,7 @@ pub(crate) fn analyze_model(
     let shared = ProjectContext::new(model);
     let contexts: Vec<FileContext<'_>> = project
         .reported_files()
+        .filter(|f| f.vyper.is_none())
         .map(|f| FileContext {
             file: f.id,
             text: &f.text,
@@ -69,6 +70,25 @@ pub(crate) fn analyze_model(
         })
         .collect();
     let mut findings = detectors::run(&contexts, &detectors);
+    // Vyper modules: the same detectors (those with a Vyper form act), one module each.
+    let vyper_files: Vec<(&project::SourceFile, &vyper::Parse, VyperModule)> = project
+        .reported_files()
+        .filter_map(|f| {
+            let parse = f.vyper.as_ref()?;
+            Some((f, parse, VyperModule::new(parse, &f.text)))
+        })
+        .collect();
+    let vyper_contexts: Vec<VyperContext<'_>> = vyper_files
+        .iter()
+        .map(|(f, parse, module)| VyperContext {
+            file: f.id,
+            name: module_name(&f.display_path),
+            text: &f.text,
+            parse,
+            module,
+        })
+        .collect();
+    findings.extend(detectors::run_vyper(&vyper_contexts, &detectors));
     for finding in &mut findings {
         if let Some(&severity) = options.severity.get(finding.detector.id) {
             finding.severity = severity;
@@ -88,11 +108,17 @@ pub(crate) fn analyze_model(
     report.diagnostics = input_diagnostics(project, model);
     report.stats = ScanStats {
         files_loaded: project.files.len(),
-        files_reported: contexts.len(),
+        files_reported: contexts.len() + vyper_contexts.len(),
         bytes: project.files.iter().map(|f| f.text.len() as u64).sum(),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
     Ok(report)
+}
+
+/// The contract name of a Vyper module: its file name without the extension.
+fn module_name(display_path: &str) -> &str {
+    let file = display_path.rsplit('/').next().unwrap_or(display_path);
+    file.strip_suffix(".vy").unwrap_or(file)
 }
 
 /// The semantic model of every loaded file.
@@ -129,6 +155,17 @@ fn input_diagnostics(project: &Project, model: &semantics::Model<'_>) -> Vec<Inp
         });
     }
     for file in &project.files {
+        for d in file.vyper.iter().flat_map(|p| p.diagnostics()) {
+            let at = file.line_index.line_col(&file.text, d.span.lo);
+            out.push(InputDiagnostic {
+                kind: "syntax".to_owned(),
+                level: if d.is_error() { "error" } else { "warning" }.to_owned(),
+                file: Some(file.display_path.clone()),
+                line: Some(at.line),
+                column: Some(at.col),
+                message: d.message.clone(),
+            });
+        }
         for d in file.parse.diagnostics() {
             let at = file.line_index.line_col(&file.text, d.span.lo);
             out.push(InputDiagnostic {

@@ -71,6 +71,7 @@ fn catalog_json() -> String {
                 "confidence": m.confidence.as_str(),
                 "category": m.category,
                 "swc": m.swc,
+                "languages": languages(m),
                 "description": m.description,
                 "recommendation": m.recommendation,
                 "references": m.references,
@@ -131,9 +132,25 @@ fn bytecode_facts(info: &evm::DetectorInfo) -> String {
     )
 }
 
+/// The source languages a detector analyses.
+fn languages(m: &DetectorMeta) -> Vec<&'static str> {
+    let Some(d) = registry::find(m.id) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if d.supports_solidity() {
+        out.push("Solidity");
+    }
+    if d.supports_vyper() {
+        out.push("Vyper");
+    }
+    out
+}
+
 /// The header block shared by `explain` and the Markdown catalog.
 fn facts(m: &DetectorMeta) -> String {
     let mut out = String::new();
+    let _ = writeln!(out, "- Languages: {}", languages(m).join(", "));
     let _ = writeln!(out, "- Severity: {}", m.severity);
     let _ = writeln!(out, "- Confidence: {}", m.confidence);
     let _ = writeln!(out, "- Category: {}", m.category);
@@ -178,17 +195,20 @@ fn catalog_markdown() -> String {
          on the triage set: `high` at least 80%, `medium` at least 50%, `low` less; detectors \
          the corpus gives too few findings to measure keep the confidence their fixtures and \
          benchmarks suggest (`docs/benchmarks.md`, section Precision).\n\n\
-         | id | title | severity | confidence | category | SWC |\n|---|---|---|---|---|---|\n",
+         Detectors that exist in both languages analyse Vyper modules (`.vy`) too, under the \
+         same id: the *Languages* line of each says which.\n\n\
+         | id | title | severity | confidence | category | SWC | languages |\n|---|---|---|---|---|---|---|\n",
     );
     for m in registry::metas() {
         let _ = writeln!(
             out,
-            "| [`{id}`](#{id}) | {} | {} | {} | {} | {} |",
+            "| [`{id}`](#{id}) | {} | {} | {} | {} | {} | {} |",
             m.title,
             m.severity,
             m.confidence,
             m.category,
             m.swc.unwrap_or(""),
+            languages(m).join(", "),
             id = m.id
         );
     }

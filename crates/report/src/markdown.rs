@@ -131,7 +131,12 @@ fn finding(out: &mut String, report: &Report, f: &ReportFinding) {
     } else {
         "```"
     };
-    let _ = writeln!(out, "{fence}solidity\n{}\n{fence}", l.snippet.trim_end());
+    let language = if l.file.ends_with(".vy") {
+        "vyper"
+    } else {
+        "solidity"
+    };
+    let _ = writeln!(out, "{fence}{language}\n{}\n{fence}", l.snippet.trim_end());
     for s in &f.secondary {
         let _ = writeln!(
             out,
