@@ -83,6 +83,9 @@ pub fn module(ast: &Ast) -> Vec<String> {
                 if let Some(loc) = location {
                     ty = format!("(call {loc} {ty})");
                 }
+                if v.reentrant {
+                    ty = format!("(call reentrant {ty})");
+                }
                 if v.public {
                     ty = format!("(call public {ty})");
                 }
