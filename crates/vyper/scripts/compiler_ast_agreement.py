@@ -66,6 +66,7 @@ from canonical_form import (  # noqa: E402
 PRAGMA = re.compile(r"^#\s*(?:@version|pragma\s+version)\s+(\S[^\r\n]*?)\s*$", re.M)
 VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-.]?(a|b|rc|beta|alpha)\.?(\d*))?")
 MAX_ATTEMPTS = 5
+TIMEOUT = 120  # seconds for one compiler process
 
 
 # ---------------------------------------------------------------- versions
@@ -190,7 +191,11 @@ def run_compiler(exe, version, path, text, spec, cache):
         if rewritten:
             target = pathlib.Path(tmp) / path.name
             target.write_text(source, encoding="utf-8")
-        proc = subprocess.run([exe, "-f", "ast", str(target)], capture_output=True, text=True, cwd=tmp)
+        try:
+            proc = subprocess.run([exe, "-f", "ast", str(target)], capture_output=True, text=True, cwd=tmp,
+                                  timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return None, f"no answer within {TIMEOUT} s", rewritten
     tree, why = None, None
     if proc.returncode == 0:
         try:
