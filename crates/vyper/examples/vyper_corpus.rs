@@ -14,7 +14,7 @@
 //! per function, every statement and expression in a canonical S-expression
 //! form (literals as `L`, `extcall`/`staticcall` and `log` transparent, loop
 //! variable types dropped), the input of `scripts/python_ast_agreement.py
-//! --canonical`.
+//! --canonical` and of `scripts/compiler_ast_agreement.py`.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};

@@ -22,6 +22,8 @@ import pathlib
 import re
 import sys
 
+from canonical_form import BINOPS, CMPOPS, DECLS, UNARY, load_ours, nest_left
+
 DECL = re.compile(r"^(\s*)(event|struct|interface|enum|flag|contract)(\s+\w+\s*:)", re.M)
 LOG = re.compile(r"^(\s*)log\s+(?=[A-Za-z_])", re.M)
 CALLKW = re.compile(r"\b(extcall|staticcall)\s+")
@@ -88,18 +90,6 @@ def functions(tree):
             yield (node.name, count(body), shape(body), nodes(body))
 
 
-BINOPS = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
-    ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<",
-    ast.RShift: ">>",
-}
-CMPOPS = {
-    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-    ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
-}
-UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Invert: "~", ast.Not: "not"}
-
-
 def cexpr(e):
     if e is None:
         return "_"
@@ -121,19 +111,15 @@ def cexpr(e):
         parts = [cexpr(e.func)] + [cexpr(a) for a in e.args] + [f"{k.arg}={cexpr(k.value)}" for k in e.keywords]
         return "(call " + " ".join(parts) + ")"
     if isinstance(e, ast.UnaryOp):
-        return f"({UNARY[type(e.op)]} {cexpr(e.operand)})"
+        return f"({UNARY[type(e.op).__name__]} {cexpr(e.operand)})"
     if isinstance(e, ast.BinOp):
-        return f"({BINOPS[type(e.op)]} {cexpr(e.left)} {cexpr(e.right)})"
+        return f"({BINOPS[type(e.op).__name__]} {cexpr(e.left)} {cexpr(e.right)})"
     if isinstance(e, ast.BoolOp):
-        op = "and" if isinstance(e.op, ast.And) else "or"
-        acc = cexpr(e.values[0])
-        for v in e.values[1:]:
-            acc = f"({op} {acc} {cexpr(v)})"
-        return acc
+        return nest_left("and" if isinstance(e.op, ast.And) else "or", [cexpr(v) for v in e.values])
     if isinstance(e, ast.Compare):
         acc = cexpr(e.left)
         for op, right in zip(e.ops, e.comparators):
-            acc = f"({CMPOPS[type(op)]} {acc} {cexpr(right)})"
+            acc = f"({CMPOPS[type(op).__name__]} {acc} {cexpr(right)})"
         return acc
     if isinstance(e, ast.IfExp):
         return f"(if {cexpr(e.test)} {cexpr(e.body)} {cexpr(e.orelse)})"
@@ -157,7 +143,7 @@ def cblock(body, out):
         elif isinstance(s, ast.Assign):
             out.append(f"= {cexpr(s.targets[0])} {cexpr(s.value)}")
         elif isinstance(s, ast.AugAssign):
-            out.append(f"+= {BINOPS[type(s.op)]} {cexpr(s.target)} {cexpr(s.value)}")
+            out.append(f"+= {BINOPS[type(s.op).__name__]} {cexpr(s.target)} {cexpr(s.value)}")
         elif isinstance(s, ast.AnnAssign):
             out.append(f": {cexpr(s.target)} {cexpr(s.annotation)} {cexpr(s.value)}")
         elif isinstance(s, ast.If):
@@ -227,7 +213,7 @@ def cmodule(tree):
         elif isinstance(node, ast.AnnAssign):
             name = cexpr(node.target)
             ann = node.annotation
-            if name in ("implements", "uses", "initializes", "exports"):
+            if name in DECLS:
                 items = ann.elts if isinstance(ann, ast.Tuple) else [ann]
                 out.append(f"decl {name} (" + " ".join([""] + [cexpr(x) for x in items]) + ")")
             elif isinstance(ann, ast.Call) and isinstance(ann.func, ast.Name) and ann.func.id == "event" and node.value is None:
@@ -256,10 +242,7 @@ def cmodule(tree):
 
 
 def canonical(root, tsv):
-    ours = {}
-    for line in open(tsv, encoding="utf-8"):
-        path, name, form = line.rstrip("\n").split("\t")
-        ours.setdefault(path, []).append((name, form))
+    ours = load_ours(tsv)
     functions = agree = statements = 0
     disagreements = []
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".vy", ".vyi")):

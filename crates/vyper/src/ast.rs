@@ -7,7 +7,7 @@
 //! Types are written as expressions in Vyper (`HashMap[address, uint256]`,
 //! `DynArray[uint256, 8]`, `Bytes[32]`, `uint256[3]`), so a type is an
 //! [`ExprId`]; [`Ast::type_shape`] classifies it. The storage wrappers
-//! `public(...)`, `immutable(...)`, `constant(...)` and `transient(...)` are
+//! `public(...)`, `reentrant(...)`, `immutable(...)`, `constant(...)` and `transient(...)` are
 //! taken off a declaration's type by the parser and recorded in [`VarDecl`].
 //!
 //! Where the source is broken, the affected statement or expression is an
@@ -193,7 +193,7 @@ pub enum VarLocation {
     Constant,
 }
 
-/// `name: [public(]location(type)[)] [= value]`.
+/// `name: [public(][reentrant(]location(type)[)][)] [= value]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VarDecl {
     pub name: Ident,
@@ -202,6 +202,9 @@ pub struct VarDecl {
     pub location: VarLocation,
     /// Wrapped in `public(...)`: the compiler generates a getter.
     pub public: bool,
+    /// Wrapped in `reentrant(...)` (0.4.3): the getter takes no reentrancy
+    /// lock under `# pragma nonreentrancy on`.
+    pub reentrant: bool,
     /// The initializer (required for constants).
     pub value: Option<ExprId>,
     pub span: Span,

@@ -1,6 +1,7 @@
 //! A canonical text form of a module, shared with
 //! `scripts/python_ast_agreement.py`, which prints the same form from Python's
-//! own parser: names and attributes as written, literals as `L`, operators and
+//! own parser, and `scripts/compiler_ast_agreement.py`, which prints it from the
+//! Vyper compiler's AST (`vyper -f ast`): names and attributes as written, literals as `L`, operators and
 //! nesting as parsed, `extcall`/`staticcall` and `log` transparent, loop
 //! variable types dropped, events, structs, flags and interfaces as `class`.
 //! One line per declaration or statement.
@@ -82,6 +83,9 @@ pub fn module(ast: &Ast) -> Vec<String> {
                 };
                 if let Some(loc) = location {
                     ty = format!("(call {loc} {ty})");
+                }
+                if v.reentrant {
+                    ty = format!("(call reentrant {ty})");
                 }
                 if v.public {
                     ty = format!("(call public {ty})");

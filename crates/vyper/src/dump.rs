@@ -95,8 +95,9 @@ impl Dumper<'_> {
                 };
                 let _ = write!(
                     out,
-                    "{loc}{} {}: ",
+                    "{loc}{}{} {}: ",
                     if v.public { " public" } else { "" },
+                    if v.reentrant { " reentrant" } else { "" },
                     v.name.as_str()
                 );
                 self.expr(out, v.ty);

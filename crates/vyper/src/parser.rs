@@ -464,8 +464,10 @@ impl<'a> Parser<'a> {
         let mut ty = self.parse_expr();
         let mut location = VarLocation::Storage;
         let mut public = false;
-        // Take the wrappers off: `public(constant(uint256))`, `immutable(address)`, ...
-        for _ in 0..4 {
+        let mut reentrant = false;
+        // Take the wrappers off: `public(constant(uint256))`, `immutable(address)`,
+        // `public(reentrant(uint256))`, ...
+        for _ in 0..5 {
             let ExprKind::Call {
                 func,
                 args,
@@ -482,6 +484,7 @@ impl<'a> Parser<'a> {
             }
             match wrapper.as_str() {
                 "public" => public = true,
+                "reentrant" => reentrant = true,
                 "immutable" => location = VarLocation::Immutable,
                 "constant" => location = VarLocation::Constant,
                 "transient" => location = VarLocation::Transient,
@@ -508,6 +511,7 @@ impl<'a> Parser<'a> {
             ty,
             location,
             public,
+            reentrant,
             value,
             span,
         }))

@@ -111,6 +111,41 @@ fn storage_declarations() {
     );
 }
 
+/// 0.4.3 `reentrant(...)` (a public getter left out of `# pragma nonreentrancy
+/// on`) is a wrapper like `public(...)`, not part of the type: the compiler's
+/// AST keeps the type alone and flags the variable.
+#[test]
+fn reentrant_getter_wrapper() {
+    let src = "# pragma nonreentrancy on\n\
+               a: public(reentrant(uint256))\n\
+               b: public(reentrant(HashMap[address, uint256]))\n\
+               c: public(uint256)\n";
+    check(
+        src,
+        "storage public reentrant a: uint256\n\
+         storage public reentrant b: HashMap[(tuple address uint256)]\n\
+         storage public c: uint256",
+    );
+    let parse = vyper::parse(src);
+    let vars: Vec<_> = parse
+        .ast()
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Variable(v) => Some(v),
+            _ => None,
+        })
+        .collect();
+    assert!(vars[0].reentrant && vars[1].reentrant && !vars[2].reentrant);
+    assert!(
+        matches!(parse.ast().type_shape(vars[0].ty), TypeShape::Named(n) if n.as_str() == "uint256")
+    );
+    assert!(matches!(
+        parse.ast().type_shape(vars[1].ty),
+        TypeShape::HashMap { .. }
+    ));
+}
+
 #[test]
 fn type_shapes() {
     let src = "a: HashMap[address, uint256]\nb: DynArray[uint8, 4]\nc: Bytes[32]\nd: String[8]\ne: uint256[3]\nf: map(address, bool)\ng: m.T\n";
