@@ -3,8 +3,6 @@
 
 mod service_support;
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use service_support::*;
 
@@ -35,18 +33,7 @@ async fn html_and_pdf_reports_carry_excerpts_and_triage() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut status = String::new();
-    for _ in 0..200 {
-        status = get(&client, &key, &format!("{base}/api/v1/audits/{id}")).await["status"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        if FINAL.contains(&status.as_str()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "succeeded");
+    assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
 
     let findings = get(
         &client,

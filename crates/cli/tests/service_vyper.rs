@@ -3,8 +3,6 @@
 
 mod service_support;
 
-use std::time::Duration;
-
 use serde_json::Value;
 use service_support::*;
 
@@ -73,18 +71,7 @@ async fn an_archive_with_vyper_sources_is_audited_like_solidity() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut status = String::new();
-    for _ in 0..200 {
-        status = get(&client, &key, &format!("{base}/api/v1/audits/{id}")).await["status"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        if FINAL.contains(&status.as_str()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "succeeded");
+    assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
 
     let findings = get(
         &client,

@@ -66,25 +66,43 @@ impl Selection {
 /// each file's suppression comments that hid nothing (or are invalid) follow its
 /// findings.
 pub fn run(files: &[FileContext<'_>], detectors: &[&'static dyn Detector]) -> Vec<Finding> {
-    let ran = |id: &str| detectors.iter().any(|d| d.meta().id == id);
-    let report_unused = ran(rules::unused_suppression::ID);
-    let all_ran = registry::all().all(|d| ran(d.meta().id));
-    files
-        .par_iter()
-        .flat_map_iter(|file| {
-            let mut out = Vec::new();
-            for detector in detectors {
-                detector.check_file(file, &mut out);
-            }
-            let suppressions = suppression::Suppressions::new(file.text, file.parse.comments());
-            apply_suppressions(file.file, suppressions, out, report_unused, ran, all_ran)
-        })
-        .collect()
+    run_each(
+        files,
+        detectors,
+        |file, detector, out| detector.check_file(file, out),
+        |file| {
+            (
+                file.file,
+                suppression::Suppressions::new(file.text, file.parse.comments()),
+            )
+        },
+    )
 }
 
 /// [`run`] for Vyper modules: the same detectors (those with a Vyper form act), the
 /// same suppression comments (written with `#`), the same `unused-suppression` report.
 pub fn run_vyper(files: &[VyperContext<'_>], detectors: &[&'static dyn Detector]) -> Vec<Finding> {
+    run_each(
+        files,
+        detectors,
+        |file, detector, out| detector.check_vyper(file, out),
+        |file| {
+            (
+                file.file,
+                suppression::Suppressions::new(file.text, file.module.comments()),
+            )
+        },
+    )
+}
+
+/// Runs `check` for every detector on every file (in parallel), then applies each
+/// file's suppressions.
+fn run_each<F: Sync>(
+    files: &[F],
+    detectors: &[&'static dyn Detector],
+    check: impl Fn(&F, &'static dyn Detector, &mut Vec<Finding>) + Sync,
+    suppressions_of: impl Fn(&F) -> (FileId, suppression::Suppressions) + Sync,
+) -> Vec<Finding> {
     let ran = |id: &str| detectors.iter().any(|d| d.meta().id == id);
     let report_unused = ran(rules::unused_suppression::ID);
     let all_ran = registry::all().all(|d| ran(d.meta().id));
@@ -92,11 +110,11 @@ pub fn run_vyper(files: &[VyperContext<'_>], detectors: &[&'static dyn Detector]
         .par_iter()
         .flat_map_iter(|file| {
             let mut out = Vec::new();
-            for detector in detectors {
-                detector.check_vyper(file, &mut out);
+            for &detector in detectors {
+                check(file, detector, &mut out);
             }
-            let suppressions = suppression::Suppressions::new(file.text, file.module.comments());
-            apply_suppressions(file.file, suppressions, out, report_unused, ran, all_ran)
+            let (id, suppressions) = suppressions_of(file);
+            apply_suppressions(id, suppressions, out, report_unused, ran, all_ran)
         })
         .collect()
 }

@@ -120,6 +120,22 @@ pub async fn get(client: &reqwest::Client, key: &str, url: &str) -> Value {
 
 pub const FINAL: [&str; 4] = ["succeeded", "failed", "timed_out", "cancelled"];
 
+/// Polls audit `id` until it reaches a final status (or 10 s pass) and returns the status.
+pub async fn wait_for_audit(client: &reqwest::Client, key: &str, base: &str, id: &str) -> String {
+    let mut status = String::new();
+    for _ in 0..200 {
+        status = get(client, key, &format!("{base}/api/v1/audits/{id}")).await["status"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if FINAL.contains(&status.as_str()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    status
+}
+
 pub const POSTGRES_ENV: &str = "WEB3AUDIT_TEST_POSTGRES_URL";
 
 /// A URL of the PostgreSQL test database whose search path is a fresh schema, so that

@@ -340,16 +340,8 @@ pub(crate) fn tx_origin(
         }
         let Some(def) = cx.def(f) else { continue };
         walk_stmts(ast, &def.body, &mut |s| {
-            let cond = match &ast.stmt(s).kind {
-                StmtKind::Assert { cond, .. } => *cond,
-                StmtKind::If { cond, then, .. }
-                    if then
-                        .last()
-                        .is_some_and(|&t| matches!(ast.stmt(t).kind, StmtKind::Raise(_))) =>
-                {
-                    *cond
-                }
-                _ => return,
+            let Some((cond, _)) = check_condition(ast, s) else {
+                return;
             };
             let keyed_by_origin = any_expr(ast, cond, &mut |e| {
                 matches!(&ast.expr(e).kind, ExprKind::Subscript { base, index }
@@ -565,20 +557,27 @@ pub(crate) fn unprotected_privileged_write(
 fn writes_once(ast: &Ast, def: &FunctionDef) -> bool {
     let mut once = false;
     walk_stmts(ast, &def.body, &mut |s| {
-        let (cond, negated) = match &ast.stmt(s).kind {
-            StmtKind::Assert { cond, .. } => (*cond, false),
-            StmtKind::If { cond, then, .. }
-                if then
-                    .last()
-                    .is_some_and(|&t| matches!(ast.stmt(t).kind, StmtKind::Raise(_))) =>
-            {
-                (*cond, true)
-            }
-            _ => return,
-        };
-        once = once || checks_unset(ast, cond, negated);
+        if let Some((cond, negated)) = check_condition(ast, s) {
+            once = once || checks_unset(ast, cond, negated);
+        }
     });
     once
+}
+
+/// The condition a statement enforces: `assert cond` (`negated` false), or
+/// `if cond: ... raise` (`negated` true: the code goes on when `cond` is false).
+fn check_condition(ast: &Ast, s: StmtId) -> Option<(ExprId, bool)> {
+    match &ast.stmt(s).kind {
+        StmtKind::Assert { cond, .. } => Some((*cond, false)),
+        StmtKind::If { cond, then, .. }
+            if then
+                .last()
+                .is_some_and(|&t| matches!(ast.stmt(t).kind, StmtKind::Raise(_))) =>
+        {
+            Some((*cond, true))
+        }
+        _ => None,
+    }
 }
 
 fn checks_unset(ast: &Ast, cond: ExprId, negated: bool) -> bool {
