@@ -58,9 +58,10 @@ impl Selection {
     }
 }
 
-/// Runs `detectors` over `files` (in parallel, on the current rayon pool) and returns
+/// Runs `detectors` over `files` (in parallel, on the current rayon pool: the files, and
+/// the detectors of each file, so that one large file uses every thread) and returns
 /// every finding that no suppression comment of its file hides, ordered by file and
-/// then as the detectors emitted them. When `unused-suppression` is among `detectors`,
+/// then as the detectors emitted them, in detector order. When `unused-suppression` is among `detectors`,
 /// each file's suppression comments that hid nothing (or are invalid) follow its
 /// findings.
 pub fn run(files: &[FileContext<'_>], detectors: &[&'static dyn Detector]) -> Vec<Finding> {
@@ -70,10 +71,14 @@ pub fn run(files: &[FileContext<'_>], detectors: &[&'static dyn Detector]) -> Ve
     files
         .par_iter()
         .flat_map_iter(|file| {
-            let mut out = Vec::new();
-            for detector in detectors {
-                detector.check_file(file, &mut out);
-            }
+            let mut out: Vec<Finding> = detectors
+                .par_iter()
+                .flat_map_iter(|detector| {
+                    let mut found = Vec::new();
+                    detector.check_file(file, &mut found);
+                    found
+                })
+                .collect();
             let mut suppressions = suppression::Suppressions::new(file.text, file.parse.comments());
             if suppressions.is_empty() {
                 return out;
