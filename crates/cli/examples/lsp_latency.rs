@@ -39,6 +39,10 @@ fn main() {
     }
     let project = tempfile::tempdir().expect("a temporary folder");
     let vault = generate(project.path());
+    if let Ok(keep) = std::env::var("LSP_LATENCY_KEEP") {
+        // A copy of the generated project, to scan it on its own.
+        generate(Path::new(&keep));
+    }
     let text = std::fs::read_to_string(&vault).expect("the generated file");
     println!(
         "project: Foundry, {} files; src/Vault.sol: {} lines, {} bytes; {changes} one-line changes",
@@ -50,13 +54,18 @@ fn main() {
         ("default debounce (50 ms)", json!({})),
         ("debounceMs: 0", json!({ "web3audit": { "debounceMs": 0 } })),
     ] {
-        let (first, samples) = measure(&server, project.path(), &vault, &text, changes, options);
+        let (first, samples, mut analysis) =
+            measure(&server, project.path(), &vault, &text, changes, options);
         report(label, first, samples);
+        report_part(
+            "  of which the analysis (server log, whole ms)",
+            &mut analysis,
+        );
     }
 }
 
 /// Opens the file, then changes one line `changes` times; returns the time to the first
-/// diagnostics and the latency of each change.
+/// diagnostics, the latency of each change and the analysis time the server logged.
 fn measure(
     server: &Path,
     root: &Path,
@@ -64,7 +73,7 @@ fn measure(
     text: &str,
     changes: usize,
     options: serde_json::Value,
-) -> (Duration, Vec<Duration>) {
+) -> (Duration, Vec<Duration>, Vec<Duration>) {
     let (mut client, _) = lsp_client::Client::start(server, Some(root), options);
     let uri = lsp_client::uri(vault);
     let opened = Instant::now();
@@ -80,6 +89,7 @@ fn measure(
         .map(|(i, _)| i)
         .collect();
     let mut samples = Vec::with_capacity(changes);
+    let mut analysis = Vec::with_capacity(changes);
     for change in 0..changes {
         let line = editable[change % editable.len()];
         let version = i64::try_from(change).unwrap() + 2;
@@ -100,10 +110,32 @@ fn measure(
         );
         client.diagnostics(&uri, version);
         samples.push(sent.elapsed());
+        // The server logs the time its analysis took: `analysed 3 file(s) in 41 ms`.
+        let logged = client.wait_for("the analysis log", |m| {
+            m["method"] == "window/logMessage"
+                && m["params"]["message"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("analysed "))
+        });
+        let millis = logged["params"]["message"]
+            .as_str()
+            .and_then(|t| t.rsplit(" in ").next())
+            .and_then(|t| t.trim_end_matches(" ms").parse::<u64>().ok())
+            .unwrap_or_default();
+        analysis.push(Duration::from_millis(millis));
         client.backlog.clear();
     }
     assert!(client.shutdown().success());
-    (first, samples)
+    (first, samples, analysis)
+}
+
+fn report_part(label: &str, samples: &mut [Duration]) {
+    samples.sort();
+    let at = |q: f64| {
+        let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples[index].as_secs_f64() * 1000.0
+    };
+    println!("{label}: median {:.0} ms, p95 {:.0} ms", at(0.5), at(0.95));
 }
 
 fn report(label: &str, first: Duration, mut samples: Vec<Duration>) {
