@@ -387,3 +387,106 @@ fn settings_select_detectors_and_a_five_megabyte_file_does_not_block_the_server(
     // Shutting down does not wait for the running analysis.
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn client_settings_win_over_the_configuration_file_and_invalid_files_are_reported() {
+    let project = foundry_project();
+    let config = write(
+        project.path(),
+        "web3audit.toml",
+        "[detectors]\ndisable = [\"tx-origin-auth\"]\n",
+    );
+    let (mut client, _) = Client::start_with(
+        server(),
+        Some(project.path()),
+        Value::Null,
+        json!({
+            "workspace": { "configuration": true },
+            "window": { "showDocument": { "support": true } },
+        }),
+    );
+    // The server asks for its section; this client has none.
+    let asked = client.server_request("workspace/configuration");
+    assert_eq!(asked["params"]["items"][0]["section"], "web3audit");
+    client.respond(&asked["id"], json!([null]));
+    let wallet = uri(&project.path().join("src/Wallet.sol"));
+    client.open(&wallet, "solidity", WALLET);
+    // The configuration file disables the detector.
+    assert!(client.diagnostics(&wallet, 1).is_empty());
+
+    // The client's `detectors.include` runs it all the same.
+    let published_with = |uri: &str, expected: &'static [&'static str]| {
+        let uri = uri.to_owned();
+        move |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && codes(m["params"]["diagnostics"].as_array().unwrap()) == expected
+        }
+    };
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "web3audit": {
+            "detectors": { "include": ["tx-origin-auth"] },
+            "documentationUrl": "https://docs.example/detectors",
+        } } }),
+    );
+    let published = client.wait_for(
+        "the finding the client includes",
+        published_with(&wallet, &["tx-origin-auth"]),
+    );
+    let found = &published["params"]["diagnostics"][0];
+    assert_eq!(
+        found["codeDescription"]["href"],
+        "https://docs.example/detectors#tx-origin-auth"
+    );
+    // The documentation command asks the editor to show the documentation's address.
+    client.backlog.clear();
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({ "command": "web3audit.openDocumentation", "arguments": ["tx-origin-auth"] }),
+    );
+    let show = client.server_request("window/showDocument");
+    assert_eq!(
+        show["params"]["uri"],
+        "https://docs.example/detectors#tx-origin-auth"
+    );
+    assert_eq!(show["params"]["external"], true);
+    client.respond(&show["id"], json!({ "success": true }));
+    assert_eq!(client.response(id)["result"], Value::Null);
+
+    // `minSeverity` above the finding's hides it.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "web3audit": {
+            "minSeverity": "critical",
+            "detectors": { "include": ["tx-origin-auth"] },
+        } } }),
+    );
+    client.wait_for("the finding hidden", published_with(&wallet, &[]));
+
+    // An invalid configuration file is an error on the file; the defaults apply.
+    std::fs::write(&config, "fail_on = \"high\"\n").unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": wallet } }),
+    );
+    let config_uri = uri(&config);
+    let invalid = client.wait_for("the configuration error", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == config_uri.as_str()
+    });
+    let message = invalid["params"]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("unknown field `fail_on`"), "{message}");
+    std::fs::write(&config, "").unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": wallet } }),
+    );
+    client.wait_for(
+        "the configuration error cleared",
+        published_with(&config_uri, &[]),
+    );
+    assert!(client.shutdown().success());
+}

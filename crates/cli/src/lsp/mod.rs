@@ -109,6 +109,8 @@ fn serve(connection: &Connection) -> anyhow::Result<bool> {
         .unwrap_or_default();
     server.settings = settings;
     server.warn(&warnings);
+    // `initialize_finish` received the `initialized` notification.
+    server.initialized();
     server.run()
 }
 
@@ -360,7 +362,6 @@ impl<'c> Server<'c> {
             serde_json::from_value(notification.params).ok()
         }
         match notification.method.as_str() {
-            "initialized" => self.initialized(),
             "textDocument/didOpen" => {
                 if let Some(params) = extract::<DidOpenTextDocumentParams>(notification) {
                     self.did_open(params);

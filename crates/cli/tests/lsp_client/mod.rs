@@ -26,8 +26,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts `program lsp` and initializes it with `root` (if any) and `options`.
+    /// Starts `program lsp` and initializes it with `root` (if any) and `options`, as a
+    /// client without optional capabilities.
     pub fn start(program: &Path, root: Option<&Path>, options: Value) -> (Client, Value) {
+        Self::start_with(program, root, options, json!({}))
+    }
+
+    /// [`Client::start`] with the client's `capabilities`.
+    pub fn start_with(
+        program: &Path,
+        root: Option<&Path>,
+        options: Value,
+        capabilities: Value,
+    ) -> (Client, Value) {
         let mut child = Command::new(program)
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -59,7 +70,7 @@ impl Client {
             json!({
                 "processId": null,
                 "rootUri": root_uri,
-                "capabilities": {},
+                "capabilities": capabilities,
                 "initializationOptions": options,
             }),
         );
@@ -93,6 +104,18 @@ impl Client {
         let response = self.response(id);
         assert!(response.get("error").is_none(), "{method}: {response}");
         response["result"].clone()
+    }
+
+    /// Answers the server's request `id`.
+    pub fn respond(&mut self, id: &Value, result: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": result }));
+    }
+
+    /// The server's next request of `method`.
+    pub fn server_request(&mut self, method: &str) -> Value {
+        self.wait_for(&format!("a {method} request"), |m| {
+            m["method"] == method && m.get("id").is_some()
+        })
     }
 
     /// The response to request `id`.
