@@ -171,7 +171,7 @@ fn references(m: &DetectorMeta) -> String {
     out
 }
 
-fn explain_text(m: &DetectorMeta) -> String {
+pub(crate) fn explain_text(m: &DetectorMeta) -> String {
     format!(
         "# {} ({})\n\n{}\n{}\n{}",
         m.title,

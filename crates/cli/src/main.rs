@@ -14,6 +14,7 @@ mod chain_cache;
 mod config;
 mod doctor;
 mod dump;
+mod lsp;
 mod monitor;
 #[cfg(feature = "service")]
 mod monitor_run;
@@ -41,6 +42,10 @@ enum Command {
     Detectors(catalog::DetectorsArgs),
     /// Print the documentation of one detector.
     Explain(catalog::ExplainArgs),
+    /// Run the language server (Language Server Protocol over standard input and output):
+    /// diagnostics as you type, the detector's documentation on hover, suppression code
+    /// actions (`docs/editors.md`).
+    Lsp(lsp::LspArgs),
     /// Which other analyzers (Slither, Aderyn, Mythril) `scan --with` can run here, with
     /// their versions; exit 0 all found, 1 one is missing, 2 one is broken.
     Doctor(doctor::DoctorArgs),
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         Command::Detectors(args) => catalog::list(&args),
         Command::Explain(args) => catalog::explain(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Monitor(cmd) => monitor::run(cmd),
         #[cfg(feature = "service")]
         Command::Top(args) => top::run(&args),

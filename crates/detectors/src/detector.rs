@@ -20,7 +20,7 @@ type CachedAnalysis = Arc<dyn Any + Send + Sync>;
 pub struct ProjectContext<'a> {
     model: &'a Model<'a>,
     taint: OnceLock<Taint>,
-    per_file: Mutex<HashMap<(TypeId, FileId), CachedAnalysis>>,
+    per_file: Mutex<HashMap<(TypeId, FileId), Arc<OnceLock<CachedAnalysis>>>>,
 }
 
 impl<'a> ProjectContext<'a> {
@@ -39,29 +39,29 @@ impl<'a> ProjectContext<'a> {
     }
 
     /// The analysis of type `T` of `file`, computed by `compute` on first use and
-    /// shared by every detector that asks for it. (Detectors of one file run in one
-    /// task, so a result is computed once; the lock is not held while computing.)
+    /// shared by every detector that asks for it. Detectors of one file run in
+    /// parallel: the first caller computes while later ones wait for its result (the
+    /// map's lock is not held while computing; analyses do not use the thread pool, so
+    /// a waiting thread never holds work the computing one needs).
     pub fn per_file<T: Any + Send + Sync>(
         &self,
         file: FileId,
         compute: impl FnOnce() -> T,
     ) -> Arc<T> {
         let key = (TypeId::of::<T>(), file);
-        let cached = self
+        let slot = self
             .per_file
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .cloned();
-        if let Some(found) = cached.and_then(|c| c.downcast::<T>().ok()) {
-            return found;
+            .entry(key)
+            .or_default()
+            .clone();
+        let value = slot.get_or_init(|| Arc::new(compute()) as CachedAnalysis);
+        match value.clone().downcast::<T>() {
+            Ok(found) => found,
+            // The key holds the type id: a slot always holds a `T`.
+            Err(_) => unreachable!("per-file analysis cached under another type"),
         }
-        let value = Arc::new(compute());
-        self.per_file
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, value.clone());
-        value
     }
 
     pub fn model(&self) -> &'a Model<'a> {

@@ -60,9 +60,10 @@ impl Selection {
     }
 }
 
-/// Runs `detectors` over `files` (in parallel, on the current rayon pool) and returns
+/// Runs `detectors` over `files` (in parallel, on the current rayon pool: the files, and
+/// the detectors of each file, so that one large file uses every thread) and returns
 /// every finding that no suppression comment of its file hides, ordered by file and
-/// then as the detectors emitted them. When `unused-suppression` is among `detectors`,
+/// then as the detectors emitted them, in detector order. When `unused-suppression` is among `detectors`,
 /// each file's suppression comments that hid nothing (or are invalid) follow its
 /// findings.
 pub fn run(files: &[FileContext<'_>], detectors: &[&'static dyn Detector]) -> Vec<Finding> {
@@ -109,10 +110,16 @@ fn run_each<F: Sync>(
     files
         .par_iter()
         .flat_map_iter(|file| {
-            let mut out = Vec::new();
-            for &detector in detectors {
-                check(file, detector, &mut out);
-            }
+            // The detectors of one file run in parallel too, so that one large file uses
+            // every thread; their findings are collected in detector order.
+            let out: Vec<Finding> = detectors
+                .par_iter()
+                .flat_map_iter(|&detector| {
+                    let mut found = Vec::new();
+                    check(file, detector, &mut found);
+                    found
+                })
+                .collect();
             let (id, suppressions) = suppressions_of(file);
             apply_suppressions(id, suppressions, out, report_unused, ran, all_ran)
         })

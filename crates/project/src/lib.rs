@@ -34,7 +34,7 @@ mod stubs;
 pub const STANDARD_PREFIX: &str = "<standard>/";
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use diagnostic::{DiagnosticKind, DiagnosticLevel, ProjectDiagnostic};
@@ -47,7 +47,7 @@ use syntax::FileId;
 use crate::layout::{Layout, find_root};
 use crate::loader::{RootFile, discover, is_source, load_graph, normalize_sources};
 use crate::scope::Origin;
-use crate::store::{DiskStore, MemoryStore, Store, slash_path};
+use crate::store::{DiskStore, MemoryStore, OverlayStore, Store, slash_path};
 
 /// A loaded set of Solidity sources: the compilation unit to analyse.
 #[derive(Debug)]
@@ -99,13 +99,18 @@ impl Project {
     /// `.sol` and `.vy` file below it, skipping `.git`, `node_modules`, `out`, `cache`,
     /// `artifacts` and Foundry library folders (those load only when
     /// imported). Imports are then followed transitively.
+    ///
+    /// The texts of [`LoadOptions::overlay`] replace the files at their paths.
     pub fn load(inputs: &[PathBuf], options: &LoadOptions) -> Result<Project, ProjectError> {
-        let store = DiskStore;
+        let store = OverlayStore::new(&options.overlay);
         let mut canonical_inputs = Vec::with_capacity(inputs.len());
         for input in inputs {
             match std::fs::metadata(input) {
                 Ok(metadata) => {
                     canonical_inputs.push((input, store.canonical(input), metadata.is_dir()))
+                }
+                Err(_) if store.is_file(input) => {
+                    canonical_inputs.push((input, store.canonical(input), false));
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     return Err(ProjectError::InputNotFound(input.clone()));
@@ -219,6 +224,20 @@ impl Project {
             });
         }
         load_graph(&store, layout, roots, options, diagnostics)
+    }
+
+    /// The root and kind of the Foundry, Hardhat or Truffle project that `path` (a file
+    /// or folder on disk) belongs to: the nearest folder at or above it holding a marker
+    /// file, as [`Project::load`] finds it. `None` outside any project.
+    pub fn detect_root(path: &Path) -> Option<(PathBuf, ProjectKind)> {
+        let store = DiskStore;
+        let path = store.canonical(path);
+        let start = if store.is_dir(&path) {
+            path.as_path()
+        } else {
+            path.parent()?
+        };
+        find_root(&store, start)
     }
 
     /// The file with this id.

@@ -1,5 +1,9 @@
 //! What the caller can configure about loading.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
 /// Options for [`crate::Project::load`] and [`crate::Project::from_sources`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
@@ -17,6 +21,10 @@ pub struct LoadOptions {
     /// `scripts/`, `*.t.sol` and `*.s.sol` (and Foundry's configured `libs`,
     /// `test` and `script` folders).
     pub use_default_excludes: bool,
+    /// Texts that stand in for files on disk, keyed by path (an editor's unsaved
+    /// buffers). [`crate::Project::load`] reads them instead of the disk, as if saved; a
+    /// path that does not exist on disk yet is a file all the same. Empty by default.
+    pub overlay: BTreeMap<PathBuf, Arc<str>>,
 }
 
 impl LoadOptions {
@@ -32,6 +40,7 @@ impl Default for LoadOptions {
             remappings: Vec::new(),
             max_file_size: Self::DEFAULT_MAX_FILE_SIZE,
             use_default_excludes: true,
+            overlay: BTreeMap::new(),
         }
     }
 }

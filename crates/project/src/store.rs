@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Why a file could not be read.
 #[derive(Debug)]
@@ -139,6 +140,84 @@ impl Store for DiskStore {
             .ok()
             .or_else(|| normalize(path))
             .unwrap_or_else(|| path.to_path_buf())
+    }
+
+    fn is_virtual(&self) -> bool {
+        false
+    }
+}
+
+/// The disk, with some files' texts replaced: an editor's unsaved buffers
+/// ([`crate::LoadOptions::overlay`]). Overlaid paths that do not exist on disk are files
+/// all the same, listed in their folder.
+pub(crate) struct OverlayStore<'a> {
+    /// Keyed by [`DiskStore::canonical`] of the given paths.
+    texts: BTreeMap<PathBuf, &'a Arc<str>>,
+}
+
+impl<'a> OverlayStore<'a> {
+    pub(crate) fn new(overlay: &'a BTreeMap<PathBuf, Arc<str>>) -> Self {
+        Self {
+            texts: overlay
+                .iter()
+                .map(|(path, text)| (DiskStore.canonical(path), text))
+                .collect(),
+        }
+    }
+
+    fn text(&self, path: &Path) -> Option<&Arc<str>> {
+        if self.texts.is_empty() {
+            return None;
+        }
+        self.texts.get(&DiskStore.canonical(path)).copied()
+    }
+}
+
+impl Store for OverlayStore<'_> {
+    fn is_file(&self, path: &Path) -> bool {
+        DiskStore.is_file(path) || self.text(path).is_some()
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        DiskStore.is_dir(path)
+    }
+
+    fn read(&self, path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
+        match self.text(path) {
+            Some(text) if text.len() as u64 > max_size => {
+                Err(ReadError::TooLarge(text.len() as u64))
+            }
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => DiskStore.read(path, max_size),
+        }
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        let mut entries = DiskStore.read_dir(path)?;
+        if self.texts.is_empty() {
+            return Ok(entries);
+        }
+        let dir = DiskStore.canonical(path);
+        for overlaid in self.texts.keys() {
+            if overlaid.parent() == Some(dir.as_path())
+                && let Some(name) = overlaid.file_name()
+            {
+                let name = name.to_string_lossy().into_owned();
+                if !entries.iter().any(|e| e.name == name) {
+                    entries.push(DirEntry {
+                        name,
+                        is_dir: false,
+                        is_symlink: false,
+                    });
+                }
+            }
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        DiskStore.canonical(path)
     }
 
     fn is_virtual(&self) -> bool {
