@@ -490,3 +490,52 @@ fn client_settings_win_over_the_configuration_file_and_invalid_files_are_reporte
     );
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn a_vyper_module_gets_diagnostics_and_a_hash_suppression() {
+    let project = foundry_project();
+    let pool = "\
+# @version 0.2.15
+
+balances: public(HashMap[address, uint256])
+
+
+@external
+@payable
+@nonreentrant('lock')
+def add_liquidity():
+    self.balances[msg.sender] += msg.value
+
+
+@external
+@nonreentrant('lock')
+def remove_liquidity(amount: uint256):
+    self.balances[msg.sender] -= amount
+    raw_call(msg.sender, b\"\", value=amount)
+";
+    let pool_path = write(project.path(), "src/Pool.vy", pool);
+    let (mut client, _) = Client::start(server(), Some(project.path()), json!({}));
+    let pool_uri = uri(&pool_path);
+    client.open(&pool_uri, "vyper", pool);
+    let diagnostics = client.diagnostics(&pool_uri, 1);
+    assert_eq!(codes(&diagnostics), ["vyper-reentrancy-lock-bug"]);
+    assert_eq!(
+        finding(&diagnostics, "vyper-reentrancy-lock-bug")["range"]["start"]["line"],
+        7
+    );
+
+    // The suppression the code action offers is a `#` comment, and it hides the finding.
+    let suppressed = pool.replace(
+        "@payable\n@nonreentrant('lock')",
+        "@payable\n# web3audit-disable-next-line vyper-reentrancy-lock-bug -- migrated\n@nonreentrant('lock')",
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": pool_uri, "version": 2 },
+            "contentChanges": [{ "text": suppressed }],
+        }),
+    );
+    assert!(client.diagnostics(&pool_uri, 2).is_empty());
+    assert!(client.shutdown().success());
+}
