@@ -14,13 +14,16 @@ use crate::meta::DetectorMeta;
 /// A per-file analysis result shared by several detectors.
 type CachedAnalysis = Arc<dyn Any + Send + Sync>;
 
+/// Where one analysis is computed once and then read: by (analysis type, file).
+type AnalysisSlots = HashMap<(TypeId, FileId), Arc<OnceLock<CachedAnalysis>>>;
+
 /// What every detector shares: the semantic model of the whole project, and
 /// analyses computed at most once, on first use: whole-project ones (taint) and
 /// per-file ones that several detectors read ([`ProjectContext::per_file`]).
 pub struct ProjectContext<'a> {
     model: &'a Model<'a>,
     taint: OnceLock<Taint>,
-    per_file: Mutex<HashMap<(TypeId, FileId), Arc<OnceLock<CachedAnalysis>>>>,
+    per_file: Mutex<AnalysisSlots>,
 }
 
 impl<'a> ProjectContext<'a> {
