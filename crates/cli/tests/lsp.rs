@@ -494,25 +494,8 @@ fn client_settings_win_over_the_configuration_file_and_invalid_files_are_reporte
 #[test]
 fn a_vyper_module_gets_diagnostics_and_a_hash_suppression() {
     let project = foundry_project();
-    let pool = "\
-# @version 0.2.15
-
-balances: public(HashMap[address, uint256])
-
-
-@external
-@payable
-@nonreentrant('lock')
-def add_liquidity():
-    self.balances[msg.sender] += msg.value
-
-
-@external
-@nonreentrant('lock')
-def remove_liquidity(amount: uint256):
-    self.balances[msg.sender] -= amount
-    raw_call(msg.sender, b\"\", value=amount)
-";
+    // Compiled with 0.2.15, the two functions' shared lock is two locks.
+    let pool = include_str!("fixtures/vyper/LockedPool.vy");
     let pool_path = write(project.path(), "src/Pool.vy", pool);
     let (mut client, _) = Client::start(server(), Some(project.path()), json!({}));
     let pool_uri = uri(&pool_path);

@@ -6,25 +6,8 @@ mod service_support;
 use serde_json::Value;
 use service_support::*;
 
-const POOL: &str = "\
-# @version 0.3.0
-
-balances: public(HashMap[address, uint256])
-
-
-@external
-@payable
-@nonreentrant('lock')
-def add_liquidity():
-    self.balances[msg.sender] += msg.value
-
-
-@external
-@nonreentrant('lock')
-def remove_liquidity(amount: uint256):
-    self.balances[msg.sender] -= amount
-    raw_call(msg.sender, b\"\", value=amount)
-";
+/// A pool compiled with 0.2.15, whose shared `@nonreentrant` lock is two locks.
+const POOL: &str = include_str!("fixtures/vyper/LockedPool.vy");
 
 const WALLET: &str = "pragma solidity 0.8.24;\ncontract Wallet {\n    address owner;\n    \
 function withdraw() public {\n        require(tx.origin == owner);\n        \
