@@ -36,7 +36,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Scan Solidity files, folders, Foundry or Hardhat projects.
+    /// Scan Solidity and Vyper files, folders, Foundry or Hardhat projects.
     Scan(scan::ScanArgs),
     /// List the detectors.
     Detectors(catalog::DetectorsArgs),
