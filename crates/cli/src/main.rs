@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod address;
 mod analysis;
@@ -26,7 +26,34 @@ mod service;
 #[cfg(feature = "service")]
 mod top;
 
-/// Solidity static analyzer and self-hostable audit service.
+/// `0.1.0 (commit 0123456789ab; 66 source detectors, 12 bytecode detectors, set
+/// 1a2b3c4d)`: the release, the commit it was built from, and the detector set (a
+/// digest of the detector ids: two binaries with the same set report the same findings
+/// for the same code and release). Computed once per process.
+fn version_line() -> &'static str {
+    use sha2::{Digest, Sha256};
+    let source: Vec<&str> = detectors::registry::metas().map(|m| m.id).collect();
+    let bytecode: Vec<&str> = evm::detectors().iter().map(|d| d.id).collect();
+    let mut digest = Sha256::new();
+    for id in source.iter().chain(&bytecode) {
+        digest.update(id.as_bytes());
+        digest.update([0u8]);
+    }
+    let set: String = digest.finalize()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let line = format!(
+        "{} (commit {}; {} source detectors, {} bytecode detectors, set {set})",
+        env!("CARGO_PKG_VERSION"),
+        env!("WEB3AUDIT_COMMIT"),
+        source.len(),
+        bytecode.len(),
+    );
+    Box::leak(line.into_boxed_str())
+}
+
+/// Solidity and Vyper static analyzer and self-hostable audit service.
 #[derive(Debug, Parser)]
 #[command(name = "web3audit", version, about, propagate_version = true)]
 struct Cli {
@@ -74,7 +101,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().version(version_line()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Detectors(args) => catalog::list(&args),

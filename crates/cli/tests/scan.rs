@@ -753,3 +753,33 @@ fn a_baseline_hides_known_findings_and_gates_only_new_ones() {
     assert_eq!(malformed.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&malformed.stderr).contains("invalid baseline"));
 }
+
+#[test]
+fn version_names_the_commit_and_the_detector_set() {
+    let out = web3audit(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.trim();
+    let rest = line
+        .strip_prefix(&format!("web3audit {} (commit ", env!("CARGO_PKG_VERSION")))
+        .unwrap_or_else(|| panic!("{line}"));
+    let (commit, rest) = rest.split_once("; ").unwrap();
+    // A build outside a git checkout (and without WEB3AUDIT_COMMIT) says `unknown`.
+    assert!(
+        commit == "unknown" || commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{line}"
+    );
+    // The counts are the registry's: `detectors --json` lists the source detectors.
+    let catalog = web3audit(&["detectors", "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&catalog.stdout).unwrap();
+    let count = listed.as_array().unwrap().len();
+    assert!(
+        rest.starts_with(&format!("{count} source detectors, ")),
+        "{line}"
+    );
+    let set = rest.rsplit_once("set ").unwrap().1.trim_end_matches(')');
+    assert!(
+        set.len() == 8 && set.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{line}"
+    );
+}
