@@ -13,7 +13,7 @@ use vyper::{Builtin, EnvVar, TypeShape};
 
 use super::{
     EffectKind, VyperContext, any_expr, input_reaches, is_entry_point, module_state, names_in,
-    walk_expr, walk_stmts,
+    storage_root, walk_expr, walk_stmts,
 };
 use crate::finding::Finding;
 use crate::meta::DetectorMeta;
@@ -581,18 +581,7 @@ fn check_condition(ast: &Ast, s: StmtId) -> Option<(ExprId, bool)> {
 }
 
 fn checks_unset(ast: &Ast, cond: ExprId, negated: bool) -> bool {
-    let is_storage = |e: ExprId| {
-        let mut root = e;
-        loop {
-            if ast.self_member(root).is_some() {
-                return true;
-            }
-            match &ast.expr(root).kind {
-                ExprKind::Subscript { base, .. } | ExprKind::Attribute { base, .. } => root = *base,
-                _ => return false,
-            }
-        }
-    };
+    let is_storage = |e: ExprId| storage_root(ast, e).is_some();
     let is_zero = |e: ExprId| match &ast.expr(e).kind {
         ExprKind::Number(_) => true,
         ExprKind::Bool(false) => true,
@@ -717,18 +706,7 @@ fn reaches_state(ast: &Ast, statements: &[StmtId], e: ExprId, external: &HashSet
     let Some((&first, later)) = statements.split_first() else {
         return false;
     };
-    let to_storage = |target: ExprId| {
-        let mut root = target;
-        loop {
-            if ast.self_member(root).is_some() {
-                return true;
-            }
-            match &ast.expr(root).kind {
-                ExprKind::Subscript { base, .. } | ExprKind::Attribute { base, .. } => root = *base,
-                _ => return false,
-            }
-        }
-    };
+    let to_storage = |target: ExprId| storage_root(ast, target).is_some();
     let contains = |root: ExprId, wanted: &dyn Fn(ExprId) -> bool| {
         let mut found = false;
         walk_expr(ast, root, &mut |x| found = found || wanted(x));

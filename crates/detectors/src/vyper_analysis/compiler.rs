@@ -156,6 +156,8 @@ pub(crate) fn advisories_check(
     let Some(admitted) = admitted_releases(cx.parse) else {
         return;
     };
+    // What the matchers read of the module, built on the first affected advisory.
+    let mut module = None;
     for advisory in advisories() {
         // The lock bug has its own detector.
         if advisory.id == LOCK_ADVISORY {
@@ -170,7 +172,8 @@ pub(crate) fn advisories_check(
             continue;
         }
         let only_affected = affected.len() == admitted.len();
-        let Some(sites) = features::sites(cx, &advisory.feature) else {
+        let module = module.get_or_insert_with(|| features::Module::new(cx));
+        let Some(sites) = features::sites(cx, module, &advisory.feature) else {
             continue;
         };
         // The strong uses first: the finding points at the most telling one.

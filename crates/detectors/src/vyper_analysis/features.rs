@@ -64,7 +64,8 @@ pub(crate) const FEATURES: &[&str] = &[
 ];
 
 /// What the matchers know about the module: declarations, and which calls change state.
-struct Module<'a> {
+/// Built once per file and shared by every feature's matcher.
+pub(crate) struct Module<'a> {
     ast: &'a Ast,
     text: &'a str,
     storage: HashMap<&'a str, ExprId>,
@@ -82,7 +83,7 @@ struct Module<'a> {
 }
 
 impl<'a> Module<'a> {
-    fn new(cx: &VyperContext<'a>) -> Self {
+    pub(crate) fn new(cx: &VyperContext<'a>) -> Self {
         let ast = cx.ast();
         let mut m = Module {
             ast,
@@ -205,17 +206,9 @@ impl<'a> Module<'a> {
     }
 
     /// `x` for `self.x[...]...` when `x` is a storage variable.
-    fn storage_root(&self, mut e: ExprId) -> Option<&'a str> {
-        let ast = self.ast;
-        loop {
-            if let Some(m) = ast.self_member(e) {
-                return self.storage.get_key_value(m.as_str()).map(|(k, _)| *k);
-            }
-            match &ast.expr(e).kind {
-                ExprKind::Subscript { base, .. } | ExprKind::Attribute { base, .. } => e = *base,
-                _ => return None,
-            }
-        }
+    fn storage_root(&self, e: ExprId) -> Option<&'a str> {
+        let member = super::storage_root(self.ast, e)?;
+        self.storage.get_key_value(member).map(|(k, _)| *k)
     }
 
     /// The declared type of `e` when it is a local, a parameter, `self.x` or an element
@@ -396,11 +389,14 @@ fn is_adhoc(ast: &Ast, e: ExprId) -> bool {
 // Each arm of the matches below is one feature's definition, written as one condition;
 // moving half of it into a match guard would split a definition in two.
 #[allow(clippy::collapsible_match)]
-pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site<'a>>> {
+pub(crate) fn sites<'a>(
+    cx: &VyperContext<'a>,
+    m: &Module<'a>,
+    feature: &str,
+) -> Option<Vec<Site<'a>>> {
     if !FEATURES.contains(&feature) {
         return None;
     }
-    let m = Module::new(cx);
     let ast = cx.ast();
     let mut out: Vec<Site<'a>> = Vec::new();
     // Module-level features.
@@ -445,7 +441,7 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
         }
         "storage-max-size-array" => {
             for v in ast.variables() {
-                if m.storage.contains_key(v.name.as_str()) && huge_array(&m, v.ty, 0) {
+                if m.storage.contains_key(v.name.as_str()) && huge_array(m, v.ty, 0) {
                     out.push(Site {
                         function: None,
                         span: v.span,
@@ -521,7 +517,7 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
     }
     let huge = ast
         .variables()
-        .any(|v| m.storage.contains_key(v.name.as_str()) && huge_array(&m, v.ty, 0));
+        .any(|v| m.storage.contains_key(v.name.as_str()) && huge_array(m, v.ty, 0));
     for f in ast.functions() {
         let locals = local_types(ast, f);
         let name = f.name.as_str();
@@ -540,14 +536,14 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
             let stmt = ast.stmt(s);
             match (feature, &stmt.kind) {
                 ("dynarray-on-both-sides-of-assignment", StmtKind::Assign { target, value }) => {
-                    if let Some(v) = whole_dynarray(&m, *target, &locals)
-                        && mentions_var(&m, *value, &v)
+                    if let Some(v) = whole_dynarray(m, *target, &locals)
+                        && mentions_var(m, *value, &v)
                     {
                         push(stmt.span, true);
                     }
                     if let ExprKind::Subscript { base, .. } = &ast.expr(*target).kind
-                        && let Some(v) = whole_dynarray(&m, *base, &locals)
-                        && contains_update(&m, *value, &v, &["pop"])
+                        && let Some(v) = whole_dynarray(m, *base, &locals)
+                        && contains_update(m, *value, &v, &["pop"])
                     {
                         push(stmt.span, true);
                     }
@@ -562,7 +558,7 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
                 ) => {
                     let v = Var::Local(target.as_str());
                     if matches!(ast.type_shape(*ty), TypeShape::DynArray { .. })
-                        && mentions_var(&m, *value, &v)
+                        && mentions_var(m, *value, &v)
                     {
                         push(stmt.span, true);
                     }
@@ -572,8 +568,8 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
                     if let ExprKind::Call { func, args, .. } = &ast.expr(*e).kind
                         && let ExprKind::Attribute { base, attr } = &ast.expr(*func).kind
                         && attr.as_str() == "append"
-                        && let Some(v) = whole_dynarray(&m, *base, &locals)
-                        && args.iter().any(|&a| mentions_var(&m, a, &v))
+                        && let Some(v) = whole_dynarray(m, *base, &locals)
+                        && args.iter().any(|&a| mentions_var(m, a, &v))
                     {
                         push(stmt.span, true);
                     }
@@ -583,8 +579,8 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
                     StmtKind::AugAssign { target, value, .. },
                 ) => {
                     if let ExprKind::Subscript { base, .. } = &ast.expr(*target).kind
-                        && let Some(v) = whole_dynarray(&m, *base, &locals)
-                        && (contains_update(&m, *value, &v, &["pop", "append"])
+                        && let Some(v) = whole_dynarray(m, *base, &locals)
+                        && (contains_update(m, *value, &v, &["pop", "append"])
                             || matches!(v, Var::Storage(_)) && m.is_se(*value))
                     {
                         push(stmt.span, true);
@@ -594,7 +590,7 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
                     "range-start-plus-n" | "range-start-plus-n-signed",
                     StmtKind::For { iter, .. },
                 ) => {
-                    if let Some(start) = range_start_plus_n(&m, *iter) {
+                    if let Some(start) = range_start_plus_n(m, *iter) {
                         let ty = m
                             .type_of(start, &locals)
                             .and_then(|t| match ast.type_shape(t) {
@@ -669,8 +665,8 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
                                 lhs,
                                 rhs,
                             } = &expr.kind
-                                && is_bytestring(&m, *lhs, &locals)
-                                && is_bytestring(&m, *rhs, &locals)
+                                && is_bytestring(m, *lhs, &locals)
+                                && is_bytestring(m, *rhs, &locals)
                             {
                                 push(expr.span, true);
                             }
@@ -780,7 +776,7 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
                             // (the caller's variables) or the constructor (immutables).
                             if builtin == Some(Builtin::Concat)
                                 && in_internal
-                                && args.last().is_some_and(|&a| !is_word(&m, a, &locals))
+                                && args.last().is_some_and(|&a| !is_word(m, a, &locals))
                             {
                                 push(expr.span, true);
                             }
@@ -899,7 +895,7 @@ pub(crate) fn sites<'a>(cx: &VyperContext<'a>, feature: &str) -> Option<Vec<Site
                                 && m.is_se(*start)
                                 && (m.storage_root(*source).is_some()
                                     || matches!(&ast.expr(*source).kind, ExprKind::Name(n)
-                                        if mentions_var(&m, *start, &Var::Local(n.as_str()))))
+                                        if mentions_var(m, *start, &Var::Local(n.as_str()))))
                             {
                                 push(expr.span, true);
                             }

@@ -464,8 +464,9 @@ pub(crate) fn module_state(ast: &Ast, mut e: ExprId) -> bool {
     }
 }
 
-/// `x` for `self.x`, `self.x[i]`, `self.x.y`.
-fn storage_root(ast: &Ast, mut e: ExprId) -> Option<&str> {
+/// `x` for `self.x`, `self.x[i]`, `self.x.y`: the member of `self` an expression is
+/// rooted at.
+pub(crate) fn storage_root(ast: &Ast, mut e: ExprId) -> Option<&str> {
     loop {
         if let Some(member) = ast.self_member(e) {
             return Some(member.as_str());
