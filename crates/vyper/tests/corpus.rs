@@ -3,32 +3,14 @@
 //! corpus is absent. Figures and timing: `examples/vyper_corpus.rs`.
 #![allow(clippy::disallowed_methods)]
 
-use std::path::{Path, PathBuf};
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "vy" || e == "vyi") {
-            out.push(path);
-        }
-    }
-}
+mod common;
 
 #[test]
 fn real_files_parse() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/vyper");
-    if !dir.is_dir() {
-        eprintln!("skipped: no corpus at {}", dir.display());
+    let Some(dir) = common::corpus_dir() else {
         return;
-    }
-    let mut paths = Vec::new();
-    collect(&dir, &mut paths);
-    paths.sort();
+    };
+    let paths = common::vyper_files(&dir);
     let mut failures = Vec::new();
     for path in &paths {
         let Ok(bytes) = std::fs::read(path) else {

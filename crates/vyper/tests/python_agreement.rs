@@ -4,39 +4,23 @@
 //! corpus or `python3` is absent.
 #![allow(clippy::disallowed_methods)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "vy" || e == "vyi") {
-            out.push(path);
-        }
-    }
-}
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 #[test]
 fn canonical_forms_match_pythons_parser() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = manifest.join("../../../shared/corpus/vyper");
-    if !dir.is_dir() {
-        eprintln!("skipped: no corpus at {}", dir.display());
+    let Some(dir) = common::corpus_dir() else {
         return;
-    }
+    };
     if Command::new("python3").arg("--version").output().is_err() {
         eprintln!("skipped: no python3");
         return;
     }
-    let mut paths = Vec::new();
-    collect(&dir, &mut paths);
-    paths.sort();
+    let paths = common::vyper_files(&dir);
     let mut tsv = String::new();
     for path in &paths {
         let Ok(bytes) = std::fs::read(path) else {

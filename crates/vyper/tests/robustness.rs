@@ -3,6 +3,8 @@
 //! dumping and summarizing).
 #![allow(clippy::disallowed_methods)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 /// Spans of every node and diagnostic fall inside the text, on char boundaries.
@@ -277,14 +279,10 @@ fn truncated_and_mutated_fixtures_never_panic() {
 
 #[test]
 fn truncated_and_mutated_corpus_files_never_panic() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/vyper");
-    if !dir.is_dir() {
-        eprintln!("skipped: no corpus at {}", dir.display());
+    let Some(dir) = common::corpus_dir() else {
         return;
-    }
-    let mut paths = Vec::new();
-    collect(&dir, &mut paths);
-    paths.sort();
+    };
+    let paths = common::vyper_files(&dir);
     let mut rng = fastrand::Rng::with_seed(342);
     // A sample keeps the debug-build test short; every file is parsed whole by the corpus test.
     for path in paths.iter().step_by(7) {
@@ -293,19 +291,5 @@ fn truncated_and_mutated_corpus_files_never_panic() {
         };
         let text = String::from_utf8_lossy(&bytes);
         mutate_and_parse(&text, &mut rng, text.len() / 40 + 1);
-    }
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "vy" || e == "vyi") {
-            out.push(path);
-        }
     }
 }
