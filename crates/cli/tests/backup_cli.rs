@@ -542,3 +542,51 @@ async fn restores_cross_from_sqlite_to_postgres_and_back() {
     ]));
     assert_eq!(live_tables(&back), expected);
 }
+
+/// The upgrade path: `serve` migrates an older database (covered by every service test,
+/// which starts on a new one) and refuses, before anything is written, one that a newer
+/// release migrated; so do the other commands that open the database.
+#[tokio::test]
+async fn serve_refuses_a_database_migrated_by_a_newer_release() {
+    let (dir, url) = seeded_database("serve-newer-schema");
+    let before = live_tables(&url);
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO schema_migrations (version, name, applied_at) \
+         SELECT MAX(version) + 1, 'from_a_newer_release', 0 FROM schema_migrations",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let port = free_port();
+    let mut server = serve(&dir, port, 0, &[]);
+    let status = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Some(status) = server.try_wait().unwrap() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        let _ = server.kill();
+        panic!("serve started on a database of a newer release");
+    });
+    assert!(!status.success());
+    let log = std::fs::read_to_string(dir.join(format!("server-{port}.log"))).unwrap();
+    assert!(log.contains("schema is newer than this release"), "{log}");
+
+    let message = failure(run(&["backup", "checksums", "--database-url", &url]));
+    assert!(message.contains("newer than this release"), "{message}");
+
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DELETE FROM schema_migrations WHERE name = 'from_a_newer_release'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(live_tables(&url), before);
+}

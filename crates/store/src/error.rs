@@ -6,6 +6,15 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration {version} failed: {source}")]
     Migration { version: i64, source: sqlx::Error },
+    /// The database was migrated by a newer release (it holds migrations this release does
+    /// not have); nothing was applied or changed.
+    #[error(
+        "the database schema is newer than this release: it has migration(s) {} that this \
+         release does not know (its last is {known}); run a release at least as new as the one \
+         that last migrated it (docs/releases.md, \"Upgrading the service\")",
+        unknown.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    NewerSchema { unknown: Vec<i64>, known: i64 },
     #[error("{0}")]
     Unsupported(String),
     #[error("{0} already exists")]

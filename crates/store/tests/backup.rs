@@ -101,6 +101,7 @@ on_both_backends!(
     a_snapshot_taken_during_writes_is_consistent_and_restores_exactly,
     refused_restores_leave_the_target_untouched,
     tables_added_later_are_discovered_and_restored,
+    a_database_migrated_by_a_newer_release_is_refused_untouched,
 );
 
 // --- data ------------------------------------------------------------------------------
@@ -988,4 +989,52 @@ async fn backups_cross_between_sqlite_and_postgres() {
     );
     assert_monitoring_restored(postgres.as_ref()).await;
     assert_monitoring_restored(back.as_ref()).await;
+}
+
+/// The upgrade path's other half: a release never opens a database that a newer release
+/// migrated (it would run on a schema it does not know); the refusal names the versions
+/// and changes nothing, so the newer release still finds the database as it left it.
+async fn a_database_migrated_by_a_newer_release_is_refused_untouched(backend: Backend) {
+    let test = "a_database_migrated_by_a_newer_release_is_refused";
+    let Some(database) = db(backend, test).await else {
+        return;
+    };
+    let store = connect(&database.url).await.unwrap();
+    seed(store.as_ref(), 1).await;
+    let before = store.backup_checksums().await.unwrap();
+    drop(store);
+
+    let newer = backend.latest_schema_version() + 1;
+    run_sql(
+        backend,
+        &database.url,
+        &format!(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ({newer}, 'from_a_newer_release', 0)"
+        ),
+    )
+    .await;
+    let error = match connect(&database.url).await {
+        Ok(_) => panic!("a database with migration {newer} was opened"),
+        Err(error) => error,
+    };
+    assert!(
+        matches!(&error, StoreError::NewerSchema { unknown, known }
+            if unknown == &[newer] && *known == backend.latest_schema_version()),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains(&format!("migration(s) {newer}")),
+        "{error}"
+    );
+
+    // Nothing was applied or changed: once the newer release's row is gone, the database
+    // opens with the same rows and checksums as before.
+    run_sql(
+        backend,
+        &database.url,
+        &format!("DELETE FROM schema_migrations WHERE version = {newer}"),
+    )
+    .await;
+    let store = connect(&database.url).await.unwrap();
+    assert_eq!(store.backup_checksums().await.unwrap(), before);
 }

@@ -288,6 +288,21 @@ pub(crate) async fn migrate<DB: Dialect>(
         .iter()
         .map(|row| row.field_at::<i64>(0))
         .collect::<Result<Vec<_>, _>>()?;
+    // A database that a newer release migrated holds versions this release does not know:
+    // applying our migrations or running on it could damage what the newer release wrote.
+    let known = migrations
+        .iter()
+        .map(|&(version, _, _)| version)
+        .max()
+        .unwrap_or(0);
+    let unknown: Vec<i64> = applied
+        .iter()
+        .copied()
+        .filter(|version| !migrations.iter().any(|&(known, _, _)| known == *version))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(crate::StoreError::NewerSchema { unknown, known });
+    }
     for &(version, name, sql) in migrations {
         if applied.contains(&version) {
             continue;
