@@ -23,6 +23,9 @@ pub(crate) enum Format {
     Json,
     Sarif,
     Markdown,
+    /// GitLab's Code Quality report (`artifacts:reports:codequality`); paths are given
+    /// from the current directory, the repository root in a CI job.
+    CodeQuality,
     /// One self-contained page (inline CSS and SVG, no script).
     Html,
     /// Written in-process; binary, so best with `--output`.
@@ -469,6 +472,17 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
             .into_bytes()
         }
         Format::Markdown => report::render_markdown(&report).into_bytes(),
+        Format::CodeQuality => {
+            let root =
+                std::fs::canonicalize(&project.root).unwrap_or_else(|_| project.root.clone());
+            let prefix = std::env::current_dir()
+                .and_then(std::fs::canonicalize)
+                .ok()
+                .and_then(|cwd| root.strip_prefix(cwd).ok().map(Path::to_path_buf))
+                .unwrap_or_default();
+            report::render_code_quality(&report, &prefix.to_string_lossy().replace('\\', "/"))
+                .into_bytes()
+        }
         Format::Html => report::render_html(&report, &page_options(&project, &report)).into_bytes(),
         Format::Pdf => report::render_pdf(
             &report,

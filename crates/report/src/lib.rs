@@ -10,6 +10,7 @@
 //! - [`render_json`]: the [`Report`] itself serialized (documented in `docs/json-output.md`);
 //! - [`render_sarif`]: SARIF 2.1.0 for GitHub code scanning (documented in `docs/sarif.md`);
 //! - [`render_markdown`]: Markdown for pull requests and tickets;
+//! - [`render_code_quality`]: GitLab's Code Quality report (documented in `docs/ci.md`);
 //! - [`render_html`]: one self-contained HTML page (inline CSS and SVG, no script);
 //! - [`render_pdf`]: a paginated PDF written in-process.
 //!
@@ -43,6 +44,7 @@
 //! ```
 
 mod baseline;
+mod code_quality;
 pub mod fingerprint;
 mod html;
 mod json;
@@ -56,6 +58,7 @@ mod text;
 pub use baseline::{
     BASELINE_FORMAT_VERSION, Baseline, BaselineEntry, BaselineError, BaselineSummary,
 };
+pub use code_quality::render_code_quality;
 pub use html::{
     EXCERPTS_KEY, Excerpt, HtmlOptions, TriageComment, TriageNote, excerpts, render_html,
 };
