@@ -1,5 +1,5 @@
 # web3audit: the analyzer and the audit service in one image.
-# Build: docker build -t web3audit .
+# Build: docker build --build-arg WEB3AUDIT_COMMIT=$(git rev-parse HEAD) -t web3audit .
 # Run:   see docker-compose.yml and docs/deployment.md.
 
 # --- build stage ---------------------------------------------------------------------
@@ -8,6 +8,9 @@ WORKDIR /src
 # tree-sitter's C sources need a C compiler (gcc comes with the rust image).
 COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
+# No .git in the build context: the commit `--version` reports comes from this argument.
+ARG WEB3AUDIT_COMMIT=unknown
+ENV WEB3AUDIT_COMMIT=$WEB3AUDIT_COMMIT
 RUN cargo build --release --locked -p web3audit \
     && strip target/release/web3audit
 

@@ -5,7 +5,12 @@
 # - the pre-commit hook (.pre-commit-hooks.yaml) run by pre-commit (PyPI, installed into
 #   target/precommit/venv when missing) on a fixture git repository: it fails on the
 #   vulnerable file and passes once it is fixed. pre-commit takes the hook from this
-#   repository at its HEAD commit.
+#   repository at its HEAD commit;
+# - releases: the binary packaged by tools/release/package.sh and served over HTTP on
+#   loopback as a release is installed by the action's install step (checksum checked,
+#   a tampered archive refused, WEB3AUDIT exported), and by the GitLab template's script
+#   (run with sh, as its YAML gives it), whose Code Quality report and exit code are
+#   checked.
 # Usage: bash tools/integrations/test.sh [BIN]   (default target/debug/web3audit)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -94,3 +99,73 @@ status=0
 (cd "$fixture" && PATH="$work/bin:$PATH" "$venv/bin/pre-commit" run --all-files >"$work/hook.log" 2>&1) || status=$?
 [ "$status" = 0 ] || fail "the hook on the fixed file exited $status: $(cat "$work/hook.log")"
 echo "ok   pre-commit hook: fails on the finding, passes once fixed"
+
+echo "== releases: packaged, served, installed by the action and the GitLab template"
+version="$(bash "$root/tools/release/version.sh")"
+target="$(uname -m)-unknown-linux-musl"
+releases="$work/releases"
+bash "$root/tools/release/package.sh" "$bin" "$target" "$releases/v$version" "$version" >/dev/null
+(cd "$releases/v$version" && sha256sum -c SHA256SUMS >/dev/null) || fail "SHA256SUMS does not check"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$releases" >"$work/http.log" 2>&1 &
+http_pid=$!
+trap 'kill "$http_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$port/v$version/SHA256SUMS" >/dev/null && break
+    sleep 0.1
+done
+base="http://127.0.0.1:$port"
+
+: > "$work/github.env"
+(GITHUB_ENV="$work/github.env" VERSION="" RELEASE_URL="$base" \
+    bash "$root/tools/action/setup.sh" "$root" "$work/action-install" >"$work/setup.log" 2>&1) \
+    || fail "the action's install step failed: $(cat "$work/setup.log")"
+grep -qx "WEB3AUDIT=$work/action-install/bin/web3audit" "$work/github.env" \
+    || fail "WEB3AUDIT not exported: $(cat "$work/github.env")"
+cmp -s "$bin" "$work/action-install/bin/web3audit" || fail "the installed binary is not the released one"
+
+archive="$releases/v$version/web3audit-$version-$target.tar.gz"
+cp "$archive" "$work/archive.bak"
+printf 'x' >> "$archive"
+status=0
+(VERSION="$version" RELEASE_URL="$base" bash "$root/tools/action/setup.sh" "$root" "$work/tampered" \
+    >"$work/setup.log" 2>&1) || status=$?
+[ "$status" = 1 ] || fail "a tampered archive: exit $status: $(cat "$work/setup.log")"
+grep -q "checksum mismatch" "$work/setup.log" || fail "a tampered archive: $(cat "$work/setup.log")"
+[ ! -e "$work/tampered/bin/web3audit" ] || fail "a tampered archive was installed"
+cp "$work/archive.bak" "$archive"
+echo "ok   action install step: release installed and exported, tampered archive refused"
+
+template="$root/tools/gitlab/web3audit.gitlab-ci.yml"
+"$venv/bin/python" - "$template" "$version" > "$work/gitlab.sh" <<'PY' || fail "the GitLab template: $(cat "$work/gitlab.sh")"
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+variables = doc["variables"]
+assert variables["WEB3AUDIT_VERSION"] == sys.argv[2], (
+    f"the template installs {variables['WEB3AUDIT_VERSION']}, the release is {sys.argv[2]}")
+job = doc["web3audit"]
+assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
+for name, value in variables.items():
+    print(f": \"${{{name}={value}}}\"")
+print("\n".join(job["script"]))
+PY
+run_gitlab() {
+    (cd "$fixture" && env WEB3AUDIT_RELEASE_URL="$base" WEB3AUDIT_INSTALL_DIR="$work/gitlab-install" \
+        WEB3AUDIT_FAIL_ON="$1" sh "$work/gitlab.sh" >"$work/gitlab.log" 2>&1)
+}
+sed -i 's/msg.sender == owner/tx.origin == owner/' "$fixture/src/Wallet.sol"
+status=0; run_gitlab high || status=$?
+[ "$status" = 1 ] || fail "the GitLab job with a high finding exited $status: $(cat "$work/gitlab.log")"
+python3 - "$fixture/gl-code-quality-report.json" <<'PY' || fail "the Code Quality report lacks the finding"
+import json, sys
+issues = json.load(open(sys.argv[1]))
+assert any(i["check_name"] == "tx-origin-auth" and i["severity"] == "critical"
+           and i["location"]["path"] == "src/Wallet.sol" and i["location"]["lines"]["begin"] == 7
+           for i in issues), issues
+PY
+[ -s "$fixture/web3audit.sarif" ] && [ -s "$fixture/web3audit.json" ] || fail "the GitLab job left no SARIF or JSON"
+status=0; run_gitlab "" || status=$?
+[ "$status" = 0 ] || fail "the GitLab job without fail-on exited $status: $(cat "$work/gitlab.log")"
+status=0; (cd "$fixture" && WEB3AUDIT_RELEASE_URL="" sh "$work/gitlab.sh" >"$work/gitlab.log" 2>&1) || status=$?
+[ "$status" = 2 ] || fail "the GitLab job without a release URL exited $status"
+echo "ok   GitLab template: installs the release, Code Quality report, fail-on"
