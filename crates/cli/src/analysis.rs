@@ -50,6 +50,35 @@ pub(crate) fn analyze(
     analyze_model(project, &model, options, started)
 }
 
+/// [`analyze`], with the other analyzers of `with` running at the same time over the
+/// same files (the whole takes as long as the slowest) and their findings merged in; the
+/// `min_severity` of `options` applies to the merged findings too.
+pub(crate) fn analyze_with_tools(
+    project: &Project,
+    options: &AnalysisOptions,
+    started: Instant,
+    with: &[tools::ToolKind],
+    config: &tools::ToolsConfig,
+) -> Result<Report> {
+    if with.is_empty() {
+        return analyze(project, options, started);
+    }
+    let (report, results) = std::thread::scope(|scope| {
+        let tools = scope.spawn(|| tools::run_tools(project, with, config));
+        let report = analyze(project, options, started);
+        let results = tools.join().unwrap_or_default();
+        (report, results)
+    });
+    let mut report = report?;
+    tools::apply(&mut report, results);
+    if let Some(min) = options.min_severity {
+        report.findings.retain(|f| f.severity >= min);
+        report.resort();
+    }
+    report.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
 /// [`analyze`] over a model the caller built (with [`build_model`]) and may use again.
 pub(crate) fn analyze_model(
     project: &Project,
@@ -245,6 +274,7 @@ pub(crate) fn service_analyzer(
         scan_config,
         cache,
         heads: crate::chain_cache::ChainHeads::default(),
+        tool_checks: std::sync::Mutex::new(None),
     })
 }
 
@@ -256,7 +286,13 @@ struct PipelineAnalyzer {
     cache: Option<crate::chain_cache::ChainReadCache>,
     /// Chain ids and latest blocks seen, by chain name.
     heads: crate::chain_cache::ChainHeads,
+    /// The last checkup of the other analyzers, and when it was made.
+    tool_checks: std::sync::Mutex<Option<(Instant, tools::doctor::Checkup)>>,
 }
+
+/// How long a checkup of the other analyzers is reused.
+#[cfg(feature = "service")]
+const TOOL_CHECK_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[cfg(feature = "service")]
 impl server::Analyzer for PipelineAnalyzer {
@@ -288,9 +324,15 @@ impl server::Analyzer for PipelineAnalyzer {
             )));
         }
         let min_severity = min_severity_of(request)?;
+        let with = request
+            .tools
+            .iter()
+            .map(|name| name.parse::<tools::ToolKind>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| server::AnalysisError::new(e.to_string()))?;
         let project =
             Project::from_sources(request.sources.clone(), &project::LoadOptions::default());
-        let report = analyze(
+        let report = analyze_with_tools(
             &project,
             &AnalysisOptions {
                 selection,
@@ -299,6 +341,8 @@ impl server::Analyzer for PipelineAnalyzer {
                 severity: BTreeMap::new(),
             },
             started,
+            &with,
+            &self.scan_config.tools,
         )
         .map_err(|e| server::AnalysisError::new(format!("analysis failed: {e}")))?;
 
@@ -338,10 +382,41 @@ impl server::Analyzer for PipelineAnalyzer {
         .collect();
         Ok(server::AnalysisOutput { findings, reports })
     }
+
+    fn external_tools(&self, names: &[String]) -> Vec<server::ExternalToolStatus> {
+        self.tool_checkup()
+            .tools
+            .into_iter()
+            .filter(|t| names.contains(&t.tool))
+            .map(|t| server::ExternalToolStatus {
+                name: t.tool,
+                status: t.status,
+                version: t.version,
+                detail: t.detail,
+            })
+            .collect()
+    }
 }
 
 #[cfg(feature = "service")]
 impl PipelineAnalyzer {
+    /// `web3audit doctor`'s checkup, at most [`TOOL_CHECK_TTL`] old: health probes ask
+    /// often, and starting each tool to read its version takes a while.
+    fn tool_checkup(&self) -> tools::doctor::Checkup {
+        let mut cached = self
+            .tool_checks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*cached {
+            Some((at, checkup)) if at.elapsed() < TOOL_CHECK_TTL => checkup.clone(),
+            _ => {
+                let checkup = tools::doctor::check(&self.scan_config.tools);
+                *cached = Some((Instant::now(), checkup.clone()));
+                checkup
+            }
+        }
+    }
+
     /// An address scan of a deployed contract, through the client of its chain's table.
     fn analyze_deployed(
         &self,

@@ -407,25 +407,8 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
         solc_version: args.solc_version,
         severity: settings.severity,
     };
-    let mut report = if args.with_tools.is_empty() {
-        analysis::analyze(&project, &options, started)?
-    } else {
-        // The other analyzers run while ours does; the scan takes as long as the slowest.
-        let (report, results) = std::thread::scope(|scope| {
-            let tools = scope.spawn(|| tools::run_tools(&project, &args.with_tools, &tools_config));
-            let report = analysis::analyze(&project, &options, started);
-            let results = tools.join().unwrap_or_default();
-            (report, results)
-        });
-        let mut report = report?;
-        tools::apply(&mut report, results);
-        if let Some(min) = settings.min_severity {
-            report.findings.retain(|f| f.severity >= min);
-            report.resort();
-        }
-        report.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        report
-    };
+    let mut report =
+        analysis::analyze_with_tools(&project, &options, started, &args.with_tools, &tools_config)?;
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, Baseline::from_report(&report).to_json())
             .with_context(|| format!("cannot write the baseline {}", path.display()))?;

@@ -380,6 +380,10 @@ impl Analyzer for DelayedAnalyzer {
         std::thread::sleep(self.delay);
         self.inner.analyze(request)
     }
+
+    fn external_tools(&self, names: &[String]) -> Vec<server::ExternalToolStatus> {
+        self.inner.external_tools(names)
+    }
 }
 
 fn bootstrap(args: BootstrapArgs) -> ExitCode {

@@ -1,4 +1,7 @@
-//! `web3audit doctor` and `web3audit scan --with`, with fake tools on a private `PATH`.
+//! `web3audit doctor`, `web3audit scan --with` and audits with `tools` in the service,
+//! with fake tools on a private `PATH`.
+
+mod service_support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -166,4 +169,116 @@ fn scan_with_slither_merges_and_reports_versions() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown tool `semgrep`"));
+}
+
+/// The service runs the other analyzers an audit asks for (when the tenant's plan includes
+/// them), merges their findings into its reports, and tells in `/health/detailed`
+/// whether this node can run them.
+#[tokio::test(flavor = "multi_thread")]
+async fn audits_in_the_service_run_the_tools_their_plan_allows() {
+    use service_support::{bootstrap, free_port, get, serve, temp_dir, wait_for_audit, wait_ready};
+
+    let dir = temp_dir("service-tools");
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let recorded = fixtures().join("recorded/slither");
+    fake(
+        &bin_dir,
+        "slither",
+        "0.11.6",
+        &format!(
+            "cat \"{}/$(basename \"$1\" .sol).json\"",
+            recorded.display()
+        ),
+    );
+    let config = dir.join("web3audit-service.toml");
+    // The bootstrapped tenant's plan is `enterprise`.
+    std::fs::write(
+        &config,
+        "[plans.free]\naudits_per_day = 100\n\n[plans.enterprise]\ntools = [\"slither\"]\n",
+    )
+    .unwrap();
+    let key = bootstrap(&dir)["api_key"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let path = path_with(&bin_dir);
+    let mut server = serve(
+        &dir,
+        port,
+        0,
+        &[
+            ("PATH", path.as_str()),
+            ("WEB3AUDIT_CONFIG", config.to_str().unwrap()),
+        ],
+    );
+    wait_ready(&client, &base).await;
+
+    let bank = std::fs::read_to_string(fixtures().join("contracts/Bank.sol")).unwrap();
+    let response = client
+        .post(format!("{base}/api/v1/audits"))
+        .header("x-api-key", &key)
+        .json(&serde_json::json!({ "sources": { "Bank.sol": bank }, "tools": ["slither"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    let id = response.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
+    let report = client
+        .get(format!("{base}/api/v1/audits/{id}/report?format=json"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(report["tools"][0]["name"], "slither", "{report}");
+    assert_eq!(report["tools"][0]["version"], "0.11.6");
+    assert_eq!(report["tools"][0]["status"], "ok");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["found_by"] == serde_json::json!(["web3audit", "slither"])),
+        "{report}"
+    );
+    let listed = get(
+        &client,
+        &key,
+        &format!("{base}/api/v1/audits/{id}/findings"),
+    )
+    .await;
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["detector"].as_str().unwrap().starts_with("slither:")),
+        "{listed}"
+    );
+
+    let health = client
+        .get(format!("{base}/health/detailed"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let tools = &health["components"]["tools"];
+    assert_eq!(tools["status"], "healthy", "{health}");
+    assert_eq!(tools["tools"][0]["name"], "slither");
+    assert_eq!(tools["tools"][0]["version"], "0.11.6");
+    assert_eq!(
+        tools["tools"].as_array().unwrap().len(),
+        1,
+        "only the tools a plan allows"
+    );
+    let _ = server.kill();
+    let _ = server.wait();
 }

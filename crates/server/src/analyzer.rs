@@ -14,6 +14,12 @@ pub trait Analyzer: Send + Sync + 'static {
     /// Runs on a blocking thread. Must not panic on user input (the service catches
     /// panics all the same and fails the audit).
     fn analyze(&self, request: &AnalysisRequest) -> Result<AnalysisOutput, AnalysisError>;
+    /// Which of `names` (among [`EXTERNAL_TOOLS`]) can run here. Blocking (it may start
+    /// the tools); implementations may answer from a short-lived cache. None by default.
+    fn external_tools(&self, names: &[String]) -> Vec<ExternalToolStatus> {
+        let _ = names;
+        Vec::new()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +34,23 @@ pub struct AnalysisRequest {
     /// queued before deployed contracts could be audited.
     #[serde(default)]
     pub target: Option<AddressTarget>,
+    /// Other analyzers to run beside ours and merge (names of [`EXTERNAL_TOOLS`]).
+    #[serde(default)]
+    pub tools: Vec<String>,
+}
+
+/// The other analyzers an audit may add (`tools`), when its tenant's plan allows them.
+pub const EXTERNAL_TOOLS: [&str; 3] = ["slither", "aderyn", "mythril"];
+
+/// Whether one of [`EXTERNAL_TOOLS`] can run on this node, as `web3audit doctor` sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalToolStatus {
+    pub name: String,
+    /// `ok`, `missing` or `broken` (found, but it does not answer `--version`).
+    pub status: String,
+    pub version: Option<String>,
+    /// What is wrong, or how to install it.
+    pub detail: Option<String>,
 }
 
 /// A deployed contract: a chain the service knows by name, an address, and the block to

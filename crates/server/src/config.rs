@@ -40,6 +40,10 @@ impl Serialize for Secret {
 pub struct PlanQuota {
     pub audits_per_day: Option<u64>,
     pub stored_bytes: Option<u64>,
+    /// Other analyzers this plan's tenants may add to an audit (`tools` of a submission),
+    /// among [`crate::analyzer::EXTERNAL_TOOLS`]; none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +224,7 @@ impl Default for Settings {
             PlanQuota {
                 audits_per_day: Some(100),
                 stored_bytes: Some(100 * 1024 * 1024),
+                tools: Vec::new(),
             },
         );
         plans.insert(
@@ -227,6 +232,7 @@ impl Default for Settings {
             PlanQuota {
                 audits_per_day: Some(10_000),
                 stored_bytes: Some(10 * 1024 * 1024 * 1024),
+                tools: Vec::new(),
             },
         );
         plans.insert(
@@ -234,6 +240,7 @@ impl Default for Settings {
             PlanQuota {
                 audits_per_day: None,
                 stored_bytes: None,
+                tools: Vec::new(),
             },
         );
         Settings {
@@ -622,6 +629,22 @@ impl Settings {
                 "rate_limits",
                 "key_per_minute, tenant_per_minute and burst must be at least 1".into(),
             );
+        }
+        for (name, plan) in &self.plans {
+            if let Some(tool) = plan
+                .tools
+                .iter()
+                .find(|t| !crate::analyzer::EXTERNAL_TOOLS.contains(&t.as_str()))
+            {
+                return invalid(
+                    "plans",
+                    format!(
+                        "plan `{name}`: tool `{}` is not one of {}",
+                        tool.escape_debug(),
+                        crate::analyzer::EXTERNAL_TOOLS.join(", ")
+                    ),
+                );
+            }
         }
         if !self.plans.contains_key(&self.default_plan) {
             return invalid(
@@ -1744,4 +1767,38 @@ fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), Con
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod plan_tools_tests {
+    use super::*;
+
+    #[test]
+    fn plan_tools_are_read_shown_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("web3audit.toml");
+        let resolve = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Settings::resolve(Sources {
+                file: Some(path.clone()),
+                env: ConfigFile::default(),
+                flags: ConfigFile::default(),
+            })
+        };
+        let settings = resolve(
+            "[plans.free]\naudits_per_day = 10\n\n[plans.team]\ntools = [\"slither\", \"mythril\"]\n",
+        )
+        .unwrap();
+        assert_eq!(settings.plans["team"].tools, ["slither", "mythril"]);
+        assert!(settings.plans["free"].tools.is_empty(), "off by default");
+        let shown: ConfigFile = toml::from_str(&settings.to_redacted_toml()).unwrap();
+        assert_eq!(shown.plans.unwrap()["team"].tools, ["slither", "mythril"]);
+
+        let error = resolve("[plans.free]\ntools = [\"semgrep\"]\n").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("plans") && message.contains("`semgrep`"),
+            "{message}"
+        );
+    }
 }

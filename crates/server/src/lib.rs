@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 pub use analyzer::{
     AddressTarget, AnalysisError, AnalysisOutput, AnalysisRequest, AnalyzedFinding, Analyzer,
-    SEVERITIES,
+    EXTERNAL_TOOLS, ExternalToolStatus, SEVERITIES,
 };
 pub use auth::{Role, resolve_secret};
 pub use config::{ConfigError, ConfigFile, Secret, Settings};

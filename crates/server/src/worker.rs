@@ -180,6 +180,7 @@ async fn analyze(
         exclude_detectors: audit.options.exclude_detectors.clone(),
         min_severity: audit.options.min_severity.clone(),
         target: audit.target.clone(),
+        tools: audit.options.tools.clone(),
     };
     let analyzer = state.analyzer.clone();
     // The permit moves into the blocking task: a slot stays taken until the analyzer

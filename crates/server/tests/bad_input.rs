@@ -475,6 +475,7 @@ async fn plan_quotas_answer_clear_problems() {
             server::config::PlanQuota {
                 audits_per_day: Some(2),
                 stored_bytes: Some(200),
+                tools: Vec::new(),
             },
         );
     })
@@ -562,5 +563,74 @@ async fn the_tenant_limit_covers_all_its_keys() {
         last["detail"].as_str().unwrap().contains("tenant"),
         "{last}"
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn other_analyzers_run_only_when_the_plan_includes_them() {
+    let server = start(|s| {
+        s.plans.insert(
+            "with-slither".into(),
+            server::config::PlanQuota {
+                audits_per_day: None,
+                stored_bytes: None,
+                tools: vec!["slither".into()],
+            },
+        );
+    })
+    .await;
+    let (tenant_id, key) = server.other_tenant("tooled").await;
+    let body = |tools: Value| json!({ "sources": { "A.sol": "contract A {}" }, "tools": tools });
+
+    // Off by default: the tenant's plan has none.
+    let (status, problem) = server
+        .post(&key, "/api/v1/audits", body(json!(["slither"])))
+        .await;
+    assert_problem(status, &problem, StatusCode::FORBIDDEN, "tool-not-allowed");
+    let (status, problem) = server
+        .post(&key, "/api/v1/audits", body(json!(["semgrep"])))
+        .await;
+    assert_problem(
+        status,
+        &problem,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-request",
+    );
+    assert_eq!(server.count("audits").await, 0);
+
+    let response = server
+        .client
+        .patch(server.url(&format!("/api/v1/tenants/{tenant_id}")))
+        .header("x-api-key", &server.admin_key)
+        .json(&json!({ "plan": "with-slither" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, problem) = server
+        .post(&key, "/api/v1/audits", body(json!(["mythril"])))
+        .await;
+    assert_problem(status, &problem, StatusCode::FORBIDDEN, "tool-not-allowed");
+    let (status, created) = server
+        .post(&key, "/api/v1/audits", body(json!(["slither", "slither"])))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
+    let store = store::connect(&server.db_url).await.unwrap();
+    let audit = store
+        .get_audit(&tenant_id, created["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(audit.options.tools, ["slither"]);
+    // The same sources without the tool are another request (another cache key).
+    let (status, plain) = server.post(&key, "/api/v1/audits", body(json!([]))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let plain = store
+        .get_audit(&tenant_id, plain["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(plain.options.tools.is_empty());
+    assert_ne!(plain.cache_key, audit.cache_key);
     server.stop().await;
 }

@@ -94,6 +94,10 @@ pub struct AuditOptions {
     pub include_detectors: Vec<String>,
     pub exclude_detectors: Vec<String>,
     pub min_severity: Option<String>,
+    /// Other analyzers run beside ours (`slither`, …), sorted; absent from the stored
+    /// JSON when none, so the cache keys of audits without them are unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -586,6 +586,7 @@ pub(crate) async fn submit(
                 min_severity: None,
                 timeout: None,
                 project: (!project.is_empty()).then(|| project.to_string()),
+                tools: Vec::new(),
                 idempotency_key: None,
             };
             create_audit(&state, &signed_in.principal, submission).await

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{audit_view, decode_cursor, encode_cursor, finding_view, new_id, page_limit};
-use crate::analyzer::SEVERITIES;
+use crate::analyzer::{EXTERNAL_TOOLS, SEVERITIES};
 use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, Principal, is_json, parse_json};
@@ -37,6 +37,8 @@ pub(crate) struct SubmitJson {
     min_severity: Option<String>,
     timeout_secs: Option<u64>,
     project: Option<String>,
+    #[serde(default)]
+    tools: Vec<String>,
 }
 
 /// Options of an archive submission, in the query string.
@@ -48,6 +50,7 @@ pub(crate) struct SubmitQuery {
     min_severity: Option<String>,
     timeout_secs: Option<u64>,
     project: Option<String>,
+    tools: Option<String>,
 }
 
 fn split_list(value: Option<String>) -> Vec<String> {
@@ -130,83 +133,86 @@ pub(crate) async fn submit(
         .to_ascii_lowercase();
     let bytes = read_body(body, &headers, settings.max_body_bytes).await?;
 
-    let ((sources, target), total, include, exclude, min_severity, timeout, project) = if is_json(
-        Some(&content_type),
-    ) {
-        let has_archive_options = query.include_detectors.is_some()
-            || query.exclude_detectors.is_some()
-            || query.min_severity.is_some()
-            || query.timeout_secs.is_some()
-            || query.project.is_some();
-        if has_archive_options {
-            return Err(ApiError::bad_request(
-                "invalid-parameter",
-                "Invalid query parameter",
-                "options of a JSON submission go in the body, not in the query string",
-            ));
-        }
-        let submission: SubmitJson = parse_json(&bytes)?;
-        let (sources, target) = match (submission.sources, submission.address) {
-            (Some(_), Some(_)) => return Err(submission::both_targets()),
-            (Some(_), None) if submission.chain.is_some() || submission.block.is_some() => {
-                return Err(submission::both_targets());
-            }
-            (Some(sources), None) => (sources, None),
-            (None, Some(address)) => {
-                let target = submission::check_target(
-                    &address,
-                    submission.chain.as_deref(),
-                    submission.block,
-                    &settings.chains,
-                )?;
-                (BTreeMap::new(), Some(target))
-            }
-            (None, None) => return Err(submission::no_target()),
-        };
-        let total = if target.is_some() {
-            0
-        } else {
-            submission::check_sources(&sources, &limits)?
-        };
-        (
-            (sources, target),
-            total,
-            submission.include_detectors,
-            submission.exclude_detectors,
-            submission.min_severity,
-            submission.timeout_secs,
-            submission.project,
-        )
-    } else {
-        let unpack: fn(&[u8], &Limits) -> ApiResult<submission::Unpacked> = match mime.as_str() {
-            "application/zip" | "application/x-zip-compressed" => submission::unpack_zip,
-            "application/gzip"
-            | "application/x-gzip"
-            | "application/tar+gzip"
-            | "application/x-tar+gzip"
-            | "application/x-gtar" => submission::unpack_tar_gz,
-            _ => {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported-media-type",
-                    "Unsupported media type",
-                    "submit `application/json` sources, an `application/zip` or an `application/gzip` (tar.gz) archive",
+    let ((sources, target), total, include, exclude, min_severity, timeout, project, tools) =
+        if is_json(Some(&content_type)) {
+            let has_archive_options = query.include_detectors.is_some()
+                || query.exclude_detectors.is_some()
+                || query.min_severity.is_some()
+                || query.timeout_secs.is_some()
+                || query.project.is_some()
+                || query.tools.is_some();
+            if has_archive_options {
+                return Err(ApiError::bad_request(
+                    "invalid-parameter",
+                    "Invalid query parameter",
+                    "options of a JSON submission go in the body, not in the query string",
                 ));
             }
+            let submission: SubmitJson = parse_json(&bytes)?;
+            let (sources, target) = match (submission.sources, submission.address) {
+                (Some(_), Some(_)) => return Err(submission::both_targets()),
+                (Some(_), None) if submission.chain.is_some() || submission.block.is_some() => {
+                    return Err(submission::both_targets());
+                }
+                (Some(sources), None) => (sources, None),
+                (None, Some(address)) => {
+                    let target = submission::check_target(
+                        &address,
+                        submission.chain.as_deref(),
+                        submission.block,
+                        &settings.chains,
+                    )?;
+                    (BTreeMap::new(), Some(target))
+                }
+                (None, None) => return Err(submission::no_target()),
+            };
+            let total = if target.is_some() {
+                0
+            } else {
+                submission::check_sources(&sources, &limits)?
+            };
+            (
+                (sources, target),
+                total,
+                submission.include_detectors,
+                submission.exclude_detectors,
+                submission.min_severity,
+                submission.timeout_secs,
+                submission.project,
+                submission.tools,
+            )
+        } else {
+            let unpack: fn(&[u8], &Limits) -> ApiResult<submission::Unpacked> = match mime.as_str()
+            {
+                "application/zip" | "application/x-zip-compressed" => submission::unpack_zip,
+                "application/gzip"
+                | "application/x-gzip"
+                | "application/tar+gzip"
+                | "application/x-tar+gzip"
+                | "application/x-gtar" => submission::unpack_tar_gz,
+                _ => {
+                    return Err(ApiError::new(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported-media-type",
+                        "Unsupported media type",
+                        "submit `application/json` sources, an `application/zip` or an `application/gzip` (tar.gz) archive",
+                    ));
+                }
+            };
+            let (sources, total) = tokio::task::spawn_blocking(move || unpack(&bytes, &limits))
+                .await
+                .map_err(ApiError::internal)??;
+            (
+                (sources, None),
+                total,
+                split_list(query.include_detectors),
+                split_list(query.exclude_detectors),
+                query.min_severity,
+                query.timeout_secs,
+                query.project,
+                split_list(query.tools),
+            )
         };
-        let (sources, total) = tokio::task::spawn_blocking(move || unpack(&bytes, &limits))
-            .await
-            .map_err(ApiError::internal)??;
-        (
-            (sources, None),
-            total,
-            split_list(query.include_detectors),
-            split_list(query.exclude_detectors),
-            query.min_severity,
-            query.timeout_secs,
-            query.project,
-        )
-    };
 
     let idempotency_key = idempotency_key(&headers)?;
     let submission = Submission {
@@ -218,6 +224,7 @@ pub(crate) async fn submit(
         min_severity,
         timeout,
         project,
+        tools,
         idempotency_key,
     };
     let (audit, status) = match create_audit(&state, &principal, submission).await? {
@@ -519,12 +526,52 @@ pub(crate) async fn report(
             .store
             .list_findings(&principal.tenant_id, &id, &filter)
             .await?;
-        serde_json::to_string_pretty(&json!({
+        // Who found what, when other analyzers ran: from the analyzer's own report.
+        let analyzed: Option<report::Report> = state
+            .store
+            .get_cached(&audit.cache_key)
+            .await?
+            .and_then(|cached| cached.reports.get("json").cloned())
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let found_by: BTreeMap<(&str, &str), &[String]> = analyzed
+            .as_ref()
+            .map(|r| {
+                r.findings
+                    .iter()
+                    .filter(|f| !f.found_by.is_empty())
+                    .map(|f| {
+                        (
+                            (f.location.file.as_str(), f.fingerprint.as_str()),
+                            f.found_by.as_slice(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let views: Vec<Value> = findings
+            .iter()
+            .map(|f| {
+                let mut view = finding_view(f);
+                if let Some(tools) =
+                    found_by.get(&(f.data.file.as_str(), f.data.fingerprint.as_str()))
+                    && let Some(object) = view.as_object_mut()
+                {
+                    object.insert("found_by".into(), json!(tools));
+                }
+                view
+            })
+            .collect();
+        let mut body = json!({
             "audit": audit_view(&audit),
             "analyzer_version": state.analyzer_version,
-            "findings": findings.iter().map(finding_view).collect::<Vec<_>>(),
-        }))
-        .map_err(ApiError::internal)?
+            "findings": views,
+        });
+        if let Some(tools) = analyzed.as_ref().filter(|r| !r.tools.is_empty())
+            && let Some(object) = body.as_object_mut()
+        {
+            object.insert("tools".into(), json!(tools.tools));
+        }
+        serde_json::to_string_pretty(&body).map_err(ApiError::internal)?
     } else {
         let cached = state.store.get_cached(&audit.cache_key).await?;
         cached
@@ -649,6 +696,8 @@ pub(crate) struct Submission {
     pub min_severity: Option<String>,
     pub timeout: Option<u64>,
     pub project: Option<String>,
+    /// Other analyzers to run beside ours; checked against the tenant's plan.
+    pub tools: Vec<String>,
     pub idempotency_key: Option<String>,
 }
 
@@ -699,6 +748,37 @@ fn check_project(
     ))
 }
 
+/// The other analyzers asked for, sorted and without repeats: each must be one of
+/// [`EXTERNAL_TOOLS`] (else 422) and allowed by the tenant's plan (else 403).
+fn check_tools(
+    asked: Vec<String>,
+    plan: Option<&crate::config::PlanQuota>,
+    plan_name: &str,
+) -> ApiResult<Vec<String>> {
+    let mut tools = asked;
+    tools.sort();
+    tools.dedup();
+    if let Some(unknown) = tools.iter().find(|t| !EXTERNAL_TOOLS.contains(&t.as_str())) {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!(
+                "tool `{}` is not one of {}",
+                unknown.escape_debug(),
+                EXTERNAL_TOOLS.join(", ")
+            ),
+        ));
+    }
+    let allowed = plan.map(|p| p.tools.as_slice()).unwrap_or_default();
+    if let Some(refused) = tools.iter().find(|t| !allowed.contains(t)) {
+        return Err(ApiError::forbidden(format!(
+            "the `{plan_name}` plan does not include `{refused}`; an operator enables it with `tools` in the plan's settings"
+        ))
+        .with_slug("tool-not-allowed", "Tool not allowed"));
+    }
+    Ok(tools)
+}
+
 /// Checks options, quotas and the idempotency key, then stores the audit (answered from
 /// the cache when the same sources were analyzed with the same options) and records it.
 pub(crate) async fn create_audit(
@@ -746,6 +826,11 @@ pub(crate) async fn create_audit(
         .get_tenant(&principal.tenant_id)
         .await?
         .ok_or_else(|| ApiError::internal("tenant of a credential is missing"))?;
+    let tools = check_tools(
+        submission.tools,
+        settings.plans.get(&tenant.plan),
+        &tenant.plan,
+    )?;
     if let Some(quota) = settings.plans.get(&tenant.plan) {
         if let Some(per_day) = quota.audits_per_day {
             let used = state
@@ -778,6 +863,7 @@ pub(crate) async fn create_audit(
         include_detectors: submission.include,
         exclude_detectors: submission.exclude,
         min_severity: submission.min_severity,
+        tools,
     };
     let sources_json = serde_json::to_string(&submission.sources).map_err(ApiError::internal)?;
     let sources_hash = sha256_hex(&[&sources_json]);

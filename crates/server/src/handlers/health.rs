@@ -66,7 +66,35 @@ pub(crate) async fn detailed(State(state): State<Arc<AppState>>) -> Response {
     } else {
         "unhealthy"
     };
-    let statuses = [db_status, queue_status, worker_status];
+    // The other analyzers some plan allows, as this node's workers would run them: one
+    // that is missing or broken degrades the service (audits asking for it complete with
+    // the tool's run marked as such).
+    let mut enabled: Vec<String> = state
+        .settings
+        .plans
+        .values()
+        .flat_map(|plan| plan.tools.iter().cloned())
+        .collect();
+    enabled.sort();
+    enabled.dedup();
+    let tools = if state.role.runs_workers() && !enabled.is_empty() {
+        let analyzer = state.analyzer.clone();
+        tokio::task::spawn_blocking(move || analyzer.external_tools(&enabled))
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let tools_status = if state.role.runs_workers() && !tools.is_empty() {
+        if tools.iter().all(|t| t.status == "ok") {
+            "healthy"
+        } else {
+            "degraded"
+        }
+    } else {
+        "disabled"
+    };
+    let statuses = [db_status, queue_status, worker_status, tools_status];
     let overall = if statuses.contains(&"unhealthy") {
         "unhealthy"
     } else if statuses.contains(&"degraded") {
@@ -90,6 +118,10 @@ pub(crate) async fn detailed(State(state): State<Arc<AppState>>) -> Response {
                 "status": worker_status,
                 "active": state.active.load(Ordering::SeqCst),
                 "capacity": capacity,
+            },
+            "tools": {
+                "status": tools_status,
+                "tools": tools,
             },
         },
     });

@@ -246,6 +246,7 @@ fn core_document() -> Value {
         query("min_severity", json!({ "type": "string", "enum": severities }), "Archives only"),
         query("timeout_secs", json!({ "type": "integer", "minimum": 1 }), "Archives only"),
         query("project", json!({ "type": "string", "maxLength": 100 }), "Archives only: the project the audit belongs to"),
+        query("tools", json!({ "type": "string" }), "Archives only: comma-separated other analyzers (slither, aderyn, mythril) the tenant's plan allows"),
     ]);
     json!({
         "openapi": "3.1.0",
@@ -375,7 +376,8 @@ fn core_document() -> Value {
                     "exclude_detectors": { "type": "array", "items": { "type": "string" } },
                     "min_severity": { "type": "string", "enum": severities },
                     "timeout_secs": { "type": "integer", "minimum": 1 },
-                    "project": { "type": "string", "maxLength": 100, "description": "The project the audit belongs to; default: derived from the file names" } } },
+                    "project": { "type": "string", "maxLength": 100, "description": "The project the audit belongs to; default: derived from the file names" },
+                    "tools": { "type": "array", "items": { "type": "string", "enum": crate::analyzer::EXTERNAL_TOOLS }, "description": "Other analyzers to run beside ours and merge; each must be in the `tools` of the tenant's plan (else the problem `tool-not-allowed`)" } } },
                 "AuditCreated": { "type": "object", "required": ["id", "status"], "properties": {
                     "id": { "type": "string" }, "status": { "type": "string", "enum": statuses } } },
                 "Audit": { "type": "object", "required": ["id", "status"], "properties": {
