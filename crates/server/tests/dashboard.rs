@@ -1202,3 +1202,76 @@ async fn the_monitors_page_lists_the_tenants_monitors_with_their_recent_events()
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_form_offers_the_other_analyzers_of_the_plan_and_submits_them() {
+    let server = server().await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let form = browser.get("/audits/new").await;
+    assert!(
+        !form.body.contains("name=\"tools\""),
+        "no plan allows a tool: {}",
+        form.body
+    );
+    server.stop().await;
+
+    // The bootstrapped tenant's plan is `enterprise`.
+    let server = start(|s| {
+        s.dashboard_cookie_secure = false;
+        s.plans.get_mut("enterprise").unwrap().tools = vec!["slither".into()];
+    })
+    .await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let form = browser.get("/audits/new").await;
+    assert!(
+        form.body
+            .contains("<input type=\"checkbox\" name=\"tools\" value=\"slither\">")
+            && !form.body.contains("value=\"mythril\""),
+        "{}",
+        form.body
+    );
+    let csrf = browser.token();
+    let answer = browser
+        .post_multipart(
+            "/audits",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file_name", None, b"A.sol"),
+                ("source", None, b"contract A {}"),
+                ("tools", None, b"slither"),
+                ("files", Some(""), b""),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let id = answer
+        .location()
+        .strip_prefix("/audits/")
+        .unwrap()
+        .to_string();
+    let audit = server.wait_final(&server.admin_key, &id).await;
+    assert_eq!(audit["options"]["tools"], json!(["slither"]), "{audit}");
+
+    // A tool the plan does not include is refused as the API refuses it, the form kept.
+    let refused = browser
+        .post_multipart(
+            "/audits",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file_name", None, b"A.sol"),
+                ("source", None, b"contract A {}"),
+                ("tools", None, b"mythril"),
+                ("files", Some(""), b""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.body.contains("does not include `mythril`"),
+        "{}",
+        refused.body
+    );
+    server.stop().await;
+}

@@ -343,9 +343,25 @@ struct SubmitFields {
     address: String,
     chain: String,
     block: String,
+    /// Other analyzers to run beside ours (checkboxes; those of the tenant's plan).
+    tools: Vec<String>,
 }
 
-fn new_audit_page(
+/// The other analyzers the signed-in user's tenant may add to an audit.
+async fn plan_tools(state: &AppState, signed_in: &SignedIn) -> Vec<String> {
+    let plan = match state.store.get_tenant(&signed_in.principal.tenant_id).await {
+        Ok(Some(tenant)) => tenant.plan,
+        _ => return Vec::new(),
+    };
+    state
+        .settings
+        .plans
+        .get(&plan)
+        .map(|p| p.tools.clone())
+        .unwrap_or_default()
+}
+
+async fn new_audit_page(
     state: &AppState,
     signed_in: &SignedIn,
     status: StatusCode,
@@ -353,6 +369,7 @@ fn new_audit_page(
     error: Option<&str>,
 ) -> Response {
     let settings = &state.settings;
+    let tools = plan_tools(state, signed_in).await;
     render(
         status,
         "new_audit.html",
@@ -368,6 +385,7 @@ fn new_audit_page(
             max_body_mib => format!("{:.0}", settings.max_body_bytes as f64 / (1024.0 * 1024.0)),
             max_files => settings.max_files,
             chains => settings.chains,
+            tools => tools,
         },
     )
 }
@@ -395,7 +413,8 @@ pub(crate) async fn new_audit(
         StatusCode::OK,
         &SubmitFields::default(),
         None,
-    ))
+    )
+    .await)
 }
 
 /// The parts of a submission form.
@@ -432,10 +451,12 @@ async fn read_submit_form(mut multipart: Multipart) -> Result<SubmitForm, ApiErr
                     form.uploads.push((file_name, bytes.to_vec()));
                 }
             }
-            "csrf" | "project" | "file_name" | "source" | "address" | "chain" | "block" => {
+            "csrf" | "project" | "file_name" | "source" | "address" | "chain" | "block"
+            | "tools" => {
                 let text = field.text().await.map_err(unreadable)?;
                 match name.as_str() {
                     "csrf" => form.csrf = text,
+                    "tools" => form.fields.tools.push(text),
                     "project" => form.fields.project = text,
                     "file_name" => form.fields.file_name = text,
                     "address" => form.fields.address = text,
@@ -586,7 +607,7 @@ pub(crate) async fn submit(
                 min_severity: None,
                 timeout: None,
                 project: (!project.is_empty()).then(|| project.to_string()),
-                tools: Vec::new(),
+                tools: form.fields.tools.clone(),
                 idempotency_key: None,
             };
             create_audit(&state, &signed_in.principal, submission).await
@@ -603,7 +624,8 @@ pub(crate) async fn submit(
             error.status,
             &form.fields,
             Some(&error.detail),
-        )),
+        )
+        .await),
         Err(error) => Err(error.into()),
     }
 }
@@ -619,6 +641,8 @@ struct FindingRow {
     end_line: u32,
     triage_state: String,
     is_new: bool,
+    /// The analyzers that found it, when others ran beside ours (`web3audit, slither`).
+    found_by: String,
 }
 
 #[derive(Serialize)]
@@ -690,6 +714,18 @@ pub(crate) async fn audit(
         }
         None => (None, None),
     };
+    let (found_by, runs) = crate::handlers::audits::other_analyzers(&state, &audit).await?;
+    let tool_runs: Vec<String> = runs
+        .iter()
+        .map(|run| {
+            let version = run
+                .version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default();
+            format!("{}{version}: {}", run.name, run.status)
+        })
+        .collect();
     let mut groups: Vec<SeverityGroup> = SEVERITIES
         .iter()
         .map(|&severity| SeverityGroup {
@@ -710,6 +746,10 @@ pub(crate) async fn audit(
             is_new: before
                 .as_ref()
                 .is_some_and(|b| !b.contains(&finding.data.fingerprint)),
+            found_by: found_by
+                .get(&(finding.data.file.clone(), finding.data.fingerprint.clone()))
+                .map(|tools| tools.join(", "))
+                .unwrap_or_default(),
         };
         match groups
             .iter_mut()
@@ -745,6 +785,7 @@ pub(crate) async fn audit(
             truncated => truncated,
             comparison => comparison,
             severities => SEVERITIES,
+            tool_runs => tool_runs,
         },
     ))
 }

@@ -526,34 +526,13 @@ pub(crate) async fn report(
             .store
             .list_findings(&principal.tenant_id, &id, &filter)
             .await?;
-        // Who found what, when other analyzers ran: from the analyzer's own report.
-        let analyzed: Option<report::Report> = state
-            .store
-            .get_cached(&audit.cache_key)
-            .await?
-            .and_then(|cached| cached.reports.get("json").cloned())
-            .and_then(|json| serde_json::from_str(&json).ok());
-        let found_by: BTreeMap<(&str, &str), &[String]> = analyzed
-            .as_ref()
-            .map(|r| {
-                r.findings
-                    .iter()
-                    .filter(|f| !f.found_by.is_empty())
-                    .map(|f| {
-                        (
-                            (f.location.file.as_str(), f.fingerprint.as_str()),
-                            f.found_by.as_slice(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let (found_by, runs) = other_analyzers(&state, &audit).await?;
         let views: Vec<Value> = findings
             .iter()
             .map(|f| {
                 let mut view = finding_view(f);
                 if let Some(tools) =
-                    found_by.get(&(f.data.file.as_str(), f.data.fingerprint.as_str()))
+                    found_by.get(&(f.data.file.clone(), f.data.fingerprint.clone()))
                     && let Some(object) = view.as_object_mut()
                 {
                     object.insert("found_by".into(), json!(tools));
@@ -566,10 +545,10 @@ pub(crate) async fn report(
             "analyzer_version": state.analyzer_version,
             "findings": views,
         });
-        if let Some(tools) = analyzed.as_ref().filter(|r| !r.tools.is_empty())
+        if !runs.is_empty()
             && let Some(object) = body.as_object_mut()
         {
-            object.insert("tools".into(), json!(tools.tools));
+            object.insert("tools".into(), json!(runs));
         }
         serde_json::to_string_pretty(&body).map_err(ApiError::internal)?
     } else {
@@ -586,6 +565,36 @@ pub(crate) async fn report(
             })?
     };
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// Which analyzers found each finding of `audit` (by file and fingerprint; only the
+/// findings other analyzers had a part in), and the runs of those analyzers: from the
+/// analyzer's own report of the audit. Empty when no other analyzer ran.
+pub(crate) type FoundBy = BTreeMap<(String, String), Vec<String>>;
+
+pub(crate) async fn other_analyzers(
+    state: &AppState,
+    audit: &store::Audit,
+) -> ApiResult<(FoundBy, Vec<report::ToolRun>)> {
+    if audit.options.tools.is_empty() {
+        return Ok((FoundBy::new(), Vec::new()));
+    }
+    let analyzed: Option<report::Report> = state
+        .store
+        .get_cached(&audit.cache_key)
+        .await?
+        .and_then(|cached| cached.reports.get("json").cloned())
+        .and_then(|json| serde_json::from_str(&json).ok());
+    let Some(analyzed) = analyzed else {
+        return Ok((FoundBy::new(), Vec::new()));
+    };
+    let found_by = analyzed
+        .findings
+        .into_iter()
+        .filter(|f| !f.found_by.is_empty())
+        .map(|f| ((f.location.file, f.fingerprint), f.found_by))
+        .collect();
+    Ok((found_by, analyzed.tools))
 }
 
 /// The content security policy of an HTML report: inline styles, nothing else.
