@@ -761,6 +761,10 @@ pub struct Retention {
     pub alerts_days: u32,
     /// The audit trail, pruned behind signed checkpoints.
     pub audit_log_days: u32,
+    /// Monitor events (each firing of a monitor rule).
+    pub monitor_events_days: u32,
+    /// Resolved incidents with their timelines (by the time they were resolved).
+    pub incidents_days: u32,
     /// Seconds between two sweeps (the first runs when the service starts).
     pub interval: u64,
 }
@@ -772,6 +776,8 @@ impl Default for Retention {
             deliveries_days: 0,
             alerts_days: 0,
             audit_log_days: 0,
+            monitor_events_days: 0,
+            incidents_days: 0,
             interval: 3600,
         }
     }
@@ -789,6 +795,8 @@ impl Retention {
             || self.deliveries_days > 0
             || self.alerts_days > 0
             || self.audit_log_days > 0
+            || self.monitor_events_days > 0
+            || self.incidents_days > 0
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -797,6 +805,8 @@ impl Retention {
             ("retention.deliveries_days", self.deliveries_days),
             ("retention.alerts_days", self.alerts_days),
             ("retention.audit_log_days", self.audit_log_days),
+            ("retention.monitor_events_days", self.monitor_events_days),
+            ("retention.incidents_days", self.incidents_days),
         ] {
             if days > MAX_RETENTION_DAYS {
                 return Err(ConfigError::Invalid {
@@ -829,6 +839,8 @@ pub struct RetentionFile {
     pub deliveries_days: Option<u32>,
     pub alerts_days: Option<u32>,
     pub audit_log_days: Option<u32>,
+    pub monitor_events_days: Option<u32>,
+    pub incidents_days: Option<u32>,
     #[serde(default, deserialize_with = "deserialize_interval")]
     pub interval: Option<u64>,
 }
@@ -850,6 +862,8 @@ impl RetentionFile {
             deliveries_days: days("WEB3AUDIT_RETENTION_DELIVERIES_DAYS")?,
             alerts_days: days("WEB3AUDIT_RETENTION_ALERTS_DAYS")?,
             audit_log_days: days("WEB3AUDIT_RETENTION_AUDIT_LOG_DAYS")?,
+            monitor_events_days: days("WEB3AUDIT_RETENTION_MONITOR_EVENTS_DAYS")?,
+            incidents_days: days("WEB3AUDIT_RETENTION_INCIDENTS_DAYS")?,
             interval: get("WEB3AUDIT_RETENTION_INTERVAL")
                 .map(|v| {
                     parse_interval(&v).map_err(|message| ConfigError::Env {
@@ -863,6 +877,8 @@ impl RetentionFile {
             || file.deliveries_days.is_some()
             || file.alerts_days.is_some()
             || file.audit_log_days.is_some()
+            || file.monitor_events_days.is_some()
+            || file.incidents_days.is_some()
             || file.interval.is_some();
         Ok(any.then_some(file))
     }
@@ -879,6 +895,12 @@ impl RetentionFile {
         }
         if let Some(v) = self.audit_log_days {
             r.audit_log_days = v;
+        }
+        if let Some(v) = self.monitor_events_days {
+            r.monitor_events_days = v;
+        }
+        if let Some(v) = self.incidents_days {
+            r.incidents_days = v;
         }
         if let Some(v) = self.interval {
             r.interval = v;

@@ -2,7 +2,8 @@
 //!
 //! One sweep handles every kind with a period: finished audits (with their findings,
 //! the triage events of those findings, then the source blobs and cache rows no audit
-//! refers to any more), the webhook delivery log, the alert history and the audit trail
+//! refers to any more), the webhook delivery log, the alert history, monitor events,
+//! resolved incidents (with their timelines) and the audit trail
 //! (behind signed checkpoints, see `store::trail`). Deletes run in bounded batches, each
 //! its own short transaction, and are idempotent, so any number of processes may sweep
 //! the same PostgreSQL database at once. A sweep that deleted anything appends a
@@ -34,7 +35,7 @@ const DAY_MS: i64 = 86_400_000;
 pub const SWEPT_ACTION: &str = "retention.swept";
 
 /// The kinds of rows a sweep deletes, in the order reported.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 10] = [
     "audits",
     "findings",
     "triage_events",
@@ -42,6 +43,8 @@ pub const KINDS: [&str; 8] = [
     "analysis_cache",
     "webhook_deliveries",
     "alert_history",
+    "monitor_events",
+    "incidents",
     "audit_log",
 ];
 
@@ -125,6 +128,8 @@ pub async fn sweep(
     for (kind, days) in [
         (HistoryKind::WebhookDeliveries, retention.deliveries_days),
         (HistoryKind::AlertHistory, retention.alerts_days),
+        (HistoryKind::MonitorEvents, retention.monitor_events_days),
+        (HistoryKind::Incidents, retention.incidents_days),
     ] {
         let before = cutoff(now, days);
         let (rows, note) = match before {
@@ -219,11 +224,14 @@ async fn prune_audits(store: &dyn Store, before: i64) -> Result<PrunedAudits, St
     Ok(total)
 }
 
-/// Kinds whose tables come with the notification features (webhooks, alerts).
+/// Kinds whose tables come with the notification and monitoring features (webhooks,
+/// alerts, monitor events, incidents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HistoryKind {
     WebhookDeliveries,
     AlertHistory,
+    MonitorEvents,
+    Incidents,
 }
 
 impl HistoryKind {
@@ -231,6 +239,8 @@ impl HistoryKind {
         match self {
             HistoryKind::WebhookDeliveries => "webhook_deliveries",
             HistoryKind::AlertHistory => "alert_history",
+            HistoryKind::MonitorEvents => "monitor_events",
+            HistoryKind::Incidents => "incidents",
         }
     }
 }
@@ -243,8 +253,8 @@ enum History {
     Skipped(&'static str),
 }
 
-/// The one place where the webhook delivery log and the alert history are pruned (a dry
-/// run does not count them).
+/// The one place where the webhook delivery log, the alert history, monitor events and
+/// resolved incidents are pruned (a dry run does not count them).
 async fn prune_history(
     store: &dyn Store,
     kind: HistoryKind,
@@ -257,6 +267,8 @@ async fn prune_history(
             Ok(History::Rows(store.prune_webhook_deliveries(before).await?))
         }
         HistoryKind::AlertHistory => Ok(History::Rows(store.prune_alert_history(before).await?)),
+        HistoryKind::MonitorEvents => Ok(History::Rows(store.prune_monitor_events(before).await?)),
+        HistoryKind::Incidents => Ok(History::Rows(store.prune_incidents(before).await?)),
     }
 }
 

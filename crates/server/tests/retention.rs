@@ -189,6 +189,8 @@ fn retention_settings_are_validated_and_read_from_the_environment() {
             "WEB3AUDIT_RETENTION_AUDITS_DAYS" => Some("90"),
             "WEB3AUDIT_RETENTION_AUDIT_LOG_DAYS" => Some("365"),
             "WEB3AUDIT_RETENTION_INTERVAL" => Some("15m"),
+            "WEB3AUDIT_RETENTION_MONITOR_EVENTS_DAYS" => Some("30"),
+            "WEB3AUDIT_RETENTION_INCIDENTS_DAYS" => Some("400"),
             _ => None,
         }
         .map(str::to_string)
@@ -209,6 +211,7 @@ fn retention_settings_are_validated_and_read_from_the_environment() {
         ),
         (90, 0, 365, 900)
     );
+    assert_eq!((r.monitor_events_days, r.incidents_days), (30, 400));
     assert!(r.any());
     assert!(!server::Settings::default().retention.any());
 
@@ -230,6 +233,15 @@ fn retention_settings_are_validated_and_read_from_the_environment() {
             .contains("retention.alerts_days")
     );
     settings.retention.alerts_days = 7;
+    settings.retention.incidents_days = 40_000;
+    assert!(
+        settings
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("retention.incidents_days")
+    );
+    settings.retention.incidents_days = 365;
     settings.retention.interval = 0;
     assert!(
         settings
@@ -238,4 +250,110 @@ fn retention_settings_are_validated_and_read_from_the_environment() {
             .to_string()
             .contains("retention.interval")
     );
+}
+
+/// Monitor firings and resolved incidents go by their own periods; an incident that is
+/// not resolved stays however old; the sweep's trail entry counts them.
+#[tokio::test]
+async fn a_sweep_prunes_old_monitor_events_and_resolved_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings_for(dir.path());
+    let store = store::connect(&settings.database_url).await.unwrap();
+    let tenant = store::Tenant {
+        id: "t-ops".into(),
+        name: "ops".into(),
+        plan: "free".into(),
+        is_operator: false,
+        created_at: 1,
+    };
+    store.create_tenant(&tenant).await.unwrap();
+    let now = now_ms();
+    // Two monitors firing 40 days ago, each opening an incident.
+    for key in ["vault", "bridge"] {
+        let at = now - 40 * DAY;
+        store
+            .record_monitor_blocks(&store::MonitorBlocks {
+                monitor_key: key.into(),
+                monitor_name: key.into(),
+                tenant_id: tenant.id.clone(),
+                expected_next: None,
+                checkpoint: store::MonitorCheckpoint {
+                    monitor_key: key.into(),
+                    chain_id: 1,
+                    next_block: 2,
+                    last_hash: Some("0xb1".into()),
+                    state: json!({}),
+                    updated_at: at,
+                },
+                events: vec![store::NewMonitorEvent {
+                    id: format!("{key}-e"),
+                    rule: "drain".into(),
+                    level: "high".into(),
+                    block_number: 1,
+                    block_hash: "0xb1".into(),
+                    tx_hash: None,
+                    tx_index: -1,
+                    log_index: -1,
+                    dedup_key: key.into(),
+                    cooldown_ms: 0,
+                    detail: json!({ "summary": "drained" }),
+                }],
+                now: at,
+            })
+            .await
+            .unwrap();
+    }
+    let resolve = store::IncidentUpdate {
+        state: Some("resolved".into()),
+        assignee: None,
+        actor: "user:ops".into(),
+        now: now - 35 * DAY,
+    };
+    store
+        .update_incident(&tenant.id, "vault-e-incident", &resolve)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let mut retention = settings.retention;
+    retention.monitor_events_days = 30;
+    retention.incidents_days = 30;
+    let signer = store::trail::Signer::new(SECRET.as_bytes());
+    let dry = server::retention::sweep(store.as_ref(), &signer, &retention, now, "test", true)
+        .await
+        .unwrap();
+    assert_eq!(dry.rows("monitor_events"), None, "not counted in a dry run");
+    let report = server::retention::sweep(store.as_ref(), &signer, &retention, now, "test", false)
+        .await
+        .unwrap();
+    assert_eq!(report.rows("monitor_events"), Some(2));
+    assert_eq!(report.rows("incidents"), Some(1));
+    assert_eq!(report.rows("audits"), None, "kept forever");
+    assert_eq!(
+        store
+            .get_incident(&tenant.id, "vault-e-incident")
+            .await
+            .unwrap(),
+        None
+    );
+    let unresolved = store
+        .get_incident(&tenant.id, "bridge-e-incident")
+        .await
+        .unwrap()
+        .expect("an unresolved incident stays");
+    assert_eq!(unresolved.state, "open");
+    let swept = store
+        .list_audit_events(&store::AuditEventFilter {
+            action: Some(server::retention::SWEPT_ACTION.into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        swept[0].event.detail["pruned"]["incidents"], 1,
+        "{:?}",
+        swept[0].event.detail
+    );
+    assert_eq!(swept[0].event.detail["pruned"]["monitor_events"], 2);
 }

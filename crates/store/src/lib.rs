@@ -447,4 +447,11 @@ pub trait Store: Send + Sync + 'static {
         text: &str,
         now: i64,
     ) -> Result<Option<IncidentEvent>>;
+    /// Deletes monitor events (firings) recorded before `before_ms`; returns how many.
+    /// Their alerts and incidents stay (an incident's timeline keeps its alert entries).
+    async fn prune_monitor_events(&self, before_ms: i64) -> Result<u64>;
+    /// Deletes incidents resolved before `before_ms`, with their timelines; monitor events
+    /// that joined them stay, unlinked. Open, acknowledged and mitigated incidents are
+    /// kept however old. Returns the number of incidents deleted.
+    async fn prune_incidents(&self, resolved_before_ms: i64) -> Result<u64>;
 }

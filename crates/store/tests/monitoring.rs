@@ -89,6 +89,7 @@ on_every_backend!(
     another_tenant_sees_nothing,
     pruned_alerts_leave_their_events_and_incidents,
     a_firing_folded_into_an_alert_of_no_incident_links_none,
+    retention_drops_old_firings_and_resolved_incidents_only,
 );
 
 const CHAIN: i64 = 1;
@@ -1282,4 +1283,82 @@ async fn a_firing_folded_into_an_alert_of_no_incident_links_none(store: Arc<dyn 
             .unwrap()
             .is_empty()
     );
+}
+
+async fn retention_drops_old_firings_and_resolved_incidents_only(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let acme = tenant(store, "acme").await;
+    // Two monitors, each with one firing that opens an incident: at 1000 and at 2000.
+    for (key, id, now) in [("m1", "a1", 1_000), ("m2", "b1", 2_000)] {
+        store
+            .record_monitor_blocks(&blocks(
+                key,
+                &acme,
+                None,
+                2,
+                vec![event(id, "drain", "high", 1, 0)],
+                now,
+            ))
+            .await
+            .unwrap();
+    }
+    updated(
+        store,
+        &acme,
+        "a1-incident",
+        &change(Some("resolved"), None, 3_000),
+    )
+    .await;
+    updated(
+        store,
+        &acme,
+        "b1-incident",
+        &change(Some("mitigated"), None, 3_000),
+    )
+    .await;
+
+    // Incidents resolved before 4000 go with their timelines; the mitigated one, older
+    // than that too, stays; the firing that joined the deleted one stays, unlinked.
+    assert_eq!(store.prune_incidents(4_000).await.unwrap(), 1);
+    assert_eq!(
+        store.get_incident(&acme, "a1-incident").await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .list_incident_events(&acme, "a1-incident")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .get_incident(&acme, "b1-incident")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        !store
+            .list_incident_events(&acme, "b1-incident")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let a1 = store.list_monitor_events(&acme, "m1", 0).await.unwrap();
+    assert_eq!(a1.len(), 1);
+    assert_eq!(a1[0].incident_id, None);
+    assert_eq!(store.prune_incidents(4_000).await.unwrap(), 0, "idempotent");
+
+    // Firings recorded before 1500 go; the later one stays, still linked.
+    assert_eq!(store.prune_monitor_events(1_500).await.unwrap(), 1);
+    assert!(
+        store
+            .list_monitor_events(&acme, "m1", 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let b1 = store.list_monitor_events(&acme, "m2", 0).await.unwrap();
+    assert_eq!(b1[0].incident_id.as_deref(), Some("b1-incident"));
 }

@@ -135,6 +135,42 @@ pub(crate) async fn delete_monitor<DB: Dialect>(
     Ok(deleted)
 }
 
+pub(crate) async fn prune_events<DB: Dialect>(writer: &Pool<DB>, before: i64) -> Result<u64> {
+    Ok(
+        query::<DB>("DELETE FROM monitor_events WHERE created_at < $1")
+            .bind(before)
+            .execute(writer)
+            .await?,
+    )
+}
+
+/// The incidents [`prune_incidents`] deletes.
+const RESOLVED_BEFORE: &str =
+    "SELECT id FROM incidents WHERE state = 'resolved' AND resolved_at < $1";
+
+pub(crate) async fn prune_incidents<DB: Dialect>(writer: &Pool<DB>, before: i64) -> Result<u64> {
+    let mut tx = writer.begin().await?;
+    query::<DB>(&format!(
+        "UPDATE monitor_events SET incident_id = NULL WHERE incident_id IN ({RESOLVED_BEFORE})"
+    ))
+    .bind(before)
+    .execute(&mut *tx)
+    .await?;
+    query::<DB>(&format!(
+        "DELETE FROM incident_events WHERE incident_id IN ({RESOLVED_BEFORE})"
+    ))
+    .bind(before)
+    .execute(&mut *tx)
+    .await?;
+    let deleted =
+        query::<DB>("DELETE FROM incidents WHERE state = 'resolved' AND resolved_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    Ok(deleted)
+}
+
 pub(crate) async fn get_checkpoint<DB: Dialect>(
     reader: &Pool<DB>,
     monitor_key: &str,

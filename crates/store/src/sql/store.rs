@@ -1624,6 +1624,12 @@ impl<S: SqlBackend> Store for S {
     ) -> Result<Option<IncidentEvent>> {
         monitoring::comment_incident(self.writer(), tenant_id, id, actor, text, now).await
     }
+    async fn prune_monitor_events(&self, before_ms: i64) -> Result<u64> {
+        monitoring::prune_events(self.writer(), before_ms).await
+    }
+    async fn prune_incidents(&self, resolved_before_ms: i64) -> Result<u64> {
+        monitoring::prune_incidents(self.writer(), resolved_before_ms).await
+    }
 }
 
 fn checkpoint_from_row(row: &impl RowExt) -> Result<trail::Checkpoint> {
