@@ -5,7 +5,9 @@
 #   compiled extension with a stub `vscode` module and the real vscode-languageclient
 #   against the real server (WEB3AUDIT_BIN): diagnostics, hover, code actions, the
 #   documentation command, settings changes, restart on a new path, clean shutdown;
-# - `npm run package`, then checks that the .vsix holds the manifest and the compiled entry.
+# - `npm run package`, then checks that the .vsix holds the manifest and the compiled entry,
+#   and runs the wiring tests again on the extension unpacked from it (so that it loads
+#   with the dependencies it ships).
 # Usage: bash tools/vscode/test.sh [BIN]   (default target/debug/web3audit)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,4 +44,10 @@ if any(name.startswith("extension/out/test/") or name.endswith(".ts") for name i
     sys.exit("the tests or the TypeScript sources were packaged")
 print(f"{sys.argv[1]}: {len(names)} files, {sys.argv[2]} included")
 PY
+
+echo "== the packaged extension: the wiring tests again, on the .vsix unpacked"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$vsix" "$work"
+WEB3AUDIT_BIN="$bin" WEB3AUDIT_VSCODE_EXTENSION="$work/extension/$main" node --test out/test/wiring.test.js
 echo "the VS Code extension builds, passes its tests and packages"

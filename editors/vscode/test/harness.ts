@@ -1,8 +1,6 @@
 // What the wiring tests share: `require('vscode')` answered by the stub (strict: a name
 // the stub lacks throws), the server binary, fixtures, and waiting for the stub's state.
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,7 +19,6 @@ const strict = new Proxy(vscode as Record<string | symbol, unknown>, {
     },
 });
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Module = require('module') as any;
 const load = Module._load;
 Module._load = function (request: string, ...rest: unknown[]) {

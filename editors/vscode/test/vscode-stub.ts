@@ -1,10 +1,8 @@
 // A stand-in for the `vscode` module, enough for the extension and vscode-languageclient to
 // run under plain Node: documents, settings (with the defaults of package.json), events,
 // the diagnostic collection, commands, providers and messages, all recorded for the tests
-// in `stub`. A name that neither implements throws when read, so a test fails loudly
-// where the client reaches for more of the API than this file offers.
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
+// in `stub`. The harness makes a name this file lacks throw when read, so a test fails
+// loudly where the client reaches for more of the API than this file offers.
 
 import * as fs from 'fs';
 import * as path from 'path';

@@ -12,7 +12,13 @@ import * as childProcess from 'child_process';
 import * as path from 'path';
 import { after, before, test } from 'node:test';
 
-import * as extension from '../src/extension';
+import type * as Extension from '../src/extension';
+
+// The compiled extension, or the one unpacked from the .vsix when
+// WEB3AUDIT_VSCODE_EXTENSION names its entry (tools/vscode/test.sh), which must then load
+// with the dependencies packaged beside it.
+const entry = process.env.WEB3AUDIT_VSCODE_EXTENSION;
+const extension = require(entry ? path.resolve(entry) : '../src/extension') as typeof Extension;
 
 const { stub, Uri, Range, Position, CancellationTokenSource, CodeActionTriggerKind } = vscode;
 
