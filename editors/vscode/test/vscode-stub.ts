@@ -552,8 +552,10 @@ export const stub = {
                 section === key || key.startsWith(`${section}.`) || section.startsWith(`${key}.`),
         });
     },
-    open(file: string, languageId: string, text: string): TextDocument {
-        const document = new TextDocument(Uri.file(file), languageId, text);
+    /** Opens a document: a file path, or a URI (`untitled:Untitled-1`). */
+    open(file: string | Uri, languageId: string, text: string): TextDocument {
+        const uri = typeof file === 'string' ? Uri.file(file) : file;
+        const document = new TextDocument(uri, languageId, text);
         stub.documents.push(document);
         events.open.fire(document);
         return document;

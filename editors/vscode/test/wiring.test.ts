@@ -9,6 +9,7 @@ import { WALLET, extensionContext, fixtureProject, serverBinary, vscode, waitFor
 
 import * as assert from 'assert/strict';
 import * as childProcess from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { after, before, test } from 'node:test';
 
@@ -53,6 +54,23 @@ function scanned(bin: string, file: string): { line: number; start: number; endL
     };
 }
 
+/** A Vyper contract with the same mistake, on line 7. */
+const VAULT = `# pragma version ^0.3.10
+
+owner: public(address)
+
+@external
+def withdraw(to: address):
+    assert tx.origin == self.owner
+    send(to, self.balance)
+`;
+
+/** A diagnostic's code: a string, or `{ value, target }` when it links to documentation. */
+function codeOf(diagnostic: { code?: unknown }): unknown {
+    const code = diagnostic.code;
+    return code !== null && typeof code === 'object' ? (code as { value: unknown }).value : code;
+}
+
 const token = () => new CancellationTokenSource().token;
 
 let bin: string;
@@ -86,7 +104,7 @@ test('the extension starts the server, shows its findings, and follows the setti
 
     const document = stub.open(wallet, 'solidity', WALLET);
     const finding = () =>
-        stub.diagnostics(document.uri)?.find((d) => d.code === 'tx-origin-auth' || (d.code as { value?: unknown })?.value === 'tx-origin-auth');
+        stub.diagnostics(document.uri)?.find((d) => codeOf(d) === 'tx-origin-auth');
 
     await t.test('diagnostics arrive in the client\'s collection', async () => {
         const found = await waitFor('the tx-origin-auth diagnostic', finding);
@@ -148,7 +166,12 @@ test('the extension starts the server, shows its findings, and follows the setti
         stub.setSetting('web3audit.minSeverity', 'critical');
         await waitFor('the finding gone', () => (stub.diagnostics(document.uri) !== undefined && finding() === undefined ? true : undefined));
         stub.setSetting('web3audit.minSeverity', '');
-        await waitFor('the finding back', finding);
+        const back = await waitFor('the finding back', finding);
+        assert.equal(
+            String((back.code as { target?: unknown }).target),
+            'https://example.org/detectors.html#tx-origin-auth',
+            'the code links to web3audit.documentationUrl',
+        );
         assert.deepEqual(
             stub.messages.filter((m) => m.level !== 'information'),
             [],
@@ -161,6 +184,25 @@ test('the extension starts the server, shows its findings, and follows the setti
         const column = line.indexOf('tx.origin');
         stub.edit(document, new Range(new Position(expected.line, column), new Position(expected.line, column + 9)), 'msg.sender');
         await waitFor('the finding gone after the edit', () => (finding() === undefined ? true : undefined));
+    });
+
+    await t.test('an unsaved buffer without a file is analysed by its language', async () => {
+        const untitled = stub.open(Uri.parse('untitled:Untitled-1'), 'solidity', WALLET);
+        await waitFor('the diagnostic of the untitled buffer', () =>
+            stub.diagnostics(untitled.uri)?.find((d) => codeOf(d) === 'tx-origin-auth'),
+        );
+    });
+
+    await t.test('a .vy file is given to the server whatever its language id', async () => {
+        // On disk the check is right; the open buffer (plain text, as without a Vyper
+        // extension) has the finding, which only the buffer's text can show.
+        const vault = path.join(root, 'src', 'Vault.vy');
+        fs.writeFileSync(vault, VAULT.replace('tx.origin', 'msg.sender'));
+        const buffer = stub.open(vault, 'plaintext', VAULT);
+        const vyper = await waitFor('the Vyper buffer\'s diagnostic', () =>
+            stub.diagnostics(buffer.uri)?.find((d) => codeOf(d) === 'tx-origin-auth'),
+        );
+        assert.equal(vyper.range.start.line, 6);
     });
 
     await t.test('deactivate shuts the server down', async () => {
@@ -189,7 +231,7 @@ test('a missing binary is reported; setting web3audit.path restarts with the rig
     const document = stub.open(wallet, 'solidity', WALLET);
     stub.setSetting('web3audit.path', bin);
     await waitFor('the diagnostic from the restarted server', () =>
-        stub.diagnostics(document.uri)?.find((d) => d.code === 'tx-origin-auth'),
+        stub.diagnostics(document.uri)?.find((d) => codeOf(d) === 'tx-origin-auth'),
     );
     const server = children[children.length - 1];
     assert.deepEqual(server.spawnargs, [bin, 'lsp']);
