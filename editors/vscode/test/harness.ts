@@ -33,12 +33,13 @@ export { vscode };
 /** The repository's root, above editors/vscode (this file runs from out/test). */
 export const repositoryRoot = path.resolve(__dirname, '..', '..', '..', '..');
 
-/** The `web3audit` binary under test: `WEB3AUDIT_BIN`, else the debug build. */
+/** The `web3audit` binary under test: `WEB3AUDIT_BIN` (relative to the current folder),
+ * else the repository's debug build. */
 export function serverBinary(): string {
-    const bin = path.resolve(
-        repositoryRoot,
-        process.env.WEB3AUDIT_BIN || path.join('target', 'debug', 'web3audit'),
-    );
+    const given = process.env.WEB3AUDIT_BIN;
+    const bin = given
+        ? path.resolve(given)
+        : path.join(repositoryRoot, 'target', 'debug', 'web3audit');
     if (!fs.existsSync(bin)) {
         throw new Error(`no web3audit binary at ${bin}: build it, or set WEB3AUDIT_BIN`);
     }
