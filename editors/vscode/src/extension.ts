@@ -16,6 +16,7 @@ import {
 import {
     EditorSettings,
     SECTION,
+    ServerExecutable,
     documentSelector,
     initializationOptions,
     resolveServerPath,
@@ -49,10 +50,9 @@ function command(): string {
     return resolveServerPath(readSettings().path, { workspaceFolders: folders, home: os.homedir() });
 }
 
-function createClient(channel: vscode.OutputChannel): LanguageClient {
+function createClient(channel: vscode.OutputChannel, executable: ServerExecutable): LanguageClient {
     // No `transport`: with `TransportKind.stdio` the client would add `--stdio` to the
     // arguments, which `web3audit lsp` does not take; stdio is the default anyway.
-    const executable = serverExecutable(command());
     const serverOptions: ServerOptions = { run: executable, debug: executable };
     const clientOptions: LanguageClientOptions = {
         documentSelector: documentSelector(),
@@ -64,6 +64,9 @@ function createClient(channel: vscode.OutputChannel): LanguageClient {
                 // What the server is sent is the settings it reads, with empty values
                 // left out, not the raw section (which holds the extension's own settings).
                 didChangeConfiguration: async () => {
+                    if (!created.isRunning()) {
+                        return;
+                    }
                     await created.sendNotification(DidChangeConfigurationNotification.type, {
                         settings: initializationOptions(readSettings()),
                     });
@@ -88,24 +91,32 @@ function start(): Promise<void> {
         if (client !== undefined || output === undefined) {
             return;
         }
-        const created = createClient(output);
+        const executable = serverExecutable(command());
+        const created = createClient(output, executable);
         client = created;
         try {
             await created.start();
         } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            const action = 'Open Settings';
-            const chosen = await vscode.window.showErrorMessage(
-                `web3audit: could not start the language server (\`${command()} lsp\`): ${message}. ` +
-                    'Set web3audit.path to the web3audit binary.',
-                action,
-            );
-            if (chosen === action) {
-                await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.path`);
-            }
+            // Not awaited: the message stays until it is dismissed, and a restart (a new
+            // web3audit.path) must not wait for that.
+            void failed(executable, error);
         }
     });
     return queue;
+}
+
+async function failed(executable: ServerExecutable, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const action = 'Open Settings';
+    const line = [executable.command, ...executable.args].join(' ');
+    const chosen = await vscode.window.showErrorMessage(
+        `web3audit: could not start the language server (\`${line}\`): ${message}. ` +
+            'Set web3audit.path to the web3audit binary.',
+        action,
+    );
+    if (chosen === action) {
+        await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.path`);
+    }
 }
 
 function stop(): Promise<void> {

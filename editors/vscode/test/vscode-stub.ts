@@ -535,7 +535,10 @@ export const stub = {
     collections: [] as DiagnosticCollection[],
     commands: new Map<string, (...args: unknown[]) => unknown>(),
     providers: [] as Provider[],
-    messages: [] as { level: string; message: string }[],
+    /** Messages shown; one with buttons stays open (its promise pending) until `choose`. */
+    messages: [] as { level: string; message: string; choose(item?: string): void }[],
+    /** VS Code's own commands run (`workbench.…`), with their arguments. */
+    executed: [] as unknown[][],
     external: [] as Uri[],
     shown: [] as Uri[],
     output: [] as string[],
@@ -595,6 +598,7 @@ export const stub = {
         stub.commands.clear();
         stub.providers = [];
         stub.messages = [];
+        stub.executed = [];
         stub.external = [];
         stub.shown = [];
         stub.output = [];
@@ -606,11 +610,14 @@ function noEvent(): Disposable {
 }
 
 function message(level: string) {
-    return async (text: string) => {
-        stub.messages.push({ level, message: text });
-        stub.changed.fire();
-        return undefined;
-    };
+    return (text: string, ...items: unknown[]) =>
+        new Promise<string | undefined>((resolve) => {
+            stub.messages.push({ level, message: text, choose: resolve });
+            stub.changed.fire();
+            if (items.filter((item) => typeof item === 'string').length === 0) {
+                resolve(undefined);
+            }
+        });
 }
 
 export const version = '1.82.0';
@@ -719,6 +726,11 @@ export const commands = {
     },
     executeCommand: async (name: string, ...args: unknown[]) => {
         const callback = stub.commands.get(name);
+        if (callback === undefined && name.startsWith('workbench.')) {
+            stub.executed.push([name, ...args]);
+            stub.changed.fire();
+            return undefined;
+        }
         if (callback === undefined) {
             throw new Error(`command '${name}' not found`);
         }

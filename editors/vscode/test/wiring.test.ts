@@ -235,6 +235,12 @@ test('a missing binary is reported; setting web3audit.path restarts with the rig
     );
     const server = children[children.length - 1];
     assert.deepEqual(server.spawnargs, [bin, 'lsp']);
+
+    // The message was still open meanwhile; its button leads to the setting.
+    error.choose('Open Settings');
+    await waitFor('the settings opened', () =>
+        stub.executed.find(([name, query]) => name === 'workbench.action.openSettings' && query === 'web3audit.path'),
+    );
     await extension.deactivate();
     context.dispose();
     assert.deepEqual(await exited(server), { code: 0, signal: null });
