@@ -205,11 +205,24 @@ test('the extension starts the server, shows its findings, and follows the setti
         assert.equal(vyper.range.start.line, 6);
     });
 
+    let current = server;
+    await t.test('web3audit.restartServer starts a new server, which publishes again', async () => {
+        const before = children.length;
+        stub.collections.forEach((collection) => collection.clear());
+        await vscode.commands.executeCommand('web3audit.restartServer');
+        assert.equal(children.length, before + 1, 'one new server process');
+        assert.deepEqual(await exited(server), { code: 0, signal: null }, 'the old server stopped cleanly');
+        current = children[children.length - 1];
+        await waitFor('the untitled buffer\'s diagnostic from the new server', () =>
+            stub.diagnostics(Uri.parse('untitled:Untitled-1'))?.find((d) => codeOf(d) === 'tx-origin-auth'),
+        );
+    });
+
     await t.test('deactivate shuts the server down', async () => {
         await extension.deactivate();
         context.dispose();
         const end = await Promise.race([
-            exited(server),
+            exited(current),
             new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
         ]);
         assert.deepEqual(end, { code: 0, signal: null }, 'the server exits with 0 after shutdown and exit');
