@@ -59,9 +59,17 @@ contract Wallet {
 }
 `;
 
-/** A fresh folder with a Foundry project holding src/Wallet.sol. */
+const fixtures: string[] = [];
+process.on('exit', () => {
+    for (const root of fixtures) {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+});
+
+/** A fresh folder with a Foundry project holding src/Wallet.sol, removed at exit. */
 export function fixtureProject(): { root: string; wallet: string } {
     const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'web3audit-vscode-')));
+    fixtures.push(root);
     fs.mkdirSync(path.join(root, 'src'));
     fs.writeFileSync(path.join(root, 'foundry.toml'), '[profile.default]\nsrc = "src"\n');
     const wallet = path.join(root, 'src', 'Wallet.sol');
