@@ -1,0 +1,60 @@
+//! `solana-arbitrary-cpi`
+//!
+//! What it detects: `invoke`/`invoke_signed` of an instruction whose program
+//! id is the key of an account the caller chose (`AccountInfo`,
+//! `UncheckedAccount`, native account) and that key is never compared with
+//! the expected program id (no `address =`, no `Program<'info, T>`).
+//!
+//! Why it matters: the caller passes a program of their own, which receives
+//! the accounts (and signatures) meant for the real one.
+//!
+//! Recommendation: `Program<'info, T>`, or compare the key with the expected
+//! id (`spl_token::ID`) before invoking, or build the instruction with the
+//! constant id.
+
+use super::{Ctx, Rule, finding};
+use crate::model::ProgramId;
+use crate::{Confidence, Finding, Severity};
+
+pub(super) const RULE: Rule = Rule {
+    id: "solana-arbitrary-cpi",
+    title: "Cross-program invocation of a caller-chosen program",
+    severity: Severity::High,
+    confidence: Confidence::Medium,
+    class: "arbitrary-cpi",
+    description: "A cross-program invocation takes its program id from an account whose key is never checked, so the caller can substitute any program.",
+    recommendation: "Declare the program as `Program<'info, T>`, or check its key against the expected program id before `invoke`.",
+};
+
+pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
+    for ix in &cx.program.instructions {
+        for c in &ix.facts.calls {
+            if !matches!(
+                c.name.as_str(),
+                "invoke" | "invoke_signed" | "invoke_unchecked" | "invoke_signed_unchecked"
+            ) {
+                continue;
+            }
+            let ProgramId::Account(program) = ix.facts.cpi_program_id(c) else {
+                continue;
+            };
+            let raw = ix
+                .accounts()
+                .iter()
+                .any(|(n, k, _)| n == &program && k.is_raw());
+            if !raw || ix.address_checked(&program, cx.index) {
+                continue;
+            }
+            out.push(finding(
+                &RULE,
+                &c.location,
+                format!(
+                    "`{}` invokes the program passed as `{program}` without checking its id",
+                    ix.name
+                ),
+                Some(ix),
+                Some(&program),
+            ));
+        }
+    }
+}

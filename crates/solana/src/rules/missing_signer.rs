@@ -1,0 +1,75 @@
+//! `solana-missing-signer`
+//!
+//! What it detects: an account whose name says it is an authority (`authority`,
+//! `admin`, `owner`, `signer`, `manager`, `operator`, `governor`) received as
+//! `AccountInfo`/`UncheckedAccount` (or a native `next_account_info`) with no
+//! signer check: not `Signer<'info>`, no `signer` constraint, no `is_signer`
+//! read in the instruction or in a helper it passes the account to, and not a
+//! PDA (`seeds`).
+//!
+//! Why it matters: anyone can pass the authority's public key without its
+//! signature and act as the authority.
+//!
+//! Example: `authority: AccountInfo<'info>` and the handler trusts it.
+//! Recommendation: `Signer<'info>`, or check `authority.is_signer`.
+
+use super::{Ctx, Rule, finding, words};
+use crate::{Confidence, Finding, Severity};
+
+pub(super) const RULE: Rule = Rule {
+    id: "solana-missing-signer",
+    title: "Authority account without a signer check",
+    severity: Severity::High,
+    confidence: Confidence::Medium,
+    class: "signer-authorization",
+    description: "An account used as an authority is not required to sign the transaction, so anyone can pass its public key and act in its name.",
+    recommendation: "Declare the account as `Signer<'info>` (Anchor) or return `MissingRequiredSignature` unless `account.is_signer`.",
+};
+
+const AUTHORITY_WORDS: &[&str] = &[
+    "authority",
+    "admin",
+    "owner",
+    "signer",
+    "manager",
+    "operator",
+    "governor",
+];
+/// Words that say the account is a value being set or looked at, not the actor.
+const NOT_ACTOR: &[&str] = &[
+    "new", "old", "pending", "next", "proposed", "target", "mint", "program",
+];
+
+pub(crate) fn authority_like(name: &str) -> bool {
+    words(name).any(|w| AUTHORITY_WORDS.contains(&w))
+        && !words(name).any(|w| NOT_ACTOR.contains(&w))
+}
+
+pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
+    for ix in &cx.program.instructions {
+        for (name, kind, location) in ix.accounts() {
+            if !kind.is_raw() || !authority_like(&name) {
+                continue;
+            }
+            if ix
+                .field(&name)
+                .is_some_and(|f| f.has("seeds") || f.has("address"))
+            {
+                continue;
+            }
+            if ix.signer_checked(&name, cx.index) {
+                continue;
+            }
+            out.push(finding(
+                &RULE,
+                &location,
+                format!(
+                    "`{name}` acts as an authority in `{}` but is never required to sign",
+                    ix.name
+                ),
+                Some(ix),
+                Some(&name),
+            ));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! `solana-reinitialization`
+//!
+//! What it detects: (1) `init_if_needed` on an account whose state the
+//! instruction never tests; (2) a manual initialiser (a function named
+//! `init*`, or one that stores an authority into the account) that
+//! deserialises account data, writes it back, and never tests anything of
+//! the loaded state (an `is_initialized` flag, a discriminator, empty data).
+//!
+//! Why it matters: calling the initialiser again on a live account resets it,
+//! for example replacing its authority with the caller.
+//!
+//! Recommendation: Anchor `init` (fails on an existing account), or check an
+//! initialised flag before writing.
+
+use super::{Ctx, Rule, finding, words};
+use crate::{Confidence, Finding, Severity};
+
+pub(super) const RULE: Rule = Rule {
+    id: "solana-reinitialization",
+    title: "Account can be initialised again",
+    severity: Severity::High,
+    confidence: Confidence::Medium,
+    class: "initialization",
+    description: "An initialiser writes account state without checking that the account is not initialised yet, so it can be called again to overwrite live state.",
+    recommendation: "Use Anchor `init` instead of `init_if_needed`, or keep an `is_initialized` flag (or discriminator) and refuse to initialise when it is set.",
+};
+
+const STATE_READS: &[&str] = &[
+    "key",
+    "to_account_info",
+    "is_signer",
+    "owner",
+    "clone",
+    "is_writable",
+];
+
+pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
+    for ix in &cx.program.instructions {
+        for f in &ix.fields {
+            if !f.has("init_if_needed") {
+                continue;
+            }
+            let guarded = ix.facts.accesses.iter().any(|a| {
+                a.account == f.name
+                    && a.cond
+                    && a.segs
+                        .first()
+                        .is_some_and(|s| !STATE_READS.contains(&s.as_str()))
+            });
+            if !guarded {
+                let mut fnd = finding(
+                    &RULE,
+                    &f.location,
+                    format!(
+                        "`{}` is `init_if_needed` and `{}` never checks whether it was already initialised",
+                        f.name, ix.name
+                    ),
+                    Some(ix),
+                    Some(&f.name),
+                );
+                fnd.severity = Severity::Medium;
+                out.push(fnd);
+            }
+        }
+        let init_name =
+            words(&ix.name).any(|w| w.starts_with("init") || w == "create" || w == "setup");
+        for d in &ix.facts.data_vars {
+            let accesses: Vec<_> = ix
+                .facts
+                .data_accesses
+                .iter()
+                .filter(|a| a.var == d.name)
+                .collect();
+            let sets_authority = accesses.iter().any(|a| {
+                a.lhs
+                    && a.segs
+                        .first()
+                        .is_some_and(|s| super::missing_signer::authority_like(s))
+            });
+            if !(init_name || sets_authority) || !ix.writes_data(&d.account) {
+                continue;
+            }
+            let tested = accesses.iter().any(|a| a.cond || a.cmp)
+                || ix.facts.accesses.iter().any(|a| {
+                    a.account == d.account
+                        && a.cond
+                        && a.segs
+                            .first()
+                            .is_some_and(|s| !STATE_READS.contains(&s.as_str()))
+                });
+            if tested {
+                continue;
+            }
+            out.push(finding(
+                &RULE,
+                &d.location,
+                format!(
+                    "`{}` initialises `{}` without checking that it is not initialised already",
+                    ix.name, d.account
+                ),
+                Some(ix),
+                Some(&d.account),
+            ));
+        }
+    }
+}
