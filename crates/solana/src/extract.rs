@@ -1015,6 +1015,46 @@ impl IxData<'_> {
         }
     }
 
+    /// Whether the instruction relies on the account itself (a use in its
+    /// bodies outside CPI arguments and stored values, or a `has_one` /
+    /// `constraint` naming it).
+    pub(crate) fn relies_on(&self, name: &str) -> bool {
+        self.facts.relies_on(name)
+            || self.fields.iter().any(|f| {
+                f.constraints.iter().any(|c| match c.key.as_str() {
+                    "has_one" => c.value_text() == name,
+                    "constraint" => c
+                        .expr
+                        .as_ref()
+                        .is_some_and(|e| idents_of(e).iter().any(|i| i == name)),
+                    _ => false,
+                })
+            })
+    }
+
+    /// The account's key is compared with a program-derived address.
+    pub(crate) fn is_derived_address(&self, name: &str) -> bool {
+        let derived = |text: &str| {
+            let text = text.trim_start_matches(['&', '*']);
+            let text = self
+                .facts
+                .lets
+                .get(text)
+                .map(|e| e.to_token_stream().to_string())
+                .unwrap_or_else(|| text.to_owned());
+            text.contains("program_address") || text.contains("associated_token_address")
+        };
+        self.facts.compares.iter().any(|c| {
+            let [l, r] = c.sides();
+            let is_key = |s: &Side| {
+                s.account
+                    .as_ref()
+                    .is_some_and(|(a, segs)| a == name && segs.first().is_some_and(|x| x == "key"))
+            };
+            (is_key(l) && derived(&r.text)) || (is_key(r) && derived(&l.text))
+        })
+    }
+
     /// Where the bump of a `seeds` constraint comes from.
     pub(crate) fn bump_source(&self, f: &FieldDecl) -> BumpSource {
         match f.get("bump") {
@@ -1126,7 +1166,11 @@ pub(crate) struct Access {
     pub(crate) segs: Vec<String>,
     pub(crate) cond: bool,
     pub(crate) cmp: bool,
-    pub(crate) location: Location,
+    /// Inside the arguments of a cross-program invocation (or a foreign
+    /// accounts struct literal): the callee validates what it receives.
+    pub(crate) cpi: bool,
+    /// Inside a value stored into account state (`state.authority = x.key()`).
+    pub(crate) stored: bool,
 }
 
 /// A value deserialised from an account's data.
@@ -1185,6 +1229,7 @@ pub(crate) struct Assign {
     pub(crate) account: Option<String>,
     pub(crate) segs: Vec<String>,
     pub(crate) rhs_zero: bool,
+    pub(crate) location: Location,
 }
 
 /// What the bodies of one instruction (or helper) do.
@@ -1211,6 +1256,8 @@ pub(crate) struct Facts<'i> {
     cond: usize,
     cmp: usize,
     lhs: usize,
+    cpi: usize,
+    stored: usize,
 }
 
 /// `expr` as `root.seg.seg()...`, through references, derefs, `?` and parens.
@@ -1301,6 +1348,8 @@ impl<'i> Facts<'i> {
             cond: 0,
             cmp: 0,
             lhs: 0,
+            cpi: 0,
+            stored: 0,
         }
     }
 
@@ -1400,7 +1449,8 @@ impl<'i> Facts<'i> {
                 segs,
                 cond: self.cond > 0,
                 cmp: self.cmp > 0,
-                location: Location::of(self.file, e.span()),
+                cpi: self.cpi > 0,
+                stored: self.stored > 0,
             }),
             Some(Target::Data(var, segs)) => self.data_accesses.push(DataAccess {
                 var,
@@ -1451,7 +1501,7 @@ impl<'i> Facts<'i> {
             match a.segs.first().map(String::as_str) {
                 Some("is_signer") => s.signer = true,
                 Some("owner") => s.owner = true,
-                Some("key") if a.cmp => s.key = true,
+                Some("key") | None if a.cmp => s.key = true,
                 Some("assign" | "realloc" | "resize") => s.clears = true,
                 Some("try_borrow_mut_data" | "try_borrow_mut_lamports") => s.writes = true,
                 Some("data" | "lamports") if a.segs.get(1).is_some_and(|x| x == "borrow_mut") => {
@@ -1749,7 +1799,13 @@ pub(crate) fn macro_args(m: &syn::Macro) -> Vec<Expr> {
 impl<'ast> Visit<'ast> for Facts<'_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let Some(init) = &l.init {
+            // `let x = &ctx.accounts.x;` names the account; it does not use it.
+            let alias = chain(&init.expr).is_some_and(|(root, segs)| {
+                matches!(self.resolve(&root, &segs), Some(Target::Account(_, rest)) if rest.is_empty())
+            });
+            self.stored += usize::from(alias);
             self.visit_expr(&init.expr);
+            self.stored -= usize::from(alias);
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
@@ -1938,7 +1994,36 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                 self.lhs += 1;
                 self.visit_expr(&a.left);
                 self.lhs -= 1;
+                let stores = chain(&a.left).is_some_and(|(root, segs)| {
+                    !segs.is_empty() && self.resolve(&root, &segs).is_some()
+                });
+                self.stored += usize::from(stores);
                 self.visit_expr(&a.right);
+                self.stored -= usize::from(stores);
+            }
+            Expr::Call(c) if self.is_cpi_call(c) => {
+                self.cpi += 1;
+                visit::visit_expr(self, e);
+                self.cpi -= 1;
+            }
+            Expr::MethodCall(m) if m.method == "with_signer" => {
+                self.cpi += 1;
+                visit::visit_expr(self, e);
+                self.cpi -= 1;
+            }
+            Expr::Struct(st) => {
+                let name = st
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                let own = self.index.data_types.contains_key(&name);
+                let counter = if own { &mut self.stored } else { &mut self.cpi };
+                *counter += 1;
+                visit::visit_expr(self, e);
+                let counter = if own { &mut self.stored } else { &mut self.cpi };
+                *counter -= 1;
             }
             _ => visit::visit_expr(self, e),
         }
@@ -1947,18 +2032,42 @@ impl<'ast> Visit<'ast> for Facts<'_> {
 }
 
 impl Facts<'_> {
+    /// `invoke*`, `CpiContext::new*`, and instruction builders (`x::instruction::f`).
+    fn is_cpi_call(&self, c: &syn::ExprCall) -> bool {
+        let Expr::Path(p) = &*c.func else {
+            return false;
+        };
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segs.last().map(String::as_str).unwrap_or("");
+        matches!(
+            last,
+            "invoke" | "invoke_signed" | "invoke_unchecked" | "invoke_signed_unchecked"
+        ) || segs
+            .iter()
+            .any(|s| s == "CpiContext" || s == "instruction" || s == "cpi")
+    }
+
+    /// Whether the instruction relies on the account itself: a use outside
+    /// CPI arguments and stored values.
+    pub(crate) fn relies_on(&self, name: &str) -> bool {
+        self.accesses
+            .iter()
+            .any(|a| a.account == name && !a.cpi && !a.stored)
+    }
+
     fn assignment(&mut self, left: &Expr, right: &Expr) {
         if let Some((a, segs)) = self.account_target(left) {
             self.assigns.push(Assign {
                 account: Some(a),
                 segs,
                 rhs_zero: is_zero(right),
+                location: Location::of(self.file, left.span()),
             });
         }
-    }
-
-    /// The first access's location for an account.
-    pub(crate) fn first_access(&self, name: &str) -> Option<&Access> {
-        self.accesses.iter().find(|a| a.account == name)
     }
 }

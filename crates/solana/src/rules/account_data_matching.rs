@@ -26,6 +26,17 @@ pub(super) const RULE: Rule = Rule {
     recommendation: "Add `token::authority = ...`/`token::mint = ...` or a `constraint` (Anchor), or compare `token.owner` and `token.mint` with the expected keys before use.",
 };
 
+/// Fields whose value the program acts on (reading `mint`/`owner` to derive
+/// seeds or to store them is not acting on an unmatched account).
+const BALANCE_FIELDS: &[&str] = &[
+    "amount",
+    "delegated_amount",
+    "delegate",
+    "state",
+    "is_native",
+    "close_authority",
+];
+
 const BINDING_FIELDS: &[&str] = &["owner", "mint", "delegate", "authority"];
 
 fn token_type(ty: &str) -> bool {
@@ -75,12 +86,12 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             });
             let reads = ix.facts.accesses.iter().any(|a| {
                 a.account == f.name
-                    && a.segs.first().is_some_and(|s| {
-                        matches!(s.as_str(), "amount" | "delegated_amount" | "owner" | "mint")
-                    })
+                    && a.segs
+                        .first()
+                        .is_some_and(|s| BALANCE_FIELDS.contains(&s.as_str()))
                     && !a.cmp
             });
-            if reads && !constrained && !compared {
+            if reads && !constrained && !compared && !ix.address_checked(&f.name, cx.index) {
                 out.push(finding(
                     &RULE,
                     &f.location,
@@ -101,7 +112,12 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 .iter()
                 .filter(|a| a.var == d.name)
                 .collect();
-            let reads = accesses.iter().any(|a| !a.lhs);
+            let reads = accesses.iter().any(|a| {
+                !a.lhs
+                    && a.segs
+                        .first()
+                        .is_some_and(|s| BALANCE_FIELDS.contains(&s.as_str()))
+            });
             let matched = accesses.iter().any(|a| {
                 (a.cmp || a.cond)
                     && a.segs

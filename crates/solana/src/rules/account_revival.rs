@@ -74,11 +74,7 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 matches!(f.kind, AccountKind::Account | AccountKind::AccountLoader)
             }) || (cx.program.kind == ProgramKind::Anchor
                 && ix.fields.is_empty());
-            let location = ix
-                .facts
-                .first_access(account)
-                .map(|x| x.location.clone())
-                .unwrap_or_else(|| ix.location.clone());
+            let location = a.location.clone();
             let problem = if !zeroed {
                 Some("its data is not zeroed")
             } else if anchor_data && !marked {

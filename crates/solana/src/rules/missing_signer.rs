@@ -37,7 +37,18 @@ const AUTHORITY_WORDS: &[&str] = &[
 ];
 /// Words that say the account is a value being set or looked at, not the actor.
 const NOT_ACTOR: &[&str] = &[
-    "new", "old", "pending", "next", "proposed", "target", "mint", "program",
+    "new",
+    "old",
+    "pending",
+    "next",
+    "proposed",
+    "target",
+    "mint",
+    "program",
+    "destination",
+    "recipient",
+    "receiver",
+    "beneficiary",
 ];
 
 pub(crate) fn authority_like(name: &str) -> bool {
@@ -57,7 +68,14 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             {
                 continue;
             }
-            if ix.signer_checked(&name, cx.index) {
+            // Passed to another program in the same instruction, the callee
+            // verifies the signature it needs (the transaction is atomic).
+            let forwarded = ix.facts.accesses.iter().any(|a| a.account == name && a.cpi);
+            if ix.signer_checked(&name, cx.index)
+                || !ix.relies_on(&name)
+                || forwarded
+                || ix.is_derived_address(&name)
+            {
                 continue;
             }
             out.push(finding(

@@ -78,7 +78,10 @@ fn seeds_bind(ix: &IxData<'_>, seeds: &Expr, binding: &HashSet<String>) -> bool 
                     // A key stored in its data: binds when named after an
                     // account of the instruction or an authority.
                     Some(field) => {
-                        binding.contains(field) || authority_like(field) || field == "user"
+                        !(field.contains("bump")
+                            || field.contains("nonce")
+                            || field.contains("seed"))
+                            && (binding.contains(field) || authority_like(field) || field == "user")
                     }
                 };
             }

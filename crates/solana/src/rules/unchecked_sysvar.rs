@@ -50,7 +50,11 @@ fn sysvar_like(name: &str) -> bool {
 pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     for ix in &cx.program.instructions {
         for (name, kind, location) in ix.accounts() {
-            if !kind.is_raw() || !sysvar_like(&name) || ix.address_checked(&name, cx.index) {
+            if !kind.is_raw()
+                || !sysvar_like(&name)
+                || !ix.relies_on(&name)
+                || ix.address_checked(&name, cx.index)
+            {
                 continue;
             }
             let read_checked = ix.facts.calls.iter().any(|c| {
