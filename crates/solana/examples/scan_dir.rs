@@ -1,8 +1,9 @@
 //! Scans a directory of Solana programs: groups the `.rs` files into Cargo
 //! packages, analyses each, prints one JSON line per finding and a totals line.
 //!
-//! Usage: `cargo run --release -p solana --example scan_dir -- DIR [--quiet]`
-//! (`--quiet` prints only the totals line).
+//! Usage: `cargo run --release -p solana --example scan_dir -- DIR [--quiet] [--model]`
+//! (`--quiet` prints only the totals line; `--model` adds one line per program
+//! with its account model).
 
 // An example is a binary at the edge: it reads the directory it is given.
 #![allow(clippy::disallowed_methods)]
@@ -40,16 +41,17 @@ fn main() {
         std::process::exit(2);
     };
     let quiet = args.iter().any(|a| a == "--quiet");
+    let model = args.iter().any(|a| a == "--model");
     // A large stack for the worker: the parser is recursive.
     let worker = std::thread::Builder::new()
         .stack_size(256 << 20)
-        .spawn(move || scan(&root, quiet))
+        .spawn(move || scan(&root, quiet, model))
         .expect("spawn scan thread");
     let code = worker.join().unwrap_or(3);
     std::process::exit(code);
 }
 
-fn scan(root: &str, quiet: bool) -> i32 {
+fn scan(root: &str, quiet: bool, model: bool) -> i32 {
     let root_path = Path::new(root);
     let mut all = Vec::new();
     walk(root_path, &mut all);
@@ -112,6 +114,12 @@ fn scan(root: &str, quiet: bool) -> i32 {
             }
         };
         programs += analysis.programs.len();
+        if model {
+            for p in &analysis.programs {
+                let line = serde_json::json!({"type": "program", "package": pkg.root, "program": p});
+                println!("{line}");
+            }
+        }
         instructions += analysis
             .programs
             .iter()

@@ -39,6 +39,12 @@ pub(crate) const DESERIALIZERS: &[&str] = &[
     "deserialize_data",
 ];
 
+/// Functions that take the next account of a native instruction.
+pub(crate) const NEXT_ACCOUNT: &[&str] = &["next_account_info", "next_account_view", "next_account"];
+
+/// Types of a native account value (`solana-program` and newer SDKs).
+pub(crate) const ACCOUNT_VALUE_TYPES: &[&str] = &["AccountInfo", "AccountView"];
+
 /// Deserialisers that check an 8-byte type discriminator (Anchor).
 pub(crate) const DISCRIMINATING: &[&str] = &["try_deserialize"];
 
@@ -583,7 +589,7 @@ impl<'a> PackageIndex<'a> {
             let native: Vec<&FnItem<'_>> = self
                 .fns
                 .iter()
-                .filter(|f| !f.is_test && mentions(f.block, "next_account_info"))
+                .filter(|f| !f.is_test && NEXT_ACCOUNT.iter().any(|n| mentions(f.block, n)))
                 .collect();
             if !native.is_empty() || !self.entrypoints.is_empty() {
                 let (name, location) = match self.entrypoints.first() {
@@ -703,7 +709,7 @@ impl<'a> PackageIndex<'a> {
         for arg in &f.func.inputs {
             if let FnArg::Typed(t) = arg
                 && let Pat::Ident(i) = &*t.pat
-                && matches!(&*t.ty, Type::Reference(r) if type_last_ident(&r.elem).as_deref() == Some("AccountInfo"))
+                && matches!(&*t.ty, Type::Reference(r) if type_last_ident(&r.elem).is_some_and(|t| ACCOUNT_VALUE_TYPES.contains(&t.as_str())))
             {
                 env.native.insert(i.ident.to_string());
                 native_accounts.push((i.ident.to_string(), Location::of(f.file, i.ident.span())));
@@ -732,7 +738,7 @@ fn args_of(sig: &syn::Signature) -> Vec<String> {
             FnArg::Typed(t) => match &*t.pat {
                 Pat::Ident(i) => {
                     let ty = type_last_ident(&t.ty).unwrap_or_default();
-                    (ty != "Context" && ty != "AccountInfo" && ty != "Pubkey")
+                    (ty != "Context" && !ACCOUNT_VALUE_TYPES.contains(&ty.as_str()) && ty != "Pubkey" && ty != "Address")
                         .then(|| i.ident.to_string())
                 }
                 _ => None,
@@ -867,7 +873,7 @@ impl IxData<'_> {
                 f.compares.iter().any(|c| {
                     c.sides().iter().any(|s| {
                         s.account.as_ref().is_some_and(|(a, segs)| {
-                            a == name && segs.first().is_some_and(|s| s == "key")
+                            a == name && segs.first().is_some_and(|s| is_key_seg(s))
                         })
                     })
                 }) || f.helper(index, name).key
@@ -905,7 +911,7 @@ impl IxData<'_> {
     pub(crate) fn writes_data(&self, name: &str) -> bool {
         self.facts.accesses.iter().any(|a| {
             a.account == name
-                && (a.segs.first().is_some_and(|s| s == "try_borrow_mut_data")
+                && (a.segs.first().is_some_and(|s| matches!(s.as_str(), "try_borrow_mut_data" | "try_borrow_mut" | "borrow_mut_data_unchecked"))
                     || (a.segs.first().is_some_and(|s| s == "data")
                         && a.segs
                             .get(1)
@@ -1049,7 +1055,7 @@ impl IxData<'_> {
             let is_key = |s: &Side| {
                 s.account
                     .as_ref()
-                    .is_some_and(|(a, segs)| a == name && segs.first().is_some_and(|x| x == "key"))
+                    .is_some_and(|(a, segs)| a == name && segs.first().is_some_and(|x| is_key_seg(x)))
             };
             (is_key(l) && derived(&r.text)) || (is_key(r) && derived(&l.text))
         })
@@ -1157,6 +1163,8 @@ pub(crate) struct Env {
     pub(crate) ctx_aliases: HashSet<String>,
     /// Locals holding a borrow of an account's data.
     pub(crate) buffers: HashMap<String, String>,
+    /// Locals holding an account's address (`let id = x.key;`).
+    pub(crate) key_locals: HashMap<String, String>,
 }
 
 /// A use of an account: `NAME.seg1.seg2()...`.
@@ -1171,6 +1179,8 @@ pub(crate) struct Access {
     pub(crate) cpi: bool,
     /// Inside a value stored into account state (`state.authority = x.key()`).
     pub(crate) stored: bool,
+    /// Read into this local (`let id = x.key;`): a use only where the local is used.
+    pub(crate) via: Option<String>,
 }
 
 /// A value deserialised from an account's data.
@@ -1252,12 +1262,16 @@ pub(crate) struct Facts<'i> {
     pub(crate) declared_native: Vec<(String, Location)>,
     /// A byte is zeroed (`*b = 0`, `fill(0)`, `sol_memset`).
     pub(crate) zero_fill: bool,
+    /// Uses of key locals: the local and whether the use relies on it (outside
+    /// CPI arguments and stored values).
+    pub(crate) local_uses: Vec<(String, bool)>,
     depth: usize,
     cond: usize,
     cmp: usize,
     lhs: usize,
     cpi: usize,
     stored: usize,
+    suppress: bool,
 }
 
 /// `expr` as `root.seg.seg()...`, through references, derefs, `?` and parens.
@@ -1344,12 +1358,14 @@ impl<'i> Facts<'i> {
             typed_from: HashSet::new(),
             declared_native: Vec::new(),
             zero_fill: false,
+            local_uses: Vec::new(),
             depth: 0,
             cond: 0,
             cmp: 0,
             lhs: 0,
             cpi: 0,
             stored: 0,
+            suppress: false,
         }
     }
 
@@ -1432,6 +1448,12 @@ impl<'i> Facts<'i> {
             ..Side::default()
         };
         if let Some((root, segs)) = chain(e) {
+            if segs.is_empty()
+                && let Some(a) = self.env.key_locals.get(&root)
+            {
+                side.account = Some((a.clone(), vec!["key".to_owned()]));
+                return side;
+            }
             match self.resolve(&root, &segs) {
                 Some(Target::Account(a, rest)) => side.account = Some((a, rest)),
                 Some(Target::Data(d, rest)) => side.data = Some((d, rest)),
@@ -1451,6 +1473,7 @@ impl<'i> Facts<'i> {
                 cmp: self.cmp > 0,
                 cpi: self.cpi > 0,
                 stored: self.stored > 0,
+                via: None,
             }),
             Some(Target::Data(var, segs)) => self.data_accesses.push(DataAccess {
                 var,
@@ -1501,7 +1524,8 @@ impl<'i> Facts<'i> {
             match a.segs.first().map(String::as_str) {
                 Some("is_signer") => s.signer = true,
                 Some("owner") => s.owner = true,
-                Some("key") | None if a.cmp => s.key = true,
+                Some(k) if a.cmp && is_key_seg(k) => s.key = true,
+                None if a.cmp => s.key = true,
                 Some("assign" | "realloc" | "resize") => s.clears = true,
                 Some("try_borrow_mut_data" | "try_borrow_mut_lamports") => s.writes = true,
                 Some("data" | "lamports") if a.segs.get(1).is_some_and(|x| x == "borrow_mut") => {
@@ -1641,6 +1665,7 @@ impl<'i> Facts<'i> {
             self.env.aliases.remove(n);
             self.env.ctx_aliases.remove(n);
             self.env.buffers.remove(n);
+            self.env.key_locals.remove(n);
         }
         let [name] = names.as_slice() else { return };
         let name = name.clone();
@@ -1675,7 +1700,7 @@ impl<'i> Facts<'i> {
                 .map(|s| s.ident.to_string())
                 .collect();
             let last = segs.last().cloned().unwrap_or_default();
-            if last == "next_account_info" {
+            if NEXT_ACCOUNT.contains(&last.as_str()) {
                 self.env.native.insert(name.clone());
                 self.declared_native
                     .push((name, Location::of(self.file, pat.span())));
@@ -1728,13 +1753,13 @@ impl<'i> Facts<'i> {
             });
             return;
         }
-        if let Some((root, segs)) = chain(init) {
+        if let Some((root, segs)) = chain(core) {
             if segs == ["accounts"] {
                 self.env.ctx_aliases.insert(name);
                 return;
             }
             if let Some(Target::Account(a, rest)) = self.resolve(&root, &segs) {
-                if rest.iter().any(|s| is_data_borrow(s)) {
+                if rest.iter().any(|s| is_data_borrow(s)) || rest.first().is_some_and(|s| is_view_borrow(s)) {
                     self.env.buffers.insert(name, a);
                 } else if rest.iter().all(|s| {
                     matches!(
@@ -1761,7 +1786,7 @@ impl<'i> Facts<'i> {
             return Some(a.clone());
         }
         match self.resolve(&root, &segs)? {
-            Target::Account(a, rest) if rest.iter().any(|s| is_data_borrow(s)) => Some(a),
+            Target::Account(a, rest) if rest.iter().any(|s| is_data_borrow(s)) || rest.first().is_some_and(|s| is_view_borrow(s)) => Some(a),
             _ => None,
         }
     }
@@ -1769,6 +1794,19 @@ impl<'i> Facts<'i> {
 
 fn break_expr(e: &Expr) -> &Expr {
     e
+}
+
+/// A member that reads an account's address.
+pub(crate) fn is_key_seg(s: &str) -> bool {
+    matches!(s, "key" | "address" | "pubkey" | "unsigned_key" | "signer_key")
+}
+
+/// `AccountView` borrows its data directly (`view.try_borrow()`).
+fn is_view_borrow(s: &str) -> bool {
+    matches!(
+        s,
+        "try_borrow" | "try_borrow_mut" | "borrow_data_unchecked" | "borrow_mut_data_unchecked"
+    )
 }
 
 fn is_data_borrow(s: &str) -> bool {
@@ -1804,8 +1842,23 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                 matches!(self.resolve(&root, &segs), Some(Target::Account(_, rest)) if rest.is_empty())
             });
             self.stored += usize::from(alias);
+            let first = self.accesses.len();
             self.visit_expr(&init.expr);
             self.stored -= usize::from(alias);
+            // `let id = x.key;`: the key is used where `id` is.
+            let names = pat_idents(&l.pat);
+            let reads = self.accesses.get(first..).unwrap_or_default();
+            if let [name] = names.as_slice()
+                && let Some(head) = reads.first()
+                && reads.iter().all(|a| a.segs.first().is_some_and(|s| is_key_seg(s)))
+                && reads.iter().all(|a| a.account == head.account)
+            {
+                let account = head.account.clone();
+                for a in self.accesses.iter_mut().skip(first) {
+                    a.via = Some(name.clone());
+                }
+                self.env.key_locals.insert(name.clone(), account);
+            }
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
@@ -1876,10 +1929,15 @@ impl<'ast> Visit<'ast> for Facts<'_> {
             return;
         }
         self.depth += 1;
+        // The base of a chain (`a` in `a.b.c()`) is part of the chain recorded
+        // at its outermost node, not a use of its own.
+        let suppressed = std::mem::take(&mut self.suppress);
         match e {
-            Expr::Field(_) => self.record_chain(e),
+            Expr::Field(_) if !suppressed => self.record_chain(e),
             Expr::MethodCall(m) => {
-                self.record_chain(e);
+                if !suppressed {
+                    self.record_chain(e);
+                }
                 let name = m.method.to_string();
                 if matches!(name.as_str(), "eq" | "ne")
                     && let Some(arg) = m.args.first()
@@ -1897,7 +1955,17 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                     m.method.span(),
                 );
             }
-            Expr::Path(_) => self.record_chain(e),
+            Expr::Path(p) => {
+                if let Some(i) = p.path.get_ident() {
+                    let name = i.to_string();
+                    if self.env.key_locals.contains_key(&name) {
+                        self.local_uses.push((name, self.cpi == 0 && self.stored == 0));
+                    }
+                }
+                if !suppressed {
+                    self.record_chain(e);
+                }
+            }
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func {
                     let segs: Vec<String> = p
@@ -2006,10 +2074,48 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                 visit::visit_expr(self, e);
                 self.cpi -= 1;
             }
-            Expr::MethodCall(m) if m.method == "with_signer" => {
-                self.cpi += 1;
-                visit::visit_expr(self, e);
-                self.cpi -= 1;
+            Expr::MethodCall(m) => {
+                let signer = m.method == "with_signer";
+                self.cpi += usize::from(signer);
+                self.suppress = true;
+                self.visit_expr(&m.receiver);
+                for a in &m.args {
+                    self.visit_expr(a);
+                }
+                self.cpi -= usize::from(signer);
+            }
+            Expr::Field(f) => {
+                self.suppress = true;
+                self.visit_expr(&f.base);
+            }
+            Expr::Reference(r) => {
+                self.suppress = suppressed;
+                self.visit_expr(&r.expr);
+            }
+            Expr::Paren(p) => {
+                self.suppress = suppressed;
+                self.visit_expr(&p.expr);
+            }
+            Expr::Group(g) => {
+                self.suppress = suppressed;
+                self.visit_expr(&g.expr);
+            }
+            Expr::Try(t) => {
+                self.suppress = suppressed;
+                self.visit_expr(&t.expr);
+            }
+            Expr::Cast(c) => {
+                self.suppress = suppressed;
+                self.visit_expr(&c.expr);
+            }
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                self.suppress = suppressed;
+                self.visit_expr(&u.expr);
+            }
+            Expr::Index(i) => {
+                self.suppress = suppressed;
+                self.visit_expr(&i.expr);
+                self.visit_expr(&i.index);
             }
             Expr::Struct(st) => {
                 let name = st
@@ -2055,9 +2161,14 @@ impl Facts<'_> {
     /// Whether the instruction relies on the account itself: a use outside
     /// CPI arguments and stored values.
     pub(crate) fn relies_on(&self, name: &str) -> bool {
-        self.accesses
-            .iter()
-            .any(|a| a.account == name && !a.cpi && !a.stored)
+        self.accesses.iter().any(|a| {
+            a.account == name
+                && !a.cpi
+                && !a.stored
+                && a.via.as_ref().is_none_or(|l| {
+                    self.local_uses.iter().any(|(u, relied)| u == l && *relied)
+                })
+        })
     }
 
     fn assignment(&mut self, left: &Expr, right: &Expr) {
