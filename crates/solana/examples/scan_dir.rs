@@ -116,7 +116,8 @@ fn scan(root: &str, quiet: bool, model: bool) -> i32 {
         programs += analysis.programs.len();
         if model {
             for p in &analysis.programs {
-                let line = serde_json::json!({"type": "program", "package": pkg.root, "program": p});
+                let line =
+                    serde_json::json!({"type": "program", "package": pkg.root, "program": p});
                 println!("{line}");
             }
         }

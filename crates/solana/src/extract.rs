@@ -40,7 +40,8 @@ pub(crate) const DESERIALIZERS: &[&str] = &[
 ];
 
 /// Functions that take the next account of a native instruction.
-pub(crate) const NEXT_ACCOUNT: &[&str] = &["next_account_info", "next_account_view", "next_account"];
+pub(crate) const NEXT_ACCOUNT: &[&str] =
+    &["next_account_info", "next_account_view", "next_account"];
 
 /// Types of a native account value (`solana-program` and newer SDKs).
 pub(crate) const ACCOUNT_VALUE_TYPES: &[&str] = &["AccountInfo", "AccountView"];
@@ -738,7 +739,10 @@ fn args_of(sig: &syn::Signature) -> Vec<String> {
             FnArg::Typed(t) => match &*t.pat {
                 Pat::Ident(i) => {
                     let ty = type_last_ident(&t.ty).unwrap_or_default();
-                    (ty != "Context" && !ACCOUNT_VALUE_TYPES.contains(&ty.as_str()) && ty != "Pubkey" && ty != "Address")
+                    (ty != "Context"
+                        && !ACCOUNT_VALUE_TYPES.contains(&ty.as_str())
+                        && ty != "Pubkey"
+                        && ty != "Address")
                         .then(|| i.ident.to_string())
                 }
                 _ => None,
@@ -911,11 +915,15 @@ impl IxData<'_> {
     pub(crate) fn writes_data(&self, name: &str) -> bool {
         self.facts.accesses.iter().any(|a| {
             a.account == name
-                && (a.segs.first().is_some_and(|s| matches!(s.as_str(), "try_borrow_mut_data" | "try_borrow_mut" | "borrow_mut_data_unchecked"))
-                    || (a.segs.first().is_some_and(|s| s == "data")
-                        && a.segs
-                            .get(1)
-                            .is_some_and(|s| s == "borrow_mut" || s == "try_borrow_mut")))
+                && (a.segs.first().is_some_and(|s| {
+                    matches!(
+                        s.as_str(),
+                        "try_borrow_mut_data" | "try_borrow_mut" | "borrow_mut_data_unchecked"
+                    )
+                }) || (a.segs.first().is_some_and(|s| s == "data")
+                    && a.segs
+                        .get(1)
+                        .is_some_and(|s| s == "borrow_mut" || s == "try_borrow_mut")))
         }) || self.facts.assigns.iter().any(|a| {
             a.account.as_deref() == Some(name) && a.segs.first().is_none_or(|s| s != "lamports")
         })
@@ -1053,9 +1061,9 @@ impl IxData<'_> {
         self.facts.compares.iter().any(|c| {
             let [l, r] = c.sides();
             let is_key = |s: &Side| {
-                s.account
-                    .as_ref()
-                    .is_some_and(|(a, segs)| a == name && segs.first().is_some_and(|x| is_key_seg(x)))
+                s.account.as_ref().is_some_and(|(a, segs)| {
+                    a == name && segs.first().is_some_and(|x| is_key_seg(x))
+                })
             };
             (is_key(l) && derived(&r.text)) || (is_key(r) && derived(&l.text))
         })
@@ -1759,7 +1767,9 @@ impl<'i> Facts<'i> {
                 return;
             }
             if let Some(Target::Account(a, rest)) = self.resolve(&root, &segs) {
-                if rest.iter().any(|s| is_data_borrow(s)) || rest.first().is_some_and(|s| is_view_borrow(s)) {
+                if rest.iter().any(|s| is_data_borrow(s))
+                    || rest.first().is_some_and(|s| is_view_borrow(s))
+                {
                     self.env.buffers.insert(name, a);
                 } else if rest.iter().all(|s| {
                     matches!(
@@ -1786,7 +1796,12 @@ impl<'i> Facts<'i> {
             return Some(a.clone());
         }
         match self.resolve(&root, &segs)? {
-            Target::Account(a, rest) if rest.iter().any(|s| is_data_borrow(s)) || rest.first().is_some_and(|s| is_view_borrow(s)) => Some(a),
+            Target::Account(a, rest)
+                if rest.iter().any(|s| is_data_borrow(s))
+                    || rest.first().is_some_and(|s| is_view_borrow(s)) =>
+            {
+                Some(a)
+            }
             _ => None,
         }
     }
@@ -1798,7 +1813,10 @@ fn break_expr(e: &Expr) -> &Expr {
 
 /// A member that reads an account's address.
 pub(crate) fn is_key_seg(s: &str) -> bool {
-    matches!(s, "key" | "address" | "pubkey" | "unsigned_key" | "signer_key")
+    matches!(
+        s,
+        "key" | "address" | "pubkey" | "unsigned_key" | "signer_key"
+    )
 }
 
 /// `AccountView` borrows its data directly (`view.try_borrow()`).
@@ -1845,24 +1863,27 @@ impl<'ast> Visit<'ast> for Facts<'_> {
             let first = self.accesses.len();
             self.visit_expr(&init.expr);
             self.stored -= usize::from(alias);
-            // `let id = x.key;`: the key is used where `id` is.
-            let names = pat_idents(&l.pat);
-            let reads = self.accesses.get(first..).unwrap_or_default();
-            if let [name] = names.as_slice()
-                && let Some(head) = reads.first()
-                && reads.iter().all(|a| a.segs.first().is_some_and(|s| is_key_seg(s)))
-                && reads.iter().all(|a| a.account == head.account)
-            {
-                let account = head.account.clone();
-                for a in self.accesses.iter_mut().skip(first) {
-                    a.via = Some(name.clone());
-                }
-                self.env.key_locals.insert(name.clone(), account);
-            }
+            let end = self.accesses.len();
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
             self.bind_local(&l.pat, &init.expr);
+            // `let id = x.key;`: the key is used where `id` is.
+            let names = pat_idents(&l.pat);
+            let reads = self.accesses.get(first..end).unwrap_or_default();
+            if let [name] = names.as_slice()
+                && let Some(head) = reads.first()
+                && reads
+                    .iter()
+                    .all(|a| a.segs.first().is_some_and(|s| is_key_seg(s)))
+                && reads.iter().all(|a| a.account == head.account)
+            {
+                let account = head.account.clone();
+                for a in self.accesses.iter_mut().skip(first).take(end - first) {
+                    a.via = Some(name.clone());
+                }
+                self.env.key_locals.insert(name.clone(), account);
+            }
         }
     }
 
@@ -1959,7 +1980,8 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                 if let Some(i) = p.path.get_ident() {
                     let name = i.to_string();
                     if self.env.key_locals.contains_key(&name) {
-                        self.local_uses.push((name, self.cpi == 0 && self.stored == 0));
+                        self.local_uses
+                            .push((name, self.cpi == 0 && self.stored == 0));
                     }
                 }
                 if !suppressed {
@@ -2165,9 +2187,9 @@ impl Facts<'_> {
             a.account == name
                 && !a.cpi
                 && !a.stored
-                && a.via.as_ref().is_none_or(|l| {
-                    self.local_uses.iter().any(|(u, relied)| u == l && *relied)
-                })
+                && a.via
+                    .as_ref()
+                    .is_none_or(|l| self.local_uses.iter().any(|(u, relied)| u == l && *relied))
         })
     }
 

@@ -13,6 +13,7 @@
 //! `token.owner`/`token.mint` with the expected keys.
 
 use super::{Ctx, Rule, finding};
+use crate::extract::chain;
 use crate::model::AccountKind;
 use crate::{Confidence, Finding, Severity};
 
@@ -44,6 +45,28 @@ fn token_type(ty: &str) -> bool {
     last.contains("TokenAccount")
         || ty.ends_with("state::Account")
         || ty == "spl_token::state::Account"
+}
+
+/// `helper(.., &token.owner, ..)` where the helper compares that parameter.
+fn passed_to_comparing_helper(
+    cx: &Ctx<'_, '_>,
+    ix: &crate::extract::IxData<'_>,
+    var: &str,
+) -> bool {
+    ix.facts.calls.iter().any(|c| {
+        let Some(summary) = cx.index.summaries.get(&c.name) else {
+            return false;
+        };
+        c.args.iter().enumerate().any(|(i, arg)| {
+            summary.get(i).is_some_and(|p| p.key)
+                && chain(arg).is_some_and(|(root, segs)| {
+                    root == var
+                        && segs
+                            .first()
+                            .is_some_and(|s| BINDING_FIELDS.contains(&s.as_str()))
+                })
+        })
+    })
 }
 
 pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
@@ -132,7 +155,8 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                                 .is_some_and(|s| BINDING_FIELDS.contains(&s.as_str()))
                     })
                 })
-            }) || ix.address_checked(&d.account, cx.index);
+            }) || ix.address_checked(&d.account, cx.index)
+                || passed_to_comparing_helper(cx, ix, &d.name);
             if reads && !matched {
                 out.push(finding(
                     &RULE,
