@@ -34,7 +34,9 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             .iter()
             .filter(|f| matches!(f.kind, AccountKind::Account | AccountKind::AccountLoader))
             .filter(|f| f.inner.as_deref().is_some_and(|t| !FOREIGN.contains(&t)))
-            .filter(|f| !(f.has("init") || f.has("init_if_needed") || f.has("address")))
+            .filter(|f| {
+                !(f.has("init") || f.has("init_if_needed") || f.has("zero") || f.has("address"))
+            })
             .filter(|f| ix.writes(&f.name, cx.index))
             .collect();
         for (i, a) in candidates.iter().enumerate() {

@@ -14,6 +14,7 @@
 //! Recommendation: `Signer<'info>`, or check `authority.is_signer`.
 
 use super::{Ctx, Rule, finding, words};
+use crate::extract::{IxData, Side, is_key_seg};
 use crate::{Confidence, Finding, Severity};
 
 pub(super) const RULE: Rule = Rule {
@@ -37,6 +38,16 @@ const AUTHORITY_WORDS: &[&str] = &[
 ];
 /// Words that say the account is a value being set or looked at, not the actor.
 const NOT_ACTOR: &[&str] = &[
+    "vault",
+    "treasury",
+    "escrow",
+    "fee",
+    "pool",
+    "market",
+    "account",
+    "sysvar",
+    "rent",
+    "clock",
     "new",
     "old",
     "pending",
@@ -56,10 +67,45 @@ pub(crate) fn authority_like(name: &str) -> bool {
         && !words(name).any(|w| NOT_ACTOR.contains(&w))
 }
 
+/// The account's key is bound to a key stored in program state (`has_one`,
+/// or compared with a field of account data): the program treats it as the
+/// party that state belongs to, whatever its name.
+fn bound_to_stored_key(ix: &IxData<'_>, name: &str) -> bool {
+    if words(name).any(|w| NOT_ACTOR.contains(&w)) {
+        return false;
+    }
+    let has_one = ix.fields.iter().any(|f| {
+        f.constraints
+            .iter()
+            .any(|c| c.key == "has_one" && c.value_text() == name)
+    });
+    let is_key = |s: &Side| {
+        s.account
+            .as_ref()
+            .is_some_and(|(a, segs)| a == name && segs.first().is_some_and(|x| is_key_seg(x)))
+    };
+    let stored = |s: &Side| {
+        s.data.as_ref().is_some_and(|(_, segs)| !segs.is_empty())
+            || s.account
+                .as_ref()
+                .is_some_and(|(a, segs)| a != name && segs.first().is_some_and(|x| !is_key_seg(x)))
+    };
+    has_one
+        || ix
+            .facts
+            .compares
+            .iter()
+            .chain(ix.cfacts.iter().flat_map(|c| c.compares.iter()))
+            .any(|c| {
+                let [l, r] = c.sides();
+                (is_key(l) && stored(r)) || (is_key(r) && stored(l))
+            })
+}
+
 pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     for ix in &cx.program.instructions {
         for (name, kind, location) in ix.accounts() {
-            if !kind.is_raw() || !authority_like(&name) {
+            if !kind.is_raw() || !(authority_like(&name) || bound_to_stored_key(ix, &name)) {
                 continue;
             }
             if ix
