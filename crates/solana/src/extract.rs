@@ -925,7 +925,7 @@ impl IxData<'_> {
                         .get(1)
                         .is_some_and(|s| s == "borrow_mut" || s == "try_borrow_mut")))
         }) || self.facts.assigns.iter().any(|a| {
-            a.account.as_deref() == Some(name) && a.segs.first().is_none_or(|s| s != "lamports")
+            a.account.as_deref() == Some(name) && a.segs.first().is_none_or(|s| !is_lamports_seg(s))
         })
     }
 
@@ -996,7 +996,7 @@ impl IxData<'_> {
                     closes: field.is_some_and(|f| f.has("close"))
                         || self.facts.assigns.iter().any(|a| {
                             a.account.as_deref() == Some(name.as_str())
-                                && a.segs.first().is_some_and(|s| s == "lamports")
+                                && a.segs.first().is_some_and(|s| is_lamports_seg(s))
                                 && a.rhs_zero
                         }),
                     pays: self
@@ -1341,6 +1341,8 @@ const CALLS: &[&str] = &[
     "sol_memset",
     "close",
     "exit",
+    "set_lamports",
+    "sub_lamports",
 ];
 
 enum Target {
@@ -1724,13 +1726,18 @@ impl<'i> Facts<'i> {
             if DESERIALIZERS.contains(&last.as_str()) {
                 for arg in &call.args {
                     if let Some(account) = self.data_source(arg) {
-                        let ty = segs
-                            .len()
-                            .checked_sub(2)
-                            .and_then(|i| segs.get(i))
-                            .cloned()
-                            .unwrap_or_default();
-                        let ty = self.index.use_aliases.get(&ty).cloned().unwrap_or(ty);
+                        // The type path without the method; its first segment
+                        // through `use` renames (`SplAccount` -> `spl_token::state::Account`).
+                        let mut ty: Vec<String> = segs
+                            .get(..segs.len().saturating_sub(1))
+                            .unwrap_or_default()
+                            .to_vec();
+                        if let Some(first) = ty.first_mut()
+                            && let Some(full) = self.index.use_aliases.get(first.as_str())
+                        {
+                            *first = full.clone();
+                        }
+                        let ty = ty.join("::");
                         self.data_vars.push(DataVar {
                             name,
                             account,
@@ -1809,6 +1816,11 @@ impl<'i> Facts<'i> {
 
 fn break_expr(e: &Expr) -> &Expr {
     e
+}
+
+/// A member that designates an account's lamports.
+pub(crate) fn is_lamports_seg(s: &str) -> bool {
+    matches!(s, "lamports" | "try_borrow_mut_lamports")
 }
 
 /// A member that reads an account's address.

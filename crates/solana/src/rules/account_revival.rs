@@ -15,6 +15,7 @@
 //! system program and `realloc(0)`.
 
 use super::{Ctx, Rule, finding};
+use crate::extract::is_lamports_seg;
 use crate::model::{AccountKind, ProgramKind};
 use crate::{Confidence, Finding, Severity};
 
@@ -46,15 +47,42 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         if defunds {
             continue;
         }
-        let mut seen: Vec<&str> = Vec::new();
+        // Drains: `**x.lamports.borrow_mut() = 0`, `x.set_lamports(0)`,
+        // `x.sub_lamports(x.lamports())`.
+        let mut drains: Vec<(String, crate::Location)> = Vec::new();
         for a in &ix.facts.assigns {
-            let Some(account) = a.account.as_deref() else {
+            if let Some(account) = &a.account
+                && a.rhs_zero
+                && a.segs.first().is_some_and(|s| is_lamports_seg(s))
+            {
+                drains.push((account.clone(), a.location.clone()));
+            }
+        }
+        for c in &ix.facts.calls {
+            let Some(account) = c.receiver.as_ref().and_then(|r| ix.facts.account_of(r)) else {
                 continue;
             };
-            if !a.rhs_zero
-                || a.segs.first().is_none_or(|s| s != "lamports")
-                || seen.contains(&account)
-            {
+            let drained = match c.name.as_str() {
+                "set_lamports" => c
+                    .args
+                    .first()
+                    .is_some_and(|a| quote::ToTokens::to_token_stream(a).to_string() == "0"),
+                "sub_lamports" => c.args.first().is_some_and(|a| {
+                    ix.facts.account_of(a).as_deref() == Some(account.as_str())
+                        && quote::ToTokens::to_token_stream(a)
+                            .to_string()
+                            .contains("lamports")
+                }),
+                _ => false,
+            };
+            if drained {
+                drains.push((account, c.location.clone()));
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (account, location) in &drains {
+            let account = account.as_str();
+            if seen.contains(&account) {
                 continue;
             }
             seen.push(account);
@@ -74,7 +102,6 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 matches!(f.kind, AccountKind::Account | AccountKind::AccountLoader)
             }) || (cx.program.kind == ProgramKind::Anchor
                 && ix.fields.is_empty());
-            let location = a.location.clone();
             let problem = if !zeroed {
                 Some("its data is not zeroed")
             } else if anchor_data && !marked {
@@ -89,7 +116,7 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             if let Some(problem) = problem {
                 out.push(finding(
                     &RULE,
-                    &location,
+                    location,
                     format!(
                         "`{}` closes `{account}` by draining its lamports but {problem}",
                         ix.name

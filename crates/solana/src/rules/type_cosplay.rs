@@ -53,7 +53,8 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let unchecked_anchor = d.method == "try_deserialize_unchecked";
-            let Some(ty) = cx.index.data_types.get(&d.ty) else {
+            let ty_name = d.ty.rsplit("::").next().unwrap_or(&d.ty);
+            let Some(ty) = cx.index.data_types.get(ty_name) else {
                 if unchecked_anchor {
                     out.push(finding(&RULE, &d.location, format!("`{}` is deserialised with `try_deserialize_unchecked`, which skips the discriminator", d.account), Some(ix), Some(&d.account)));
                 }
