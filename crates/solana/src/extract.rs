@@ -881,6 +881,10 @@ impl IxData<'_> {
                         })
                     })
                 }) || f.helper(index, name).key
+                    // `if !sysvar::rent::check_id(x.key)`: the key decides a condition.
+                    || f.accesses.iter().any(|a| {
+                        a.account == name && a.cond && a.segs.first().is_some_and(|s| is_key_seg(s))
+                    })
             })
     }
 

@@ -74,7 +74,14 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     && (a.cond || a.cmp)
                     && a.segs.first().is_some_and(|s| tags.contains(&s.as_str()))
             });
-            if compared {
+            // A tag compared by hand (`data[..8] != User::DISCRIMINATOR`).
+            let compared_raw = ix.facts.compares.iter().any(|c| {
+                c.sides().iter().any(|s| {
+                    let t = s.text.to_ascii_lowercase();
+                    t.contains("discriminator") || t.contains("discriminant")
+                })
+            });
+            if compared || compared_raw {
                 continue;
             }
             let why = if tags.is_empty() {
