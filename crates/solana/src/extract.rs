@@ -916,6 +916,28 @@ impl IxData<'_> {
             || self.facts.helper(index, name).writes
     }
 
+    /// The instruction stores into the account's data: an assignment through
+    /// it, a serialiser or copy into a borrow of it, or a field assignment on
+    /// a value deserialised from a mutable borrow of it. (A mutable borrow
+    /// alone is not a write: the runtime checks ownership on changed data only.)
+    pub(crate) fn stores_data(&self, name: &str) -> bool {
+        self.facts.data_writes.contains(name)
+            || self.facts.assigns.iter().any(|a| {
+                a.account.as_deref() == Some(name)
+                    && a.segs.first().is_none_or(|s| !is_lamports_seg(s))
+            })
+            || (self.writes_data(name)
+                && self.facts.data_vars.iter().any(|d| {
+                    d.account == name
+                        && self
+                            .facts
+                            .data_accesses
+                            .iter()
+                            .any(|a| a.var == d.name && a.lhs)
+                }))
+    }
+
+    /// The account's data is borrowed mutably or assigned.
     pub(crate) fn writes_data(&self, name: &str) -> bool {
         self.facts.accesses.iter().any(|a| {
             a.account == name
@@ -1274,6 +1296,8 @@ pub(crate) struct Facts<'i> {
     pub(crate) declared_native: Vec<(String, Location)>,
     /// A byte is zeroed (`*b = 0`, `fill(0)`, `sol_memset`).
     pub(crate) zero_fill: bool,
+    /// Accounts whose data a serialiser or copy writes into.
+    pub(crate) data_writes: HashSet<String>,
     /// Uses of key locals: the local and whether the use relies on it (outside
     /// CPI arguments and stored values).
     pub(crate) local_uses: Vec<(String, bool)>,
@@ -1325,6 +1349,21 @@ fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"))
 }
 
+/// Calls that write into the buffer they are given.
+const WRITERS: &[&str] = &[
+    "serialize",
+    "try_serialize",
+    "pack",
+    "pack_into_slice",
+    "copy_from_slice",
+    "clone_from_slice",
+    "write_all",
+    "write",
+    "fill",
+    "sol_memcpy",
+    "sol_memset",
+];
+
 /// The names we record calls for.
 const CALLS: &[&str] = &[
     "invoke",
@@ -1372,6 +1411,7 @@ impl<'i> Facts<'i> {
             typed_from: HashSet::new(),
             declared_native: Vec::new(),
             zero_fill: false,
+            data_writes: HashSet::new(),
             local_uses: Vec::new(),
             depth: 0,
             cond: 0,
@@ -1508,6 +1548,17 @@ impl<'i> Facts<'i> {
         self.compares.push(c);
     }
 
+    fn record_data_write(&mut self, name: &str, receiver: Option<&Expr>, args: &[&Expr]) {
+        if !WRITERS.contains(&name) {
+            return;
+        }
+        for e in receiver.into_iter().chain(args.iter().copied()) {
+            if let Some(a) = self.data_source(e) {
+                self.data_writes.insert(a);
+            }
+        }
+    }
+
     fn record_call(
         &mut self,
         name: String,
@@ -1516,6 +1567,7 @@ impl<'i> Facts<'i> {
         args: Vec<&Expr>,
         span: Span,
     ) {
+        self.record_data_write(&name, receiver, &args);
         let interesting = CALLS.contains(&name.as_str())
             || self.index.summaries.contains_key(&name)
             || name.ends_with("_checked")
@@ -2210,6 +2262,12 @@ impl Facts<'_> {
     }
 
     fn assignment(&mut self, left: &Expr, right: &Expr) {
+        // `data[0] = 1` through a borrowed buffer.
+        if let Some((root, _)) = chain(left)
+            && let Some(a) = self.env.buffers.get(&root)
+        {
+            self.data_writes.insert(a.clone());
+        }
         if let Some((a, segs)) = self.account_target(left) {
             self.assigns.push(Assign {
                 account: Some(a),

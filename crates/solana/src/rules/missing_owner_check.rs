@@ -41,7 +41,7 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             if !raw
                 || ix.owner_checked(&d.account, cx.index)
                 || ix.address_checked(&d.account, cx.index)
-                || ix.writes_data(&d.account)
+                || ix.stores_data(&d.account)
             {
                 continue;
             }

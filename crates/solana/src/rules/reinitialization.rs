@@ -77,7 +77,7 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                         .first()
                         .is_some_and(|s| super::missing_signer::authority_like(s))
             });
-            if !(init_name || sets_authority) || !ix.writes_data(&d.account) {
+            if !(init_name || sets_authority) || !ix.stores_data(&d.account) {
                 continue;
             }
             let tested = accesses.iter().any(|a| a.cond || a.cmp)
