@@ -77,11 +77,17 @@ fn seeds_bind(ix: &IxData<'_>, seeds: &Expr, binding: &HashSet<String>) -> bool 
                     }
                     // A key stored in its data: binds when named after an
                     // account of the instruction or an authority.
+                    // A value stored in a user or pool account binds the PDA
+                    // to what it identifies; a mint is shared by every pool of
+                    // that mint, and a bump, nonce or seed identifies nothing.
                     Some(field) => {
                         !(field.contains("bump")
                             || field.contains("nonce")
-                            || field.contains("seed"))
-                            && (binding.contains(field) || authority_like(field) || field == "user")
+                            || field.contains("seed")
+                            || field.contains("mint"))
+                            && (binding.contains(&account)
+                                || binding.contains(field)
+                                || authority_like(field))
                     }
                 };
             }
@@ -117,6 +123,14 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 _ => None,
             };
             let Some(seeds) = seeds else { continue };
+            // `invoke_signed(.., &[])`: no PDA signs.
+            let mut inner = ix.facts.through_lets(seeds);
+            while let Expr::Reference(r) = inner {
+                inner = &r.expr;
+            }
+            if matches!(inner, Expr::Array(a) if a.elems.is_empty()) {
+                continue;
+            }
             if seeds_bind(ix, seeds, &binding) {
                 continue;
             }
