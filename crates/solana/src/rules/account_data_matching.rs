@@ -9,6 +9,8 @@
 //! Why it matters: the caller may pass any token account (somebody else's, or
 //! one of a worthless mint) and the program acts on its balance.
 //!
+//! Example: `let t = Account::unpack(&token.data.borrow())?; msg!("{}", t.amount);` with no `t.owner`/`t.mint` comparison.
+//!
 //! Recommendation: constrain `token::authority`/`token::mint` or compare
 //! `token.owner`/`token.mint` with the expected keys.
 

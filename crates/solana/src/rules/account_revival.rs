@@ -10,6 +10,8 @@
 //! Why it matters: the "closed" account is refunded within the transaction and
 //! survives with its old data, to be used again (rent, rewards, re-entry).
 //!
+//! Example: `**acct.lamports.borrow_mut() = 0;` moving the lamports away and nothing else.
+//!
 //! Recommendation: Anchor `close = destination`; by hand, move the lamports,
 //! then zero the data and write the closed discriminator, or `assign` to the
 //! system program and `realloc(0)`.

@@ -8,6 +8,8 @@
 //! Why it matters: the caller passes a program of their own, which receives
 //! the accounts (and signatures) meant for the real one.
 //!
+//! Example: `invoke(&spl_token::instruction::transfer(token_program.key, ..)?, ..)` where `token_program: AccountInfo` is never compared with `spl_token::ID`.
+//!
 //! Recommendation: `Program<'info, T>`, or compare the key with the expected
 //! id (`spl_token::ID`) before invoking, or build the instruction with the
 //! constant id.

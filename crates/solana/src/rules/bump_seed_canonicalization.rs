@@ -8,6 +8,8 @@
 //! Why it matters: several bumps give valid PDAs for the same seeds; the caller
 //! picks a non-canonical one and gets a second "unique" account.
 //!
+//! Example: `Pubkey::create_program_address(&[b"vault", &[bump]], program_id)` with `bump: u8` an instruction argument.
+//!
 //! Recommendation: `find_program_address` (or bare `bump`) and store the
 //! canonical bump; later use the stored value.
 

@@ -8,6 +8,8 @@
 //! Why it matters: the caller passes the same account twice; the second write
 //! overwrites the first (or a transfer from an account to itself mints value).
 //!
+//! Example: `from: Account<'info, Wallet>, to: Account<'info, Wallet>` both written, no `from.key() != to.key()`.
+//!
 //! Recommendation: `constraint = a.key() != b.key()` or an explicit check.
 
 use super::{Ctx, Rule, finding};

@@ -10,6 +10,8 @@
 //! Why it matters: an attacker creates an account with the same layout under
 //! a program they control and feeds it arbitrary data.
 //!
+//! Example: `let cfg = Config::try_from_slice(&cfg_info.data.borrow())?;` with no `cfg_info.owner` comparison.
+//!
 //! Recommendation: `Account<'info, T>` (Anchor checks the owner) or compare
 //! `account.owner` with the expected program id before reading.
 

@@ -8,6 +8,8 @@
 //! Why it matters: the same PDA then signs for every user or pool that shares
 //! those seeds; one user's instruction can move another's funds.
 //!
+//! Example: `invoke_signed(.., &[&[b"vault", &[bump]]])`: one vault authority for everybody.
+//!
 //! Recommendation: include the key of the account the authority is for (the
 //! user, the pool, the withdraw destination) in the seeds.
 

@@ -9,6 +9,8 @@
 //! Why it matters: calling the initialiser again on a live account resets it,
 //! for example replacing its authority with the caller.
 //!
+//! Example: `fn initialize` that deserialises `state`, sets `state.authority = signer.key()` and serialises it back, with no `is_initialized` test.
+//!
 //! Recommendation: Anchor `init` (fails on an existing account), or check an
 //! initialised flag before writing.
 

@@ -10,6 +10,8 @@
 //! example `Metadata { account: Pubkey }` for `User { authority: Pubkey }`)
 //! passes for the expected type.
 //!
+//! Example: `User::try_from_slice(&data)` where `User { authority: Pubkey }` has no tag and `Metadata { account: Pubkey }` has the same layout.
+//!
 //! Recommendation: `Account<'info, T>` with `#[account]` types (8-byte
 //! discriminator), or a discriminator field compared before use.
 

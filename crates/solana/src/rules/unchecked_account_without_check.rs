@@ -7,6 +7,8 @@
 //! Why it matters: unchecked accounts are where missing owner, signer and
 //! address checks hide; the comment forces the author to state the argument.
 //!
+//! Example: `pub oracle: UncheckedAccount<'info>,` with no doc comment.
+//!
 //! Recommendation: use a checked type, or add `/// CHECK: <why it is safe>`.
 
 use crate::extract::PackageIndex;

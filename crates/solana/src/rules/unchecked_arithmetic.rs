@@ -9,6 +9,8 @@
 //! Why it matters: release builds wrap on overflow; an underflowing balance
 //! becomes huge.
 //!
+//! Example: `vault.balance -= amount;` in a package without `overflow-checks = true`.
+//!
 //! Recommendation: `checked_add`/`checked_sub`/`checked_mul` with an error,
 //! or `overflow-checks = true` in `[profile.release]`.
 

@@ -9,6 +9,8 @@
 //! Why it matters: the caller passes an account of their own with forged
 //! sysvar contents (for example a fake instructions sysvar).
 //!
+//! Example: `rent: AccountInfo<'info>` read as the rent sysvar with no `address = sysvar::rent::ID`.
+//!
 //! Recommendation: `Sysvar<'info, T>`, `address = sysvar::x::ID`, or the
 //! checked accessors.
 
