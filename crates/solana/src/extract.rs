@@ -738,12 +738,10 @@ fn args_of(sig: &syn::Signature) -> Vec<String> {
         .filter_map(|a| match a {
             FnArg::Typed(t) => match &*t.pat {
                 Pat::Ident(i) => {
-                    let ty = type_last_ident(&t.ty).unwrap_or_default();
-                    (ty != "Context"
-                        && !ACCOUNT_VALUE_TYPES.contains(&ty.as_str())
-                        && ty != "Pubkey"
-                        && ty != "Address")
-                        .then(|| i.ident.to_string())
+                    // Instruction data, not the context, the accounts or the program id.
+                    let ty = t.ty.to_token_stream().to_string();
+                    let not_data = ["Context", "AccountInfo", "AccountView", "Pubkey", "Address"];
+                    (!not_data.iter().any(|n| ty.contains(n))).then(|| i.ident.to_string())
                 }
                 _ => None,
             },
@@ -1508,6 +1506,11 @@ impl<'i> Facts<'i> {
                 side.account = Some((a.clone(), vec!["key".to_owned()]));
                 return side;
             }
+            // `data[0]` of a borrowed buffer is the account's data.
+            if let Some(a) = self.env.buffers.get(&root) {
+                side.account = Some((a.clone(), vec!["data".to_owned()]));
+                return side;
+            }
             match self.resolve(&root, &segs) {
                 Some(Target::Account(a, rest)) => side.account = Some((a, rest)),
                 Some(Target::Data(d, rest)) => side.data = Some((d, rest)),
@@ -1874,6 +1877,20 @@ fn break_expr(e: &Expr) -> &Expr {
     e
 }
 
+/// A call to an assertion helper by naming convention (`check_*`, `assert_*`,
+/// `validate_*`, `verify_*`, `require_*`, `ensure_*`).
+fn is_assertion_call(c: &syn::ExprCall) -> bool {
+    let Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    p.path.segments.last().is_some_and(|s| {
+        let n = s.ident.to_string();
+        ["check", "assert", "validate", "verify", "require", "ensure"]
+            .iter()
+            .any(|prefix| n == *prefix || n.starts_with(&format!("{prefix}_")))
+    })
+}
+
 /// A member that designates an account's lamports.
 pub(crate) fn is_lamports_seg(s: &str) -> bool {
     matches!(s, "lamports" | "try_borrow_mut_lamports")
@@ -2163,6 +2180,13 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                 self.cpi += 1;
                 visit::visit_expr(self, e);
                 self.cpi -= 1;
+            }
+            // `check_id(x.key)?`, `assert_owned_by(x, ..)?`: arguments of an
+            // assertion helper decide whether the instruction goes on.
+            Expr::Call(c) if is_assertion_call(c) => {
+                self.cond += 1;
+                visit::visit_expr(self, e);
+                self.cond -= 1;
             }
             Expr::MethodCall(m) => {
                 let signer = m.method == "with_signer";

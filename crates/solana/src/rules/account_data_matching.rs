@@ -87,6 +87,9 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     || c.key == "seeds"
                     || c.key == "init"
                     || c.key == "init_if_needed"
+                    // On the token account itself: `has_one = owner`, `constraint = ..`.
+                    || c.key == "has_one"
+                    || c.key == "constraint"
             }) || ix.fields.iter().any(|g| {
                 g.constraints.iter().any(|c| {
                     (c.key == "has_one" && c.value_text() == f.name)

@@ -62,6 +62,21 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     }
                 }
             }
+            // The argument compared with the canonical bump first is the canonical bump.
+            let canonical = ix
+                .facts
+                .calls
+                .iter()
+                .any(|c| c.name.contains("find_program_address"))
+                && supplied.as_ref().is_some_and(|arg| {
+                    ix.facts
+                        .compares
+                        .iter()
+                        .any(|c| c.sides().iter().any(|s| &s.text == arg))
+                });
+            if canonical {
+                continue;
+            }
             if let Some(arg) = supplied {
                 out.push(finding(
                     &RULE,

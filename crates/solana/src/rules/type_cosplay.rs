@@ -77,10 +77,18 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     && a.segs.first().is_some_and(|s| tags.contains(&s.as_str()))
             });
             // A tag compared by hand (`data[..8] != User::DISCRIMINATOR`).
+            // Or a tag byte of the account's data (`data[0] == TAG`).
             let compared_raw = ix.facts.compares.iter().any(|c| {
                 c.sides().iter().any(|s| {
                     let t = s.text.to_ascii_lowercase();
-                    t.contains("discriminator") || t.contains("discriminant")
+                    t.contains("discriminator")
+                        || t.contains("discriminant")
+                        || s.account.as_ref().is_some_and(|(a, segs)| {
+                            a == &d.account
+                                && segs
+                                    .first()
+                                    .is_some_and(|x| x == "data" || x.contains("borrow"))
+                        })
                 })
             });
             if compared || compared_raw {
