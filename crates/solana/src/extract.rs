@@ -1213,6 +1213,8 @@ pub(crate) struct Access {
     pub(crate) stored: bool,
     /// Read into this local (`let id = x.key;`): a use only where the local is used.
     pub(crate) via: Option<String>,
+    /// The target of an assignment (`x.f = ..`), not a read.
+    pub(crate) lhs: bool,
 }
 
 /// A value deserialised from an account's data.
@@ -1531,6 +1533,7 @@ impl<'i> Facts<'i> {
                 cpi: self.cpi > 0,
                 stored: self.stored > 0,
                 via: None,
+                lhs: self.lhs > 0,
             }),
             Some(Target::Data(var, segs)) => self.data_accesses.push(DataAccess {
                 var,

@@ -15,6 +15,8 @@
 //! initialised flag before writing.
 
 use super::{Ctx, Rule, finding, words};
+use crate::extract::is_lamports_seg;
+use crate::model::AccountKind;
 use crate::{Confidence, Finding, Severity};
 
 pub(super) const RULE: Rule = Rule {
@@ -66,6 +68,48 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         }
         let init_name =
             words(&ix.name).any(|w| w.starts_with("init") || w == "create" || w == "setup");
+        // An initialiser that fills an existing typed account (no `init`) by hand.
+        if init_name {
+            for f in &ix.fields {
+                let typed = matches!(f.kind, AccountKind::Account | AccountKind::AccountLoader);
+                if !typed || f.has("init") || f.has("init_if_needed") || f.has("zero") {
+                    continue;
+                }
+                let filled = ix.facts.assigns.iter().any(|a| {
+                    a.account.as_deref() == Some(f.name.as_str())
+                        && a.segs.first().is_some_and(|s| !is_lamports_seg(s))
+                });
+                let guarded = f.has("has_one")
+                    || f.has("constraint")
+                    || ix.facts.accesses.iter().any(|a| {
+                        a.account == f.name
+                            && a.cond
+                            && a.segs
+                                .first()
+                                .is_some_and(|s| !STATE_READS.contains(&s.as_str()))
+                    });
+                // Updating (`count = count + 1`) reads the old state; filling does not.
+                let reads_state = ix.facts.accesses.iter().any(|a| {
+                    a.account == f.name
+                        && !a.lhs
+                        && a.segs
+                            .first()
+                            .is_some_and(|s| !STATE_READS.contains(&s.as_str()))
+                });
+                if filled && !guarded && !reads_state {
+                    out.push(finding(
+                        &RULE,
+                        &f.location,
+                        format!(
+                            "`{}` fills the existing account `{}` without `init` and without checking that it is not initialised already",
+                            ix.name, f.name
+                        ),
+                        Some(ix),
+                        Some(&f.name),
+                    ));
+                }
+            }
+        }
         for d in &ix.facts.data_vars {
             let accesses: Vec<_> = ix
                 .facts

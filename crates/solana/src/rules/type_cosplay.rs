@@ -62,12 +62,15 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 }
                 continue;
             };
-            if ty.is_enum || (ty.anchor_account && !unchecked_anchor) {
+            if ty.is_enum {
                 continue;
             }
+            // An Anchor `#[account]` type read with Borsh directly (`&data[8..]`)
+            // skips its discriminator just like `try_deserialize_unchecked`.
             let tags: Vec<&str> = ty
                 .fields
                 .iter()
+                .filter(|_| !ty.anchor_account)
                 .filter(|(n, t)| tag_like(n, t, cx))
                 .map(|(n, _)| n.as_str())
                 .collect();
@@ -94,7 +97,9 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             if compared || compared_raw {
                 continue;
             }
-            let why = if tags.is_empty() {
+            let why = if ty.anchor_account {
+                format!("`{}` skips the Anchor discriminator", d.method)
+            } else if tags.is_empty() {
                 format!("`{}` has no discriminator field", d.ty)
             } else {
                 format!(
