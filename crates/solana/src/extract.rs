@@ -1215,6 +1215,8 @@ pub(crate) struct Access {
     pub(crate) via: Option<String>,
     /// The target of an assignment (`x.f = ..`), not a read.
     pub(crate) lhs: bool,
+    /// Inside a CPI the program signs with PDA seeds.
+    pub(crate) signed_cpi: bool,
 }
 
 /// A value deserialised from an account's data.
@@ -1306,6 +1308,8 @@ pub(crate) struct Facts<'i> {
     cmp: usize,
     lhs: usize,
     cpi: usize,
+    /// Inside a CPI signed with PDA seeds.
+    signed: usize,
     stored: usize,
     suppress: bool,
 }
@@ -1418,6 +1422,7 @@ impl<'i> Facts<'i> {
             cmp: 0,
             lhs: 0,
             cpi: 0,
+            signed: 0,
             stored: 0,
             suppress: false,
         }
@@ -1534,6 +1539,7 @@ impl<'i> Facts<'i> {
                 stored: self.stored > 0,
                 via: None,
                 lhs: self.lhs > 0,
+                signed_cpi: self.signed > 0,
             }),
             Some(Target::Data(var, segs)) => self.data_accesses.push(DataAccess {
                 var,
@@ -1894,6 +1900,15 @@ fn is_assertion_call(c: &syn::ExprCall) -> bool {
     })
 }
 
+/// `&[]` (through references): no signer seeds.
+pub(crate) fn is_empty_array(e: &Expr) -> bool {
+    let mut e = e;
+    while let Expr::Reference(r) = e {
+        e = &r.expr;
+    }
+    matches!(e, Expr::Array(a) if a.elems.is_empty())
+}
+
 /// A member that designates an account's lamports.
 pub(crate) fn is_lamports_seg(s: &str) -> bool {
     matches!(s, "lamports" | "try_borrow_mut_lamports")
@@ -2180,8 +2195,18 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                 self.stored -= usize::from(stores);
             }
             Expr::Call(c) if self.is_cpi_call(c) => {
+                let last = match &*c.func {
+                    Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                };
+                let signed = matches!(
+                    last.as_deref(),
+                    Some("invoke_signed" | "invoke_signed_unchecked" | "new_with_signer")
+                ) && c.args.iter().nth(2).is_some_and(|s| !is_empty_array(s));
                 self.cpi += 1;
+                self.signed += usize::from(signed);
                 visit::visit_expr(self, e);
+                self.signed -= usize::from(signed);
                 self.cpi -= 1;
             }
             // `check_id(x.key)?`, `assert_owned_by(x, ..)?`: arguments of an
@@ -2193,12 +2218,15 @@ impl<'ast> Visit<'ast> for Facts<'_> {
             }
             Expr::MethodCall(m) => {
                 let signer = m.method == "with_signer";
+                let signed = signer && m.args.first().is_some_and(|s| !is_empty_array(s));
                 self.cpi += usize::from(signer);
+                self.signed += usize::from(signed);
                 self.suppress = true;
                 self.visit_expr(&m.receiver);
                 for a in &m.args {
                     self.visit_expr(a);
                 }
+                self.signed -= usize::from(signed);
                 self.cpi -= usize::from(signer);
             }
             Expr::Field(f) => {

@@ -116,7 +116,13 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             }
             // Passed to another program in the same instruction, the callee
             // verifies the signature it needs (the transaction is atomic).
-            let forwarded = ix.facts.accesses.iter().any(|a| a.account == name && a.cpi);
+            // A CPI the program signs with PDA seeds does not need the
+            // account's signature, so forwarding it there proves nothing.
+            let forwarded = ix
+                .facts
+                .accesses
+                .iter()
+                .any(|a| a.account == name && a.cpi && !a.signed_cpi);
             if ix.signer_checked(&name, cx.index)
                 || !ix.relies_on(&name)
                 || forwarded
