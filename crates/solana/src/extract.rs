@@ -590,7 +590,11 @@ impl<'a> PackageIndex<'a> {
             let native: Vec<&FnItem<'_>> = self
                 .fns
                 .iter()
-                .filter(|f| !f.is_test && NEXT_ACCOUNT.iter().any(|n| mentions(f.block, n)))
+                .filter(|f| {
+                    !f.is_test
+                        && (NEXT_ACCOUNT.iter().any(|n| mentions(f.block, n))
+                            || !account_slices(f.func).is_empty())
+                })
                 .collect();
             if !native.is_empty() || !self.entrypoints.is_empty() {
                 let (name, location) = match self.entrypoints.first() {
@@ -716,6 +720,7 @@ impl<'a> PackageIndex<'a> {
                 native_accounts.push((i.ident.to_string(), Location::of(f.file, i.ident.span())));
             }
         }
+        env.account_slices = account_slices(f.func);
         let facts = Facts::collect(self, env, &[f.block], f.file);
         native_accounts.extend(facts.declared_native.iter().cloned());
         IxData {
@@ -730,6 +735,24 @@ impl<'a> PackageIndex<'a> {
             cfacts: None,
         }
     }
+}
+
+/// Parameters holding the instruction's accounts (`accounts: &[AccountInfo]`).
+fn account_slices(sig: &syn::Signature) -> HashSet<String> {
+    sig.inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(t) => match (&*t.pat, &*t.ty) {
+                (Pat::Ident(i), Type::Reference(r))
+                    if matches!(&*r.elem, Type::Slice(sl) if type_last_ident(&sl.elem).is_some_and(|n| ACCOUNT_VALUE_TYPES.contains(&n.as_str()))) =>
+                {
+                    Some(i.ident.to_string())
+                }
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
 }
 
 fn args_of(sig: &syn::Signature) -> Vec<String> {
@@ -1197,6 +1220,8 @@ pub(crate) struct Env {
     pub(crate) buffers: HashMap<String, String>,
     /// Locals holding an account's address (`let id = x.key;`).
     pub(crate) key_locals: HashMap<String, String>,
+    /// Parameters holding the account slice (`let [a, b] = accounts`).
+    pub(crate) account_slices: HashSet<String>,
 }
 
 /// A use of an account: `NAME.seg1.seg2()...`.
@@ -1745,6 +1770,25 @@ impl<'i> Facts<'i> {
             self.env.buffers.remove(n);
             self.env.key_locals.remove(n);
         }
+        // `let [a, b, ..] = accounts else { .. }` and `let a = &accounts[0];`
+        let mut base = init;
+        while let Expr::Reference(r) = base {
+            base = &r.expr;
+        }
+        let from_slice = |e: &Expr| matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.env.account_slices.contains(&i.to_string())));
+        let declares = match (pat, base) {
+            (Pat::Slice(_), e) => from_slice(e),
+            (_, Expr::Index(i)) => names.len() == 1 && from_slice(&i.expr),
+            _ => false,
+        };
+        if declares {
+            for n in &names {
+                self.env.native.insert(n.clone());
+                self.declared_native
+                    .push((n.clone(), Location::of(self.file, pat.span())));
+            }
+            return;
+        }
         let [name] = names.as_slice() else { return };
         let name = name.clone();
         let mut core = init;
@@ -1944,6 +1988,7 @@ fn pat_idents(p: &Pat) -> Vec<String> {
         Pat::Reference(r) => pat_idents(&r.pat),
         Pat::Tuple(t) => t.elems.iter().flat_map(pat_idents).collect(),
         Pat::Paren(p) => pat_idents(&p.pat),
+        Pat::Slice(s) => s.elems.iter().flat_map(pat_idents).collect(),
         _ => Vec::new(),
     }
 }
