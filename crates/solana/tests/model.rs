@@ -148,3 +148,15 @@ fn rules_table_is_documented() {
     assert_eq!(r.class, "signer-authorization");
     assert_eq!(r.severity, solana::Severity::High);
 }
+
+#[test]
+fn analysis_is_plain_data_that_crosses_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<solana::Analysis>();
+    send_sync::<solana::Finding>();
+    let handle = std::thread::spawn(|| {
+        solana::analyze_package(&[("src/lib.rs".to_owned(), NATIVE.to_owned())])
+    });
+    let a = handle.join().unwrap();
+    assert_eq!(a.programs.len(), 1);
+}
