@@ -722,7 +722,11 @@ impl<'a> PackageIndex<'a> {
         }
         env.account_slices = account_slices(f.func);
         let facts = Facts::collect(self, env, &[f.block], f.file);
-        native_accounts.extend(facts.declared_native.iter().cloned());
+        for (n, l) in &facts.declared_native {
+            if !native_accounts.iter().any(|(m, _)| m == n) {
+                native_accounts.push((n.clone(), l.clone()));
+            }
+        }
         IxData {
             name: f.name.clone(),
             location: Location::of(f.file, f.span),
@@ -896,11 +900,21 @@ impl IxData<'_> {
             || self.bound_by_other(name)
             || self.all_facts().any(|f| {
                 f.compares.iter().any(|c| {
-                    c.sides().iter().any(|s| {
+                    let [l, r] = c.sides();
+                    let key_of = |s: &Side, who: &str| {
                         s.account.as_ref().is_some_and(|(a, segs)| {
-                            a == name && segs.first().is_some_and(|s| is_key_seg(s))
+                            a == who && segs.first().is_some_and(|s| is_key_seg(s))
                         })
-                    })
+                    };
+                    // `a.key == b.key` tells two accounts apart; it does not
+                    // say which account either one is.
+                    let other_account_key = |s: &Side| {
+                        s.account.as_ref().is_some_and(|(a, segs)| {
+                            a != name && segs.first().is_some_and(|s| is_key_seg(s))
+                        })
+                    };
+                    (key_of(l, name) && !other_account_key(r))
+                        || (key_of(r, name) && !other_account_key(l))
                 }) || f.helper(index, name).key
                     // `if !sysvar::rent::check_id(x.key)`: the key decides a condition.
                     || f.accesses.iter().any(|a| {
