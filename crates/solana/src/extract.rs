@@ -25,6 +25,7 @@ const MAX_DEPTH: usize = 256;
 /// Methods and associated functions that turn account bytes into a value.
 pub(crate) const DESERIALIZERS: &[&str] = &[
     "try_from_slice",
+    "from_slice",
     "try_from_slice_unchecked",
     "unpack",
     "unpack_unchecked",
@@ -1863,7 +1864,27 @@ impl<'i> Facts<'i> {
                         {
                             *first = full.clone();
                         }
-                        let ty = ty.join("::");
+                        // `borsh::from_slice::<T>(..)`, `let t: T = bincode::deserialize(..)`:
+                        // a module function; the type is the turbofish or the annotation.
+                        let module_fn = ty
+                            .last()
+                            .is_none_or(|s| s.starts_with(|c: char| c.is_ascii_lowercase()));
+                        let ty = if module_fn {
+                            let turbofish =
+                                p.path.segments.last().and_then(|s| match &s.arguments {
+                                    syn::PathArguments::AngleBracketed(a) => {
+                                        a.args.first().map(|t| t.to_token_stream().to_string())
+                                    }
+                                    _ => None,
+                                });
+                            let annotated = match pat {
+                                Pat::Type(t) => type_last_ident(&t.ty),
+                                _ => None,
+                            };
+                            turbofish.or(annotated).unwrap_or_else(|| ty.join("::"))
+                        } else {
+                            ty.join("::")
+                        };
                         self.data_vars.push(DataVar {
                             name,
                             account,

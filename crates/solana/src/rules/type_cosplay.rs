@@ -30,6 +30,7 @@ pub(super) const RULE: Rule = Rule {
 
 const UNTAGGED: &[&str] = &[
     "try_from_slice",
+    "from_slice",
     "try_from_slice_unchecked",
     "deserialize",
     "from_bytes",
