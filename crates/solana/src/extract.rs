@@ -1621,6 +1621,7 @@ impl<'i> Facts<'i> {
     ) {
         self.record_data_write(&name, receiver, &args);
         let interesting = CALLS.contains(&name.as_str())
+            || path.iter().any(|s| s == "token_interface")
             || self.index.summaries.contains_key(&name)
             || name.ends_with("_checked")
             || name.starts_with("load_instruction");
