@@ -105,6 +105,10 @@ fn seeds_bind(ix: &IxData<'_>, seeds: &Expr, binding: &HashSet<String>) -> bool 
             return true;
         }
         for id in vars_of(&e) {
+            // Seeds handed in by the caller (a helper's parameter): unknown here.
+            if ix.args.contains(&id) && !ix.facts.lets.contains_key(&id) {
+                return true;
+            }
             if seen.insert(id.clone())
                 && let Some(init) = ix.facts.lets.get(&id)
             {
