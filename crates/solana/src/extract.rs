@@ -1624,7 +1624,8 @@ impl<'i> Facts<'i> {
             || path.iter().any(|s| s == "token_interface")
             || self.index.summaries.contains_key(&name)
             || name.ends_with("_checked")
-            || name.starts_with("load_instruction");
+            || name.starts_with("load_instruction")
+            || name.starts_with("load_current_index");
         if interesting {
             self.calls.push(Call {
                 name,

@@ -41,6 +41,24 @@ const SYSVAR_NAMES: &[&str] = &[
     "ix_sysvar",
 ];
 
+/// Sysvar types (read from an account with a deserialiser).
+const SYSVAR_TYPES: &[&str] = &[
+    "Rent",
+    "Clock",
+    "EpochSchedule",
+    "SlotHashes",
+    "StakeHistory",
+    "Instructions",
+    "Fees",
+    "RecentBlockhashes",
+    "SlotHistory",
+    "EpochRewards",
+    "LastRestartSlot",
+];
+
+/// Instruction-sysvar readers that do not check the account's address.
+const UNCHECKED_READERS: &[&str] = &["load_instruction_at", "load_current_index"];
+
 fn sysvar_like(name: &str) -> bool {
     words(name)
         .next()
@@ -52,8 +70,20 @@ fn sysvar_like(name: &str) -> bool {
 pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     for ix in &cx.program.instructions {
         for (name, kind, location) in ix.accounts() {
+            // Whatever its name: read as a sysvar type, or handed to the
+            // unchecked instruction-sysvar readers.
+            let used_as_sysvar = ix.facts.data_vars.iter().any(|d| {
+                d.account == name && SYSVAR_TYPES.contains(&d.ty.rsplit("::").next().unwrap_or(""))
+            }) || ix.facts.calls.iter().any(|c| {
+                UNCHECKED_READERS.contains(&c.name.as_str())
+                    && c.args.iter().any(|a| {
+                        ix.facts.account_of(a).as_deref() == Some(name.as_str())
+                            || ix.facts.account_of(ix.facts.through_lets(a)).as_deref()
+                                == Some(name.as_str())
+                    })
+            });
             if !kind.is_raw()
-                || !sysvar_like(&name)
+                || !(sysvar_like(&name) || used_as_sysvar)
                 || !ix.relies_on(&name)
                 || ix.address_checked(&name, cx.index)
             {
