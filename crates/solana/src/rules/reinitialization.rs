@@ -123,7 +123,19 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                         .first()
                         .is_some_and(|s| super::missing_signer::authority_like(s))
             });
-            if !(init_name || sets_authority) || !ix.stores_data(&d.account) {
+            // Filling every value it stores without reading any of the old
+            // ones is what an initialiser does, whatever its name.
+            let fills = accesses.iter().any(|a| a.lhs)
+                && !accesses.iter().any(|a| {
+                    !a.lhs
+                        && a.segs.first().is_some_and(|s| {
+                            !matches!(
+                                s.as_str(),
+                                "serialize" | "try_serialize" | "pack" | "pack_into_slice"
+                            )
+                        })
+                });
+            if !(init_name || sets_authority || fills) || !ix.stores_data(&d.account) {
                 continue;
             }
             let tested = accesses.iter().any(|a| a.cond || a.cmp)
