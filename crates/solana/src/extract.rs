@@ -1787,6 +1787,22 @@ impl<'i> Facts<'i> {
             self.env.buffers.remove(n);
             self.env.key_locals.remove(n);
         }
+        // `let Accounts { a, b: renamed, .. } = ctx.accounts;`
+        if let Pat::Struct(ps) = pat
+            && chain(init).is_some_and(|(root, segs)| {
+                segs == ["accounts"] || (segs.is_empty() && self.env.ctx_aliases.contains(&root))
+            })
+        {
+            for fp in &ps.fields {
+                if let syn::Member::Named(field) = &fp.member
+                    && let [binding] = pat_idents(&fp.pat).as_slice()
+                    && self.env.accounts.contains(&field.to_string())
+                {
+                    self.env.aliases.insert(binding.clone(), field.to_string());
+                }
+            }
+            return;
+        }
         // `let [a, b, ..] = accounts else { .. }` and `let a = &accounts[0];`
         let mut base = init;
         while let Expr::Reference(r) = base {
@@ -2026,6 +2042,7 @@ fn pat_idents(p: &Pat) -> Vec<String> {
         Pat::Tuple(t) => t.elems.iter().flat_map(pat_idents).collect(),
         Pat::Paren(p) => pat_idents(&p.pat),
         Pat::Slice(s) => s.elems.iter().flat_map(pat_idents).collect(),
+        Pat::Struct(s) => s.fields.iter().flat_map(|f| pat_idents(&f.pat)).collect(),
         _ => Vec::new(),
     }
 }
