@@ -65,7 +65,20 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                             }
                         })
                     });
-                if distinct {
+                // Both handed to a helper that compares the keys it receives.
+                let helper = ix.facts.calls.iter().any(|c| {
+                    let Some(summary) = cx.index.summaries.get(&c.name) else {
+                        return false;
+                    };
+                    let compared = |who: &str| {
+                        c.args.iter().enumerate().any(|(i, arg)| {
+                            ix.facts.account_of(arg).as_deref() == Some(who)
+                                && summary.get(i).is_some_and(|p| p.key)
+                        })
+                    };
+                    compared(&a.name) && compared(&b.name)
+                });
+                if distinct || helper {
                     continue;
                 }
                 out.push(finding(
