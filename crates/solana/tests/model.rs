@@ -160,3 +160,18 @@ fn analysis_is_plain_data_that_crosses_threads() {
     let a = handle.join().unwrap();
     assert_eq!(a.programs.len(), 1);
 }
+
+#[test]
+fn finding_positions_point_at_the_source() {
+    let text = "use anchor_lang::prelude::*;\n\n#[program]\npub mod m {\n    use super::*;\n    pub fn f(ctx: Context<F>) -> Result<()> {\n        msg!(\"{}\", ctx.accounts.rent_ñ.key());\n        Ok(())\n    }\n}\n\n#[derive(Accounts)]\npub struct F<'info> {\n    /// CHECK: é\n    pub rent_ñ: AccountInfo<'info>,\n}\n";
+    let a = solana::analyze_package(&[("lib.rs".to_owned(), text.to_owned())]);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "solana-unchecked-sysvar")
+        .expect("finding");
+    assert_eq!((f.line, f.column), (15, 9));
+    assert_eq!(&text[f.start..f.end], "rent_ñ");
+    assert_eq!(f.instruction.as_deref(), Some("f"));
+    assert_eq!(f.account.as_deref(), Some("rent_ñ"));
+}
