@@ -17,9 +17,9 @@ if [ ! -d "$shared" ]; then
     echo "solana bench skipped: $shared is absent"
     exit 0
 fi
-cargo build --release --locked -p solana --example scan_dir >/dev/null 2>&1 \
-    || { echo "build failed"; cargo build --release --locked -p solana --example scan_dir; exit 1; }
-bin=target/release/examples/scan_dir
+cargo build --locked -p solana --example scan_dir >/dev/null 2>&1 \
+    || { echo "build failed"; cargo build --locked -p solana --example scan_dir; exit 1; }
+bin=target/debug/examples/scan_dir
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
