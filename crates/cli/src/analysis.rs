@@ -361,6 +361,14 @@ impl server::Analyzer for PipelineAnalyzer {
                 fingerprint: f.fingerprint.clone(),
                 category: Some(f.category.clone()),
                 swc: f.swc.clone(),
+                // The same kind of finding on the same code, wherever it is: what a
+                // triage decision is recalled by ("previously dismissed").
+                shape: Some(report::fingerprint::content_hash(
+                    &f.rule_id,
+                    None,
+                    None,
+                    &f.location.snippet,
+                )),
             })
             .collect();
         let reports = [
@@ -561,6 +569,7 @@ fn deployed_finding(
         ),
         category: source_meta.map(|meta| meta.category.to_owned()),
         swc: source_meta.and_then(|meta| meta.swc.map(str::to_owned)),
+        shape: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn two_findings() -> store::CachedAnalysis {
         fingerprint: fp.into(),
         category: None,
         swc: None,
+        shape: None,
     };
     store::CachedAnalysis {
         cache_key: "k".into(),

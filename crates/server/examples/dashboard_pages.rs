@@ -91,6 +91,7 @@ async fn seed(store: &dyn Store) -> (String, Vec<String>) {
                     fingerprint: format!("p{project}-f{f}-v{variant}"),
                     category: Some("bench".into()),
                     swc: None,
+                    shape: None,
                 }
             })
             .collect();

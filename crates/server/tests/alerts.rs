@@ -52,6 +52,7 @@ impl Analyzer for CriticalAnalyzer {
                         fingerprint: format!("drain:{file}:{i}"),
                         category: None,
                         swc: None,
+                        shape: None,
                     });
                 }
             }

@@ -1275,3 +1275,86 @@ async fn the_form_offers_the_other_analyzers_of_the_plan_and_submits_them() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_dismissed_finding_is_recalled_on_the_same_code_in_later_audits_of_the_project() {
+    let server = server().await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let first = browser.submit("vault", "Vault.sol", TOKEN_SOL).await;
+    server.wait_final(&server.admin_key, &first).await;
+    let (status, _) = server
+        .post(
+            &server.admin_key,
+            &format!("/api/v1/findings/{first}-f0/triage"),
+            json!({ "state": "false_positive", "comment": "owner is an EOA by design" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The same code moved to another file: another fingerprint, the same shape.
+    let moved = browser.submit("vault", "VaultV2.sol", TOKEN_SOL).await;
+    server.wait_final(&server.admin_key, &moved).await;
+    let (_, listed) = server
+        .get(
+            &server.admin_key,
+            &format!("/api/v1/audits/{moved}/findings"),
+        )
+        .await;
+    let recalled = &listed["items"][0]["previously_dismissed"];
+    assert_eq!(listed["items"][0]["triage_state"], "open", "{listed}");
+    assert_eq!(recalled["finding_id"], format!("{first}-f0"), "{listed}");
+    assert_eq!(recalled["audit_id"], first.as_str());
+    assert_eq!(recalled["matched"], "shape");
+    assert_eq!(recalled["reason"], "owner is an EOA by design");
+    let (_, report) = server
+        .get(
+            &server.admin_key,
+            &format!("/api/v1/audits/{moved}/report?format=json"),
+        )
+        .await;
+    assert_eq!(report["findings"][0]["previously_dismissed"], *recalled);
+    let page = browser.get(&format!("/audits/{moved}")).await;
+    assert!(
+        page.body.contains(&format!(
+            "<a class=\"badge dismissed\" href=\"/findings/{first}-f0\""
+        )) && page.body.contains("previously dismissed (same code)"),
+        "{}",
+        page.body
+    );
+
+    // Another project's audit of the same code recalls nothing.
+    let elsewhere = browser.submit("bridge", "VaultV2.sol", TOKEN_SOL).await;
+    server.wait_final(&server.admin_key, &elsewhere).await;
+    let (_, listed) = server
+        .get(
+            &server.admin_key,
+            &format!("/api/v1/audits/{elsewhere}/findings"),
+        )
+        .await;
+    assert!(
+        listed["items"][0].get("previously_dismissed").is_none(),
+        "{listed}"
+    );
+
+    // A decision taken back no longer stands.
+    let (status, _) = server
+        .post(
+            &server.admin_key,
+            &format!("/api/v1/findings/{first}-f0/triage"),
+            json!({ "state": "confirmed", "comment": "the owner can be a contract" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, listed) = server
+        .get(
+            &server.admin_key,
+            &format!("/api/v1/audits/{moved}/findings"),
+        )
+        .await;
+    assert!(
+        listed["items"][0].get("previously_dismissed").is_none(),
+        "{listed}"
+    );
+    server.stop().await;
+}

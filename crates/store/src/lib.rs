@@ -44,6 +44,9 @@ pub use retention::PrunedAudits;
 pub use sqlite::SqliteStore;
 pub use webhooks::*;
 
+/// The most decisions [`Store::project_dismissals`] returns.
+pub const MAX_DISMISSALS: i64 = 1000;
+
 /// Result alias of this crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -188,6 +191,14 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         event: &NewTriageEvent,
     ) -> Result<Option<(Finding, TriageEvent)>>;
+    /// The standing false-positive decisions on findings of the tenant's other audits of
+    /// `project` (not `audit_id`), newest first, at most [`MAX_DISMISSALS`].
+    async fn project_dismissals(
+        &self,
+        tenant_id: &str,
+        project: &str,
+        audit_id: &str,
+    ) -> Result<Vec<Dismissal>>;
     async fn list_triage_events(
         &self,
         tenant_id: &str,

@@ -205,6 +205,11 @@ pub struct FindingData {
     pub fingerprint: String,
     pub category: Option<String>,
     pub swc: Option<String>,
+    /// A hash of the detector and the flagged code alone (not the contract and function
+    /// names the fingerprint also covers): the same kind of finding on the same code,
+    /// wherever it is. `None` when the analyzer gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +273,22 @@ pub struct TriageEvent {
     pub to_state: String,
     pub comment: Option<String>,
     pub actor: String,
+    pub created_at: i64,
+}
+
+/// A false-positive decision taken on a finding of an earlier audit of a project, and
+/// still standing (the fingerprint's triage state is `false_positive`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dismissal {
+    /// The finding the decision was taken on, and its audit.
+    pub finding_id: String,
+    pub audit_id: String,
+    pub fingerprint: String,
+    pub detector: String,
+    pub shape: Option<String>,
+    pub actor: String,
+    /// The reason given with the decision.
+    pub comment: Option<String>,
     pub created_at: i64,
 }
 

@@ -65,6 +65,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "monitoring",
         include_str!("../migrations/postgres/0009_monitoring.sql"),
     ),
+    (
+        10,
+        "finding_shapes",
+        include_str!("../migrations/postgres/0010_finding_shapes.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".

@@ -60,6 +60,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "monitoring",
         include_str!("../migrations/sqlite/0009_monitoring.sql"),
     ),
+    (
+        10,
+        "finding_shapes",
+        include_str!("../migrations/sqlite/0010_finding_shapes.sql"),
+    ),
 ];
 
 /// SQLite store. See the module documentation for the connection layout.

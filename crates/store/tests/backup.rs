@@ -124,6 +124,7 @@ async fn write_round(store: &dyn Store, round: usize) {
             fingerprint: format!("fp-{round}-{i}"),
             category: (i == 0).then(|| "access".into()),
             swc: None,
+            shape: None,
         })
         .collect();
     let analysis = CachedAnalysis {

@@ -152,6 +152,7 @@ fn analysis(key: &str, n: usize) -> CachedAnalysis {
             fingerprint: format!("fp{i}"),
             category: None,
             swc: None,
+            shape: None,
         })
         .collect();
     CachedAnalysis {
@@ -169,14 +170,14 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let first = connect(&url).await.unwrap();
     assert_eq!(
         first.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     );
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     );
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
@@ -199,18 +200,18 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(
         a.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10]
     );
     assert_eq!(
         b.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10]
     );
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10]
     );
 }
 

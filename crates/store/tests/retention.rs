@@ -211,6 +211,7 @@ fn analysis(key: &str, fingerprints: &[&str]) -> CachedAnalysis {
                 fingerprint: fp.to_string(),
                 category: None,
                 swc: None,
+                shape: None,
             })
             .collect(),
         reports: BTreeMap::new(),

@@ -643,6 +643,9 @@ struct FindingRow {
     is_new: bool,
     /// The analyzers that found it, when others ran beside ours (`web3audit, slither`).
     found_by: String,
+    /// A false-positive decision on the same finding, or the same kind of finding on the
+    /// same code, in an earlier audit of the project.
+    dismissed: Option<crate::handlers::audits::Recalled>,
 }
 
 #[derive(Serialize)]
@@ -715,6 +718,8 @@ pub(crate) async fn audit(
         None => (None, None),
     };
     let (found_by, runs) = crate::handlers::audits::other_analyzers(&state, &audit).await?;
+    let mut recalled =
+        crate::handlers::audits::previously_dismissed(&state, &audit, &findings).await?;
     let tool_runs: Vec<String> = runs
         .iter()
         .map(|run| {
@@ -750,6 +755,7 @@ pub(crate) async fn audit(
                 .get(&(finding.data.file.clone(), finding.data.fingerprint.clone()))
                 .map(|tools| tools.join(", "))
                 .unwrap_or_default(),
+            dismissed: recalled.remove(&finding.id),
         };
         match groups
             .iter_mut()
@@ -762,6 +768,10 @@ pub(crate) async fn audit(
                 .findings
                 .push(row),
         }
+    }
+    // Within a severity, what was dismissed before comes last: the rest needs triage first.
+    for group in &mut groups {
+        group.findings.sort_by_key(|row| row.dismissed.is_some());
     }
     let duration = match (audit.started_at, audit.finished_at) {
         (Some(s), Some(f)) => Some(format!("{:.1} s", (f - s) as f64 / 1000.0)),

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -407,7 +407,7 @@ pub(crate) async fn findings(
             ),
         ));
     }
-    state
+    let audit = state
         .store
         .get_audit(&principal.tenant_id, &id)
         .await?
@@ -440,9 +440,85 @@ pub(crate) async fn findings(
     } else {
         None
     };
-    Ok(Json(
-        json!({ "items": items.iter().map(finding_view).collect::<Vec<_>>(), "next_cursor": next }),
-    ))
+    let recalled = previously_dismissed(&state, &audit, &items).await?;
+    let items: Vec<Value> = items
+        .iter()
+        .map(|f| with_recall(finding_view(f), recalled.get(&f.id)))
+        .collect();
+    Ok(Json(json!({ "items": items, "next_cursor": next })))
+}
+
+/// A standing false-positive decision taken in another audit of the same project that
+/// applies to a finding: by its fingerprint, or else by its shape (the same detector on
+/// the same code, under other names or elsewhere).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Recalled {
+    /// The finding the decision was taken on (`/api/v1/findings/{id}`), and its audit.
+    pub finding_id: String,
+    pub audit_id: String,
+    pub by: String,
+    pub at: String,
+    pub reason: Option<String>,
+    /// `fingerprint` or `shape`.
+    pub matched: &'static str,
+}
+
+/// The decisions [`Recalled`] for each of `findings` (by finding id) that is not itself
+/// marked a false positive.
+pub(crate) async fn previously_dismissed(
+    state: &AppState,
+    audit: &store::Audit,
+    findings: &[store::Finding],
+) -> ApiResult<BTreeMap<String, Recalled>> {
+    let Some(project) = audit.project.as_deref() else {
+        return Ok(BTreeMap::new());
+    };
+    if findings.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let dismissals = state
+        .store
+        .project_dismissals(&audit.tenant_id, project, &audit.id)
+        .await?;
+    let recall = |d: &store::Dismissal, matched| Recalled {
+        finding_id: d.finding_id.clone(),
+        audit_id: d.audit_id.clone(),
+        by: d.actor.clone(),
+        at: crate::timestamp::rfc3339(d.created_at),
+        reason: d.comment.clone(),
+        matched,
+    };
+    let mut out = BTreeMap::new();
+    for finding in findings {
+        if finding.triage_state == "false_positive" {
+            continue;
+        }
+        let by_fingerprint = dismissals
+            .iter()
+            .find(|d| d.fingerprint == finding.data.fingerprint)
+            .map(|d| recall(d, "fingerprint"));
+        let by_shape = || {
+            let shape = finding.data.shape.as_deref()?;
+            dismissals
+                .iter()
+                .find(|d| d.detector == finding.data.detector && d.shape.as_deref() == Some(shape))
+                .map(|d| recall(d, "shape"))
+        };
+        if let Some(recalled) = by_fingerprint.or_else(by_shape) {
+            out.insert(finding.id.clone(), recalled);
+        }
+    }
+    Ok(out)
+}
+
+/// `view` with `previously_dismissed` added when a decision is recalled for it.
+fn with_recall(mut view: Value, recalled: Option<&Recalled>) -> Value {
+    if let Some(recalled) = recalled
+        && let Some(object) = view.as_object_mut()
+    {
+        object.insert("previously_dismissed".into(), json!(recalled));
+    }
+    view
 }
 
 #[derive(Deserialize)]
@@ -527,10 +603,11 @@ pub(crate) async fn report(
             .list_findings(&principal.tenant_id, &id, &filter)
             .await?;
         let (found_by, runs) = other_analyzers(&state, &audit).await?;
+        let recalled = previously_dismissed(&state, &audit, &findings).await?;
         let views: Vec<Value> = findings
             .iter()
             .map(|f| {
-                let mut view = finding_view(f);
+                let mut view = with_recall(finding_view(f), recalled.get(&f.id));
                 if let Some(tools) =
                     found_by.get(&(f.data.file.clone(), f.data.fingerprint.clone()))
                     && let Some(object) = view.as_object_mut()

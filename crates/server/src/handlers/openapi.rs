@@ -238,6 +238,13 @@ fn core_document() -> Value {
         "application/json": { "schema": r("SubmitAudit") },
         "application/zip": { "schema": { "type": "string", "format": "binary" } },
         "application/gzip": { "schema": { "type": "string", "format": "binary" }, "description": "tar.gz" } } });
+    // A standing false-positive decision on the same finding or the same code in another
+    // audit of the project (built apart: the document is deeper than `json!` recurses).
+    let recalled = json!({ "type": "object",
+        "description": "A standing false-positive decision on the same finding or the same code in another audit of the project",
+        "properties": { "finding_id": { "type": "string" }, "audit_id": { "type": "string" }, "by": { "type": "string" },
+            "at": { "type": "string", "format": "date-time" }, "reason": { "type": ["string", "null"] },
+            "matched": { "type": "string", "enum": ["fingerprint", "shape"] } } });
     let submit_params = json!([
         { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 },
           "description": "A retried submission with the same key answers the first audit" },
@@ -402,7 +409,9 @@ fn core_document() -> Value {
                     "message": { "type": "string" }, "fingerprint": { "type": "string" },
                     "category": { "type": ["string", "null"] }, "swc": { "type": ["string", "null"] },
                     "triage_state": { "type": "string", "enum": triage },
-                    "history": { "type": "array", "items": { "type": "object" } } } },
+                    "history": { "type": "array", "items": { "type": "object" } },
+                    "found_by": { "type": "array", "items": { "type": "string" }, "description": "JSON report only: the analyzers that found it, when others ran" },
+                    "previously_dismissed": recalled } },
                 "Tenant": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "plan": { "type": "string" }, "is_operator": { "type": "boolean" }, "created_at": { "type": "string" } } },
                 "User": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "email": { "type": "string" }, "role": { "type": "string" }, "disabled": { "type": "boolean" }, "created_at": { "type": "string" } } },
                 "ApiKey": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "name": { "type": "string" }, "role": { "type": "string" }, "prefix": { "type": "string" }, "created_at": { "type": "string" }, "revoked_at": { "type": ["string", "null"] } } },

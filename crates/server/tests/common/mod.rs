@@ -48,6 +48,7 @@ impl Analyzer for TxOriginAnalyzer {
                 fingerprint: format!("deployed:{}:{}", target.chain, target.address),
                 category: None,
                 swc: None,
+                shape: None,
             });
         }
         for (file, text) in &request.sources {
@@ -74,6 +75,8 @@ impl Analyzer for TxOriginAnalyzer {
                         fingerprint: format!("tx-origin:{file}:{}", line.trim()),
                         category: Some("access_control".into()),
                         swc: Some("SWC-115".into()),
+                        // The same code in another file is the same shape.
+                        shape: Some(format!("tx-origin:{}", line.trim())),
                     });
                 }
             }

@@ -45,7 +45,7 @@ const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, opt
      target_block";
 
 const FINDING_COLUMNS: &str = "id, audit_id, tenant_id, ordinal, detector, title, severity, confidence, file, \
-     start_line, end_line, message, fingerprint, category, swc, triage_state";
+     start_line, end_line, message, fingerprint, category, swc, shape, triage_state";
 
 const AUDIT_EVENT_COLUMNS: &str =
     "seq, ts, tenant_id, actor, action, target, outcome, detail, prev_hash, hash, mac";
@@ -108,6 +108,7 @@ fn finding_from_row(row: &impl RowExt) -> Result<Finding> {
             fingerprint: row.field("fingerprint")?,
             category: row.field("category")?,
             swc: row.field("swc")?,
+            shape: row.field("shape")?,
         },
         triage_state: row.field("triage_state")?,
     })
@@ -218,9 +219,9 @@ async fn insert_findings<DB: Dialect>(
     for (ordinal, f) in findings.iter().enumerate() {
         query::<DB>(
             "INSERT INTO findings (id, audit_id, tenant_id, ordinal, detector, title, severity, confidence, file, \
-             start_line, end_line, message, fingerprint, category, swc, triage_state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             COALESCE((SELECT state FROM triage_states WHERE tenant_id = $16 AND fingerprint = $17), 'open'))",
+             start_line, end_line, message, fingerprint, category, swc, shape, triage_state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             COALESCE((SELECT state FROM triage_states WHERE tenant_id = $17 AND fingerprint = $18), 'open'))",
         )
         .bind(format!("{audit_id}-f{ordinal}"))
         .bind(audit_id)
@@ -237,6 +238,7 @@ async fn insert_findings<DB: Dialect>(
         .bind(&f.fingerprint)
         .bind(&f.category)
         .bind(&f.swc)
+        .bind(&f.shape)
         .bind(tenant_id)
         .bind(&f.fingerprint)
         .execute(&mut **tx)
@@ -974,6 +976,46 @@ impl<S: SqlBackend> Store for S {
         tx.commit().await?;
         finding.triage_state = event.to_state.clone();
         Ok(Some((finding, stored)))
+    }
+
+    async fn project_dismissals(
+        &self,
+        tenant_id: &str,
+        project: &str,
+        audit_id: &str,
+    ) -> Result<Vec<Dismissal>> {
+        let rows = query::<S::DB>(
+            "SELECT f.id AS finding_id, f.audit_id, f.fingerprint, f.detector, f.shape, \
+             e.actor, e.comment, e.created_at \
+             FROM triage_events e \
+             JOIN findings f ON f.id = e.finding_id \
+             JOIN audits a ON a.id = f.audit_id \
+             JOIN triage_states s ON s.tenant_id = e.tenant_id AND s.fingerprint = e.fingerprint \
+             WHERE e.tenant_id = $1 AND a.tenant_id = $2 AND a.project = $3 AND a.id <> $4 \
+             AND e.to_state = 'false_positive' AND s.state = 'false_positive' \
+             ORDER BY e.created_at DESC, e.id DESC LIMIT $5",
+        )
+        .bind(tenant_id)
+        .bind(tenant_id)
+        .bind(project)
+        .bind(audit_id)
+        .bind(MAX_DISMISSALS)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Dismissal {
+                    finding_id: row.field("finding_id")?,
+                    audit_id: row.field("audit_id")?,
+                    fingerprint: row.field("fingerprint")?,
+                    detector: row.field("detector")?,
+                    shape: row.field("shape")?,
+                    actor: row.field("actor")?,
+                    comment: row.field("comment")?,
+                    created_at: row.field("created_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn list_triage_events(
