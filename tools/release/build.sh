@@ -43,7 +43,14 @@ for target in $targets; do
             *) echo "$bin is not static: $description" >&2; exit 1 ;;
         esac
     fi
-    bash tools/release/package.sh "$bin" "$target" "$out" "$version"
+    # The release profile keeps debug information (for profiling); the archive does not.
+    stripped="target/$target/release/web3audit.stripped"
+    if command -v strip >/dev/null; then
+        strip -o "$stripped" "$bin"
+    else
+        cp "$bin" "$stripped"
+    fi
+    bash tools/release/package.sh "$stripped" "$target" "$out" "$version"
 done
 echo "==> $out"
 cat "$out/SHA256SUMS"
