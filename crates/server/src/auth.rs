@@ -123,7 +123,14 @@ pub(crate) struct Claims {
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
+    /// [`ENROL_ONLY`] on a token of a user whose tenant requires a second factor they do not
+    /// have yet: it opens only `/api/v1/me` and the enrolment endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<String>,
 }
+
+/// The `mfa` claim of a token that may only enrol a second factor.
+pub(crate) const ENROL_ONLY: &str = "enrol";
 
 pub(crate) fn issue_jwt(secret: &Secret, claims: &Claims) -> String {
     jsonwebtoken::encode(

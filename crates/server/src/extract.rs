@@ -77,7 +77,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
         let token = value.strip_prefix("Bearer ").ok_or_else(|| {
             ApiError::unauthenticated("the Authorization header must be `Bearer TOKEN`")
         })?;
-        return authenticate_jwt(state, token.trim()).await;
+        return authenticate_jwt(state, token.trim(), parts.uri.path()).await;
     }
     Err(ApiError::unauthenticated(
         "send an `X-API-Key` header or `Authorization: Bearer TOKEN`",
@@ -134,7 +134,11 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
     })
 }
 
-async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+async fn authenticate_jwt(
+    state: &AppState,
+    token: &str,
+    path: &str,
+) -> Result<Principal, ApiError> {
     let claims = match auth::verify_jwt(&state.secret, &state.settings.jwt_issuer, token) {
         Ok(claims) => claims,
         Err(reason) => {
@@ -158,6 +162,28 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Principal, Ap
     };
     let role = Role::parse(&user.role)
         .ok_or_else(|| ApiError::internal("stored user has an unknown role"))?;
+    // A token given to a user who must first enrol a second factor opens only that.
+    if claims.mfa.as_deref() == Some(auth::ENROL_ONLY)
+        && path != "/api/v1/me"
+        && !path.starts_with("/api/v1/me/second-factor")
+    {
+        state
+            .record_denial(
+                Some(&user.tenant_id),
+                &format!("user:{}", user.id),
+                "permission_denied",
+                Some(path),
+                serde_json::json!({ "reason": "second factor not enrolled" }),
+            )
+            .await;
+        return Err(ApiError::forbidden(
+            "your tenant requires a second factor: enrol one (POST /api/v1/me/second-factor) and sign in again",
+        )
+        .with_slug(
+            "second-factor-enrolment-required",
+            "Second factor enrolment required",
+        ));
+    }
     Ok(Principal {
         tenant_id: user.tenant_id,
         role,

@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod handlers;
 mod metrics;
+pub mod mfa;
 pub mod monitoring;
 mod notify;
 mod ratelimit;

@@ -8,14 +8,15 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::error::ApiError;
 use crate::handlers::{
-    admin, alerts, audits, auth, findings, health, incidents, monitors, openapi, webhooks,
+    admin, alerts, audits, auth, findings, health, incidents, monitors, openapi, second_factor,
+    webhooks,
 };
 use crate::state::AppState;
 
@@ -88,6 +89,18 @@ fn api_routes() -> Router<Arc<AppState>> {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/me", get(admin::me))
+        .route(
+            "/api/v1/me/second-factor",
+            post(second_factor::start).delete(second_factor::remove),
+        )
+        .route(
+            "/api/v1/me/second-factor/confirm",
+            post(second_factor::confirm),
+        )
+        .route(
+            "/api/v1/tenants/{id}/second-factor-policy",
+            put(second_factor::set_policy),
+        )
         .route("/api/v1/audits", post(audits::submit).get(audits::list))
         .route("/api/v1/audits/{id}", get(audits::get))
         .route("/api/v1/audits/{id}/cancel", post(audits::cancel))

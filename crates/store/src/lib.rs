@@ -117,6 +117,32 @@ pub trait Store: Send + Sync + 'static {
     async fn update_tenant_plan(&self, id: &str, plan: &str) -> Result<Option<Tenant>>;
     async fn create_user(&self, user: &User) -> Result<()>;
     async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>>;
+
+    // Second factor (TOTP) and the tenant's policy.
+    async fn get_user_mfa(&self, user_id: &str) -> Result<Option<UserMfa>>;
+    /// Starts (or restarts) an enrolment with a new sealed secret; `false`, changing
+    /// nothing, when the user already has a confirmed second factor.
+    async fn start_mfa_enrolment(&self, user_id: &str, secret: &str, now: i64) -> Result<bool>;
+    /// Confirms a pending enrolment with the step of its first code and replaces the
+    /// user's recovery codes with `recovery_hashes`; `false` when nothing was pending.
+    async fn confirm_mfa(
+        &self,
+        user_id: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        now: i64,
+    ) -> Result<bool>;
+    /// Records that a code of `step` was accepted, only when `step` is later than every
+    /// step accepted before (so a code is accepted once, even by concurrent sign-ins).
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool>;
+    /// Spends one recovery code; `false` when there is no such unused code.
+    async fn use_recovery_code(&self, user_id: &str, code_hash: &str, now: i64) -> Result<bool>;
+    /// Unused recovery codes of the user.
+    async fn count_recovery_codes(&self, user_id: &str) -> Result<i64>;
+    /// Removes the user's second factor and recovery codes.
+    async fn remove_mfa(&self, user_id: &str) -> Result<bool>;
+    async fn mfa_required(&self, tenant_id: &str) -> Result<bool>;
+    async fn set_mfa_required(&self, tenant_id: &str, required: bool, now: i64) -> Result<()>;
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
     async fn list_users(&self, tenant_id: &str) -> Result<Vec<User>>;
     async fn update_user(

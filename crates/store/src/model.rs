@@ -276,6 +276,29 @@ pub struct TriageEvent {
     pub created_at: i64,
 }
 
+/// A user's TOTP second factor: the secret (encrypted by the service), whether a first
+/// code confirmed it, and the last time step a code was accepted for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserMfa {
+    pub user_id: String,
+    /// Sealed by the service; never shown again after enrolment.
+    pub secret: String,
+    /// `None` while enrolment waits for its first code.
+    pub enabled_at: Option<i64>,
+    pub last_step: Option<i64>,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for UserMfa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserMfa")
+            .field("user_id", &self.user_id)
+            .field("enabled_at", &self.enabled_at)
+            .field("last_step", &self.last_step)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A false-positive decision taken on a finding of an earlier audit of a project, and
 /// still standing (the fingerprint's triage state is `false_positive`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

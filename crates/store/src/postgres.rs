@@ -70,6 +70,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "finding_shapes",
         include_str!("../migrations/postgres/0010_finding_shapes.sql"),
     ),
+    (
+        11,
+        "mfa",
+        include_str!("../migrations/postgres/0011_mfa.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".

@@ -65,6 +65,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "finding_shapes",
         include_str!("../migrations/sqlite/0010_finding_shapes.sql"),
     ),
+    (11, "mfa", include_str!("../migrations/sqlite/0011_mfa.sql")),
 ];
 
 /// SQLite store. See the module documentation for the connection layout.

@@ -116,6 +116,9 @@ pub(crate) struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// The second factor, when the user has one.
+    #[serde(default)]
+    code: String,
 }
 
 pub(super) fn bad_form(rejection: FormRejection) -> PageError {
@@ -148,8 +151,38 @@ pub(crate) async fn login(
         return Err(forged());
     }
     let email = form.email.trim().to_ascii_lowercase();
-    let user = match check_password(&state, &email, form.password, "dashboard").await? {
-        Ok(user) => user,
+    let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
+    let user = match check_password(&state, &email, form.password, code, "dashboard").await? {
+        Ok(signed_in) if signed_in.must_enrol => {
+            return Ok(login_page(
+                &state,
+                StatusCode::FORBIDDEN,
+                &email,
+                Some(
+                    "Your organisation requires a second factor and this account has none yet: \
+                     enrol one through the API first (docs/service.md, Second factor).",
+                ),
+            ));
+        }
+        Ok(signed_in) => signed_in.user,
+        Err(LoginRefused::SecondFactorRequired) => {
+            return Ok(login_page(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &email,
+                Some(
+                    "This account signs in with a second factor: enter the code from your authenticator app, or a recovery code.",
+                ),
+            ));
+        }
+        Err(LoginRefused::InvalidSecondFactor) => {
+            return Ok(login_page(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &email,
+                Some("The code is wrong or was already used."),
+            ));
+        }
         Err(LoginRefused::RateLimited(retry)) => {
             let mut response = login_page(
                 &state,

@@ -53,8 +53,10 @@ pub(crate) async fn me(
         .get_tenant(&principal.tenant_id)
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
+    let second_factor = super::second_factor::status(&state, &principal).await?;
     Ok(Json(json!({
         "actor": principal.actor, "role": principal.role, "user_id": principal.user_id, "tenant": tenant_view(&tenant),
+        "second_factor": second_factor,
     })))
 }
 

@@ -8,7 +8,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Claims, dummy_password_hash, issue_jwt, verify_password};
+use crate::auth::{Claims, ENROL_ONLY, dummy_password_hash, issue_jwt, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::{AppState, Limit};
@@ -19,6 +19,9 @@ use crate::timestamp::now_ms;
 pub(crate) struct Login {
     email: String,
     password: String,
+    /// The second factor, for users who enrolled one: a TOTP code or a recovery code.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// Why a password sign-in was refused.
@@ -28,6 +31,18 @@ pub(crate) enum LoginRefused {
     RateLimited(u64),
     /// Wrong email or password, or a disabled user (not told apart).
     InvalidCredentials,
+    /// The password is right and the user has a second factor, but no code was given.
+    SecondFactorRequired,
+    /// The code is wrong, of a step already used, or a spent recovery code.
+    InvalidSecondFactor,
+}
+
+/// A sign-in that passed.
+pub(crate) struct SignedIn {
+    pub user: store::User,
+    /// The tenant requires a second factor and the user has none yet: the sign-in may
+    /// only be used to enrol one.
+    pub must_enrol: bool,
 }
 
 /// Checks an email and password: the per-email rate limit (shared by the API and the
@@ -39,8 +54,9 @@ pub(crate) async fn check_password(
     state: &AppState,
     email: &str,
     password: String,
+    code: Option<&str>,
     via: &str,
-) -> ApiResult<Result<store::User, LoginRefused>> {
+) -> ApiResult<Result<SignedIn, LoginRefused>> {
     // Emails are stored lower-cased.
     let email = email.trim().to_ascii_lowercase();
     if let Err(retry) = state
@@ -68,17 +84,37 @@ pub(crate) async fn check_password(
         .map_err(ApiError::internal)?;
     match user {
         Some(user) if matches && !user.disabled => {
+            let actor = format!("user:{}", user.id);
+            let factor = match second_factor(state, &user, code).await? {
+                Ok(factor) => factor,
+                Err(refused) => {
+                    if matches!(refused, LoginRefused::InvalidSecondFactor) {
+                        state
+                            .record(
+                                Some(&user.tenant_id),
+                                &actor,
+                                "login",
+                                None,
+                                "failure",
+                                json!({ "via": via, "reason": "wrong second factor" }),
+                            )
+                            .await?;
+                    }
+                    return Ok(Err(refused));
+                }
+            };
+            let must_enrol = factor.is_none() && state.store.mfa_required(&user.tenant_id).await?;
             state
                 .record(
                     Some(&user.tenant_id),
-                    &format!("user:{}", user.id),
+                    &actor,
                     "login",
                     None,
                     "success",
-                    json!({ "via": via }),
+                    json!({ "via": via, "second_factor": factor, "must_enrol": must_enrol }),
                 )
                 .await?;
-            Ok(Ok(user))
+            Ok(Ok(SignedIn { user, must_enrol }))
         }
         Some(user) => {
             state
@@ -109,12 +145,71 @@ pub(crate) async fn check_password(
     }
 }
 
+/// The second factor of a user whose password was right: `None` when the user has none,
+/// else which one the code was (`totp` or `recovery_code`), spent.
+async fn second_factor(
+    state: &AppState,
+    user: &store::User,
+    code: Option<&str>,
+) -> ApiResult<Result<Option<&'static str>, LoginRefused>> {
+    let Some(mfa) = state
+        .store
+        .get_user_mfa(&user.id)
+        .await?
+        .filter(|m| m.enabled_at.is_some())
+    else {
+        return Ok(Ok(None));
+    };
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(Err(LoginRefused::SecondFactorRequired));
+    };
+    Ok(check_second_factor(state, &user.id, &mfa, code)
+        .await?
+        .ok_or(LoginRefused::InvalidSecondFactor))
+}
+
+/// Checks and spends `code` (a TOTP code, or else a recovery code) against the user's
+/// confirmed second factor; the kind spent, or `None` when it is not valid.
+pub(crate) async fn check_second_factor(
+    state: &AppState,
+    user_id: &str,
+    mfa: &store::UserMfa,
+    code: &str,
+) -> ApiResult<Option<Option<&'static str>>> {
+    let secret = crate::mfa::open(&state.secret, user_id, &mfa.secret).ok_or_else(|| {
+        ApiError::internal("a stored second factor does not open with this secret key")
+    })?;
+    let now = u64::try_from(now_ms() / 1000).unwrap_or(0);
+    if let Some(step) = crate::mfa::matching_step(&secret, code, now, mfa.last_step) {
+        // Atomic with the check that no later (or the same) step was used meanwhile.
+        return Ok(state
+            .store
+            .use_totp_step(user_id, step)
+            .await?
+            .then_some(Some("totp")));
+    }
+    let hash = crate::mfa::recovery_hash(&state.secret, user_id, code);
+    Ok(state
+        .store
+        .use_recovery_code(user_id, &hash, now_ms())
+        .await?
+        .then_some(Some("recovery_code")))
+}
+
 pub(crate) async fn login(
     State(state): State<Arc<AppState>>,
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<Json<Value>> {
-    let user = match check_password(&state, &body.email, body.password, "api").await? {
-        Ok(user) => user,
+    let signed_in = match check_password(
+        &state,
+        &body.email,
+        body.password,
+        body.code.as_deref(),
+        "api",
+    )
+    .await?
+    {
+        Ok(signed_in) => signed_in,
         Err(LoginRefused::RateLimited(retry)) => {
             return Err(ApiError::new(
                 axum::http::StatusCode::TOO_MANY_REQUESTS,
@@ -132,7 +227,24 @@ pub(crate) async fn login(
                 "the email or password is wrong, or the user is disabled",
             ));
         }
+        Err(LoginRefused::SecondFactorRequired) => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "second-factor-required",
+                "Second factor required",
+                "this user signs in with a second factor: send `code` (a TOTP code or a recovery code)",
+            ));
+        }
+        Err(LoginRefused::InvalidSecondFactor) => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid-second-factor",
+                "Invalid second factor",
+                "the code is wrong, was already used, or is a spent recovery code",
+            ));
+        }
     };
+    let user = signed_in.user;
     let now = now_ms() / 1000;
     let ttl = state.settings.jwt_ttl_secs as i64;
     let claims = Claims {
@@ -141,8 +253,11 @@ pub(crate) async fn login(
         iss: state.settings.jwt_issuer.clone(),
         iat: now,
         exp: now + ttl,
+        mfa: signed_in.must_enrol.then(|| ENROL_ONLY.to_owned()),
     };
-    Ok(Json(
-        json!({ "token": issue_jwt(&state.secret, &claims), "token_type": "Bearer", "expires_in": ttl }),
-    ))
+    let mut answer = json!({ "token": issue_jwt(&state.secret, &claims), "token_type": "Bearer", "expires_in": ttl });
+    if signed_in.must_enrol {
+        answer["second_factor_enrolment_required"] = json!(true);
+    }
+    Ok(Json(answer))
 }

@@ -9,6 +9,7 @@ pub(crate) mod health;
 pub(crate) mod incidents;
 pub(crate) mod monitors;
 pub(crate) mod openapi;
+pub(crate) mod second_factor;
 pub(crate) mod webhooks;
 
 use base64::Engine;

@@ -245,6 +245,7 @@ fn core_document() -> Value {
         "properties": { "finding_id": { "type": "string" }, "audit_id": { "type": "string" }, "by": { "type": "string" },
             "at": { "type": "string", "format": "date-time" }, "reason": { "type": ["string", "null"] },
             "matched": { "type": "string", "enum": ["fingerprint", "shape"] } } });
+    let code_body = json!({ "type": "object", "required": ["code"], "additionalProperties": false, "properties": { "code": { "type": "string" } } });
     let submit_params = json!([
         { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 },
           "description": "A retried submission with the same key answers the first audit" },
@@ -266,10 +267,18 @@ fn core_document() -> Value {
         "paths": {
             "/api/v1/auth/login": { "post": op("Exchange email and password for a JWT", None, json!([]),
                 json_body(json!({ "type": "object", "required": ["email", "password"], "additionalProperties": false,
-                    "properties": { "email": { "type": "string" }, "password": { "type": "string" } } })),
+                    "properties": { "email": { "type": "string" }, "password": { "type": "string" },
+                        "code": { "type": "string", "description": "The second factor (a TOTP code or a recovery code), for users who enrolled one" } } })),
                 ("200", json!({ "type": "object", "properties": { "token": { "type": "string" }, "token_type": { "const": "Bearer" }, "expires_in": { "type": "integer" } } })),
                 &["400", "401", "415", "429"]) },
             "/api/v1/me": { "get": op("The calling credential", Some("viewer"), json!([]), None, ("200", json!({ "type": "object" })), &std_errors) },
+            "/api/v1/me/second-factor": {
+                "post": op("Start enrolling a TOTP second factor: the secret and its otpauth URI", Some("viewer"), json!([]), None, ("201", json!({ "type": "object" })), &["401", "403", "409", "429"]),
+                "delete": op("Remove the second factor (a valid code required)", Some("viewer"), json!([]), json_body(code_body.clone()), ("204", json!({})), &["401", "403", "404", "422", "429"]) },
+            "/api/v1/me/second-factor/confirm": { "post": op("Confirm the enrolment with a first code; answers the recovery codes, once", Some("viewer"), json!([]), json_body(code_body.clone()), ("200", json!({ "type": "object" })), &["401", "403", "409", "422", "429"]) },
+            "/api/v1/tenants/{id}/second-factor-policy": { "put": op("Require (or stop requiring) a second factor of the tenant's users", Some("admin"), json!([path_id("tenant")]),
+                json_body(json!({ "type": "object", "required": ["required"], "additionalProperties": false, "properties": { "required": { "type": "boolean" } } })),
+                ("200", json!({ "type": "object" })), &["401", "403", "404", "429"]) },
             "/api/v1/audits": {
                 "post": op("Submit an audit (JSON sources, a deployed contract, zip or tar.gz)", Some("auditor"), submit_params, Some(submit_body),
                     ("202", r("AuditCreated")), &["400", "401", "403", "413", "415", "422", "429"]),

@@ -978,6 +978,161 @@ impl<S: SqlBackend> Store for S {
         Ok(Some((finding, stored)))
     }
 
+    async fn get_user_mfa(&self, user_id: &str) -> Result<Option<UserMfa>> {
+        let row = query::<S::DB>("SELECT * FROM user_mfa WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|row| {
+            Ok(UserMfa {
+                user_id: row.field("user_id")?,
+                secret: row.field("secret")?,
+                enabled_at: row.field("enabled_at")?,
+                last_step: row.field("last_step")?,
+                created_at: row.field("created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn start_mfa_enrolment(&self, user_id: &str, secret: &str, now: i64) -> Result<bool> {
+        let mut tx = self.writer().begin().await?;
+        // A pending enrolment is replaced; a confirmed one stays.
+        query::<S::DB>("DELETE FROM user_mfa WHERE user_id = $1 AND enabled_at IS NULL")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let enabled = query::<S::DB>("SELECT user_id FROM user_mfa WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if enabled {
+            return Ok(false);
+        }
+        query::<S::DB>(
+            "INSERT INTO user_mfa (user_id, secret, enabled_at, last_step, created_at) VALUES ($1, $2, NULL, NULL, $3)",
+        )
+        .bind(user_id)
+        .bind(secret)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn confirm_mfa(
+        &self,
+        user_id: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.writer().begin().await?;
+        let confirmed = query::<S::DB>(
+            "UPDATE user_mfa SET enabled_at = $1, last_step = $2 WHERE user_id = $3 AND enabled_at IS NULL",
+        )
+        .bind(now)
+        .bind(step)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+            == 1;
+        if !confirmed {
+            return Ok(false);
+        }
+        query::<S::DB>("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        for hash in recovery_hashes {
+            query::<S::DB>(
+                "INSERT INTO recovery_codes (user_id, code_hash, used_at) VALUES ($1, $2, NULL)",
+            )
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
+        Ok(query::<S::DB>(
+            "UPDATE user_mfa SET last_step = $1 WHERE user_id = $2 AND enabled_at IS NOT NULL \
+             AND (last_step IS NULL OR last_step < $3)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(step)
+        .execute(self.writer())
+        .await?
+            == 1)
+    }
+
+    async fn use_recovery_code(&self, user_id: &str, code_hash: &str, now: i64) -> Result<bool> {
+        Ok(query::<S::DB>(
+            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(code_hash)
+        .execute(self.writer())
+        .await?
+            == 1)
+    }
+
+    async fn count_recovery_codes(&self, user_id: &str) -> Result<i64> {
+        let row = query::<S::DB>(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(self.reader())
+        .await?;
+        Ok(row.field_at::<i64>(0)?)
+    }
+
+    async fn remove_mfa(&self, user_id: &str) -> Result<bool> {
+        let mut tx = self.writer().begin().await?;
+        query::<S::DB>("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let removed = query::<S::DB>("DELETE FROM user_mfa WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            == 1;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn mfa_required(&self, tenant_id: &str) -> Result<bool> {
+        let row = query::<S::DB>("SELECT mfa_required FROM tenant_policies WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(match row {
+            Some(row) => row.field::<bool>("mfa_required")?,
+            None => false,
+        })
+    }
+
+    async fn set_mfa_required(&self, tenant_id: &str, required: bool, now: i64) -> Result<()> {
+        query::<S::DB>(
+            "INSERT INTO tenant_policies (tenant_id, mfa_required, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO UPDATE SET mfa_required = EXCLUDED.mfa_required, updated_at = EXCLUDED.updated_at",
+        )
+        .bind(tenant_id)
+        .bind(required)
+        .bind(now)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
     async fn project_dismissals(
         &self,
         tenant_id: &str,
