@@ -2332,25 +2332,14 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                 self.suppress = true;
                 self.visit_expr(&f.base);
             }
-            Expr::Reference(r) => {
+            // Wrappers that keep the value they wrap.
+            Expr::Reference(syn::ExprReference { expr, .. })
+            | Expr::Paren(syn::ExprParen { expr, .. })
+            | Expr::Group(syn::ExprGroup { expr, .. })
+            | Expr::Try(syn::ExprTry { expr, .. })
+            | Expr::Cast(syn::ExprCast { expr, .. }) => {
                 self.suppress = suppressed;
-                self.visit_expr(&r.expr);
-            }
-            Expr::Paren(p) => {
-                self.suppress = suppressed;
-                self.visit_expr(&p.expr);
-            }
-            Expr::Group(g) => {
-                self.suppress = suppressed;
-                self.visit_expr(&g.expr);
-            }
-            Expr::Try(t) => {
-                self.suppress = suppressed;
-                self.visit_expr(&t.expr);
-            }
-            Expr::Cast(c) => {
-                self.suppress = suppressed;
-                self.visit_expr(&c.expr);
+                self.visit_expr(expr);
             }
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 self.suppress = suppressed;

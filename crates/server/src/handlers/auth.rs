@@ -219,28 +219,29 @@ pub(crate) async fn login(
             )
             .with_retry_after(retry));
         }
-        Err(LoginRefused::InvalidCredentials) => {
+        Err(refused) => {
+            let (slug, title, detail) = match refused {
+                LoginRefused::SecondFactorRequired => (
+                    "second-factor-required",
+                    "Second factor required",
+                    "this user signs in with a second factor: send `code` (a TOTP code or a recovery code)",
+                ),
+                LoginRefused::InvalidSecondFactor => (
+                    "invalid-second-factor",
+                    "Invalid second factor",
+                    "the code is wrong, was already used, or is a spent recovery code",
+                ),
+                LoginRefused::InvalidCredentials | LoginRefused::RateLimited(_) => (
+                    "invalid-credentials",
+                    "Invalid credentials",
+                    "the email or password is wrong, or the user is disabled",
+                ),
+            };
             return Err(ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
-                "invalid-credentials",
-                "Invalid credentials",
-                "the email or password is wrong, or the user is disabled",
-            ));
-        }
-        Err(LoginRefused::SecondFactorRequired) => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "second-factor-required",
-                "Second factor required",
-                "this user signs in with a second factor: send `code` (a TOTP code or a recovery code)",
-            ));
-        }
-        Err(LoginRefused::InvalidSecondFactor) => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid-second-factor",
-                "Invalid second factor",
-                "the code is wrong, was already used, or is a spent recovery code",
+                slug,
+                title,
+                detail,
             ));
         }
     };

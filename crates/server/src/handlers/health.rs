@@ -85,16 +85,20 @@ pub(crate) async fn detailed(State(state): State<Arc<AppState>>) -> Response {
     } else {
         Vec::new()
     };
-    let tools_status = if state.role.runs_workers() && !tools.is_empty() {
+    // Absent (not part of the status) when no plan allows a tool or no worker runs here.
+    let tools_status = (!tools.is_empty()).then(|| {
         if tools.iter().all(|t| t.status == "ok") {
             "healthy"
         } else {
             "degraded"
         }
-    } else {
-        "disabled"
-    };
-    let statuses = [db_status, queue_status, worker_status, tools_status];
+    });
+    let statuses = [
+        db_status,
+        queue_status,
+        worker_status,
+        tools_status.unwrap_or("healthy"),
+    ];
     let overall = if statuses.contains(&"unhealthy") {
         "unhealthy"
     } else if statuses.contains(&"degraded") {
@@ -107,7 +111,7 @@ pub(crate) async fn detailed(State(state): State<Arc<AppState>>) -> Response {
     } else {
         StatusCode::OK
     };
-    let body = json!({
+    let mut body = json!({
         "status": overall,
         "version": env!("CARGO_PKG_VERSION"),
         "analyzer_version": state.analyzer_version,
@@ -119,12 +123,11 @@ pub(crate) async fn detailed(State(state): State<Arc<AppState>>) -> Response {
                 "active": state.active.load(Ordering::SeqCst),
                 "capacity": capacity,
             },
-            "tools": {
-                "status": tools_status,
-                "tools": tools,
-            },
         },
     });
+    if let Some(status) = tools_status {
+        body["components"]["tools"] = json!({ "status": status, "tools": tools });
+    }
     (code, Json(body)).into_response()
 }
 
