@@ -144,6 +144,11 @@ impl<'a> Browser<'a> {
 
     /// Signs in; returns the answer to the sign-in post.
     async fn login(&mut self, email: &str, password: &str) -> Page {
+        self.login_with(email, password, None).await
+    }
+
+    /// Signs in with a second-factor code when given.
+    async fn login_with(&mut self, email: &str, password: &str, code: Option<&str>) -> Page {
         let form = self.get("/login").await;
         assert_eq!(form.status, StatusCode::OK);
         let (name, nonce, _) = set_cookies(&form.headers)
@@ -152,12 +157,15 @@ impl<'a> Browser<'a> {
             .expect("the sign-in form sets its cookie");
         self.cookie = Some(format!("{name}={nonce}"));
         let csrf = self.csrf.clone().unwrap();
-        let answer = self
-            .post_form(
-                "/login",
-                &[("csrf", &csrf), ("email", email), ("password", password)],
-            )
-            .await;
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ];
+        if let Some(code) = code {
+            fields.push(("code", code));
+        }
+        let answer = self.post_form("/login", &fields).await;
         if let Some((name, value, _)) = set_cookies(&answer.headers)
             .into_iter()
             .find(|(name, value, _)| name.contains("session") && !value.is_empty())
@@ -1355,6 +1363,93 @@ async fn a_dismissed_finding_is_recalled_on_the_same_code_in_later_audits_of_the
     assert!(
         listed["items"][0].get("previously_dismissed").is_none(),
         "{listed}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_asks_for_the_second_factor_of_users_who_have_one() {
+    let server = server().await;
+    let (email, password) = (server.admin_email.clone(), server.admin_password.clone());
+    let (_, answer) = server
+        .post(
+            "",
+            "/api/v1/auth/login",
+            json!({ "email": email, "password": password }),
+        )
+        .await;
+    let token = answer["token"].as_str().unwrap().to_string();
+    let started = server
+        .client
+        .post(server.url("/api/v1/me/second-factor"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let secret = server::mfa::secret_from_base32(started["secret"].as_str().unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let confirmed = server
+        .client
+        .post(server.url("/api/v1/me/second-factor/confirm"))
+        .bearer_auth(&token)
+        .json(&json!({ "code": server::mfa::code_at(&secret, now).unwrap() }))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let recovery = confirmed["recovery_codes"][0].as_str().unwrap().to_string();
+
+    let mut browser = Browser::new(&server);
+    let answer = browser.login_with(&email, &password, None).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        answer.body.contains("signs in with a second factor"),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("name=\"code\""));
+    let answer = browser.login_with(&email, &password, Some("000000")).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        answer.body.contains("wrong or was already used"),
+        "{}",
+        answer.body
+    );
+    let answer = browser.login_with(&email, &password, Some(&recovery)).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.location(), "/audits");
+
+    // A tenant that requires a second factor: a user without one is sent to enrol.
+    create_user(&server, "dev@acme.test", "auditor", None).await;
+    let response = server
+        .client
+        .put(server.url(&format!(
+            "/api/v1/tenants/{}/second-factor-policy",
+            server.tenant_id
+        )))
+        .header("x-api-key", &server.admin_key)
+        .json(&json!({ "required": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut browser = Browser::new(&server);
+    let answer = browser
+        .login_with("dev@acme.test", "a long user password", None)
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(
+        answer.body.contains("requires a second factor"),
+        "{}",
+        answer.body
     );
     server.stop().await;
 }
