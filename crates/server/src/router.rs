@@ -8,7 +8,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -121,6 +121,10 @@ fn api_routes() -> Router<Arc<AppState>> {
             get(admin::list_users).post(admin::create_user),
         )
         .route("/api/v1/users/{id}", patch(admin::update_user))
+        .route(
+            "/api/v1/users/{id}/second-factor",
+            delete(second_factor::reset),
+        )
         .route(
             "/api/v1/api-keys",
             get(admin::list_api_keys).post(admin::create_api_key),

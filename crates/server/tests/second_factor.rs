@@ -316,5 +316,36 @@ async fn a_tenant_policy_restricts_users_without_a_second_factor_to_enrolling() 
     let token = answer["token"].as_str().unwrap();
     let (status, _) = bearer(&server, reqwest::Method::GET, token, "/api/v1/audits", None).await;
     assert_eq!(status, StatusCode::OK);
+
+    // An admin resets a user's second factor (lost phone): only an admin, recorded; the
+    // password alone signs in again, to an enrol-only token while the policy holds.
+    let user_id = created["id"].as_str().unwrap();
+    let reset = format!("/api/v1/users/{user_id}/second-factor");
+    let response = server
+        .client
+        .delete(server.url(&reset))
+        .header("x-api-key", &viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = server
+        .client
+        .delete(server.url(&reset))
+        .header("x-api-key", &server.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, answer) = login(&server, "dev@acme.test", "a long user password", None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["second_factor_enrolment_required"], true);
+    let (_, log) = server
+        .get(
+            &server.admin_key,
+            "/api/v1/audit-log?action=second_factor.reset",
+        )
+        .await;
+    assert_eq!(log["items"][0]["target"], user_id, "{log}");
     server.stop().await;
 }

@@ -276,6 +276,7 @@ fn core_document() -> Value {
                 "post": op("Start enrolling a TOTP second factor: the secret and its otpauth URI", Some("viewer"), json!([]), None, ("201", json!({ "type": "object" })), &["401", "403", "409", "429"]),
                 "delete": op("Remove the second factor (a valid code required)", Some("viewer"), json!([]), json_body(code_body.clone()), ("204", json!({})), &["401", "403", "404", "422", "429"]) },
             "/api/v1/me/second-factor/confirm": { "post": op("Confirm the enrolment with a first code; answers the recovery codes, once", Some("viewer"), json!([]), json_body(code_body.clone()), ("200", json!({ "type": "object" })), &["401", "403", "409", "422", "429"]) },
+            "/api/v1/users/{id}/second-factor": { "delete": op("Remove a user's second factor (an admin of the user's tenant; recorded in the audit trail)", Some("admin"), json!([path_id("user")]), None, ("204", json!({})), &["401", "403", "404", "429"]) },
             "/api/v1/tenants/{id}/second-factor-policy": { "put": op("Require (or stop requiring) a second factor of the tenant's users", Some("admin"), json!([path_id("tenant")]),
                 json_body(json!({ "type": "object", "required": ["required"], "additionalProperties": false, "properties": { "required": { "type": "boolean" } } })),
                 ("200", json!({ "type": "object" })), &["401", "403", "404", "429"]) },

@@ -190,6 +190,38 @@ pub(crate) async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `DELETE /api/v1/users/{id}/second-factor`: an admin of the user's tenant removes a
+/// user's second factor (a lost phone and lost recovery codes, or a database restored under
+/// another secret key); the user signs in with the password again and enrols anew.
+pub(crate) async fn reset(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .require(&principal, Role::Admin, "reset a second factor")
+        .await?;
+    let user = state
+        .store
+        .get_user(&principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if !state.store.remove_mfa(&user.id).await? {
+        return Err(ApiError::not_found("second factor"));
+    }
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "second_factor.reset",
+            Some(&user.id),
+            "success",
+            json!({}),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// What `GET /api/v1/me` says of the caller's second factor.
 pub(crate) async fn status(state: &AppState, principal: &Principal) -> ApiResult<Value> {
     let required = state.store.mfa_required(&principal.tenant_id).await?;
