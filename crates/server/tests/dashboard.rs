@@ -1445,11 +1445,66 @@ async fn sign_in_asks_for_the_second_factor_of_users_who_have_one() {
     let answer = browser
         .login_with("dev@acme.test", "a long user password", None)
         .await;
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.location(), "/account");
+    let elsewhere = browser.get("/audits").await;
+    assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
+    assert_eq!(elsewhere.location(), "/account");
+    let account = browser.get("/account").await;
     assert!(
-        answer.body.contains("requires a second factor"),
+        account
+            .body
+            .contains("Your organisation requires a second factor"),
         "{}",
-        answer.body
+        account.body
+    );
+    let csrf = browser.token();
+    let started = browser
+        .post_form("/account/second-factor", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let at = started.body.find("Key: <code>").unwrap() + "Key: <code>".len();
+    let key = &started.body[at..at + started.body[at..].find('<').unwrap()];
+    let secret = server::mfa::secret_from_base32(key).unwrap();
+    let wrong = browser
+        .post_form(
+            "/account/second-factor/confirm",
+            &[("csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let code = server::mfa::code_at(&secret, now).unwrap();
+    let confirmed = browser
+        .post_form(
+            "/account/second-factor/confirm",
+            &[("csrf", &csrf), ("code", &code)],
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(
+        confirmed.body.matches("<li><code>").count(),
+        10,
+        "{}",
+        confirmed.body
+    );
+    assert_eq!(
+        browser.get("/audits").await.status,
+        StatusCode::OK,
+        "enrolled: every page opens"
+    );
+    // A form posted without the session's token changes nothing.
+    let forged = browser
+        .post_form(
+            "/account/second-factor/remove",
+            &[("csrf", "forged"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let account = browser.get("/account").await;
+    assert!(
+        account.body.contains("Recovery codes left: 10"),
+        "{}",
+        account.body
     );
     server.stop().await;
 }

@@ -24,6 +24,7 @@ macro_rules! page {
     }};
 }
 
+mod account;
 mod chart;
 mod monitoring;
 mod pages;
@@ -62,6 +63,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/findings/{id}", get(pages::finding))
         .route("/findings/{id}/triage", post(pages::triage))
         .route("/security", get(pages::security))
+        .route("/account", get(account::account))
+        .route("/account/second-factor", post(account::start))
+        .route("/account/second-factor/confirm", post(account::confirm))
+        .route("/account/second-factor/remove", post(account::remove))
         .route("/usage", get(pages::usage))
         .route("/incidents", get(monitoring::incidents))
         .route("/incidents/{id}", get(monitoring::incident))
@@ -106,6 +111,7 @@ fn templates() -> &'static Environment<'static> {
             ("audit.html", include_str!("templates/audit.html")),
             ("finding.html", include_str!("templates/finding.html")),
             ("security.html", include_str!("templates/security.html")),
+            ("account.html", include_str!("templates/account.html")),
             ("usage.html", include_str!("templates/usage.html")),
             ("incidents.html", include_str!("templates/incidents.html")),
             ("incident.html", include_str!("templates/incident.html")),
@@ -152,6 +158,9 @@ fn render(status: StatusCode, name: &str, context: serde_json::Value) -> Respons
 pub(crate) enum PageError {
     /// No live session: go to the sign-in page.
     SignIn,
+    /// The tenant requires a second factor the user has not set up: go to the account
+    /// page, the only one such a session opens.
+    Enrol,
     Refused {
         status: StatusCode,
         title: &'static str,
@@ -203,6 +212,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::SignIn => Redirect::to("/login").into_response(),
+            PageError::Enrol => Redirect::to("/account").into_response(),
             PageError::Refused {
                 status,
                 title,

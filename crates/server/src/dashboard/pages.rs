@@ -152,19 +152,10 @@ pub(crate) async fn login(
     }
     let email = form.email.trim().to_ascii_lowercase();
     let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
-    let user = match check_password(&state, &email, form.password, code, "dashboard").await? {
-        Ok(signed_in) if signed_in.must_enrol => {
-            return Ok(login_page(
-                &state,
-                StatusCode::FORBIDDEN,
-                &email,
-                Some(
-                    "Your organisation requires a second factor and this account has none yet: \
-                     enrol one through the API first (docs/service.md, Second factor).",
-                ),
-            ));
-        }
-        Ok(signed_in) => signed_in.user,
+    let (user, must_enrol) = match check_password(&state, &email, form.password, code, "dashboard")
+        .await?
+    {
+        Ok(signed_in) => (signed_in.user, signed_in.must_enrol),
         Err(LoginRefused::SecondFactorRequired) => {
             return Ok(login_page(
                 &state,
@@ -226,7 +217,9 @@ pub(crate) async fn login(
     {
         tracing::warn!(%error, "cannot delete expired dashboard sessions");
     }
-    let mut response = Redirect::to("/audits").into_response();
+    // A user who must set up a second factor goes where that is done.
+    let mut response =
+        Redirect::to(if must_enrol { "/account" } else { "/audits" }).into_response();
     let settings = &state.settings;
     let headers = response.headers_mut();
     headers.append(

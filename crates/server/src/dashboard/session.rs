@@ -207,6 +207,19 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
             actor: format!("user:{}", user.id),
             user_id: Some(user.id.clone()),
         };
+        // A user whose tenant requires a second factor and who has none yet may only set
+        // one up (and sign out); every other page sends them to the account page.
+        let path = parts.uri.path();
+        if !(path == "/account" || path.starts_with("/account/") || path == "/logout")
+            && state.store.mfa_required(&user.tenant_id).await?
+            && !state
+                .store
+                .get_user_mfa(&user.id)
+                .await?
+                .is_some_and(|m| m.enabled_at.is_some())
+        {
+            return Err(PageError::Enrol);
+        }
         for (limit, subject, scope) in [
             (Limit::Credential, &principal.actor, "credential"),
             (Limit::Tenant, &principal.tenant_id, "tenant"),

@@ -40,11 +40,8 @@ async fn user_of(state: &AppState, principal: &Principal) -> ApiResult<store::Us
         .ok_or_else(|| ApiError::not_found("user"))
 }
 
-pub(crate) async fn start(
-    State(state): State<Arc<AppState>>,
-    principal: Principal,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let user = user_of(&state, &principal).await?;
+/// A new enrolment for `user`: the secret in base32 and its `otpauth://` URI.
+pub(crate) async fn begin(state: &AppState, user: &store::User) -> ApiResult<(String, String)> {
     let secret = crate::mfa::new_secret();
     let sealed = crate::mfa::seal(&state.secret, &user.id, &secret);
     if !state
@@ -56,7 +53,7 @@ pub(crate) async fn start(
             StatusCode::CONFLICT,
             "second-factor-enrolled",
             "Second factor already enrolled",
-            "remove the current second factor first (DELETE /api/v1/me/second-factor)",
+            "remove the current second factor first",
         ));
     }
     let tenant = state.store.get_tenant(&user.tenant_id).await?;
@@ -65,10 +62,22 @@ pub(crate) async fn start(
         None => "web3audit".to_owned(),
     };
     Ok((
+        crate::mfa::secret_base32(&secret),
+        crate::mfa::otpauth_uri(&secret, &issuer, &user.email),
+    ))
+}
+
+pub(crate) async fn start(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let user = user_of(&state, &principal).await?;
+    let (secret, uri) = begin(&state, &user).await?;
+    Ok((
         StatusCode::CREATED,
         Json(json!({
-            "secret": crate::mfa::secret_base32(&secret),
-            "otpauth_uri": crate::mfa::otpauth_uri(&secret, &issuer, &user.email),
+            "secret": secret,
+            "otpauth_uri": uri,
             "algorithm": "SHA1",
             "digits": crate::mfa::DIGITS,
             "period": crate::mfa::STEP_SECS,
@@ -90,29 +99,32 @@ fn invalid_code() -> ApiError {
     )
 }
 
-pub(crate) async fn confirm(
-    State(state): State<Arc<AppState>>,
-    principal: Principal,
-    ApiJson(body): ApiJson<Code>,
-) -> ApiResult<Json<Value>> {
-    let user = user_of(&state, &principal).await?;
+/// Confirms `user`'s pending enrolment with its first code; the recovery codes, to show
+/// once.
+pub(crate) async fn finish(
+    state: &AppState,
+    user: &store::User,
+    actor: &str,
+    code: &str,
+) -> ApiResult<Vec<String>> {
+    let no_pending = || {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "no-enrolment-pending",
+            "No enrolment pending",
+            "start an enrolment first (or it was confirmed or replaced meanwhile)",
+        )
+    };
     let pending = state
         .store
         .get_user_mfa(&user.id)
         .await?
         .filter(|m| m.enabled_at.is_none())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "no-enrolment-pending",
-                "No enrolment pending",
-                "start one first (POST /api/v1/me/second-factor)",
-            )
-        })?;
+        .ok_or_else(no_pending)?;
     let secret = crate::mfa::open(&state.secret, &user.id, &pending.secret)
         .ok_or_else(|| ApiError::internal("a pending secret does not open with this secret key"))?;
     let now = u64::try_from(now_ms() / 1000).unwrap_or(0);
-    let Some(step) = crate::mfa::matching_step(&secret, &body.code, now, None) else {
+    let Some(step) = crate::mfa::matching_step(&secret, code, now, None) else {
         return Err(invalid_code());
     };
     let codes = crate::mfa::new_recovery_codes();
@@ -125,23 +137,28 @@ pub(crate) async fn confirm(
         .confirm_mfa(&user.id, step, &hashes, now_ms())
         .await?
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "no-enrolment-pending",
-            "No enrolment pending",
-            "the enrolment was confirmed or replaced meanwhile",
-        ));
+        return Err(no_pending());
     }
     state
         .record(
             Some(&user.tenant_id),
-            &principal.actor,
+            actor,
             "second_factor.enrolled",
             Some(&user.id),
             "success",
             json!({ "kind": "totp", "recovery_codes": codes.len() }),
         )
         .await?;
+    Ok(codes)
+}
+
+pub(crate) async fn confirm(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    ApiJson(body): ApiJson<Code>,
+) -> ApiResult<Json<Value>> {
+    let user = user_of(&state, &principal).await?;
+    let codes = finish(&state, &user, &principal.actor, &body.code).await?;
     Ok(Json(json!({
         "enrolled": true,
         "recovery_codes": codes,
@@ -149,26 +166,27 @@ pub(crate) async fn confirm(
     })))
 }
 
-pub(crate) async fn remove(
-    State(state): State<Arc<AppState>>,
-    principal: Principal,
-    ApiJson(body): ApiJson<Code>,
-) -> ApiResult<StatusCode> {
-    let user = user_of(&state, &principal).await?;
+/// Removes `user`'s second factor on a valid code (or recovery code).
+pub(crate) async fn drop_factor(
+    state: &AppState,
+    user: &store::User,
+    actor: &str,
+    code: &str,
+) -> ApiResult<()> {
     let mfa = state
         .store
         .get_user_mfa(&user.id)
         .await?
         .filter(|m| m.enabled_at.is_some())
         .ok_or_else(|| ApiError::not_found("second factor"))?;
-    if check_second_factor(&state, &user.id, &mfa, body.code.trim())
+    if check_second_factor(state, &user.id, &mfa, code.trim())
         .await?
         .is_none()
     {
         state
             .record_denial(
                 Some(&user.tenant_id),
-                &principal.actor,
+                actor,
                 "permission_denied",
                 Some(&user.id),
                 json!({ "attempted": "remove the second factor", "reason": "wrong second factor" }),
@@ -180,13 +198,23 @@ pub(crate) async fn remove(
     state
         .record(
             Some(&user.tenant_id),
-            &principal.actor,
+            actor,
             "second_factor.removed",
             Some(&user.id),
             "success",
             json!({}),
         )
         .await?;
+    Ok(())
+}
+
+pub(crate) async fn remove(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    ApiJson(body): ApiJson<Code>,
+) -> ApiResult<StatusCode> {
+    let user = user_of(&state, &principal).await?;
+    drop_factor(&state, &user, &principal.actor, &body.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
