@@ -212,11 +212,11 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
         let path = parts.uri.path();
         if !(path == "/account" || path.starts_with("/account/") || path == "/logout")
             && state.store.mfa_required(&user.tenant_id).await?
-            && !state
+            && state
                 .store
                 .get_user_mfa(&user.id)
                 .await?
-                .is_some_and(|m| m.enabled_at.is_some())
+                .is_none_or(|m| m.enabled_at.is_none())
         {
             return Err(PageError::Enrol);
         }
