@@ -12,7 +12,8 @@
 //!   path); import cycles are fine.
 //! - Loading never stops at a broken file: unresolved imports, unreadable,
 //!   oversized or non-UTF-8 files are [`ProjectDiagnostic`]s. Only a missing
-//!   input or no `.sol` file at all is a [`ProjectError`].
+//!   input or no source file at all (`.sol`, `.vy`, or with [`LoadOptions::solana`] the
+//!   Rust sources of a Solana program) is a [`ProjectError`].
 //! - Output is deterministic: [`Project::files`] is ordered by display path
 //!   (the standard interfaces standing in for missing imports last)
 //!   and [`SourceFile::id`] is the index into it.
@@ -119,7 +120,9 @@ impl Project {
     /// inputs are loaded as part of that project. A folder contributes every
     /// `.sol` and `.vy` file below it, skipping `.git`, `node_modules`, `out`, `cache`,
     /// `artifacts` and Foundry library folders (those load only when
-    /// imported). Imports are then followed transitively.
+    /// imported). Imports are then followed transitively. With [`LoadOptions::solana`],
+    /// the Rust sources of Solana programs in input folders, and `.rs` inputs, are loaded
+    /// too, grouped by Cargo package ([`Project::rust_packages`]).
     ///
     /// The texts of [`LoadOptions::overlay`] replace the files at their paths.
     pub fn load(inputs: &[PathBuf], options: &LoadOptions) -> Result<Project, ProjectError> {
