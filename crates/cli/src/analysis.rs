@@ -90,7 +90,7 @@ pub(crate) fn analyze_model(
     let shared = ProjectContext::new(model);
     let contexts: Vec<FileContext<'_>> = project
         .reported_files()
-        .filter(|f| f.vyper.is_none())
+        .filter(|f| f.vyper.is_none() && !f.rust)
         .map(|f| FileContext {
             file: f.id,
             text: &f.text,
@@ -118,6 +118,9 @@ pub(crate) fn analyze_model(
         })
         .collect();
     findings.extend(detectors::run_vyper(&vyper_contexts, &detectors));
+    // Solana programs: the selected Solana rules, one Cargo package at a time.
+    let solana = analyze_solana(project, &detectors);
+    findings.extend(solana.findings);
     for finding in &mut findings {
         if let Some(&severity) = options.severity.get(finding.detector.id) {
             finding.severity = severity;
@@ -135,13 +138,124 @@ pub(crate) fn analyze_model(
         }
     }
     report.diagnostics = input_diagnostics(project, model);
+    if !solana.diagnostics.is_empty() {
+        report.diagnostics.extend(solana.diagnostics);
+        report
+            .diagnostics
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    }
     report.stats = ScanStats {
         files_loaded: project.files.len(),
-        files_reported: contexts.len() + vyper_contexts.len(),
+        files_reported: contexts.len() + vyper_contexts.len() + solana.files_reported,
         bytes: project.files.iter().map(|f| f.text.len() as u64).sum(),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
     Ok(report)
+}
+
+/// What the Solana front-end found in the Rust packages of a project.
+#[derive(Default)]
+struct SolanaResults {
+    findings: Vec<detectors::Finding>,
+    /// The front-end's diagnostics (files it could not parse, input it refused).
+    diagnostics: Vec<InputDiagnostic>,
+    /// Reported Rust files.
+    files_reported: usize,
+}
+
+/// Runs the Solana front-end over every Rust package of `project` (in parallel) and keeps
+/// the findings of the selected rules in reported files, as findings of the registry's
+/// Solana detectors; the suppression comments of each reported file apply.
+fn analyze_solana(
+    project: &Project,
+    detectors: &[&'static dyn detectors::Detector],
+) -> SolanaResults {
+    use rayon::prelude::*;
+    if project.rust_packages.is_empty() {
+        return SolanaResults::default();
+    }
+    let analyses: Vec<solana::Analysis> = project
+        .rust_packages
+        .par_iter()
+        .map(|package| {
+            let files: Vec<(String, String)> = package
+                .files
+                .iter()
+                .map(|&id| {
+                    let file = project.file(id);
+                    (file.display_path.clone(), file.text.to_string())
+                })
+                .collect();
+            let analysis = solana::analyze_package_with(
+                &files,
+                solana::Options {
+                    overflow_checks: package.overflow_checks,
+                },
+            );
+            // The analysis is plain data: the parsed files of this thread are gone.
+            solana::release_span_memory();
+            analysis
+        })
+        .collect();
+    let selected = |id: &str| detectors.iter().any(|d| d.meta().id == id);
+    let mut out = SolanaResults::default();
+    let mut by_file: BTreeMap<syntax::FileId, Vec<detectors::Finding>> = BTreeMap::new();
+    for (package, analysis) in project.rust_packages.iter().zip(analyses) {
+        let id_of = |path: &str| {
+            package
+                .files
+                .iter()
+                .copied()
+                .find(|&id| project.file(id).display_path == path)
+        };
+        for f in analysis.findings {
+            let Some(id) = id_of(&f.file) else { continue };
+            let Some(meta) = detectors::solana_finding_meta(f.rule_id) else {
+                continue;
+            };
+            if !project.file(id).reported || !selected(f.rule_id) {
+                continue;
+            }
+            let len = project.file(id).text.len();
+            let lo = u32::try_from(f.start.min(len)).unwrap_or(u32::MAX);
+            let hi = u32::try_from(f.end.clamp(f.start.min(len), len)).unwrap_or(u32::MAX);
+            let mut finding =
+                detectors::Finding::new(meta, id, syntax::Span::new(lo, hi), f.message)
+                    .with_context(package.name.as_deref(), f.instruction.as_deref());
+            finding.severity = detectors::solana_severity(f.severity);
+            finding.confidence = detectors::solana_confidence(f.confidence);
+            by_file.entry(id).or_default().push(finding);
+        }
+        for d in analysis.diagnostics {
+            let file = id_of(&d.location.file).map(|id| project.file(id));
+            out.diagnostics.push(InputDiagnostic {
+                kind: "syntax".to_owned(),
+                level: match d.level {
+                    solana::DiagnosticLevel::Error => "error",
+                    solana::DiagnosticLevel::Warning => "warning",
+                }
+                .to_owned(),
+                file: Some(file.map_or(d.location.file.clone(), |f| f.display_path.clone())),
+                line: (d.location.line > 0).then_some(d.location.line),
+                column: (d.location.column > 0).then_some(d.location.column),
+                message: d.message,
+            });
+        }
+    }
+    for package in &project.rust_packages {
+        for &id in &package.files {
+            let file = project.file(id);
+            if !file.reported {
+                continue;
+            }
+            out.files_reported += 1;
+            let found = by_file.remove(&id).unwrap_or_default();
+            out.findings.extend(detectors::apply_rust_suppressions(
+                id, &file.text, found, detectors,
+            ));
+        }
+    }
+    out
 }
 
 /// The contract name of a Vyper module: its file name without the extension.

@@ -144,6 +144,9 @@ fn languages(m: &DetectorMeta) -> Vec<&'static str> {
     if d.supports_vyper() {
         out.push("Vyper");
     }
+    if d.supports_solana() {
+        out.push("Rust (Solana)");
+    }
     out
 }
 
@@ -196,7 +199,9 @@ fn catalog_markdown() -> String {
          the corpus gives too few findings to measure keep the confidence their fixtures and \
          benchmarks suggest (`docs/benchmarks.md`, section Precision).\n\n\
          Detectors that exist in both languages analyse Vyper modules (`.vy`) too, under the \
-         same id: the *Languages* line of each says which.\n\n\
+         same id: the *Languages* line of each says which. The `solana-*` detectors analyse \
+         the Rust sources of Solana programs (Anchor and native Cargo packages; \
+         `crates/solana`), one package at a time.\n\n\
          | id | title | severity | confidence | category | SWC | languages |\n|---|---|---|---|---|---|---|\n",
     );
     for m in registry::metas() {

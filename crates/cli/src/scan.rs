@@ -42,7 +42,8 @@ pub(crate) enum Color {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScanArgs {
-    /// Files, folders, or Foundry / Hardhat / Truffle projects to scan; or one deployed
+    /// Files, folders, or Foundry / Hardhat / Truffle projects to scan (with the Rust
+    /// sources of the Solana programs and Cargo workspaces in them); or one deployed
     /// contract's address (`0x` and 40 hex digits) with `--rpc-url` or `--chain`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -393,6 +394,7 @@ fn scan(args: &ScanArgs) -> Result<Option<(Report, Option<Severity>)>> {
         include: settings.include.clone(),
         exclude: settings.exclude.clone(),
         remappings: args.remap.clone(),
+        solana: true,
         ..LoadOptions::default()
     };
     let project = Project::load(&args.paths, &load)?;

@@ -193,4 +193,10 @@ pub trait Detector: Sync + Send {
     fn supports_vyper(&self) -> bool {
         false
     }
+
+    /// True for the rules of Solana programs (Rust), which the scan runs through the
+    /// Solana front-end, not through [`Detector::check_file`].
+    fn supports_solana(&self) -> bool {
+        false
+    }
 }

@@ -16,6 +16,7 @@ mod finding;
 mod meta;
 pub mod registry;
 mod rules;
+mod solana_rules;
 pub mod suppression;
 pub mod vyper_analysis;
 
@@ -25,6 +26,10 @@ pub use declare::doc_markdown;
 pub use detector::{Detector, FileContext, ProjectContext};
 pub use finding::{Finding, Label};
 pub use meta::{Confidence, DetectorMeta, Severity, UnknownLevel};
+pub use solana_rules::{
+    category_of as solana_category_of, rust_comments, solana_confidence, solana_finding_meta,
+    solana_severity,
+};
 pub use syntax::FileId;
 pub use vyper_analysis::{VyperContext, VyperModule};
 
@@ -94,6 +99,24 @@ pub fn run_vyper(files: &[VyperContext<'_>], detectors: &[&'static dyn Detector]
             )
         },
     )
+}
+
+/// The findings of the Solana front-end in one Rust file (`file`, whose text is `text`),
+/// with the file's suppression comments applied as [`run`] applies them (the same forms,
+/// written with `//` or `/* */`); when `unused-suppression` is among `detectors`, the
+/// file's suppressions that hid nothing (or are invalid) are added.
+pub fn apply_rust_suppressions(
+    file: FileId,
+    text: &str,
+    findings: Vec<Finding>,
+    detectors: &[&'static dyn Detector],
+) -> Vec<Finding> {
+    let ran = |id: &str| detectors.iter().any(|d| d.meta().id == id);
+    let report_unused = ran(rules::unused_suppression::ID);
+    let all_ran = registry::all().all(|d| ran(d.meta().id));
+    let comments = solana_rules::rust_comments(text);
+    let suppressions = suppression::Suppressions::new(text, &comments);
+    apply_suppressions(file, suppressions, findings, report_unused, ran, all_ran)
 }
 
 /// Runs `check` for every detector on every file (in parallel), then applies each

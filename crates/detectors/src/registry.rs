@@ -3,6 +3,7 @@
 use crate::detector::Detector;
 use crate::meta::DetectorMeta;
 use crate::rules;
+use crate::solana_rules::SolanaRule;
 
 /// Every detector, sorted by id (a test keeps it so).
 pub static REGISTRY: &[&dyn Detector] = &[
@@ -45,6 +46,19 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &rules::reentrancy_token_callback::ReentrancyTokenCallback,
     &rules::short_address::ShortAddress,
     &rules::signature_replay::SignatureReplay,
+    &SolanaRule("solana-account-data-matching"),
+    &SolanaRule("solana-account-revival"),
+    &SolanaRule("solana-arbitrary-cpi"),
+    &SolanaRule("solana-bump-seed-canonicalization"),
+    &SolanaRule("solana-duplicate-mutable-accounts"),
+    &SolanaRule("solana-missing-owner-check"),
+    &SolanaRule("solana-missing-signer"),
+    &SolanaRule("solana-pda-sharing"),
+    &SolanaRule("solana-reinitialization"),
+    &SolanaRule("solana-type-cosplay"),
+    &SolanaRule("solana-unchecked-account-without-check"),
+    &SolanaRule("solana-unchecked-arithmetic"),
+    &SolanaRule("solana-unchecked-sysvar"),
     &rules::state_variable_shadowing::StateVariableShadowing,
     &rules::state_write_after_transfer::StateWriteAfterTransfer,
     &rules::strict_balance_equality::StrictBalanceEquality,

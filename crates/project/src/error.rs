@@ -16,6 +16,12 @@ pub enum ProjectError {
     },
     #[error("no .sol or .vy files found in {}", display_list(.0))]
     NoSolidityFiles(Vec<PathBuf>),
+    /// [`crate::LoadOptions::solana`] loading: no Solidity, Vyper or Solana program source.
+    #[error(
+        "no .sol or .vy files nor Rust sources of Solana programs found in {}",
+        display_list(.0)
+    )]
+    NoSourceFiles(Vec<PathBuf>),
 }
 
 fn display_list(paths: &[PathBuf]) -> String {

@@ -12,7 +12,8 @@
 //!   path); import cycles are fine.
 //! - Loading never stops at a broken file: unresolved imports, unreadable,
 //!   oversized or non-UTF-8 files are [`ProjectDiagnostic`]s. Only a missing
-//!   input or no `.sol` file at all is a [`ProjectError`].
+//!   input or no source file at all (`.sol`, `.vy`, or with [`LoadOptions::solana`] the
+//!   Rust sources of a Solana program) is a [`ProjectError`].
 //! - Output is deterministic: [`Project::files`] is ordered by display path
 //!   (the standard interfaces standing in for missing imports last)
 //!   and [`SourceFile::id`] is the index into it.
@@ -26,6 +27,7 @@ mod loader;
 mod options;
 mod remapping;
 mod resolve;
+mod rust;
 mod scope;
 mod store;
 mod stubs;
@@ -42,6 +44,7 @@ pub use error::ProjectError;
 pub use layout::ProjectKind;
 pub use options::LoadOptions;
 pub use remapping::{Remapping, RemappingError};
+pub use rust::SOLANA_CRATES;
 use syntax::FileId;
 
 use crate::layout::{Layout, find_root};
@@ -64,6 +67,22 @@ pub struct Project {
     pub files: Vec<SourceFile>,
     /// Loading problems, ordered by file and position.
     pub diagnostics: Vec<ProjectDiagnostic>,
+    /// The Cargo packages of Solana programs whose Rust files were loaded
+    /// ([`LoadOptions::solana`]), ordered by folder: each is analysed as one unit.
+    pub rust_packages: Vec<RustPackage>,
+}
+
+/// One Cargo package of a Solana program (or a lone `.rs` file given as input).
+#[derive(Debug)]
+pub struct RustPackage {
+    /// The package folder as a display path (`""` for the project root).
+    pub root: String,
+    /// The `name` of its `[package]`.
+    pub name: Option<String>,
+    /// Its loaded `.rs` files, in id order; only the reported ones have findings shown.
+    pub files: Vec<FileId>,
+    /// `overflow-checks = true` in `[profile.release]` of the package or its workspace.
+    pub overflow_checks: bool,
 }
 
 /// One loaded and parsed source file.
@@ -78,11 +97,14 @@ pub struct SourceFile {
     pub display_path: String,
     /// The text (lossily converted when the file is not valid UTF-8).
     pub text: Arc<str>,
-    /// The Solidity parse; empty for a Vyper file.
+    /// The Solidity parse; empty for a Vyper or Rust file.
     pub parse: syntax::Parse,
     /// The Vyper parse of a `.vy` file (`None` for Solidity). Vyper imports are not
     /// followed: each Vyper file is analysed as one module.
     pub vyper: Option<vyper::Parse>,
+    /// A Rust file of a Solana program (see [`Project::rust_packages`]); the Solana
+    /// front-end parses it when analysing its package.
+    pub rust: bool,
     /// Whether findings in this file are reported (see [`LoadOptions`]).
     pub reported: bool,
     pub line_index: syntax::LineIndex,
@@ -98,7 +120,9 @@ impl Project {
     /// inputs are loaded as part of that project. A folder contributes every
     /// `.sol` and `.vy` file below it, skipping `.git`, `node_modules`, `out`, `cache`,
     /// `artifacts` and Foundry library folders (those load only when
-    /// imported). Imports are then followed transitively.
+    /// imported). Imports are then followed transitively. With [`LoadOptions::solana`],
+    /// the Rust sources of Solana programs in input folders, and `.rs` inputs, are loaded
+    /// too, grouped by Cargo package ([`Project::rust_packages`]).
     ///
     /// The texts of [`LoadOptions::overlay`] replace the files at their paths.
     pub fn load(inputs: &[PathBuf], options: &LoadOptions) -> Result<Project, ProjectError> {
@@ -152,6 +176,7 @@ impl Project {
             Vec::new()
         };
         let mut roots = Vec::new();
+        let mut rust = crate::rust::RustCollector::new(&store);
         for (given, path, is_dir) in canonical_inputs {
             if is_dir {
                 let found = discover(&store, &path, &skip, &mut diagnostics);
@@ -160,6 +185,12 @@ impl Project {
                     origin: Origin::Discovered,
                     given: None,
                 }));
+                if options.solana {
+                    rust.folder(&path);
+                }
+            } else if options.solana && (crate::rust::is_rust(&path) || crate::rust::is_rust(given))
+            {
+                rust.file(&path, slash_path(given));
             } else if is_source(&path) || is_source(given) {
                 roots.push(RootFile {
                     path,
@@ -172,18 +203,40 @@ impl Project {
                     path: Some(slash_path(given)),
                     span: None,
                     severity: DiagnosticLevel::Warning,
-                    message: format!(
-                        "ignored input `{}`: not a .sol or .vy file",
-                        slash_path(given)
-                    ),
+                    message: if options.solana {
+                        format!(
+                            "ignored input `{}`: not a .sol, .vy or .rs file",
+                            slash_path(given)
+                        )
+                    } else {
+                        format!(
+                            "ignored input `{}`: not a .sol or .vy file",
+                            slash_path(given)
+                        )
+                    },
                     kind: DiagnosticKind::Config,
                 });
             }
         }
+        let (rust_roots, rust_packages, mut rust_diagnostics) = rust.finish();
+        diagnostics.append(&mut rust_diagnostics);
+        // Solidity imports never name a `.rs` file: the two sets are disjoint.
+        roots.extend(rust_roots);
         if roots.is_empty() {
-            return Err(ProjectError::NoSolidityFiles(inputs.to_vec()));
+            return Err(if options.solana {
+                ProjectError::NoSourceFiles(inputs.to_vec())
+            } else {
+                ProjectError::NoSolidityFiles(inputs.to_vec())
+            });
         }
-        Ok(load_graph(&store, layout, roots, options, diagnostics))
+        Ok(load_graph(
+            &store,
+            layout,
+            roots,
+            options,
+            diagnostics,
+            rust_packages,
+        ))
     }
 
     /// Loads in-memory sources keyed by virtual path (`src/Token.sol`), as the
@@ -223,7 +276,7 @@ impl Project {
                 kind: DiagnosticKind::Config,
             });
         }
-        load_graph(&store, layout, roots, options, diagnostics)
+        load_graph(&store, layout, roots, options, diagnostics, Vec::new())
     }
 
     /// The root and kind of the Foundry, Hardhat or Truffle project that `path` (a file

@@ -12,12 +12,13 @@ use crate::diagnostic::{DiagnosticKind, DiagnosticLevel, ProjectDiagnostic};
 use crate::layout::{Layout, ProjectKind};
 use crate::options::LoadOptions;
 use crate::resolve::{Resolution, Resolver};
+use crate::rust::PendingPackage;
 use crate::scope::{Origin, ReportScope};
 use crate::store::{ReadError, Store, slash_path};
-use crate::{Project, SourceFile};
+use crate::{Project, RustPackage, SourceFile};
 
 /// Folders never searched for root files; their files load only when imported.
-const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "out", "cache", "artifacts"];
+pub(crate) const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "out", "cache", "artifacts"];
 
 /// A file to load because it was given or discovered.
 pub(crate) struct RootFile {
@@ -99,6 +100,7 @@ struct LoadedFile {
     text: Arc<str>,
     parse: Parse,
     vyper: Option<vyper::Parse>,
+    rust: bool,
     line_index: LineIndex,
     /// Byte offset of the first invalid UTF-8 sequence, if any.
     invalid_utf8_at: Option<usize>,
@@ -124,8 +126,11 @@ fn load_file(
         }
     };
     let text: Arc<str> = text.into();
+    let rust = crate::rust::is_rust(path);
     let (parse, vyper) = if is_vyper(path) {
         (syntax::parse(""), Some(vyper::parse(&text)))
+    } else if rust {
+        (syntax::parse(""), None)
     } else {
         (syntax::parse(&text), None)
     };
@@ -140,6 +145,7 @@ fn load_file(
         text,
         parse,
         vyper,
+        rust,
         line_index,
         invalid_utf8_at,
         resolutions,
@@ -153,6 +159,7 @@ pub(crate) fn load_graph(
     roots: Vec<RootFile>,
     options: &LoadOptions,
     mut diagnostics: Vec<ProjectDiagnostic>,
+    rust_packages: Vec<PendingPackage>,
 ) -> Project {
     diagnostics.append(&mut layout.diagnostics);
     let mut excluded_dirs = Vec::new();
@@ -364,6 +371,7 @@ pub(crate) fn load_graph(
             text: file.text,
             parse: file.parse,
             vyper: file.vyper,
+            rust: file.rust,
             line_index: file.line_index,
             imports,
         });
@@ -384,6 +392,7 @@ pub(crate) fn load_graph(
             text,
             parse,
             vyper: None,
+            rust: false,
             imports: Vec::new(),
         });
     }
@@ -397,11 +406,30 @@ pub(crate) fn load_graph(
             &b.message,
         ))
     });
+    let rust_packages = rust_packages
+        .into_iter()
+        .filter_map(|package| {
+            let mut files: Vec<FileId> = package
+                .files
+                .iter()
+                .filter_map(|path| ids.get(path).copied())
+                .collect();
+            files.sort();
+            files.dedup();
+            (!files.is_empty()).then(|| RustPackage {
+                root: display(&package.dir, None),
+                name: package.name,
+                files,
+                overflow_checks: package.overflow_checks,
+            })
+        })
+        .collect();
     Project {
         root,
         kind: layout.kind,
         files,
         diagnostics,
+        rust_packages,
     }
 }
 

@@ -25,6 +25,10 @@ pub struct LoadOptions {
     /// buffers). [`crate::Project::load`] reads them instead of the disk, as if saved; a
     /// path that does not exist on disk yet is a file all the same. Empty by default.
     pub overlay: BTreeMap<PathBuf, Arc<str>>,
+    /// Also load the Rust sources of Solana programs (Cargo packages that depend on one
+    /// of [`crate::SOLANA_CRATES`]) found in input folders, and `.rs` files given as
+    /// inputs; see [`crate::Project::rust_packages`]. Off by default: `scan` turns it on.
+    pub solana: bool,
 }
 
 impl LoadOptions {
@@ -41,6 +45,7 @@ impl Default for LoadOptions {
             max_file_size: Self::DEFAULT_MAX_FILE_SIZE,
             use_default_excludes: true,
             overlay: BTreeMap::new(),
+            solana: false,
         }
     }
 }

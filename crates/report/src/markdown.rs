@@ -133,6 +133,8 @@ fn finding(out: &mut String, report: &Report, f: &ReportFinding) {
     };
     let language = if l.file.ends_with(".vy") {
         "vyper"
+    } else if l.file.ends_with(".rs") {
+        "rust"
     } else {
         "solidity"
     };

@@ -338,3 +338,42 @@ fn other_analyzers_are_extensions_and_results_say_who_found_them() {
             .is_none()
     );
 }
+
+#[test]
+fn a_solana_finding_in_a_rust_file_is_valid_sarif() {
+    let text = "#[derive(Accounts)]\npub struct Withdraw<'info> {\n    pub authority: AccountInfo<'info>,\n}\n";
+    let sources = Sources::new(&[("programs/vault/src/lib.rs", text)]);
+    let meta = detectors::solana_finding_meta("solana-missing-signer").expect("a Solana rule");
+    let finding = Finding::new(
+        meta,
+        FileId(0),
+        span_of(text, "authority", 0),
+        "`authority` acts as an authority in `withdraw` but is never required to sign",
+    )
+    .with_context(Some("vault"), Some("withdraw"));
+    let report = Report::build(&sources.views(), vec![finding], &[meta], tool()).unwrap();
+    for options in [
+        SarifOptions::default(),
+        SarifOptions::with_src_root_dir("/home/dev/vault"),
+    ] {
+        let log: Value = serde_json::from_str(&render_sarif(&report, &options)).unwrap();
+        assert_eq!(schema_errors(&log), Vec::<String>::new());
+        let run = &log["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"][0]["id"],
+            "solana-missing-signer"
+        );
+        assert!(
+            run["tool"]["driver"]["rules"][0]["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("`signer-authorization`")
+        );
+        let location = &run["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(
+            location["artifactLocation"]["uri"],
+            "programs/vault/src/lib.rs"
+        );
+        assert_eq!(location["region"]["startLine"], 3);
+    }
+}

@@ -33,7 +33,7 @@ pub use model::{
 };
 pub use package::{PackageFiles, group_packages};
 pub use parse::{MAX_NESTING, MAX_OPERATOR_RUN, ParsedFile, parse_file};
-pub use rules::{RULES, Rule, rule};
+pub use rules::{RULES, Rule, rule, rule_doc};
 
 use serde::Serialize;
 

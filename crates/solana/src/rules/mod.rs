@@ -55,6 +55,63 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// The source of each rule file, whose `//!` header is the rule's documentation.
+static SOURCES: &[(&str, &str)] = &[
+    (
+        "solana-account-data-matching",
+        include_str!("account_data_matching.rs"),
+    ),
+    ("solana-account-revival", include_str!("account_revival.rs")),
+    ("solana-arbitrary-cpi", include_str!("arbitrary_cpi.rs")),
+    (
+        "solana-bump-seed-canonicalization",
+        include_str!("bump_seed_canonicalization.rs"),
+    ),
+    (
+        "solana-duplicate-mutable-accounts",
+        include_str!("duplicate_mutable_accounts.rs"),
+    ),
+    (
+        "solana-missing-owner-check",
+        include_str!("missing_owner_check.rs"),
+    ),
+    ("solana-missing-signer", include_str!("missing_signer.rs")),
+    ("solana-pda-sharing", include_str!("pda_sharing.rs")),
+    (
+        "solana-reinitialization",
+        include_str!("reinitialization.rs"),
+    ),
+    ("solana-type-cosplay", include_str!("type_cosplay.rs")),
+    (
+        "solana-unchecked-account-without-check",
+        include_str!("unchecked_account_without_check.rs"),
+    ),
+    (
+        "solana-unchecked-arithmetic",
+        include_str!("unchecked_arithmetic.rs"),
+    ),
+    (
+        "solana-unchecked-sysvar",
+        include_str!("unchecked_sysvar.rs"),
+    ),
+];
+
+/// The documentation of the rule with this id: the `//!` header of its file without
+/// the comment markers (paragraphs *What it detects:*, *Why it matters:*, *Example:*,
+/// *Recommendation:*), for `explain`, the detector catalog and SARIF help.
+pub fn rule_doc(id: &str) -> Option<String> {
+    let (_, source) = SOURCES.iter().find(|(rule, _)| *rule == id)?;
+    let mut out = String::new();
+    for line in source.lines() {
+        let Some(text) = line.strip_prefix("//!") else {
+            break;
+        };
+        out.push_str(text.strip_prefix(' ').unwrap_or(text));
+        out.push('\n');
+    }
+    Some(out)
+}
+
 /// What a detector sees.
 pub(crate) struct Ctx<'c, 'i> {
     pub(crate) index: &'c PackageIndex<'i>,
@@ -186,6 +243,10 @@ mod doc_tests {
             ),
         ];
         assert_eq!(files.len(), super::RULES.len());
+        for rule in super::RULES {
+            let doc = super::rule_doc(rule.id).expect("a doc for every rule");
+            assert!(doc.contains("What it detects:"), "{}", rule.id);
+        }
         for (id, text) in files {
             assert!(
                 text.starts_with(&format!("//! `{id}`")),
