@@ -271,7 +271,8 @@ impl Invocation {
 }
 
 /// The processes `tool` runs over the project: Slither and Mythril once per reported
-/// file (in the workspace, where every loaded file is), Aderyn once over the root.
+/// Solidity or Vyper file (in the workspace, where every loaded file is), Aderyn once over
+/// the root.
 fn jobs(
     tool: ToolKind,
     project: &Project,
@@ -279,9 +280,10 @@ fn jobs(
     settings: &ToolSettings,
 ) -> Vec<Job> {
     let dir = workspace.root();
+    // Rust sources of Solana programs are ours alone: none of these tools reads them.
     let files: Vec<&SourceFile> = project
         .reported_files()
-        .filter(|f| workspace.has(&f.display_path))
+        .filter(|f| !f.rust && workspace.has(&f.display_path))
         .collect();
     match tool {
         ToolKind::Slither => files
