@@ -444,8 +444,15 @@ impl server::Analyzer for PipelineAnalyzer {
             .map(|name| name.parse::<tools::ToolKind>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| server::AnalysisError::new(e.to_string()))?;
-        let project =
-            Project::from_sources(request.sources.clone(), &project::LoadOptions::default());
+        let project = Project::from_sources(
+            request.sources.clone(),
+            // Solana programs too: the `.rs` files of packages whose `Cargo.toml` is
+            // among the sources.
+            &project::LoadOptions {
+                solana: true,
+                ..project::LoadOptions::default()
+            },
+        );
         let report = analyze_with_tools(
             &project,
             &AnalysisOptions {

@@ -244,8 +244,9 @@ impl Project {
     /// and `..` folded); a path or relative import that climbs above the
     /// virtual root is rejected with a diagnostic, never resolved outside.
     ///
-    /// Every `.sol` and `.vy` source is loaded; other entries (`remappings.txt`,
-    /// `foundry.toml`, `package.json`) only configure resolution. Reporting
+    /// Every `.sol` and `.vy` source is loaded, and with [`LoadOptions::solana`] the `.rs`
+    /// files of Solana programs (packages whose `Cargo.toml` is among the sources); other
+    /// entries (`remappings.txt`, `foundry.toml`, `package.json`) only configure resolution. Reporting
     /// follows the same rules as a folder on disk.
     pub fn from_sources(sources: BTreeMap<String, String>, options: &LoadOptions) -> Project {
         let mut diagnostics = Vec::new();
@@ -257,7 +258,7 @@ impl Project {
             &options.remappings,
         );
         layout.kind = ProjectKind::InMemory;
-        let roots: Vec<RootFile> = store
+        let mut roots: Vec<RootFile> = store
             .paths()
             .filter(|path| is_source(path))
             .map(|path| RootFile {
@@ -266,17 +267,33 @@ impl Project {
                 given: None,
             })
             .collect();
+        // Solana programs: the `.rs` files of every package whose `Cargo.toml` names a
+        // Solana crate, found as in a folder on disk.
+        let rust_packages = if options.solana {
+            let mut rust = crate::rust::RustCollector::new(&store);
+            rust.folder(Path::new(""));
+            let (rust_roots, packages, mut rust_diagnostics) = rust.finish();
+            roots.extend(rust_roots);
+            diagnostics.append(&mut rust_diagnostics);
+            packages
+        } else {
+            Vec::new()
+        };
         if roots.is_empty() {
             diagnostics.push(ProjectDiagnostic {
                 file: None,
                 path: None,
                 span: None,
                 severity: DiagnosticLevel::Warning,
-                message: "no .sol or .vy sources given".to_owned(),
+                message: if options.solana {
+                    "no .sol or .vy sources nor Rust sources of a Solana program (with its Cargo.toml) given".to_owned()
+                } else {
+                    "no .sol or .vy sources given".to_owned()
+                },
                 kind: DiagnosticKind::Config,
             });
         }
-        load_graph(&store, layout, roots, options, diagnostics, Vec::new())
+        load_graph(&store, layout, roots, options, diagnostics, rust_packages)
     }
 
     /// The root and kind of the Foundry, Hardhat or Truffle project that `path` (a file

@@ -213,3 +213,41 @@ fn a_broken_manifest_is_a_diagnostic() {
         project.diagnostics
     );
 }
+
+/// In-memory sources (as the audit service receives them) load Solana programs the same
+/// way: by the package `Cargo.toml` among them, tests and other crates left out.
+#[test]
+fn in_memory_sources_load_solana_programs_by_their_manifest() {
+    let sources: std::collections::BTreeMap<String, String> = [
+        ("programs/vault/Cargo.toml", ANCHOR),
+        ("programs/vault/src/lib.rs", "pub mod state;\n"),
+        ("programs/vault/src/state.rs", "pub struct Vault;\n"),
+        ("programs/vault/tests/flow.rs", "fn flow() {}\n"),
+        ("client/Cargo.toml", PLAIN),
+        ("client/src/main.rs", "fn main() {}\n"),
+        ("loose/lib.rs", "fn loose() {}\n"),
+        ("src/Token.sol", "contract Token {}\n"),
+    ]
+    .into_iter()
+    .map(|(p, t)| (p.to_owned(), t.to_owned()))
+    .collect();
+    let project = Project::from_sources(sources.clone(), &solana());
+    let mut shown = displayed(&project);
+    shown.sort();
+    assert_eq!(
+        shown,
+        [
+            "programs/vault/src/lib.rs",
+            "programs/vault/src/state.rs",
+            "src/Token.sol"
+        ]
+    );
+    assert_eq!(project.rust_packages.len(), 1);
+    assert_eq!(project.rust_packages[0].name.as_deref(), Some("vault"));
+    assert!(project.files.iter().filter(|f| f.rust).all(|f| f.reported));
+
+    // Without the option, only Solidity and Vyper.
+    let plain = Project::from_sources(sources, &LoadOptions::default());
+    assert_eq!(displayed(&plain), ["src/Token.sol"]);
+    assert!(plain.rust_packages.is_empty());
+}

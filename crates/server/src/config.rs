@@ -251,7 +251,14 @@ impl Default for Settings {
             default_audit_timeout_secs: 60,
             max_audit_timeout_secs: 600,
             max_body_bytes: 10 * 1024 * 1024,
-            allowed_extensions: vec![".sol".into(), ".vy".into(), ".json".into()],
+            // `.rs` and `.toml`: Solana programs, with the `Cargo.toml` that names them.
+            allowed_extensions: vec![
+                ".sol".into(),
+                ".vy".into(),
+                ".json".into(),
+                ".rs".into(),
+                ".toml".into(),
+            ],
             max_files: 1000,
             max_unpacked_bytes: 50 * 1024 * 1024,
             rate_limits: RateLimits {
