@@ -120,6 +120,15 @@ async fn a_solana_program_is_audited_like_the_other_languages() {
         html.contains("solana-missing-signer"),
         "the HTML report lists it"
     );
+    // The dashboard shows the finding on its line of the Rust source.
+    let signer_id = signer["id"].as_str().unwrap().to_owned();
+    let line = signer["start_line"].as_u64().unwrap();
+    let page = dashboard_page(&base, &format!("/findings/{signer_id}")).await;
+    assert!(
+        page.contains(&format!("<div class=\"line flagged\" id=\"L{line}\">")),
+        "{page}"
+    );
+    assert!(page.contains("pub authority: AccountInfo"), "{page}");
 
     // Without its Cargo.toml a Rust file is not known to be a Solana program.
     let response = client

@@ -176,7 +176,9 @@ fn scan_with_slither_merges_and_reports_versions() {
 /// whether this node can run them.
 #[tokio::test(flavor = "multi_thread")]
 async fn audits_in_the_service_run_the_tools_their_plan_allows() {
-    use service_support::{bootstrap, free_port, get, serve, temp_dir, wait_for_audit, wait_ready};
+    use service_support::{
+        bootstrap, dashboard_page, free_port, get, serve, temp_dir, wait_for_audit, wait_ready,
+    };
 
     let dir = temp_dir("service-tools");
     let bin_dir = dir.join("bin");
@@ -286,50 +288,4 @@ async fn audits_in_the_service_run_the_tools_their_plan_allows() {
     assert!(page.contains("found by web3audit, slither"), "{page}");
     let _ = server.kill();
     let _ = server.wait();
-}
-
-/// A dashboard page as the bootstrapped admin sees it: signs in through the form (its
-/// CSRF token and cookie), then opens `path`.
-async fn dashboard_page(base: &str, path: &str) -> String {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let cookie_of = |response: &reqwest::Response, part: &str| {
-        response
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-            .find(|pair| pair.contains(part) && !pair.ends_with('='))
-            .unwrap_or_else(|| panic!("no {part} cookie"))
-    };
-    let form = client.get(format!("{base}/login")).send().await.unwrap();
-    let login_cookie = cookie_of(&form, "login");
-    let html = form.text().await.unwrap();
-    let start = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    let csrf = &html[start..start + html[start..].find('"').unwrap()];
-    let answer = client
-        .post(format!("{base}/login"))
-        .header(reqwest::header::COOKIE, &login_cookie)
-        .header(reqwest::header::ORIGIN, base)
-        .form(&[
-            ("csrf", csrf),
-            ("email", "admin@acme.test"),
-            ("password", "a long admin password"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 303, "sign-in refused");
-    let session = cookie_of(&answer, "session");
-    client
-        .get(format!("{base}{path}"))
-        .header(reqwest::header::COOKIE, session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }

@@ -190,3 +190,49 @@ fn skip_notice(message: String) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
+
+/// A dashboard page as the bootstrapped admin sees it: signs in through the form (its
+/// CSRF token and cookie), then opens `path`.
+pub async fn dashboard_page(base: &str, path: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie_of = |response: &reqwest::Response, part: &str| {
+        response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+            .find(|pair| pair.contains(part) && !pair.ends_with('='))
+            .unwrap_or_else(|| panic!("no {part} cookie"))
+    };
+    let form = client.get(format!("{base}/login")).send().await.unwrap();
+    let login_cookie = cookie_of(&form, "login");
+    let html = form.text().await.unwrap();
+    let start = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = &html[start..start + html[start..].find('"').unwrap()];
+    let answer = client
+        .post(format!("{base}/login"))
+        .header(reqwest::header::COOKIE, &login_cookie)
+        .header(reqwest::header::ORIGIN, base)
+        .form(&[
+            ("csrf", csrf),
+            ("email", "admin@acme.test"),
+            ("password", "a long admin password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 303, "sign-in refused");
+    let session = cookie_of(&answer, "session");
+    client
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::COOKIE, session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
