@@ -124,8 +124,29 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
             "this API key has been revoked",
         ));
     }
+    if stored
+        .expires_at
+        .is_some_and(|at| at <= crate::timestamp::now_ms())
+    {
+        state
+            .record_denial(
+                Some(&stored.tenant_id),
+                &format!("api_key:{}", stored.id),
+                "auth.failed",
+                None,
+                serde_json::json!({ "credential": "api_key", "reason": "expired" }),
+            )
+            .await;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "api-key-expired",
+            "API key expired",
+            "this API key has expired; create a new one or rotate it before it expires",
+        ));
+    }
     let role = Role::parse(&stored.role)
         .ok_or_else(|| ApiError::internal("stored API key has an unknown role"))?;
+    state.key_used(&stored.id).await;
     Ok(Principal {
         tenant_id: stored.tenant_id,
         role,

@@ -305,6 +305,8 @@ pub async fn bootstrap(
         secret_hash: key.secret_hash.clone(),
         created_at: now,
         revoked_at: None,
+        expires_at: None,
+        last_used_at: None,
     };
     store.create_api_key(&api_key).await?;
     for (action, target, detail) in [

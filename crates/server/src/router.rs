@@ -133,6 +133,7 @@ fn api_routes() -> Router<Arc<AppState>> {
             "/api/v1/api-keys/{id}",
             axum::routing::delete(admin::revoke_api_key),
         )
+        .route("/api/v1/api-keys/{id}/rotate", post(admin::rotate_api_key))
         .route("/api/v1/audit-log", get(admin::audit_log))
         // Webhooks.
         .route(

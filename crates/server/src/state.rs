@@ -50,6 +50,9 @@ pub struct AppState {
     /// When a noisy event (rate limited, failed authentication) was last recorded per
     /// subject, so that an attack cannot flood the audit trail.
     noisy_events: Mutex<HashMap<String, Instant>>,
+    /// When this process last recorded each API key's use (the store is written at most
+    /// once a minute per key and process).
+    key_uses: Mutex<HashMap<String, Instant>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -95,6 +98,36 @@ impl AppState {
             workers_alive: AtomicBool::new(false),
             role: crate::NodeRole::Combined,
             noisy_events: Mutex::new(HashMap::new()),
+            key_uses: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records a use of an API key: in the store at most once a minute per key (and
+    /// process). A failure to record it is logged, never a failed request.
+    pub(crate) async fn key_used(&self, key_id: &str) {
+        const EVERY: Duration = Duration::from_secs(60);
+        let due = {
+            let mut uses = self
+                .key_uses
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = Instant::now();
+            let due = uses
+                .get(key_id)
+                .is_none_or(|last| now.duration_since(*last) >= EVERY);
+            if due {
+                if uses.len() > 100_000 {
+                    uses.retain(|_, last| now.duration_since(*last) < EVERY);
+                }
+                uses.insert(key_id.to_owned(), now);
+            }
+            due
+        };
+        if due {
+            let now = crate::timestamp::now_ms();
+            if let Err(error) = self.store.touch_api_key(key_id, now, now - 60_000).await {
+                tracing::warn!(%error, "cannot record the use of an API key");
+            }
         }
     }
 

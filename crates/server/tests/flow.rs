@@ -550,6 +550,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/me/second-factor/confirm", "post"),
     ("/api/v1/tenants/{id}/second-factor-policy", "put"),
     ("/api/v1/users/{id}/second-factor", "delete"),
+    ("/api/v1/api-keys/{id}/rotate", "post"),
     ("/api/v1/audits", "post"),
     ("/api/v1/audits", "get"),
     ("/api/v1/audits/{id}", "get"),

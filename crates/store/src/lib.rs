@@ -155,6 +155,12 @@ pub trait Store: Send + Sync + 'static {
     async fn find_api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKey>>;
     async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>>;
     async fn revoke_api_key(&self, tenant_id: &str, id: &str, now: i64) -> Result<Option<ApiKey>>;
+    /// Makes the key expire at `at` unless it expires sooner already; the key as it is now,
+    /// `None` when the tenant has no such key.
+    async fn expire_api_key_by(&self, tenant_id: &str, id: &str, at: i64)
+    -> Result<Option<ApiKey>>;
+    /// Records a use of the key at `now` when the last recorded one is older than `since`.
+    async fn touch_api_key(&self, id: &str, now: i64, since: i64) -> Result<()>;
 
     // Audits and the job queue.
     /// Inserts an audit (queued, or already succeeded when `cached` is given) with its

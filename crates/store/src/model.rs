@@ -56,6 +56,10 @@ pub struct ApiKey {
     pub secret_hash: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// From this time on the key is refused; `None` never expires.
+    pub expires_at: Option<i64>,
+    /// The last request made with it (recorded at most about once a minute).
+    pub last_used_at: Option<i64>,
 }
 
 impl std::fmt::Debug for ApiKey {

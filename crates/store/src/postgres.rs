@@ -75,6 +75,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mfa",
         include_str!("../migrations/postgres/0011_mfa.sql"),
     ),
+    (
+        12,
+        "api_key_lifetimes",
+        include_str!("../migrations/postgres/0012_api_key_lifetimes.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".

@@ -66,6 +66,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_finding_shapes.sql"),
     ),
     (11, "mfa", include_str!("../migrations/sqlite/0011_mfa.sql")),
+    (
+        12,
+        "api_key_lifetimes",
+        include_str!("../migrations/sqlite/0012_api_key_lifetimes.sql"),
+    ),
 ];
 
 /// SQLite store. See the module documentation for the connection layout.

@@ -221,6 +221,8 @@ async fn seed(store: &dyn Store, rounds: usize) {
             secret_hash: "00".repeat(32),
             created_at: 3,
             revoked_at: None,
+            expires_at: None,
+            last_used_at: None,
         })
         .await
         .unwrap();

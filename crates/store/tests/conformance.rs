@@ -170,14 +170,14 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let first = connect(&url).await.unwrap();
     assert_eq!(
         first.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     );
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     );
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
@@ -200,18 +200,18 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(
         a.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     );
     assert_eq!(
         b.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     );
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     );
 }
 
@@ -507,6 +507,8 @@ async fn users_keys_and_tenants_round_trip(store: Arc<dyn Store>) {
         secret_hash: "s".into(),
         created_at: 4,
         revoked_at: None,
+        expires_at: None,
+        last_used_at: None,
     };
     store.create_api_key(&key).await.unwrap();
     assert_eq!(

@@ -361,7 +361,14 @@ pub(crate) struct NewApiKey {
     name: String,
     role: String,
     tenant_id: Option<String>,
+    /// Days until the key expires; none never expires.
+    expires_in_days: Option<u32>,
 }
+
+/// The longest lifetime a key can be given, in days (10 years).
+const MAX_KEY_DAYS: u32 = 3650;
+/// The longest overlap a rotation leaves the old key, in seconds (7 days).
+const MAX_OVERLAP_SECS: u64 = 7 * 86_400;
 
 pub(crate) async fn create_api_key(
     State(state): State<Arc<AppState>>,
@@ -380,6 +387,19 @@ pub(crate) async fn create_api_key(
             "name must be 1 to 100 characters",
         ));
     }
+    let expires_at = match body.expires_in_days {
+        None => None,
+        Some(days) if (1..=MAX_KEY_DAYS).contains(&days) => {
+            Some(now_ms() + i64::from(days) * 86_400_000)
+        }
+        Some(_) => {
+            return Err(ApiError::unprocessable(
+                "invalid-request",
+                "Invalid request",
+                format!("expires_in_days must be between 1 and {MAX_KEY_DAYS}"),
+            ));
+        }
+    };
     let generated = auth::generate_api_key();
     let key = store::ApiKey {
         id: new_id(),
@@ -395,6 +415,8 @@ pub(crate) async fn create_api_key(
         secret_hash: generated.secret_hash.clone(),
         created_at: now_ms(),
         revoked_at: None,
+        expires_at,
+        last_used_at: None,
     };
     state.store.create_api_key(&key).await?;
     state
@@ -404,7 +426,7 @@ pub(crate) async fn create_api_key(
             "api_key.created",
             Some(&key.id),
             "success",
-            json!({ "name": key.name, "role": key.role }),
+            json!({ "name": key.name, "role": key.role, "expires_at": key.expires_at }),
         )
         .await?;
     let mut view = api_key_view(&key);
@@ -436,6 +458,87 @@ pub(crate) async fn revoke_api_key(
         )
         .await?;
     Ok(Json(api_key_view(&key)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Rotation {
+    /// How long the old key keeps working, in seconds (default an hour).
+    overlap_secs: Option<u64>,
+}
+
+/// `POST /api/v1/api-keys/{id}/rotate`: a new key with the same name, role, owner and
+/// lifetime; the old one keeps working for the overlap window (at most until it expired
+/// anyway), so that clients can switch without downtime. The new key is shown once.
+pub(crate) async fn rotate_api_key(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Rotation>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    state
+        .require(&principal, Role::Admin, "rotate API keys")
+        .await?;
+    let overlap = body.overlap_secs.unwrap_or(3600);
+    if overlap > MAX_OVERLAP_SECS {
+        return Err(ApiError::unprocessable(
+            "invalid-request",
+            "Invalid request",
+            format!("overlap_secs must be at most {MAX_OVERLAP_SECS}"),
+        ));
+    }
+    let old = state
+        .store
+        .list_api_keys(&principal.tenant_id)
+        .await?
+        .into_iter()
+        .find(|k| k.id == id)
+        .ok_or_else(|| ApiError::not_found("API key"))?;
+    let now = now_ms();
+    if old.revoked_at.is_some() || old.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "api-key-not-live",
+            "API key not live",
+            "a revoked or expired key cannot be rotated; create a new one",
+        ));
+    }
+    let generated = auth::generate_api_key();
+    let key = store::ApiKey {
+        id: new_id(),
+        tenant_id: old.tenant_id.clone(),
+        user_id: old.user_id.clone(),
+        name: old.name.clone(),
+        role: old.role.clone(),
+        prefix: generated.prefix.clone(),
+        secret_hash: generated.secret_hash.clone(),
+        created_at: now,
+        revoked_at: None,
+        // The same lifetime as the old key had from its creation.
+        expires_at: old.expires_at.map(|at| now + (at - old.created_at)),
+        last_used_at: None,
+    };
+    state.store.create_api_key(&key).await?;
+    let overlap_ms = i64::try_from(overlap.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let old = state
+        .store
+        .expire_api_key_by(&principal.tenant_id, &id, now.saturating_add(overlap_ms))
+        .await?
+        .ok_or_else(|| ApiError::not_found("API key"))?;
+    state
+        .record(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "api_key.rotated",
+            Some(&id),
+            "success",
+            json!({ "new_key": key.id, "old_expires_at": old.expires_at }),
+        )
+        .await?;
+    let mut view = api_key_view(&key);
+    view["api_key"] = Value::String(generated.full);
+    view["replaces"] = api_key_view(&old);
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 #[derive(Deserialize)]

@@ -130,6 +130,7 @@ pub(crate) fn api_key_view(k: &store::ApiKey) -> Value {
         "id": k.id, "tenant_id": k.tenant_id, "user_id": k.user_id, "name": k.name, "role": k.role,
         "prefix": format!("{}{}", crate::auth::API_KEY_PREFIX, k.prefix),
         "created_at": rfc3339(k.created_at), "revoked_at": time(k.revoked_at),
+        "expires_at": time(k.expires_at), "last_used_at": time(k.last_used_at),
     })
 }
 

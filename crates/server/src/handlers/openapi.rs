@@ -321,7 +321,8 @@ fn core_document() -> Value {
                     json_body(json!({ "type": "object", "required": ["email", "password", "role"], "additionalProperties": false,
                         "properties": { "email": { "type": "string" }, "password": { "type": "string", "minLength": 12 },
                             "role": { "type": "string", "enum": ["admin", "auditor", "viewer"] },
-                            "tenant_id": { "type": "string", "description": "Operator admins only" } } })),
+                            "tenant_id": { "type": "string", "description": "Operator admins only" },
+                            "expires_in_days": { "type": "integer", "minimum": 1, "maximum": 3650, "description": "Default: never expires" } } })),
                     ("201", r("User")), &["400", "401", "403", "404", "409", "422", "429"]) },
             "/api/v1/users/{id}": { "patch": op("Change role, disable, or set the password of a user", Some("admin"), json!([path_id("user")]),
                 json_body(json!({ "type": "object", "additionalProperties": false, "properties": {
@@ -336,6 +337,9 @@ fn core_document() -> Value {
                     ("201", json!({ "allOf": [r("ApiKey"), { "type": "object", "properties": { "api_key": { "type": "string" } } }] })),
                     &["400", "401", "403", "404", "422", "429"]) },
             "/api/v1/api-keys/{id}": { "delete": op("Revoke an API key", Some("admin"), json!([path_id("API key")]), None, ("200", r("ApiKey")), &["401", "403", "404", "429"]) },
+            "/api/v1/api-keys/{id}/rotate": { "post": op("A new key replacing this one, which keeps working for the overlap window; the response shows the new key once", Some("admin"), json!([path_id("API key")]),
+                json_body(json!({ "type": "object", "additionalProperties": false, "properties": { "overlap_secs": { "type": "integer", "minimum": 0, "maximum": 604800, "description": "Default 3600" } } })),
+                ("201", json!({ "type": "object" })), &["401", "403", "404", "409", "422", "429"]) },
             "/api/v1/audit-log": { "get": op("Audit trail entries, newest first", Some("admin"), json!([
                     query("action", json!({ "type": "string" }), "e.g. `login`, `audit.submitted`, `permission.denied`"),
                     query("actor", json!({ "type": "string" }), "e.g. `user:ID`"),
@@ -424,7 +428,7 @@ fn core_document() -> Value {
                     "previously_dismissed": recalled } },
                 "Tenant": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "plan": { "type": "string" }, "is_operator": { "type": "boolean" }, "created_at": { "type": "string" } } },
                 "User": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "email": { "type": "string" }, "role": { "type": "string" }, "disabled": { "type": "boolean" }, "created_at": { "type": "string" } } },
-                "ApiKey": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "name": { "type": "string" }, "role": { "type": "string" }, "prefix": { "type": "string" }, "created_at": { "type": "string" }, "revoked_at": { "type": ["string", "null"] } } },
+                "ApiKey": { "type": "object", "properties": { "id": { "type": "string" }, "tenant_id": { "type": "string" }, "name": { "type": "string" }, "role": { "type": "string" }, "prefix": { "type": "string" }, "created_at": { "type": "string" }, "revoked_at": { "type": ["string", "null"] }, "expires_at": { "type": ["string", "null"] }, "last_used_at": { "type": ["string", "null"] } } },
                 "AuditEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "ts": { "type": "string" }, "tenant_id": { "type": ["string", "null"] }, "actor": { "type": "string" }, "action": { "type": "string" }, "target": { "type": ["string", "null"] }, "outcome": { "type": "string" }, "detail": { "type": "object" }, "hash": { "type": "string" } } },
                 "Webhook": { "type": "object", "properties": { "id": { "type": "string" }, "url": { "type": "string" },
                     "events": { "type": "array", "items": { "type": "string", "enum": webhook_events } }, "description": { "type": "string" },

@@ -147,6 +147,8 @@ fn api_key_from_row(row: &impl RowExt) -> Result<ApiKey> {
         secret_hash: row.field("secret_hash")?,
         created_at: row.field("created_at")?,
         revoked_at: row.field("revoked_at")?,
+        expires_at: row.field("expires_at")?,
+        last_used_at: row.field("last_used_at")?,
     })
 }
 
@@ -498,8 +500,8 @@ impl<S: SqlBackend> Store for S {
 
     async fn create_api_key(&self, key: &ApiKey) -> Result<()> {
         query::<S::DB>(
-            "INSERT INTO api_keys (id, tenant_id, user_id, name, role, prefix, secret_hash, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO api_keys (id, tenant_id, user_id, name, role, prefix, secret_hash, created_at, revoked_at, expires_at, last_used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&key.id)
         .bind(&key.tenant_id)
@@ -510,6 +512,8 @@ impl<S: SqlBackend> Store for S {
         .bind(&key.secret_hash)
         .bind(key.created_at)
         .bind(key.revoked_at)
+        .bind(key.expires_at)
+        .bind(key.last_used_at)
         .execute(self.writer())
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("api key") } else { e.into() })?;
@@ -546,6 +550,42 @@ impl<S: SqlBackend> Store for S {
             .fetch_optional(self.writer())
             .await?;
         row.as_ref().map(api_key_from_row).transpose()
+    }
+
+    async fn expire_api_key_by(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        at: i64,
+    ) -> Result<Option<ApiKey>> {
+        query::<S::DB>(
+            "UPDATE api_keys SET expires_at = $1 WHERE tenant_id = $2 AND id = $3 \
+             AND (expires_at IS NULL OR expires_at > $4)",
+        )
+        .bind(at)
+        .bind(tenant_id)
+        .bind(id)
+        .bind(at)
+        .execute(self.writer())
+        .await?;
+        let row = query::<S::DB>("SELECT * FROM api_keys WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(self.writer())
+            .await?;
+        row.as_ref().map(api_key_from_row).transpose()
+    }
+
+    async fn touch_api_key(&self, id: &str, now: i64, since: i64) -> Result<()> {
+        query::<S::DB>(
+            "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(since)
+        .execute(self.writer())
+        .await?;
+        Ok(())
     }
 
     async fn insert_audit(
