@@ -704,6 +704,11 @@ async fn the_security_and_usage_pages_show_the_trail_keys_and_quotas() {
         page.body
     );
     assert!(page.body.contains("bootstrap"), "the API keys are listed");
+    assert!(
+        page.body
+            .contains("<th scope=\"col\">Last used</th><th scope=\"col\">Expires</th>"),
+        "keys show their last use and expiry"
+    );
     assert!(page.body.contains("<svg class=\"chart\""));
     assert!(page.body.contains("audit.submitted"));
 

@@ -946,6 +946,8 @@ struct KeyRow {
     role: String,
     created: String,
     revoked: Option<String>,
+    expires: Option<String>,
+    last_used: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1000,6 +1002,8 @@ pub(crate) async fn security(
             role: k.role,
             created: when(k.created_at),
             revoked: k.revoked_at.map(when),
+            expires: k.expires_at.map(when),
+            last_used: k.last_used_at.map(when),
         })
         .collect();
     let events: Vec<EventRow> = state
