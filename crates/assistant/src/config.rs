@@ -82,6 +82,7 @@ pub fn resolve_key(source: &KeySource) -> Result<Secret, AssistantError> {
 #[serde(rename_all = "kebab-case")]
 pub enum ProviderKind {
     /// `POST {endpoint}/chat/completions` (OpenAI, Ollama, vLLM, LM Studio, ...).
+    #[serde(rename = "openai-compatible")]
     OpenAiCompatible,
     /// `POST {endpoint}/v1/messages`.
     Anthropic,

@@ -28,5 +28,7 @@ pub use config::{AssistantSettings, KeySource, ProviderConfig, ProviderKind, Sec
 pub use error::AssistantError;
 pub use finding::{FindingInput, SourceLine};
 pub use prompt::{PROMPT_VERSION, Prompt};
-pub use provider::{AnthropicProvider, OpenAiProvider, Provider, ProviderReply, Usage};
+pub use provider::{
+    ANTHROPIC_VERSION, Answer, AnthropicProvider, OpenAiProvider, Provider, ProviderReply, Usage,
+};
 pub use suggestion::{Suggestion, Verdict};
