@@ -118,3 +118,21 @@ fn keys_resolve_from_a_file_and_are_never_shown() {
     let s = Secret::new("abc");
     assert!(!format!("{:?}", Some(s)).contains("abc"));
 }
+
+#[test]
+fn the_example_files_parse_and_validate() {
+    for toml_text in [
+        include_str!("../../examples/openai.toml"),
+        include_str!("../../examples/anthropic.toml"),
+        include_str!("../../examples/ollama.toml"),
+    ] {
+        let s: AssistantSettings = toml::from_str(toml_text).unwrap();
+        s.validate().unwrap();
+    }
+    let f: assistant::FindingInput =
+        serde_json::from_str(include_str!("../../examples/finding.json")).unwrap();
+    assert_eq!(
+        f.context[f.line_start as usize - 1].text.trim(),
+        f.snippet.lines().next().unwrap().trim()
+    );
+}
