@@ -183,3 +183,19 @@ impl Assistant {
         Ok(outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The service runs `suggest` in a spawned task, off the audit path: the assistant
+    /// and the future must be `Send`.
+    #[allow(dead_code)]
+    fn suggest_can_be_spawned(assistant: &Assistant, finding: &FindingInput) {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Assistant>();
+        assert_send(&assistant.suggest(finding));
+    }
+}

@@ -148,15 +148,17 @@ pub fn strip_controls(text: &str) -> String {
         .collect()
 }
 
-fn normalize_path(p: &str) -> String {
+/// The path of a `---`/`+++` header: without a trailing timestamp and a leading `./`.
+fn header_path(p: &str) -> &str {
     let p = p.trim();
     // A timestamp after a tab is allowed by the format.
-    let p = p.split('\t').next().unwrap_or(p);
-    let p = p
-        .strip_prefix("a/")
-        .or_else(|| p.strip_prefix("b/"))
-        .unwrap_or(p);
-    p.trim_start_matches("./").to_string()
+    let p = p.split('\t').next().unwrap_or(p).trim_end();
+    p.strip_prefix("./").unwrap_or(p)
+}
+
+/// Whether a header path names `want`, as written or with git's `a/`/`b/` prefix.
+fn names_file(path: &str, want: &str) -> bool {
+    path == want || path.strip_prefix("a/") == Some(want) || path.strip_prefix("b/") == Some(want)
 }
 
 fn hunk_counts(header: &str) -> Option<(u32, u32)> {
@@ -178,7 +180,7 @@ fn hunk_counts(header: &str) -> Option<(u32, u32)> {
 /// Checks that `diff` is a unified diff whose every file header names `file` (with or
 /// without `a/`/`b/`), with at least one hunk, and hunks whose line counts match.
 pub fn check_unified_diff(diff: &str, file: &str) -> Result<(), String> {
-    let want = normalize_path(file);
+    let want = header_path(file);
     let mut lines = diff.lines().peekable();
     let mut hunks = 0usize;
     let mut files = 0usize;
@@ -192,8 +194,8 @@ pub fn check_unified_diff(diff: &str, file: &str) -> Result<(), String> {
                 .and_then(|l| l.strip_prefix("+++ "))
                 .ok_or("a `---` header is not followed by a `+++` header")?;
             for path in [old, new] {
-                let path = normalize_path(path);
-                if path != want {
+                let path = header_path(path);
+                if !names_file(path, want) {
                     return Err(format!(
                         "it touches `{path}`, not the finding's file `{want}`"
                     ));
@@ -265,6 +267,15 @@ mod tests {
         assert!(check_unified_diff("--- a/x\n+++ b/x\n", "x").is_err());
         let devnull = "--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+a\n";
         assert!(check_unified_diff(devnull, "x").is_err());
+        // The `a/` prefix is git's, not part of the finding's path.
+        let plain = "--- Vault.sol\n+++ Vault.sol\n@@ -1 +1 @@\n-a\n+b\n";
+        assert_eq!(check_unified_diff(plain, "Vault.sol"), Ok(()));
+        assert!(check_unified_diff(plain, "a/Vault.sol").is_err());
+        let git = "diff --git a/a/V.sol b/a/V.sol\nindex 1..2 100644\n--- a/a/V.sol\n+++ b/a/V.sol\n@@ -1 +1 @@\n-a\n+b\n\\ No newline at end of file\n";
+        assert_eq!(check_unified_diff(git, "a/V.sol"), Ok(()));
+        let traversal =
+            "--- a/src/../src/Vault.sol\n+++ b/src/../src/Vault.sol\n@@ -1 +1 @@\n-a\n+b\n";
+        assert!(check_unified_diff(traversal, "src/Vault.sol").is_err());
     }
 
     #[test]
