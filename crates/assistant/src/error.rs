@@ -51,6 +51,20 @@ pub enum AssistantError {
 }
 
 impl AssistantError {
+    /// Whether trying the same suggestion again later may succeed (the service's queue
+    /// can retry these, after `retry_after` for a rate limit); the others need a change
+    /// of configuration, budget day or prompt.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AssistantError::Timeout { .. }
+                | AssistantError::RateLimited { .. }
+                | AssistantError::ServerError { .. }
+                | AssistantError::Transport(_)
+                | AssistantError::Storage(_)
+        )
+    }
+
     /// Whether a failed call may still have consumed tokens at the provider, so its budget
     /// reservation is kept rather than released: the request reached the model (timeout,
     /// or an answer that was refused, cut off or unusable). An HTTP error status means the

@@ -51,7 +51,10 @@ pub trait Provider: Send + Sync {
 /// Largest response body read.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, AssistantError> {
+async fn read_body(
+    mut response: reqwest::Response,
+    timeout: Duration,
+) -> Result<Vec<u8>, AssistantError> {
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
@@ -64,6 +67,7 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, Assistant
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
+            Err(e) if e.is_timeout() => return Err(AssistantError::Timeout { after: timeout }),
             Err(e) => return Err(transport(e)),
         }
     }
@@ -131,12 +135,7 @@ async fn post_json(
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = read_body(response).await.map_err(|e| match e {
-            AssistantError::Transport(m) if m.contains("timed out") => {
-                AssistantError::Timeout { after: timeout }
-            }
-            other => other,
-        })?;
+        let body = read_body(response, timeout).await?;
         Ok((status, headers, body))
     };
     match tokio::time::timeout(timeout, call).await {

@@ -270,3 +270,36 @@ async fn an_unreachable_provider_is_a_transport_error() {
     let err = a.suggest(&finding()).await.unwrap_err();
     assert!(matches!(err, AssistantError::Transport(_)), "{err:?}");
 }
+
+#[test]
+fn transient_errors_are_told_apart() {
+    assert!(
+        AssistantError::Timeout {
+            after: Duration::from_secs(1)
+        }
+        .is_transient()
+    );
+    assert!(
+        AssistantError::RateLimited {
+            retry_after: None,
+            message: String::new()
+        }
+        .is_transient()
+    );
+    assert!(
+        AssistantError::ServerError {
+            status: 503,
+            message: String::new()
+        }
+        .is_transient()
+    );
+    assert!(!AssistantError::InvalidOutput(String::new()).is_transient());
+    assert!(
+        !AssistantError::Unauthorized {
+            status: 401,
+            message: String::new()
+        }
+        .is_transient()
+    );
+    assert!(!AssistantError::Refusal(String::new()).is_transient());
+}
