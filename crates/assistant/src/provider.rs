@@ -263,11 +263,40 @@ impl OpenAiProvider {
             Some(Value::Null) | None => return Err(malformed("the message has no text content")),
             Some(_) => return Err(malformed("the message content is not a string")),
         };
+        if looks_like_refusal(&content) {
+            return Err(AssistantError::Refusal(cut(
+                crate::suggestion::strip_controls(content.trim()).trim(),
+                300,
+            )));
+        }
         Ok(ProviderReply {
             answer: Answer::Text(content),
             usage: usage.unwrap_or_default(),
         })
     }
+}
+
+/// A text answer with no JSON object in it that opens like an apology or a refusal (what
+/// models without a refusal field, such as many local ones, answer).
+fn looks_like_refusal(content: &str) -> bool {
+    if content.contains('{') {
+        return false;
+    }
+    let start = content.trim_start().to_lowercase().replace('\u{2019}', "'");
+    [
+        "i'm sorry",
+        "i am sorry",
+        "sorry",
+        "i can't",
+        "i cannot",
+        "i won't",
+        "i will not",
+        "i'm unable",
+        "i am unable",
+        "i'm not able",
+    ]
+    .iter()
+    .any(|p| start.starts_with(p))
 }
 
 fn mentions_response_format(body: &[u8]) -> bool {

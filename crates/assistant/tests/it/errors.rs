@@ -173,6 +173,20 @@ async fn refusals_are_refusals() {
     .await;
     assert!(matches!(err, AssistantError::Refusal(_)), "{err:?}");
 
+    // A refusal in words, as models without a refusal field answer.
+    let err = run(
+        ProviderKind::OpenAiCompatible,
+        vec![Reply::json(
+            200,
+            openai_reply("I’m sorry, but I can’t help with that."),
+        )],
+    )
+    .await;
+    assert_eq!(
+        err,
+        AssistantError::Refusal("I’m sorry, but I can’t help with that.".into())
+    );
+
     let mut refused = anthropic_reply(json!({}));
     refused["stop_reason"] = json!("refusal");
     refused["content"] = json!([]);
