@@ -67,3 +67,22 @@ pub(crate) fn cut(text: &str, max_chars: usize) -> String {
         None => text.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_is_numbered_from_one_and_clipped_to_the_source() {
+        let source = "a\nb\nc\nd\ne";
+        let lines = FindingInput::context_from_source(source, 1, 2, 2);
+        let numbers: Vec<u32> = lines.iter().map(|l| l.line).collect();
+        assert_eq!(numbers, [1, 2, 3, 4]);
+        assert_eq!(lines[0].text, "a");
+        let lines = FindingInput::context_from_source(source, 5, 5, 10);
+        assert_eq!(lines.len(), 5);
+        let long = "é".repeat(MAX_LINE_CHARS + 10);
+        let lines = FindingInput::context_from_source(&long, 1, 1, 0);
+        assert_eq!(lines[0].text.chars().count(), MAX_LINE_CHARS + 1);
+    }
+}
