@@ -73,20 +73,30 @@ pub(crate) async fn start(
     signed_in
         .check_post(&state, &headers, &form.csrf, "set up a second factor")
         .await?;
-    match second_factor::begin(&state, &signed_in.user).await {
-        Ok(enrolment) => {
-            let shown = Shown {
-                enrolment: Some(enrolment),
-                ..Shown::default()
-            };
-            page(&state, &signed_in, StatusCode::OK, shown).await
-        }
+    let begun = second_factor::begin(&state, &signed_in.user)
+        .await
+        .map(|enrolment| Shown {
+            enrolment: Some(enrolment),
+            ..Shown::default()
+        });
+    answer(&state, &signed_in, begun).await
+}
+
+/// The page after a form: what it shows on success, or the refusal (a client error) on
+/// the page; a server error is an error page.
+async fn answer(
+    state: &AppState,
+    signed_in: &SignedIn,
+    outcome: Result<Shown<'_>, crate::error::ApiError>,
+) -> PageResult {
+    match outcome {
+        Ok(shown) => page(state, signed_in, StatusCode::OK, shown).await,
         Err(error) if error.status.is_client_error() => {
             let shown = Shown {
                 error: Some(&error.detail),
                 ..Shown::default()
             };
-            page(&state, &signed_in, error.status, shown).await
+            page(state, signed_in, error.status, shown).await
         }
         Err(error) => Err(error.into()),
     }
@@ -103,26 +113,14 @@ pub(crate) async fn confirm(
         .check_post(&state, &headers, &form.csrf, "confirm a second factor")
         .await?;
     let actor = signed_in.principal.actor.clone();
-    match second_factor::finish(&state, &signed_in.user, &actor, &form.code).await {
-        Ok(codes) => {
-            let shown = Shown {
-                recovery_codes: codes,
-                notice: Some(
-                    "Your second factor is set up. Keep these recovery codes somewhere safe: each signs in once in place of a code, and they are not shown again.",
-                ),
-                ..Shown::default()
-            };
-            page(&state, &signed_in, StatusCode::OK, shown).await
-        }
-        Err(error) if error.status.is_client_error() => {
-            let shown = Shown {
-                error: Some(&error.detail),
-                ..Shown::default()
-            };
-            page(&state, &signed_in, error.status, shown).await
-        }
-        Err(error) => Err(error.into()),
-    }
+    let finished = second_factor::finish(&state, &signed_in.user, &actor, &form.code)
+        .await
+        .map(|codes| Shown {
+            recovery_codes: codes,
+            notice: Some("Your second factor is set up. Keep these recovery codes somewhere safe: each signs in once in place of a code, and they are not shown again."),
+            ..Shown::default()
+        });
+    answer(&state, &signed_in, finished).await
 }
 
 pub(crate) async fn remove(
@@ -138,13 +136,6 @@ pub(crate) async fn remove(
     let actor = signed_in.principal.actor.clone();
     match second_factor::drop_factor(&state, &signed_in.user, &actor, &form.code).await {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
-        Err(error) if error.status.is_client_error() => {
-            let shown = Shown {
-                error: Some(&error.detail),
-                ..Shown::default()
-            };
-            page(&state, &signed_in, error.status, shown).await
-        }
-        Err(error) => Err(error.into()),
+        Err(error) => answer(&state, &signed_in, Err(error)).await,
     }
 }

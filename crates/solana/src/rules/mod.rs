@@ -203,45 +203,7 @@ mod doc_tests {
     /// `explain`, the detector docs and SARIF help).
     #[test]
     fn every_rule_has_its_doc_sections() {
-        let files: &[(&str, &str)] = &[
-            (
-                "solana-account-data-matching",
-                include_str!("account_data_matching.rs"),
-            ),
-            ("solana-account-revival", include_str!("account_revival.rs")),
-            ("solana-arbitrary-cpi", include_str!("arbitrary_cpi.rs")),
-            (
-                "solana-bump-seed-canonicalization",
-                include_str!("bump_seed_canonicalization.rs"),
-            ),
-            (
-                "solana-duplicate-mutable-accounts",
-                include_str!("duplicate_mutable_accounts.rs"),
-            ),
-            (
-                "solana-missing-owner-check",
-                include_str!("missing_owner_check.rs"),
-            ),
-            ("solana-missing-signer", include_str!("missing_signer.rs")),
-            ("solana-pda-sharing", include_str!("pda_sharing.rs")),
-            (
-                "solana-reinitialization",
-                include_str!("reinitialization.rs"),
-            ),
-            ("solana-type-cosplay", include_str!("type_cosplay.rs")),
-            (
-                "solana-unchecked-account-without-check",
-                include_str!("unchecked_account_without_check.rs"),
-            ),
-            (
-                "solana-unchecked-arithmetic",
-                include_str!("unchecked_arithmetic.rs"),
-            ),
-            (
-                "solana-unchecked-sysvar",
-                include_str!("unchecked_sysvar.rs"),
-            ),
-        ];
+        let files = super::SOURCES;
         assert_eq!(files.len(), super::RULES.len());
         for rule in super::RULES {
             let doc = super::rule_doc(rule.id).expect("a doc for every rule");

@@ -136,6 +136,20 @@ fn user_from_row(row: &impl RowExt) -> Result<User> {
     })
 }
 
+/// The tenant's key `id`, read on `pool` (the writer, right after a change to it).
+async fn api_key_in<DB: Dialect>(
+    pool: &Pool<DB>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<ApiKey>> {
+    let row = query::<DB>("SELECT * FROM api_keys WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(api_key_from_row).transpose()
+}
+
 fn api_key_from_row(row: &impl RowExt) -> Result<ApiKey> {
     Ok(ApiKey {
         id: row.field("id")?,
@@ -544,12 +558,7 @@ impl<S: SqlBackend> Store for S {
             .bind(id)
             .execute(self.writer())
             .await?;
-        let row = query::<S::DB>("SELECT * FROM api_keys WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(id)
-            .fetch_optional(self.writer())
-            .await?;
-        row.as_ref().map(api_key_from_row).transpose()
+        api_key_in(self.writer(), tenant_id, id).await
     }
 
     async fn expire_api_key_by(
@@ -568,12 +577,7 @@ impl<S: SqlBackend> Store for S {
         .bind(at)
         .execute(self.writer())
         .await?;
-        let row = query::<S::DB>("SELECT * FROM api_keys WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(id)
-            .fetch_optional(self.writer())
-            .await?;
-        row.as_ref().map(api_key_from_row).transpose()
+        api_key_in(self.writer(), tenant_id, id).await
     }
 
     async fn touch_api_key(&self, id: &str, now: i64, since: i64) -> Result<()> {
