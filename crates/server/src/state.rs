@@ -53,7 +53,16 @@ pub struct AppState {
     /// When this process last recorded each API key's use (the store is written at most
     /// once a minute per key and process).
     key_uses: Mutex<HashMap<String, Instant>>,
+    /// Wrong second-factor codes per user: how many since when (see
+    /// [`AppState::second_factor_attempt`]).
+    second_factor_failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
+
+/// Wrong second-factor codes a user may send in [`SECOND_FACTOR_WINDOW`] (per process)
+/// before further codes are refused until the window ends: with three codes valid at a
+/// time out of a million, guessing stays hopeless.
+pub(crate) const SECOND_FACTOR_FAILURES: u32 = 5;
+pub(crate) const SECOND_FACTOR_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,7 +108,46 @@ impl AppState {
             role: crate::NodeRole::Combined,
             noisy_events: Mutex::new(HashMap::new()),
             key_uses: Mutex::new(HashMap::new()),
+            second_factor_failures: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether a second-factor code of `user_id` may be checked now: `Err(seconds)` to wait
+    /// when the user sent [`SECOND_FACTOR_FAILURES`] wrong codes in the current window.
+    pub(crate) fn second_factor_attempt(&self, user_id: &str) -> Result<(), u64> {
+        let failures = self
+            .second_factor_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match failures.get(user_id) {
+            Some(&(count, since)) if count >= SECOND_FACTOR_FAILURES => {
+                let elapsed = since.elapsed();
+                if elapsed < SECOND_FACTOR_WINDOW {
+                    Err((SECOND_FACTOR_WINDOW - elapsed).as_secs().max(1))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a checked second-factor code: a right one clears the user's failures.
+    pub(crate) fn second_factor_checked(&self, user_id: &str, right: bool) {
+        let mut failures = self
+            .second_factor_failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if right {
+            failures.remove(user_id);
+            return;
+        }
+        let now = Instant::now();
+        let entry = failures.entry(user_id.to_owned()).or_insert((0, now));
+        if now.duration_since(entry.1) >= SECOND_FACTOR_WINDOW {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
     }
 
     /// Records a use of an API key: in the store at most once a minute per key (and

@@ -349,3 +349,67 @@ async fn a_tenant_policy_restricts_users_without_a_second_factor_to_enrolling() 
     assert_eq!(log["items"][0]["target"], user_id, "{log}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn wrong_codes_lock_the_second_factor_for_a_while() {
+    let server = start(|_| {}).await;
+    let (email, password) = (server.admin_email.clone(), server.admin_password.clone());
+    let (_, answer) = login(&server, &email, &password, None).await;
+    let token = answer["token"].as_str().unwrap().to_string();
+    let (_, started) = bearer(
+        &server,
+        reqwest::Method::POST,
+        &token,
+        "/api/v1/me/second-factor",
+        None,
+    )
+    .await;
+    let secret = server::mfa::secret_from_base32(started["secret"].as_str().unwrap()).unwrap();
+    let code = server::mfa::code_at(&secret, now_secs()).unwrap();
+    let (status, _) = bearer(
+        &server,
+        reqwest::Method::POST,
+        &token,
+        "/api/v1/me/second-factor/confirm",
+        Some(json!({ "code": code })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let wrong = format!(
+        "{:06}",
+        (code.parse::<u32>().unwrap() + 500_000) % 1_000_000
+    );
+    for _ in 0..5 {
+        let (status, problem) = login(&server, &email, &password, Some(&wrong)).await;
+        assert_problem(
+            status,
+            &problem,
+            StatusCode::UNAUTHORIZED,
+            "invalid-second-factor",
+        );
+    }
+    // Locked: even the right code of the next step is not checked now.
+    let next = server::mfa::code_at(&secret, now_secs() + 30).unwrap();
+    let response = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": password, "code": next }))
+        .send()
+        .await
+        .unwrap();
+    let retry: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .expect("a Retry-After header");
+    assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+    let (status, problem) = split(response).await;
+    assert_problem(
+        status,
+        &problem,
+        StatusCode::TOO_MANY_REQUESTS,
+        "second-factor-locked",
+    );
+    server.stop().await;
+}

@@ -176,6 +176,30 @@ pub(crate) async fn check_second_factor(
     mfa: &store::UserMfa,
     code: &str,
 ) -> ApiResult<Option<Option<&'static str>>> {
+    if let Err(retry) = state.second_factor_attempt(user_id) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "second-factor-locked",
+            "Too many wrong codes",
+            format!(
+                "{} wrong second-factor codes in a row; retry after {retry} s",
+                crate::state::SECOND_FACTOR_FAILURES
+            ),
+        )
+        .with_retry_after(retry));
+    }
+    let spent = spend_second_factor(state, user_id, mfa, code).await?;
+    state.second_factor_checked(user_id, spent.is_some());
+    Ok(spent)
+}
+
+/// [`check_second_factor`] without the count of wrong codes.
+async fn spend_second_factor(
+    state: &AppState,
+    user_id: &str,
+    mfa: &store::UserMfa,
+    code: &str,
+) -> ApiResult<Option<Option<&'static str>>> {
     let secret = crate::mfa::open(&state.secret, user_id, &mfa.secret).ok_or_else(|| {
         ApiError::internal("a stored second factor does not open with this secret key")
     })?;
