@@ -3,7 +3,7 @@
 
 mod service_support;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use service_support::*;
 
 const EVIL: &str = "pragma solidity ^0.8.0;\n\
@@ -21,18 +21,13 @@ async fn html_and_pdf_reports_carry_excerpts_and_triage() {
     let mut server = serve(&dir, port, 0, &[]);
     wait_ready(&client, &base).await;
 
-    let response = client
-        .post(format!("{base}/api/v1/audits"))
-        .header("x-api-key", &key)
-        .json(&json!({ "sources": { "src/<b>Wallet</b>.sol": EVIL } }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = submit(
+        &client,
+        &key,
+        &base,
+        &json!({ "sources": { "src/<b>Wallet</b>.sol": EVIL } }),
+    )
+    .await;
     assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
 
     let findings = get(

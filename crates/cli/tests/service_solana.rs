@@ -37,18 +37,7 @@ async fn a_solana_program_is_audited_like_the_other_languages() {
         // Tests of the package are not the deployed program.
         "programs/vault/tests/flow.rs": fixture("tests/flow.rs"),
     });
-    let response = client
-        .post(format!("{base}/api/v1/audits"))
-        .header("x-api-key", &key)
-        .json(&json!({ "sources": sources }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = submit(&client, &key, &base, &json!({ "sources": sources })).await;
     assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
 
     let findings = get(

@@ -177,7 +177,8 @@ fn scan_with_slither_merges_and_reports_versions() {
 #[tokio::test(flavor = "multi_thread")]
 async fn audits_in_the_service_run_the_tools_their_plan_allows() {
     use service_support::{
-        bootstrap, dashboard_page, free_port, get, serve, temp_dir, wait_for_audit, wait_ready,
+        bootstrap, dashboard_page, free_port, get, serve, submit, temp_dir, wait_for_audit,
+        wait_ready,
     };
 
     let dir = temp_dir("service-tools");
@@ -217,18 +218,8 @@ async fn audits_in_the_service_run_the_tools_their_plan_allows() {
     wait_ready(&client, &base).await;
 
     let bank = std::fs::read_to_string(fixtures().join("contracts/Bank.sol")).unwrap();
-    let response = client
-        .post(format!("{base}/api/v1/audits"))
-        .header("x-api-key", &key)
-        .json(&serde_json::json!({ "sources": { "Bank.sol": bank }, "tools": ["slither"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 202);
-    let id = response.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let body = serde_json::json!({ "sources": { "Bank.sol": bank }, "tools": ["slither"] });
+    let id = submit(&client, &key, &base, &body).await;
     assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
     let report = client
         .get(format!("{base}/api/v1/audits/{id}/report?format=json"))

@@ -118,6 +118,23 @@ pub async fn get(client: &reqwest::Client, key: &str, url: &str) -> Value {
     response.json().await.unwrap()
 }
 
+/// Submits a JSON audit request (`{"sources": …}` and options); asserts it is accepted
+/// (202) and returns the audit's id.
+pub async fn submit(client: &reqwest::Client, key: &str, base: &str, body: &Value) -> String {
+    let response = client
+        .post(format!("{base}/api/v1/audits"))
+        .header("x-api-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 pub const FINAL: [&str; 4] = ["succeeded", "failed", "timed_out", "cancelled"];
 
 /// Polls audit `id` until it reaches a final status (or 10 s pass) and returns the status.
