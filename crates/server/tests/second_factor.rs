@@ -53,6 +53,32 @@ async fn bearer(
     split(request.send().await.unwrap()).await
 }
 
+/// Enrols a second factor for the token's user with the code of the current step; the
+/// secret and that (now used) code.
+async fn enrol_now(server: &TestServer, token: &str) -> (Vec<u8>, String) {
+    let (status, started) = bearer(
+        server,
+        reqwest::Method::POST,
+        token,
+        "/api/v1/me/second-factor",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let secret = server::mfa::secret_from_base32(started["secret"].as_str().unwrap()).unwrap();
+    let code = server::mfa::code_at(&secret, now_secs()).unwrap();
+    let (status, _) = bearer(
+        server,
+        reqwest::Method::POST,
+        token,
+        "/api/v1/me/second-factor/confirm",
+        Some(json!({ "code": code })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    (secret, code)
+}
+
 #[tokio::test]
 async fn totp_enrolment_sign_in_recovery_codes_and_removal() {
     let server = start(|_| {}).await;
@@ -283,26 +309,7 @@ async fn a_tenant_policy_restricts_users_without_a_second_factor_to_enrolling() 
 
     // Enrolling is what the token is for; the next sign-in needs the second factor and
     // gives a full token.
-    let (status, started) = bearer(
-        &server,
-        reqwest::Method::POST,
-        &token,
-        "/api/v1/me/second-factor",
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{started}");
-    let secret = server::mfa::secret_from_base32(started["secret"].as_str().unwrap()).unwrap();
-    let code = server::mfa::code_at(&secret, now_secs()).unwrap();
-    let (status, _) = bearer(
-        &server,
-        reqwest::Method::POST,
-        &token,
-        "/api/v1/me/second-factor/confirm",
-        Some(json!({ "code": code })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let (secret, _) = enrol_now(&server, &token).await;
     let next = server::mfa::code_at(&secret, now_secs() + 30).unwrap();
     let (status, answer) = login(
         &server,
@@ -356,25 +363,7 @@ async fn wrong_codes_lock_the_second_factor_for_a_while() {
     let (email, password) = (server.admin_email.clone(), server.admin_password.clone());
     let (_, answer) = login(&server, &email, &password, None).await;
     let token = answer["token"].as_str().unwrap().to_string();
-    let (_, started) = bearer(
-        &server,
-        reqwest::Method::POST,
-        &token,
-        "/api/v1/me/second-factor",
-        None,
-    )
-    .await;
-    let secret = server::mfa::secret_from_base32(started["secret"].as_str().unwrap()).unwrap();
-    let code = server::mfa::code_at(&secret, now_secs()).unwrap();
-    let (status, _) = bearer(
-        &server,
-        reqwest::Method::POST,
-        &token,
-        "/api/v1/me/second-factor/confirm",
-        Some(json!({ "code": code })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let (secret, code) = enrol_now(&server, &token).await;
 
     let wrong = format!(
         "{:06}",
