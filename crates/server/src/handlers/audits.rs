@@ -488,23 +488,30 @@ pub(crate) async fn previously_dismissed(
         reason: d.comment.clone(),
         matched,
     };
+    // The newest standing decision per fingerprint and per (detector, shape).
+    let mut by_fingerprint: BTreeMap<&str, &store::Dismissal> = BTreeMap::new();
+    let mut by_shape: BTreeMap<(&str, &str), &store::Dismissal> = BTreeMap::new();
+    for d in &dismissals {
+        by_fingerprint.entry(d.fingerprint.as_str()).or_insert(d);
+        if let Some(shape) = d.shape.as_deref() {
+            by_shape.entry((d.detector.as_str(), shape)).or_insert(d);
+        }
+    }
     let mut out = BTreeMap::new();
     for finding in findings {
         if finding.triage_state == "false_positive" {
             continue;
         }
-        let by_fingerprint = dismissals
-            .iter()
-            .find(|d| d.fingerprint == finding.data.fingerprint)
-            .map(|d| recall(d, "fingerprint"));
-        let by_shape = || {
-            let shape = finding.data.shape.as_deref()?;
-            dismissals
-                .iter()
-                .find(|d| d.detector == finding.data.detector && d.shape.as_deref() == Some(shape))
-                .map(|d| recall(d, "shape"))
+        let recalled = match by_fingerprint.get(finding.data.fingerprint.as_str()) {
+            Some(d) => Some(recall(d, "fingerprint")),
+            None => finding
+                .data
+                .shape
+                .as_deref()
+                .and_then(|shape| by_shape.get(&(finding.data.detector.as_str(), shape)))
+                .map(|d| recall(d, "shape")),
         };
-        if let Some(recalled) = by_fingerprint.or_else(by_shape) {
+        if let Some(recalled) = recalled {
             out.insert(finding.id.clone(), recalled);
         }
     }
