@@ -21,9 +21,10 @@ targets="${WEB3AUDIT_RELEASE_TARGETS:-x86_64-unknown-linux-musl aarch64-unknown-
 version="$(bash tools/release/version.sh)"
 host="$(rustc -vV | sed -n 's/^host: //p')"
 
+sysroot="$(rustc --print sysroot)"
 for target in $targets; do
     echo "==> $target"
-    if ! rustc --print sysroot >/dev/null || [ ! -d "$(rustc --print sysroot)/lib/rustlib/$target" ]; then
+    if [ ! -d "$sysroot/lib/rustlib/$target" ]; then
         echo "the standard library for $target is not installed (rustup target add $target)" >&2
         exit 1
     fi
