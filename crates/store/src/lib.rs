@@ -497,4 +497,67 @@ pub trait Store: Send + Sync + 'static {
     /// that joined them stay, unlinked. Open, acknowledged and mitigated incidents are
     /// kept however old. Returns the number of incidents deleted.
     async fn prune_incidents(&self, resolved_before_ms: i64) -> Result<u64>;
+
+    // The optional assistant.
+    /// The tenant's assistant policy (the default when it never set one).
+    async fn assistant_policy(&self, tenant_id: &str) -> Result<AssistantPolicy>;
+    async fn set_assistant_policy(
+        &self,
+        tenant_id: &str,
+        policy: &AssistantPolicy,
+        now: i64,
+    ) -> Result<()>;
+    /// Queues `suggestion` (its status, attempts, outcome and error are ignored) unless
+    /// one for the same finding is queued or running; returns the suggestion that now
+    /// waits, and whether it is the new one.
+    async fn request_suggestion(&self, suggestion: &Suggestion) -> Result<(Suggestion, bool)>;
+    /// Takes the oldest queued suggestion (or one whose lease expired, while it has had
+    /// fewer than `max_attempts`) under a lease for `owner`; gives up, as failed, those
+    /// whose lease expired on their last attempt.
+    async fn claim_suggestion(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        max_attempts: i64,
+    ) -> Result<Option<Suggestion>>;
+    /// Records the outcome (JSON) or the error of a suggestion while `owner` holds its
+    /// lease; `false` (nothing written) otherwise.
+    async fn finish_suggestion(
+        &self,
+        id: &str,
+        owner: &str,
+        outcome: std::result::Result<&str, &str>,
+        now: i64,
+    ) -> Result<bool>;
+    /// The finding's suggestions, newest first (at most 20).
+    async fn finding_suggestions(
+        &self,
+        tenant_id: &str,
+        finding_id: &str,
+    ) -> Result<Vec<Suggestion>>;
+    /// Every suggestion on the audit's findings, oldest first.
+    async fn audit_suggestions(&self, tenant_id: &str, audit_id: &str) -> Result<Vec<Suggestion>>;
+    /// An assistant outcome cached under `key` (JSON).
+    async fn cached_outcome(&self, key: &str) -> Result<Option<String>>;
+    async fn cache_outcome(
+        &self,
+        key: &str,
+        tenant_id: &str,
+        outcome: &str,
+        now: i64,
+    ) -> Result<()>;
+    /// Adds `tokens` to the tenant's usage of `day` when the total stays within `limit`;
+    /// `false`, changing nothing, otherwise. Concurrent reservations never exceed it.
+    async fn reserve_assistant_tokens(
+        &self,
+        tenant_id: &str,
+        day: &str,
+        tokens: i64,
+        limit: i64,
+    ) -> Result<bool>;
+    /// Adds `delta` (negative to give tokens back) to the usage of `day`, never below 0.
+    async fn adjust_assistant_tokens(&self, tenant_id: &str, day: &str, delta: i64) -> Result<()>;
+    /// Tokens the tenant used (or holds) on `day`.
+    async fn assistant_tokens_used(&self, tenant_id: &str, day: &str) -> Result<i64>;
 }

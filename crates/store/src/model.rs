@@ -460,3 +460,39 @@ pub struct VerifiedSourcesKey {
     /// The metadata hash the runtime code embeds, hex.
     pub metadata_hash: String,
 }
+
+/// Suggestion states: waiting in the queue, being worked on under a lease, answered,
+/// or given up with an error.
+pub const SUGGESTION_QUEUED: &str = "queued";
+pub const SUGGESTION_RUNNING: &str = "running";
+pub const SUGGESTION_DONE: &str = "done";
+pub const SUGGESTION_FAILED: &str = "failed";
+
+/// A tenant's use of the optional assistant: the profile of its plan it chose (`None`:
+/// not opted in) and the lowest severity whose findings are sent on their own when an
+/// audit succeeds (`None`: only on request).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantPolicy {
+    pub profile: Option<String>,
+    pub auto_severity: Option<String>,
+}
+
+/// A request for the assistant's view of one finding, and its result. `outcome` is the
+/// assistant's answer as JSON; `error` why there is none. Never a triage decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub tenant_id: String,
+    pub audit_id: String,
+    pub finding_id: String,
+    pub fingerprint: String,
+    /// The assistant profile (of the service's configuration) asked.
+    pub profile: String,
+    pub status: String,
+    pub requested_by: String,
+    pub attempts: i64,
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}

@@ -80,6 +80,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_key_lifetimes",
         include_str!("../migrations/postgres/0012_api_key_lifetimes.sql"),
     ),
+    (
+        13,
+        "assistant",
+        include_str!("../migrations/postgres/0013_assistant.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".

@@ -1,7 +1,8 @@
 //! What retention sweeps delete, and the SQL both backends share for it.
 //!
 //! An audit may be pruned once it is final (never while queued or running) and finished
-//! before the cutoff; with it go its findings and the triage events of those findings.
+//! before the cutoff; with it go its findings, the triage events of those findings and the
+//! assistant's suggestions on them (not counted: they are notes beside the findings).
 //! The triage state of a fingerprint (`triage_states`) stays, so a decision still applies
 //! to later audits. Source blobs and analysis-cache rows go once no audit refers to them.
 

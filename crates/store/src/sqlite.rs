@@ -71,6 +71,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_key_lifetimes",
         include_str!("../migrations/sqlite/0012_api_key_lifetimes.sql"),
     ),
+    (
+        13,
+        "assistant",
+        include_str!("../migrations/sqlite/0013_assistant.sql"),
+    ),
 ];
 
 /// SQLite store. See the module documentation for the connection layout.

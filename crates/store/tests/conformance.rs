@@ -105,6 +105,8 @@ conformance!(
     dashboard_figures_count_the_tenant_only,
     audit_targets_round_trip_through_insert_claim_and_list,
     chain_reads_are_cached_by_chain_block_address_kind_and_key,
+    assistant_suggestions_wait_once_per_finding_under_leases,
+    assistant_policies_cache_and_budgets_round_trip,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> String {
@@ -170,14 +172,14 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let first = connect(&url).await.unwrap();
     assert_eq!(
         first.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     );
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     );
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
@@ -200,18 +202,18 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(
         a.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     );
     assert_eq!(
         b.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     );
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     );
 }
 
@@ -1025,4 +1027,240 @@ async fn chain_reads_are_cached_by_chain_block_address_kind_and_key(store: Arc<d
         ..sources
     };
     assert_eq!(store.get_verified_sources(&other_hash).await.unwrap(), None);
+}
+
+fn suggestion(id: &str, tenant: &str, finding: &str, created_at: i64) -> Suggestion {
+    Suggestion {
+        id: id.into(),
+        tenant_id: tenant.into(),
+        audit_id: "a-1".into(),
+        finding_id: finding.into(),
+        fingerprint: format!("fp-{finding}"),
+        profile: "local".into(),
+        status: String::new(),
+        requested_by: "user:u-1".into(),
+        attempts: 0,
+        outcome: None,
+        error: None,
+        created_at,
+        finished_at: None,
+    }
+}
+
+async fn assistant_suggestions_wait_once_per_finding_under_leases(store: Arc<dyn Store>) {
+    let t = tenant(&*store, "assist").await;
+    let (first, created) = store
+        .request_suggestion(&suggestion("s-1", &t, "f-1", 10))
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(first.status, SUGGESTION_QUEUED);
+    // A second request for the same finding while one waits is that one.
+    let (again, created) = store
+        .request_suggestion(&suggestion("s-2", &t, "f-1", 11))
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again.id, "s-1");
+    store
+        .request_suggestion(&suggestion("s-3", &t, "f-2", 12))
+        .await
+        .unwrap();
+
+    // Oldest first, one claimant at a time.
+    let claimed = store
+        .claim_suggestion("node-a", 100, 200, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((claimed.id.as_str(), claimed.attempts), ("s-1", 1));
+    assert_eq!(claimed.status, SUGGESTION_RUNNING);
+    let other = store
+        .claim_suggestion("node-b", 100, 200, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.id, "s-3");
+    assert!(
+        store
+            .claim_suggestion("node-b", 100, 200, 2)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Only the lease holder records the outcome.
+    assert!(
+        !store
+            .finish_suggestion("s-1", "node-b", Ok("{}"), 150)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .finish_suggestion("s-1", "node-a", Ok(r#"{"verdict":"uncertain"}"#), 150)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish_suggestion("s-1", "node-a", Err("late"), 160)
+            .await
+            .unwrap()
+    );
+    // Once answered, a new request for the finding queues a new suggestion.
+    let (newer, created) = store
+        .request_suggestion(&suggestion("s-4", &t, "f-1", 170))
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(newer.id, "s-4");
+    let listed = store.finding_suggestions(&t, "f-1").await.unwrap();
+    assert_eq!(
+        listed.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["s-4", "s-1"]
+    );
+    assert_eq!(listed[1].status, SUGGESTION_DONE);
+    assert_eq!(
+        listed[1].outcome.as_deref(),
+        Some(r#"{"verdict":"uncertain"}"#)
+    );
+    assert_eq!(listed[1].finished_at, Some(150));
+
+    // s-3's lease (node-b) expires at 200: it is taken again, then given up after its
+    // last attempt's lease expires too.
+    let retried = store
+        .claim_suggestion("node-a", 300, 400, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((retried.id.as_str(), retried.attempts), ("s-3", 2));
+    let next = store
+        .claim_suggestion("node-a", 500, 600, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.id, "s-4");
+    assert!(
+        store
+            .finish_suggestion("s-4", "node-a", Err("provider said 500"), 510)
+            .await
+            .unwrap()
+    );
+    let gone = store.claim_suggestion("node-a", 700, 800, 2).await.unwrap();
+    assert!(gone.is_none());
+    let s3 = &store.finding_suggestions(&t, "f-2").await.unwrap()[0];
+    assert_eq!(s3.status, SUGGESTION_FAILED);
+    assert!(
+        s3.error
+            .as_deref()
+            .unwrap()
+            .contains("did not answer in time")
+    );
+    let failed = &store.finding_suggestions(&t, "f-1").await.unwrap()[0];
+    assert_eq!(failed.error.as_deref(), Some("provider said 500"));
+
+    // Another tenant sees none of them.
+    let other_tenant = tenant(&*store, "other").await;
+    assert!(
+        store
+            .finding_suggestions(&other_tenant, "f-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit_suggestions(&other_tenant, "a-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.audit_suggestions(&t, "a-1").await.unwrap().len(), 3);
+}
+
+async fn assistant_policies_cache_and_budgets_round_trip(store: Arc<dyn Store>) {
+    let t = tenant(&*store, "budget").await;
+    assert_eq!(
+        store.assistant_policy(&t).await.unwrap(),
+        AssistantPolicy::default()
+    );
+    let policy = AssistantPolicy {
+        profile: Some("local".into()),
+        auto_severity: Some("high".into()),
+    };
+    store.set_assistant_policy(&t, &policy, 5).await.unwrap();
+    assert_eq!(store.assistant_policy(&t).await.unwrap(), policy);
+    // The second-factor policy beside it is untouched, and the reverse.
+    assert!(!store.mfa_required(&t).await.unwrap());
+    store.set_mfa_required(&t, true, 6).await.unwrap();
+    assert_eq!(store.assistant_policy(&t).await.unwrap(), policy);
+    store
+        .set_assistant_policy(&t, &AssistantPolicy::default(), 7)
+        .await
+        .unwrap();
+    assert!(store.mfa_required(&t).await.unwrap());
+    assert_eq!(
+        store.assistant_policy(&t).await.unwrap(),
+        AssistantPolicy::default()
+    );
+
+    assert_eq!(store.cached_outcome("k").await.unwrap(), None);
+    store.cache_outcome("k", &t, "{\"a\":1}", 1).await.unwrap();
+    store.cache_outcome("k", &t, "{\"a\":2}", 2).await.unwrap();
+    assert_eq!(
+        store.cached_outcome("k").await.unwrap().as_deref(),
+        Some("{\"a\":2}")
+    );
+
+    // Reservations never pass the limit, even at once.
+    let mut handles = Vec::new();
+    for _ in 0..10 {
+        let store = store.clone();
+        let t = t.clone();
+        handles.push(tokio::spawn(async move {
+            store
+                .reserve_assistant_tokens(&t, "2026-12-07", 300, 1000)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut granted = 0;
+    for handle in handles {
+        granted += usize::from(handle.await.unwrap());
+    }
+    assert_eq!(granted, 3);
+    assert_eq!(
+        store.assistant_tokens_used(&t, "2026-12-07").await.unwrap(),
+        900
+    );
+    store
+        .adjust_assistant_tokens(&t, "2026-12-07", -250)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.assistant_tokens_used(&t, "2026-12-07").await.unwrap(),
+        650
+    );
+    store
+        .adjust_assistant_tokens(&t, "2026-12-07", -5000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.assistant_tokens_used(&t, "2026-12-07").await.unwrap(),
+        0
+    );
+    // Another day starts empty.
+    assert!(
+        store
+            .reserve_assistant_tokens(&t, "2026-12-08", 1000, 1000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .reserve_assistant_tokens(&t, "2026-12-08", 1, 1000)
+            .await
+            .unwrap()
+    );
 }

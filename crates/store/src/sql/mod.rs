@@ -21,6 +21,7 @@
 //! statements readable and checked once, and the backends statically dispatched.
 
 mod alerts;
+mod assistant;
 mod chain_reads;
 mod monitoring;
 mod store;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use sqlx::{Pool, Transaction};
 
-use super::{Builder, Dialect, Exec, RowExt, alerts, chain_reads, monitoring, query, webhooks};
+use super::{
+    Builder, Dialect, Exec, RowExt, alerts, assistant, chain_reads, monitoring, query, webhooks,
+};
 use crate::trail::{self, ChainHead, Signer};
 use crate::*;
 
@@ -1316,11 +1318,17 @@ impl<S: SqlBackend> Store for S {
             return Ok(PrunedAudits::default());
         }
         let mut pruned = PrunedAudits::default();
+        let mut suggestions = 0;
         for (prefix, suffix, count) in [
             (
                 "DELETE FROM triage_events WHERE finding_id IN (SELECT id FROM findings WHERE audit_id IN (",
                 "))",
                 &mut pruned.triage_events,
+            ),
+            (
+                "DELETE FROM suggestions WHERE audit_id IN (",
+                ")",
+                &mut suggestions,
             ),
             (
                 "DELETE FROM findings WHERE audit_id IN (",
@@ -1870,6 +1878,87 @@ impl<S: SqlBackend> Store for S {
     }
     async fn prune_incidents(&self, resolved_before_ms: i64) -> Result<u64> {
         monitoring::prune_incidents(self.writer(), resolved_before_ms).await
+    }
+
+    async fn assistant_policy(&self, tenant_id: &str) -> Result<AssistantPolicy> {
+        assistant::assistant_policy(self.reader(), tenant_id).await
+    }
+
+    async fn set_assistant_policy(
+        &self,
+        tenant_id: &str,
+        policy: &AssistantPolicy,
+        now: i64,
+    ) -> Result<()> {
+        assistant::set_assistant_policy(self.writer(), tenant_id, policy, now).await
+    }
+
+    async fn request_suggestion(&self, suggestion: &Suggestion) -> Result<(Suggestion, bool)> {
+        assistant::request_suggestion(self.writer(), suggestion).await
+    }
+
+    async fn claim_suggestion(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        max_attempts: i64,
+    ) -> Result<Option<Suggestion>> {
+        assistant::claim_suggestion(self.writer(), owner, now, lease_until, max_attempts).await
+    }
+
+    async fn finish_suggestion(
+        &self,
+        id: &str,
+        owner: &str,
+        outcome: std::result::Result<&str, &str>,
+        now: i64,
+    ) -> Result<bool> {
+        assistant::finish_suggestion(self.writer(), id, owner, outcome, now).await
+    }
+
+    async fn finding_suggestions(
+        &self,
+        tenant_id: &str,
+        finding_id: &str,
+    ) -> Result<Vec<Suggestion>> {
+        assistant::finding_suggestions(self.reader(), tenant_id, finding_id).await
+    }
+
+    async fn audit_suggestions(&self, tenant_id: &str, audit_id: &str) -> Result<Vec<Suggestion>> {
+        assistant::audit_suggestions(self.reader(), tenant_id, audit_id).await
+    }
+
+    async fn cached_outcome(&self, key: &str) -> Result<Option<String>> {
+        assistant::cached_outcome(self.reader(), key).await
+    }
+
+    async fn cache_outcome(
+        &self,
+        key: &str,
+        tenant_id: &str,
+        outcome: &str,
+        now: i64,
+    ) -> Result<()> {
+        assistant::cache_outcome(self.writer(), key, tenant_id, outcome, now).await
+    }
+
+    async fn reserve_assistant_tokens(
+        &self,
+        tenant_id: &str,
+        day: &str,
+        tokens: i64,
+        limit: i64,
+    ) -> Result<bool> {
+        assistant::reserve_tokens(self.writer(), tenant_id, day, tokens, limit).await
+    }
+
+    async fn adjust_assistant_tokens(&self, tenant_id: &str, day: &str, delta: i64) -> Result<()> {
+        assistant::adjust_tokens(self.writer(), tenant_id, day, delta).await
+    }
+
+    async fn assistant_tokens_used(&self, tenant_id: &str, day: &str) -> Result<i64> {
+        assistant::tokens_used(self.reader(), tenant_id, day).await
     }
 }
 
