@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use assistant::AssistantSettings;
 use serde::{Deserialize, Serialize};
 
 /// A secret string whose `Debug` and serialization never show the value.
@@ -44,6 +45,10 @@ pub struct PlanQuota {
     /// among [`crate::analyzer::EXTERNAL_TOOLS`]; none by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<String>,
+    /// Assistant profiles (names of `[assistants.NAME]`) this plan's tenants may opt in
+    /// to; none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assistants: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +95,8 @@ pub struct ConfigFile {
     pub smtp: Option<SmtpFile>,
     // On-chain monitoring.
     pub monitoring: Option<MonitoringConfig>,
+    /// `[assistants.NAME]`: the AI assistant profiles the operator offers to plans.
+    pub assistants: Option<BTreeMap<String, AssistantSettings>>,
     // Dashboard
     pub dashboard_cookie_secure: Option<bool>,
     pub dashboard_session_ttl_secs: Option<u64>,
@@ -183,6 +190,10 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     // On-chain monitoring.
     pub monitoring: MonitoringConfig,
+    /// AI assistant profiles by name (`[assistants.NAME]`, the assistant crate's
+    /// settings); a plan's `assistants` names those its tenants may opt in to. A profile
+    /// is used only while `enabled = true`.
+    pub assistants: BTreeMap<String, AssistantSettings>,
     // Dashboard
     /// Marks the dashboard cookies `Secure` (and names them `__Host-…`). Turn off only
     /// to use the dashboard over plain HTTP on a host other than localhost.
@@ -225,6 +236,7 @@ impl Default for Settings {
                 audits_per_day: Some(100),
                 stored_bytes: Some(100 * 1024 * 1024),
                 tools: Vec::new(),
+                assistants: Vec::new(),
             },
         );
         plans.insert(
@@ -233,6 +245,7 @@ impl Default for Settings {
                 audits_per_day: Some(10_000),
                 stored_bytes: Some(10 * 1024 * 1024 * 1024),
                 tools: Vec::new(),
+                assistants: Vec::new(),
             },
         );
         plans.insert(
@@ -241,6 +254,7 @@ impl Default for Settings {
                 audits_per_day: None,
                 stored_bytes: None,
                 tools: Vec::new(),
+                assistants: Vec::new(),
             },
         );
         Settings {
@@ -280,6 +294,7 @@ impl Default for Settings {
             webhooks: WebhookSettings::default(),
             alerts: AlertsConfig::default(),
             monitoring: MonitoringConfig::default(),
+            assistants: BTreeMap::new(),
             smtp: SmtpSettings::default(),
             dashboard_cookie_secure: true,
             dashboard_session_ttl_secs: 8 * 3600,
@@ -456,6 +471,7 @@ impl ConfigFile {
             retention: RetentionFile::from_env(&get)?,
             alerts: None,
             monitoring: None,
+            assistants: None,
             smtp: get("WEB3AUDIT_SMTP_PASSWORD").map(|password| SmtpFile {
                 password: Some(Secret(password)),
                 ..SmtpFile::default()
@@ -514,6 +530,9 @@ impl ConfigFile {
         }
         if let Some(alerts) = self.alerts {
             s.alerts = alerts;
+        }
+        if let Some(assistants) = self.assistants {
+            s.assistants = assistants;
         }
         if let Some(monitoring) = self.monitoring {
             s.monitoring = monitoring;
@@ -697,6 +716,7 @@ impl Settings {
         }
         validate_alerts(&self.alerts, &self.smtp)?;
         validate_monitoring(&self.monitoring, &self.alerts)?;
+        validate_assistants(self)?;
         if !(60..=30 * 86_400).contains(&self.dashboard_session_ttl_secs) {
             return invalid(
                 "dashboard_session_ttl_secs",
@@ -1798,6 +1818,57 @@ fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), Con
     Ok(())
 }
 
+/// Assistant profiles: each valid (the assistant crate's rules), its provider's host on
+/// the egress allow-list, its key readable when it is enabled; plans name existing ones.
+fn validate_assistants(settings: &Settings) -> Result<(), ConfigError> {
+    let invalid = |message: String| {
+        Err(ConfigError::Invalid {
+            field: "assistants",
+            message,
+        })
+    };
+    let egress = crate::egress::EgressPolicy::new(&settings.egress_allow_hosts);
+    for (name, profile) in &settings.assistants {
+        if let Err(error) = profile.validate() {
+            return invalid(format!("`{}`: {error}", name.escape_debug()));
+        }
+        let host = profile
+            .provider
+            .endpoint_url()
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        if !egress.allows(&host) {
+            return invalid(format!(
+                "`{}`: the provider's host `{host}` is not in `[egress] allow_hosts`",
+                name.escape_debug()
+            ));
+        }
+        if profile.enabled
+            && let Some(source) = &profile.provider.api_key
+            && let Err(error) = assistant::resolve_key(source)
+        {
+            return invalid(format!("`{}`: {error}", name.escape_debug()));
+        }
+    }
+    for (plan, quota) in &settings.plans {
+        if let Some(unknown) = quota
+            .assistants
+            .iter()
+            .find(|a| !settings.assistants.contains_key(a.as_str()))
+        {
+            return Err(ConfigError::Invalid {
+                field: "plans",
+                message: format!(
+                    "plan `{plan}`: assistant `{}` is not a profile of `[assistants]`",
+                    unknown.escape_debug()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod plan_tools_tests {
     use super::*;
@@ -1829,5 +1900,69 @@ mod plan_tools_tests {
             message.contains("plans") && message.contains("`semgrep`"),
             "{message}"
         );
+    }
+}
+
+#[cfg(test)]
+mod assistant_profile_tests {
+    use super::*;
+
+    fn resolve(text: &str) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("web3audit.toml");
+        std::fs::write(&path, text).unwrap();
+        Settings::resolve(Sources {
+            file: Some(path),
+            env: ConfigFile::default(),
+            flags: ConfigFile::default(),
+        })
+    }
+
+    const PROFILE: &str = "[assistants.local]\nenabled = true\ndaily_token_budget = 1000\n\
+        [assistants.local.provider]\nkind = \"openai-compatible\"\n\
+        endpoint = \"http://127.0.0.1:11434/v1\"\nmodel = \"llama3.1\"\n";
+
+    #[test]
+    fn profiles_are_read_and_offered_by_plans() {
+        let settings = resolve(&format!(
+            "[egress]\nallow_hosts = [\"127.0.0.1\"]\n\n[plans.free]\nassistants = [\"local\"]\n\n{PROFILE}"
+        ))
+        .unwrap();
+        assert_eq!(settings.plans["free"].assistants, ["local"]);
+        assert_eq!(settings.assistants["local"].provider.model, "llama3.1");
+        let shown: ConfigFile = toml::from_str(&settings.to_redacted_toml()).unwrap();
+        assert_eq!(shown.assistants.unwrap()["local"].daily_token_budget, 1000);
+    }
+
+    #[test]
+    fn a_profile_outside_the_egress_list_an_unreadable_key_or_an_unknown_name_is_refused() {
+        let message = |text: &str| resolve(text).unwrap_err().to_string();
+        let outside = message(PROFILE);
+        assert!(
+            outside.contains("`127.0.0.1` is not in `[egress] allow_hosts`"),
+            "{outside}"
+        );
+        let keyed = format!(
+            "[egress]\nallow_hosts = [\"127.0.0.1\"]\n\n{PROFILE}api_key = {{ env = \"WEB3AUDIT_TEST_UNSET_ASSISTANT_KEY\" }}\n"
+        );
+        let unreadable = message(&keyed);
+        assert!(
+            unreadable.contains("WEB3AUDIT_TEST_UNSET_ASSISTANT_KEY"),
+            "{unreadable}"
+        );
+        // A profile turned off is not asked for its key.
+        resolve(&keyed.replace("enabled = true", "enabled = false")).unwrap();
+        let unknown = message(
+            "[egress]\nallow_hosts = [\"127.0.0.1\"]\n\n[plans.free]\nassistants = [\"cloud\"]\n",
+        );
+        assert!(
+            unknown.contains("plan `free`: assistant `cloud` is not a profile"),
+            "{unknown}"
+        );
+        let invalid = message(&format!(
+            "[egress]\nallow_hosts = [\"127.0.0.1\"]\n\n{}",
+            PROFILE.replace("1000", "0")
+        ));
+        assert!(invalid.contains("daily_token_budget"), "{invalid}");
     }
 }

@@ -108,7 +108,7 @@ impl EgressPolicy {
 
     /// Whether `host` (as in a URL) is on the allow-list. A wildcard entry matches names
     /// below its suffix, not the suffix itself, and never an IP literal.
-    fn allows(&self, host: &str) -> bool {
+    pub(crate) fn allows(&self, host: &str) -> bool {
         let host = normalize(host);
         if self.exact.contains(&host) {
             return true;

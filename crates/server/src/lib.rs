@@ -25,6 +25,7 @@ pub mod retention;
 mod router;
 mod state;
 mod submission;
+mod suggestions;
 pub mod timestamp;
 mod worker;
 
@@ -139,8 +140,10 @@ impl Service {
             // Webhooks: deliveries are sent by worker nodes.
             tasks.push(tokio::spawn(notify::webhooks::delivery_worker(
                 state.clone(),
-                stop_rx,
+                stop_rx.clone(),
             )));
+            // Assistant suggestions are answered by worker nodes too.
+            tasks.push(tokio::spawn(suggestions::runner(state.clone(), stop_rx)));
         }
         Ok(Service { state, stop, tasks })
     }

@@ -34,6 +34,8 @@ pub struct Metrics {
     pub monitor_lag: Family<Labels, Gauge>,
     pub monitor_alerts: Family<Labels, Counter>,
     pub monitor_errors: Family<Labels, Counter>,
+    // The assistant.
+    pub suggestions: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -140,8 +142,15 @@ impl Default for Metrics {
             "Monitor steps that failed (RPC errors, unusable blocks), by monitor",
             monitor_errors.clone(),
         );
+        let suggestions = Family::<Labels, Counter>::default();
+        registry.register(
+            "web3audit_assistant_suggestions",
+            "Assistant suggestions answered on this node, by result (done, failed)",
+            suggestions.clone(),
+        );
         Metrics {
             registry,
+            suggestions,
             monitor_blocks,
             monitor_transactions,
             monitor_lag,
@@ -189,6 +198,12 @@ impl Metrics {
         self.retention_pruned
             .get_or_create(&vec![("kind", kind.to_string())])
             .inc_by(rows);
+    }
+
+    pub fn record_suggestion(&self, result: &str) {
+        self.suggestions
+            .get_or_create(&vec![("result", result.to_string())])
+            .inc();
     }
 
     pub fn retention_failed(&self) {

@@ -16,7 +16,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::error::ApiError;
 use crate::handlers::{
     admin, alerts, audits, auth, findings, health, incidents, monitors, openapi, second_factor,
-    webhooks,
+    suggestions, webhooks,
 };
 use crate::state::AppState;
 
@@ -108,6 +108,14 @@ fn api_routes() -> Router<Arc<AppState>> {
         .route("/api/v1/audits/{id}/report", get(audits::report))
         .route("/api/v1/findings/{id}", get(findings::get))
         .route("/api/v1/findings/{id}/triage", post(findings::triage))
+        .route(
+            "/api/v1/findings/{id}/suggestions",
+            get(suggestions::list).post(suggestions::request),
+        )
+        .route(
+            "/api/v1/tenants/{id}/assistant",
+            get(suggestions::get_settings).put(suggestions::put_settings),
+        )
         .route(
             "/api/v1/tenants",
             get(admin::list_tenants).post(admin::create_tenant),

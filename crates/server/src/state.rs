@@ -38,6 +38,8 @@ pub struct AppState {
     pub tenant_limiter: RateLimiter,
     /// Signalled on every submission so that an idle dispatcher wakes up.
     pub submitted: Notify,
+    /// Signalled when a suggestion is queued, so that this node's assistant runner wakes.
+    pub suggested: Notify,
     /// Running audits of this process, to stop waiting for a cancelled one.
     pub cancels: Mutex<HashMap<String, Arc<Notify>>>,
     /// Lease owner name of this process.
@@ -97,6 +99,7 @@ impl AppState {
                 limits.burst.saturating_mul(2),
             ),
             submitted: Notify::new(),
+            suggested: Notify::new(),
             cancels: Mutex::new(HashMap::new()),
             owner: format!(
                 "{}-{}",

@@ -145,6 +145,9 @@ async fn run_job(state: Arc<AppState>, job: ClaimedJob, permit: OwnedSemaphorePe
                 }
                 tracing::info!(audit_id = %id, status, elapsed_ms = started.elapsed().as_millis() as u64, "audit finished");
                 crate::notify::webhooks::audit_finished(&state, &audit.tenant_id, &id).await;
+                if status == store::STATUS_SUCCEEDED {
+                    crate::suggestions::queue_for_audit(&state, &audit.tenant_id, &id).await;
+                }
             }
             Ok(false) => {
                 tracing::info!(audit_id = %id, "audit result discarded: the lease was lost (cancelled or re-queued)")

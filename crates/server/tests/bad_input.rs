@@ -476,6 +476,7 @@ async fn plan_quotas_answer_clear_problems() {
                 audits_per_day: Some(2),
                 stored_bytes: Some(200),
                 tools: Vec::new(),
+                assistants: Vec::new(),
             },
         );
     })
@@ -575,6 +576,7 @@ async fn other_analyzers_run_only_when_the_plan_includes_them() {
                 audits_per_day: None,
                 stored_bytes: None,
                 tools: vec!["slither".into()],
+                assistants: Vec::new(),
             },
         );
     })

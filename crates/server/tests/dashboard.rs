@@ -6,7 +6,10 @@ mod common;
 
 use std::io::Write;
 
-use common::{TOKEN_SOL, TestServer, allow_loopback, create_monitor, fire, open_incident, start};
+use common::{
+    TOKEN_SOL, TestServer, allow_loopback, create_monitor, fake_provider, fire, open_incident, put,
+    settled, start, start_with_assistant,
+};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use serde_json::json;
@@ -1511,5 +1514,65 @@ async fn sign_in_asks_for_the_second_factor_of_users_who_have_one() {
         "{}",
         account.body
     );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_finding_page_asks_the_assistant_and_shows_its_suggestion_beside_the_triage() {
+    let (endpoint, provider) = fake_provider().await;
+    let server = start_with_assistant(&endpoint).await;
+    let mut browser =
+        Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let audit = browser.submit("token", "Token.sol", TOKEN_SOL).await;
+    server.wait_final(&server.admin_key, &audit).await;
+    let path = format!("/findings/{audit}-f0");
+
+    // Before the tenant opts in: the reason, no button.
+    let page = browser.get(&path).await;
+    assert!(page.body.contains("has not opted in"), "{}", page.body);
+    assert!(!page.body.contains("Ask the assistant"));
+    let (status, _) = put(
+        &server,
+        &server.admin_key,
+        &format!("/api/v1/tenants/{}/assistant", server.tenant_id),
+        serde_json::json!({ "profile": "local" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = browser.get(&path).await;
+    assert!(
+        page.body.contains("Ask the assistant (local)"),
+        "{}",
+        page.body
+    );
+
+    // A form without the session's token is refused and queues nothing.
+    let forged = browser
+        .post_form(&format!("{path}/assistant"), &[("csrf", "forged")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(server.count("suggestions").await, 0);
+
+    let csrf = browser.token();
+    let asked = browser
+        .post_form(&format!("{path}/assistant"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    assert_eq!(asked.location(), format!("{path}#assistant"));
+    let answered = settled(&server, &format!("{audit}-f0")).await;
+    assert_eq!(answered["status"], "done", "{answered}");
+    assert_eq!(provider.bodies.lock().unwrap().len(), 1);
+
+    let page = browser.get(&path).await;
+    for shown in [
+        "likely true",
+        "The owner check reads tx.origin, which is the original sender.",
+        "A contract the owner calls forwards the call to withdraw().",
+        "it does not change the finding&#x27;s triage state",
+        "test-model",
+        "No triage yet",
+    ] {
+        assert!(page.body.contains(shown), "{shown} missing: {}", page.body);
+    }
     server.stop().await;
 }

@@ -62,6 +62,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/audits/{id}", get(pages::audit))
         .route("/findings/{id}", get(pages::finding))
         .route("/findings/{id}/triage", post(pages::triage))
+        .route("/findings/{id}/assistant", post(pages::ask_assistant))
         .route("/security", get(pages::security))
         .route("/account", get(account::account))
         .route("/account/second-factor", post(account::start))

@@ -869,6 +869,22 @@ pub(crate) async fn finding(
         .and_then(|json| source::file_text(&json, &finding.data.file))
         .map(|text| source::lines(&text, finding.data.start_line, finding.data.end_line));
     let data = &finding.data;
+    let suggestions: Vec<serde_json::Value> = state
+        .store
+        .finding_suggestions(tenant_id, &finding.id)
+        .await?
+        .iter()
+        .take(3)
+        .map(|s| {
+            let mut view = crate::suggestions::view(s);
+            view["created_at"] = serde_json::Value::String(when(s.created_at));
+            view
+        })
+        .collect();
+    let assistant = match crate::suggestions::tenant_profile(&state, tenant_id).await {
+        Ok((profile, _)) => page! { available => true, profile => profile },
+        Err(crate::suggestions::Unavailable(why)) => page! { available => false, why => why },
+    };
     Ok(render(
         StatusCode::OK,
         "finding.html",
@@ -897,8 +913,27 @@ pub(crate) async fn finding(
             history => history,
             lines => lines,
             can_triage => signed_in.role() >= Role::Auditor,
+            suggestions => suggestions,
+            assistant => assistant,
+            disclaimer => crate::suggestions::DISCLAIMER,
         },
     ))
+}
+
+/// Asks the assistant about a finding (auditors and admins of a tenant that opted in).
+pub(crate) async fn ask_assistant(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    signed_in
+        .check_post(&state, &headers, &form.csrf, "ask the assistant")
+        .await?;
+    crate::handlers::suggestions::ask(&state, &signed_in.principal, &id).await?;
+    Ok(Redirect::to(&format!("/findings/{id}#assistant")).into_response())
 }
 
 #[derive(Deserialize)]

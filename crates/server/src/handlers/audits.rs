@@ -611,15 +611,27 @@ pub(crate) async fn report(
             .await?;
         let (found_by, runs) = other_analyzers(&state, &audit).await?;
         let recalled = previously_dismissed(&state, &audit, &findings).await?;
+        // The latest suggestion of the assistant on each finding, when any was asked.
+        let suggested: BTreeMap<String, store::Suggestion> = state
+            .store
+            .audit_suggestions(&principal.tenant_id, &id)
+            .await?
+            .into_iter()
+            .map(|s| (s.finding_id.clone(), s))
+            .collect();
         let views: Vec<Value> = findings
             .iter()
             .map(|f| {
                 let mut view = with_recall(finding_view(f), recalled.get(&f.id));
-                if let Some(tools) =
-                    found_by.get(&(f.data.file.clone(), f.data.fingerprint.clone()))
-                    && let Some(object) = view.as_object_mut()
-                {
-                    object.insert("found_by".into(), json!(tools));
+                if let Some(object) = view.as_object_mut() {
+                    if let Some(tools) =
+                        found_by.get(&(f.data.file.clone(), f.data.fingerprint.clone()))
+                    {
+                        object.insert("found_by".into(), json!(tools));
+                    }
+                    if let Some(suggestion) = suggested.get(&f.id) {
+                        object.insert("assistant".into(), crate::suggestions::view(suggestion));
+                    }
                 }
                 view
             })
@@ -1026,6 +1038,7 @@ pub(crate) async fn create_audit(
         // Webhooks and alerts: an audit answered from the cache is finished already.
         crate::notify::webhooks::audit_finished(state, &audit.tenant_id, &audit.id).await;
         crate::notify::alerts::findings_stored(state, &audit, &cached.findings);
+        crate::suggestions::queue_for_audit(state, &audit.tenant_id, &audit.id).await;
     } else {
         state.submitted.notify_one();
     }

@@ -10,13 +10,16 @@ pub(crate) mod incidents;
 pub(crate) mod monitors;
 pub(crate) mod openapi;
 pub(crate) mod second_factor;
+pub(crate) mod suggestions;
 pub(crate) mod webhooks;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Principal;
+use crate::state::AppState;
 use crate::timestamp::rfc3339;
 
 pub(crate) const DEFAULT_PAGE: i64 = 50;
@@ -146,6 +149,30 @@ pub(crate) fn audit_event_view(e: &store::AuditEvent) -> Value {
         "detail": e.event.detail,
         "hash": e.hash,
     })
+}
+
+/// The tenant `id` when the principal may manage it: its own, or any from the operator
+/// tenant; any other is not found.
+pub(crate) async fn tenant_in_reach(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<store::Tenant> {
+    if id != principal.tenant_id {
+        let operator = state
+            .store
+            .get_tenant(&principal.tenant_id)
+            .await?
+            .is_some_and(|t| t.is_operator);
+        if !operator {
+            return Err(ApiError::not_found("tenant"));
+        }
+    }
+    state
+        .store
+        .get_tenant(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))
 }
 
 pub(crate) fn new_id() -> String {

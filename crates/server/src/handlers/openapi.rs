@@ -90,7 +90,45 @@ pub fn openapi() -> Value {
     alert_operations(&mut document);
     monitor_operations(&mut document);
     incident_operations(&mut document);
+    assistant_operations(&mut document);
     document
+}
+
+/// The optional assistant: the tenant's settings and suggestions on findings.
+fn assistant_operations(document: &mut Value) {
+    let severities = json!(["critical", "high", "medium", "low", "informational", null]);
+    let paths = &mut document["paths"];
+    paths["/api/v1/tenants/{id}/assistant"] = json!({
+        "get": op("The tenant's assistant settings, the profiles its plan offers and today's token use", Some("viewer"), json!([path_id("tenant")]), None,
+            ("200", r("AssistantSettings")), &["401", "404", "429"]),
+        "put": op("Opt the tenant in to an assistant profile of its plan (or out, with null); optionally send findings at or above a severity on their own when an audit succeeds (recorded in the audit trail)", Some("admin"), json!([path_id("tenant")]),
+            json_body(json!({ "type": "object", "required": ["profile"], "additionalProperties": false, "properties": {
+                "profile": { "type": ["string", "null"] },
+                "auto_severity": { "type": ["string", "null"], "enum": severities } } })),
+            ("200", r("AssistantSettings")), &["400", "401", "403", "404", "415", "422", "429"]) });
+    paths["/api/v1/findings/{id}/suggestions"] = json!({
+        "get": op("The assistant's suggestions on a finding, newest first", Some("viewer"), json!([path_id("finding")]), None,
+            ("200", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": r("Suggestion") } } })),
+            &["401", "404", "429"]),
+        "post": op("Ask the assistant about a finding: queued and answered off the audit path (one already waiting is answered instead; recorded in the audit trail). 409 `assistant-unavailable` when the tenant has not opted in or its profile is not offered", Some("auditor"), json!([path_id("finding")]), None,
+            ("202", r("Suggestion")), &["401", "403", "404", "409", "429"]) });
+    let schemas = &mut document["components"]["schemas"];
+    schemas["AssistantSettings"] = json!({ "type": "object", "properties": {
+        "tenant_id": { "type": "string" }, "profile": { "type": ["string", "null"] }, "auto_severity": { "type": ["string", "null"] },
+        "profiles": { "type": "array", "items": { "type": "object" }, "description": "name, kind, model, enabled, daily_token_budget" },
+        "tokens_used_today": { "type": "integer" },
+        "unavailable": { "type": ["string", "null"], "description": "Why the chosen profile cannot be used now" } } });
+    let answer = json!({ "type": ["object", "null"], "description": "The validated answer; never a triage decision", "properties": {
+        "explanation": { "type": "string" }, "attack_scenario": { "type": "string" }, "patch_diff": { "type": ["string", "null"] },
+        "verdict": { "type": "string", "enum": ["likely_true", "likely_false_positive", "uncertain"] },
+        "reasoning": { "type": "string" }, "confidence": { "type": "number" }, "notes": { "type": "array", "items": { "type": "string" } },
+        "provider": { "type": "string" }, "model": { "type": "string" }, "cached": { "type": "boolean" }, "usage": { "type": "object" } } });
+    schemas["Suggestion"] = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "finding_id": { "type": "string" }, "audit_id": { "type": "string" }, "profile": { "type": "string" },
+        "status": { "type": "string", "enum": ["queued", "running", "done", "failed"] }, "requested_by": { "type": "string" },
+        "attempts": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" },
+        "finished_at": { "type": ["string", "null"], "format": "date-time" }, "error": { "type": ["string", "null"] },
+        "suggestion": answer, "disclaimer": { "type": "string" } } });
 }
 
 /// Monitors: CRUD and the events their rules fired.

@@ -284,21 +284,7 @@ pub(crate) async fn set_policy(
     state
         .require(&principal, Role::Admin, "set the second-factor policy")
         .await?;
-    if id != principal.tenant_id {
-        let operator = state
-            .store
-            .get_tenant(&principal.tenant_id)
-            .await?
-            .is_some_and(|t| t.is_operator);
-        if !operator {
-            return Err(ApiError::not_found("tenant"));
-        }
-    }
-    state
-        .store
-        .get_tenant(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    super::tenant_in_reach(&state, &principal, &id).await?;
     state
         .store
         .set_mfa_required(&id, body.required, now_ms())

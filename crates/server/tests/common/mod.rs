@@ -501,3 +501,183 @@ pub async fn open_incident(
     assert_eq!(recorded.incidents_opened.len(), 1, "{recorded:?}");
     (monitor, recorded.incidents_opened[0].id.clone())
 }
+
+// --- the assistant ---
+
+#[allow(unused_imports)]
+pub use assistant_provider::*;
+
+/// A local server speaking the OpenAI-compatible chat API, and helpers around it.
+mod assistant_provider {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use assistant::{AssistantSettings, ProviderConfig, ProviderKind};
+    use axum::Json;
+    use axum::extract::State;
+    use axum::http::StatusCode as AxumStatus;
+    use axum::response::{IntoResponse, Response};
+    use reqwest::StatusCode;
+    use serde_json::{Value, json};
+
+    use super::{TestServer, allow_loopback, split, start};
+
+    /// What the fake provider answers, and the request bodies it received.
+    #[derive(Default)]
+    pub struct Provider {
+        pub mode: Mutex<&'static str>,
+        pub bodies: Mutex<Vec<Value>>,
+    }
+
+    pub fn content(extra: Option<(&str, Value)>) -> String {
+        let mut answer = json!({
+            "explanation": "The owner check reads tx.origin, which is the original sender.",
+            "attack_scenario": "A contract the owner calls forwards the call to withdraw().",
+            "patch_diff": null,
+            "verdict": "likely_true",
+            "reasoning": "tx.origin authentication is phishable.",
+            "confidence": 0.8
+        });
+        if let Some((key, value)) = extra {
+            answer[key] = value;
+        }
+        answer.to_string()
+    }
+
+    pub async fn chat(State(provider): State<Arc<Provider>>, Json(body): Json<Value>) -> Response {
+        provider.bodies.lock().unwrap().push(body);
+        let mode = *provider.mode.lock().unwrap();
+        let text = match mode {
+            "down" => {
+                return (
+                    AxumStatus::INTERNAL_SERVER_ERROR,
+                    Json(json!({ "error": { "message": "upstream overloaded" } })),
+                )
+                    .into_response();
+            }
+            // A comment in the contract steered the model into adding a triage decision.
+            "injected" => content(Some(("triage_state", json!("false_positive")))),
+            _ => content(None),
+        };
+        Json(json!({
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "model": "test-model",
+            "choices": [{ "index": 0, "finish_reason": "stop",
+                "message": { "role": "assistant", "content": text } }],
+            "usage": { "prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200 }
+        }))
+        .into_response()
+    }
+
+    pub async fn fake_provider() -> (String, Arc<Provider>) {
+        let provider = Arc::new(Provider::default());
+        *provider.mode.lock().unwrap() = "good";
+        let app = axum::Router::new()
+            .route("/v1/chat/completions", axum::routing::post(chat))
+            .with_state(provider.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}/v1", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (endpoint, provider)
+    }
+
+    pub fn profile(endpoint: &str, budget: u64) -> AssistantSettings {
+        AssistantSettings {
+            enabled: true,
+            daily_token_budget: budget,
+            provider: ProviderConfig {
+                kind: ProviderKind::OpenAiCompatible,
+                endpoint: endpoint.to_owned(),
+                model: "test-model".into(),
+                api_key: None,
+                timeout_secs: 5,
+                max_output_tokens: 256,
+            },
+        }
+    }
+
+    pub async fn start_with_assistant(endpoint: &str) -> TestServer {
+        let endpoint = endpoint.to_owned();
+        start(move |settings| {
+            allow_loopback(settings);
+            settings
+                .assistants
+                .insert("local".into(), profile(&endpoint, 1_000_000));
+            // Too small for one call: the estimate alone is over it.
+            settings
+                .assistants
+                .insert("tight".into(), profile(&endpoint, 300));
+            let mut off = profile(&endpoint, 1_000_000);
+            off.enabled = false;
+            settings.assistants.insert("off".into(), off);
+            // Every plan (the bootstrapped operator tenant's included) offers them.
+            for plan in settings.plans.values_mut() {
+                plan.assistants = vec!["local".into(), "tight".into(), "off".into()];
+            }
+        })
+        .await
+    }
+
+    pub async fn put(
+        server: &TestServer,
+        key: &str,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let response = server
+            .client
+            .put(server.url(path))
+            .header("x-api-key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        split(response).await
+    }
+
+    pub async fn first_finding(server: &TestServer, source: &str) -> (String, Value) {
+        let audit = server
+            .submit(&server.admin_key, &[("Token.sol", source)])
+            .await;
+        let done = server.wait_final(&server.admin_key, &audit).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+        let (status, findings) = server
+            .get(
+                &server.admin_key,
+                &format!("/api/v1/audits/{audit}/findings"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        (audit, findings["items"][0].clone())
+    }
+
+    /// Polls the finding's newest suggestion until it is answered or given up.
+    pub async fn settled(server: &TestServer, finding: &str) -> Value {
+        for _ in 0..400 {
+            let (status, list) = server
+                .get(
+                    &server.admin_key,
+                    &format!("/api/v1/findings/{finding}/suggestions"),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{list}");
+            let newest = &list["items"][0];
+            if matches!(newest["status"].as_str(), Some("done" | "failed")) {
+                return newest.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the suggestion on {finding} was not answered");
+    }
+
+    pub async fn ask(server: &TestServer, key: &str, finding: &str) -> (StatusCode, Value) {
+        server
+            .post(
+                key,
+                &format!("/api/v1/findings/{finding}/suggestions"),
+                json!({}),
+            )
+            .await
+    }
+}
