@@ -102,6 +102,51 @@ fn bound_to_stored_key(ix: &IxData<'_>, name: &str) -> bool {
             })
 }
 
+/// Every CPI the account is forwarded to passes it in the accounts struct of
+/// a workspace program's instruction (`callee::cpi::accounts::Deposit { .. }`)
+/// as an account that instruction does not require to sign.
+fn callee_ignores_signature(cx: &Ctx<'_, '_>, ix: &IxData<'_>, name: &str) -> bool {
+    let fields: Vec<_> = ix
+        .facts
+        .cpi_fields
+        .iter()
+        .filter(|f| f.account == name)
+        .collect();
+    let unsigned = fields
+        .iter()
+        .filter(|f| {
+            let mut path: Vec<String> = Vec::new();
+            if let Some(first) = f.path.first()
+                && let Some(full) = cx.index.use_aliases.get(first)
+            {
+                path.extend(full.split("::").map(str::to_owned));
+                path.extend(f.path.iter().skip(1).cloned());
+            } else {
+                path.extend(f.path.iter().cloned());
+            }
+            let generated = path.len() >= 4
+                && path.iter().rev().nth(1).is_some_and(|s| s == "accounts")
+                && path.iter().rev().nth(2).is_some_and(|s| s == "cpi");
+            let (Some(program), Some(st)) = (path.first(), path.last()) else {
+                return false;
+            };
+            generated
+                && cx
+                    .workspace
+                    .program(program)
+                    .and_then(|p| p.by_accounts_struct(st))
+                    .is_some_and(|i| i.accounts.iter().any(|(n, s)| n == &f.field && !s))
+        })
+        .count();
+    let forwarded = ix
+        .facts
+        .accesses
+        .iter()
+        .filter(|a| a.account == name && a.cpi && !a.signed_cpi)
+        .count();
+    !fields.is_empty() && unsigned == fields.len() && forwarded <= unsigned
+}
+
 pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     for ix in &cx.program.instructions {
         for (name, kind, location) in ix.accounts() {
@@ -118,11 +163,14 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             // verifies the signature it needs (the transaction is atomic).
             // A CPI the program signs with PDA seeds does not need the
             // account's signature, so forwarding it there proves nothing.
+            // A workspace program whose instruction does not require the
+            // account's signature verifies nothing for the caller.
             let forwarded = ix
                 .facts
                 .accesses
                 .iter()
-                .any(|a| a.account == name && a.cpi && !a.signed_cpi);
+                .any(|a| a.account == name && a.cpi && !a.signed_cpi)
+                && !callee_ignores_signature(cx, ix, &name);
             if ix.signer_checked(&name, cx.index)
                 || !ix.relies_on(&name)
                 || forwarded
