@@ -1395,6 +1395,9 @@ pub(crate) struct DataVar {
     pub(crate) name: String,
     pub(crate) account: String,
     pub(crate) ty: String,
+    /// Generic arguments of the type path (`PodMint` in
+    /// `PodStateWithExtensionsMut::<PodMint>::unpack`), without spaces.
+    pub(crate) ty_args: String,
     pub(crate) method: String,
     pub(crate) location: Location,
 }
@@ -2046,10 +2049,20 @@ impl<'i> Facts<'i> {
                         } else {
                             ty.join("::")
                         };
+                        let ty_args = p
+                            .path
+                            .segments
+                            .iter()
+                            .take(p.path.segments.len().saturating_sub(1))
+                            .filter(|s| !s.arguments.is_empty())
+                            .map(|s| s.arguments.to_token_stream().to_string().replace(' ', ""))
+                            .collect::<Vec<_>>()
+                            .join("");
                         self.data_vars.push(DataVar {
                             name,
                             account,
                             ty,
+                            ty_args,
                             method: last,
                             location: Location::of(self.file, call.span()),
                         });
@@ -2071,6 +2084,7 @@ impl<'i> Facts<'i> {
                 name,
                 account,
                 ty,
+                ty_args: String::new(),
                 method: m.method.to_string(),
                 location: Location::of(self.file, m.span()),
             });
