@@ -1488,6 +1488,9 @@ pub(crate) struct Facts<'i> {
     /// Accounts given as fields of a foreign struct literal (a CPI accounts
     /// struct such as `callee::cpi::accounts::Deposit { authority: .. }`).
     pub(crate) cpi_fields: Vec<CpiField>,
+    /// `state.field = account.key()`: the stored field and the account whose
+    /// key it receives.
+    pub(crate) key_stores: Vec<(String, String)>,
     depth: usize,
     cond: usize,
     cmp: usize,
@@ -1603,6 +1606,7 @@ impl<'i> Facts<'i> {
             data_writes: HashSet::new(),
             local_uses: Vec::new(),
             cpi_fields: Vec::new(),
+            key_stores: Vec::new(),
             depth: 0,
             cond: 0,
             cmp: 0,
@@ -2515,7 +2519,16 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                     .map(|s| s.ident.to_string())
                     .unwrap_or_default();
                 let own = self.index.data_types.contains_key(&name);
-                if !own {
+                if own {
+                    // `State { authority: *x.key, .. }` stores the key too.
+                    for fv in &st.fields {
+                        if let syn::Member::Named(field) = &fv.member
+                            && let Some(a) = self.key_value(&fv.expr)
+                        {
+                            self.key_stores.push((field.to_string(), a));
+                        }
+                    }
+                } else {
                     let path: Vec<String> = st
                         .path
                         .segments
@@ -2580,7 +2593,25 @@ impl Facts<'_> {
         })
     }
 
+    /// The account whose key `e` is (`*x.key`, `x.key()`, a key local).
+    fn key_value(&self, e: &Expr) -> Option<String> {
+        let (root, segs) = chain(e)?;
+        match self.account_target(e) {
+            Some((a, rest)) if rest.first().is_some_and(|s| is_key_seg(s)) => Some(a),
+            _ if segs.is_empty() => self.env.key_locals.get(&root).cloned(),
+            _ => None,
+        }
+    }
+
     fn assignment(&mut self, left: &Expr, right: &Expr) {
+        // `state.authority = *x.key;` / `= x.key()` / `= id` (a key local).
+        if let Some((root, segs)) = chain(left)
+            && let Some(field) = segs.last()
+            && self.resolve(&root, &segs).is_some()
+            && let Some(a) = self.key_value(right)
+        {
+            self.key_stores.push((field.clone(), a));
+        }
         // `data[0] = 1` through a borrowed buffer.
         if let Some((root, _)) = chain(left)
             && let Some(a) = self.env.buffers.get(&root)

@@ -301,3 +301,79 @@ fn cpis_into_workspace_programs_are_resolved() {
         ]
     );
 }
+
+#[test]
+fn names_alone_are_low_confidence_evidence() {
+    let text = r#"
+use anchor_lang::prelude::*;
+
+#[program]
+pub mod desk {
+    use super::*;
+    pub fn open(ctx: Context<Open>) -> Result<()> {
+        ctx.accounts.desk.clerk = ctx.accounts.opener.key();
+        Ok(())
+    }
+    pub fn stamp(ctx: Context<Stamp>) -> Result<()> {
+        ctx.accounts.desk.stamps += 1;
+        msg!("{}", ctx.accounts.admin.key());
+        let slots: Clock = bincode::deserialize(&ctx.accounts.timer.data.borrow()).unwrap();
+        msg!("{} {}", ctx.accounts.clock.key(), slots.slot);
+        Ok(())
+    }
+}
+
+#[derive(Accounts)]
+pub struct Open<'info> {
+    #[account(mut)]
+    pub opener: Signer<'info>,
+    #[account(init, payer = opener, space = 64)]
+    pub desk: Account<'info, Desk>,
+    pub system_program: Program<'info, System>,
+}
+
+#[derive(Accounts)]
+pub struct Stamp<'info> {
+    #[account(mut, has_one = clerk)]
+    pub desk: Account<'info, Desk>,
+    /// CHECK: bound to the stored clerk
+    pub clerk: UncheckedAccount<'info>,
+    /// CHECK: only its name says what it is
+    pub admin: UncheckedAccount<'info>,
+    /// CHECK: read as the clock
+    pub timer: UncheckedAccount<'info>,
+    /// CHECK: only its name says what it is
+    pub clock: UncheckedAccount<'info>,
+}
+
+#[account]
+pub struct Desk {
+    pub clerk: Pubkey,
+    pub stamps: u64,
+}
+"#;
+    let a = solana::analyze_package(&[("lib.rs".to_owned(), text.to_owned())]);
+    let mut got: Vec<(&str, String, solana::Confidence)> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "solana-missing-signer" || f.rule_id == "solana-unchecked-sysvar")
+        .map(|f| {
+            (
+                f.rule_id,
+                f.account.clone().unwrap_or_default(),
+                f.confidence,
+            )
+        })
+        .collect();
+    got.sort();
+    use solana::Confidence::{Low, Medium};
+    assert_eq!(
+        got,
+        vec![
+            ("solana-missing-signer", "admin".to_owned(), Low),
+            ("solana-missing-signer", "clerk".to_owned(), Medium),
+            ("solana-unchecked-sysvar", "clock".to_owned(), Low),
+            ("solana-unchecked-sysvar", "timer".to_owned(), Medium),
+        ]
+    );
+}
