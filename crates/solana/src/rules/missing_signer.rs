@@ -111,12 +111,15 @@ fn stored_keys_bound(ix: &IxData<'_>, name: &str) -> Vec<String> {
             return Some(last.clone());
         }
         // A field of another account's data (`escrow.initializer_key`), not
-        // the runtime's metadata about the account (`x.owner` is a program).
+        // the runtime's metadata about a raw account (`info.owner` is a
+        // program; on a typed token account `owner` is a data field).
+        let raw = |a: &str| ix.accounts().iter().any(|(n, k, _)| n == a && k.is_raw());
         match &s.account {
             Some((a, segs))
                 if a != name
                     && segs.first().is_some_and(|x| {
-                        !is_key_seg(x) && !ACCOUNT_METADATA.contains(&x.as_str())
+                        let metadata = raw(a) && ACCOUNT_METADATA.contains(&x.as_str());
+                        !is_key_seg(x) && !metadata
                     }) =>
             {
                 segs.iter().rev().find(|x| !is_key_seg(x)).cloned()
