@@ -72,6 +72,46 @@ fn scan(root: &str, quiet: bool, model: bool) -> i32 {
         .filter_map(|p| Some((rel(p), std::fs::read_to_string(p).ok()?)))
         .collect();
     let packages = solana::group_packages(&paths, &manifests);
+    let read = |pkg: &solana::PackageFiles| -> Vec<(String, String)> {
+        pkg.files
+            .iter()
+            .filter_map(|f| {
+                let bytes = std::fs::read(root_path.join(f)).ok()?;
+                Some((f.clone(), String::from_utf8_lossy(&bytes).into_owned()))
+            })
+            .collect()
+    };
+    // Cargo workspaces (a manifest with `[workspace]`): the programs of each,
+    // so that a CPI from one into another is resolved.
+    let workspace_roots: Vec<&str> = manifests
+        .iter()
+        .filter(|(_, text)| text.lines().any(|l| l.trim() == "[workspace]"))
+        .map(|(path, _)| path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""))
+        .collect();
+    let workspace_of = |pkg: &solana::PackageFiles| -> Option<String> {
+        workspace_roots
+            .iter()
+            .filter(|r| r.is_empty() || pkg.root == **r || pkg.root.starts_with(&format!("{r}/")))
+            .max_by_key(|r| r.len())
+            .map(|r| (*r).to_owned())
+    };
+    let mut workspaces: BTreeMap<String, solana::Workspace> = BTreeMap::new();
+    for pkg in &packages {
+        let Some(ws) = workspace_of(pkg) else {
+            continue;
+        };
+        let sources = read(pkg);
+        if let Ok(a) = catch_unwind(AssertUnwindSafe(|| {
+            solana::analyze_package_with(&sources, pkg.options)
+        })) {
+            workspaces
+                .entry(ws)
+                .or_default()
+                .add(pkg.name.as_deref(), &a.programs);
+        }
+        solana::release_span_memory();
+    }
+    let empty = solana::Workspace::new();
     let (mut files, mut bytes, mut panics, mut parse_errors) = (0usize, 0usize, 0usize, 0usize);
     let mut parse_secs = 0f64;
     let mut total_secs = 0f64;
@@ -79,14 +119,10 @@ fn scan(root: &str, quiet: bool, model: bool) -> i32 {
     let mut programs = 0usize;
     let mut instructions = 0usize;
     for pkg in &packages {
-        let sources: Vec<(String, String)> = pkg
-            .files
-            .iter()
-            .filter_map(|f| {
-                let bytes = std::fs::read(root_path.join(f)).ok()?;
-                Some((f.clone(), String::from_utf8_lossy(&bytes).into_owned()))
-            })
-            .collect();
+        let sources = read(pkg);
+        let ws = workspace_of(pkg)
+            .and_then(|w| workspaces.get(&w))
+            .unwrap_or(&empty);
         files += sources.len();
         bytes += sources.iter().map(|(_, t)| t.len()).sum::<usize>();
         let t0 = Instant::now();
@@ -99,7 +135,7 @@ fn scan(root: &str, quiet: bool, model: bool) -> i32 {
         parse_secs += t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            solana::analyze_package_with(&sources, pkg.options)
+            solana::analyze_package_in(&sources, pkg.options, ws)
         }));
         total_secs += t1.elapsed().as_secs_f64();
         if parsed.is_err() {

@@ -13,9 +13,10 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Fields, FnArg, Item, Pat, Type};
 
 use crate::model::{
-    Account, AccountKind, BumpSource, Checks, Cpi, CpiKind, Instruction, Pda, Program, ProgramId,
-    ProgramKind, Usage,
+    Account, AccountKind, BumpSource, Callee, Checks, Cpi, CpiKind, Instruction, Pda, Program,
+    ProgramId, ProgramKind, Usage,
 };
+use crate::workspace::Workspace;
 use crate::{Diagnostic, Location, ParsedFile};
 
 /// Bound on recursive walks over expressions (the parse guard keeps real
@@ -263,6 +264,20 @@ pub(crate) fn parse_constraints(tokens: TokenStream) -> Vec<Constraint> {
                 }
             }
         }
+        // Anchor before 0.20: `#[account("a.key == &b.k")]`, a constraint in a string.
+        if let [TokenTree::Literal(lit)] = piece.as_slice()
+            && let Ok(text) = syn::parse2::<syn::LitStr>(lit.to_token_stream())
+            && let Some(value) = string_constraint(&text.value())
+        {
+            let expr = syn::parse2::<Expr>(value.clone()).ok();
+            out.push(Constraint {
+                key: "constraint".to_owned(),
+                value: Some(value),
+                expr,
+            });
+            piece.clear();
+            return;
+        }
         let (key_tokens, value) = match eq {
             Some(i) => (&piece[..i], Some(&piece[i + 1..])),
             None => (&piece[..], None),
@@ -293,6 +308,30 @@ pub(crate) fn parse_constraints(tokens: TokenStream) -> Vec<Constraint> {
     }
     flush(&mut piece);
     out
+}
+
+/// The tokens of a constraint written as a string, when it is short and
+/// shallow enough to parse safely (it escaped the parse guard as a literal).
+fn string_constraint(text: &str) -> Option<TokenStream> {
+    const MAX_LEN: usize = 1024;
+    const MAX_STRING_NESTING: usize = 32;
+    if text.len() > MAX_LEN {
+        return None;
+    }
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_STRING_NESTING {
+                    return None;
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    text.parse::<TokenStream>().ok()
 }
 
 fn collect_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut HashMap<String, String>) {
@@ -566,7 +605,7 @@ impl<'a> PackageIndex<'a> {
     }
 
     /// The programs of the package with their instructions and facts.
-    pub(crate) fn programs(&self) -> Vec<ProgramData<'_>> {
+    pub(crate) fn programs(&self, ws: &Workspace) -> Vec<ProgramData<'_>> {
         let mut out = Vec::new();
         for (file, m) in &self.program_mods {
             let mut instructions = Vec::new();
@@ -585,6 +624,7 @@ impl<'a> PackageIndex<'a> {
                 ProgramKind::Anchor,
                 Location::of(file, m.ident.span()),
                 instructions,
+                ws,
             ));
         }
         if out.is_empty() {
@@ -609,7 +649,7 @@ impl<'a> PackageIndex<'a> {
                     ),
                 };
                 let instructions = native.iter().map(|f| self.native_instruction(f)).collect();
-                out.push(self.program_data(name, ProgramKind::Native, location, instructions));
+                out.push(self.program_data(name, ProgramKind::Native, location, instructions, ws));
             }
         }
         out
@@ -621,6 +661,7 @@ impl<'a> PackageIndex<'a> {
         kind: ProgramKind,
         location: Location,
         instructions: Vec<IxData<'s>>,
+        ws: &Workspace,
     ) -> ProgramData<'s> {
         let mut account_types: Vec<String> = self
             .data_types
@@ -633,7 +674,7 @@ impl<'a> PackageIndex<'a> {
             name,
             kind,
             location,
-            instructions: instructions.iter().map(|ix| ix.model(self)).collect(),
+            instructions: instructions.iter().map(|ix| ix.model(self, ws)).collect(),
             account_types,
         };
         ProgramData {
@@ -991,7 +1032,7 @@ impl IxData<'_> {
         })
     }
 
-    fn model(&self, index: &PackageIndex<'_>) -> Instruction {
+    fn model(&self, index: &PackageIndex<'_>, ws: &Workspace) -> Instruction {
         let accounts = self
             .accounts()
             .into_iter()
@@ -1087,7 +1128,7 @@ impl IxData<'_> {
             accounts_struct: self.accounts_struct.clone(),
             args: self.args.clone(),
             accounts,
-            cpis: self.cpis(),
+            cpis: self.cpis(index, ws),
         }
     }
 
@@ -1150,8 +1191,78 @@ impl IxData<'_> {
         }
     }
 
+    /// The `CpiContext::new*(..)` call an expression holds (through locals,
+    /// references and `.with_signer(..)`-style method calls).
+    pub(crate) fn context_call<'e>(&'e self, e: &'e Expr) -> Option<&'e syn::ExprCall> {
+        let mut e = self.facts.through_lets(e);
+        for _ in 0..8 {
+            e = match e {
+                Expr::Reference(r) => &r.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::MethodCall(m) => self.facts.through_lets(&m.receiver),
+                Expr::Call(c) => {
+                    let Expr::Path(p) = &*c.func else { return None };
+                    return p
+                        .path
+                        .segments
+                        .iter()
+                        .any(|s| s.ident == "CpiContext")
+                        .then_some(c);
+                }
+                _ => return None,
+            };
+        }
+        None
+    }
+
+    /// The program account of a `CpiContext::new*(program, ..)` expression.
+    pub(crate) fn context_program(&self, e: &Expr) -> Option<String> {
+        self.context_call(e)
+            .and_then(|c| c.args.first())
+            .and_then(|a| self.facts.account_of(a))
+    }
+
+    /// The workspace program (and instruction) a call path names:
+    /// `callee::cpi::deposit` (also through `use callee::cpi;`), or an id
+    /// path `callee::ID` / `callee::id()`.
+    pub(crate) fn callee_of_path(
+        &self,
+        segs: &[String],
+        index: &PackageIndex<'_>,
+        ws: &Workspace,
+    ) -> Option<Callee> {
+        let mut full: Vec<String> = Vec::new();
+        if let Some(first) = segs.first()
+            && let Some(path) = index.use_aliases.get(first)
+        {
+            full.extend(path.split("::").map(str::to_owned));
+            full.extend(segs.iter().skip(1).cloned());
+        } else {
+            full.extend(segs.iter().cloned());
+        }
+        let first = full.first()?;
+        let program = ws.program(first)?;
+        let instruction = match full.get(1).map(String::as_str) {
+            Some("cpi") => full.get(2).filter(|_| full.len() == 3).cloned(),
+            Some("ID" | "id" | "ID_CONST") => None,
+            _ => return None,
+        };
+        Some(Callee {
+            program: program.program.clone(),
+            instruction,
+        })
+    }
+
+    /// Calls to generated `callee::cpi::f(ctx, ..)` clients.
+    pub(crate) fn cpi_client_calls(&self) -> impl Iterator<Item = &Call> {
+        self.facts
+            .calls
+            .iter()
+            .filter(|c| c.path.len() >= 2 && c.path.iter().rev().nth(1).is_some_and(|s| s == "cpi"))
+    }
+
     /// The CPIs of the instruction, for the model.
-    pub(crate) fn cpis(&self) -> Vec<Cpi> {
+    pub(crate) fn cpis(&self, index: &PackageIndex<'_>, ws: &Workspace) -> Vec<Cpi> {
         self.facts
             .calls
             .iter()
@@ -1173,11 +1284,30 @@ impl IxData<'_> {
                         .unwrap_or(ProgramId::Unknown),
                     _ => self.facts.cpi_program_id(c),
                 };
+                let callee = match (&kind, &program) {
+                    // The generated client that consumes this context.
+                    (CpiKind::CpiContext, _) => self.cpi_client_calls().find_map(|client| {
+                        let ctx = self.context_call(client.args.first()?)?;
+                        (Location::of(self.facts.file, ctx.span()).start == c.location.start)
+                            .then(|| self.callee_of_path(&client.path, index, ws))
+                            .flatten()
+                    }),
+                    (_, ProgramId::Constant(path)) => {
+                        let segs: Vec<String> = path
+                            .trim_start_matches(['&', '*'])
+                            .split("::")
+                            .map(|s| s.trim_end_matches("()").to_owned())
+                            .collect();
+                        self.callee_of_path(&segs, index, ws)
+                    }
+                    _ => None,
+                };
                 Some(Cpi {
                     kind,
                     location: c.location.clone(),
                     program,
                     signed: kind == CpiKind::InvokeSigned || c.name == "new_with_signer",
+                    callee,
                 })
             })
             .collect()
@@ -1265,6 +1395,9 @@ pub(crate) struct DataVar {
     pub(crate) name: String,
     pub(crate) account: String,
     pub(crate) ty: String,
+    /// Generic arguments of the type path (`PodMint` in
+    /// `PodStateWithExtensionsMut::<PodMint>::unpack`), without spaces.
+    pub(crate) ty_args: String,
     pub(crate) method: String,
     pub(crate) location: Location,
 }
@@ -1309,6 +1442,15 @@ pub(crate) struct Call {
     pub(crate) location: Location,
 }
 
+/// An account given as a field of a foreign struct literal.
+#[derive(Clone, Debug)]
+pub(crate) struct CpiField {
+    /// The struct path (`callee::cpi::accounts::Deposit`).
+    pub(crate) path: Vec<String>,
+    pub(crate) field: String,
+    pub(crate) account: String,
+}
+
 /// An assignment whose target is an account (or its lamports).
 #[derive(Clone, Debug)]
 pub(crate) struct Assign {
@@ -1343,6 +1485,12 @@ pub(crate) struct Facts<'i> {
     /// Uses of key locals: the local and whether the use relies on it (outside
     /// CPI arguments and stored values).
     pub(crate) local_uses: Vec<(String, bool)>,
+    /// Accounts given as fields of a foreign struct literal (a CPI accounts
+    /// struct such as `callee::cpi::accounts::Deposit { authority: .. }`).
+    pub(crate) cpi_fields: Vec<CpiField>,
+    /// `state.field = account.key()`: the stored field and the account whose
+    /// key it receives.
+    pub(crate) key_stores: Vec<(String, String)>,
     depth: usize,
     cond: usize,
     cmp: usize,
@@ -1457,6 +1605,8 @@ impl<'i> Facts<'i> {
             zero_fill: false,
             data_writes: HashSet::new(),
             local_uses: Vec::new(),
+            cpi_fields: Vec::new(),
+            key_stores: Vec::new(),
             depth: 0,
             cond: 0,
             cmp: 0,
@@ -1621,7 +1771,7 @@ impl<'i> Facts<'i> {
     ) {
         self.record_data_write(&name, receiver, &args);
         let interesting = CALLS.contains(&name.as_str())
-            || path.iter().any(|s| s == "token_interface")
+            || path.iter().any(|s| s == "token_interface" || s == "cpi")
             || self.index.summaries.contains_key(&name)
             || name.ends_with("_checked")
             || name.starts_with("load_instruction")
@@ -1903,10 +2053,20 @@ impl<'i> Facts<'i> {
                         } else {
                             ty.join("::")
                         };
+                        let ty_args = p
+                            .path
+                            .segments
+                            .iter()
+                            .take(p.path.segments.len().saturating_sub(1))
+                            .filter(|s| !s.arguments.is_empty())
+                            .map(|s| s.arguments.to_token_stream().to_string().replace(' ', ""))
+                            .collect::<Vec<_>>()
+                            .join("");
                         self.data_vars.push(DataVar {
                             name,
                             account,
                             ty,
+                            ty_args,
                             method: last,
                             location: Location::of(self.file, call.span()),
                         });
@@ -1928,6 +2088,7 @@ impl<'i> Facts<'i> {
                 name,
                 account,
                 ty,
+                ty_args: String::new(),
                 method: m.method.to_string(),
                 location: Location::of(self.file, m.span()),
             });
@@ -2358,6 +2519,34 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                     .map(|s| s.ident.to_string())
                     .unwrap_or_default();
                 let own = self.index.data_types.contains_key(&name);
+                if own {
+                    // `State { authority: *x.key, .. }` stores the key too.
+                    for fv in &st.fields {
+                        if let syn::Member::Named(field) = &fv.member
+                            && let Some(a) = self.key_value(&fv.expr)
+                        {
+                            self.key_stores.push((field.to_string(), a));
+                        }
+                    }
+                } else {
+                    let path: Vec<String> = st
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
+                    for fv in &st.fields {
+                        if let syn::Member::Named(field) = &fv.member
+                            && let Some(account) = self.account_of(&fv.expr)
+                        {
+                            self.cpi_fields.push(CpiField {
+                                path: path.clone(),
+                                field: field.to_string(),
+                                account,
+                            });
+                        }
+                    }
+                }
                 let counter = if own { &mut self.stored } else { &mut self.cpi };
                 *counter += 1;
                 visit::visit_expr(self, e);
@@ -2404,7 +2593,25 @@ impl Facts<'_> {
         })
     }
 
+    /// The account whose key `e` is (`*x.key`, `x.key()`, a key local).
+    fn key_value(&self, e: &Expr) -> Option<String> {
+        let (root, segs) = chain(e)?;
+        match self.account_target(e) {
+            Some((a, rest)) if rest.first().is_some_and(|s| is_key_seg(s)) => Some(a),
+            _ if segs.is_empty() => self.env.key_locals.get(&root).cloned(),
+            _ => None,
+        }
+    }
+
     fn assignment(&mut self, left: &Expr, right: &Expr) {
+        // `state.authority = *x.key;` / `= x.key()` / `= id` (a key local).
+        if let Some((root, segs)) = chain(left)
+            && let Some(field) = segs.last()
+            && self.resolve(&root, &segs).is_some()
+            && let Some(a) = self.key_value(right)
+        {
+            self.key_stores.push((field.clone(), a));
+        }
         // `data[0] = 1` through a borrowed buffer.
         if let Some((root, _)) = chain(left)
             && let Some(a) = self.env.buffers.get(&root)

@@ -26,14 +26,16 @@ mod model;
 mod package;
 mod parse;
 mod rules;
+mod workspace;
 
 pub use model::{
-    Account, AccountKind, BumpSource, Checks, Cpi, CpiKind, Instruction, Pda, Program, ProgramId,
-    ProgramKind, Usage,
+    Account, AccountKind, BumpSource, Callee, Checks, Cpi, CpiKind, Instruction, Pda, Program,
+    ProgramId, ProgramKind, Usage,
 };
 pub use package::{PackageFiles, group_packages};
 pub use parse::{MAX_NESTING, MAX_OPERATOR_RUN, ParsedFile, parse_file};
 pub use rules::{RULES, Rule, rule, rule_doc};
+pub use workspace::Workspace;
 
 use serde::Serialize;
 
@@ -165,6 +167,17 @@ pub fn analyze_package(files: &[(String, String)]) -> Analysis {
 
 /// [`analyze_package`] with [`Options`].
 pub fn analyze_package_with(files: &[(String, String)], options: Options) -> Analysis {
+    analyze_package_in(files, options, &Workspace::new())
+}
+
+/// [`analyze_package_with`] for a package of a workspace whose other programs
+/// are known (see [`Workspace::add`]): CPIs into them are resolved to the
+/// callee instruction, and its signer requirements are taken into account.
+pub fn analyze_package_in(
+    files: &[(String, String)],
+    options: Options,
+    workspace: &Workspace,
+) -> Analysis {
     let parsed: Vec<ParsedFile> = files
         .iter()
         .map(|(path, text)| parse_file(path, text))
@@ -174,8 +187,10 @@ pub fn analyze_package_with(files: &[(String, String)], options: Options) -> Ana
         .flat_map(|p| p.diagnostics.iter().cloned())
         .collect();
     let index = extract::PackageIndex::build(&parsed);
-    let programs = index.programs();
-    let mut findings = rules::run(&index, &programs, options);
+    let mut ws = workspace.clone();
+    ws.add_index(&index);
+    let programs = index.programs(&ws);
+    let mut findings = rules::run(&index, &programs, &ws, options);
     findings.sort_by(|a, b| {
         (&a.file, a.start, a.rule_id, &a.account).cmp(&(&b.file, b.start, b.rule_id, &b.account))
     });

@@ -170,4 +170,16 @@ pub struct Cpi {
     pub program: ProgramId,
     /// Signed with PDA seeds.
     pub signed: bool,
+    /// The callee, when it is a program of the same package or workspace
+    /// (reached through its generated `cpi::` client or its declared id).
+    pub callee: Option<Callee>,
+}
+
+/// A program of the workspace that a CPI reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Callee {
+    /// The callee's `#[program]` module name.
+    pub program: String,
+    /// The instruction, when the CPI names it (`callee::cpi::deposit`).
+    pub instruction: Option<String>,
 }

@@ -175,3 +175,205 @@ fn finding_positions_point_at_the_source() {
     assert_eq!(f.instruction.as_deref(), Some("f"));
     assert_eq!(f.account.as_deref(), Some("rent_ñ"));
 }
+
+const CALLEE: &str = r#"
+use anchor_lang::prelude::*;
+
+declare_id!("Vau1t11111111111111111111111111111111111111");
+
+#[program]
+pub mod vault {
+    use super::*;
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        ctx.accounts.ledger.total = ctx.accounts.ledger.total.checked_add(amount).unwrap();
+        Ok(())
+    }
+}
+
+#[derive(Accounts)]
+pub struct Deposit<'info> {
+    #[account(mut)]
+    pub ledger: Account<'info, Ledger>,
+    /// CHECK: credited, does not sign
+    pub beneficiary: UncheckedAccount<'info>,
+}
+
+#[account]
+pub struct Ledger {
+    pub total: u64,
+}
+"#;
+
+const CALLER: &str = r#"
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::{instruction::Instruction, program::invoke};
+use vault_program::cpi::accounts::Deposit;
+
+#[program]
+pub mod router {
+    use super::*;
+    pub fn forward(ctx: Context<Forward>, amount: u64) -> Result<()> {
+        let cpi = CpiContext::new(
+            ctx.accounts.vault.to_account_info(),
+            Deposit {
+                ledger: ctx.accounts.ledger.to_account_info(),
+                beneficiary: ctx.accounts.owner.to_account_info(),
+            },
+        );
+        vault_program::cpi::deposit(cpi, amount)?;
+        let ix = Instruction { program_id: vault_program::ID, accounts: vec![], data: vec![] };
+        invoke(&ix, &[ctx.accounts.ledger.to_account_info()])?;
+        Ok(())
+    }
+}
+
+#[derive(Accounts)]
+pub struct Forward<'info> {
+    #[account(has_one = owner)]
+    pub config: Account<'info, Config>,
+    /// CHECK: the vault checks its ledger
+    #[account(mut)]
+    pub ledger: UncheckedAccount<'info>,
+    /// CHECK: bound to the config
+    pub owner: UncheckedAccount<'info>,
+    /// CHECK: meant to be the vault program
+    pub vault: UncheckedAccount<'info>,
+}
+
+#[account]
+pub struct Config {
+    pub owner: Pubkey,
+}
+"#;
+
+#[test]
+fn cpis_into_workspace_programs_are_resolved() {
+    let caller = vec![("router/src/lib.rs".to_owned(), CALLER.to_owned())];
+    let callee = solana::analyze_package(&[("vault/src/lib.rs".to_owned(), CALLEE.to_owned())]);
+    let mut ws = solana::Workspace::new();
+    ws.add(Some("vault-program"), &callee.programs);
+    let alone = solana::analyze_package(&caller);
+    let within = solana::analyze_package_in(&caller, solana::Options::default(), &ws);
+
+    let cpis = |a: &solana::Analysis| a.programs[0].instructions[0].cpis.clone();
+    assert!(cpis(&alone).iter().all(|c| c.callee.is_none()));
+    let resolved = cpis(&within);
+    assert_eq!(resolved.len(), 2, "{resolved:#?}");
+    assert_eq!(resolved[0].kind, CpiKind::CpiContext);
+    assert_eq!(resolved[0].program, ProgramId::Account("vault".to_owned()));
+    assert_eq!(
+        resolved[0].callee,
+        Some(solana::Callee {
+            program: "vault".to_owned(),
+            instruction: Some("deposit".to_owned()),
+        })
+    );
+    assert_eq!(
+        resolved[1].callee,
+        Some(solana::Callee {
+            program: "vault".to_owned(),
+            instruction: None,
+        })
+    );
+
+    // The generated client invokes the context's program: an unchecked account.
+    let rules = |a: &solana::Analysis| {
+        let mut r: Vec<(&str, Option<String>)> = a
+            .findings
+            .iter()
+            .filter(|f| f.severity >= solana::Severity::High)
+            .map(|f| (f.rule_id, f.account.clone()))
+            .collect();
+        r.sort();
+        r
+    };
+    // Alone, the owner is forwarded to a callee assumed to check its signature;
+    // in the workspace the callee's `beneficiary` does not sign.
+    assert_eq!(
+        rules(&alone),
+        vec![("solana-arbitrary-cpi", Some("vault".to_owned()))]
+    );
+    assert_eq!(
+        rules(&within),
+        vec![
+            ("solana-arbitrary-cpi", Some("vault".to_owned())),
+            ("solana-missing-signer", Some("owner".to_owned())),
+        ]
+    );
+}
+
+#[test]
+fn names_alone_are_low_confidence_evidence() {
+    let text = r#"
+use anchor_lang::prelude::*;
+
+#[program]
+pub mod desk {
+    use super::*;
+    pub fn open(ctx: Context<Open>) -> Result<()> {
+        ctx.accounts.desk.clerk = ctx.accounts.opener.key();
+        Ok(())
+    }
+    pub fn stamp(ctx: Context<Stamp>) -> Result<()> {
+        ctx.accounts.desk.stamps += 1;
+        msg!("{}", ctx.accounts.admin.key());
+        let slots: Clock = bincode::deserialize(&ctx.accounts.timer.data.borrow()).unwrap();
+        msg!("{} {}", ctx.accounts.clock.key(), slots.slot);
+        Ok(())
+    }
+}
+
+#[derive(Accounts)]
+pub struct Open<'info> {
+    #[account(mut)]
+    pub opener: Signer<'info>,
+    #[account(init, payer = opener, space = 64)]
+    pub desk: Account<'info, Desk>,
+    pub system_program: Program<'info, System>,
+}
+
+#[derive(Accounts)]
+pub struct Stamp<'info> {
+    #[account(mut, has_one = clerk)]
+    pub desk: Account<'info, Desk>,
+    /// CHECK: bound to the stored clerk
+    pub clerk: UncheckedAccount<'info>,
+    /// CHECK: only its name says what it is
+    pub admin: UncheckedAccount<'info>,
+    /// CHECK: read as the clock
+    pub timer: UncheckedAccount<'info>,
+    /// CHECK: only its name says what it is
+    pub clock: UncheckedAccount<'info>,
+}
+
+#[account]
+pub struct Desk {
+    pub clerk: Pubkey,
+    pub stamps: u64,
+}
+"#;
+    let a = solana::analyze_package(&[("lib.rs".to_owned(), text.to_owned())]);
+    let mut got: Vec<(&str, String, solana::Confidence)> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "solana-missing-signer" || f.rule_id == "solana-unchecked-sysvar")
+        .map(|f| {
+            (
+                f.rule_id,
+                f.account.clone().unwrap_or_default(),
+                f.confidence,
+            )
+        })
+        .collect();
+    got.sort();
+    use solana::Confidence::{Low, Medium};
+    assert_eq!(
+        got,
+        vec![
+            ("solana-missing-signer", "admin".to_owned(), Low),
+            ("solana-missing-signer", "clerk".to_owned(), Medium),
+            ("solana-unchecked-sysvar", "clock".to_owned(), Low),
+            ("solana-unchecked-sysvar", "timer".to_owned(), Medium),
+        ]
+    );
+}

@@ -70,6 +70,23 @@ fn hostile_nesting_is_a_diagnostic() {
 }
 
 #[test]
+fn constraints_written_as_strings_are_bounded() {
+    for inner in [
+        format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000)),
+        format!("{}x", "!".repeat(50_000)),
+        format!("x{}", " + x".repeat(20_000)),
+        "x.key == &y.k".to_owned(),
+    ] {
+        let text = format!(
+            "#[program]\nmod m {{\n    pub fn f(ctx: Context<F>) -> Result<()> {{ Ok(()) }}\n}}\n\
+             #[derive(Accounts)]\npub struct F<'info> {{\n    #[account(\"{inner}\")]\n    x: AccountInfo<'info>,\n}}\n"
+        );
+        let a = solana::analyze_package(&[("s.rs".to_owned(), text)]);
+        assert_eq!(a.programs.len(), 1);
+    }
+}
+
+#[test]
 fn nesting_just_below_the_limit_fits_a_test_thread_stack() {
     let n = solana::MAX_NESTING - 4;
     for (open, close) in [("(", ")"), ("[", "]"), ("{", "}")] {

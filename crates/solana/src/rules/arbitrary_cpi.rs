@@ -10,17 +10,18 @@
 //!
 //! Example: `invoke(&spl_token::instruction::transfer(token_program.key, ..)?, ..)` where `token_program: AccountInfo` is never compared with `spl_token::ID`.
 //!
-//! Also: a `token_interface` helper called with a `CpiContext` whose program is
-//! such an account (those helpers invoke the program the context names); medium.
+//! Also: a generated Anchor client (`callee::cpi::deposit(ctx, ..)`, including
+//! clients of another program of the same workspace) called with a
+//! `CpiContext` whose program is such an account: the client builds the
+//! instruction with the context program's key, so the caller picks the program.
+//! And a `token_interface` helper in the same situation (medium: the interface
+//! is meant to accept more than one token program).
 //!
 //! Recommendation: `Program<'info, T>`, or compare the key with the expected
 //! id (`spl_token::ID`) before invoking, or build the instruction with the
 //! constant id.
 
-use syn::Expr;
-
 use super::{Ctx, Rule, finding};
-use crate::extract::IxData;
 use crate::model::ProgramId;
 use crate::{Confidence, Finding, Severity};
 
@@ -34,37 +35,21 @@ pub(super) const RULE: Rule = Rule {
     recommendation: "Declare the program as `Program<'info, T>`, or check its key against the expected program id before `invoke`.",
 };
 
-/// The program account of a `CpiContext::new*(program, ..)` expression
-/// (through locals and `.with_signer(..)`).
-fn context_program(ix: &IxData<'_>, e: &Expr) -> Option<String> {
-    let mut e = ix.facts.through_lets(e);
-    for _ in 0..8 {
-        e = match e {
-            Expr::Reference(r) => &r.expr,
-            Expr::Paren(p) => &p.expr,
-            Expr::MethodCall(m) => ix.facts.through_lets(&m.receiver),
-            Expr::Call(c) => {
-                let Expr::Path(p) = &*c.func else { return None };
-                if !p.path.segments.iter().any(|s| s.ident == "CpiContext") {
-                    return None;
-                }
-                return c.args.first().and_then(|a| ix.facts.account_of(a));
-            }
-            _ => return None,
-        };
-    }
-    None
-}
-
 pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     for ix in &cx.program.instructions {
-        // `token_interface` helpers invoke whatever program the context names
-        // (unlike `anchor_spl::token`, which fixes the token program id).
+        // Calls that invoke whatever program their `CpiContext` names: the
+        // clients Anchor generates for a program (`callee::cpi::deposit`, which
+        // build the instruction with the context program's key), and
+        // `token_interface` helpers (unlike `anchor_spl::token`, which fixes
+        // the token program id).
         for c in &ix.facts.calls {
-            if !c.path.iter().any(|s| s == "token_interface") {
+            let client =
+                c.path.len() >= 2 && c.path.iter().rev().nth(1).is_some_and(|s| s == "cpi");
+            let interface = c.path.iter().any(|s| s == "token_interface");
+            if !client && !interface {
                 continue;
             }
-            let Some(program) = c.args.first().and_then(|e| context_program(ix, e)) else {
+            let Some(program) = c.args.first().and_then(|e| ix.context_program(e)) else {
                 continue;
             };
             let raw = ix
@@ -74,17 +59,24 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             if !raw || ix.address_checked(&program, cx.index) {
                 continue;
             }
+            let callee = ix
+                .callee_of_path(&c.path, cx.index, cx.workspace)
+                .map(|k| format!(" (a client of the workspace program `{}`)", k.program))
+                .unwrap_or_default();
             let mut f = finding(
                 &RULE,
                 &c.location,
                 format!(
-                    "`{}` calls `{}` with the program passed as `{program}`, whose id is never checked",
-                    ix.name, c.name
+                    "`{}` calls `{}`{callee} with the program passed as `{program}`, whose id is never checked",
+                    ix.name,
+                    c.path.join("::"),
                 ),
                 Some(ix),
                 Some(&program),
             );
-            f.severity = Severity::Medium;
+            if !client {
+                f.severity = Severity::Medium;
+            }
             out.push(f);
         }
         for c in &ix.facts.calls {

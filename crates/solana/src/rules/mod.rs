@@ -1,6 +1,7 @@
 //! The detectors: one file per rule, and the [`RULES`] registry (sorted by id).
 
 use crate::extract::{IxData, PackageIndex, ProgramData};
+use crate::workspace::Workspace;
 use crate::{Confidence, Finding, Location, Options, Severity};
 
 mod account_data_matching;
@@ -116,6 +117,8 @@ pub fn rule_doc(id: &str) -> Option<String> {
 pub(crate) struct Ctx<'c, 'i> {
     pub(crate) index: &'c PackageIndex<'i>,
     pub(crate) program: &'c ProgramData<'c>,
+    /// The programs of the workspace (this package's included).
+    pub(crate) workspace: &'c Workspace,
 }
 
 impl Ctx<'_, '_> {
@@ -155,11 +158,16 @@ pub(crate) fn words(name: &str) -> impl Iterator<Item = &str> {
 pub(crate) fn run(
     index: &PackageIndex<'_>,
     programs: &[ProgramData<'_>],
+    workspace: &Workspace,
     options: Options,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for program in programs {
-        let cx = Ctx { index, program };
+        let cx = Ctx {
+            index,
+            program,
+            workspace,
+        };
         account_data_matching::check(&cx, &mut out);
         account_revival::check(&cx, &mut out);
         arbitrary_cpi::check(&cx, &mut out);

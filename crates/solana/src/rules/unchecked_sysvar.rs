@@ -1,10 +1,14 @@
 //! `solana-unchecked-sysvar`
 //!
 //! What it detects: an `AccountInfo`/`UncheckedAccount` (or native account)
-//! named after a sysvar (`rent`, `clock`, `instructions`, `*_sysvar`,
-//! `slot_hashes`, ...) whose address is never checked: not `Sysvar<'info, T>`,
-//! no `address =`, no key comparison, not read with a checking accessor
-//! (`Rent::from_account_info`, `load_instruction_at_checked`, ...).
+//! used as a sysvar — its data deserialised as a sysvar type (`Rent`,
+//! `Clock`, `SlotHashes`, ...) or given to the instruction-sysvar readers that
+//! do not check the address (`load_instruction_at`, `load_current_index`) —
+//! whose address is never checked: not `Sysvar<'info, T>`, no `address =`, no
+//! key comparison, not read with a checking accessor
+//! (`Rent::from_account_info`, `load_instruction_at_checked`, ...). An account
+//! only named after a sysvar (`rent`, `clock`, `instructions`, `*_sysvar`,
+//! `slot_hashes`, ...) and relied on is reported with low confidence.
 //!
 //! Why it matters: the caller passes an account of their own with forged
 //! sysvar contents (for example a fake instructions sysvar).
@@ -100,16 +104,29 @@ pub(super) fn check(cx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             if read_checked {
                 continue;
             }
-            out.push(finding(
+            let mut f = finding(
                 &RULE,
                 &location,
-                format!(
-                    "sysvar account `{name}` in `{}` is not checked against the sysvar address",
-                    ix.name
-                ),
+                if used_as_sysvar {
+                    format!(
+                        "`{name}` is read as a sysvar in `{}` but is not checked against the sysvar address",
+                        ix.name
+                    )
+                } else {
+                    format!(
+                        "`{name}` is named as a sysvar in `{}` but is not checked against the sysvar address",
+                        ix.name
+                    )
+                },
                 Some(ix),
                 Some(&name),
-            ));
+            );
+            // The name alone is weak evidence (kept because a handler that
+            // only looks at a raw `rent` account reads nothing we can type).
+            if !used_as_sysvar {
+                f.confidence = Confidence::Low;
+            }
+            out.push(f);
         }
     }
 }
