@@ -14,7 +14,7 @@ use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
-use crate::block::{Block, parse_block_with, receipts_suffice};
+use crate::block::{Block, attach_traces, parse_block_with, receipts_suffice};
 use crate::eval::{self, Details, Firing, Read, ReadValues, State};
 use crate::rules::{Level, Monitor, Start};
 
@@ -33,6 +33,10 @@ pub enum EngineError {
     /// do not parse, receipts of another block, blocks whose parent hashes do not chain.
     #[error("block {block}: {message}")]
     Block { block: u64, message: String },
+    /// The node refuses a method the monitor's rules need (`trace_block` for rules on
+    /// internal calls): they could never fire on this node.
+    #[error("block {block}: {message}")]
+    Unsupported { block: u64, message: String },
 }
 
 /// Where a monitor stands: the next block to process, the hash of the last one processed,
@@ -52,11 +56,13 @@ pub struct Needs {
     reads: Vec<Read>,
     plan: ReadPlan,
     details: Details,
+    /// The blocks' traces (internal calls and creations), with `trace_block`.
+    traces: bool,
 }
 
 impl Needs {
     pub fn of(monitor: &Monitor) -> Self {
-        Needs::new(eval::reads(monitor), eval::details(monitor))
+        Needs::new(eval::reads(monitor), eval::details(monitor)).with_traces(eval::traces(monitor))
     }
 
     pub fn new(reads: Vec<Read>, details: Details) -> Self {
@@ -64,11 +70,23 @@ impl Needs {
             plan: ReadPlan::new(&reads),
             reads,
             details,
+            traces: false,
         }
+    }
+
+    /// The same, with the blocks' traces or without.
+    pub fn with_traces(mut self, traces: bool) -> Self {
+        self.traces = traces;
+        self
     }
 
     pub fn reads(&self) -> &[Read] {
         &self.reads
+    }
+
+    /// Whether the blocks' internal calls and creations are wanted.
+    pub fn traces(&self) -> bool {
+        self.traces
     }
 
     /// The same reads, with every transaction in full.
@@ -85,7 +103,8 @@ pub trait Source {
     /// The latest block number.
     fn head(&self) -> Result<u64, EngineError>;
     /// Blocks `from..=to`, in order, each with the values of `needs.reads` at that block;
-    /// at least the transactions `needs.details` wants are in full.
+    /// at least the transactions `needs.details` wants are in full, and with
+    /// `needs.traces()` every transaction has its internal calls.
     fn fetch(
         &self,
         from: u64,
@@ -374,19 +393,37 @@ impl Source for chain::RpcClient {
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
         let all = needs.details.is_everything();
         let plan = &needs.plan;
-        let per_block = 2 + plan.calls_per_block();
+        let per_block = 2 + usize::from(needs.traces) + plan.calls_per_block();
         let mut calls: Vec<(&str, Json)> = Vec::with_capacity(per_block * (to - from + 1) as usize);
         for number in from..=to {
             calls.push(("eth_getBlockByNumber", json!([tag(number), all])));
             calls.push(("eth_getBlockReceipts", json!([tag(number)])));
+            if needs.traces {
+                calls.push(("trace_block", json!([tag(number)])));
+            }
             plan.push_calls(number, &mut calls);
         }
         let mut answers = batches_in_parallel(self, &calls, per_block)?.into_iter();
-        let mut read: Vec<(u64, Json, Json, ReadValues, Vec<Read>)> =
-            Vec::with_capacity((to - from + 1) as usize);
+        let mut read: Vec<FirstRead> = Vec::with_capacity((to - from + 1) as usize);
         for number in from..=to {
             let block = answers.next().unwrap_or(Ok(Json::Null))?;
             let receipts = answers.next().unwrap_or(Ok(Json::Null))?;
+            let traces = if needs.traces {
+                match answers.next().unwrap_or(Ok(Json::Null)) {
+                    Ok(traces) => Some(traces),
+                    Err(chain::ChainError::Rpc { message, .. }) => {
+                        return Err(EngineError::Unsupported {
+                            block: number,
+                            message: format!(
+                                "rules with `internal = true` read internal calls with `trace_block`, which the node refused: {message}"
+                            ),
+                        });
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            } else {
+                None
+            };
             if block.is_null() {
                 return Err(EngineError::Block {
                     block: number,
@@ -394,12 +431,25 @@ impl Source for chain::RpcClient {
                 });
             }
             let (values, retry) = plan.values(&mut answers, number)?;
-            read.push((number, block, receipts, values, retry));
+            read.push(FirstRead {
+                number,
+                block,
+                receipts,
+                traces,
+                values,
+                retry,
+            });
         }
 
         let mut wanted = Vec::with_capacity(read.len());
         let mut more: Vec<(&str, Json)> = Vec::new();
-        for (number, _, receipts, _, retry) in &read {
+        for FirstRead {
+            number,
+            receipts,
+            retry,
+            ..
+        } in &read
+        {
             let want = if all {
                 Want::Nothing
             } else {
@@ -421,8 +471,15 @@ impl Source for chain::RpcClient {
         let mut more = batches_in_parallel(self, &more, 1)?.into_iter();
 
         let mut blocks: Vec<(Block, ReadValues)> = Vec::with_capacity(read.len());
-        for ((number, mut block, receipts, mut values, retry), want) in read.into_iter().zip(wanted)
-        {
+        for (first, want) in read.into_iter().zip(wanted) {
+            let FirstRead {
+                number,
+                mut block,
+                receipts,
+                traces,
+                mut values,
+                retry,
+            } = first;
             let mut full = HashMap::new();
             let missing = |what: &str| EngineError::Block {
                 block: number,
@@ -451,12 +508,24 @@ impl Source for chain::RpcClient {
                 let value = read_value(&read, answer, number)?;
                 values.insert(read, value);
             }
-            let block = parse_block_with(&block, &receipts, &full).map_err(|message| {
+            let mut block = parse_block_with(&block, &receipts, &full).map_err(|message| {
                 EngineError::Block {
                     block: number,
                     message,
                 }
             })?;
+            if let Some(traces) = &traces {
+                if traces.is_null() {
+                    return Err(EngineError::Unsupported {
+                        block: number,
+                        message: "rules with `internal = true` read internal calls with `trace_block`, to which the node answered nothing".into(),
+                    });
+                }
+                attach_traces(&mut block, traces).map_err(|message| EngineError::Block {
+                    block: number,
+                    message,
+                })?;
+            }
             if let Some((previous, _)) = blocks.last()
                 && block.parent_hash != previous.hash
             {
@@ -473,6 +542,18 @@ impl Source for chain::RpcClient {
         }
         Ok(blocks)
     }
+}
+
+/// What the first round trip of a fetch gave for one block.
+struct FirstRead {
+    number: u64,
+    block: Json,
+    receipts: Json,
+    /// `trace_block`'s answer, when traces are read.
+    traces: Option<Json>,
+    values: ReadValues,
+    /// Reads the combined call could not make, to make one by one.
+    retry: Vec<Read>,
 }
 
 /// The JSON-RPC calls that make `reads` at `block`, as [`Source::fetch`] makes them for a

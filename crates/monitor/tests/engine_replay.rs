@@ -102,6 +102,7 @@ fn ownership_transfer(block: u64, new_owner: Address) -> Transaction {
         success: true,
         gas_used: 30_000,
         created: None,
+        internal: Vec::new(),
         logs: vec![Log {
             index: 0,
             address: vault(),
