@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 
 use crate::block::{Block, attach_traces, parse_block_with, receipts_suffice};
 use crate::eval::{self, Details, Firing, Read, ReadValues, State};
-use crate::rules::{Level, Monitor, Start};
+use crate::rules::{Kind, Level, Monitor, Start};
 
 /// Blocks read per step at most (one JSON-RPC batch).
 pub const DEFAULT_BATCH_BLOCKS: u64 = 25;
@@ -139,6 +139,11 @@ pub struct Engine {
     needs: Needs,
     /// `needs` with every transaction in full, for the steps after dense ones.
     dense_needs: Needs,
+    /// What the blocks before the first one are read with to fill the rules' windows:
+    /// the state reads and the receipts, nothing in full, no traces.
+    prime_needs: Needs,
+    /// How many blocks before the first one fill the windows (0: no rule has one).
+    window: u64,
     batch_blocks: u64,
     /// Whether most blocks of the last step were mostly made of transactions the rules
     /// need in full: then the next step reads blocks in full at once rather than their
@@ -152,6 +157,8 @@ impl Clone for Engine {
             monitor: self.monitor.clone(),
             needs: self.needs.clone(),
             dense_needs: self.dense_needs.clone(),
+            prime_needs: self.prime_needs.clone(),
+            window: self.window,
             batch_blocks: self.batch_blocks,
             dense: std::sync::atomic::AtomicBool::new(self.dense.load(Ordering::Relaxed)),
         }
@@ -162,6 +169,8 @@ impl Engine {
     pub fn new(monitor: Monitor) -> Self {
         let needs = Needs::of(&monitor);
         Engine {
+            prime_needs: Needs::new(needs.reads.clone(), Details::default()),
+            window: window(&monitor),
             monitor,
             dense_needs: needs.with_full_transactions(),
             needs,
@@ -204,7 +213,9 @@ impl Engine {
         })
     }
 
-    /// Processes the confirmed blocks after `checkpoint`, up to the batch size.
+    /// Processes the confirmed blocks after `checkpoint`, up to the batch size. The first
+    /// step of a monitor (no block processed yet, empty windows) first fills its rules'
+    /// windows from the blocks before its first one: see [`Engine::prime`].
     pub fn step(&self, source: &impl Source, checkpoint: &Checkpoint) -> Result<Step, EngineError> {
         let head = source.head()?;
         let Some(confirmed) = head.checked_sub(self.monitor.confirmations) else {
@@ -213,6 +224,20 @@ impl Engine {
         if checkpoint.next_block > confirmed {
             return Ok(Step::Idle { head });
         }
+        let primed;
+        let checkpoint = if checkpoint.last_hash.is_none()
+            && checkpoint.state == State::default()
+            && self.window > 0
+            && checkpoint.next_block > 0
+        {
+            primed = Checkpoint {
+                state: self.prime(source, checkpoint.next_block)?,
+                ..checkpoint.clone()
+            };
+            &primed
+        } else {
+            checkpoint
+        };
         let to = confirmed.min(checkpoint.next_block + self.batch_blocks - 1);
         let needs = if self.dense.load(Ordering::Relaxed) {
             &self.dense_needs
@@ -268,6 +293,53 @@ impl Engine {
         }))
     }
 
+    /// The rules' windows as they would stand at block `first` had the monitor processed
+    /// the blocks of the longest window before it (their firings dropped: they were before
+    /// its start). So a balance that began to fall before the start is measured from its
+    /// peak, a gas median has its blocks, and a code or slot change at the first block is
+    /// seen. The state reads are made at those blocks; a node that refuses them (one that
+    /// keeps no old state) leaves the balance and supply windows to start at `first`, the
+    /// others are filled from the blocks' receipts all the same.
+    pub fn prime(&self, source: &impl Source, first: u64) -> Result<State, EngineError> {
+        let from = first.saturating_sub(self.window);
+        let mut state = State::default();
+        if from >= first {
+            return Ok(state);
+        }
+        let without_reads = Needs::new(Vec::new(), Details::default());
+        let mut needs = &self.prime_needs;
+        let mut next = from;
+        while next < first {
+            let to = (first - 1).min(next + self.batch_blocks - 1);
+            let fetched = match source.fetch(next, to, needs) {
+                Err(EngineError::Chain(chain::ChainError::Rpc { .. }))
+                    if !needs.reads.is_empty() =>
+                {
+                    needs = &without_reads;
+                    continue;
+                }
+                other => other?,
+            };
+            for (block, reads) in &fetched {
+                if block.number != next {
+                    return Err(EngineError::Block {
+                        block: next,
+                        message: format!("the node answered block {} instead", block.number),
+                    });
+                }
+                eval::process(&self.monitor, &mut state, block, reads);
+                next += 1;
+            }
+            if fetched.is_empty() {
+                return Err(EngineError::Block {
+                    block: next,
+                    message: "the node answered no block".into(),
+                });
+            }
+        }
+        Ok(state)
+    }
+
     /// The firing for a block whose parent is not the block processed before it: the
     /// chain was reorganised deeper than the confirmation depth, so what was processed
     /// (and alerted) for the replaced blocks may not be on the chain any more.
@@ -295,6 +367,24 @@ impl Engine {
             }),
         }
     }
+}
+
+/// How many blocks before the first one a monitor's windows need: the longest window of
+/// its windowed rules, 1 for rules that compare a value with the previous block's.
+fn window(monitor: &Monitor) -> u64 {
+    monitor
+        .rules
+        .iter()
+        .map(|rule| match &rule.kind {
+            Kind::BalanceDrop { blocks, .. }
+            | Kind::SupplyChange { blocks, .. }
+            | Kind::GasPrice { blocks, .. }
+            | Kind::FailedShare { blocks, .. } => *blocks,
+            Kind::CodeChange | Kind::SlotChange { .. } => 1,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 fn tag(block: u64) -> Json {

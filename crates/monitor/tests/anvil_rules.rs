@@ -696,6 +696,66 @@ level = "critical"
     assert_eq!(firings[1].dedup_key, checksum(lender));
 }
 
+#[test]
+fn balance_drop_that_began_before_the_start_block_fires() {
+    let Some(node) = anvil_or_skip("balance_drop_that_began_before_the_start_block_fires") else {
+        return;
+    };
+    let [owner, thief] = [node.accounts()[0], node.accounts()[1]];
+    let deposit = calldata("deposit()", &[]);
+    let withdraw = |amount: U256| calldata("withdraw(uint256)", &[num(amount)]);
+    let (spanning, _) = deploy(&node, owner, "Vault", &[]);
+    let (earlier, _) = deploy(&node, owner, "Vault", &[]);
+    call(&node, owner, spanning, &deposit, ether(10));
+    call(&node, owner, earlier, &deposit, ether(10));
+    // twin: 40% taken 6 blocks before the start, outside the window of 5 blocks.
+    call(&node, thief, earlier, &withdraw(ether(4)), U256::ZERO);
+    for _ in 0..3 {
+        mine(&node);
+    }
+    // 40% taken 2 blocks before the start: silent on its own (below 50%).
+    call(&node, thief, spanning, &withdraw(ether(4)), U256::ZERO);
+    mine(&node);
+    let start = next_block(&node);
+    let text = format!(
+        r#"
+{header}
+[[monitors.contracts]]
+name = "Spanning"
+address = "{spanning}"
+
+[[monitors.contracts]]
+name = "Earlier"
+address = "{earlier}"
+
+[[monitors.rules]]
+name = "ether-drained"
+kind = "balance_drop"
+percent = 50
+blocks = 5
+level = "critical"
+"#,
+        header = header(&node, start, 0),
+    );
+    let mut follower = follow(&text);
+    // 20% more of each: for the first vault, at the start block, 60% from the peak of 10
+    // within 3 blocks (without the blocks before the start its window would begin at 4,
+    // after the drop); for the other, 2 of 6 (33%) within the window.
+    let first = call(&node, thief, spanning, &withdraw(ether(2)), U256::ZERO);
+    assert_eq!(first.block, start);
+    call(&node, thief, earlier, &withdraw(ether(2)), U256::ZERO);
+
+    let firings = follower.catch_up();
+    assert_eq!(
+        summary(&firings),
+        vec![("ether-drained", first.block, None)]
+    );
+    let detail = &firings[0].detail;
+    assert_eq!(detail["from"], ether(10).to_string());
+    assert_eq!(detail["to"], ether(4).to_string());
+    assert_eq!(firings[0].dedup_key, checksum(spanning));
+}
+
 // ---------------------------------------------------------------------------------------
 // `supply_change`
 
@@ -742,7 +802,8 @@ level = "high"
             ("supply-jump", big_burn.block, None),
         ]
     );
-    assert_eq!(firings[0].detail["from"], ether(1005).to_string());
+    // From the low of the window, which holds the blocks before the start (1000).
+    assert_eq!(firings[0].detail["from"], ether(1000).to_string());
     assert_eq!(firings[0].detail["to"], ether(1505).to_string());
     assert_eq!(firings[1].detail["from"], ether(1505).to_string());
     assert_eq!(firings[1].detail["to"], ether(405).to_string());
