@@ -227,7 +227,8 @@ pub fn parse_block_with(
     })
 }
 
-/// Adds to the transactions of `block` their internal calls and creations, from the
+/// Adds to the transactions of `block` their internal calls and creations, and to those
+/// read from their receipts alone their calldata and value, from the
 /// block's traces as `trace_block` gives them (Parity style: a flat list in execution
 /// order, each with the position of its transaction and its `traceAddress`, the path of
 /// call indexes from the transaction's own call). Every transaction must have its own
@@ -284,6 +285,18 @@ pub fn attach_traces(block: &mut Block, traces: &Json) -> Result<(), String> {
         }
         if path.is_empty() {
             own[position] = true;
+            // A transaction read from its receipt alone has no calldata and value yet: its
+            // own call's are the same.
+            if tx.input.is_empty() && tx.value.is_zero() {
+                let action = trace
+                    .get("action")
+                    .ok_or_else(|| format!("block {number}: a trace without `action`"))?;
+                tx.input = match kind {
+                    "create" => data(action, "init")?,
+                    _ => data(action, "input")?,
+                };
+                tx.value = optional_u256(action, "value")?;
+            }
             continue;
         }
         let action = trace
@@ -529,7 +542,14 @@ mod tests {
              "action": {"from": b, "init": "0x00", "value": "0x0"},
              "result": {"address": c}},
         ]);
+        assert!(parsed.transactions[0].input.is_empty());
         attach_traces(&mut parsed, &traces).unwrap();
+        // Read from its receipt alone: calldata and value from its own call's trace.
+        assert_eq!(
+            parsed.transactions[0].input.as_ref(),
+            [0xab, 0xcd, 0xef, 0x01]
+        );
+        assert_eq!(parsed.transactions[0].value, U256::from(5));
         let internal = &parsed.transactions[0].internal;
         assert_eq!(internal.len(), 3);
         assert_eq!(internal[0].kind, CallKind::Call);

@@ -58,6 +58,10 @@ pub struct Needs {
     details: Details,
     /// The blocks' traces (internal calls and creations), with `trace_block`.
     traces: bool,
+    /// The calldata and value `details` wants from the blocks' traces (the transactions'
+    /// own calls) rather than from the transactions in full: a node that serves traces
+    /// answers them for much less than full transactions (Anvil: a tenth).
+    details_from_traces: bool,
 }
 
 impl Needs {
@@ -71,6 +75,7 @@ impl Needs {
             reads,
             details,
             traces: false,
+            details_from_traces: false,
         }
     }
 
@@ -93,8 +98,23 @@ impl Needs {
     fn with_full_transactions(&self) -> Self {
         Needs {
             details: Details::everything(),
+            details_from_traces: false,
             ..self.clone()
         }
+    }
+
+    /// The same, with the calldata and value of the transactions wanted from the blocks'
+    /// traces; `None` when no transaction is wanted.
+    fn with_details_from_traces(&self) -> Option<Self> {
+        (!self.details.is_nothing() && !self.details.is_everything()).then(|| Needs {
+            details_from_traces: true,
+            ..self.clone()
+        })
+    }
+
+    /// Whether `trace_block` is read with the blocks.
+    fn reads_traces(&self) -> bool {
+        self.traces || self.details_from_traces
     }
 }
 
@@ -139,6 +159,12 @@ pub struct Engine {
     needs: Needs,
     /// `needs` with every transaction in full, for the steps after dense ones.
     dense_needs: Needs,
+    /// `needs` with calldata and value from the blocks' traces: how blocks are read
+    /// unless the node refuses `trace_block` (`None`: no transaction is wanted).
+    traced_needs: Option<Needs>,
+    /// Whether the node refused `trace_block` for `traced_needs`: then blocks are read
+    /// with `needs` (or `dense_needs`).
+    untraced: std::sync::atomic::AtomicBool,
     /// What the blocks before the first one are read with to fill the rules' windows:
     /// the state reads and the receipts, nothing in full, no traces.
     prime_needs: Needs,
@@ -157,6 +183,8 @@ impl Clone for Engine {
             monitor: self.monitor.clone(),
             needs: self.needs.clone(),
             dense_needs: self.dense_needs.clone(),
+            traced_needs: self.traced_needs.clone(),
+            untraced: std::sync::atomic::AtomicBool::new(self.untraced.load(Ordering::Relaxed)),
             prime_needs: self.prime_needs.clone(),
             window: self.window,
             batch_blocks: self.batch_blocks,
@@ -173,6 +201,8 @@ impl Engine {
             window: window(&monitor),
             monitor,
             dense_needs: needs.with_full_transactions(),
+            traced_needs: needs.with_details_from_traces(),
+            untraced: std::sync::atomic::AtomicBool::new(false),
             needs,
             batch_blocks: DEFAULT_BATCH_BLOCKS,
             dense: std::sync::atomic::AtomicBool::new(false),
@@ -183,6 +213,15 @@ impl Engine {
     /// at a higher cost to the node (a reference for tests and benchmarks).
     pub fn with_full_transactions(mut self) -> Self {
         self.needs = self.dense_needs.clone();
+        self.traced_needs = None;
+        self
+    }
+
+    /// Reads the calldata of the transactions the rules look at without the blocks'
+    /// traces, as for a node that refuses `trace_block` (the blocks' traces are still
+    /// read for rules on internal calls).
+    pub fn without_traced_calldata(mut self) -> Self {
+        self.traced_needs = None;
         self
     }
 
@@ -239,12 +278,24 @@ impl Engine {
             checkpoint
         };
         let to = confirmed.min(checkpoint.next_block + self.batch_blocks - 1);
-        let needs = if self.dense.load(Ordering::Relaxed) {
+        let untraced = if self.dense.load(Ordering::Relaxed) {
             &self.dense_needs
         } else {
             &self.needs
         };
-        let fetched = source.fetch(checkpoint.next_block, to, needs)?;
+        let fetched = match &self.traced_needs {
+            Some(traced) if !self.untraced.load(Ordering::Relaxed) => {
+                match source.fetch(checkpoint.next_block, to, traced) {
+                    // Traces were only a cheaper way to the calldata: read it the other way.
+                    Err(EngineError::Unsupported { .. }) if !self.needs.traces => {
+                        self.untraced.store(true, Ordering::Relaxed);
+                        source.fetch(checkpoint.next_block, to, untraced)?
+                    }
+                    other => other?,
+                }
+            }
+            _ => source.fetch(checkpoint.next_block, to, untraced)?,
+        };
         if !self.needs.details.is_everything() {
             let dense = fetched
                 .iter()
@@ -483,12 +534,13 @@ impl Source for chain::RpcClient {
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
         let all = needs.details.is_everything();
         let plan = &needs.plan;
-        let per_block = 2 + usize::from(needs.traces) + plan.calls_per_block();
+        let traced = needs.reads_traces() && !all;
+        let per_block = 2 + usize::from(traced || needs.traces) + plan.calls_per_block();
         let mut calls: Vec<(&str, Json)> = Vec::with_capacity(per_block * (to - from + 1) as usize);
         for number in from..=to {
             calls.push(("eth_getBlockByNumber", json!([tag(number), all])));
             calls.push(("eth_getBlockReceipts", json!([tag(number)])));
-            if needs.traces {
+            if traced || needs.traces {
                 calls.push(("trace_block", json!([tag(number)])));
             }
             plan.push_calls(number, &mut calls);
@@ -498,16 +550,12 @@ impl Source for chain::RpcClient {
         for number in from..=to {
             let block = answers.next().unwrap_or(Ok(Json::Null))?;
             let receipts = answers.next().unwrap_or(Ok(Json::Null))?;
-            let traces = if needs.traces {
+            let traces = if traced || needs.traces {
                 match answers.next().unwrap_or(Ok(Json::Null)) {
-                    Ok(traces) => Some(traces),
+                    Ok(traces) if !traces.is_null() => Some(traces),
+                    Ok(_) => return Err(no_traces(needs, number, "answered nothing")),
                     Err(chain::ChainError::Rpc { message, .. }) => {
-                        return Err(EngineError::Unsupported {
-                            block: number,
-                            message: format!(
-                                "rules with `internal = true` read internal calls with `trace_block`, which the node refused: {message}"
-                            ),
-                        });
+                        return Err(no_traces(needs, number, &format!("refused: {message}")));
                     }
                     Err(error) => return Err(error.into()),
                 }
@@ -540,7 +588,8 @@ impl Source for chain::RpcClient {
             ..
         } in &read
         {
-            let want = if all {
+            let want = if all || (traced && receipts_suffice(receipts)) {
+                // Calldata and value come with the block or from its traces.
                 Want::Nothing
             } else {
                 want(&needs.details, receipts)
@@ -605,12 +654,6 @@ impl Source for chain::RpcClient {
                 }
             })?;
             if let Some(traces) = &traces {
-                if traces.is_null() {
-                    return Err(EngineError::Unsupported {
-                        block: number,
-                        message: "rules with `internal = true` read internal calls with `trace_block`, to which the node answered nothing".into(),
-                    });
-                }
                 attach_traces(&mut block, traces).map_err(|message| EngineError::Block {
                     block: number,
                     message,
@@ -632,6 +675,19 @@ impl Source for chain::RpcClient {
         }
         Ok(blocks)
     }
+}
+
+/// The error of a node that does not serve `trace_block`: final for rules on internal
+/// calls; otherwise the engine reads the calldata another way.
+fn no_traces(needs: &Needs, block: u64, what: &str) -> EngineError {
+    let message = if needs.traces {
+        format!(
+            "rules with `internal = true` read internal calls with `trace_block`, which the node {what}"
+        )
+    } else {
+        format!("`trace_block`, read for the calldata of transactions, which the node {what}")
+    };
+    EngineError::Unsupported { block, message }
 }
 
 /// What the first round trip of a fetch gave for one block.

@@ -101,6 +101,11 @@ impl Details {
         self.everything
     }
 
+    /// Whether no transaction is wanted in full.
+    pub fn is_nothing(&self) -> bool {
+        !self.everything && self.recipients.is_empty() && self.emitters.is_empty()
+    }
+
     /// Whether the transaction sent to `to`, with logs from `emitters`, is needed in full.
     pub fn wants(&self, to: Option<Address>, mut emitters: impl Iterator<Item = Address>) -> bool {
         self.everything

@@ -156,26 +156,32 @@ fn client_for(monitor: &monitor::rules::Monitor) -> RpcClient {
 }
 
 /// One monitor followed over JSON-RPC from its start block; beside it the same monitor
-/// reading every transaction in full, which must fire the same.
+/// reading every transaction in full, and the same reading calldata without the blocks'
+/// traces (as on a node without `trace_block`), which must fire the same.
 struct Follower {
     engine: Engine,
     reference: Engine,
+    untraced: Engine,
     client: RpcClient,
     checkpoint: Checkpoint,
     reference_checkpoint: Checkpoint,
+    untraced_checkpoint: Checkpoint,
 }
 
 impl Follower {
     fn new(monitor: monitor::rules::Monitor) -> Self {
         let client = client_for(&monitor);
         let reference = Engine::new(monitor.clone()).with_full_transactions();
+        let untraced = Engine::new(monitor.clone()).without_traced_calldata();
         let engine = Engine::new(monitor);
         let checkpoint = engine.initial_checkpoint(&client).unwrap();
         Follower {
             engine,
             reference,
+            untraced,
             client,
             reference_checkpoint: checkpoint.clone(),
+            untraced_checkpoint: checkpoint.clone(),
             checkpoint,
         }
     }
@@ -191,6 +197,12 @@ impl Follower {
         assert_eq!(
             firings, reference,
             "reading only the transactions the rules need changed the firings"
+        );
+        let untraced =
+            follow_until_idle(&self.untraced, &self.client, &mut self.untraced_checkpoint)?;
+        assert_eq!(
+            untraced, reference,
+            "reading calldata without the blocks' traces changed the firings"
         );
         Ok(firings)
     }
