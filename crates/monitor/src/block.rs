@@ -277,7 +277,13 @@ pub fn attach_traces(block: &mut Block, traces: &Json) -> Result<(), String> {
                     .ok_or_else(|| format!("block {number}: `traceAddress` holds {step}"))
             })
             .collect::<Result<Vec<u64>, _>>()?;
-        let reverted = trace.get("error").is_some_and(|e| !e.is_null());
+        // A transaction's own call failed when its receipt says so (the receipt is the
+        // authority: Anvil marks some successful calls to precompiles as out of gas).
+        let reverted = if path.is_empty() {
+            !tx.success
+        } else {
+            trace.get("error").is_some_and(|e| !e.is_null())
+        };
         let inside_failed =
             (0..path.len()).any(|depth| failed.contains(&(position, path[..depth].to_vec())));
         if reverted {
@@ -561,6 +567,15 @@ mod tests {
         assert_eq!(internal[1].depth, 2);
         assert_eq!(internal[2].kind, CallKind::Create);
         assert!(internal[2].success);
+
+        // A transaction that reverted (its receipt says so): every call in it reverted,
+        // whatever its own trace says.
+        let mut reverted = receipts.clone();
+        reverted[0]["status"] = json!("0x0");
+        let mut failed_tx = parse_block(&block, &reverted).unwrap();
+        let calls = json!([call(json!([]), a, b, false), call(json!([0]), b, c, false)]);
+        attach_traces(&mut failed_tx, &calls).unwrap();
+        assert!(!failed_tx.transactions[0].internal[0].success);
 
         // Traces of another block, of part of the block, or of no known shape.
         let mut other = parse_block(&block, &receipts).unwrap();
