@@ -165,6 +165,13 @@ pub struct Engine {
     /// Whether the node refused `trace_block` for `traced_needs`: then blocks are read
     /// with `needs` (or `dense_needs`).
     untraced: std::sync::atomic::AtomicBool,
+    /// What a block costs to read each way, as measured: which way is cheaper depends on
+    /// the node (Anvil keeps the traces of its blocks; Reth and Erigon run a block again
+    /// to trace it, far dearer than reading it).
+    traced_cost: ReadCost,
+    untraced_cost: ReadCost,
+    /// Steps made, to try the dearer way now and then (see [`prefer_traces`]).
+    steps: std::sync::atomic::AtomicU64,
     /// What the blocks before the first one are read with to fill the rules' windows:
     /// the state reads and the receipts, nothing in full, no traces.
     prime_needs: Needs,
@@ -185,6 +192,9 @@ impl Clone for Engine {
             dense_needs: self.dense_needs.clone(),
             traced_needs: self.traced_needs.clone(),
             untraced: std::sync::atomic::AtomicBool::new(self.untraced.load(Ordering::Relaxed)),
+            traced_cost: self.traced_cost.clone(),
+            untraced_cost: self.untraced_cost.clone(),
+            steps: std::sync::atomic::AtomicU64::new(self.steps.load(Ordering::Relaxed)),
             prime_needs: self.prime_needs.clone(),
             window: self.window,
             batch_blocks: self.batch_blocks,
@@ -203,6 +213,9 @@ impl Engine {
             dense_needs: needs.with_full_transactions(),
             traced_needs: needs.with_details_from_traces(),
             untraced: std::sync::atomic::AtomicBool::new(false),
+            traced_cost: ReadCost::default(),
+            untraced_cost: ReadCost::default(),
+            steps: std::sync::atomic::AtomicU64::new(0),
             needs,
             batch_blocks: DEFAULT_BATCH_BLOCKS,
             dense: std::sync::atomic::AtomicBool::new(false),
@@ -283,19 +296,34 @@ impl Engine {
         } else {
             &self.needs
         };
-        let fetched = match &self.traced_needs {
-            Some(traced) if !self.untraced.load(Ordering::Relaxed) => {
-                match source.fetch(checkpoint.next_block, to, traced) {
-                    // Traces were only a cheaper way to the calldata: read it the other way.
-                    Err(EngineError::Unsupported { .. }) if !self.needs.traces => {
-                        self.untraced.store(true, Ordering::Relaxed);
-                        source.fetch(checkpoint.next_block, to, untraced)?
-                    }
-                    other => other?,
+        let step = self.steps.fetch_add(1, Ordering::Relaxed);
+        let traced = self.traced_needs.as_ref().filter(|_| {
+            !self.untraced.load(Ordering::Relaxed)
+                && (self.needs.traces
+                    || prefer_traces(
+                        self.traced_cost.measured(),
+                        self.untraced_cost.measured(),
+                        step,
+                    ))
+        });
+        let started = std::time::Instant::now();
+        let (fetched, cost) = match traced {
+            Some(traced) => match source.fetch(checkpoint.next_block, to, traced) {
+                // Traces were only a cheaper way to the calldata: read it the other way.
+                Err(EngineError::Unsupported { .. }) if !self.needs.traces => {
+                    self.untraced.store(true, Ordering::Relaxed);
+                    (source.fetch(checkpoint.next_block, to, untraced)?, None)
                 }
-            }
-            _ => source.fetch(checkpoint.next_block, to, untraced)?,
+                other => (other?, Some(&self.traced_cost)),
+            },
+            None => (
+                source.fetch(checkpoint.next_block, to, untraced)?,
+                Some(&self.untraced_cost),
+            ),
         };
+        if let Some(cost) = cost {
+            cost.record(started.elapsed(), fetched.len());
+        }
         if !self.needs.details.is_everything() {
             let dense = fetched
                 .iter()
@@ -416,6 +444,63 @@ impl Engine {
                 "processed_hash": processed.to_string(),
                 "confirmations": depth,
             }),
+        }
+    }
+}
+
+/// The time a block takes to read one way: a moving average, in nanoseconds a block (0:
+/// not measured yet).
+#[derive(Debug, Default)]
+struct ReadCost(std::sync::atomic::AtomicU64);
+
+impl Clone for ReadCost {
+    fn clone(&self) -> Self {
+        ReadCost(std::sync::atomic::AtomicU64::new(
+            self.0.load(Ordering::Relaxed),
+        ))
+    }
+}
+
+impl ReadCost {
+    fn measured(&self) -> Option<u64> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|&cost| cost > 0)
+    }
+
+    /// Adds a fetch of `blocks` blocks that took `elapsed`; a quarter of the weight goes to
+    /// the newest.
+    fn record(&self, elapsed: std::time::Duration, blocks: usize) {
+        let Some(blocks) = u128::try_from(blocks).ok().filter(|&b| b > 0) else {
+            return;
+        };
+        let now = u64::try_from(elapsed.as_nanos() / blocks)
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let average = match self.measured() {
+            None => now,
+            Some(before) => before / 4 * 3 + now / 4,
+        };
+        self.0.store(average.max(1), Ordering::Relaxed);
+    }
+}
+
+/// Steps between two tries of the way of reading calldata that was dearer: the node's
+/// load, and the blocks, change.
+const RETRY_DEARER_EVERY: u64 = 64;
+
+/// Whether step `step` reads calldata from the blocks' traces, given what a block cost
+/// each way so far: each way is measured once first (traces first), then the cheaper one
+/// is taken, and the dearer one again every [`RETRY_DEARER_EVERY`] steps.
+fn prefer_traces(traced: Option<u64>, untraced: Option<u64>, step: u64) -> bool {
+    match (traced, untraced) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(traced), Some(untraced)) => {
+            let cheaper = traced <= untraced;
+            if step % RETRY_DEARER_EVERY == RETRY_DEARER_EVERY - 1 {
+                !cheaper
+            } else {
+                cheaper
+            }
         }
     }
 }
@@ -1026,6 +1111,31 @@ mod tests {
         let (values, retry) = plan.values(&mut answers, 5).unwrap();
         assert!(values.is_empty());
         assert_eq!(retry, reads.to_vec());
+    }
+
+    #[test]
+    fn calldata_is_read_the_way_measured_cheaper_with_the_other_tried_now_and_then() {
+        // Both ways measured once, traces first.
+        assert!(prefer_traces(None, None, 0));
+        assert!(!prefer_traces(Some(5), None, 1));
+        // Then the cheaper, whichever it is.
+        assert!(prefer_traces(Some(5), Some(9), 2));
+        assert!(!prefer_traces(Some(9), Some(5), 2));
+        // And the dearer once every RETRY_DEARER_EVERY steps.
+        let retry = RETRY_DEARER_EVERY - 1;
+        assert!(!prefer_traces(Some(5), Some(9), retry));
+        assert!(prefer_traces(Some(9), Some(5), retry));
+        assert!(prefer_traces(Some(9), Some(5), 2 * RETRY_DEARER_EVERY - 1));
+        assert!(!prefer_traces(Some(9), Some(5), RETRY_DEARER_EVERY));
+
+        let cost = ReadCost::default();
+        assert_eq!(cost.measured(), None);
+        cost.record(std::time::Duration::from_micros(100), 0); // no block: nothing
+        assert_eq!(cost.measured(), None);
+        cost.record(std::time::Duration::from_micros(800), 4);
+        assert_eq!(cost.measured(), Some(200_000));
+        cost.record(std::time::Duration::from_micros(600), 1);
+        assert_eq!(cost.measured(), Some(300_000));
     }
 
     #[test]
