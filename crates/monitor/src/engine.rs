@@ -609,8 +609,9 @@ impl Source for chain::RpcClient {
     }
 
     /// Two batches at most: the blocks (with transaction hashes only, unless every
-    /// transaction is wanted), their receipts and the reads; then the transactions wanted
-    /// in full, one by one, or as the whole block where they are most of it.
+    /// transaction is wanted), their receipts, their traces when `needs` reads them, and
+    /// the reads; then, unless the traces gave the calldata, the transactions wanted in
+    /// full, one by one, or as the whole block where they are most of it.
     fn fetch(
         &self,
         from: u64,

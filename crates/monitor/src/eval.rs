@@ -79,8 +79,9 @@ pub fn reads(monitor: &Monitor) -> Vec<Read> {
 /// of a call or call-burst rule, and those with a log from a contract of an event rule
 /// whose condition reads `tx.value`. Every other field a rule reads (sender, recipient,
 /// status, gas, logs, the contract created) is in the receipt, so the engine reads the
-/// other transactions from their receipts alone, with empty calldata and a zero value:
-/// full transactions are most of what a node spends on a block.
+/// other transactions from their receipts alone, with empty calldata and a zero value
+/// (or with those of their traces, when it reads the blocks' traces): full transactions
+/// are most of what a node spends on a block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Details {
     everything: bool,
