@@ -399,6 +399,15 @@ impl Engine {
                 }
                 other => other?,
             };
+            if fetched.len() as u64 > to - next + 1 {
+                return Err(EngineError::Block {
+                    block: to + 1,
+                    message: format!(
+                        "the node answered {} blocks for {next}..={to}",
+                        fetched.len()
+                    ),
+                });
+            }
             for (block, reads) in &fetched {
                 if block.number != next {
                     return Err(EngineError::Block {
