@@ -1,7 +1,7 @@
 //! Catch-up throughput of the monitor engine against a local Anvil node:
 //!
 //!     cargo run --release -p monitor --example catchup -- [--blocks 2000] [--txs 20] \
-//!         [--unwatched PERCENT]
+//!         [--unwatched PERCENT] [--internal] [--debug-trace]
 //!
 //! (or `bench/monitor-catchup.sh`). First generates a chain: the fixtures of
 //! `tests/fixtures/Monitoring.sol` deployed, then, with automine off, BLOCKS blocks of TXS
@@ -13,7 +13,10 @@
 //! confirmations 0 and the default batch, and prints blocks/s, transactions/s, firings
 //! and RPC requests, with where the time went (RPC, block decoding, evaluation); then the
 //! same with every transaction read in full, which must give the same firings.
-//! Nothing else is asserted: these are figures.
+//! With `--internal`, the call rules are on internal calls too (`internal = true`: the
+//! blocks' traces are read). The profile at the end times each kind of call alone,
+//! traces included (`debug_traceBlockByNumber` only with `--debug-trace`: it takes
+//! minutes). Nothing else is asserted: these are figures.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
 
 use std::cell::Cell;
@@ -615,7 +618,11 @@ fn main() {
         proxy,
         implementations: [v1, v2],
     };
-    let text = monitor_file(&node, &contracts, &accounts);
+    let watched = [vault, token, lender, proxy];
+    let mut text = monitor_file(&node, &contracts, &accounts);
+    if std::env::args().any(|a| a == "--internal") {
+        text = text.replace("kind = \"call\"\n", "kind = \"call\"\ninternal = true\n");
+    }
     let mut nonces = HashMap::new();
     for &account in &accounts {
         let count = node
@@ -676,7 +683,7 @@ fn main() {
         fail("the firings differ between the two ways of reading blocks");
     }
     let rpc = client(node.url());
-    profile(&rpc, head, &monitor::eval::reads(&monitor));
+    profile(&rpc, head, &monitor::eval::reads(&monitor), &watched);
 }
 
 /// What one timed catch-up did.
@@ -776,8 +783,10 @@ fn tag(n: u64) -> Json {
 /// The fetch taken apart, over the same blocks and in batches of the engine's size: the
 /// node's time (HTTP included) for each kind of call alone, the client's JSON parsing of
 /// the answers, and the decoding of blocks.
-fn profile(rpc: &RpcClient, head: u64, reads: &[Read]) {
+fn profile(rpc: &RpcClient, head: u64, reads: &[Read], watched: &[Address]) {
     type Calls = Box<dyn Fn(u64) -> Vec<(&'static str, Json)>>;
+    let batch = monitor::engine::DEFAULT_BATCH_BLOCKS;
+    let to_watched: Vec<String> = watched.iter().map(|a| format!("{a:#x}")).collect();
     let mut groups: Vec<(String, Calls)> = vec![
         (
             "eth_getBlockByNumber".into(),
@@ -787,7 +796,40 @@ fn profile(rpc: &RpcClient, head: u64, reads: &[Read]) {
             "eth_getBlockReceipts".into(),
             Box::new(move |n| vec![("eth_getBlockReceipts", json!([tag(n)]))]),
         ),
+        (
+            "eth_getBlockByNumber (hashes only)".into(),
+            Box::new(move |n| vec![("eth_getBlockByNumber", json!([tag(n), false]))]),
+        ),
+        (
+            "trace_block".into(),
+            Box::new(move |n| vec![("trace_block", json!([tag(n)]))]),
+        ),
+        (
+            format!("trace_filter ({batch} blocks, to watched)"),
+            Box::new(move |n| {
+                if (n - 1) % batch != 0 {
+                    return Vec::new();
+                }
+                vec![(
+                    "trace_filter",
+                    json!([{"fromBlock": tag(n), "toBlock": tag((n + batch - 1).min(head)),
+                            "toAddress": to_watched}]),
+                )]
+            }),
+        ),
     ];
+    // Anvil runs the block again for it: about a hundred times trace_block's time.
+    if std::env::args().any(|a| a == "--debug-trace") {
+        groups.push((
+            "debug_traceBlockByNumber (callTracer)".into(),
+            Box::new(move |n| {
+                vec![(
+                    "debug_traceBlockByNumber",
+                    json!([tag(n), {"tracer": "callTracer"}]),
+                )]
+            }),
+        ));
+    }
     for read in reads {
         let read = read.clone();
         let name = format!("{read:?}");
@@ -802,7 +844,6 @@ fn profile(rpc: &RpcClient, head: u64, reads: &[Read]) {
         format!("the engine's reads ({} calls)", read_calls(&all, 0).len()),
         Box::new(move |n| read_calls(&all, n)),
     ));
-    let batch = monitor::engine::DEFAULT_BATCH_BLOCKS;
     let mut blocks_and_receipts: Vec<Json> = Vec::new();
     println!("profile: the node's answers, one kind of call at a time, {batch} blocks a batch:");
     for (i, (name, calls)) in groups.iter().enumerate() {

@@ -147,6 +147,11 @@ pub struct RuleSpec {
     /// `deployment`: the watched deployer addresses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deployers: Vec<String>,
+    /// `call`, `deployment`: also the calls (creations) made by contracts during a
+    /// transaction, read from the node's traces (`trace_block`), not only the
+    /// transactions' own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
 }
 
 /// The rule kinds.

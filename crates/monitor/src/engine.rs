@@ -14,9 +14,9 @@ use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
-use crate::block::{Block, parse_block_with, receipts_suffice};
+use crate::block::{Block, attach_traces, parse_block_with, receipts_suffice};
 use crate::eval::{self, Details, Firing, Read, ReadValues, State};
-use crate::rules::{Level, Monitor, Start};
+use crate::rules::{Kind, Level, Monitor, Start};
 
 /// Blocks read per step at most (one JSON-RPC batch).
 pub const DEFAULT_BATCH_BLOCKS: u64 = 25;
@@ -33,6 +33,10 @@ pub enum EngineError {
     /// do not parse, receipts of another block, blocks whose parent hashes do not chain.
     #[error("block {block}: {message}")]
     Block { block: u64, message: String },
+    /// The node refuses a method the monitor's rules need (`trace_block` for rules on
+    /// internal calls): they could never fire on this node.
+    #[error("block {block}: {message}")]
+    Unsupported { block: u64, message: String },
 }
 
 /// Where a monitor stands: the next block to process, the hash of the last one processed,
@@ -52,11 +56,17 @@ pub struct Needs {
     reads: Vec<Read>,
     plan: ReadPlan,
     details: Details,
+    /// The blocks' traces (internal calls and creations), with `trace_block`.
+    traces: bool,
+    /// The calldata and value `details` wants from the blocks' traces (the transactions'
+    /// own calls) rather than from the transactions in full: a node that serves traces
+    /// answers them for much less than full transactions (Anvil: a tenth).
+    details_from_traces: bool,
 }
 
 impl Needs {
     pub fn of(monitor: &Monitor) -> Self {
-        Needs::new(eval::reads(monitor), eval::details(monitor))
+        Needs::new(eval::reads(monitor), eval::details(monitor)).with_traces(eval::traces(monitor))
     }
 
     pub fn new(reads: Vec<Read>, details: Details) -> Self {
@@ -64,19 +74,47 @@ impl Needs {
             plan: ReadPlan::new(&reads),
             reads,
             details,
+            traces: false,
+            details_from_traces: false,
         }
+    }
+
+    /// The same, with the blocks' traces or without.
+    pub fn with_traces(mut self, traces: bool) -> Self {
+        self.traces = traces;
+        self
     }
 
     pub fn reads(&self) -> &[Read] {
         &self.reads
     }
 
+    /// Whether the blocks' internal calls and creations are wanted.
+    pub fn traces(&self) -> bool {
+        self.traces
+    }
+
     /// The same reads, with every transaction in full.
     fn with_full_transactions(&self) -> Self {
         Needs {
             details: Details::everything(),
+            details_from_traces: false,
             ..self.clone()
         }
+    }
+
+    /// The same, with the calldata and value of the transactions wanted from the blocks'
+    /// traces; `None` when no transaction is wanted.
+    fn with_details_from_traces(&self) -> Option<Self> {
+        (!self.details.is_nothing() && !self.details.is_everything()).then(|| Needs {
+            details_from_traces: true,
+            ..self.clone()
+        })
+    }
+
+    /// Whether `trace_block` is read with the blocks.
+    fn reads_traces(&self) -> bool {
+        self.traces || self.details_from_traces
     }
 }
 
@@ -85,7 +123,8 @@ pub trait Source {
     /// The latest block number.
     fn head(&self) -> Result<u64, EngineError>;
     /// Blocks `from..=to`, in order, each with the values of `needs.reads` at that block;
-    /// at least the transactions `needs.details` wants are in full.
+    /// at least the transactions `needs.details` wants are in full, and with
+    /// `needs.traces()` every transaction has its internal calls.
     fn fetch(
         &self,
         from: u64,
@@ -120,6 +159,24 @@ pub struct Engine {
     needs: Needs,
     /// `needs` with every transaction in full, for the steps after dense ones.
     dense_needs: Needs,
+    /// `needs` with calldata and value from the blocks' traces: how blocks are read
+    /// unless the node refuses `trace_block` (`None`: no transaction is wanted).
+    traced_needs: Option<Needs>,
+    /// Whether the node refused `trace_block` for `traced_needs`: then blocks are read
+    /// with `needs` (or `dense_needs`).
+    untraced: std::sync::atomic::AtomicBool,
+    /// What a block costs to read each way, as measured: which way is cheaper depends on
+    /// the node (Anvil keeps the traces of its blocks; Reth and Erigon run a block again
+    /// to trace it, far dearer than reading it).
+    traced_cost: ReadCost,
+    untraced_cost: ReadCost,
+    /// Steps made, to try the dearer way now and then (see [`prefer_traces`]).
+    steps: std::sync::atomic::AtomicU64,
+    /// What the blocks before the first one are read with to fill the rules' windows:
+    /// the state reads and the receipts, nothing in full, no traces.
+    prime_needs: Needs,
+    /// How many blocks before the first one fill the windows (0: no rule has one).
+    window: u64,
     batch_blocks: u64,
     /// Whether most blocks of the last step were mostly made of transactions the rules
     /// need in full: then the next step reads blocks in full at once rather than their
@@ -133,6 +190,13 @@ impl Clone for Engine {
             monitor: self.monitor.clone(),
             needs: self.needs.clone(),
             dense_needs: self.dense_needs.clone(),
+            traced_needs: self.traced_needs.clone(),
+            untraced: std::sync::atomic::AtomicBool::new(self.untraced.load(Ordering::Relaxed)),
+            traced_cost: self.traced_cost.clone(),
+            untraced_cost: self.untraced_cost.clone(),
+            steps: std::sync::atomic::AtomicU64::new(self.steps.load(Ordering::Relaxed)),
+            prime_needs: self.prime_needs.clone(),
+            window: self.window,
             batch_blocks: self.batch_blocks,
             dense: std::sync::atomic::AtomicBool::new(self.dense.load(Ordering::Relaxed)),
         }
@@ -143,8 +207,15 @@ impl Engine {
     pub fn new(monitor: Monitor) -> Self {
         let needs = Needs::of(&monitor);
         Engine {
+            prime_needs: Needs::new(needs.reads.clone(), Details::default()),
+            window: window(&monitor),
             monitor,
             dense_needs: needs.with_full_transactions(),
+            traced_needs: needs.with_details_from_traces(),
+            untraced: std::sync::atomic::AtomicBool::new(false),
+            traced_cost: ReadCost::default(),
+            untraced_cost: ReadCost::default(),
+            steps: std::sync::atomic::AtomicU64::new(0),
             needs,
             batch_blocks: DEFAULT_BATCH_BLOCKS,
             dense: std::sync::atomic::AtomicBool::new(false),
@@ -155,6 +226,15 @@ impl Engine {
     /// at a higher cost to the node (a reference for tests and benchmarks).
     pub fn with_full_transactions(mut self) -> Self {
         self.needs = self.dense_needs.clone();
+        self.traced_needs = None;
+        self
+    }
+
+    /// Reads the calldata of the transactions the rules look at without the blocks'
+    /// traces, as for a node that refuses `trace_block` (the blocks' traces are still
+    /// read for rules on internal calls).
+    pub fn without_traced_calldata(mut self) -> Self {
+        self.traced_needs = None;
         self
     }
 
@@ -185,7 +265,9 @@ impl Engine {
         })
     }
 
-    /// Processes the confirmed blocks after `checkpoint`, up to the batch size.
+    /// Processes the confirmed blocks after `checkpoint`, up to the batch size. The first
+    /// step of a monitor (no block processed yet, empty windows) first fills its rules'
+    /// windows from the blocks before its first one: see [`Engine::prime`].
     pub fn step(&self, source: &impl Source, checkpoint: &Checkpoint) -> Result<Step, EngineError> {
         let head = source.head()?;
         let Some(confirmed) = head.checked_sub(self.monitor.confirmations) else {
@@ -194,13 +276,54 @@ impl Engine {
         if checkpoint.next_block > confirmed {
             return Ok(Step::Idle { head });
         }
+        let primed;
+        let checkpoint = if checkpoint.last_hash.is_none()
+            && checkpoint.state == State::default()
+            && self.window > 0
+            && checkpoint.next_block > 0
+        {
+            primed = Checkpoint {
+                state: self.prime(source, checkpoint.next_block)?,
+                ..checkpoint.clone()
+            };
+            &primed
+        } else {
+            checkpoint
+        };
         let to = confirmed.min(checkpoint.next_block + self.batch_blocks - 1);
-        let needs = if self.dense.load(Ordering::Relaxed) {
+        let untraced = if self.dense.load(Ordering::Relaxed) {
             &self.dense_needs
         } else {
             &self.needs
         };
-        let fetched = source.fetch(checkpoint.next_block, to, needs)?;
+        let step = self.steps.fetch_add(1, Ordering::Relaxed);
+        let traced = self.traced_needs.as_ref().filter(|_| {
+            !self.untraced.load(Ordering::Relaxed)
+                && (self.needs.traces
+                    || prefer_traces(
+                        self.traced_cost.measured(),
+                        self.untraced_cost.measured(),
+                        step,
+                    ))
+        });
+        let started = std::time::Instant::now();
+        let (fetched, cost) = match traced {
+            Some(traced) => match source.fetch(checkpoint.next_block, to, traced) {
+                // Traces were only a cheaper way to the calldata: read it the other way.
+                Err(EngineError::Unsupported { .. }) if !self.needs.traces => {
+                    self.untraced.store(true, Ordering::Relaxed);
+                    (source.fetch(checkpoint.next_block, to, untraced)?, None)
+                }
+                other => (other?, Some(&self.traced_cost)),
+            },
+            None => (
+                source.fetch(checkpoint.next_block, to, untraced)?,
+                Some(&self.untraced_cost),
+            ),
+        };
+        if let Some(cost) = cost {
+            cost.record(started.elapsed(), fetched.len());
+        }
         if !self.needs.details.is_everything() {
             let dense = fetched
                 .iter()
@@ -249,6 +372,62 @@ impl Engine {
         }))
     }
 
+    /// The rules' windows as they would stand at block `first` had the monitor processed
+    /// the blocks of the longest window before it (their firings dropped: they were before
+    /// its start). So a balance that began to fall before the start is measured from its
+    /// peak, a gas median has its blocks, and a code or slot change at the first block is
+    /// seen. The state reads are made at those blocks; a node that refuses them (one that
+    /// keeps no old state) leaves the balance and supply windows to start at `first`, the
+    /// others are filled from the blocks' receipts all the same.
+    pub fn prime(&self, source: &impl Source, first: u64) -> Result<State, EngineError> {
+        let from = first.saturating_sub(self.window);
+        let mut state = State::default();
+        if from >= first {
+            return Ok(state);
+        }
+        let without_reads = Needs::new(Vec::new(), Details::default());
+        let mut needs = &self.prime_needs;
+        let mut next = from;
+        while next < first {
+            let to = (first - 1).min(next + self.batch_blocks - 1);
+            let fetched = match source.fetch(next, to, needs) {
+                Err(EngineError::Chain(chain::ChainError::Rpc { .. }))
+                    if !needs.reads.is_empty() =>
+                {
+                    needs = &without_reads;
+                    continue;
+                }
+                other => other?,
+            };
+            if fetched.len() as u64 > to - next + 1 {
+                return Err(EngineError::Block {
+                    block: to + 1,
+                    message: format!(
+                        "the node answered {} blocks for {next}..={to}",
+                        fetched.len()
+                    ),
+                });
+            }
+            for (block, reads) in &fetched {
+                if block.number != next {
+                    return Err(EngineError::Block {
+                        block: next,
+                        message: format!("the node answered block {} instead", block.number),
+                    });
+                }
+                eval::process(&self.monitor, &mut state, block, reads);
+                next += 1;
+            }
+            if fetched.is_empty() {
+                return Err(EngineError::Block {
+                    block: next,
+                    message: "the node answered no block".into(),
+                });
+            }
+        }
+        Ok(state)
+    }
+
     /// The firing for a block whose parent is not the block processed before it: the
     /// chain was reorganised deeper than the confirmation depth, so what was processed
     /// (and alerted) for the replaced blocks may not be on the chain any more.
@@ -276,6 +455,81 @@ impl Engine {
             }),
         }
     }
+}
+
+/// The time a block takes to read one way: a moving average, in nanoseconds a block (0:
+/// not measured yet).
+#[derive(Debug, Default)]
+struct ReadCost(std::sync::atomic::AtomicU64);
+
+impl Clone for ReadCost {
+    fn clone(&self) -> Self {
+        ReadCost(std::sync::atomic::AtomicU64::new(
+            self.0.load(Ordering::Relaxed),
+        ))
+    }
+}
+
+impl ReadCost {
+    fn measured(&self) -> Option<u64> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|&cost| cost > 0)
+    }
+
+    /// Adds a fetch of `blocks` blocks that took `elapsed`; a quarter of the weight goes to
+    /// the newest.
+    fn record(&self, elapsed: std::time::Duration, blocks: usize) {
+        let Some(blocks) = u128::try_from(blocks).ok().filter(|&b| b > 0) else {
+            return;
+        };
+        let now = u64::try_from(elapsed.as_nanos() / blocks)
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let average = match self.measured() {
+            None => now,
+            Some(before) => before / 4 * 3 + now / 4,
+        };
+        self.0.store(average.max(1), Ordering::Relaxed);
+    }
+}
+
+/// Steps between two tries of the way of reading calldata that was dearer: the node's
+/// load, and the blocks, change.
+const RETRY_DEARER_EVERY: u64 = 64;
+
+/// Whether step `step` reads calldata from the blocks' traces, given what a block cost
+/// each way so far: each way is measured once first (traces first), then the cheaper one
+/// is taken, and the dearer one again every [`RETRY_DEARER_EVERY`] steps.
+fn prefer_traces(traced: Option<u64>, untraced: Option<u64>, step: u64) -> bool {
+    match (traced, untraced) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(traced), Some(untraced)) => {
+            let cheaper = traced <= untraced;
+            if step % RETRY_DEARER_EVERY == RETRY_DEARER_EVERY - 1 {
+                !cheaper
+            } else {
+                cheaper
+            }
+        }
+    }
+}
+
+/// How many blocks before the first one a monitor's windows need: the longest window of
+/// its windowed rules, 1 for rules that compare a value with the previous block's.
+fn window(monitor: &Monitor) -> u64 {
+    monitor
+        .rules
+        .iter()
+        .map(|rule| match &rule.kind {
+            Kind::BalanceDrop { blocks, .. }
+            | Kind::SupplyChange { blocks, .. }
+            | Kind::GasPrice { blocks, .. }
+            | Kind::FailedShare { blocks, .. } => *blocks,
+            Kind::CodeChange | Kind::SlotChange { .. } => 1,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 fn tag(block: u64) -> Json {
@@ -364,8 +618,9 @@ impl Source for chain::RpcClient {
     }
 
     /// Two batches at most: the blocks (with transaction hashes only, unless every
-    /// transaction is wanted), their receipts and the reads; then the transactions wanted
-    /// in full, one by one, or as the whole block where they are most of it.
+    /// transaction is wanted), their receipts, their traces when `needs` reads them, and
+    /// the reads; then, unless the traces gave the calldata, the transactions wanted in
+    /// full, one by one, or as the whole block where they are most of it.
     fn fetch(
         &self,
         from: u64,
@@ -374,19 +629,34 @@ impl Source for chain::RpcClient {
     ) -> Result<Vec<(Block, ReadValues)>, EngineError> {
         let all = needs.details.is_everything();
         let plan = &needs.plan;
-        let per_block = 2 + plan.calls_per_block();
+        let traced = needs.reads_traces() && !all;
+        let per_block = 2 + usize::from(traced || needs.traces) + plan.calls_per_block();
         let mut calls: Vec<(&str, Json)> = Vec::with_capacity(per_block * (to - from + 1) as usize);
         for number in from..=to {
             calls.push(("eth_getBlockByNumber", json!([tag(number), all])));
             calls.push(("eth_getBlockReceipts", json!([tag(number)])));
+            if traced || needs.traces {
+                calls.push(("trace_block", json!([tag(number)])));
+            }
             plan.push_calls(number, &mut calls);
         }
         let mut answers = batches_in_parallel(self, &calls, per_block)?.into_iter();
-        let mut read: Vec<(u64, Json, Json, ReadValues, Vec<Read>)> =
-            Vec::with_capacity((to - from + 1) as usize);
+        let mut read: Vec<FirstRead> = Vec::with_capacity((to - from + 1) as usize);
         for number in from..=to {
             let block = answers.next().unwrap_or(Ok(Json::Null))?;
             let receipts = answers.next().unwrap_or(Ok(Json::Null))?;
+            let traces = if traced || needs.traces {
+                match answers.next().unwrap_or(Ok(Json::Null)) {
+                    Ok(traces) if !traces.is_null() => Some(traces),
+                    Ok(_) => return Err(no_traces(needs, number, "answered nothing")),
+                    Err(chain::ChainError::Rpc { message, .. }) => {
+                        return Err(no_traces(needs, number, &format!("refused: {message}")));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            } else {
+                None
+            };
             if block.is_null() {
                 return Err(EngineError::Block {
                     block: number,
@@ -394,13 +664,27 @@ impl Source for chain::RpcClient {
                 });
             }
             let (values, retry) = plan.values(&mut answers, number)?;
-            read.push((number, block, receipts, values, retry));
+            read.push(FirstRead {
+                number,
+                block,
+                receipts,
+                traces,
+                values,
+                retry,
+            });
         }
 
         let mut wanted = Vec::with_capacity(read.len());
         let mut more: Vec<(&str, Json)> = Vec::new();
-        for (number, _, receipts, _, retry) in &read {
-            let want = if all {
+        for FirstRead {
+            number,
+            receipts,
+            retry,
+            ..
+        } in &read
+        {
+            let want = if all || (traced && receipts_suffice(receipts)) {
+                // Calldata and value come with the block or from its traces.
                 Want::Nothing
             } else {
                 want(&needs.details, receipts)
@@ -421,8 +705,15 @@ impl Source for chain::RpcClient {
         let mut more = batches_in_parallel(self, &more, 1)?.into_iter();
 
         let mut blocks: Vec<(Block, ReadValues)> = Vec::with_capacity(read.len());
-        for ((number, mut block, receipts, mut values, retry), want) in read.into_iter().zip(wanted)
-        {
+        for (first, want) in read.into_iter().zip(wanted) {
+            let FirstRead {
+                number,
+                mut block,
+                receipts,
+                traces,
+                mut values,
+                retry,
+            } = first;
             let mut full = HashMap::new();
             let missing = |what: &str| EngineError::Block {
                 block: number,
@@ -451,12 +742,18 @@ impl Source for chain::RpcClient {
                 let value = read_value(&read, answer, number)?;
                 values.insert(read, value);
             }
-            let block = parse_block_with(&block, &receipts, &full).map_err(|message| {
+            let mut block = parse_block_with(&block, &receipts, &full).map_err(|message| {
                 EngineError::Block {
                     block: number,
                     message,
                 }
             })?;
+            if let Some(traces) = &traces {
+                attach_traces(&mut block, traces).map_err(|message| EngineError::Block {
+                    block: number,
+                    message,
+                })?;
+            }
             if let Some((previous, _)) = blocks.last()
                 && block.parent_hash != previous.hash
             {
@@ -473,6 +770,31 @@ impl Source for chain::RpcClient {
         }
         Ok(blocks)
     }
+}
+
+/// The error of a node that does not serve `trace_block`: final for rules on internal
+/// calls; otherwise the engine reads the calldata another way.
+fn no_traces(needs: &Needs, block: u64, what: &str) -> EngineError {
+    let message = if needs.traces {
+        format!(
+            "rules with `internal = true` read internal calls with `trace_block`, which the node {what}"
+        )
+    } else {
+        format!("`trace_block`, read for the calldata of transactions, which the node {what}")
+    };
+    EngineError::Unsupported { block, message }
+}
+
+/// What the first round trip of a fetch gave for one block.
+struct FirstRead {
+    number: u64,
+    block: Json,
+    receipts: Json,
+    /// `trace_block`'s answer, when traces are read.
+    traces: Option<Json>,
+    values: ReadValues,
+    /// Reads the combined call could not make, to make one by one.
+    retry: Vec<Read>,
 }
 
 /// The JSON-RPC calls that make `reads` at `block`, as [`Source::fetch`] makes them for a
@@ -799,6 +1121,31 @@ mod tests {
         let (values, retry) = plan.values(&mut answers, 5).unwrap();
         assert!(values.is_empty());
         assert_eq!(retry, reads.to_vec());
+    }
+
+    #[test]
+    fn calldata_is_read_the_way_measured_cheaper_with_the_other_tried_now_and_then() {
+        // Both ways measured once, traces first.
+        assert!(prefer_traces(None, None, 0));
+        assert!(!prefer_traces(Some(5), None, 1));
+        // Then the cheaper, whichever it is.
+        assert!(prefer_traces(Some(5), Some(9), 2));
+        assert!(!prefer_traces(Some(9), Some(5), 2));
+        // And the dearer once every RETRY_DEARER_EVERY steps.
+        let retry = RETRY_DEARER_EVERY - 1;
+        assert!(!prefer_traces(Some(5), Some(9), retry));
+        assert!(prefer_traces(Some(9), Some(5), retry));
+        assert!(prefer_traces(Some(9), Some(5), 2 * RETRY_DEARER_EVERY - 1));
+        assert!(!prefer_traces(Some(9), Some(5), RETRY_DEARER_EVERY));
+
+        let cost = ReadCost::default();
+        assert_eq!(cost.measured(), None);
+        cost.record(std::time::Duration::from_micros(100), 0); // no block: nothing
+        assert_eq!(cost.measured(), None);
+        cost.record(std::time::Duration::from_micros(800), 4);
+        assert_eq!(cost.measured(), Some(200_000));
+        cost.record(std::time::Duration::from_micros(600), 1);
+        assert_eq!(cost.measured(), Some(300_000));
     }
 
     #[test]

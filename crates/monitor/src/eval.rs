@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
 use crate::abi;
-use crate::block::{Block, Log, Transaction};
+use crate::block::{Block, CallKind, InternalCall, Log, Transaction};
 use crate::lang::Value;
 use crate::rules::{CallMatch, EventMatch, Kind, Level, Monitor, Rule, Source};
 
@@ -79,8 +79,9 @@ pub fn reads(monitor: &Monitor) -> Vec<Read> {
 /// of a call or call-burst rule, and those with a log from a contract of an event rule
 /// whose condition reads `tx.value`. Every other field a rule reads (sender, recipient,
 /// status, gas, logs, the contract created) is in the receipt, so the engine reads the
-/// other transactions from their receipts alone, with empty calldata and a zero value:
-/// full transactions are most of what a node spends on a block.
+/// other transactions from their receipts alone, with empty calldata and a zero value
+/// (or with those of their traces, when it reads the blocks' traces): full transactions
+/// are most of what a node spends on a block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Details {
     everything: bool,
@@ -99,6 +100,11 @@ impl Details {
 
     pub fn is_everything(&self) -> bool {
         self.everything
+    }
+
+    /// Whether no transaction is wanted in full.
+    pub fn is_nothing(&self) -> bool {
+        !self.everything && self.recipients.is_empty() && self.emitters.is_empty()
     }
 
     /// Whether the transaction sent to `to`, with logs from `emitters`, is needed in full.
@@ -130,6 +136,16 @@ pub fn details(monitor: &Monitor) -> Details {
         }
     }
     details
+}
+
+/// Whether a monitor has rules on internal calls or creations, which read the node's
+/// traces of every block.
+pub fn traces(monitor: &Monitor) -> bool {
+    monitor.rules.iter().any(|rule| match &rule.kind {
+        Kind::Call(call) => call.internal,
+        Kind::Deployment { internal, .. } => *internal,
+        _ => false,
+    })
 }
 
 /// One firing of a rule.
@@ -180,7 +196,20 @@ pub fn process(
         match &rule.kind {
             Kind::Call(call) => {
                 for tx in &block.transactions {
-                    if let Some((contract, detail)) = match_call(monitor, rule, call, block, tx) {
+                    // One firing a transaction: its own call, or else the first of the
+                    // calls its contracts made that matches.
+                    let own = match_call(monitor, rule, call, block, tx, &Call::own(tx));
+                    let matched = own.or_else(|| {
+                        let internal = call.internal.then_some(tx.internal.as_slice());
+                        internal
+                            .unwrap_or_default()
+                            .iter()
+                            .filter(|c| c.kind != CallKind::Create)
+                            .find_map(|c| {
+                                match_call(monitor, rule, call, block, tx, &Call::internal(c))
+                            })
+                    });
+                    if let Some((contract, detail)) = matched {
                         firings.push(tx_firing(rule, block, tx, -1, contract, detail));
                     }
                 }
@@ -211,25 +240,41 @@ pub fn process(
                     flash_loans(monitor, rule, *min_amount, block, tx, &mut firings);
                 }
             }
-            Kind::Deployment { deployers } => {
+            Kind::Deployment {
+                deployers,
+                internal,
+            } => {
                 for tx in &block.transactions {
-                    if tx.to.is_none() && deployers.contains(&tx.from) {
+                    let own = (tx.to.is_none() && deployers.contains(&tx.from))
                         // A receipt may name the address of a creation that reverted.
-                        let address = tx.created.filter(|_| tx.success);
+                        .then(|| (tx.from, tx.created.filter(|_| tx.success), tx.success, 0));
+                    let made = own.or_else(|| {
+                        let internal = internal.then_some(tx.internal.as_slice());
+                        internal.unwrap_or_default().iter().find_map(|c| {
+                            (c.kind == CallKind::Create && deployers.contains(&c.from))
+                                .then(|| (c.from, c.to.filter(|_| c.success), c.success, c.depth))
+                        })
+                    });
+                    if let Some((deployer, address, success, depth)) = made {
                         let created = address
                             .map(|a| a.to_checksum(None))
                             .unwrap_or_else(|| "no contract (the creation failed)".into());
-                        let detail = json!({
+                        let mut detail = json!({
                             "summary": format!(
-                                "{} deployed {created} in block {} ({})",
-                                tx.from.to_checksum(None), block.number, rule.name
+                                "{} deployed {created} in block {}{} ({})",
+                                deployer.to_checksum(None), block.number,
+                                if depth > 0 { " (an internal creation)" } else { "" },
+                                rule.name
                             ),
-                            "deployer": tx.from.to_checksum(None),
+                            "deployer": deployer.to_checksum(None),
                             "created": address.map(|a| a.to_checksum(None)),
-                            "success": tx.success,
+                            "success": success,
                         });
+                        if depth > 0 {
+                            detail["depth"] = json!(depth);
+                        }
                         let mut firing = tx_firing(rule, block, tx, -1, None, detail);
-                        firing.dedup_key = tx.from.to_checksum(None);
+                        firing.dedup_key = deployer.to_checksum(None);
                         firings.push(firing);
                     }
                 }
@@ -470,20 +515,26 @@ fn with_common(detail: Json, rule: &Rule, tx: Option<&Transaction>) -> Json {
     Json::Object(object)
 }
 
-/// The value of each condition field, in the condition's order.
+/// The value of each condition field, in the condition's order. `call`, for call rules,
+/// is the call matched: its sender, recipient and value stand for the transaction's.
 fn field_values(
     sources: &[Source],
     block: &Block,
     tx: &Transaction,
+    call: Option<&Call<'_>>,
     emitter: Option<Address>,
     args: &[DynSolValue],
 ) -> Option<Vec<Value>> {
+    let (from, to, value) = match call {
+        Some(call) => (call.from, call.to, call.value),
+        None => (tx.from, tx.to, tx.value),
+    };
     sources
         .iter()
         .map(|source| match source {
-            Source::Caller => Some(Value::Address(tx.from)),
-            Source::To => Some(Value::Address(tx.to.unwrap_or_default())),
-            Source::TxValue => Some(Value::Uint(tx.value)),
+            Source::Caller => Some(Value::Address(from)),
+            Source::To => Some(Value::Address(to.unwrap_or_default())),
+            Source::TxValue => Some(Value::Uint(value)),
             Source::GasPrice => Some(Value::Uint(tx.gas_price)),
             Source::BlockNumber => Some(Value::Uint(U256::from(block.number))),
             Source::Emitter => Some(Value::Address(emitter.unwrap_or_default())),
@@ -505,6 +556,42 @@ fn named_args<'a>(names: impl Iterator<Item = &'a str>, args: &[DynSolValue]) ->
     Json::Object(object)
 }
 
+/// A message call as call rules see it: a transaction's own call, or one a contract made
+/// during it.
+struct Call<'a> {
+    from: Address,
+    to: Option<Address>,
+    input: &'a alloy_primitives::Bytes,
+    value: U256,
+    success: bool,
+    /// `None` for the transaction's own call.
+    internal: Option<&'a InternalCall>,
+}
+
+impl<'a> Call<'a> {
+    fn own(tx: &'a Transaction) -> Self {
+        Call {
+            from: tx.from,
+            to: tx.to,
+            input: &tx.input,
+            value: tx.value,
+            success: tx.success,
+            internal: None,
+        }
+    }
+
+    fn internal(call: &'a InternalCall) -> Self {
+        Call {
+            from: call.from,
+            to: call.to,
+            input: &call.input,
+            value: call.value,
+            success: call.success,
+            internal: Some(call),
+        }
+    }
+}
+
 /// A call matches when it goes to a watched contract with the selector, its arguments
 /// decode, and the condition holds.
 fn match_call(
@@ -513,18 +600,19 @@ fn match_call(
     call: &CallMatch,
     block: &Block,
     tx: &Transaction,
+    made: &Call<'_>,
 ) -> Option<(Option<Address>, Json)> {
-    let to = tx.to?;
+    let to = made.to?;
     let contract = watched(monitor, rule, to)?;
-    if tx.selector()? != call.selector.0 {
+    if made.input.get(..4)? != call.selector.0.as_slice() {
         return None;
     }
     let args = match &call.function {
-        Some(function) => abi::decode_call(function, &tx.input)?,
+        Some(function) => abi::decode_call(function, made.input)?,
         None => Vec::new(),
     };
     if let Some(when) = &call.when {
-        let values = field_values(&call.sources, block, tx, None, &args)?;
+        let values = field_values(&call.sources, block, tx, Some(made), None, &args)?;
         if !when.eval(&values) {
             return None;
         }
@@ -536,13 +624,23 @@ fn match_call(
         ),
         None => (format!("selector {}", call.selector), Json::Null),
     };
-    let detail = json!({
+    let through = match made.internal {
+        Some(internal) => format!(
+            " through {} ({}, depth {}, transaction from {})",
+            made.from.to_checksum(None),
+            internal.kind.as_str(),
+            internal.depth,
+            tx.from.to_checksum(None)
+        ),
+        None => String::new(),
+    };
+    let mut detail = json!({
         "summary": format!(
-            "{name} called on {} ({}) by {}{} in block {} ({})",
+            "{name} called on {} ({}) by {}{through}{} in block {} ({})",
             contract.name,
             to.to_checksum(None),
-            tx.from.to_checksum(None),
-            if tx.success { "" } else { " (reverted)" },
+            made.from.to_checksum(None),
+            if made.success { "" } else { " (reverted)" },
             block.number,
             rule.name
         ),
@@ -550,9 +648,16 @@ fn match_call(
         "address": to.to_checksum(None),
         "function": name,
         "arguments": arguments,
-        "value": tx.value.to_string(),
-        "success": tx.success,
+        "value": made.value.to_string(),
+        "success": made.success,
     });
+    if let Some(internal) = made.internal {
+        detail["internal"] = json!({
+            "from": made.from.to_checksum(None),
+            "kind": internal.kind.as_str(),
+            "depth": internal.depth,
+        });
+    }
     Some((Some(to), detail))
 }
 
@@ -570,7 +675,7 @@ fn match_event(
     let contract = watched(monitor, rule, log.address)?;
     let args = abi::decode_log(&event.event, &log.topics, &log.data)?;
     if let Some(when) = &event.when {
-        let values = field_values(&event.sources, block, tx, Some(log.address), &args)?;
+        let values = field_values(&event.sources, block, tx, None, Some(log.address), &args)?;
         if !when.eval(&values) {
             return None;
         }
@@ -614,7 +719,7 @@ fn call_bursts(
     let mut bursts: BTreeMap<(Address, Address), (u64, &Transaction, &Transaction)> =
         BTreeMap::new();
     for tx in &block.transactions {
-        if match_call(monitor, rule, call, block, tx).is_none() {
+        if match_call(monitor, rule, call, block, tx, &Call::own(tx)).is_none() {
             continue;
         }
         let Some(to) = tx.to else { continue };

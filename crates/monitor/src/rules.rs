@@ -125,6 +125,8 @@ pub enum Kind {
     },
     Deployment {
         deployers: Vec<Address>,
+        /// Creations made by contracts count too (from the node's traces).
+        internal: bool,
     },
     CodeChange,
     SlotChange {
@@ -157,6 +159,8 @@ pub struct CallMatch {
     pub when: Option<Condition>,
     /// The source of each condition field, in the order of the condition's fields.
     pub sources: Vec<Source>,
+    /// Calls made by contracts count too (from the node's traces).
+    pub internal: bool,
 }
 
 /// An event to match, with its optional condition.
@@ -428,7 +432,7 @@ fn compile_contract(
 /// The parameters a kind takes besides the common ones, to refuse the others.
 fn allowed_parameters(kind: RuleKind) -> &'static [&'static str] {
     match kind {
-        RuleKind::Call => &["function", "selector", "when"],
+        RuleKind::Call => &["function", "selector", "when", "internal"],
         RuleKind::Event => &["event", "when"],
         RuleKind::BalanceDrop => &["asset", "percent", "blocks"],
         RuleKind::SupplyChange => &["percent", "blocks"],
@@ -436,7 +440,7 @@ fn allowed_parameters(kind: RuleKind) -> &'static [&'static str] {
         RuleKind::FailedShare => &["share", "blocks", "min_count"],
         RuleKind::FlashLoan => &["min_amount"],
         RuleKind::CallBurst => &["function", "selector", "min_count", "when"],
-        RuleKind::Deployment => &["deployers"],
+        RuleKind::Deployment => &["deployers", "internal"],
         RuleKind::CodeChange => &[],
         RuleKind::SlotChange => &["slot"],
     }
@@ -462,6 +466,7 @@ fn given_parameters(spec: &RuleSpec) -> Vec<&'static str> {
     add(spec.min_amount.is_some(), "min_amount");
     add(!spec.deployers.is_empty(), "deployers");
     add(spec.slot.is_some(), "slot");
+    add(spec.internal, "internal");
     given
 }
 
@@ -657,6 +662,7 @@ fn compile_rule(
                     .enumerate()
                     .map(|(i, d)| parse_address(d, &format!("{place}.deployers[{i}]")))
                     .collect::<Result<_, _>>()?,
+                internal: spec.internal,
             }
         }
         RuleKind::CodeChange => Kind::CodeChange,
@@ -797,6 +803,7 @@ fn call_match(
         function,
         when,
         sources,
+        internal: spec.internal,
     })
 }
 

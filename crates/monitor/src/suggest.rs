@@ -340,6 +340,7 @@ fn rule(name: &str, kind: RuleKind, level: Level) -> RuleSpec {
         min_amount: None,
         slot: None,
         deployers: Vec::new(),
+        internal: false,
     }
 }
 

@@ -156,26 +156,32 @@ fn client_for(monitor: &monitor::rules::Monitor) -> RpcClient {
 }
 
 /// One monitor followed over JSON-RPC from its start block; beside it the same monitor
-/// reading every transaction in full, which must fire the same.
+/// reading every transaction in full, and the same reading calldata without the blocks'
+/// traces (as on a node without `trace_block`), which must fire the same.
 struct Follower {
     engine: Engine,
     reference: Engine,
+    untraced: Engine,
     client: RpcClient,
     checkpoint: Checkpoint,
     reference_checkpoint: Checkpoint,
+    untraced_checkpoint: Checkpoint,
 }
 
 impl Follower {
     fn new(monitor: monitor::rules::Monitor) -> Self {
         let client = client_for(&monitor);
         let reference = Engine::new(monitor.clone()).with_full_transactions();
+        let untraced = Engine::new(monitor.clone()).without_traced_calldata();
         let engine = Engine::new(monitor);
         let checkpoint = engine.initial_checkpoint(&client).unwrap();
         Follower {
             engine,
             reference,
+            untraced,
             client,
             reference_checkpoint: checkpoint.clone(),
+            untraced_checkpoint: checkpoint.clone(),
             checkpoint,
         }
     }
@@ -191,6 +197,12 @@ impl Follower {
         assert_eq!(
             firings, reference,
             "reading only the transactions the rules need changed the firings"
+        );
+        let untraced =
+            follow_until_idle(&self.untraced, &self.client, &mut self.untraced_checkpoint)?;
+        assert_eq!(
+            untraced, reference,
+            "reading calldata without the blocks' traces changed the firings"
         );
         Ok(firings)
     }
@@ -696,6 +708,66 @@ level = "critical"
     assert_eq!(firings[1].dedup_key, checksum(lender));
 }
 
+#[test]
+fn balance_drop_that_began_before_the_start_block_fires() {
+    let Some(node) = anvil_or_skip("balance_drop_that_began_before_the_start_block_fires") else {
+        return;
+    };
+    let [owner, thief] = [node.accounts()[0], node.accounts()[1]];
+    let deposit = calldata("deposit()", &[]);
+    let withdraw = |amount: U256| calldata("withdraw(uint256)", &[num(amount)]);
+    let (spanning, _) = deploy(&node, owner, "Vault", &[]);
+    let (earlier, _) = deploy(&node, owner, "Vault", &[]);
+    call(&node, owner, spanning, &deposit, ether(10));
+    call(&node, owner, earlier, &deposit, ether(10));
+    // twin: 40% taken 6 blocks before the start, outside the window of 5 blocks.
+    call(&node, thief, earlier, &withdraw(ether(4)), U256::ZERO);
+    for _ in 0..3 {
+        mine(&node);
+    }
+    // 40% taken 2 blocks before the start: silent on its own (below 50%).
+    call(&node, thief, spanning, &withdraw(ether(4)), U256::ZERO);
+    mine(&node);
+    let start = next_block(&node);
+    let text = format!(
+        r#"
+{header}
+[[monitors.contracts]]
+name = "Spanning"
+address = "{spanning}"
+
+[[monitors.contracts]]
+name = "Earlier"
+address = "{earlier}"
+
+[[monitors.rules]]
+name = "ether-drained"
+kind = "balance_drop"
+percent = 50
+blocks = 5
+level = "critical"
+"#,
+        header = header(&node, start, 0),
+    );
+    let mut follower = follow(&text);
+    // 20% more of each: for the first vault, at the start block, 60% from the peak of 10
+    // within 3 blocks (without the blocks before the start its window would begin at 4,
+    // after the drop); for the other, 2 of 6 (33%) within the window.
+    let first = call(&node, thief, spanning, &withdraw(ether(2)), U256::ZERO);
+    assert_eq!(first.block, start);
+    call(&node, thief, earlier, &withdraw(ether(2)), U256::ZERO);
+
+    let firings = follower.catch_up();
+    assert_eq!(
+        summary(&firings),
+        vec![("ether-drained", first.block, None)]
+    );
+    let detail = &firings[0].detail;
+    assert_eq!(detail["from"], ether(10).to_string());
+    assert_eq!(detail["to"], ether(4).to_string());
+    assert_eq!(firings[0].dedup_key, checksum(spanning));
+}
+
 // ---------------------------------------------------------------------------------------
 // `supply_change`
 
@@ -742,7 +814,8 @@ level = "high"
             ("supply-jump", big_burn.block, None),
         ]
     );
-    assert_eq!(firings[0].detail["from"], ether(1005).to_string());
+    // From the low of the window, which holds the blocks before the start (1000).
+    assert_eq!(firings[0].detail["from"], ether(1000).to_string());
     assert_eq!(firings[0].detail["to"], ether(1505).to_string());
     assert_eq!(firings[1].detail["from"], ether(1505).to_string());
     assert_eq!(firings[1].detail["to"], ether(405).to_string());
@@ -1108,6 +1181,331 @@ level = "low"
             .contains("no contract (the creation failed)"),
         "{detail}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Internal calls and creations (`internal = true`, from the node's traces)
+
+#[test]
+fn internal_calls_fire_only_for_rules_that_read_traces() {
+    let Some(node) = anvil_or_skip("internal_calls_fire_only_for_rules_that_read_traces") else {
+        return;
+    };
+    let [owner, attacker] = [node.accounts()[0], node.accounts()[1]];
+    let (token, _) = deploy(&node, owner, "Token", &[]);
+    let (lender, _) = deploy(&node, owner, "Lender", &[addr(token)]);
+    let (other_lender, _) = deploy(&node, owner, "Lender", &[addr(token)]);
+    let (borrower, _) = deploy(&node, owner, "Borrower", &[]);
+    for pool in [lender, other_lender] {
+        call(
+            &node,
+            owner,
+            token,
+            &calldata("mint(address,uint256)", &[addr(pool), num(ether(1000))]),
+            U256::ZERO,
+        );
+    }
+    let start = next_block(&node);
+    let text = format!(
+        r#"
+{header}
+[[monitors.contracts]]
+name = "Lender"
+address = "{lender}"
+abi_json = '{abi}'
+
+[[monitors.rules]]
+name = "large-loan"
+kind = "call"
+function = "flashLoan"
+when = "amount >= 100 ether"
+internal = true
+level = "high"
+
+[[monitors.rules]]
+name = "large-loan-top-level"
+kind = "call"
+function = "flashLoan"
+when = "amount >= 100 ether"
+level = "high"
+"#,
+        header = header(&node, start, 0),
+        abi = abi_json("Lender"),
+    );
+    let mut follower = follow(&text);
+
+    let borrow = |pool: Address, amount: U256| {
+        calldata("borrow(address,uint256)", &[addr(pool), num(amount)])
+    };
+    // The watched function called by a contract: only the rule on internal calls sees it.
+    let through = call(
+        &node,
+        attacker,
+        borrower,
+        &borrow(lender, ether(500)),
+        U256::ZERO,
+    );
+    // twins: the same through the unwatched lender, and a small loan from the watched one.
+    call(
+        &node,
+        attacker,
+        borrower,
+        &borrow(other_lender, ether(500)),
+        U256::ZERO,
+    );
+    call(
+        &node,
+        attacker,
+        borrower,
+        &borrow(lender, ether(1)),
+        U256::ZERO,
+    );
+    // Called by the transaction itself: both rules see it.
+    let direct = call(
+        &node,
+        attacker,
+        lender,
+        &calldata(
+            "flashLoan(uint256,address)",
+            &[num(ether(200)), addr(borrower)],
+        ),
+        U256::ZERO,
+    );
+
+    let firings = follower.catch_up();
+    assert_eq!(
+        summary(&firings),
+        vec![
+            ("large-loan", through.block, Some(through.hash)),
+            ("large-loan", direct.block, Some(direct.hash)),
+            ("large-loan-top-level", direct.block, Some(direct.hash)),
+        ]
+    );
+    let detail = &firings[0].detail;
+    assert_eq!(detail["arguments"]["amount"], ether(500).to_string());
+    assert_eq!(detail["internal"]["from"], checksum(borrower));
+    assert_eq!(detail["internal"]["kind"], "call");
+    assert_eq!(detail["internal"]["depth"], 1);
+    // The caller of an internal call is the contract that made it; the transaction's
+    // sender is still the one the alert names.
+    assert_eq!(detail["caller"], checksum(attacker));
+    assert!(
+        detail["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("by {} through", checksum(borrower))),
+        "{detail}"
+    );
+    assert_eq!(firings[1].detail.get("internal"), None);
+}
+
+/// Init code of a factory: its code creates an empty contract on every call
+/// (`CREATE(0, 0, 0)`).
+fn factory_init_code() -> Vec<u8> {
+    let runtime = [0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0xf0, 0x50, 0x00];
+    let mut code = vec![0x68]; // PUSH9 runtime
+    code.extend_from_slice(&runtime);
+    // MSTORE(0, runtime); RETURN(23, 9)
+    code.extend_from_slice(&[0x60, 0x00, 0x52, 0x60, 0x09, 0x60, 0x17, 0xf3]);
+    code
+}
+
+#[test]
+fn internal_creations_fire_for_a_watched_factory() {
+    let Some(node) = anvil_or_skip("internal_creations_fire_for_a_watched_factory") else {
+        return;
+    };
+    let [owner, user] = [node.accounts()[0], node.accounts()[1]];
+    let factory = |from: Address| {
+        let mined = send(
+            &node,
+            json!({"from": from, "data": devnet::hex(&factory_init_code())}),
+        );
+        assert!(mined.success);
+        mined.created.unwrap()
+    };
+    let (watched, other) = (factory(owner), factory(owner));
+    let start = next_block(&node);
+    let text = format!(
+        r#"
+{header}
+[[monitors.rules]]
+name = "factory-created"
+kind = "deployment"
+deployers = ["{watched}"]
+internal = true
+level = "low"
+
+[[monitors.rules]]
+name = "factory-created-top-level"
+kind = "deployment"
+deployers = ["{watched}"]
+level = "low"
+"#,
+        header = header(&node, start, 0),
+    );
+    let mut follower = follow(&text);
+    let made = call(&node, user, watched, &[], U256::ZERO);
+    call(&node, user, other, &[], U256::ZERO); // twin: a factory not listed
+    let firings = follower.catch_up();
+    assert_eq!(
+        summary(&firings),
+        vec![("factory-created", made.block, Some(made.hash))]
+    );
+    let detail = &firings[0].detail;
+    assert_eq!(detail["deployer"], checksum(watched));
+    assert_eq!(detail["success"], true);
+    assert_eq!(detail["depth"], 1);
+    let created: Address = detail["created"].as_str().unwrap().parse().unwrap();
+    assert!(node.code(created).unwrap().is_empty());
+    assert_eq!(firings[0].dedup_key, checksum(watched));
+}
+
+/// A node that knows one empty block and refuses `trace_block`, as nodes without the
+/// `trace` namespace do (`-32601`). Answers JSON-RPC over HTTP until the test ends.
+fn node_without_traces() -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let answer = |call: &Json| -> Json {
+        let id = call["id"].clone();
+        let block = json!({
+            "number": "0x1", "hash": format!("0x{}", "11".repeat(32)),
+            "parentHash": format!("0x{}", "22".repeat(32)), "timestamp": "0x1",
+            "transactions": []
+        });
+        match call["method"].as_str().unwrap_or("") {
+            "eth_chainId" => json!({"jsonrpc": "2.0", "id": id, "result": "0x7a69"}),
+            "eth_blockNumber" => json!({"jsonrpc": "2.0", "id": id, "result": "0x1"}),
+            "eth_getBlockByNumber" => json!({"jsonrpc": "2.0", "id": id, "result": block}),
+            "eth_getBlockReceipts" => json!({"jsonrpc": "2.0", "id": id, "result": []}),
+            method => json!({"jsonrpc": "2.0", "id": id,
+                "error": {"code": -32601, "message": format!("the method {method} does not exist/is not available")}}),
+        }
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream);
+            loop {
+                let mut length = None;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse::<usize>().ok();
+                    }
+                }
+                let Some(length) = length else { break };
+                let mut body = vec![0u8; length];
+                if reader.read_exact(&mut body).is_err() {
+                    break;
+                }
+                let request: Json = serde_json::from_slice(&body).unwrap();
+                let response = match &request {
+                    Json::Array(calls) => Json::Array(calls.iter().map(answer).collect()),
+                    call => answer(call),
+                }
+                .to_string();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    response.len()
+                );
+                let stream = reader.get_mut();
+                if stream.write_all(head.as_bytes()).is_err()
+                    || stream.write_all(response.as_bytes()).is_err()
+                {
+                    break;
+                }
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn a_node_without_traces_is_an_error_for_rules_on_internal_calls() {
+    let url = node_without_traces();
+    let text = format!(
+        r#"
+[[monitors]]
+name = "watch"
+chain_id = 31337
+rpc = ["{url}"]
+confirmations = 0
+start_block = 1
+
+[[monitors.contracts]]
+name = "Vault"
+address = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+signatures = ["function withdraw(uint256 amount)"]
+
+[[monitors.rules]]
+name = "withdrawal"
+kind = "call"
+function = "withdraw"
+internal = true
+level = "high"
+"#
+    );
+    let mut monitors = monitor::load_monitors(&text, None).unwrap();
+    let monitor = monitors.remove(0);
+    let client = client_for(&monitor);
+    let engine = Engine::new(monitor.clone());
+    let checkpoint = engine.initial_checkpoint(&client).unwrap();
+    match engine.step(&client, &checkpoint) {
+        Err(error @ EngineError::Unsupported { block: 1, .. }) => {
+            let message = error.to_string();
+            assert!(message.contains("internal = true"), "{message}");
+            assert!(message.contains("trace_block"), "{message}");
+            assert!(message.contains("does not exist"), "{message}");
+        }
+        other => panic!("not an unsupported-method error: {other:?}"),
+    }
+    // The same monitor without `internal` reads the block from the same node.
+    let mut top_level = monitor;
+    for rule in &mut top_level.rules {
+        if let monitor::rules::Kind::Call(call) = &mut rule.kind {
+            call.internal = false;
+        }
+    }
+    let engine = Engine::new(top_level);
+    match engine.step(&client, &checkpoint).unwrap() {
+        Step::Advanced(progress) => assert_eq!(progress.checkpoint.next_block, 2),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn internal_is_refused_on_rules_that_cannot_use_it() {
+    let text = r#"
+[[monitors]]
+name = "watch"
+chain_id = 1
+rpc = ["http://127.0.0.1:1"]
+
+[[monitors.contracts]]
+name = "Vault"
+address = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+
+[[monitors.rules]]
+name = "drain"
+kind = "balance_drop"
+percent = 50
+internal = true
+level = "high"
+"#;
+    let (place, message) = load_error(text);
+    assert!(place.ends_with(".internal"), "{place}");
+    assert!(message.contains("takes no `internal`"), "{message}");
 }
 
 // ---------------------------------------------------------------------------------------
