@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use detectors::{FileContext, ProjectContext, Selection, Severity, VyperContext, VyperModule};
-use project::{DiagnosticKind, DiagnosticLevel, Project};
+use project::{DiagnosticKind, DiagnosticLevel, Project, RustPackage};
 use report::{InputDiagnostic, Report, ScanStats, SourceView, ToolInfo};
 
 /// What to run and what to keep.
@@ -174,29 +174,56 @@ fn analyze_solana(
     if project.rust_packages.is_empty() {
         return SolanaResults::default();
     }
-    let analyses: Vec<solana::Analysis> = project
+    let empty = solana::Workspace::new();
+    let analyze = |package: &RustPackage, workspace: &solana::Workspace| {
+        let files: Vec<(String, String)> = package
+            .files
+            .iter()
+            .map(|&id| {
+                let file = project.file(id);
+                (file.display_path.clone(), file.text.to_string())
+            })
+            .collect();
+        let analysis = solana::analyze_package_in(
+            &files,
+            solana::Options {
+                overflow_checks: package.overflow_checks,
+            },
+            workspace,
+        );
+        // The analysis is plain data: the parsed files of this thread are gone.
+        solana::release_span_memory();
+        analysis
+    };
+    let mut analyses: Vec<solana::Analysis> = project
         .rust_packages
         .par_iter()
-        .map(|package| {
-            let files: Vec<(String, String)> = package
-                .files
-                .iter()
-                .map(|&id| {
-                    let file = project.file(id);
-                    (file.display_path.clone(), file.text.to_string())
-                })
-                .collect();
-            let analysis = solana::analyze_package_with(
-                &files,
-                solana::Options {
-                    overflow_checks: package.overflow_checks,
-                },
-            );
-            // The analysis is plain data: the parsed files of this thread are gone.
-            solana::release_span_memory();
-            analysis
-        })
+        .map(|package| analyze(package, &empty))
         .collect();
+    // The packages of one Cargo workspace may call each other's programs: a package of a
+    // workspace with more than one program is analysed again knowing the others, so that
+    // CPIs into them are resolved to the callee's instruction and its signer requirements.
+    let mut workspaces: BTreeMap<&str, (solana::Workspace, usize)> = BTreeMap::new();
+    for (package, analysis) in project.rust_packages.iter().zip(&analyses) {
+        if let Some(root) = package.workspace.as_deref() {
+            let (workspace, programs) = workspaces.entry(root).or_default();
+            workspace.add(package.name.as_deref(), &analysis.programs);
+            *programs += analysis.programs.len();
+        }
+    }
+    let shared = |package: &RustPackage| {
+        let (workspace, programs) = workspaces.get(package.workspace.as_deref()?)?;
+        (*programs > 1).then_some(workspace)
+    };
+    let again: Vec<(usize, solana::Analysis)> = project
+        .rust_packages
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, package)| Some((i, analyze(package, shared(package)?))))
+        .collect();
+    for (i, analysis) in again {
+        analyses[i] = analysis;
+    }
     let selected = |id: &str| detectors.iter().any(|d| d.meta().id == id);
     let mut out = SolanaResults::default();
     let mut by_file: BTreeMap<syntax::FileId, Vec<detectors::Finding>> = BTreeMap::new();

@@ -442,3 +442,118 @@ fn one_rust_file_given_alone_is_analysed_with_its_package() {
     assert_eq!(report["stats"]["files_loaded"], 2);
     assert_eq!(report["stats"]["files_reported"], 1);
 }
+
+const TREASURY: &str = r#"use anchor_lang::prelude::*;
+
+declare_id!("Treasury11111111111111111111111111111111111");
+
+#[program]
+pub mod treasury {
+    use super::*;
+    pub fn pay_out(ctx: Context<PayOut>, amount: u64) -> Result<()> {
+        ctx.accounts.fund.paid = ctx.accounts.fund.paid.checked_add(amount).unwrap();
+        Ok(())
+    }
+}
+
+#[derive(Accounts)]
+pub struct PayOut<'info> {
+    #[account(mut)]
+    pub fund: Account<'info, Fund>,
+    /// CHECK: where the payment goes
+    #[account(mut)]
+    pub recipient: RECIPIENT,
+}
+
+#[account]
+pub struct Fund {
+    pub paid: u64,
+}
+"#;
+
+const DESK: &str = r#"use anchor_lang::prelude::*;
+use treasury::program::Treasury;
+
+declare_id!("Desk111111111111111111111111111111111111111");
+
+#[program]
+pub mod desk {
+    use super::*;
+    pub fn withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
+        let cpi = CpiContext::new(
+            ctx.accounts.treasury_program.to_account_info(),
+            treasury::cpi::accounts::PayOut {
+                fund: ctx.accounts.fund.to_account_info(),
+                recipient: ctx.accounts.boss.to_account_info(),
+            },
+        );
+        treasury::cpi::pay_out(cpi, amount)
+    }
+}
+
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    #[account(has_one = boss)]
+    pub desk: Account<'info, Desk>,
+    /// CHECK: the treasury fund
+    #[account(mut)]
+    pub fund: UncheckedAccount<'info>,
+    /// CHECK: bound to the desk
+    #[account(mut)]
+    pub boss: UncheckedAccount<'info>,
+    pub treasury_program: Program<'info, Treasury>,
+}
+
+#[account]
+pub struct Desk {
+    pub boss: Pubkey,
+}
+"#;
+
+/// An Anchor workspace of two programs: `desk` forwards its bound boss to `treasury`.
+fn two_program_workspace(dir: &Path, recipient: &str) {
+    write(
+        &dir.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"programs/*\"]\n",
+    );
+    for (name, source) in [
+        ("treasury", TREASURY.replace("RECIPIENT", recipient)),
+        ("desk", DESK.to_owned()),
+    ] {
+        let deps = if name == "desk" {
+            "anchor-lang = \"0.30\"\ntreasury = { path = \"../treasury\", features = [\"cpi\"] }\n"
+        } else {
+            "anchor-lang = \"0.30\"\n"
+        };
+        write(
+            &dir.join(format!("programs/{name}/Cargo.toml")),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n[dependencies]\n{deps}"),
+        );
+        write(&dir.join(format!("programs/{name}/src/lib.rs")), &source);
+    }
+}
+
+#[test]
+fn cpis_between_programs_of_a_workspace_follow_the_callees_signer_requirements() {
+    let missing_signer = |recipient: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        two_program_workspace(dir.path(), recipient);
+        let (report, _) = json_scan(dir.path(), &["--min-severity", "low"]);
+        findings(&report)
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "solana-missing-signer")
+            .collect::<Vec<_>>()
+    };
+    // The treasury takes the recipient without its signature: nobody checks the boss.
+    let boss_line = DESK.lines().position(|l| l.contains("pub boss:")).unwrap() as u64 + 1;
+    assert_eq!(
+        missing_signer("UncheckedAccount<'info>"),
+        [(
+            "solana-missing-signer".to_owned(),
+            "programs/desk/src/lib.rs".to_owned(),
+            boss_line
+        )]
+    );
+    // The treasury requires the recipient's signature: the callee checks it.
+    assert_eq!(missing_signer("Signer<'info>"), []);
+}

@@ -83,6 +83,9 @@ pub struct RustPackage {
     pub files: Vec<FileId>,
     /// `overflow-checks = true` in `[profile.release]` of the package or its workspace.
     pub overflow_checks: bool,
+    /// The folder of its Cargo workspace's root manifest (a display path), when it has
+    /// one: packages of one workspace may call each other's programs.
+    pub workspace: Option<String>,
 }
 
 /// One loaded and parsed source file.

@@ -421,6 +421,7 @@ pub(crate) fn load_graph(
                 name: package.name,
                 files,
                 overflow_checks: package.overflow_checks,
+                workspace: package.workspace.as_deref().map(|dir| display(dir, None)),
             })
         })
         .collect();

@@ -100,8 +100,17 @@ pub(crate) struct PendingPackage {
     pub(crate) dir: PathBuf,
     pub(crate) name: Option<String>,
     pub(crate) overflow_checks: bool,
+    /// The folder of its Cargo workspace's root manifest (`[workspace]`), when any.
+    pub(crate) workspace: Option<PathBuf>,
     /// Its files to load, sorted.
     pub(crate) files: Vec<PathBuf>,
+}
+
+/// What a package takes from its workspace ([`RustCollector::settings`]).
+#[derive(Clone, Debug, Default)]
+struct Settings {
+    overflow_checks: bool,
+    workspace: Option<PathBuf>,
 }
 
 /// Finds the Rust files to load and their packages; reads each manifest once.
@@ -182,29 +191,34 @@ impl<'s> RustCollector<'s> {
         None
     }
 
-    /// `overflow-checks` of the package at `dir` or of an ancestor manifest up to the
-    /// workspace root.
-    fn overflow_checks(&mut self, dir: &Path, manifest: &Manifest) -> bool {
-        if manifest.overflow_checks {
-            return true;
-        }
+    /// What the package at `dir` takes from its manifest and the ancestor manifests up to
+    /// the workspace root: `overflow-checks`, and the root's folder.
+    fn settings(&mut self, dir: &Path, manifest: &Manifest) -> Settings {
         if manifest.workspace {
-            return false;
+            return Settings {
+                overflow_checks: manifest.overflow_checks,
+                workspace: Some(dir.to_path_buf()),
+            };
         }
+        let mut overflow_checks = manifest.overflow_checks;
         let mut current = dir.parent();
         for _ in 0..MAX_DEPTH {
             let Some(d) = current else { break };
             if let Some(m) = self.manifest(d) {
-                if m.overflow_checks {
-                    return true;
-                }
+                overflow_checks |= m.overflow_checks;
                 if m.workspace {
-                    break;
+                    return Settings {
+                        overflow_checks,
+                        workspace: Some(d.to_path_buf()),
+                    };
                 }
             }
             current = d.parent();
         }
-        false
+        Settings {
+            overflow_checks,
+            workspace: None,
+        }
     }
 
     /// Whether `file` of the package at `dir` is deployed code (not under `target/`,
@@ -221,14 +235,15 @@ impl<'s> RustCollector<'s> {
         ) && !components.any(|c| c == "target")
     }
 
-    fn add(&mut self, dir: &Path, name: Option<String>, overflow_checks: bool, file: PathBuf) {
+    fn add(&mut self, dir: &Path, name: Option<String>, settings: &Settings, file: PathBuf) {
         let package = self
             .packages
             .entry(dir.to_path_buf())
             .or_insert_with(|| PendingPackage {
                 dir: dir.to_path_buf(),
                 name,
-                overflow_checks,
+                overflow_checks: settings.overflow_checks,
+                workspace: settings.workspace.clone(),
                 files: Vec::new(),
             });
         if !package.files.contains(&file) {
@@ -260,8 +275,8 @@ impl<'s> RustCollector<'s> {
             if !manifest.solana || !Self::deployed(&package, &file) {
                 continue;
             }
-            let checks = self.overflow_checks(&package, &manifest);
-            self.add(&package, manifest.name.clone(), checks, file.clone());
+            let checks = self.settings(&package, &manifest);
+            self.add(&package, manifest.name.clone(), &checks, file.clone());
             self.set_origin(&file, Origin::Discovered, None);
         }
     }
@@ -273,8 +288,8 @@ impl<'s> RustCollector<'s> {
         self.set_origin(file, Origin::Explicit, Some(given));
         match self.package_of(file) {
             Some((package, manifest)) if manifest.solana && Self::deployed(&package, file) => {
-                let checks = self.overflow_checks(&package, &manifest);
-                self.add(&package, manifest.name.clone(), checks, file.to_path_buf());
+                let checks = self.settings(&package, &manifest);
+                self.add(&package, manifest.name.clone(), &checks, file.to_path_buf());
                 let siblings: Vec<PathBuf> = rust_files(self.store, &package)
                     .into_iter()
                     .filter(|f| Self::deployed(&package, f))
@@ -284,20 +299,20 @@ impl<'s> RustCollector<'s> {
                         .package_of(&sibling)
                         .is_some_and(|(owner, _)| owner == package)
                     {
-                        self.add(&package, manifest.name.clone(), checks, sibling.clone());
+                        self.add(&package, manifest.name.clone(), &checks, sibling.clone());
                         self.set_origin(&sibling, Origin::Dependency, None);
                     }
                 }
             }
             Some((package, manifest)) => {
-                let checks = self.overflow_checks(&package, &manifest);
+                let checks = self.settings(&package, &manifest);
                 // A package of its own: the file is not deployed code of the package.
                 let key = file.to_path_buf();
-                self.add(&key, manifest.name.clone(), checks, file.to_path_buf());
+                self.add(&key, manifest.name.clone(), &checks, file.to_path_buf());
             }
             None => {
                 let key = file.to_path_buf();
-                self.add(&key, None, false, file.to_path_buf());
+                self.add(&key, None, &Settings::default(), file.to_path_buf());
             }
         }
     }
