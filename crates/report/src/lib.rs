@@ -68,6 +68,9 @@ pub use model::{
     BuildError, InputDiagnostic, Location, MergedFinding, REPORT_FORMAT_VERSION, Report,
     ReportFinding, RuleInfo, ScanStats, SecondaryLocation, SourceView, Summary, ToolInfo, ToolRun,
 };
-pub use pdf::{DEFAULT_FINDINGS_PER_PAGE, PdfOptions, pdf_page_count, render_pdf};
+pub use pdf::{
+    DEFAULT_FINDINGS_PER_PAGE, DocBlock, PdfOptions, pdf_page_count, render_document_pdf,
+    render_pdf,
+};
 pub use sarif::{SARIF_FINGERPRINT_KEY, SARIF_SCHEMA_URI, SarifOptions, render_sarif};
 pub use text::{TextOptions, render_text, summary_line, tool_line};

@@ -171,6 +171,82 @@ pub fn render_pdf(report: &Report, options: &PdfOptions) -> Vec<u8> {
     assemble(&pages, &title, &report.tool.name)
 }
 
+/// A block of a plain document ([`render_document_pdf`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocBlock {
+    /// A section heading; a section starting near the bottom of a page starts a new one.
+    Heading(String),
+    /// A paragraph, wrapped to the text width and carried over pages as needed.
+    Text(String),
+    /// One monospaced line, cut to the text width.
+    Mono(String),
+    /// A horizontal rule.
+    Rule,
+    /// Ends the page.
+    PageBreak,
+}
+
+/// The lowest a line may go before the page is full (the footer sits below).
+const DOC_BOTTOM: f32 = MARGIN + 8.0;
+
+/// A plain document: `title` on top of the first page, then `blocks`, paginated on A4
+/// with a footer "`title` - page N of M" on every page.
+pub fn render_document_pdf(title: &str, producer: &str, blocks: &[DocBlock]) -> Vec<u8> {
+    let mut pages: Vec<PageBuilder> = Vec::new();
+    let mut page = PageBuilder::new();
+    page.paragraph(Font::Bold, 16.0, title, 3);
+    page.gap(6.0);
+    let fits = |page: &PageBuilder, height: f32| page.y - height >= DOC_BOTTOM;
+    for block in blocks {
+        match block {
+            DocBlock::Heading(text) => {
+                // A heading keeps at least two lines of its section with it.
+                if !fits(&page, 12.0 * 1.35 + 2.0 * 9.0 * 1.35 + 6.0) {
+                    pages.push(std::mem::replace(&mut page, PageBuilder::new()));
+                }
+                page.gap(4.0);
+                page.paragraph(Font::Bold, 12.0, text, 4);
+                page.gap(2.0);
+            }
+            DocBlock::Text(text) => {
+                let per_line = (TEXT_W / Font::Regular.char_width(9.0)) as usize;
+                for line in wrap(text, per_line, usize::MAX) {
+                    if !fits(&page, 9.0 * 1.35) {
+                        pages.push(std::mem::replace(&mut page, PageBuilder::new()));
+                    }
+                    page.line(Font::Regular, 9.0, &line);
+                }
+            }
+            DocBlock::Mono(text) => {
+                if !fits(&page, 8.0 * 1.35) {
+                    pages.push(std::mem::replace(&mut page, PageBuilder::new()));
+                }
+                let per_line = (TEXT_W / Font::Mono.char_width(8.0)) as usize;
+                page.line(Font::Mono, 8.0, &cut(text, per_line));
+            }
+            DocBlock::Rule => {
+                if fits(&page, 6.0) {
+                    page.rule();
+                }
+            }
+            DocBlock::PageBreak => {
+                pages.push(std::mem::replace(&mut page, PageBuilder::new()));
+            }
+        }
+    }
+    pages.push(page);
+    let total = pages.len();
+    let pages: Vec<String> = pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut page)| {
+            footer(&mut page, title, i + 1, total);
+            page.ops
+        })
+        .collect();
+    assemble(&pages, title, producer)
+}
+
 fn footer(page: &mut PageBuilder, title: &str, number: usize, total: usize) {
     page.text_at(
         MARGIN,
@@ -584,6 +660,20 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0], "one two");
         assert!(lines[1].ends_with('…'));
+    }
+
+    #[test]
+    fn documents_flow_over_pages_with_numbered_footers() {
+        let mut blocks = vec![DocBlock::Heading("Section".into())];
+        blocks.extend((0..200).map(|i| DocBlock::Mono(format!("line {i}"))));
+        blocks.push(DocBlock::PageBreak);
+        blocks.push(DocBlock::Text("last page".into()));
+        let pdf = render_document_pdf("Doc", "test", &blocks);
+        let text = String::from_utf8_lossy(&pdf);
+        // 200 lines of 10.8 points: three pages, then the forced break.
+        assert!(text.contains("/Count 5"), "{text}");
+        assert!(text.contains("(Doc - page 5 of 5)"));
+        assert!(text.contains("(line 199)"));
     }
 
     #[test]
