@@ -512,7 +512,51 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
             ""
         }
     );
+    record_backup(&settings, &path, &manifest, size, created_at_ms);
     Ok(())
+}
+
+/// Records the backup in the service's audit trail (`backup.created`, no tenant), after
+/// the snapshot, so that compliance packs show it; the backup itself stands without it. A
+/// service whose secret key cannot be read here gets a warning instead.
+fn record_backup(
+    settings: &server::Settings,
+    path: &Path,
+    manifest: &Manifest,
+    size: u64,
+    created_at_ms: i64,
+) {
+    let signer = match server::resolve_secret(settings, false) {
+        Ok((secret, _)) => store::trail::Signer::new(secret.expose().as_bytes()),
+        Err(error) => {
+            eprintln!("warning: the backup is not recorded in the audit trail: {error}");
+            return;
+        }
+    };
+    let event = store::NewAuditEvent {
+        ts: server::timestamp::now_ms(),
+        tenant_id: None,
+        actor: "cli:backup".into(),
+        action: "backup.created".into(),
+        target: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        outcome: "success".into(),
+        detail: serde_json::json!({
+            "snapshot_at": server::timestamp::rfc3339(created_at_ms),
+            "schema": manifest.schema_version,
+            "backend": manifest.source_backend,
+            "rows": manifest.total_rows(),
+            "tables": manifest.tables().len(),
+            "bytes": size,
+            "secrets_included": manifest.includes_secrets,
+        }),
+    };
+    let recorded = runtime().block_on(async {
+        let store = store::connect(&settings.database_url).await?;
+        store.append_audit_event(&event, &signer).await
+    });
+    if let Err(error) = recorded {
+        eprintln!("warning: the backup is not recorded in the audit trail: {error}");
+    }
 }
 
 fn write_backup(

@@ -11,6 +11,8 @@ mod backup;
 mod catalog;
 #[cfg(feature = "service")]
 mod chain_cache;
+#[cfg(feature = "service")]
+mod compliance;
 mod config;
 mod doctor;
 mod dump;
@@ -98,6 +100,11 @@ enum Command {
     /// commits.
     #[cfg(feature = "service")]
     Restore(backup::RestoreArgs),
+    /// Compliance evidence: a tenant's signed pack for a period (SOC 2, ISO 27001), and
+    /// checking one.
+    #[cfg(feature = "service")]
+    #[command(subcommand)]
+    Compliance(compliance::ComplianceCommand),
 }
 
 fn main() -> ExitCode {
@@ -120,5 +127,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => backup::run_backup(args),
         #[cfg(feature = "service")]
         Command::Restore(args) => backup::run_restore(args),
+        #[cfg(feature = "service")]
+        Command::Compliance(cmd) => compliance::run(cmd),
     }
 }

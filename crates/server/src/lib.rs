@@ -10,6 +10,7 @@
 
 mod analyzer;
 mod auth;
+pub mod compliance;
 pub mod config;
 mod dashboard;
 mod egress;

@@ -1576,3 +1576,78 @@ async fn the_finding_page_asks_the_assistant_and_shows_its_suggestion_beside_the
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn admins_download_a_signed_compliance_pack_and_others_are_refused() {
+    let server = server().await;
+    let mut admin = Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let page = admin.get("/compliance").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "Download the pack",
+        "Access provisioning and changes",
+        "CC6.1",
+        "A.8.13",
+    ] {
+        assert!(page.body.contains(shown), "{shown} missing: {}", page.body);
+    }
+    let today = &server::timestamp::rfc3339(server::timestamp::now_ms())[..10];
+    let response = admin
+        .client
+        .get(server.url(&format!(
+            "/compliance/pack?from={today}&to={today}&format=pdf"
+        )))
+        .header(header::COOKIE, admin.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"compliance-")
+    );
+    let bytes = response.bytes().await.unwrap();
+    let signer = store::trail::Signer::new(common::SECRET.as_bytes());
+    server::compliance::verify(&bytes, &signer).unwrap();
+    assert_eq!(
+        trail_actions(&server, "compliance.pack_generated")
+            .await
+            .len(),
+        1
+    );
+
+    let reversed = admin
+        .get(&format!("/compliance/pack?from={today}&to=2020-01-01"))
+        .await;
+    assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
+    let nonsense = admin.get("/compliance/pack?from=yesterday&to=today").await;
+    assert_eq!(nonsense.status, StatusCode::BAD_REQUEST);
+
+    create_user(&server, "viewer@acme.test", "viewer", None).await;
+    let mut viewer = Browser::signed_in(&server, "viewer@acme.test", "a long user password").await;
+    assert!(
+        !viewer
+            .get("/audits")
+            .await
+            .body
+            .contains("href=\"/compliance\"")
+    );
+    assert_eq!(
+        viewer.get("/compliance").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = viewer
+        .get(&format!("/compliance/pack?from={today}&to={today}"))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        trail_actions(&server, "compliance.pack_generated")
+            .await
+            .len(),
+        1
+    );
+    server.stop().await;
+}

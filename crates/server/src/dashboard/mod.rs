@@ -26,6 +26,7 @@ macro_rules! page {
 
 mod account;
 mod chart;
+mod compliance;
 mod monitoring;
 mod pages;
 mod session;
@@ -75,6 +76,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/incidents/{id}/assign", post(monitoring::assign))
         .route("/incidents/{id}/comments", post(monitoring::comment))
         .route("/monitors", get(monitoring::monitors))
+        .route("/compliance", get(compliance::page))
+        .route("/compliance/pack", get(compliance::pack))
         .route(STYLESHEET_PATH, get(stylesheet))
 }
 
@@ -117,6 +120,7 @@ fn templates() -> &'static Environment<'static> {
             ("incidents.html", include_str!("templates/incidents.html")),
             ("incident.html", include_str!("templates/incident.html")),
             ("monitors.html", include_str!("templates/monitors.html")),
+            ("compliance.html", include_str!("templates/compliance.html")),
             ("error.html", include_str!("templates/error.html")),
         ] {
             env.add_template(name, text)

@@ -1,0 +1,166 @@
+//! `web3audit compliance report|verify` as the real binary, on a database made by the
+//! binary itself (bootstrap, a backup): the pack holds the backup and the bootstrap's
+//! access changes, verifies (exit 0), is refused with one byte changed (exit 1) or under
+//! another key (exit 1), and its generation is recorded in the audit trail.
+
+mod service_support;
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+use service_support::*;
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn report(url: &str, tenant: &str, format: &str, out: &Path) -> Output {
+    let today = &server::timestamp::rfc3339(server::timestamp::now_ms())[..10];
+    run(&[
+        "compliance",
+        "report",
+        "--database-url",
+        url,
+        "--tenant",
+        tenant,
+        "--from",
+        today,
+        "--to",
+        today,
+        "--format",
+        format,
+        "--output",
+        out.to_str().unwrap(),
+    ])
+}
+
+fn verify(url: &str, file: &Path) -> Output {
+    run(&[
+        "compliance",
+        "verify",
+        "--database-url",
+        url,
+        file.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn packs_are_written_verified_and_refused_once_changed() {
+    let dir = temp_dir("compliance-cli");
+    let url = db_url(&dir);
+    let boot = bootstrap(&dir);
+    let tenant = boot["tenant_id"].as_str().unwrap().to_owned();
+    let backed_up = run(&[
+        "backup",
+        "--database-url",
+        &url,
+        "--out",
+        dir.join("backups").to_str().unwrap(),
+    ]);
+    assert!(backed_up.status.success(), "{}", text(&backed_up));
+
+    let json_file = dir.join("pack.json");
+    let out = report(&url, &tenant, "json", &json_file);
+    assert!(out.status.success(), "{}", text(&out));
+    let signed: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
+    let pack = &signed["pack"];
+    assert_eq!(pack["tenant"]["id"], tenant.as_str());
+    assert_eq!(pack["trail"]["verified"], true);
+    let events = |id: &str| -> Vec<String> {
+        pack["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(events("backup-and-restore"), ["backup.created"]);
+    assert!(events("access-provisioning").contains(&"user.created".to_owned()));
+
+    let pdf_file = dir.join("pack.pdf");
+    let out = report(&url, &tenant, "pdf", &pdf_file);
+    assert!(out.status.success(), "{}", text(&out));
+    for file in [&json_file, &pdf_file] {
+        let ok = verify(&url, file);
+        assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+        assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
+
+        let mut bytes = std::fs::read(file).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x20;
+        let changed = dir.join(format!(
+            "changed-{}",
+            file.file_name().unwrap().to_str().unwrap()
+        ));
+        std::fs::write(&changed, &bytes).unwrap();
+        let refused = verify(&url, &changed);
+        assert_ne!(refused.status.code(), Some(0), "{}", text(&refused));
+
+        let other_key = bin()
+            .env(
+                "WEB3AUDIT_SECRET_KEY",
+                "another-secret-key-0123456789abcdef0123",
+            )
+            .args(["compliance", "verify", "--database-url", &url])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert_eq!(other_key.status.code(), Some(1), "{}", text(&other_key));
+        assert!(String::from_utf8_lossy(&other_key.stdout).contains("another key"));
+    }
+    let changed_pdf = verify(&url, &dir.join("changed-pack.pdf"));
+    assert_eq!(changed_pdf.status.code(), Some(1), "{}", text(&changed_pdf));
+
+    // Each generation is in the trail, and the trail still verifies.
+    let log = run(&["audit-log", "verify", "--database-url", &url]);
+    assert!(
+        String::from_utf8_lossy(&log.stdout).contains("intact"),
+        "{}",
+        text(&log)
+    );
+    let second = report(&url, &tenant, "json", &dir.join("again.json"));
+    assert!(second.status.success());
+    let again: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("again.json")).unwrap()).unwrap();
+    let generated: Vec<&Value> = again["pack"]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["events"].as_array().unwrap())
+        .filter(|e| e["action"] == "compliance.pack_generated")
+        .collect();
+    assert_eq!(generated.len(), 2, "{generated:?}");
+
+    // Bad input: an unknown tenant, a reversed period.
+    let unknown = report(&url, "no-such-tenant", "json", &dir.join("x.json"));
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant"));
+    let reversed = run(&[
+        "compliance",
+        "report",
+        "--database-url",
+        &url,
+        "--tenant",
+        &tenant,
+        "--from",
+        "2026-12-05",
+        "--to",
+        "2026-12-01",
+    ]);
+    assert_eq!(reversed.status.code(), Some(2));
+}

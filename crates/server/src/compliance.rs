@@ -1,0 +1,593 @@
+//! Compliance evidence packs: for one tenant and a period, what an auditor (SOC 2,
+//! ISO/IEC 27001) asks to see, taken from the audit trail and the incidents, mapped to the
+//! controls it evidences, and signed.
+//!
+//! The mapping of trail actions to controls is data (`compliance/controls.toml`, embedded,
+//! and carried in each pack). Service-wide controls (backups, retention) take the trail
+//! entries that belong to no tenant as well. The pack also holds the verification of the
+//! *whole* trail at generation time (hash chain, MACs, signed head, checkpoints) and its
+//! head, so a pack vouches for the trail it was cut from.
+//!
+//! Signing uses the service's secret key, the key of the trail's MACs: an HMAC-SHA256 over
+//! the SHA-256 of the exact bytes of the pack. A JSON pack is
+//! `{"signature":{...},"pack":PACK}` with the signature over PACK's bytes; a PDF pack
+//! ends with one comment line `%web3audit-signature hmac-sha256 SHA256 MAC` over every
+//! byte before it. [`verify`] refuses a pack with any byte changed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use store::trail::{Signer, verify_snapshot};
+use store::{AuditEvent, Incident, IncidentFilter, Store};
+
+use crate::timestamp::rfc3339;
+
+/// The format name written in every pack.
+pub const FORMAT: &str = "web3audit-compliance-pack/1";
+const CONTROLS: &str = include_str!("../compliance/controls.toml");
+const SIGNATURE_LINE: &str = "%web3audit-signature hmac-sha256 ";
+/// Entries listed per control in the PDF (the JSON pack has them all).
+const PDF_EVENTS_PER_CONTROL: usize = 400;
+
+/// One control of the mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub soc2: Vec<String>,
+    pub iso27001: Vec<String>,
+    /// Trail actions: exact, or a prefix ending in `.*`.
+    pub actions: Vec<String>,
+    /// Also takes the entries of no tenant (service-wide operations).
+    #[serde(default)]
+    pub service_wide: bool,
+    /// Evidenced by the incidents of the period too.
+    #[serde(default)]
+    pub incidents: bool,
+    /// Evidenced by the verification of the audit trail too.
+    #[serde(default)]
+    pub trail: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlsFile {
+    controls: Vec<Control>,
+}
+
+/// The mapping the packs are made with.
+pub fn controls() -> Vec<Control> {
+    toml::from_str::<ControlsFile>(CONTROLS)
+        .expect("the embedded control mapping parses (checked by a test)")
+        .controls
+}
+
+impl Control {
+    fn covers(&self, action: &str) -> bool {
+        self.actions
+            .iter()
+            .any(|pattern| match pattern.strip_suffix(".*") {
+                Some(prefix) => action
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.')),
+                None => pattern == action,
+            })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComplianceError {
+    #[error("no tenant `{0}`")]
+    UnknownTenant(String),
+    #[error("the period is empty: `from` must be before `to`")]
+    EmptyPeriod,
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// What a pack covers.
+#[derive(Debug, Clone)]
+pub struct PackRequest {
+    pub tenant_id: String,
+    /// Unix milliseconds, inclusive.
+    pub from_ms: i64,
+    /// Unix milliseconds, exclusive.
+    pub to_ms: i64,
+    /// Who asks (`cli:compliance`, `user:ID`).
+    pub generated_by: String,
+}
+
+fn event_view(e: &AuditEvent) -> Value {
+    json!({
+        "seq": e.seq,
+        "at": rfc3339(e.event.ts),
+        "tenant_id": e.event.tenant_id,
+        "actor": e.event.actor,
+        "action": e.event.action,
+        "target": e.event.target,
+        "outcome": e.event.outcome,
+        "detail": e.event.detail,
+    })
+}
+
+async fn incident_view(store: &dyn Store, incident: &Incident) -> Result<Value, store::StoreError> {
+    let timeline: Vec<Value> = store
+        .list_incident_events(&incident.tenant_id, &incident.id)
+        .await?
+        .iter()
+        .map(|e| {
+            json!({ "at": rfc3339(e.created_at), "kind": e.kind, "actor": e.actor, "body": e.body })
+        })
+        .collect();
+    Ok(json!({
+        "id": incident.id,
+        "title": incident.title,
+        "priority": incident.priority,
+        "state": incident.state,
+        "assignee": incident.assignee,
+        "opened_at": rfc3339(incident.opened_at),
+        "acknowledged_at": incident.acknowledged_at.map(rfc3339),
+        "mitigated_at": incident.mitigated_at.map(rfc3339),
+        "resolved_at": incident.resolved_at.map(rfc3339),
+        "alert_count": incident.alert_count,
+        "timeline": timeline,
+    }))
+}
+
+/// Builds the pack (unsigned): the tenant, the period, the trail's verification and head,
+/// each control with its evidence, the incidents of the period with their timelines.
+pub async fn build(
+    store: &dyn Store,
+    signer: &Signer,
+    request: &PackRequest,
+    now_ms: i64,
+) -> Result<Value, ComplianceError> {
+    if request.from_ms >= request.to_ms {
+        return Err(ComplianceError::EmptyPeriod);
+    }
+    let tenant = store
+        .get_tenant(&request.tenant_id)
+        .await?
+        .ok_or_else(|| ComplianceError::UnknownTenant(request.tenant_id.clone()))?;
+    let snapshot = store.audit_trail().await?;
+    let verification = verify_snapshot(&snapshot, signer);
+    let in_period: Vec<&AuditEvent> = snapshot
+        .entries
+        .iter()
+        .filter(|e| (request.from_ms..request.to_ms).contains(&e.event.ts))
+        .collect();
+
+    let incidents: Vec<Incident> = store
+        .list_incidents(
+            &tenant.id,
+            &IncidentFilter {
+                limit: 1000,
+                ..IncidentFilter::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .filter(|i| {
+            i.opened_at < request.to_ms && i.resolved_at.is_none_or(|r| r >= request.from_ms)
+        })
+        .collect();
+    let mut incident_views = Vec::with_capacity(incidents.len());
+    for incident in &incidents {
+        incident_views.push(incident_view(store, incident).await?);
+    }
+
+    let trail = json!({
+        "verified": verification.first_break.is_none(),
+        "entries": verification.entries,
+        "first_break": verification.first_break,
+        "checkpoint": verification.checkpoint,
+        "head": snapshot.head.as_ref().map(|h| json!({ "seq": h.seq, "hash": h.hash })),
+    });
+    let mapping = controls();
+    let control_views: Vec<Value> = mapping
+        .iter()
+        .map(|control| {
+            let events: Vec<Value> = in_period
+                .iter()
+                .filter(|e| match e.event.tenant_id.as_deref() {
+                    Some(t) => t == tenant.id,
+                    None => control.service_wide,
+                })
+                .filter(|e| control.covers(&e.event.action))
+                .map(|e| event_view(e))
+                .collect();
+            let mut view = json!({
+                "id": control.id,
+                "title": control.title,
+                "description": control.description,
+                "soc2": control.soc2,
+                "iso27001": control.iso27001,
+                "actions": control.actions,
+                "event_count": events.len(),
+                "events": events,
+            });
+            if control.incidents {
+                view["incident_count"] = json!(incidents.len());
+            }
+            if control.trail {
+                view["trail_verified"] = trail["verified"].clone();
+            }
+            view
+        })
+        .collect();
+    Ok(json!({
+        "format": FORMAT,
+        "tenant": { "id": tenant.id, "name": tenant.name, "plan": tenant.plan },
+        "period": {
+            "from": rfc3339(request.from_ms),
+            "to": rfc3339(request.to_ms),
+            "from_ms": request.from_ms,
+            "to_ms": request.to_ms,
+        },
+        "generated_at": rfc3339(now_ms),
+        "generated_by": request.generated_by,
+        "service_version": env!("CARGO_PKG_VERSION"),
+        "trail": trail,
+        "controls": control_views,
+        "incidents": incident_views,
+    }))
+}
+
+/// Records in the audit trail that a pack was made: who, for which tenant and period, in
+/// which format, with the SHA-256 of the exact file.
+pub async fn record(
+    store: &dyn Store,
+    signer: &Signer,
+    request: &PackRequest,
+    format: &str,
+    bytes: &[u8],
+) -> Result<(), store::StoreError> {
+    let event = store::NewAuditEvent {
+        ts: crate::timestamp::now_ms(),
+        tenant_id: Some(request.tenant_id.clone()),
+        actor: request.generated_by.clone(),
+        action: "compliance.pack_generated".into(),
+        target: Some(request.tenant_id.clone()),
+        outcome: "success".into(),
+        detail: json!({
+            "from": rfc3339(request.from_ms),
+            "to": rfc3339(request.to_ms),
+            "format": format,
+            "sha256": sha256_hex(bytes),
+        }),
+    };
+    store.append_audit_event(&event, signer).await.map(|_| ())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn pack_mac(signer: &Signer, sha256: &str) -> String {
+    signer.mac(&format!("web3audit-compliance-pack\n{sha256}"))
+}
+
+/// The pack as a signed JSON file.
+pub fn signed_json(pack: &Value, signer: &Signer) -> Vec<u8> {
+    let body = serde_json::to_string_pretty(pack).expect("a pack serializes");
+    let sha256 = sha256_hex(body.as_bytes());
+    let signature = json!({
+        "algorithm": "hmac-sha256",
+        "key": "service secret key (the audit trail's)",
+        "sha256": sha256,
+        "mac": pack_mac(signer, &sha256),
+    });
+    let mut out = json_prefix(&signature).into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out.extend_from_slice(b"}\n");
+    out
+}
+
+fn json_prefix(signature: &Value) -> String {
+    format!(
+        "{{\"signature\":{},\"pack\":",
+        serde_json::to_string(signature).expect("a signature serializes")
+    )
+}
+
+/// The pack as a signed PDF file: a summary page, then each control with its evidence,
+/// the incidents, and how to verify.
+pub fn signed_pdf(pack: &Value, signer: &Signer) -> Vec<u8> {
+    let mut pdf = render_pdf(pack);
+    let sha256 = sha256_hex(&pdf);
+    let line = format!("{SIGNATURE_LINE}{sha256} {}\n", pack_mac(signer, &sha256));
+    pdf.extend_from_slice(line.as_bytes());
+    pdf
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+fn render_pdf(pack: &Value) -> Vec<u8> {
+    use report::DocBlock::{Heading, Mono, PageBreak, Rule, Text};
+    let tenant = &pack["tenant"];
+    let title = format!(
+        "Compliance evidence: {} ({} to {})",
+        text(&tenant["name"]),
+        text(&pack["period"]["from"]),
+        text(&pack["period"]["to"])
+    );
+    let trail = &pack["trail"];
+    let verified = trail["verified"].as_bool() == Some(true);
+    let mut blocks = vec![
+        Heading("Summary".into()),
+        Text(format!(
+            "Tenant {} (id {}, plan {}). Period from {} (inclusive) to {} (exclusive). Generated at {} by {}, web3audit {}.",
+            text(&tenant["name"]),
+            text(&tenant["id"]),
+            text(&tenant["plan"]),
+            text(&pack["period"]["from"]),
+            text(&pack["period"]["to"]),
+            text(&pack["generated_at"]),
+            text(&pack["generated_by"]),
+            text(&pack["service_version"]),
+        )),
+        Text(if verified {
+            format!(
+                "Audit trail: verified at generation, {} entries; head at entry {} with hash {}.",
+                text(&trail["entries"]),
+                text(&trail["head"]["seq"]),
+                text(&trail["head"]["hash"]),
+            )
+        } else {
+            format!(
+                "Audit trail: NOT VERIFIED at generation: {} (entry {}).",
+                text(&trail["first_break"]["reason"]),
+                text(&trail["first_break"]["seq"]),
+            )
+        }),
+        Rule,
+    ];
+    let controls = pack["controls"].as_array().cloned().unwrap_or_default();
+    for control in &controls {
+        blocks.push(Mono(format!(
+            "{:<24} {:>6} entries   SOC 2 {}   ISO 27001 {}",
+            text(&control["id"]),
+            text(&control["event_count"]),
+            join(&control["soc2"]),
+            join(&control["iso27001"]),
+        )));
+    }
+    for control in &controls {
+        blocks.push(PageBreak);
+        blocks.push(Heading(format!(
+            "{}: {}",
+            text(&control["id"]),
+            text(&control["title"])
+        )));
+        blocks.push(Text(text(&control["description"])));
+        blocks.push(Text(format!(
+            "SOC 2: {}. ISO/IEC 27001:2022 Annex A: {}. Actions: {}.",
+            join(&control["soc2"]),
+            join(&control["iso27001"]),
+            join(&control["actions"]),
+        )));
+        if let Some(verified) = control["trail_verified"].as_bool() {
+            blocks.push(Text(format!(
+                "Trail verification at generation: {}.",
+                if verified { "intact" } else { "BROKEN" }
+            )));
+        }
+        if let Some(count) = control["incident_count"].as_u64() {
+            blocks.push(Text(format!(
+                "{count} incident(s) open during the period: listed under Incidents."
+            )));
+        }
+        let events = control["events"].as_array().cloned().unwrap_or_default();
+        blocks.push(Text(format!(
+            "{} trail entries in the period.",
+            events.len()
+        )));
+        for event in events.iter().take(PDF_EVENTS_PER_CONTROL) {
+            blocks.push(Mono(format!(
+                "#{} {} {} {} {} {}",
+                text(&event["seq"]),
+                text(&event["at"]),
+                text(&event["action"]),
+                text(&event["outcome"]),
+                text(&event["actor"]),
+                text(&event["target"]),
+            )));
+        }
+        if events.len() > PDF_EVENTS_PER_CONTROL {
+            blocks.push(Text(format!(
+                "... and {} more in the JSON pack.",
+                events.len() - PDF_EVENTS_PER_CONTROL
+            )));
+        }
+    }
+    blocks.push(PageBreak);
+    blocks.push(Heading("Incidents".into()));
+    let incidents = pack["incidents"].as_array().cloned().unwrap_or_default();
+    if incidents.is_empty() {
+        blocks.push(Text("No incident was open during the period.".into()));
+    }
+    for incident in &incidents {
+        blocks.push(Text(format!(
+            "{} {} ({}): opened {}, acknowledged {}, mitigated {}, resolved {}; assignee {}.",
+            text(&incident["priority"]),
+            text(&incident["title"]),
+            text(&incident["state"]),
+            text(&incident["opened_at"]),
+            text(&incident["acknowledged_at"]),
+            text(&incident["mitigated_at"]),
+            text(&incident["resolved_at"]),
+            text(&incident["assignee"]),
+        )));
+        for entry in incident["timeline"].as_array().into_iter().flatten() {
+            blocks.push(Text(format!(
+                "{} {}: {} (by {})",
+                text(&entry["at"]),
+                text(&entry["kind"]),
+                timeline_body(&entry["body"]),
+                text(&entry["actor"]),
+            )));
+        }
+    }
+    blocks.push(Rule);
+    blocks.push(Text(
+        "This file is signed: its last line is an HMAC-SHA256, under the service's secret key, of every byte before it. Check it with `web3audit compliance verify FILE`.".into(),
+    ));
+    report::render_document_pdf(&title, "web3audit", &blocks)
+}
+
+/// A timeline entry's body in words: a comment's text, an alert's summary, a state
+/// change, an assignment.
+fn timeline_body(body: &Value) -> String {
+    if let Some(text) = body["text"].as_str() {
+        return text.to_owned();
+    }
+    if let Some(summary) = body["summary"].as_str() {
+        return format!("{} ({})", summary, text(&body["level"]));
+    }
+    if body.get("from").is_some() || body.get("to").is_some() {
+        return format!("{} to {}", text(&body["from"]), text(&body["to"]));
+    }
+    if let Some(assignee) = body.get("assignee") {
+        return format!("assigned to {}", text(assignee));
+    }
+    body.to_string()
+}
+
+fn join(list: &Value) -> String {
+    list.as_array()
+        .map(|items| items.iter().map(text).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
+}
+
+/// What a verified pack says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// `json` or `pdf`.
+    pub format: &'static str,
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    #[error("not a compliance pack: {0}")]
+    NotAPack(String),
+    #[error("the pack was changed after it was signed (its SHA-256 is not the signed one)")]
+    Changed,
+    #[error(
+        "the signature does not verify under this secret key (forged, or signed with another key)"
+    )]
+    BadSignature,
+}
+
+/// Checks a signed pack (JSON or PDF) byte for byte.
+pub fn verify(bytes: &[u8], signer: &Signer) -> Result<Verified, VerifyError> {
+    let (format, body, sha256, mac) = if bytes.starts_with(b"%PDF-") {
+        let without_newline = bytes
+            .strip_suffix(b"\n")
+            .ok_or_else(|| VerifyError::NotAPack("the PDF has no signature line".into()))?;
+        let start = without_newline
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = std::str::from_utf8(&without_newline[start..])
+            .ok()
+            .and_then(|l| l.strip_prefix(SIGNATURE_LINE))
+            .ok_or_else(|| VerifyError::NotAPack("the PDF has no signature line".into()))?;
+        let (sha256, mac) = line
+            .split_once(' ')
+            .ok_or_else(|| VerifyError::NotAPack("the signature line is malformed".into()))?;
+        ("pdf", &bytes[..start], sha256.to_owned(), mac.to_owned())
+    } else {
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| VerifyError::NotAPack(format!("neither a PDF nor JSON: {e}")))?;
+        let signature = &value["signature"];
+        let field = |name: &str| {
+            signature[name]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| VerifyError::NotAPack(format!("the signature has no `{name}`")))
+        };
+        if signature["algorithm"] != "hmac-sha256" {
+            return Err(VerifyError::NotAPack(
+                "the signature's algorithm is not hmac-sha256".into(),
+            ));
+        }
+        let (sha256, mac) = (field("sha256")?, field("mac")?);
+        let prefix = json_prefix(signature);
+        let body = bytes
+            .strip_prefix(prefix.as_bytes())
+            .and_then(|rest| rest.strip_suffix(b"}\n"))
+            .ok_or(VerifyError::Changed)?;
+        if value["pack"]["format"] != FORMAT {
+            return Err(VerifyError::NotAPack(format!(
+                "the pack's format is not {FORMAT}"
+            )));
+        }
+        ("json", body, sha256, mac)
+    };
+    if sha256_hex(body) != sha256 {
+        return Err(VerifyError::Changed);
+    }
+    if pack_mac(signer, &sha256) != mac {
+        return Err(VerifyError::BadSignature);
+    }
+    Ok(Verified { format, sha256 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mapping_parses_and_every_control_names_both_frameworks() {
+        let controls = controls();
+        assert!(controls.len() >= 8);
+        for c in &controls {
+            assert!(!c.soc2.is_empty() && !c.iso27001.is_empty(), "{}", c.id);
+        }
+        let provisioning = controls
+            .iter()
+            .find(|c| c.id == "access-provisioning")
+            .unwrap();
+        assert!(provisioning.covers("api_key.rotated"));
+        assert!(provisioning.covers("user.created"));
+        assert!(!provisioning.covers("user"));
+        assert!(!provisioning.covers("username.changed"));
+    }
+
+    fn pack() -> Value {
+        json!({ "format": FORMAT, "tenant": { "id": "t", "name": "Acme", "plan": "pro" },
+            "period": { "from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z" },
+            "trail": { "verified": true, "entries": 3, "head": { "seq": 3, "hash": "ab" } },
+            "controls": [], "incidents": [] })
+    }
+
+    #[test]
+    fn any_changed_byte_or_another_key_is_refused() {
+        let signer = Signer::new(b"k1");
+        for signed in [signed_json(&pack(), &signer), signed_pdf(&pack(), &signer)] {
+            verify(&signed, &signer).unwrap();
+            assert_eq!(
+                verify(&signed, &Signer::new(b"k2")),
+                Err(VerifyError::BadSignature)
+            );
+            for at in [20, signed.len() / 2, signed.len() - 3] {
+                let mut changed = signed.clone();
+                changed[at] ^= 0x01;
+                assert!(verify(&changed, &signer).is_err(), "byte {at} changed");
+            }
+        }
+        assert!(matches!(
+            verify(b"hello", &signer),
+            Err(VerifyError::NotAPack(_))
+        ));
+    }
+}
