@@ -4,23 +4,52 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use crate::auth::{self, Role};
+use crate::auth;
 use crate::error::ApiError;
+use crate::permissions::{self, Permissions};
 use crate::state::{AppState, Limit};
 
-/// Who is calling, in which tenant, with which role.
+/// Who is calling, in which tenant, with which role and permissions.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub tenant_id: String,
-    pub role: Role,
+    /// The role's name: built-in (`viewer`, `auditor`, `admin`) or one of the tenant's.
+    pub role: String,
+    /// What the credential may do: its role's permissions, narrowed by an API key's scopes
+    /// and its owner's permissions.
+    pub permissions: Permissions,
+    /// An API key limited to scopes.
+    pub scoped: bool,
     /// `user:ID` or `api_key:ID`, as recorded in the audit trail.
     pub actor: String,
     pub user_id: Option<String>,
+}
+
+impl Principal {
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.contains(permission)
+    }
+}
+
+/// The permissions of the tenant's role `role` (built-in, else the tenant's own; a role
+/// that no longer exists grants nothing).
+pub(crate) async fn role_permissions(
+    state: &AppState,
+    tenant_id: &str,
+    role: &str,
+) -> Result<Permissions, ApiError> {
+    if let Some(builtin) = permissions::builtin(role) {
+        return Ok(builtin);
+    }
+    Ok(match state.store.get_role(tenant_id, role).await? {
+        Some(stored) => Permissions::from_names(&stored.permissions).map_err(ApiError::internal)?,
+        None => Permissions::default(),
+    })
 }
 
 impl FromRequestParts<Arc<AppState>> for Principal {
@@ -36,6 +65,32 @@ impl FromRequestParts<Arc<AppState>> for Principal {
         }
         if let Err(retry) = state.check_rate(Limit::Tenant, &principal.tenant_id).await {
             return Err(rate_limited(state, &principal, "tenant", retry).await);
+        }
+        // The route's permission, before anything else of the request is read.
+        if let Some(route) = parts.extensions.get::<MatchedPath>()
+            && route.as_str().starts_with("/api/")
+        {
+            let method = parts.method.as_str();
+            match permissions::route_permission(method, route.as_str()) {
+                Some(Some(permission)) => {
+                    state
+                        .require(
+                            &principal,
+                            permission,
+                            &format!("{method} {}", route.as_str()),
+                        )
+                        .await?;
+                }
+                Some(None) => {}
+                None => {
+                    tracing::error!(
+                        method,
+                        route = route.as_str(),
+                        "a route without a permission in the table is refused"
+                    );
+                    return Err(ApiError::forbidden("this route has no permission assigned"));
+                }
+            }
         }
         Ok(principal)
     }
@@ -144,12 +199,38 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
             "this API key has expired; create a new one or rotate it before it expires",
         ));
     }
-    let role = Role::parse(&stored.role)
-        .ok_or_else(|| ApiError::internal("stored API key has an unknown role"))?;
+    let mut granted = role_permissions(state, &stored.tenant_id, &stored.role).await?;
+    if let Some(scopes) = &stored.scopes {
+        granted = granted.intersect(Permissions::from_names(scopes).map_err(ApiError::internal)?);
+    }
+    // A key never does more than its owner may do now.
+    if let Some(owner) = &stored.user_id {
+        let user = state.store.get_user(&stored.tenant_id, owner).await?;
+        let Some(user) = user.filter(|u| !u.disabled) else {
+            state
+                .record_denial(
+                    Some(&stored.tenant_id),
+                    &format!("api_key:{}", stored.id),
+                    "auth.failed",
+                    None,
+                    serde_json::json!({ "credential": "api_key", "reason": "owner disabled" }),
+                )
+                .await;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "api-key-owner-disabled",
+                "API key owner disabled",
+                "the user who owns this API key is disabled or removed",
+            ));
+        };
+        granted = granted.intersect(role_permissions(state, &user.tenant_id, &user.role).await?);
+    }
     state.key_used(&stored.id).await;
     Ok(Principal {
         tenant_id: stored.tenant_id,
-        role,
+        role: stored.role,
+        permissions: granted,
+        scoped: stored.scopes.is_some(),
         actor: format!("api_key:{}", stored.id),
         user_id: stored.user_id,
     })
@@ -181,8 +262,7 @@ async fn authenticate_jwt(
             "the token's user does not exist or is disabled",
         ));
     };
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| ApiError::internal("stored user has an unknown role"))?;
+    let granted = role_permissions(state, &user.tenant_id, &user.role).await?;
     // A token given to a user who must first enrol a second factor opens only that.
     if claims.mfa.as_deref() == Some(auth::ENROL_ONLY)
         && path != "/api/v1/me"
@@ -207,7 +287,9 @@ async fn authenticate_jwt(
     }
     Ok(Principal {
         tenant_id: user.tenant_id,
-        role,
+        role: user.role,
+        permissions: granted,
+        scoped: false,
         actor: format!("user:{}", user.id),
         user_id: Some(user.id),
     })

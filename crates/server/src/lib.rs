@@ -21,6 +21,7 @@ mod metrics;
 pub mod mfa;
 pub mod monitoring;
 mod notify;
+pub mod permissions;
 mod ratelimit;
 pub mod retention;
 mod router;
@@ -311,6 +312,7 @@ pub async fn bootstrap(
         revoked_at: None,
         expires_at: None,
         last_used_at: None,
+        scopes: None,
     };
     store.create_api_key(&api_key).await?;
     for (action, target, detail) in [

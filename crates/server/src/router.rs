@@ -15,8 +15,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::error::ApiError;
 use crate::handlers::{
-    admin, alerts, audits, auth, findings, health, incidents, monitors, openapi, second_factor,
-    suggestions, webhooks,
+    admin, alerts, audits, auth, findings, health, incidents, monitors, openapi, roles,
+    second_factor, suggestions, webhooks,
 };
 use crate::state::AppState;
 
@@ -129,6 +129,8 @@ fn api_routes() -> Router<Arc<AppState>> {
             get(admin::list_users).post(admin::create_user),
         )
         .route("/api/v1/users/{id}", patch(admin::update_user))
+        .route("/api/v1/roles", get(roles::list).post(roles::create))
+        .route("/api/v1/roles/{name}", delete(roles::delete))
         .route(
             "/api/v1/users/{id}/second-factor",
             delete(second_factor::reset),

@@ -9,7 +9,7 @@ use store::{NewAuditEvent, Store};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::analyzer::Analyzer;
-use crate::auth::{Role, random_bytes};
+use crate::auth::random_bytes;
 use crate::config::{Secret, Settings};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Principal;
@@ -296,8 +296,15 @@ impl AppState {
     }
 
     /// Requires at least `role`; a refusal is answered 403 and recorded.
-    pub async fn require(&self, principal: &Principal, role: Role, action: &str) -> ApiResult<()> {
-        if principal.role >= role {
+    /// Checks that the principal holds `permission` (see [`crate::permissions`]); a
+    /// refusal is recorded as `permission.denied`.
+    pub async fn require(
+        &self,
+        principal: &Principal,
+        permission: &str,
+        action: &str,
+    ) -> ApiResult<()> {
+        if principal.permissions.contains(permission) {
             return Ok(());
         }
         self.record(
@@ -306,13 +313,13 @@ impl AppState {
             "permission.denied",
             None,
             "denied",
-            serde_json::json!({ "attempted": action, "role": principal.role.as_str(), "required": role.as_str() }),
+            serde_json::json!({ "attempted": action, "role": principal.role, "required": permission }),
         )
         .await?;
         Err(ApiError::forbidden(format!(
-            "`{action}` needs the {} role; this credential has {}",
-            role.as_str(),
-            principal.role.as_str()
+            "`{action}` needs the `{permission}` permission, which this credential (role `{}`{}) does not have",
+            principal.role,
+            if principal.scoped { ", scoped" } else { "" }
         )))
     }
 }

@@ -1651,3 +1651,62 @@ async fn admins_download_a_signed_compliance_pack_and_others_are_refused() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn each_page_opens_for_the_roles_whose_permissions_it_needs() {
+    let server = server().await;
+    let (status, _) = server
+        .post(
+            &server.admin_key,
+            "/api/v1/roles",
+            json!({ "name": "triager", "permissions": ["audit.read", "finding.triage", "incident.read"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // (page, the permission it needs; None: any signed-in user)
+    let pages = [
+        ("/audits", None),
+        ("/audits/new", Some("audit.submit")),
+        ("/incidents", None),
+        ("/monitors", None),
+        ("/usage", None),
+        ("/account", None),
+        ("/security", Some("trail.read")),
+        ("/compliance", Some("compliance.export")),
+    ];
+    for role in ["viewer", "auditor", "admin", "triager"] {
+        let email = format!("{role}-user@acme.test");
+        create_user(&server, &email, role, None).await;
+        let granted = server::permissions::builtin(role).unwrap_or_else(|| {
+            server::permissions::Permissions::from_names(&[
+                "audit.read",
+                "finding.triage",
+                "incident.read",
+            ])
+            .unwrap()
+        });
+        let mut browser = Browser::signed_in(&server, &email, "a long user password").await;
+        for (page, needs) in pages {
+            let opened = browser.get(page).await;
+            let expected = if needs.is_none_or(|p| granted.contains(p)) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(opened.status, expected, "{role} on {page}");
+        }
+        // The navigation offers what the role can open.
+        let nav = browser.get("/audits").await.body;
+        assert_eq!(
+            nav.contains("href=\"/security\""),
+            granted.contains("trail.read"),
+            "{role}"
+        );
+        assert_eq!(
+            nav.contains("href=\"/audits/new\""),
+            granted.contains("audit.submit"),
+            "{role}"
+        );
+    }
+    server.stop().await;
+}

@@ -498,6 +498,15 @@ pub trait Store: Send + Sync + 'static {
     /// kept however old. Returns the number of incidents deleted.
     async fn prune_incidents(&self, resolved_before_ms: i64) -> Result<u64>;
 
+    // Tenants' own roles.
+    async fn list_roles(&self, tenant_id: &str) -> Result<Vec<TenantRole>>;
+    async fn get_role(&self, tenant_id: &str, name: &str) -> Result<Option<TenantRole>>;
+    /// [`StoreError::Conflict`] when the tenant has a role of that name.
+    async fn create_role(&self, role: &TenantRole) -> Result<()>;
+    /// Deletes a role no user and no live API key holds (else [`StoreError::Conflict`]);
+    /// `false` when there is no such role.
+    async fn delete_role(&self, tenant_id: &str, name: &str) -> Result<bool>;
+
     // The optional assistant.
     /// The tenant's assistant policy (the default when it never set one).
     async fn assistant_policy(&self, tenant_id: &str) -> Result<AssistantPolicy>;

@@ -60,6 +60,8 @@ pub struct ApiKey {
     pub expires_at: Option<i64>,
     /// The last request made with it (recorded at most about once a minute).
     pub last_used_at: Option<i64>,
+    /// The permissions it is limited to (among its role's); `None`: its role's.
+    pub scopes: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for ApiKey {
@@ -495,4 +497,15 @@ pub struct Suggestion {
     pub error: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+}
+
+/// A tenant's own role: a named set of permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantRole {
+    pub tenant_id: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub description: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
 }

@@ -85,6 +85,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "assistant",
         include_str!("../migrations/postgres/0013_assistant.sql"),
     ),
+    (
+        14,
+        "roles_and_scopes",
+        include_str!("../migrations/postgres/0014_roles_and_scopes.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".

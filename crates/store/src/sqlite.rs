@@ -76,6 +76,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "assistant",
         include_str!("../migrations/sqlite/0013_assistant.sql"),
     ),
+    (
+        14,
+        "roles_and_scopes",
+        include_str!("../migrations/sqlite/0014_roles_and_scopes.sql"),
+    ),
 ];
 
 /// SQLite store. See the module documentation for the connection layout.

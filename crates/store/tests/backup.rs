@@ -223,6 +223,7 @@ async fn seed(store: &dyn Store, rounds: usize) {
             revoked_at: None,
             expires_at: None,
             last_used_at: None,
+            scopes: None,
         })
         .await
         .unwrap();

@@ -107,6 +107,7 @@ conformance!(
     chain_reads_are_cached_by_chain_block_address_kind_and_key,
     assistant_suggestions_wait_once_per_finding_under_leases,
     assistant_policies_cache_and_budgets_round_trip,
+    tenant_roles_are_per_tenant_and_held_roles_stay,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> String {
@@ -172,14 +173,14 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let first = connect(&url).await.unwrap();
     assert_eq!(
         first.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
@@ -202,18 +203,18 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(
         a.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
     assert_eq!(
         b.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
 }
 
@@ -511,6 +512,7 @@ async fn users_keys_and_tenants_round_trip(store: Arc<dyn Store>) {
         revoked_at: None,
         expires_at: None,
         last_used_at: None,
+        scopes: Some(vec!["audit.read".into()]),
     };
     store.create_api_key(&key).await.unwrap();
     assert_eq!(
@@ -1263,4 +1265,54 @@ async fn assistant_policies_cache_and_budgets_round_trip(store: Arc<dyn Store>) 
             .await
             .unwrap()
     );
+}
+
+async fn tenant_roles_are_per_tenant_and_held_roles_stay(store: Arc<dyn Store>) {
+    let t = tenant(&*store, "roles").await;
+    let other = tenant(&*store, "roles-other").await;
+    let role = TenantRole {
+        tenant_id: t.clone(),
+        name: "triager".into(),
+        permissions: vec!["audit.read".into(), "finding.triage".into()],
+        description: Some("reads and triages".into()),
+        created_by: "user:u".into(),
+        created_at: 3,
+    };
+    store.create_role(&role).await.unwrap();
+    assert!(matches!(
+        store.create_role(&role).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.get_role(&t, "triager").await.unwrap(),
+        Some(role.clone())
+    );
+    assert_eq!(store.get_role(&other, "triager").await.unwrap(), None);
+    assert_eq!(store.list_roles(&t).await.unwrap(), std::slice::from_ref(&role));
+    assert!(store.list_roles(&other).await.unwrap().is_empty());
+
+    // Held by a key: kept; once the key is revoked, deleted once.
+    let key = ApiKey {
+        id: "k-role".into(),
+        tenant_id: t.clone(),
+        user_id: None,
+        name: "k".into(),
+        role: "triager".into(),
+        prefix: "w3a_role".into(),
+        secret_hash: "s".into(),
+        created_at: 4,
+        revoked_at: None,
+        expires_at: None,
+        last_used_at: None,
+        scopes: None,
+    };
+    store.create_api_key(&key).await.unwrap();
+    assert!(matches!(
+        store.delete_role(&t, "triager").await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.revoke_api_key(&t, "k-role", 5).await.unwrap();
+    assert!(!store.delete_role(&other, "triager").await.unwrap());
+    assert!(store.delete_role(&t, "triager").await.unwrap());
+    assert!(!store.delete_role(&t, "triager").await.unwrap());
 }

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use super::pages::me;
 use super::session::SignedIn;
 use super::{PageError, PageResult, render, stylesheet_url};
-use crate::auth::Role;
 use crate::compliance::{self, PackRequest};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -21,7 +20,11 @@ const DAY_MS: i64 = 86_400_000;
 
 pub(crate) async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> PageResult {
     state
-        .require(&signed_in.principal, Role::Admin, "make compliance packs")
+        .require(
+            &signed_in.principal,
+            "compliance.export",
+            "make compliance packs",
+        )
         .await?;
     let today = &rfc3339(now_ms())[..10];
     let month_ago = &rfc3339(now_ms() - 30 * DAY_MS)[..10];
@@ -56,7 +59,11 @@ pub(crate) async fn pack(
     Query(query): Query<PackQuery>,
 ) -> PageResult {
     state
-        .require(&signed_in.principal, Role::Admin, "make compliance packs")
+        .require(
+            &signed_in.principal,
+            "compliance.export",
+            "make compliance packs",
+        )
         .await?;
     let bad = |message: String| PageError::new(StatusCode::BAD_REQUEST, "Invalid period", message);
     let (Some(from_ms), Some(to_day)) = (day_start_ms(&query.from), day_start_ms(&query.to)) else {

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::pages::{bad_form, me, short, when};
 use super::session::SignedIn;
 use super::{PageError, PageResult, render, stylesheet_url};
-use crate::auth::Role;
 use crate::error::ApiError;
 use crate::handlers::incidents::{self, Change, MAX_COMMENT_LEN, user_emails};
 use crate::handlers::monitors::summary;
@@ -256,7 +255,7 @@ async fn incident_page(
             timeline => timeline,
             next_states => next_states,
             users => assignable,
-            can_act => signed_in.role() >= Role::Auditor,
+            can_act => signed_in.can("incident.manage"),
             max_comment => MAX_COMMENT_LEN,
             error => error,
         },

@@ -14,7 +14,6 @@ use super::session::{
 };
 use super::{PageError, PageResult, chart, render, source, stylesheet_url};
 use crate::analyzer::SEVERITIES;
-use crate::auth::Role;
 use crate::error::ApiError;
 use crate::handlers::audits::{Created, MAX_PROJECT_LEN, Submission, create_audit};
 use crate::handlers::auth::{LoginRefused, check_password};
@@ -34,19 +33,23 @@ const LOGIN_FORM_SECS: u64 = 3600;
 #[derive(Serialize)]
 pub(super) struct Me {
     email: String,
-    role: &'static str,
+    role: String,
     csrf: String,
     can_submit: bool,
-    is_admin: bool,
+    can_read_trail: bool,
+    can_export_compliance: bool,
+    can_manage_monitors: bool,
 }
 
 pub(super) fn me(signed_in: &SignedIn) -> Me {
     Me {
         email: signed_in.user.email.clone(),
-        role: signed_in.role().as_str(),
+        role: signed_in.principal.role.clone(),
         csrf: signed_in.csrf.clone(),
-        can_submit: signed_in.role() >= Role::Auditor,
-        is_admin: signed_in.role() >= Role::Admin,
+        can_submit: signed_in.can("audit.submit"),
+        can_read_trail: signed_in.can("trail.read"),
+        can_export_compliance: signed_in.can("compliance.export"),
+        can_manage_monitors: signed_in.can("monitor.manage"),
     }
 }
 
@@ -426,11 +429,11 @@ pub(crate) async fn new_audit(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
 ) -> PageResult {
-    if signed_in.role() < Role::Auditor {
+    if !signed_in.can("audit.submit") {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
             "Permission denied",
-            "submitting audits needs the auditor role",
+            "submitting audits needs the `audit.submit` permission",
         ));
     }
     Ok(new_audit_page(
@@ -594,7 +597,7 @@ pub(crate) async fn submit(
         .await?;
     // Whatever the page offered: the API's rule, refused and recorded the API's way.
     state
-        .require(&signed_in.principal, Role::Auditor, "submit audits")
+        .require(&signed_in.principal, "audit.submit", "submit audits")
         .await?;
     let settings = &state.settings;
     let limits = Limits {
@@ -912,7 +915,8 @@ pub(crate) async fn finding(
             states => store::TRIAGE_STATES,
             history => history,
             lines => lines,
-            can_triage => signed_in.role() >= Role::Auditor,
+            can_triage => signed_in.can("finding.triage"),
+            can_ask => signed_in.can("assistant.use"),
             suggestions => suggestions,
             assistant => assistant,
             disclaimer => crate::suggestions::DISCLAIMER,
@@ -1000,7 +1004,7 @@ pub(crate) async fn security(
     signed_in: SignedIn,
 ) -> PageResult {
     state
-        .require(&signed_in.principal, Role::Admin, "view the security page")
+        .require(&signed_in.principal, "trail.read", "view the security page")
         .await?;
     let tenant_id = &signed_in.principal.tenant_id;
     let tenant = state

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::PageError;
-use crate::auth::{Role, random_bytes};
+use crate::auth::random_bytes;
 use crate::config::Settings;
 use crate::extract::Principal;
 use crate::state::{AppState, Limit};
@@ -158,8 +158,8 @@ impl SignedIn {
         Err(forged())
     }
 
-    pub(crate) fn role(&self) -> Role {
-        self.principal.role
+    pub(crate) fn can(&self, permission: &str) -> bool {
+        self.principal.can(permission)
     }
 }
 
@@ -196,14 +196,13 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
         let Some(user) = user.filter(|u| !u.disabled) else {
             return Err(PageError::SignIn);
         };
-        let role = Role::parse(&user.role).ok_or_else(|| {
-            PageError::from(crate::error::ApiError::internal(
-                "stored user has an unknown role",
-            ))
-        })?;
+        let permissions =
+            crate::extract::role_permissions(state, &user.tenant_id, &user.role).await?;
         let principal = Principal {
             tenant_id: user.tenant_id.clone(),
-            role,
+            role: user.role.clone(),
+            permissions,
+            scoped: false,
             actor: format!("user:{}", user.id),
             user_id: Some(user.id.clone()),
         };

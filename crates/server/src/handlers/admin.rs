@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{api_key_view, audit_event_view, new_id, page_limit, tenant_view, user_view};
-use crate::auth::{self, Role};
+use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, Principal};
 use crate::state::AppState;
@@ -65,7 +65,7 @@ pub(crate) async fn list_tenants(
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "list tenants")
+        .require(&principal, "tenant.manage", "list tenants")
         .await?;
     let tenants = if is_operator(&state, &principal).await? {
         state.store.list_tenants().await?
@@ -107,7 +107,7 @@ pub(crate) async fn create_tenant(
     ApiJson(body): ApiJson<NewTenant>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     state
-        .require(&principal, Role::Admin, "create tenants")
+        .require(&principal, "tenant.manage", "create tenants")
         .await?;
     if !is_operator(&state, &principal).await? {
         return Err(ApiError::forbidden(
@@ -153,7 +153,7 @@ pub(crate) async fn get_tenant(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "read tenants")
+        .require(&principal, "tenant.manage", "read tenants")
         .await?;
     let id = target_tenant(&state, &principal, Some(id)).await?;
     let tenant = state
@@ -177,7 +177,7 @@ pub(crate) async fn update_tenant(
     ApiJson(body): ApiJson<TenantUpdate>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "change tenants")
+        .require(&principal, "tenant.manage", "change tenants")
         .await?;
     if !is_operator(&state, &principal).await? {
         return Err(ApiError::forbidden(
@@ -207,7 +207,9 @@ pub(crate) async fn list_users(
     State(state): State<Arc<AppState>>,
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
-    state.require(&principal, Role::Admin, "list users").await?;
+    state
+        .require(&principal, "user.manage", "list users")
+        .await?;
     let users = state.store.list_users(&principal.tenant_id).await?;
     Ok(Json(
         json!({ "items": users.iter().map(user_view).collect::<Vec<_>>(), "next_cursor": null }),
@@ -223,14 +225,33 @@ pub(crate) struct NewUser {
     tenant_id: Option<String>,
 }
 
-fn parse_role(role: &str) -> ApiResult<Role> {
-    Role::parse(role).ok_or_else(|| {
-        ApiError::unprocessable(
+/// `role` when it names a built-in role or one of the tenant's, and grants nothing the
+/// principal lacks (nobody hands out more than they hold).
+async fn grantable_role(
+    state: &AppState,
+    principal: &Principal,
+    tenant_id: &str,
+    role: &str,
+) -> ApiResult<String> {
+    let known = crate::permissions::builtin(role).is_some()
+        || state.store.get_role(tenant_id, role).await?.is_some();
+    if !known {
+        return Err(ApiError::unprocessable(
             "invalid-request",
             "Invalid request",
-            "role must be admin, auditor or viewer",
-        )
-    })
+            format!(
+                "role must be admin, auditor, viewer or one of the tenant's roles (GET /api/v1/roles), not `{}`",
+                role.escape_debug()
+            ),
+        ));
+    }
+    let granted = crate::extract::role_permissions(state, tenant_id, role).await?;
+    if !granted.is_subset_of(principal.permissions) {
+        return Err(ApiError::forbidden(format!(
+            "the role `{role}` grants permissions this credential does not have"
+        )));
+    }
+    Ok(role.to_owned())
 }
 
 pub(crate) async fn create_user(
@@ -239,10 +260,10 @@ pub(crate) async fn create_user(
     ApiJson(body): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     state
-        .require(&principal, Role::Admin, "create users")
+        .require(&principal, "user.manage", "create users")
         .await?;
     let tenant_id = target_tenant(&state, &principal, body.tenant_id).await?;
-    let role = parse_role(&body.role)?;
+    let role = grantable_role(&state, &principal, &tenant_id, &body.role).await?;
     let email = body.email.trim().to_ascii_lowercase();
     if !email.contains('@') || email.len() > 254 {
         return Err(ApiError::unprocessable(
@@ -300,9 +321,12 @@ pub(crate) async fn update_user(
     ApiJson(body): ApiJson<UserPatch>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "change users")
+        .require(&principal, "user.manage", "change users")
         .await?;
-    let role = body.role.as_deref().map(parse_role).transpose()?;
+    let role = match body.role.as_deref() {
+        Some(role) => Some(grantable_role(&state, &principal, &principal.tenant_id, role).await?),
+        None => None,
+    };
     let password_hash = match body.password {
         Some(p) if p.len() < 12 => {
             return Err(ApiError::unprocessable(
@@ -319,7 +343,7 @@ pub(crate) async fn update_user(
         None => None,
     };
     let update = store::UserUpdate {
-        role: role.map(|r| r.as_str().to_string()),
+        role,
         disabled: body.disabled,
         password_hash,
     };
@@ -347,7 +371,7 @@ pub(crate) async fn list_api_keys(
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "list API keys")
+        .require(&principal, "key.manage", "list API keys")
         .await?;
     let keys = state.store.list_api_keys(&principal.tenant_id).await?;
     Ok(Json(
@@ -363,6 +387,8 @@ pub(crate) struct NewApiKey {
     tenant_id: Option<String>,
     /// Days until the key expires; none never expires.
     expires_in_days: Option<u32>,
+    /// Permissions the key is limited to (among its role's); none: its role's.
+    scopes: Option<Vec<String>>,
 }
 
 /// The longest lifetime a key can be given, in days (10 years).
@@ -376,10 +402,35 @@ pub(crate) async fn create_api_key(
     ApiJson(body): ApiJson<NewApiKey>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     state
-        .require(&principal, Role::Admin, "create API keys")
+        .require(&principal, "key.manage", "create API keys")
         .await?;
     let tenant_id = target_tenant(&state, &principal, body.tenant_id).await?;
-    let role = parse_role(&body.role)?;
+    let role = grantable_role(&state, &principal, &tenant_id, &body.role).await?;
+    let scopes = match &body.scopes {
+        None => None,
+        Some(scopes) => {
+            let set = crate::permissions::Permissions::from_names(scopes).map_err(|why| {
+                ApiError::unprocessable(
+                    "invalid-request",
+                    "Invalid request",
+                    format!("scopes: {why}"),
+                )
+            })?;
+            if scopes.is_empty() {
+                return Err(ApiError::unprocessable(
+                    "invalid-request",
+                    "Invalid request",
+                    "scopes must name at least one permission (leave them out for the role's)",
+                ));
+            }
+            if !set.is_subset_of(principal.permissions) {
+                return Err(ApiError::forbidden(
+                    "scopes name permissions this credential does not have",
+                ));
+            }
+            Some(set.names().into_iter().map(str::to_owned).collect())
+        }
+    };
     if body.name.trim().is_empty() || body.name.len() > 100 {
         return Err(ApiError::unprocessable(
             "invalid-request",
@@ -410,13 +461,14 @@ pub(crate) async fn create_api_key(
             None
         },
         name: body.name.trim().to_string(),
-        role: role.as_str().into(),
+        role,
         prefix: generated.prefix.clone(),
         secret_hash: generated.secret_hash.clone(),
         created_at: now_ms(),
         revoked_at: None,
         expires_at,
         last_used_at: None,
+        scopes,
     };
     state.store.create_api_key(&key).await?;
     state
@@ -426,7 +478,7 @@ pub(crate) async fn create_api_key(
             "api_key.created",
             Some(&key.id),
             "success",
-            json!({ "name": key.name, "role": key.role, "expires_at": key.expires_at }),
+            json!({ "name": key.name, "role": key.role, "expires_at": key.expires_at, "scopes": key.scopes }),
         )
         .await?;
     let mut view = api_key_view(&key);
@@ -440,7 +492,7 @@ pub(crate) async fn revoke_api_key(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "revoke API keys")
+        .require(&principal, "key.manage", "revoke API keys")
         .await?;
     let key = state
         .store
@@ -477,7 +529,7 @@ pub(crate) async fn rotate_api_key(
     ApiJson(body): ApiJson<Rotation>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     state
-        .require(&principal, Role::Admin, "rotate API keys")
+        .require(&principal, "key.manage", "rotate API keys")
         .await?;
     let overlap = body.overlap_secs.unwrap_or(3600);
     if overlap > MAX_OVERLAP_SECS {
@@ -517,6 +569,7 @@ pub(crate) async fn rotate_api_key(
         // The same lifetime as the old key had from its creation.
         expires_at: old.expires_at.map(|at| now + (at - old.created_at)),
         last_used_at: None,
+        scopes: old.scopes.clone(),
     };
     state.store.create_api_key(&key).await?;
     let overlap_ms = i64::try_from(overlap.saturating_mul(1000)).unwrap_or(i64::MAX);
@@ -558,7 +611,7 @@ pub(crate) async fn audit_log(
     ApiQuery(query): ApiQuery<AuditLogQuery>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "read the audit log")
+        .require(&principal, "trail.read", "read the audit log")
         .await?;
     let tenant_id = target_tenant(&state, &principal, query.tenant_id).await?;
     let limit = page_limit(query.limit)?;

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::page_limit;
-use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, Principal};
 use crate::state::AppState;
@@ -59,7 +58,7 @@ async fn visible_scope(
     principal: &Principal,
     action: &str,
 ) -> ApiResult<Option<String>> {
-    state.require(principal, Role::Admin, action).await?;
+    state.require(principal, "alert.manage", action).await?;
     let operator = state
         .store
         .get_tenant(&principal.tenant_id)

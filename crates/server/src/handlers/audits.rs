@@ -14,7 +14,6 @@ use sha2::{Digest, Sha256};
 
 use super::{audit_view, decode_cursor, encode_cursor, finding_view, new_id, page_limit};
 use crate::analyzer::{EXTERNAL_TOOLS, SEVERITIES};
-use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, Principal, is_json, parse_json};
 use crate::state::AppState;
@@ -112,7 +111,7 @@ pub(crate) async fn submit(
     body: Body,
 ) -> ApiResult<Response> {
     state
-        .require(&principal, Role::Auditor, "submit audits")
+        .require(&principal, "audit.submit", "submit audits")
         .await?;
     let settings = &state.settings;
     let limits = Limits {
@@ -320,7 +319,7 @@ pub(crate) async fn cancel(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Auditor, "cancel audits")
+        .require(&principal, "audit.submit", "cancel audits")
         .await?;
     let before = state
         .store

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{finding_view, new_id, triage_event_view};
-use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Principal};
 use crate::state::AppState;
@@ -66,7 +65,7 @@ pub(crate) async fn apply_triage(
     comment: Option<String>,
 ) -> ApiResult<store::Finding> {
     state
-        .require(principal, Role::Auditor, "triage findings")
+        .require(principal, "finding.triage", "triage findings")
         .await?;
     if !store::TRIAGE_STATES.contains(&to_state.as_str()) {
         return Err(ApiError::unprocessable(

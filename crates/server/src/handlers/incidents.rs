@@ -18,7 +18,6 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::page_limit;
-use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, Principal};
 use crate::state::AppState;
@@ -116,7 +115,7 @@ pub(crate) async fn apply_change(
     change: Change,
 ) -> ApiResult<store::Incident> {
     state
-        .require(principal, Role::Auditor, "update incidents")
+        .require(principal, "incident.manage", "update incidents")
         .await?;
     let tenant_id = &principal.tenant_id;
     let current = find(state, tenant_id, id).await?;
@@ -222,7 +221,7 @@ pub(crate) async fn add_comment(
     text: &str,
 ) -> ApiResult<store::IncidentEvent> {
     state
-        .require(principal, Role::Auditor, "comment on incidents")
+        .require(principal, "incident.manage", "comment on incidents")
         .await?;
     let length = text.chars().count();
     if text.trim().is_empty() || length > MAX_COMMENT_LEN {
@@ -265,7 +264,7 @@ pub(crate) async fn list(
     ApiQuery(query): ApiQuery<IncidentQuery>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Viewer, "read incidents")
+        .require(&principal, "incident.read", "read incidents")
         .await?;
     let invalid = |detail: String| {
         ApiError::bad_request("invalid-parameter", "Invalid query parameter", detail)
@@ -310,7 +309,7 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Viewer, "read incidents")
+        .require(&principal, "incident.read", "read incidents")
         .await?;
     let incident = find(&state, &principal.tenant_id, &id).await?;
     let timeline = state

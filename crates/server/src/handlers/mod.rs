@@ -9,6 +9,7 @@ pub(crate) mod health;
 pub(crate) mod incidents;
 pub(crate) mod monitors;
 pub(crate) mod openapi;
+pub(crate) mod roles;
 pub(crate) mod second_factor;
 pub(crate) mod suggestions;
 pub(crate) mod webhooks;
@@ -134,6 +135,7 @@ pub(crate) fn api_key_view(k: &store::ApiKey) -> Value {
         "prefix": format!("{}{}", crate::auth::API_KEY_PREFIX, k.prefix),
         "created_at": rfc3339(k.created_at), "revoked_at": time(k.revoked_at),
         "expires_at": time(k.expires_at), "last_used_at": time(k.last_used_at),
+        "scopes": k.scopes,
     })
 }
 

@@ -21,7 +21,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{new_id, page_limit};
-use crate::auth::Role;
 use crate::egress::EgressPolicy;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, Principal};
@@ -267,7 +266,7 @@ pub(crate) async fn create(
     ApiJson(body): ApiJson<NewMonitor>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     state
-        .require(&principal, Role::Admin, "create monitors")
+        .require(&principal, "monitor.manage", "create monitors")
         .await?;
     let name = check_name(&body.name)?;
     let tenant = tenant_of(&state, &principal).await?;
@@ -324,10 +323,10 @@ pub(crate) async fn list(
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Viewer, "list monitors")
+        .require(&principal, "monitor.read", "list monitors")
         .await?;
     let monitors = state.store.list_monitors(&principal.tenant_id).await?;
-    let full = principal.role >= Role::Admin;
+    let full = principal.can("monitor.manage");
     Ok(Json(json!({
         "items": monitors.iter().map(|m| monitor_view(m, full)).collect::<Vec<_>>(),
         "next_cursor": null,
@@ -340,10 +339,13 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Viewer, "read monitors")
+        .require(&principal, "monitor.read", "read monitors")
         .await?;
     let monitor = find(&state, &principal, &id).await?;
-    Ok(Json(monitor_view(&monitor, principal.role >= Role::Admin)))
+    Ok(Json(monitor_view(
+        &monitor,
+        principal.can("monitor.manage"),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -361,7 +363,7 @@ pub(crate) async fn update(
     ApiJson(body): ApiJson<MonitorChange>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "change monitors")
+        .require(&principal, "monitor.manage", "change monitors")
         .await?;
     let current = find(&state, &principal, &id).await?;
     if body.name.is_none() && body.config.is_none() && body.enabled.is_none() {
@@ -424,7 +426,7 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     state
-        .require(&principal, Role::Admin, "delete monitors")
+        .require(&principal, "monitor.manage", "delete monitors")
         .await?;
     let monitor = find(&state, &principal, &id).await?;
     if !state
@@ -461,7 +463,7 @@ pub(crate) async fn events(
     ApiQuery(query): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Viewer, "read monitor events")
+        .require(&principal, "monitor.read", "read monitor events")
         .await?;
     let monitor = find(&state, &principal, &id).await?;
     let limit = page_limit(query.limit)?;

@@ -91,7 +91,26 @@ pub fn openapi() -> Value {
     monitor_operations(&mut document);
     incident_operations(&mut document);
     assistant_operations(&mut document);
+    role_operations(&mut document);
     document
+}
+
+/// Roles: the permissions, the built-in roles and the tenant's own.
+fn role_operations(document: &mut Value) {
+    let paths = &mut document["paths"];
+    paths["/api/v1/roles"] = json!({
+        "get": op("Every permission, the built-in roles and the tenant's roles with their permissions", Some("viewer"), json!([]), None,
+            ("200", json!({ "type": "object", "properties": { "permissions": { "type": "array" }, "roles": { "type": "array" } } })), &["401", "429"]),
+        "post": op("Create a role of the tenant: a named set of permissions the caller holds (user.manage; recorded in the audit trail)", Some("admin"), json!([]),
+            json_body(json!({ "type": "object", "required": ["name", "permissions"], "additionalProperties": false, "properties": {
+                "name": { "type": "string", "pattern": "^[a-z0-9_-]{1,40}$" },
+                "permissions": { "type": "array", "items": { "type": "string" }, "minItems": 1 },
+                "description": { "type": "string", "maxLength": 500 } } })),
+            ("201", json!({ "type": "object" })), &["400", "401", "403", "409", "415", "422", "429"]) });
+    paths["/api/v1/roles/{name}"] = json!({
+        "delete": op("Delete a role no user or live API key holds (user.manage; recorded in the audit trail)", Some("admin"),
+            json!([{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }]), None,
+            ("204", json!({})), &["401", "403", "404", "409", "429"]) });
 }
 
 /// The optional assistant: the tenant's settings and suggestions on findings.
@@ -364,13 +383,15 @@ fn core_document() -> Value {
                     ("201", r("User")), &["400", "401", "403", "404", "409", "422", "429"]) },
             "/api/v1/users/{id}": { "patch": op("Change role, disable, or set the password of a user", Some("admin"), json!([path_id("user")]),
                 json_body(json!({ "type": "object", "additionalProperties": false, "properties": {
-                    "role": { "type": "string", "enum": ["admin", "auditor", "viewer"] }, "disabled": { "type": "boolean" }, "password": { "type": "string", "minLength": 12 } } })),
+                    "role": { "type": "string", "description": "admin, auditor, viewer or one of the tenant's roles" }, "disabled": { "type": "boolean" }, "password": { "type": "string", "minLength": 12 } } })),
                 ("200", r("User")), &["400", "401", "403", "404", "422", "429"]) },
             "/api/v1/api-keys": {
                 "get": op("API keys of the tenant (never the secret)", Some("admin"), json!([]), None, ("200", page("ApiKey")), &std_errors),
                 "post": op("Create an API key; the response shows the key once", Some("admin"), json!([]),
                     json_body(json!({ "type": "object", "required": ["name", "role"], "additionalProperties": false,
-                        "properties": { "name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "auditor", "viewer"] },
+                        "properties": { "name": { "type": "string" }, "role": { "type": "string", "description": "admin, auditor, viewer or one of the tenant's roles" },
+                            "expires_in_days": { "type": "integer", "minimum": 1, "maximum": 3650 },
+                            "scopes": { "type": "array", "items": { "type": "string" }, "minItems": 1, "description": "Permissions the key is limited to (among its role's and the creator's)" },
                             "tenant_id": { "type": "string", "description": "Operator admins only" } } })),
                     ("201", json!({ "allOf": [r("ApiKey"), { "type": "object", "properties": { "api_key": { "type": "string" } } }] })),
                     &["400", "401", "403", "404", "422", "429"]) },

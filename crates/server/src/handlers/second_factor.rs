@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Principal};
 use crate::handlers::auth::check_second_factor;
@@ -227,7 +226,7 @@ pub(crate) async fn reset(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     state
-        .require(&principal, Role::Admin, "reset a second factor")
+        .require(&principal, "user.manage", "reset a second factor")
         .await?;
     let user = state
         .store
@@ -282,7 +281,7 @@ pub(crate) async fn set_policy(
     ApiJson(body): ApiJson<Policy>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "set the second-factor policy")
+        .require(&principal, "user.manage", "set the second-factor policy")
         .await?;
     super::tenant_in_reach(&state, &principal, &id).await?;
     state

@@ -18,7 +18,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::analyzer::SEVERITIES;
-use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Principal};
 use crate::state::AppState;
@@ -84,7 +83,7 @@ pub(crate) async fn put_settings(
     state
         .require(
             &principal,
-            Role::Admin,
+            "tenant.manage",
             "change the tenant's assistant settings",
         )
         .await?;
@@ -136,7 +135,7 @@ pub(crate) async fn ask(
     finding_id: &str,
 ) -> ApiResult<(store::Suggestion, bool)> {
     state
-        .require(principal, Role::Auditor, "ask the assistant")
+        .require(principal, "assistant.use", "ask the assistant")
         .await?;
     let finding = state
         .store

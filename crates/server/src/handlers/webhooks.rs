@@ -11,7 +11,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{decode_cursor, encode_cursor, new_id, page_limit};
-use crate::auth::Role;
 use crate::egress::EgressPolicy;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, Principal};
@@ -136,7 +135,7 @@ pub(crate) async fn create(
     ApiJson(body): ApiJson<NewWebhook>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     state
-        .require(&principal, Role::Admin, "create webhooks")
+        .require(&principal, "webhook.manage", "create webhooks")
         .await?;
     let events = check_events(&body.events)?;
     let description = check_description(body.description)?.unwrap_or_default();
@@ -185,7 +184,7 @@ pub(crate) async fn list(
     principal: Principal,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "list webhooks")
+        .require(&principal, "webhook.manage", "list webhooks")
         .await?;
     let hooks = state.store.list_webhooks(&principal.tenant_id).await?;
     Ok(Json(
@@ -199,7 +198,7 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "read webhooks")
+        .require(&principal, "webhook.manage", "read webhooks")
         .await?;
     Ok(Json(webhook_view(&find(&state, &principal, &id).await?)))
 }
@@ -220,7 +219,7 @@ pub(crate) async fn update(
     ApiJson(body): ApiJson<WebhookChange>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "change webhooks")
+        .require(&principal, "webhook.manage", "change webhooks")
         .await?;
     find(&state, &principal, &id).await?;
     let events = body.events.as_deref().map(check_events).transpose()?;
@@ -263,7 +262,7 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     state
-        .require(&principal, Role::Admin, "delete webhooks")
+        .require(&principal, "webhook.manage", "delete webhooks")
         .await?;
     if !state
         .store
@@ -293,7 +292,7 @@ pub(crate) async fn test(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "test webhooks")
+        .require(&principal, "webhook.manage", "test webhooks")
         .await?;
     let webhook = find(&state, &principal, &id).await?;
     let new = store::NewWebhookDelivery {
@@ -350,7 +349,7 @@ pub(crate) async fn deliveries(
     ApiQuery(query): ApiQuery<DeliveryQuery>,
 ) -> ApiResult<Json<Value>> {
     state
-        .require(&principal, Role::Admin, "read webhook deliveries")
+        .require(&principal, "webhook.manage", "read webhook deliveries")
         .await?;
     find(&state, &principal, &id).await?;
     let limit = page_limit(query.limit)?;

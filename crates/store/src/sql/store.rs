@@ -165,6 +165,21 @@ fn api_key_from_row(row: &impl RowExt) -> Result<ApiKey> {
         revoked_at: row.field("revoked_at")?,
         expires_at: row.field("expires_at")?,
         last_used_at: row.field("last_used_at")?,
+        scopes: row
+            .field::<Option<String>>("scopes")?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()?,
+    })
+}
+
+fn tenant_role_from_row(row: &impl RowExt) -> Result<TenantRole> {
+    Ok(TenantRole {
+        tenant_id: row.field("tenant_id")?,
+        name: row.field("name")?,
+        permissions: serde_json::from_str(&row.field::<String>("permissions")?)?,
+        description: row.field("description")?,
+        created_by: row.field("created_by")?,
+        created_at: row.field("created_at")?,
     })
 }
 
@@ -516,8 +531,8 @@ impl<S: SqlBackend> Store for S {
 
     async fn create_api_key(&self, key: &ApiKey) -> Result<()> {
         query::<S::DB>(
-            "INSERT INTO api_keys (id, tenant_id, user_id, name, role, prefix, secret_hash, created_at, revoked_at, expires_at, last_used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO api_keys (id, tenant_id, user_id, name, role, prefix, secret_hash, created_at, revoked_at, expires_at, last_used_at, scopes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&key.id)
         .bind(&key.tenant_id)
@@ -530,6 +545,12 @@ impl<S: SqlBackend> Store for S {
         .bind(key.revoked_at)
         .bind(key.expires_at)
         .bind(key.last_used_at)
+        .bind(
+            key.scopes
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+        )
         .execute(self.writer())
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("api key") } else { e.into() })?;
@@ -1878,6 +1899,66 @@ impl<S: SqlBackend> Store for S {
     }
     async fn prune_incidents(&self, resolved_before_ms: i64) -> Result<u64> {
         monitoring::prune_incidents(self.writer(), resolved_before_ms).await
+    }
+
+    async fn list_roles(&self, tenant_id: &str) -> Result<Vec<TenantRole>> {
+        let rows = query::<S::DB>("SELECT * FROM tenant_roles WHERE tenant_id = $1 ORDER BY name")
+            .bind(tenant_id)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(tenant_role_from_row).collect()
+    }
+
+    async fn get_role(&self, tenant_id: &str, name: &str) -> Result<Option<TenantRole>> {
+        let row = query::<S::DB>("SELECT * FROM tenant_roles WHERE tenant_id = $1 AND name = $2")
+            .bind(tenant_id)
+            .bind(name)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(tenant_role_from_row).transpose()
+    }
+
+    async fn create_role(&self, role: &TenantRole) -> Result<()> {
+        query::<S::DB>(
+            "INSERT INTO tenant_roles (tenant_id, name, permissions, description, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&role.tenant_id)
+        .bind(&role.name)
+        .bind(serde_json::to_string(&role.permissions)?)
+        .bind(&role.description)
+        .bind(&role.created_by)
+        .bind(role.created_at)
+        .execute(self.writer())
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("role") } else { e.into() })?;
+        Ok(())
+    }
+
+    async fn delete_role(&self, tenant_id: &str, name: &str) -> Result<bool> {
+        let mut tx = self.writer().begin().await?;
+        let holders: i64 = query::<S::DB>(
+            "SELECT (SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = $2) + \
+             (SELECT COUNT(*) FROM api_keys WHERE tenant_id = $3 AND role = $4 AND revoked_at IS NULL)",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(tenant_id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?
+        .field_at(0)?;
+        if holders > 0 {
+            return Err(StoreError::Conflict("role in use"));
+        }
+        let deleted = query::<S::DB>("DELETE FROM tenant_roles WHERE tenant_id = $1 AND name = $2")
+            .bind(tenant_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            == 1;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     async fn assistant_policy(&self, tenant_id: &str) -> Result<AssistantPolicy> {
