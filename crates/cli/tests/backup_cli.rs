@@ -115,6 +115,24 @@ fn live_tables(url: &str) -> Vec<(String, u64, String)> {
         .collect()
 }
 
+/// `actual` holds every table of `backup` exactly, and the audit trail `added` entries
+/// more (each restore records itself in the restored trail).
+#[track_caller]
+fn assert_restored(actual: &[(String, u64, String)], backup: &[(String, u64, String)], added: u64) {
+    let untouched = |tables: &[(String, u64, String)]| -> Vec<(String, u64, String)> {
+        tables
+            .iter()
+            .filter(|t| t.0 != "audit_log" && t.0 != "audit_log_head")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(untouched(actual), untouched(backup));
+    assert_eq!(
+        rows_of(actual, "audit_log"),
+        rows_of(backup, "audit_log") + added
+    );
+}
+
 fn rows_of(tables: &[(String, u64, String)], table: &str) -> u64 {
     tables.iter().find(|t| t.0 == table).unwrap().1
 }
@@ -283,7 +301,12 @@ async fn an_online_backup_restores_into_an_equal_database() {
         &target,
     ])));
     assert!(restored.contains("audit trail verified"), "{restored}");
-    assert_eq!(live_tables(&target), snapshot);
+    assert!(
+        restored.contains("recorded in the audit trail"),
+        "{restored}"
+    );
+    let restored = live_tables(&target);
+    assert_restored(&restored, &snapshot, 1);
     let verified = success(run(&["audit-log", "verify", "--database-url", &target]));
     assert!(stdout(&verified).contains("intact"));
 
@@ -298,7 +321,7 @@ async fn an_online_backup_restores_into_an_equal_database() {
         refused.contains("not empty") && refused.contains("--force"),
         "{refused}"
     );
-    assert_eq!(live_tables(&target), snapshot);
+    assert_eq!(live_tables(&target), restored);
     success(run(&[
         "restore",
         first.to_str().unwrap(),
@@ -306,7 +329,7 @@ async fn an_online_backup_restores_into_an_equal_database() {
         &target,
         "--force",
     ]));
-    assert_eq!(live_tables(&target), manifest_tables(&first));
+    assert_restored(&live_tables(&target), &manifest_tables(&first), 1);
 
     // cleanup keeps the newest.
     let cleaned = stdout(&success(run(&[
@@ -374,7 +397,7 @@ fn damaged_backups_are_refused_naming_the_component_and_touch_nothing() {
         "--target",
         &target,
     ]));
-    assert_eq!(live_tables(&target), manifest_tables(&file));
+    assert_restored(&live_tables(&target), &manifest_tables(&file), 1);
 }
 
 /// A copy of `file` whose manifest (and its checksum) is changed by `edit`: a backup as
@@ -522,7 +545,7 @@ async fn restores_cross_from_sqlite_to_postgres_and_back() {
         "--target",
         &postgres,
     ]));
-    assert_eq!(live_tables(&postgres), expected);
+    assert_restored(&live_tables(&postgres), &expected, 1);
 
     let from_postgres = backup(&postgres, &dir.join("postgres.tar"), &[]);
     let listed = stdout(&success(run(&[
@@ -531,7 +554,7 @@ async fn restores_cross_from_sqlite_to_postgres_and_back() {
         from_postgres.to_str().unwrap(),
     ])));
     assert!(listed.contains("postgres"), "{listed}");
-    assert_eq!(manifest_tables(&from_postgres), expected);
+    assert_restored(&manifest_tables(&from_postgres), &expected, 1);
     let back_dir = temp_dir("backup-cross-back");
     let back = db_url(&back_dir);
     success(run(&[
@@ -540,7 +563,7 @@ async fn restores_cross_from_sqlite_to_postgres_and_back() {
         "--target",
         &back,
     ]));
-    assert_eq!(live_tables(&back), expected);
+    assert_restored(&live_tables(&back), &expected, 2);
 }
 
 /// The upgrade path: `serve` migrates an older database (covered by every service test,

@@ -146,6 +146,44 @@ fn packs_are_written_verified_and_refused_once_changed() {
         .collect();
     assert_eq!(generated.len(), 2, "{generated:?}");
 
+    // A restore is recorded in the restored database's trail, and its pack shows it.
+    let written = String::from_utf8_lossy(&backed_up.stdout).into_owned();
+    let file = written
+        .strip_prefix("backup written: ")
+        .and_then(|rest| rest.split(" (").next())
+        .unwrap_or_else(|| panic!("unexpected output: {written}"))
+        .to_owned();
+    let restored_dir = temp_dir("compliance-cli-restored");
+    let restored_url = db_url(&restored_dir);
+    let restored = run(&["restore", &file, "--target", &restored_url]);
+    assert!(restored.status.success(), "{}", text(&restored));
+    let out = report(
+        &restored_url,
+        &tenant,
+        "json",
+        &restored_dir.join("pack.json"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let signed: Value =
+        serde_json::from_slice(&std::fs::read(restored_dir.join("pack.json")).unwrap()).unwrap();
+    let operations: Vec<&str> = signed["pack"]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "backup-and-restore")
+        .unwrap()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        operations,
+        ["restore.completed"],
+        "the backup's own entry came after its snapshot"
+    );
+    assert_eq!(signed["pack"]["trail"]["verified"], true);
+
     // Bad input: an unknown tenant, a reversed period.
     let unknown = report(&url, "no-such-tenant", "json", &dir.join("x.json"));
     assert_eq!(unknown.status.code(), Some(2));

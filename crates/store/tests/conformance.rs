@@ -1288,7 +1288,10 @@ async fn tenant_roles_are_per_tenant_and_held_roles_stay(store: Arc<dyn Store>) 
         Some(role.clone())
     );
     assert_eq!(store.get_role(&other, "triager").await.unwrap(), None);
-    assert_eq!(store.list_roles(&t).await.unwrap(), std::slice::from_ref(&role));
+    assert_eq!(
+        store.list_roles(&t).await.unwrap(),
+        std::slice::from_ref(&role)
+    );
     assert!(store.list_roles(&other).await.unwrap().is_empty());
 
     // Held by a key: kept; once the key is revoked, deleted once.
