@@ -99,19 +99,6 @@ pub struct PackRequest {
     pub generated_by: String,
 }
 
-fn event_view(e: &AuditEvent) -> Value {
-    json!({
-        "seq": e.seq,
-        "at": rfc3339(e.event.ts),
-        "tenant_id": e.event.tenant_id,
-        "actor": e.event.actor,
-        "action": e.event.action,
-        "target": e.event.target,
-        "outcome": e.event.outcome,
-        "detail": e.event.detail,
-    })
-}
-
 async fn incident_view(store: &dyn Store, incident: &Incident) -> Result<Value, store::StoreError> {
     let timeline: Vec<Value> = store
         .list_incident_events(&incident.tenant_id, &incident.id)
@@ -196,7 +183,7 @@ pub async fn build(
                     None => control.service_wide,
                 })
                 .filter(|e| control.covers(&e.event.action))
-                .map(|e| event_view(e))
+                .map(|e| crate::handlers::audit_event_view(e))
                 .collect();
             let mut view = json!({
                 "id": control.id,
@@ -394,7 +381,7 @@ fn render_pdf(pack: &Value) -> Vec<u8> {
             blocks.push(Mono(format!(
                 "#{} {} {} {} {} {}",
                 text(&event["seq"]),
-                text(&event["at"]),
+                text(&event["ts"]),
                 text(&event["action"]),
                 text(&event["outcome"]),
                 text(&event["actor"]),

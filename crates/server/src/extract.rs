@@ -163,41 +163,27 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
         return Err(invalid());
     };
     if stored.revoked_at.is_some() {
-        state
-            .record_denial(
-                Some(&stored.tenant_id),
-                &format!("api_key:{}", stored.id),
-                "auth.failed",
-                None,
-                serde_json::json!({ "credential": "api_key", "reason": "revoked" }),
-            )
-            .await;
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "api-key-revoked",
-            "API key revoked",
+        return Err(refuse_key(
+            state,
+            &stored,
+            "revoked",
+            ("api-key-revoked", "API key revoked"),
             "this API key has been revoked",
-        ));
+        )
+        .await);
     }
     if stored
         .expires_at
         .is_some_and(|at| at <= crate::timestamp::now_ms())
     {
-        state
-            .record_denial(
-                Some(&stored.tenant_id),
-                &format!("api_key:{}", stored.id),
-                "auth.failed",
-                None,
-                serde_json::json!({ "credential": "api_key", "reason": "expired" }),
-            )
-            .await;
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "api-key-expired",
-            "API key expired",
+        return Err(refuse_key(
+            state,
+            &stored,
+            "expired",
+            ("api-key-expired", "API key expired"),
             "this API key has expired; create a new one or rotate it before it expires",
-        ));
+        )
+        .await);
     }
     let mut granted = role_permissions(state, &stored.tenant_id, &stored.role).await?;
     if let Some(scopes) = &stored.scopes {
@@ -207,21 +193,14 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
     if let Some(owner) = &stored.user_id {
         let user = state.store.get_user(&stored.tenant_id, owner).await?;
         let Some(user) = user.filter(|u| !u.disabled) else {
-            state
-                .record_denial(
-                    Some(&stored.tenant_id),
-                    &format!("api_key:{}", stored.id),
-                    "auth.failed",
-                    None,
-                    serde_json::json!({ "credential": "api_key", "reason": "owner disabled" }),
-                )
-                .await;
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "api-key-owner-disabled",
-                "API key owner disabled",
+            return Err(refuse_key(
+                state,
+                &stored,
+                "owner disabled",
+                ("api-key-owner-disabled", "API key owner disabled"),
                 "the user who owns this API key is disabled or removed",
-            ));
+            )
+            .await);
         };
         granted = granted.intersect(role_permissions(state, &user.tenant_id, &user.role).await?);
     }
@@ -234,6 +213,27 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
         actor: format!("api_key:{}", stored.id),
         user_id: stored.user_id,
     })
+}
+
+/// Refuses a known key that cannot be used now: records `auth.failed` with the reason and
+/// answers 401 with the problem `slug` and `title`.
+async fn refuse_key(
+    state: &AppState,
+    key: &store::ApiKey,
+    reason: &str,
+    (slug, title): (&'static str, &'static str),
+    detail: &str,
+) -> ApiError {
+    state
+        .record_denial(
+            Some(&key.tenant_id),
+            &format!("api_key:{}", key.id),
+            "auth.failed",
+            None,
+            serde_json::json!({ "credential": "api_key", "reason": reason }),
+        )
+        .await;
+    ApiError::new(StatusCode::UNAUTHORIZED, slug, title, detail)
 }
 
 async fn authenticate_jwt(

@@ -296,6 +296,12 @@ impl AppState {
     }
 
     /// Requires at least `role`; a refusal is answered 403 and recorded.
+    /// The quotas and options of the tenant's plan, when the tenant and its plan exist.
+    pub(crate) async fn tenant_plan(&self, tenant_id: &str) -> Option<crate::config::PlanQuota> {
+        let tenant = self.store.get_tenant(tenant_id).await.ok()??;
+        self.settings.plans.get(&tenant.plan).cloned()
+    }
+
     /// Checks that the principal holds `permission` (see [`crate::permissions`]); a
     /// refusal is recorded as `permission.denied`.
     pub async fn require(

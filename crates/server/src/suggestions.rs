@@ -97,15 +97,10 @@ pub(crate) async fn check_profile<'s>(
 
 /// The assistant profiles the tenant's plan offers.
 pub(crate) async fn plan_profiles(state: &AppState, tenant_id: &str) -> Vec<String> {
-    let plan = match state.store.get_tenant(tenant_id).await {
-        Ok(Some(tenant)) => tenant.plan,
-        _ => return Vec::new(),
-    };
     state
-        .settings
-        .plans
-        .get(&plan)
-        .map(|p| p.assistants.clone())
+        .tenant_plan(tenant_id)
+        .await
+        .map(|plan| plan.assistants)
         .unwrap_or_default()
 }
 

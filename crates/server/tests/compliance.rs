@@ -11,23 +11,6 @@ use serde_json::{Value, json};
 use server::compliance::{self, PackRequest, VerifyError};
 use store::trail::Signer;
 
-async fn send(
-    server: &TestServer,
-    method: reqwest::Method,
-    key: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = server
-        .client
-        .request(method, server.url(path))
-        .header("x-api-key", key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    split(request.send().await.unwrap()).await
-}
-
 /// The scripted history; returns the incident's title.
 async fn history(server: &TestServer) -> String {
     let admin = server.admin_key.clone();
@@ -57,14 +40,14 @@ async fn history(server: &TestServer) -> String {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{rotated}");
     let new_id = rotated["id"].as_str().unwrap().to_owned();
-    let (status, _) = send(
-        server,
-        reqwest::Method::DELETE,
-        &admin,
-        &format!("/api/v1/api-keys/{new_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .send(
+            reqwest::Method::DELETE,
+            &admin,
+            &format!("/api/v1/api-keys/{new_id}"),
+            None,
+        )
+        .await;
     assert!(status.is_success(), "{status}");
     // A failed and a successful sign-in.
     for password in ["wrong password", server.admin_password.as_str()] {
@@ -87,34 +70,34 @@ async fn history(server: &TestServer) -> String {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The tenant's second-factor policy, a monitor, an incident handled to resolution.
-    let (status, _) = send(
-        server,
-        reqwest::Method::PUT,
-        &admin,
-        &format!("/api/v1/tenants/{}/second-factor-policy", server.tenant_id),
-        Some(json!({ "required": false })),
-    )
-    .await;
+    let (status, _) = server
+        .send(
+            reqwest::Method::PUT,
+            &admin,
+            &format!("/api/v1/tenants/{}/second-factor-policy", server.tenant_id),
+            Some(json!({ "required": false })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (_, incident) = open_incident(server, &admin, &server.tenant_id, "vault").await;
     let path = format!("/api/v1/incidents/{incident}");
-    let (status, _) = send(
-        server,
-        reqwest::Method::POST,
-        &admin,
-        &format!("{path}/comments"),
-        Some(json!({ "text": "paused the vault" })),
-    )
-    .await;
+    let (status, _) = server
+        .send(
+            reqwest::Method::POST,
+            &admin,
+            &format!("{path}/comments"),
+            Some(json!({ "text": "paused the vault" })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, resolved) = send(
-        server,
-        reqwest::Method::PATCH,
-        &admin,
-        &path,
-        Some(json!({ "state": "resolved" })),
-    )
-    .await;
+    let (status, resolved) = server
+        .send(
+            reqwest::Method::PATCH,
+            &admin,
+            &path,
+            Some(json!({ "state": "resolved" })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{resolved}");
     // Another tenant's history, which the pack must not hold.
     let (_, other_admin) = server.other_tenant("beta").await;

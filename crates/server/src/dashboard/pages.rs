@@ -378,15 +378,10 @@ struct SubmitFields {
 
 /// The other analyzers the signed-in user's tenant may add to an audit.
 async fn plan_tools(state: &AppState, signed_in: &SignedIn) -> Vec<String> {
-    let plan = match state.store.get_tenant(&signed_in.principal.tenant_id).await {
-        Ok(Some(tenant)) => tenant.plan,
-        _ => return Vec::new(),
-    };
     state
-        .settings
-        .plans
-        .get(&plan)
-        .map(|p| p.tools.clone())
+        .tenant_plan(&signed_in.principal.tenant_id)
+        .await
+        .map(|plan| plan.tools)
         .unwrap_or_default()
 }
 

@@ -18,11 +18,7 @@ pub(crate) async fn get(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let finding = state
-        .store
-        .get_finding(&principal.tenant_id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("finding"))?;
+    let finding = super::finding_of(&state, &principal, &id).await?;
     let history = state
         .store
         .list_triage_events(&principal.tenant_id, &finding.data.fingerprint)

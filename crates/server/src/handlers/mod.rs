@@ -153,6 +153,19 @@ pub(crate) fn audit_event_view(e: &store::AuditEvent) -> Value {
     })
 }
 
+/// The principal's tenant's finding `id`, or 404.
+pub(crate) async fn finding_of(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<store::Finding> {
+    state
+        .store
+        .get_finding(&principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("finding"))
+}
+
 /// The tenant `id` when the principal may manage it: its own, or any from the operator
 /// tenant; any other is not found.
 pub(crate) async fn tenant_in_reach(

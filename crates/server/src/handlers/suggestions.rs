@@ -137,11 +137,7 @@ pub(crate) async fn ask(
     state
         .require(principal, "assistant.use", "ask the assistant")
         .await?;
-    let finding = state
-        .store
-        .get_finding(&principal.tenant_id, finding_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("finding"))?;
+    let finding = super::finding_of(state, principal, finding_id).await?;
     let (profile, _) = suggestions::tenant_profile(state, &principal.tenant_id)
         .await
         .map_err(|Unavailable(why)| {
@@ -183,11 +179,7 @@ pub(crate) async fn list(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let finding = state
-        .store
-        .get_finding(&principal.tenant_id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("finding"))?;
+    let finding = super::finding_of(&state, &principal, &id).await?;
     let items: Vec<Value> = state
         .store
         .finding_suggestions(&principal.tenant_id, &finding.id)

@@ -217,15 +217,26 @@ impl TestServer {
     }
 
     pub async fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .header("x-api-key", key)
-            .json(&body)
-            .send()
+        self.send(reqwest::Method::POST, key, path, Some(body))
             .await
-            .unwrap();
-        split(response).await
+    }
+
+    /// Any request with an API key, with a JSON body when given.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .header("x-api-key", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        split(request.send().await.unwrap()).await
     }
 
     pub async fn submit(&self, key: &str, sources: &[(&str, &str)]) -> String {
@@ -520,7 +531,7 @@ mod assistant_provider {
     use reqwest::StatusCode;
     use serde_json::{Value, json};
 
-    use super::{TestServer, allow_loopback, split, start};
+    use super::{TestServer, allow_loopback, start};
 
     /// What the fake provider answers, and the request bodies it received.
     #[derive(Default)]
@@ -625,15 +636,9 @@ mod assistant_provider {
         path: &str,
         body: Value,
     ) -> (StatusCode, Value) {
-        let response = server
-            .client
-            .put(server.url(path))
-            .header("x-api-key", key)
-            .json(&body)
-            .send()
+        server
+            .send(reqwest::Method::PUT, key, path, Some(body))
             .await
-            .unwrap();
-        split(response).await
     }
 
     pub async fn first_finding(server: &TestServer, source: &str) -> (String, Value) {
