@@ -136,6 +136,30 @@ fn deploy(node: &Anvil, from: Address, name: &str, args: &[B256]) -> (Address, M
     (mined.created.unwrap(), mined)
 }
 
+/// A token, `lenders` lenders of it each holding `funds`, and a borrower.
+fn lending(
+    node: &Anvil,
+    owner: Address,
+    lenders: usize,
+    funds: U256,
+) -> (Address, Vec<Address>, Address) {
+    let (token, _) = deploy(node, owner, "Token", &[]);
+    let pools: Vec<Address> = (0..lenders)
+        .map(|_| deploy(node, owner, "Lender", &[addr(token)]).0)
+        .collect();
+    let (borrower, _) = deploy(node, owner, "Borrower", &[]);
+    for pool in &pools {
+        call(
+            node,
+            owner,
+            token,
+            &calldata("mint(address,uint256)", &[addr(*pool), num(funds)]),
+            U256::ZERO,
+        );
+    }
+    (token, pools, borrower)
+}
+
 fn mine(node: &Anvil) -> u64 {
     node.rpc("evm_mine", json!([])).unwrap();
     node.block_number().unwrap()
@@ -612,16 +636,8 @@ fn balance_drop_fires_on_native_and_token_drains_within_the_window() {
     let (slow, _) = deploy(&node, owner, "Vault", &[]);
     call(&node, owner, fast, &deposit, ether(10));
     call(&node, owner, slow, &deposit, ether(10));
-    let (token, _) = deploy(&node, owner, "Token", &[]);
-    let (lender, _) = deploy(&node, owner, "Lender", &[addr(token)]);
-    let (borrower, _) = deploy(&node, owner, "Borrower", &[]);
-    call(
-        &node,
-        owner,
-        token,
-        &calldata("mint(address,uint256)", &[addr(lender), num(ether(1000))]),
-        U256::ZERO,
-    );
+    let (token, lenders, borrower) = lending(&node, owner, 1, ether(1000));
+    let lender = lenders[0];
     let start = next_block(&node);
     let text = format!(
         r#"
@@ -954,19 +970,8 @@ fn flash_loan_fires_on_a_large_loan_repaid_in_the_same_transaction() {
         return;
     };
     let [owner, attacker, recipient] = [node.accounts()[0], node.accounts()[1], node.accounts()[2]];
-    let (token, _) = deploy(&node, owner, "Token", &[]);
-    let (lender, _) = deploy(&node, owner, "Lender", &[addr(token)]);
-    let (borrower, _) = deploy(&node, owner, "Borrower", &[]);
-    call(
-        &node,
-        owner,
-        token,
-        &calldata(
-            "mint(address,uint256)",
-            &[addr(lender), num(ether(1_000_000))],
-        ),
-        U256::ZERO,
-    );
+    let (token, lenders, borrower) = lending(&node, owner, 1, ether(1_000_000));
+    let lender = lenders[0];
     let start = next_block(&node);
     let text = format!(
         r#"
@@ -1192,19 +1197,8 @@ fn internal_calls_fire_only_for_rules_that_read_traces() {
         return;
     };
     let [owner, attacker] = [node.accounts()[0], node.accounts()[1]];
-    let (token, _) = deploy(&node, owner, "Token", &[]);
-    let (lender, _) = deploy(&node, owner, "Lender", &[addr(token)]);
-    let (other_lender, _) = deploy(&node, owner, "Lender", &[addr(token)]);
-    let (borrower, _) = deploy(&node, owner, "Borrower", &[]);
-    for pool in [lender, other_lender] {
-        call(
-            &node,
-            owner,
-            token,
-            &calldata("mint(address,uint256)", &[addr(pool), num(ether(1000))]),
-            U256::ZERO,
-        );
-    }
+    let (_, lenders, borrower) = lending(&node, owner, 2, ether(1000));
+    let (lender, other_lender) = (lenders[0], lenders[1]);
     let start = next_block(&node);
     let text = format!(
         r#"
