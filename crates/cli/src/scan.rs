@@ -516,6 +516,7 @@ fn page_options(project: &Project, report: &Report) -> HtmlOptions {
         facts,
         excerpts: report::excerpts(report, &views),
         triage: None,
+        suggestions: BTreeMap::new(),
     }
 }
 

@@ -53,6 +53,19 @@ pub struct TriageComment {
     pub text: Option<String>,
 }
 
+/// An AI assistant's suggestion on a finding, as the audit service stores it: shown as a
+/// suggestion beside the triage, never as a decision.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssistantNote {
+    /// `likely_true`, `likely_false_positive` or `uncertain`.
+    pub verdict: String,
+    pub confidence: f64,
+    pub explanation: String,
+    pub attack_scenario: String,
+    /// The model that answered.
+    pub model: String,
+}
+
 /// What the HTML (and PDF) report shows beyond the [`Report`] itself.
 #[derive(Clone, Debug, Default)]
 pub struct HtmlOptions {
@@ -66,6 +79,9 @@ pub struct HtmlOptions {
     /// Triage by finding fingerprint; `None` when triage is not tracked (a command-line
     /// scan), which the report says.
     pub triage: Option<BTreeMap<String, TriageNote>>,
+    /// The assistant's latest answered suggestion by finding fingerprint (the audit
+    /// service's; empty elsewhere).
+    pub suggestions: BTreeMap<String, AssistantNote>,
 }
 
 /// The excerpt around every finding of `report`, by fingerprint, cut from `files`.
@@ -188,6 +204,7 @@ struct FindingView<'a> {
     recommendation: Option<&'a str>,
     references: Vec<Reference<'a>>,
     triage: Option<&'a TriageNote>,
+    suggestion: Option<&'a AssistantNote>,
 }
 
 #[derive(Clone, Serialize)]
@@ -339,6 +356,7 @@ fn finding_view<'a>(
             })
             .unwrap_or_default(),
         triage: options.triage.as_ref().and_then(|t| t.get(&f.fingerprint)),
+        suggestion: options.suggestions.get(&f.fingerprint),
     }
 }
 

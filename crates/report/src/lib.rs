@@ -60,7 +60,8 @@ pub use baseline::{
 };
 pub use code_quality::render_code_quality;
 pub use html::{
-    EXCERPTS_KEY, Excerpt, HtmlOptions, TriageComment, TriageNote, excerpts, render_html,
+    AssistantNote, EXCERPTS_KEY, Excerpt, HtmlOptions, TriageComment, TriageNote, excerpts,
+    render_html,
 };
 pub use json::render_json;
 pub use markdown::render_markdown;

@@ -111,6 +111,41 @@ fn html_shows_triage_state_and_comments() {
 }
 
 #[test]
+fn html_shows_the_assistant_suggestion_as_a_suggestion_and_escaped() {
+    let (_, report) = sample();
+    let fp = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "tx-origin-auth")
+        .unwrap()
+        .fingerprint
+        .clone();
+    let note = report::AssistantNote {
+        verdict: "likely_false_positive".into(),
+        confidence: 0.7,
+        explanation: "The check guards <b>nothing</b> of value.".into(),
+        attack_scenario: "None that gains anything.".into(),
+        model: "local-model".into(),
+    };
+    let with = render(
+        &report,
+        &HtmlOptions {
+            suggestions: BTreeMap::from([(fp, note)]),
+            ..HtmlOptions::default()
+        },
+    );
+    assert!(with.contains("<h4>Assistant suggestion</h4>"), "{with}");
+    assert!(with.contains("From local-model; a suggestion, not a triage decision."));
+    assert!(with.contains("<strong>likely false positive</strong> (confidence 0.7)"));
+    assert!(with.contains("guards &lt;b&gt;nothing&lt;/b&gt;"), "{with}");
+    assert!(with.contains("None that gains anything."));
+    // Only where there is one.
+    assert_eq!(with.matches("Assistant suggestion").count(), 1);
+    let without = render(&report, &HtmlOptions::default());
+    assert!(!without.contains("Assistant suggestion"));
+}
+
+#[test]
 fn a_contract_carrying_markup_renders_inert() {
     const EVIL: &str = "pragma solidity ^0.8.0;\n// </script><script>alert(1)</script>\ncontract E {\n    string s = \"</script><script>alert(1)</script>\";\n    function f() public { require(tx.origin == address(0)); }\n}\n";
     let sources = Sources::new(&[("src/<img src=x onerror=alert(1)>.sol", EVIL)]);

@@ -778,11 +778,42 @@ pub(crate) async fn page_report(
         }
         None => facts.push(("files".to_owned(), audit.file_count.to_string())),
     }
+    // The latest answered suggestion of each finding, by its fingerprint.
+    let fingerprints: BTreeMap<&str, &str> = findings
+        .iter()
+        .map(|f| (f.id.as_str(), f.data.fingerprint.as_str()))
+        .collect();
+    let mut suggestions = BTreeMap::new();
+    for s in state.store.audit_suggestions(tenant_id, &audit.id).await? {
+        let outcome = s
+            .outcome
+            .as_deref()
+            .and_then(|json| serde_json::from_str::<assistant::Outcome>(json).ok());
+        if let (Some(outcome), Some(fingerprint)) =
+            (outcome, fingerprints.get(s.finding_id.as_str()))
+        {
+            let answer = outcome.suggestion;
+            suggestions.insert(
+                (*fingerprint).to_owned(),
+                report::AssistantNote {
+                    verdict: serde_json::to_value(answer.verdict)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    confidence: answer.confidence,
+                    explanation: answer.explanation,
+                    attack_scenario: answer.attack_scenario,
+                    model: outcome.model,
+                },
+            );
+        }
+    }
     let options = report::HtmlOptions {
         title: Some(format!("Audit report {}", audit.id)),
         facts,
         excerpts,
         triage: Some(triage),
+        suggestions,
     };
     Ok((report, options))
 }
