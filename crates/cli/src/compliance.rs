@@ -15,9 +15,20 @@ pub(crate) enum ComplianceCommand {
     /// audit trail's verification), each control mapped to SOC 2 and ISO 27001, signed
     /// with the service's secret key. Recorded in the audit trail.
     Report(ReportArgs),
-    /// Check a pack's signature: exit 0 when it is intact and signed with this service's
-    /// key, 1 when it was changed or signed with another key, 2 when it cannot be checked.
+    /// Check a pack's signature: exit 0 when it is intact and signed with a trusted key
+    /// (the service's secret key, the configured Ed25519 key or a `--public-key`), 1 when
+    /// it was changed or signed with another key, 2 when it cannot be checked.
     Verify(VerifyArgs),
+    /// Make an Ed25519 key to sign packs with (`[compliance] signing_key_file`); prints
+    /// its public key, which verifies the packs without any secret.
+    Keygen(KeygenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct KeygenArgs {
+    /// Where to write the private key (created, readable by the owner only).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +59,9 @@ pub(crate) struct VerifyArgs {
     config: ConfigArgs,
     /// The pack (`.pdf` or `.json`).
     file: PathBuf,
+    /// An Ed25519 public key (hex) to trust, as `keygen` printed it; may be repeated.
+    #[arg(long = "public-key", value_name = "HEX")]
+    public_keys: Vec<String>,
 }
 
 pub(crate) fn run(command: ComplianceCommand) -> ExitCode {
@@ -60,6 +74,13 @@ pub(crate) fn run(command: ComplianceCommand) -> ExitCode {
             }
         },
         ComplianceCommand::Verify(args) => verify(&args),
+        ComplianceCommand::Keygen(args) => match keygen(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
@@ -86,12 +107,39 @@ fn instant(text: &str, end_of_day: bool) -> anyhow::Result<i64> {
     })
 }
 
-fn signer_of(config: &ConfigArgs) -> anyhow::Result<(server::Settings, store::trail::Signer)> {
+fn keygen(args: &KeygenArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let (text, key) = server::compliance::Ed25519Key::generate().map_err(|e| anyhow!(e))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    writeln!(file, "{text}")?;
+    eprintln!(
+        "signing key written to {} (set [compliance] signing_key_file to it)",
+        args.out.display()
+    );
+    println!("{}", key.public_hex());
+    Ok(())
+}
+
+/// The settings, the service's secret key (the trail's signer) and what signs packs.
+fn keys_of(
+    config: &ConfigArgs,
+) -> anyhow::Result<(
+    server::Settings,
+    store::trail::Signer,
+    server::compliance::PackKey,
+)> {
     let settings = settings(config, None).map_err(|_| anyhow!("the configuration is invalid"))?;
     let (secret, _) = server::resolve_secret(&settings, false)
-        .context("the pack is signed with the service's secret key, which cannot be read")?;
+        .context("the service's secret key (the audit trail's) cannot be read")?;
     let signer = store::trail::Signer::new(secret.expose().as_bytes());
-    Ok((settings, signer))
+    let key = server::compliance::pack_key(&settings, &secret).map_err(|e| anyhow!(e))?;
+    Ok((settings, signer, key))
 }
 
 fn report(args: &ReportArgs) -> anyhow::Result<()> {
@@ -100,7 +148,7 @@ fn report(args: &ReportArgs) -> anyhow::Result<()> {
     if from_ms >= to_ms {
         bail!("--from must be before --to");
     }
-    let (settings, signer) = signer_of(&args.config)?;
+    let (settings, signer, key) = keys_of(&args.config)?;
     let request = server::compliance::PackRequest {
         tenant_id: args.tenant.clone(),
         from_ms,
@@ -117,9 +165,9 @@ fn report(args: &ReportArgs) -> anyhow::Result<()> {
         )
         .await?;
         let bytes = if args.format == "json" {
-            server::compliance::signed_json(&pack, &signer)
+            server::compliance::signed_json(&pack, &key)
         } else {
-            server::compliance::signed_pdf(&pack, &signer)
+            server::compliance::signed_pdf(&pack, &key)
         };
         server::compliance::record(store.as_ref(), &signer, &request, &args.format, &bytes).await?;
         anyhow::Ok(bytes)
@@ -151,20 +199,33 @@ fn verify(args: &VerifyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let signer = match signer_of(&args.config) {
-        Ok((_, signer)) => signer,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            return ExitCode::from(2);
-        }
+    // Trusted: the given public keys, the configured signing key's, and the service's
+    // secret key when it can be read here.
+    let mut trust = server::compliance::Trust {
+        hmac: None,
+        ed25519: args.public_keys.clone(),
     };
-    match server::compliance::verify(&bytes, &signer) {
+    if let Ok(settings) = settings(&args.config, None)
+        && let Ok((secret, _)) = server::resolve_secret(&settings, false)
+    {
+        if let Ok(server::compliance::PackKey::Ed25519(key)) =
+            server::compliance::pack_key(&settings, &secret)
+        {
+            trust.ed25519.push(key.public_hex());
+        }
+        trust.hmac = Some(store::trail::Signer::new(secret.expose().as_bytes()));
+    }
+    match server::compliance::verify(&bytes, &trust) {
         Ok(verified) => {
             println!(
-                "intact: {} pack signed with this service's key (SHA-256 {})",
-                verified.format, verified.sha256
+                "intact: {} pack signed with a trusted {} key (SHA-256 {})",
+                verified.format, verified.algorithm, verified.sha256
             );
             ExitCode::SUCCESS
+        }
+        Err(error @ server::compliance::VerifyError::NoKey(_)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
         }
         Err(server::compliance::VerifyError::NotAPack(why)) => {
             eprintln!(

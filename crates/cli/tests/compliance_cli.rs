@@ -202,3 +202,76 @@ fn packs_are_written_verified_and_refused_once_changed() {
     ]);
     assert_eq!(reversed.status.code(), Some(2));
 }
+
+#[test]
+fn packs_signed_with_an_ed25519_key_verify_with_its_public_key_alone() {
+    let dir = temp_dir("compliance-cli-ed25519");
+    let url = db_url(&dir);
+    let tenant = bootstrap(&dir)["tenant_id"].as_str().unwrap().to_owned();
+    let key_file = dir.join("pack.key");
+    let made = run(&["compliance", "keygen", "--out", key_file.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", text(&made));
+    let public = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+    assert_eq!(public.len(), 64, "{public}");
+    // keygen never overwrites a key.
+    let again = run(&["compliance", "keygen", "--out", key_file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    let config = dir.join("web3audit.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[compliance]\nsigning_key_file = \"{}\"\n",
+            key_file.display()
+        ),
+    )
+    .unwrap();
+
+    let pdf = dir.join("pack.pdf");
+    let today = &server::timestamp::rfc3339(server::timestamp::now_ms())[..10];
+    let out = run(&[
+        "compliance",
+        "report",
+        "--config",
+        config.to_str().unwrap(),
+        "--database-url",
+        &url,
+        "--tenant",
+        &tenant,
+        "--from",
+        today,
+        "--to",
+        today,
+        "--output",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Anyone with the public key verifies it, with no secret and no configuration.
+    let stranger = |keys: &[&str]| {
+        let mut command = bin();
+        command
+            .env_remove("WEB3AUDIT_SECRET_KEY")
+            .env("WEB3AUDIT_DATABASE_URL", "sqlite:///nonexistent/none.db")
+            .args(["compliance", "verify", pdf.to_str().unwrap()]);
+        for key in keys {
+            command.args(["--public-key", key]);
+        }
+        command.output().unwrap()
+    };
+    let ok = stranger(&[&public]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("ed25519"));
+    let other = "00".repeat(32);
+    let wrong = stranger(&[&other]);
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    let none = stranger(&[]);
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("--public-key"));
+
+    let mut bytes = std::fs::read(&pdf).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&pdf, &bytes).unwrap();
+    let changed = stranger(&[&public]);
+    assert_eq!(changed.status.code(), Some(1), "{}", text(&changed));
+}

@@ -8,11 +8,13 @@
 //! *whole* trail at generation time (hash chain, MACs, signed head, checkpoints) and its
 //! head, so a pack vouches for the trail it was cut from.
 //!
-//! Signing uses the service's secret key, the key of the trail's MACs: an HMAC-SHA256 over
-//! the SHA-256 of the exact bytes of the pack. A JSON pack is
+//! Signing covers the SHA-256 of the exact bytes of the pack, with the service's secret key
+//! (HMAC-SHA256, the key of the trail's MACs) or, when one is configured, an Ed25519 key
+//! whose public half anyone may use to verify ([`PackKey`]). A JSON pack is
 //! `{"signature":{...},"pack":PACK}` with the signature over PACK's bytes; a PDF pack
-//! ends with one comment line `%web3audit-signature hmac-sha256 SHA256 MAC` over every
-//! byte before it. [`verify`] refuses a pack with any byte changed.
+//! ends with one comment line `%web3audit-signature ALGORITHM SHA256 KEY SIGNATURE` over
+//! every byte before it. [`verify`] refuses a pack with any byte changed, or signed by a
+//! key it was not told to trust.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -25,7 +27,7 @@ use crate::timestamp::rfc3339;
 /// The format name written in every pack.
 pub const FORMAT: &str = "web3audit-compliance-pack/1";
 const CONTROLS: &str = include_str!("../compliance/controls.toml");
-const SIGNATURE_LINE: &str = "%web3audit-signature hmac-sha256 ";
+const SIGNATURE_LINE: &str = "%web3audit-signature ";
 /// Entries listed per control in the PDF (the JSON pack has them all).
 const PDF_EVENTS_PER_CONTROL: usize = 400;
 
@@ -252,19 +254,152 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn pack_mac(signer: &Signer, sha256: &str) -> String {
-    signer.mac(&format!("web3audit-compliance-pack\n{sha256}"))
+fn signed_message(sha256: &str) -> String {
+    format!("web3audit-compliance-pack\n{sha256}")
+}
+
+/// An Ed25519 signing key for packs (PKCS#8, kept as hex in a file).
+pub struct Ed25519Key {
+    pair: ring::signature::Ed25519KeyPair,
+}
+
+impl std::fmt::Debug for Ed25519Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ed25519Key(public {})", self.public_hex())
+    }
+}
+
+impl Ed25519Key {
+    /// A new key: its file text (hex of the PKCS#8 document) and the key.
+    pub fn generate() -> Result<(String, Ed25519Key), String> {
+        let rng = ring::rand::SystemRandom::new();
+        let document = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng)
+            .map_err(|_| "cannot generate an Ed25519 key".to_owned())?;
+        let text = hex::encode(document.as_ref());
+        let key = Ed25519Key::from_text(&text)?;
+        Ok((text, key))
+    }
+
+    /// The key from its file text.
+    pub fn from_text(text: &str) -> Result<Ed25519Key, String> {
+        let bytes = hex::decode(text.trim()).map_err(|_| {
+            "the signing key file is not hex (web3audit compliance keygen writes one)".to_owned()
+        })?;
+        let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&bytes)
+            .map_err(|_| "the signing key file does not hold an Ed25519 PKCS#8 key".to_owned())?;
+        Ok(Ed25519Key { pair })
+    }
+
+    pub fn public_hex(&self) -> String {
+        use ring::signature::KeyPair;
+        hex::encode(self.pair.public_key().as_ref())
+    }
+}
+
+/// What signs a pack.
+#[derive(Debug)]
+pub enum PackKey {
+    /// The service's secret key: only holders of it can verify.
+    Hmac(Signer),
+    /// A key whose public half verifies, without any secret.
+    Ed25519(Ed25519Key),
+}
+
+impl PackKey {
+    fn algorithm(&self) -> &'static str {
+        match self {
+            PackKey::Hmac(_) => "hmac-sha256",
+            PackKey::Ed25519(_) => "ed25519",
+        }
+    }
+
+    /// The key's identity as written in the signature (no spaces).
+    fn key_id(&self) -> String {
+        match self {
+            PackKey::Hmac(_) => "service-secret-key".into(),
+            PackKey::Ed25519(key) => key.public_hex(),
+        }
+    }
+
+    fn sign(&self, sha256: &str) -> String {
+        match self {
+            PackKey::Hmac(signer) => signer.mac(&signed_message(sha256)),
+            PackKey::Ed25519(key) => hex::encode(key.pair.sign(signed_message(sha256).as_bytes())),
+        }
+    }
+}
+
+/// The key packs are signed with: the configured Ed25519 key, else the service's secret.
+pub fn pack_key(
+    settings: &crate::config::Settings,
+    secret: &crate::config::Secret,
+) -> Result<PackKey, String> {
+    match &settings.compliance_signing_key_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Ed25519Key::from_text(&text).map(PackKey::Ed25519)
+        }
+        None => Ok(PackKey::Hmac(Signer::new(secret.expose().as_bytes()))),
+    }
+}
+
+/// The keys a verification trusts: the service's secret key, and Ed25519 public keys
+/// (hex).
+#[derive(Debug, Default)]
+pub struct Trust {
+    pub hmac: Option<Signer>,
+    pub ed25519: Vec<String>,
+}
+
+impl Trust {
+    fn check(
+        &self,
+        algorithm: &str,
+        key_id: &str,
+        sha256: &str,
+        signature: &str,
+    ) -> Result<(), VerifyError> {
+        match algorithm {
+            "hmac-sha256" => {
+                let signer = self
+                    .hmac
+                    .as_ref()
+                    .ok_or(VerifyError::NoKey("the service's secret key"))?;
+                (signer.mac(&signed_message(sha256)) == signature)
+                    .then_some(())
+                    .ok_or(VerifyError::BadSignature)
+            }
+            "ed25519" => {
+                if self.ed25519.is_empty() {
+                    return Err(VerifyError::NoKey("an Ed25519 public key (--public-key)"));
+                }
+                if !self.ed25519.iter().any(|k| k.eq_ignore_ascii_case(key_id)) {
+                    return Err(VerifyError::BadSignature);
+                }
+                let public = hex::decode(key_id).map_err(|_| VerifyError::BadSignature)?;
+                let signature = hex::decode(signature).map_err(|_| VerifyError::BadSignature)?;
+                ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public)
+                    .verify(signed_message(sha256).as_bytes(), &signature)
+                    .map_err(|_| VerifyError::BadSignature)
+            }
+            other => Err(VerifyError::NotAPack(format!(
+                "unknown signature algorithm `{}`",
+                other.escape_debug()
+            ))),
+        }
+    }
 }
 
 /// The pack as a signed JSON file.
-pub fn signed_json(pack: &Value, signer: &Signer) -> Vec<u8> {
+pub fn signed_json(pack: &Value, key: &PackKey) -> Vec<u8> {
     let body = serde_json::to_string_pretty(pack).expect("a pack serializes");
     let sha256 = sha256_hex(body.as_bytes());
     let signature = json!({
-        "algorithm": "hmac-sha256",
-        "key": "service secret key (the audit trail's)",
+        "algorithm": key.algorithm(),
+        "key": key.key_id(),
         "sha256": sha256,
-        "mac": pack_mac(signer, &sha256),
+        "signature": key.sign(&sha256),
     });
     let mut out = json_prefix(&signature).into_bytes();
     out.extend_from_slice(body.as_bytes());
@@ -281,10 +416,15 @@ fn json_prefix(signature: &Value) -> String {
 
 /// The pack as a signed PDF file: a summary page, then each control with its evidence,
 /// the incidents, and how to verify.
-pub fn signed_pdf(pack: &Value, signer: &Signer) -> Vec<u8> {
+pub fn signed_pdf(pack: &Value, key: &PackKey) -> Vec<u8> {
     let mut pdf = render_pdf(pack);
     let sha256 = sha256_hex(&pdf);
-    let line = format!("{SIGNATURE_LINE}{sha256} {}\n", pack_mac(signer, &sha256));
+    let line = format!(
+        "{SIGNATURE_LINE}{} {sha256} {} {}\n",
+        key.algorithm(),
+        key.key_id(),
+        key.sign(&sha256)
+    );
     pdf.extend_from_slice(line.as_bytes());
     pdf
 }
@@ -459,6 +599,8 @@ fn join(list: &Value) -> String {
 pub struct Verified {
     /// `json` or `pdf`.
     pub format: &'static str,
+    /// `hmac-sha256` or `ed25519`.
+    pub algorithm: String,
     pub sha256: String,
 }
 
@@ -469,17 +611,18 @@ pub enum VerifyError {
     #[error("the pack was changed after it was signed (its SHA-256 is not the signed one)")]
     Changed,
     #[error(
-        "the signature does not verify under this secret key (forged, or signed with another key)"
+        "the signature does not verify under the trusted keys (forged, or signed with another key)"
     )]
     BadSignature,
+    #[error("the pack is signed with {0}, which was not given")]
+    NoKey(&'static str),
 }
 
-/// Checks a signed pack (JSON or PDF) byte for byte.
-pub fn verify(bytes: &[u8], signer: &Signer) -> Result<Verified, VerifyError> {
-    let (format, body, sha256, mac) = if bytes.starts_with(b"%PDF-") {
-        let without_newline = bytes
-            .strip_suffix(b"\n")
-            .ok_or_else(|| VerifyError::NotAPack("the PDF has no signature line".into()))?;
+/// Checks a signed pack (JSON or PDF) byte for byte, under the keys `trust` holds.
+pub fn verify(bytes: &[u8], trust: &Trust) -> Result<Verified, VerifyError> {
+    let malformed = || VerifyError::NotAPack("the PDF has no signature line".into());
+    let (format, body, fields) = if bytes.starts_with(b"%PDF-") {
+        let without_newline = bytes.strip_suffix(b"\n").ok_or_else(malformed)?;
         let start = without_newline
             .iter()
             .rposition(|&b| b == b'\n')
@@ -487,11 +630,16 @@ pub fn verify(bytes: &[u8], signer: &Signer) -> Result<Verified, VerifyError> {
         let line = std::str::from_utf8(&without_newline[start..])
             .ok()
             .and_then(|l| l.strip_prefix(SIGNATURE_LINE))
-            .ok_or_else(|| VerifyError::NotAPack("the PDF has no signature line".into()))?;
-        let (sha256, mac) = line
-            .split_once(' ')
-            .ok_or_else(|| VerifyError::NotAPack("the signature line is malformed".into()))?;
-        ("pdf", &bytes[..start], sha256.to_owned(), mac.to_owned())
+            .ok_or_else(malformed)?;
+        let parts: Vec<String> = line.split(' ').map(str::to_owned).collect();
+        let [algorithm, sha256, key_id, signature]: [String; 4] = parts
+            .try_into()
+            .map_err(|_| VerifyError::NotAPack("the signature line is malformed".into()))?;
+        (
+            "pdf",
+            &bytes[..start],
+            [algorithm, key_id, sha256, signature],
+        )
     } else {
         let value: Value = serde_json::from_slice(bytes)
             .map_err(|e| VerifyError::NotAPack(format!("neither a PDF nor JSON: {e}")))?;
@@ -502,12 +650,6 @@ pub fn verify(bytes: &[u8], signer: &Signer) -> Result<Verified, VerifyError> {
                 .map(str::to_owned)
                 .ok_or_else(|| VerifyError::NotAPack(format!("the signature has no `{name}`")))
         };
-        if signature["algorithm"] != "hmac-sha256" {
-            return Err(VerifyError::NotAPack(
-                "the signature's algorithm is not hmac-sha256".into(),
-            ));
-        }
-        let (sha256, mac) = (field("sha256")?, field("mac")?);
         let prefix = json_prefix(signature);
         let body = bytes
             .strip_prefix(prefix.as_bytes())
@@ -518,15 +660,24 @@ pub fn verify(bytes: &[u8], signer: &Signer) -> Result<Verified, VerifyError> {
                 "the pack's format is not {FORMAT}"
             )));
         }
-        ("json", body, sha256, mac)
+        let fields = [
+            field("algorithm")?,
+            field("key")?,
+            field("sha256")?,
+            field("signature")?,
+        ];
+        ("json", body, fields)
     };
+    let [algorithm, key_id, sha256, signature] = fields;
     if sha256_hex(body) != sha256 {
         return Err(VerifyError::Changed);
     }
-    if pack_mac(signer, &sha256) != mac {
-        return Err(VerifyError::BadSignature);
-    }
-    Ok(Verified { format, sha256 })
+    trust.check(&algorithm, &key_id, &sha256, &signature)?;
+    Ok(Verified {
+        format,
+        algorithm,
+        sha256,
+    })
 }
 
 #[cfg(test)]
@@ -557,24 +708,64 @@ mod tests {
             "controls": [], "incidents": [] })
     }
 
+    fn trusting_hmac(key: &[u8]) -> Trust {
+        Trust {
+            hmac: Some(Signer::new(key)),
+            ed25519: Vec::new(),
+        }
+    }
+
     #[test]
     fn any_changed_byte_or_another_key_is_refused() {
-        let signer = Signer::new(b"k1");
-        for signed in [signed_json(&pack(), &signer), signed_pdf(&pack(), &signer)] {
-            verify(&signed, &signer).unwrap();
+        let key = PackKey::Hmac(Signer::new(b"k1"));
+        let trust = trusting_hmac(b"k1");
+        for signed in [signed_json(&pack(), &key), signed_pdf(&pack(), &key)] {
+            assert_eq!(verify(&signed, &trust).unwrap().algorithm, "hmac-sha256");
             assert_eq!(
-                verify(&signed, &Signer::new(b"k2")),
+                verify(&signed, &trusting_hmac(b"k2")),
                 Err(VerifyError::BadSignature)
             );
             for at in [20, signed.len() / 2, signed.len() - 3] {
                 let mut changed = signed.clone();
                 changed[at] ^= 0x01;
-                assert!(verify(&changed, &signer).is_err(), "byte {at} changed");
+                assert!(verify(&changed, &trust).is_err(), "byte {at} changed");
             }
         }
         assert!(matches!(
-            verify(b"hello", &signer),
+            verify(b"hello", &trust),
             Err(VerifyError::NotAPack(_))
         ));
+    }
+
+    #[test]
+    fn ed25519_packs_verify_with_the_public_key_alone() {
+        let (text, key) = Ed25519Key::generate().unwrap();
+        let public = key.public_hex();
+        assert_eq!(Ed25519Key::from_text(&text).unwrap().public_hex(), public);
+        assert!(Ed25519Key::from_text("not hex").is_err());
+        let key = PackKey::Ed25519(key);
+        let (_, other) = Ed25519Key::generate().unwrap();
+        let trust = Trust {
+            hmac: None,
+            ed25519: vec![public.clone()],
+        };
+        for signed in [signed_json(&pack(), &key), signed_pdf(&pack(), &key)] {
+            assert_eq!(verify(&signed, &trust).unwrap().algorithm, "ed25519");
+            // Another key, or no key given, is not trusted.
+            let stranger = Trust {
+                hmac: Some(Signer::new(b"k")),
+                ed25519: vec![other.public_hex()],
+            };
+            assert_eq!(verify(&signed, &stranger), Err(VerifyError::BadSignature));
+            assert!(matches!(
+                verify(&signed, &Trust::default()),
+                Err(VerifyError::NoKey(_))
+            ));
+            for at in [20, signed.len() / 2, signed.len() - 3] {
+                let mut changed = signed.clone();
+                changed[at] ^= 0x01;
+                assert!(verify(&changed, &trust).is_err(), "byte {at} changed");
+            }
+        }
     }
 }

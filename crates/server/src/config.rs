@@ -100,6 +100,17 @@ pub struct ConfigFile {
     // Dashboard
     pub dashboard_cookie_secure: Option<bool>,
     pub dashboard_session_ttl_secs: Option<u64>,
+    /// `[compliance]`: how compliance packs are signed.
+    pub compliance: Option<ComplianceFile>,
+}
+
+/// `[compliance] signing_key_file = "/etc/web3audit/pack.key"`: packs are signed with this
+/// Ed25519 key (`web3audit compliance keygen` writes one), verifiable with its public half
+/// alone; without it, with the service's secret key (HMAC-SHA256).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceFile {
+    pub signing_key_file: Option<PathBuf>,
 }
 
 /// `[egress]`: where the service may send HTTP requests (webhooks, alert channels).
@@ -200,6 +211,10 @@ pub struct Settings {
     pub dashboard_cookie_secure: bool,
     /// How long a dashboard sign-in lasts.
     pub dashboard_session_ttl_secs: u64,
+    /// The Ed25519 key file compliance packs are signed with (`[compliance]
+    /// signing_key_file`); `None`: the service's secret key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance_signing_key_file: Option<PathBuf>,
     // Deployed contracts
     /// Names of the chains whose deployed contracts can be audited (`{"address", "chain"}`
     /// submissions), sorted. Not read from this file: the binary passes the `[chains.NAME]`
@@ -298,6 +313,7 @@ impl Default for Settings {
             smtp: SmtpSettings::default(),
             dashboard_cookie_secure: true,
             dashboard_session_ttl_secs: 8 * 3600,
+            compliance_signing_key_file: None,
             chains: Vec::new(),
         }
     }
@@ -472,6 +488,7 @@ impl ConfigFile {
             alerts: None,
             monitoring: None,
             assistants: None,
+            compliance: None,
             smtp: get("WEB3AUDIT_SMTP_PASSWORD").map(|password| SmtpFile {
                 password: Some(Secret(password)),
                 ..SmtpFile::default()
@@ -524,6 +541,9 @@ impl ConfigFile {
         );
         if let Some(secret) = self.secret_key {
             s.secret_key = Some(secret);
+        }
+        if let Some(path) = self.compliance.and_then(|c| c.signing_key_file) {
+            s.compliance_signing_key_file = Some(path);
         }
         if let Some(r) = self.retention {
             r.apply(&mut s.retention);
@@ -717,6 +737,18 @@ impl Settings {
         validate_alerts(&self.alerts, &self.smtp)?;
         validate_monitoring(&self.monitoring, &self.alerts)?;
         validate_assistants(self)?;
+        if let Some(path) = &self.compliance_signing_key_file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+                field: "compliance.signing_key_file",
+                message: format!("cannot read {}: {e}", path.display()),
+            })?;
+            crate::compliance::Ed25519Key::from_text(&text).map_err(|message| {
+                ConfigError::Invalid {
+                    field: "compliance.signing_key_file",
+                    message,
+                }
+            })?;
+        }
         if !(60..=30 * 86_400).contains(&self.dashboard_session_ttl_secs) {
             return invalid(
                 "dashboard_session_ttl_secs",

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::compliance::{self, PackRequest, VerifyError};
+use server::compliance::{self, PackKey, PackRequest, Trust, VerifyError};
 use store::trail::Signer;
 
 /// The scripted history; returns the incident's title.
@@ -225,17 +225,28 @@ async fn a_pack_of_a_scripted_history_holds_each_controls_evidence_and_verifies(
     }
 
     // Signed JSON and PDF: intact, then refused with any one byte changed.
-    let json_pack = compliance::signed_json(&pack, &signer);
-    let pdf_pack = compliance::signed_pdf(&pack, &signer);
+    let key = PackKey::Hmac(Signer::new(SECRET.as_bytes()));
+    let trust = Trust {
+        hmac: Some(Signer::new(SECRET.as_bytes())),
+        ed25519: Vec::new(),
+    };
+    let json_pack = compliance::signed_json(&pack, &key);
+    let pdf_pack = compliance::signed_pdf(&pack, &key);
     for signed in [&json_pack, &pdf_pack] {
-        compliance::verify(signed, &signer).unwrap();
+        compliance::verify(signed, &trust).unwrap();
         for at in [0, signed.len() / 3, signed.len() / 2, signed.len() - 2] {
             let mut changed = signed.to_vec();
             changed[at] = changed[at].wrapping_add(1);
-            assert!(compliance::verify(&changed, &signer).is_err(), "byte {at}");
+            assert!(compliance::verify(&changed, &trust).is_err(), "byte {at}");
         }
         assert_eq!(
-            compliance::verify(signed, &Signer::new(b"another key")),
+            compliance::verify(
+                signed,
+                &Trust {
+                    hmac: Some(Signer::new(b"another key")),
+                    ed25519: Vec::new()
+                }
+            ),
             Err(VerifyError::BadSignature)
         );
     }
@@ -292,7 +303,7 @@ async fn a_pack_of_a_scripted_history_holds_each_controls_evidence_and_verifies(
         .unwrap();
     assert_eq!(tampered["trail"]["verified"], false);
     assert_eq!(tampered["trail"]["first_break"]["seq"], 2);
-    let pdf = compliance::signed_pdf(&tampered, &signer);
+    let pdf = compliance::signed_pdf(&tampered, &key);
     let doc = lopdf::Document::load_mem(&pdf).unwrap();
     assert!(doc.extract_text(&[1]).unwrap().contains("NOT VERIFIED"));
 }

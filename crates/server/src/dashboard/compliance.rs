@@ -87,15 +87,16 @@ pub(crate) async fn pack(
     let pack = compliance::build(state.store.as_ref(), &state.signer, &request, now_ms())
         .await
         .map_err(ApiError::internal)?;
+    let key = compliance::pack_key(&state.settings, &state.secret).map_err(ApiError::internal)?;
     let (bytes, content_type, extension) = if pdf {
         (
-            compliance::signed_pdf(&pack, &state.signer),
+            compliance::signed_pdf(&pack, &key),
             "application/pdf",
             "pdf",
         )
     } else {
         (
-            compliance::signed_json(&pack, &state.signer),
+            compliance::signed_json(&pack, &key),
             "application/json",
             "json",
         )
