@@ -779,6 +779,13 @@ impl Settings {
             if let Some(hosts) = obj.remove("egress_allow_hosts") {
                 obj.insert("egress".into(), serde_json::json!({ "allow_hosts": hosts }));
             }
+            // As in the file: `[compliance] signing_key_file`.
+            if let Some(path) = obj.remove("compliance_signing_key_file") {
+                obj.insert(
+                    "compliance".into(),
+                    serde_json::json!({ "signing_key_file": path }),
+                );
+            }
             // TOML has no null: an unlimited quota is left out.
             if let Some(plans) = obj.get_mut("plans").and_then(|p| p.as_object_mut()) {
                 for plan in plans.values_mut() {
@@ -1953,6 +1960,41 @@ mod assistant_profile_tests {
     const PROFILE: &str = "[assistants.local]\nenabled = true\ndaily_token_budget = 1000\n\
         [assistants.local.provider]\nkind = \"openai-compatible\"\n\
         endpoint = \"http://127.0.0.1:11434/v1\"\nmodel = \"llama3.1\"\n";
+
+    #[test]
+    fn a_compliance_signing_key_must_read_and_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.key");
+        let error = resolve(&format!(
+            "[compliance]\nsigning_key_file = \"{}\"\n",
+            missing.display()
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("compliance.signing_key_file"), "{error}");
+        let garbage = dir.path().join("garbage.key");
+        std::fs::write(&garbage, "not a key").unwrap();
+        let error = resolve(&format!(
+            "[compliance]\nsigning_key_file = \"{}\"\n",
+            garbage.display()
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("not hex"), "{error}");
+        let good = dir.path().join("good.key");
+        let (text, key) = crate::compliance::Ed25519Key::generate().unwrap();
+        std::fs::write(&good, text).unwrap();
+        let settings = resolve(&format!(
+            "[compliance]\nsigning_key_file = \"{}\"\n",
+            good.display()
+        ))
+        .unwrap();
+        assert_eq!(
+            settings.compliance_signing_key_file.as_deref(),
+            Some(good.as_path())
+        );
+        assert!(key.public_hex().len() == 64);
+    }
 
     #[test]
     fn profiles_are_read_and_offered_by_plans() {
