@@ -87,24 +87,21 @@ pub(crate) fn run(command: ComplianceCommand) -> ExitCode {
 /// A day at 00:00 UTC, or an RFC 3339 instant, in Unix milliseconds; a day given as `to`
 /// is included (the period ends at the next midnight).
 fn instant(text: &str, end_of_day: bool) -> anyhow::Result<i64> {
-    let is_day = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
-    let full = if is_day {
-        format!("{text}T00:00:00Z")
-    } else {
-        text.to_owned()
-    };
-    let at = humantime::parse_rfc3339(&full).map_err(|_| {
+    // A day as the dashboard reads it.
+    if let Some(midnight) = server::timestamp::day_start_ms(text) {
+        return Ok(if end_of_day {
+            midnight + 86_400_000
+        } else {
+            midnight
+        });
+    }
+    let at = humantime::parse_rfc3339(text).map_err(|_| {
         anyhow!("`{text}` is neither a day (YYYY-MM-DD) nor an RFC 3339 instant (UTC, `Z`)")
     })?;
-    let ms = at
+    Ok(at
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|_| anyhow!("`{text}` is before 1970"))?
-        .as_millis() as i64;
-    Ok(if is_day && end_of_day {
-        ms + 86_400_000
-    } else {
-        ms
-    })
+        .as_millis() as i64)
 }
 
 fn keygen(args: &KeygenArgs) -> anyhow::Result<()> {

@@ -59,11 +59,14 @@ struct ControlsFile {
     controls: Vec<Control>,
 }
 
-/// The mapping the packs are made with.
-pub fn controls() -> Vec<Control> {
-    toml::from_str::<ControlsFile>(CONTROLS)
-        .expect("the embedded control mapping parses (checked by a test)")
-        .controls
+/// The mapping the packs are made with (parsed once).
+pub fn controls() -> &'static [Control] {
+    static CONTROLS_PARSED: std::sync::OnceLock<Vec<Control>> = std::sync::OnceLock::new();
+    CONTROLS_PARSED.get_or_init(|| {
+        toml::from_str::<ControlsFile>(CONTROLS)
+            .expect("the embedded control mapping parses (checked by a test)")
+            .controls
+    })
 }
 
 impl Control {
@@ -688,7 +691,7 @@ mod tests {
     fn the_mapping_parses_and_every_control_names_both_frameworks() {
         let controls = controls();
         assert!(controls.len() >= 8);
-        for c in &controls {
+        for c in controls {
             assert!(!c.soc2.is_empty() && !c.iso27001.is_empty(), "{}", c.id);
         }
         let provisioning = controls

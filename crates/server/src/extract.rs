@@ -72,7 +72,8 @@ impl FromRequestParts<Arc<AppState>> for Principal {
         {
             let method = parts.method.as_str();
             match permissions::route_permission(method, route.as_str()) {
-                Some(Some(permission)) => {
+                Some(Some(permission)) if !principal.can(permission) => {
+                    // Refused: recorded and answered by the one check handlers use too.
                     state
                         .require(
                             &principal,
@@ -81,7 +82,7 @@ impl FromRequestParts<Arc<AppState>> for Principal {
                         )
                         .await?;
                 }
-                Some(None) => {}
+                Some(_) => {}
                 None => {
                     tracing::error!(
                         method,
