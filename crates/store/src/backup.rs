@@ -37,14 +37,15 @@ use crate::{AuditEvent, NewAuditEvent, Result, StoreError};
 pub const MIGRATIONS_TABLE: &str = "schema_migrations";
 
 /// Tables whose rows are worth nothing after a restore (rate-limit token buckets,
-/// dashboard sessions) or are a cache read again on demand (chain reads, verified
-/// sources): never copied; a forced restore empties them too. Every other table is
-/// copied, found in the catalog: monitor checkpoints among them, which are state (where
-/// each monitor stands on its chain, behind which events are recorded exactly once), not
-/// a cache.
+/// dashboard sessions, sign-ins under way) or are a cache read again on demand (chain
+/// reads, verified sources): never copied; a forced restore empties them too. Every other
+/// table is copied, found in the catalog: monitor checkpoints among them, which are state
+/// (where each monitor stands on its chain, behind which events are recorded exactly
+/// once), not a cache.
 pub const EPHEMERAL_TABLES: &[&str] = &[
     "rate_limit_buckets",
     "dashboard_sessions",
+    "sso_logins",
     "chain_reads",
     "verified_sources",
 ];

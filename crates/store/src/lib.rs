@@ -386,6 +386,21 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_dashboard_session(&self, token_hash: &str, now: i64) -> Result<bool>;
     /// Deletes sessions that expired before `before`.
     async fn delete_expired_dashboard_sessions(&self, before: i64) -> Result<u64>;
+    /// Revokes every live session of a user of the tenant; returns how many.
+    async fn revoke_user_sessions(&self, tenant_id: &str, user_id: &str, now: i64) -> Result<u64>;
+
+    // Single sign-on
+    async fn create_sso_login(&self, login: &SsoLogin) -> Result<()>;
+    /// The sign-in with this state hash, spent or not (the caller checks).
+    async fn get_sso_login(&self, state_hash: &str) -> Result<Option<SsoLogin>>;
+    /// Marks the sign-in spent; false when it already was (a replayed callback).
+    async fn spend_sso_login(&self, state_hash: &str, now: i64) -> Result<bool>;
+    /// Deletes sign-ins that expired before `before`.
+    async fn delete_expired_sso_logins(&self, before: i64) -> Result<u64>;
+    async fn get_sso_identity(&self, provider: &str, subject: &str) -> Result<Option<SsoIdentity>>;
+    /// Records an identity's first sign-in; `StoreError::Conflict` when it exists.
+    async fn create_sso_identity(&self, identity: &SsoIdentity) -> Result<()>;
+    async fn touch_sso_identity(&self, provider: &str, subject: &str, now: i64) -> Result<()>;
     /// The submitted sources of an audit (a JSON object of path to text).
     async fn audit_sources(&self, tenant_id: &str, audit_id: &str) -> Result<Option<String>>;
     /// The latest succeeded audit of the same tenant and project submitted before `audit`.

@@ -395,6 +395,46 @@ impl DashboardSession {
     }
 }
 
+/// An OpenID Connect sign-in under way: one authorization request, spent once by its
+/// callback. The `state` and the browser-binding cookie are only ever kept hashed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SsoLogin {
+    pub state_hash: String,
+    /// The provider's name (`[sso.NAME]`).
+    pub provider: String,
+    /// SHA-256 of the cookie that ties the callback to the browser that started it.
+    pub browser_hash: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+impl std::fmt::Debug for SsoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoLogin")
+            .field("provider", &self.provider)
+            .field("nonce", &"<redacted>")
+            .field("pkce_verifier", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("used_at", &self.used_at)
+            .finish()
+    }
+}
+
+/// Which account an identity of a provider (its `sub`) signs in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoIdentity {
+    pub provider: String,
+    pub subject: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub created_at: i64,
+    pub last_sign_in_at: i64,
+}
+
 /// How many audit-trail entries have one action and outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEventCount {

@@ -90,6 +90,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "roles_and_scopes",
         include_str!("../migrations/postgres/0014_roles_and_scopes.sql"),
     ),
+    (
+        15,
+        "sso",
+        include_str!("../migrations/postgres/0015_sso.sql"),
+    ),
 ];
 
 /// Notification channel for "work may be queued".

@@ -81,6 +81,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "roles_and_scopes",
         include_str!("../migrations/sqlite/0014_roles_and_scopes.sql"),
     ),
+    (15, "sso", include_str!("../migrations/sqlite/0015_sso.sql")),
 ];
 
 /// SQLite store. See the module documentation for the connection layout.

@@ -108,6 +108,7 @@ conformance!(
     assistant_suggestions_wait_once_per_finding_under_leases,
     assistant_policies_cache_and_budgets_round_trip,
     tenant_roles_are_per_tenant_and_held_roles_stay,
+    sso_sign_ins_are_spent_once_and_identities_are_unique,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> String {
@@ -173,14 +174,14 @@ async fn sqlite_migrations_apply_once_and_reopen_cleanly() {
     let first = connect(&url).await.unwrap();
     assert_eq!(
         first.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
     assert!(!first.is_shared());
     drop(first);
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
     assert!(connect("mysql://user:pw@host/db").await.is_err());
     assert_eq!(
@@ -203,18 +204,18 @@ async fn postgres_migrations_apply_once_even_when_processes_start_together() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(
         a.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
     assert_eq!(
         b.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
     assert!(a.is_shared());
     drop((a, b));
     let again = connect(&url).await.unwrap();
     assert_eq!(
         again.migration_versions().await.unwrap(),
-        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+        [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
     );
 }
 
@@ -1318,4 +1319,125 @@ async fn tenant_roles_are_per_tenant_and_held_roles_stay(store: Arc<dyn Store>) 
     assert!(!store.delete_role(&other, "triager").await.unwrap());
     assert!(store.delete_role(&t, "triager").await.unwrap());
     assert!(!store.delete_role(&t, "triager").await.unwrap());
+}
+
+async fn sso_sign_ins_are_spent_once_and_identities_are_unique(store: Arc<dyn Store>) {
+    let t = tenant(&*store, "sso").await;
+    let login = SsoLogin {
+        state_hash: "state-1".into(),
+        provider: "acme".into(),
+        browser_hash: "browser".into(),
+        nonce: "nonce".into(),
+        pkce_verifier: "verifier".into(),
+        created_at: 10,
+        expires_at: 100,
+        used_at: None,
+    };
+    store.create_sso_login(&login).await.unwrap();
+    assert_eq!(
+        store.get_sso_login("state-1").await.unwrap(),
+        Some(login.clone())
+    );
+    assert_eq!(store.get_sso_login("state-2").await.unwrap(), None);
+    // Spent once: a replayed callback finds it spent.
+    assert!(store.spend_sso_login("state-1", 20).await.unwrap());
+    assert!(!store.spend_sso_login("state-1", 21).await.unwrap());
+    assert_eq!(
+        store
+            .get_sso_login("state-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .used_at,
+        Some(20)
+    );
+    assert_eq!(store.delete_expired_sso_logins(100).await.unwrap(), 0);
+    assert_eq!(store.delete_expired_sso_logins(101).await.unwrap(), 1);
+    assert_eq!(store.get_sso_login("state-1").await.unwrap(), None);
+
+    let user = User {
+        id: "u-sso".into(),
+        tenant_id: t.clone(),
+        email: "sso@example.com".into(),
+        password_hash: "!sso".into(),
+        role: "viewer".into(),
+        disabled: false,
+        created_at: 1,
+    };
+    store.create_user(&user).await.unwrap();
+    let identity = SsoIdentity {
+        provider: "acme".into(),
+        subject: "sub-1".into(),
+        tenant_id: t.clone(),
+        user_id: user.id.clone(),
+        created_at: 30,
+        last_sign_in_at: 30,
+    };
+    store.create_sso_identity(&identity).await.unwrap();
+    assert!(matches!(
+        store.create_sso_identity(&identity).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.touch_sso_identity("acme", "sub-1", 40).await.unwrap();
+    assert_eq!(
+        store.get_sso_identity("acme", "sub-1").await.unwrap(),
+        Some(SsoIdentity {
+            last_sign_in_at: 40,
+            ..identity
+        })
+    );
+    assert_eq!(
+        store.get_sso_identity("other", "sub-1").await.unwrap(),
+        None
+    );
+
+    // Revoking a user's sessions ends the live ones only, of that user only.
+    for (hash, user_id, expires_at) in [
+        ("s1", "u-sso", 1_000),
+        ("s2", "u-sso", 5),
+        ("s3", "u-other", 1_000),
+    ] {
+        if user_id == "u-other" && store.get_user(&t, "u-other").await.unwrap().is_none() {
+            store
+                .create_user(&User {
+                    id: "u-other".into(),
+                    email: "other-sso@example.com".into(),
+                    ..user.clone()
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .create_dashboard_session(&DashboardSession {
+                token_hash: hash.into(),
+                tenant_id: t.clone(),
+                user_id: user_id.into(),
+                created_at: 1,
+                expires_at,
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.revoke_user_sessions(&t, "u-sso", 50).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.revoke_user_sessions(&t, "u-sso", 51).await.unwrap(),
+        0
+    );
+    let live = |hash: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .get_dashboard_session(hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_live(60)
+        }
+    };
+    assert!(!live("s1").await);
+    assert!(live("s3").await);
 }

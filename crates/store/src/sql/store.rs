@@ -226,6 +226,30 @@ fn dashboard_session_from_row(row: &impl RowExt) -> Result<DashboardSession> {
     })
 }
 
+fn sso_login_from_row(row: &impl RowExt) -> Result<SsoLogin> {
+    Ok(SsoLogin {
+        state_hash: row.field("state_hash")?,
+        provider: row.field("provider")?,
+        browser_hash: row.field("browser_hash")?,
+        nonce: row.field("nonce")?,
+        pkce_verifier: row.field("pkce_verifier")?,
+        created_at: row.field("created_at")?,
+        expires_at: row.field("expires_at")?,
+        used_at: row.field("used_at")?,
+    })
+}
+
+fn sso_identity_from_row(row: &impl RowExt) -> Result<SsoIdentity> {
+    Ok(SsoIdentity {
+        provider: row.field("provider")?,
+        subject: row.field("subject")?,
+        tenant_id: row.field("tenant_id")?,
+        user_id: row.field("user_id")?,
+        created_at: row.field("created_at")?,
+        last_sign_in_at: row.field("last_sign_in_at")?,
+    })
+}
+
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
@@ -1698,6 +1722,101 @@ impl<S: SqlBackend> Store for S {
                 .execute(self.writer())
                 .await?,
         )
+    }
+
+    async fn revoke_user_sessions(&self, tenant_id: &str, user_id: &str, now: i64) -> Result<u64> {
+        Ok(query::<S::DB>(
+            "UPDATE dashboard_sessions SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $4",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(self.writer())
+        .await?)
+    }
+
+    async fn create_sso_login(&self, login: &SsoLogin) -> Result<()> {
+        query::<S::DB>(
+            "INSERT INTO sso_logins (state_hash, provider, browser_hash, nonce, pkce_verifier, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&login.state_hash)
+        .bind(&login.provider)
+        .bind(&login.browser_hash)
+        .bind(&login.nonce)
+        .bind(&login.pkce_verifier)
+        .bind(login.created_at)
+        .bind(login.expires_at)
+        .bind(login.used_at)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    async fn get_sso_login(&self, state_hash: &str) -> Result<Option<SsoLogin>> {
+        let row = query::<S::DB>("SELECT * FROM sso_logins WHERE state_hash = $1")
+            .bind(state_hash)
+            .fetch_optional(self.writer())
+            .await?;
+        row.as_ref().map(sso_login_from_row).transpose()
+    }
+
+    async fn spend_sso_login(&self, state_hash: &str, now: i64) -> Result<bool> {
+        Ok(query::<S::DB>(
+            "UPDATE sso_logins SET used_at = $1 WHERE state_hash = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(state_hash)
+        .execute(self.writer())
+        .await?
+            == 1)
+    }
+
+    async fn delete_expired_sso_logins(&self, before: i64) -> Result<u64> {
+        Ok(
+            query::<S::DB>("DELETE FROM sso_logins WHERE expires_at < $1")
+                .bind(before)
+                .execute(self.writer())
+                .await?,
+        )
+    }
+
+    async fn get_sso_identity(&self, provider: &str, subject: &str) -> Result<Option<SsoIdentity>> {
+        let row =
+            query::<S::DB>("SELECT * FROM sso_identities WHERE provider = $1 AND subject = $2")
+                .bind(provider)
+                .bind(subject)
+                .fetch_optional(self.writer())
+                .await?;
+        row.as_ref().map(sso_identity_from_row).transpose()
+    }
+
+    async fn create_sso_identity(&self, identity: &SsoIdentity) -> Result<()> {
+        query::<S::DB>(
+            "INSERT INTO sso_identities (provider, subject, tenant_id, user_id, created_at, last_sign_in_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&identity.provider)
+        .bind(&identity.subject)
+        .bind(&identity.tenant_id)
+        .bind(&identity.user_id)
+        .bind(identity.created_at)
+        .bind(identity.last_sign_in_at)
+        .execute(self.writer())
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("single sign-on identity") } else { e.into() })?;
+        Ok(())
+    }
+
+    async fn touch_sso_identity(&self, provider: &str, subject: &str, now: i64) -> Result<()> {
+        query::<S::DB>(
+            "UPDATE sso_identities SET last_sign_in_at = $1 WHERE provider = $2 AND subject = $3",
+        )
+        .bind(now)
+        .bind(provider)
+        .bind(subject)
+        .execute(self.writer())
+        .await?;
+        Ok(())
     }
 
     async fn audit_sources(&self, tenant_id: &str, audit_id: &str) -> Result<Option<String>> {
