@@ -102,6 +102,10 @@ pub struct ConfigFile {
     pub dashboard_session_ttl_secs: Option<u64>,
     /// `[compliance]`: how compliance packs are signed.
     pub compliance: Option<ComplianceFile>,
+    /// The address browsers reach the service at (for the single sign-on callback).
+    pub public_url: Option<String>,
+    /// `[sso.NAME]`: OpenID Connect providers of tenants.
+    pub sso: Option<BTreeMap<String, crate::sso::ProviderSettings>>,
 }
 
 /// `[compliance] signing_key_file = "/etc/web3audit/pack.key"`: packs are signed with this
@@ -205,6 +209,14 @@ pub struct Settings {
     /// settings); a plan's `assistants` names those its tenants may opt in to. A profile
     /// is used only while `enabled = true`.
     pub assistants: BTreeMap<String, AssistantSettings>,
+    /// The address browsers reach the service at, such as `https://audit.example.com`
+    /// (env WEB3AUDIT_PUBLIC_URL): single sign-on sends browsers back to
+    /// `PUBLIC_URL/login/sso/NAME/callback`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// OpenID Connect providers by name (`[sso.NAME]`), each signing in the users of one
+    /// tenant.
+    pub sso: BTreeMap<String, crate::sso::ProviderSettings>,
     // Dashboard
     /// Marks the dashboard cookies `Secure` (and names them `__Host-…`). Turn off only
     /// to use the dashboard over plain HTTP on a host other than localhost.
@@ -310,6 +322,8 @@ impl Default for Settings {
             alerts: AlertsConfig::default(),
             monitoring: MonitoringConfig::default(),
             assistants: BTreeMap::new(),
+            public_url: None,
+            sso: BTreeMap::new(),
             smtp: SmtpSettings::default(),
             dashboard_cookie_secure: true,
             dashboard_session_ttl_secs: 8 * 3600,
@@ -489,6 +503,8 @@ impl ConfigFile {
             monitoring: None,
             assistants: None,
             compliance: None,
+            public_url: get("WEB3AUDIT_PUBLIC_URL"),
+            sso: None,
             smtp: get("WEB3AUDIT_SMTP_PASSWORD").map(|password| SmtpFile {
                 password: Some(Secret(password)),
                 ..SmtpFile::default()
@@ -553,6 +569,12 @@ impl ConfigFile {
         }
         if let Some(assistants) = self.assistants {
             s.assistants = assistants;
+        }
+        if let Some(url) = self.public_url {
+            s.public_url = Some(url.trim().trim_end_matches('/').to_owned());
+        }
+        if let Some(sso) = self.sso {
+            s.sso = sso;
         }
         if let Some(monitoring) = self.monitoring {
             s.monitoring = monitoring;
@@ -737,6 +759,7 @@ impl Settings {
         validate_alerts(&self.alerts, &self.smtp)?;
         validate_monitoring(&self.monitoring, &self.alerts)?;
         validate_assistants(self)?;
+        validate_sso(self)?;
         if let Some(path) = &self.compliance_signing_key_file {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
                 field: "compliance.signing_key_file",
@@ -1857,6 +1880,33 @@ fn validate_alerts(alerts: &AlertsConfig, smtp: &SmtpSettings) -> Result<(), Con
     Ok(())
 }
 
+/// The public address, and each single sign-on provider (see
+/// [`crate::sso::ProviderSettings::validate`]).
+fn validate_sso(settings: &Settings) -> Result<(), ConfigError> {
+    if let Some(url) = &settings.public_url {
+        let parsed = reqwest::Url::parse(url).map_err(|e| ConfigError::Invalid {
+            field: "public_url",
+            message: format!("`{url}` is not a URL: {e}"),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() {
+            return Err(ConfigError::Invalid {
+                field: "public_url",
+                message: format!("`{url}` must be an http or https address without a query"),
+            });
+        }
+    }
+    let egress = crate::egress::EgressPolicy::new(&settings.egress_allow_hosts);
+    for (name, provider) in &settings.sso {
+        provider
+            .validate(name, settings.public_url.as_deref(), &egress)
+            .map_err(|message| ConfigError::Invalid {
+                field: "sso",
+                message: format!("`{}`: {message}", name.escape_debug()),
+            })?;
+    }
+    Ok(())
+}
+
 /// Assistant profiles: each valid (the assistant crate's rules), its provider's host on
 /// the egress allow-list, its key readable when it is enabled; plans name existing ones.
 fn validate_assistants(settings: &Settings) -> Result<(), ConfigError> {
@@ -1906,6 +1956,64 @@ fn validate_assistants(settings: &Settings) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod sso_config_tests {
+    use super::*;
+
+    #[test]
+    fn sso_providers_are_read_shown_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("oidc-secret");
+        std::fs::write(&secret, "s3cret\n").unwrap();
+        let path = dir.path().join("web3audit.toml");
+        let resolve = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Settings::resolve(Sources {
+                file: Some(path.clone()),
+                env: ConfigFile::default(),
+                flags: ConfigFile::default(),
+            })
+        };
+        let good = format!(
+            "public_url = \"https://audit.example.com/\"\n\n[egress]\nallow_hosts = [\"login.example.com\"]\n\n\
+             [sso.acme]\ntenant = \"t1\"\nissuer = \"https://login.example.com\"\nclient_id = \"w3a\"\n\
+             client_secret = {{ file = \"{}\" }}\nroles = [{{ group = \"auditors\", role = \"auditor\" }}]\n",
+            secret.display()
+        );
+        let settings = resolve(&good).unwrap();
+        assert_eq!(
+            settings.public_url.as_deref(),
+            Some("https://audit.example.com")
+        );
+        let acme = &settings.sso["acme"];
+        assert_eq!(acme.groups_claim, "groups");
+        assert_eq!(acme.roles[0].role, "auditor");
+        let shown: ConfigFile = toml::from_str(&settings.to_redacted_toml()).unwrap();
+        assert_eq!(shown.sso.unwrap()["acme"], *acme);
+        assert!(!settings.to_redacted_toml().contains("s3cret"));
+        // Without a public address, the provider cannot send browsers back.
+        let error = resolve(&good.replace("public_url = \"https://audit.example.com/\"\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("public_url"), "{error}");
+        let error =
+            resolve(&good.replace("allow_hosts = [\"login.example.com\"]", "allow_hosts = []"))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.contains("allow_hosts") && error.contains("`acme`"),
+            "{error}"
+        );
+        let error = resolve(&good.replace("oidc-secret", "missing-secret"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("missing-secret"), "{error}");
+        // Settings without providers show no public address when none is set.
+        let plain = resolve("").unwrap();
+        assert!(!plain.to_redacted_toml().contains("public_url"));
+    }
 }
 
 #[cfg(test)]

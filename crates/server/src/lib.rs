@@ -25,6 +25,7 @@ pub mod permissions;
 mod ratelimit;
 pub mod retention;
 mod router;
+pub mod sso;
 mod state;
 mod submission;
 mod suggestions;

@@ -186,6 +186,7 @@ pub const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/v1/users", Some("user.manage")),
     ("POST", "/api/v1/users", Some("user.manage")),
     ("PATCH", "/api/v1/users/{id}", Some("user.manage")),
+    ("DELETE", "/api/v1/users/{id}/sessions", Some("user.manage")),
     ("GET", "/api/v1/roles", None),
     ("POST", "/api/v1/roles", Some("user.manage")),
     ("DELETE", "/api/v1/roles/{name}", Some("user.manage")),

@@ -129,6 +129,10 @@ fn api_routes() -> Router<Arc<AppState>> {
             get(admin::list_users).post(admin::create_user),
         )
         .route("/api/v1/users/{id}", patch(admin::update_user))
+        .route(
+            "/api/v1/users/{id}/sessions",
+            delete(admin::revoke_sessions),
+        )
         .route("/api/v1/roles", get(roles::list).post(roles::create))
         .route("/api/v1/roles/{name}", delete(roles::delete))
         .route(

@@ -58,6 +58,8 @@ pub struct AppState {
     /// Wrong second-factor codes per user: how many since when (see
     /// [`AppState::second_factor_attempt`]).
     second_factor_failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// Single sign-on providers' metadata and keys, as this node discovered them.
+    pub(crate) sso: crate::sso::Discovery,
 }
 
 /// Wrong second-factor codes a user may send in [`SECOND_FACTOR_WINDOW`] (per process)
@@ -112,6 +114,7 @@ impl AppState {
             noisy_events: Mutex::new(HashMap::new()),
             key_uses: Mutex::new(HashMap::new()),
             second_factor_failures: Mutex::new(HashMap::new()),
+            sso: crate::sso::Discovery::default(),
         }
     }
 

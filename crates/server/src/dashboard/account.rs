@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -14,8 +14,10 @@ use serde::Deserialize;
 use super::pages::{bad_form, me};
 use super::session::SignedIn;
 use super::{PageResult, render, stylesheet_url};
+use crate::handlers::admin::{NewKey, issue_api_key};
 use crate::handlers::second_factor;
 use crate::state::AppState;
+use crate::timestamp::now_ms;
 
 #[derive(Deserialize)]
 pub(crate) struct CodeForm {
@@ -28,6 +30,8 @@ pub(crate) struct CodeForm {
 /// What the page shows besides the status.
 #[derive(Default)]
 struct Shown<'a> {
+    /// A personal API key just made: its view with the key itself, shown once.
+    new_key: Option<serde_json::Value>,
     /// An enrolment just started: the secret and its URI.
     enrolment: Option<(String, String)>,
     /// Recovery codes of an enrolment just confirmed.
@@ -43,6 +47,17 @@ async fn page(
     shown: Shown<'_>,
 ) -> PageResult {
     let factor = second_factor::status(state, &signed_in.principal).await?;
+    let keys: Vec<serde_json::Value> = own_keys(state, signed_in)
+        .await?
+        .iter()
+        .map(|k| {
+            let mut view = crate::handlers::api_key_view(k);
+            view["live"] = serde_json::Value::Bool(
+                k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > now_ms()),
+            );
+            view
+        })
+        .collect();
     Ok(render(
         status,
         "account.html",
@@ -53,6 +68,8 @@ async fn page(
             factor => factor,
             enrolment => shown.enrolment.map(|(secret, uri)| serde_json::json!({ "secret": secret, "uri": uri })),
             recovery_codes => shown.recovery_codes,
+            keys => keys,
+            new_key => shown.new_key,
             error => shown.error,
             notice => shown.notice,
         },
@@ -138,4 +155,114 @@ pub(crate) async fn remove(
         Ok(()) => Ok(Redirect::to("/account").into_response()),
         Err(error) => answer(&state, &signed_in, Err(error)).await,
     }
+}
+
+/// The signed-in user's own API keys, newest first.
+async fn own_keys(state: &AppState, signed_in: &SignedIn) -> PageResult<Vec<store::ApiKey>> {
+    let mut keys: Vec<store::ApiKey> = state
+        .store
+        .list_api_keys(&signed_in.user.tenant_id)
+        .await?
+        .into_iter()
+        .filter(|k| k.user_id.as_deref() == Some(signed_in.user.id.as_str()))
+        .collect();
+    keys.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    Ok(keys)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct KeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    /// Days until it expires; empty: 90.
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+/// `POST /account/keys`: a personal API key, with the user's own role. It can never do
+/// more than its owner: it acts with the owner's current permissions and stops when the
+/// owner is disabled. Any signed-in user may make one (the way to the API for accounts
+/// of single sign-on, which have no password).
+pub(crate) async fn create_key(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    form: Result<Form<KeyForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    signed_in
+        .check_post(&state, &headers, &form.csrf, "create a personal API key")
+        .await?;
+    let days = form.expires_in_days.trim();
+    let expires_in_days = if days.is_empty() {
+        Ok(90)
+    } else {
+        days.parse::<u32>().map_err(|_| {
+            crate::error::ApiError::unprocessable(
+                "invalid-request",
+                "Invalid request",
+                "the lifetime must be a whole number of days",
+            )
+        })
+    };
+    let made = match expires_in_days {
+        Ok(days) => {
+            let key = NewKey {
+                tenant_id: signed_in.user.tenant_id.clone(),
+                user_id: Some(signed_in.user.id.clone()),
+                name: form.name,
+                role: signed_in.user.role.clone(),
+                expires_in_days: Some(days),
+                scopes: None,
+            };
+            issue_api_key(&state, &signed_in.principal.actor, key).await
+        }
+        Err(error) => Err(error),
+    };
+    let shown = made.map(|view| Shown {
+        new_key: Some(view),
+        notice: Some("Your API key is below. Copy it now: it is not shown again."),
+        ..Shown::default()
+    });
+    answer(&state, &signed_in, shown).await
+}
+
+/// `POST /account/keys/{id}/revoke`: revokes one of the user's own keys.
+pub(crate) async fn revoke_key(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(bad_form)?;
+    signed_in
+        .check_post(&state, &headers, &form.csrf, "revoke a personal API key")
+        .await?;
+    if !own_keys(&state, &signed_in)
+        .await?
+        .iter()
+        .any(|k| k.id == id)
+    {
+        return Err(super::PageError::not_found("API key"));
+    }
+    if let Some(key) = state
+        .store
+        .revoke_api_key(&signed_in.user.tenant_id, &id, now_ms())
+        .await?
+    {
+        state
+            .record(
+                Some(&key.tenant_id),
+                &signed_in.principal.actor,
+                "api_key.revoked",
+                Some(&key.id),
+                "success",
+                serde_json::json!({ "name": key.name, "via": "dashboard" }),
+            )
+            .await?;
+    }
+    Ok(Redirect::to("/account").into_response())
 }

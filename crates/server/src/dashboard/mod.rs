@@ -29,8 +29,9 @@ mod chart;
 mod compliance;
 mod monitoring;
 mod pages;
-mod session;
+pub(crate) mod session;
 mod source;
+mod sso;
 
 use std::sync::{Arc, OnceLock};
 
@@ -58,6 +59,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .route("/login/sso/{name}", post(sso::start))
+        .route("/login/sso/{name}/callback", get(sso::callback))
         .route("/audits", get(pages::audits).post(pages::submit))
         .route("/audits/new", get(pages::new_audit))
         .route("/audits/{id}", get(pages::audit))
@@ -69,6 +72,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/account/second-factor", post(account::start))
         .route("/account/second-factor/confirm", post(account::confirm))
         .route("/account/second-factor/remove", post(account::remove))
+        .route("/account/keys", post(account::create_key))
+        .route("/account/keys/{id}/revoke", post(account::revoke_key))
         .route("/usage", get(pages::usage))
         .route("/incidents", get(monitoring::incidents))
         .route("/incidents/{id}", get(monitoring::incident))
@@ -110,6 +115,7 @@ fn templates() -> &'static Environment<'static> {
         for (name, text) in [
             ("base.html", include_str!("templates/base.html")),
             ("login.html", include_str!("templates/login.html")),
+            ("signed_in.html", include_str!("templates/signed_in.html")),
             ("audits.html", include_str!("templates/audits.html")),
             ("new_audit.html", include_str!("templates/new_audit.html")),
             ("audit.html", include_str!("templates/audit.html")),

@@ -73,7 +73,12 @@ pub(crate) async fn home(MaybeSignedIn(signed_in): MaybeSignedIn) -> Redirect {
 
 // Sign-in and sign-out.
 
-fn login_page(state: &AppState, status: StatusCode, email: &str, error: Option<&str>) -> Response {
+pub(super) fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
     // A fresh nonce per form, in a cookie; the form carries a MAC of it, so that another
     // site cannot sign this browser into an account of its choosing.
     let nonce = session::new_token();
@@ -87,6 +92,12 @@ fn login_page(state: &AppState, status: StatusCode, email: &str, error: Option<&
             csrf => derived_token(state, LOGIN_PURPOSE, &nonce),
             email => email,
             error => error,
+            providers => state
+                .settings
+                .sso
+                .iter()
+                .map(|(name, p)| serde_json::json!({ "name": name, "label": p.label(name) }))
+                .collect::<Vec<_>>(),
         },
     );
     response.headers_mut().append(
@@ -138,21 +149,7 @@ pub(crate) async fn login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> PageResult {
     let Form(form) = form.map_err(bad_form)?;
-    let nonce = session::cookie(&headers, session::login_cookie(&state.settings));
-    let genuine =
-        nonce.is_some_and(|n| tokens_match(&derived_token(&state, LOGIN_PURPOSE, n), &form.csrf));
-    if !same_origin(&headers) || !genuine {
-        state
-            .record_denial(
-                None,
-                "anonymous",
-                "csrf.rejected",
-                None,
-                serde_json::json!({ "attempted": "sign in" }),
-            )
-            .await;
-        return Err(forged());
-    }
+    check_login_form(&state, &headers, &form.csrf, "sign in").await?;
     let email = form.email.trim().to_ascii_lowercase();
     let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
     let (user, must_enrol) = match check_password(&state, &email, form.password, code, "dashboard")
@@ -200,6 +197,51 @@ pub(crate) async fn login(
             ));
         }
     };
+    // A user who must set up a second factor goes where that is done.
+    let mut response =
+        Redirect::to(if must_enrol { "/account" } else { "/audits" }).into_response();
+    let cookie = open_session(&state, &user).await?;
+    let settings = &state.settings;
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, cookie);
+    headers.append(
+        header::SET_COOKIE,
+        session::set_cookie(settings, session::login_cookie(settings), "", 0),
+    );
+    Ok(response)
+}
+
+/// Checks a post of the sign-in form (and of the single sign-on buttons on it): origin,
+/// then the MAC of the form's cookie. A refusal is recorded and answered 403.
+pub(super) async fn check_login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+    attempted: &str,
+) -> Result<(), PageError> {
+    let nonce = session::cookie(headers, session::login_cookie(&state.settings));
+    let genuine =
+        nonce.is_some_and(|n| tokens_match(&derived_token(state, LOGIN_PURPOSE, n), csrf));
+    if same_origin(headers) && genuine {
+        return Ok(());
+    }
+    state
+        .record_denial(
+            None,
+            "anonymous",
+            "csrf.rejected",
+            None,
+            serde_json::json!({ "attempted": attempted }),
+        )
+        .await;
+    Err(forged())
+}
+
+/// Opens a dashboard session for `user`; returns the cookie that carries it.
+pub(super) async fn open_session(
+    state: &AppState,
+    user: &store::User,
+) -> PageResult<header::HeaderValue> {
     let now = now_ms();
     let ttl = state.settings.dashboard_session_ttl_secs;
     let token = session::new_token();
@@ -220,26 +262,19 @@ pub(crate) async fn login(
     {
         tracing::warn!(%error, "cannot delete expired dashboard sessions");
     }
-    // A user who must set up a second factor goes where that is done.
-    let mut response =
-        Redirect::to(if must_enrol { "/account" } else { "/audits" }).into_response();
     let settings = &state.settings;
-    let headers = response.headers_mut();
-    headers.append(
-        header::SET_COOKIE,
-        session::set_cookie(settings, session::session_cookie(settings), &token, ttl),
-    );
-    headers.append(
-        header::SET_COOKIE,
-        session::set_cookie(settings, session::login_cookie(settings), "", 0),
-    );
-    Ok(response)
+    Ok(session::set_cookie(
+        settings,
+        session::session_cookie(settings),
+        &token,
+        ttl,
+    ))
 }
 
 #[derive(Deserialize)]
 pub(crate) struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 pub(crate) async fn logout(

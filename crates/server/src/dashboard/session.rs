@@ -48,6 +48,15 @@ pub(crate) fn login_cookie(settings: &Settings) -> &'static str {
     }
 }
 
+/// Name of the cookie that ties a single sign-on callback to the browser that started it.
+pub(crate) fn sso_cookie(settings: &Settings) -> &'static str {
+    if settings.dashboard_cookie_secure {
+        "__Host-web3audit_sso"
+    } else {
+        "web3audit_sso"
+    }
+}
+
 /// A `Set-Cookie` value: host-only, whole site, not readable by script, never sent on
 /// cross-site requests; `max_age` 0 deletes it.
 pub(crate) fn set_cookie(
@@ -56,13 +65,34 @@ pub(crate) fn set_cookie(
     value: &str,
     max_age: u64,
 ) -> HeaderValue {
+    cookie_header(settings, name, value, max_age, "Strict")
+}
+
+/// As [`set_cookie`], but also sent when another site sends the browser here with a
+/// top-level GET: the identity provider's redirect back to the single sign-on callback.
+pub(crate) fn set_lax_cookie(
+    settings: &Settings,
+    name: &str,
+    value: &str,
+    max_age: u64,
+) -> HeaderValue {
+    cookie_header(settings, name, value, max_age, "Lax")
+}
+
+fn cookie_header(
+    settings: &Settings,
+    name: &str,
+    value: &str,
+    max_age: u64,
+    same_site: &str,
+) -> HeaderValue {
     let secure = if settings.dashboard_cookie_secure {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}"
     ))
     .expect("cookie names and base64url values are valid header text")
 }
@@ -207,9 +237,11 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
             user_id: Some(user.id.clone()),
         };
         // A user whose tenant requires a second factor and who has none yet may only set
-        // one up (and sign out); every other page sends them to the account page.
+        // one up (and sign out); every other page sends them to the account page. An
+        // account of single sign-on has its second factor at its identity provider.
         let path = parts.uri.path();
         if !(path == "/account" || path.starts_with("/account/") || path == "/logout")
+            && user.password_hash != crate::sso::NO_PASSWORD
             && state.store.mfa_required(&user.tenant_id).await?
             && state
                 .store

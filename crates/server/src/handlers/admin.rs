@@ -366,6 +366,37 @@ pub(crate) async fn update_user(
     Ok(Json(user_view(&user)))
 }
 
+/// `DELETE /api/v1/users/{id}/sessions`: signs a user out of the dashboard everywhere.
+pub(crate) async fn revoke_sessions(
+    State(state): State<Arc<AppState>>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    state
+        .require(&principal, "user.manage", "revoke sessions")
+        .await?;
+    let user = state
+        .store
+        .get_user(&principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let revoked = state
+        .store
+        .revoke_user_sessions(&user.tenant_id, &user.id, now_ms())
+        .await?;
+    state
+        .record(
+            Some(&user.tenant_id),
+            &principal.actor,
+            "user.sessions_revoked",
+            Some(&user.id),
+            "success",
+            json!({ "revoked": revoked }),
+        )
+        .await?;
+    Ok(Json(json!({ "revoked": revoked })))
+}
+
 pub(crate) async fn list_api_keys(
     State(state): State<Arc<AppState>>,
     principal: Principal,
@@ -431,14 +462,44 @@ pub(crate) async fn create_api_key(
             Some(set.names().into_iter().map(str::to_owned).collect())
         }
     };
-    if body.name.trim().is_empty() || body.name.len() > 100 {
+    let user_id = if tenant_id == principal.tenant_id {
+        principal.user_id.clone()
+    } else {
+        None
+    };
+    let key = NewKey {
+        tenant_id,
+        user_id,
+        name: body.name,
+        role,
+        expires_in_days: body.expires_in_days,
+        scopes,
+    };
+    let view = issue_api_key(&state, &principal.actor, key).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// An API key to make, its role and scopes already checked against its maker.
+pub(crate) struct NewKey {
+    pub tenant_id: String,
+    /// The user it acts for (bounded by that user's permissions), if any.
+    pub user_id: Option<String>,
+    pub name: String,
+    pub role: String,
+    pub expires_in_days: Option<u32>,
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Makes an API key and records it; answers its view with the key itself, shown once.
+pub(crate) async fn issue_api_key(state: &AppState, actor: &str, new: NewKey) -> ApiResult<Value> {
+    if new.name.trim().is_empty() || new.name.len() > 100 {
         return Err(ApiError::unprocessable(
             "invalid-request",
             "Invalid request",
             "name must be 1 to 100 characters",
         ));
     }
-    let expires_at = match body.expires_in_days {
+    let expires_at = match new.expires_in_days {
         None => None,
         Some(days) if (1..=MAX_KEY_DAYS).contains(&days) => {
             Some(now_ms() + i64::from(days) * 86_400_000)
@@ -454,27 +515,23 @@ pub(crate) async fn create_api_key(
     let generated = auth::generate_api_key();
     let key = store::ApiKey {
         id: new_id(),
-        tenant_id: tenant_id.clone(),
-        user_id: if tenant_id == principal.tenant_id {
-            principal.user_id.clone()
-        } else {
-            None
-        },
-        name: body.name.trim().to_string(),
-        role,
+        tenant_id: new.tenant_id,
+        user_id: new.user_id,
+        name: new.name.trim().to_string(),
+        role: new.role,
         prefix: generated.prefix.clone(),
         secret_hash: generated.secret_hash.clone(),
         created_at: now_ms(),
         revoked_at: None,
         expires_at,
         last_used_at: None,
-        scopes,
+        scopes: new.scopes,
     };
     state.store.create_api_key(&key).await?;
     state
         .record(
             Some(&key.tenant_id),
-            &principal.actor,
+            actor,
             "api_key.created",
             Some(&key.id),
             "success",
@@ -483,7 +540,7 @@ pub(crate) async fn create_api_key(
         .await?;
     let mut view = api_key_view(&key);
     view["api_key"] = Value::String(generated.full);
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(view)
 }
 
 pub(crate) async fn revoke_api_key(

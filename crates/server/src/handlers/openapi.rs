@@ -111,6 +111,10 @@ fn role_operations(document: &mut Value) {
         "delete": op("Delete a role no user or live API key holds (user.manage; recorded in the audit trail)", Some("admin"),
             json!([{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }]), None,
             ("204", json!({})), &["401", "403", "404", "409", "429"]) });
+    paths["/api/v1/users/{id}/sessions"] = json!({
+        "delete": op("Sign a user out everywhere: revoke all their dashboard sessions (user.manage; recorded in the audit trail)", Some("admin"),
+            json!([path_id("user")]), None,
+            ("200", json!({ "type": "object", "properties": { "revoked": { "type": "integer" } } })), &["401", "403", "404", "429"]) });
 }
 
 /// The optional assistant: the tenant's settings and suggestions on findings.
