@@ -10,13 +10,13 @@
 //! `chromium-driver` and sets `WEB3AUDIT_BROWSER_TESTS=required`, which turns the skip
 //! into a failure.
 
+mod browser_support;
 mod service_support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser_support::*;
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use service_support::*;
 
@@ -34,80 +34,6 @@ contract Wallet {\n\
         to.transfer(address(this).balance);\n\
     }\n\
 }\n";
-
-fn tools() -> Option<(PathBuf, PathBuf)> {
-    let find = |var: &str, candidates: &[&str]| {
-        std::env::var_os(var)
-            .map(PathBuf::from)
-            .into_iter()
-            .chain(candidates.iter().map(PathBuf::from))
-            .find(|p| p.is_file())
-    };
-    let driver = find("WEB3AUDIT_CHROMEDRIVER", &["/usr/bin/chromedriver"]);
-    let browser = find(
-        "WEB3AUDIT_CHROMIUM",
-        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
-    );
-    match (driver, browser) {
-        (Some(driver), Some(browser)) => Some((driver, browser)),
-        _ => {
-            assert!(
-                std::env::var("WEB3AUDIT_BROWSER_TESTS").as_deref() != Ok("required"),
-                "WEB3AUDIT_BROWSER_TESTS=required but chromedriver or Chromium is missing"
-            );
-            eprintln!(
-                "skipped: chromedriver or Chromium not found (install the Debian packages \
-                 `chromium` and `chromium-driver`); .ci/run installs them and runs this test"
-            );
-            None
-        }
-    }
-}
-
-fn artifacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target directory")
-        .join("browser-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"));
-    std::fs::write(artifacts().join(format!("dashboard-{name}.png")), png).unwrap();
-}
-
-/// Waits until the page's source satisfies `done` (pages refresh themselves while an
-/// audit runs); returns the source.
-async fn wait_for(client: &Client, what: &str, done: impl Fn(&str) -> bool) -> String {
-    for _ in 0..240 {
-        let source = client.source().await.unwrap();
-        if done(&source) {
-            return source;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!(
-        "timed out waiting for {what}: {}",
-        client.source().await.unwrap()
-    );
-}
-
-async fn click(client: &Client, locator: Locator<'_>) {
-    client.find(locator).await.unwrap().click().await.unwrap();
-}
-
-async fn type_into(client: &Client, id: &str, text: &str) {
-    client
-        .find(Locator::Id(id))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
 
 async fn sign_in(client: &Client, base: &str, email: &str, password: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
@@ -178,50 +104,11 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
 
-    let driver_port = free_port();
-    let driver_log = std::fs::File::create(dir.join("chromedriver.log")).unwrap();
-    processes.push(
-        Command::new(&driver_path)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(driver_log)
-            .spawn()
-            .unwrap(),
-    );
-    let driver_url = format!("http://127.0.0.1:{driver_port}");
-    for _ in 0..100 {
-        if http
-            .get(format!("{driver_url}/status"))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": browser_path,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", "--disable-extensions", "--no-first-run",
-                "--window-size=1366,768",
-                format!("--user-data-dir={}", dir.join("profile").display()),
-            ],
-        }),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver_url)
-        .await
-        .expect("chromedriver starts a headless Chromium session");
+    let client = start_browser(&driver_path, &browser_path, &dir, &mut processes, &http).await;
 
     // An auditor's day: sign in, submit, read, triage.
     sign_in(&client, &base, "admin@acme.test", "a long admin password").await;
-    screenshot(&client, "audits-empty").await;
+    screenshot(&client, "dashboard-audits-empty").await;
     click(&client, Locator::LinkText("New audit")).await;
     wait_for(&client, "the submit form", |s| {
         s.contains("<h1>New audit</h1>")
@@ -240,7 +127,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
             .await
             .unwrap();
     }
-    screenshot(&client, "new-audit").await;
+    screenshot(&client, "dashboard-new-audit").await;
     click(
         &client,
         Locator::Css("form[action='/audits'] button[type=submit]"),
@@ -251,7 +138,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     })
     .await;
     assert!(audit_page.contains("first succeeded audit of this project"));
-    screenshot(&client, "audit").await;
+    screenshot(&client, "dashboard-audit").await;
 
     // The tx.origin finding, opened on its line.
     let link = client
@@ -290,7 +177,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         Value::Bool(true),
         "the flagged line is scrolled into view"
     );
-    screenshot(&client, "finding").await;
+    screenshot(&client, "dashboard-finding").await;
 
     click(&client, Locator::Css("#state option[value='confirmed']")).await;
     client
@@ -314,7 +201,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         .await
         .unwrap();
     assert_eq!(selected.as_deref(), Some("confirmed"));
-    screenshot(&client, "finding-triaged").await;
+    screenshot(&client, "dashboard-finding-triaged").await;
 
     // A deployed contract, from the same form: the bytecode finding, confirmed by simulation.
     if let Some(address) = deployed {
@@ -325,7 +212,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         .await;
         type_into(&client, "address", &address.to_string()).await;
         click(&client, Locator::Css("#chain option[value='local']")).await;
-        screenshot(&client, "new-audit-deployed").await;
+        screenshot(&client, "dashboard-new-audit-deployed").await;
         click(
             &client,
             Locator::Css("form[action='/audits'] button[type=submit]"),
@@ -344,7 +231,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
             page.contains("bytecode-unguarded-selfdestruct · high confidence"),
             "{page}"
         );
-        screenshot(&client, "audit-deployed").await;
+        screenshot(&client, "dashboard-audit-deployed").await;
         click(
             &client,
             Locator::XPath("//ul[@class='findings']//a[contains(., 'SELFDESTRUCT')]"),
@@ -355,7 +242,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         })
         .await;
         assert!(finding.contains("[simulation: confirmed: "), "{finding}");
-        screenshot(&client, "finding-deployed").await;
+        screenshot(&client, "dashboard-finding-deployed").await;
     }
 
     client.goto(&format!("{base}/security")).await.unwrap();
@@ -363,12 +250,12 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         s.contains("<svg class=\"chart\"")
     })
     .await;
-    screenshot(&client, "security").await;
+    screenshot(&client, "dashboard-security").await;
     client.goto(&format!("{base}/usage")).await.unwrap();
     wait_for(&client, "the usage page", |s| s.contains("Usage of acme")).await;
     client.goto(&format!("{base}/audits")).await.unwrap();
     wait_for(&client, "the audit list", |s| s.contains("wallet")).await;
-    screenshot(&client, "audits").await;
+    screenshot(&client, "dashboard-audits").await;
     sign_out(&client).await;
     client.goto(&format!("{base}/audits")).await.unwrap();
     wait_for(&client, "the sign-in page", |s| {
@@ -388,7 +275,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
     client.goto(&format!("{base}/audits/new")).await.unwrap();
     let refused = wait_for(&client, "the refusal", |s| s.contains("Permission denied")).await;
     assert!(!refused.contains("name=\"source\""));
-    screenshot(&client, "viewer-refused").await;
+    screenshot(&client, "dashboard-viewer-refused").await;
 
     client.goto(&format!("{base}/audits")).await.unwrap();
     let csrf = client
