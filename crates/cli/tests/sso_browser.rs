@@ -86,8 +86,17 @@ async fn sso_sign_in(client: &Client, base: &str) -> String {
                 .unwrap();
             password.send_keys("any password").await.unwrap();
             click(client, Locator::Css("button[type=submit]")).await;
+            // The next source read must be of the next page, not of this one.
+            wait_for(client, "the provider's next page", |s| {
+                !s.contains("name=\"login\"")
+            })
+            .await;
         } else if source.contains("name=\"prompt\" value=\"consent\"") {
             click(client, Locator::Css("button[type=submit]")).await;
+            wait_for(client, "the way back from the provider", |s| {
+                !s.contains("name=\"prompt\" value=\"consent\"")
+            })
+            .await;
         } else {
             return source;
         }
@@ -159,7 +168,10 @@ async fn sso_creates_the_user_with_the_mapped_role_and_follows_the_provider() {
         .expect("node runs the OpenID provider");
     let stdout = provider.stdout.take().unwrap();
     processes.push(provider);
-    let ready = BufReader::new(stdout).lines().next();
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = lines.next();
+    // The rest of its output is drained: a closed pipe would end the provider.
+    std::thread::spawn(move || lines.for_each(drop));
     assert!(
         matches!(&ready, Some(Ok(line)) if line.starts_with("ready ")),
         "the provider did not start: {ready:?}; see {}",

@@ -429,8 +429,8 @@ impl Browser {
             .header(header::ORIGIN, &server.base)
             .form(&[("csrf", csrf.as_str())]);
         let started = self.send(request).await;
-        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
-        let at_provider = self.get(&started.location()).await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+        let at_provider = self.get(&provider_url_of(&started.body)).await;
         assert_eq!(at_provider.status, StatusCode::SEE_OTHER);
         let back = at_provider.location();
         assert!(back.starts_with(&format!("{PUBLIC_URL}/login/sso/acme/callback?")));
@@ -442,6 +442,16 @@ impl Browser {
         let callback = self.to_callback(server).await;
         self.get(&callback).await
     }
+}
+
+/// Where the page that follows the sign-in button goes on to (its refresh target).
+fn provider_url_of(html: &str) -> String {
+    let marker = "content=\"0;url=";
+    let start = html.find(marker).expect("a refresh to the provider") + marker.len();
+    let end = html[start..].find('"').unwrap();
+    html[start..start + end]
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
 }
 
 fn csrf_of(html: &str) -> String {

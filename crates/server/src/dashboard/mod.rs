@@ -116,6 +116,10 @@ fn templates() -> &'static Environment<'static> {
             ("base.html", include_str!("templates/base.html")),
             ("login.html", include_str!("templates/login.html")),
             ("signed_in.html", include_str!("templates/signed_in.html")),
+            (
+                "to_provider.html",
+                include_str!("templates/to_provider.html"),
+            ),
             ("audits.html", include_str!("templates/audits.html")),
             ("new_audit.html", include_str!("templates/new_audit.html")),
             ("audit.html", include_str!("templates/audit.html")),

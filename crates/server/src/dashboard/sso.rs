@@ -1,5 +1,5 @@
-//! Single sign-on pages: the sign-in page's provider buttons post to [`start`], which
-//! sends the browser to the provider; the provider sends it back to [`callback`], which
+//! Single sign-on pages: the sign-in page's provider buttons post to [`start`], whose page
+//! sends the browser on to the provider; the provider sends it back to [`callback`], which
 //! opens a session (see `crate::sso` for the checks).
 
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use super::pages::{CsrfForm, bad_form, check_login_form, login_page, open_session};
 use super::session;
@@ -47,8 +47,28 @@ pub(crate) async fn start(
     check_login_form(&state, &headers, &form.csrf, "single sign-on").await?;
     match sso::start(&state, &name).await {
         Ok(started) => {
-            let mut response = Redirect::to(&started.authorize_url).into_response();
+            // A page that goes on to the provider rather than a redirect: the dashboard's
+            // `form-action 'self'` also governs where a form's redirects may lead.
+            let label = state
+                .settings
+                .sso
+                .get(&name)
+                .map_or(name.as_str(), |provider| provider.label(&name));
+            let mut response = render(
+                StatusCode::OK,
+                "to_provider.html",
+                page! {
+                    css => stylesheet_url(),
+                    me => (),
+                    nav => "login",
+                    authorize_url => started.authorize_url,
+                    label => label,
+                },
+            );
             let settings = &state.settings;
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, "no-store".parse().expect("valid"));
             response.headers_mut().append(
                 header::SET_COOKIE,
                 session::set_lax_cookie(
