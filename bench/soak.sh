@@ -84,9 +84,11 @@ submit() {
     local n="$1"
     local body
     body=$(printf '{"sources":{"soak.sol":"pragma solidity ^0.8.0;\\ncontract Soak%s {\\n    address owner;\\n    function f() public {\\n        require(tx.origin == owner);\\n    }\\n}\\n"}}' "$n")
-    curl -fs -X POST "http://127.0.0.1:8041/api/v1/audits" -H "x-api-key: $key" \
+    local id
+    id=$(curl -fs -X POST "http://127.0.0.1:8041/api/v1/audits" -H "x-api-key: $key" \
         -H 'content-type: application/json' -d "$body" \
-        | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
+        | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+    if [ -n "$id" ]; then echo "$id"; fi
 }
 export -f submit
 export key
