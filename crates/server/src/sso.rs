@@ -415,7 +415,11 @@ impl Discovery {
                 issuer: provider.issuer.clone(),
                 metadata: metadata.clone(),
                 fetched: Instant::now(),
-                forced: if refresh { Some(Instant::now()) } else { forced },
+                forced: if refresh {
+                    Some(Instant::now())
+                } else {
+                    forced
+                },
             },
         );
         Ok(metadata)
