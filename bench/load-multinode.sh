@@ -4,6 +4,10 @@
 #   postgres: one `web3audit serve --no-workers` and two `web3audit worker` processes
 #             (WORKER_SLOTS slots each, default 1) on a throw-away PostgreSQL database.
 # Usage: bash bench/load-multinode.sh [sqlite|postgres|both]   (default both)
+# With REDIS_URL set (e.g. REDIS_URL=redis://127.0.0.1:6379), every process keeps its
+# rate limits and API-key cache in that Redis server, under a key prefix of this run
+# (deleted at the end; nothing else in the server is touched).
+# DATABASE_MAX_CONNECTIONS sets each process's pool (default: the service's).
 # Needs: target/release/web3audit (cargo build --release -p web3audit), the load client
 # (built here unless LOAD_BIN names it), and for postgres the server at $PGHOST (default 127.0.0.1:5432, user
 # postgres, trust auth) with createdb/dropdb.
@@ -21,6 +25,16 @@ export WEB3AUDIT_RATE_LIMIT_TENANT_PER_MINUTE=100000000
 export WEB3AUDIT_RATE_LIMIT_BURST=10000000
 export WEB3AUDIT_LOG_LEVEL=warn
 unset WEB3AUDIT_CONFIG
+if [ -n "${DATABASE_MAX_CONNECTIONS:-}" ]; then
+    export WEB3AUDIT_DATABASE_MAX_CONNECTIONS="$DATABASE_MAX_CONNECTIONS"
+fi
+redis_prefix=""
+if [ -n "${REDIS_URL:-}" ]; then
+    redis_prefix="w3a-load-$(date +%s)-$$:"
+    export WEB3AUDIT_REDIS_URL="$REDIS_URL"
+    export WEB3AUDIT_REDIS_PREFIX="$redis_prefix"
+    echo "== rate limits and key cache in Redis ($REDIS_URL, prefix $redis_prefix)"
+fi
 
 # The load client: LOAD_BIN, or built here (bench/load is its own Cargo workspace).
 if [ -n "${LOAD_BIN:-}" ]; then
@@ -37,6 +51,10 @@ cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     [ -n "$db" ] && dropdb -h "$pghost" -U postgres --if-exists --force "$db" 2>/dev/null || true
+    if [ -n "$redis_prefix" ]; then
+        redis-cli -u "$REDIS_URL" --scan --pattern "${redis_prefix}*" \
+            | xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -75,6 +75,7 @@ impl Analyzer for LineScanAnalyzer {
                         fingerprint: format!("{file}:{}", line.trim()),
                         category: Some("access_control".into()),
                         swc: Some("SWC-115".into()),
+                        shape: None,
                     });
                 }
             }

@@ -300,7 +300,13 @@ pub(crate) fn run_node(
         );
     }
     let result = runtime().block_on(async move {
-        let store = store::connect(&settings.database_url).await?;
+        let store = store::connect_with(
+            &settings.database_url,
+            &store::ConnectOptions {
+                max_connections: settings.database_max_connections,
+            },
+        )
+        .await?;
         let cache = crate::chain_cache::ChainReadCache {
             store: store.clone(),
             runtime: tokio::runtime::Handle::current(),

@@ -68,6 +68,9 @@ pub struct RateLimits {
 pub struct ConfigFile {
     pub bind: Option<String>,
     pub database_url: Option<String>,
+    pub database_max_connections: Option<u32>,
+    pub redis_url: Option<Secret>,
+    pub redis_prefix: Option<String>,
     pub secret_key: Option<Secret>,
     pub max_concurrent_audits: Option<usize>,
     pub default_audit_timeout_secs: Option<u64>,
@@ -176,6 +179,16 @@ pub struct RateLimitsFile {
 pub struct Settings {
     pub bind: String,
     pub database_url: String,
+    /// Connections this process keeps open to the database at most (PostgreSQL: the one
+    /// pool of requests and workers; SQLite: readers).
+    pub database_max_connections: u32,
+    /// A Redis server (`redis://[:PASSWORD@]HOST[:PORT][/DB]`) holding the rate-limit
+    /// buckets and the cache of API keys, shared by every node; `None`: they stay in each
+    /// process (synced with PostgreSQL when the database is shared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_url: Option<Secret>,
+    /// The prefix of every Redis key the service writes.
+    pub redis_prefix: String,
     pub secret_key: Option<Secret>,
     pub max_concurrent_audits: usize,
     pub default_audit_timeout_secs: u64,
@@ -287,6 +300,9 @@ impl Default for Settings {
         Settings {
             bind: "127.0.0.1:8000".into(),
             database_url: "sqlite://data/web3audit.db".into(),
+            database_max_connections: store::default_max_connections(),
+            redis_url: None,
+            redis_prefix: "web3audit:".into(),
             secret_key: None,
             max_concurrent_audits: std::thread::available_parallelism().map_or(2, |n| n.get()),
             default_audit_timeout_secs: 60,
@@ -337,6 +353,9 @@ impl Default for Settings {
 pub const ENV_VARS: &[&str] = &[
     "WEB3AUDIT_BIND",
     "WEB3AUDIT_DATABASE_URL",
+    "WEB3AUDIT_DATABASE_MAX_CONNECTIONS",
+    "WEB3AUDIT_REDIS_URL",
+    "WEB3AUDIT_REDIS_PREFIX",
     "WEB3AUDIT_SECRET_KEY",
     "WEB3AUDIT_MAX_CONCURRENT_AUDITS",
     "WEB3AUDIT_DEFAULT_AUDIT_TIMEOUT_SECS",
@@ -460,6 +479,12 @@ impl ConfigFile {
         Ok(ConfigFile {
             bind: get("WEB3AUDIT_BIND"),
             database_url: get("WEB3AUDIT_DATABASE_URL"),
+            database_max_connections: num(
+                "WEB3AUDIT_DATABASE_MAX_CONNECTIONS",
+                get("WEB3AUDIT_DATABASE_MAX_CONNECTIONS"),
+            )?,
+            redis_url: get("WEB3AUDIT_REDIS_URL").map(Secret),
+            redis_prefix: get("WEB3AUDIT_REDIS_PREFIX"),
             secret_key: get("WEB3AUDIT_SECRET_KEY").map(Secret),
             max_concurrent_audits: num(
                 "WEB3AUDIT_MAX_CONCURRENT_AUDITS",
@@ -536,6 +561,8 @@ impl ConfigFile {
         set!(
             bind,
             database_url,
+            database_max_connections,
+            redis_prefix,
             max_concurrent_audits,
             default_audit_timeout_secs,
             max_audit_timeout_secs,
@@ -557,6 +584,9 @@ impl ConfigFile {
         );
         if let Some(secret) = self.secret_key {
             s.secret_key = Some(secret);
+        }
+        if let Some(url) = self.redis_url {
+            s.redis_url = Some(url);
         }
         if let Some(path) = self.compliance.and_then(|c| c.signing_key_file) {
             s.compliance_signing_key_file = Some(path);
@@ -646,6 +676,23 @@ impl Settings {
                 "database_url",
                 "expected sqlite://PATH or postgres://…".into(),
             );
+        }
+        if self.database_max_connections == 0 || self.database_max_connections > 1000 {
+            return invalid(
+                "database_max_connections",
+                "must be between 1 and 1000".into(),
+            );
+        }
+        if let Some(url) = &self.redis_url
+            && !url.expose().starts_with("redis://")
+        {
+            return invalid(
+                "redis_url",
+                "expected redis://[:PASSWORD@]HOST[:PORT][/DB]".into(),
+            );
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.len() > 100 {
+            return invalid("redis_prefix", "must be 1 to 100 characters".into());
         }
         if let Some(secret) = &self.secret_key
             && secret.expose().len() < 32
@@ -798,6 +845,12 @@ impl Settings {
                 "database_url".into(),
                 serde_json::Value::String(store::redact_url(&self.database_url)),
             );
+            if let Some(url) = &self.redis_url {
+                obj.insert(
+                    "redis_url".into(),
+                    serde_json::Value::String(store::redact_url(url.expose())),
+                );
+            }
             // As in the file: `[egress] allow_hosts`.
             if let Some(hosts) = obj.remove("egress_allow_hosts") {
                 obj.insert("egress".into(), serde_json::json!({ "allow_hosts": hosts }));
@@ -1542,6 +1595,48 @@ mod egress_and_webhook_tests {
                 Err(ConfigError::Invalid { field: f, .. }) => {
                     assert_eq!(f, field, "{name}={value}")
                 }
+                other => panic!("{name}={value}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn pool_size_and_redis_come_from_the_environment_and_are_checked() {
+        let env = ConfigFile::from_env(|name| match name {
+            "WEB3AUDIT_DATABASE_MAX_CONNECTIONS" => Some("48".into()),
+            "WEB3AUDIT_REDIS_URL" => Some("redis://:hunter2-pass@cache.internal:6379/2".into()),
+            "WEB3AUDIT_REDIS_PREFIX" => Some("w3a-prod:".into()),
+            _ => None,
+        })
+        .unwrap();
+        let settings = Settings::resolve(Sources {
+            env,
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(settings.database_max_connections, 48);
+        assert_eq!(settings.redis_prefix, "w3a-prod:");
+        let shown = settings.to_redacted_toml();
+        assert!(!shown.contains("hunter2-pass"), "{shown}");
+        assert!(shown.contains("cache.internal:6379/2"), "{shown}");
+        assert!(!format!("{settings:?}").contains("hunter2-pass"));
+        let defaults = Settings::default();
+        assert!((16..=64).contains(&defaults.database_max_connections));
+        assert!(defaults.redis_url.is_none());
+        for (name, value, field) in [
+            (
+                "WEB3AUDIT_DATABASE_MAX_CONNECTIONS",
+                "0",
+                "database_max_connections",
+            ),
+            ("WEB3AUDIT_REDIS_URL", "http://cache:6379", "redis_url"),
+        ] {
+            let sources = Sources {
+                env: ConfigFile::from_env(|n| (n == name).then(|| value.to_string())).unwrap(),
+                ..Sources::default()
+            };
+            match Settings::resolve(sources) {
+                Err(ConfigError::Invalid { field: f, .. }) => assert_eq!(f, field),
                 other => panic!("{name}={value}: {other:?}"),
             }
         }

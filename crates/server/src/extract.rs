@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth;
 use crate::error::ApiError;
+use crate::keycache::ResolvedKey;
 use crate::permissions::{self, Permissions};
 use crate::state::{AppState, Limit};
 
@@ -150,7 +151,7 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
         )
     };
     let (prefix, secret) = auth::split_api_key(key).ok_or_else(invalid)?;
-    let stored = state.store.find_api_key_by_prefix(prefix).await?;
+    let stored = state.keys.resolve(state, prefix).await?;
     let Some(stored) = stored.filter(|k| auth::api_key_matches(secret, &k.secret_hash)) else {
         state
             .record_denial(
@@ -163,7 +164,7 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
             .await;
         return Err(invalid());
     };
-    if stored.revoked_at.is_some() {
+    if stored.revoked {
         return Err(refuse_key(
             state,
             &stored,
@@ -186,32 +187,23 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
         )
         .await);
     }
-    let mut granted = role_permissions(state, &stored.tenant_id, &stored.role).await?;
-    if let Some(scopes) = &stored.scopes {
-        granted = granted.intersect(Permissions::from_names(scopes).map_err(ApiError::internal)?);
-    }
-    // A key never does more than its owner may do now.
-    if let Some(owner) = &stored.user_id {
-        let user = state.store.get_user(&stored.tenant_id, owner).await?;
-        let Some(user) = user.filter(|u| !u.disabled) else {
-            return Err(refuse_key(
-                state,
-                &stored,
-                "owner disabled",
-                ("api-key-owner-disabled", "API key owner disabled"),
-                "the user who owns this API key is disabled or removed",
-            )
-            .await);
-        };
-        granted = granted.intersect(role_permissions(state, &user.tenant_id, &user.role).await?);
+    if stored.owner_disabled {
+        return Err(refuse_key(
+            state,
+            &stored,
+            "owner disabled",
+            ("api-key-owner-disabled", "API key owner disabled"),
+            "the user who owns this API key is disabled or removed",
+        )
+        .await);
     }
     state.key_used(&stored.id).await;
     Ok(Principal {
+        actor: format!("api_key:{}", stored.id),
         tenant_id: stored.tenant_id,
         role: stored.role,
-        permissions: granted,
-        scoped: stored.scopes.is_some(),
-        actor: format!("api_key:{}", stored.id),
+        permissions: stored.permissions,
+        scoped: stored.scoped,
         user_id: stored.user_id,
     })
 }
@@ -220,7 +212,7 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
 /// answers 401 with the problem `slug` and `title`.
 async fn refuse_key(
     state: &AppState,
-    key: &store::ApiKey,
+    key: &ResolvedKey,
     reason: &str,
     (slug, title): (&'static str, &'static str),
     detail: &str,

@@ -17,12 +17,14 @@ mod egress;
 mod error;
 mod extract;
 mod handlers;
+mod keycache;
 mod metrics;
 pub mod mfa;
 pub mod monitoring;
 mod notify;
 pub mod permissions;
 mod ratelimit;
+mod redis_client;
 pub mod retention;
 mod router;
 pub mod sso;
@@ -119,14 +121,38 @@ impl Service {
                 );
             }
         }
+        let redis = match &settings.redis_url {
+            Some(url) => Some(
+                redis_client::SharedRedis::connect(url.expose(), &settings.redis_prefix)
+                    .await
+                    .map_err(|error| {
+                        store::StoreError::Unsupported(format!(
+                            "cannot connect to Redis at {}: {error}",
+                            store::redact_url(url.expose())
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        if role.runs_api() {
+            // Cached API keys are dropped on every node when a credential changes.
+            store.watch_credentials();
+        }
         let mut state = AppState::new(settings, store, analyzer, secret);
         state.role = role;
+        state.redis = redis;
         let state = Arc::new(state);
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = vec![tokio::spawn(worker::lease_reaper(
             state.clone(),
             stop_rx.clone(),
         ))];
+        if role.runs_api() && state.redis.is_none() && state.store.is_shared() {
+            tasks.push(tokio::spawn(ratelimit::sync(
+                state.clone(),
+                stop_rx.clone(),
+            )));
+        }
         tasks.push(tokio::spawn(retention::sweeper(
             state.clone(),
             stop_rx.clone(),

@@ -36,6 +36,10 @@ pub struct AppState {
     pub metrics: Metrics,
     pub key_limiter: RateLimiter,
     pub tenant_limiter: RateLimiter,
+    /// API keys as authentication resolved them, for a short while.
+    pub(crate) keys: crate::keycache::KeyCache,
+    /// The Redis server holding rate limits and the key cache, when configured.
+    pub(crate) redis: Option<crate::redis_client::SharedRedis>,
     /// Signalled on every submission so that an idle dispatcher wakes up.
     pub submitted: Notify,
     /// Signalled when a suggestion is queued, so that this node's assistant runner wakes.
@@ -96,6 +100,8 @@ impl AppState {
             signer,
             metrics: Metrics::default(),
             key_limiter: RateLimiter::new(limits.key_per_minute, limits.burst),
+            keys: crate::keycache::KeyCache::default(),
+            redis: None,
             tenant_limiter: RateLimiter::new(
                 limits.tenant_per_minute,
                 limits.burst.saturating_mul(2),
@@ -187,41 +193,49 @@ impl AppState {
 
     /// Takes one request from a rate limit; on refusal, the seconds until one is allowed.
     ///
-    /// A database owned by this process (SQLite) keeps the buckets in memory; a shared
-    /// one (PostgreSQL) keeps them in the database, so that limits hold across nodes. If
-    /// the shared buckets cannot be reached, the request is allowed and the error logged.
+    /// With Redis configured, the buckets live there (one script per check, shared by
+    /// every node). Otherwise they live in this process: alone with a database it owns
+    /// (SQLite), reconciled with the shared database every second (PostgreSQL; see
+    /// [`crate::ratelimit`]). If Redis or the shared buckets cannot be reached, the
+    /// request is allowed (by this node's buckets, when it has them) and the error logged.
     pub(crate) async fn check_rate(&self, limit: Limit, subject: &str) -> Result<(), u64> {
-        let limits = &self.settings.rate_limits;
-        let (memory, rate, prefix) = match limit {
-            Limit::Credential => (
-                &self.key_limiter,
-                store::TokenRate::per_minute(limits.key_per_minute, limits.burst),
-                "key",
-            ),
-            Limit::Tenant => (
-                &self.tenant_limiter,
-                store::TokenRate::per_minute(
-                    limits.tenant_per_minute,
-                    limits.burst.saturating_mul(2),
-                ),
-                "tenant",
-            ),
+        let (limiter, prefix) = match limit {
+            Limit::Credential => (&self.key_limiter, "key"),
+            Limit::Tenant => (&self.tenant_limiter, "tenant"),
         };
-        if !self.store.is_shared() {
-            return memory.check(subject);
+        let key = format!("{prefix}:{subject}");
+        if let Some(redis) = &self.redis {
+            return match redis.take_token(&key, limiter.rate()).await {
+                Ok(None) => Ok(()),
+                Ok(Some(retry)) => Err(retry),
+                Err(error) => {
+                    tracing::error!(%error, "cannot reach the rate limits in Redis; request allowed");
+                    Ok(())
+                }
+            };
         }
+        if !self.store.is_shared() {
+            return limiter.check(&key);
+        }
+        if let Some(decided) = limiter.check_known(&key) {
+            return decided;
+        }
+        // The first use of this bucket on this node: read its shared level.
+        let at = Instant::now();
         match self
             .store
-            .take_token(&format!("{prefix}:{subject}"), &rate, now_ms())
+            .sync_rate_buckets(limiter.rate(), &[(key.clone(), 0.0)], now_ms())
             .await
         {
-            Ok(None) => Ok(()),
-            Ok(Some(retry)) => Err(retry),
+            Ok(levels) => {
+                limiter.learn(&key, levels.first().copied().unwrap_or(0.0), at);
+            }
             Err(error) => {
-                tracing::error!(%error, "cannot reach the shared rate limits; request allowed");
-                Ok(())
+                tracing::error!(%error, "cannot reach the shared rate limits; this node's limit applies alone");
+                limiter.learn(&key, limiter.rate().capacity, at);
             }
         }
+        limiter.check(&key)
     }
 
     /// Appends an event to the audit trail.

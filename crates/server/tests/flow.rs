@@ -570,6 +570,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/users", "get"),
     ("/api/v1/users", "post"),
     ("/api/v1/users/{id}", "patch"),
+    ("/api/v1/users/{id}/sessions", "delete"),
     ("/api/v1/roles", "get"),
     ("/api/v1/roles", "post"),
     ("/api/v1/roles/{name}", "delete"),

@@ -415,7 +415,7 @@ impl Browser {
 
     /// Up to the provider's answer: the callback URL it sends the browser to, made to
     /// point at `server`.
-    async fn to_callback(&mut self, server: &TestServer) -> String {
+    async fn follow_to_callback(&mut self, server: &TestServer) -> String {
         let form = self.get(&server.url("/login")).await;
         assert!(
             form.body.contains("Sign in with Acme staff"),
@@ -439,7 +439,7 @@ impl Browser {
 
     /// A whole sign-in; the callback's answer.
     async fn sign_in(&mut self, server: &TestServer) -> Answer {
-        let callback = self.to_callback(server).await;
+        let callback = self.follow_to_callback(server).await;
         self.get(&callback).await
     }
 }
@@ -653,7 +653,7 @@ async fn bad_answers_are_refused_precisely_recorded_and_change_nothing() {
 
     // A replayed callback: the first one signs in, the second is refused.
     let mut browser = Browser::new();
-    let callback = browser.to_callback(&server).await;
+    let callback = browser.follow_to_callback(&server).await;
     assert_eq!(browser.get(&callback).await.status, StatusCode::OK);
     let replay = browser.get(&callback).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
@@ -670,7 +670,7 @@ async fn bad_answers_are_refused_precisely_recorded_and_change_nothing() {
     // A callback opened in another browser (login CSRF) is refused before any exchange.
     let mut victim = Browser::new();
     let mut attacker = Browser::new();
-    let callback = attacker.to_callback(&server).await;
+    let callback = attacker.follow_to_callback(&server).await;
     let answer = victim.get(&callback).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert!(

@@ -23,6 +23,7 @@
 
 mod alerts;
 pub mod backup;
+mod credentials;
 mod error;
 mod model;
 mod monitoring;
@@ -36,6 +37,7 @@ mod webhooks;
 use std::sync::Arc;
 
 pub use alerts::*;
+pub use credentials::CredentialEpoch;
 pub use error::StoreError;
 pub use model::*;
 pub use monitoring::*;
@@ -50,15 +52,46 @@ pub const MAX_DISMISSALS: i64 = 1000;
 /// Result alias of this crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// How a store connects, beyond its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// The most connections the process keeps open to the database: PostgreSQL's pool
+    /// for every request and worker; SQLite's pool of readers (it has one writer).
+    pub max_connections: u32,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+/// The default pool size: four connections per CPU of the node, at least 16, at most 64.
+/// Every process of a deployment holds up to this many, so their sum must stay under the
+/// PostgreSQL server's `max_connections` (100 by default).
+pub fn default_max_connections() -> u32 {
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cpus.saturating_mul(4))
+        .unwrap_or(u32::MAX)
+        .clamp(16, 64)
+}
+
 /// Opens the store named by `url`, creating the database and applying migrations.
 ///
 /// `sqlite://PATH` (relative or absolute) and `sqlite:PATH` select SQLite;
 /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (or `postgresql://`) selects PostgreSQL.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    connect_with(url, &ConnectOptions::default()).await
+}
+
+/// [`connect`] with a pool size.
+pub async fn connect_with(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+        Ok(Arc::new(SqliteStore::open_with(url, options).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(url).await?))
+        Ok(Arc::new(PostgresStore::open_with(url, options).await?))
     } else {
         Err(StoreError::Unsupported(format!(
             "unknown database URL scheme in {}; expected sqlite://PATH or postgres://HOST/DATABASE",
@@ -161,6 +194,16 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Option<ApiKey>>;
     /// Records a use of the key at `now` when the last recorded one is older than `since`.
     async fn touch_api_key(&self, id: &str, now: i64, since: i64) -> Result<()>;
+    /// The generation of credentials, for caches of authentication: it changes whenever
+    /// an API key is revoked or its expiry changes, or a user is changed (role, disabled),
+    /// through this process or (PostgreSQL, once [`Store::watch_credentials`] runs) any
+    /// other. `None` while changes made elsewhere may go unseen (the notification
+    /// connection is down, or not started): nothing may then be served from a cache.
+    fn credential_generation(&self) -> Option<u64>;
+    /// Starts following credential changes made by other processes (PostgreSQL: a
+    /// `LISTEN` connection, re-opened when lost); nothing to do where this process owns
+    /// the database. Call it once, from a Tokio runtime.
+    fn watch_credentials(&self) {}
 
     // Audits and the job queue.
     /// Inserts an audit (queued, or already succeeded when `cached` is given) with its
@@ -205,6 +248,16 @@ pub trait Store: Send + Sync + 'static {
     /// Takes one token from the bucket `key`; `None` when taken, else the seconds until
     /// one is available (nothing taken).
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>>;
+    /// Adds what this process consumed from buckets since its last sync to the shared
+    /// buckets (refilled at `rate` up to `now`; a level may go below zero, down to minus
+    /// the capacity, so that requests admitted over the limit are paid back) and returns
+    /// each bucket's level afterwards, in the order given. A missing bucket is a full one.
+    async fn sync_rate_buckets(
+        &self,
+        rate: &TokenRate,
+        consumed: &[(String, f64)],
+        now: i64,
+    ) -> Result<Vec<f64>>;
     /// Deletes buckets untouched since `idle_before` (a missing bucket is a full one).
     async fn prune_rate_buckets(&self, idle_before: i64) -> Result<u64>;
     async fn get_cached(&self, cache_key: &str) -> Result<Option<CachedAnalysis>>;

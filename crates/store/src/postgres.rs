@@ -11,8 +11,13 @@
 //! - Submissions and re-queues `NOTIFY` the channel [`JOBS_CHANNEL`]; idle dispatchers of
 //!   every process `LISTEN` to it, so a worker process starts an audit submitted through
 //!   an API process at once instead of at its next poll.
+//! - Changes to credentials (a key revoked or its expiry changed, a user changed)
+//!   `NOTIFY` the channel [`CREDENTIALS_CHANNEL`]; every process that caches
+//!   authentications `LISTEN`s to it and advances its [`CredentialEpoch`].
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
@@ -107,6 +112,16 @@ macro_rules! jobs_channel {
 }
 use jobs_channel;
 
+/// Notification channel for "a credential changed".
+pub(crate) const CREDENTIALS_CHANNEL: &str = credentials_channel!();
+
+macro_rules! credentials_channel {
+    () => {
+        "web3audit_credentials"
+    };
+}
+use credentials_channel;
+
 /// Key of the advisory lock held while migrations run ("w3a-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7733_612d_6d69_6772;
 
@@ -116,7 +131,10 @@ const MIGRATION_LOCK: i64 = 0x7733_612d_6d69_6772;
 pub struct PostgresStore {
     pool: PgPool,
     /// The `LISTEN` connection of this process's dispatcher, opened on first use.
-    listener: std::sync::Arc<tokio::sync::Mutex<Option<PgListener>>>,
+    listener: Arc<tokio::sync::Mutex<Option<PgListener>>>,
+    /// Live only while [`Store::watch_credentials`] listens to other processes' changes.
+    credentials: Arc<CredentialEpoch>,
+    watching: Arc<AtomicBool>,
 }
 
 impl PostgresStore {
@@ -124,15 +142,22 @@ impl PostgresStore {
     /// Query parameters of the URL are those of libpq (`sslmode`, `options`, ...);
     /// `options[search_path]=SCHEMA` selects a schema other than `public`.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, &ConnectOptions::default()).await
+    }
+
+    /// [`PostgresStore::open`] with a pool of up to `options.max_connections`.
+    pub async fn open_with(url: &str, connect: &ConnectOptions) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(connect.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
         let store = PostgresStore {
             pool,
             listener: Default::default(),
+            credentials: Arc::new(CredentialEpoch::new(false)),
+            watching: Arc::new(AtomicBool::new(false)),
         };
         store.migrate().await?;
         Ok(store)
@@ -152,6 +177,34 @@ impl PostgresStore {
         result?;
         unlocked?;
         Ok(())
+    }
+}
+
+/// Advances `epoch` on every credential change any process makes, keeping it live only
+/// while the `LISTEN` connection is up; ends when nothing but this task holds `epoch`.
+async fn follow_credentials(pool: PgPool, epoch: Arc<CredentialEpoch>) {
+    const CHECK_EVERY: Duration = Duration::from_secs(5);
+    while Arc::strong_count(&epoch) > 1 {
+        let listener = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(CREDENTIALS_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        }
+        .await;
+        let Ok(mut listener) = listener else {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        };
+        epoch.set_live(true);
+        while Arc::strong_count(&epoch) > 1 {
+            match tokio::time::timeout(CHECK_EVERY, listener.try_recv()).await {
+                Err(_) => {}
+                Ok(Ok(Some(_))) => epoch.advance(),
+                // The connection was lost: notifications may be missed until it is back.
+                Ok(Ok(None) | Err(_)) => break,
+            }
+        }
+        epoch.set_live(false);
     }
 }
 
@@ -176,6 +229,11 @@ impl Dialect for Postgres {
     const NOW_MS: &'static str = "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT";
     const NOTIFY_JOBS: Option<&'static str> =
         Some(concat!("SELECT pg_notify('", jobs_channel!(), "', '')"));
+    const NOTIFY_CREDENTIALS: Option<&'static str> = Some(concat!(
+        "SELECT pg_notify('",
+        credentials_channel!(),
+        "', '')"
+    ));
     run_with_sqlx!();
 }
 
@@ -186,6 +244,70 @@ impl SqlBackend for PostgresStore {
     /// One pool for reads and writes.
     fn writer(&self) -> &Pool<Postgres> {
         &self.pool
+    }
+
+    fn credentials(&self) -> &CredentialEpoch {
+        &self.credentials
+    }
+
+    fn watch_credentials(&self) {
+        if !self.watching.swap(true, Ordering::SeqCst) {
+            tokio::spawn(follow_credentials(
+                self.pool.clone(),
+                self.credentials.clone(),
+            ));
+        }
+    }
+
+    async fn sync_rate_buckets(
+        &self,
+        rate: &TokenRate,
+        consumed: &[(String, f64)],
+        now: i64,
+    ) -> Result<Vec<f64>> {
+        // One statement for every bucket, rows locked in key order (so that nodes syncing
+        // the same buckets never deadlock), committed without waiting for a disk flush
+        // (a crash forgets a second of consumption).
+        let mut order: Vec<usize> = (0..consumed.len()).collect();
+        order.sort_by(|a, b| consumed[*a].0.cmp(&consumed[*b].0));
+        order.dedup_by(|a, b| consumed[*a].0 == consumed[*b].0);
+        let keys: Vec<&str> = order.iter().map(|i| consumed[*i].0.as_str()).collect();
+        let used: Vec<f64> = order.iter().map(|i| consumed[*i].1).collect();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await?;
+        let rows = sqlx::query(
+            "WITH used AS (SELECT k, c FROM unnest($1::text[], $5::float8[]) AS t(k, c)) \
+             INSERT INTO rate_limit_buckets AS b (key, tokens, taken, updated_at) \
+             SELECT k, GREATEST(-$2, $2 - c), TRUE, $3 FROM used ORDER BY k \
+             ON CONFLICT (key) DO UPDATE SET \
+             tokens = GREATEST(-$2, LEAST($2, b.tokens + GREATEST(0, $3 - b.updated_at) / 1000.0 * $4) \
+                 - (SELECT c FROM used WHERE used.k = EXCLUDED.key)), \
+             taken = TRUE, \
+             updated_at = GREATEST($3, b.updated_at) \
+             RETURNING key, tokens",
+        )
+        .bind(&keys)
+        .bind(rate.capacity)
+        .bind(now)
+        .bind(rate.per_second)
+        .bind(&used)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut levels = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            levels.insert(row.try_get::<String, _>(0)?, row.try_get::<f64, _>(1)?);
+        }
+        consumed
+            .iter()
+            .map(|(key, _)| {
+                levels.get(key).copied().ok_or_else(|| {
+                    StoreError::Corrupt(format!("no rate-limit bucket returned for {key}"))
+                })
+            })
+            .collect()
     }
 
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>> {

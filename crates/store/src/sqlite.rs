@@ -89,12 +89,19 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// This process owns the database: every change goes through it, so it is live.
+    credentials: std::sync::Arc<CredentialEpoch>,
 }
 
 impl SqliteStore {
     /// Opens (creating when needed) the database at a `sqlite://PATH` or `sqlite:PATH`
     /// URL and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, &ConnectOptions::default()).await
+    }
+
+    /// [`SqliteStore::open`] with up to `options.max_connections` readers.
+    pub async fn open_with(url: &str, connect: &ConnectOptions) -> Result<Self> {
         let path = sqlite_path(url)?;
         if let Some(parent) = std::path::Path::new(&path).parent()
             && !parent.as_os_str().is_empty()
@@ -118,10 +125,11 @@ impl SqliteStore {
             .await?;
         let store = SqliteStore {
             reader: SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(connect.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_lazy_with(options.read_only(true)),
             writer,
+            credentials: std::sync::Arc::new(CredentialEpoch::new(true)),
         };
         store.migrate().await?;
         Ok(store)
@@ -160,6 +168,7 @@ impl Dialect for Sqlite {
          (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
     const NOW_MS: &'static str = "strftime('%s','now') * 1000";
     const NOTIFY_JOBS: Option<&'static str> = None;
+    const NOTIFY_CREDENTIALS: Option<&'static str> = None;
     run_with_sqlx!();
 }
 
@@ -173,6 +182,42 @@ impl SqlBackend for SqliteStore {
 
     fn reader(&self) -> &Pool<Sqlite> {
         &self.reader
+    }
+
+    fn credentials(&self) -> &CredentialEpoch {
+        &self.credentials
+    }
+
+    async fn sync_rate_buckets(
+        &self,
+        rate: &TokenRate,
+        consumed: &[(String, f64)],
+        now: i64,
+    ) -> Result<Vec<f64>> {
+        // One process owns a SQLite database, so this only keeps the interface whole:
+        // one statement per bucket, in one transaction.
+        let mut tx = self.writer.begin().await?;
+        let mut levels = Vec::with_capacity(consumed.len());
+        for (key, used) in consumed {
+            let row = sqlx::query(
+                "INSERT INTO rate_limit_buckets (key, tokens, taken, updated_at) \
+                 VALUES (?1, MAX(-?2, ?2 - ?5), 1, ?3) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                 tokens = MAX(-?2, MIN(?2, tokens + MAX(0, ?3 - updated_at) / 1000.0 * ?4) - ?5), \
+                 taken = 1, updated_at = MAX(?3, updated_at) \
+                 RETURNING tokens",
+            )
+            .bind(key)
+            .bind(rate.capacity)
+            .bind(now)
+            .bind(rate.per_second)
+            .bind(used)
+            .fetch_one(&mut *tx)
+            .await?;
+            levels.push(row.try_get(0)?);
+        }
+        tx.commit().await?;
+        Ok(levels)
     }
 
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>> {

@@ -100,6 +100,8 @@ conformance!(
     concurrent_trail_appends_form_one_verifiable_chain,
     quota_figures_count_the_tenant_only,
     rate_limit_buckets_refuse_after_the_burst_and_refill,
+    synced_rate_buckets_add_every_node_consumption,
+    credential_changes_advance_the_generation,
     dashboard_sessions_expire_and_are_revoked_once,
     previous_audit_is_the_latest_succeeded_one_of_the_same_project,
     dashboard_figures_count_the_tenant_only,
@@ -657,6 +659,201 @@ async fn rate_limit_buckets_refuse_after_the_burst_and_refill(store: Arc<dyn Sto
         store.take_token("key:a", &rate, 20_000).await.unwrap(),
         None
     );
+}
+
+async fn synced_rate_buckets_add_every_node_consumption(store: Arc<dyn Store>) {
+    // One a second, ten at once.
+    let rate = TokenRate::per_minute(60, 10);
+    let levels = |v: Vec<f64>| {
+        v.into_iter()
+            .map(|l| (l * 1000.0).round() / 1000.0)
+            .collect::<Vec<_>>()
+    };
+    // A missing bucket is full; reading it consumes nothing.
+    assert_eq!(
+        levels(
+            store
+                .sync_rate_buckets(&rate, &[("key:s".into(), 0.0)], 10_000)
+                .await
+                .unwrap()
+        ),
+        vec![10.0]
+    );
+    // Two nodes add what they took; each reads back the level holding both, in the
+    // order asked.
+    assert_eq!(
+        levels(
+            store
+                .sync_rate_buckets(
+                    &rate,
+                    &[("tenant:s".into(), 2.0), ("key:s".into(), 4.0)],
+                    10_000
+                )
+                .await
+                .unwrap()
+        ),
+        vec![8.0, 6.0]
+    );
+    assert_eq!(
+        levels(
+            store
+                .sync_rate_buckets(&rate, &[("key:s".into(), 5.0)], 10_000)
+                .await
+                .unwrap()
+        ),
+        vec![1.0]
+    );
+    // Over the limit, the level goes below zero (paid back by refilling), at most down
+    // to minus the burst; the refill counts from the last sync.
+    assert_eq!(
+        levels(
+            store
+                .sync_rate_buckets(&rate, &[("key:s".into(), 4.0)], 12_000)
+                .await
+                .unwrap()
+        ),
+        vec![-1.0]
+    );
+    assert_eq!(
+        levels(
+            store
+                .sync_rate_buckets(&rate, &[("key:s".into(), 50.0)], 12_000)
+                .await
+                .unwrap()
+        ),
+        vec![-10.0]
+    );
+    assert_eq!(
+        levels(
+            store
+                .sync_rate_buckets(&rate, &[("key:s".into(), 0.0)], 15_000)
+                .await
+                .unwrap()
+        ),
+        vec![-7.0]
+    );
+    // Never above the capacity.
+    assert_eq!(
+        levels(
+            store
+                .sync_rate_buckets(&rate, &[("key:s".into(), 0.0)], 100_000)
+                .await
+                .unwrap()
+        ),
+        vec![10.0]
+    );
+}
+
+async fn credential_changes_advance_the_generation(store: Arc<dyn Store>) {
+    store.watch_credentials();
+    // A shared database's generation goes live once its LISTEN connection is up.
+    let mut generation = None;
+    for _ in 0..200 {
+        generation = store.credential_generation();
+        if generation.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let mut generation = generation.expect("the credential generation goes live");
+    let t = tenant(store.as_ref(), "a").await;
+    let user = User {
+        id: "u1".into(),
+        tenant_id: t.clone(),
+        email: "g@example.test".into(),
+        password_hash: "h".into(),
+        role: "admin".into(),
+        disabled: false,
+        created_at: 1,
+    };
+    store.create_user(&user).await.unwrap();
+    store
+        .create_api_key(&ApiKey {
+            id: "k1".into(),
+            tenant_id: t.clone(),
+            user_id: Some("u1".into()),
+            name: "ci".into(),
+            role: "auditor".into(),
+            prefix: "w3a_0022".into(),
+            secret_hash: "s".into(),
+            created_at: 4,
+            revoked_at: None,
+            expires_at: None,
+            last_used_at: None,
+            scopes: None,
+        })
+        .await
+        .unwrap();
+    let mut advanced = |store: &dyn Store| {
+        let now = store.credential_generation().expect("still live");
+        let moved = now != generation;
+        generation = now;
+        moved
+    };
+    store.expire_api_key_by(&t, "k1", 1_000).await.unwrap();
+    assert!(advanced(store.as_ref()), "expiry change");
+    store
+        .update_user(
+            &t,
+            "u1",
+            &UserUpdate {
+                role: None,
+                disabled: Some(true),
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(advanced(store.as_ref()), "owner disabled");
+    store.revoke_api_key(&t, "k1", 9).await.unwrap();
+    assert!(advanced(store.as_ref()), "revoked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tells_other_processes_of_a_credential_change() {
+    let Some((url, _schema)) = postgres_schema_url("postgres_tells_other_processes").await else {
+        return;
+    };
+    // Two stores stand for two processes.
+    let watcher = connect(&url).await.unwrap();
+    let admin = connect(&url).await.unwrap();
+    assert_eq!(watcher.credential_generation(), None, "not watching yet");
+    watcher.watch_credentials();
+    let mut before = None;
+    for _ in 0..200 {
+        before = watcher.credential_generation();
+        if before.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let before = before.expect("the watcher goes live");
+    let t = tenant(admin.as_ref(), "a").await;
+    admin
+        .create_api_key(&ApiKey {
+            id: "k1".into(),
+            tenant_id: t.clone(),
+            user_id: None,
+            name: "ci".into(),
+            role: "auditor".into(),
+            prefix: "w3a_0033".into(),
+            secret_hash: "s".into(),
+            created_at: 4,
+            revoked_at: None,
+            expires_at: None,
+            last_used_at: None,
+            scopes: None,
+        })
+        .await
+        .unwrap();
+    admin.revoke_api_key(&t, "k1", 9).await.unwrap();
+    for _ in 0..400 {
+        if watcher.credential_generation().is_some_and(|g| g != before) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the other process did not see the revocation");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -166,7 +166,7 @@ async fn own_keys(state: &AppState, signed_in: &SignedIn) -> PageResult<Vec<stor
         .into_iter()
         .filter(|k| k.user_id.as_deref() == Some(signed_in.user.id.as_str()))
         .collect();
-    keys.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
     Ok(keys)
 }
 

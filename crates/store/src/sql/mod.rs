@@ -137,6 +137,9 @@ pub(crate) trait Dialect: Database<Row: RowExt> {
     /// A statement that tells the dispatchers of every process that work may be queued,
     /// delivered at commit (PostgreSQL); `None` where nothing listens (SQLite).
     const NOTIFY_JOBS: Option<&'static str>;
+    /// A statement that tells every process caching authentications that a credential
+    /// changed (PostgreSQL); `None` where this process sees every change itself (SQLite).
+    const NOTIFY_CREDENTIALS: Option<&'static str>;
 
     fn bind<'q, T: Param<'q>>(query: RawQuery<'q, Self>, value: T) -> RawQuery<'q, Self>;
     /// Runs a script of several statements (a migration).

@@ -27,6 +27,17 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
     }
     /// See [`Store::take_token`].
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>>;
+    /// See [`Store::sync_rate_buckets`].
+    async fn sync_rate_buckets(
+        &self,
+        rate: &TokenRate,
+        consumed: &[(String, f64)],
+        now: i64,
+    ) -> Result<Vec<f64>>;
+    /// The generation of credentials this process follows.
+    fn credentials(&self) -> &CredentialEpoch;
+    /// See [`Store::watch_credentials`].
+    fn watch_credentials(&self) {}
     /// See [`Store::wait_for_work`].
     async fn wait_for_work(&self, timeout: Duration) {
         tokio::time::sleep(timeout).await;
@@ -343,6 +354,16 @@ async fn read_snapshot<DB: Dialect>(tx: &mut Transaction<'_, DB>) -> Result<()> 
     Ok(())
 }
 
+/// Records that a credential changed: this process's cached authentications are stale
+/// at once, other processes' when the notification reaches them (PostgreSQL).
+async fn credentials_changed<S: SqlBackend>(store: &S) -> Result<()> {
+    store.credentials().advance();
+    if let Some(notify) = <S::DB as Dialect>::NOTIFY_CREDENTIALS {
+        query::<S::DB>(notify).execute(store.writer()).await?;
+    }
+    Ok(())
+}
+
 /// Tells listening dispatchers that work may be queued (delivered at commit).
 async fn notify_jobs<'e, DB: Dialect>(on: impl Into<Exec<'e, DB>>) -> Result<()> {
     if let Some(notify) = DB::NOTIFY_JOBS {
@@ -550,6 +571,10 @@ impl<S: SqlBackend> Store for S {
             .fetch_optional(&mut *tx)
             .await?;
         tx.commit().await?;
+        if update.role.is_some() || update.disabled.is_some() {
+            // The user's API keys never do more than the user may do now.
+            credentials_changed(self).await?;
+        }
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -605,6 +630,7 @@ impl<S: SqlBackend> Store for S {
             .bind(id)
             .execute(self.writer())
             .await?;
+        credentials_changed(self).await?;
         api_key_in(self.writer(), tenant_id, id).await
     }
 
@@ -624,7 +650,16 @@ impl<S: SqlBackend> Store for S {
         .bind(at)
         .execute(self.writer())
         .await?;
+        credentials_changed(self).await?;
         api_key_in(self.writer(), tenant_id, id).await
+    }
+
+    fn credential_generation(&self) -> Option<u64> {
+        self.credentials().current()
+    }
+
+    fn watch_credentials(&self) {
+        SqlBackend::watch_credentials(self);
     }
 
     async fn touch_api_key(&self, id: &str, now: i64, since: i64) -> Result<()> {
@@ -939,6 +974,15 @@ impl<S: SqlBackend> Store for S {
 
     async fn take_token(&self, key: &str, rate: &TokenRate, now: i64) -> Result<Option<u64>> {
         SqlBackend::take_token(self, key, rate, now).await
+    }
+
+    async fn sync_rate_buckets(
+        &self,
+        rate: &TokenRate,
+        consumed: &[(String, f64)],
+        now: i64,
+    ) -> Result<Vec<f64>> {
+        SqlBackend::sync_rate_buckets(self, rate, consumed, now).await
     }
 
     async fn prune_rate_buckets(&self, idle_before: i64) -> Result<u64> {
@@ -1567,7 +1611,10 @@ impl<S: SqlBackend> Store for S {
         request: &backup::RestoreRequest<'_>,
         source: &mut dyn backup::RowSource,
     ) -> Result<backup::RestoreOutcome> {
-        SqlBackend::backup_restore(self, request, source).await
+        let outcome = SqlBackend::backup_restore(self, request, source).await?;
+        // Every key and user may have changed.
+        credentials_changed(self).await?;
+        Ok(outcome)
     }
 
     // Webhooks (the `webhooks` module).

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Soak test of the service on PostgreSQL: one `web3audit serve --no-workers` and two
+# `web3audit worker` processes on a throw-away database, audits submitted at a steady
+# rate (half the measured capacity) for DURATION seconds while one worker is killed
+# (SIGKILL) and restarted every KILL_EVERY seconds, alternately. Then, once the queue
+# drained, it checks that
+#   - no audit was lost: every submitted audit exists and is final;
+#   - no job ran twice to completion: no audit holds a finding ordinal twice;
+# and prints the API process's resident memory sampled every minute.
+# Usage: CAPACITY=AUDITS_PER_S bash bench/soak.sh
+#   CAPACITY (default 100, from bench/load-multinode.sh postgres): submits CAPACITY/2 a second;
+#   DURATION (default 1800), KILL_EVERY (default 300), REDIS_URL (optional, as in
+#   bench/load-multinode.sh).
+# Needs: target/release/web3audit, curl, and PostgreSQL at $PGHOST (default 127.0.0.1:5432,
+# user postgres, trust auth) with createdb/dropdb/psql.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$PWD/target/release/web3audit"
+capacity="${CAPACITY:-100}"
+rate=$(( capacity / 2 > 0 ? capacity / 2 : 1 ))
+duration="${DURATION:-1800}"
+kill_every="${KILL_EVERY:-300}"
+pghost="${PGHOST:-127.0.0.1}"
+export WEB3AUDIT_SECRET_KEY="soak-test-secret-key-0123456789abcdef"
+export WEB3AUDIT_RATE_LIMIT_KEY_PER_MINUTE=100000000
+export WEB3AUDIT_RATE_LIMIT_TENANT_PER_MINUTE=100000000
+export WEB3AUDIT_RATE_LIMIT_BURST=10000000
+export WEB3AUDIT_LOG_LEVEL=warn
+export WEB3AUDIT_LEASE_SECS=15
+unset WEB3AUDIT_CONFIG
+redis_prefix=""
+if [ -n "${REDIS_URL:-}" ]; then
+    redis_prefix="w3a-soak-$(date +%s)-$$:"
+    export WEB3AUDIT_REDIS_URL="$REDIS_URL" WEB3AUDIT_REDIS_PREFIX="$redis_prefix"
+fi
+
+work="$(mktemp -d)"
+db="web3audit_soak_$(date +%s)_$$"
+url="postgres://postgres@$pghost:5432/$db"
+api_pid=""
+worker_pids=("" "")
+cleanup() {
+    for pid in "$api_pid" "${worker_pids[@]}"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    dropdb -h "$pghost" -U postgres --if-exists --force "$db" 2>/dev/null || true
+    if [ -n "$redis_prefix" ]; then
+        redis-cli -u "$REDIS_URL" --scan --pattern "${redis_prefix}*" \
+            | xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+ready() {
+    for _ in $(seq 1 200); do
+        curl -fs "http://$1/health/ready" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "no answer from $1" >&2
+    exit 1
+}
+
+start_worker() {
+    local n="$1"
+    "$bin" worker --bind "127.0.0.1:805$n" --database-url "$url" \
+        2>>"$work/worker-$n.log" &
+    worker_pids[n]=$!
+    ready "127.0.0.1:805$n"
+}
+
+createdb -h "$pghost" -U postgres "$db"
+key="$("$bin" admin bootstrap --tenant soak --admin-email a@soak.test --database-url "$url" \
+    | sed -n 's/.*"api_key": "\(.*\)".*/\1/p')"
+"$bin" serve --no-workers --bind 127.0.0.1:8041 --database-url "$url" 2>"$work/api.log" &
+api_pid=$!
+ready 127.0.0.1:8041
+start_worker 0
+start_worker 1
+echo "== soak: $rate audits/s for $duration s, a worker killed every $kill_every s (database $db)"
+
+submit() {
+    local n="$1"
+    local body
+    body=$(printf '{"sources":{"soak.sol":"pragma solidity ^0.8.0;\\ncontract Soak%s {\\n    address owner;\\n    function f() public {\\n        require(tx.origin == owner);\\n    }\\n}\\n"}}' "$n")
+    local id
+    id=$(curl -fs -X POST "http://127.0.0.1:8041/api/v1/audits" -H "x-api-key: $key" \
+        -H 'content-type: application/json' -d "$body" \
+        | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+    if [ -n "$id" ]; then echo "$id"; fi
+}
+export -f submit
+export key
+
+start=$(date +%s)
+next_kill=$(( start + kill_every ))
+next_sample=$start
+victim=0
+n=0
+: >"$work/ids"
+echo "minute rss_kib" >"$work/rss"
+while [ $(( $(date +%s) - start )) -lt "$duration" ]; do
+    second=$(date +%s.%N)
+    seq "$n" $(( n + rate - 1 )) | xargs -P 16 -I{} bash -c 'submit {}' >>"$work/ids" || true
+    n=$(( n + rate ))
+    now=$(date +%s)
+    if [ "$now" -ge "$next_sample" ]; then
+        echo "$(( (now - start) / 60 )) $(ps -o rss= -p "$api_pid" | tr -d ' ')" >>"$work/rss"
+        next_sample=$(( next_sample + 60 ))
+    fi
+    if [ "$now" -ge "$next_kill" ]; then
+        echo "   $(( now - start )) s: killing worker $victim (pid ${worker_pids[victim]}) and restarting it"
+        kill -9 "${worker_pids[victim]}" 2>/dev/null || true
+        wait "${worker_pids[victim]}" 2>/dev/null || true
+        start_worker "$victim"
+        victim=$(( 1 - victim ))
+        next_kill=$(( next_kill + kill_every ))
+    fi
+    sleep "$(echo "1 - ($(date +%s.%N) - $second)" | bc -l | awk '{ print ($1 > 0 ? $1 : 0) }')"
+done
+submitted=$(grep -c . "$work/ids" || true)
+echo "== submitted $submitted audits (asked for $n); waiting for the queue to drain"
+psql_q() { psql -h "$pghost" -U postgres -d "$db" -tAc "$1"; }
+for _ in $(seq 1 600); do
+    open=$(psql_q "SELECT count(*) FROM audits WHERE status IN ('queued', 'running')")
+    [ "$open" = 0 ] && break
+    sleep 1
+done
+
+failures=0
+missing=$(sort -u "$work/ids" | while read -r id; do
+    status=$(curl -fs "http://127.0.0.1:8041/api/v1/audits/$id" -H "x-api-key: $key" \
+        | sed -n 's/.*"status":"\([^"]*\)".*/\1/p')
+    case "$status" in
+        succeeded | failed | timed_out | cancelled) ;;
+        *) echo "$id ${status:-missing}" ;;
+    esac
+done)
+if [ -n "$missing" ]; then
+    echo "LOST (not final): $(echo "$missing" | wc -l)"
+    echo "$missing" | head -20
+    failures=1
+else
+    echo "no lost audit: all $submitted final"
+fi
+duplicates=$(psql_q "SELECT count(*) FROM (SELECT audit_id, ordinal FROM findings GROUP BY audit_id, ordinal HAVING count(*) > 1) d")
+if [ "$duplicates" != 0 ]; then
+    echo "DUPLICATED findings in $duplicates (audit, ordinal) pairs"
+    failures=1
+else
+    echo "no duplicate: every audit's findings were recorded once"
+fi
+echo "statuses: $(psql_q "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) AS n FROM audits GROUP BY status) s")"
+echo "re-run after a killed worker: $(psql_q "SELECT count(*) FROM audits WHERE attempts > 1") audits"
+echo "== API process resident memory (KiB) per minute"
+cat "$work/rss"
+exit "$failures"

@@ -1,0 +1,149 @@
+//! The optional Redis server (`redis_url`): rate-limit buckets shared by every node, one
+//! atomic script per check, and the cache of API keys. Every key written starts with
+//! `redis_prefix`.
+//!
+//! Keys:
+//! - `PREFIX rl:BUCKET`: a hash `{t: tokens, u: updated (ms, Redis clock)}`, expiring once
+//!   it would be full again;
+//! - `PREFIX keys:generation`: a counter, advanced whenever a node learns that a
+//!   credential changed (see [`crate::keycache`]);
+//! - `PREFIX keys:GENERATION:KEYPREFIX`: an API key as authentication resolved it (JSON),
+//!   expiring after the cache's time to live. Entries of an older generation are never
+//!   read again.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, Script};
+use store::TokenRate;
+
+/// Takes one token: `KEYS[1]` the bucket, `ARGV` capacity and tokens per second.
+/// Returns `{1, level}` when taken, `{0, level}` when refused; the level as a string
+/// (Lua numbers leave Redis as integers). Time is Redis's own, so nodes' clocks do not
+/// matter.
+const TAKE_TOKEN: &str = r"
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local bucket = redis.call('HMGET', KEYS[1], 't', 'u')
+local tokens = tonumber(bucket[1])
+local updated = tonumber(bucket[2])
+if tokens == nil or updated == nil then
+    tokens = capacity
+    updated = now
+end
+tokens = math.min(capacity, tokens + math.max(0, now - updated) / 1000 * rate)
+local taken = 0
+if tokens >= 1 then
+    tokens = tokens - 1
+    taken = 1
+end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 1000)
+return {taken, tostring(tokens)}
+";
+
+/// `KEYS[1]` the generation counter, `ARGV` the entry prefix and the key's prefix:
+/// `{generation, entry or nil}`.
+const CACHED_KEY: &str = r"
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+";
+
+/// A connection (re-established when lost) to the configured Redis server.
+#[derive(Clone)]
+pub(crate) struct SharedRedis {
+    connection: ConnectionManager,
+    prefix: String,
+    take_token: Script,
+    cached_key: Script,
+}
+
+impl std::fmt::Debug for SharedRedis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedRedis")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedRedis {
+    /// Connects to `url`; fails when the server does not answer.
+    pub(crate) async fn connect(url: &str, prefix: &str) -> redis::RedisResult<Self> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(2);
+        let connection = ConnectionManager::new_with_config(client, config).await?;
+        Ok(SharedRedis {
+            connection,
+            prefix: prefix.to_string(),
+            take_token: Script::new(TAKE_TOKEN),
+            cached_key: Script::new(CACHED_KEY),
+        })
+    }
+
+    /// Takes one token from the bucket `key`; `None` when taken, else the seconds until
+    /// one is available.
+    pub(crate) async fn take_token(
+        &self,
+        key: &str,
+        rate: &TokenRate,
+    ) -> redis::RedisResult<Option<u64>> {
+        let mut connection = self.connection.clone();
+        let (taken, level): (i64, String) = self
+            .take_token
+            .key(format!("{}rl:{key}", self.prefix))
+            .arg(rate.capacity)
+            .arg(rate.per_second)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok((taken == 0).then(|| rate.retry_after(level.parse().unwrap_or(0.0))))
+    }
+
+    fn generation_key(&self) -> String {
+        format!("{}keys:generation", self.prefix)
+    }
+
+    /// The cache's generation and the entry of `key_prefix` in it, if any.
+    pub(crate) async fn cached_key(
+        &self,
+        key_prefix: &str,
+    ) -> redis::RedisResult<(u64, Option<String>)> {
+        let mut connection = self.connection.clone();
+        let (generation, entry): (String, Option<String>) = self
+            .cached_key
+            .key(self.generation_key())
+            .arg(format!("{}keys:", self.prefix))
+            .arg(key_prefix)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok((generation.parse().unwrap_or(0), entry))
+    }
+
+    /// Caches the entry of `key_prefix` in `generation` for `ttl`.
+    pub(crate) async fn cache_key(
+        &self,
+        generation: u64,
+        key_prefix: &str,
+        entry: &str,
+        ttl: Duration,
+    ) -> redis::RedisResult<()> {
+        let mut connection = self.connection.clone();
+        connection
+            .set_ex::<_, _, ()>(
+                format!("{}keys:{generation}:{key_prefix}", self.prefix),
+                entry,
+                ttl.as_secs().max(1),
+            )
+            .await
+    }
+
+    /// Makes every cached entry stale (they expire on their own).
+    pub(crate) async fn advance_generation(&self) -> redis::RedisResult<()> {
+        let mut connection = self.connection.clone();
+        connection.incr::<_, _, ()>(self.generation_key(), 1).await
+    }
+}

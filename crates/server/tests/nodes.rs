@@ -1,0 +1,361 @@
+//! Several API nodes on one database, over real HTTP: cached API keys are refused on every
+//! node as soon as they are revoked (or their owner disabled), long before the cache's
+//! time to live; rate limits hold across nodes within the documented tolerance, exactly
+//! with Redis. PostgreSQL through `WEB3AUDIT_TEST_POSTGRES_URL`, Redis through
+//! `WEB3AUDIT_TEST_REDIS_URL` (each skipped, saying so, when unset).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use server::Settings;
+
+const REDIS_ENV: &str = "WEB3AUDIT_TEST_REDIS_URL";
+
+/// The Redis URL of the tests and a key prefix of this test's own; `None` (saying so)
+/// when unset.
+fn redis(test: &str) -> Option<(String, String)> {
+    let Ok(url) = std::env::var(REDIS_ENV) else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "skipped {test} with Redis: {REDIS_ENV} is not set (.ci/run sets it)"
+        );
+        return None;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    Some((
+        url,
+        format!("w3a-test:{test}:{}:{nanos}:", std::process::id()),
+    ))
+}
+
+/// Deletes the keys a test wrote in Redis.
+async fn flush(url: &str, prefix: &str) {
+    let client = redis::Client::open(url).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        redis::cmd("DEL")
+            .arg(keys)
+            .query_async::<()>(&mut connection)
+            .await
+            .unwrap();
+    }
+}
+
+/// Two nodes (API and workers) on one PostgreSQL database; `None` when it is not set.
+async fn two_nodes(test: &str, tweak: impl Fn(&mut Settings)) -> Option<(TestServer, TestServer)> {
+    let url = postgres_url(test).await?;
+    let first_dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut settings = settings_for(first_dir.path());
+    settings.database_url = url;
+    tweak(&mut settings);
+    let first = start_in(first_dir, settings.clone(), true).await;
+    let second = start_in(Arc::new(tempfile::tempdir().unwrap()), settings, false).await;
+    Some((first, second))
+}
+
+async fn status(server: &TestServer, key: &str) -> StatusCode {
+    server.get(key, "/api/v1/audits").await.0
+}
+
+/// Polls `server` with `key` until it answers `expected`; how long that took.
+async fn until(server: &TestServer, key: &str, expected: StatusCode) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (status, body) = server.get(key, "/api/v1/audits").await;
+        if status == expected {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "still {status} after 3 s, not {expected}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A key of the first node's tenant: `(id, key)`.
+async fn new_key(server: &TestServer, role: &str) -> (String, String) {
+    let (status, created) = server
+        .post(
+            &server.admin_key,
+            "/api/v1/api-keys",
+            json!({ "name": role, "role": role }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    (
+        created["id"].as_str().unwrap().to_string(),
+        created["api_key"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Both nodes use (and cache) a key; one revokes it; both refuse it well within the
+/// cache's time to live (15 s): the revocation reached the other node's cache.
+async fn revocation_reaches_every_node(a: &TestServer, b: &TestServer) {
+    let (id, key) = new_key(a, "auditor").await;
+    for node in [a, b, a, b] {
+        assert_eq!(status(node, &key).await, StatusCode::OK);
+    }
+    let (status_code, _) = a
+        .send(
+            reqwest::Method::DELETE,
+            &a.admin_key,
+            &format!("/api/v1/api-keys/{id}"),
+            None,
+        )
+        .await;
+    assert!(status_code.is_success(), "{status_code}");
+    // The node that revoked it refuses it at once.
+    let (status_code, problem) = a.get(&key, "/api/v1/audits").await;
+    assert_problem(
+        status_code,
+        &problem,
+        StatusCode::UNAUTHORIZED,
+        "api-key-revoked",
+    );
+    let took = until(b, &key, StatusCode::UNAUTHORIZED).await;
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let (status_code, problem) = b.get(&key, "/api/v1/audits").await;
+    assert_problem(
+        status_code,
+        &problem,
+        StatusCode::UNAUTHORIZED,
+        "api-key-revoked",
+    );
+}
+
+/// A user's own key stops working on every node once the user is disabled.
+async fn disabled_owner_reaches_every_node(a: &TestServer, b: &TestServer) {
+    let (status_code, _) = a
+        .post(
+            &a.admin_key,
+            "/api/v1/users",
+            json!({ "email": "owner@acme.test", "password": "a long enough password 1", "role": "admin" }),
+        )
+        .await;
+    assert_eq!(status_code, StatusCode::CREATED);
+    let login = a
+        .client
+        .post(a.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "owner@acme.test", "password": "a long enough password 1" }))
+        .send()
+        .await
+        .unwrap();
+    let (status_code, token) = split(login).await;
+    assert_eq!(status_code, StatusCode::OK, "{token}");
+    let token = token["token"].as_str().unwrap().to_string();
+    let created = a
+        .client
+        .post(a.url("/api/v1/api-keys"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "own", "role": "auditor" }))
+        .send()
+        .await
+        .unwrap();
+    let (status_code, created) = split(created).await;
+    assert_eq!(status_code, StatusCode::CREATED, "{created}");
+    let key = created["api_key"].as_str().unwrap().to_string();
+    for node in [a, b] {
+        assert_eq!(status(node, &key).await, StatusCode::OK);
+    }
+    let (_, users) = a.get(&a.admin_key, "/api/v1/users").await;
+    let user_id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "owner@acme.test")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status_code, body) = a
+        .send(
+            reqwest::Method::PATCH,
+            &a.admin_key,
+            &format!("/api/v1/users/{user_id}"),
+            Some(json!({ "disabled": true })),
+        )
+        .await;
+    assert_eq!(status_code, StatusCode::OK, "{body}");
+    for node in [a, b] {
+        until(node, &key, StatusCode::UNAUTHORIZED).await;
+        let (status_code, problem) = node.get(&key, "/api/v1/audits").await;
+        assert_problem(
+            status_code,
+            &problem,
+            StatusCode::UNAUTHORIZED,
+            "api-key-owner-disabled",
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_key_is_refused_by_every_node() {
+    let Some((a, b)) = two_nodes("a_revoked_key_is_refused_by_every_node", |_| {}).await else {
+        return;
+    };
+    revocation_reaches_every_node(&a, &b).await;
+    disabled_owner_reaches_every_node(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_key_is_refused_at_once_by_a_single_node() {
+    let server = start(|_| {}).await;
+    let (id, key) = new_key(&server, "auditor").await;
+    assert_eq!(status(&server, &key).await, StatusCode::OK);
+    assert_eq!(status(&server, &key).await, StatusCode::OK);
+    let (status_code, _) = server
+        .send(
+            reqwest::Method::DELETE,
+            &server.admin_key,
+            &format!("/api/v1/api-keys/{id}"),
+            None,
+        )
+        .await;
+    assert!(status_code.is_success());
+    assert_eq!(status(&server, &key).await, StatusCode::UNAUTHORIZED);
+}
+
+/// Requests of one key, `rounds` times one to each node in turn; how many were admitted.
+async fn admitted(nodes: &[&TestServer], key: &str, rounds: usize) -> usize {
+    let mut ok = 0;
+    for _ in 0..rounds {
+        for node in nodes {
+            match status(node, key).await {
+                StatusCode::OK => ok += 1,
+                StatusCode::TOO_MANY_REQUESTS => {}
+                other => panic!("unexpected {other}"),
+            }
+        }
+    }
+    ok
+}
+
+/// One request a second per key, ten at once; the tenant's limit out of the way.
+fn tight_limits(settings: &mut Settings) {
+    settings.rate_limits = server::config::RateLimits {
+        key_per_minute: 60,
+        tenant_per_minute: 100_000,
+        burst: 10,
+    };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_hold_across_nodes_within_one_sync() {
+    let Some((a, b)) = two_nodes("rate_limits_hold_across_nodes", tight_limits).await else {
+        return;
+    };
+    // The admin key has its own bucket (it created the keys): use fresh keys.
+    let (_, key) = new_key(&a, "auditor").await;
+    let started = Instant::now();
+    let first = admitted(&[&a], &key, 10).await;
+    assert_eq!(first, 10);
+    // Once node A synced, node B reads the spent bucket at its first use.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let second = admitted(&[&b], &key, 10).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(
+        second as f64 <= 1.0 + elapsed + 1.0,
+        "node B admitted {second} after node A spent the burst ({elapsed:.1} s)"
+    );
+
+    // Both nodes at once, from full: at most the burst plus the refill, plus the
+    // tolerance of one sync interval on the other node (burst + rate × 1 s).
+    let (_, key) = new_key(&a, "auditor").await;
+    let started = Instant::now();
+    let both = admitted(&[&a, &b], &key, 20).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let bound = 10.0 + elapsed + (10.0 + 1.0);
+    assert!(both >= 10, "{both}");
+    assert!(
+        both as f64 <= bound,
+        "{both} admitted in {elapsed:.1} s, more than {bound}"
+    );
+    // Once synced, the debt is shared: both nodes refuse.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let after = admitted(&[&a, &b], &key, 3).await;
+    assert!(after <= 2, "{after}");
+}
+
+fn with_redis(url: &str, prefix: &str) -> impl Fn(&mut Settings) {
+    let url = url.to_string();
+    let prefix = prefix.to_string();
+    move |settings: &mut Settings| {
+        tight_limits(settings);
+        settings.redis_url = Some(server::Secret::new(url.clone()));
+        settings.redis_prefix = prefix.clone();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_rate_limits_are_exact_across_nodes_and_revocations_reach_every_node() {
+    let test = "redis_across_nodes";
+    let Some((url, prefix)) = redis(test) else {
+        return;
+    };
+    let Some((a, b)) = two_nodes(test, with_redis(&url, &prefix)).await else {
+        return;
+    };
+    let (_, key) = new_key(&a, "auditor").await;
+    let started = Instant::now();
+    let both = admitted(&[&a, &b], &key, 15).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(
+        both >= 10 && both as f64 <= 10.0 + elapsed.ceil(),
+        "{both} admitted in {elapsed:.1} s"
+    );
+    let (status_code, problem) = a.get(&key, "/api/v1/audits").await;
+    assert_problem(
+        status_code,
+        &problem,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+    );
+    revocation_reaches_every_node(&a, &b).await;
+    flush(&url, &prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_a_single_node_limits_and_refuses_revoked_keys() {
+    let Some((url, prefix)) = redis("redis_single_node") else {
+        return;
+    };
+    let server = start(with_redis(&url, &prefix)).await;
+    let (id, key) = new_key(&server, "auditor").await;
+    let ok = admitted(&[&server], &key, 12).await;
+    assert!((10..=11).contains(&ok), "{ok}");
+    let (_, other) = new_key(&server, "viewer").await;
+    assert_eq!(status(&server, &other).await, StatusCode::OK);
+    let (status_code, _) = server
+        .send(
+            reqwest::Method::DELETE,
+            &server.admin_key,
+            &format!("/api/v1/api-keys/{id}"),
+            None,
+        )
+        .await;
+    assert!(status_code.is_success());
+    let (status_code, problem) = server.get(&key, "/api/v1/audits").await;
+    // Revoked wins over rate-limited: authentication comes first.
+    assert_problem(
+        status_code,
+        &problem,
+        StatusCode::UNAUTHORIZED,
+        "api-key-revoked",
+    );
+    flush(&url, &prefix).await;
+}
