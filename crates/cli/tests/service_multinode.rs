@@ -361,19 +361,35 @@ async fn a_rate_limit_holds_across_api_nodes() {
     for port in ports {
         wait_ready(&client, &format!("http://127.0.0.1:{port}")).await;
     }
-    let mut statuses = Vec::new();
-    for i in 0..8 {
-        let port = ports[i % 2];
-        let response = client
-            .get(format!("http://127.0.0.1:{port}/api/v1/me"))
-            .header("x-api-key", &key)
-            .send()
-            .await
-            .unwrap();
-        if response.status().as_u16() == 429 {
-            assert!(response.headers().contains_key("retry-after"));
+    let statuses = |count: usize| {
+        let client = &client;
+        let key = &key;
+        async move {
+            let mut statuses = Vec::new();
+            for i in 0..count {
+                let port = ports[i % 2];
+                let response = client
+                    .get(format!("http://127.0.0.1:{port}/api/v1/me"))
+                    .header("x-api-key", key)
+                    .send()
+                    .await
+                    .unwrap();
+                if response.status().as_u16() == 429 {
+                    assert!(response.headers().contains_key("retry-after"));
+                }
+                statuses.push(response.status().as_u16());
+            }
+            statuses
         }
-        statuses.push(response.status().as_u16());
-    }
-    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+    };
+    // Each node decides from its own buckets between syncs (every second): within a
+    // second, the two nodes together admit at most the burst plus one more burst (the
+    // stated tolerance: (nodes − 1) × (burst + one second of refill)).
+    let first = statuses(16).await;
+    let admitted = first.iter().filter(|s| **s == 200).count();
+    assert!((5..=10).contains(&admitted), "{first:?}");
+    assert!(first.iter().all(|s| *s == 200 || *s == 429), "{first:?}");
+    // Once the nodes have synced, the shared bucket is spent for both.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(statuses(4).await, [429, 429, 429, 429]);
 }
