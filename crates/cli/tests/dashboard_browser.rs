@@ -119,13 +119,7 @@ async fn an_auditor_audits_and_triages_in_the_browser_and_a_viewer_cannot_submit
         ("file_name", "Wallet.sol"),
         ("source", VULNERABLE),
     ] {
-        client
-            .find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(text)
-            .await
-            .unwrap();
+        type_into(&client, id, text).await;
     }
     screenshot(&client, "dashboard-new-audit").await;
     click(

@@ -107,6 +107,18 @@ async fn sso_sign_in(client: &Client, base: &str) -> String {
     .await
 }
 
+/// The user ada, as the users API shows her (created at her first sign-in).
+async fn ada_account(http: &reqwest::Client, key: &str, base: &str) -> serde_json::Value {
+    let users = get(http, key, &format!("{base}/api/v1/users")).await;
+    users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "ada@acme.test")
+        .expect("ada was created at her first sign-in")
+        .clone()
+}
+
 async fn sign_out(client: &Client) {
     click(client, Locator::Css("form[action='/logout'] button")).await;
     wait_for(client, "the sign-in page", |s| {
@@ -231,14 +243,7 @@ roles = [
     assert!(page.contains("ada@acme.test"), "{page}");
     assert!(page.contains(">auditor<"), "{page}");
     screenshot(&client, "sso-signed-in-auditor").await;
-    let users = get(&http, &key, &format!("{base}/api/v1/users")).await;
-    let ada = users["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == "ada@acme.test")
-        .expect("ada was created at her first sign-in")
-        .clone();
+    let ada = ada_account(&http, &key, &base).await;
     assert_eq!(ada["role"], "auditor");
     // The role's pages open; the pages it lacks are refused.
     assert!(
@@ -284,15 +289,7 @@ roles = [
     assert!(page.contains("Single sign-on refused"), "{page}");
     assert!(page.contains("maps to a role here"), "{page}");
     screenshot(&client, "sso-refused").await;
-    let users = get(&http, &key, &format!("{base}/api/v1/users")).await;
-    let ada = users["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == "ada@acme.test")
-        .unwrap()
-        .clone();
-    assert_eq!(ada["disabled"], true);
+    assert_eq!(ada_account(&http, &key, &base).await["disabled"], true);
     let trail = get(
         &http,
         &key,

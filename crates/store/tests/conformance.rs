@@ -704,44 +704,19 @@ async fn synced_rate_buckets_add_every_node_consumption(store: Arc<dyn Store>) {
         vec![1.0]
     );
     // Over the limit, the level goes below zero (paid back by refilling), at most down
-    // to minus the burst; the refill counts from the last sync.
-    assert_eq!(
-        levels(
-            store
-                .sync_rate_buckets(&rate, &[("key:s".into(), 4.0)], 12_000)
-                .await
-                .unwrap()
-        ),
-        vec![-1.0]
-    );
-    assert_eq!(
-        levels(
-            store
-                .sync_rate_buckets(&rate, &[("key:s".into(), 50.0)], 12_000)
-                .await
-                .unwrap()
-        ),
-        vec![-10.0]
-    );
-    assert_eq!(
-        levels(
-            store
-                .sync_rate_buckets(&rate, &[("key:s".into(), 0.0)], 15_000)
-                .await
-                .unwrap()
-        ),
-        vec![-7.0]
-    );
-    // Never above the capacity.
-    assert_eq!(
-        levels(
-            store
-                .sync_rate_buckets(&rate, &[("key:s".into(), 0.0)], 100_000)
-                .await
-                .unwrap()
-        ),
-        vec![10.0]
-    );
+    // to minus the burst; the refill counts from the last sync; never above the capacity.
+    for (taken, at, level) in [
+        (4.0, 12_000, -1.0),
+        (50.0, 12_000, -10.0),
+        (0.0, 15_000, -7.0),
+        (0.0, 100_000, 10.0),
+    ] {
+        let synced = store
+            .sync_rate_buckets(&rate, &[("key:s".into(), taken)], at)
+            .await
+            .unwrap();
+        assert_eq!(levels(synced), vec![level], "{taken} taken at {at}");
+    }
 }
 
 async fn credential_changes_advance_the_generation(store: Arc<dyn Store>) {
