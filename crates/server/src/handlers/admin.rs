@@ -367,19 +367,28 @@ pub(crate) async fn update_user(
 }
 
 /// `DELETE /api/v1/users/{id}/sessions`: signs a user out of the dashboard everywhere.
+/// The tenant's user `id`, for a caller with `user.manage` doing `action` (refusal
+/// recorded; 404 for a user of another tenant or none).
+pub(crate) async fn user_to_manage(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    id: &str,
+) -> Result<store::User, ApiError> {
+    state.require(principal, "user.manage", action).await?;
+    state
+        .store
+        .get_user(&principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
 pub(crate) async fn revoke_sessions(
     State(state): State<Arc<AppState>>,
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    state
-        .require(&principal, "user.manage", "revoke sessions")
-        .await?;
-    let user = state
-        .store
-        .get_user(&principal.tenant_id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let user = user_to_manage(&state, &principal, "revoke sessions", &id).await?;
     let revoked = state
         .store
         .revoke_user_sessions(&user.tenant_id, &user.id, now_ms())

@@ -225,14 +225,8 @@ pub(crate) async fn reset(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state
-        .require(&principal, "user.manage", "reset a second factor")
-        .await?;
-    let user = state
-        .store
-        .get_user(&principal.tenant_id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let user =
+        super::admin::user_to_manage(&state, &principal, "reset a second factor", &id).await?;
     if !state.store.remove_mfa(&user.id).await? {
         return Err(ApiError::not_found("second factor"));
     }
