@@ -705,12 +705,16 @@ async fn complete(
     let http = Http(&egress);
     let metadata = state.sso.metadata(&egress, name, provider, false).await?;
     let secret = client_secret(provider)?;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(provider.client_id.clone()),
-        secret.clone(),
-    )
-    .set_redirect_uri(redirect_url(state, name)?);
+    let redirect = redirect_url(state, name)?;
+    let client_for = |metadata| {
+        CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(provider.client_id.clone()),
+            secret.clone(),
+        )
+        .set_redirect_uri(redirect.clone())
+    };
+    let client = client_for(metadata);
     let response = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| SsoError::Exchange(describe_error(&e)))?
@@ -733,13 +737,7 @@ async fn complete(
         Err(ClaimsVerificationError::SignatureVerification(
             SignatureVerificationError::NoMatchingKey,
         )) => {
-            let metadata = state.sso.metadata(&egress, name, provider, true).await?;
-            let client = CoreClient::from_provider_metadata(
-                metadata,
-                ClientId::new(provider.client_id.clone()),
-                secret,
-            )
-            .set_redirect_uri(redirect_url(state, name)?);
+            let client = client_for(state.sso.metadata(&egress, name, provider, true).await?);
             let claims = {
                 let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS);
                 id_token
