@@ -117,3 +117,82 @@ async fn html_and_pdf_reports_carry_excerpts_and_triage() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// The service keeps the analyzer's report with the rules that found nothing by id only,
+/// and renders SARIF and Markdown from it when asked: what it serves is what `scan`
+/// writes for the same source (every rule that ran, with its documentation), apart from
+/// the run's timing.
+#[tokio::test(flavor = "multi_thread")]
+async fn sarif_and_markdown_match_the_scan_of_the_same_source() {
+    let dir = temp_dir("service-reports-sarif");
+    let key = bootstrap(&dir)["api_key"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&dir, port, 0, &[]);
+    wait_ready(&client, &base).await;
+    let id = submit(
+        &client,
+        &key,
+        &base,
+        &json!({ "sources": { "Wallet.sol": EVIL } }),
+    )
+    .await;
+    assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
+    let served = |format: &'static str| {
+        let request = client
+            .get(format!("{base}/api/v1/audits/{id}/report?format={format}"))
+            .header("x-api-key", &key);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200, "{format}");
+            response.text().await.unwrap()
+        }
+    };
+    let sarif: serde_json::Value = serde_json::from_str(&served("sarif").await).unwrap();
+    let markdown = served("markdown").await;
+
+    let source = dir.join("Wallet.sol");
+    std::fs::write(&source, EVIL).unwrap();
+    let scan = |format: &str| {
+        let out = bin()
+            .current_dir(&dir)
+            .args(["scan", "Wallet.sol", "--no-config", "--format", format])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let scanned: serde_json::Value = serde_json::from_str(&scan("sarif")).unwrap();
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), detectors::registry::metas().count());
+    assert!(
+        rules
+            .iter()
+            .all(|r| !r["help"]["markdown"].as_str().unwrap_or("").is_empty())
+    );
+    assert_eq!(
+        driver["rules"],
+        scanned["runs"][0]["tool"]["driver"]["rules"]
+    );
+    assert_eq!(sarif["runs"][0]["results"], scanned["runs"][0]["results"]);
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["ruleId"] == "tx-origin-auth")
+    );
+    // Markdown: the same text but for the timing in its header.
+    let without_timing = |text: &str| {
+        text.lines()
+            .filter(|line| !line.contains(" ms"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(markdown.contains("tx-origin-auth"), "{markdown}");
+    assert_eq!(without_timing(&markdown), without_timing(&scan("markdown")));
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

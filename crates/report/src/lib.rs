@@ -53,6 +53,7 @@ mod model;
 mod pdf;
 mod sarif;
 mod serde_level;
+mod stored;
 mod text;
 
 pub use baseline::{
@@ -74,4 +75,5 @@ pub use pdf::{
     render_pdf,
 };
 pub use sarif::{SARIF_FINGERPRINT_KEY, SARIF_SCHEMA_URI, SarifOptions, render_sarif};
+pub use stored::{RULES_BY_ID, from_stored_json, to_stored_json};
 pub use text::{TextOptions, render_text, summary_line, tool_line};

@@ -647,17 +647,36 @@ pub(crate) async fn report(
         }
         serde_json::to_string_pretty(&body).map_err(ApiError::internal)?
     } else {
-        let cached = state.store.get_cached(&audit.cache_key).await?;
-        cached
-            .and_then(|c| c.reports.get(&format).cloned())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "report-format-unavailable",
-                    "Report format unavailable",
-                    format!("the analyzer produced no {format} report for this audit"),
-                )
-            })?
+        let unavailable = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "report-format-unavailable",
+                "Report format unavailable",
+                format!("the analyzer produced no {format} report for this audit"),
+            )
+        };
+        let mut cached = state
+            .store
+            .get_cached(&audit.cache_key)
+            .await?
+            .ok_or_else(unavailable)?;
+        // Kept as rendered by an analyzer that stores every format, or rendered now from
+        // the analyzer's report (which is all the pipeline stores).
+        match cached.reports.remove(&format) {
+            Some(body) => body,
+            None => {
+                let analyzed = cached
+                    .reports
+                    .get("json")
+                    .and_then(|json| report::from_stored_json(json).ok())
+                    .ok_or_else(unavailable)?;
+                if format == "sarif" {
+                    report::render_sarif(&analyzed, &report::SarifOptions::default())
+                } else {
+                    report::render_markdown(&analyzed)
+                }
+            }
+        }
     };
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
@@ -679,7 +698,7 @@ pub(crate) async fn other_analyzers(
         .get_cached(&audit.cache_key)
         .await?
         .and_then(|cached| cached.reports.get("json").cloned())
-        .and_then(|json| serde_json::from_str(&json).ok());
+        .and_then(|json| report::from_stored_json(&json).ok());
     let Some(analyzed) = analyzed else {
         return Ok((FoundBy::new(), Vec::new()));
     };
@@ -719,7 +738,7 @@ pub(crate) async fn page_report(
     let report: report::Report = cached
         .reports
         .get("json")
-        .and_then(|json| serde_json::from_str(json).ok())
+        .and_then(|json| report::from_stored_json(json).ok())
         .ok_or_else(unavailable)?;
     let excerpts = cached
         .reports
