@@ -20,10 +20,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool};
 use sqlx::{Pool, Postgres, Row};
 
-use crate::sql::{Dialect, SqlBackend, run_with_sqlx};
+use crate::sql::{self, Dialect, SqlBackend, run_with_sqlx};
 use crate::*;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
@@ -148,7 +148,7 @@ impl PostgresStore {
     /// [`PostgresStore::open`] with a pool of up to `options.max_connections`.
     pub async fn open_with(url: &str, connect: &ConnectOptions) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
+        let pool = sql::pool_options::<Postgres>()
             .max_connections(connect.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)

@@ -5,12 +5,10 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 use sqlx::{Pool, Row, Sqlite};
 
-use crate::sql::{Dialect, SqlBackend, run_with_sqlx};
+use crate::sql::{self, Dialect, SqlBackend, run_with_sqlx};
 use crate::*;
 
 /// Per-backend migrations: `(version, name, sql)`, applied in order, never edited.
@@ -117,14 +115,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
+        let writer = sql::pool_options::<Sqlite>()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
         let store = SqliteStore {
-            reader: SqlitePoolOptions::new()
+            reader: sql::pool_options::<Sqlite>()
                 .max_connections(connect.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_lazy_with(options.read_only(true)),

@@ -36,6 +36,27 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Database, Decode, Encode, Pool, Postgres, QueryBuilder, Sqlite, Type};
 
+/// How long a pooled connection may sit idle before it is checked (a ping) on its next use.
+const CHECK_IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The pool settings both backends share. sqlx checks a connection with a ping when it
+/// is returned to the pool; by default it pings again before every use, a round trip per
+/// query that doubled what a busy node waited on. Here only a connection that sat idle
+/// (which a server or a firewall may have closed meanwhile) is checked before use; one
+/// that fails its check is replaced.
+pub(crate) fn pool_options<DB: Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for < CHECK_IDLE_AFTER {
+                    return Ok(true);
+                }
+                Ok(sqlx::Connection::ping(conn).await.is_ok())
+            })
+        })
+}
+
 /// A statement with its arguments, as sqlx builds it for `DB`.
 pub(crate) type RawQuery<'q, DB> = sqlx::query::Query<'q, DB, <DB as Database>::Arguments<'q>>;
 
