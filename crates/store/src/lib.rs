@@ -214,6 +214,18 @@ pub trait Store: Send + Sync + 'static {
         sources_json: &str,
         cached: Option<&CachedAnalysis>,
     ) -> Result<InsertedAudit>;
+    /// [`Store::insert_audit`] and, in the same transaction, `event` on the audit trail:
+    /// an audit is never stored without the entry that records its submission, and
+    /// neither is the entry without the audit. Nothing is appended when an audit with the
+    /// same idempotency key is returned instead.
+    async fn insert_audit_recorded(
+        &self,
+        audit: &NewAudit,
+        sources_json: &str,
+        cached: Option<&CachedAnalysis>,
+        event: &NewAuditEvent,
+        signer: &trail::Signer,
+    ) -> Result<InsertedAudit>;
     async fn get_audit(&self, tenant_id: &str, id: &str) -> Result<Option<Audit>>;
     async fn list_audits(&self, tenant_id: &str, filter: &AuditFilter) -> Result<Vec<Audit>>;
     async fn count_audits_since(&self, tenant_id: &str, since: i64) -> Result<i64>;

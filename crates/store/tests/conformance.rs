@@ -98,6 +98,7 @@ conformance!(
     triage_follows_the_fingerprint_into_later_audits,
     users_keys_and_tenants_round_trip,
     concurrent_trail_appends_form_one_verifiable_chain,
+    a_recorded_submission_stores_the_audit_and_its_trail_entry_together,
     quota_figures_count_the_tenant_only,
     rate_limit_buckets_refuse_after_the_burst_and_refill,
     synced_rate_buckets_add_every_node_consumption,
@@ -598,6 +599,84 @@ async fn concurrent_trail_appends_form_one_verifiable_chain(store: Arc<dyn Store
         .unwrap();
     assert_eq!(newest.len(), 5);
     assert!(newest.windows(2).all(|w| w[0].seq > w[1].seq));
+}
+
+async fn a_recorded_submission_stores_the_audit_and_its_trail_entry_together(
+    store: Arc<dyn Store>,
+) {
+    let t = tenant(store.as_ref(), "recorded").await;
+    let signer = trail::Signer::new(b"conformance-secret");
+    let submitted = |id: &str| NewAuditEvent {
+        ts: 1000,
+        tenant_id: Some(t.clone()),
+        actor: "user:u".into(),
+        action: "audit.submitted".into(),
+        target: Some(id.into()),
+        outcome: "success".into(),
+        detail: serde_json::json!({ "files": 1 }),
+    };
+    let first = new_audit("rec-1", &t, Some("key-1"));
+    let created = store
+        .insert_audit_recorded(&first, "{}", None, &submitted("rec-1"), &signer)
+        .await
+        .unwrap();
+    let InsertedAudit::Created(audit) = created else {
+        panic!("a new audit is created");
+    };
+    assert_eq!(
+        (audit.id.as_str(), audit.status.as_str()),
+        ("rec-1", STATUS_QUEUED)
+    );
+    // The same idempotency key: the stored audit comes back and nothing is appended.
+    let again = store
+        .insert_audit_recorded(&first, "{}", None, &submitted("rec-1"), &signer)
+        .await
+        .unwrap();
+    assert!(matches!(again, InsertedAudit::Existing(ref a) if a.id == "rec-1"));
+    // Answered from the cache: stored succeeded, with its findings and its entry.
+    let cached = analysis("cache-rec-2", 2);
+    let second = new_audit("rec-2", &t, None);
+    let InsertedAudit::Created(audit) = store
+        .insert_audit_recorded(&second, "{}", Some(&cached), &submitted("rec-2"), &signer)
+        .await
+        .unwrap()
+    else {
+        panic!("a new audit is created");
+    };
+    assert_eq!(audit.status, STATUS_SUCCEEDED);
+    // Refused by the database (an audit id taken already): neither is stored.
+    let mut clash = new_audit("rec-1", &t, None);
+    clash.sources_hash = "hash-other".into();
+    assert!(
+        store
+            .insert_audit_recorded(&clash, "{}", None, &submitted("rec-1"), &signer)
+            .await
+            .is_err()
+    );
+
+    let (entries, head) = store.audit_chain().await.unwrap();
+    let targets: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.event.action == "audit.submitted")
+        .map(|e| e.event.target.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(targets, ["rec-1", "rec-2"]);
+    assert_eq!(
+        trail::verify(&entries, head.as_ref(), &signer).first_break,
+        None
+    );
+    let findings = store
+        .list_findings(
+            &t,
+            "rec-2",
+            &FindingFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(findings.len(), 2);
 }
 
 /// Says that a test was skipped, on standard error directly, so that it shows even when

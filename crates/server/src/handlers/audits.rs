@@ -1061,9 +1061,19 @@ pub(crate) async fn create_audit(
         project: Some(project),
         target: submission.target,
     };
+    // The submission's trail entry is written in the audit's own transaction.
+    let event = store::NewAuditEvent {
+        ts: now_ms(),
+        tenant_id: Some(principal.tenant_id.clone()),
+        actor: principal.actor.clone(),
+        action: "audit.submitted".into(),
+        target: Some(new.id.clone()),
+        outcome: "success".into(),
+        detail: json!({ "files": new.file_count, "bytes": new.source_bytes, "from_cache": cached.is_some() }),
+    };
     let inserted = state
         .store
-        .insert_audit(&new, &sources_json, cached.as_ref())
+        .insert_audit_recorded(&new, &sources_json, cached.as_ref(), &event, &state.signer)
         .await?;
     let audit = match inserted {
         store::InsertedAudit::Existing(existing) => {
@@ -1091,16 +1101,6 @@ pub(crate) async fn create_audit(
     } else {
         state.submitted.notify_one();
     }
-    state
-        .record(
-            Some(&principal.tenant_id),
-            &principal.actor,
-            "audit.submitted",
-            Some(&audit.id),
-            "success",
-            json!({ "files": audit.file_count, "bytes": audit.source_bytes, "from_cache": audit.from_cache }),
-        )
-        .await?;
     Ok(Created::New(audit))
 }
 

@@ -424,6 +424,105 @@ async fn append_in<DB: Dialect>(
     })
 }
 
+/// Inserts an audit and its sources; with `record`, appends that trail entry last in the
+/// same transaction (the trail lock is held only from there to the commit).
+async fn insert_audit<S: SqlBackend>(
+    store: &S,
+    audit: &NewAudit,
+    sources_json: &str,
+    cached: Option<&CachedAnalysis>,
+    record: Option<(&NewAuditEvent, &Signer)>,
+) -> Result<InsertedAudit> {
+    let mut tx = store.writer().begin().await?;
+    if let Some(key) = &audit.idempotency_key {
+        let existing = query::<S::DB>(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audits WHERE tenant_id = $1 AND idempotency_key = $2"
+        ))
+        .bind(&audit.tenant_id)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            return Ok(InsertedAudit::Existing(audit_from_row(&row)?));
+        }
+    }
+    query::<S::DB>(
+        "INSERT INTO source_blobs (hash, content) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(&audit.sources_hash)
+    .bind(sources_json)
+    .execute(&mut *tx)
+    .await?;
+    let (status, started, finished, counts) = match cached {
+        Some(c) => (
+            STATUS_SUCCEEDED,
+            Some(audit.created_at),
+            Some(audit.created_at),
+            Some(serde_json::to_string(&severity_counts(&c.findings))?),
+        ),
+        None => (STATUS_QUEUED, None, None, None),
+    };
+    let inserted = query::<S::DB>(&format!(
+            "INSERT INTO audits (id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, source_bytes, \
+             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json, project, \
+             target_chain, target_address, target_block) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+             RETURNING {AUDIT_COLUMNS}",
+        ))
+        .bind(&audit.id)
+        .bind(&audit.tenant_id)
+        .bind(status)
+        .bind(&audit.sources_hash)
+        .bind(&audit.cache_key)
+        .bind(serde_json::to_string(&audit.options)?)
+        .bind(audit.timeout_secs)
+        .bind(audit.source_bytes)
+        .bind(audit.file_count)
+        .bind(&audit.idempotency_key)
+        .bind(&audit.request_hash)
+        .bind(&audit.created_by)
+        .bind(audit.created_at)
+        .bind(started)
+        .bind(finished)
+        .bind(cached.is_some())
+        .bind(counts)
+        .bind(&audit.project)
+        .bind(audit.target.as_ref().map(|t| &t.chain))
+        .bind(audit.target.as_ref().map(|t| &t.address))
+        .bind(audit.target.as_ref().and_then(|t| t.block).map(|b| b as i64))
+        .fetch_one(&mut *tx)
+        .await;
+    let row = match inserted {
+        Ok(row) => row,
+        Err(error) => {
+            // Another node inserted the same idempotency key since the look-up above.
+            if let (Some(key), true) = (&audit.idempotency_key, is_unique_violation(&error)) {
+                tx.rollback().await?;
+                let row = query::<S::DB>(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audits WHERE tenant_id = $1 AND idempotency_key = $2"
+                ))
+                .bind(&audit.tenant_id)
+                .bind(key)
+                .fetch_one(store.writer())
+                .await?;
+                return Ok(InsertedAudit::Existing(audit_from_row(&row)?));
+            }
+            return Err(error.into());
+        }
+    };
+    if let Some(c) = cached {
+        insert_findings(&mut tx, &audit.id, &audit.tenant_id, &c.findings).await?;
+    } else {
+        notify_jobs::<S::DB>(&mut *tx).await?;
+    }
+    let created = audit_from_row(&row)?;
+    if let Some((event, signer)) = record {
+        append_in(&mut tx, event, signer).await?;
+    }
+    tx.commit().await?;
+    Ok(InsertedAudit::Created(created))
+}
+
 #[async_trait::async_trait]
 impl<S: SqlBackend> Store for S {
     fn is_shared(&self) -> bool {
@@ -680,88 +779,18 @@ impl<S: SqlBackend> Store for S {
         sources_json: &str,
         cached: Option<&CachedAnalysis>,
     ) -> Result<InsertedAudit> {
-        let mut tx = self.writer().begin().await?;
-        if let Some(key) = &audit.idempotency_key {
-            let existing = query::<S::DB>(&format!(
-                "SELECT {AUDIT_COLUMNS} FROM audits WHERE tenant_id = $1 AND idempotency_key = $2"
-            ))
-            .bind(&audit.tenant_id)
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                return Ok(InsertedAudit::Existing(audit_from_row(&row)?));
-            }
-        }
-        query::<S::DB>("INSERT INTO source_blobs (hash, content) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
-            .bind(&audit.sources_hash)
-            .bind(sources_json)
-            .execute(&mut *tx)
-            .await?;
-        let (status, started, finished, counts) = match cached {
-            Some(c) => (
-                STATUS_SUCCEEDED,
-                Some(audit.created_at),
-                Some(audit.created_at),
-                Some(serde_json::to_string(&severity_counts(&c.findings))?),
-            ),
-            None => (STATUS_QUEUED, None, None, None),
-        };
-        let inserted = query::<S::DB>(
-            "INSERT INTO audits (id, tenant_id, status, sources_hash, cache_key, options_json, timeout_secs, source_bytes, \
-             file_count, idempotency_key, request_hash, created_by, created_at, started_at, finished_at, from_cache, counts_json, project, \
-             target_chain, target_address, target_block) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
-        )
-        .bind(&audit.id)
-        .bind(&audit.tenant_id)
-        .bind(status)
-        .bind(&audit.sources_hash)
-        .bind(&audit.cache_key)
-        .bind(serde_json::to_string(&audit.options)?)
-        .bind(audit.timeout_secs)
-        .bind(audit.source_bytes)
-        .bind(audit.file_count)
-        .bind(&audit.idempotency_key)
-        .bind(&audit.request_hash)
-        .bind(&audit.created_by)
-        .bind(audit.created_at)
-        .bind(started)
-        .bind(finished)
-        .bind(cached.is_some())
-        .bind(counts)
-        .bind(&audit.project)
-        .bind(audit.target.as_ref().map(|t| &t.chain))
-        .bind(audit.target.as_ref().map(|t| &t.address))
-        .bind(audit.target.as_ref().and_then(|t| t.block).map(|b| b as i64))
-        .execute(&mut *tx)
-        .await;
-        if let Err(error) = inserted {
-            // Another node inserted the same idempotency key since the look-up above.
-            if let (Some(key), true) = (&audit.idempotency_key, is_unique_violation(&error)) {
-                tx.rollback().await?;
-                let row = query::<S::DB>(&format!(
-                    "SELECT {AUDIT_COLUMNS} FROM audits WHERE tenant_id = $1 AND idempotency_key = $2"
-                ))
-                .bind(&audit.tenant_id)
-                .bind(key)
-                .fetch_one(self.writer())
-                .await?;
-                return Ok(InsertedAudit::Existing(audit_from_row(&row)?));
-            }
-            return Err(error.into());
-        }
-        if let Some(c) = cached {
-            insert_findings(&mut tx, &audit.id, &audit.tenant_id, &c.findings).await?;
-        } else {
-            notify_jobs::<S::DB>(&mut *tx).await?;
-        }
-        let row = query::<S::DB>(&format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1"))
-            .bind(&audit.id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(InsertedAudit::Created(audit_from_row(&row)?))
+        insert_audit(self, audit, sources_json, cached, None).await
+    }
+
+    async fn insert_audit_recorded(
+        &self,
+        audit: &NewAudit,
+        sources_json: &str,
+        cached: Option<&CachedAnalysis>,
+        event: &NewAuditEvent,
+        signer: &Signer,
+    ) -> Result<InsertedAudit> {
+        insert_audit(self, audit, sources_json, cached, Some((event, signer))).await
     }
 
     async fn get_audit(&self, tenant_id: &str, id: &str) -> Result<Option<Audit>> {
