@@ -61,11 +61,13 @@ impl FromRequestParts<Arc<AppState>> for Principal {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let principal = authenticate(parts, state).await?;
-        if let Err(retry) = state.check_rate(Limit::Credential, &principal.actor).await {
-            return Err(rate_limited(state, &principal, "credential", retry).await);
-        }
-        if let Err(retry) = state.check_rate(Limit::Tenant, &principal.tenant_id).await {
-            return Err(rate_limited(state, &principal, "tenant", retry).await);
+        let limits = [
+            (Limit::Credential, principal.actor.as_str()),
+            (Limit::Tenant, principal.tenant_id.as_str()),
+        ];
+        if let Err((index, retry)) = state.check_rates(&limits).await {
+            let scope = limits[index].0.scope();
+            return Err(rate_limited(state, &principal, scope, retry).await);
         }
         // The route's permission, before anything else of the request is read.
         if let Some(route) = parts.extensions.get::<MatchedPath>()

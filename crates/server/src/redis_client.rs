@@ -1,5 +1,5 @@
 //! The optional Redis server (`redis_url`): rate-limit buckets shared by every node, one
-//! atomic script per check, and the cache of API keys. Every key written starts with
+//! atomic script per request for all its buckets, and the cache of API keys. Every key written starts with
 //! `redis_prefix`.
 //!
 //! Keys:
@@ -17,31 +17,37 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use store::TokenRate;
 
-/// Takes one token: `KEYS[1]` the bucket, `ARGV` capacity and tokens per second.
-/// Returns `{1, level}` when taken, `{0, level}` when refused; the level as a string
-/// (Lua numbers leave Redis as integers). Time is Redis's own, so nodes' clocks do not
-/// matter.
-const TAKE_TOKEN: &str = r"
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
+/// Takes one token from each bucket in turn (`KEYS`; `ARGV` the capacity and tokens per
+/// second of each, in the same order) and stops at the first that has none, which is left
+/// as it is: a refusal by the second bucket still spends the first one's token, as two
+/// checks one after the other would. Returns `{0, ""}` when every bucket gave a token,
+/// else `{i, level}` for the i-th (from 1) that refused; the level as a string (Lua
+/// numbers leave Redis as integers). Time is Redis's own, so nodes' clocks do not matter.
+const TAKE_TOKENS: &str = r"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local bucket = redis.call('HMGET', KEYS[1], 't', 'u')
-local tokens = tonumber(bucket[1])
-local updated = tonumber(bucket[2])
-if tokens == nil or updated == nil then
-    tokens = capacity
-    updated = now
+for i, key in ipairs(KEYS) do
+    local capacity = tonumber(ARGV[2 * i - 1])
+    local rate = tonumber(ARGV[2 * i])
+    local bucket = redis.call('HMGET', key, 't', 'u')
+    local tokens = tonumber(bucket[1])
+    local updated = tonumber(bucket[2])
+    if tokens == nil or updated == nil then
+        tokens = capacity
+        updated = now
+    end
+    tokens = math.min(capacity, tokens + math.max(0, now - updated) / 1000 * rate)
+    local taken = tokens >= 1
+    if taken then
+        tokens = tokens - 1
+    end
+    redis.call('HSET', key, 't', tostring(tokens), 'u', tostring(now))
+    redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / rate * 1000) + 1000)
+    if not taken then
+        return {i, tostring(tokens)}
+    end
 end
-tokens = math.min(capacity, tokens + math.max(0, now - updated) / 1000 * rate)
-local taken = 0
-if tokens >= 1 then
-    tokens = tokens - 1
-    taken = 1
-end
-redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 1000)
-return {taken, tostring(tokens)}
+return {0, ''}
 ";
 
 /// `KEYS[1]` the generation counter, `ARGV` the entry prefix and the key's prefix:
@@ -56,7 +62,7 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 pub(crate) struct SharedRedis {
     connection: ConnectionManager,
     prefix: String,
-    take_token: Script,
+    take_tokens: Script,
     cached_key: Script,
 }
 
@@ -80,27 +86,31 @@ impl SharedRedis {
         Ok(SharedRedis {
             connection,
             prefix: prefix.to_string(),
-            take_token: Script::new(TAKE_TOKEN),
+            take_tokens: Script::new(TAKE_TOKENS),
             cached_key: Script::new(CACHED_KEY),
         })
     }
 
-    /// Takes one token from the bucket `key`; `None` when taken, else the seconds until
-    /// one is available.
-    pub(crate) async fn take_token(
+    /// Takes one token from each bucket in turn, in one round trip (see [`TAKE_TOKENS`]);
+    /// `None` when every bucket gave one, else the index of the bucket that refused and
+    /// the seconds until it has a token.
+    pub(crate) async fn take_tokens(
         &self,
-        key: &str,
-        rate: &TokenRate,
-    ) -> redis::RedisResult<Option<u64>> {
+        buckets: &[(&str, &TokenRate)],
+    ) -> redis::RedisResult<Option<(usize, u64)>> {
         let mut connection = self.connection.clone();
-        let (taken, level): (i64, String) = self
-            .take_token
-            .key(format!("{}rl:{key}", self.prefix))
-            .arg(rate.capacity)
-            .arg(rate.per_second)
-            .invoke_async(&mut connection)
-            .await?;
-        Ok((taken == 0).then(|| rate.retry_after(level.parse().unwrap_or(0.0))))
+        let mut invocation = self.take_tokens.prepare_invoke();
+        for (key, rate) in buckets {
+            invocation
+                .key(format!("{}rl:{key}", self.prefix))
+                .arg(rate.capacity)
+                .arg(rate.per_second);
+        }
+        let (refused, level): (usize, String) = invocation.invoke_async(&mut connection).await?;
+        Ok(refused
+            .checked_sub(1)
+            .and_then(|index| buckets.get(index).map(|(_, rate)| (index, rate)))
+            .map(|(index, rate)| (index, rate.retry_after(level.parse().unwrap_or(0.0)))))
     }
 
     fn generation_key(&self) -> String {

@@ -26,6 +26,16 @@ pub(crate) enum Limit {
     Tenant,
 }
 
+impl Limit {
+    /// The limit's name in refusals and on the audit trail.
+    pub(crate) fn scope(self) -> &'static str {
+        match self {
+            Limit::Credential => "credential",
+            Limit::Tenant => "tenant",
+        }
+    }
+}
+
 pub struct AppState {
     pub settings: Settings,
     pub store: Arc<dyn Store>,
@@ -199,21 +209,56 @@ impl AppState {
     /// [`crate::ratelimit`]). If Redis or the shared buckets cannot be reached, the
     /// request is allowed (by this node's buckets, when it has them) and the error logged.
     pub(crate) async fn check_rate(&self, limit: Limit, subject: &str) -> Result<(), u64> {
-        let (limiter, prefix) = match limit {
-            Limit::Credential => (&self.key_limiter, "key"),
-            Limit::Tenant => (&self.tenant_limiter, "tenant"),
-        };
-        let key = format!("{prefix}:{subject}");
+        self.check_rates(&[(limit, subject)])
+            .await
+            .map_err(|(_, retry)| retry)
+    }
+
+    /// Takes one request from each limit in turn, stopping at the first that refuses;
+    /// on refusal, its index and the seconds until it allows one. With Redis this is one
+    /// round trip for all of them.
+    pub(crate) async fn check_rates(&self, limits: &[(Limit, &str)]) -> Result<(), (usize, u64)> {
         if let Some(redis) = &self.redis {
-            return match redis.take_token(&key, limiter.rate()).await {
+            let keys: Vec<(String, &store::TokenRate)> = limits
+                .iter()
+                .map(|(limit, subject)| {
+                    let (limiter, prefix) = self.limiter(*limit);
+                    (format!("{prefix}:{subject}"), limiter.rate())
+                })
+                .collect();
+            let buckets: Vec<(&str, &store::TokenRate)> = keys
+                .iter()
+                .map(|(key, rate)| (key.as_str(), *rate))
+                .collect();
+            return match redis.take_tokens(&buckets).await {
                 Ok(None) => Ok(()),
-                Ok(Some(retry)) => Err(retry),
+                Ok(Some(refused)) => Err(refused),
                 Err(error) => {
                     tracing::error!(%error, "cannot reach the rate limits in Redis; request allowed");
                     Ok(())
                 }
             };
         }
+        for (index, (limit, subject)) in limits.iter().enumerate() {
+            self.check_local_rate(*limit, subject)
+                .await
+                .map_err(|retry| (index, retry))?;
+        }
+        Ok(())
+    }
+
+    fn limiter(&self, limit: Limit) -> (&crate::ratelimit::RateLimiter, &'static str) {
+        match limit {
+            Limit::Credential => (&self.key_limiter, "key"),
+            Limit::Tenant => (&self.tenant_limiter, "tenant"),
+        }
+    }
+
+    /// [`AppState::check_rate`] without Redis: this node's buckets, synced with the
+    /// database's when it is shared.
+    async fn check_local_rate(&self, limit: Limit, subject: &str) -> Result<(), u64> {
+        let (limiter, prefix) = self.limiter(limit);
+        let key = format!("{prefix}:{subject}");
         if !self.store.is_shared() {
             return limiter.check(&key);
         }

@@ -359,3 +359,47 @@ async fn with_redis_a_single_node_limits_and_refuses_revoked_keys() {
     );
     flush(&url, &prefix).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_the_tenant_limit_counts_every_key_of_the_tenant() {
+    let Some((url, prefix)) = redis("redis_tenant_limit") else {
+        return;
+    };
+    let server = start(|settings: &mut Settings| {
+        with_redis(&url, &prefix)(settings);
+        // The tenant's limit is the tight one now.
+        settings.rate_limits = server::config::RateLimits {
+            key_per_minute: 100_000,
+            tenant_per_minute: 60,
+            burst: 10,
+        };
+    })
+    .await;
+    // Three keys of one tenant, eight requests each: no key reaches its own burst (10),
+    // together they pass the tenant's (twice the burst, less what the admin spent).
+    let mut keys = Vec::new();
+    for role in ["auditor", "viewer", "viewer"] {
+        keys.push(new_key(&server, role).await.1);
+    }
+    let started = Instant::now();
+    let mut all = 0;
+    for key in &keys {
+        all += admitted(&[&server], key, 8).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(
+        all >= 10 && all as f64 <= 20.0 - 3.0 + elapsed.ceil(),
+        "{all} admitted in {elapsed:.1} s"
+    );
+    let second = &keys[1];
+    let (status_code, problem) = server.get(second, "/api/v1/audits").await;
+    assert_problem(
+        status_code,
+        &problem,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+    );
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("tenant request rate limit"), "{detail}");
+    flush(&url, &prefix).await;
+}

@@ -251,29 +251,29 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
         {
             return Err(PageError::Enrol);
         }
-        for (limit, subject, scope) in [
-            (Limit::Credential, &principal.actor, "credential"),
-            (Limit::Tenant, &principal.tenant_id, "tenant"),
-        ] {
-            if let Err(retry) = state.check_rate(limit, subject).await {
-                state
-                    .record_denial(
-                        Some(&principal.tenant_id),
-                        &principal.actor,
-                        "rate_limited",
-                        None,
-                        serde_json::json!({ "scope": scope, "retry_after_secs": retry, "via": "dashboard" }),
-                    )
-                    .await;
-                return Err(PageError::Refused {
-                    status: StatusCode::TOO_MANY_REQUESTS,
-                    title: "Too many requests",
-                    message: format!(
-                        "the {scope} request rate limit is exceeded; retry after {retry} s"
-                    ),
-                    retry_after: Some(retry),
-                });
-            }
+        let limits = [
+            (Limit::Credential, principal.actor.as_str()),
+            (Limit::Tenant, principal.tenant_id.as_str()),
+        ];
+        if let Err((index, retry)) = state.check_rates(&limits).await {
+            let scope = limits[index].0.scope();
+            state
+                .record_denial(
+                    Some(&principal.tenant_id),
+                    &principal.actor,
+                    "rate_limited",
+                    None,
+                    serde_json::json!({ "scope": scope, "retry_after_secs": retry, "via": "dashboard" }),
+                )
+                .await;
+            return Err(PageError::Refused {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                title: "Too many requests",
+                message: format!(
+                    "the {scope} request rate limit is exceeded; retry after {retry} s"
+                ),
+                retry_after: Some(retry),
+            });
         }
         Ok(SignedIn {
             csrf: derived_token(state, CSRF_PURPOSE, token),
