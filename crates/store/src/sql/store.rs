@@ -794,14 +794,16 @@ impl<S: SqlBackend> Store for S {
     }
 
     async fn get_audit(&self, tenant_id: &str, id: &str) -> Result<Option<Audit>> {
-        let row = query::<S::DB>(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audits WHERE tenant_id = $1 AND id = $2"
-        ))
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(self.reader())
-        .await?;
-        row.as_ref().map(audit_from_row).transpose()
+        // By primary key, the tenant compared here: with `tenant_id = $1` in the statement,
+        // PostgreSQL's generic plan for a table not yet analyzed (a new deployment's first
+        // minutes) may scan the tenant's index on `created_at` and filter on the id,
+        // reading every audit of the tenant on each poll.
+        let row = query::<S::DB>(&format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        let audit = row.as_ref().map(audit_from_row).transpose()?;
+        Ok(audit.filter(|audit| audit.tenant_id == tenant_id))
     }
 
     async fn list_audits(&self, tenant_id: &str, filter: &AuditFilter) -> Result<Vec<Audit>> {
@@ -1069,14 +1071,15 @@ impl<S: SqlBackend> Store for S {
     }
 
     async fn get_finding(&self, tenant_id: &str, id: &str) -> Result<Option<Finding>> {
+        // By primary key, the tenant compared here (see `get_audit`).
         let row = query::<S::DB>(&format!(
-            "SELECT {FINDING_COLUMNS} FROM findings WHERE tenant_id = $1 AND id = $2"
+            "SELECT {FINDING_COLUMNS} FROM findings WHERE id = $1"
         ))
-        .bind(tenant_id)
         .bind(id)
         .fetch_optional(self.reader())
         .await?;
-        row.as_ref().map(finding_from_row).transpose()
+        let finding = row.as_ref().map(finding_from_row).transpose()?;
+        Ok(finding.filter(|finding| finding.tenant_id == tenant_id))
     }
 
     async fn triage_finding(
