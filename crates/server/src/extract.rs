@@ -60,13 +60,24 @@ impl FromRequestParts<Arc<AppState>> for Principal {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let principal = authenticate(parts, state).await?;
+        let (mut principal, unconfirmed) = authenticate(parts, state).await?;
+        let kinds = [Limit::Credential, Limit::Tenant];
         let limits = [
-            (Limit::Credential, principal.actor.as_str()),
-            (Limit::Tenant, principal.tenant_id.as_str()),
+            (kinds[0], principal.actor.as_str()),
+            (kinds[1], principal.tenant_id.as_str()),
         ];
-        if let Err((index, retry)) = state.check_rates(&limits).await {
-            let scope = limits[index].0.scope();
+        let (rates, redis_generation) = state.check_rates(&limits).await;
+        // A key kept from an earlier request holds while the Redis generation the rate
+        // script read is the one it was read under; else it is read again (a revocation
+        // on another node answers 401 before any 429).
+        if let Some(key) = unconfirmed
+            && redis_generation != Some(key.redis_generation)
+        {
+            state.keys.forget(&key.prefix);
+            principal = authenticate(parts, state).await?.0;
+        }
+        if let Err((index, retry)) = rates {
+            let scope = kinds[index].scope();
             return Err(rate_limited(state, &principal, scope, retry).await);
         }
         // The route's permission, before anything else of the request is read.
@@ -124,7 +135,17 @@ async fn rate_limited(
     .with_retry_after(retry)
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+/// An API key taken from this process's copy of the Redis key cache, to be confirmed by
+/// the generation the request's rate-limit script reads.
+struct Unconfirmed {
+    prefix: String,
+    redis_generation: u64,
+}
+
+async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<(Principal, Option<Unconfirmed>), ApiError> {
     if let Some(key) = parts.headers.get("x-api-key") {
         let key = key
             .to_str()
@@ -136,14 +157,18 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
         let token = value.strip_prefix("Bearer ").ok_or_else(|| {
             ApiError::unauthenticated("the Authorization header must be `Bearer TOKEN`")
         })?;
-        return authenticate_jwt(state, token.trim(), parts.uri.path()).await;
+        let principal = authenticate_jwt(state, token.trim(), parts.uri.path()).await?;
+        return Ok((principal, None));
     }
     Err(ApiError::unauthenticated(
         "send an `X-API-Key` header or `Authorization: Bearer TOKEN`",
     ))
 }
 
-async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiError> {
+async fn authenticate_key(
+    state: &AppState,
+    key: &str,
+) -> Result<(Principal, Option<Unconfirmed>), ApiError> {
     let invalid = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -153,8 +178,24 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
         )
     };
     let (prefix, secret) = auth::split_api_key(key).ok_or_else(invalid)?;
-    let stored = state.keys.resolve(state, prefix).await?;
-    let Some(stored) = stored.filter(|k| auth::api_key_matches(secret, &k.secret_hash)) else {
+    let mut resolution = state.keys.resolve(state, prefix).await?;
+    let matches = |key: &Option<ResolvedKey>| {
+        key.as_ref()
+            .is_some_and(|k| auth::api_key_matches(secret, &k.secret_hash))
+    };
+    if resolution.unconfirmed.is_some() && !matches(&resolution.key) {
+        // Refused on an unconfirmed copy: read the key again before refusing.
+        state.keys.forget(prefix);
+        resolution = state.keys.resolve(state, prefix).await?;
+    }
+    let unconfirmed = resolution.unconfirmed.map(|redis_generation| Unconfirmed {
+        prefix: prefix.to_owned(),
+        redis_generation,
+    });
+    let Some(stored) = resolution
+        .key
+        .filter(|k| auth::api_key_matches(secret, &k.secret_hash))
+    else {
         state
             .record_denial(
                 None,
@@ -200,14 +241,15 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<Principal, ApiE
         .await);
     }
     state.key_used(&stored.id).await;
-    Ok(Principal {
+    let principal = Principal {
         actor: format!("api_key:{}", stored.id),
         tenant_id: stored.tenant_id,
         role: stored.role,
         permissions: stored.permissions,
         scoped: stored.scoped,
         user_id: stored.user_id,
-    })
+    };
+    Ok((principal, unconfirmed))
 }
 
 /// Refuses a known key that cannot be used now: records `auth.failed` with the reason and

@@ -110,7 +110,21 @@ impl StoredKey {
 struct Entry {
     key: ResolvedKey,
     generation: u64,
+    /// With Redis: the generation of the Redis cache the entry was read under.
+    redis_generation: Option<u64>,
     cached: Instant,
+}
+
+/// What [`KeyCache::resolve`] found.
+#[derive(Debug)]
+pub(crate) struct Resolution {
+    /// The key with the prefix; `None` when there is none.
+    pub key: Option<ResolvedKey>,
+    /// With Redis, a key this process kept from an earlier request, read under this
+    /// Redis generation: it holds only if the generation the request's rate-limit script
+    /// reads (the same round trip) is still this one. `None` when the key was read from
+    /// Redis or the database for this request.
+    pub unconfirmed: Option<u64>,
 }
 
 /// The cache of resolved API keys of this process.
@@ -133,32 +147,54 @@ impl Default for KeyCache {
 impl KeyCache {
     /// The key with this public prefix, from the cache or the database; `None` when
     /// there is no such key.
+    ///
+    /// With Redis, a key this process read from Redis before (and that it would admit) is
+    /// used again without a round trip, [unconfirmed](Resolution::unconfirmed): the
+    /// caller checks the Redis generation in the request's rate-limit script, and calls
+    /// [`KeyCache::forget`] and this again when it moved.
     pub(crate) async fn resolve(
         &self,
         state: &AppState,
         prefix: &str,
-    ) -> Result<Option<ResolvedKey>, ApiError> {
-        let Some(generation) = state.store.credential_generation() else {
-            return resolve_key(state, prefix).await;
+    ) -> Result<Resolution, ApiError> {
+        let confirmed = |key| Resolution {
+            key,
+            unconfirmed: None,
         };
-        if let Some(redis) = &state.redis {
-            return self
-                .resolve_in_redis(state, redis, generation, prefix)
-                .await;
-        }
+        let Some(generation) = state.store.credential_generation() else {
+            return resolve_key(state, prefix).await.map(confirmed);
+        };
         {
             let entries = self.lock();
             if let Some(entry) = entries.get(prefix)
                 && entry.generation == generation
                 && entry.cached.elapsed() < KEY_CACHE_TTL
             {
-                return Ok(Some(entry.key.clone()));
+                match (&state.redis, entry.redis_generation) {
+                    (None, _) => return Ok(confirmed(Some(entry.key.clone()))),
+                    // A key that would be refused is always read again: its refusal must
+                    // not rest on an unconfirmed copy.
+                    (Some(_), Some(redis_generation)) if admissible(&entry.key) => {
+                        return Ok(Resolution {
+                            key: Some(entry.key.clone()),
+                            unconfirmed: Some(redis_generation),
+                        });
+                    }
+                    (Some(_), _) => {}
+                }
             }
         }
-        let resolved = resolve_key(state, prefix).await?;
+        let (resolved, redis_generation) = match &state.redis {
+            Some(redis) => {
+                self.resolve_in_redis(state, redis, generation, prefix)
+                    .await?
+            }
+            None => (resolve_key(state, prefix).await?, None),
+        };
         if let Some(key) = &resolved
             // Changed while it was read: it may be stale already.
             && state.store.credential_generation() == Some(generation)
+            && (state.redis.is_none() || redis_generation.is_some())
         {
             let mut entries = self.lock();
             if entries.len() >= MAX_ENTRIES {
@@ -174,20 +210,28 @@ impl KeyCache {
                 Entry {
                     key: key.clone(),
                     generation,
+                    redis_generation,
                     cached: Instant::now(),
                 },
             );
         }
-        Ok(resolved)
+        Ok(confirmed(resolved))
     }
 
+    /// Drops this process's copy of the key with `prefix` (its Redis generation moved).
+    pub(crate) fn forget(&self, prefix: &str) {
+        self.lock().remove(prefix);
+    }
+
+    /// The key from Redis's cache, or from the database (then written to Redis's cache);
+    /// with the Redis generation it holds under (`None` when Redis could not be asked).
     async fn resolve_in_redis(
         &self,
         state: &AppState,
         redis: &crate::redis_client::SharedRedis,
         generation: u64,
         prefix: &str,
-    ) -> Result<Option<ResolvedKey>, ApiError> {
+    ) -> Result<(Option<ResolvedKey>, Option<u64>), ApiError> {
         let passed_on = async {
             if self.redis_seen.load(Ordering::Acquire) != generation {
                 redis.advance_generation().await?;
@@ -202,14 +246,14 @@ impl KeyCache {
                     .ok()
                     .and_then(StoredKey::resolved)
                 {
-                    return Ok(Some(key));
+                    return Ok((Some(key), Some(redis_generation)));
                 }
                 redis_generation
             }
             Ok((redis_generation, None)) => redis_generation,
             Err(error) => {
                 tracing::warn!(%error, "cannot reach the key cache in Redis; the database answers");
-                return resolve_key(state, prefix).await;
+                return Ok((resolve_key(state, prefix).await?, None));
             }
         };
         let resolved = resolve_key(state, prefix).await?;
@@ -224,7 +268,7 @@ impl KeyCache {
                 tracing::warn!(%error, "cannot write the key cache in Redis");
             }
         }
-        Ok(resolved)
+        Ok((resolved, Some(redis_generation)))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
@@ -232,6 +276,16 @@ impl KeyCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// A key that authentication would admit (its secret aside): not revoked, not expired,
+/// its owner enabled.
+fn admissible(key: &ResolvedKey) -> bool {
+    !key.revoked
+        && !key.owner_disabled
+        && key
+            .expires_at
+            .is_none_or(|at| at > crate::timestamp::now_ms())
 }
 
 /// Reads the key with this prefix, its owner and the permissions it grants.

@@ -17,18 +17,22 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use store::TokenRate;
 
-/// Takes one token from each bucket in turn (`KEYS`; `ARGV` the capacity and tokens per
-/// second of each, in the same order) and stops at the first that has none, which is left
-/// as it is: a refusal by the second bucket still spends the first one's token, as two
-/// checks one after the other would. Returns `{0, ""}` when every bucket gave a token,
-/// else `{i, level}` for the i-th (from 1) that refused; the level as a string (Lua
-/// numbers leave Redis as integers). Time is Redis's own, so nodes' clocks do not matter.
+/// Takes one token from each bucket in turn (`KEYS[2..]`; `ARGV` the capacity and tokens
+/// per second of each, in the same order) and stops at the first that has none, which is
+/// left as it is: a refusal by the second bucket still spends the first one's token, as
+/// two checks one after the other would. Returns `{0, "", generation}` when every bucket
+/// gave a token, else `{i, level, generation}` for the i-th bucket (from 1) that refused;
+/// the level as a string (Lua numbers leave Redis as integers); `generation` is the
+/// key cache's (`KEYS[1]`), so that a node can check the key it has at hand in the same
+/// round trip. Time is Redis's own, so nodes' clocks do not matter.
 const TAKE_TOKENS: &str = r"
+local generation = redis.call('GET', KEYS[1]) or '0'
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-for i, key in ipairs(KEYS) do
-    local capacity = tonumber(ARGV[2 * i - 1])
-    local rate = tonumber(ARGV[2 * i])
+for i = 2, #KEYS do
+    local key = KEYS[i]
+    local capacity = tonumber(ARGV[2 * i - 3])
+    local rate = tonumber(ARGV[2 * i - 2])
     local bucket = redis.call('HMGET', key, 't', 'u')
     local tokens = tonumber(bucket[1])
     local updated = tonumber(bucket[2])
@@ -44,10 +48,10 @@ for i, key in ipairs(KEYS) do
     redis.call('HSET', key, 't', tostring(tokens), 'u', tostring(now))
     redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / rate * 1000) + 1000)
     if not taken then
-        return {i, tostring(tokens)}
+        return {i - 1, tostring(tokens), generation}
     end
 end
-return {0, ''}
+return {0, '', generation}
 ";
 
 /// `KEYS[1]` the generation counter, `ARGV` the entry prefix and the key's prefix:
@@ -91,26 +95,29 @@ impl SharedRedis {
         })
     }
 
-    /// Takes one token from each bucket in turn, in one round trip (see [`TAKE_TOKENS`]);
+    /// Takes one token from each bucket in turn, in one round trip (see [`TAKE_TOKENS`]):
     /// `None` when every bucket gave one, else the index of the bucket that refused and
-    /// the seconds until it has a token.
+    /// the seconds until it has a token; and the key cache's generation.
     pub(crate) async fn take_tokens(
         &self,
         buckets: &[(&str, &TokenRate)],
-    ) -> redis::RedisResult<Option<(usize, u64)>> {
+    ) -> redis::RedisResult<(Option<(usize, u64)>, u64)> {
         let mut connection = self.connection.clone();
         let mut invocation = self.take_tokens.prepare_invoke();
+        invocation.key(self.generation_key());
         for (key, rate) in buckets {
             invocation
                 .key(format!("{}rl:{key}", self.prefix))
                 .arg(rate.capacity)
                 .arg(rate.per_second);
         }
-        let (refused, level): (usize, String) = invocation.invoke_async(&mut connection).await?;
-        Ok(refused
+        let (refused, level, generation): (usize, String, String) =
+            invocation.invoke_async(&mut connection).await?;
+        let refused = refused
             .checked_sub(1)
             .and_then(|index| buckets.get(index).map(|(_, rate)| (index, rate)))
-            .map(|(index, rate)| (index, rate.retry_after(level.parse().unwrap_or(0.0)))))
+            .map(|(index, rate)| (index, rate.retry_after(level.parse().unwrap_or(0.0))));
+        Ok((refused, generation.parse().unwrap_or(0)))
     }
 
     fn generation_key(&self) -> String {

@@ -211,13 +211,18 @@ impl AppState {
     pub(crate) async fn check_rate(&self, limit: Limit, subject: &str) -> Result<(), u64> {
         self.check_rates(&[(limit, subject)])
             .await
+            .0
             .map_err(|(_, retry)| retry)
     }
 
     /// Takes one request from each limit in turn, stopping at the first that refuses;
     /// on refusal, its index and the seconds until it allows one. With Redis this is one
-    /// round trip for all of them.
-    pub(crate) async fn check_rates(&self, limits: &[(Limit, &str)]) -> Result<(), (usize, u64)> {
+    /// round trip for all of them, which also reads the generation of the API-key cache
+    /// in Redis (returned; `None` without Redis or when it cannot be reached).
+    pub(crate) async fn check_rates(
+        &self,
+        limits: &[(Limit, &str)],
+    ) -> (Result<(), (usize, u64)>, Option<u64>) {
         if let Some(redis) = &self.redis {
             let keys: Vec<(String, &store::TokenRate)> = limits
                 .iter()
@@ -231,20 +236,20 @@ impl AppState {
                 .map(|(key, rate)| (key.as_str(), *rate))
                 .collect();
             return match redis.take_tokens(&buckets).await {
-                Ok(None) => Ok(()),
-                Ok(Some(refused)) => Err(refused),
+                Ok((None, generation)) => (Ok(()), Some(generation)),
+                Ok((Some(refused), generation)) => (Err(refused), Some(generation)),
                 Err(error) => {
                     tracing::error!(%error, "cannot reach the rate limits in Redis; request allowed");
-                    Ok(())
+                    (Ok(()), None)
                 }
             };
         }
         for (index, (limit, subject)) in limits.iter().enumerate() {
-            self.check_local_rate(*limit, subject)
-                .await
-                .map_err(|retry| (index, retry))?;
+            if let Err(retry) = self.check_local_rate(*limit, subject).await {
+                return (Err((index, retry)), None);
+            }
         }
-        Ok(())
+        (Ok(()), None)
     }
 
     fn limiter(&self, limit: Limit) -> (&crate::ratelimit::RateLimiter, &'static str) {

@@ -403,3 +403,44 @@ async fn with_redis_the_tenant_limit_counts_every_key_of_the_tenant() {
     assert!(detail.contains("tenant request rate limit"), "{detail}");
     flush(&url, &prefix).await;
 }
+
+/// With Redis a node keeps the keys it read from Redis and checks them by the Redis
+/// generation its rate-limit script reads in the same round trip. Here the key is revoked
+/// behind the node's back (in the database, as a node whose notice has not arrived would
+/// see it) and the Redis generation advanced, as the node that made the change does: the
+/// next request is refused, not served from the node's copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_a_kept_key_is_dropped_when_the_redis_generation_moves() {
+    let Some((url, prefix)) = redis("redis_kept_key") else {
+        return;
+    };
+    let server = start(with_redis(&url, &prefix)).await;
+    let (id, key) = new_key(&server, "auditor").await;
+    for _ in 0..3 {
+        assert_eq!(status(&server, &key).await, StatusCode::OK);
+    }
+    let pool = sqlx::SqlitePool::connect(&server.db_url).await.unwrap();
+    sqlx::query("UPDATE api_keys SET revoked_at = 1 WHERE id = ?1")
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    // The node's copy still admits it while the generation stands.
+    assert_eq!(status(&server, &key).await, StatusCode::OK);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("INCR")
+        .arg(format!("{prefix}keys:generation"))
+        .query_async::<()>(&mut connection)
+        .await
+        .unwrap();
+    let (status_code, problem) = server.get(&key, "/api/v1/audits").await;
+    assert_problem(
+        status_code,
+        &problem,
+        StatusCode::UNAUTHORIZED,
+        "api-key-revoked",
+    );
+    flush(&url, &prefix).await;
+}

@@ -255,7 +255,7 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
             (Limit::Credential, principal.actor.as_str()),
             (Limit::Tenant, principal.tenant_id.as_str()),
         ];
-        if let Err((index, retry)) = state.check_rates(&limits).await {
+        if let (Err((index, retry)), _) = state.check_rates(&limits).await {
             let scope = limits[index].0.scope();
             state
                 .record_denial(
