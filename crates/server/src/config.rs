@@ -649,11 +649,18 @@ impl Settings {
     /// Merges defaults < file < environment < flags and validates the result.
     pub fn resolve(sources: Sources) -> Result<Self, ConfigError> {
         let mut settings = Settings::default();
+        let mut pool_given = sources.env.database_max_connections.is_some()
+            || sources.flags.database_max_connections.is_some();
         if let Some(path) = &sources.file {
-            ConfigFile::load(path)?.apply(&mut settings);
+            let file = ConfigFile::load(path)?;
+            pool_given |= file.database_max_connections.is_some();
+            file.apply(&mut settings);
         }
         sources.env.apply(&mut settings);
         sources.flags.apply(&mut settings);
+        if !pool_given && settings.database_url.starts_with("sqlite:") {
+            settings.database_max_connections = store::default_sqlite_readers();
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -1598,6 +1605,34 @@ mod egress_and_webhook_tests {
                 other => panic!("{name}={value}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn the_default_pool_size_depends_on_the_backend_and_a_given_one_wins() {
+        let resolve = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect();
+            let env = ConfigFile::from_env(|name| {
+                vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+            })
+            .unwrap();
+            Settings::resolve(Sources {
+                env,
+                ..Sources::default()
+            })
+            .unwrap()
+            .database_max_connections
+        };
+        let sqlite = [("WEB3AUDIT_DATABASE_URL", "sqlite://data/w.db")];
+        let postgres = [("WEB3AUDIT_DATABASE_URL", "postgres://u@db:5432/w")];
+        assert_eq!(resolve(&sqlite), store::default_sqlite_readers());
+        assert!((2..=16).contains(&resolve(&sqlite)));
+        assert_eq!(resolve(&postgres), store::default_max_connections());
+        let given = ("WEB3AUDIT_DATABASE_MAX_CONNECTIONS", "24");
+        assert_eq!(resolve(&[sqlite[0], given]), 24);
+        assert_eq!(resolve(&[postgres[0], given]), 24);
     }
 
     #[test]

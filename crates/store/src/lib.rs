@@ -78,6 +78,17 @@ pub fn default_max_connections() -> u32 {
         .clamp(16, 64)
 }
 
+/// The default number of SQLite readers: two per CPU, 2 to 16. A SQLite read runs in the
+/// process, on the reader's own thread: readers beyond the CPUs add no parallelism, only
+/// threads to wake (with 100 clients polling on 2 cores, 4 readers completed about 10%
+/// more audits per second than 16).
+pub fn default_sqlite_readers() -> u32 {
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cpus.saturating_mul(2))
+        .unwrap_or(u32::MAX)
+        .clamp(2, 16)
+}
+
 /// Opens the store named by `url`, creating the database and applying migrations.
 ///
 /// `sqlite://PATH` (relative or absolute) and `sqlite:PATH` select SQLite;
