@@ -12,7 +12,9 @@
 //!
 //! With Redis configured the entries live there, shared by every node; each node advances
 //! the Redis generation when it sees its store's generation move, and an entry is only
-//! read under the current Redis generation.
+//! read under the current Redis generation. A node also keeps the entries it read, each
+//! with its Redis generation, and uses one again only once the request's rate-limit
+//! script (the one round trip a request makes to Redis) has returned that generation.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
