@@ -117,20 +117,12 @@ async fn rate_limited(
     scope: &str,
     retry: u64,
 ) -> ApiError {
-    state
-        .record_denial(
-            Some(&principal.tenant_id),
-            &principal.actor,
-            "rate_limited",
-            None,
-            serde_json::json!({ "scope": scope, "retry_after_secs": retry }),
-        )
-        .await;
+    let detail = state.rate_refused(principal, scope, retry, None).await;
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate-limited",
         "Too many requests",
-        format!("the {scope} request rate limit is exceeded; retry after {retry} s"),
+        detail,
     )
     .with_retry_after(retry)
 }

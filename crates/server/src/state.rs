@@ -314,6 +314,31 @@ impl AppState {
         Ok(())
     }
 
+    /// Records a request the `scope` rate limit refused (throttled, like every denial;
+    /// `via` names the surface when it is not the API) and returns the sentence that
+    /// tells the client.
+    pub(crate) async fn rate_refused(
+        &self,
+        principal: &Principal,
+        scope: &str,
+        retry: u64,
+        via: Option<&str>,
+    ) -> String {
+        let mut detail = serde_json::json!({ "scope": scope, "retry_after_secs": retry });
+        if let Some(via) = via {
+            detail["via"] = via.into();
+        }
+        self.record_denial(
+            Some(&principal.tenant_id),
+            &principal.actor,
+            "rate_limited",
+            None,
+            detail,
+        )
+        .await;
+        format!("the {scope} request rate limit is exceeded; retry after {retry} s")
+    }
+
     /// Records a denial; at most once a minute per `subject` and action, and never fails
     /// the request it is about.
     pub async fn record_denial(

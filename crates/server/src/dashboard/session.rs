@@ -257,21 +257,13 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
         ];
         if let (Err((index, retry)), _) = state.check_rates(&limits).await {
             let scope = limits[index].0.scope();
-            state
-                .record_denial(
-                    Some(&principal.tenant_id),
-                    &principal.actor,
-                    "rate_limited",
-                    None,
-                    serde_json::json!({ "scope": scope, "retry_after_secs": retry, "via": "dashboard" }),
-                )
+            let message = state
+                .rate_refused(&principal, scope, retry, Some("dashboard"))
                 .await;
             return Err(PageError::Refused {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 title: "Too many requests",
-                message: format!(
-                    "the {scope} request rate limit is exceeded; retry after {retry} s"
-                ),
+                message,
                 retry_after: Some(retry),
             });
         }
