@@ -722,6 +722,44 @@ async fn the_security_and_usage_pages_show_the_trail_keys_and_quotas() {
     server.stop().await;
 }
 
+/// Pages count against the same rate limits as the API: past the burst a page answers
+/// 429 with the limit and the wait, and the refusal is on the trail as the dashboard's.
+#[tokio::test]
+async fn pages_past_the_rate_limit_are_refused_and_recorded() {
+    let server = start(|s| {
+        s.dashboard_cookie_secure = false;
+        s.rate_limits = server::config::RateLimits {
+            key_per_minute: 60,
+            tenant_per_minute: 100_000,
+            burst: 3,
+        };
+    })
+    .await;
+    let mut admin = Browser::signed_in(&server, &server.admin_email, &server.admin_password).await;
+    let mut statuses = Vec::new();
+    let mut refused = None;
+    for _ in 0..6 {
+        let page = admin.get("/audits").await;
+        if page.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(page.body.clone());
+        }
+        statuses.push(page.status);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    let body = refused.unwrap_or_default();
+    assert!(
+        body.contains("the credential request rate limit is exceeded; retry after"),
+        "{body}"
+    );
+    let recorded = trail_actions(&server, "rate_limited").await;
+    assert_eq!(recorded[0]["detail"]["via"], "dashboard", "{recorded:?}");
+    assert_eq!(recorded[0]["detail"]["scope"], "credential");
+    server.stop().await;
+}
+
 /// Posts the new-audit form with a deployed contract (and optionally pasted source).
 async fn submit_contract(browser: &mut Browser<'_>, fields: &[(&str, &str)]) -> Page {
     browser.get("/audits/new").await;
