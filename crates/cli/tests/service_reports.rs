@@ -11,24 +11,46 @@ const EVIL: &str = "pragma solidity ^0.8.0;\n\
 contract Wallet {\n    address owner;\n    string note = \"</script><script>alert(1)</script>\";\n\
     function withdraw() public {\n        require(tx.origin == owner);\n        payable(msg.sender).transfer(address(this).balance);\n    }\n}\n";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn html_and_pdf_reports_carry_excerpts_and_triage() {
-    let dir = temp_dir("service-reports");
+/// A running service on a fresh database, with one succeeded audit of `EVIL` at `path`.
+struct Audited {
+    dir: std::path::PathBuf,
+    key: String,
+    client: reqwest::Client,
+    base: String,
+    server: std::process::Child,
+    id: String,
+}
+
+async fn audited(name: &str, path: &str) -> Audited {
+    let dir = temp_dir(name);
     let key = bootstrap(&dir)["api_key"].as_str().unwrap().to_string();
     let client = reqwest::Client::new();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&dir, port, 0, &[]);
+    let server = serve(&dir, port, 0, &[]);
     wait_ready(&client, &base).await;
-
-    let id = submit(
-        &client,
-        &key,
-        &base,
-        &json!({ "sources": { "src/<b>Wallet</b>.sol": EVIL } }),
-    )
-    .await;
+    let id = submit(&client, &key, &base, &json!({ "sources": { path: EVIL } })).await;
     assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
+    Audited {
+        dir,
+        key,
+        client,
+        base,
+        server,
+        id,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn html_and_pdf_reports_carry_excerpts_and_triage() {
+    let Audited {
+        key,
+        client,
+        base,
+        mut server,
+        id,
+        ..
+    } = audited("service-reports", "src/<b>Wallet</b>.sol").await;
 
     let findings = get(
         &client,
@@ -124,21 +146,14 @@ async fn html_and_pdf_reports_carry_excerpts_and_triage() {
 /// the run's timing.
 #[tokio::test(flavor = "multi_thread")]
 async fn sarif_and_markdown_match_the_scan_of_the_same_source() {
-    let dir = temp_dir("service-reports-sarif");
-    let key = bootstrap(&dir)["api_key"].as_str().unwrap().to_string();
-    let client = reqwest::Client::new();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&dir, port, 0, &[]);
-    wait_ready(&client, &base).await;
-    let id = submit(
-        &client,
-        &key,
-        &base,
-        &json!({ "sources": { "Wallet.sol": EVIL } }),
-    )
-    .await;
-    assert_eq!(wait_for_audit(&client, &key, &base, &id).await, "succeeded");
+    let Audited {
+        dir,
+        key,
+        client,
+        base,
+        mut server,
+        id,
+    } = audited("service-reports-sarif", "Wallet.sol").await;
     let served = |format: &'static str| {
         let request = client
             .get(format!("{base}/api/v1/audits/{id}/report?format={format}"))
