@@ -11,7 +11,8 @@
 //! A reader that does not know the field reads the stored form as a [`Report`] whose
 //! `rules` holds only the rules kept in full.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
@@ -24,7 +25,8 @@ pub const RULES_BY_ID: &str = "rules_by_id";
 pub fn to_stored_json(report: &Report) -> String {
     let referenced: BTreeSet<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
     let (by_id, kept): (Vec<&RuleInfo>, Vec<&RuleInfo>) = report.rules.iter().partition(|rule| {
-        !referenced.contains(rule.id.as_str()) && registry_rule(&rule.id).as_ref() == Some(*rule)
+        !referenced.contains(rule.id.as_str())
+            && registry_rules().get(rule.id.as_str()) == Some(*rule)
     });
     let mut value = serde_json::to_value(Report {
         rules: kept.into_iter().cloned().collect(),
@@ -55,18 +57,25 @@ pub fn from_stored_json(json: &str) -> serde_json::Result<Report> {
         None => Vec::new(),
     };
     if !ids.is_empty() {
-        report
-            .rules
-            .extend(ids.iter().filter_map(|id| registry_rule(id)));
+        report.rules.extend(
+            ids.iter()
+                .filter_map(|id| registry_rules().get(id.as_str()).cloned()),
+        );
         report.rules.sort_by(|a, b| a.id.cmp(&b.id));
         report.rules.dedup_by(|a, b| a.id == b.id);
     }
     Ok(report)
 }
 
-/// The registry's description of the built-in rule `id`.
-fn registry_rule(id: &str) -> Option<RuleInfo> {
-    detectors::registry::find(id).map(|detector| RuleInfo::from(detector.meta()))
+/// The registry's description of every built-in rule, by id: made once per process, as
+/// every stored report is compared with it and restored from it.
+fn registry_rules() -> &'static HashMap<&'static str, RuleInfo> {
+    static RULES: LazyLock<HashMap<&'static str, RuleInfo>> = LazyLock::new(|| {
+        detectors::registry::metas()
+            .map(|meta| (meta.id, RuleInfo::from(meta)))
+            .collect()
+    });
+    &RULES
 }
 
 #[cfg(test)]

@@ -171,11 +171,8 @@ async fn authenticate_key(
     };
     let (prefix, secret) = auth::split_api_key(key).ok_or_else(invalid)?;
     let mut resolution = state.keys.resolve(state, prefix).await?;
-    let matches = |key: &Option<ResolvedKey>| {
-        key.as_ref()
-            .is_some_and(|k| auth::api_key_matches(secret, &k.secret_hash))
-    };
-    if resolution.unconfirmed.is_some() && !matches(&resolution.key) {
+    let matches = |key: &ResolvedKey| auth::api_key_matches(secret, &key.secret_hash);
+    if resolution.unconfirmed.is_some() && !resolution.key.as_ref().is_some_and(matches) {
         // Refused on an unconfirmed copy: read the key again before refusing.
         state.keys.forget(prefix);
         resolution = state.keys.resolve(state, prefix).await?;
@@ -184,10 +181,7 @@ async fn authenticate_key(
         prefix: prefix.to_owned(),
         redis_generation,
     });
-    let Some(stored) = resolution
-        .key
-        .filter(|k| auth::api_key_matches(secret, &k.secret_hash))
-    else {
+    let Some(stored) = resolution.key.filter(|k| matches(k)) else {
         state
             .record_denial(
                 None,

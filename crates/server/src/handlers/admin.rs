@@ -366,7 +366,6 @@ pub(crate) async fn update_user(
     Ok(Json(user_view(&user)))
 }
 
-/// `DELETE /api/v1/users/{id}/sessions`: signs a user out of the dashboard everywhere.
 /// The tenant's user `id`, for a caller with `user.manage` doing `action` (refusal
 /// recorded; 404 for a user of another tenant or none).
 pub(crate) async fn user_to_manage(
@@ -383,6 +382,7 @@ pub(crate) async fn user_to_manage(
         .ok_or_else(|| ApiError::not_found("user"))
 }
 
+/// `DELETE /api/v1/users/{id}/sessions`: signs a user out of the dashboard everywhere.
 pub(crate) async fn revoke_sessions(
     State(state): State<Arc<AppState>>,
     principal: Principal,

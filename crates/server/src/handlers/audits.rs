@@ -665,11 +665,7 @@ pub(crate) async fn report(
         match cached.reports.remove(&format) {
             Some(body) => body,
             None => {
-                let analyzed = cached
-                    .reports
-                    .get("json")
-                    .and_then(|json| report::from_stored_json(json).ok())
-                    .ok_or_else(unavailable)?;
+                let analyzed = analyzer_report(&cached).ok_or_else(unavailable)?;
                 if format == "sarif" {
                     report::render_sarif(&analyzed, &report::SarifOptions::default())
                 } else {
@@ -679,6 +675,15 @@ pub(crate) async fn report(
         }
     };
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// The analyzer's own report of a result (kept whole or in the stored form); `None` when
+/// it kept none or it does not read as one (a deployed contract's scan).
+fn analyzer_report(cached: &store::CachedAnalysis) -> Option<report::Report> {
+    cached
+        .reports
+        .get("json")
+        .and_then(|json| report::from_stored_json(json).ok())
 }
 
 /// Which analyzers found each finding of `audit` (by file and fingerprint; only the
@@ -697,8 +702,7 @@ pub(crate) async fn other_analyzers(
         .store
         .get_cached(&audit.cache_key)
         .await?
-        .and_then(|cached| cached.reports.get("json").cloned())
-        .and_then(|json| report::from_stored_json(&json).ok());
+        .and_then(|cached| analyzer_report(&cached));
     let Some(analyzed) = analyzed else {
         return Ok((FoundBy::new(), Vec::new()));
     };
@@ -735,11 +739,7 @@ pub(crate) async fn page_report(
         .get_cached(&audit.cache_key)
         .await?
         .ok_or_else(unavailable)?;
-    let report: report::Report = cached
-        .reports
-        .get("json")
-        .and_then(|json| report::from_stored_json(json).ok())
-        .ok_or_else(unavailable)?;
+    let report = analyzer_report(&cached).ok_or_else(unavailable)?;
     let excerpts = cached
         .reports
         .get(report::EXCERPTS_KEY)
