@@ -8,6 +8,7 @@
 # rate limits and API-key cache in that Redis server, under a key prefix of this run
 # (deleted at the end; nothing else in the server is touched).
 # DATABASE_MAX_CONNECTIONS sets each process's pool (default: the service's).
+# Prints bench/machine-speed.sh first.
 # Needs: target/release/web3audit (cargo build --release -p web3audit), the load client
 # (built here unless LOAD_BIN names it), and for postgres the server at $PGHOST (default 127.0.0.1:5432, user
 # postgres, trust auth) with createdb/dropdb.
@@ -43,6 +44,8 @@ else
     (cd bench/load && cargo build --release --quiet)
     load="${CARGO_TARGET_DIR:-$PWD/bench/load/target}/release/load"
 fi
+
+bash bench/machine-speed.sh
 
 work="$(mktemp -d)"
 pids=()

@@ -1,8 +1,18 @@
 //! The SQLite backend: one writer connection (SQLite allows one writer at a time; a
 //! single connection turns lock contention into an orderly queue) and a pool of readers,
 //! WAL journal, `synchronous = NORMAL`.
+//!
+//! sqlx runs each SQLite connection on a thread of its own: every statement is handed to
+//! that thread and its rows handed back, and a connection returned to the pool is pinged
+//! the same way. For a look-up by primary key those hand-offs cost more than the read
+//! itself (a poll of an audit spent a third of its CPU switching threads), so such reads
+//! ([`SqlBackend::read_now`]) run on the calling thread through read-only connections of
+//! their own ([`ReadNow`]). A reader in WAL mode does not wait for the writer; where it
+//! would wait all the same (a busy database, a connection limit reached, any error), the
+//! read goes through the pool instead, so the fast path never changes an answer.
 
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
@@ -87,8 +97,10 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Reads by primary key on the calling thread.
+    now: Arc<ReadNow>,
     /// This process owns the database: every change goes through it, so it is live.
-    credentials: std::sync::Arc<CredentialEpoch>,
+    credentials: Arc<CredentialEpoch>,
 }
 
 impl SqliteStore {
@@ -127,7 +139,8 @@ impl SqliteStore {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_lazy_with(options.read_only(true)),
             writer,
-            credentials: std::sync::Arc::new(CredentialEpoch::new(true)),
+            now: Arc::new(ReadNow::new(path, connect.max_connections.max(1) as usize)),
+            credentials: Arc::new(CredentialEpoch::new(true)),
         };
         store.migrate().await?;
         Ok(store)
@@ -136,6 +149,105 @@ impl SqliteStore {
     async fn migrate(&self) -> Result<()> {
         let mut conn = self.writer.acquire().await?;
         sql::migrate::<Sqlite>(&mut *conn, MIGRATIONS).await
+    }
+}
+
+/// Read-only connections used on the calling thread (see the module documentation):
+/// opened when first needed, at most `limit` at once, kept while they answer.
+#[derive(Debug)]
+struct ReadNow {
+    path: String,
+    limit: usize,
+    /// Connections not in use, and how many exist in all.
+    idle: Mutex<(Vec<rusqlite::Connection>, usize)>,
+}
+
+/// Statements each connection keeps prepared.
+const READ_NOW_STATEMENTS: usize = 16;
+
+impl ReadNow {
+    fn new(path: String, limit: usize) -> Self {
+        ReadNow {
+            path,
+            limit,
+            idle: Mutex::new((Vec::new(), 0)),
+        }
+    }
+
+    /// The row `sql` finds with `key` as `$1`, mapped by `map`; `None` when no connection
+    /// is free or SQLite did not answer at once.
+    fn read<T>(
+        &self,
+        sql: &str,
+        key: &str,
+        map: fn(&rusqlite::Row<'_>) -> Result<T>,
+    ) -> Option<Result<Option<T>>> {
+        let conn = self.take()?;
+        match Self::query(&conn, sql, key, map) {
+            Ok(found) => {
+                self.give_back(conn);
+                Some(found.transpose())
+            }
+            Err(_) => {
+                // Busy, locked, or broken: this connection is closed, the pool answers.
+                drop(conn);
+                self.lock().1 -= 1;
+                None
+            }
+        }
+    }
+
+    fn query<T>(
+        conn: &rusqlite::Connection,
+        sql: &str,
+        key: &str,
+        map: fn(&rusqlite::Row<'_>) -> Result<T>,
+    ) -> rusqlite::Result<Option<Result<T>>> {
+        let mut statement = conn.prepare_cached(sql)?;
+        // Dropping the rows resets the statement, which ends the read transaction.
+        let mut rows = statement.query([key])?;
+        Ok(rows.next()?.map(map))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<rusqlite::Connection>, usize)> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// An idle connection, or a new one while fewer than `limit` exist.
+    fn take(&self) -> Option<rusqlite::Connection> {
+        {
+            let mut idle = self.lock();
+            if let Some(conn) = idle.0.pop() {
+                return Some(conn);
+            }
+            if idle.1 >= self.limit {
+                return None;
+            }
+            idle.1 += 1;
+        }
+        let opened = rusqlite::Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|conn| {
+            // Never wait on the calling thread: a busy database is the pool's to wait for.
+            conn.busy_timeout(Duration::ZERO)?;
+            conn.set_prepared_statement_cache_capacity(READ_NOW_STATEMENTS);
+            Ok(conn)
+        });
+        match opened {
+            Ok(conn) => Some(conn),
+            Err(_) => {
+                self.lock().1 -= 1;
+                None
+            }
+        }
+    }
+
+    fn give_back(&self, conn: rusqlite::Connection) {
+        self.lock().0.push(conn);
     }
 }
 
@@ -184,6 +296,15 @@ impl SqlBackend for SqliteStore {
 
     fn credentials(&self) -> &CredentialEpoch {
         &self.credentials
+    }
+
+    fn read_now<T>(
+        &self,
+        sql: &str,
+        key: &str,
+        map: fn(&rusqlite::Row<'_>) -> Result<T>,
+    ) -> Option<Result<Option<T>>> {
+        self.now.read(sql, key, map)
     }
 
     async fn sync_rate_buckets(
@@ -255,5 +376,101 @@ impl SqlBackend for SqliteStore {
             backup::restore(&mut backup::SqliteSnapshot(&mut tx), request, source).await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name_of(row: &rusqlite::Row<'_>) -> Result<String> {
+        Ok(sql::RowExt::field(row, "name")?)
+    }
+
+    fn count_of(row: &rusqlite::Row<'_>) -> Result<i64> {
+        Ok(sql::RowExt::field(row, "name")?)
+    }
+
+    /// A database with one table `t (id, name)` holding `('a', 'first')`, written by
+    /// a connection that stays open (as the store's writer does).
+    fn database(dir: &tempfile::TempDir) -> (String, rusqlite::Connection) {
+        let path = dir.path().join("db.sqlite").display().to_string();
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT); \
+                 INSERT INTO t VALUES ('a', 'first');",
+            )
+            .unwrap();
+        (path, writer)
+    }
+
+    const BY_ID: &str = "SELECT name FROM t WHERE id = $1";
+
+    #[test]
+    fn reads_the_row_and_sees_each_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, writer) = database(&dir);
+        let now = ReadNow::new(path, 2);
+        let found = now.read(BY_ID, "a", name_of).unwrap().unwrap();
+        assert_eq!(found.as_deref(), Some("first"));
+        assert!(now.read(BY_ID, "b", name_of).unwrap().unwrap().is_none());
+        writer
+            .execute("UPDATE t SET name = 'second' WHERE id = 'a'", [])
+            .unwrap();
+        let found = now.read(BY_ID, "a", name_of).unwrap().unwrap();
+        assert_eq!(found.as_deref(), Some("second"));
+        // One connection served every read, and it is idle again.
+        assert_eq!(now.lock().1, 1);
+        assert_eq!(now.lock().0.len(), 1);
+    }
+
+    #[test]
+    fn a_column_that_does_not_decode_is_an_error_not_a_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _writer) = database(&dir);
+        let now = ReadNow::new(path, 1);
+        let read = now
+            .read(BY_ID, "a", count_of)
+            .expect("answered on this thread");
+        assert!(matches!(
+            read,
+            Err(StoreError::Database(sqlx::Error::Decode(_)))
+        ));
+        assert_eq!(now.lock().0.len(), 1, "the connection is kept");
+    }
+
+    #[test]
+    fn a_statement_sqlite_refuses_falls_back_and_closes_the_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _writer) = database(&dir);
+        let now = ReadNow::new(path, 1);
+        assert!(
+            now.read("SELECT nope FROM t WHERE id = $1", "a", name_of)
+                .is_none()
+        );
+        assert!(now.lock().0.is_empty());
+        assert_eq!(now.lock().1, 0);
+        // The slot is free again: the next read opens a new connection.
+        assert!(now.read(BY_ID, "a", name_of).is_some());
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_opened_falls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = ReadNow::new(dir.path().join("missing.sqlite").display().to_string(), 1);
+        assert!(now.read(BY_ID, "a", name_of).is_none());
+        assert_eq!(now.lock().1, 0);
+    }
+
+    #[test]
+    fn past_the_limit_of_connections_the_pool_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _writer) = database(&dir);
+        let now = ReadNow::new(path, 1);
+        let held = now.take().expect("the one connection");
+        assert!(now.read(BY_ID, "a", name_of).is_none());
+        now.give_back(held);
+        assert!(now.read(BY_ID, "a", name_of).is_some());
     }
 }

@@ -71,14 +71,24 @@ impl<'q, T> Param<'q> for T where
 {
 }
 
-/// A value read from a column: any type both backends decode.
+/// A value read from a column: any type both backends decode (and SQLite's reads on the
+/// calling thread, [`SqlBackend::read_now`]).
 pub(crate) trait Column:
-    Sized + for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+    Sized
+    + for<'r> Decode<'r, Sqlite>
+    + Type<Sqlite>
+    + for<'r> Decode<'r, Postgres>
+    + Type<Postgres>
+    + rusqlite::types::FromSql
 {
 }
 
 impl<T> Column for T where
-    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+    T: for<'r> Decode<'r, Sqlite>
+        + Type<Sqlite>
+        + for<'r> Decode<'r, Postgres>
+        + Type<Postgres>
+        + rusqlite::types::FromSql
 {
 }
 
@@ -105,6 +115,24 @@ impl RowExt for PgRow {
     }
     fn field_at<T: Column>(&self, index: usize) -> sqlx::Result<T> {
         sqlx::Row::try_get(self, index)
+    }
+}
+
+impl RowExt for rusqlite::Row<'_> {
+    fn field<T: Column>(&self, name: &str) -> sqlx::Result<T> {
+        self.get(name).map_err(now_read_error)
+    }
+    fn field_at<T: Column>(&self, index: usize) -> sqlx::Result<T> {
+        self.get(index).map_err(now_read_error)
+    }
+}
+
+/// A column of a row read by [`SqlBackend::read_now`] that does not decode, reported as
+/// the same column read through sqlx would be.
+fn now_read_error(error: rusqlite::Error) -> sqlx::Error {
+    match error {
+        rusqlite::Error::InvalidColumnName(name) => sqlx::Error::ColumnNotFound(name),
+        other => sqlx::Error::Decode(Box::new(other)),
     }
 }
 
