@@ -14,26 +14,14 @@ bin="${BIN:-$PWD/target/release/web3audit}"
 duration="${DURATION:-10}"
 connections="${CONNECTIONS:-50}"
 port=8041
-export WEB3AUDIT_SECRET_KEY="load-benchmark-secret-key-0123456789abcdef"
-export WEB3AUDIT_RATE_LIMIT_KEY_PER_MINUTE=100000000
-export WEB3AUDIT_RATE_LIMIT_TENANT_PER_MINUTE=100000000
-export WEB3AUDIT_RATE_LIMIT_BURST=10000000
-export WEB3AUDIT_LOG_LEVEL=warn
-unset WEB3AUDIT_CONFIG
-redis_prefix=""
-if [ -n "${REDIS_URL:-}" ]; then
-    redis_prefix="w3a-get-$(date +%s)-$$:"
-    export WEB3AUDIT_REDIS_URL="$REDIS_URL" WEB3AUDIT_REDIS_PREFIX="$redis_prefix"
-fi
+# shellcheck source=bench/service-env.sh
+source bench/service-env.sh get
 
 work="$(mktemp -d)"
 pid=""
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-    if [ -n "$redis_prefix" ]; then
-        redis-cli -u "$REDIS_URL" --scan --pattern "${redis_prefix}*" \
-            | xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null || true
-    fi
+    forget_redis_keys
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -20,21 +20,10 @@ audits="${AUDITS:-3000}"
 clients="${CLIENTS:-100}"
 slots="${WORKER_SLOTS:-1}"
 pghost="${PGHOST:-127.0.0.1}"
-export WEB3AUDIT_SECRET_KEY="load-benchmark-secret-key-0123456789abcdef"
-export WEB3AUDIT_RATE_LIMIT_KEY_PER_MINUTE=100000000
-export WEB3AUDIT_RATE_LIMIT_TENANT_PER_MINUTE=100000000
-export WEB3AUDIT_RATE_LIMIT_BURST=10000000
-export WEB3AUDIT_LOG_LEVEL=warn
-unset WEB3AUDIT_CONFIG
+# shellcheck source=bench/service-env.sh
+source bench/service-env.sh load
 if [ -n "${DATABASE_MAX_CONNECTIONS:-}" ]; then
     export WEB3AUDIT_DATABASE_MAX_CONNECTIONS="$DATABASE_MAX_CONNECTIONS"
-fi
-redis_prefix=""
-if [ -n "${REDIS_URL:-}" ]; then
-    redis_prefix="w3a-load-$(date +%s)-$$:"
-    export WEB3AUDIT_REDIS_URL="$REDIS_URL"
-    export WEB3AUDIT_REDIS_PREFIX="$redis_prefix"
-    echo "== rate limits and key cache in Redis ($REDIS_URL, prefix $redis_prefix)"
 fi
 
 # The load client: LOAD_BIN, or built here (bench/load is its own Cargo workspace).
@@ -54,10 +43,7 @@ cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     [ -n "$db" ] && dropdb -h "$pghost" -U postgres --if-exists --force "$db" 2>/dev/null || true
-    if [ -n "$redis_prefix" ]; then
-        redis-cli -u "$REDIS_URL" --scan --pattern "${redis_prefix}*" \
-            | xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null || true
-    fi
+    forget_redis_keys
     rm -rf "$work"
 }
 trap cleanup EXIT

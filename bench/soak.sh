@@ -21,18 +21,9 @@ rate=$(( capacity / 2 > 0 ? capacity / 2 : 1 ))
 duration="${DURATION:-1800}"
 kill_every="${KILL_EVERY:-300}"
 pghost="${PGHOST:-127.0.0.1}"
-export WEB3AUDIT_SECRET_KEY="soak-test-secret-key-0123456789abcdef"
-export WEB3AUDIT_RATE_LIMIT_KEY_PER_MINUTE=100000000
-export WEB3AUDIT_RATE_LIMIT_TENANT_PER_MINUTE=100000000
-export WEB3AUDIT_RATE_LIMIT_BURST=10000000
-export WEB3AUDIT_LOG_LEVEL=warn
+# shellcheck source=bench/service-env.sh
+source bench/service-env.sh soak
 export WEB3AUDIT_LEASE_SECS=15
-unset WEB3AUDIT_CONFIG
-redis_prefix=""
-if [ -n "${REDIS_URL:-}" ]; then
-    redis_prefix="w3a-soak-$(date +%s)-$$:"
-    export WEB3AUDIT_REDIS_URL="$REDIS_URL" WEB3AUDIT_REDIS_PREFIX="$redis_prefix"
-fi
 
 work="$(mktemp -d)"
 db="web3audit_soak_$(date +%s)_$$"
@@ -45,10 +36,7 @@ cleanup() {
     done
     wait 2>/dev/null || true
     dropdb -h "$pghost" -U postgres --if-exists --force "$db" 2>/dev/null || true
-    if [ -n "$redis_prefix" ]; then
-        redis-cli -u "$REDIS_URL" --scan --pattern "${redis_prefix}*" \
-            | xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null || true
-    fi
+    forget_redis_keys
     rm -rf "$work"
 }
 trap cleanup EXIT
