@@ -3,6 +3,7 @@
 //! is written here once, over the backend's [`Dialect`].
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use sqlx::{Pool, Transaction};
@@ -73,6 +74,10 @@ const AUDIT_COLUMNS: &str = "id, tenant_id, status, sources_hash, cache_key, opt
      source_bytes, file_count, idempotency_key, request_hash, created_by, created_at, started_at, \
      finished_at, error, attempts, from_cache, counts_json, project, target_chain, target_address, \
      target_block";
+
+/// The audit by primary key, read by every poll of a submitter waiting for its result.
+static AUDIT_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1"));
 
 const FINDING_COLUMNS: &str = "id, audit_id, tenant_id, ordinal, detector, title, severity, confidence, file, \
      start_line, end_line, message, fingerprint, category, swc, shape, triage_state";
@@ -815,12 +820,10 @@ impl<S: SqlBackend> Store for S {
         // PostgreSQL's generic plan for a table not yet analyzed (a new deployment's first
         // minutes) may scan the tenant's index on `created_at` and filter on the id,
         // reading every audit of the tenant on each poll.
-        // The audit read by every poll of a submitter waiting for its result.
-        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1");
-        let audit = match self.read_now(&sql, id, |row| audit_from_row(row)) {
+        let audit = match self.read_now(&AUDIT_BY_ID, id, |row| audit_from_row(row)) {
             Some(read) => read?,
             None => {
-                let row = query::<S::DB>(&sql)
+                let row = query::<S::DB>(&AUDIT_BY_ID)
                     .bind(id)
                     .fetch_optional(self.reader())
                     .await?;
