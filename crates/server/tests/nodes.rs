@@ -103,6 +103,30 @@ async fn new_key(server: &TestServer, role: &str) -> (String, String) {
     )
 }
 
+/// Revokes the API key `id` through `node`'s API, as the tenant's admin.
+async fn revoke(node: &TestServer, id: &str) {
+    let (status_code, _) = node
+        .send(
+            reqwest::Method::DELETE,
+            &node.admin_key,
+            &format!("/api/v1/api-keys/{id}"),
+            None,
+        )
+        .await;
+    assert!(status_code.is_success(), "{status_code}");
+}
+
+/// `node` refuses `key` as revoked.
+async fn assert_revoked(node: &TestServer, key: &str) {
+    let (status_code, problem) = node.get(key, "/api/v1/audits").await;
+    assert_problem(
+        status_code,
+        &problem,
+        StatusCode::UNAUTHORIZED,
+        "api-key-revoked",
+    );
+}
+
 /// Both nodes use (and cache) a key; one revokes it; both refuse it well within the
 /// cache's time to live (15 s): the revocation reached the other node's cache.
 async fn revocation_reaches_every_node(a: &TestServer, b: &TestServer) {
@@ -110,32 +134,12 @@ async fn revocation_reaches_every_node(a: &TestServer, b: &TestServer) {
     for node in [a, b, a, b] {
         assert_eq!(status(node, &key).await, StatusCode::OK);
     }
-    let (status_code, _) = a
-        .send(
-            reqwest::Method::DELETE,
-            &a.admin_key,
-            &format!("/api/v1/api-keys/{id}"),
-            None,
-        )
-        .await;
-    assert!(status_code.is_success(), "{status_code}");
+    revoke(a, &id).await;
     // The node that revoked it refuses it at once.
-    let (status_code, problem) = a.get(&key, "/api/v1/audits").await;
-    assert_problem(
-        status_code,
-        &problem,
-        StatusCode::UNAUTHORIZED,
-        "api-key-revoked",
-    );
+    assert_revoked(a, &key).await;
     let took = until(b, &key, StatusCode::UNAUTHORIZED).await;
     assert!(took < Duration::from_secs(3), "{took:?}");
-    let (status_code, problem) = b.get(&key, "/api/v1/audits").await;
-    assert_problem(
-        status_code,
-        &problem,
-        StatusCode::UNAUTHORIZED,
-        "api-key-revoked",
-    );
+    assert_revoked(b, &key).await;
 }
 
 /// A user's own key stops working on every node once the user is disabled.
@@ -218,15 +222,7 @@ async fn a_revoked_key_is_refused_at_once_by_a_single_node() {
     let (id, key) = new_key(&server, "auditor").await;
     assert_eq!(status(&server, &key).await, StatusCode::OK);
     assert_eq!(status(&server, &key).await, StatusCode::OK);
-    let (status_code, _) = server
-        .send(
-            reqwest::Method::DELETE,
-            &server.admin_key,
-            &format!("/api/v1/api-keys/{id}"),
-            None,
-        )
-        .await;
-    assert!(status_code.is_success());
+    revoke(&server, &id).await;
     assert_eq!(status(&server, &key).await, StatusCode::UNAUTHORIZED);
 }
 
@@ -340,23 +336,9 @@ async fn with_redis_a_single_node_limits_and_refuses_revoked_keys() {
     assert!((10..=11).contains(&ok), "{ok}");
     let (_, other) = new_key(&server, "viewer").await;
     assert_eq!(status(&server, &other).await, StatusCode::OK);
-    let (status_code, _) = server
-        .send(
-            reqwest::Method::DELETE,
-            &server.admin_key,
-            &format!("/api/v1/api-keys/{id}"),
-            None,
-        )
-        .await;
-    assert!(status_code.is_success());
-    let (status_code, problem) = server.get(&key, "/api/v1/audits").await;
+    revoke(&server, &id).await;
     // Revoked wins over rate-limited: authentication comes first.
-    assert_problem(
-        status_code,
-        &problem,
-        StatusCode::UNAUTHORIZED,
-        "api-key-revoked",
-    );
+    assert_revoked(&server, &key).await;
     flush(&url, &prefix).await;
 }
 
@@ -435,12 +417,6 @@ async fn with_redis_a_kept_key_is_dropped_when_the_redis_generation_moves() {
         .query_async::<()>(&mut connection)
         .await
         .unwrap();
-    let (status_code, problem) = server.get(&key, "/api/v1/audits").await;
-    assert_problem(
-        status_code,
-        &problem,
-        StatusCode::UNAUTHORIZED,
-        "api-key-revoked",
-    );
+    assert_revoked(&server, &key).await;
     flush(&url, &prefix).await;
 }
