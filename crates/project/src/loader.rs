@@ -249,20 +249,12 @@ pub(crate) fn load_graph(
         .collect();
 
     // Standard interfaces stand in for unresolved imports of well-known files (see
-    // `stubs`), parsed once each, after the loaded files; not for a file that declares
-    // or imports (through resolved imports) one of their names itself.
-    let mut stub_parses: Vec<Option<syntax::Parse>> = crate::stubs::STUBS
-        .iter()
-        .map(|stub| Some(syntax::parse(stub.source)))
-        .collect();
-    let stub_names: Vec<Vec<String>> = stub_parses
-        .iter()
-        .map(|p| {
-            p.as_ref()
-                .map(crate::stubs::declared_names)
-                .unwrap_or_default()
-        })
-        .collect();
+    // `stubs`), after the loaded files; not for a file that declares or imports (through
+    // resolved imports) one of their names itself. A stub is parsed only when an
+    // unresolved import names one of its files, and then once.
+    let mut stub_parses: Vec<Option<syntax::Parse>> =
+        crate::stubs::STUBS.iter().map(|_| None).collect();
+    let mut stub_names: Vec<Option<Vec<String>>> = vec![None; crate::stubs::STUBS.len()];
     let index_of: HashMap<&Path, usize> = keyed
         .iter()
         .enumerate()
@@ -296,8 +288,14 @@ pub(crate) fn load_graph(
                 Resolution::Found(_) => None,
             };
             row.push(stub.filter(|&k| {
+                let names = stub_names[k].get_or_insert_with(|| {
+                    let parse = syntax::parse(crate::stubs::STUBS[k].source);
+                    let names = crate::stubs::declared_names(&parse);
+                    stub_parses[k] = Some(parse);
+                    names
+                });
                 let visible = visible.get_or_insert_with(|| visible_names(i));
-                !stub_names[k].iter().any(|n| visible.contains(n))
+                !names.iter().any(|n| visible.contains(n))
             }));
         }
         stands_in.push(row);
