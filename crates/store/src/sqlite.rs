@@ -11,6 +11,7 @@
 //! would wait all the same (a busy database, a connection limit reached, any error), the
 //! read goes through the pool instead, so the fast path never changes an answer.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -159,7 +160,14 @@ struct ReadNow {
     path: String,
     limit: usize,
     /// Connections not in use, and how many exist in all.
-    idle: Mutex<(Vec<rusqlite::Connection>, usize)>,
+    idle: Mutex<(Vec<NowConnection>, usize)>,
+}
+
+/// A connection of [`ReadNow`], and the column names of each statement it has run.
+#[derive(Debug)]
+struct NowConnection {
+    conn: rusqlite::Connection,
+    columns: HashMap<String, Vec<String>>,
 }
 
 /// Statements each connection keeps prepared.
@@ -180,10 +188,10 @@ impl ReadNow {
         &self,
         sql: &str,
         key: &str,
-        map: fn(&rusqlite::Row<'_>) -> Result<T>,
+        map: fn(&sql::NowRow<'_>) -> Result<T>,
     ) -> Option<Result<Option<T>>> {
-        let conn = self.take()?;
-        match Self::query(&conn, sql, key, map) {
+        let mut conn = self.take()?;
+        match Self::query(&mut conn, sql, key, map) {
             Ok(found) => {
                 self.give_back(conn);
                 Some(found.transpose())
@@ -198,25 +206,30 @@ impl ReadNow {
     }
 
     fn query<T>(
-        conn: &rusqlite::Connection,
+        NowConnection { conn, columns }: &mut NowConnection,
         sql: &str,
         key: &str,
-        map: fn(&rusqlite::Row<'_>) -> Result<T>,
+        map: fn(&sql::NowRow<'_>) -> Result<T>,
     ) -> rusqlite::Result<Option<Result<T>>> {
         let mut statement = conn.prepare_cached(sql)?;
+        if !columns.contains_key(sql) {
+            let names = statement.column_names().into_iter().map(str::to_owned);
+            columns.insert(sql.to_owned(), names.collect());
+        }
+        let names = &columns[sql];
         // Dropping the rows resets the statement, which ends the read transaction.
         let mut rows = statement.query([key])?;
-        Ok(rows.next()?.map(map))
+        Ok(rows.next()?.map(|row| map(&sql::NowRow { row, names })))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<rusqlite::Connection>, usize)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<NowConnection>, usize)> {
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// An idle connection, or a new one while fewer than `limit` exist.
-    fn take(&self) -> Option<rusqlite::Connection> {
+    fn take(&self) -> Option<NowConnection> {
         {
             let mut idle = self.lock();
             if let Some(conn) = idle.0.pop() {
@@ -238,7 +251,10 @@ impl ReadNow {
             Ok(conn)
         });
         match opened {
-            Ok(conn) => Some(conn),
+            Ok(conn) => Some(NowConnection {
+                conn,
+                columns: HashMap::new(),
+            }),
             Err(_) => {
                 self.lock().1 -= 1;
                 None
@@ -246,7 +262,7 @@ impl ReadNow {
         }
     }
 
-    fn give_back(&self, conn: rusqlite::Connection) {
+    fn give_back(&self, conn: NowConnection) {
         self.lock().0.push(conn);
     }
 }
@@ -302,7 +318,7 @@ impl SqlBackend for SqliteStore {
         &self,
         sql: &str,
         key: &str,
-        map: fn(&rusqlite::Row<'_>) -> Result<T>,
+        map: fn(&sql::NowRow<'_>) -> Result<T>,
     ) -> Option<Result<Option<T>>> {
         self.now.read(sql, key, map)
     }
@@ -383,11 +399,11 @@ impl SqlBackend for SqliteStore {
 mod tests {
     use super::*;
 
-    fn name_of(row: &rusqlite::Row<'_>) -> Result<String> {
+    fn name_of(row: &sql::NowRow<'_>) -> Result<String> {
         Ok(sql::RowExt::field(row, "name")?)
     }
 
-    fn count_of(row: &rusqlite::Row<'_>) -> Result<i64> {
+    fn count_of(row: &sql::NowRow<'_>) -> Result<i64> {
         Ok(sql::RowExt::field(row, "name")?)
     }
 

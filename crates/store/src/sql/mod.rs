@@ -118,12 +118,26 @@ impl RowExt for PgRow {
     }
 }
 
-impl RowExt for rusqlite::Row<'_> {
+/// A row read by [`SqlBackend::read_now`], with its statement's column names. They are
+/// read from SQLite once per statement: `rusqlite` finds a column by name by asking
+/// SQLite for the name of every column in turn, for every field of every row.
+pub(crate) struct NowRow<'a> {
+    pub(crate) row: &'a rusqlite::Row<'a>,
+    pub(crate) names: &'a [String],
+}
+
+impl RowExt for NowRow<'_> {
     fn field<T: Column>(&self, name: &str) -> sqlx::Result<T> {
-        self.get(name).map_err(now_read_error)
+        // Matched as SQLite matches column names: without regard to ASCII case.
+        let index = self
+            .names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .ok_or_else(|| sqlx::Error::ColumnNotFound(name.to_owned()))?;
+        self.field_at(index)
     }
     fn field_at<T: Column>(&self, index: usize) -> sqlx::Result<T> {
-        self.get(index).map_err(now_read_error)
+        self.row.get(index).map_err(now_read_error)
     }
 }
 

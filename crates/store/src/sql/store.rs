@@ -9,7 +9,8 @@ use std::time::Duration;
 use sqlx::{Pool, Transaction};
 
 use super::{
-    Builder, Dialect, Exec, RowExt, alerts, assistant, chain_reads, monitoring, query, webhooks,
+    Builder, Dialect, Exec, NowRow, RowExt, alerts, assistant, chain_reads, monitoring, query,
+    webhooks,
 };
 use crate::trail::{self, ChainHead, Signer};
 use crate::*;
@@ -36,7 +37,7 @@ pub(crate) trait SqlBackend: Send + Sync + 'static {
         &self,
         _sql: &str,
         _key: &str,
-        _map: fn(&rusqlite::Row<'_>) -> Result<T>,
+        _map: fn(&NowRow<'_>) -> Result<T>,
     ) -> Option<Result<Option<T>>>
     where
         Self: Sized,
