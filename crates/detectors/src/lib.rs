@@ -66,7 +66,8 @@ impl Selection {
 }
 
 /// Runs `detectors` over `files` (in parallel, on the current rayon pool: the files, and
-/// the detectors of each file, so that one large file uses every thread) and returns
+/// the detectors of each file that is not small, so that one large file uses every
+/// thread; see [`run_each`]) and returns
 /// every finding that no suppression comment of its file hides, ordered by file and
 /// then as the detectors emitted them, in detector order. When `unused-suppression` is among `detectors`,
 /// each file's suppression comments that hid nothing (or are invalid) follow its
@@ -76,6 +77,7 @@ pub fn run(files: &[FileContext<'_>], detectors: &[&'static dyn Detector]) -> Ve
         files,
         detectors,
         |file, detector, out| detector.check_file(file, out),
+        |file| file.text.len(),
         |file| {
             (
                 file.file,
@@ -92,6 +94,7 @@ pub fn run_vyper(files: &[VyperContext<'_>], detectors: &[&'static dyn Detector]
         files,
         detectors,
         |file, detector, out| detector.check_vyper(file, out),
+        |file| file.text.len(),
         |file| {
             (
                 file.file,
@@ -119,34 +122,50 @@ pub fn apply_rust_suppressions(
     apply_suppressions(file, suppressions, findings, report_unused, ran, all_ran)
 }
 
-/// Runs `check` for every detector on every file (in parallel), then applies each
-/// file's suppressions.
+/// Files of at most this many bytes have their detectors run one after the other: the
+/// detectors of a small file take a few microseconds each, less than handing them to
+/// other threads costs (and the pool's threads spin a while for more work after each).
+const SMALL_FILE: usize = 8 * 1024;
+
+/// Runs `check` for every detector on every file, then applies each file's suppressions.
+/// The files run in parallel when there are several; the detectors of one file run in
+/// parallel when it is larger than [`SMALL_FILE`] (`size_of`), so that one large file
+/// uses every thread. The findings are the same either way, in the same order.
 fn run_each<F: Sync>(
     files: &[F],
     detectors: &[&'static dyn Detector],
     check: impl Fn(&F, &'static dyn Detector, &mut Vec<Finding>) + Sync,
+    size_of: impl Fn(&F) -> usize + Sync,
     suppressions_of: impl Fn(&F) -> (FileId, suppression::Suppressions) + Sync,
 ) -> Vec<Finding> {
     let ran = |id: &str| detectors.iter().any(|d| d.meta().id == id);
     let report_unused = ran(rules::unused_suppression::ID);
     let all_ran = registry::all().all(|d| ran(d.meta().id));
-    files
-        .par_iter()
-        .flat_map_iter(|file| {
-            // The detectors of one file run in parallel too, so that one large file uses
-            // every thread; their findings are collected in detector order.
-            let out: Vec<Finding> = detectors
+    let check_one = |file: &F, detector: &'static dyn Detector| {
+        let mut found = Vec::new();
+        check(file, detector, &mut found);
+        found
+    };
+    let of_file = |file: &F| {
+        // Collected in detector order.
+        let out: Vec<Finding> = if size_of(file) > SMALL_FILE {
+            detectors
                 .par_iter()
-                .flat_map_iter(|&detector| {
-                    let mut found = Vec::new();
-                    check(file, detector, &mut found);
-                    found
-                })
-                .collect();
-            let (id, suppressions) = suppressions_of(file);
-            apply_suppressions(id, suppressions, out, report_unused, ran, all_ran)
-        })
-        .collect()
+                .flat_map_iter(|&detector| check_one(file, detector))
+                .collect()
+        } else {
+            detectors
+                .iter()
+                .flat_map(|&detector| check_one(file, detector))
+                .collect()
+        };
+        let (id, suppressions) = suppressions_of(file);
+        apply_suppressions(id, suppressions, out, report_unused, ran, all_ran)
+    };
+    match files {
+        [one] => of_file(one),
+        _ => files.par_iter().flat_map_iter(of_file).collect(),
+    }
 }
 
 /// Drops the findings of `file` that its suppressions hide and, when `report_unused`,

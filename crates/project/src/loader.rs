@@ -192,10 +192,12 @@ pub(crate) fn load_graph(
     let mut loaded: Vec<LoadedFile> = Vec::new();
     while !wave.is_empty() {
         let paths: Vec<PathBuf> = std::mem::take(&mut wave).into_iter().collect();
-        let results: Vec<Result<LoadedFile, ReadError>> = paths
-            .par_iter()
-            .map(|path| load_file(store, &resolver, path, options.max_file_size))
-            .collect();
+        let load = |path: &PathBuf| load_file(store, &resolver, path, options.max_file_size);
+        // One file is read on this thread: handing it to the pool costs more than that.
+        let results: Vec<Result<LoadedFile, ReadError>> = match paths.as_slice() {
+            [one] => vec![load(one)],
+            _ => paths.par_iter().map(load).collect(),
+        };
         for (path, result) in paths.iter().zip(results) {
             match result {
                 Ok(file) => {
