@@ -183,3 +183,40 @@ fn solidity_findings(
     };
     detectors::run(&[cx], run)
 }
+
+/// A file's detectors run one after the other when it is small and in parallel when it
+/// is large: the findings must not depend on which. Every Solidity fixture, with every
+/// detector, is analysed as it is (small) and with a long comment appended (large, the
+/// spans unchanged).
+#[test]
+fn a_large_file_gets_the_findings_of_the_same_file_small() {
+    let all: Vec<&'static dyn detectors::Detector> = registry::all()
+        .filter(|d| d.supports_solidity() && !d.supports_solana())
+        .collect();
+    let padding = format!("\n// {}\n", "padding ".repeat(2048));
+    let mut compared = 0;
+    for dir in std::fs::read_dir(fixtures_dir()).expect("the fixtures folder") {
+        let dir = dir.expect("a fixture folder").path();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.map(|e| e.expect("a fixture").path()) {
+            if path.extension().is_none_or(|x| x != "sol") {
+                continue;
+            }
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path).expect("a readable fixture");
+            let large = format!("{text}{padding}");
+            assert!(text.len() < 8 * 1024 && large.len() > 8 * 1024, "{name}");
+            let small = solidity_findings(&text, &name, &all);
+            let large = solidity_findings(&large, &name, &all);
+            assert_eq!(
+                format!("{small:#?}"),
+                format!("{large:#?}"),
+                "{name}: the findings depend on the file's size"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} fixtures compared");
+}
