@@ -125,11 +125,14 @@ use credentials_channel;
 /// Key of the advisory lock held while migrations run ("w3a-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7733_612d_6d69_6772;
 
-/// PostgreSQL store: one connection pool shared by every request and worker of the
-/// process.
+/// PostgreSQL store: the process's connections, shared by every request and worker,
+/// in two pools (see [`split_pool`]).
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Connections for reads outside a transaction that writes ([`SqlBackend::reader`]);
+    /// the same pool as `pool` when the process has few connections.
+    reader: PgPool,
     /// The `LISTEN` connection of this process's dispatcher, opened on first use.
     listener: Arc<tokio::sync::Mutex<Option<PgListener>>>,
     /// Live only while [`Store::watch_credentials`] listens to other processes' changes.
@@ -145,16 +148,23 @@ impl PostgresStore {
         Self::open_with(url, &ConnectOptions::default()).await
     }
 
-    /// [`PostgresStore::open`] with a pool of up to `options.max_connections`.
+    /// [`PostgresStore::open`] with up to `options.max_connections` connections.
     pub async fn open_with(url: &str, connect: &ConnectOptions) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = sql::pool_options::<Postgres>()
-            .max_connections(connect.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
-            .await?;
+        let (writers, readers) = split_pool(connect.max_connections);
+        let pool_of = |size: u32| {
+            sql::pool_options::<Postgres>()
+                .max_connections(size)
+                .acquire_timeout(Duration::from_secs(30))
+        };
+        let pool = pool_of(writers).connect_with(options.clone()).await?;
+        let reader = match readers {
+            0 => pool.clone(),
+            n => pool_of(n).connect_lazy_with(options),
+        };
         let store = PostgresStore {
             pool,
+            reader,
             listener: Default::default(),
             credentials: Arc::new(CredentialEpoch::new(false)),
             watching: Arc::new(AtomicBool::new(false)),
@@ -178,6 +188,20 @@ impl PostgresStore {
         unlocked?;
         Ok(())
     }
+}
+
+/// The sizes of the two pools of a process allowed `max_connections` in all: for writes
+/// (and reads inside them) and for reads alone. Writes queue behind the audit trail's
+/// lock when many arrive at once, each holding its connection while it waits; reads of
+/// their own (a client polling its audit) then still find a connection. A quarter of the
+/// connections read, from 8 in all; below that one pool serves both (`0` readers).
+fn split_pool(max_connections: u32) -> (u32, u32) {
+    let all = max_connections.max(2);
+    if all < 8 {
+        return (all, 0);
+    }
+    let readers = all / 4;
+    (all - readers, readers)
 }
 
 /// Advances `epoch` on every credential change any process makes, keeping it live only
@@ -241,9 +265,12 @@ impl Dialect for Postgres {
 impl SqlBackend for PostgresStore {
     type DB = Postgres;
 
-    /// One pool for reads and writes.
     fn writer(&self) -> &Pool<Postgres> {
         &self.pool
+    }
+
+    fn reader(&self) -> &Pool<Postgres> {
+        &self.reader
     }
 
     fn credentials(&self) -> &CredentialEpoch {
@@ -382,5 +409,24 @@ impl SqlBackend for PostgresStore {
             backup::restore(&mut backup::PostgresSnapshot(&mut tx), request, source).await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_pool;
+
+    #[test]
+    fn a_quarter_of_the_connections_read_from_eight_in_all() {
+        assert_eq!(split_pool(0), (2, 0));
+        assert_eq!(split_pool(7), (7, 0));
+        assert_eq!(split_pool(8), (6, 2));
+        assert_eq!(split_pool(16), (12, 4));
+        assert_eq!(split_pool(64), (48, 16));
+        for all in 8..100 {
+            let (writers, readers) = split_pool(all);
+            assert_eq!(writers + readers, all, "never more than allowed");
+            assert!(readers >= 2 && writers > readers);
+        }
     }
 }
