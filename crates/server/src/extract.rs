@@ -67,9 +67,9 @@ impl FromRequestParts<Arc<AppState>> for Principal {
             (kinds[1], principal.tenant_id.as_str()),
         ];
         let (rates, redis_generation) = state.check_rates(&limits).await;
-        // A key kept from an earlier request holds while the Redis generation the rate
-        // script read is the one it was read under; else it is read again (a revocation
-        // on another node answers 401 before any 429).
+        // A key kept from an earlier request holds while the Redis generation (read by
+        // the rate script, else followed on its channel) is the one it was read under;
+        // else it is read again (a revocation on another node answers 401 before any 429).
         if let Some(key) = unconfirmed
             && redis_generation != Some(key.redis_generation)
         {

@@ -13,8 +13,12 @@
 //! With Redis configured the entries live there, shared by every node; each node advances
 //! the Redis generation when it sees its store's generation move, and an entry is only
 //! read under the current Redis generation. A node also keeps the entries it read, each
-//! with its Redis generation, and uses one again only once the request's rate-limit
-//! script (the one round trip a request makes to Redis) has returned that generation.
+//! with its Redis generation, and uses one again only while the Redis generation is still
+//! that one: as the request's rate-limit script read it, when the request makes that
+//! round trip, else as the node follows it. Every node advancing the generation announces
+//! the new value on a channel of the same name, which each API node follows
+//! ([`crate::redis_client::SharedRedis::watch_generation`]); while a node is not
+//! subscribed, its kept entries are read again from Redis.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -18,6 +18,7 @@ mod error;
 mod extract;
 mod handlers;
 mod keycache;
+mod leases;
 mod metrics;
 pub mod mfa;
 pub mod monitoring;
@@ -147,6 +148,13 @@ impl Service {
             state.clone(),
             stop_rx.clone(),
         ))];
+        if role.runs_api()
+            && let Some(redis) = &state.redis
+        {
+            tasks.push(tokio::spawn(
+                redis.clone().watch_generation(stop_rx.clone()),
+            ));
+        }
         if role.runs_api() && state.redis.is_none() && state.store.is_shared() {
             tasks.push(tokio::spawn(ratelimit::sync(
                 state.clone(),

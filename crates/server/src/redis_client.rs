@@ -11,47 +11,80 @@
 //!   expiring after the cache's time to live. Entries of an older generation are never
 //!   read again.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use store::TokenRate;
+use tokio::sync::watch;
 
-/// Takes one token from each bucket in turn (`KEYS[2..]`; `ARGV` the capacity and tokens
-/// per second of each, in the same order) and stops at the first that has none, which is
-/// left as it is: a refusal by the second bucket still spends the first one's token, as
-/// two checks one after the other would. Returns `{0, "", generation}` when every bucket
-/// gave a token, else `{i, level, generation}` for the i-th bucket (from 1) that refused;
-/// the level as a string (Lua numbers leave Redis as integers); `generation` is the
-/// key cache's (`KEYS[1]`), so that a node can check the key it has at hand in the same
-/// round trip. Time is Redis's own, so nodes' clocks do not matter.
+use crate::leases::Leases;
+
+/// How often a node checks that its subscription to the key cache's channel still
+/// answers; a silent connection is dropped and subscribed again.
+const PING_EVERY: Duration = Duration::from_secs(5);
+
+fn timed_out(_: tokio::time::error::Elapsed) -> redis::RedisError {
+    redis::RedisError::from((redis::ErrorKind::Io, "Redis did not answer in time"))
+}
+
+/// Takes tokens from each bucket in turn (`KEYS[2..]`; `ARGV` the capacity, tokens per
+/// second and tokens wanted of each, in the same order) and stops at the first that has
+/// not one token, which is left as it is: a refusal by the second bucket still spends the
+/// first one's tokens, as two checks one after the other would. A bucket gives what it
+/// has up to what is wanted; one wanting none is not touched (the node holds a lease of
+/// it). Returns `{0, "", generation, granted}` when every bucket gave, else `{i, level,
+/// generation, granted}` for the i-th bucket (from 1) that refused; `granted` what each
+/// bucket before it gave; the level as a string (Lua numbers leave Redis as integers);
+/// `generation` is the key cache's (`KEYS[1]`), so that a node can check the key it has
+/// at hand in the same round trip. Time is Redis's own, so nodes' clocks do not matter.
 const TAKE_TOKENS: &str = r"
 local generation = redis.call('GET', KEYS[1]) or '0'
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local granted = {}
+local now = nil
 for i = 2, #KEYS do
     local key = KEYS[i]
-    local capacity = tonumber(ARGV[2 * i - 3])
-    local rate = tonumber(ARGV[2 * i - 2])
-    local bucket = redis.call('HMGET', key, 't', 'u')
-    local tokens = tonumber(bucket[1])
-    local updated = tonumber(bucket[2])
-    if tokens == nil or updated == nil then
-        tokens = capacity
-        updated = now
+    local capacity = tonumber(ARGV[3 * i - 5])
+    local rate = tonumber(ARGV[3 * i - 4])
+    local want = tonumber(ARGV[3 * i - 3])
+    local given = 0
+    if want > 0 then
+        if now == nil then
+            local time = redis.call('TIME')
+            now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        end
+        local bucket = redis.call('HMGET', key, 't', 'u')
+        local tokens = tonumber(bucket[1])
+        local updated = tonumber(bucket[2])
+        if tokens == nil or updated == nil then
+            tokens = capacity
+            updated = now
+        end
+        tokens = math.min(capacity, tokens + math.max(0, now - updated) / 1000 * rate)
+        if tokens >= 1 then
+            given = math.min(want, math.floor(tokens))
+            tokens = tokens - given
+        end
+        redis.call('HSET', key, 't', tostring(tokens), 'u', tostring(now))
+        redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / rate * 1000) + 1000)
+        if given == 0 then
+            return {i - 1, tostring(tokens), generation, granted}
+        end
     end
-    tokens = math.min(capacity, tokens + math.max(0, now - updated) / 1000 * rate)
-    local taken = tokens >= 1
-    if taken then
-        tokens = tokens - 1
-    end
-    redis.call('HSET', key, 't', tostring(tokens), 'u', tostring(now))
-    redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / rate * 1000) + 1000)
-    if not taken then
-        return {i - 1, tostring(tokens), generation}
-    end
+    granted[#granted + 1] = given
 end
-return {0, '', generation}
+return {0, '', generation, granted}
+";
+
+/// `KEYS[1]` the generation counter: advances it and announces the new value on the
+/// channel of the same name.
+const ADVANCE_GENERATION: &str = r"
+local generation = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[1], generation)
+return generation
 ";
 
 /// `KEYS[1]` the generation counter, `ARGV` the entry prefix and the key's prefix:
@@ -61,13 +94,38 @@ local generation = redis.call('GET', KEYS[1]) or '0'
 return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 ";
 
-/// A connection (re-established when lost) to the configured Redis server.
+/// The key cache's generation as this node follows it on its channel.
+#[derive(Debug, Default)]
+struct GenerationWatch {
+    generation: AtomicU64,
+    /// Subscribed, and `generation` read after the subscription began: every later move
+    /// arrives on the channel.
+    live: AtomicBool,
+}
+
+/// What [`SharedRedis::take_tokens`] found.
+#[derive(Debug)]
+pub(crate) struct Taken {
+    /// The tokens each bucket gave, up to the one that refused.
+    pub granted: Vec<u32>,
+    /// The index of the bucket that refused and the seconds until it has a token.
+    pub refused: Option<(usize, u64)>,
+    /// The key cache's generation.
+    pub generation: u64,
+}
+
+/// A connection (re-established when lost) to the configured Redis server, and what this
+/// node keeps of it: its leases of rate-limit tokens and the key cache's generation.
 #[derive(Clone)]
 pub(crate) struct SharedRedis {
+    client: redis::Client,
     connection: ConnectionManager,
     prefix: String,
     take_tokens: Script,
     cached_key: Script,
+    advance_generation: Script,
+    watch: Arc<GenerationWatch>,
+    pub(crate) leases: Arc<Leases>,
 }
 
 impl std::fmt::Debug for SharedRedis {
@@ -86,38 +144,118 @@ impl SharedRedis {
             .set_connection_timeout(Some(Duration::from_secs(5)))
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(2);
-        let connection = ConnectionManager::new_with_config(client, config).await?;
+        let connection = ConnectionManager::new_with_config(client.clone(), config).await?;
         Ok(SharedRedis {
+            client,
             connection,
             prefix: prefix.to_string(),
             take_tokens: Script::new(TAKE_TOKENS),
             cached_key: Script::new(CACHED_KEY),
+            advance_generation: Script::new(ADVANCE_GENERATION),
+            watch: Arc::default(),
+            leases: Arc::default(),
         })
     }
 
-    /// Takes one token from each bucket in turn, in one round trip (see [`TAKE_TOKENS`]):
-    /// `None` when every bucket gave one, else the index of the bucket that refused and
-    /// the seconds until it has a token; and the key cache's generation.
+    /// Takes from each bucket in turn the tokens wanted of it, in one round trip (see
+    /// [`TAKE_TOKENS`]); with the key cache's generation.
     pub(crate) async fn take_tokens(
         &self,
-        buckets: &[(&str, &TokenRate)],
-    ) -> redis::RedisResult<(Option<(usize, u64)>, u64)> {
+        buckets: &[(&str, &TokenRate, u32)],
+    ) -> redis::RedisResult<Taken> {
         let mut connection = self.connection.clone();
         let mut invocation = self.take_tokens.prepare_invoke();
         invocation.key(self.generation_key());
-        for (key, rate) in buckets {
+        for (key, rate, want) in buckets {
             invocation
                 .key(format!("{}rl:{key}", self.prefix))
                 .arg(rate.capacity)
-                .arg(rate.per_second);
+                .arg(rate.per_second)
+                .arg(*want);
         }
-        let (refused, level, generation): (usize, String, String) =
+        let (refused, level, generation, granted): (usize, String, String, Vec<u32>) =
             invocation.invoke_async(&mut connection).await?;
         let refused = refused
             .checked_sub(1)
-            .and_then(|index| buckets.get(index).map(|(_, rate)| (index, rate)))
+            .and_then(|index| buckets.get(index).map(|(_, rate, _)| (index, rate)))
             .map(|(index, rate)| (index, rate.retry_after(level.parse().unwrap_or(0.0))));
-        Ok((refused, generation.parse().unwrap_or(0)))
+        Ok(Taken {
+            granted,
+            refused,
+            generation: generation.parse().unwrap_or(0),
+        })
+    }
+
+    /// The key cache's generation, while this node follows its channel
+    /// ([`SharedRedis::watch_generation`]); `None` when it may have missed a move.
+    pub(crate) fn generation(&self) -> Option<u64> {
+        self.watch
+            .live
+            .load(Ordering::Acquire)
+            .then(|| self.watch.generation.load(Ordering::Acquire))
+    }
+
+    /// Follows the key cache's generation on its channel until `stop`, subscribing again
+    /// (after a second) whenever the connection is lost. While it is not subscribed,
+    /// [`SharedRedis::generation`] is `None` and requests read the generation in Redis.
+    pub(crate) async fn watch_generation(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            let followed = tokio::select! {
+                followed = self.follow_generation() => followed,
+                _ = stop.changed() => return,
+            };
+            self.watch.live.store(false, Ordering::Release);
+            if let Err(error) = followed {
+                tracing::warn!(%error, "lost the key cache's channel in Redis; subscribing again");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// Subscribes to the generation's channel, reads the generation, then follows the
+    /// channel (pinging every [`PING_EVERY`]) until the connection fails.
+    async fn follow_generation(&self) -> redis::RedisResult<()> {
+        let within = |seconds| Duration::from_secs(seconds);
+        let pubsub = tokio::time::timeout(within(5), self.client.get_async_pubsub())
+            .await
+            .map_err(timed_out)??;
+        let (mut sink, mut messages) = pubsub.split();
+        tokio::time::timeout(within(5), sink.subscribe(self.generation_key()))
+            .await
+            .map_err(timed_out)??;
+        // Read after subscribing: a move after this read arrives as a message, handled
+        // after the value read is stored.
+        let mut connection = self.connection.clone();
+        let current: Option<u64> = connection.get(self.generation_key()).await?;
+        self.watch
+            .generation
+            .store(current.unwrap_or(0), Ordering::Release);
+        self.watch.live.store(true, Ordering::Release);
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                message = messages.next() => {
+                    let Some(message) = message else {
+                        return Err(redis::RedisError::from((
+                            redis::ErrorKind::Io,
+                            "the subscription ended",
+                        )));
+                    };
+                    if let Ok(generation) = message.get_payload::<u64>() {
+                        self.watch.generation.fetch_max(generation, Ordering::AcqRel);
+                    }
+                }
+                _ = ping.tick() => {
+                    tokio::time::timeout(within(2), sink.ping::<String>())
+                        .await
+                        .map_err(timed_out)??;
+                }
+            }
+        }
     }
 
     fn generation_key(&self) -> String {
@@ -158,9 +296,14 @@ impl SharedRedis {
             .await
     }
 
-    /// Makes every cached entry stale (they expire on their own).
+    /// Makes every cached entry stale (they expire on their own), and tells every node
+    /// following the channel.
     pub(crate) async fn advance_generation(&self) -> redis::RedisResult<()> {
         let mut connection = self.connection.clone();
-        connection.incr::<_, _, ()>(self.generation_key(), 1).await
+        self.advance_generation
+            .key(self.generation_key())
+            .invoke_async::<u64>(&mut connection)
+            .await
+            .map(drop)
     }
 }

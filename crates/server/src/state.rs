@@ -13,6 +13,7 @@ use crate::auth::random_bytes;
 use crate::config::{Secret, Settings};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Principal;
+use crate::leases::Take;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::timestamp::now_ms;
@@ -203,8 +204,8 @@ impl AppState {
 
     /// Takes one request from a rate limit; on refusal, the seconds until one is allowed.
     ///
-    /// With Redis configured, the buckets live there (one script per check, shared by
-    /// every node). Otherwise they live in this process: alone with a database it owns
+    /// With Redis configured, the buckets live there (shared by every node; a busy client's
+    /// tokens are leased to the node a few at a time, see [`crate::leases`]). Otherwise they live in this process: alone with a database it owns
     /// (SQLite), reconciled with the shared database every second (PostgreSQL; see
     /// [`crate::ratelimit`]). If Redis or the shared buckets cannot be reached, the
     /// request is allowed (by this node's buckets, when it has them) and the error logged.
@@ -216,33 +217,17 @@ impl AppState {
     }
 
     /// Takes one request from each limit in turn, stopping at the first that refuses;
-    /// on refusal, its index and the seconds until it allows one. With Redis this is one
-    /// round trip for all of them, which also reads the generation of the API-key cache
-    /// in Redis (returned; `None` without Redis or when it cannot be reached).
+    /// on refusal, its index and the seconds until it allows one. With Redis this is at
+    /// most one round trip for all of them (none while this node holds leases of every
+    /// bucket), and the generation of the API-key cache in Redis is returned: the one the
+    /// round trip read, else the one this node follows (`None` without Redis, when it
+    /// cannot be reached, or while the node does not follow the generation).
     pub(crate) async fn check_rates(
         &self,
         limits: &[(Limit, &str)],
     ) -> (Result<(), (usize, u64)>, Option<u64>) {
         if let Some(redis) = &self.redis {
-            let keys: Vec<(String, &store::TokenRate)> = limits
-                .iter()
-                .map(|(limit, subject)| {
-                    let (limiter, prefix) = self.limiter(*limit);
-                    (format!("{prefix}:{subject}"), limiter.rate())
-                })
-                .collect();
-            let buckets: Vec<(&str, &store::TokenRate)> = keys
-                .iter()
-                .map(|(key, rate)| (key.as_str(), *rate))
-                .collect();
-            return match redis.take_tokens(&buckets).await {
-                Ok((None, generation)) => (Ok(()), Some(generation)),
-                Ok((Some(refused), generation)) => (Err(refused), Some(generation)),
-                Err(error) => {
-                    tracing::error!(%error, "cannot reach the rate limits in Redis; request allowed");
-                    (Ok(()), None)
-                }
-            };
+            return self.check_rates_in_redis(redis, limits).await;
         }
         for (index, (limit, subject)) in limits.iter().enumerate() {
             if let Err(retry) = self.check_local_rate(*limit, subject).await {
@@ -250,6 +235,69 @@ impl AppState {
             }
         }
         (Ok(()), None)
+    }
+
+    /// [`AppState::check_rates`] with Redis: tokens from this node's leases where it holds
+    /// them ([`crate::leases`]), the rest in one round trip. The generation is the one the
+    /// script read, else the one this node follows on its channel.
+    async fn check_rates_in_redis(
+        &self,
+        redis: &crate::redis_client::SharedRedis,
+        limits: &[(Limit, &str)],
+    ) -> (Result<(), (usize, u64)>, Option<u64>) {
+        let now = Instant::now();
+        let buckets: Vec<(String, &store::TokenRate)> = limits
+            .iter()
+            .map(|(limit, subject)| {
+                let (limiter, prefix) = self.limiter(*limit);
+                (format!("{prefix}:{subject}"), limiter.rate())
+            })
+            .collect();
+        let takes: Vec<Take> = buckets
+            .iter()
+            .map(|(key, rate)| redis.leases.take(key, rate, now))
+            .collect();
+        if takes.iter().all(|take| *take == Take::Local) {
+            return (Ok(()), redis.generation());
+        }
+        let asked: Vec<(&str, &store::TokenRate, u32)> = buckets
+            .iter()
+            .zip(&takes)
+            .map(|((key, rate), take)| {
+                let want = match take {
+                    Take::Local => 0,
+                    Take::Ask { want, .. } => *want,
+                };
+                (key.as_str(), *rate, want)
+            })
+            .collect();
+        let taken = redis.take_tokens(&asked).await;
+        let settled = Instant::now();
+        let (granted, refused) = match &taken {
+            Ok(taken) => (taken.granted.as_slice(), taken.refused),
+            Err(_) => (&[][..], None),
+        };
+        for (index, ((key, _), take)) in buckets.iter().zip(&takes).enumerate() {
+            match take {
+                Take::Ask { lease: true, .. } => {
+                    redis
+                        .leases
+                        .settle(key, granted.get(index).copied().unwrap_or(0), settled);
+                }
+                // Not reached: another bucket refused first.
+                Take::Local if refused.is_some_and(|(at, _)| index > at) => {
+                    redis.leases.give_back(key);
+                }
+                _ => {}
+            }
+        }
+        match taken {
+            Ok(taken) => (taken.refused.map_or(Ok(()), Err), Some(taken.generation)),
+            Err(error) => {
+                tracing::error!(%error, "cannot reach the rate limits in Redis; request allowed");
+                (Ok(()), None)
+            }
+        }
     }
 
     fn limiter(&self, limit: Limit) -> (&crate::ratelimit::RateLimiter, &'static str) {

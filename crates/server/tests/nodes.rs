@@ -420,3 +420,77 @@ async fn with_redis_a_kept_key_is_dropped_when_the_redis_generation_moves() {
     assert_revoked(&server, &key).await;
     flush(&url, &prefix).await;
 }
+
+/// Redis, and bursts large enough for leases: a sixteenth of the key's burst (20 tokens)
+/// and of the tenant's (40); one request a second refilled per key.
+fn leased_limits(url: &str, prefix: &str) -> impl Fn(&mut Settings) {
+    let redis = with_redis(url, prefix);
+    move |settings: &mut Settings| {
+        redis(settings);
+        settings.rate_limits = server::config::RateLimits {
+            key_per_minute: 60,
+            tenant_per_minute: 100_000,
+            burst: 320,
+        };
+    }
+}
+
+/// Leased tokens have left the shared bucket: two nodes answering one key in turn admit
+/// no more than its burst and refill, and at most one lease per node fewer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_leased_tokens_never_admit_more_than_the_limit_across_nodes() {
+    let test = "redis_leases";
+    let Some((url, prefix)) = redis(test) else {
+        return;
+    };
+    let Some((a, b)) = two_nodes(test, leased_limits(&url, &prefix)).await else {
+        return;
+    };
+    let (_, key) = new_key(&a, "auditor").await;
+    let started = Instant::now();
+    let both = admitted(&[&a, &b], &key, 200).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(
+        both as f64 <= 320.0 + elapsed.ceil(),
+        "{both} admitted in {elapsed:.1} s"
+    );
+    assert!(both >= 320 - 2 * 20, "{both} admitted in {elapsed:.1} s");
+    flush(&url, &prefix).await;
+}
+
+/// A busy client's requests mostly make no round trip to Redis (its tokens are leased),
+/// so a node checks the keys it kept against the generation it follows on Redis's
+/// channel: once a node announces a move, the kept copy is dropped without waiting for
+/// the next round trip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_a_kept_key_is_dropped_when_the_announced_generation_arrives() {
+    let Some((url, prefix)) = redis("redis_announced") else {
+        return;
+    };
+    let server = start(leased_limits(&url, &prefix)).await;
+    let (id, key) = new_key(&server, "auditor").await;
+    // Leases of 1, 2, 4, 8, 16 then 20 tokens for the key, up to 32 for the tenant: the
+    // next requests are served from this node's leases.
+    for _ in 0..40 {
+        assert_eq!(status(&server, &key).await, StatusCode::OK);
+    }
+    let pool = sqlx::SqlitePool::connect(&server.db_url).await.unwrap();
+    sqlx::query("UPDATE api_keys SET revoked_at = 1 WHERE id = ?1")
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    redis::Script::new(
+        "local g = redis.call('INCR', KEYS[1]) redis.call('PUBLISH', KEYS[1], g) return g",
+    )
+    .key(format!("{prefix}keys:generation"))
+    .invoke_async::<u64>(&mut connection)
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_revoked(&server, &key).await;
+    flush(&url, &prefix).await;
+}

@@ -1,0 +1,319 @@
+//! This node's leases of rate-limit tokens from the buckets in Redis.
+//!
+//! With Redis every request would otherwise run the token script once. A key or tenant
+//! that sends many requests gets its tokens in leases instead: when the node's lease of a
+//! bucket is spent, the next request takes up to [`Leases::most`] tokens in its round trip
+//! (one for itself, the rest for the requests that follow on this node), so that a busy
+//! client costs Redis one script per lease, not one per request.
+//!
+//! The limits stay exact in one direction: a leased token has left the shared bucket, so
+//! the nodes together never admit more than the bucket holds. The tolerance is the other
+//! way: a node holds at most `most` tokens of a bucket (a sixteenth of its burst, at most
+//! [`MAX_LEASE`]) for at most [`LEASE_LIFE`], so a client whose requests move to another
+//! node can be refused that many tokens early, and tokens left at the end of a lease are
+//! lost. A lease starts at one token (every request asks Redis, as without leases) and
+//! doubles each time the previous one was spent within [`QUICK`]; one left unspent until
+//! it expires halves the next. Buckets with a burst under 32 are never leased.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use store::TokenRate;
+
+/// How long leased tokens may be used; what is left then is dropped.
+pub(crate) const LEASE_LIFE: Duration = Duration::from_secs(1);
+
+/// The most tokens of one bucket a node leases at a time.
+pub(crate) const MAX_LEASE: u32 = 64;
+
+/// A lease spent within this long makes the next one twice as large.
+const QUICK: Duration = Duration::from_millis(100);
+
+/// A request that asked for a lease this long ago and never settled it (it was dropped,
+/// its client gone) no longer holds the next one back.
+const ABANDONED: Duration = Duration::from_secs(10);
+
+/// The most buckets a node keeps leases of; past it, leases older than a minute go.
+const MAX_ENTRIES: usize = 100_000;
+
+/// What a request does about one bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// It took a token from this node's lease.
+    Local,
+    /// It asks Redis for `want` tokens; with `lease`, the ones beyond its own are the
+    /// node's next lease (settle them with [`Leases::settle`]).
+    Ask { want: u32, lease: bool },
+}
+
+#[derive(Debug)]
+struct Lease {
+    tokens: u32,
+    granted: Option<Instant>,
+    size: u32,
+    /// Since when a request has been asking Redis for this bucket's next lease.
+    asking: Option<Instant>,
+}
+
+/// The leases of this node, by bucket.
+#[derive(Debug, Default)]
+pub(crate) struct Leases {
+    held: Mutex<HashMap<String, Lease>>,
+}
+
+impl Leases {
+    /// The most tokens of a bucket of `rate` a node holds: a sixteenth of the burst,
+    /// between 1 and [`MAX_LEASE`].
+    pub(crate) fn most(rate: &TokenRate) -> u32 {
+        let sixteenth = (rate.capacity / 16.0).floor();
+        if sixteenth < 1.0 {
+            1
+        } else if sixteenth >= f64::from(MAX_LEASE) {
+            MAX_LEASE
+        } else {
+            sixteenth as u32
+        }
+    }
+
+    /// Takes a token of bucket `key` from this node's lease when it holds one, else says
+    /// how many to ask Redis for. While one request asks for the next lease, the others
+    /// ask for their own token only, so a node never holds more than [`Leases::most`].
+    pub(crate) fn take(&self, key: &str, rate: &TokenRate, now: Instant) -> Take {
+        let most = Self::most(rate);
+        if most == 1 {
+            return Take::Ask {
+                want: 1,
+                lease: false,
+            };
+        }
+        let mut held = self.lock();
+        if held.len() >= MAX_ENTRIES && !held.contains_key(key) {
+            held.retain(|_, lease| {
+                lease.asking.is_some()
+                    || lease
+                        .granted
+                        .is_some_and(|at| now.saturating_duration_since(at) < 60 * LEASE_LIFE)
+            });
+        }
+        let lease = held.entry(key.to_string()).or_insert(Lease {
+            tokens: 0,
+            granted: None,
+            size: 1,
+            asking: None,
+        });
+        let age = lease
+            .granted
+            .map(|at| now.saturating_duration_since(at))
+            .unwrap_or(Duration::MAX);
+        if lease.tokens > 0 && age >= LEASE_LIFE {
+            lease.tokens = 0;
+            lease.size = (lease.size / 2).max(1);
+        }
+        if lease.tokens > 0 {
+            lease.tokens -= 1;
+            return Take::Local;
+        }
+        if lease
+            .asking
+            .is_some_and(|since| now.saturating_duration_since(since) < ABANDONED)
+        {
+            return Take::Ask {
+                want: 1,
+                lease: false,
+            };
+        }
+        if age < QUICK {
+            lease.size = lease.size.saturating_mul(2);
+        }
+        lease.size = lease.size.min(most);
+        lease.asking = Some(now);
+        Take::Ask {
+            want: lease.size,
+            lease: true,
+        }
+    }
+
+    /// Records Redis's answer to a [`Take::Ask`] with `lease`: `granted` tokens (0 when
+    /// the bucket refused, was not reached, or Redis did not answer), one of them the
+    /// asking request's own.
+    pub(crate) fn settle(&self, key: &str, granted: u32, now: Instant) {
+        if let Some(lease) = self.lock().get_mut(key) {
+            lease.asking = None;
+            if granted > 0 {
+                lease.tokens += granted - 1;
+                lease.granted = Some(now);
+            }
+        }
+    }
+
+    /// Puts back a token taken with [`Take::Local`] by a request another bucket refused.
+    pub(crate) fn give_back(&self, key: &str) {
+        if let Some(lease) = self.lock().get_mut(key) {
+            lease.tokens += 1;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Lease>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(burst: u32) -> TokenRate {
+        TokenRate::per_minute(60, burst)
+    }
+
+    /// Takes tokens of one bucket the way requests do, Redis granting all it is asked;
+    /// returns how many requests asked Redis.
+    fn serve(leases: &Leases, rate: &TokenRate, requests: u32, now: Instant) -> u32 {
+        let mut asked = 0;
+        for _ in 0..requests {
+            if let Take::Ask { want, lease } = leases.take("key:a", rate, now) {
+                asked += 1;
+                if lease {
+                    leases.settle("key:a", want, now);
+                }
+            }
+        }
+        asked
+    }
+
+    #[test]
+    fn a_small_burst_is_never_leased() {
+        let leases = Leases::default();
+        let now = Instant::now();
+        for burst in [1, 10, 31] {
+            assert_eq!(Leases::most(&rate(burst)), 1);
+            assert_eq!(serve(&leases, &rate(burst), 50, now), 50);
+        }
+        assert_eq!(Leases::most(&rate(32)), 2);
+        assert_eq!(Leases::most(&rate(10_000_000)), MAX_LEASE);
+    }
+
+    #[test]
+    fn a_busy_bucket_is_leased_in_doubling_sizes_up_to_the_most() {
+        let leases = Leases::default();
+        let rate = rate(10_000_000);
+        let now = Instant::now();
+        let mut sizes = Vec::new();
+        for _ in 0..300 {
+            if let Take::Ask { want, lease: true } = leases.take("key:a", &rate, now) {
+                sizes.push(want);
+                leases.settle("key:a", want, now);
+            }
+        }
+        assert_eq!(&sizes[..8], &[1, 2, 4, 8, 16, 32, 64, 64]);
+        // 300 requests: 127 in the first seven leases, the rest 64 at a time.
+        assert_eq!(sizes.len(), 7 + 3);
+    }
+
+    #[test]
+    fn requests_while_a_lease_is_asked_for_take_their_own_token_only() {
+        let leases = Leases::default();
+        let rate = rate(10_000_000);
+        let now = Instant::now();
+        serve(&leases, &rate, 127, now);
+        let first = leases.take("key:a", &rate, now);
+        assert_eq!(
+            first,
+            Take::Ask {
+                want: 64,
+                lease: true
+            }
+        );
+        for _ in 0..10 {
+            assert_eq!(
+                leases.take("key:a", &rate, now),
+                Take::Ask {
+                    want: 1,
+                    lease: false
+                }
+            );
+        }
+        // Redis refused: no lease, and the next request asks for one again.
+        leases.settle("key:a", 0, now);
+        assert!(matches!(
+            leases.take("key:a", &rate, now),
+            Take::Ask { lease: true, .. }
+        ));
+    }
+
+    #[test]
+    fn an_ask_never_settled_stops_holding_the_next_lease_back() {
+        let leases = Leases::default();
+        let rate = rate(10_000_000);
+        let now = Instant::now();
+        assert!(matches!(
+            leases.take("key:a", &rate, now),
+            Take::Ask { lease: true, .. }
+        ));
+        // Its request was dropped before Redis answered.
+        assert!(matches!(
+            leases.take("key:a", &rate, now + ABANDONED / 2),
+            Take::Ask { lease: false, .. }
+        ));
+        assert!(matches!(
+            leases.take("key:a", &rate, now + ABANDONED),
+            Take::Ask { lease: true, .. }
+        ));
+    }
+
+    #[test]
+    fn a_lease_ends_after_its_life_and_the_next_is_smaller() {
+        let leases = Leases::default();
+        let rate = rate(10_000_000);
+        let start = Instant::now();
+        serve(&leases, &rate, 64, start);
+        // The seventh lease (64 tokens) went to the 64th request; one more is used.
+        assert_eq!(leases.take("key:a", &rate, start), Take::Local);
+        let later = start + LEASE_LIFE;
+        // The rest expired: the next lease is asked for, half as large.
+        assert_eq!(
+            leases.take("key:a", &rate, later),
+            Take::Ask {
+                want: 32,
+                lease: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_slow_client_keeps_asking_for_one_token() {
+        let leases = Leases::default();
+        let rate = rate(10_000_000);
+        let mut now = Instant::now();
+        for _ in 0..20 {
+            assert_eq!(
+                leases.take("key:a", &rate, now),
+                Take::Ask {
+                    want: 1,
+                    lease: true
+                }
+            );
+            leases.settle("key:a", 1, now);
+            now += QUICK;
+        }
+    }
+
+    #[test]
+    fn a_token_given_back_is_taken_again() {
+        let leases = Leases::default();
+        let rate = rate(10_000_000);
+        let now = Instant::now();
+        serve(&leases, &rate, 2, now);
+        // The second lease (2 tokens): one used by its request, one left.
+        assert_eq!(leases.take("key:a", &rate, now), Take::Local);
+        leases.give_back("key:a");
+        assert_eq!(leases.take("key:a", &rate, now), Take::Local);
+        assert!(matches!(
+            leases.take("key:a", &rate, now),
+            Take::Ask { lease: true, .. }
+        ));
+    }
+}
