@@ -1,19 +1,22 @@
 //! This node's leases of rate-limit tokens from the buckets in Redis.
 //!
 //! With Redis every request would otherwise run the token script once. A key or tenant
-//! that sends many requests gets its tokens in leases instead: when the node's lease of a
-//! bucket is spent, the next request takes up to [`Leases::most`] tokens in its round trip
-//! (one for itself, the rest for the requests that follow on this node), so that a busy
-//! client costs Redis one script per lease, not one per request.
+//! that sends many requests gets its tokens in leases instead: when the node has no
+//! tokens of a bucket, the next request takes a lease in its round trip (one token for
+//! itself, the rest for the requests that follow on this node); once a lease is down to
+//! a quarter, the node refills it in the background, so that the requests in between do
+//! not wait for Redis. A busy client costs Redis about one script per lease, not one per
+//! request.
 //!
 //! The limits stay exact in one direction: a leased token has left the shared bucket, so
 //! the nodes together never admit more than the bucket holds. The tolerance is the other
 //! way: a node holds at most `most` tokens of a bucket (a sixteenth of its burst, at most
-//! [`MAX_LEASE`]) for at most [`LEASE_LIFE`], so a client whose requests move to another
-//! node can be refused that many tokens early, and tokens left at the end of a lease are
-//! lost. A lease starts at one token (every request asks Redis, as without leases) and
-//! doubles each time the previous one was spent within [`QUICK`]; one left unspent until
-//! it expires halves the next. Buckets with a burst under 32 are never leased.
+//! [`MAX_LEASE`]), dropped [`LEASE_LIFE`] after the lease was last filled, so a client
+//! whose requests move to another node can be refused that many requests early, and
+//! tokens left when a client stops are lost. A lease starts at one token (every request
+//! asks Redis, as without leases) and doubles each time the previous one was spent (to a
+//! quarter, once refilled early) within [`QUICK`]; one left unspent until it expires
+//! halves the next. Buckets with a burst under 32 are never leased.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -40,10 +43,12 @@ const MAX_ENTRIES: usize = 100_000;
 /// What a request does about one bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Take {
-    /// It took a token from this node's lease.
-    Local,
+    /// It took a token from this node's lease; with `refill`, the lease is low and this
+    /// request asks Redis (in the background) for that many tokens more, all for the
+    /// lease (settle them with [`Leases::settle`], `own` false).
+    Local { refill: Option<u32> },
     /// It asks Redis for `want` tokens; with `lease`, the ones beyond its own are the
-    /// node's next lease (settle them with [`Leases::settle`]).
+    /// node's next lease (settle them with [`Leases::settle`], `own` true).
     Ask { want: u32, lease: bool },
 }
 
@@ -77,8 +82,9 @@ impl Leases {
     }
 
     /// Takes a token of bucket `key` from this node's lease when it holds one, else says
-    /// how many to ask Redis for. While one request asks for the next lease, the others
-    /// ask for their own token only, so a node never holds more than [`Leases::most`].
+    /// how many to ask Redis for. While one request asks for the next lease (or its
+    /// refill), the others ask for their own token only, so a node never holds more than
+    /// [`Leases::most`].
     pub(crate) fn take(&self, key: &str, rate: &TokenRate, now: Instant) -> Take {
         let most = Self::most(rate);
         if most == 1 {
@@ -110,14 +116,24 @@ impl Leases {
             lease.tokens = 0;
             lease.size = (lease.size / 2).max(1);
         }
+        let asking = lease
+            .asking
+            .is_some_and(|since| now.saturating_duration_since(since) < ABANDONED);
         if lease.tokens > 0 {
             lease.tokens -= 1;
-            return Take::Local;
+            if asking || lease.size < 4 || lease.tokens > lease.size / 4 {
+                return Take::Local { refill: None };
+            }
+            if age < QUICK {
+                lease.size = lease.size.saturating_mul(2);
+            }
+            lease.size = lease.size.min(most);
+            lease.asking = Some(now);
+            return Take::Local {
+                refill: Some(lease.size.saturating_sub(lease.tokens).max(1)),
+            };
         }
-        if lease
-            .asking
-            .is_some_and(|since| now.saturating_duration_since(since) < ABANDONED)
-        {
+        if asking {
             return Take::Ask {
                 want: 1,
                 lease: false,
@@ -134,20 +150,21 @@ impl Leases {
         }
     }
 
-    /// Records Redis's answer to a [`Take::Ask`] with `lease`: `granted` tokens (0 when
-    /// the bucket refused, was not reached, or Redis did not answer), one of them the
-    /// asking request's own.
-    pub(crate) fn settle(&self, key: &str, granted: u32, now: Instant) {
+    /// Records Redis's answer to a [`Take::Ask`] with `lease` or to a refill: `granted`
+    /// tokens (0 when the bucket refused, was not reached, or Redis did not answer), one
+    /// of them the asking request's `own`.
+    pub(crate) fn settle(&self, key: &str, granted: u32, own: bool, now: Instant) {
         if let Some(lease) = self.lock().get_mut(key) {
             lease.asking = None;
             if granted > 0 {
-                lease.tokens += granted - 1;
+                lease.tokens += granted - u32::from(own);
                 lease.granted = Some(now);
             }
         }
     }
 
-    /// Puts back a token taken with [`Take::Local`] by a request another bucket refused.
+    /// Puts back a token taken from the lease ([`Take::Local`]) by a request another
+    /// bucket refused.
     pub(crate) fn give_back(&self, key: &str) {
         if let Some(lease) = self.lock().get_mut(key) {
             lease.tokens += 1;
@@ -169,19 +186,32 @@ mod tests {
         TokenRate::per_minute(60, burst)
     }
 
-    /// Takes tokens of one bucket the way requests do, Redis granting all it is asked;
-    /// returns how many requests asked Redis.
-    fn serve(leases: &Leases, rate: &TokenRate, requests: u32, now: Instant) -> u32 {
-        let mut asked = 0;
+    /// Serves `requests` of bucket `key:a` the way a node does, Redis granting all it is
+    /// asked at once; returns the tokens asked of Redis, one entry per round trip, and
+    /// checks that the node never holds more than the most.
+    fn serve(leases: &Leases, rate: &TokenRate, requests: u32, now: Instant) -> Vec<u32> {
+        let mut asked = Vec::new();
         for _ in 0..requests {
-            if let Take::Ask { want, lease } = leases.take("key:a", rate, now) {
-                asked += 1;
-                if lease {
-                    leases.settle("key:a", want, now);
+            match leases.take("key:a", rate, now) {
+                Take::Local { refill: None } => {}
+                Take::Local { refill: Some(want) } => {
+                    asked.push(want);
+                    leases.settle("key:a", want, false, now);
+                }
+                Take::Ask { want, lease } => {
+                    asked.push(want);
+                    if lease {
+                        leases.settle("key:a", want, true, now);
+                    }
                 }
             }
+            assert!(held(leases) <= Leases::most(rate), "{}", held(leases));
         }
         asked
+    }
+
+    fn held(leases: &Leases) -> u32 {
+        leases.lock().get("key:a").map_or(0, |lease| lease.tokens)
     }
 
     #[test]
@@ -190,7 +220,7 @@ mod tests {
         let now = Instant::now();
         for burst in [1, 10, 31] {
             assert_eq!(Leases::most(&rate(burst)), 1);
-            assert_eq!(serve(&leases, &rate(burst), 50, now), 50);
+            assert_eq!(serve(&leases, &rate(burst), 50, now), vec![1; 50]);
         }
         assert_eq!(Leases::most(&rate(32)), 2);
         assert_eq!(Leases::most(&rate(10_000_000)), MAX_LEASE);
@@ -200,17 +230,13 @@ mod tests {
     fn a_busy_bucket_is_leased_in_doubling_sizes_up_to_the_most() {
         let leases = Leases::default();
         let rate = rate(10_000_000);
-        let now = Instant::now();
-        let mut sizes = Vec::new();
-        for _ in 0..300 {
-            if let Take::Ask { want, lease: true } = leases.take("key:a", &rate, now) {
-                sizes.push(want);
-                leases.settle("key:a", want, now);
-            }
-        }
-        assert_eq!(&sizes[..8], &[1, 2, 4, 8, 16, 32, 64, 64]);
-        // 300 requests: 127 in the first seven leases, the rest 64 at a time.
-        assert_eq!(sizes.len(), 7 + 3);
+        let asked = serve(&leases, &rate, 1000, Instant::now());
+        // One token, two, then refills while a quarter is left, each lease twice the
+        // last (less what is left) up to 64.
+        assert_eq!(&asked[..7], &[1, 2, 4, 7, 14, 28, 56]);
+        assert!(asked[7..].iter().all(|&want| want == 48), "{asked:?}");
+        // One round trip per 48 requests once at the most.
+        assert_eq!(asked.len(), 7 + 19);
     }
 
     #[test]
@@ -218,12 +244,17 @@ mod tests {
         let leases = Leases::default();
         let rate = rate(10_000_000);
         let now = Instant::now();
-        serve(&leases, &rate, 127, now);
+        serve(&leases, &rate, 2, now);
+        // The second lease (two tokens): one used, one left, taken now.
+        assert_eq!(
+            leases.take("key:a", &rate, now),
+            Take::Local { refill: None }
+        );
         let first = leases.take("key:a", &rate, now);
         assert_eq!(
             first,
             Take::Ask {
-                want: 64,
+                want: 4,
                 lease: true
             }
         );
@@ -237,11 +268,47 @@ mod tests {
             );
         }
         // Redis refused: no lease, and the next request asks for one again.
-        leases.settle("key:a", 0, now);
+        leases.settle("key:a", 0, true, now);
         assert!(matches!(
             leases.take("key:a", &rate, now),
             Take::Ask { lease: true, .. }
         ));
+    }
+
+    #[test]
+    fn a_lease_is_refilled_while_a_quarter_is_left_and_requests_go_on_meanwhile() {
+        let leases = Leases::default();
+        let rate = rate(10_000_000);
+        let now = Instant::now();
+        serve(&leases, &rate, 200, now);
+        let mut refill = None;
+        let mut served = 0;
+        while refill.is_none() {
+            match leases.take("key:a", &rate, now) {
+                Take::Local { refill: asked } => refill = asked,
+                other => panic!("{other:?}"),
+            }
+            served += 1;
+        }
+        assert!(served <= 48, "{served}");
+        // While the refill is under way the rest of the lease serves requests.
+        let left = held(&leases);
+        assert!(left >= 15, "{left}");
+        for _ in 0..left {
+            assert_eq!(
+                leases.take("key:a", &rate, now),
+                Take::Local { refill: None }
+            );
+        }
+        assert_eq!(
+            leases.take("key:a", &rate, now),
+            Take::Ask {
+                want: 1,
+                lease: false
+            }
+        );
+        leases.settle("key:a", refill.unwrap(), false, now);
+        assert_eq!(held(&leases), refill.unwrap());
     }
 
     #[test]
@@ -269,11 +336,10 @@ mod tests {
         let leases = Leases::default();
         let rate = rate(10_000_000);
         let start = Instant::now();
-        serve(&leases, &rate, 64, start);
-        // The seventh lease (64 tokens) went to the 64th request; one more is used.
-        assert_eq!(leases.take("key:a", &rate, start), Take::Local);
+        serve(&leases, &rate, 300, start);
+        assert!(held(&leases) > 0);
         let later = start + LEASE_LIFE;
-        // The rest expired: the next lease is asked for, half as large.
+        // What is left expired: the next lease is asked for, half as large.
         assert_eq!(
             leases.take("key:a", &rate, later),
             Take::Ask {
@@ -296,7 +362,7 @@ mod tests {
                     lease: true
                 }
             );
-            leases.settle("key:a", 1, now);
+            leases.settle("key:a", 1, true, now);
             now += QUICK;
         }
     }
@@ -308,9 +374,15 @@ mod tests {
         let now = Instant::now();
         serve(&leases, &rate, 2, now);
         // The second lease (2 tokens): one used by its request, one left.
-        assert_eq!(leases.take("key:a", &rate, now), Take::Local);
+        assert_eq!(
+            leases.take("key:a", &rate, now),
+            Take::Local { refill: None }
+        );
         leases.give_back("key:a");
-        assert_eq!(leases.take("key:a", &rate, now), Take::Local);
+        assert_eq!(
+            leases.take("key:a", &rate, now),
+            Take::Local { refill: None }
+        );
         assert!(matches!(
             leases.take("key:a", &rate, now),
             Take::Ask { lease: true, .. }

@@ -250,7 +250,7 @@ impl SharedRedis {
                     }
                 }
                 _ = ping.tick() => {
-                    tokio::time::timeout(within(2), sink.ping::<String>())
+                    tokio::time::timeout(within(2), sink.ping::<redis::Value>())
                         .await
                         .map_err(timed_out)??;
                 }
@@ -305,5 +305,55 @@ impl SharedRedis {
             .invoke_async::<u64>(&mut connection)
             .await
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    /// A node stays subscribed past its pings and follows every announced move.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_generation_is_followed_across_pings() {
+        let Ok(url) = std::env::var("WEB3AUDIT_TEST_REDIS_URL") else {
+            eprintln!("skipped: WEB3AUDIT_TEST_REDIS_URL is not set (.ci/run sets it)");
+            return;
+        };
+        let prefix = format!("w3a-test:watch:{}:", std::process::id());
+        let redis = SharedRedis::connect(&url, &prefix).await.unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let watching = tokio::spawn(redis.clone().watch_generation(stopped));
+        let started = Instant::now();
+        while redis.generation().is_none() {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "never subscribed"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let first = redis.generation().unwrap();
+        let until = Instant::now() + PING_EVERY * 2 + Duration::from_millis(500);
+        while Instant::now() < until {
+            assert!(redis.generation().is_some(), "the subscription was dropped");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        redis.advance_generation().await.unwrap();
+        let started = Instant::now();
+        while redis.generation() != Some(first + 1) {
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "the move never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        stop.send(true).unwrap();
+        watching.await.unwrap();
+        let mut connection = redis.connection.clone();
+        connection
+            .del::<_, ()>(redis.generation_key())
+            .await
+            .unwrap();
     }
 }

@@ -257,7 +257,12 @@ impl AppState {
             .iter()
             .map(|(key, rate)| redis.leases.take(key, rate, now))
             .collect();
-        if takes.iter().all(|take| *take == Take::Local) {
+        for ((key, rate), take) in buckets.iter().zip(&takes) {
+            if let Take::Local { refill: Some(want) } = take {
+                tokio::spawn(refill_lease(redis.clone(), key.clone(), **rate, *want));
+            }
+        }
+        if takes.iter().all(|take| matches!(take, Take::Local { .. })) {
             return (Ok(()), redis.generation());
         }
         let asked: Vec<(&str, &store::TokenRate, u32)> = buckets
@@ -265,7 +270,7 @@ impl AppState {
             .zip(&takes)
             .map(|((key, rate), take)| {
                 let want = match take {
-                    Take::Local => 0,
+                    Take::Local { .. } => 0,
                     Take::Ask { want, .. } => *want,
                 };
                 (key.as_str(), *rate, want)
@@ -280,12 +285,11 @@ impl AppState {
         for (index, ((key, _), take)) in buckets.iter().zip(&takes).enumerate() {
             match take {
                 Take::Ask { lease: true, .. } => {
-                    redis
-                        .leases
-                        .settle(key, granted.get(index).copied().unwrap_or(0), settled);
+                    let granted = granted.get(index).copied().unwrap_or(0);
+                    redis.leases.settle(key, granted, true, settled);
                 }
                 // Not reached: another bucket refused first.
-                Take::Local if refused.is_some_and(|(at, _)| index > at) => {
+                Take::Local { .. } if refused.is_some_and(|(at, _)| index > at) => {
                     redis.leases.give_back(key);
                 }
                 _ => {}
@@ -468,4 +472,22 @@ impl AppState {
             if principal.scoped { ", scoped" } else { "" }
         )))
     }
+}
+
+/// Asks Redis for `want` more tokens of bucket `key` for this node's lease, which is
+/// running low ([`crate::leases`]); a refusal only means no refill.
+async fn refill_lease(
+    redis: crate::redis_client::SharedRedis,
+    key: String,
+    rate: store::TokenRate,
+    want: u32,
+) {
+    let granted = match redis.take_tokens(&[(key.as_str(), &rate, want)]).await {
+        Ok(taken) => taken.granted.first().copied().unwrap_or(0),
+        Err(error) => {
+            tracing::warn!(%error, "cannot refill a lease of rate-limit tokens from Redis");
+            0
+        }
+    };
+    redis.leases.settle(&key, granted, false, Instant::now());
 }
