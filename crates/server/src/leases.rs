@@ -182,6 +182,22 @@ impl Leases {
 mod tests {
     use super::*;
 
+    const LOCAL: Take = Take::Local { refill: None };
+
+    fn ask(want: u32, lease: bool) -> Take {
+        Take::Ask { want, lease }
+    }
+
+    /// Asks Redis for a lease, of whatever size.
+    fn leasing(take: Take) -> bool {
+        matches!(take, Take::Ask { lease: true, .. })
+    }
+
+    /// The next request's take of bucket `key:a`.
+    fn take(leases: &Leases, rate: &TokenRate, now: Instant) -> Take {
+        leases.take("key:a", rate, now)
+    }
+
     fn rate(burst: u32) -> TokenRate {
         TokenRate::per_minute(60, burst)
     }
@@ -192,8 +208,8 @@ mod tests {
     fn serve(leases: &Leases, rate: &TokenRate, requests: u32, now: Instant) -> Vec<u32> {
         let mut asked = Vec::new();
         for _ in 0..requests {
-            match leases.take("key:a", rate, now) {
-                Take::Local { refill: None } => {}
+            match take(leases, rate, now) {
+                LOCAL => {}
                 Take::Local { refill: Some(want) } => {
                     asked.push(want);
                     leases.settle("key:a", want, false, now);
@@ -246,33 +262,15 @@ mod tests {
         let now = Instant::now();
         serve(&leases, &rate, 2, now);
         // The second lease (two tokens): one used, one left, taken now.
-        assert_eq!(
-            leases.take("key:a", &rate, now),
-            Take::Local { refill: None }
-        );
-        let first = leases.take("key:a", &rate, now);
-        assert_eq!(
-            first,
-            Take::Ask {
-                want: 4,
-                lease: true
-            }
-        );
+        assert_eq!(take(&leases, &rate, now), LOCAL);
+        let first = take(&leases, &rate, now);
+        assert_eq!(first, ask(4, true));
         for _ in 0..10 {
-            assert_eq!(
-                leases.take("key:a", &rate, now),
-                Take::Ask {
-                    want: 1,
-                    lease: false
-                }
-            );
+            assert_eq!(take(&leases, &rate, now), ask(1, false));
         }
         // Redis refused: no lease, and the next request asks for one again.
         leases.settle("key:a", 0, true, now);
-        assert!(matches!(
-            leases.take("key:a", &rate, now),
-            Take::Ask { lease: true, .. }
-        ));
+        assert!(leasing(take(&leases, &rate, now)));
     }
 
     #[test]
@@ -284,7 +282,7 @@ mod tests {
         let mut refill = None;
         let mut served = 0;
         while refill.is_none() {
-            match leases.take("key:a", &rate, now) {
+            match take(&leases, &rate, now) {
                 Take::Local { refill: asked } => refill = asked,
                 other => panic!("{other:?}"),
             }
@@ -295,18 +293,9 @@ mod tests {
         let left = held(&leases);
         assert!(left >= 15, "{left}");
         for _ in 0..left {
-            assert_eq!(
-                leases.take("key:a", &rate, now),
-                Take::Local { refill: None }
-            );
+            assert_eq!(take(&leases, &rate, now), LOCAL);
         }
-        assert_eq!(
-            leases.take("key:a", &rate, now),
-            Take::Ask {
-                want: 1,
-                lease: false
-            }
-        );
+        assert_eq!(take(&leases, &rate, now), ask(1, false));
         leases.settle("key:a", refill.unwrap(), false, now);
         assert_eq!(held(&leases), refill.unwrap());
     }
@@ -316,19 +305,10 @@ mod tests {
         let leases = Leases::default();
         let rate = rate(10_000_000);
         let now = Instant::now();
-        assert!(matches!(
-            leases.take("key:a", &rate, now),
-            Take::Ask { lease: true, .. }
-        ));
+        assert!(leasing(take(&leases, &rate, now)));
         // Its request was dropped before Redis answered.
-        assert!(matches!(
-            leases.take("key:a", &rate, now + ABANDONED / 2),
-            Take::Ask { lease: false, .. }
-        ));
-        assert!(matches!(
-            leases.take("key:a", &rate, now + ABANDONED),
-            Take::Ask { lease: true, .. }
-        ));
+        assert_eq!(take(&leases, &rate, now + ABANDONED / 2), ask(1, false));
+        assert!(leasing(take(&leases, &rate, now + ABANDONED)));
     }
 
     #[test]
@@ -340,13 +320,7 @@ mod tests {
         assert!(held(&leases) > 0);
         let later = start + LEASE_LIFE;
         // What is left expired: the next lease is asked for, half as large.
-        assert_eq!(
-            leases.take("key:a", &rate, later),
-            Take::Ask {
-                want: 32,
-                lease: true
-            }
-        );
+        assert_eq!(take(&leases, &rate, later), ask(32, true));
     }
 
     #[test]
@@ -355,13 +329,7 @@ mod tests {
         let rate = rate(10_000_000);
         let mut now = Instant::now();
         for _ in 0..20 {
-            assert_eq!(
-                leases.take("key:a", &rate, now),
-                Take::Ask {
-                    want: 1,
-                    lease: true
-                }
-            );
+            assert_eq!(take(&leases, &rate, now), ask(1, true));
             leases.settle("key:a", 1, true, now);
             now += QUICK;
         }
@@ -374,18 +342,9 @@ mod tests {
         let now = Instant::now();
         serve(&leases, &rate, 2, now);
         // The second lease (2 tokens): one used by its request, one left.
-        assert_eq!(
-            leases.take("key:a", &rate, now),
-            Take::Local { refill: None }
-        );
+        assert_eq!(take(&leases, &rate, now), LOCAL);
         leases.give_back("key:a");
-        assert_eq!(
-            leases.take("key:a", &rate, now),
-            Take::Local { refill: None }
-        );
-        assert!(matches!(
-            leases.take("key:a", &rate, now),
-            Take::Ask { lease: true, .. }
-        ));
+        assert_eq!(take(&leases, &rate, now), LOCAL);
+        assert!(leasing(take(&leases, &rate, now)));
     }
 }

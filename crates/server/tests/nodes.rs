@@ -37,10 +37,41 @@ fn redis(test: &str) -> Option<(String, String)> {
     ))
 }
 
+async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(url).unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+/// Revokes the key `id` in a single node's database behind its back, as a change whose
+/// notice has not reached the node.
+async fn revoke_unseen(server: &TestServer, id: &str) {
+    let pool = sqlx::SqlitePool::connect(&server.db_url).await.unwrap();
+    sqlx::query("UPDATE api_keys SET revoked_at = 1 WHERE id = ?1")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// A single node, a key it admitted `uses` times (so it keeps it), then that key revoked
+/// behind the node's back ([`revoke_unseen`]).
+async fn kept_then_revoked_unseen(
+    tweak: impl Fn(&mut Settings),
+    uses: usize,
+) -> (TestServer, String) {
+    let server = start(tweak).await;
+    let (id, key) = new_key(&server, "auditor").await;
+    for _ in 0..uses {
+        assert_eq!(status(&server, &key).await, StatusCode::OK);
+    }
+    revoke_unseen(&server, &id).await;
+    (server, key)
+}
+
 /// Deletes the keys a test wrote in Redis.
 async fn flush(url: &str, prefix: &str) {
-    let client = redis::Client::open(url).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let mut connection = redis_connection(url).await;
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(format!("{prefix}*"))
         .query_async(&mut connection)
@@ -396,22 +427,10 @@ async fn with_redis_a_kept_key_is_dropped_when_the_redis_generation_moves() {
     let Some((url, prefix)) = redis("redis_kept_key") else {
         return;
     };
-    let server = start(with_redis(&url, &prefix)).await;
-    let (id, key) = new_key(&server, "auditor").await;
-    for _ in 0..3 {
-        assert_eq!(status(&server, &key).await, StatusCode::OK);
-    }
-    let pool = sqlx::SqlitePool::connect(&server.db_url).await.unwrap();
-    sqlx::query("UPDATE api_keys SET revoked_at = 1 WHERE id = ?1")
-        .bind(&id)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let (server, key) = kept_then_revoked_unseen(with_redis(&url, &prefix), 3).await;
     // The node's copy still admits it while the generation stands.
     assert_eq!(status(&server, &key).await, StatusCode::OK);
-    let client = redis::Client::open(url.as_str()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let mut connection = redis_connection(&url).await;
     redis::cmd("INCR")
         .arg(format!("{prefix}keys:generation"))
         .query_async::<()>(&mut connection)
@@ -467,22 +486,10 @@ async fn with_redis_a_kept_key_is_dropped_when_the_announced_generation_arrives(
     let Some((url, prefix)) = redis("redis_announced") else {
         return;
     };
-    let server = start(leased_limits(&url, &prefix)).await;
-    let (id, key) = new_key(&server, "auditor").await;
     // Leases of 1, 2, 4, 8, 16 then 20 tokens for the key, up to 32 for the tenant: the
     // next requests are served from this node's leases.
-    for _ in 0..40 {
-        assert_eq!(status(&server, &key).await, StatusCode::OK);
-    }
-    let pool = sqlx::SqlitePool::connect(&server.db_url).await.unwrap();
-    sqlx::query("UPDATE api_keys SET revoked_at = 1 WHERE id = ?1")
-        .bind(&id)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let client = redis::Client::open(url.as_str()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let (server, key) = kept_then_revoked_unseen(leased_limits(&url, &prefix), 40).await;
+    let mut connection = redis_connection(&url).await;
     redis::Script::new(
         "local g = redis.call('INCR', KEYS[1]) redis.call('PUBLISH', KEYS[1], g) return g",
     )
