@@ -1,12 +1,14 @@
-//! The optional Redis server (`redis_url`): rate-limit buckets shared by every node, one
-//! atomic script per request for all its buckets, and the cache of API keys. Every key written starts with
-//! `redis_prefix`.
+//! The optional Redis server (`redis_url`): rate-limit buckets shared by every node (at
+//! most one atomic script per request for all its buckets, none while the node holds
+//! leases of them, see [`crate::leases`]), and the cache of API keys. Every key written
+//! starts with `redis_prefix`.
 //!
 //! Keys:
 //! - `PREFIX rl:BUCKET`: a hash `{t: tokens, u: updated (ms, Redis clock)}`, expiring once
 //!   it would be full again;
 //! - `PREFIX keys:generation`: a counter, advanced whenever a node learns that a
-//!   credential changed (see [`crate::keycache`]);
+//!   credential changed (see [`crate::keycache`]); each new value is also published on
+//!   the channel of the same name, which every API node follows;
 //! - `PREFIX keys:GENERATION:KEYPREFIX`: an API key as authentication resolved it (JSON),
 //!   expiring after the cache's time to live. Entries of an older generation are never
 //!   read again.

@@ -204,9 +204,10 @@ impl AppState {
 
     /// Takes one request from a rate limit; on refusal, the seconds until one is allowed.
     ///
-    /// With Redis configured, the buckets live there (shared by every node; a busy client's
-    /// tokens are leased to the node a few at a time, see [`crate::leases`]). Otherwise they live in this process: alone with a database it owns
-    /// (SQLite), reconciled with the shared database every second (PostgreSQL; see
+    /// With Redis configured, the buckets live there (shared by every node; a busy
+    /// client's tokens are leased to the node a few at a time, see [`crate::leases`]).
+    /// Otherwise they live in this process: alone with a database it owns (SQLite),
+    /// reconciled with the shared database every second (PostgreSQL; see
     /// [`crate::ratelimit`]). If Redis or the shared buckets cannot be reached, the
     /// request is allowed (by this node's buckets, when it has them) and the error logged.
     pub(crate) async fn check_rate(&self, limit: Limit, subject: &str) -> Result<(), u64> {
