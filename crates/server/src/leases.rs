@@ -61,6 +61,19 @@ struct Lease {
     asking: Option<Instant>,
 }
 
+impl Lease {
+    /// Starts asking for the next lease: twice the size when the last was spent within
+    /// [`QUICK`] of being filled (`age`), never more than `most`; returns the size.
+    fn ask_next(&mut self, age: Duration, most: u32, now: Instant) -> u32 {
+        if age < QUICK {
+            self.size = self.size.saturating_mul(2);
+        }
+        self.size = self.size.min(most);
+        self.asking = Some(now);
+        self.size
+    }
+}
+
 /// The leases of this node, by bucket.
 #[derive(Debug, Default)]
 pub(crate) struct Leases {
@@ -71,14 +84,8 @@ impl Leases {
     /// The most tokens of a bucket of `rate` a node holds: a sixteenth of the burst,
     /// between 1 and [`MAX_LEASE`].
     pub(crate) fn most(rate: &TokenRate) -> u32 {
-        let sixteenth = (rate.capacity / 16.0).floor();
-        if sixteenth < 1.0 {
-            1
-        } else if sixteenth >= f64::from(MAX_LEASE) {
-            MAX_LEASE
-        } else {
-            sixteenth as u32
-        }
+        // `as` rounds down.
+        (rate.capacity / 16.0).clamp(1.0, f64::from(MAX_LEASE)) as u32
     }
 
     /// Takes a token of bucket `key` from this node's lease when it holds one, else says
@@ -124,13 +131,9 @@ impl Leases {
             if asking || lease.size < 4 || lease.tokens > lease.size / 4 {
                 return Take::Local { refill: None };
             }
-            if age < QUICK {
-                lease.size = lease.size.saturating_mul(2);
-            }
-            lease.size = lease.size.min(most);
-            lease.asking = Some(now);
+            let size = lease.ask_next(age, most, now);
             return Take::Local {
-                refill: Some(lease.size.saturating_sub(lease.tokens).max(1)),
+                refill: Some(size.saturating_sub(lease.tokens).max(1)),
             };
         }
         if asking {
@@ -139,13 +142,8 @@ impl Leases {
                 lease: false,
             };
         }
-        if age < QUICK {
-            lease.size = lease.size.saturating_mul(2);
-        }
-        lease.size = lease.size.min(most);
-        lease.asking = Some(now);
         Take::Ask {
-            want: lease.size,
+            want: lease.ask_next(age, most, now),
             lease: true,
         }
     }

@@ -220,14 +220,16 @@ impl SharedRedis {
     /// Subscribes to the generation's channel, reads the generation, then follows the
     /// channel (pinging every [`PING_EVERY`]) until the connection fails.
     async fn follow_generation(&self) -> redis::RedisResult<()> {
-        let within = |seconds| Duration::from_secs(seconds);
-        let pubsub = tokio::time::timeout(within(5), self.client.get_async_pubsub())
+        let pubsub = tokio::time::timeout(Duration::from_secs(5), self.client.get_async_pubsub())
             .await
             .map_err(timed_out)??;
         let (mut sink, mut messages) = pubsub.split();
-        tokio::time::timeout(within(5), sink.subscribe(self.generation_key()))
-            .await
-            .map_err(timed_out)??;
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            sink.subscribe(self.generation_key()),
+        )
+        .await
+        .map_err(timed_out)??;
         // Read after subscribing: a move after this read arrives as a message, handled
         // after the value read is stored.
         let mut connection = self.connection.clone();
@@ -252,7 +254,7 @@ impl SharedRedis {
                     }
                 }
                 _ = ping.tick() => {
-                    tokio::time::timeout(within(2), sink.ping::<redis::Value>())
+                    tokio::time::timeout(Duration::from_secs(2), sink.ping::<redis::Value>())
                         .await
                         .map_err(timed_out)??;
                 }
